@@ -1,0 +1,37 @@
+# Work-plan analysis suite. `make` (or `make help`) lists the targets.
+# Every target creates the virtual environment .venv from pyproject.toml when it is missing or
+# older than pyproject.toml, so `make reports` and `make test` work on a fresh machine.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PROCESSED := data/processed
+
+.DEFAULT_GOAL := help
+.PHONY: help venv data reports test lab clean distclean
+
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	@touch $(STAMP)
+
+venv: $(STAMP) ## Create or update the virtual environment .venv from pyproject.toml
+
+data: $(STAMP) ## Parse data/raw (per manifest.csv) into data/processed tables
+	$(BIN)/python -m analysis build --out $(PROCESSED)
+
+test: data ## Run every test (unit, property, corpus, notebooks)
+	$(BIN)/python -m pytest
+
+lab: data ## Open the notebooks in JupyterLab
+	$(BIN)/jupyter lab notebooks/
+
+clean: ## Remove build outputs (processed tables, reports)
+	rm -rf $(PROCESSED)/*.csv $(PROCESSED)/*.parquet reports .pytest_cache
+
+distclean: clean ## Also remove the virtual environment
+	rm -rf $(VENV) *.egg-info

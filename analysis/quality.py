@@ -1,0 +1,105 @@
+"""Document quality: how damaged each document is, and which documents copy one another.
+
+Near-duplicates are found from character shingles of the Chinese text (damage and markup
+removed): MinHash signatures propose candidate pairs (banding), and the exact Jaccard
+similarity of the shingle sets decides. The damaged member of a duplicate pair is reported
+as ``duplicate_of`` the cleaner one.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+
+from analysis.clean import CleanDocument
+from analysis.settings import DUPLICATE_MIN_SIMILARITY, SHINGLE_SIZE
+
+_NOT_HAN = re.compile(r"[^\u4e00-\u9fff]+")
+_MINHASH_PERMUTATIONS = 64
+_MINHASH_BANDS = 32  # 2 rows a band: pairs from ~0.3 Jaccard upwards become candidates
+_MERSENNE = np.uint64((1 << 61) - 1)
+_RNG_SEED = 20240205
+
+
+def damage_summary(doc: CleanDocument, tasks: pd.DataFrame) -> dict[str, float | int]:
+    """Counts of damage by kind, events per 1,000 raw characters, and share of damaged tasks."""
+    kinds = Counter(d.kind for d in doc.damage)
+    events = sum(kinds.values())
+    flagged = tasks["flags"].str.contains("damaged_text", regex=False).sum() if len(tasks) else 0
+    return {
+        "damage_events": events,
+        "damage_replacement_chars": kinds.get("replacement_char", 0),
+        "damage_html_remnants": kinds.get("html_remnant", 0),
+        "damage_broken_markers": kinds.get("broken_marker", 0),
+        "damage_per_1k_chars": round(1000 * events / max(len(doc.raw), 1), 3),
+        "damaged_task_share": round(flagged / len(tasks), 4) if len(tasks) else 0.0,
+    }
+
+
+def shingles(text: str, size: int = SHINGLE_SIZE) -> np.ndarray:
+    """Sorted unique 64-bit hashes of the character ``size``-grams of the Han text."""
+    han = _NOT_HAN.sub("", text)
+    if len(han) < size:
+        return np.zeros(0, dtype=np.uint64)
+    codes = np.frombuffer(han.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    hashes = np.zeros(len(codes) - size + 1, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for offset in range(size):
+            hashes = hashes * np.uint64(1_000_003) + codes[offset: len(codes) - size + 1 + offset]
+    return np.unique(hashes)
+
+
+def jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    if not len(a) or not len(b):
+        return 0.0
+    shared = len(np.intersect1d(a, b, assume_unique=True))
+    return shared / (len(a) + len(b) - shared)
+
+
+def _minhash(sets: list[np.ndarray]) -> np.ndarray:
+    rng = np.random.default_rng(_RNG_SEED)
+    a = rng.integers(1, int(_MERSENNE), size=_MINHASH_PERMUTATIONS, dtype=np.uint64)
+    b = rng.integers(0, int(_MERSENNE), size=_MINHASH_PERMUTATIONS, dtype=np.uint64)
+    signatures = np.full((len(sets), _MINHASH_PERMUTATIONS), np.iinfo(np.uint64).max, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for row, values in enumerate(sets):
+            if len(values):
+                reduced = values % _MERSENNE
+                signatures[row] = ((np.outer(reduced, a) + b) % _MERSENNE).min(axis=0)
+    return signatures
+
+
+def candidate_pairs(sets: list[np.ndarray]) -> set[tuple[int, int]]:
+    """Pairs of documents sharing at least one MinHash band (likely similar)."""
+    signatures = _minhash(sets)
+    rows = _MINHASH_PERMUTATIONS // _MINHASH_BANDS
+    pairs: set[tuple[int, int]] = set()
+    for band in range(_MINHASH_BANDS):
+        buckets: dict[bytes, list[int]] = {}
+        for doc, signature in enumerate(signatures[:, band * rows:(band + 1) * rows]):
+            if len(sets[doc]):
+                buckets.setdefault(signature.tobytes(), []).append(doc)
+        for members in buckets.values():
+            pairs.update((x, y) for i, x in enumerate(members) for y in members[i + 1:])
+    return pairs
+
+
+def near_duplicates(doc_ids: list[str], texts: list[str], damage_rates: list[float]) -> pd.DataFrame:
+    """One row per document: ``duplicate_of`` (the cleaner copy) and the similarity to it."""
+    sets = [shingles(text) for text in texts]
+    best: dict[int, tuple[float, int]] = {}
+    for x, y in sorted(candidate_pairs(sets)):
+        similarity = jaccard(sets[x], sets[y])
+        if similarity < DUPLICATE_MIN_SIMILARITY:
+            continue
+        # the copy is the more damaged one; on a tie, the one listed later
+        copy, original = (x, y) if (damage_rates[x], x) > (damage_rates[y], y) else (y, x)
+        if similarity > best.get(copy, (0.0, -1))[0]:
+            best[copy] = (similarity, original)
+    return pd.DataFrame({
+        "doc_id": doc_ids,
+        "duplicate_of": [doc_ids[best[i][1]] if i in best else "" for i in range(len(doc_ids))],
+        "duplicate_similarity": [round(best[i][0], 4) if i in best else np.nan for i in range(len(doc_ids))],
+    })

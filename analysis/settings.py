@@ -1,0 +1,24 @@
+"""One place for the project's paths and tunable settings.
+
+Every module and notebook resolves files through these constants, so papermill and nbval
+(which start kernels in different working directories) read the same data.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(os.environ.get("ANALYSIS_DATA_DIR", PROJECT_ROOT / "data"))
+RAW_DIR = DATA_DIR / "raw"
+PROCESSED_DIR = DATA_DIR / "processed"
+GOLD_DIR = DATA_DIR / "gold"
+MANIFEST_PATH = RAW_DIR / "manifest.csv"
+REPORTS_DIR = PROJECT_ROOT / "reports"
+NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
+LEXICON_DIR = Path(__file__).resolve().parent / "lexicon"
+
+# Near-duplicate detection: character shingle size and the Jaccard similarity from which two
+# documents count as copies of one another.
+SHINGLE_SIZE = 4
+DUPLICATE_MIN_SIMILARITY = 0.5

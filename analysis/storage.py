@@ -1,0 +1,62 @@
+"""Atomic writes: every output goes to a temporary file beside its target, then is renamed.
+
+A reader never sees a half-written table, and an interrupted build leaves the previous
+output in place.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterator
+
+import pandas as pd
+
+from analysis.errors import UserError
+
+
+@contextlib.contextmanager
+def atomic_path(target: Path | str) -> Iterator[Path]:
+    """Yield a temporary path in the target's folder; rename it onto ``target`` on success."""
+    target = Path(target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise UserError(target.parent, f"cannot write here ({exc.strerror})") from None
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.chmod(tmp_path, 0o644)
+        os.replace(tmp_path, target)
+    finally:
+        tmp_path.unlink(missing_ok=True)
+
+
+def write_text(target: Path | str, text: str) -> None:
+    with atomic_path(target) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def write_bytes(target: Path | str, data: bytes) -> None:
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(data)
+
+
+def write_csv(frame: pd.DataFrame, target: Path | str) -> None:
+    """CSV in UTF-8 with a header, ``\\n`` line ends, no index: byte-identical for equal frames."""
+    with atomic_path(target) as tmp:
+        frame.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
+
+
+def write_parquet(frame: pd.DataFrame, target: Path | str) -> None:
+    with atomic_path(target) as tmp:
+        frame.to_parquet(tmp, index=False)
+
+
+def write_table(frame: pd.DataFrame, folder: Path, name: str) -> None:
+    """Write ``name.csv`` and ``name.parquet`` into ``folder``."""
+    write_csv(frame, folder / f"{name}.csv")
+    write_parquet(frame, folder / f"{name}.parquet")

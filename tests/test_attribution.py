@@ -1,0 +1,56 @@
+"""Attribution brackets: roles, unit lists, both widths, damaged brackets."""
+from __future__ import annotations
+
+import pytest
+
+from analysis.attribution import find_attributions, parse_attribution_body, split_units
+
+
+@pytest.mark.parametrize(
+    ("listing", "units"),
+    [
+        ("环评处、固体处、辐射处、气候处", ["环评处", "固体处", "辐射处", "气候处"]),
+        ("各市、州、直管市及神农架林区生态环境局", ["各市、州、直管市及神农架林区生态环境局"]),
+        ("机关党委、人事处会同厅机关各处室、单位", ["机关党委", "人事处会同厅机关各处室、单位"]),
+        ("人事处会同督察办、监测处、执法局", ["人事处会同督察办、监测处、执法局"]),
+        ("厅机关各处室、单位", ["厅机关各处室、单位"]),
+        ("审批科、法规科、支队、局系统相关单位", ["审批科", "法规科", "支队", "局系统相关单位"]),
+        ("机关党委、工会、局系统各单位", ["机关党委", "工会", "局系统各单位"]),
+        ("", []),
+    ],
+)
+def test_split_units(listing: str, units: list[str]) -> None:
+    assert split_units(listing) == units
+
+
+@pytest.mark.parametrize(
+    ("body", "lead", "responsible"),
+    [
+        ("牵头单位:水处;责任单位:各市、州、直管市及神农架林区生态环境局", ["水处"], ["各市、州、直管市及神农架林区生态环境局"]),
+        ("牵头单位：综合处；责任单位；各市、州、直管市及神农架林区生态环境局", ["综合处"], ["各市、州、直管市及神农架林区生态环境局"]),
+        ("牵头单位气候处、综合处", ["气候处", "综合处"], []),
+        ("责任单位:法规处;责任单位:各市、州、直管市及神农架林区生态环境局", [], ["法规处", "各市、州、直管市及神农架林区生态环境局"]),
+        ("责任单位：大气科、支队、各区分局", [], ["大气科", "支队", "各区分局"]),
+        ("相关单位分工负责", [], ["相关单位"]),
+    ],
+)
+def test_parse_attribution_body(body: str, lead: list[str], responsible: list[str]) -> None:
+    assert parse_attribution_body(body) == (lead, responsible)
+
+
+def test_several_brackets_per_task_are_found_with_their_spans() -> None:
+    text = "加强监管(牵头单位:环评处;责任单位:各市)。优化政务流程(牵头单位:法规处)。"
+    found = find_attributions(text)
+    assert [a.lead for a in found] == [("环评处",), ("法规处",)]
+    assert [text[a.start:a.end] for a in found] == ["(牵头单位:环评处;责任单位:各市)", "(牵头单位:法规处)"]
+
+
+def test_a_bracket_whose_opening_was_eaten_by_encoding_damage_is_still_read() -> None:
+    text = "出台《湖北省甲烷排放控制行动方案》并推动实施?牵头单位:气候处;责任单位:各市、州生态环境局)"
+    (found,) = find_attributions(text)
+    assert found.lead == ("气候处",)
+    assert text[found.start] == "?"
+
+
+def test_brackets_without_a_role_are_not_attributions() -> None:
+    assert find_attributions("平安建设(综治工作)、推进“三线一单”(试行)") == []

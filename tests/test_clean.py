@@ -1,0 +1,137 @@
+"""Cleaning keeps a map back to the raw text while it normalises, strips and joins."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from analysis.clean import (
+    MappedText,
+    boilerplate_lines,
+    chinese_numeral_value,
+    clean,
+    find_damage,
+    is_wrapped,
+    starts_with_marker,
+)
+
+
+def test_mapped_text_edits_keep_the_raw_span_of_every_character() -> None:
+    raw = "ab**12**cd"
+    doc = MappedText.from_raw(raw).sub(re.compile(r"\*\*"), "")
+    assert doc.text == "ab12cd"
+    start = doc.text.index("12")
+    assert doc.raw_span(start, start + 2) == (4, 6)
+    assert raw[slice(*doc.raw_span(0, len(doc.text)))] == raw
+
+
+def test_a_replacement_of_another_length_maps_to_the_whole_replaced_span() -> None:
+    raw = "严?ldquo;两高”"
+    doc = MappedText.from_raw(raw).sub(re.compile(r"ldquo;"), "“")
+    assert doc.text == "严?“两高”"
+    assert doc.raw_span(2, 3) == (2, 8)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("（一）扎实推动，达到４６．５８％：", "(一)扎实推动,达到46.58%:"),
+        ("2024 年 6月完成", "2024年6月完成"),
+        ("劣 V 类断面", "劣V类断面"),
+        ("推动**30**家以上", "推动30家以上"),
+        ("[bookmark: _GoBack]2024年全市生态环境工作要点", "2024年全市生态环境工作要点"),
+        ("（七）\t其他工作", "(七)其他工作"),
+        ("严?ldquo;两高一?rdquo;项目", "严?“两高一?”项目"),
+        ("总体要求、/p>", "总体要求"),
+    ],
+)
+def test_cleaning_normalises_width_spaces_and_markup(raw: str, expected: str) -> None:
+    assert clean(raw).text == expected
+
+
+def test_a_question_mark_in_chinese_text_is_kept_full_width() -> None:
+    assert clean("是否达标？").text == "是否达标？"
+
+
+def test_pdf_hard_breaks_inside_sentences_are_joined_but_paragraphs_kept() -> None:
+    raw = (
+        "2024 年全省生态环境工作要点\n\n"
+        "一、总体要求\n\n"
+        "1.坚决完成环境质量改善目标。全省地表水国控断面达到国家考核目标要求；全省国考城市细颗\n\n"
+        "粒物(PM2.5)平均浓度达到国家考核目标要求(牵头单位：\n\n"
+        "流域处)。\n"
+        "2.坚决打好污染防治攻坚战。\n"
+    )
+    paragraphs = clean(raw).text.split("\n")
+    assert paragraphs == [
+        "2024年全省生态环境工作要点",
+        "一、总体要求",
+        "1.坚决完成环境质量改善目标。全省地表水国控断面达到国家考核目标要求;全省国考城市细颗粒物(PM2.5)平均浓度达到国家考核目标要求(牵头单位:流域处)。",
+        "2.坚决打好污染防治攻坚战。",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("previous", "following", "wrapped"),
+    [
+        ("全省地表水国控断面达到国家考核目标要求；全省国考城市细颗", "粒物(PM2.5)", True),
+        ("确保污染防治攻坚战成效考核实现争先进位。", "二、重点工作", False),
+        ("一、总体要求与主要目标", "以习近平新时代中国特色社会主义思想为指导", False),
+        ("关于印发2024年全省生态环境工作要点的通知", "鄂环发〔2024〕1号", False),
+        ("湖北省生态环境厅", "2024年2月5日", False),
+        ("高水平、高质量办好 2024 年中国碳市场大会、美丽中国百人论坛", "3.加大向上争取力度", False),
+    ],
+)
+def test_is_wrapped(previous: str, following: str, wrapped: bool) -> None:
+    assert is_wrapped(previous, following) is wrapped
+
+
+def test_a_download_site_footer_inside_a_sentence_is_removed_and_the_sentence_rejoined() -> None:
+    raw = (
+        "7.持续深入打好蓝天保卫战。加强污染管控和重污染天气应对,做实长江中游三省联防联控,做细武汉都市圈\n\n"
+        "本文内容来自网络，由某某搜集整理，如有任何异议请联系我们，我们将酌情处理！\n\n\n\n"
+        "和“襄荆荆宜”区域协同协作。\n"
+    )
+    assert clean(raw).text == "7.持续深入打好蓝天保卫战。加强污染管控和重污染天气应对,做实长江中游三省联防联控,做细武汉都市圈和“襄荆荆宜”区域协同协作。"
+
+
+def test_web_page_chrome_and_footer_runs_are_boilerplate() -> None:
+    lines = [
+        "当前位置: 首页 政策法规",
+        "2024年全省生态环境工作要点",
+        "一、总体要求",
+        "1.坚决完成环境质量改善目标。全省地表水国控断面达到国家考核目标要求。",
+        "地区湖北",
+        "实时把握 最新动态",
+        "[ 加入收藏] [ 关闭窗口]",
+        "Baidu",
+        "页?",
+    ]
+    assert boilerplate_lines(lines) == [True, False, False, False, True, True, True, True, True]
+
+
+def test_damage_is_found_on_the_raw_text() -> None:
+    raw = "农村生活污水治理率达?6.58%;严?ldquo;两高、/p>\n(?系统推进流域综合治理\nWhy? Because."
+    kinds = [d.kind for d in find_damage(raw)]
+    assert kinds.count("replacement_char") == 3
+    assert kinds.count("html_remnant") == 2
+    assert kinds.count("broken_marker") == 1
+
+
+def test_intact_html_is_markup_not_damage() -> None:
+    assert find_damage("<p>一、总体要求</p>&ldquo;两高&rdquo;") == []
+
+
+@pytest.mark.parametrize("line", ["一、总体要求", "(三)持续深入", "12.加强", "(?系统推进", "3、开展"])
+def test_markers(line: str) -> None:
+    assert starts_with_marker(line)
+
+
+@pytest.mark.parametrize("line", ["2024年", "(一般工业固体废物)", "一废一库", "2.5万吨", "(?)"])
+def test_not_markers(line: str) -> None:
+    assert not starts_with_marker(line)
+
+
+@pytest.mark.parametrize(("numeral", "value"), [("一", 1), ("九", 9), ("十", 10), ("十二", 12), ("二十", 20), ("三十五", 35), ("百", None), ("", None)])
+def test_chinese_numerals(numeral: str, value: int | None) -> None:
+    assert chinese_numeral_value(numeral) == value

@@ -1,0 +1,89 @@
+"""The manifest is validated, and comparisons are derived from its links."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis.errors import UserError
+from analysis.manifest import comparisons, load_manifest
+
+HEADER = "doc_id,file,title,issuer,region,level,year,parent,previous,doc_number,date\n"
+GOOD_ROWS = [
+    "prov_2023,p23.txt,,,湖北省,province,2023,,,,",
+    "prov_2024,p24.txt,,,湖北省,province,2024,,prov_2023,,",
+    "city_2024,c24.txt,,,鄂州市,city,2024,prov_2024,,,",
+]
+
+
+def write_manifest(folder: Path, rows: list[str]) -> Path:
+    for name in ("p23.txt", "p24.txt", "c24.txt"):
+        (folder / name).write_text("一、重点工作\n1.任务。内容。\n", encoding="utf-8")
+    path = folder / "manifest.csv"
+    path.write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_the_bundled_manifest_is_valid_and_implies_three_comparisons() -> None:
+    listed = load_manifest()
+    assert len(listed) == 5
+    found = comparisons(listed, exclude={"hubei_province_2024_web"})
+    assert set(zip(found["kind"], found["source_doc"], found["target_doc"])) == {
+        ("year", "hubei_province_2023", "hubei_province_2024"),
+        ("level", "hubei_province_2024", "ezhou_city_2024"),
+        ("level", "hubei_province_2024", "wuhan_city_2025"),
+    }
+
+
+def test_comparisons_come_from_the_links(tmp_path) -> None:
+    found = comparisons(load_manifest(write_manifest(tmp_path, GOOD_ROWS)))
+    expected = pd.DataFrame({
+        "comparison_id": ["prov_2023__prov_2024", "prov_2024__city_2024"],
+        "kind": ["year", "level"],
+        "source_doc": ["prov_2023", "prov_2024"],
+        "target_doc": ["prov_2024", "city_2024"],
+    })
+    pd.testing.assert_frame_equal(found, expected)
+
+
+@pytest.mark.parametrize(
+    ("rows", "where", "problem"),
+    [
+        (GOOD_ROWS[:2] + ["city_2024,c24.txt,,,鄂州市,city,2024,prov_2025,,,"], "line 4 (city_2024)", "unknown parent 'prov_2025'"),
+        (GOOD_ROWS + ["prov_2023,p23.txt,,,湖北省,province,2023,,,,"], "line 5 (prov_2023)", "duplicate doc_id (first on line 2)"),
+        (GOOD_ROWS + ["extra,missing.txt,,,湖北省,province,2022,,,,"], "line 5 (extra)", "file not found: missing.txt"),
+        (["a,p23.txt,,,x,province,2023,,b,,", "b,p24.txt,,,x,province,2023,,,,"], "line 2 (a)", "not from an earlier year"),
+        (["a,p23.txt,,,x,city,2023,b,,,", "b,p24.txt,,,x,city,2023,,,,"], "line 2 (a)", "not a higher level"),
+        (["a,p23.txt,,,x,province,2023,,a,,"], "line 2 (a)", "previous is the document itself"),
+        (["a,p23.txt,,,x,planet,2023,,,,"], "line 2 (a)", "unknown level 'planet'"),
+        (["a,p23.txt,,,x,province,soon,,,,"], "line 2 (a)", "year must be a number"),
+    ],
+)
+def test_a_bad_manifest_is_refused_naming_the_row(tmp_path, rows: list[str], where: str, problem: str) -> None:
+    path = write_manifest(tmp_path, rows)
+    with pytest.raises(UserError) as info:
+        load_manifest(path)
+    assert where in info.value.where and str(path) in info.value.where
+    assert problem in info.value.problem
+
+
+@pytest.mark.parametrize("link", ["parent", "previous"])
+def test_a_cycle_of_links_is_refused_naming_the_row(tmp_path, link: str) -> None:
+    column = {"parent": 7, "previous": 8}[link]
+    rows = []
+    for doc, target in (("a", "b"), ("b", "c"), ("c", "a")):
+        fields = [doc, "p23.txt", "", "", "x", "province", "2023", "", "", "", ""]
+        fields[column] = target
+        rows.append(",".join(fields))
+    with pytest.raises(UserError) as info:
+        load_manifest(write_manifest(tmp_path, rows))
+    assert "line 2 (a)" in info.value.where
+    assert f"{link} links form a cycle: a → b → c → a" in info.value.problem
+
+
+def test_a_manifest_without_its_link_columns_is_refused(tmp_path) -> None:
+    path = tmp_path / "manifest.csv"
+    path.write_text("doc_id,file\nx,x.txt\n", encoding="utf-8")
+    with pytest.raises(UserError, match="missing column"):
+        load_manifest(path)

@@ -1,0 +1,99 @@
+"""Property-based tests: the parser never crashes, and its offsets always point at the source."""
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from analysis.clean import clean
+from analysis.structure import tasks_table
+
+PHRASES = [
+    "深入打好蓝天保卫战", "推动30家以上水泥企业完成深度治理", "农村生活污水治理率达到46.58%",
+    "完成1571个行政村环境整治", "加强“三湖一库”流域专项治理", "持续推进“无废城市”建设",
+    "确保2024年底前完成95%的整治任务", "严格“两高一低”项目环境准入", "强化PM2.5与臭氧协同控制",
+]
+NOISE = ["", " ", "\n", "\n\n", "**", "　", "\t"]
+FOOTER = "\n本文内容来自网络，由某站搜集整理，如有任何异议请联系我们！\n"
+NUMERALS = "一二三四五六七八九十"
+
+_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F) if code != 0xFF1F}
+
+
+def squash(text: str) -> str:
+    """Width-normalised text without whitespace or bold marks, as tasks' text is."""
+    return re.sub(r"\s|\*\*", "", text.translate(_WIDTH))
+
+
+def is_subsequence(needle: str, haystack: str) -> bool:
+    it = iter(haystack)
+    return all(ch in it for ch in needle)
+
+
+@st.composite
+def sentences(draw) -> str:
+    words = draw(st.lists(st.sampled_from(PHRASES), min_size=1, max_size=3))
+    sentence = "，".join(words) + draw(st.sampled_from(["。", "。", ";"]))
+    if draw(st.booleans()):
+        lead = draw(st.sampled_from(["水处", "大气处、执法局", "土壤处会同厅机关各处室、单位"]))
+        bracket = draw(st.sampled_from(["(牵头单位:{};责任单位:各市、州)", "（牵头单位：{}）", "(责任单位:{})"]))
+        sentence = sentence[:-1] + bracket.format(lead) + "。"
+    return sentence
+
+
+@st.composite
+def wrapped(draw, text: str) -> str:
+    """Insert PDF-like hard breaks and stray spaces at random places."""
+    cuts = sorted(draw(st.lists(st.integers(0, max(len(text) - 1, 0)), max_size=4)))
+    pieces, last = [], 0
+    for cut in cuts:
+        pieces.append(text[last:cut])
+        pieces.append(draw(st.sampled_from(NOISE)))
+        last = cut
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
+@st.composite
+def work_plans(draw) -> str:
+    lines = [draw(st.sampled_from(["2024年全省生态环境工作要点", "关于印发2025年全市生态环境保护工作要点的通知"]))]
+    item = 0
+    for part in range(draw(st.integers(1, 3))):
+        lines.append(f"{NUMERALS[part]}、{draw(st.sampled_from(PHRASES))}")
+        for section in range(draw(st.integers(0, 3))):
+            bracket = draw(st.sampled_from(["({})", "（{}）"]))
+            lines.append(bracket.format(NUMERALS[section]) + draw(st.sampled_from(PHRASES)) + draw(st.sampled_from(["", "。" + draw(sentences())])))
+            for _ in range(draw(st.integers(0, 3))):
+                item += 1
+                body = "".join(draw(st.lists(sentences(), min_size=1, max_size=3)))
+                lines.append(draw(wrapped(f"{item}{draw(st.sampled_from(['.', '．']))}{draw(st.sampled_from(PHRASES))}。{body}")))
+        if draw(st.booleans()):
+            lines.append(draw(wrapped("".join(draw(st.lists(sentences(), min_size=1, max_size=2))))))
+    if draw(st.booleans()):
+        at = draw(st.integers(0, len(lines)))
+        lines.insert(at, FOOTER)
+    return draw(st.sampled_from(["\n", "\n\n", "\r\n"])).join(lines) + "\n"
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(max_size=400))
+def test_the_parser_never_crashes_on_arbitrary_text(text: str) -> None:
+    tasks = tasks_table(clean(text), "doc")
+    assert ((tasks["char_start"] >= 0) & (tasks["char_end"] <= len(text)) & (tasks["char_start"] < tasks["char_end"])).all()
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(work_plans())
+def test_every_task_offset_slices_the_raw_text_to_its_source(raw: str) -> None:
+    tasks = tasks_table(clean(raw), "doc")
+    for task in tasks.itertuples():
+        assert 0 <= task.char_start < task.char_end <= len(raw)
+        source = squash(raw[task.char_start:task.char_end])
+        assert is_subsequence(squash(task.text), source), (task.text, source)
+        assert is_subsequence(squash(task.heading), source)
+        if not pd.isna(task.item_no):
+            assert source.startswith(f"{task.item_no}."), source[:20]
+    assert tasks["task_id"].is_unique
