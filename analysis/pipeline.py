@@ -35,6 +35,7 @@ class ParsedDocument:
     raw: read.RawDocument
     clean: clean.CleanDocument
     outline: structure.Outline
+    spans: list[structure.TaskSpan]  # spans[i] is the clean-text span of tasks row i
     tasks: pd.DataFrame
 
     def front_matter(self) -> list[str]:
@@ -50,8 +51,9 @@ def parse_document(path: Path | str, doc_id: str | None = None) -> ParsedDocumen
     raw = read.read_document(path)
     cleaned = clean.clean(raw.text)
     outline = structure.parse_blocks(cleaned)
+    spans = structure.task_spans(cleaned, outline)
     doc_id = doc_id or doc_id_for(path)
-    return ParsedDocument(doc_id, raw, cleaned, outline, structure.tasks_table(cleaned, doc_id, outline))
+    return ParsedDocument(doc_id, raw, cleaned, outline, spans, structure.tasks_table(cleaned, doc_id, spans))
 
 
 def manifest_doc_id(path: Path | str, manifest_path: Path = MANIFEST_PATH) -> str | None:

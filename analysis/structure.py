@@ -211,6 +211,7 @@ def task_spans(doc: CleanDocument, outline: Outline) -> list[TaskSpan]:
 
     for root in outline.roots:
         visit(root, False)
+    _numbering_flags(spans)
     return spans
 
 
@@ -251,10 +252,13 @@ def task_path(part: int | None, section: int | None, item: int | None) -> str:
     return path
 
 
-def tasks_table(doc: CleanDocument, doc_id: str, outline: Outline | None = None) -> pd.DataFrame:
-    """One row per task of a cleaned document, with offsets into the raw text."""
-    spans = task_spans(doc, outline or parse_blocks(doc))
-    _numbering_flags(spans)
+def tasks_table(doc: CleanDocument, doc_id: str, spans: list[TaskSpan] | None = None) -> pd.DataFrame:
+    """One row per task of a cleaned document, with offsets into the raw text.
+
+    Row ``i`` is ``spans[i]``: ``doc.text[span.content_start:span.end]`` is its clean text.
+    """
+    if spans is None:
+        spans = task_spans(doc, parse_blocks(doc))
     raw = doc.raw
     line_starts = _LineIndex(raw)
     rows = []
