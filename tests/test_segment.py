@@ -12,7 +12,7 @@ def test_domain_terms_stay_whole() -> None:
 
 
 def test_token_string_is_space_joined_for_rapidfuzz() -> None:
-    assert segment.token_string("深入打好蓝天保卫战") == "深入 打好 蓝天保卫战"
+    assert segment.token_string("推进入河排污口整治") == "推进 入河排污口 整治"
 
 
 def test_the_tokenizer_is_built_once() -> None:
