@@ -7,9 +7,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PROCESSED := data/processed
+BUILT := $(PROCESSED)/.built
+INPUTS := $(wildcard data/raw/*) $(wildcard analysis/*.py analysis/lexicon/*)
+PYTEST_NOTEBOOKS := --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 .DEFAULT_GOAL := help
-.PHONY: help venv data reports test lab clean distclean
+.PHONY: help venv data reports test notebooks lab clean distclean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -21,17 +24,27 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP) ## Create or update the virtual environment .venv from pyproject.toml
 
-data: $(STAMP) ## Parse data/raw (per manifest.csv) into data/processed tables
+$(BUILT): $(STAMP) $(INPUTS)
 	$(BIN)/python -m analysis build --out $(PROCESSED)
+	@touch $@
 
-test: data ## Run every test (unit, property, corpus, notebooks)
-	$(BIN)/python -m pytest
+data: $(BUILT) ## Parse data/raw (per manifest.csv) into data/processed tables (only when inputs changed)
+
+reports: data ## Build the processed tables, then reports/index.html and one HTML report per comparison
+	$(BIN)/python -m analysis reports
+
+test: data ## Run every test: unit, property, corpus vs gold, notebooks (nbval), reports in Chromium
+	-$(BIN)/python -m analysis reports
+	$(BIN)/python -m pytest tests notebooks $(PYTEST_NOTEBOOKS)
+
+notebooks: data ## Rerun the notebooks and store the figures nbval checks (review the diff!)
+	$(BIN)/python -m analysis notebooks
 
 lab: data ## Open the notebooks in JupyterLab
 	$(BIN)/jupyter lab notebooks/
 
 clean: ## Remove build outputs (processed tables, reports)
-	rm -rf $(PROCESSED)/*.csv $(PROCESSED)/*.parquet reports .pytest_cache
+	rm -rf $(PROCESSED)/*.csv $(PROCESSED)/*.parquet $(BUILT) reports .pytest_cache
 
 distclean: clean ## Also remove the virtual environment
 	rm -rf $(VENV) *.egg-info

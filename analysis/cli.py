@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.errors import UserError
-from analysis.settings import MANIFEST_PATH, PROCESSED_DIR
+from analysis.settings import MANIFEST_PATH, NOTEBOOKS_DIR, PROCESSED_DIR, REPORT_WORKERS, REPORTS_DIR
 
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130
@@ -41,6 +41,30 @@ def _cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_reports(args: argparse.Namespace) -> int:
+    from analysis.reports import build_reports, oversized
+
+    results = build_reports(Path(args.out), Path(args.processed), only=args.only, force=args.force,
+                            workers=args.workers)
+    failed = [r for r in results if r.status == "failed"]
+    for r in results:
+        state = r.status if r.status != "failed" else f"FAILED ({r.error}); open {Path(args.out) / r.notebook}"
+        print(f"{r.report_id}: {state}", file=sys.stderr)
+    for r in oversized(results):
+        print(f"warning: {r.html} is {r.size_bytes / 1e6:.1f} MB", file=sys.stderr)
+    print(f"{len(results) - len(failed)} of {len(results)} reports → {Path(args.out) / 'index.html'}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _cmd_notebooks(args: argparse.Namespace) -> int:
+    from analysis.reports import refresh_notebook
+
+    for path in args.paths or sorted(NOTEBOOKS_DIR.glob("*.ipynb")):
+        refresh_notebook(Path(path))
+        print(f"refreshed {path}", file=sys.stderr)
+    return 0
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__.splitlines()[0])
     parser.add_argument("--manifest", default=str(MANIFEST_PATH), help="manifest CSV (default: %(default)s)")
@@ -53,6 +77,19 @@ def make_parser() -> argparse.ArgumentParser:
     build = commands.add_parser("build", help="write the processed tables for the whole manifest")
     build.add_argument("--out", default=str(PROCESSED_DIR), help="output folder (default: %(default)s)")
     build.set_defaults(run=_cmd_build)
+
+    reports = commands.add_parser("reports", help="run the notebooks with papermill and render the HTML reports")
+    reports.add_argument("--out", default=str(REPORTS_DIR), help="output folder (default: %(default)s)")
+    reports.add_argument("--processed", default=str(PROCESSED_DIR), help="processed tables (default: %(default)s)")
+    reports.add_argument("--only", nargs="+", metavar="REPORT_ID", help="build only these reports (ids as in the index)")
+    reports.add_argument("--force", action="store_true", help="rerun reports whose inputs have not changed")
+    reports.add_argument("--workers", type=int, default=REPORT_WORKERS, help="parallel notebooks (default: %(default)s)")
+    reports.set_defaults(run=_cmd_reports)
+
+    notebooks = commands.add_parser(
+        "notebooks", help="rerun committed notebooks and keep only their checked outputs (nbval's expected figures)")
+    notebooks.add_argument("paths", nargs="*", help="notebooks (default: all in notebooks/)")
+    notebooks.set_defaults(run=_cmd_notebooks)
     return parser
 
 

@@ -22,3 +22,8 @@ LEXICON_DIR = Path(__file__).resolve().parent / "lexicon"
 # documents count as copies of one another.
 SHINGLE_SIZE = 4
 DUPLICATE_MIN_SIMILARITY = 0.5
+
+# Reports: notebooks run in this many parallel processes (one kernel each); a report above this
+# size is flagged (plotly.js alone, embedded for offline reading, is ~4.8 MB).
+REPORT_WORKERS = max(1, min(4, os.cpu_count() or 1))
+REPORT_MAX_BYTES = 10_000_000

@@ -22,7 +22,7 @@ def atomic_path(target: Path | str) -> Iterator[Path]:
     target = Path(target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}", dir=target.parent)
     except OSError as exc:
         raise UserError(target.parent, f"cannot write here ({exc.strerror})") from None
     os.close(fd)
@@ -60,3 +60,11 @@ def write_table(frame: pd.DataFrame, folder: Path, name: str) -> None:
     """Write ``name.csv`` and ``name.parquet`` into ``folder``."""
     write_csv(frame, folder / f"{name}.csv")
     write_parquet(frame, folder / f"{name}.parquet")
+
+
+def read_table(name: str, folder: Path | str) -> pd.DataFrame:
+    """Read a processed table (Parquet keeps the column types); a clear error if it was never built."""
+    path = Path(folder) / f"{name}.parquet"
+    if not path.is_file():
+        raise UserError(path, "table not built yet: run `make data` (or `python -m analysis build`)")
+    return pd.read_parquet(path)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.pipeline import ParsedDocument, parse_manifest
+from analysis.pipeline import ParsedDocument, build, parse_manifest
 from analysis.settings import GOLD_DIR, PROJECT_ROOT
 
 
@@ -17,6 +17,13 @@ def corpus() -> dict[str, ParsedDocument]:
     """Every document of the manifest, parsed, by doc id."""
     _, docs = parse_manifest()
     return {doc.doc_id: doc for doc in docs}
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory) -> tuple[Path, dict[str, pd.DataFrame]]:
+    """The processed tables of the bundled corpus, built once into a temporary folder."""
+    out = tmp_path_factory.mktemp("processed")
+    return out, build(out)
 
 
 @pytest.fixture(scope="session")

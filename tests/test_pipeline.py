@@ -10,12 +10,6 @@ from analysis.pipeline import build
 from analysis.quality import jaccard, near_duplicates, shingles
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    out = tmp_path_factory.mktemp("processed")
-    return out, build(out)
-
-
 def test_documents_table_reports_metadata_with_its_source(built) -> None:
     _, tables = built
     docs = tables["documents"].set_index("doc_id")

@@ -1,0 +1,86 @@
+"""The HTML reports render their charts in a real browser, offline (headless Chromium, no network).
+
+Reads the reports that `make reports` built (`make test` builds them first). Chromium comes from
+Debian's `chromium` package (`.ci/run` installs it). Outside CI, a missing browser or missing
+reports skip these tests with the reason; in CI (``CI`` set) they fail instead.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from analysis.settings import REPORT_MAX_BYTES, REPORTS_DIR
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+_REMOTE_ASSET = re.compile(r"<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)=[\"']?(?:https?:)?//", re.IGNORECASE)
+
+
+def _require(condition: bool, reason: str) -> None:
+    if not condition:
+        (pytest.fail if os.environ.get("CI") else pytest.skip)(reason)
+
+
+def _reports() -> list[dict]:
+    build = REPORTS_DIR / "build.json"
+    _require(build.is_file(), f"{build} missing: run `make reports` first (make test does)")
+    return json.loads(build.read_text(encoding="utf-8"))
+
+
+def _no_network_prefix() -> list[str]:
+    """Run in a network namespace with no interfaces when the system allows it."""
+    unshare = shutil.which("unshare")
+    if unshare and subprocess.run([unshare, "-n", "true"], capture_output=True).returncode == 0:
+        return [unshare, "-n"]
+    return []
+
+
+def render(page: Path, tmp_path: Path) -> str:
+    """The DOM of a page after its scripts ran, loaded from file:// with the network off."""
+    _require(CHROMIUM is not None, "chromium not installed (Debian package `chromium`)")
+    command = _no_network_prefix() + [
+        CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--proxy-server=127.0.0.1:9", "--host-resolver-rules=MAP * ~NOTFOUND",  # and no network even so
+        f"--user-data-dir={tmp_path / 'chromium-profile'}", "--virtual-time-budget=20000",
+        "--dump-dom", page.resolve().as_uri(),
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+def test_every_report_was_built_and_is_small_enough() -> None:
+    results = _reports()
+    assert results, "no reports planned"
+    failed = [(r["report_id"], r["error"]) for r in results if r["status"] == "failed"]
+    assert not failed
+    for r in results:
+        size = (REPORTS_DIR / r["html"]).stat().st_size
+        assert size < REPORT_MAX_BYTES, (r["html"], size)
+
+
+def test_reports_load_nothing_from_the_network() -> None:
+    for page in [REPORTS_DIR / "index.html"] + [REPORTS_DIR / r["html"] for r in _reports()]:
+        text = page.read_text(encoding="utf-8")
+        assert not _REMOTE_ASSET.search(text), page.name
+        assert "plotly.js v" in text or "Plotly" in text, f"{page.name}: plotly.js not embedded"
+
+
+def test_the_index_and_every_report_render_their_charts_offline(tmp_path) -> None:
+    pages = [REPORTS_DIR / "index.html"] + [REPORTS_DIR / r["html"] for r in _reports()]
+    for page in pages:
+        dom = render(page, tmp_path)
+        assert 'class="main-svg"' in dom, f"{page.name}: no plotly chart rendered"
+
+
+def test_the_index_links_every_report() -> None:
+    index = (REPORTS_DIR / "index.html").read_text(encoding="utf-8")
+    for r in _reports():
+        assert f'href="{r["html"]}"' in index
+        assert r["summary"], f"{r['report_id']} has no summary line"

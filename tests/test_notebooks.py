@@ -1,0 +1,51 @@
+"""The committed notebooks: a literal-only parameters cell, a summary line, outputs stripped.
+
+Executed notebooks and HTML are build outputs; only the outputs of ``# NBVAL_CHECK_OUTPUT`` cells
+(the figures nbval compares in `make test`) are committed.
+"""
+from __future__ import annotations
+
+import ast
+
+import nbformat
+import pytest
+
+from analysis.reports import CHECKED_OUTPUT_MARK, PARAMETERS_TAG, REPORT_KINDS, SUMMARY_TAG
+from analysis.settings import NOTEBOOKS_DIR
+
+NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
+
+
+def test_every_report_kind_has_its_notebook() -> None:
+    assert {kind.notebook for kind in REPORT_KINDS.values()} <= {path.name for path in NOTEBOOKS}
+
+
+def _tagged(notebook, tag: str) -> list:
+    return [c for c in notebook.cells if tag in c.get("metadata", {}).get("tags", [])]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_the_parameters_cell_holds_literals_only(path) -> None:
+    notebook = nbformat.read(path, as_version=4)
+    cells = _tagged(notebook, PARAMETERS_TAG)
+    assert len(cells) == 1
+    for statement in ast.parse(cells[0].source).body:
+        assert isinstance(statement, ast.Assign), ast.unparse(statement)
+        ast.literal_eval(statement.value)  # raises on anything derived
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_outputs_are_stripped_but_the_checked_figures(path) -> None:
+    notebook = nbformat.read(path, as_version=4)
+    assert len(_tagged(notebook, SUMMARY_TAG)) == 1
+    checked = 0
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        if CHECKED_OUTPUT_MARK in cell.source:
+            checked += 1
+            assert cell.outputs, f"checked cell without its expected output: {cell.source[:60]}"
+        else:
+            assert not cell.outputs, f"output committed: {cell.source[:60]}"
+    assert checked >= 1
+    assert path.stat().st_size < 100_000

@@ -1,0 +1,90 @@
+"""Batch reports: planning from the manifest's links, failure handling, HTML post-processing."""
+from __future__ import annotations
+
+import json
+
+import nbformat
+import pandas as pd
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+from analysis import reports
+from analysis.reports import ReportJob, contents_list, plan_reports, strip_outputs
+
+
+def test_reports_follow_the_manifest_links(tmp_path) -> None:
+    documents = pd.DataFrame({"doc_id": ["p23", "p24", "c24"]})
+    links = pd.DataFrame({
+        "comparison_id": ["p23__p24", "p24__c24"], "kind": ["year", "level"],
+        "source_doc": ["p23", "p24"], "target_doc": ["p24", "c24"],
+    })
+    jobs = plan_reports(documents, links, notebooks_dir=tmp_path)
+    assert [j.report_id for j in jobs] == ["overview", "year__p23__p24", "level__p24__c24", "escalation", "method"]
+    assert jobs[1].parameters == {"earlier_doc": "p23", "later_doc": "p24"}
+    assert jobs[2].parameters == {"parent_doc": "p24", "child_doc": "c24"}
+    assert jobs[2].doc_ids == ("p24", "c24")
+    assert jobs[0].doc_ids == ("p23", "p24", "c24")
+    assert jobs[2].notebook == tmp_path / "03_level_cascade.ipynb"
+
+
+def test_the_contents_list_links_the_report_headings() -> None:
+    page = ('<h1 id="Title">Title<a class="anchor-link" href="#Title">¶</a></h1>'
+            '<h2 id="Cover-age">Cover &amp; age<a class="anchor-link" href="#Cover-age">¶</a></h2>'
+            '<h3 id="By-unit">By unit</h3>')
+    nav = contents_list(page)
+    assert '<a href="#Cover-age">Cover &amp; age</a>' in nav and 'class="h3"><a href="#By-unit">' in nav
+    assert "#Title" not in nav and "¶" not in nav
+    assert contents_list("<p>no headings</p>") == ""
+
+
+def test_committed_notebooks_keep_only_the_checked_outputs() -> None:
+    notebook = new_notebook(cells=[
+        new_code_cell("print(1)", outputs=[new_output("stream", name="stdout", text="1\n")], execution_count=3),
+        new_code_cell("# NBVAL_CHECK_OUTPUT\nprint(2)", outputs=[new_output("stream", name="stdout", text="2\n")],
+                      execution_count=4),
+        new_markdown_cell("text"),
+    ])
+    stripped = strip_outputs(notebook)
+    assert stripped.cells[0].outputs == [] and stripped.cells[0].execution_count is None
+    assert stripped.cells[1].outputs[0]["text"] == "2\n" and stripped.cells[1].execution_count == 4
+
+
+def _notebook(path, source: str) -> None:
+    cells = [new_markdown_cell("# A test report\n\n## Part one"), new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
+             new_code_cell(source, metadata={"tags": ["summary"]})]
+    nb = new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    nbformat.write(nb, path)
+
+
+def test_a_failing_notebook_does_not_stop_the_others(tmp_path, built) -> None:
+    processed, _ = built
+    _notebook(tmp_path / "good.ipynb", "print(f'all fine, x={x}')")
+    _notebook(tmp_path / "bad.ipynb", "raise ValueError('the parameter names no document')")
+    jobs = [
+        ReportJob("good", "overview", "Good report", tmp_path / "good.ipynb", {"x": "2"}, ("hubei_province_2023",)),
+        ReportJob("bad", "overview", "Bad report", tmp_path / "bad.ipynb", {}, ()),
+    ]
+    out = tmp_path / "out"
+    results = {r.report_id: r for r in reports.build_reports(out, processed, jobs=jobs, workers=2, progress=False)}
+    assert results["good"].status == "built" and results["good"].summary == "all fine, x=2"
+    assert results["bad"].status == "failed" and "ValueError: the parameter names no document" in results["bad"].error
+    assert not (out / "bad.html").exists()
+    assert (out / "notebooks" / "bad.ipynb").is_file()  # the executed notebook, to open and see the error
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "1 report(s) failed" in index and "notebooks/bad.ipynb" in index and 'href="good.html"' in index
+    page = (out / "good.html").read_text(encoding="utf-8")
+    assert "x = 1" not in page  # code hidden
+    assert '<nav class="report-contents">' in page and "#Part-one" in page
+    assert "data/raw/hubei_province_2023.txt" in page and "sha256" in page
+    assert (out / "params" / "good.yaml").read_text(encoding="utf-8") == "x: '2'\n"
+    assert json.loads((out / "build.json").read_text(encoding="utf-8"))[1]["status"] == "failed"
+    # unchanged inputs: the good report is not run again, the failed one is
+    again = {r.report_id: r for r in reports.build_reports(out, processed, jobs=jobs, workers=1, progress=False)}
+    assert again["good"].status == "cached" and again["good"].summary == "all fine, x=2"
+    assert again["bad"].status == "failed"
+
+
+def test_an_unknown_report_is_refused(built) -> None:
+    processed, _ = built
+    with pytest.raises(reports.UserError, match="no such report"):
+        reports.build_reports(processed_dir=processed, only=["nonexistent"], progress=False)
