@@ -17,9 +17,13 @@ from analysis.clean import CleanDocument
 from analysis.settings import DUPLICATE_MIN_SIMILARITY, SHINGLE_SIZE
 
 _NOT_HAN = re.compile(r"[^\u4e00-\u9fff]+")
-_MINHASH_PERMUTATIONS = 64
-_MINHASH_BANDS = 32  # 2 rows a band: pairs from ~0.3 Jaccard upwards become candidates
-_MERSENNE = np.uint64((1 << 61) - 1)
+# 128 MinHash values in 32 bands of 4: a pair becomes a candidate with probability 0.87 at
+# Jaccard 0.5, 0.99 at 0.6, and only 0.05 at 0.2 (the level unrelated plans share).
+_MINHASH_PERMUTATIONS = 128
+_MINHASH_BANDS = 32
+# Candidates whose MinHash estimate falls this far below the threshold skip the exact Jaccard
+# (the estimate's standard error at 128 values is ≤ 0.045).
+_ESTIMATE_MARGIN = 0.15
 _RNG_SEED = 20240205
 
 
@@ -59,21 +63,20 @@ def jaccard(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def _minhash(sets: list[np.ndarray]) -> np.ndarray:
+    """MinHash signatures by multiply-shift hashing (no modulo: fast on uint64)."""
     rng = np.random.default_rng(_RNG_SEED)
-    a = rng.integers(1, int(_MERSENNE), size=_MINHASH_PERMUTATIONS, dtype=np.uint64)
-    b = rng.integers(0, int(_MERSENNE), size=_MINHASH_PERMUTATIONS, dtype=np.uint64)
+    a = rng.integers(1, np.iinfo(np.int64).max, size=_MINHASH_PERMUTATIONS, dtype=np.uint64) | np.uint64(1)
+    b = rng.integers(0, np.iinfo(np.int64).max, size=_MINHASH_PERMUTATIONS, dtype=np.uint64)
     signatures = np.full((len(sets), _MINHASH_PERMUTATIONS), np.iinfo(np.uint64).max, dtype=np.uint64)
     with np.errstate(over="ignore"):
         for row, values in enumerate(sets):
             if len(values):
-                reduced = values % _MERSENNE
-                signatures[row] = ((np.outer(reduced, a) + b) % _MERSENNE).min(axis=0)
+                signatures[row] = ((np.outer(values, a) + b) >> np.uint64(32)).min(axis=0)
     return signatures
 
 
-def candidate_pairs(sets: list[np.ndarray]) -> set[tuple[int, int]]:
-    """Pairs of documents sharing at least one MinHash band (likely similar)."""
-    signatures = _minhash(sets)
+def candidate_pairs(sets: list[np.ndarray], signatures: np.ndarray) -> set[tuple[int, int]]:
+    """Pairs of (non-empty) documents sharing at least one MinHash band: likely similar."""
     rows = _MINHASH_PERMUTATIONS // _MINHASH_BANDS
     pairs: set[tuple[int, int]] = set()
     for band in range(_MINHASH_BANDS):
@@ -89,8 +92,11 @@ def candidate_pairs(sets: list[np.ndarray]) -> set[tuple[int, int]]:
 def near_duplicates(doc_ids: list[str], texts: list[str], damage_rates: list[float]) -> pd.DataFrame:
     """One row per document: ``duplicate_of`` (the cleaner copy) and the similarity to it."""
     sets = [shingles(text) for text in texts]
+    signatures = _minhash(sets)
     best: dict[int, tuple[float, int]] = {}
-    for x, y in sorted(candidate_pairs(sets)):
+    for x, y in sorted(candidate_pairs(sets, signatures)):
+        if np.mean(signatures[x] == signatures[y]) < DUPLICATE_MIN_SIMILARITY - _ESTIMATE_MARGIN:
+            continue
         similarity = jaccard(sets[x], sets[y])
         if similarity < DUPLICATE_MIN_SIMILARITY:
             continue
