@@ -210,6 +210,9 @@ def cell_text(notebook: nbformat.NotebookNode, tag: str) -> str:
 
 # --- HTML --------------------------------------------------------------------------------------
 
+# Script tags that fetch from the web: nbconvert's require.js and the MathJax plotly's notebook
+# renderer asks for. The reports use neither (no widgets, no LaTeX) and must work offline.
+_REMOTE_SCRIPT = re.compile(r"<script\b[^>]*\bsrc=[\"']?(?:https?:)?//[^>]*>\s*</script>", re.IGNORECASE)
 _HEADING = re.compile(r'<h([1-3])\b[^>]*\bid="([^"]+)"[^>]*>(.*?)</h\1>', re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
 REPORT_CSS = """
@@ -253,6 +256,7 @@ def render_html(executed: nbformat.NotebookNode, job: ReportJob, summary: str, s
             cell.outputs = [o for o in cell.get("outputs", []) if o.get("name") != "stderr"]
     exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     document, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": job.title}})
+    document = _REMOTE_SCRIPT.sub("", document)
     generated = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
     meta = (f'<meta name="workplan-fingerprint" content="{stamp}">\n'
             f'<meta name="workplan-summary" content="{html.escape(summary, quote=True)}">\n')

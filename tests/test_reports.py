@@ -74,6 +74,7 @@ def test_a_failing_notebook_does_not_stop_the_others(tmp_path, built) -> None:
     assert "1 report(s) failed" in index and "notebooks/bad.ipynb" in index and 'href="good.html"' in index
     page = (out / "good.html").read_text(encoding="utf-8")
     assert "x = 1" not in page  # code hidden
+    assert "cdnjs" not in page and "require.min.js" not in page  # nothing fetched from the web
     assert '<nav class="report-contents">' in page and "#Part-one" in page
     assert "data/raw/hubei_province_2023.txt" in page and "sha256" in page
     assert (out / "params" / "good.yaml").read_text(encoding="utf-8") == "x: '2'\n"
