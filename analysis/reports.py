@@ -45,6 +45,7 @@ from analysis.settings import (
     REPORTS_DIR,
 )
 
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 CHECKED_OUTPUT_MARK = "# NBVAL_CHECK_OUTPUT"
 SUMMARY_TAG = "summary"
 PARAMETERS_TAG = "parameters"
@@ -131,8 +132,8 @@ def fingerprint(job: ReportJob, processed_dir: Path) -> str:
     digest = hashlib.sha256()
     digest.update(json.dumps([job.report_id, job.parameters, __version__], sort_keys=True).encode())
     package = Path(__file__).resolve().parent
-    inputs = [job.notebook, *sorted(Path(processed_dir).glob("*.parquet")),
-              *sorted(package.rglob("*.py")), *sorted((package / "lexicon").glob("*"))]
+    code = sorted(p for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    inputs = [job.notebook, *sorted(Path(processed_dir).glob("*.parquet")), *code]
     for path in inputs:
         digest.update(path.name.encode())
         digest.update(path.read_bytes() if path.is_file() else b"(missing)")
@@ -210,8 +211,8 @@ def cell_text(notebook: nbformat.NotebookNode, tag: str) -> str:
 
 # --- HTML --------------------------------------------------------------------------------------
 
-# Script tags that fetch from the web: nbconvert's require.js and the MathJax plotly's notebook
-# renderer asks for. The reports use neither (no widgets, no LaTeX) and must work offline.
+# Script tags that fetch from the web, here the MathJax plotly's notebook renderer asks for in
+# every chart's output (the reports have no LaTeX; the page template fetches nothing either).
 _REMOTE_SCRIPT = re.compile(r"<script\b[^>]*\bsrc=[\"']?(?:https?:)?//[^>]*>\s*</script>", re.IGNORECASE)
 _HEADING = re.compile(r'<h([1-3])\b[^>]*\bid="([^"]+)"[^>]*>(.*?)</h\1>', re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
@@ -254,7 +255,8 @@ def render_html(executed: nbformat.NotebookNode, job: ReportJob, summary: str, s
     for cell in notebook.cells:
         if cell.cell_type == "code":
             cell.outputs = [o for o in cell.get("outputs", []) if o.get("name") != "stderr"]
-    exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    exporter = HTMLExporter(template_name="offline", extra_template_basedirs=[str(TEMPLATES_DIR)], exclude_input=True,
+                            exclude_input_prompt=True, exclude_output_prompt=True)
     document, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": job.title}})
     document = _REMOTE_SCRIPT.sub("", document)
     generated = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
