@@ -22,3 +22,11 @@ LEXICON_DIR = Path(__file__).resolve().parent / "lexicon"
 # documents count as copies of one another.
 SHINGLE_SIZE = 4
 DUPLICATE_MIN_SIMILARITY = 0.5
+
+# Targets: the fuzzy-match score (0–100, rapidfuzz over jieba tokens) from which a target's phrase
+# is mapped to a canonical indicator of the lexicon (set from the evaluation against the gold's
+# canonical_indicator, see README), and the quote similarity from which a target of a damaged
+# duplicate is matched to the clean document's target of the same task.
+INDICATOR_MIN_SCORE = 60.0
+DUPLICATE_QUOTE_MIN_SCORE = 60.0
+GOLD_TARGETS_PATH = GOLD_DIR / "targets_province.csv"
