@@ -23,9 +23,11 @@ import re
 from dataclasses import dataclass, field, replace
 
 import pandas as pd
+from rapidfuzz import fuzz
 
 from analysis.attribution import find_attributions
 from analysis.segment import tokens
+from analysis.settings import DUPLICATE_QUOTE_MIN_SCORE
 
 # --- what a number can be counted in ----------------------------------------------------------
 
@@ -121,6 +123,9 @@ _BASELINE_AFTER = re.compile(r"^[^,，;；。]{0,6}?(?:提高|提升|增加|增�
 _STATE_PREDICATE = re.compile(r"^[\u4e00-\u9fff]{1,10}?(?:长期|仍然|仍|依然|一直)?(?<![作成列评定改建认])(?:为|是|属于|处于)(?!\d)")
 _THRESHOLD_AFTER = re.compile(r"^(?:(?:及|或)?以上|以下)的")
 _LABEL_ADJACENT = re.compile(r"[A-Za-z+＋·•\-—–~/]")
+
+_SPACES = re.compile(r"\s+|\*\*")
+_BEFORE_WINDOW = 10  # characters before a number compared between a damaged copy and its original
 
 SENTENCE_ENDS = "。;；!！\n"
 CLAUSE_ENDS = ",，:："
@@ -612,7 +617,9 @@ TARGET_COLUMNS = [
     "doc_id", "task_id", "target_id", "path", "indicator", "indicator_id", "indicator_name", "indicator_score",
     "value", "value_text", "unit", "kind", "comparator", "deadline", "role", "quote", "char_start", "char_end",
     "value_char_start", "value_char_end", "line_start", "flags",
+    "clean_value", "clean_unit", "clean_quote", "clean_source", "clean_char_start", "clean_char_end",
 ]
+CLEAN_COLUMNS = TARGET_COLUMNS[TARGET_COLUMNS.index("clean_value"):]
 
 
 def targets_table(doc, lexicon: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -653,7 +660,58 @@ def targets_table(doc, lexicon: pd.DataFrame | None = None) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=[c for c in TARGET_COLUMNS if c not in ("indicator", "indicator_id", "indicator_name", "indicator_score")] + ["phrase", "context"])
     mapped = indicators.map_targets(frame, lexicon)
     mapped["flags"] = [";".join(dict.fromkeys(f)) for f in mapped["flags"]]
-    return mapped[TARGET_COLUMNS].reset_index(drop=True)
+    for column in CLEAN_COLUMNS:
+        mapped[column] = pd.NA if column in _NUMERIC_CLEAN_COLUMNS else ""
+    return _typed(mapped[TARGET_COLUMNS].reset_index(drop=True))
+
+
+_NUMERIC_CLEAN_COLUMNS = ("clean_value", "clean_char_start", "clean_char_end")
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.astype({"value": "float64", "indicator_score": "float64", "clean_value": "Float64",
+                          "clean_char_start": "Int64", "clean_char_end": "Int64"})
+    for column in ("char_start", "char_end", "value_char_start", "value_char_end", "line_start"):
+        frame[column] = frame[column].astype("int64")
+    return frame
+
+
+def with_clean_values(targets: pd.DataFrame, documents: pd.DataFrame, raw_texts: dict[str, str]) -> pd.DataFrame:
+    """Put beside each target of a damaged duplicate the clean document's value and its source.
+
+    A document's ``duplicate_of`` (see ``pipeline.documents_table``) names the clean copy. A
+    target is matched to the clean target of the same task path whose surroundings read most
+    alike: the quote (the damaged clause may have swallowed its neighbours, so the clean quote
+    is looked for inside it) and the characters just before the number. Each clean target is
+    used once, best pairs first; pairs below ``DUPLICATE_QUOTE_MIN_SCORE`` stay unmatched.
+    """
+    targets = targets.copy()
+    copies = documents.loc[documents["duplicate_of"].fillna("") != "", ["doc_id", "duplicate_of"]]
+    for copy_id, original_id in copies.itertuples(index=False):
+        damaged = targets[targets["doc_id"] == copy_id]
+        clean = targets[targets["doc_id"] == original_id]
+        pairs = []
+        for i, d in damaged.iterrows():
+            for j, c in clean[clean["path"] == d["path"]].iterrows():
+                pairs.append((_copy_similarity(d, c, raw_texts[copy_id], raw_texts[original_id]), i, j))
+        used_damaged, used_clean = set(), set()
+        for score, i, j in sorted(pairs, key=lambda p: (-p[0], p[1], p[2])):
+            if score < DUPLICATE_QUOTE_MIN_SCORE or i in used_damaged or j in used_clean:
+                continue
+            used_damaged.add(i)
+            used_clean.add(j)
+            c = clean.loc[j]
+            targets.loc[i, CLEAN_COLUMNS] = [c["value"], c["unit"], c["quote"], c["target_id"], c["char_start"], c["char_end"]]
+    return _typed(targets)
+
+
+def _copy_similarity(damaged: pd.Series, clean: pd.Series, damaged_raw: str, clean_raw: str) -> float:
+    """How alike a damaged target's surroundings are to a clean target's (0–100)."""
+    def before(row: pd.Series, raw: str) -> str:
+        return _SPACES.sub("", raw[max(0, row["value_char_start"] - _BEFORE_WINDOW * 2):row["value_char_start"]])[-_BEFORE_WINDOW:]
+
+    quotes = fuzz.partial_ratio(clean["quote"], damaged["quote"])
+    return (quotes + fuzz.ratio(before(damaged, damaged_raw), before(clean, clean_raw))) / 2
 
 
 def _line_of(line_starts: list[int], offset: int) -> int:
