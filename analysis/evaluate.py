@@ -25,8 +25,9 @@ from pathlib import Path
 import pandas as pd
 from rapidfuzz import fuzz
 
+from analysis import indicators
 from analysis.errors import UserError
-from analysis.settings import GOLD_TARGETS_PATH
+from analysis.settings import GOLD_TARGETS_PATH, INDICATOR_MIN_SCORE
 
 GOLD_TARGET_COLUMNS = ["doc", "indicator", "canonical_indicator", "value", "unit", "comparator", "deadline",
                        "task_ref", "quote_norm", "tier"]
@@ -138,3 +139,24 @@ def evaluate_targets(targets: pd.DataFrame, gold: pd.DataFrame) -> pd.DataFrame:
             "indicator_accuracy": _share(found["indicator_id"] == found["gold_canonical"]),
         })
     return pd.DataFrame(rows, columns=EVALUATION_COLUMNS)
+
+
+def indicator_mapping(gold: pd.DataFrame, lexicon: pd.DataFrame, min_score: float = INDICATOR_MIN_SCORE) -> pd.DataFrame:
+    """Each gold row's own indicator phrase mapped onto the lexicon, beside the annotators' id."""
+    mapped = [indicators.map_phrase(phrase, kind, lexicon, min_score=min_score)
+              for phrase, kind in zip(gold["indicator"], gold["kind"])]
+    frame = gold[["doc", "indicator", "kind", "canonical_indicator"]].reset_index(drop=True).copy()
+    frame["indicator_id"] = [m["indicator_id"] for m in mapped]
+    frame["indicator_score"] = [m["indicator_score"] for m in mapped]
+    frame["correct"] = frame["indicator_id"] == frame["canonical_indicator"]
+    return frame
+
+
+def threshold_sweep(best: pd.DataFrame, thresholds: list[float]) -> pd.DataFrame:
+    """Mapping accuracy for each candidate threshold, from a mapping made with no threshold (0)."""
+    expected = best["canonical_indicator"].fillna("")
+    rows = []
+    for threshold in thresholds:
+        predicted = best["indicator_id"].where(best["indicator_score"] >= threshold, "")
+        rows.append({"threshold": threshold, "accuracy": round(float((predicted == expected).mean()), 4)})
+    return pd.DataFrame(rows, columns=["threshold", "accuracy"])

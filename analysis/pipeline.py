@@ -48,11 +48,14 @@ def doc_id_for(path: Path | str) -> str:
 
 
 def parse_document(path: Path | str, doc_id: str | None = None) -> ParsedDocument:
-    raw = read.read_document(path)
+    return parse_raw(read.read_document(path), doc_id or doc_id_for(path))
+
+
+def parse_raw(raw: read.RawDocument, doc_id: str) -> ParsedDocument:
+    """Clean and structure an already decoded document."""
     cleaned = clean.clean(raw.text)
     outline = structure.parse_blocks(cleaned)
     spans = structure.task_spans(cleaned, outline)
-    doc_id = doc_id or doc_id_for(path)
     return ParsedDocument(doc_id, raw, cleaned, outline, spans, structure.tasks_table(cleaned, doc_id, spans))
 
 

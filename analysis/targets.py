@@ -41,8 +41,7 @@ _UNIT = re.compile(
     r"|(?P<rate>%|‰)"
     r"|(?P<money>(?:万|亿)?元)"
     r"|(?P<concentration>(?:微克|毫克|纳克)/(?:标准)?(?:立方米|升))"
-    r"|(?P<quantity>蒸吨/小时|万?千瓦时|万?千瓦|兆瓦|万?吨标准煤|万?吨|千克|公斤|平方公里|平方千米|平方米|万?立方米"
-    r"|公里|千米|万?亩|万?公顷)"
+    r"|(?P<quantity>蒸吨/小时|千瓦时|千瓦|兆瓦|吨标准煤|吨|千克|公斤|平方公里|平方千米|平方米|立方米|公里|千米|亩|公顷)"
     rf"|(?P<count>(?:{_COUNT_WORDS})(?!月|工作日|小时|百分点))"
 )
 _UNIT_KIND = {"pp": "percentage_points", "rate": "rate", "money": "money", "concentration": "concentration",
@@ -223,21 +222,23 @@ def _inside(position: int, spans: list[tuple[int, int]]) -> bool:
 
 
 def clauses(text: str) -> list[Clause]:
-    """Clauses of a text, split at top-level punctuation only (not inside brackets or quotes)."""
+    """Clauses of a text: split at sentence ends always, at commas only outside brackets and quotes.
+
+    A sentence end also closes any bracket left open (a scrape may have eaten the closing one).
+    """
     found, depth, start, sentence = [], 0, 0, 0
     for i, char in enumerate(text):
         if char in _OPENERS:
             depth += 1
         elif char in _CLOSERS:
             depth = max(depth - 1, 0)
-        elif char == "\n" or (depth == 0 and char in SENTENCE_ENDS + CLAUSE_ENDS):
-            if char == "\n":
-                depth = 0
+        elif char in SENTENCE_ENDS or (depth == 0 and char in CLAUSE_ENDS):
             if i > start:
                 found.append(Clause(start, i, sentence))
             start = i + 1
             if char in SENTENCE_ENDS:
                 sentence += 1
+                depth = 0
     if len(text) > start:
         found.append(Clause(start, len(text), sentence))
     return [c for c in found if text[c.start:c.end].strip()]
@@ -596,6 +597,21 @@ def _target(text: str, resolved: Mention, mention: Mention, clause: Clause, sent
         flags.append("continued")
     context = context_phrase(text, clause, sentence, mentions)
     return Target(resolved, clause, comparator, deadline, role, phrase, context, tuple(flags))
+
+
+TEXT_TARGET_COLUMNS = ["value", "value_text", "unit", "kind", "comparator", "deadline", "role", "phrase",
+                       "context", "quote", "start", "end", "flags"]
+
+
+def text_targets(text: str) -> pd.DataFrame:
+    """The targets of one task's text as a table; ``start``/``end`` are offsets of the quote in ``text``."""
+    rows = [{
+        "value": t.mention.value, "value_text": t.mention.value_text, "unit": t.mention.unit,
+        "kind": t.mention.kind, "comparator": t.comparator, "deadline": t.deadline, "role": t.role,
+        "phrase": t.phrase, "context": t.context, "quote": text[t.start:t.end].strip(), "start": t.start,
+        "end": t.end, "flags": ";".join(t.flags),
+    } for t in find_targets(text)]
+    return pd.DataFrame(rows, columns=TEXT_TARGET_COLUMNS).astype({"value": "float64", "start": "int64", "end": "int64"})
 
 
 def _deadline(text: str, clause: Clause, sentence: list[Clause], mention: Mention) -> tuple[str, bool]:
