@@ -98,6 +98,7 @@ _VERBAL_NOUN = 2
 _LEADING_JOINERS = re.compile(r"^(?:的|和|及|与|以及|、|或)+")
 _TRAILING_JOINERS = re.compile(r"(?:的|和|及|与|以及|、|或)+$")
 _BRACKETED = re.compile(r"\([^()]*\)")
+_NUMBERED_BRACKET = re.compile(r"\([^()]*\d[^()]*\)")
 
 # --- dates and deadlines ------------------------------------------------------------------------
 
@@ -404,7 +405,7 @@ def conjunct_head(other: str, last: str) -> str:
 
 
 def _words_after(text: str, mention: Mention, clause: Clause, mentions: list[Mention]) -> tuple[str, bool]:
-    """The words after a mention, skipping bracket groups, up to the next number of the clause.
+    """The words after a mention up to the next number of the clause (bracketed numbers skipped).
 
     A top-level 、 ends them too once they name something (``1571个行政村环境整治、123条…``), not
     inside a short modifier list (``14处国、省、市控监测孔``). Returns the words and whether they
@@ -416,21 +417,31 @@ def _words_after(text: str, mention: Mention, clause: Clause, mentions: list[Men
         char = text[i]
         if depth == 0 and (i in starts or (char == "、" and len(words) > _MODIFIER_MAX)):
             later = [m for m in starts.values() if m.start >= i]
-            return "".join(words), bool(later) and later[0].kind == mention.kind
+            return _without_numbered_brackets("".join(words)), bool(later) and later[0].kind == mention.kind
         if char in "(（":
             depth += 1
         elif char in ")）":
-            depth = max(depth - 1, 0)
-        elif depth == 0:
-            words.append(char)
-    return "".join(words), False
+            if depth == 0:
+                break  # the number sits inside a bracket: its words end with it
+            depth -= 1
+        words.append(char)
+    return _without_numbered_brackets("".join(words)), False
+
+
+def _without_numbered_brackets(text: str) -> str:
+    """A text without the bracket groups that hold a number (其中(葛店4家…)); qualifiers such as
+    ``(管控)``, ``(水域)`` or ``(市、区)`` belong to the indicator's wording and stay."""
+    previous = None
+    while previous != text:
+        previous, text = text, _NUMBERED_BRACKET.sub("", text)
+    return text
 
 
 def _words_before(text: str, mention: Mention, clause: Clause, mentions: list[Mention], kinds: dict[Mention, str]) -> str:
     """The words before a mention, from the previous number of its kind (or the clause start)."""
     same_kind = [m for m in mentions if clause.start <= m.start and m.end <= mention.start and kinds[m] == kinds[mention]]
     start = same_kind[-1].end if same_kind else clause.start
-    before = _outside_brackets(_without_mentions(text, start, mention.start, mentions)).rstrip()
+    before = _without_numbered_brackets(_without_mentions(text, start, mention.start, mentions)).rstrip()
     if _TRAILING_JOINERS.search(before):
         if same_kind:
             return ""  # 80%溯源和30%整治: the words before belong to the previous number
