@@ -88,10 +88,6 @@ def _describe(target) -> str:
     return f"also {target.value_text}{striving} «{target.quote}»"
 
 
-def _format_value(value: float) -> str:
-    return f"{value:g}"
-
-
 def wording_note(wording: str, other_wording: str, other_doc: str) -> str:
     """A note when two plans word an indicator differently (a possible difference of scope)."""
     mine = set(tokens(_PLACE_WORDS.sub("", wording))) - _GENERIC_WORDS

@@ -26,8 +26,8 @@ import pandas as pd
 from rapidfuzz import fuzz
 
 from analysis import indicators
-from analysis.errors import UserError
 from analysis.settings import GOLD_TARGETS_PATH, INDICATOR_MIN_SCORE
+from analysis.storage import read_checked_csv
 
 GOLD_TARGET_COLUMNS = ["doc", "indicator", "canonical_indicator", "value", "unit", "comparator", "deadline",
                        "task_ref", "quote_norm", "tier"]
@@ -44,14 +44,7 @@ _REACH_CUE = "达"
 
 def load_gold_targets(path: Path | str = GOLD_TARGETS_PATH) -> pd.DataFrame:
     """Read a gold target table (one row per annotated target)."""
-    path = Path(path)
-    try:
-        gold = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except FileNotFoundError:
-        raise UserError(path, "gold target table not found") from None
-    missing = [c for c in GOLD_TARGET_COLUMNS if c not in gold.columns]
-    if missing:
-        raise UserError(path, f"missing column(s): {', '.join(missing)}")
+    gold = read_checked_csv(path, GOLD_TARGET_COLUMNS, "gold target table")
     gold = gold.copy()
     gold["value"] = pd.to_numeric(gold["value"], errors="coerce")
     return gold

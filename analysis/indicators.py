@@ -12,7 +12,6 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Indel
@@ -20,6 +19,7 @@ from rapidfuzz.distance import Indel
 from analysis.errors import UserError
 from analysis.segment import INDICATOR_LEXICON, token_string
 from analysis.settings import INDICATOR_MIN_SCORE
+from analysis.storage import read_checked_csv
 
 LEXICON_COLUMNS = ["indicator_id", "name_zh", "aliases", "name_en", "unit", "kind", "higher_is_better", "domain", "note"]
 # Which lexicon kinds a number of a given kind may measure.
@@ -42,14 +42,7 @@ _CONTAINED_MIN = 80
 
 def load_lexicon(path: Path | str = INDICATOR_LEXICON) -> pd.DataFrame:
     """Read and check the indicator lexicon."""
-    path = Path(path)
-    try:
-        lexicon = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except FileNotFoundError:
-        raise UserError(path, "indicator lexicon not found") from None
-    missing = [c for c in LEXICON_COLUMNS if c not in lexicon.columns]
-    if missing:
-        raise UserError(path, f"missing column(s): {', '.join(missing)}")
+    lexicon = read_checked_csv(path, LEXICON_COLUMNS, "indicator lexicon")
     duplicated = lexicon["indicator_id"][lexicon["indicator_id"].duplicated()]
     if len(duplicated):
         raise UserError(path, f"duplicate indicator_id {duplicated.iloc[0]!r}")
@@ -139,12 +132,11 @@ def map_targets(targets: pd.DataFrame, lexicon: pd.DataFrame, min_score: float =
     return pd.concat([targets, mapped], axis=1)
 
 
-_ALIAS_CACHE: dict[int, pd.DataFrame] = {}
-
-
 def _aliases(lexicon: pd.DataFrame) -> pd.DataFrame:
-    key = id(lexicon)
-    if key not in _ALIAS_CACHE:
-        _ALIAS_CACHE.clear()
-        _ALIAS_CACHE[key] = alias_table(lexicon)
-    return _ALIAS_CACHE[key]
+    """The alias table of a lexicon, segmented once per distinct lexicon content."""
+    return _alias_table_of(tuple(zip(lexicon["indicator_id"], lexicon["name_zh"], lexicon["aliases"], lexicon["kind"])))
+
+
+@lru_cache(maxsize=4)
+def _alias_table_of(rows: tuple[tuple[str, str, str, str], ...]) -> pd.DataFrame:
+    return alias_table(pd.DataFrame(list(rows), columns=["indicator_id", "name_zh", "aliases", "kind"]))

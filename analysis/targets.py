@@ -33,7 +33,6 @@ from analysis.settings import DUPLICATE_QUOTE_MIN_SCORE
 
 KINDS = ("rate", "percentage_points", "count", "money", "concentration", "frequency", "rank", "quantity")
 RATE_LIKE = frozenset({"rate", "percentage_points", "concentration", "frequency"})
-COMPARATORS = (">=", "<=", "=", "striving")
 
 _COUNT_WORDS = "个|家|条|座|项|处|台|场|所|块|辆|套|批|名|人次|件|宗|户|部|支|组|张|次|口"
 _UNIT = re.compile(

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import io
-import re
 
 import pandas as pd
 import pytest
@@ -14,21 +13,10 @@ from analysis.pipeline import parse_raw
 from analysis.read import RawDocument
 from analysis.settings import PROJECT_ROOT, RAW_DIR
 from analysis.targets import TARGET_COLUMNS, chinese_number, find_targets, targets_table, text_targets
+from test_properties import is_subsequence, squash
 
 CONTRACT_COLUMNS = ["doc_id", "task_id", "indicator", "indicator_id", "value", "unit", "kind", "comparator",
                     "deadline", "role", "quote", "char_start", "char_end", "flags"]
-CITY_DEV = PROJECT_ROOT / "tests" / "data" / "targets_city_dev.csv"
-_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F) if code != 0xFF1F}
-
-
-def squash(text: str) -> str:
-    """Width-normalised text without whitespace or bold marks, as clean quotes are."""
-    return re.sub(r"\s|\*\*", "", text.translate(_WIDTH))
-
-
-def is_subsequence(needle: str, haystack: str) -> bool:
-    it = iter(haystack)
-    return all(ch in it for ch in needle)
 
 
 def one(text: str) -> pd.Series:
