@@ -13,8 +13,8 @@ Extraction starts from the numbers of a task's text and reads their surroundings
 - ``分别`` distributes a list of values over a list of subjects; a clause holding only a number
   (``,1次客商接待``) continues the previous target of its sentence.
 
-Sentences end at ``。;；!`` and line breaks; clauses at ``,，:：``; both only outside brackets and
-quotes. The quote of a target is its clause. All offsets here are offsets into the text given;
+Sentences end at ``。;；!`` and line breaks; clauses at ``,，:：`` outside brackets and quotes. The
+quote of a target is its clause. All offsets here are offsets into the text given;
 :func:`targets_table` maps them to the raw file.
 """
 from __future__ import annotations
@@ -49,6 +49,7 @@ _ARABIC = re.compile(r"(?<![\d.])(?P<number>\d+(?:\.\d+)?)(?P<multiplier>万|亿
 # Chinese numerals are quantities only as 2 or more, before a measure word, after a verb (两场, 三家).
 _CHINESE = re.compile(r"(?<![第零〇一二两三四五六七八九十百千万])(?P<number>[两二三四五六七八九十百千][零〇一二两三四五六七八九十百千万]*)"
                       r"(?P<unit>场|个|家|条|座|项|处|台|所|次|名)")
+_MULTIPLIERS = {"万": 10_000.0, "亿": 100_000_000.0}
 _SUFFIX = re.compile(r"(?:及|或)?以上|以内|以下|左右")
 _RANK = re.compile(r"(?P<cue>列|排名|位居|位列|进入|保持|争创)[^,;。；\n]{0,25}?"
                    r"(?:第(?P<ordinal>[一二三四五六七八九十\d]{1,3})|前(?P<top>[一二三四五六七八九十\d]{1,3}))(?P<unit>位|名)")
@@ -264,37 +265,13 @@ def _is_trap(text: str, start: int, end: int, kind: str, suffix: str) -> bool:
 
 
 def find_mentions(text: str) -> list[Mention]:
-    """Every number of a text that is a quantity, in order (labels, dates and names skipped)."""
+    """Every number of a text that is a quantity, in order (labels, dates and names skipped).
+
+    Ranks first (``列…第一位``, ``进入前3名``: their ``suffix`` is ``前`` for a top-N), then Arabic
+    numbers with a unit, then Chinese numerals counted out by a verb (``办好两场``).
+    """
     labels = label_spans(text)
     found: list[Mention] = []
-    for m in _ARABIC.finditer(text):
-        unit_match = _UNIT.match(text, m.end("number") if m.group("multiplier") == "万" and
-                                 text.startswith("元", m.end()) else m.end())
-        if not unit_match or _inside(m.start(), labels):
-            continue
-        kind = _UNIT_KIND[unit_match.lastgroup]
-        unit = unit_match.group(0)
-        value = float(m.group("number"))
-        if m.group("multiplier") and kind != "money":
-            value *= 10_000 if m.group("multiplier") == "万" else 100_000_000
-        end = unit_match.end()
-        suffix_match = _SUFFIX.match(text, end)
-        suffix = suffix_match.group(0) if suffix_match else ""
-        if _is_trap(text, m.start(), end, kind, suffix):
-            continue
-        found.append(Mention(m.start(), end + len(suffix), value, text[m.start():end], unit, kind, suffix))
-    taken = [(f.start, f.end) for f in found]
-    for m in _CHINESE.finditer(text):
-        value = chinese_number(m.group("number"))
-        if value is None or value < 2 or _inside(m.start(), labels) or _inside(m.start(), taken):
-            continue
-        if not text[max(0, m.start() - 6):m.start()].endswith(COMMITMENT_VERBS + AT_LEAST_CUES):
-            continue  # 十条措施, 三大都市圈: names, unless a verb counts them out
-        suffix_match = _SUFFIX.match(text, m.end())
-        suffix = suffix_match.group(0) if suffix_match else ""
-        if _is_trap(text, m.start(), m.end(), "count", suffix):
-            continue
-        found.append(Mention(m.start(), m.end() + len(suffix), float(value), m.group(0), m.group("unit"), "count", suffix))
     for m in _RANK.finditer(text):
         number = m.group("ordinal") or m.group("top")
         value = int(number) if number.isdigit() else chinese_number(number)
@@ -303,7 +280,38 @@ def find_mentions(text: str) -> list[Mention]:
         start = m.start("ordinal") - 1 if m.group("ordinal") else m.start("top") - 1
         found.append(Mention(start, m.end(), float(value), text[start:m.end()], m.group("unit"), "rank",
                              "" if m.group("ordinal") else "前"))
+    for m in _ARABIC.finditer(text):
+        if _inside(m.start(), labels) or _inside(m.start(), [(f.start, f.end) for f in found]):
+            continue
+        unit_match = _UNIT.match(text, m.end("number"))  # 万元 and 亿元 are money units
+        scale = 1.0
+        if not unit_match or unit_match.lastgroup != "money":
+            unit_match = _UNIT.match(text, m.end())
+            scale = _MULTIPLIERS.get(m.group("multiplier") or "", 1.0)  # 1.2万个 is 12000 个
+        if not unit_match:
+            continue
+        kind = _UNIT_KIND[unit_match.lastgroup]
+        end = unit_match.end()
+        suffix = _suffix_at(text, end)
+        if not _is_trap(text, m.start(), end, kind, suffix):
+            found.append(Mention(m.start(), end + len(suffix), float(m.group("number")) * scale, text[m.start():end],
+                                 unit_match.group(0), kind, suffix))
+    for m in _CHINESE.finditer(text):
+        value = chinese_number(m.group("number"))
+        if value is None or value < 2 or _inside(m.start(), labels) or _inside(m.start(), [(f.start, f.end) for f in found]):
+            continue
+        if not text[max(0, m.start() - 6):m.start()].endswith(COMMITMENT_VERBS + AT_LEAST_CUES):
+            continue  # 十条措施, 三大都市圈: names, unless a verb counts them out
+        suffix = _suffix_at(text, m.end())
+        if not _is_trap(text, m.start(), m.end(), "count", suffix):
+            found.append(Mention(m.start(), m.end() + len(suffix), float(value), m.group(0), m.group("unit"), "count", suffix))
     return sorted(found, key=lambda f: f.start)
+
+
+def _suffix_at(text: str, position: int) -> str:
+    """以上 / 及以上 / 以内 / 以下 / 左右 right after a unit, if any."""
+    m = _SUFFIX.match(text, position)
+    return m.group(0) if m else ""
 
 
 # --- deadlines, comparators, roles ----------------------------------------------------------------
