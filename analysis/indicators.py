@@ -34,6 +34,8 @@ COMPATIBLE_KINDS = {
     "quantity": {"quantity"},
 }
 CONTEXT_JOINER = " / "
+# 劣Ⅴ类 and 劣V类 are one word (plans print either).
+_ROMAN_NUMERALS = str.maketrans({"Ⅰ": "I", "Ⅱ": "II", "Ⅲ": "III", "Ⅳ": "IV", "Ⅴ": "V", "Ⅵ": "VI"})
 # Weight a contained alias keeps however many extra words the phrase holds.
 _UNEXPLAINED_FLOOR = 0.6
 # Share (%) of an alias's characters a longer phrase must hold, in order, to contain it.
@@ -53,6 +55,11 @@ def load_lexicon(path: Path | str = INDICATOR_LEXICON) -> pd.DataFrame:
     return lexicon
 
 
+def phrase_tokens(phrase: str) -> str:
+    """A phrase as rapidfuzz compares it: jieba tokens joined by spaces, Roman numerals as letters."""
+    return token_string(phrase.translate(_ROMAN_NUMERALS))
+
+
 def alias_table(lexicon: pd.DataFrame) -> pd.DataFrame:
     """One row per (indicator, name or alias), with the alias's token string."""
     rows = [
@@ -62,7 +69,7 @@ def alias_table(lexicon: pd.DataFrame) -> pd.DataFrame:
         if alias
     ]
     frame = pd.DataFrame(rows, columns=["indicator_id", "kind", "alias"])
-    frame["tokens"] = [token_string(a) for a in frame["alias"]]
+    frame["tokens"] = [phrase_tokens(a) for a in frame["alias"]]
     return frame
 
 
@@ -95,7 +102,7 @@ def indicator_scores(phrase: str, kind: str, aliases: pd.DataFrame) -> pd.Series
     candidates = aliases[aliases["kind"].isin(COMPATIBLE_KINDS.get(kind, {kind}))]
     if not phrase or candidates.empty:
         return pd.Series(dtype=float)
-    scores = process.cdist([token_string(phrase)], list(candidates["tokens"]), scorer=phrase_score, workers=1)[0]
+    scores = process.cdist([phrase_tokens(phrase)], list(candidates["tokens"]), scorer=phrase_score, workers=1)[0]
     return pd.Series(scores, index=candidates["indicator_id"].to_numpy()).groupby(level=0, sort=False).max()
 
 

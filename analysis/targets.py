@@ -78,6 +78,11 @@ COMMITMENT_VERBS = (
     "审批", "抽查", "抽测", "宣传", "参加", "举行", "设置", "完善", "健全", "形成", "达到", "保持", "控制", "稳定",
     "累计", "创", "建", "办",
 )
+# Verbs that count out a Chinese numeral (办好两场发布会); after others (落实两个责任) it is a label.
+CHINESE_COUNT_VERBS = (
+    "办好", "举办", "召开", "开展", "完成", "建成", "建设", "创建", "打造", "新增", "实施", "组织", "培育", "评选",
+    "发布", "编制", "出台", "制定", "修订", "签订", "签约", "引进", "建立", "设立", "新建", "举行", "推出",
+)
 # A clause opened by a preposition puts its count before the verb (对14处监测孔开展监测).
 _PREPOSITION_OPENERS = ("对", "针对", "围绕", "为")
 # Words opening a phrase that say how, not what: stripped from indicator phrases.
@@ -86,6 +91,8 @@ _LEADING_FILLER = re.compile(
     r"切实|努力|督促|指导|组织|组织实施|开展|实施|常态化|加密|年度|全年|年内|累计|新增|巩固|保持|达到|"
     r"(?:到|至|于|在)?20\d{2}年(?:\d{1,2}月)?(?:底|末|初)?(?:前|以前)?)+"
 )
+# "比2020年下降18%": the base year is context, not part of what is measured.
+_BASE_YEAR = re.compile(r"(?:比|较|相比)20\d{2}年(?:度|底|末)?")
 _TRAILING_CUES = re.compile(
     r"(?:分别|力争|确保|实现|达到|达|为|是|控制在|稳定在|保持在|保持|不低于|不少于|至少|不小于|不高于|不超过|高于|低于|"
     r"超过|提高到|提升到|提升至|降至|下降到|每(?:年|半年|季度|月|周|旬|日|天)|开展|完成|累计|以上|以内|的|和|及|与|以及|、|或)+$"
@@ -95,6 +102,8 @@ _PHRASE_EDGES = " ,，;；。:：、?"
 _MODIFIER_MAX = 3
 _PARALLEL_MAX = 4
 _VERBAL_NOUN = 2
+# Words that usually open the shared head of a list of subjects (…有机物|重点工程减排量).
+_HEAD_OPENER = re.compile(r"重点工程|减排量|排放量|断面|点位|水质|浓度|比例|比率|达标率|利用率|治理率|处理率|排放强度|总量")
 _LEADING_JOINERS = re.compile(r"^(?:的|和|及|与|以及|、|或)+")
 _TRAILING_JOINERS = re.compile(r"(?:的|和|及|与|以及|、|或)+$")
 _BRACKETED = re.compile(r"\([^()]*\)")
@@ -300,8 +309,8 @@ def find_mentions(text: str) -> list[Mention]:
         value = chinese_number(m.group("number"))
         if value is None or value < 2 or _inside(m.start(), labels) or _inside(m.start(), [(f.start, f.end) for f in found]):
             continue
-        if not text[max(0, m.start() - 6):m.start()].endswith(COMMITMENT_VERBS + AT_LEAST_CUES):
-            continue  # 十条措施, 三大都市圈: names, unless a verb counts them out
+        if not text[max(0, m.start() - 6):m.start()].endswith(CHINESE_COUNT_VERBS + AT_LEAST_CUES):
+            continue  # 十条措施, 三大都市圈, 落实两个责任: names, unless a verb counts them out
         suffix = _suffix_at(text, m.end())
         if not _is_trap(text, m.start(), m.end(), "count", suffix):
             found.append(Mention(m.start(), m.end() + len(suffix), float(value), m.group(0), m.group("unit"), "count", suffix))
@@ -378,7 +387,7 @@ def clean_phrase(phrase: str) -> str:
     phrase = phrase.strip(_PHRASE_EDGES)
     while previous != phrase:
         previous = phrase
-        phrase = _LEADING_FILLER.sub("", phrase)
+        phrase = _LEADING_FILLER.sub("", _BASE_YEAR.sub("", phrase))
         phrase = _LEADING_JOINERS.sub("", phrase)
         phrase = _TRAILING_CUES.sub("", phrase)
         phrase = phrase.strip(_PHRASE_EDGES)
@@ -401,12 +410,16 @@ def conjunct_head(other: str, last: str) -> str:
     """What the last conjunct of a list adds as the shared head of all.
 
     ``国控、省控断面水质优良比例``: the last conjunct parallels ``国控`` up to the character both
-    end on (控), so its head is ``断面水质优良比例``; without such a character near its start, its
-    words after the first (``湖泊、…水库水质环境监测`` → ``水质环境监测``).
+    end on (控), so its head is ``断面水质优良比例``. Otherwise the head starts at the first word
+    that usually opens one (``氨氮、…挥发性有机物重点工程减排量`` → ``重点工程减排量``), or after the
+    last conjunct's first word (``湖泊、…水库水质环境监测`` → ``水质环境监测``).
     """
     at = last.find(other[-1]) if other else -1
     if 0 <= at < _PARALLEL_MAX and at < len(last) - 1:
         return last[at + 1:]
+    opener = _HEAD_OPENER.search(last, 2)
+    if opener:
+        return last[opener.start():]
     words = tokens(last)
     return "".join(words[1:]) if len(words) > 1 else ""
 
@@ -589,6 +602,8 @@ def _target(text: str, resolved: Mention, mention: Mention, clause: Clause, sent
         comparator = "striving" if "力争" in _outside_brackets(clause_prefix) else ("<=" if mention.suffix else "=")
     else:
         comparator = comparator_of(clause_prefix, segment, mention.suffix)
+    if _striving_lead(text, clause, sentence, mentions):
+        comparator = "striving"
     if mention in distributed:
         flags.append("distributed")
         phrase = distributed[mention]
@@ -630,6 +645,17 @@ def text_targets(text: str) -> pd.DataFrame:
         "end": t.end, "flags": ";".join(t.flags),
     } for t in find_targets(text)]
     return pd.DataFrame(rows, columns=TEXT_TARGET_COLUMNS).astype({"value": "float64", "start": "int64", "end": "int64"})
+
+
+def _striving_lead(text: str, clause: Clause, sentence: list[Clause], mentions: list[Mention]) -> bool:
+    """Whether an earlier clause of the sentence holds only 力争 and a deadline (力争到2025年底,…)."""
+    for earlier in (c for c in sentence if c.end <= clause.start):
+        words = text[earlier.start:earlier.end]
+        if any(earlier.start <= m.start < earlier.end for m in mentions) or not words.lstrip().startswith(STRIVING_CUES):
+            continue
+        if not clean_phrase(_DEADLINE.sub("", words)):
+            return True
+    return False
 
 
 def _deadline(text: str, clause: Clause, sentence: list[Clause], mention: Mention) -> tuple[str, bool]:

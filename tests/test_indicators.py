@@ -47,6 +47,7 @@ def test_the_segmenter_keeps_lexicon_names_whole() -> None:
         ("细颗粒物年均浓度", "concentration", "pm25_concentration"),
         ("全市受污染耕地安全利用率", "rate", "contaminated_farmland_safe_use_rate"),
         ("纳入国家考核的断面水质优良率", "rate", "national_control_section_good_ratio"),
+        ("劣Ⅴ类水体比例", "rate", "inferior_v_section_ratio"),  # Roman Ⅴ, as plans often print it
     ],
 )
 def test_wording_variants_map_to_one_indicator(lexicon, phrase: str, kind: str, expected: str) -> None:

@@ -112,6 +112,12 @@ def test_a_deadline_is_shared_by_the_later_clauses_of_its_sentence_only() -> Non
     assert list(found["flags"]) == ["", "shared_deadline", ""]
 
 
+def test_striving_holds_for_a_sentence_led_by_a_clause_of_only_lizheng_and_a_deadline() -> None:
+    found = one("力争到2025年底,全省80%以上的县(市、区)完成生态保护红线勘界定标。")
+    assert (found["comparator"], found["deadline"]) == ("striving", "到2025年底")
+    assert text_targets("力争整治成效位居前列,验收销号比例达到80%")["comparator"].iloc[0] == ">="
+
+
 def test_a_clause_opening_with_its_number_continues_the_previous_target() -> None:
     found = text_targets("招商办每月至少开展1次外出招商,1次客商接待。")
     assert list(found["unit"]) == ["次/月", "次/月"]
@@ -121,6 +127,12 @@ def test_a_clause_opening_with_its_number_continues_the_previous_target() -> Non
 
 
 # --- 分别, lists, phrases --------------------------------------------------------------------------
+
+
+def test_fenbie_gives_each_subject_the_shared_head() -> None:
+    found = text_targets("完成国家下达的化学需氧量、氨氮、氮氧化物、挥发性有机物重点工程减排量分别为2.1万吨、0.1万吨、1.5万吨、1.2万吨。")
+    assert list(found["value"]) == [21000.0, 1000.0, 15000.0, 12000.0]
+    assert list(found["phrase"])[1:] == ["氨氮重点工程减排量", "氮氧化物重点工程减排量", "挥发性有机物重点工程减排量"]
 
 
 def test_fenbie_distributes_values_over_subjects() -> None:
@@ -147,6 +159,10 @@ def test_fenbie_distributes_values_over_subjects() -> None:
 )
 def test_the_phrase_names_what_the_number_measures(text: str, phrases: list[str]) -> None:
     assert list(text_targets(text)["phrase"]) == phrases
+
+
+def test_a_base_year_is_not_part_of_the_phrase() -> None:
+    assert one("单位地区生产总值二氧化碳排放比2020年下降18%")["phrase"] == "单位地区生产总值二氧化碳排放下降"
 
 
 def test_a_generic_phrase_carries_its_sentence_context() -> None:
@@ -204,6 +220,7 @@ def test_cumulative_counts_are_flagged() -> None:
         "已经第2次厅长办公会议审定通过,2024年2月5日",
         "拓展“三线一单”应用,健全党建工作“3+1”主体责任清单",
         "制定生物多样性保护三年行动计划,建强化工园区环境应急三级防控体系",
+        "压紧压实两个责任,坚决做到两个维护,开展12369热线受理,执行GB3838-2002标准",
     ],
 )
 def test_numbers_that_name_label_or_date_are_not_targets(text: str) -> None:
