@@ -538,7 +538,7 @@ def _distributed(text: str, clause: Clause, mentions: list[Mention]) -> dict[Men
 
 
 def _is_scope(text: str, mention: Mention, clause: Clause, sentence: list[Clause], mentions: list[Mention],
-              kinds: dict[Mention, str], phrase: str) -> bool:
+              kinds: dict[Mention, str]) -> bool:
     """Whether a count says what a commitment applies to rather than being the commitment.
 
     - a rate or frequency follows in its clause (纳入国家考核的3个断面水质优良率达到100%);
@@ -594,6 +594,7 @@ def find_targets(text: str) -> list[Target]:
 def _target(text: str, resolved: Mention, mention: Mention, clause: Clause, sentence: list[Clause],
             mentions: list[Mention], kinds: dict[Mention, str], distributed: dict[Mention, str],
             earlier: list[Target]) -> Target:
+    """A mention read in its clause and sentence: comparator, phrase, role, deadline, flags."""
     flags: list[str] = []
     clause_prefix = text[clause.start:mention.start]
     segment_start = max([m.end for m in mentions if clause.start <= m.end <= mention.start] + [clause.start])
@@ -612,7 +613,7 @@ def _target(text: str, resolved: Mention, mention: Mention, clause: Clause, sent
             comparator = comparator_of("", opening[opening.find(DISTRIBUTIVE_CUE):], mention.suffix)
     else:
         phrase = local_phrase(text, mention, clause, mentions, kinds)
-    role = "scope" if kinds[mention] == "count" and _is_scope(text, mention, clause, sentence, mentions, kinds, phrase) \
+    role = "scope" if kinds[mention] == "count" and _is_scope(text, mention, clause, sentence, mentions, kinds) \
         else "commitment"
     deadline, shared = _deadline(text, clause, sentence, mention)
     if shared:
