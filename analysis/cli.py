@@ -12,7 +12,15 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.errors import UserError
-from analysis.settings import MANIFEST_PATH, NOTEBOOKS_DIR, PROCESSED_DIR, REPORT_WORKERS, REPORTS_DIR
+from analysis.settings import (
+    GOLD_TARGETS_PATH,
+    INDICATOR_MIN_SCORE,
+    MANIFEST_PATH,
+    NOTEBOOKS_DIR,
+    PROCESSED_DIR,
+    REPORT_WORKERS,
+    REPORTS_DIR,
+)
 
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130
@@ -22,14 +30,67 @@ def _print_csv(frame: pd.DataFrame) -> None:
     frame.to_csv(sys.stdout, index=False, lineterminator="\n")
 
 
-def _cmd_tasks(args: argparse.Namespace) -> int:
+def _parse_plan(args: argparse.Namespace):
     from analysis.pipeline import manifest_doc_id, parse_document
 
     doc = parse_document(args.path, manifest_doc_id(args.path, args.manifest))
     if doc.tasks.empty:
         raise UserError(args.path, "no tasks found: no hierarchy markers (一、 / (一) / 1.) that open a work plan's blocks")
-    _print_csv(doc.tasks)
+    return doc
+
+
+def _cmd_tasks(args: argparse.Namespace) -> int:
+    _print_csv(_parse_plan(args).tasks)
     return 0
+
+
+def _cmd_targets(args: argparse.Namespace) -> int:
+    from analysis.targets import targets_table
+
+    _print_csv(targets_table(_parse_plan(args)))
+    return 0
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from analysis import evaluate, indicators
+    from analysis.pipeline import parse_manifest, targets_of, documents_table
+
+    gold = evaluate.load_gold_targets(args.gold)
+    listed, docs = parse_manifest(Path(args.manifest))
+    lexicon = indicators.load_lexicon()
+    found = targets_of(docs, documents_table(docs, listed), lexicon)
+    scores = evaluate.evaluate_targets(found, gold)
+    print(f"Targets against {args.gold} (core recall, precision; rule: analysis/evaluate.py)")
+    print(scores.set_index("doc_id").astype(object).T.to_string())
+    mapping = evaluate.indicator_mapping(gold, lexicon)
+    print(f"\nIndicator mapping of the gold's own phrases (threshold {INDICATOR_MIN_SCORE:g}): "
+          f"accuracy {mapping['correct'].mean():.4f} ({int(mapping['correct'].sum())}/{len(mapping)})")
+    sweep = evaluate.threshold_sweep(evaluate.indicator_mapping(gold, lexicon, min_score=0), list(range(40, 95, 5)))
+    print("by threshold: " + ", ".join(f"{t:g}: {a:.4f}" for t, a in sweep.itertuples(index=False)))
+    for row in mapping[~mapping["correct"]].itertuples():
+        print(f"  wrong: {row.doc} «{row.indicator}» → {row.indicator_id or '(unmapped)'} ({row.indicator_score}), "
+              f"expected {row.canonical_indicator}")
+    unmapped = found[(found["role"] == "commitment") & (found["indicator_id"] == "")]
+    print(f"\nCommitments whose phrase maps to no indicator: {len(unmapped)} of "
+          f"{int((found['role'] == 'commitment').sum())}")
+    for row in unmapped.itertuples():
+        print(f"  {row.target_id} {row.value_text} «{row.indicator}» (best score {row.indicator_score})")
+    return 0
+
+
+def target_log(targets: pd.DataFrame) -> list[str]:
+    """Build log lines: unmapped indicator phrases, damaged values and their clean counterparts."""
+    commitments = targets[targets["role"] == "commitment"]
+    lines = []
+    for doc_id, found in commitments.groupby("doc_id", sort=False):
+        unmapped = found[found["indicator_id"] == ""]
+        damaged = found[found["flags"].str.contains("damaged_value", regex=False)]
+        line = f"targets {doc_id}: {len(found)} commitments, {len(unmapped)} with no canonical indicator"
+        if len(damaged):
+            line += f", {len(damaged)} damaged values ({int(damaged['clean_value'].notna().sum())} with a clean value beside)"
+        lines.append(line)
+        lines.extend(f"  unmapped: {t.target_id} {t.value_text} «{t.indicator}»" for t in unmapped.itertuples())
+    return lines
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
@@ -38,6 +99,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
     tables = build(Path(args.out), Path(args.manifest))
     for name, frame in tables.items():
         print(f"{name}: {len(frame)} rows → {Path(args.out) / name}.csv", file=sys.stderr)
+    for line in target_log(tables["targets"]):
+        print(line, file=sys.stderr)
     return 0
 
 
@@ -73,6 +136,14 @@ def make_parser() -> argparse.ArgumentParser:
     tasks = commands.add_parser("tasks", help="print the task table of a text file as CSV")
     tasks.add_argument("path", help="a work-plan text file (inside or outside the manifest)")
     tasks.set_defaults(run=_cmd_tasks)
+
+    targets = commands.add_parser("targets", help="print the quantitative targets of a text file as CSV")
+    targets.add_argument("path", help="a work-plan text file (inside or outside the manifest)")
+    targets.set_defaults(run=_cmd_targets)
+
+    evaluate = commands.add_parser("evaluate", help="score the extracted targets against the gold")
+    evaluate.add_argument("--gold", default=str(GOLD_TARGETS_PATH), help="gold target table (default: %(default)s)")
+    evaluate.set_defaults(run=_cmd_evaluate)
 
     build = commands.add_parser("build", help="write the processed tables for the whole manifest")
     build.add_argument("--out", default=str(PROCESSED_DIR), help="output folder (default: %(default)s)")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import clean, manifest, metadata, quality, read, structure
+from analysis import clean, compare, indicators, manifest, metadata, quality, read, structure, targets
 from analysis.settings import MANIFEST_PATH, PROCESSED_DIR
 from analysis.storage import write_table
 
@@ -48,11 +48,14 @@ def doc_id_for(path: Path | str) -> str:
 
 
 def parse_document(path: Path | str, doc_id: str | None = None) -> ParsedDocument:
-    raw = read.read_document(path)
+    return parse_raw(read.read_document(path), doc_id or doc_id_for(path))
+
+
+def parse_raw(raw: read.RawDocument, doc_id: str) -> ParsedDocument:
+    """Clean and structure an already decoded document."""
     cleaned = clean.clean(raw.text)
     outline = structure.parse_blocks(cleaned)
     spans = structure.task_spans(cleaned, outline)
-    doc_id = doc_id or doc_id_for(path)
     return ParsedDocument(doc_id, raw, cleaned, outline, spans, structure.tasks_table(cleaned, doc_id, spans))
 
 
@@ -109,12 +112,23 @@ def parse_manifest(manifest_path: Path = MANIFEST_PATH) -> tuple[pd.DataFrame, l
     return listed, docs
 
 
+def targets_of(docs: list[ParsedDocument], documents: pd.DataFrame, lexicon: pd.DataFrame) -> pd.DataFrame:
+    """The targets of every document; a damaged duplicate's with the clean copy's values beside them."""
+    found = pd.concat([targets.targets_table(d, lexicon) for d in docs], ignore_index=True)
+    return targets.with_clean_values(found, documents, {d.doc_id: d.raw.text for d in docs})
+
+
 def build(out_dir: Path = PROCESSED_DIR, manifest_path: Path = MANIFEST_PATH) -> dict[str, pd.DataFrame]:
     """Parse every document of the manifest and write the processed tables into ``out_dir``."""
     listed, docs = parse_manifest(manifest_path)
+    lexicon = indicators.load_lexicon()
+    documents = documents_table(docs, listed)
+    target_table = targets_of(docs, documents, lexicon)
     tables = {
-        "documents": documents_table(docs, listed),
+        "documents": documents,
         "tasks": pd.concat([d.tasks for d in docs], ignore_index=True),
+        "targets": target_table,
+        "escalation": compare.escalation_table(target_table, documents, lexicon),
     }
     for name, frame in tables.items():
         write_table(frame, Path(out_dir), name)

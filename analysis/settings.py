@@ -23,6 +23,14 @@ LEXICON_DIR = Path(__file__).resolve().parent / "lexicon"
 SHINGLE_SIZE = 4
 DUPLICATE_MIN_SIMILARITY = 0.5
 
+# Targets: the fuzzy-match score (0–100, rapidfuzz over jieba tokens) from which a target's phrase
+# is mapped to a canonical indicator of the lexicon (set from the evaluation against the gold's
+# canonical_indicator, see README), and the quote similarity from which a target of a damaged
+# duplicate is matched to the clean document's target of the same task.
+INDICATOR_MIN_SCORE = 60.0
+DUPLICATE_QUOTE_MIN_SCORE = 60.0
+GOLD_TARGETS_PATH = GOLD_DIR / "targets_province.csv"
+
 # Reports: notebooks run in this many parallel processes (one kernel each); a report above this
 # size is flagged (plotly.js alone, embedded for offline reading, is ~4.8 MB).
 REPORT_WORKERS = max(1, min(4, os.cpu_count() or 1))

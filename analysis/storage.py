@@ -1,7 +1,8 @@
 """Atomic writes: every output goes to a temporary file beside its target, then is renamed.
 
 A reader never sees a half-written table, and an interrupted build leaves the previous
-output in place.
+output in place. Curated input tables (lexicon, annotations) are read through
+:func:`read_checked_csv`, which names the file and the problem when one is missing or malformed.
 """
 from __future__ import annotations
 
@@ -33,6 +34,21 @@ def atomic_path(target: Path | str) -> Iterator[Path]:
         os.replace(tmp_path, target)
     finally:
         tmp_path.unlink(missing_ok=True)
+
+
+def read_checked_csv(path: Path | str, required: list[str], what: str) -> pd.DataFrame:
+    """A CSV of strings (empty cells as ``""``) that must hold the ``required`` columns."""
+    path = Path(path)
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except FileNotFoundError:
+        raise UserError(path, f"{what} not found") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise UserError(path, f"not a readable CSV {what} ({exc})") from None
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise UserError(path, f"missing column(s): {', '.join(missing)}")
+    return frame
 
 
 def write_text(target: Path | str, text: str) -> None:
