@@ -162,3 +162,54 @@ def _flag_note(target, previous, parent) -> str:
             other_counted = "cumulatively" if not cumulative else "per year"
             notes.append(f"counted {counted} here, {other_counted} in {other.doc_id}")
     return "; ".join(notes)
+
+
+# --- reading the escalation table ---------------------------------------------------------------
+
+
+def headline_indicator(escalation: pd.DataFrame) -> str:
+    """The indicator followed by the most documents (then levels, then years): the headline chain."""
+    if escalation.empty:
+        return ""
+    reach = escalation.groupby("indicator_id").agg(
+        documents=("doc_id", "nunique"), levels=("level", "nunique"), years=("year", "nunique"))
+    reach = reach.reset_index().sort_values(["documents", "levels", "years", "indicator_id"],
+                                            ascending=[False, False, False, True])
+    return str(reach["indicator_id"].iloc[0])
+
+
+def _format_value(value: float, unit: str) -> str:
+    return f"{value:g}{unit}"
+
+
+def _format_change(change_value, change_unit: str) -> str:
+    if pd.isna(change_value):
+        return ""
+    return f"{change_value:+g} pp" if change_unit == "pp" else f"×{change_value:g}"
+
+
+def chain_summary(escalation: pd.DataFrame, indicator_id: str) -> str:
+    """One line: the indicator's values along the year links, then each lower-level plan's."""
+    chain = escalation[escalation["indicator_id"] == indicator_id]
+    if chain.empty:
+        return f"{indicator_id}: not found in two or more documents"
+    parts = []
+    for row in chain.itertuples():
+        text = f"{row.doc_id} {_format_value(row.value, row.unit)}"
+        if row.previous_doc:
+            text += f" ({_format_change(row.change_vs_previous, row.change_unit)} vs {row.previous_doc}, {row.direction})"
+        elif row.parent_doc:
+            verdict = f", {row.vs_parent}" if row.vs_parent else ""
+            text += f" ({_format_change(row.change_vs_parent, row.change_unit)} vs {row.parent_doc}{verdict})"
+        parts.append(text)
+    return f"{chain['indicator'].iloc[0]} ({indicator_id}): " + " → ".join(parts)
+
+
+CHANGE_COLUMNS = ["indicator", "doc_id", "level", "year", "value", "unit", "comparator", "deadline",
+                  "change_vs_previous", "direction", "change_vs_parent", "vs_parent", "change_unit", "quote", "note"]
+
+
+def changes(escalation: pd.DataFrame, kinds: tuple[str, ...] = ("pp",)) -> pd.DataFrame:
+    """The escalation rows that changed against a previous or a parent plan, in the given units."""
+    changed = escalation["change_vs_previous"].notna() | escalation["change_vs_parent"].notna()
+    return escalation[changed & escalation["change_unit"].isin(kinds)][CHANGE_COLUMNS].reset_index(drop=True)

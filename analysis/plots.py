@@ -176,3 +176,75 @@ def _empty_figure(message: str) -> go.Figure:
     fig.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
     fig.update_layout(title=message, xaxis={"visible": False}, yaxis={"visible": False}, height=200)
     return fig
+
+
+def _document_label(row) -> str:
+    return f"{row['doc_id']}<br>({row['level']} {row['year']})"
+
+
+def escalation_chain(escalation: pd.DataFrame, indicator_id: str, documents: pd.DataFrame) -> go.Figure:
+    """One indicator across documents: values, with arrows along year links (solid) and from the
+    parent plan (dotted) labelled with the change; hover shows the source quote."""
+    chain = escalation[escalation["indicator_id"] == indicator_id].reset_index(drop=True)
+    if chain.empty:
+        return _empty_figure(f"{indicator_id}: not in two or more documents")
+    colours = document_colours(documents)
+    chain["label"] = chain.apply(_document_label, axis=1)
+    unit = chain["unit"].iloc[0]
+    fig = go.Figure(go.Scatter(
+        x=chain["label"], y=chain["value"], mode="markers+text",
+        text=[f"{v:g}{u}" for v, u in zip(chain["value"], chain["unit"])], textposition="middle right",
+        marker={"size": 20, "color": [colours.get(d, palette.OTHER) for d in chain["doc_id"]]},
+        customdata=list(zip(chain["doc_id"], chain["comparator"], chain["deadline"], chain["quote"].map(hover_text))),
+        hovertemplate="<b>%{customdata[0]}</b><br>%{y}" + unit + " (%{customdata[1]}) %{customdata[2]}"
+                      "<br>%{customdata[3]}<extra></extra>",
+        showlegend=False,
+    ))
+    position = dict(zip(chain["doc_id"], zip(chain["label"], chain["value"])))
+    for row in chain.itertuples():
+        for link, change_value, dash in ((row.previous_doc, row.change_vs_previous, "solid"),
+                                         (row.parent_doc, row.change_vs_parent, "dot")):
+            if not link or link not in position:
+                continue
+            x0, y0 = position[link]
+            fig.add_trace(go.Scatter(x=[x0, row.label], y=[y0, row.value], mode="lines", hoverinfo="skip",
+                                     line={"color": palette.OTHER, "dash": dash}, showlegend=False))
+            change_text = f"{change_value:+g} pp" if row.change_unit == "pp" else f"×{change_value:g}"
+            fig.add_annotation(x=row.label, y=row.value, text=change_text, showarrow=False, yshift=22,
+                               font={"color": palette.DIRECTION_COLOURS.get(row.vs_parent or row.direction, palette.OTHER)})
+    fig.update_layout(
+        title=f"{chain['indicator'].iloc[0]} ({indicator_id}) across plans — solid: previous year, dotted: parent plan",
+        xaxis={"title": "plan", "type": "category"}, yaxis={"title": f"target ({unit})"}, height=460,
+    )
+    return fig
+
+
+def escalation_dots(escalation: pd.DataFrame, documents: pd.DataFrame, change_unit: str = "pp") -> go.Figure:
+    """Every indicator (rows) with each plan's target as a dot on one axis (a dumbbell per row)."""
+    rows = escalation[escalation["change_unit"] == change_unit]
+    if rows.empty:
+        return _empty_figure("No indicator of this kind in two or more documents")
+    colours = document_colours(documents)
+    order = rows.groupby("indicator")["value"].max().sort_values().index.tolist()
+    fig = go.Figure()
+    for indicator, group in rows.groupby("indicator"):
+        fig.add_trace(go.Scatter(x=[group["value"].min(), group["value"].max()], y=[indicator, indicator], mode="lines",
+                                 line={"color": "#cccccc", "width": 6}, hoverinfo="skip", showlegend=False))
+    for doc_id in in_order(documents)["doc_id"]:
+        group = rows[rows["doc_id"] == doc_id]
+        if group.empty:
+            continue
+        fig.add_trace(go.Scatter(
+            x=group["value"], y=group["indicator"], mode="markers", name=doc_id,
+            marker={"size": 13, "color": colours.get(doc_id, palette.OTHER), "line": {"width": 1, "color": "white"}},
+            customdata=list(zip(group["comparator"], group["unit"], group["quote"].map(hover_text))),
+            hovertemplate="<b>" + doc_id + "</b><br>%{y}: %{x}%{customdata[1]} (%{customdata[0]})<br>%{customdata[2]}<extra></extra>",
+        ))
+    counts = change_unit != "pp"
+    fig.update_layout(
+        title="Targets set by two or more plans: each plan's value" + (" (log scale)" if counts else ""),
+        xaxis={"title": "target" if counts else "target (%)", "type": "log" if counts else "linear"},
+        yaxis={"title": "indicator", "categoryorder": "array", "categoryarray": order},
+        height=200 + 40 * len(order), legend_title="plan",
+    )
+    return fig

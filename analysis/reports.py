@@ -48,6 +48,8 @@ from analysis.settings import (
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 CHECKED_OUTPUT_MARK = "# NBVAL_CHECK_OUTPUT"
 SUMMARY_TAG = "summary"
+# Cells whose output is for nbval and JupyterLab only (a plain-text copy of a table shown styled).
+HIDDEN_IN_REPORT_TAG = "hide_in_report"
 PARAMETERS_TAG = "parameters"
 
 
@@ -248,13 +250,18 @@ def provenance_footer(inputs: list[tuple[str, str]], generated: str) -> str:
 
 
 def render_html(executed: nbformat.NotebookNode, job: ReportJob, summary: str, stamp: str, inputs: list[tuple[str, str]]) -> str:
-    """Reviewer HTML: no code, no kernel noise, a contents list on top, provenance at the bottom."""
+    """Reviewer HTML: no code, no kernel noise, a contents list on top, provenance at the bottom.
+
+    Cells tagged ``hide_in_report`` (plain-text copies of styled tables, kept for nbval) show no
+    output here.
+    """
     from nbconvert import HTMLExporter
 
     notebook = nbformat.from_dict(json.loads(json.dumps(executed)))  # a copy to trim
     for cell in notebook.cells:
         if cell.cell_type == "code":
-            cell.outputs = [o for o in cell.get("outputs", []) if o.get("name") != "stderr"]
+            hidden = HIDDEN_IN_REPORT_TAG in cell.get("metadata", {}).get("tags", [])
+            cell.outputs = [] if hidden else [o for o in cell.get("outputs", []) if o.get("name") != "stderr"]
     exporter = HTMLExporter(template_name="offline", extra_template_basedirs=[str(TEMPLATES_DIR)], exclude_input=True,
                             exclude_input_prompt=True, exclude_output_prompt=True)
     document, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": job.title}})
