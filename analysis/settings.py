@@ -22,3 +22,26 @@ LEXICON_DIR = Path(__file__).resolve().parent / "lexicon"
 # documents count as copies of one another.
 SHINGLE_SIZE = 4
 DUPLICATE_MIN_SIMILARITY = 0.5
+
+# --- task alignment (analysis/align.py); thresholds are chosen by `python -m analysis evaluate` ---
+# Policy boilerplate (持续, 深入, 推进 …) keeps this share of its IDF weight.
+BOILERPLATE_WEIGHT = 0.2
+# Weights of the signals in a pair's score (see analysis/align.py); a weighted mean over the
+# signals that can be measured for the pair.
+ALIGNMENT_WEIGHTS = {
+    "chars": 1.0, "words": 1.0, "fuzzy": 0.5, "clauses": 1.0, "coverage": 1.0,
+    "units": 0.5, "indicators": 0.5, "context": 0.25,
+}
+# Decision thresholds (chosen by cross-validated evaluation on the development gold):
+# `same` = one-to-one assignment with score >= same_min; `partial` = score >= partial_min and
+# >= partial_ratio x the best score of one of the pair's two tasks.
+ALIGNMENT_THRESHOLDS = {"same_min": 0.2, "partial_min": 0.16, "partial_ratio": 0.6}
+# The grid the thresholds are chosen from, (first, last, step) each, and the cross-validation folds.
+THRESHOLD_GRID = {"same_min": (0.10, 0.50, 0.02), "partial_min": (0.10, 0.50, 0.02), "partial_ratio": (0.40, 0.90, 0.05)}
+CV_FOLDS = 5
+# Clause matches shown for linked tasks: minimum clause similarity.
+CLAUSE_MATCH_MIN = 0.3
+# Blocking: the costly signals are computed for each task's best candidates only.
+CANDIDATES_PER_TASK = 25
+# How many shared words the evidence column quotes.
+EVIDENCE_TERMS = 6
