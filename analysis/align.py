@@ -62,6 +62,11 @@ UNLINKED = {  # kind → (relation of an unmatched source task, of an unmatched 
 LINKS = ("same", "partial")
 SIGNALS = ("chars", "words", "fuzzy", "clauses", "coverage", "units", "indicators", "context")
 ALIGNMENT_COLUMNS = ["source_doc", "source_task_id", "target_doc", "target_task_id", "score", "relation", "evidence"]
+TASK_DETAIL_COLUMNS = [
+    "source_doc", "source_task_id", "source_heading", "source_char_start", "source_char_end",
+    "target_doc", "target_task_id", "target_heading", "target_char_start", "target_char_end",
+    "score", "relation", "evidence",
+]
 CLAUSE_COLUMNS = ["doc_id", "task_id", "clause_no", "text", "char_start", "char_end"]
 PAIR_COLUMNS = ["source_index", "target_index", "source_task_id", "target_task_id", *SIGNALS, "score",
                 "source_clause", "target_clause", "relation"]
@@ -521,6 +526,18 @@ def _in_document_order(table: pd.DataFrame, comparison: Comparison) -> pd.DataFr
     key_target = table["target_task_id"].map(target_order).fillna(-1).astype(int)
     order = np.lexsort((key_target.to_numpy(), key_source.to_numpy()))
     return table.iloc[order].reset_index(drop=True)
+
+
+def with_task_details(alignments: pd.DataFrame, source: pd.DataFrame, target: pd.DataFrame) -> pd.DataFrame:
+    """The alignment table with each side's heading and raw offsets (empty for the missing side)."""
+    table = alignments.copy()
+    for side, tasks in (("source", source), ("target", target)):
+        details = tasks.set_index("task_id")
+        ids = table[f"{side}_task_id"]
+        table[f"{side}_heading"] = ids.map(details["heading"]).fillna("")
+        for column in ("char_start", "char_end"):
+            table[f"{side}_{column}"] = ids.map(details[column]).astype("Int64")
+    return table[TASK_DETAIL_COLUMNS]
 
 
 def shared_terms(comparison: Comparison, source_index: int, target_index: int, limit: int = EVIDENCE_TERMS) -> list[str]:

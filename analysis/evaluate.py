@@ -226,7 +226,7 @@ def _errors(comparison_name: str, predicted: pd.DataFrame, gold: pd.DataFrame, t
          merged["relation_gold"] != merged["relation_predicted"]],
         ["extra link", "missed link", "wrong label"], "")
     merged = merged[merged["error"] != ""]
-    headings = dict(zip(tasks["task_id"], tasks["heading"]))
+    headings = {task: (h if len(h) <= 24 else h[:23] + "…") for task, h in zip(tasks["task_id"], tasks["heading"])}
     merged["source_heading"] = merged["source_task_id"].map(headings)
     merged["target_heading"] = merged["target_task_id"].map(headings)
     return merged.assign(comparison=comparison_name)[
@@ -276,3 +276,34 @@ def evaluate_alignment(corpus: dict | None = None, grid: pd.DataFrame | None = N
     summary = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
     return AlignmentEvaluation(summary, thresholds, folds, sensitivity(scorer, thresholds, grid),
                                pd.concat(errors, ignore_index=True))
+
+
+def report(evaluation: AlignmentEvaluation) -> str:
+    """The evaluation as text for the command line."""
+    summary = evaluation.summary.copy()
+    for column in ("precision", "recall", "f1", "label_accuracy"):
+        summary[column] = summary[column].map("{:.3f}".format)
+    sensitivity = evaluation.sensitivity
+    lines = [
+        "Task alignment against gold. A link is a pair related `same` or `partial`; precision, recall and F1",
+        "count links; label accuracy is the share of correctly found links that carry the gold's label.",
+        "",
+        summary.to_string(index=False),
+        "",
+        "Baseline: each target task's single best source task by rapidfuzz.fuzz.ratio on the task text, labelled same.",
+        "Team check: the team's own annotation of the cross-level pairs (data/gold/team_align_*.csv), not the held-out gold.",
+        "",
+        "Thresholds selected on the whole development gold: "
+        + ", ".join(f"{k}={v:g}" for k, v in evaluation.thresholds.items()),
+        "Thresholds chosen in each cross-validation fold (folds over source tasks):",
+        evaluation.folds.round(3).to_string(index=False),
+        "",
+        "Sensitivity of F1 on the development gold as one threshold moves (the others as selected):",
+    ]
+    for name, rows in sensitivity.groupby("threshold", sort=False):
+        lines.append(f"  {name}: " + "  ".join(
+            f"{'*' if r.selected else ''}{r.value:g}→{r.f1:.3f}" for r in rows.itertuples()))
+    within = sensitivity.groupby("threshold")["f1"].agg(["min", "max"])
+    lines.append("  F1 range per threshold: " + ", ".join(f"{t} {r['min']:.3f}–{r['max']:.3f}" for t, r in within.iterrows()))
+    lines += ["", "Errors of the model (selected thresholds):", evaluation.errors.to_string(index=False)]
+    return "\n".join(lines)
