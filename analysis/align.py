@@ -49,6 +49,7 @@ from analysis.settings import (
     CANDIDATES_PER_TASK,
     CLAUSE_MATCH_MIN,
     EVIDENCE_TERMS,
+    HEADING_PAIR_WEIGHT,
 )
 
 if TYPE_CHECKING:
@@ -85,7 +86,6 @@ _GENERIC_UNIT = re.compile(r"^(各|相关|有关|局系统|厅机关|机关各|�
 # Endings of unit names, longest first: what is left is the unit's stem (水处 / 水科 → 水).
 UNIT_ENDINGS = ("中心站", "分局", "支队", "大队", "中心", "处室", "处", "科", "局", "站", "室", "办", "委", "院", "队", "所")
 _UNIT_LEVEL_PREFIX = re.compile(r"^(省|市|区|县)")
-_UNIT_SPLIT = re.compile(r"[;、,]|会同")
 
 
 # --- clauses ------------------------------------------------------------------------------------
@@ -163,9 +163,8 @@ def unit_features(lead_units: str, responsible_units: str) -> Counter:
     固体处 ↔ 固废科); a full stem match shares two features, a head match one.
     """
     features: Counter = Counter()
-    for unit in _UNIT_SPLIT.split(f"{lead_units};{responsible_units}"):
-        unit = unit.strip()
-        if not unit or _GENERIC_UNIT.match(unit):
+    for unit in segment.unit_names(f"{lead_units};{responsible_units}"):
+        if _GENERIC_UNIT.match(unit):
             continue
         stem = unit_stem(unit)
         if stem:
@@ -283,7 +282,8 @@ def _clause_signals(comparison: Comparison, rows: np.ndarray, cols: np.ndarray
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """For each candidate pair: best clause-pair similarity, coverage, and the best pair's clause rows.
 
-    Clause similarity is the mean of the character and word TF-IDF cosines. Coverage is the
+    Clause similarity is the mean of the character and word TF-IDF cosines; a heading matched
+    with a heading counts ``HEADING_PAIR_WEIGHT`` of it (headings can mislead). Coverage is the
     length-weighted share of the smaller task's clauses matched by a clause of the other task
     (soft recall: one moved sub-action covers little of a big task, a successor most of it).
     """
@@ -311,6 +311,11 @@ def _clause_signals(comparison: Comparison, rows: np.ndarray, cols: np.ndarray
     i = _block_starts(src_count)[rows][pair_of] + offset // width
     j = _block_starts(tgt_count)[cols][pair_of] + offset % width
     similarity = (row_dot(*chars, i, j) + row_dot(*words, i, j)) / 2.0
+    # similar headings with different substance: heading ↔ heading counts less (unless a task is
+    # its heading alone)
+    heading_pair = ((src["clause_no"].to_numpy()[i] == 0) & (tgt["clause_no"].to_numpy()[j] == 0)
+                    & (src_count[rows][pair_of] > 1) & (tgt_count[cols][pair_of] > 1))
+    similarity[heading_pair] *= HEADING_PAIR_WEIGHT
     measured = np.flatnonzero(sizes > 0)
     block = _block_starts(sizes)[measured]
     best[measured] = np.maximum.reduceat(similarity, block)
@@ -552,7 +557,7 @@ def _evidence(comparison: Comparison, pair) -> str:
     """Readable evidence: shared terms and the best clause pair with its similarity."""
     terms = shared_terms(comparison, pair.source_index, pair.target_index)
     parts = [f"shared: {', '.join(terms)}"] if terms else []
-    if pair.source_clause >= 0:
+    if pair.source_clause >= 0 and pair.clauses > 0:
         source_clause = comparison.source_clauses["text"].iloc[pair.source_clause]
         target_clause = comparison.target_clauses["text"].iloc[pair.target_clause]
         parts.append(f"best clauses ({pair.clauses:.2f}): 「{_short(source_clause)}」 ≈ 「{_short(target_clause)}」")

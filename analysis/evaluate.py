@@ -161,18 +161,16 @@ class _Scorer:
                 "n_gold": np.full(len(n_correct), n_gold), "n_predicted": n_predicted, "n_correct": n_correct}
 
     def select(self, grid: pd.DataFrame, rows: np.ndarray | None = None) -> dict[str, float]:
-        """The grid's thresholds with the best F1, then label accuracy, then nearest the middle
-        of the tied region (a plateau's centre, not its edge)."""
-        results = self.grid_metrics(grid, rows)[["f1", "label_accuracy"]].to_numpy()
-        best = results[:, 0].max()
-        tied = np.flatnonzero(results[:, 0] >= best - 1e-9)
-        tied = tied[results[tied, 1] >= results[tied, 1].max() - 1e-9]
+        """The grid's thresholds with the best F1, then label accuracy; among configurations the
+        gold cannot tell apart, the most conservative: fewest predicted links, then the highest
+        thresholds (a low floor only pairs leftover tasks, which the gold does not reward)."""
+        results = self.grid_metrics(grid, rows)
+        f1, label = results["f1"].to_numpy(), results["label_accuracy"].to_numpy()
+        tied = np.flatnonzero(f1 >= f1.max() - 1e-9)
+        tied = tied[label[tied] >= label[tied].max() - 1e-9]
         values = grid.to_numpy(dtype=float)
-        scale = np.ptp(values, axis=0)
-        scale[scale == 0] = 1.0
-        centre = values[tied].mean(axis=0)
-        nearest = tied[np.argmin((((values[tied] - centre) / scale) ** 2).sum(axis=1))]
-        return {name: float(value) for name, value in grid.iloc[nearest].items()}
+        order = np.lexsort((-values[tied].sum(axis=1), results["n_predicted"].to_numpy()[tied]))
+        return {name: float(value) for name, value in grid.iloc[tied[order[0]]].items()}
 
 
 def cross_validate(scorer: _Scorer, grid: pd.DataFrame, folds: int = CV_FOLDS) -> tuple[dict[str, float], pd.DataFrame]:

@@ -47,7 +47,7 @@ BOILERPLATE_WORDS = frozenset(
 _QUOTED = re.compile(r"[“\"‘]([\u4e00-\u9fffA-Za-z0-9+]{2,12})[”\"’]")
 # A place name inside an enumeration: bounded by 、 on the left and 、/等/和/及 on the right.
 _ENUMERATED_PLACE = re.compile(r"(?<=、)([\u4e00-\u9fff]{1,4}(?:省|市|州|县|区|湖|河|江|港|库|山))(?=[、等和及])")
-_UNIT_SPLIT = re.compile(r"[;、,]|会同")
+JOINT = "会同"  # X会同A、B: X leads, together with A and B
 
 
 def domain_terms() -> list[str]:
@@ -70,9 +70,18 @@ def _clean_terms(terms: Iterable[str]) -> list[str]:
     return sorted({t for t in terms if t and not _PUNCTUATION.search(t)})
 
 
+def unit_names(cell: str) -> list[str]:
+    """The units of a ``;``-separated units cell; ``X会同A、B`` names X, A and B."""
+    names = []
+    for unit in cell.split(";"):
+        leader, _, partners = unit.partition(JOINT)
+        names += [leader] + (partners.split("、") if partners else [])
+    return [name.strip() for name in names if name.strip()]
+
+
 def corpus_terms(tasks: pd.DataFrame) -> list[str]:
     """Whole words a task table brings: its unit names, quoted terms and enumerated places."""
-    units = [u for column in ("lead_units", "responsible_units") for cell in tasks[column] for u in _UNIT_SPLIT.split(cell)]
+    units = [u for column in ("lead_units", "responsible_units") for cell in tasks[column] for u in unit_names(cell)]
     texts = list(tasks["text"])
     quoted = [m.group(1) for text in texts for m in _QUOTED.finditer(text)]
     places = [m.group(1) for text in texts for m in _ENUMERATED_PLACE.finditer(text)]
@@ -110,7 +119,11 @@ def _tokenizer_with(vocabulary: frozenset[str]):
 
 
 def add_terms(terms: Iterable[str]) -> None:
-    """Teach the shared segmenter more whole words (e.g. unit names found in a corpus)."""
+    """Teach the shared segmenter more whole words, for the rest of the process.
+
+    Everything segmented afterwards changes; prefer ``tokens(text, vocabulary)``, whose words
+    are known to that call only.
+    """
     tokenizer = _tokenizer()
     for term in _clean_terms(terms):
         tokenizer.add_word(term, freq=_TERM_FREQUENCY)

@@ -32,10 +32,13 @@ ALIGNMENT_WEIGHTS = {
     "chars": 1.0, "words": 1.0, "fuzzy": 0.5, "clauses": 1.0, "coverage": 1.0,
     "units": 0.5, "indicators": 0.5, "context": 0.25,
 }
+# In the clause signals, a heading matched with a heading counts this share of its similarity:
+# similar headings can carry different substance (守住 vs 守牢 生态环境安全底线).
+HEADING_PAIR_WEIGHT = 0.5
 # Decision thresholds (chosen by cross-validated evaluation on the development gold):
 # `same` = one-to-one assignment with score >= same_min; `partial` = score >= partial_min and
 # >= partial_ratio x the best score of one of the pair's two tasks.
-ALIGNMENT_THRESHOLDS = {"same_min": 0.2, "partial_min": 0.16, "partial_ratio": 0.6}
+ALIGNMENT_THRESHOLDS = {"same_min": 0.14, "partial_min": 0.18, "partial_ratio": 0.6}
 # The grid the thresholds are chosen from, (first, last, step) each, and the cross-validation folds.
 THRESHOLD_GRID = {"same_min": (0.10, 0.50, 0.02), "partial_min": (0.10, 0.50, 0.02), "partial_ratio": (0.40, 0.90, 0.05)}
 CV_FOLDS = 5
