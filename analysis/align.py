@@ -278,6 +278,24 @@ def _block_starts(counts: np.ndarray) -> np.ndarray:
     return np.r_[0, np.cumsum(counts)[:-1]].astype(np.int64)
 
 
+def _clause_vectors(comparison: Comparison) -> tuple[tuple[sparse.csr_matrix, sparse.csr_matrix], ...]:
+    """Character and word TF-IDF rows of both sides' clauses."""
+    src, tgt = comparison.source_clauses["text"], comparison.target_clauses["text"]
+    vocabulary = comparison.vocabulary
+    return (paired_tfidf([char_ngrams(t) for t in src], [char_ngrams(t) for t in tgt]),
+            paired_tfidf([Counter(segment.tokens(t, vocabulary)) for t in src],
+                         [Counter(segment.tokens(t, vocabulary)) for t in tgt], comparison.idf))
+
+
+def _clause_similarity(vectors: tuple[tuple[sparse.csr_matrix, sparse.csr_matrix], ...], i: np.ndarray, j: np.ndarray,
+                       chunk: int = 200_000) -> np.ndarray:
+    """Similarity of source clauses ``i`` and target clauses ``j``: mean of the two cosines
+    (computed in chunks of pairs, so memory stays bounded for large plans)."""
+    parts = [sum(row_dot(*pair, i[k:k + chunk], j[k:k + chunk]) for pair in vectors) / len(vectors)
+             for k in range(0, len(i), chunk)]
+    return np.concatenate(parts) if parts else np.zeros(0)
+
+
 def _clause_signals(comparison: Comparison, rows: np.ndarray, cols: np.ndarray
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """For each candidate pair: best clause-pair similarity, coverage, and the best pair's clause rows.
@@ -300,17 +318,14 @@ def _clause_signals(comparison: Comparison, rows: np.ndarray, cols: np.ndarray
     sizes = src_count[rows] * tgt_count[cols]
     if n_pairs == 0 or sizes.sum() == 0:
         return best, coverage, best_source, best_target
-    vocabulary = comparison.vocabulary
-    chars = paired_tfidf([char_ngrams(t) for t in src["text"]], [char_ngrams(t) for t in tgt["text"]])
-    words = paired_tfidf([Counter(segment.tokens(t, vocabulary)) for t in src["text"]],
-                         [Counter(segment.tokens(t, vocabulary)) for t in tgt["text"]], comparison.idf)
+    vectors = _clause_vectors(comparison)
     # every clause pair of every candidate task pair, source clause major
     pair_of = np.repeat(np.arange(n_pairs), sizes)
     offset = np.arange(sizes.sum()) - np.repeat(_block_starts(sizes), sizes)
     width = tgt_count[cols][pair_of]
     i = _block_starts(src_count)[rows][pair_of] + offset // width
     j = _block_starts(tgt_count)[cols][pair_of] + offset % width
-    similarity = (row_dot(*chars, i, j) + row_dot(*words, i, j)) / 2.0
+    similarity = _clause_similarity(vectors, i, j)
     # similar headings with different substance: heading ↔ heading counts less (unless a task is
     # its heading alone)
     heading_pair = ((src["clause_no"].to_numpy()[i] == 0) & (tgt["clause_no"].to_numpy()[j] == 0)
@@ -497,30 +512,33 @@ def alignment_table(comparison: Comparison, pairs: pd.DataFrame, kind: str) -> p
     """
     source_doc, target_doc = _doc_of(comparison.source), _doc_of(comparison.target)
     linked = pairs[pairs["relation"] != ""]
-    rows = [
-        {"source_doc": source_doc, "source_task_id": p.source_task_id, "target_doc": target_doc,
-         "target_task_id": p.target_task_id, "score": p.score, "relation": p.relation,
-         "evidence": _evidence(comparison, p)}
-        for p in linked.itertuples()
-    ]
+    frames = [pd.DataFrame({
+        "source_doc": source_doc, "source_task_id": linked["source_task_id"], "target_doc": target_doc,
+        "target_task_id": linked["target_task_id"], "score": linked["score"], "relation": linked["relation"],
+        "evidence": _evidence(comparison, linked),
+    })]
     dropped, new = UNLINKED[kind]
     for side, tasks, index_column, relation in (("source", comparison.source, "source_index", dropped),
                                                 ("target", comparison.target, "target_index", new)):
         other = "target" if side == "source" else "source"
-        for index in np.setdiff1d(np.arange(len(tasks)), linked[index_column].to_numpy()):
-            nearest = pairs[pairs[index_column] == index].nlargest(1, "score")
-            rows.append({
-                "source_doc": source_doc if side == "source" else "",
-                "source_task_id": tasks["task_id"].iloc[index] if side == "source" else "",
-                "target_doc": target_doc if side == "target" else "",
-                "target_task_id": tasks["task_id"].iloc[index] if side == "target" else "",
-                "score": float(nearest["score"].iloc[0]) if len(nearest) else 0.0,
-                "relation": relation,
-                "evidence": (f"nearest: {nearest[f'{other}_task_id'].iloc[0]} ({nearest['score'].iloc[0]:.2f})"
-                             if len(nearest) else ""),
-            })
-    table = pd.DataFrame(rows, columns=ALIGNMENT_COLUMNS)
-    return _in_document_order(table, comparison)
+        unlinked = np.setdiff1d(np.arange(len(tasks)), linked[index_column].to_numpy())
+        nearest = (pairs.sort_values(["score", f"{other}_index"], ascending=[False, True])
+                   .drop_duplicates(index_column).set_index(index_column).reindex(unlinked))
+        found = nearest["score"].notna().to_numpy()
+        ids = tasks["task_id"].to_numpy()[unlinked]
+        frames.append(pd.DataFrame({
+            "source_doc": source_doc if side == "source" else "",
+            "source_task_id": ids if side == "source" else "",
+            "target_doc": target_doc if side == "target" else "",
+            "target_task_id": ids if side == "target" else "",
+            "score": nearest["score"].fillna(0.0).to_numpy(),
+            "relation": relation,
+            "evidence": [f"nearest: {task} ({score:.2f})" if ok else ""
+                         for task, score, ok in zip(nearest[f"{other}_task_id"], nearest["score"], found)],
+        }))
+    rows = [frame for frame in frames if len(frame)]
+    table = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=ALIGNMENT_COLUMNS)
+    return _in_document_order(table[ALIGNMENT_COLUMNS], comparison)
 
 
 def _in_document_order(table: pd.DataFrame, comparison: Comparison) -> pd.DataFrame:
@@ -546,22 +564,26 @@ def with_task_details(alignments: pd.DataFrame, source: pd.DataFrame, target: pd
 
 
 def shared_terms(comparison: Comparison, source_index: int, target_index: int, limit: int = EVIDENCE_TERMS) -> list[str]:
-    """The most informative words the two tasks share (highest IDF first, boilerplate last)."""
+    """The most informative words the two tasks share (highest IDF first, boilerplate left out)."""
     source_words, target_words = comparison.words
-    shared = set(source_words[source_index]) & set(target_words[target_index])
-    ranked = sorted(shared, key=lambda w: (-comparison.idf.get(w, 0.0), w))
-    return [w for w in ranked if w not in segment.BOILERPLATE_WORDS][:limit]
+    shared = set(source_words[source_index]).intersection(target_words[target_index]) - segment.BOILERPLATE_WORDS
+    return sorted(shared, key=lambda w: (-comparison.idf.get(w, 0.0), w))[:limit]
 
 
-def _evidence(comparison: Comparison, pair) -> str:
-    """Readable evidence: shared terms and the best clause pair with its similarity."""
-    terms = shared_terms(comparison, pair.source_index, pair.target_index)
-    parts = [f"shared: {', '.join(terms)}"] if terms else []
-    if pair.source_clause >= 0 and pair.clauses > 0:
-        source_clause = comparison.source_clauses["text"].iloc[pair.source_clause]
-        target_clause = comparison.target_clauses["text"].iloc[pair.target_clause]
-        parts.append(f"best clauses ({pair.clauses:.2f}): 「{_short(source_clause)}」 ≈ 「{_short(target_clause)}」")
-    return " | ".join(parts)
+def _evidence(comparison: Comparison, links: pd.DataFrame) -> list[str]:
+    """Readable evidence for each link: shared terms and the best clause pair with its similarity."""
+    source_clauses = comparison.source_clauses["text"].tolist()
+    target_clauses = comparison.target_clauses["text"].tolist()
+    evidence = []
+    for source_index, target_index, clauses, source_clause, target_clause in zip(
+            links["source_index"], links["target_index"], links["clauses"], links["source_clause"], links["target_clause"]):
+        terms = shared_terms(comparison, source_index, target_index)
+        parts = [f"shared: {', '.join(terms)}"] if terms else []
+        if source_clause >= 0 and clauses > 0:
+            parts.append(f"best clauses ({clauses:.2f}): 「{_short(source_clauses[source_clause])}」 ≈ "
+                         f"「{_short(target_clauses[target_clause])}」")
+        evidence.append(" | ".join(parts))
+    return evidence
 
 
 def _short(text: str, limit: int = 40) -> str:
@@ -575,10 +597,7 @@ def clause_matches(comparison: Comparison, pairs: pd.DataFrame, minimum: float =
     src, tgt = comparison.source_clauses, comparison.target_clauses
     if linked.empty or src.empty or tgt.empty:
         return pd.DataFrame(columns=CLAUSE_MATCH_COLUMNS)
-    vocabulary = comparison.vocabulary
-    chars = paired_tfidf([char_ngrams(t) for t in src["text"]], [char_ngrams(t) for t in tgt["text"]])
-    words = paired_tfidf([Counter(segment.tokens(t, vocabulary)) for t in src["text"]],
-                         [Counter(segment.tokens(t, vocabulary)) for t in tgt["text"]], comparison.idf)
+    vectors = _clause_vectors(comparison)
     src_rows = src.reset_index(drop=True).reset_index().rename(columns={"index": "i"})
     tgt_rows = tgt.reset_index(drop=True).reset_index().rename(columns={"index": "j"})
     candidates = (linked[["source_task_id", "target_task_id", "relation"]]
@@ -587,7 +606,7 @@ def clause_matches(comparison: Comparison, pairs: pd.DataFrame, minimum: float =
                   .merge(tgt_rows[["j", "task_id"]], left_on="target_task_id", right_on="task_id")
                   .drop(columns="task_id"))
     i, j = candidates["i"].to_numpy(), candidates["j"].to_numpy()
-    candidates["score"] = np.round((row_dot(*chars, i, j) + row_dot(*words, i, j)) / 2.0, 6)
+    candidates["score"] = np.round(_clause_similarity(vectors, i, j), 6)
     best = (candidates.sort_values(["source_task_id", "target_task_id", "i", "score", "j"],
                                    ascending=[True, True, True, False, True])
             .drop_duplicates(["source_task_id", "target_task_id", "i"]))
