@@ -19,11 +19,11 @@ They are combined into one ``score``, the weighted mean of ``settings.ALIGNMENT_
 the signals measured for the pair: a signal that cannot be measured (no units printed, no
 indicators known) is left out rather than counted as a mismatch.
 
-Decisions are many-to-many (``decide``). ``same`` links are one-to-one (the successor / the
-implementation; a merge or split keeps one ``same``): the maximum-weight assignment, kept
-where the score reaches ``same_min``. Any other pair is ``partial`` when its score reaches
-``partial_min`` and at least ``partial_ratio`` of the best score of one of its two tasks (a
-real, if smaller, overlap next to that task's main link). Tasks left without a link get a row
+Decisions are many-to-many (``decide``). A link needs a score of at least ``link_min``.
+``same`` links are one-to-one (the successor / the implementation; a merge or split keeps one
+``same``): the pairs of the maximum-weight assignment. Any other pair is ``partial`` when its
+score is at least ``partial_ratio`` of the best score of one of its two tasks (a real, if
+smaller, overlap next to that task's main link). Tasks left without a link get a row
 of their own: ``new``/``dropped`` across years, ``local``/``not_cascaded`` across levels.
 """
 from __future__ import annotations
@@ -473,8 +473,9 @@ def decide(pairs: pd.DataFrame, n_source: int, n_target: int, thresholds: dict[s
     ratio = best_ratio(pairs, n_source, n_target) if ratio is None else ratio
     score = pairs["score"].to_numpy()
     relation = np.full(len(pairs), "", dtype=object)
-    relation[(score >= thresholds["partial_min"]) & (ratio >= thresholds["partial_ratio"])] = "partial"
-    relation[assigned & (score >= thresholds["same_min"])] = "same"
+    strong = score >= thresholds["link_min"]
+    relation[strong & (ratio >= thresholds["partial_ratio"])] = "partial"
+    relation[strong & assigned] = "same"
     return relation
 
 

@@ -139,8 +139,9 @@ class _Scorer:
         """Metrics of every row of the threshold grid at once (one row of results per config)."""
         score = self.pairs["score"].to_numpy()[None, :]
         column = {name: grid[name].to_numpy()[:, None] for name in grid.columns}
-        partial = (score >= column["partial_min"]) & (self.ratio[None, :] >= column["partial_ratio"])
-        same = self.assigned[None, :] & (score >= column["same_min"])
+        strong = score >= column["link_min"]
+        partial = strong & (self.ratio[None, :] >= column["partial_ratio"])
+        same = strong & self.assigned[None, :]
         return pd.DataFrame(self._counts(partial | same, same, rows))
 
     def _counts(self, linked: np.ndarray, same: np.ndarray, rows: np.ndarray | None) -> dict[str, np.ndarray]:

@@ -135,13 +135,13 @@ def pairs_of(scores: list[list[float]]) -> pd.DataFrame:
 def test_same_is_one_to_one_and_partial_is_a_strong_runner_up() -> None:
     # s0 merges into t0 (s1 is its smaller part); s2 matches nothing well
     pairs = pairs_of([[0.8, 0.1], [0.5, 0.05], [0.12, 0.15]])
-    relation = align.decide(pairs, 3, 2, {"same_min": 0.3, "partial_min": 0.2, "partial_ratio": 0.5})
+    relation = align.decide(pairs, 3, 2, {"link_min": 0.2, "partial_ratio": 0.5})
     assert list(relation) == ["same", "", "partial", "", "", ""]
 
 
 def test_a_weak_pair_is_no_link_even_when_it_is_the_best() -> None:
     pairs = pairs_of([[0.1]])
-    assert list(align.decide(pairs, 1, 1, {"same_min": 0.3, "partial_min": 0.2, "partial_ratio": 0.5})) == [""]
+    assert list(align.decide(pairs, 1, 1, {"link_min": 0.2, "partial_ratio": 0.5})) == [""]
 
 
 def test_ratio_compares_with_the_weaker_linked_task() -> None:
@@ -150,7 +150,7 @@ def test_ratio_compares_with_the_weaker_linked_task() -> None:
 
 
 def test_unlinked_tasks_get_their_own_rows_named_by_the_kind() -> None:
-    result = align.align(comparison(PROVINCE, CITY), "level", {"same_min": 0.3, "partial_min": 0.3, "partial_ratio": 0.5})
+    result = align.align(comparison(PROVINCE, CITY), "level", {"link_min": 0.3, "partial_ratio": 0.5})
     table = result.alignments
     assert list(table.columns) == align.ALIGNMENT_COLUMNS
     linked = table[table["relation"].isin(align.LINKS)]
@@ -162,7 +162,7 @@ def test_unlinked_tasks_get_their_own_rows_named_by_the_kind() -> None:
         "target_doc": ["", "city"], "target_task_id": ["", "city:2"],
         "relation": ["not_cascaded", "local"]}))
     assert unlinked["evidence"].str.startswith("nearest: ").all()
-    year = align.align(comparison(PROVINCE, CITY), "year", {"same_min": 0.3, "partial_min": 0.3, "partial_ratio": 0.5})
+    year = align.align(comparison(PROVINCE, CITY), "year", {"link_min": 0.3, "partial_ratio": 0.5})
     assert set(year.alignments["relation"]) == {"same", "dropped", "new"}
 
 
