@@ -7,7 +7,7 @@ Each task is first paired with its most similar tasks on the other side (blockin
 candidate pair gets signals, each in [0, 1]:
 
 - ``chars``: cosine of character 2–3-gram TF-IDF vectors (IDF over the tasks being compared);
-- ``words``: cosine of word TF-IDF vectors (jieba words; boilerplate weighted down);
+- ``words``: cosine of word TF-IDF vectors (jieba search-mode terms; boilerplate weighted down);
 - ``fuzzy``: rapidfuzz ``token_set_ratio`` of the space-joined words;
 - ``clauses``: similarity of the best-matching clause pair (one sub-action carried over);
 - ``coverage``: share of the smaller task's clauses (by length) that find a match in the other;
@@ -32,7 +32,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
@@ -77,6 +77,7 @@ CLAUSE_MATCH_COLUMNS = [
     "relation", "score",
 ]
 
+_PARALLEL_PAIRS = 20_000  # below this many pairs, threads cost more than they save
 _CLAUSE_END = re.compile(r"[。;!?]")
 _WORD_RUN = re.compile(r"[\u4e00-\u9fffA-Za-z0-9%.]+")
 _MARKER = re.compile(r"^(?:[一二三四五六七八九十]+、|\([一二三四五六七八九十]+\))")
@@ -135,8 +136,12 @@ def _clause_row(doc: "ParsedDocument", task_id: str, start: int, end: int) -> di
 # --- features -----------------------------------------------------------------------------------
 
 
-def char_ngrams(text: str, sizes: Sequence[int] = (2, 3)) -> Counter:
-    """Character n-grams inside runs of word characters (never across punctuation)."""
+@lru_cache(maxsize=65_536)
+def char_ngrams(text: str, sizes: tuple[int, ...] = (2, 3)) -> Counter:
+    """Character n-grams inside runs of word characters (never across punctuation).
+
+    Cached (a plan's texts recur in every comparison it takes part in): read, do not modify.
+    """
     grams: Counter = Counter()
     for run in _WORD_RUN.findall(text):
         for n in sizes:
@@ -188,9 +193,11 @@ def tfidf(features: Sequence[Counter], idf: dict[str, float] | None = None) -> s
     not list weigh 1).
     """
     vocabulary = {f: i for i, f in enumerate(sorted({f for counts in features for f in counts}))}
-    rows = [row for row, counts in enumerate(features) for _ in counts]
-    cols = [vocabulary[f] for counts in features for f in counts]
-    values = [1.0 + math.log(c) for counts in features for c in counts.values()]
+    sizes = np.fromiter((len(counts) for counts in features), dtype=np.int64, count=len(features))
+    rows = np.repeat(np.arange(len(features)), sizes)
+    cols = np.fromiter((vocabulary[f] for counts in features for f in counts), dtype=np.int64, count=int(sizes.sum()))
+    counts = np.fromiter((c for counts in features for c in counts.values()), dtype=np.float64, count=int(sizes.sum()))
+    values = 1.0 + np.log(counts)
     matrix = sparse.csr_matrix((values, (rows, cols)), shape=(len(features), len(vocabulary)), dtype=np.float64)
     if idf is None:
         document_frequency = np.bincount(cols, minlength=len(vocabulary))
@@ -242,8 +249,16 @@ class Comparison:
 
     @cached_property
     def words(self) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
-        return ([segment.tokens(t, self.vocabulary) for t in self.source["text"]],
-                [segment.tokens(t, self.vocabulary) for t in self.target["text"]])
+        return ([segment.index_terms(t, self.vocabulary) for t in self.source["text"]],
+                [segment.index_terms(t, self.vocabulary) for t in self.target["text"]])
+
+    @cached_property
+    def clause_vectors(self) -> tuple[tuple[sparse.csr_matrix, sparse.csr_matrix], ...]:
+        """Character and word TF-IDF rows of both sides' clauses."""
+        src, tgt = self.source_clauses["text"], self.target_clauses["text"]
+        return (paired_tfidf([char_ngrams(t) for t in src], [char_ngrams(t) for t in tgt]),
+                paired_tfidf([Counter(segment.index_terms(t, self.vocabulary)) for t in src],
+                             [Counter(segment.index_terms(t, self.vocabulary)) for t in tgt], self.idf))
 
     @cached_property
     def idf(self) -> dict[str, float]:
@@ -278,15 +293,6 @@ def _block_starts(counts: np.ndarray) -> np.ndarray:
     return np.r_[0, np.cumsum(counts)[:-1]].astype(np.int64)
 
 
-def _clause_vectors(comparison: Comparison) -> tuple[tuple[sparse.csr_matrix, sparse.csr_matrix], ...]:
-    """Character and word TF-IDF rows of both sides' clauses."""
-    src, tgt = comparison.source_clauses["text"], comparison.target_clauses["text"]
-    vocabulary = comparison.vocabulary
-    return (paired_tfidf([char_ngrams(t) for t in src], [char_ngrams(t) for t in tgt]),
-            paired_tfidf([Counter(segment.tokens(t, vocabulary)) for t in src],
-                         [Counter(segment.tokens(t, vocabulary)) for t in tgt], comparison.idf))
-
-
 def _clause_similarity(vectors: tuple[tuple[sparse.csr_matrix, sparse.csr_matrix], ...], i: np.ndarray, j: np.ndarray,
                        chunk: int = 200_000) -> np.ndarray:
     """Similarity of source clauses ``i`` and target clauses ``j``: mean of the two cosines
@@ -318,7 +324,7 @@ def _clause_signals(comparison: Comparison, rows: np.ndarray, cols: np.ndarray
     sizes = src_count[rows] * tgt_count[cols]
     if n_pairs == 0 or sizes.sum() == 0:
         return best, coverage, best_source, best_target
-    vectors = _clause_vectors(comparison)
+    vectors = comparison.clause_vectors
     # every clause pair of every candidate task pair, source clause major
     pair_of = np.repeat(np.arange(n_pairs), sizes)
     offset = np.arange(sizes.sum()) - np.repeat(_block_starts(sizes), sizes)
@@ -401,7 +407,8 @@ def pair_signals(comparison: Comparison, weights: dict[str, float] = ALIGNMENT_W
     has_units = (np.asarray(units[0].getnnz(axis=1))[rows] > 0) & (np.asarray(units[1].getnnz(axis=1))[cols] > 0)
     context = paired_tfidf([char_ngrams(t) for t in context_of(source)], [char_ngrams(t) for t in context_of(target)])
     fuzzy = process.cpdist([" ".join(source_words[r]) for r in rows], [" ".join(target_words[c]) for c in cols],
-                           scorer=fuzz.token_set_ratio, dtype=np.float64, workers=-1) / 100.0 if len(rows) else np.zeros(0)
+                           scorer=fuzz.token_set_ratio, dtype=np.float64,
+                           workers=-1 if len(rows) > _PARALLEL_PAIRS else 1) / 100.0 if len(rows) else np.zeros(0)
     best_clause, coverage, source_clause, target_clause = _clause_signals(comparison, rows, cols)
     pairs = pd.DataFrame({
         "source_index": rows,
@@ -598,7 +605,7 @@ def clause_matches(comparison: Comparison, pairs: pd.DataFrame, minimum: float =
     src, tgt = comparison.source_clauses, comparison.target_clauses
     if linked.empty or src.empty or tgt.empty:
         return pd.DataFrame(columns=CLAUSE_MATCH_COLUMNS)
-    vectors = _clause_vectors(comparison)
+    vectors = comparison.clause_vectors
     src_rows = src.reset_index(drop=True).reset_index().rename(columns={"index": "i"})
     tgt_rows = tgt.reset_index(drop=True).reset_index().rename(columns={"index": "j"})
     candidates = (linked[["source_task_id", "target_task_id", "relation"]]

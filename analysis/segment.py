@@ -7,9 +7,8 @@ is loaded on first use only, once per process, with its logger silenced.
 
 Documents bring their own vocabulary: unit names from the attribution columns, quoted policy
 terms (“三湖一库”) and enumerated place names (洪湖、梁子湖、斧头湖). :func:`corpus_terms` finds
-them; passing them as ``vocabulary`` segments with a copy of the loaded dictionary that also
-knows them, so the result depends only on the texts being compared, never on what was
-segmented before. Policy boilerplate (持续, 深入, 推进, 加强 …) is not deleted but weighted down:
+them; :func:`index_terms` (the terms texts are matched on) adds those a text contains, for that
+call only, so a comparison's result depends only on the texts compared. Policy boilerplate (持续, 深入, 推进, 加强 …) is not deleted but weighted down:
 :func:`idf_weights` gives every word its inverse document frequency over the tasks being
 compared, further scaled for the boilerplate cue list.
 """
@@ -102,44 +101,47 @@ def _tokenizer():
         return tokenizer
 
 
-@lru_cache(maxsize=16)
-def _tokenizer_with(vocabulary: frozenset[str]):
-    """A tokenizer that also knows ``vocabulary``: a copy of the loaded dictionary, not a reload."""
-    base = _tokenizer()
-    if not vocabulary:
-        return base
-    with _lock:
-        tokenizer = type(base)()
-        tokenizer.FREQ = dict(base.FREQ)
-        tokenizer.total = base.total
-        tokenizer.initialized = True
-    for term in sorted(vocabulary):
-        tokenizer.add_word(term, freq=_TERM_FREQUENCY)
-    return tokenizer
-
-
 def add_terms(terms: Iterable[str]) -> None:
     """Teach the shared segmenter more whole words, for the rest of the process.
 
-    Everything segmented afterwards changes; prefer ``tokens(text, vocabulary)``, whose words
-    are known to that call only.
+    Everything segmented afterwards changes; to match a comparison's own terms, pass them to
+    :func:`index_terms` instead, which knows them for that call only.
     """
     tokenizer = _tokenizer()
     for term in _clean_terms(terms):
         tokenizer.add_word(term, freq=_TERM_FREQUENCY)
-    _tokenizer_with.cache_clear()
     tokens.cache_clear()
+    _search_words.cache_clear()
 
 
 @lru_cache(maxsize=65_536)
-def tokens(text: str, vocabulary: frozenset[str] = frozenset()) -> tuple[str, ...]:
-    """Words of a text, punctuation and whitespace dropped; ``vocabulary`` adds whole words."""
-    return tuple(w for w in _tokenizer_with(vocabulary).lcut(text) if not _PUNCTUATION.fullmatch(w))
+def tokens(text: str) -> tuple[str, ...]:
+    """Words of a text, punctuation and whitespace dropped."""
+    return tuple(w for w in _tokenizer().lcut(text) if not _PUNCTUATION.fullmatch(w))
 
 
-def token_string(text: str, vocabulary: frozenset[str] = frozenset()) -> str:
+def token_string(text: str) -> str:
     """Words joined by spaces, the form rapidfuzz's ``token_*`` scorers split on."""
-    return " ".join(tokens(text, vocabulary))
+    return " ".join(tokens(text))
+
+
+@lru_cache(maxsize=65_536)
+def _search_words(text: str) -> tuple[str, ...]:
+    return tuple(w for w in _tokenizer().lcut_for_search(text) if not _PUNCTUATION.fullmatch(w))
+
+
+def index_terms(text: str, vocabulary: frozenset[str] = frozenset()) -> tuple[str, ...]:
+    """Terms for matching texts: jieba's words and the dictionary words inside the longer ones
+    (search mode: 农村生活污水治理率 also gives 农村, 污水, 治理 …), plus the ``vocabulary``
+    terms the text contains.
+
+    A longer dictionary word adds a term and never hides its parts, so matching does not hinge
+    on how coarse the dictionary is (an indicator lexicon may add long names); ``vocabulary``
+    counts for this call only.
+    """
+    words = _search_words(text)
+    present = set(words)
+    return words + tuple(t for t in sorted(vocabulary) if t in text and t not in present)
 
 
 def idf_weights(documents: Sequence[Sequence[str]]) -> dict[str, float]:

@@ -53,11 +53,15 @@ def test_corpus_terms_are_units_quoted_terms_and_enumerated_places() -> None:
     assert all(segment._PUNCTUATION.search(t) is None for t in terms)
 
 
-def test_a_vocabulary_keeps_its_terms_whole_without_changing_the_shared_segmenter() -> None:
-    text = "推进一废一品一库风险排查"
-    plain = segment.tokens(text)
-    assert "一废一品一库" in segment.tokens(text, frozenset({"一废一品一库"}))
-    assert segment.tokens(text) == plain  # the shared segmenter did not learn the word
+def test_index_terms_keep_the_parts_of_long_words_and_add_a_comparisons_own_terms() -> None:
+    text = "农村生活污水治理率达到46.58%,推进一废一品一库风险排查"
+    terms = segment.index_terms(text)
+    for term in ("农村生活污水治理率", "农村", "污水", "治理"):
+        assert term in terms
+    assert "一废一品一库" not in terms
+    with_vocabulary = segment.index_terms(text, frozenset({"一废一品一库", "梁子湖"}))
+    assert "一废一品一库" in with_vocabulary and "梁子湖" not in with_vocabulary
+    assert segment.index_terms(text) == terms  # the vocabulary counted for that call only
 
 
 def test_idf_weights_down_weight_common_words_and_boilerplate() -> None:
