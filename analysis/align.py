@@ -352,7 +352,10 @@ def _clause_signals(comparison: Comparison, rows: np.ndarray, cols: np.ndarray
     size_source = np.bincount(src_task, src_len, len(comparison.source))[rows]
     size_target = np.bincount(tgt_task, tgt_len, len(comparison.target))[cols]
     with np.errstate(invalid="ignore", divide="ignore"):
-        coverage = np.where(size_source <= size_target, covered_source / size_source, covered_target / size_target)
+        of_source, of_target = covered_source / size_source, covered_target / size_target
+        # the smaller task's coverage; on equal sizes the larger of the two (so it is symmetric)
+        coverage = np.where(size_source < size_target, of_source,
+                            np.where(size_source > size_target, of_target, np.fmax(of_source, of_target)))
     return best, np.nan_to_num(np.clip(coverage, 0.0, 1.0)), best_source, best_target
 
 

@@ -38,7 +38,9 @@ HEADING_PAIR_WEIGHT = 0.5
 # Decision thresholds (chosen by cross-validated evaluation on the development gold):
 # a link needs score >= link_min; it is `same` when the one-to-one assignment picks it, else
 # `partial` when its score is >= partial_ratio x the best score of one of the pair's two tasks.
-ALIGNMENT_THRESHOLDS = {"link_min": 0.18, "partial_ratio": 0.6}
+# On this gold partial_ratio 0.55 and 0.6 give the same links; 0.55 stays the best once the
+# indicator lexicon is part of the segmenter's dictionary, so it is the one kept.
+ALIGNMENT_THRESHOLDS = {"link_min": 0.18, "partial_ratio": 0.55}
 # The grid the thresholds are chosen from, (first, last, step) each, and the cross-validation folds.
 THRESHOLD_GRID = {"link_min": (0.10, 0.50, 0.02), "partial_ratio": (0.40, 0.90, 0.05)}
 CV_FOLDS = 5
