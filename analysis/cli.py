@@ -51,6 +51,27 @@ def _cmd_targets(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_align(args: argparse.Namespace) -> int:
+    from analysis import align
+    from analysis.pipeline import comparison_kind, document_profile, parse_document, resolve_document
+
+    docs, rows = [], []
+    for reference in (args.parent, args.child):
+        path, doc_id, row = resolve_document(reference, Path(args.manifest))
+        doc = parse_document(path, doc_id)
+        if doc.tasks.empty:
+            raise UserError(reference, "no tasks found: no hierarchy markers (一、 / (一) / 1.) that open a work plan's blocks")
+        docs.append(doc)
+        rows.append(row)
+    (source, target), (source_row, target_row) = docs, rows
+    if source.doc_id == target.doc_id:
+        raise UserError(args.child, "is the same document as the parent")
+    kind = comparison_kind(source.doc_id, source_row, target.doc_id, target_row,
+                           (document_profile(source, source_row), document_profile(target, target_row)), args.kind)
+    _print_csv(align.align(align.Comparison.of(source, target), kind).alignments)
+    return 0
+
+
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from analysis import evaluate, indicators
     from analysis.pipeline import parse_manifest, targets_of, documents_table
@@ -75,6 +96,10 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
           f"{int((found['role'] == 'commitment').sum())}")
     for row in unmapped.itertuples():
         print(f"  {row.target_id} {row.value_text} «{row.indicator}» (best score {row.indicator_score})")
+
+    from analysis.evaluate import evaluate_alignment, report
+
+    print("\n" + report(evaluate_alignment()))
     return 0
 
 
@@ -141,7 +166,14 @@ def make_parser() -> argparse.ArgumentParser:
     targets.add_argument("path", help="a work-plan text file (inside or outside the manifest)")
     targets.set_defaults(run=_cmd_targets)
 
-    evaluate = commands.add_parser("evaluate", help="score the extracted targets against the gold")
+    align = commands.add_parser("align", help="align the tasks of two plans; CSV of links and unlinked tasks")
+    align.add_argument("parent", help="the parent (higher-level) or earlier plan: a file or a manifest doc id")
+    align.add_argument("child", help="the child (lower-level) or later plan: a file or a manifest doc id")
+    align.add_argument("--kind", choices=("year", "level"),
+                       help="comparison kind when the manifest does not link the two (default: inferred)")
+    align.set_defaults(run=_cmd_align)
+
+    evaluate = commands.add_parser("evaluate", help="score targets and task alignment against the gold (with the naive baseline)")
     evaluate.add_argument("--gold", default=str(GOLD_TARGETS_PATH), help="gold target table (default: %(default)s)")
     evaluate.set_defaults(run=_cmd_evaluate)
 

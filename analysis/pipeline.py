@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import clean, compare, indicators, manifest, metadata, quality, read, structure, targets
+from analysis import align, clean, compare, coverage, indicators, manifest, metadata, quality, read, structure, targets
+from analysis.errors import UserError
 from analysis.settings import MANIFEST_PATH, PROCESSED_DIR
 from analysis.storage import write_table
 
@@ -59,6 +60,11 @@ def parse_raw(raw: read.RawDocument, doc_id: str) -> ParsedDocument:
     return ParsedDocument(doc_id, raw, cleaned, outline, spans, structure.tasks_table(cleaned, doc_id, spans))
 
 
+# Scope words of a plan's title (全省生态环境工作要点) and the level they name.
+SCOPE_LEVELS = {"全国": "national", "全省": "province", "全市": "city", "全州": "city", "全县": "county", "全区": "district"}
+_ISSUER_SUFFIX = re.compile(r"(生态环境厅|生态环境局|生态环境保护局|环境保护局|环境保护厅)$")
+
+
 def manifest_doc_id(path: Path | str, manifest_path: Path = MANIFEST_PATH) -> str | None:
     """The manifest's doc id of a file, if the manifest lists it."""
     if not Path(manifest_path).is_file():
@@ -67,6 +73,54 @@ def manifest_doc_id(path: Path | str, manifest_path: Path = MANIFEST_PATH) -> st
     listed = manifest.load_manifest(manifest_path)
     hits = listed.loc[listed["path"] == str(target), "doc_id"]
     return hits.iloc[0] if len(hits) else None
+
+
+def resolve_document(reference: str, manifest_path: Path = MANIFEST_PATH) -> tuple[Path, str, dict | None]:
+    """A file path or a manifest doc id → (path, doc id, its manifest row or None).
+
+    A file inside the manifest gets the manifest's doc id (as ``tasks`` gives it); a file
+    outside it an id from its name.
+    """
+    listed = manifest.load_manifest(manifest_path) if Path(manifest_path).is_file() else None
+    path = Path(reference)
+    if listed is not None:
+        by_path = listed[listed["path"] == str(path.resolve())] if path.exists() else listed.iloc[0:0]
+        by_id = listed[listed["doc_id"] == reference] if by_path.empty else by_path
+        if len(by_id):
+            row = by_id.iloc[0].to_dict()
+            return Path(row["path"]), row["doc_id"], row
+    if not path.exists():
+        raise UserError(reference, "no such file, and not a doc id of the manifest")
+    return path, doc_id_for(path), None
+
+
+def document_profile(doc: ParsedDocument, row: dict | None) -> tuple[str | None, str | None]:
+    """(level, region) of a document: from its manifest row, else from its title and issuer."""
+    if row is not None:
+        return row["level"], row["region"]
+    printed = metadata.extract_metadata(doc.front_matter())
+    title = printed.get("title", "")
+    level = next((lv for word, lv in SCOPE_LEVELS.items() if word in title), None)
+    issuer = _ISSUER_SUFFIX.sub("", printed.get("issuer", ""))
+    return level, (issuer if len(issuer) > 1 else None)
+
+
+def comparison_kind(source_id: str, source_row: dict | None, target_id: str, target_row: dict | None,
+                    profiles: tuple[tuple, tuple], requested: str | None = None) -> str:
+    """``year`` or ``level``: from the manifest's links when it links the two plans, else the
+    requested kind, else inferred (same level and region → year, otherwise level)."""
+    linked = None
+    if source_row is not None and target_row is not None:
+        if target_id in (source_row["previous"], source_row["parent"]):
+            raise UserError(source_id, f"the manifest links {target_id} → {source_id}: give the parent or earlier plan first")
+        linked = {target_row["previous"]: "year", target_row["parent"]: "level"}.get(source_id)
+    if linked and requested and requested != linked:
+        raise UserError(target_id, f"the manifest links it to {source_id} as a {linked} comparison, not {requested}")
+    if linked or requested:
+        return linked or requested
+    (source_level, source_region), (target_level, target_region) = profiles
+    same_region = source_region is None or target_region is None or source_region == target_region
+    return "year" if source_level is not None and source_level == target_level and same_region else "level"
 
 
 def _count_units(tasks: pd.DataFrame, column: str) -> int:
@@ -118,6 +172,38 @@ def targets_of(docs: list[ParsedDocument], documents: pd.DataFrame, lexicon: pd.
     return targets.with_clean_values(found, documents, {d.doc_id: d.raw.text for d in docs})
 
 
+def planned_comparisons(listed: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
+    """The comparisons the manifest's links imply, damaged duplicate copies left out."""
+    duplicates = set(documents.loc[documents["duplicate_of"].fillna("") != "", "doc_id"])
+    return manifest.comparisons(listed, exclude=duplicates)
+
+
+def comparison_tables(comparisons: pd.DataFrame, docs: list[ParsedDocument],
+                      indicators: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+    """Alignments, clause matches and coverage of every comparison, stacked with its id and kind."""
+    by_id = {doc.doc_id: doc for doc in docs}
+    found: dict[str, list[pd.DataFrame]] = {"alignments": [], "alignment_clauses": [], "coverage": [], "coverage_tasks": []}
+    for plan in comparisons.itertuples():
+        source, target = by_id[plan.source_doc], by_id[plan.target_doc]
+        result = align.align(align.Comparison.of(source, target, indicators), plan.kind)
+        label = {"comparison_id": plan.comparison_id, "kind": plan.kind}
+        tasks = coverage.task_coverage(result.alignments, source.tasks, target.tasks, plan.comparison_id, plan.kind)
+        found["alignments"].append(align.with_task_details(result.alignments, source.tasks, target.tasks).assign(**label))
+        found["alignment_clauses"].append(result.clause_matches.assign(**label))
+        found["coverage_tasks"].append(tasks)
+        found["coverage"].append(coverage.coverage_summary(tasks, source.tasks, target.tasks, plan.comparison_id, plan.kind))
+    columns = {
+        "alignments": ["comparison_id", "kind", *align.TASK_DETAIL_COLUMNS],
+        "alignment_clauses": ["comparison_id", "kind", *align.CLAUSE_MATCH_COLUMNS],
+        "coverage": coverage.SUMMARY_COLUMNS,
+        "coverage_tasks": coverage.TASK_COVERAGE_COLUMNS,
+    }
+    tables = {name: (pd.concat(frames, ignore_index=True)[columns[name]] if frames else pd.DataFrame(columns=columns[name]))
+              for name, frames in found.items()}
+    tables["coverage_indicators"] = coverage.indicator_comparison(tables["alignments"], indicators, comparisons)
+    return tables
+
+
 def build(out_dir: Path = PROCESSED_DIR, manifest_path: Path = MANIFEST_PATH) -> dict[str, pd.DataFrame]:
     """Parse every document of the manifest and write the processed tables into ``out_dir``."""
     listed, docs = parse_manifest(manifest_path)
@@ -130,6 +216,8 @@ def build(out_dir: Path = PROCESSED_DIR, manifest_path: Path = MANIFEST_PATH) ->
         "targets": target_table,
         "escalation": compare.escalation_table(target_table, documents, lexicon),
     }
+    # indicator targets join the alignment once the targets table is built (tables["targets"])
+    tables.update(comparison_tables(planned_comparisons(listed, tables["documents"]), docs, tables.get("targets")))
     for name, frame in tables.items():
         write_table(frame, Path(out_dir), name)
     return tables

@@ -4,24 +4,49 @@ jieba's default dictionary splits policy terms (农村生活污水治理率 → 
 unit abbreviations; the domain dictionary (``lexicon/domain_terms.txt`` plus the indicator
 lexicon's names and aliases, if present) keeps them whole. jieba is slow to load (~1 s), so it
 is loaded on first use only, once per process, with its logger silenced.
+
+Documents bring their own vocabulary: unit names from the attribution columns, quoted policy
+terms (“三湖一库”) and enumerated place names (洪湖、梁子湖、斧头湖). :func:`corpus_terms` finds
+them; :func:`index_terms` (the terms texts are matched on) adds those a text contains, for that
+call only, so a comparison's result depends only on the texts compared. Policy boilerplate (持续, 深入, 推进, 加强 …) is not deleted but weighted down:
+:func:`idf_weights` gives every word its inverse document frequency over the tasks being
+compared, further scaled for the boilerplate cue list.
 """
 from __future__ import annotations
 
 import csv
 import logging
+import math
 import re
 import threading
 import warnings
+from collections import Counter
 from functools import lru_cache
-from typing import Iterable
+from typing import Iterable, Sequence
 
-from analysis.settings import LEXICON_DIR
+import pandas as pd
+
+from analysis.settings import BOILERPLATE_WEIGHT, LEXICON_DIR
 
 DOMAIN_TERMS = LEXICON_DIR / "domain_terms.txt"
 INDICATOR_LEXICON = LEXICON_DIR / "indicators.csv"
 _PUNCTUATION = re.compile(r"[\s\W_]+", re.UNICODE)
 _TERM_FREQUENCY = 200_000  # high enough that a domain term wins over its parts
 _lock = threading.Lock()
+
+# Words that say how hard, not what (every plan uses them, whatever the task), and function
+# words: weighted down, never deleted.
+BOILERPLATE_WORDS = frozenset(
+    "持续 深入 推进 加强 加快 强化 全面 积极 扎实 深化 推动 开展 进一步 不断 切实 大力 着力 坚持 坚决 "
+    "健全 完善 提升 做好 抓好 落实 组织 实施 有序 稳步 常态化 工作 建设 相关 各项 重点 全省 全市 我市 我省 "
+    "确保 力争 努力 有效 继续 统筹 协同 扎实推进 持续推进 深入推进 加快推进 大力推进 积极推进 "
+    "的 和 与 及 等 了 在 对 为 以 并 其 之 将 由 把 从 向 个 各 年 好 打".split()
+)
+# A quoted term (“三湖一库”, 《条例》 titles excluded: they are long and rarely shared verbatim).
+_QUOTED = re.compile(r"[“\"‘]([\u4e00-\u9fffA-Za-z0-9+]{2,12})[”\"’]")
+# A place name inside an enumeration: bounded by 、 on the left and 、/等/和/及 on the right.
+_ENUMERATED_PLACE = re.compile(r"(?<=、)([\u4e00-\u9fff]{1,4}(?:省|市|州|县|区|湖|河|江|港|库|山))(?=[、等和及])")
+JOINT = "会同"  # X会同A、B: X leads, together with A and B
 
 
 def domain_terms() -> list[str]:
@@ -36,8 +61,30 @@ def domain_terms() -> list[str]:
             for row in csv.DictReader(handle):
                 terms.append(row.get("name_zh", ""))
                 terms.extend((row.get("aliases") or "").split("|"))
+    return _clean_terms(terms)
+
+
+def _clean_terms(terms: Iterable[str]) -> list[str]:
     # entries containing punctuation never match in jieba: keep only clean terms
     return sorted({t for t in terms if t and not _PUNCTUATION.search(t)})
+
+
+def unit_names(cell: str) -> list[str]:
+    """The units of a ``;``-separated units cell; ``X会同A、B`` names X, A and B."""
+    names = []
+    for unit in cell.split(";"):
+        leader, _, partners = unit.partition(JOINT)
+        names += [leader] + (partners.split("、") if partners else [])
+    return [name.strip() for name in names if name.strip()]
+
+
+def corpus_terms(tasks: pd.DataFrame) -> list[str]:
+    """Whole words a task table brings: its unit names, quoted terms and enumerated places."""
+    units = [u for column in ("lead_units", "responsible_units") for cell in tasks[column] for u in unit_names(cell)]
+    texts = list(tasks["text"])
+    quoted = [m.group(1) for text in texts for m in _QUOTED.finditer(text)]
+    places = [m.group(1) for text in texts for m in _ENUMERATED_PLACE.finditer(text)]
+    return _clean_terms(t.strip() for t in units + quoted + places if len(t.strip()) >= 2)
 
 
 @lru_cache(maxsize=1)
@@ -55,12 +102,16 @@ def _tokenizer():
 
 
 def add_terms(terms: Iterable[str]) -> None:
-    """Teach the segmenter more whole words (e.g. unit names found in a corpus)."""
+    """Teach the shared segmenter more whole words, for the rest of the process.
+
+    Everything segmented afterwards changes; to match a comparison's own terms, pass them to
+    :func:`index_terms` instead, which knows them for that call only.
+    """
     tokenizer = _tokenizer()
-    for term in terms:
-        if term and not _PUNCTUATION.search(term):
-            tokenizer.add_word(term, freq=_TERM_FREQUENCY)
+    for term in _clean_terms(terms):
+        tokenizer.add_word(term, freq=_TERM_FREQUENCY)
     tokens.cache_clear()
+    _search_words.cache_clear()
 
 
 @lru_cache(maxsize=65_536)
@@ -72,3 +123,36 @@ def tokens(text: str) -> tuple[str, ...]:
 def token_string(text: str) -> str:
     """Words joined by spaces, the form rapidfuzz's ``token_*`` scorers split on."""
     return " ".join(tokens(text))
+
+
+@lru_cache(maxsize=65_536)
+def _search_words(text: str) -> tuple[str, ...]:
+    return tuple(w for w in _tokenizer().lcut_for_search(text) if not _PUNCTUATION.fullmatch(w))
+
+
+def index_terms(text: str, vocabulary: frozenset[str] = frozenset()) -> tuple[str, ...]:
+    """Terms for matching texts: jieba's words and the dictionary words inside the longer ones
+    (search mode: 农村生活污水治理率 also gives 农村, 污水, 治理 …), plus the ``vocabulary``
+    terms the text contains.
+
+    A longer dictionary word adds a term and never hides its parts, so matching does not hinge
+    on how coarse the dictionary is (an indicator lexicon may add long names); ``vocabulary``
+    counts for this call only.
+    """
+    words = _search_words(text)
+    present = set(words)
+    return words + tuple(t for t in sorted(vocabulary) if t in text and t not in present)
+
+
+def idf_weights(documents: Sequence[Sequence[str]]) -> dict[str, float]:
+    """Smoothed inverse document frequency of every word over ``documents`` (e.g. the tasks
+    being compared), boilerplate words scaled by ``BOILERPLATE_WEIGHT``.
+
+    A word in every document weighs ``1 * scale``; a word in one of N weighs ``1 + ln(N)``.
+    """
+    n = len(documents)
+    frequency = Counter(word for words in documents for word in set(words))
+    return {
+        word: (1.0 + math.log((1 + n) / (1 + df))) * (BOILERPLATE_WEIGHT if word in BOILERPLATE_WORDS else 1.0)
+        for word, df in sorted(frequency.items())
+    }

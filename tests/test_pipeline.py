@@ -5,8 +5,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analysis.manifest import load_manifest
 from analysis.metadata import extract_metadata, merge_metadata
-from analysis.pipeline import build
+from analysis.pipeline import build, planned_comparisons
 from analysis.quality import jaccard, near_duplicates, shingles
 
 
@@ -47,7 +48,7 @@ def test_near_duplicates_need_shared_text_not_shared_vocabulary() -> None:
 def test_two_builds_are_byte_identical(built, tmp_path) -> None:
     first, _ = built
     build(tmp_path)
-    for name in ("documents.csv", "tasks.csv"):
+    for name in ("documents.csv", "tasks.csv", "alignments.csv", "alignment_clauses.csv", "coverage.csv", "coverage_tasks.csv"):
         assert (first / name).read_bytes() == (tmp_path / name).read_bytes(), name
 
 
@@ -76,3 +77,67 @@ def test_the_manifest_fills_what_the_text_lacks() -> None:
     merged = merge_metadata({"title": "A"}, {"title": "B", "issuer": "C", "date": ""})
     assert merged == {"title": "A", "title_source": "text", "issuer": "C", "issuer_source": "manifest",
                       "doc_number": "", "doc_number_source": "", "date": "", "date_source": ""}
+
+
+COMPARISONS = {
+    "hubei_province_2023__hubei_province_2024": "year",
+    "hubei_province_2024__ezhou_city_2024": "level",
+    "hubei_province_2024__wuhan_city_2025": "level",
+}
+
+
+def test_build_aligns_every_comparison_the_manifest_implies(built, corpus) -> None:
+    out, tables = built
+    alignments = tables["alignments"]
+    assert dict(alignments.groupby("comparison_id")["kind"].first()) == COMPARISONS
+    for comparison_id, rows in alignments.groupby("comparison_id"):
+        source, target = comparison_id.split("__")
+        assert set(rows["source_task_id"]) - {""} == set(corpus[source].tasks["task_id"])
+        assert set(rows["target_task_id"]) - {""} == set(corpus[target].tasks["task_id"])
+        linked = rows[rows["relation"].isin(["same", "partial"])]
+        raw = corpus[source].raw.text
+        spans = corpus[source].tasks.set_index("task_id")
+        for task_id, start, end in zip(linked["source_task_id"], linked["source_char_start"], linked["source_char_end"]):
+            assert raw[start:end] == raw[spans.at[task_id, "char_start"]:spans.at[task_id, "char_end"]]
+    written = pd.read_csv(out / "alignments.csv", dtype=str, keep_default_na=False)
+    assert len(written) == len(alignments) and set(written["comparison_id"]) == set(COMPARISONS)
+
+
+def test_clause_matches_point_into_both_raw_texts(built, corpus) -> None:
+    _, tables = built
+    clauses = tables["alignment_clauses"]
+    assert set(clauses["comparison_id"]) == set(COMPARISONS)
+    for side in ("source", "target"):
+        for row in clauses.sample(20, random_state=0).itertuples():
+            doc = corpus[getattr(row, f"{side}_doc")]
+            span = doc.raw.text[getattr(row, f"{side}_char_start"):getattr(row, f"{side}_char_end")]
+            assert span.replace(" ", "").replace("\n", "").replace("*", "")[:4] == getattr(row, f"{side}_clause")[:4]
+
+
+def test_coverage_tables_summarise_each_child_plan(built) -> None:
+    _, tables = built
+    summary = tables["coverage"]
+    overall = summary[summary["scope"] == "overall"].set_index(["comparison_id", "side"])
+    assert len(overall) == 2 * len(COMPARISONS)
+    assert overall["share_linked"].between(0, 1).all()
+    ezhou = overall.loc[("hubei_province_2024__ezhou_city_2024", "source")]
+    assert ezhou["share_linked"] >= 0.8  # Ezhou mirrors the province closely
+    tasks = tables["coverage_tasks"]
+    level = tasks[tasks["kind"] == "level"]
+    assert set(level["relation"]) <= {"same", "partial", "not_cascaded", "local"}
+    assert {"not_cascaded", "local"} <= set(level["relation"])
+    indicators = tables["coverage_indicators"]
+    if "targets" not in tables:  # the shared indicators need the targets table of the build
+        assert indicators.empty
+    else:
+        villages = indicators[indicators["indicator_id"] == "village_env_remediation_count"].set_index("target_doc")
+        assert villages.loc["ezhou_city_2024", ["source_value", "target_value"]].tolist() == [1571, 10]
+
+
+def test_damaged_duplicate_copies_are_not_compared(built) -> None:
+    _, tables = built
+    listed = load_manifest()
+    listed.loc[listed["doc_id"] == "ezhou_city_2024", "parent"] = "hubei_province_2024_web"
+    planned = planned_comparisons(listed, tables["documents"])
+    assert "hubei_province_2024_web" not in set(planned["source_doc"])
+    assert list(planned["comparison_id"]) == ["hubei_province_2023__hubei_province_2024", "hubei_province_2024__wuhan_city_2025"]

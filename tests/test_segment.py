@@ -1,7 +1,14 @@
 """Segmentation keeps domain terms whole and is loaded once."""
 from __future__ import annotations
 
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
 from analysis import segment
+from analysis.settings import PROJECT_ROOT
 
 
 def test_domain_terms_stay_whole() -> None:
@@ -24,5 +31,42 @@ def test_dictionary_entries_never_contain_punctuation() -> None:
 
 
 def test_added_terms_are_kept_whole() -> None:
-    segment.add_terms(["梁子湖分局"])
-    assert "梁子湖分局" in segment.tokens("责任单位梁子湖分局")
+    # add_terms changes the segmenter for the whole process: try it in a process of its own
+    code = "from analysis import segment; segment.add_terms(['梁子湖分局']); print(segment.token_string('责任单位梁子湖分局'))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, encoding="utf-8", cwd=PROJECT_ROOT)
+    assert "梁子湖分局" in result.stdout.split(), result.stderr
+
+
+def test_units_cells_name_every_unit_including_joint_partners() -> None:
+    assert segment.unit_names("人事处会同督察办、监测处;机关党委") == ["人事处", "督察办", "监测处", "机关党委"]
+    assert segment.unit_names("各市、州、直管市及神农架林区生态环境局") == ["各市、州、直管市及神农架林区生态环境局"]
+
+
+def test_corpus_terms_are_units_quoted_terms_and_enumerated_places() -> None:
+    tasks = pd.DataFrame({
+        "lead_units": ["水处;人事教育科", ""], "responsible_units": ["", "梁子湖分局"],
+        "text": ["加强“三湖一库”流域专项治理,开展洪湖、梁子湖、斧头湖、丹江口水库等专项监测。", "推进“一废一库一品”。"],
+    })
+    terms = segment.corpus_terms(tasks)
+    for term in ("水处", "人事教育科", "梁子湖分局", "三湖一库", "一废一库一品", "梁子湖", "斧头湖", "丹江口水库"):
+        assert term in terms
+    assert all(segment._PUNCTUATION.search(t) is None for t in terms)
+
+
+def test_index_terms_keep_the_parts_of_long_words_and_add_a_comparisons_own_terms() -> None:
+    text = "农村生活污水治理率达到46.58%,推进一废一品一库风险排查"
+    terms = segment.index_terms(text)
+    for term in ("农村生活污水治理率", "农村", "污水", "治理"):
+        assert term in terms
+    assert "一废一品一库" not in terms
+    with_vocabulary = segment.index_terms(text, frozenset({"一废一品一库", "梁子湖"}))
+    assert "一废一品一库" in with_vocabulary and "梁子湖" not in with_vocabulary
+    assert segment.index_terms(text) == terms  # the vocabulary counted for that call only
+
+
+def test_idf_weights_down_weight_common_words_and_boilerplate() -> None:
+    documents = [("持续", "推进", "排污口"), ("持续", "推进", "碳市场"), ("持续", "招商")]
+    weights = segment.idf_weights(documents)
+    assert weights["排污口"] == weights["碳市场"] > weights["推进"]
+    assert weights["招商"] > weights["持续"]
+    assert weights["持续"] == pytest.approx(1.0 * segment.BOILERPLATE_WEIGHT)

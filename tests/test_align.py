@@ -1,0 +1,294 @@
+"""Task alignment: each signal on tiny frames, the decisions, unlinked rows, determinism, the
+command-line contract, and properties (scores in [0, 1], symmetry, no crash on any text)."""
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pandas.testing import assert_frame_equal
+
+from analysis import align
+from analysis.pipeline import parse_document
+from analysis.settings import RAW_DIR
+
+
+def tasks_frame(doc: str, rows: list[tuple[str, str, str, str, str]]) -> pd.DataFrame:
+    """A task table from (text, lead units, responsible units, part title, section title) rows."""
+    return pd.DataFrame([
+        {"doc_id": doc, "task_id": f"{doc}:{i}", "part_title": part, "section_title": section, "path": str(i),
+         "heading": text.split("。")[0], "text": text, "lead_units": lead, "responsible_units": responsible,
+         "char_start": 10 * i, "char_end": 10 * i + len(text)}
+        for i, (text, lead, responsible, part, section) in enumerate(rows)
+    ])
+
+
+def clauses_frame(tasks: pd.DataFrame) -> pd.DataFrame:
+    rows = [
+        {"doc_id": doc, "task_id": task, "clause_no": n, "text": clause, "char_start": 0, "char_end": len(clause)}
+        for task, doc, text in zip(tasks["task_id"], tasks["doc_id"], tasks["text"])
+        for n, clause in enumerate(c for c in text.split("。") if c)
+    ]
+    return pd.DataFrame(rows, columns=align.CLAUSE_COLUMNS)
+
+
+def comparison(source: pd.DataFrame, target: pd.DataFrame, indicators: pd.DataFrame | None = None) -> align.Comparison:
+    return align.Comparison(source, target, clauses_frame(source), clauses_frame(target), indicators)
+
+
+PROVINCE = tasks_frame("province", [
+    ("深入打好蓝天保卫战。推动30家水泥企业完成深度治理。强化柴油货车监管。", "大气处", "各市、州生态环境局", "二、重点工作", "(一)污染防治"),
+    ("加强党风廉政建设。严格落实中央八项规定。", "机关党委", "各市、州生态环境局", "三、党的建设", ""),
+    ("加强省市协同共建。厅领导赴市州召开专题交流会。", "厅机关各处室、单位", "", "三、党的建设", ""),
+])
+CITY = tasks_frame("city", [
+    ("持续打好蓝天保卫战。推动10家水泥企业完成深度治理。", "", "大气科;支队", "三、重点工作", "(二)污染防治"),
+    ("深化党风廉政建设。落实中央八项规定精神。", "", "机关党委;办公室", "四、党建", ""),
+    ("持续做好招商引资工作。每月开展外出招商。", "", "招商办", "三、重点工作", "(三)其他"),
+])
+
+
+# --- signals on tiny frames -----------------------------------------------------------------------
+
+
+def test_character_ngrams_stay_inside_runs_of_words() -> None:
+    assert align.char_ngrams("蓝天,保卫", sizes=(2,)) == {"蓝天": 1, "保卫": 1}
+
+
+@pytest.mark.parametrize(("unit", "stem"), [("水处", "水"), ("水科", "水"), ("固废科", "固废"), ("人事教育科", "人事教育"),
+                                            ("执法支队", "执法"), ("监测中心站", "监测"), ("省环科院", "环科"), ("支队", "")])
+def test_unit_stems_drop_the_ending_of_the_level(unit: str, stem: str) -> None:
+    assert align.unit_stem(unit) == stem
+
+
+def test_units_of_different_levels_meet_on_their_stem_and_generic_units_are_ignored() -> None:
+    features = [align.unit_features(lead, "各市、州生态环境局;局系统相关单位") for lead in ("水处", "水科", "土壤处", "土科", "环评处")]
+    assert features[0] == features[1] == {"stem:水": 1, "head:水": 1}
+    assert set(features[2]) & set(features[3]) == {"head:土"}  # 土壤处 ↔ 土科: the head only
+    assert not set(features[4]) & set(features[0])
+
+
+def test_tfidf_rows_are_unit_length_and_rare_features_weigh_more() -> None:
+    matrix = align.tfidf([{"common": 1, "rare": 1}, {"common": 1}, {"common": 2}])
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    np.testing.assert_allclose(norms, 1.0)
+    assert matrix[0, 1] > matrix[0, 0]  # columns in sorted order: common, rare
+
+
+def test_pair_signals_on_tiny_frames() -> None:
+    source, target = PROVINCE.iloc[:2].reset_index(drop=True), CITY.iloc[:2].reset_index(drop=True)
+    pairs = align.pair_signals(comparison(source, target))
+    assert list(pairs.columns) == align.PAIR_COLUMNS
+    assert_frame_equal(pairs[["source_task_id", "target_task_id"]], pd.DataFrame({
+        "source_task_id": ["province:0", "province:0", "province:1", "province:1"],
+        "target_task_id": ["city:0", "city:1", "city:0", "city:1"]}))
+    matching = pairs.iloc[[0, 3]]
+    crossing = pairs.iloc[[1, 2]]
+    for signal in ("chars", "words", "fuzzy", "clauses", "coverage", "units"):
+        assert (matching[signal].min() > crossing[signal].max()), signal
+    assert pairs["indicators"].isna().all()  # no indicators given: not measured, not zero
+    assert pairs.loc[0, "units"] == pytest.approx(1.0)  # 大气处 ↔ 大气科
+    assert pairs.loc[0, "context"] > pairs.loc[2, "context"]  # same section title (污染防治)
+
+
+def test_a_signal_that_cannot_be_measured_is_left_out_of_the_score() -> None:
+    signals = pd.DataFrame({"chars": [0.5, 0.5], "units": [np.nan, 0.0]})
+    np.testing.assert_allclose(align.combine(signals, {"chars": 1.0, "units": 1.0}), [0.5, 0.25])
+
+
+def test_shared_indicators_are_a_signal_when_given() -> None:
+    indicators = pd.DataFrame({
+        "doc_id": ["province", "province", "city", "city"],
+        "task_id": ["province:0", "province:0", "city:0", "city:1"],
+        "indicator_id": ["cement_enterprises", "diesel_trucks", "cement_enterprises", "clean_government"],
+        "value": [30, 1, 10, 1],
+    })
+    pairs = align.pair_signals(comparison(PROVINCE.iloc[:2], CITY.iloc[:2], indicators))
+    assert_frame_equal(pairs[["source_task_id", "target_task_id", "indicators"]], pd.DataFrame({
+        "source_task_id": ["province:0", "province:0", "province:1", "province:1"],
+        "target_task_id": ["city:0", "city:1", "city:0", "city:1"],
+        "indicators": [1.0, 0.0, np.nan, np.nan]}))
+    without = align.pair_signals(comparison(PROVINCE.iloc[:2], CITY.iloc[:2]))
+    assert pairs.loc[0, "score"] > without.loc[0, "score"]
+
+
+def test_candidate_pairs_keep_each_rows_and_each_columns_best() -> None:
+    left, right = align.paired_tfidf([{"a": 1}, {"b": 1}, {"c": 1}], [{"c": 1}, {"a": 1}])
+    rows, cols = align.candidate_pairs(left, right, k=1)
+    assert list(zip(rows, cols)) == [(0, 1), (1, 0), (2, 0)]
+
+
+# --- decisions --------------------------------------------------------------------------------------
+
+
+def pairs_of(scores: list[list[float]]) -> pd.DataFrame:
+    matrix = np.array(scores)
+    rows, cols = np.indices(matrix.shape)
+    return pd.DataFrame({"source_index": rows.ravel(), "target_index": cols.ravel(),
+                         "source_task_id": [f"s{r}" for r in rows.ravel()], "target_task_id": [f"t{c}" for c in cols.ravel()],
+                         "score": matrix.ravel()})
+
+
+def test_same_is_one_to_one_and_partial_is_a_strong_runner_up() -> None:
+    # s0 merges into t0 (s1 is its smaller part); s2 matches nothing well
+    pairs = pairs_of([[0.8, 0.1], [0.5, 0.05], [0.12, 0.15]])
+    relation = align.decide(pairs, 3, 2, {"link_min": 0.2, "partial_ratio": 0.5})
+    assert list(relation) == ["same", "", "partial", "", "", ""]
+
+
+def test_a_weak_pair_is_no_link_even_when_it_is_the_best() -> None:
+    pairs = pairs_of([[0.1]])
+    assert list(align.decide(pairs, 1, 1, {"link_min": 0.2, "partial_ratio": 0.5})) == [""]
+
+
+def test_ratio_compares_with_the_weaker_linked_task() -> None:
+    ratio = align.best_ratio(pairs_of([[0.8, 0.4], [0.2, 0.1]]), 2, 2)
+    np.testing.assert_allclose(ratio, [1.0, 1.0, 1.0, 0.5])  # 0.1 against s1's best 0.2 (t1's is 0.4)
+
+
+def test_unlinked_tasks_get_their_own_rows_named_by_the_kind() -> None:
+    result = align.align(comparison(PROVINCE, CITY), "level", {"link_min": 0.3, "partial_ratio": 0.5})
+    table = result.alignments
+    assert list(table.columns) == align.ALIGNMENT_COLUMNS
+    linked = table[table["relation"].isin(align.LINKS)]
+    assert set(zip(linked["source_task_id"], linked["target_task_id"], linked["relation"])) == {
+        ("province:0", "city:0", "same"), ("province:1", "city:1", "same")}
+    unlinked = table[~table["relation"].isin(align.LINKS)].reset_index(drop=True)
+    assert_frame_equal(unlinked[["source_doc", "source_task_id", "target_doc", "target_task_id", "relation"]], pd.DataFrame({
+        "source_doc": ["province", ""], "source_task_id": ["province:2", ""],
+        "target_doc": ["", "city"], "target_task_id": ["", "city:2"],
+        "relation": ["not_cascaded", "local"]}))
+    assert unlinked["evidence"].str.startswith("nearest: ").all()
+    year = align.align(comparison(PROVINCE, CITY), "year", {"link_min": 0.3, "partial_ratio": 0.5})
+    assert set(year.alignments["relation"]) == {"same", "dropped", "new"}
+
+
+def test_evidence_names_shared_terms_and_the_best_clause_pair() -> None:
+    table = align.align(comparison(PROVINCE, CITY), "level").alignments
+    evidence = table.loc[table["source_task_id"] == "province:0", "evidence"].iloc[0]
+    assert "水泥" in evidence and "「" in evidence
+    assert "持续" not in evidence.split("|")[0]  # boilerplate is not offered as evidence
+
+
+def test_clause_matches_show_which_sub_actions_were_carried_over() -> None:
+    result = align.align(comparison(PROVINCE, CITY), "level")
+    matches = result.clause_matches
+    assert list(matches.columns) == align.CLAUSE_MATCH_COLUMNS
+    cement = matches[matches["source_clause"] == "推动30家水泥企业完成深度治理"]
+    assert list(cement["target_clause"]) == ["推动10家水泥企业完成深度治理"]
+    assert "强化柴油货车监管" not in set(matches["source_clause"])  # not taken up by the city
+
+
+def test_alignment_is_deterministic() -> None:
+    first = align.align(comparison(PROVINCE, CITY), "level")
+    second = align.align(comparison(PROVINCE, CITY), "level")
+    assert_frame_equal(first.alignments, second.alignments)
+    assert_frame_equal(first.clause_matches, second.clause_matches)
+
+
+def test_empty_plans_do_not_break_the_alignment() -> None:
+    empty = PROVINCE.iloc[:0]
+    table = align.align(comparison(empty, CITY), "year").alignments
+    assert list(table["relation"]) == ["new", "new", "new"]
+
+
+def test_unknown_kind_is_refused() -> None:
+    with pytest.raises(ValueError):
+        align.align(comparison(PROVINCE, CITY), "sideways")
+
+
+# --- clauses of a parsed document ---------------------------------------------------------------------
+
+
+def test_clauses_split_on_stops_and_attributions_with_offsets_into_the_raw_text(tmp_path) -> None:
+    raw = ("一、重点工作\n(一)污染防治\n"
+           "1.深入打好碧水保卫战。完成3个排污口整治;推进 **5** 个园区整治。(牵头单位:水科)开展水源地专项行动。(责任单位:各乡镇)\n")
+    path = tmp_path / "plan.txt"
+    path.write_text(raw, encoding="utf-8")
+    clauses = align.task_clauses(parse_document(path, "plan"))
+    assert list(clauses["text"]) == ["深入打好碧水保卫战", "完成3个排污口整治", "推进5个园区整治", "开展水源地专项行动"]
+    assert list(clauses["clause_no"]) == [0, 1, 2, 3]
+    assert [raw[s:e] for s, e in zip(clauses["char_start"], clauses["char_end"])] == [
+        "深入打好碧水保卫战", "完成3个排污口整治", "推进 **5** 个园区整治", "开展水源地专项行动"]
+
+
+# --- properties ------------------------------------------------------------------------------------------
+
+PHRASES = ["深入打好蓝天保卫战", "推动30家企业深度治理", "农村生活污水治理率达到46.58%", "加强党风廉政建设",
+           "完成1571个行政村环境整治", "持续推进", "“三湖一库”", "排污口溯源整治", "", "。"]
+UNITS = ["", "水处", "水科", "大气处;执法局", "各市、州生态环境局", "支队", "土壤处会同厅机关各处室、单位"]
+
+
+@st.composite
+def task_tables(draw, doc: str) -> pd.DataFrame:
+    rows = []
+    for _ in range(draw(st.integers(0, 5))):
+        text = "。".join(draw(st.lists(st.one_of(st.sampled_from(PHRASES), st.text(max_size=20)), min_size=1, max_size=4)))
+        rows.append((text, draw(st.sampled_from(UNITS)), draw(st.sampled_from(UNITS)),
+                     draw(st.sampled_from(["一、主要目标", "二、重点工作", ""])), draw(st.sampled_from(["(一)污染防治", ""]))))
+    return tasks_frame(doc, rows) if rows else tasks_frame(doc, []).reindex(columns=PROVINCE.columns)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(task_tables("a"), task_tables("b"))
+def test_scores_lie_in_the_unit_interval_and_the_pair_score_is_symmetric(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    forward = align.pair_signals(comparison(a, b))
+    backward = align.pair_signals(comparison(b, a))
+    for signal in (*align.SIGNALS, "score"):
+        values = forward[signal].dropna()
+        assert ((values >= 0) & (values <= 1)).all(), signal
+    swapped = backward.rename(columns={"source_task_id": "target_task_id", "target_task_id": "source_task_id"})
+    merged = forward.merge(swapped, on=["source_task_id", "target_task_id"], suffixes=("", "_back"))
+    assert len(merged) == len(forward) == len(backward)
+    for signal in (*align.SIGNALS, "score"):
+        np.testing.assert_allclose(merged[signal], merged[f"{signal}_back"], atol=1e-6, err_msg=signal)
+    table = align.align(comparison(a, b), "level").alignments
+    assert set(table["source_task_id"]) - {""} == set(a["task_id"])
+    assert set(table["target_task_id"]) - {""} == set(b["task_id"])
+
+
+# --- the command line -----------------------------------------------------------------------------------
+
+
+def read_csv(stdout: str) -> pd.DataFrame:
+    return pd.read_csv(io.StringIO(stdout), dtype=str, keep_default_na=False)
+
+
+def test_align_prints_the_contract_csv_with_the_task_ids_of_tasks(run_cli) -> None:
+    parent, child = RAW_DIR / "hubei_province_2024.txt", RAW_DIR / "ezhou_city_2024.txt"
+    result = run_cli("align", parent, child)
+    assert result.returncode == 0, result.stderr
+    table = read_csv(result.stdout)
+    assert list(table.columns) == align.ALIGNMENT_COLUMNS
+    ids = {side: set(read_csv(run_cli("tasks", path).stdout)["task_id"]) for side, path in (("source", parent), ("target", child))}
+    assert set(table["source_task_id"]) - {""} == ids["source"]  # every parent task appears
+    assert set(table["target_task_id"]) - {""} == ids["target"]
+    assert set(table["relation"]) <= {"same", "partial", "not_cascaded", "local"}  # a level comparison
+    assert run_cli("align", "hubei_province_2024", "ezhou_city_2024").stdout == result.stdout  # doc ids work too
+
+
+def test_align_takes_files_outside_the_manifest_with_a_kind(run_cli, tmp_path) -> None:
+    earlier, later = tmp_path / "county_2023.txt", tmp_path / "county_2024.txt"
+    earlier.write_text("2023年全县生态环境工作要点\n一、重点工作\n1.深入打好碧水保卫战。完成3个排污口整治。\n2.加强党风廉政建设。\n", encoding="utf-8")
+    later.write_text("2024年全县生态环境工作要点\n一、重点工作\n1.持续打好碧水保卫战。完成5个排污口整治。\n2.做好招商引资。\n", encoding="utf-8")
+    inferred = read_csv(run_cli("align", earlier, later).stdout)  # same level (全县), no region: a year comparison
+    assert set(inferred["relation"]) == {"same", "dropped", "new"}
+    as_level = read_csv(run_cli("align", earlier, later, "--kind", "level").stdout)
+    assert set(as_level["relation"]) == {"same", "not_cascaded", "local"}
+    assert list(as_level["source_doc"].iloc[:1]) == ["county_2023"]
+
+
+@pytest.mark.parametrize(("args", "named"), [
+    (("nope.txt", "ezhou_city_2024"), "nope.txt"),
+    (("hubei_province_2024", "no_such_doc"), "no_such_doc"),
+    (("ezhou_city_2024", "hubei_province_2024"), "give the parent or earlier plan first"),
+    (("hubei_province_2023", "hubei_province_2024", "--kind", "level"), "year comparison"),
+])
+def test_align_errors_are_one_line_and_exit_2(run_cli, args, named) -> None:
+    result = run_cli("align", *args)
+    assert result.returncode == 2
+    assert named in result.stderr and "Traceback" not in result.stderr
+    assert result.stdout == ""
