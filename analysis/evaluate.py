@@ -465,3 +465,16 @@ def report(evaluation: AlignmentEvaluation) -> str:
     lines.append("  F1 range per threshold: " + ", ".join(f"{t} {r['min']:.3f}–{r['max']:.3f}" for t, r in within.iterrows()))
     lines += ["", "Errors of the model (selected thresholds):", evaluation.errors.to_string(index=False)]
     return "\n".join(lines)
+
+
+def method_summary(alignment: AlignmentEvaluation, targets: pd.DataFrame) -> str:
+    """One line: alignment F1 (in-sample, cross-validated, baseline) and target recall/precision."""
+    dev = alignment.summary[alignment.summary["gold"] == "development"].set_index(["method", "setting"])["f1"]
+    model = dev.xs("model", level="method")
+    cross = next((v for s, v in model.items() if "cross" in s), float("nan"))
+    line = (f"alignment F1 {model.get('in-sample', float('nan')):.3f} in-sample, {cross:.3f} cross-validated, "
+            f"baseline {dev.xs('baseline', level='method').iloc[0]:.3f}")
+    if len(targets):
+        line += "; targets " + ", ".join(
+            f"{row.doc_id} core recall {row.core_recall:.2f} precision {row.precision:.2f}" for row in targets.itertuples())
+    return line

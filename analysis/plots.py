@@ -248,3 +248,128 @@ def escalation_dots(escalation: pd.DataFrame, documents: pd.DataFrame, change_un
         height=200 + 40 * len(order), legend_title="plan",
     )
     return fig
+
+
+def section_sankey(flows: pd.DataFrame, source_doc: str, target_doc: str) -> go.Figure:
+    """Sections of one plan flowing into the sections of the other, one unit of width per task link;
+    unlinked tasks flow from ``(new)`` or into ``(dropped)`` (``(local)``, ``(not_cascaded)``)."""
+    if flows.empty:
+        return _empty_figure("No tasks to compare")
+    sources = list(dict.fromkeys(flows["source_section"]))
+    targets = list(dict.fromkeys(flows["target_section"]))
+    labels = sources + targets
+    index_source = {s: i for i, s in enumerate(sources)}
+    index_target = {t: len(sources) + i for i, t in enumerate(targets)}
+    colour = [palette.RELATION_COLOURS.get(r, palette.OTHER) for r in flows["relation"]]
+    fig = go.Figure(go.Sankey(
+        arrangement="snap",
+        node={"label": labels, "pad": 12, "thickness": 14,
+              "color": [palette.OTHER if label.startswith("(") else palette.LEVEL_SHADES["province"][0] for label in labels],
+              "hovertemplate": "%{label}<br>%{value} task links<extra></extra>"},
+        link={"source": flows["source_section"].map(index_source), "target": flows["target_section"].map(index_target),
+              "value": flows["links"], "color": [c + "88" for c in colour], "customdata": flows["relation"],
+              "hovertemplate": "%{source.label} → %{target.label}<br>%{value} × %{customdata}<extra></extra>"},
+    ))
+    fig.update_layout(title=f"Sections of {source_doc} (left) flowing into sections of {target_doc} (right)",
+                      height=max(420, 26 * max(len(sources), len(targets))), font_size=11)
+    return fig
+
+
+def relation_bars(counts: pd.DataFrame) -> go.Figure:
+    """Stacked bars per plan: tasks continued (same), in part, new / dropped / local / not cascaded."""
+    fig = go.Figure()
+    relations = [c for c in counts.columns if c in palette.RELATION_COLOURS]
+    for relation in relations:
+        fig.add_trace(go.Bar(
+            y=counts["doc_id"] + " (" + counts["side"].map({"source": "earlier / parent", "target": "later / child"}) + ")",
+            x=counts[relation], name=relation, orientation="h", marker_color=palette.RELATION_COLOURS[relation],
+            hovertemplate="%{y}<br>%{x} tasks " + relation + "<extra></extra>",
+        ))
+    fig.update_layout(barmode="stack", title="Tasks of each plan by relation", xaxis_title="tasks",
+                      yaxis={"title": "plan", "autorange": "reversed"}, height=260, legend_title="relation")
+    return fig
+
+
+def coverage_by_part(coverage: pd.DataFrame, side: str = "source") -> go.Figure:
+    """Share of one plan's tasks linked to the other plan, per part (hover: counts)."""
+    rows = coverage[(coverage["side"] == side) & (coverage["scope"] == "part")]
+    if rows.empty:
+        return _empty_figure("No parts to show")
+    fig = go.Figure(go.Bar(
+        x=rows["share_linked"] * 100, y=rows["group"], orientation="h",
+        marker_color=palette.RELATION_COLOURS["same"],
+        customdata=rows[["n_linked", "n_tasks", "n_same", "n_partial"]].to_numpy(),
+        hovertemplate="%{y}<br>%{customdata[0]} of %{customdata[1]} tasks taken up "
+                      "(%{customdata[2]} same, %{customdata[3]} partial)<extra></extra>",
+    ))
+    fig.update_layout(title="Share of the plan's tasks taken up, by part", xaxis={"title": "tasks taken up (%)", "range": [0, 105]},
+                      yaxis={"title": "part", "autorange": "reversed"}, height=180 + 40 * len(rows))
+    return fig
+
+
+def coverage_heatmap(unit_part: pd.DataFrame) -> go.Figure:
+    """Share taken up by lead unit (rows) and part (columns); hover gives the counts."""
+    if unit_part.empty:
+        return _empty_figure("No lead units printed in this plan")
+    share = unit_part.pivot(index="unit", columns="part_title", values="share")
+    linked = unit_part.pivot(index="unit", columns="part_title", values="linked")
+    tasks = unit_part.pivot(index="unit", columns="part_title", values="tasks")
+    order = tasks.sum(axis=1).sort_values(ascending=False).index
+    share, linked, tasks = share.loc[order], linked.loc[order], tasks.loc[order]
+    text = [[("" if pd.isna(t) else f"{int(n)}/{int(t)}") for n, t in zip(nr, tr)]
+            for nr, tr in zip(linked.to_numpy(), tasks.to_numpy())]
+    fig = go.Figure(go.Heatmap(
+        z=share.to_numpy() * 100, x=list(share.columns), y=list(share.index), text=text, texttemplate="%{text}",
+        colorscale=palette.SHARE_SCALE, zmin=0, zmax=100, colorbar={"title": "% taken up"},
+        hovertemplate="%{y} · %{x}<br>%{text} tasks taken up (%{z:.0f}%)<extra></extra>",
+    ))
+    fig.update_layout(title="Tasks taken up, by the parent plan's lead unit and part", xaxis_title="part",
+                      yaxis={"title": "lead unit", "autorange": "reversed"}, height=220 + 22 * len(order))
+    return fig
+
+
+def f1_bars(summary: pd.DataFrame) -> go.Figure:
+    """F1 of the model and the naive baseline per comparison and gold (hover: P, R, label accuracy)."""
+    rows = summary.assign(label=summary["comparison"] + "<br>(" + summary["gold"] + ")",
+                          series=summary["method"] + " · " + summary["setting"])
+    fig = go.Figure()
+    colours = {"model": palette.RELATION_COLOURS["same"], "baseline": palette.OTHER}
+    for (method, setting), group in rows.groupby(["method", "setting"], sort=False):
+        fig.add_trace(go.Bar(
+            x=group["label"], y=group["f1"], name=f"{method} · {setting}",
+            marker={"color": colours.get(method, palette.OTHER), "opacity": 1.0 if "cross" not in setting else 0.6,
+                    "pattern": {"shape": "/" if "cross" in setting else ""}},
+            customdata=group[["precision", "recall", "label_accuracy", "n_gold"]].to_numpy(),
+            hovertemplate="%{x}<br>F1 %{y:.3f}<br>precision %{customdata[0]:.3f}, recall %{customdata[1]:.3f}"
+                          "<br>label accuracy %{customdata[2]:.3f}<br>%{customdata[3]} gold links<extra></extra>",
+        ))
+    fig.add_hline(y=0.9, line_dash="dot", line_color=palette.DIRECTION_COLOURS["lowered"],
+                  annotation_text="goal 0.90", annotation_position="top left")
+    fig.update_layout(barmode="group", title="Alignment F1 (same + partial links): model and naive baseline",
+                      xaxis_title="comparison (gold)", yaxis={"title": "F1", "range": [0, 1.05]}, legend_title="method")
+    return fig
+
+
+def threshold_sensitivity(sensitivity: pd.DataFrame) -> go.Figure:
+    """F1 (and precision, recall) as each decision threshold moves, the others fixed; the chosen
+    value marked."""
+    from plotly.subplots import make_subplots
+
+    names = list(dict.fromkeys(sensitivity["threshold"]))
+    fig = make_subplots(rows=1, cols=len(names), subplot_titles=names, shared_yaxes=True)
+    for col, name in enumerate(names, start=1):
+        rows = sensitivity[sensitivity["threshold"] == name]
+        for metric, colour, dash in (("f1", palette.RELATION_COLOURS["same"], "solid"),
+                                     ("precision", palette.RELATION_COLOURS["partial"], "dot"),
+                                     ("recall", palette.RELATION_COLOURS["not_cascaded"], "dot")):
+            fig.add_trace(go.Scatter(x=rows["value"], y=rows[metric], name=metric, mode="lines+markers",
+                                     line={"color": colour, "dash": dash}, showlegend=col == 1, legendgroup=metric,
+                                     hovertemplate=f"{name} = %{{x}}<br>{metric} %{{y:.3f}}<extra></extra>"), row=1, col=col)
+        chosen = rows[rows["selected"]]
+        fig.add_trace(go.Scatter(x=chosen["value"], y=chosen["f1"], mode="markers", name="chosen", showlegend=col == 1,
+                                 marker={"size": 14, "symbol": "star", "color": palette.DIRECTION_COLOURS["lowered"]},
+                                 hovertemplate=f"chosen {name} = %{{x}}<br>F1 %{{y:.3f}}<extra></extra>"), row=1, col=col)
+        fig.update_xaxes(title_text="threshold value", row=1, col=col)
+    fig.update_yaxes(title_text="score", range=[0, 1.05], row=1, col=1)
+    fig.update_layout(title="Sensitivity of the development-gold scores to each threshold", height=420)
+    return fig

@@ -122,8 +122,9 @@ def _job(report_id: str, kind: str, parameters: dict[str, str], doc_ids: tuple[s
 
 def corpus_links(documents: pd.DataFrame, manifest_path: Path = MANIFEST_PATH) -> pd.DataFrame:
     """The manifest's comparisons, without damaged duplicate copies."""
-    copies = set(documents.loc[documents["duplicate_of"].fillna("") != "", "doc_id"])
-    return manifest.comparisons(manifest.load_manifest(manifest_path), exclude=copies)
+    from analysis.pipeline import planned_comparisons
+
+    return planned_comparisons(manifest.load_manifest(manifest_path), documents)
 
 
 # --- running one report (in a worker process) --------------------------------------------------
@@ -319,16 +320,26 @@ built from the bundled corpus. Every report works offline; each ends with the ha
 """
 
 
-def index_figures(documents: pd.DataFrame) -> str:
-    """The headline charts of the index, with plotly.js embedded once."""
-    from analysis import plots
+def index_figures(processed_dir: Path) -> str:
+    """The headline charts of the index (the corpus, the headline target chain), plotly.js
+    embedded once."""
+    from analysis import compare, plots
 
     plots.setup()
-    figures = [plots.corpus_map(documents)]
+    documents = storage.read_table("documents", processed_dir)
+    figures = [("The corpus", plots.corpus_map(documents))]
+    escalation_path = Path(processed_dir) / "escalation.parquet"
+    if escalation_path.is_file():
+        escalation = storage.read_table("escalation", processed_dir)
+        headline = compare.headline_indicator(escalation)
+        if headline:
+            figures.insert(0, ("Headline: " + compare.chain_summary(escalation, headline),
+                               plots.escalation_chain(escalation, headline, documents)))
     parts = []
-    for i, figure in enumerate(figures):
-        parts.append(figure.to_html(full_html=False, include_plotlyjs=(i == 0), default_height="420px"))
-    return "<h2>The corpus</h2>" + "".join(parts)
+    for i, (title, figure) in enumerate(figures):
+        parts.append(f"<h2>{html.escape(title)}</h2>")
+        parts.append(figure.to_html(full_html=False, include_plotlyjs=(i == 0), default_height="440px"))
+    return "".join(parts)
 
 
 # --- the whole batch ---------------------------------------------------------------------------
@@ -403,7 +414,7 @@ def build_reports(
                 bar.update()
     ordered = [results[j.report_id] for j in jobs]
     generated = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
-    storage.write_text(out_dir / "index.html", index_page(ordered, index_figures(documents), generated))
+    storage.write_text(out_dir / "index.html", index_page(ordered, index_figures(Path(processed_dir)), generated))
     storage.write_text(out_dir / "build.json", json.dumps([asdict(r) for r in ordered], ensure_ascii=False, indent=1))
     return ordered
 
