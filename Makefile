@@ -12,7 +12,7 @@ INPUTS := $(wildcard data/raw/*) $(wildcard analysis/*.py analysis/lexicon/*)
 PYTEST_NOTEBOOKS := --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 .DEFAULT_GOAL := help
-.PHONY: help venv data reports test notebooks lab clean distclean
+.PHONY: help venv data reports test bench notebooks lab clean distclean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -36,6 +36,9 @@ reports: data ## Build the processed tables, then reports/index.html and one HTM
 test: data ## Run every test: unit, property, corpus vs gold, notebooks (nbval), reports in Chromium
 	-$(BIN)/python -m analysis reports
 	$(BIN)/python -m pytest tests notebooks $(PYTEST_NOTEBOOKS)
+
+bench: data ## Measure throughput, alignment cost vs N, a simulated national corpus → reports/bench.json, bench.html
+	$(BIN)/python -m analysis bench
 
 notebooks: data ## Rerun the notebooks and store the figures nbval checks (review the diff!)
 	$(BIN)/python -m analysis notebooks

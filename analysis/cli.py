@@ -144,6 +144,16 @@ def _cmd_reports(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from analysis import bench
+
+    results = bench.run(tuple(args.sizes), national=not args.skip_national, reports=not args.skip_reports)
+    json_path, html_path = bench.write(results, Path(args.out))
+    print(bench.goals_met(results).to_string(index=False), file=sys.stderr)
+    print(f"→ {json_path}, {html_path}", file=sys.stderr)
+    return 0
+
+
 def _cmd_notebooks(args: argparse.Namespace) -> int:
     from analysis.reports import refresh_notebook
 
@@ -188,6 +198,14 @@ def make_parser() -> argparse.ArgumentParser:
     reports.add_argument("--force", action="store_true", help="rerun reports whose inputs have not changed")
     reports.add_argument("--workers", type=int, default=REPORT_WORKERS, help="parallel notebooks (default: %(default)s)")
     reports.set_defaults(run=_cmd_reports)
+
+    bench = commands.add_parser("bench", help="measure throughput and scale; write bench.json and bench.html")
+    bench.add_argument("--out", default=str(REPORTS_DIR), help="output folder (default: %(default)s)")
+    bench.add_argument("--sizes", nargs="+", type=int, default=[100, 300, 1000, 3000], metavar="N",
+                       help="tasks per side of the aligned synthetic plans (default: %(default)s)")
+    bench.add_argument("--skip-national", action="store_true", help="skip the simulated national corpus")
+    bench.add_argument("--skip-reports", action="store_true", help="skip timing the report build")
+    bench.set_defaults(run=_cmd_bench)
 
     notebooks = commands.add_parser(
         "notebooks", help="rerun committed notebooks and keep only their checked outputs (nbval's expected figures)")

@@ -12,6 +12,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Indel
@@ -97,53 +98,89 @@ def phrase_score(phrase_tokens: str, alias_tokens: str, **_: object) -> float:
     return min(max(sorted_score, contained) + sorted_score / 100, 100.0)
 
 
-def indicator_scores(phrase: str, kind: str, aliases: pd.DataFrame) -> pd.Series:
+class Matcher:
+    """A lexicon's names and aliases, segmented once and grouped by kind, with the scores of
+    phrases already seen remembered (plans repeat their phrases)."""
+
+    def __init__(self, lexicon: pd.DataFrame):
+        aliases = alias_table(lexicon)
+        self.names = dict(zip(lexicon["indicator_id"], lexicon["name_zh"]))
+        self._by_kind: dict[str, tuple[np.ndarray, list[str], np.ndarray]] = {}
+        for kind, accepted in COMPATIBLE_KINDS.items():
+            candidates = aliases[aliases["kind"].isin(accepted)]
+            ids = list(dict.fromkeys(candidates["indicator_id"]))  # first appearance order
+            position = {indicator_id: i for i, indicator_id in enumerate(ids)}
+            self._by_kind[kind] = (np.array(ids, dtype=object), list(candidates["tokens"]),
+                                   np.array([position[i] for i in candidates["indicator_id"]], dtype=np.int64))
+        self._scores = lru_cache(maxsize=65_536)(self._score_array)
+
+    def _score_array(self, phrase: str, kind: str) -> np.ndarray | None:
+        ids, tokens, group = self._by_kind.get(kind, (np.array([], dtype=object), [], np.array([], dtype=np.int64)))
+        if not phrase or not tokens:
+            return None
+        scores = process.cdist([phrase_tokens(phrase)], tokens, scorer=phrase_score, workers=1)[0]
+        best = np.full(len(ids), -np.inf)
+        np.maximum.at(best, group, scores)
+        return best
+
+    def scores(self, phrase: str, kind: str) -> pd.Series:
+        """Score of a phrase for each indicator of a compatible kind (its best name or alias)."""
+        found = self._scores(phrase, kind)
+        if found is None:
+            return pd.Series(dtype=float)
+        return pd.Series(found, index=self._by_kind[kind][0])
+
+    def map(self, phrase: str, kind: str, context: str = "", min_score: float = INDICATOR_MIN_SCORE) -> dict[str, object]:
+        """Map a phrase to an indicator; a phrase too generic alone is read in its sentence's context.
+
+        In context the phrase is scored as ``context + phrase``, and equal scores are told apart
+        by the phrase alone (``…入河排污口排查整治`` + ``整治任务`` is rectification, not traceability).
+        """
+        local = self._scores(phrase, kind)
+        wording, scores = phrase, local
+        local_best = local.max() if local is not None else 0.0
+        if context and local_best < min_score:
+            joined = self._scores(context + phrase, kind)
+            if joined is not None and joined.max() > local_best:
+                wording = f"{context}{CONTEXT_JOINER}{phrase}" if phrase else context
+                scores = np.minimum(joined + (local if local is not None else 0.0) / 100, 100.0)
+        if scores is None:
+            return {"indicator": wording, "indicator_id": "", "indicator_score": 0.0}
+        best = int(np.argmax(scores))
+        score = float(scores[best])
+        return {"indicator": wording, "indicator_id": self._by_kind[kind][0][best] if score >= min_score else "",
+                "indicator_score": round(score, 1)}
+
+
+def indicator_scores(phrase: str, kind: str, lexicon: pd.DataFrame) -> pd.Series:
     """Score of a phrase for each indicator of a compatible kind (its best name or alias)."""
-    candidates = aliases[aliases["kind"].isin(COMPATIBLE_KINDS.get(kind, {kind}))]
-    if not phrase or candidates.empty:
-        return pd.Series(dtype=float)
-    scores = process.cdist([phrase_tokens(phrase)], list(candidates["tokens"]), scorer=phrase_score, workers=1)[0]
-    return pd.Series(scores, index=candidates["indicator_id"].to_numpy()).groupby(level=0, sort=False).max()
+    return matcher(lexicon).scores(phrase, kind)
 
 
 def map_phrase(phrase: str, kind: str, lexicon: pd.DataFrame, context: str = "",
                min_score: float = INDICATOR_MIN_SCORE) -> dict[str, object]:
-    """Map a phrase to an indicator; a phrase too generic alone is read in its sentence's context.
-
-    In context the phrase is scored as ``context + phrase``, and equal scores are told apart by
-    the phrase alone (``…入河排污口排查整治`` + ``整治任务`` is rectification, not traceability).
-    """
-    aliases = _aliases(lexicon)
-    local = indicator_scores(phrase, kind, aliases)
-    wording, scores = phrase, local
-    if context and (local.empty or local.max() < min_score):
-        joined = indicator_scores(context + phrase, kind, aliases)
-        if not joined.empty and joined.max() > (local.max() if not local.empty else 0):
-            wording = f"{context}{CONTEXT_JOINER}{phrase}" if phrase else context
-            scores = (joined + local.reindex(joined.index).fillna(0) / 100).clip(upper=100)
-    if scores.empty:
-        return {"indicator": wording, "indicator_id": "", "indicator_score": 0.0}
-    indicator_id, score = scores.idxmax(), float(scores.max())
-    return {"indicator": wording, "indicator_id": indicator_id if score >= min_score else "",
-            "indicator_score": round(score, 1)}
+    """Map one phrase (see :meth:`Matcher.map`)."""
+    return matcher(lexicon).map(phrase, kind, context, min_score)
 
 
 def map_targets(targets: pd.DataFrame, lexicon: pd.DataFrame, min_score: float = INDICATOR_MIN_SCORE) -> pd.DataFrame:
     """Add ``indicator``, ``indicator_id``, ``indicator_name``, ``indicator_score`` to a target table."""
+    found = matcher(lexicon)
     mapped = pd.DataFrame(
-        [map_phrase(p, k, lexicon, c, min_score) for p, k, c in zip(targets["phrase"], targets["kind"], targets["context"])],
+        [found.map(p, k, c, min_score) for p, k, c in zip(targets["phrase"], targets["kind"], targets["context"])],
         columns=["indicator", "indicator_id", "indicator_score"], index=targets.index,
     )
-    names = dict(zip(lexicon["indicator_id"], lexicon["name_zh"]))
-    mapped["indicator_name"] = [names.get(i, "") for i in mapped["indicator_id"]]
+    mapped["indicator_name"] = [found.names.get(i, "") for i in mapped["indicator_id"]]
     return pd.concat([targets, mapped], axis=1)
 
 
-def _aliases(lexicon: pd.DataFrame) -> pd.DataFrame:
-    """The alias table of a lexicon, segmented once per distinct lexicon content."""
-    return _alias_table_of(tuple(zip(lexicon["indicator_id"], lexicon["name_zh"], lexicon["aliases"], lexicon["kind"])))
+def matcher(lexicon: pd.DataFrame) -> Matcher:
+    """The matcher of a lexicon, built once per distinct lexicon content."""
+    key = tuple(zip(lexicon["indicator_id"], lexicon["name_zh"], lexicon["aliases"], lexicon["kind"]))
+    return _matcher_of(key)
 
 
 @lru_cache(maxsize=4)
-def _alias_table_of(rows: tuple[tuple[str, str, str, str], ...]) -> pd.DataFrame:
-    return alias_table(pd.DataFrame(list(rows), columns=["indicator_id", "name_zh", "aliases", "kind"]))
+def _matcher_of(rows: tuple[tuple[str, str, str, str], ...]) -> Matcher:
+    frame = pd.DataFrame(list(rows), columns=["indicator_id", "name_zh", "aliases", "kind"])
+    return Matcher(frame)

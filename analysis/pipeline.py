@@ -5,7 +5,10 @@ every document of the manifest and writes the processed tables atomically.
 """
 from __future__ import annotations
 
+import concurrent.futures
 import hashlib
+import multiprocessing
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +17,7 @@ import pandas as pd
 
 from analysis import align, clean, compare, coverage, indicators, manifest, metadata, quality, read, structure, targets
 from analysis.errors import UserError
-from analysis.settings import MANIFEST_PATH, PROCESSED_DIR
+from analysis.settings import MANIFEST_PATH, PARALLEL_MIN_ITEMS, PROCESSED_DIR
 from analysis.storage import write_table
 
 _DOC_ID_UNSAFE = re.compile(r"[^0-9A-Za-z_\-\u4e00-\u9fff]+")
@@ -160,15 +163,57 @@ def documents_table(docs: list[ParsedDocument], listed: pd.DataFrame) -> pd.Data
     return frame[DOCUMENT_COLUMNS]
 
 
-def parse_manifest(manifest_path: Path = MANIFEST_PATH) -> tuple[pd.DataFrame, list[ParsedDocument]]:
+# --- running over many documents: in forked worker processes when the corpus is large ----------
+
+_SHARED: dict[str, object] = {}  # what forked workers read (inherited, copy-on-write, not pickled)
+
+
+def default_workers(items: int) -> int:
+    """Processes for ``items`` pieces of work: one below ``PARALLEL_MIN_ITEMS``, else every CPU."""
+    return 1 if items < PARALLEL_MIN_ITEMS else max(1, os.cpu_count() or 1)
+
+
+def _in_parallel(function, count: int, workers: int, **shared) -> list:
+    """``[function(i) for i in range(count)]``, in forked processes when ``workers`` > 1.
+
+    ``shared`` objects are set in :data:`_SHARED` before the fork, so workers read them without
+    their being pickled; results come back in order (the output does not depend on ``workers``).
+    """
+    _SHARED.update(shared)
+    try:
+        if workers <= 1 or count < 2 or "fork" not in multiprocessing.get_all_start_methods():
+            return [function(i) for i in range(count)]
+        context = multiprocessing.get_context("fork")
+        with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            return list(pool.map(function, range(count), chunksize=max(1, count // (8 * workers))))
+    finally:
+        for name in shared:
+            _SHARED.pop(name, None)
+
+
+def _parse_listed(index: int) -> ParsedDocument:
+    row = _SHARED["listed"][index]
+    return parse_document(row["path"], row["doc_id"])
+
+
+def parse_manifest(manifest_path: Path = MANIFEST_PATH, workers: int | None = None) -> tuple[pd.DataFrame, list[ParsedDocument]]:
+    """The manifest and every document it lists, parsed (in parallel for a large corpus)."""
     listed = manifest.load_manifest(manifest_path)
-    docs = [parse_document(row["path"], row["doc_id"]) for _, row in listed.iterrows()]
-    return listed, docs
+    rows = listed.to_dict(orient="records")
+    workers = default_workers(len(rows)) if workers is None else workers
+    return listed, _in_parallel(_parse_listed, len(rows), workers, listed=rows)
 
 
-def targets_of(docs: list[ParsedDocument], documents: pd.DataFrame, lexicon: pd.DataFrame) -> pd.DataFrame:
+def _targets_of_document(index: int) -> pd.DataFrame:
+    return targets.targets_table(_SHARED["docs"][index], _SHARED["lexicon"])
+
+
+def targets_of(docs: list[ParsedDocument], documents: pd.DataFrame, lexicon: pd.DataFrame,
+               workers: int | None = None) -> pd.DataFrame:
     """The targets of every document; a damaged duplicate's with the clean copy's values beside them."""
-    found = pd.concat([targets.targets_table(d, lexicon) for d in docs], ignore_index=True)
+    workers = default_workers(len(docs)) if workers is None else workers
+    found = pd.concat(_in_parallel(_targets_of_document, len(docs), workers, docs=docs, lexicon=lexicon),
+                      ignore_index=True)
     return targets.with_clean_values(found, documents, {d.doc_id: d.raw.text for d in docs})
 
 
@@ -178,46 +223,63 @@ def planned_comparisons(listed: pd.DataFrame, documents: pd.DataFrame) -> pd.Dat
     return manifest.comparisons(listed, exclude=duplicates)
 
 
-def comparison_tables(comparisons: pd.DataFrame, docs: list[ParsedDocument],
-                      indicators: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
-    """Alignments, clause matches and coverage of every comparison, stacked with its id and kind."""
-    by_id = {doc.doc_id: doc for doc in docs}
-    found: dict[str, list[pd.DataFrame]] = {"alignments": [], "alignment_clauses": [], "coverage": [], "coverage_tasks": []}
-    for plan in comparisons.itertuples():
-        source, target = by_id[plan.source_doc], by_id[plan.target_doc]
-        result = align.align(align.Comparison.of(source, target, indicators), plan.kind)
-        label = {"comparison_id": plan.comparison_id, "kind": plan.kind}
-        tasks = coverage.task_coverage(result.alignments, source.tasks, target.tasks, plan.comparison_id, plan.kind)
-        found["alignments"].append(align.with_task_details(result.alignments, source.tasks, target.tasks).assign(**label))
-        found["alignment_clauses"].append(result.clause_matches.assign(**label))
-        found["coverage_tasks"].append(tasks)
-        found["coverage"].append(coverage.coverage_summary(tasks, source.tasks, target.tasks, plan.comparison_id, plan.kind))
-    columns = {
-        "alignments": ["comparison_id", "kind", *align.TASK_DETAIL_COLUMNS],
-        "alignment_clauses": ["comparison_id", "kind", *align.CLAUSE_MATCH_COLUMNS],
-        "coverage": coverage.SUMMARY_COLUMNS,
-        "coverage_tasks": coverage.TASK_COVERAGE_COLUMNS,
+COMPARISON_TABLE_COLUMNS = {
+    "alignments": ["comparison_id", "kind", *align.TASK_DETAIL_COLUMNS],
+    "alignment_clauses": ["comparison_id", "kind", *align.CLAUSE_MATCH_COLUMNS],
+    "coverage": coverage.SUMMARY_COLUMNS,
+    "coverage_tasks": coverage.TASK_COVERAGE_COLUMNS,
+}
+
+
+def _compare(index: int) -> dict[str, pd.DataFrame]:
+    """The tables of one comparison (``_SHARED``: the comparisons, documents by id, indicators)."""
+    plan = _SHARED["comparisons"][index]
+    by_id = _SHARED["by_id"]
+    source, target = by_id[plan["source_doc"]], by_id[plan["target_doc"]]
+    result = align.align(align.Comparison.of(source, target, _SHARED["indicators"]), plan["kind"])
+    label = {"comparison_id": plan["comparison_id"], "kind": plan["kind"]}
+    tasks = coverage.task_coverage(result.alignments, source.tasks, target.tasks, plan["comparison_id"], plan["kind"])
+    return {
+        "alignments": align.with_task_details(result.alignments, source.tasks, target.tasks).assign(**label),
+        "alignment_clauses": result.clause_matches.assign(**label),
+        "coverage_tasks": tasks,
+        "coverage": coverage.coverage_summary(tasks, source.tasks, target.tasks, plan["comparison_id"], plan["kind"]),
     }
-    tables = {name: (pd.concat(frames, ignore_index=True)[columns[name]] if frames else pd.DataFrame(columns=columns[name]))
-              for name, frames in found.items()}
+
+
+def comparison_tables(comparisons: pd.DataFrame, docs: list[ParsedDocument],
+                      indicators: pd.DataFrame | None = None, workers: int | None = None) -> dict[str, pd.DataFrame]:
+    """Alignments, clause matches and coverage of every comparison, stacked with its id and kind."""
+    plans = comparisons.to_dict(orient="records")
+    workers = default_workers(len(plans)) if workers is None else workers
+    results = _in_parallel(_compare, len(plans), workers, comparisons=plans,
+                           by_id={doc.doc_id: doc for doc in docs}, indicators=indicators)
+    tables = {}
+    for name, columns in COMPARISON_TABLE_COLUMNS.items():
+        frames = [r[name] for r in results]
+        tables[name] = pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
     tables["coverage_indicators"] = coverage.indicator_comparison(tables["alignments"], indicators, comparisons)
     return tables
 
 
-def build(out_dir: Path = PROCESSED_DIR, manifest_path: Path = MANIFEST_PATH) -> dict[str, pd.DataFrame]:
-    """Parse every document of the manifest and write the processed tables into ``out_dir``."""
-    listed, docs = parse_manifest(manifest_path)
+def build(out_dir: Path = PROCESSED_DIR, manifest_path: Path = MANIFEST_PATH,
+          workers: int | None = None) -> dict[str, pd.DataFrame]:
+    """Parse every document of the manifest and write the processed tables into ``out_dir``.
+
+    A large corpus is parsed, and its comparisons aligned, in parallel processes; the tables are
+    the same whatever the number of processes.
+    """
+    listed, docs = parse_manifest(manifest_path, workers)
     lexicon = indicators.load_lexicon()
     documents = documents_table(docs, listed)
-    target_table = targets_of(docs, documents, lexicon)
+    target_table = targets_of(docs, documents, lexicon, workers)
     tables = {
         "documents": documents,
         "tasks": pd.concat([d.tasks for d in docs], ignore_index=True),
         "targets": target_table,
         "escalation": compare.escalation_table(target_table, documents, lexicon),
     }
-    # indicator targets join the alignment once the targets table is built (tables["targets"])
-    tables.update(comparison_tables(planned_comparisons(listed, tables["documents"]), docs, tables.get("targets")))
+    tables.update(comparison_tables(planned_comparisons(listed, documents), docs, target_table, workers))
     for name, frame in tables.items():
         write_table(frame, Path(out_dir), name)
     return tables

@@ -31,6 +31,10 @@ INDICATOR_MIN_SCORE = 60.0
 DUPLICATE_QUOTE_MIN_SCORE = 60.0
 GOLD_TARGETS_PATH = GOLD_DIR / "targets_province.csv"
 
+# The build parses documents and aligns comparisons in parallel processes (one per CPU) from
+# this many on; below it a process pool costs more than it saves.
+PARALLEL_MIN_ITEMS = 40
+
 # Reports: notebooks run in this many parallel processes (one kernel each); a report above this
 # size is flagged (plotly.js alone, embedded for offline reading, is ~4.8 MB).
 REPORT_WORKERS = max(1, min(4, os.cpu_count() or 1))

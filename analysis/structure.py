@@ -296,12 +296,15 @@ def tasks_table(doc: CleanDocument, doc_id: str, spans: list[TaskSpan] | None = 
             "line_start": line_starts.line_of(char_start),
             "flags": ";".join(unique(flags)),
         })
-    frame = pd.DataFrame(rows, columns=TASK_COLUMNS)
-    for column in ("part_no", "section_no", "item_no"):
-        frame[column] = frame[column].astype("Int64")
-    for column in ("char_start", "char_end", "line_start"):
-        frame[column] = frame[column].astype("int64")
-    return frame
+    return _frame(rows, TASK_COLUMNS, {"part_no": "Int64", "section_no": "Int64", "item_no": "Int64",
+                                       "char_start": "int64", "char_end": "int64", "line_start": "int64"})
+
+
+def _frame(rows: list[dict], columns: list[str], dtypes: dict[str, str]) -> pd.DataFrame:
+    """A DataFrame built column by column with its dtypes (much cheaper than from row dicts)."""
+    return pd.DataFrame({
+        column: pd.array([row[column] for row in rows], dtype=dtypes.get(column, "str")) for column in columns
+    }, columns=columns)
 
 
 class _LineIndex:

@@ -46,10 +46,19 @@ def test_near_duplicates_need_shared_text_not_shared_vocabulary() -> None:
 
 
 def test_two_builds_are_byte_identical(built, tmp_path) -> None:
-    first, _ = built
+    first, tables = built
     build(tmp_path)
-    for name in ("documents.csv", "tasks.csv", "alignments.csv", "alignment_clauses.csv", "coverage.csv", "coverage_tasks.csv"):
-        assert (first / name).read_bytes() == (tmp_path / name).read_bytes(), name
+    assert {"targets", "escalation", "alignments", "coverage_indicators"} <= set(tables)
+    for name in tables:
+        for suffix in (".csv", ".parquet"):
+            assert (first / f"{name}{suffix}").read_bytes() == (tmp_path / f"{name}{suffix}").read_bytes(), name + suffix
+
+
+def test_parallel_workers_give_the_same_tables(built, tmp_path) -> None:
+    first, tables = built
+    build(tmp_path, workers=2)
+    for name in tables:
+        assert (first / f"{name}.csv").read_bytes() == (tmp_path / f"{name}.csv").read_bytes(), name
 
 
 def test_parquet_and_csv_hold_the_same_tasks(built) -> None:

@@ -1,0 +1,33 @@
+"""The benchmark harness runs its cases and judges the goals (the figures come from `make bench`)."""
+from __future__ import annotations
+
+import pandas as pd
+
+from analysis import bench
+
+
+def test_goals_are_judged_from_the_measured_figures() -> None:
+    results = {
+        "align": [{"n": 300, "seconds": 2.0}, {"n": 3000, "seconds": 20.0}],
+        "difflib": [{"n": 3000, "seconds": 2000.0}],
+        "national": {"seconds": 75.0, "peak_mb": 900.0},
+    }
+    goals = bench.goals_met(results).set_index("goal")
+    assert goals.at["align_3000_over_300_cost", "measured"] == 10.0 and goals.at["align_3000_over_300_cost", "met"]
+    assert goals.at["align_3000_speedup_over_difflib", "measured"] == 100.0
+    assert not goals.at["national_seconds", "met"]
+    assert goals.at["national_peak_mb", "met"]
+    assert pd.isna(goals.at["reports_seconds", "measured"])
+
+
+def test_an_alignment_case_scores_the_aligner_against_the_lineage() -> None:
+    result = bench.align_case(30, 1)
+    assert result["source_tasks"] == 30 and result["target_tasks"] > 0
+    assert 0.0 <= result["same_precision"] <= 1.0 and 0.0 <= result["same_recall"] <= 1.0
+    assert result["same_f1"] > 0.5  # a continued task is mostly found
+
+
+def test_the_difflib_baseline_is_timed_on_a_sample_and_scaled() -> None:
+    result = bench.difflib_case(30, 1, 5)
+    assert result["sampled_rows"] == 5
+    assert result["seconds"] >= result["sampled_seconds"]
