@@ -96,7 +96,9 @@ def random_plan(bank: ClauseBank, rng: random.Random, doc_id: str, n_tasks: int,
                 year: int = YEARS[0], tasks_per_section: int = 4) -> SyntheticPlan:
     """A plan of ``n_tasks`` tasks in parts of sections of numbered items."""
     sections = max(1, -(-n_tasks // tasks_per_section))
-    parts = max(1, min(9, round(sections ** 0.5)))
+    # as real plans: a few parts of a few sections; but never more than 99 sections or 999 items
+    # in a part (the markers' range), however large the plan
+    parts = min(99, max(1, min(9, round(sections ** 0.5)), -(-sections // 99), -(-n_tasks // 999)))
     tasks = []
     for i in range(n_tasks):
         section_index = i * sections // n_tasks
@@ -183,6 +185,9 @@ def render(plan: SyntheticPlan, rng: random.Random) -> str:
     lines = [plan.title, ""]
     part = section = None
     item = 0
+    first_section: dict[int, int] = {}
+    for task in plan.tasks:
+        first_section[task.part] = min(first_section.get(task.part, task.section), task.section)
     for task in ordered_tasks(plan):
         if task.part != part:
             part, section, item = task.part, None, 0
@@ -190,7 +195,7 @@ def render(plan: SyntheticPlan, rng: random.Random) -> str:
         if task.section != section:
             section = task.section
             open_, close = rng.choice([("(", ")"), ("（", "）")])
-            number = _to_chinese(section - min(t.section for t in plan.tasks if t.part == part) + 1)
+            number = _to_chinese(section - first_section[part] + 1)
             lines.append(f"{open_}{number}{close}{plan.section_titles[(part, section)]}")
         item += 1
         roles = []
