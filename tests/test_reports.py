@@ -89,3 +89,24 @@ def test_an_unknown_report_is_refused(built) -> None:
     processed, _ = built
     with pytest.raises(reports.UserError, match="no such report"):
         reports.build_reports(processed_dir=processed, only=["nonexistent"], progress=False)
+
+
+def test_a_parameter_naming_a_missing_document_fails_that_report_with_a_clear_error(tmp_path, built) -> None:
+    processed, _ = built
+    notebook = reports.NOTEBOOKS_DIR / reports.REPORT_KINDS["year"].notebook
+    jobs = [ReportJob("year__nope", "year", "Bad year report", notebook,
+                      {"earlier_doc": "no_such_plan", "later_doc": "hubei_province_2024"}, ())]
+    result = reports.build_reports(tmp_path, processed, jobs=jobs, workers=1, progress=False)[0]
+    assert result.status == "failed"
+    assert "no_such_plan: unknown document" in result.error and "hubei_province_2023" in result.error
+
+
+def test_the_reports_command_refuses_unknown_reports_and_unwritable_folders(run_cli, tmp_path) -> None:
+    unknown = run_cli("reports", "--only", "nonexistent", "--out", tmp_path / "out")
+    assert unknown.returncode == 2 and "nonexistent: no such report" in unknown.stderr
+    assert "Traceback" not in unknown.stderr
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    unwritable = run_cli("reports", "--only", "overview", "--out", blocker / "out")
+    assert unwritable.returncode == 2 and "cannot write here" in unwritable.stderr
+    assert "Traceback" not in unwritable.stderr
