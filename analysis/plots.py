@@ -43,12 +43,18 @@ def hover_text(text: str, width: int = _HOVER_WIDTH, max_lines: int = 8) -> str:
     return "<br>".join(html.escape(line) for line in lines)
 
 
-def style_table(frame: pd.DataFrame, wide: tuple[str, ...] = (), precision: int = 2):
-    """A Styler that wraps long Chinese text instead of truncating it; ``wide`` columns get room."""
-    styler = frame.style.hide(axis="index").format(precision=precision, na_rep="")
+def style_table(frame: pd.DataFrame, wide: tuple[str, ...] = (), precision: int = 2, index: bool = False):
+    """A Styler that wraps long Chinese text instead of truncating it; ``wide`` columns get room.
+
+    Chinese wraps between characters; identifiers (doc ids, task ids) stay whole unless a cell
+    would overflow.
+    """
+    styler = frame.style.format(precision=precision, na_rep="")
+    if not index:
+        styler = styler.hide(axis="index")
     styles = [
         {"selector": "td", "props": "text-align: left; vertical-align: top; white-space: normal; "
-                                    "word-break: break-word; max-width: 16em; font-size: 0.9em;"},
+                                    "word-break: normal; overflow-wrap: break-word; max-width: 16em; font-size: 0.9em;"},
         {"selector": "th", "props": "text-align: left; vertical-align: bottom; white-space: nowrap; font-size: 0.9em;"},
     ]
     for column in wide:

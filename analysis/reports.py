@@ -429,13 +429,13 @@ def oversized(results: list[ReportResult], limit: int = REPORT_MAX_BYTES) -> lis
 def strip_outputs(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Drop every output except those of ``# NBVAL_CHECK_OUTPUT`` cells (nbval's expected values)."""
     for cell in notebook.cells:
-        if cell.cell_type != "code":
-            continue
-        if CHECKED_OUTPUT_MARK not in cell.source:
+        for run_record in ("execution", "papermill"):
+            cell.metadata.pop(run_record, None)
+        if not cell.metadata.get("tags", True):
+            cell.metadata.pop("tags")
+        if cell.cell_type == "code" and CHECKED_OUTPUT_MARK not in cell.source:
             cell.outputs = []
             cell.execution_count = None  # nbval treats a cell with outputs but no count as unrun
-        cell.metadata.pop("execution", None)
-        cell.metadata.pop("papermill", None)
     notebook.metadata.pop("papermill", None)
     return notebook
 

@@ -49,3 +49,5 @@ def test_outputs_are_stripped_but_the_checked_figures(path) -> None:
             assert not cell.outputs, f"output committed: {cell.source[:60]}"
     assert checked >= 1
     assert path.stat().st_size < 100_000
+    assert "papermill" not in notebook.metadata
+    assert not any("papermill" in cell.metadata or "execution" in cell.metadata for cell in notebook.cells)
