@@ -296,12 +296,13 @@ def tasks_table(doc: CleanDocument, doc_id: str, spans: list[TaskSpan] | None = 
             "line_start": line_starts.line_of(char_start),
             "flags": ";".join(unique(flags)),
         })
-    return _frame(rows, TASK_COLUMNS, {"part_no": "Int64", "section_no": "Int64", "item_no": "Int64",
+    return frame_of(rows, TASK_COLUMNS, {"part_no": "Int64", "section_no": "Int64", "item_no": "Int64",
                                        "char_start": "int64", "char_end": "int64", "line_start": "int64"})
 
 
-def _frame(rows: list[dict], columns: list[str], dtypes: dict[str, str]) -> pd.DataFrame:
-    """A DataFrame built column by column with its dtypes (much cheaper than from row dicts)."""
+def frame_of(rows: list[dict], columns: list[str], dtypes: dict[str, str]) -> pd.DataFrame:
+    """A DataFrame built column by column with its dtypes (much cheaper than from row dicts);
+    columns not in ``dtypes`` are strings."""
     return pd.DataFrame({
         column: pd.array([row[column] for row in rows], dtype=dtypes.get(column, "str")) for column in columns
     }, columns=columns)

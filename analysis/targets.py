@@ -28,6 +28,7 @@ from rapidfuzz import fuzz
 from analysis.attribution import find_attributions
 from analysis.segment import tokens
 from analysis.settings import DUPLICATE_QUOTE_MIN_SCORE
+from analysis.structure import frame_of
 
 # --- what a number can be counted in ----------------------------------------------------------
 
@@ -681,6 +682,8 @@ TARGET_COLUMNS = [
     "clean_value", "clean_unit", "clean_quote", "clean_source", "clean_char_start", "clean_char_end",
 ]
 CLEAN_COLUMNS = TARGET_COLUMNS[TARGET_COLUMNS.index("clean_value"):]
+EMPTY_CLEAN_VALUES = {column: (None if column in ("clean_value", "clean_char_start", "clean_char_end") else "")
+                      for column in CLEAN_COLUMNS}
 
 
 def targets_table(doc, lexicon: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -691,7 +694,7 @@ def targets_table(doc, lexicon: pd.DataFrame | None = None) -> pd.DataFrame:
     """
     from analysis import indicators
 
-    lexicon = indicators.load_lexicon() if lexicon is None else lexicon
+    matcher = indicators.matcher(indicators.load_lexicon() if lexicon is None else lexicon)
     clean_doc = doc.clean
     line_starts = [0] + [i + 1 for i, char in enumerate(doc.raw.text) if char == "\n"]
     rows = []
@@ -709,32 +712,29 @@ def targets_table(doc, lexicon: pd.DataFrame | None = None) -> pd.DataFrame:
                 flags.insert(0, "damaged_value")
             if clean_doc.damaged_between(char_start, char_end):
                 flags.insert(0, "damaged_text")
+            mapped = matcher.map(target.phrase, target.mention.kind, target.context)
             rows.append({
                 "doc_id": doc.doc_id, "task_id": task.task_id, "target_id": f"{task.task_id}#{number}",
-                "path": task.path, "phrase": target.phrase, "context": target.context,
+                "path": task.path, **mapped, "indicator_name": matcher.names.get(mapped["indicator_id"], ""),
                 "value": target.mention.value, "value_text": target.mention.value_text, "unit": target.mention.unit,
                 "kind": target.mention.kind, "comparator": target.comparator, "deadline": target.deadline,
                 "role": target.role, "quote": quote, "char_start": char_start, "char_end": char_end,
                 "value_char_start": value_start, "value_char_end": value_end,
-                "line_start": _line_of(line_starts, char_start), "flags": flags,
+                "line_start": _line_of(line_starts, char_start), "flags": ";".join(dict.fromkeys(flags)),
+                **EMPTY_CLEAN_VALUES,
             })
-    frame = pd.DataFrame(rows, columns=[c for c in TARGET_COLUMNS if c not in ("indicator", "indicator_id", "indicator_name", "indicator_score")] + ["phrase", "context"])
-    mapped = indicators.map_targets(frame, lexicon)
-    mapped["flags"] = [";".join(dict.fromkeys(f)) for f in mapped["flags"]]
-    for column in CLEAN_COLUMNS:
-        mapped[column] = pd.NA if column in _NUMERIC_CLEAN_COLUMNS else ""
-    return _typed(mapped[TARGET_COLUMNS].reset_index(drop=True))
+    return frame_of(rows, TARGET_COLUMNS, TARGET_DTYPES)
 
 
-_NUMERIC_CLEAN_COLUMNS = ("clean_value", "clean_char_start", "clean_char_end")
+TARGET_DTYPES = {
+    "value": "float64", "indicator_score": "float64", "clean_value": "Float64", "clean_char_start": "Int64",
+    "clean_char_end": "Int64", "char_start": "int64", "char_end": "int64", "value_char_start": "int64",
+    "value_char_end": "int64", "line_start": "int64",
+}
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
-    frame = frame.astype({"value": "float64", "indicator_score": "float64", "clean_value": "Float64",
-                          "clean_char_start": "Int64", "clean_char_end": "Int64"})
-    for column in ("char_start", "char_end", "value_char_start", "value_char_end", "line_start"):
-        frame[column] = frame[column].astype("int64")
-    return frame
+    return frame.astype({column: dtype for column, dtype in TARGET_DTYPES.items() if column in frame.columns})
 
 
 def with_clean_values(targets: pd.DataFrame, documents: pd.DataFrame, raw_texts: dict[str, str]) -> pd.DataFrame:
