@@ -85,7 +85,8 @@ CLAUSE_MATCH_COLUMNS = [
     "relation", "score",
 ]
 
-_CLAUSE_BLOCK = 1_000_000  # clause pairs per block of clause similarities (bounds memory)
+_CLAUSE_BLOCK = 250_000  # clause pairs per block of clause similarities (bounds memory and waste)
+_CLAUSE_KEPT = 4_000_000  # clause pairs of candidate blocks kept for the links' clause matches
 _PRODUCT_ROWS = 512  # task rows per block of a task × task product
 _PLANS_KEPT = 512  # plans whose features stay cached (a plan recurs in its neighbours' comparisons)
 _CLAUSE_END = re.compile(r"[。;!?]")
@@ -464,7 +465,7 @@ class Plan:
         new = [term for term in vocabulary if term not in hits]
         for term in new:
             hits[term] = ([], [])
-        new = [term for term in new if self._may_hold(term)]
+        new = [term for term, held in zip(new, self._may_hold(new)) if held]
         for side, (texts, words) in enumerate(((self.texts, self.task_words), (self.clause_texts, self.clause_words))):
             for i, term in segment.vocabulary_hits(texts, new):
                 if not words.holds(i, WORD_IDS.known(term)):
@@ -473,17 +474,14 @@ class Plan:
         return tuple((np.array([i for term in terms for i in hits[term][side]], dtype=np.int64),
                       WORD_IDS.of(term for term in terms for _ in hits[term][side])) for side in (0, 1))
 
-    @cached_property
-    def _bigrams(self) -> frozenset[int]:
-        return frozenset(np.unique(np.concatenate([self.task_chars.feature, self.clause_chars.feature])).tolist())
-
-    def _may_hold(self, term: str) -> bool:
-        """False when no text of the plan holds the term's first two characters (as a character
-        bigram; a term starting outside the characters bigrams are counted on is always looked for)."""
-        if not _WORD_RUN.fullmatch(term[:2]) or len(term) < 2:
-            return True
-        bigrams = self._bigrams  # first: numbers the plan's n-grams
-        return CHAR_IDS.known(term[:2]) in bigrams
+    def _may_hold(self, terms: list[str]) -> np.ndarray:
+        """False for the terms whose first two characters no text of the plan holds as a
+        character bigram (a term starting outside the characters bigrams are counted on is
+        always looked for)."""
+        features = np.concatenate([self.task_chars.feature, self.clause_chars.feature])  # first: numbers the n-grams
+        countable = np.array([len(term) >= 2 and bool(_WORD_RUN.fullmatch(term[:2])) for term in terms], dtype=bool)
+        bigrams = np.array([CHAR_IDS.known(term[:2]) for term in terms], dtype=np.int64)
+        return ~countable | np.isin(bigrams, features)
 
     def indicator_rows(self, by_task: dict[tuple[str, str], tuple[str, ...]]) -> Rows:
         """Which indicators of ``by_task`` (see :func:`_indicators_by_task`) each task sets
@@ -719,8 +717,8 @@ def _clause_blocks(comparison: Comparison, rows: np.ndarray, cols: np.ndarray) -
         target_tasks, pair_target = np.unique(cols[a:b], return_inverse=True)
         source_clauses = _clause_index(source.clause_starts, source.clause_counts, source_tasks)
         target_clauses = _clause_index(target.clause_starts, target.clause_counts, target_tasks)
-        similarity = sum(np.clip((_rows_of(left, source_clauses) @ _rows_of(right, target_clauses).T).toarray(), 0.0, 1.0)
-                         for left, right in comparison.clause_vectors) / len(comparison.clause_vectors)
+        similarity = sum(np.minimum((_rows_of(left, source_clauses) @ _rows_of(right, target_clauses).T).toarray(), 1.0)
+                         for left, right in comparison.clause_vectors) / len(comparison.clause_vectors)  # cosines ≥ 0
         yield ClauseBlock(np.arange(a, b), pair_source, pair_target, source_clauses, target_clauses,
                           _starts(source.clause_counts[source_tasks]), _starts(target.clause_counts[target_tasks]),
                           similarity, np.outer(source.heading_clauses[source_clauses], target.heading_clauses[target_clauses]))
@@ -782,7 +780,7 @@ def _clause_signals(comparison: Comparison, rows: np.ndarray, cols: np.ndarray) 
     kept, kept_size = [], 0
     for block in _clause_blocks(comparison, rows[measured], cols[measured]):
         kept_size += block.similarity.size
-        kept = kept + [block] if kept is not None and kept_size <= _CLAUSE_BLOCK else None
+        kept = kept + [block] if kept is not None and kept_size <= _CLAUSE_KEPT else None
         similarity = block.discounted()
         at = (block.pair_source, block.pair_target)
         per_target_task = np.maximum.reduceat(similarity, block.target_bounds, axis=1)  # source clause × target task

@@ -32,6 +32,8 @@ gold's label (same vs partial).
 - The naive baseline links each target task to its single best source task by
   ``rapidfuzz.fuzz.ratio`` on the task text as printed (no segmentation, no preprocessing),
   labelled ``same``.
+- The aligner sees the quantitative targets of the compared documents as indicators, as the
+  build does (:func:`alignment_indicators`).
 - The team's own cross-level annotations (``data/gold/team_align_*.csv``; not the held-out gold)
   check that the thresholds of the settings (those the build uses, best on the development
   gold) carry over to province → city comparisons.

@@ -60,6 +60,6 @@ CV_FOLDS = 5
 # Clause matches shown for linked tasks: minimum clause similarity.
 CLAUSE_MATCH_MIN = 0.3
 # Blocking: the costly signals are computed for each task's best candidates only.
-CANDIDATES_PER_TASK = 25
+CANDIDATES_PER_TASK = 15
 # How many shared words the evidence column quotes.
 EVIDENCE_TERMS = 6
