@@ -8,16 +8,17 @@ candidate pair gets signals, each in [0, 1]:
 
 - ``chars``: cosine of character 2–3-gram TF-IDF vectors (IDF over the tasks being compared);
 - ``words``: cosine of word TF-IDF vectors (jieba search-mode terms; boilerplate weighted down);
-- ``fuzzy``: rapidfuzz ``token_set_ratio`` of the space-joined words;
 - ``clauses``: similarity of the best-matching clause pair (one sub-action carried over);
 - ``coverage``: share of the smaller task's clauses (by length) that find a match in the other;
 - ``units``: cosine of the lead/responsible unit stems (province 水处 ↔ city 水科 share 水);
-- ``indicators``: overlap of the quantitative indicators both tasks set targets for (optional);
-- ``context``: cosine of the part and section titles the tasks sit under.
+- ``indicators``: overlap of the quantitative indicators both tasks set targets for (optional).
 
 They are combined into one ``score``, the weighted mean of ``settings.ALIGNMENT_WEIGHTS`` over
 the signals measured for the pair: a signal that cannot be measured (no units printed, no
-indicators known) is left out rather than counted as a mismatch.
+indicators known) is left out rather than counted as a mismatch. A pair of tasks of different
+*roles* (:func:`task_roles`: a plan's goal block vs its action tasks) keeps
+``ROLE_MISMATCH_FACTOR`` of its score: a goal paragraph continues the other plan's goals, and an
+action task that shares an indicator with it is not its successor.
 
 Decisions are many-to-many (``decide``). A link needs a score of at least ``link_min``.
 ``same`` links are one-to-one (the successor / the implementation; a merge or split keeps one
@@ -25,19 +26,24 @@ Decisions are many-to-many (``decide``). A link needs a score of at least ``link
 score is at least ``partial_ratio`` of the best score of one of its two tasks (a real, if
 smaller, overlap next to that task's main link). Tasks left without a link get a row
 of their own: ``new``/``dropped`` across years, ``local``/``not_cascaded`` across levels.
+
+Cost: a text's features (n-grams, words) are computed once per process and kept as rows of
+integer feature ids; a plan's tasks and clauses once per plan (:func:`plan_of`). A comparison
+stacks those rows into sparse matrices, weighs them by IDF over the two plans and needs a few
+sparse products: no Python loop over pairs of tasks, and clause similarities are computed in
+blocks of bounded size, so memory stays flat for large plans.
 """
 from __future__ import annotations
 
-import math
 import re
-from collections import Counter
+import weakref
+from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
-from rapidfuzz import fuzz, process
 from scipy import sparse
 from scipy.optimize import linear_sum_assignment
 
@@ -50,6 +56,7 @@ from analysis.settings import (
     CLAUSE_MATCH_MIN,
     EVIDENCE_TERMS,
     HEADING_PAIR_WEIGHT,
+    ROLE_MISMATCH_FACTOR,
 )
 
 if TYPE_CHECKING:
@@ -61,7 +68,8 @@ UNLINKED = {  # kind → (relation of an unmatched source task, of an unmatched 
     "level": ("not_cascaded", "local"),
 }
 LINKS = ("same", "partial")
-SIGNALS = ("chars", "words", "fuzzy", "clauses", "coverage", "units", "indicators", "context")
+SIGNALS = ("chars", "words", "clauses", "coverage", "units", "indicators")
+GOAL, ACTION = "goal", "action"
 ALIGNMENT_COLUMNS = ["source_doc", "source_task_id", "target_doc", "target_task_id", "score", "relation", "evidence"]
 TASK_DETAIL_COLUMNS = [
     "source_doc", "source_task_id", "source_heading", "source_char_start", "source_char_end",
@@ -69,24 +77,32 @@ TASK_DETAIL_COLUMNS = [
     "score", "relation", "evidence",
 ]
 CLAUSE_COLUMNS = ["doc_id", "task_id", "clause_no", "text", "char_start", "char_end"]
-PAIR_COLUMNS = ["source_index", "target_index", "source_task_id", "target_task_id", *SIGNALS, "score",
-                "source_clause", "target_clause", "relation"]
+PAIR_COLUMNS = ["source_index", "target_index", "source_task_id", "target_task_id", *SIGNALS, "same_role", "score",
+                "relation"]
 CLAUSE_MATCH_COLUMNS = [
     "source_doc", "source_task_id", "source_clause_no", "source_clause", "source_char_start", "source_char_end",
     "target_doc", "target_task_id", "target_clause_no", "target_clause", "target_char_start", "target_char_end",
     "relation", "score",
 ]
 
-_PARALLEL_PAIRS = 20_000  # below this many pairs, threads cost more than they save
+_CLAUSE_BLOCK = 250_000  # clause pairs per block of clause similarities (bounds memory and waste)
+_CLAUSE_KEPT = 4_000_000  # clause pairs of candidate blocks kept for the links' clause matches
+_PRODUCT_ROWS = 512  # task rows per block of a task × task product
+_PLANS_KEPT = 512  # plans whose features stay cached (a plan recurs in its neighbours' comparisons)
 _CLAUSE_END = re.compile(r"[。;!?]")
 _WORD_RUN = re.compile(r"[\u4e00-\u9fffA-Za-z0-9%.]+")
-_MARKER = re.compile(r"^(?:[一二三四五六七八九十]+、|\([一二三四五六七八九十]+\))")
 _SPACES = re.compile(r"\s+")
 # Units named for everyone (各市、州…局, 局系统相关单位, 厅机关各处室): no evidence of a shared task.
 _GENERIC_UNIT = re.compile(r"^(各|相关|有关|局系统|厅机关|机关各|市直|区直)")
 # Endings of unit names, longest first: what is left is the unit's stem (水处 / 水科 → 水).
 UNIT_ENDINGS = ("中心站", "分局", "支队", "大队", "中心", "处室", "处", "科", "局", "站", "室", "办", "委", "院", "队", "所")
 _UNIT_LEVEL_PREFIX = re.compile(r"^(省|市|区|县)")
+# A plan's goal block: part or section titles 主要目标, 重要目标, 主要工作目标 … (共性目标任务 and
+# 其他工作目标 are lists of duties), a paragraph headed 主要目标, goals listed by medium
+# (水环境质量方面).
+_GOAL_TITLE = re.compile(r"(?:主要|重要|工作|预期|总体)目标")
+_DUTY_TITLE = re.compile(r"共性|其他")
+_GOAL_HEADING = re.compile(r"^(?:主要|重要|工作|预期|总体)目标|方面$")
 
 
 # --- clauses ------------------------------------------------------------------------------------
@@ -96,7 +112,7 @@ def task_clauses(doc: "ParsedDocument") -> pd.DataFrame:
     """The clauses of every task, in task order: sentences split on 。 and ;, and at attribution
     brackets (which are dropped). ``clause_no`` counts from 0 (the heading sentence) within its
     task; ``raw[char_start:char_end]`` is the clause's source span."""
-    rows: list[dict] = []
+    columns: dict[str, list] = {name: [] for name in CLAUSE_COLUMNS}
     text = doc.clean.text
     for task_id, span in zip(doc.tasks["task_id"], doc.spans):
         body = text[span.content_start:span.end]
@@ -113,35 +129,32 @@ def task_clauses(doc: "ParsedDocument") -> pd.DataFrame:
             pieces.append((start, piece_end))
         number = 0
         for start, end in pieces:
-            clause = _clause_row(doc, task_id, span.content_start + start, span.content_start + end)
+            clause = _clause(doc, span.content_start + start, span.content_start + end)
             if clause:
-                rows.append({**clause, "clause_no": number})
+                for name, value in zip(("task_id", "clause_no", "text", "char_start", "char_end"), (task_id, number, *clause)):
+                    columns[name].append(value)
                 number += 1
-    frame = pd.DataFrame(rows, columns=CLAUSE_COLUMNS)
-    return frame.astype({"clause_no": "int64", "char_start": "int64", "char_end": "int64"})
+    columns["doc_id"] = [doc.doc_id] * len(columns["task_id"])
+    return pd.DataFrame({name: np.array(values, dtype=np.int64) if name in ("clause_no", "char_start", "char_end") else values
+                         for name, values in columns.items()}, columns=CLAUSE_COLUMNS)
 
 
-def _clause_row(doc: "ParsedDocument", task_id: str, start: int, end: int) -> dict | None:
-    """The clause ``clean[start:end]`` trimmed of punctuation, or None if it has no words."""
+def _clause(doc: "ParsedDocument", start: int, end: int) -> tuple[str, int, int] | None:
+    """The clause ``clean[start:end]`` trimmed of punctuation, with its raw span, or None if it
+    has no words."""
     piece = doc.clean.text[start:end]
     trimmed = piece.strip(" \n\t,.:;。、")
     if not _WORD_RUN.search(trimmed):
         return None
     first = start + piece.index(trimmed)
-    char_start, char_end = doc.clean.raw_span(first, first + len(trimmed))
-    return {"doc_id": doc.doc_id, "task_id": task_id, "text": _SPACES.sub("", trimmed),
-            "char_start": char_start, "char_end": char_end}
+    return (_SPACES.sub("", trimmed), *doc.clean.raw_span(first, first + len(trimmed)))
 
 
-# --- features -----------------------------------------------------------------------------------
+# --- features of one text -----------------------------------------------------------------------
 
 
-@lru_cache(maxsize=65_536)
 def char_ngrams(text: str, sizes: tuple[int, ...] = (2, 3)) -> Counter:
-    """Character n-grams inside runs of word characters (never across punctuation).
-
-    Cached (a plan's texts recur in every comparison it takes part in): read, do not modify.
-    """
+    """Character n-grams inside runs of word characters (never across punctuation)."""
     grams: Counter = Counter()
     for run in _WORD_RUN.findall(text):
         for n in sizes:
@@ -178,50 +191,335 @@ def unit_features(lead_units: str, responsible_units: str) -> Counter:
     return features
 
 
-def context_of(tasks: pd.DataFrame) -> list[str]:
-    """Part and section titles of each task, markers removed."""
-    return [
-        f"{_MARKER.sub('', str(part))} {_MARKER.sub('', str(section))}".strip()
-        for part, section in zip(tasks["part_title"], tasks["section_title"])
-    ]
+def task_roles(tasks: pd.DataFrame) -> np.ndarray:
+    """``goal`` for the tasks of a plan's goal block, ``action`` for every other task."""
+    return np.array([_role(str(part), str(section), str(heading)) for part, section, heading
+                     in zip(tasks["part_title"], tasks["section_title"], tasks["heading"])], dtype=object)
 
 
-def tfidf(features: Sequence[Counter], idf: dict[str, float] | None = None) -> sparse.csr_matrix:
-    """L2-normalised rows of sublinear TF × IDF, one row per Counter of ``features``.
+@lru_cache(maxsize=16_384)
+def _role(part_title: str, section_title: str, heading: str) -> str:
+    if _DUTY_TITLE.search(f"{part_title} {section_title}"):
+        return ACTION
+    goal = _GOAL_TITLE.search(f"{part_title} {section_title}") or _GOAL_HEADING.search(heading)
+    return GOAL if goal else ACTION
 
-    The IDF is smoothed over ``features`` themselves unless ``idf`` gives it (features it does
-    not list weigh 1).
+
+class FeatureIds:
+    """Column numbers of features (n-grams, words, unit stems, indicators), one numbering for the
+    whole process: a text's feature row is computed once, whichever comparison it is part of.
+
+    ``flag`` marks features (e.g. boilerplate words) in :meth:`flags`.
     """
-    vocabulary = {f: i for i, f in enumerate(sorted({f for counts in features for f in counts}))}
-    sizes = np.fromiter((len(counts) for counts in features), dtype=np.int64, count=len(features))
-    rows = np.repeat(np.arange(len(features)), sizes)
-    cols = np.fromiter((vocabulary[f] for counts in features for f in counts), dtype=np.int64, count=int(sizes.sum()))
-    counts = np.fromiter((c for counts in features for c in counts.values()), dtype=np.float64, count=int(sizes.sum()))
-    values = 1.0 + np.log(counts)
-    matrix = sparse.csr_matrix((values, (rows, cols)), shape=(len(features), len(vocabulary)), dtype=np.float64)
-    if idf is None:
-        document_frequency = np.bincount(cols, minlength=len(vocabulary))
-        weights = 1.0 + np.log((1 + len(features)) / (1 + document_frequency))
-    else:
-        weights = np.array([idf.get(f, 1.0) for f in vocabulary], dtype=np.float64)
-    matrix = sparse.csr_matrix(matrix @ sparse.diags(weights))
-    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+
+    def __init__(self, flag: Callable[[str], bool] | None = None) -> None:
+        self._ids: dict[str, int] = {}
+        self.names: list[str] = []  # the feature of each id
+        self._flag = flag
+        self._flags: list[bool] = []
+        self._flag_array = np.zeros(0, dtype=bool)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def of(self, features: Iterable[str]) -> np.ndarray:
+        """The ids of ``features``, numbering new ones."""
+        ids = self._ids
+        found = []
+        for feature in features:
+            number = ids.get(feature)
+            if number is None:
+                number = ids[feature] = len(ids)
+                self.names.append(feature)
+                if self._flag is not None:
+                    self._flags.append(self._flag(feature))
+            found.append(number)
+        return np.array(found, dtype=np.int64)
+
+    def known(self, feature: str) -> int:
+        """The id of ``feature``, -1 if it has none."""
+        return self._ids.get(feature, -1)
+
+    def flags(self) -> np.ndarray:
+        """``flag(feature)`` of every feature numbered so far, by id."""
+        if len(self._flag_array) != len(self._flags):
+            self._flag_array = np.concatenate([self._flag_array, np.array(self._flags[len(self._flag_array):], dtype=bool)])
+        return self._flag_array
+
+
+CHAR_IDS = FeatureIds()
+WORD_IDS = FeatureIds(flag=segment.BOILERPLATE_WORDS.__contains__)
+UNIT_IDS = FeatureIds()
+INDICATOR_IDS = FeatureIds()
+
+# A text's features: ids (ascending) and sublinear term frequencies 1 + ln(count).
+Row = tuple[np.ndarray, np.ndarray]
+
+
+def feature_row(ids_of: FeatureIds, counts: Counter) -> Row:
+    ids = ids_of.of(counts)
+    frequencies = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
+    order = np.argsort(ids)
+    return ids[order], frequencies[order]
+
+
+@lru_cache(maxsize=262_144)
+def _run_grams(run: str) -> Row:
+    """The n-gram ids and counts of a run of word characters (runs recur across texts and plans)."""
+    grams = char_ngrams(run)
+    return CHAR_IDS.of(grams), np.fromiter(grams.values(), dtype=np.float64, count=len(grams))
+
+
+@lru_cache(maxsize=262_144)
+def _run_words(words: tuple[str, ...]) -> Row:
+    """The word ids and counts of a run's words."""
+    counts = Counter(words)
+    return WORD_IDS.of(counts), np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+
+
+def char_rows(texts: Sequence[str]) -> "Rows":
+    return Rows.summed([[_run_grams(run) for run in _WORD_RUN.findall(text)] for text in texts])
+
+
+def word_rows(texts: Sequence[str]) -> "Rows":
+    """Rows of jieba's search-mode terms (:func:`segment.index_terms` without a vocabulary)."""
+    return Rows.summed([[_run_words(run) for run in segment.search_word_runs(text)] for text in texts])
+
+
+@lru_cache(maxsize=16_384)
+def _unit_row(lead_units: str, responsible_units: str) -> Row:
+    return feature_row(UNIT_IDS, unit_features(lead_units, responsible_units))
+
+
+@dataclass(frozen=True)
+class Rows:
+    """Feature rows stacked: the parts of a sparse CSR matrix (row pointers, feature ids, weights)."""
+
+    indptr: np.ndarray
+    feature: np.ndarray
+    weight: np.ndarray
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.indptr) - 1
+
+    @classmethod
+    def stack(cls, rows: Sequence[Row]) -> "Rows":
+        lengths = np.fromiter((len(ids) for ids, _ in rows), dtype=np.int64, count=len(rows))
+        return cls(np.r_[0, np.cumsum(lengths)], np.concatenate([ids for ids, _ in rows]) if rows else np.zeros(0, dtype=np.int64),
+                   np.concatenate([w for _, w in rows]) if rows else np.zeros(0))
+
+    @classmethod
+    def summed(cls, parts: Sequence[Sequence[Row]]) -> "Rows":
+        """Rows of texts made of parts (feature ids and counts each): a text's counts summed,
+        weighed as sublinear term frequencies 1 + ln(count); features ascending in each row."""
+        flat = [part for text_parts in parts for part in text_parts]
+        if not flat:
+            return cls(np.zeros(len(parts) + 1, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0))
+        sizes = [sum(len(ids) for ids, _ in text_parts) for text_parts in parts]
+        ids = np.concatenate([ids for ids, _ in flat])
+        width = int(ids.max()) + 1 if len(ids) else 1
+        keys, inverse = np.unique(np.repeat(np.arange(len(parts)), sizes) * width + ids, return_inverse=True)
+        counts = np.bincount(inverse, np.concatenate([counts for _, counts in flat]))
+        return cls(np.searchsorted(keys // width, np.arange(len(parts) + 1)), keys % width, 1.0 + np.log(counts))
+
+    def holds(self, row: int, feature: int) -> bool:
+        """Whether ``row`` has ``feature`` (rows made by :meth:`summed`, features ascending)."""
+        features = self.feature[self.indptr[row]:self.indptr[row + 1]]
+        at = np.searchsorted(features, feature)
+        return bool(at < len(features) and features[at] == feature)
+
+    def plus(self, row: np.ndarray, feature: np.ndarray) -> "Rows":
+        """These rows with more features of weight 1 (``row[i]`` gets ``feature[i]``)."""
+        own_row = np.repeat(np.arange(self.n_rows), np.diff(self.indptr))
+        order = np.argsort(np.concatenate([own_row, row]), kind="stable")
+        counts = np.diff(self.indptr) + np.bincount(row, minlength=self.n_rows)
+        return Rows(np.r_[0, np.cumsum(counts)], np.concatenate([self.feature, feature])[order],
+                    np.concatenate([self.weight, np.ones(len(row))])[order])
+
+    def matrix(self, n_features: int) -> sparse.csr_matrix:
+        return sparse.csr_matrix((self.weight, self.feature, self.indptr), shape=(self.n_rows, n_features))
+
+
+def document_frequency(n_features: int, *rows: Rows) -> np.ndarray:
+    """In how many rows of ``rows`` each feature occurs (a feature occurs once per row)."""
+    return np.bincount(np.concatenate([r.feature for r in rows]), minlength=n_features)
+
+
+def smoothed_idf(frequency: np.ndarray, n_documents: int) -> np.ndarray:
+    return 1.0 + np.log((1 + n_documents) / (1 + frequency.astype(np.float64)))
+
+
+def weighted(matrix: sparse.csr_matrix, weight_of: Callable[[np.ndarray], np.ndarray]) -> sparse.csr_matrix:
+    """Rows of ``matrix`` with each feature scaled by ``weight_of(feature ids)``, L2-normalised
+    (cosines are dot products). Weights are computed for the features present only, so the cost
+    does not grow with the number of features the process has seen."""
+    matrix = matrix.copy()
+    matrix.data *= weight_of(matrix.indices)
+    norms = np.sqrt(np.bincount(np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr)),
+                                matrix.data ** 2, minlength=matrix.shape[0]))
     norms[norms == 0] = 1.0
-    return sparse.csr_matrix(sparse.diags(1.0 / norms) @ matrix)
+    matrix.data /= np.repeat(norms, np.diff(matrix.indptr))
+    return matrix
 
 
-def paired_tfidf(left: Sequence[Counter], right: Sequence[Counter], idf: dict[str, float] | None = None
-                 ) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
-    """TF-IDF rows of two lists fitted together (the IDF is over both sides)."""
-    matrix = tfidf(list(left) + list(right), idf)
-    return matrix[: len(left)], matrix[len(left):]
+def paired_tfidf(left: Rows, right: Rows, ids: FeatureIds) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+    """TF-IDF rows of two lists weighed together (the IDF is smoothed over both sides)."""
+    n_features = len(ids)
+    frequency, n_documents = document_frequency(n_features, left, right), left.n_rows + right.n_rows
+    idf = lambda features: smoothed_idf(frequency[features], n_documents)  # noqa: E731
+    return weighted(left.matrix(n_features), idf), weighted(right.matrix(n_features), idf)
 
 
-def row_dot(left: sparse.csr_matrix, right: sparse.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """``left[rows[i]] · right[cols[i]]`` for every i, clipped to [0, 1] (cosines of unit rows)."""
-    if len(rows) == 0:
-        return np.zeros(0)
-    return np.clip(np.asarray(left[rows].multiply(right[cols]).sum(axis=1)).ravel(), 0.0, 1.0)
+# --- a plan ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A plan's tasks and clauses with what every comparison of it needs, computed once.
+
+    ``clauses`` come grouped by task in task order (as :func:`task_clauses` gives them).
+    """
+
+    tasks: pd.DataFrame
+    clauses: pd.DataFrame
+
+    @cached_property
+    def doc_id(self) -> str:
+        return str(self.tasks["doc_id"].iloc[0]) if len(self.tasks) else ""
+
+    @cached_property
+    def task_ids(self) -> np.ndarray:
+        return self.tasks["task_id"].to_numpy(dtype=object)
+
+    @cached_property
+    def texts(self) -> list[str]:
+        return [str(t) for t in self.tasks["text"]]
+
+    @cached_property
+    def clause_texts(self) -> list[str]:
+        return [str(t) for t in self.clauses["text"]]
+
+    @cached_property
+    def clause_task(self) -> np.ndarray:
+        """The task number of each clause."""
+        number = {task: i for i, task in enumerate(self.task_ids)}
+        return np.array([number[task] for task in self.clauses["task_id"]], dtype=np.int64)
+
+    @cached_property
+    def clause_counts(self) -> np.ndarray:
+        return np.bincount(self.clause_task, minlength=len(self.tasks))
+
+    @cached_property
+    def clause_starts(self) -> np.ndarray:
+        return _starts(self.clause_counts)
+
+    @cached_property
+    def clause_lengths(self) -> np.ndarray:
+        return np.array([len(t) for t in self.clause_texts], dtype=np.float64)
+
+    @cached_property
+    def task_sizes(self) -> np.ndarray:
+        """The length of each task's clauses together."""
+        return np.bincount(self.clause_task, self.clause_lengths, minlength=len(self.tasks))
+
+    @cached_property
+    def heading_clauses(self) -> np.ndarray:
+        """The heading clause of each task that has more than its heading."""
+        return (self.clauses["clause_no"].to_numpy() == 0) & (self.clause_counts[self.clause_task] > 1)
+
+    @cached_property
+    def roles(self) -> np.ndarray:
+        return task_roles(self.tasks)
+
+    @cached_property
+    def terms(self) -> frozenset[str]:
+        """Whole words the plan brings (units, quoted terms, places)."""
+        return frozenset(segment.corpus_terms(self.tasks))
+
+    @cached_property
+    def task_chars(self) -> Rows:
+        return char_rows(self.texts)
+
+    @cached_property
+    def clause_chars(self) -> Rows:
+        return char_rows(self.clause_texts)
+
+    @cached_property
+    def task_words(self) -> Rows:
+        return word_rows(self.texts)
+
+    @cached_property
+    def clause_words(self) -> Rows:
+        return word_rows(self.clause_texts)
+
+    @cached_property
+    def _term_hits(self) -> dict[str, tuple[list[int], list[int]]]:
+        return {}
+
+    def vocabulary_rows(self, vocabulary: frozenset[str]) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+        """For tasks, then clauses: ``(row, word id)`` of each ``vocabulary`` term a text holds
+        as a string but not as a word (each term is looked for once per plan, and only if the
+        plan's texts hold its first two characters)."""
+        hits = self._term_hits
+        new = [term for term in vocabulary if term not in hits]
+        for term in new:
+            hits[term] = ([], [])
+        new = [term for term, held in zip(new, self._may_hold(new)) if held]
+        for side, (texts, words) in enumerate(((self.texts, self.task_words), (self.clause_texts, self.clause_words))):
+            for i, term in segment.vocabulary_hits(texts, new):
+                if not words.holds(i, WORD_IDS.known(term)):
+                    hits[term][side].append(i)
+        terms = sorted(vocabulary)
+        return tuple((np.array([i for term in terms for i in hits[term][side]], dtype=np.int64),
+                      WORD_IDS.of(term for term in terms for _ in hits[term][side])) for side in (0, 1))
+
+    def _may_hold(self, terms: list[str]) -> np.ndarray:
+        """False for the terms whose first two characters no text of the plan holds as a
+        character bigram (a term starting outside the characters bigrams are counted on is
+        always looked for)."""
+        features = np.concatenate([self.task_chars.feature, self.clause_chars.feature])  # first: numbers the n-grams
+        countable = np.array([len(term) >= 2 and bool(_WORD_RUN.fullmatch(term[:2])) for term in terms], dtype=bool)
+        bigrams = np.array([CHAR_IDS.known(term[:2]) for term in terms], dtype=np.int64)
+        return ~countable | np.isin(bigrams, features)
+
+    def indicator_rows(self, by_task: dict[tuple[str, str], tuple[str, ...]]) -> Rows:
+        """Which indicators of ``by_task`` (see :func:`_indicators_by_task`) each task sets
+        targets for; kept for the last ``by_task`` asked about."""
+        kept = self._indicators
+        if kept.get("of") is not by_task:
+            kept["of"] = by_task
+            kept["rows"] = Rows.stack([_indicator_row(by_task.get((self.doc_id, task), ())) for task in self.task_ids])
+        return kept["rows"]
+
+    @cached_property
+    def _indicators(self) -> dict:
+        return {}
+
+    @cached_property
+    def units(self) -> Rows:
+        return Rows.stack([_unit_row(str(lead), str(responsible)) for lead, responsible
+                           in zip(self.tasks["lead_units"], self.tasks["responsible_units"])])
+
+
+def _starts(counts: np.ndarray) -> np.ndarray:
+    return np.r_[0, np.cumsum(counts)[:-1]].astype(np.int64) if len(counts) else np.zeros(0, dtype=np.int64)
+
+
+_plans: OrderedDict[tuple[str, str], Plan] = OrderedDict()
+
+
+def plan_of(doc: "ParsedDocument") -> Plan:
+    """The plan of a parsed document, its features kept for the next comparisons it takes part in."""
+    key = (doc.doc_id, doc.raw.text)
+    plan = _plans.get(key)
+    if plan is None:
+        plan = _plans[key] = Plan(doc.tasks, task_clauses(doc))
+        if len(_plans) > _PLANS_KEPT:
+            _plans.popitem(last=False)
+    else:
+        _plans.move_to_end(key)
+    return plan
 
 
 # --- the comparison -----------------------------------------------------------------------------
@@ -229,250 +527,369 @@ def row_dot(left: sparse.csr_matrix, right: sparse.csr_matrix, rows: np.ndarray,
 
 @dataclass(frozen=True)
 class Comparison:
-    """Two task tables and their clauses, compared source → target; optional indicator links
-    (a frame with at least ``doc_id, task_id, indicator_id``, e.g. the targets table)."""
+    """Two plans compared source → target; optional indicator links (a frame with at least
+    ``doc_id, task_id, indicator_id``, e.g. the targets table)."""
 
-    source: pd.DataFrame
-    target: pd.DataFrame
-    source_clauses: pd.DataFrame
-    target_clauses: pd.DataFrame
+    source: Plan
+    target: Plan
     indicators: pd.DataFrame | None = None
 
     @classmethod
     def of(cls, source: "ParsedDocument", target: "ParsedDocument", indicators: pd.DataFrame | None = None) -> "Comparison":
-        return cls(source.tasks, target.tasks, task_clauses(source), task_clauses(target), indicators)
+        return cls(plan_of(source), plan_of(target), indicators)
 
     @cached_property
     def vocabulary(self) -> frozenset[str]:
-        """Whole words both task tables bring (units, quoted terms, places)."""
-        return frozenset(segment.corpus_terms(pd.concat([self.source, self.target])))
+        """Whole words both plans bring (units, quoted terms, places)."""
+        return self.source.terms | self.target.terms
 
     @cached_property
-    def words(self) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
-        return ([segment.index_terms(t, self.vocabulary) for t in self.source["text"]],
-                [segment.index_terms(t, self.vocabulary) for t in self.target["text"]])
+    def kept_blocks(self) -> list[tuple[np.ndarray, np.ndarray, list["ClauseBlock"]]]:
+        """The clause similarities of the candidate pairs (rows, cols, blocks), kept by the clause
+        signal when they are small, for the links' clause pairs."""
+        return []
+
+    @cached_property
+    def words(self) -> tuple[Rows, Rows, Rows, Rows]:
+        """Word rows of source tasks, target tasks, source clauses, target clauses, with the
+        vocabulary terms a text holds as a string but not as a word (counted once)."""
+        (source_tasks, source_clauses), (target_tasks, target_clauses) = (
+            plan.vocabulary_rows(self.vocabulary) for plan in (self.source, self.target))
+        return (self.source.task_words.plus(*source_tasks), self.target.task_words.plus(*target_tasks),
+                self.source.clause_words.plus(*source_clauses), self.target.clause_words.plus(*target_clauses))
+
+    @cached_property
+    def _word_frequency(self) -> np.ndarray:
+        """In how many tasks of the two plans each word occurs, by word id."""
+        return document_frequency(len(WORD_IDS), *self.words[:2])
+
+    def idf(self, words: np.ndarray) -> np.ndarray:
+        """Weights of word ids over the tasks being compared (boilerplate weighted down); a word
+        no task holds as a whole weighs 1."""
+        frequency = self._word_frequency[words]
+        n_tasks = self.words[0].n_rows + self.words[1].n_rows
+        return np.where(frequency > 0, segment.idf_weights(frequency, n_tasks, WORD_IDS.flags()[words]), 1.0)
+
+    def _word_vectors(self, left: Rows, right: Rows) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+        n_words = len(self._word_frequency)
+        return weighted(left.matrix(n_words), self.idf), weighted(right.matrix(n_words), self.idf)
+
+    @cached_property
+    def task_vectors(self) -> dict[str, tuple[sparse.csr_matrix, sparse.csr_matrix]]:
+        """Source and target rows of the task-level signals: chars, words, units."""
+        source_words, target_words = self.words[:2]
+        return {
+            "chars": paired_tfidf(self.source.task_chars, self.target.task_chars, CHAR_IDS),
+            "words": self._word_vectors(source_words, target_words),
+            "units": paired_tfidf(self.source.units, self.target.units, UNIT_IDS),
+        }
 
     @cached_property
     def clause_vectors(self) -> tuple[tuple[sparse.csr_matrix, sparse.csr_matrix], ...]:
         """Character and word TF-IDF rows of both sides' clauses."""
-        src, tgt = self.source_clauses["text"], self.target_clauses["text"]
-        return (paired_tfidf([char_ngrams(t) for t in src], [char_ngrams(t) for t in tgt]),
-                paired_tfidf([Counter(segment.index_terms(t, self.vocabulary)) for t in src],
-                             [Counter(segment.index_terms(t, self.vocabulary)) for t in tgt], self.idf))
+        source_words, target_words = self.words[2:]
+        return (paired_tfidf(self.source.clause_chars, self.target.clause_chars, CHAR_IDS),
+                self._word_vectors(source_words, target_words))
 
     @cached_property
-    def idf(self) -> dict[str, float]:
-        """Word weights over the tasks being compared (boilerplate weighted down)."""
-        source, target = self.words
-        return segment.idf_weights(source + target)
+    def indicator_rows(self) -> tuple[sparse.csr_matrix, sparse.csr_matrix] | None:
+        """Which indicators each task sets targets for (0/1 rows), or None without indicators."""
+        if self.indicators is None or self.indicators.empty:
+            return None
+        by_task = _indicators_by_task(self.indicators)
+        source, target = (plan.indicator_rows(by_task) for plan in (self.source, self.target))
+        return source.matrix(len(INDICATOR_IDS)), target.matrix(len(INDICATOR_IDS))
+
+
+def _indicator_row(indicators: tuple[str, ...]) -> Row:
+    return INDICATOR_IDS.of(indicators), np.ones(len(indicators))
+
+
+_indicator_index: dict[int, tuple[weakref.ref, dict[tuple[str, str], tuple[str, ...]]]] = {}
+
+
+def _indicators_by_task(frame: pd.DataFrame) -> dict[tuple[str, str], tuple[str, ...]]:
+    """(doc_id, task_id) → the indicator ids the task sets targets for; kept while ``frame`` lives
+    (the same targets table serves every comparison of a build)."""
+    kept = _indicator_index.get(id(frame))
+    if kept is not None and kept[0]() is frame:
+        return kept[1]
+    known = frame["indicator_id"].notna() & (frame["indicator_id"].astype(str) != "")
+    rows = frame.loc[known, ["doc_id", "task_id", "indicator_id"]].astype(str).drop_duplicates()
+    index = {key: tuple(sorted(group["indicator_id"])) for key, group in rows.groupby(["doc_id", "task_id"], sort=False)}
+    _indicator_index[id(frame)] = (weakref.ref(frame, lambda _, key=id(frame): _indicator_index.pop(key, None)), index)
+    return index
+
+
+# --- signals ------------------------------------------------------------------------------------
 
 
 def candidate_pairs(left: sparse.csr_matrix, right: sparse.csr_matrix, k: int = CANDIDATES_PER_TASK,
-                    chunk: int = 512) -> tuple[np.ndarray, np.ndarray]:
-    """Row and column indices of the pairs among each row's and each column's ``k`` best.
+                    chunk: int = _PRODUCT_ROWS) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Row and column indices of the pairs among each row's and each column's ``k`` best by
+    ``left · right``, with that product; sorted by (row, col).
 
-    Computed in chunks of rows, so memory stays bounded for large plans; sorted by (row, col).
+    The product is computed in blocks of rows (a running best ``k`` per column), so memory stays
+    bounded for large plans.
     """
     n_left, n_right = left.shape[0], right.shape[0]
     if n_left == 0 or n_right == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    found: list[np.ndarray] = []
-    for a, b, flip in ((left, right, False), (right, left, True)):
-        keep = min(k, b.shape[0])
-        for start in range(0, a.shape[0], chunk):
-            block = (a[start:start + chunk] @ b.T).toarray()
-            best = np.argpartition(-block, keep - 1, axis=1)[:, :keep]
-            own = np.repeat(np.arange(start, start + block.shape[0]), keep)
-            other = best.ravel()
-            found.append(np.c_[other, own] if flip else np.c_[own, other])
-    pairs = np.unique(np.concatenate(found), axis=0)
-    return pairs[:, 0].astype(np.int64), pairs[:, 1].astype(np.int64)
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
+    k_row, k_col = min(k, n_right), min(k, n_left)
+    found_rows, found_cols, found_values = [], [], []
+    column_best = np.zeros((0, n_right))
+    column_rows = np.zeros((0, n_right), dtype=np.int64)
+    right_t = right.T.tocsr()
+    for start in range(0, n_left, chunk):
+        block = (left[start:start + chunk] @ right_t).toarray()
+        best = np.argpartition(-block, k_row - 1, axis=1)[:, :k_row]
+        found_rows.append(np.repeat(np.arange(start, start + len(block)), k_row))
+        found_cols.append(best.ravel())
+        found_values.append(np.take_along_axis(block, best, axis=1).ravel())
+        column_best = np.vstack([column_best, block])
+        column_rows = np.vstack([column_rows, np.broadcast_to(np.arange(start, start + len(block))[:, None], block.shape)])
+        if len(column_best) > k_col:
+            keep = np.argpartition(-column_best, k_col - 1, axis=0)[:k_col]
+            column_best = np.take_along_axis(column_best, keep, axis=0)
+            column_rows = np.take_along_axis(column_rows, keep, axis=0)
+    rows = np.concatenate(found_rows + [column_rows.ravel()])
+    cols = np.concatenate(found_cols + [np.tile(np.arange(n_right), len(column_rows))])
+    values = np.concatenate(found_values + [column_best.ravel()])
+    keys, first = np.unique(rows * n_right + cols, return_index=True)
+    return keys // n_right, keys % n_right, np.clip(values[first], 0.0, 1.0)
 
 
-def _block_starts(counts: np.ndarray) -> np.ndarray:
-    return np.r_[0, np.cumsum(counts)[:-1]].astype(np.int64)
+def products_at(left: sparse.csr_matrix, right: sparse.csr_matrix, rows: np.ndarray, cols: np.ndarray,
+                chunk: int = _PRODUCT_ROWS, clip: bool = True) -> np.ndarray:
+    """``left[rows[i]] · right[cols[i]]`` for pairs sorted by row, computed in blocks of rows;
+    clipped to [0, 1] (cosines of unit rows) unless ``clip`` is False."""
+    values = np.zeros(len(rows))
+    right_t = right.T.tocsr()
+    bounds = np.searchsorted(rows, np.arange(0, left.shape[0] + chunk, chunk))
+    for start, a, b in zip(range(0, left.shape[0], chunk), bounds[:-1], bounds[1:]):
+        if b > a:
+            block = (left[start:start + chunk] @ right_t).toarray()
+            values[a:b] = block[rows[a:b] - start, cols[a:b]]
+    return np.clip(values, 0.0, 1.0) if clip else values
 
 
-def _clause_similarity(vectors: tuple[tuple[sparse.csr_matrix, sparse.csr_matrix], ...], i: np.ndarray, j: np.ndarray,
-                       chunk: int = 200_000) -> np.ndarray:
-    """Similarity of source clauses ``i`` and target clauses ``j``: mean of the two cosines
-    (computed in chunks of pairs, so memory stays bounded for large plans)."""
-    parts = [sum(row_dot(*pair, i[k:k + chunk], j[k:k + chunk]) for pair in vectors) / len(vectors)
-             for k in range(0, len(i), chunk)]
-    return np.concatenate(parts) if parts else np.zeros(0)
+@dataclass(frozen=True)
+class ClauseBlock:
+    """Clause similarities for a block of candidate pairs: every clause of ``source_tasks`` with
+    every clause of ``target_tasks`` (a dense matrix), the mean of the character and word cosines."""
+
+    pairs: np.ndarray  # the block's pairs, as positions in the pair arrays it was made from
+    pair_source: np.ndarray  # each pair's source task, as a position in source_tasks
+    pair_target: np.ndarray
+    source_clauses: np.ndarray  # clause rows, task by task
+    target_clauses: np.ndarray
+    source_bounds: np.ndarray  # where each task's clauses start in the block
+    target_bounds: np.ndarray
+    similarity: np.ndarray
+    heading_pairs: np.ndarray  # heading ↔ heading (each task with more than its heading)
+
+    def discounted(self) -> np.ndarray:
+        """Similarities with a heading matched to a heading counting ``HEADING_PAIR_WEIGHT``: similar
+        headings can carry different substance (守住 vs 守牢 生态环境安全底线)."""
+        return np.where(self.heading_pairs, self.similarity * HEADING_PAIR_WEIGHT, self.similarity)
+
+    def pair_entries(self, local: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every clause pair of the block's pairs ``local`` (positions in ``pairs``): the pair (a
+        position in ``local``), its row and its column in the block; by pair, then source clause,
+        then target clause."""
+        source_counts = np.diff(np.r_[self.source_bounds, len(self.source_clauses)])
+        target_counts = np.diff(np.r_[self.target_bounds, len(self.target_clauses)])
+        source_task, target_task = self.pair_source[local], self.pair_target[local]
+        width = target_counts[target_task]
+        sizes = source_counts[source_task] * width
+        pair = np.repeat(np.arange(len(local)), sizes)
+        offset = np.arange(sizes.sum()) - np.repeat(_starts(sizes), sizes)
+        return (pair, self.source_bounds[source_task][pair] + offset // width[pair],
+                self.target_bounds[target_task][pair] + offset % width[pair])
 
 
-def _clause_signals(comparison: Comparison, rows: np.ndarray, cols: np.ndarray
-                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """For each candidate pair: best clause-pair similarity, coverage, and the best pair's clause rows.
+def _clause_blocks(comparison: Comparison, rows: np.ndarray, cols: np.ndarray) -> Iterator[ClauseBlock]:
+    """The clause similarities of pairs (sorted by row; both tasks with clauses), in blocks of at
+    most ``_CLAUSE_BLOCK`` clause pairs where the pairs allow (a block holds whole source tasks)."""
+    source, target = comparison.source, comparison.target
+    for a, b in _block_bounds(rows, cols, source.clause_counts, target.clause_counts):
+        source_tasks, pair_source = np.unique(rows[a:b], return_inverse=True)
+        target_tasks, pair_target = np.unique(cols[a:b], return_inverse=True)
+        source_clauses = _clause_index(source.clause_starts, source.clause_counts, source_tasks)
+        target_clauses = _clause_index(target.clause_starts, target.clause_counts, target_tasks)
+        similarity = sum(np.minimum((_rows_of(left, source_clauses) @ _rows_of(right, target_clauses).T).toarray(), 1.0)
+                         for left, right in comparison.clause_vectors) / len(comparison.clause_vectors)  # cosines ≥ 0
+        yield ClauseBlock(np.arange(a, b), pair_source, pair_target, source_clauses, target_clauses,
+                          _starts(source.clause_counts[source_tasks]), _starts(target.clause_counts[target_tasks]),
+                          similarity, np.outer(source.heading_clauses[source_clauses], target.heading_clauses[target_clauses]))
 
-    Clause similarity is the mean of the character and word TF-IDF cosines; a heading matched
-    with a heading counts ``HEADING_PAIR_WEIGHT`` of it (headings can mislead). Coverage is the
-    length-weighted share of the smaller task's clauses matched by a clause of the other task
-    (soft recall: one moved sub-action covers little of a big task, a successor most of it).
+
+def _rows_of(matrix: sparse.csr_matrix, rows: np.ndarray) -> sparse.csr_matrix:
+    """``matrix[rows]`` (the matrix itself when ``rows`` are all of its rows in order)."""
+    return matrix if len(rows) == matrix.shape[0] and (len(rows) == 0 or rows[-1] == len(rows) - 1) else matrix[rows]
+
+
+def _block_bounds(rows: np.ndarray, cols: np.ndarray, source_counts: np.ndarray, target_counts: np.ndarray
+                  ) -> Iterator[tuple[int, int]]:
+    """Slices of the pairs (sorted by row) whose source clauses × the clauses of their target
+    tasks stay within ``_CLAUSE_BLOCK``."""
+    if len(rows) == 0:
+        return
+    if source_counts[np.unique(rows)].sum() * target_counts[np.unique(cols)].sum() <= _CLAUSE_BLOCK:
+        yield 0, len(rows)  # all in one block
+        return
+    groups = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1], True])
+    in_block = np.zeros(len(target_counts), dtype=bool)
+    start, source_clauses, target_clauses = 0, 0, 0
+    for first, last in zip(groups[:-1], groups[1:]):
+        targets = np.unique(cols[first:last])
+        added = targets[~in_block[targets]]
+        grown = (source_clauses + source_counts[rows[first]]) * (target_clauses + target_counts[added].sum())
+        if first > start and grown > _CLAUSE_BLOCK:
+            yield start, first
+            in_block[:] = False
+            start, source_clauses, target_clauses, added = first, 0, 0, targets
+        source_clauses += source_counts[rows[first]]
+        target_clauses += target_counts[added].sum()
+        in_block[added] = True
+    yield start, len(rows)
+
+
+def _clause_index(starts: np.ndarray, counts: np.ndarray, tasks: np.ndarray) -> np.ndarray:
+    """The clause rows of ``tasks``, task by task."""
+    lengths = counts[tasks]
+    offsets = np.arange(lengths.sum()) - np.repeat(_starts(lengths), lengths)
+    return np.repeat(starts[tasks], lengths) + offsets
+
+
+def _with_clauses(comparison: Comparison, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Positions of the pairs whose two tasks both have clauses."""
+    return np.flatnonzero((comparison.source.clause_counts[rows] > 0) & (comparison.target.clause_counts[cols] > 0))
+
+
+def _clause_signals(comparison: Comparison, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each candidate pair: best clause-pair similarity and coverage.
+
+    Coverage is the length-weighted share of the smaller task's clauses matched by a clause of
+    the other task (soft recall: one moved sub-action covers little of a big task, a successor
+    most of it); on equal sizes the larger of the two shares (so it is symmetric).
     """
-    src, tgt = comparison.source_clauses, comparison.target_clauses
-    n_pairs = len(rows)
-    best = np.zeros(n_pairs)
-    coverage = np.zeros(n_pairs)
-    best_source = np.full(n_pairs, -1, dtype=np.int64)
-    best_target = np.full(n_pairs, -1, dtype=np.int64)
-    src_task = pd.Categorical(src["task_id"], categories=comparison.source["task_id"]).codes
-    tgt_task = pd.Categorical(tgt["task_id"], categories=comparison.target["task_id"]).codes
-    src_count = np.bincount(src_task[src_task >= 0], minlength=len(comparison.source))
-    tgt_count = np.bincount(tgt_task[tgt_task >= 0], minlength=len(comparison.target))
-    sizes = src_count[rows] * tgt_count[cols]
-    if n_pairs == 0 or sizes.sum() == 0:
-        return best, coverage, best_source, best_target
-    vectors = comparison.clause_vectors
-    # every clause pair of every candidate task pair, source clause major
-    pair_of = np.repeat(np.arange(n_pairs), sizes)
-    offset = np.arange(sizes.sum()) - np.repeat(_block_starts(sizes), sizes)
-    width = tgt_count[cols][pair_of]
-    i = _block_starts(src_count)[rows][pair_of] + offset // width
-    j = _block_starts(tgt_count)[cols][pair_of] + offset % width
-    similarity = _clause_similarity(vectors, i, j)
-    # similar headings with different substance: heading ↔ heading counts less (unless a task is
-    # its heading alone)
-    heading_pair = ((src["clause_no"].to_numpy()[i] == 0) & (tgt["clause_no"].to_numpy()[j] == 0)
-                    & (src_count[rows][pair_of] > 1) & (tgt_count[cols][pair_of] > 1))
-    similarity[heading_pair] *= HEADING_PAIR_WEIGHT
-    measured = np.flatnonzero(sizes > 0)
-    block = _block_starts(sizes)[measured]
-    best[measured] = np.maximum.reduceat(similarity, block)
-    hits = np.flatnonzero(similarity == best[pair_of])
-    first_pairs, first = np.unique(pair_of[hits], return_index=True)
-    best_source[first_pairs], best_target[first_pairs] = i[hits[first]], j[hits[first]]
-    # coverage, source side: each source clause's best match in the target task
-    src_len = src["text"].str.len().to_numpy(dtype=float)
-    tgt_len = tgt["text"].str.len().to_numpy(dtype=float)
-    covered_source = _covered(pair_of, i, similarity, src_len, n_pairs)
-    order = np.lexsort((i, j, pair_of))  # target clause major within each pair
-    covered_target = _covered(pair_of[order], j[order], similarity[order], tgt_len, n_pairs)
-    size_source = np.bincount(src_task, src_len, len(comparison.source))[rows]
-    size_target = np.bincount(tgt_task, tgt_len, len(comparison.target))[cols]
-    with np.errstate(invalid="ignore", divide="ignore"):
+    source, target = comparison.source, comparison.target
+    best, coverage = np.zeros(len(rows)), np.zeros(len(rows))
+    measured = _with_clauses(comparison, rows, cols)
+    kept, kept_size = [], 0
+    for block in _clause_blocks(comparison, rows[measured], cols[measured]):
+        kept_size += block.similarity.size
+        kept = kept + [block] if kept is not None and kept_size <= _CLAUSE_KEPT else None
+        similarity = block.discounted()
+        at = (block.pair_source, block.pair_target)
+        per_target_task = np.maximum.reduceat(similarity, block.target_bounds, axis=1)  # source clause × target task
+        per_source_task = np.maximum.reduceat(similarity, block.source_bounds, axis=0)  # source task × target clause
+        pairs = measured[block.pairs]
+        best[pairs] = np.maximum.reduceat(per_target_task, block.source_bounds, axis=0)[at]
+        covered_source = np.add.reduceat(per_target_task * source.clause_lengths[block.source_clauses][:, None],
+                                         block.source_bounds, axis=0)[at]
+        covered_target = np.add.reduceat(per_source_task * target.clause_lengths[block.target_clauses][None, :],
+                                         block.target_bounds, axis=1)[at]
+        size_source, size_target = source.task_sizes[rows[pairs]], target.task_sizes[cols[pairs]]
         of_source, of_target = covered_source / size_source, covered_target / size_target
-        # the smaller task's coverage; on equal sizes the larger of the two (so it is symmetric)
-        coverage = np.where(size_source < size_target, of_source,
-                            np.where(size_source > size_target, of_target, np.fmax(of_source, of_target)))
-    return best, np.nan_to_num(np.clip(coverage, 0.0, 1.0)), best_source, best_target
-
-
-def _covered(pair_of: np.ndarray, clause: np.ndarray, similarity: np.ndarray, length: np.ndarray,
-             n_pairs: int) -> np.ndarray:
-    """Per pair, the length-weighted sum of each clause's best similarity on the other side.
-
-    Rows come grouped by (pair, clause) with the other side's clauses varying fastest.
-    """
-    starts = np.flatnonzero(np.r_[True, (pair_of[1:] != pair_of[:-1]) | (clause[1:] != clause[:-1])])
-    best = np.maximum.reduceat(similarity, starts)
-    return np.bincount(pair_of[starts], best * length[clause[starts]], n_pairs)
+        coverage[pairs] = np.where(size_source < size_target, of_source,
+                                   np.where(size_source > size_target, of_target, np.fmax(of_source, of_target)))
+    if kept is not None:  # small enough to keep: the links' clause pairs are read from it
+        comparison.kept_blocks[:] = [(rows[measured], cols[measured], kept)]
+    return best, np.clip(coverage, 0.0, 1.0)
 
 
 def _indicator_signal(comparison: Comparison, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """Overlap coefficient of the pair's indicator sets; NaN where either task has none."""
     result = np.full(len(rows), np.nan)
-    frame = comparison.indicators
-    if frame is None or frame.empty:
+    if comparison.indicator_rows is None:
         return result
-    frame = frame.loc[frame["indicator_id"].notna() & (frame["indicator_id"].astype(str) != ""),
-                      ["doc_id", "task_id", "indicator_id"]].astype(str)
-    categories = sorted(frame["indicator_id"].unique())
-
-    def incidence(tasks: pd.DataFrame) -> sparse.csr_matrix:
-        keyed = tasks[["doc_id", "task_id"]].astype(str).reset_index(drop=True).reset_index()
-        hits = frame.merge(keyed, on=["doc_id", "task_id"]).drop_duplicates(["index", "indicator_id"])
-        codes = pd.Categorical(hits["indicator_id"], categories=categories).codes
-        return sparse.csr_matrix((np.ones(len(hits)), (hits["index"], codes)), shape=(len(tasks), len(categories)))
-
-    source, target = incidence(comparison.source), incidence(comparison.target)
-    shared = np.asarray(source[rows].multiply(target[cols]).sum(axis=1)).ravel()
-    smaller = np.minimum(np.asarray(source.sum(axis=1)).ravel()[rows], np.asarray(target.sum(axis=1)).ravel()[cols])
+    source, target = comparison.indicator_rows
+    shared = products_at(source, target, rows, cols, clip=False)
+    smaller = np.minimum(source.getnnz(axis=1)[rows], target.getnnz(axis=1)[cols])
     measured = smaller > 0
     result[measured] = shared[measured] / smaller[measured]
     return result
 
 
 def pair_signals(comparison: Comparison, weights: dict[str, float] = ALIGNMENT_WEIGHTS) -> pd.DataFrame:
-    """Every candidate pair with its signals (NaN where not measurable) and combined ``score``.
+    """Every candidate pair with its signals (NaN where not measurable), whether the two tasks
+    share their role, and the combined ``score``."""
+    return pd.DataFrame(_pair_arrays(comparison, weights), columns=PAIR_COLUMNS)
 
-    ``source_clause``/``target_clause`` are the row numbers (in the clause tables) of the pair's
-    best-matching clauses, -1 where a task has none.
-    """
+
+def _pair_arrays(comparison: Comparison, weights: dict[str, float]) -> dict[str, np.ndarray]:
+    """The columns of :func:`pair_signals`."""
     source, target = comparison.source, comparison.target
-    chars = paired_tfidf([char_ngrams(t) for t in source["text"]], [char_ngrams(t) for t in target["text"]])
-    rows, cols = candidate_pairs(*chars)
-    source_words, target_words = comparison.words
-    words = paired_tfidf([Counter(w) for w in source_words], [Counter(w) for w in target_words], comparison.idf)
-    units = paired_tfidf([unit_features(*u) for u in zip(source["lead_units"], source["responsible_units"])],
-                         [unit_features(*u) for u in zip(target["lead_units"], target["responsible_units"])])
-    has_units = (np.asarray(units[0].getnnz(axis=1))[rows] > 0) & (np.asarray(units[1].getnnz(axis=1))[cols] > 0)
-    context = paired_tfidf([char_ngrams(t) for t in context_of(source)], [char_ngrams(t) for t in context_of(target)])
-    fuzzy = process.cpdist([" ".join(source_words[r]) for r in rows], [" ".join(target_words[c]) for c in cols],
-                           scorer=fuzz.token_set_ratio, dtype=np.float64,
-                           workers=-1 if len(rows) > _PARALLEL_PAIRS else 1) / 100.0 if len(rows) else np.zeros(0)
-    best_clause, coverage, source_clause, target_clause = _clause_signals(comparison, rows, cols)
-    pairs = pd.DataFrame({
-        "source_index": rows,
-        "target_index": cols,
-        "source_task_id": source["task_id"].to_numpy()[rows],
-        "target_task_id": target["task_id"].to_numpy()[cols],
-        "chars": row_dot(*chars, rows, cols),
-        "words": row_dot(*words, rows, cols),
-        "fuzzy": np.asarray(fuzzy, dtype=np.float64),
+    vectors = comparison.task_vectors
+    rows, cols, chars = candidate_pairs(*vectors["chars"])
+    units = vectors["units"]
+    has_units = (units[0].getnnz(axis=1)[rows] > 0) & (units[1].getnnz(axis=1)[cols] > 0)
+    best_clause, coverage = _clause_signals(comparison, rows, cols)
+    signals = {
+        "chars": chars,
+        "words": products_at(*vectors["words"], rows, cols),
         "clauses": best_clause,
         "coverage": coverage,
-        "units": np.where(has_units, row_dot(*units, rows, cols), np.nan),
+        "units": np.where(has_units, products_at(*units, rows, cols), np.nan),
         "indicators": _indicator_signal(comparison, rows, cols),
-        "context": row_dot(*context, rows, cols),
-    })
-    pairs["score"] = combine(pairs, weights)
-    pairs["source_clause"] = source_clause
-    pairs["target_clause"] = target_clause
-    pairs["relation"] = ""
-    return pairs[PAIR_COLUMNS]
+    }
+    same_role = source.roles[rows] == target.roles[cols]
+    score = np.round(combine(signals, weights) * np.where(same_role, 1.0, ROLE_MISMATCH_FACTOR), 6)
+    return {"source_index": rows, "target_index": cols, "source_task_id": source.task_ids[rows],
+            "target_task_id": target.task_ids[cols], **signals, "same_role": same_role, "score": score,
+            "relation": np.full(len(rows), "", dtype=object)}
 
 
-def combine(signals: pd.DataFrame, weights: dict[str, float] = ALIGNMENT_WEIGHTS) -> np.ndarray:
-    """Weighted mean of the signals measured for each pair (a NaN signal is left out)."""
-    values = signals[list(weights)].to_numpy(dtype=np.float64)
+def combine(signals, weights: dict[str, float] = ALIGNMENT_WEIGHTS) -> np.ndarray:
+    """Weighted mean of the signals measured for each pair (a NaN signal is left out);
+    ``signals`` maps each signal's name to its values (a dict or a DataFrame)."""
+    values = np.column_stack([np.asarray(signals[name], dtype=np.float64) for name in weights])
     w = np.array(list(weights.values()), dtype=np.float64)
     measured = ~np.isnan(values)
     total = np.where(measured, values, 0.0) @ w
     used = measured.astype(np.float64) @ w
-    return np.round(np.divide(total, used, out=np.zeros(len(values)), where=used > 0), 6)
+    return np.divide(total, used, out=np.zeros(len(values)), where=used > 0)
 
 
 # --- decisions ----------------------------------------------------------------------------------
 
 
-def one_to_one(pairs: pd.DataFrame, n_source: int, n_target: int) -> np.ndarray:
+# ``pairs`` below: the pair table of :func:`pair_signals`, or any mapping of its columns to arrays.
+
+
+def one_to_one(pairs, n_source: int, n_target: int) -> np.ndarray:
     """Which pairs the maximum-weight one-to-one assignment of scores picks."""
-    chosen = np.zeros(len(pairs), dtype=bool)
-    if pairs.empty:
+    score = np.asarray(pairs["score"])
+    chosen = np.zeros(len(score), dtype=bool)
+    if len(score) == 0:
         return chosen
+    source, target = np.asarray(pairs["source_index"]), np.asarray(pairs["target_index"])
     matrix = np.zeros((n_source, n_target))
-    matrix[pairs["source_index"], pairs["target_index"]] = pairs["score"]
+    matrix[source, target] = score
     rows, cols = linear_sum_assignment(matrix, maximize=True)
-    position = pd.Series(np.arange(len(pairs)), index=pd.MultiIndex.from_arrays([pairs["source_index"], pairs["target_index"]]))
-    picked = position.reindex(pd.MultiIndex.from_arrays([rows, cols])).dropna().astype(int).to_numpy()
-    chosen[picked] = True
+    keys = source * n_target + target
+    order = np.argsort(keys)
+    picked = rows * n_target + cols
+    at = order[np.minimum(np.searchsorted(keys, picked, sorter=order), len(keys) - 1)]
+    chosen[at[keys[at] == picked]] = True
     return chosen
 
 
-def best_ratio(pairs: pd.DataFrame, n_source: int, n_target: int) -> np.ndarray:
+def best_ratio(pairs, n_source: int, n_target: int) -> np.ndarray:
     """Score of each pair relative to the best score of the weaker-linked of its two tasks."""
-    score = pairs["score"].to_numpy()
+    score = np.asarray(pairs["score"])
+    source, target = np.asarray(pairs["source_index"]), np.asarray(pairs["target_index"])
     source_best = np.zeros(n_source)
     target_best = np.zeros(n_target)
-    np.maximum.at(source_best, pairs["source_index"].to_numpy(), score)
-    np.maximum.at(target_best, pairs["target_index"].to_numpy(), score)
-    reference = np.minimum(source_best[pairs["source_index"]], target_best[pairs["target_index"]])
+    np.maximum.at(source_best, source, score)
+    np.maximum.at(target_best, target, score)
+    reference = np.minimum(source_best[source], target_best[target])
     return np.divide(score, reference, out=np.zeros(len(score)), where=reference > 0)
 
 
-def decide(pairs: pd.DataFrame, n_source: int, n_target: int, thresholds: dict[str, float] = ALIGNMENT_THRESHOLDS,
+def decide(pairs, n_source: int, n_target: int, thresholds: dict[str, float] = ALIGNMENT_THRESHOLDS,
            assigned: np.ndarray | None = None, ratio: np.ndarray | None = None) -> np.ndarray:
     """The relation of every candidate pair: ``same``, ``partial`` or ``""`` (no link).
 
@@ -481,8 +898,8 @@ def decide(pairs: pd.DataFrame, n_source: int, n_target: int, thresholds: dict[s
     """
     assigned = one_to_one(pairs, n_source, n_target) if assigned is None else assigned
     ratio = best_ratio(pairs, n_source, n_target) if ratio is None else ratio
-    score = pairs["score"].to_numpy()
-    relation = np.full(len(pairs), "", dtype=object)
+    score = np.asarray(pairs["score"])
+    relation = np.full(len(score), "", dtype=object)
     strong = score >= thresholds["link_min"]
     relation[strong & (ratio >= thresholds["partial_ratio"])] = "partial"
     relation[strong & assigned] = "same"
@@ -494,11 +911,31 @@ def decide(pairs: pd.DataFrame, n_source: int, n_target: int, thresholds: dict[s
 
 @dataclass(frozen=True)
 class Alignment:
-    """The result of aligning two plans: candidate pairs, the contract table, clause matches."""
+    """The result of aligning two plans: the contract table, clause matches, and the candidate
+    pairs (:func:`pair_signals`' table with the decided ``relation``, built when asked for)."""
 
-    pairs: pd.DataFrame
     alignments: pd.DataFrame
     clause_matches: pd.DataFrame
+    pair_columns: dict[str, np.ndarray]
+
+    @cached_property
+    def pairs(self) -> pd.DataFrame:
+        return pd.DataFrame(self.pair_columns, columns=PAIR_COLUMNS)
+
+
+@dataclass(frozen=True)
+class Links:
+    """The linked pairs of an alignment, with every clause pair of each (``clause_link`` numbers
+    the link): which sub-actions were carried over, and the evidence."""
+
+    source_index: np.ndarray
+    target_index: np.ndarray
+    relation: np.ndarray
+    clause_link: np.ndarray
+    source_clause: np.ndarray
+    target_clause: np.ndarray
+    similarity: np.ndarray  # mean of the clause pair's character and word cosines
+    discounted: np.ndarray  # as the clause signal counts it (heading ↔ heading discounted)
 
 
 def align(comparison: Comparison, kind: str, thresholds: dict[str, float] = ALIGNMENT_THRESHOLDS,
@@ -506,93 +943,143 @@ def align(comparison: Comparison, kind: str, thresholds: dict[str, float] = ALIG
     """Align the source plan's tasks with the target plan's (``kind`` is ``year`` or ``level``)."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
-    pairs = pair_signals(comparison, weights)
-    pairs["relation"] = decide(pairs, len(comparison.source), len(comparison.target), thresholds)
-    return Alignment(pairs, alignment_table(comparison, pairs, kind), clause_matches(comparison, pairs))
+    pairs = _pair_arrays(comparison, weights)
+    relation = pairs["relation"] = decide(pairs, len(comparison.source.tasks), len(comparison.target.tasks), thresholds)
+    linked = np.flatnonzero(relation != "")
+    links = _links(comparison, pairs["source_index"][linked], pairs["target_index"][linked], relation[linked])
+    return Alignment(alignment_table(comparison, pairs, kind, links), clause_matches(comparison, links), pairs)
 
 
-def _doc_of(tasks: pd.DataFrame) -> str:
-    return str(tasks["doc_id"].iloc[0]) if len(tasks) else ""
+def _links(comparison: Comparison, rows: np.ndarray, cols: np.ndarray, relation: np.ndarray) -> Links:
+    """The linked pairs (sorted) with every clause pair of each: read from the candidates' clause
+    blocks when the clause signal kept them, else computed."""
+    measured = _with_clauses(comparison, rows, cols)
+    width = len(comparison.target.tasks)
+    if comparison.kept_blocks:
+        block_rows, block_cols, blocks = comparison.kept_blocks[0]
+    else:
+        block_rows, block_cols = rows[measured], cols[measured]
+        blocks = _clause_blocks(comparison, block_rows, block_cols)
+    keys = rows[measured] * width + cols[measured]
+    parts: list[tuple[np.ndarray, ...]] = []
+    for block in blocks:
+        block_keys = block_rows[block.pairs] * width + block_cols[block.pairs]
+        at = np.minimum(np.searchsorted(block_keys, keys), len(block_keys) - 1)
+        links = np.flatnonzero(block_keys[at] == keys)
+        pair, i, j = block.pair_entries(at[links])
+        parts.append((measured[links[pair]], block.source_clauses[i], block.target_clauses[j],
+                      block.similarity[i, j], block.discounted()[i, j]))
+    columns = [np.concatenate(c) for c in zip(*parts)] if parts else [np.zeros(0, dtype=np.int64)] * 3 + [np.zeros(0)] * 2
+    return Links(rows, cols, relation, *columns)
 
 
-def alignment_table(comparison: Comparison, pairs: pd.DataFrame, kind: str) -> pd.DataFrame:
+def alignment_table(comparison: Comparison, pairs: pd.DataFrame, kind: str, links: Links) -> pd.DataFrame:
     """The contract table: one row per link, and one per task left unlinked (other side empty).
 
     For an unlinked task, ``score`` is its best candidate's and ``evidence`` names that nearest
-    candidate, so a reader sees how close it came.
+    candidate, so a reader sees how close it came. Rows in source task order, then the unlinked
+    target tasks in their order.
     """
-    source_doc, target_doc = _doc_of(comparison.source), _doc_of(comparison.target)
-    linked = pairs[pairs["relation"] != ""]
-    frames = [pd.DataFrame({
-        "source_doc": source_doc, "source_task_id": linked["source_task_id"], "target_doc": target_doc,
-        "target_task_id": linked["target_task_id"], "score": linked["score"], "relation": linked["relation"],
-        "evidence": _evidence(comparison, linked),
-    })]
+    source, target = comparison.source, comparison.target
+    n_source, n_target = len(source.tasks), len(target.tasks)
+    source_index, target_index = np.asarray(pairs["source_index"]), np.asarray(pairs["target_index"])
+    score = np.asarray(pairs["score"])
+    linked_score = score[np.asarray(pairs["relation"]) != ""]
+    unlinked_source = np.setdiff1d(np.arange(n_source), links.source_index)
+    unlinked_target = np.setdiff1d(np.arange(n_target), links.target_index)
+    source_near_score, source_near = _nearest(source_index, target_index, score, n_source)
+    target_near_score, target_near = _nearest(target_index, source_index, score, n_target)
     dropped, new = UNLINKED[kind]
-    for side, tasks, index_column, relation in (("source", comparison.source, "source_index", dropped),
-                                                ("target", comparison.target, "target_index", new)):
-        other = "target" if side == "source" else "source"
-        unlinked = np.setdiff1d(np.arange(len(tasks)), linked[index_column].to_numpy())
-        nearest = (pairs.sort_values(["score", f"{other}_index"], ascending=[False, True])
-                   .drop_duplicates(index_column).set_index(index_column).reindex(unlinked))
-        found = nearest["score"].notna().to_numpy()
-        ids = tasks["task_id"].to_numpy()[unlinked]
-        frames.append(pd.DataFrame({
-            "source_doc": source_doc if side == "source" else "",
-            "source_task_id": ids if side == "source" else "",
-            "target_doc": target_doc if side == "target" else "",
-            "target_task_id": ids if side == "target" else "",
-            "score": nearest["score"].fillna(0.0).to_numpy(),
-            "relation": relation,
-            "evidence": [f"nearest: {task} ({score:.2f})" if ok else ""
-                         for task, score, ok in zip(nearest[f"{other}_task_id"], nearest["score"], found)],
-        }))
-    rows = [frame for frame in frames if len(frame)]
-    table = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=ALIGNMENT_COLUMNS)
-    return _in_document_order(table[ALIGNMENT_COLUMNS], comparison)
+    n_links, n_dropped, n_new = len(links.relation), len(unlinked_source), len(unlinked_target)
+    blank_source, blank_target = np.full(n_new, "", dtype=object), np.full(n_dropped, "", dtype=object)
+    table = {
+        "source_doc": np.r_[np.full(n_links + n_dropped, source.doc_id, dtype=object), blank_source],
+        "source_task_id": np.r_[source.task_ids[links.source_index], source.task_ids[unlinked_source], blank_source],
+        "target_doc": np.r_[np.full(n_links, target.doc_id, dtype=object), blank_target,
+                            np.full(n_new, target.doc_id, dtype=object)],
+        "target_task_id": np.r_[target.task_ids[links.target_index], blank_target, target.task_ids[unlinked_target]],
+        "score": np.r_[linked_score, source_near_score[unlinked_source], target_near_score[unlinked_target]],
+        "relation": np.r_[links.relation, np.full(n_dropped, dropped, dtype=object), np.full(n_new, new, dtype=object)],
+        "evidence": np.array(_evidence(comparison, links)
+                             + _nearest_evidence(target.task_ids, source_near[unlinked_source], source_near_score[unlinked_source])
+                             + _nearest_evidence(source.task_ids, target_near[unlinked_target], target_near_score[unlinked_target]),
+                             dtype=object),
+    }
+    order = np.lexsort((np.r_[links.target_index, np.full(n_dropped, -1), unlinked_target],
+                        np.r_[links.source_index, unlinked_source, np.full(n_new, n_source)]))
+    return pd.DataFrame({name: values[order] for name, values in table.items()}, columns=ALIGNMENT_COLUMNS)
 
 
-def _in_document_order(table: pd.DataFrame, comparison: Comparison) -> pd.DataFrame:
-    """Rows by source task order (unlinked targets after the source task that precedes them)."""
-    source_order = {t: i for i, t in enumerate(comparison.source["task_id"])}
-    target_order = {t: i for i, t in enumerate(comparison.target["task_id"])}
-    key_source = table["source_task_id"].map(source_order).fillna(len(source_order)).astype(int)
-    key_target = table["target_task_id"].map(target_order).fillna(-1).astype(int)
-    order = np.lexsort((key_target.to_numpy(), key_source.to_numpy()))
-    return table.iloc[order].reset_index(drop=True)
+def _nearest(own: np.ndarray, other: np.ndarray, score: np.ndarray, n_own: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each task's best candidate score and that candidate (ties: the first), -1 without any."""
+    order = np.lexsort((other, -score))
+    tasks, first = np.unique(own[order], return_index=True)
+    best_score, best = np.zeros(n_own), np.full(n_own, -1)
+    best_score[tasks], best[tasks] = score[order][first], other[order][first]
+    return best_score, best
+
+
+def _nearest_evidence(other_ids: np.ndarray, nearest: np.ndarray, score: np.ndarray) -> list[str]:
+    return [f"nearest: {other_ids[k]} ({s:.2f})" if k >= 0 else "" for k, s in zip(nearest, score)]
 
 
 def with_task_details(alignments: pd.DataFrame, source: pd.DataFrame, target: pd.DataFrame) -> pd.DataFrame:
     """The alignment table with each side's heading and raw offsets (empty for the missing side)."""
-    table = alignments.copy()
+    columns = {name: alignments[name].to_numpy() for name in ALIGNMENT_COLUMNS}
     for side, tasks in (("source", source), ("target", target)):
-        details = tasks.set_index("task_id")
-        ids = table[f"{side}_task_id"]
-        table[f"{side}_heading"] = ids.map(details["heading"]).fillna("")
+        position = pd.Index(tasks["task_id"]).get_indexer(alignments[f"{side}_task_id"])
+        missing = position < 0
+        columns[f"{side}_heading"] = _taken(tasks["heading"].to_numpy(dtype=object), position, "")
         for column in ("char_start", "char_end"):
-            table[f"{side}_{column}"] = ids.map(details[column]).astype("Int64")
-    return table[TASK_DETAIL_COLUMNS]
+            columns[f"{side}_{column}"] = pd.arrays.IntegerArray(_taken(tasks[column].to_numpy(dtype=np.int64), position, 0),
+                                                                 missing)
+    return pd.DataFrame(columns, columns=TASK_DETAIL_COLUMNS)
 
 
-def shared_terms(comparison: Comparison, source_index: int, target_index: int, limit: int = EVIDENCE_TERMS) -> list[str]:
-    """The most informative words the two tasks share (highest IDF first, boilerplate left out)."""
-    source_words, target_words = comparison.words
-    shared = set(source_words[source_index]).intersection(target_words[target_index]) - segment.BOILERPLATE_WORDS
-    return sorted(shared, key=lambda w: (-comparison.idf.get(w, 0.0), w))[:limit]
+def _taken(values: np.ndarray, position: np.ndarray, missing) -> np.ndarray:
+    """``values[position]``, ``missing`` where the position is -1."""
+    if len(values) == 0:
+        return np.full(len(position), missing, dtype=values.dtype)
+    return np.where(position >= 0, values[position], missing).astype(values.dtype)
 
 
-def _evidence(comparison: Comparison, links: pd.DataFrame) -> list[str]:
+def shared_terms(comparison: Comparison, rows: np.ndarray, cols: np.ndarray, limit: int = EVIDENCE_TERMS
+                 ) -> list[list[str]]:
+    """For each pair, the most informative words its two tasks share (highest IDF first, then
+    alphabetical; boilerplate left out)."""
+    if len(rows) == 0:
+        return []
+    left, right = comparison.task_vectors["words"]
+    both = left[rows].multiply(right[cols]).tocsr()  # weights are positive: non-zero where both tasks hold the word
+    pair, words = np.repeat(np.arange(len(rows)), np.diff(both.indptr)), both.indices
+    informative = ~WORD_IDS.flags()[words]
+    pair, words = pair[informative], words[informative]
+    distinct, word_of = np.unique(words, return_inverse=True)
+    names = [WORD_IDS.names[w] for w in distinct]
+    alphabetical = np.empty(len(names), dtype=np.int64)
+    alphabetical[sorted(range(len(names)), key=names.__getitem__)] = np.arange(len(names))
+    order = np.lexsort((alphabetical[word_of], -comparison.idf(words), pair))
+    rank = np.arange(len(order)) - np.searchsorted(pair[order], pair[order])
+    found: list[list[str]] = [[] for _ in rows]
+    for p, w in zip(pair[order][rank < limit], word_of[order][rank < limit]):
+        found[p].append(names[w])
+    return found
+
+
+def _evidence(comparison: Comparison, links: Links) -> list[str]:
     """Readable evidence for each link: shared terms and the best clause pair with its similarity."""
-    source_clauses = comparison.source_clauses["text"].tolist()
-    target_clauses = comparison.target_clauses["text"].tolist()
+    source_texts, target_texts = comparison.source.clause_texts, comparison.target.clause_texts
+    best = np.full(len(links.relation), -1)
+    if len(links.clause_link):  # each link's best clause pair (the first of equals)
+        order = np.lexsort((np.arange(len(links.clause_link)), -links.discounted, links.clause_link))
+        linked, first = np.unique(links.clause_link[order], return_index=True)
+        best[linked] = order[first]
     evidence = []
-    for source_index, target_index, clauses, source_clause, target_clause in zip(
-            links["source_index"], links["target_index"], links["clauses"], links["source_clause"], links["target_clause"]):
-        terms = shared_terms(comparison, source_index, target_index)
+    for terms, at in zip(shared_terms(comparison, links.source_index, links.target_index), best):
         parts = [f"shared: {', '.join(terms)}"] if terms else []
-        if source_clause >= 0 and clauses > 0:
-            parts.append(f"best clauses ({clauses:.2f}): 「{_short(source_clauses[source_clause])}」 ≈ "
-                         f"「{_short(target_clauses[target_clause])}」")
+        if at >= 0 and links.discounted[at] > 0:
+            parts.append(f"best clauses ({links.discounted[at]:.2f}): 「{_short(source_texts[links.source_clause[at]])}」 ≈ "
+                         f"「{_short(target_texts[links.target_clause[at]])}」")
         evidence.append(" | ".join(parts))
     return evidence
 
@@ -601,39 +1088,23 @@ def _short(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def clause_matches(comparison: Comparison, pairs: pd.DataFrame, minimum: float = CLAUSE_MATCH_MIN) -> pd.DataFrame:
+def clause_matches(comparison: Comparison, links: Links, minimum: float = CLAUSE_MATCH_MIN) -> pd.DataFrame:
     """For every linked pair, each source clause's best clause in the target task, kept where
     their similarity reaches ``minimum``: which sub-actions of a task were carried over."""
-    linked = pairs[pairs["relation"] != ""]
-    src, tgt = comparison.source_clauses, comparison.target_clauses
-    if linked.empty or src.empty or tgt.empty:
-        return pd.DataFrame(columns=CLAUSE_MATCH_COLUMNS)
-    vectors = comparison.clause_vectors
-    src_rows = src.reset_index(drop=True).reset_index().rename(columns={"index": "i"})
-    tgt_rows = tgt.reset_index(drop=True).reset_index().rename(columns={"index": "j"})
-    candidates = (linked[["source_task_id", "target_task_id", "relation"]]
-                  .merge(src_rows[["i", "task_id"]], left_on="source_task_id", right_on="task_id")
-                  .drop(columns="task_id")
-                  .merge(tgt_rows[["j", "task_id"]], left_on="target_task_id", right_on="task_id")
-                  .drop(columns="task_id"))
-    i, j = candidates["i"].to_numpy(), candidates["j"].to_numpy()
-    candidates["score"] = np.round(_clause_similarity(vectors, i, j), 6)
-    best = (candidates.sort_values(["source_task_id", "target_task_id", "i", "score", "j"],
-                                   ascending=[True, True, True, False, True])
-            .drop_duplicates(["source_task_id", "target_task_id", "i"]))
-    best = best[best["score"] >= minimum]
-    source_part = src_rows.loc[best["i"]].reset_index(drop=True)
-    target_part = tgt_rows.loc[best["j"]].reset_index(drop=True)
-    table = pd.DataFrame({
-        "source_doc": source_part["doc_id"], "source_task_id": source_part["task_id"],
-        "source_clause_no": source_part["clause_no"], "source_clause": source_part["text"],
-        "source_char_start": source_part["char_start"], "source_char_end": source_part["char_end"],
-        "target_doc": target_part["doc_id"], "target_task_id": target_part["task_id"],
-        "target_clause_no": target_part["clause_no"], "target_clause": target_part["text"],
-        "target_char_start": target_part["char_start"], "target_char_end": target_part["char_end"],
-        "relation": best["relation"].to_numpy(), "score": best["score"].to_numpy(),
-    })
-    order = np.lexsort((table["target_clause_no"], table["source_clause_no"],
-                        table["target_task_id"].map({t: k for k, t in enumerate(comparison.target["task_id"])}),
-                        table["source_task_id"].map({t: k for k, t in enumerate(comparison.source["task_id"])})))
-    return table.iloc[order].reset_index(drop=True)[CLAUSE_MATCH_COLUMNS]
+    similarity = np.round(links.similarity, 6)
+    order = np.lexsort((links.target_clause, -similarity, links.source_clause, links.clause_link))
+    first = np.r_[True, (np.diff(links.clause_link[order]) != 0) | (np.diff(links.source_clause[order]) != 0)]
+    best = order[first[:len(order)]]
+    best = best[similarity[best] >= minimum]
+    i, j = links.source_clause[best], links.target_clause[best]
+    columns = {}
+    for side, plan, rows in (("source", comparison.source, i), ("target", comparison.target, j)):
+        clauses = plan.clauses
+        columns.update({f"{side}_doc": np.full(len(rows), plan.doc_id, dtype=object),
+                        f"{side}_task_id": plan.task_ids[plan.clause_task[rows]],
+                        f"{side}_clause_no": clauses["clause_no"].to_numpy()[rows],
+                        f"{side}_clause": np.array(plan.clause_texts, dtype=object)[rows],
+                        f"{side}_char_start": clauses["char_start"].to_numpy()[rows],
+                        f"{side}_char_end": clauses["char_end"].to_numpy()[rows]})
+    columns.update({"relation": links.relation[links.clause_link[best]], "score": similarity[best]})
+    return pd.DataFrame(columns, columns=CLAUSE_MATCH_COLUMNS)

@@ -38,46 +38,26 @@ JOINT = "会同"
 def task_coverage(alignments: pd.DataFrame, source: pd.DataFrame, target: pd.DataFrame,
                   comparison_id: str, kind: str) -> pd.DataFrame:
     """One row per task of both plans with its relation and linked tasks (best link first)."""
-    links = alignments[alignments["relation"].isin(LINKS)]
-    frames = []
-    for side, tasks, own, other, unlinked in (
-        ("source", source, "source_task_id", "target_task_id", UNLINKED[kind][0]),
-        ("target", target, "target_task_id", "source_task_id", UNLINKED[kind][1]),
-    ):
-        ranked = links.sort_values(["score", other], ascending=[False, True])
-        grouped = ranked.groupby(own, sort=False)
-        relation = grouped["relation"].agg(lambda r: "same" if (r == "same").any() else "partial")
-        frame = pd.DataFrame({
-            "comparison_id": comparison_id,
-            "kind": kind,
-            "side": side,
-            "doc_id": tasks["doc_id"].to_numpy(),
-            "task_id": tasks["task_id"].to_numpy(),
-            "path": tasks["path"].to_numpy(),
-            "heading": tasks["heading"].to_numpy(),
-            "relation": tasks["task_id"].map(relation).fillna(unlinked).to_numpy(),
-            "linked_task_ids": tasks["task_id"].map(grouped[other].agg(";".join)).fillna("").to_numpy(),
-            "best_score": tasks["task_id"].map(grouped["score"].max()).fillna(0.0).to_numpy(),
-            "char_start": tasks["char_start"].to_numpy(),
-            "char_end": tasks["char_end"].to_numpy(),
-        })
-        frames.append(frame)
-    return pd.concat(frames, ignore_index=True)[TASK_COVERAGE_COLUMNS]
-
-
-def _summarise(rows: pd.DataFrame, scope: str, groups: pd.Series) -> pd.DataFrame:
-    linked = rows["relation"].isin(LINKS)
-    frame = pd.DataFrame({
-        "group": groups.to_numpy(),
-        "linked": linked.to_numpy(),
-        "same": (rows["relation"] == "same").to_numpy(),
-        "partial": (rows["relation"] == "partial").to_numpy(),
-    })
-    summary = frame.groupby("group", sort=False).agg(
-        n_tasks=("linked", "size"), n_linked=("linked", "sum"), n_same=("same", "sum"), n_partial=("partial", "sum"))
-    summary = summary.reset_index()
-    summary["scope"] = scope
-    return summary
+    relation = alignments["relation"].to_numpy()
+    linked = np.isin(relation, LINKS)
+    link_rows = list(zip(alignments["source_task_id"].to_numpy()[linked], alignments["target_task_id"].to_numpy()[linked],
+                         alignments["score"].to_numpy()[linked], relation[linked]))
+    columns: dict[str, list] = {"side": [], "relation": [], "linked_task_ids": [], "best_score": []}
+    for side, tasks, unlinked in (("source", source, UNLINKED[kind][0]), ("target", target, UNLINKED[kind][1])):
+        mine = 0 if side == "source" else 1
+        found: dict[str, list[tuple[float, str, str]]] = {}
+        for link in link_rows:
+            found.setdefault(link[mine], []).append((-link[2], link[1 - mine], link[3]))
+        for task in tasks["task_id"].to_numpy():
+            ranked = sorted(found.get(task, ()))  # best score first, then the other task's id
+            columns["side"].append(side)
+            columns["relation"].append(("same" if any(r == "same" for *_, r in ranked) else "partial") if ranked else unlinked)
+            columns["linked_task_ids"].append(";".join(other for _, other, _ in ranked))
+            columns["best_score"].append(-ranked[0][0] if ranked else 0.0)
+    both = {name: np.concatenate([source[name].to_numpy(), target[name].to_numpy()])
+            for name in ("doc_id", "task_id", "path", "heading", "char_start", "char_end")}
+    return pd.DataFrame({"comparison_id": comparison_id, "kind": kind, **columns, **both,
+                         "best_score": np.array(columns["best_score"], dtype=np.float64)}, columns=TASK_COVERAGE_COLUMNS)
 
 
 def coverage_summary(task_table: pd.DataFrame, source: pd.DataFrame, target: pd.DataFrame,
@@ -85,31 +65,36 @@ def coverage_summary(task_table: pd.DataFrame, source: pd.DataFrame, target: pd.
     """Share of each plan's tasks that are linked (from :func:`task_coverage`): overall, by part,
     by section, and (source plan) by lead unit (a task counts once for each of its lead units,
     ``X会同…`` counting for X; tasks naming none count under ``(none)``)."""
-    frames = []
+    rows: list[tuple] = []  # side, doc_id, scope, group, n_tasks, n_same, n_partial
+    relations = task_table["relation"].to_numpy()
+    sides = task_table["side"].to_numpy()
     for side, tasks in (("source", source), ("target", target)):
-        rows = task_table[task_table["side"] == side].reset_index(drop=True)
-        tasks = tasks.reset_index(drop=True)
-        section = tasks["section_title"].where(tasks["section_title"] != "", tasks["part_title"])
-        parts = [
-            _summarise(rows, "overall", pd.Series(["all tasks"] * len(rows))),
-            _summarise(rows, "part", tasks["part_title"]),
-            _summarise(rows, "section", section),
-        ]
+        relation = relations[sides == side]
+        parts = [str(p) for p in tasks["part_title"].to_numpy()]
+        sections = [str(s) or p for s, p in zip(tasks["section_title"].to_numpy(), parts)]
+        groupings = [("overall", [["all tasks"]] * len(tasks)), ("part", [[p] for p in parts]),
+                     ("section", [[s] for s in sections])]
         if side == "source":
-            units = tasks["lead_units"].fillna("").str.split(";").map(_lead_units)
-            exploded = pd.DataFrame({"unit": units, "row": np.arange(len(tasks))}).explode("unit")
-            parts.append(_summarise(rows.iloc[exploded["row"].to_numpy()].reset_index(drop=True), "lead_unit",
-                                    exploded["unit"].reset_index(drop=True)))
-        summary = pd.concat(parts, ignore_index=True)
-        summary["comparison_id"] = comparison_id
-        summary["kind"] = kind
-        summary["side"] = side
-        summary["doc_id"] = tasks["doc_id"].iloc[0] if len(tasks) else ""
-        frames.append(summary)
-    table = pd.concat(frames, ignore_index=True)
-    table["n_unlinked"] = table["n_tasks"] - table["n_linked"]
-    table["share_linked"] = (table["n_linked"] / table["n_tasks"]).round(4)
-    return table[SUMMARY_COLUMNS].astype({c: "int64" for c in ("n_tasks", "n_linked", "n_same", "n_partial", "n_unlinked")})
+            groupings.append(("lead_unit", [_lead_units(units.split(";") if isinstance(units, str) else [])
+                                            for units in tasks["lead_units"].to_numpy()]))
+        doc_id = str(tasks["doc_id"].iloc[0]) if len(tasks) else ""
+        for scope, groups in groupings:
+            counts: dict[str, list[int]] = {}  # group → tasks, same, partial (in order of appearance)
+            for task_groups, task_relation in zip(groups, relation):
+                for group in task_groups:
+                    count = counts.setdefault(group, [0, 0, 0])
+                    count[0] += 1
+                    count[1] += task_relation == "same"
+                    count[2] += task_relation == "partial"
+            rows.extend((side, doc_id, scope, group, *count) for group, count in counts.items())
+    side, doc_id, scope, group, n_tasks, n_same, n_partial = (list(c) for c in zip(*rows)) if rows else ([],) * 7
+    n_tasks, n_same, n_partial = (np.array(c, dtype=np.int64) for c in (n_tasks, n_same, n_partial))
+    n_linked = n_same + n_partial
+    return pd.DataFrame({
+        "comparison_id": comparison_id, "kind": kind, "side": side, "doc_id": doc_id, "scope": scope, "group": group,
+        "n_tasks": n_tasks, "n_linked": n_linked, "share_linked": np.round(n_linked / np.maximum(n_tasks, 1), 4),
+        "n_same": n_same, "n_partial": n_partial, "n_unlinked": n_tasks - n_linked,
+    }, columns=SUMMARY_COLUMNS)
 
 
 def _lead_units(units: list[str]) -> list[str]:
@@ -118,13 +103,15 @@ def _lead_units(units: list[str]) -> list[str]:
     return leaders or [NO_UNIT]
 
 
-def _side(indicators: pd.DataFrame, doc_id: str, prefix: str) -> pd.DataFrame:
-    own = indicators[indicators["doc_id"] == doc_id]
-    columns = {"doc_id": "doc", "task_id": "task_id", "value": "value", "unit": "unit", "comparator": "comparator",
-               "quote": "quote", "char_start": "char_start", "char_end": "char_end"}
-    frame = pd.DataFrame({"indicator_id": own["indicator_id"].astype(str)})
-    for column, name in columns.items():
-        frame[f"{prefix}_{name}"] = own[column] if column in own.columns else pd.NA
+_SIDE_COLUMNS = {"doc_id": "doc", "task_id": "task_id", "value": "value", "unit": "unit", "comparator": "comparator",
+                 "quote": "quote", "char_start": "char_start", "char_end": "char_end"}
+
+
+def _side(indicators: pd.DataFrame, prefix: str) -> pd.DataFrame:
+    """The indicators' columns named for one side of a comparison (missing ones empty)."""
+    frame = pd.DataFrame({"indicator_id": indicators["indicator_id"].astype(str)})
+    for column, name in _SIDE_COLUMNS.items():
+        frame[f"{prefix}_{name}"] = indicators[column] if column in indicators.columns else pd.NA
     return frame
 
 
@@ -136,25 +123,18 @@ def indicator_comparison(alignments: pd.DataFrame, indicators: pd.DataFrame | No
     table; ``unit, comparator, quote, char_start, char_end`` are carried when present);
     ``alignments`` has ``comparison_id`` and the link rows; ``comparisons`` the
     ``comparison_id, kind, source_doc, target_doc`` of each comparison. Every pairing of a
-    source and a target value of the same indicator is a row; ``tasks_aligned`` says whether the
-    two tasks are linked.
+    source and a target value of the same indicator is a row (comparisons in order, then source
+    rows, then target rows); ``tasks_aligned`` says whether the two tasks are linked.
     """
     if indicators is None or indicators.empty or comparisons.empty:
         return pd.DataFrame(columns=INDICATOR_COLUMNS)
     indicators = indicators[indicators["indicator_id"].notna() & (indicators["indicator_id"].astype(str) != "")]
-    links = alignments[alignments["relation"].isin(LINKS)]
-    frames = []
-    for comparison in comparisons.itertuples():
-        pairs = _side(indicators, comparison.source_doc, "source").merge(
-            _side(indicators, comparison.target_doc, "target"), on="indicator_id")
-        if pairs.empty:
-            continue
-        linked = links.loc[links["comparison_id"] == comparison.comparison_id, ["source_task_id", "target_task_id"]]
-        keys = set(zip(linked["source_task_id"], linked["target_task_id"]))
-        pairs["tasks_aligned"] = [(s, t) in keys for s, t in zip(pairs["source_task_id"], pairs["target_task_id"])]
-        pairs["comparison_id"] = comparison.comparison_id
-        pairs["kind"] = comparison.kind
-        frames.append(pairs)
-    if not frames:
+    plans = comparisons[["comparison_id", "kind", "source_doc", "target_doc"]]
+    pairs = (plans.merge(_side(indicators, "source"), on="source_doc")
+             .merge(_side(indicators, "target"), on=["target_doc", "indicator_id"]))
+    if pairs.empty:
         return pd.DataFrame(columns=INDICATOR_COLUMNS)
-    return pd.concat(frames, ignore_index=True)[INDICATOR_COLUMNS]
+    links = alignments.loc[alignments["relation"].isin(LINKS), ["comparison_id", "source_task_id", "target_task_id"]]
+    keys = set(zip(links["comparison_id"], links["source_task_id"], links["target_task_id"]))
+    pairs["tasks_aligned"] = [key in keys for key in zip(pairs["comparison_id"], pairs["source_task_id"], pairs["target_task_id"])]
+    return pairs[INDICATOR_COLUMNS].reset_index(drop=True)

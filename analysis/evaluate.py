@@ -32,6 +32,8 @@ gold's label (same vs partial).
 - The naive baseline links each target task to its single best source task by
   ``rapidfuzz.fuzz.ratio`` on the task text as printed (no segmentation, no preprocessing),
   labelled ``same``.
+- The aligner sees the quantitative targets of the compared documents as indicators, as the
+  build does (:func:`alignment_indicators`).
 - The team's own cross-level annotations (``data/gold/team_align_*.csv``; not the held-out gold)
   check that the thresholds of the settings (those the build uses, best on the development
   gold) carry over to province → city comparisons.
@@ -47,7 +49,7 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 
-from analysis import align, indicators
+from analysis import align, indicators, targets
 from analysis.errors import UserError
 from analysis.settings import (
     ALIGNMENT_THRESHOLDS,
@@ -391,16 +393,26 @@ def _errors(comparison_name: str, predicted: pd.DataFrame, gold: pd.DataFrame, t
         ["comparison", "error", *keys, "relation_predicted", "relation_gold", "source_heading", "target_heading"]]
 
 
+def alignment_indicators(corpus: dict) -> pd.DataFrame:
+    """The quantitative targets of the documents the evaluation compares, as the build passes
+    them to the aligner (its ``indicators`` signal)."""
+    lexicon = indicators.load_lexicon()
+    used = {doc_id for key in (DEV_COMPARISON, *TEAM_CHECKS) for doc_id in key[:2] if doc_id in corpus}
+    return pd.concat([targets.targets_table(corpus[doc_id], lexicon) for doc_id in sorted(used)], ignore_index=True)
+
+
 def evaluate_alignment(corpus: dict | None = None, grid: pd.DataFrame | None = None,
                        indicators: pd.DataFrame | None = None) -> AlignmentEvaluation:
     """Evaluate the aligner and the baseline on the development gold (in-sample and
     cross-validated) and on the team's cross-level checks. ``corpus`` maps doc ids to parsed
-    documents (parsed from the manifest when omitted)."""
+    documents (parsed from the manifest when omitted); ``indicators`` are the targets the aligner
+    sees (those of the compared documents, as in the build, when omitted)."""
     if corpus is None:
         from analysis.pipeline import parse_manifest
 
         corpus = {doc.doc_id: doc for doc in parse_manifest()[1]}
     grid = threshold_grid() if grid is None else grid
+    indicators = alignment_indicators(corpus) if indicators is None else indicators
     source_id, target_id, kind = DEV_COMPARISON
     source, target = corpus[source_id], corpus[target_id]
     comparison = align.Comparison.of(source, target, indicators)

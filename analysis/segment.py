@@ -8,22 +8,27 @@ is loaded on first use only, once per process, with its logger silenced.
 Documents bring their own vocabulary: unit names from the attribution columns, quoted policy
 terms (“三湖一库”) and enumerated place names (洪湖、梁子湖、斧头湖). :func:`corpus_terms` finds
 them; :func:`index_terms` (the terms texts are matched on) adds those a text contains, for that
-call only, so a comparison's result depends only on the texts compared. Policy boilerplate (持续, 深入, 推进, 加强 …) is not deleted but weighted down:
-:func:`idf_weights` gives every word its inverse document frequency over the tasks being
-compared, further scaled for the boilerplate cue list.
+call only, so a comparison's result depends only on the texts compared
+(:func:`vocabulary_hits` finds them in many texts at once). Policy boilerplate (持续, 深入, 推进,
+加强 …) is not deleted but weighted down: :func:`idf_weights` gives every word its inverse
+document frequency over the tasks being compared, further scaled for the boilerplate cue list.
+
+jieba cuts a text into runs of word characters and segments each run on its own; runs recur
+(plans copy sentences from their parents and predecessors, a task's clauses are pieces of its
+text), so each run is segmented once per process.
 """
 from __future__ import annotations
 
 import csv
 import logging
-import math
 import re
 import threading
 import warnings
-from collections import Counter
+from bisect import bisect_right
 from functools import lru_cache
 from typing import Iterable, Sequence
 
+import numpy as np
 import pandas as pd
 
 from analysis.settings import BOILERPLATE_WEIGHT, LEXICON_DIR
@@ -31,6 +36,8 @@ from analysis.settings import BOILERPLATE_WEIGHT, LEXICON_DIR
 DOMAIN_TERMS = LEXICON_DIR / "domain_terms.txt"
 INDICATOR_LEXICON = LEXICON_DIR / "indicators.csv"
 _PUNCTUATION = re.compile(r"[\s\W_]+", re.UNICODE)
+# jieba's own unit of segmentation (``jieba.re_han_default``): a run of these characters.
+_JIEBA_RUN = re.compile("([\u4E00-\u9FD5a-zA-Z0-9+#&\\._%\\-]+)", re.UNICODE)
 _TERM_FREQUENCY = 200_000  # high enough that a domain term wins over its parts
 _lock = threading.Lock()
 
@@ -112,6 +119,7 @@ def add_terms(terms: Iterable[str]) -> None:
         tokenizer.add_word(term, freq=_TERM_FREQUENCY)
     tokens.cache_clear()
     _search_words.cache_clear()
+    _run_words.cache_clear()
 
 
 @lru_cache(maxsize=65_536)
@@ -127,10 +135,46 @@ def token_string(text: str) -> str:
 
 @lru_cache(maxsize=65_536)
 def _search_words(text: str) -> tuple[str, ...]:
-    return tuple(w for w in _tokenizer().lcut_for_search(text) if not _PUNCTUATION.fullmatch(w))
+    return tuple(word for run in search_word_runs(text) for word in run)
 
 
-def index_terms(text: str, vocabulary: frozenset[str] = frozenset()) -> tuple[str, ...]:
+def search_word_runs(text: str) -> list[tuple[str, ...]]:
+    """jieba's search-mode words of ``text``, run by run: each run of word characters segmented
+    on its own (as jieba does); any other character is a word of its own unless it is punctuation."""
+    runs = []
+    for k, piece in enumerate(_JIEBA_RUN.split(text)):
+        words = _run_words(piece) if k % 2 else tuple(c for c in piece if not _PUNCTUATION.fullmatch(c))
+        if words:
+            runs.append(words)
+    return runs
+
+
+@lru_cache(maxsize=262_144)
+def _run_words(run: str) -> tuple[str, ...]:
+    return tuple(w for w in _tokenizer().lcut_for_search(run) if not _PUNCTUATION.fullmatch(w))
+
+
+def vocabulary_hits(texts: Sequence[str], vocabulary: Iterable[str]) -> list[tuple[int, str]]:
+    """``(i, term)`` for every ``vocabulary`` term that ``texts[i]`` contains, by term, then i.
+
+    One scan per term over all texts at once (terms hold no punctuation, so none spans two
+    texts joined by a line break).
+    """
+    starts = np.cumsum([0] + [len(text) + 1 for text in texts[:-1]]).tolist() if texts else []
+    joined = "\n".join(texts)
+    hits: list[tuple[int, str]] = []
+    for term in sorted(vocabulary):
+        found: list[int] = []
+        at = joined.find(term)
+        while at >= 0:
+            i = bisect_right(starts, at) - 1
+            found.append(i)
+            at = joined.find(term, starts[i + 1]) if i + 1 < len(starts) else -1
+        hits.extend((i, term) for i in found)
+    return hits
+
+
+def index_terms(text: str, vocabulary: Iterable[str] = frozenset()) -> tuple[str, ...]:
     """Terms for matching texts: jieba's words and the dictionary words inside the longer ones
     (search mode: 农村生活污水治理率 also gives 农村, 污水, 治理 …), plus the ``vocabulary``
     terms the text contains.
@@ -141,18 +185,15 @@ def index_terms(text: str, vocabulary: frozenset[str] = frozenset()) -> tuple[st
     """
     words = _search_words(text)
     present = set(words)
-    return words + tuple(t for t in sorted(vocabulary) if t in text and t not in present)
+    return words + tuple(term for _, term in vocabulary_hits([text], vocabulary) if term not in present)
 
 
-def idf_weights(documents: Sequence[Sequence[str]]) -> dict[str, float]:
-    """Smoothed inverse document frequency of every word over ``documents`` (e.g. the tasks
-    being compared), boilerplate words scaled by ``BOILERPLATE_WEIGHT``.
+def idf_weights(document_frequency: np.ndarray, n_documents: int, boilerplate: np.ndarray) -> np.ndarray:
+    """Smoothed inverse document frequency of words found in ``document_frequency[i]`` of
+    ``n_documents`` documents (e.g. the tasks being compared), boilerplate words scaled by
+    ``BOILERPLATE_WEIGHT``.
 
     A word in every document weighs ``1 * scale``; a word in one of N weighs ``1 + ln(N)``.
     """
-    n = len(documents)
-    frequency = Counter(word for words in documents for word in set(words))
-    return {
-        word: (1.0 + math.log((1 + n) / (1 + df))) * (BOILERPLATE_WEIGHT if word in BOILERPLATE_WORDS else 1.0)
-        for word, df in sorted(frequency.items())
-    }
+    idf = 1.0 + np.log((1 + n_documents) / (1 + np.asarray(document_frequency, dtype=np.float64)))
+    return idf * np.where(boilerplate, BOILERPLATE_WEIGHT, 1.0)

@@ -1,8 +1,10 @@
-"""Task alignment: each signal on tiny frames, the decisions, unlinked rows, determinism, the
-command-line contract, and properties (scores in [0, 1], symmetry, no crash on any text)."""
+"""Task alignment: each signal on tiny frames, task roles, the decisions, unlinked rows,
+determinism, the command-line contract, properties (scores in [0, 1], symmetry, no crash on any
+text), and that the fast paths (cached features, blocks of bounded size) change no result."""
 from __future__ import annotations
 
 import io
+from collections import Counter
 
 import numpy as np
 import pandas as pd
@@ -11,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
-from analysis import align
+from analysis import align, segment
 from analysis.pipeline import parse_document
 from analysis.settings import RAW_DIR
 
@@ -36,7 +38,7 @@ def clauses_frame(tasks: pd.DataFrame) -> pd.DataFrame:
 
 
 def comparison(source: pd.DataFrame, target: pd.DataFrame, indicators: pd.DataFrame | None = None) -> align.Comparison:
-    return align.Comparison(source, target, clauses_frame(source), clauses_frame(target), indicators)
+    return align.Comparison(align.Plan(source, clauses_frame(source)), align.Plan(target, clauses_frame(target)), indicators)
 
 
 PROVINCE = tasks_frame("province", [
@@ -71,11 +73,35 @@ def test_units_of_different_levels_meet_on_their_stem_and_generic_units_are_igno
     assert not set(features[4]) & set(features[0])
 
 
+def rows_of(ids: align.FeatureIds, features: list[dict[str, int]]) -> align.Rows:
+    return align.Rows.summed([[(ids.of(counts), np.array(list(counts.values()), dtype=float))] for counts in features])
+
+
 def test_tfidf_rows_are_unit_length_and_rare_features_weigh_more() -> None:
-    matrix = align.tfidf([{"common": 1, "rare": 1}, {"common": 1}, {"common": 2}])
-    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
-    np.testing.assert_allclose(norms, 1.0)
-    assert matrix[0, 1] > matrix[0, 0]  # columns in sorted order: common, rare
+    ids = align.FeatureIds()
+    left, right = align.paired_tfidf(rows_of(ids, [{"common": 1, "rare": 1}, {"common": 1}]), rows_of(ids, [{"common": 2}]), ids)
+    for matrix in (left, right):
+        np.testing.assert_allclose(np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel()), 1.0)
+    assert left[0, ids.known("rare")] > left[0, ids.known("common")]
+
+
+def test_a_texts_counts_are_summed_over_its_runs_and_weigh_sublinearly() -> None:
+    ids = align.FeatureIds()
+    rows = align.Rows.summed([[(ids.of(["a", "b"]), np.array([1.0, 1.0])), (ids.of(["a"]), np.array([2.0]))], []])
+    assert rows.n_rows == 2 and list(rows.indptr) == [0, 2, 2]
+    np.testing.assert_allclose(rows.weight, [1 + np.log(3), 1.0])
+    assert rows.holds(0, ids.known("b")) and not rows.holds(1, ids.known("b")) and not rows.holds(0, -1)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(["深入打好蓝天保卫战", "推动30家企业深度治理", "农村生活污水治理率达到46.58%", "Ⅱ类",
+                                           "“三湖一库”", "2024 年", ",", "。"]), st.text(max_size=12)), max_size=6))
+def test_feature_rows_are_the_texts_n_grams_and_index_terms(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    for rows, counts, ids in ((align.char_rows([text]), align.char_ngrams(text), align.CHAR_IDS),
+                              (align.word_rows([text]), Counter(segment.index_terms(text)), align.WORD_IDS)):
+        found = {ids.names[f]: w for f, w in zip(rows.feature, rows.weight)}
+        assert found == pytest.approx({f: 1 + np.log(c) for f, c in counts.items()})
 
 
 def test_pair_signals_on_tiny_frames() -> None:
@@ -87,11 +113,11 @@ def test_pair_signals_on_tiny_frames() -> None:
         "target_task_id": ["city:0", "city:1", "city:0", "city:1"]}))
     matching = pairs.iloc[[0, 3]]
     crossing = pairs.iloc[[1, 2]]
-    for signal in ("chars", "words", "fuzzy", "clauses", "coverage", "units"):
+    for signal in ("chars", "words", "clauses", "coverage", "units"):
         assert (matching[signal].min() > crossing[signal].max()), signal
     assert pairs["indicators"].isna().all()  # no indicators given: not measured, not zero
     assert pairs.loc[0, "units"] == pytest.approx(1.0)  # 大气处 ↔ 大气科
-    assert pairs.loc[0, "context"] > pairs.loc[2, "context"]  # same section title (污染防治)
+    assert pairs["same_role"].all()
 
 
 def test_a_signal_that_cannot_be_measured_is_left_out_of_the_score() -> None:
@@ -116,9 +142,40 @@ def test_shared_indicators_are_a_signal_when_given() -> None:
 
 
 def test_candidate_pairs_keep_each_rows_and_each_columns_best() -> None:
-    left, right = align.paired_tfidf([{"a": 1}, {"b": 1}, {"c": 1}], [{"c": 1}, {"a": 1}])
-    rows, cols = align.candidate_pairs(left, right, k=1)
+    ids = align.FeatureIds()
+    left, right = align.paired_tfidf(rows_of(ids, [{"a": 1}, {"b": 1}, {"c": 1}]), rows_of(ids, [{"c": 1}, {"a": 1}]), ids)
+    rows, cols, values = align.candidate_pairs(left, right, k=1)
     assert list(zip(rows, cols)) == [(0, 1), (1, 0), (2, 0)]
+    np.testing.assert_allclose(values, [1.0, 0.0, 1.0])
+    in_blocks = align.candidate_pairs(left, right, k=1, chunk=1)  # a running best per column across blocks
+    assert all(np.array_equal(a, b) for a, b in zip(in_blocks, (rows, cols, values)))
+
+
+@pytest.mark.parametrize(("part", "section", "heading", "role"), [
+    ("一、总体要求与主要目标", "(二)重要目标", "坚决完成环境质量改善目标", "goal"),
+    ("一、主要工作目标", "(一)水环境质量方面", "水环境质量方面", "goal"),
+    ("二、主要目标", "", "坚决打好污染防治攻坚战", "goal"),
+    ("一、总体要求与主要目标", "", "主要目标", "goal"),
+    ("一、重点工作", "", "声环境质量方面", "goal"),  # goals listed by medium
+    ("二、重点工作", "(六)完成共性目标任务", "加强法治建设", "action"),  # a list of duties
+    ("九、高质量完成其他工作目标任务", "", "全面加强精神文明建设", "action"),
+    ("二、重点工作", "(三)持续深入打好污染防治攻坚战", "持续深入打好蓝天保卫战", "action"),
+    ("二、重点工作", "", "确保完成年度工作目标", "action"),  # 工作目标 inside an action heading
+])
+def test_task_roles_tell_the_goal_block_from_the_action_tasks(part: str, section: str, heading: str, role: str) -> None:
+    tasks = pd.DataFrame({"part_title": [part], "section_title": [section], "heading": [heading]})
+    assert list(align.task_roles(tasks)) == [role]
+
+
+def test_a_goal_paired_with_an_action_keeps_part_of_its_score() -> None:
+    text = "农村环境。农村生活污水治理率达到65%。"
+    goal = tasks_frame("city", [(text, "", "", "一、主要工作目标", "(四)农村环境")])
+    action = tasks_frame("city", [(text, "", "", "二、重点工作", "(四)农村环境")])
+    province = tasks_frame("province", [("大力推进农村环境治理。农村生活污水治理率达到46%。", "", "", "二、重点工作", "")])
+    to_goal = align.pair_signals(comparison(province, goal)).iloc[0]
+    to_action = align.pair_signals(comparison(province, action)).iloc[0]
+    assert not to_goal["same_role"] and to_action["same_role"]
+    assert to_goal["score"] == pytest.approx(to_action["score"] * align.ROLE_MISMATCH_FACTOR, abs=1e-6)
 
 
 # --- decisions --------------------------------------------------------------------------------------
@@ -213,6 +270,27 @@ def test_clauses_split_on_stops_and_attributions_with_offsets_into_the_raw_text(
     assert list(clauses["clause_no"]) == [0, 1, 2, 3]
     assert [raw[s:e] for s, e in zip(clauses["char_start"], clauses["char_end"])] == [
         "深入打好碧水保卫战", "完成3个排污口整治", "推进 **5** 个园区整治", "开展水源地专项行动"]
+
+
+# --- the fast paths change no result ---------------------------------------------------------------------
+
+
+def test_clause_blocks_of_any_size_give_the_same_alignment(corpus, monkeypatch) -> None:
+    source, target = corpus["hubei_province_2024"], corpus["ezhou_city_2024"]
+    whole = align.align(align.Comparison.of(source, target), "level")
+    monkeypatch.setattr(align, "_CLAUSE_BLOCK", 50)  # one source task per block, nothing kept for the links
+    blocks = align.align(align.Comparison.of(source, target), "level")
+    assert_frame_equal(whole.pairs, blocks.pairs)
+    assert_frame_equal(whole.alignments, blocks.alignments)
+    assert_frame_equal(whole.clause_matches, blocks.clause_matches)
+    assert align.align(align.Comparison.of(source, target), "level", {"link_min": 0.99, "partial_ratio": 1.0}
+                       ).clause_matches.empty  # no link, no clause match
+
+
+def test_a_plans_features_are_computed_once(corpus) -> None:
+    doc = corpus["hubei_province_2023"]
+    assert align.plan_of(doc) is align.plan_of(doc)
+    assert_frame_equal(align.plan_of(doc).clauses, align.task_clauses(doc))
 
 
 # --- properties ------------------------------------------------------------------------------------------

@@ -103,7 +103,7 @@ def test_the_settings_hold_thresholds_the_evaluation_finds_best(evaluation, corp
     source, target = corpus["hubei_province_2023"], corpus["hubei_province_2024"]
     gold = evaluate.dev_gold_links(evaluate.read_gold(evaluate.DEV_GOLD), evaluate.read_gold(evaluate.GOLD_TASKS),
                                    source.tasks, target.tasks)
-    pairs = align.pair_signals(align.Comparison.of(source, target))
+    pairs = align.pair_signals(align.Comparison.of(source, target, evaluate.alignment_indicators(corpus)))
     scorer = evaluate._Scorer(pairs, list(source.tasks["task_id"]), len(target.tasks), gold)
     ours = scorer.metrics(scorer.relations(ALIGNMENT_THRESHOLDS))
     best = scorer.metrics(scorer.relations(evaluation.thresholds))

@@ -4,6 +4,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -64,9 +65,23 @@ def test_index_terms_keep_the_parts_of_long_words_and_add_a_comparisons_own_term
     assert segment.index_terms(text) == terms  # the vocabulary counted for that call only
 
 
+def test_vocabulary_hits_name_each_text_holding_a_term_once() -> None:
+    texts = ["梁子湖和洪湖", "洪湖洪湖", "", "梁子湖分局"]
+    assert segment.vocabulary_hits(texts, ["洪湖", "梁子湖", "斧头湖"]) == [(0, "梁子湖"), (3, "梁子湖"), (0, "洪湖"), (1, "洪湖")]
+    assert segment.vocabulary_hits([], ["洪湖"]) == []
+
+
+def test_words_are_segmented_run_by_run_as_jieba_does() -> None:
+    text = "农村生活污水治理率达到46.58%,Ⅱ类水体 2024 年“三湖一库”。"
+    runs = segment.search_word_runs(text)
+    assert tuple(w for run in runs for w in run) == tuple(
+        w for w in segment._tokenizer().lcut_for_search(text) if not segment._PUNCTUATION.fullmatch(w))
+    assert ("Ⅱ",) in runs  # a character outside jieba's runs is a word of its own unless it is punctuation
+
+
 def test_idf_weights_down_weight_common_words_and_boilerplate() -> None:
-    documents = [("持续", "推进", "排污口"), ("持续", "推进", "碳市场"), ("持续", "招商")]
-    weights = segment.idf_weights(documents)
-    assert weights["排污口"] == weights["碳市场"] > weights["推进"]
-    assert weights["招商"] > weights["持续"]
-    assert weights["持续"] == pytest.approx(1.0 * segment.BOILERPLATE_WEIGHT)
+    # 排污口, 碳市场, 招商 in one document of three; 推进 in two; 持续 (boilerplate) in all three
+    weights = segment.idf_weights(np.array([1, 1, 2, 1, 3]), 3, np.array([False, False, False, False, True]))
+    assert weights[0] == weights[1] > weights[2]
+    assert weights[3] > weights[4]
+    assert weights[4] == pytest.approx(1.0 * segment.BOILERPLATE_WEIGHT)
