@@ -54,6 +54,7 @@ def _cmd_targets(args: argparse.Namespace) -> int:
 def _cmd_align(args: argparse.Namespace) -> int:
     from analysis import align
     from analysis.pipeline import comparison_kind, document_profile, parse_document, resolve_document
+    from analysis.targets import targets_table
 
     docs, rows = [], []
     for reference in (args.parent, args.child):
@@ -68,7 +69,8 @@ def _cmd_align(args: argparse.Namespace) -> int:
         raise UserError(args.child, "is the same document as the parent")
     kind = comparison_kind(source.doc_id, source_row, target.doc_id, target_row,
                            (document_profile(source, source_row), document_profile(target, target_row)), args.kind)
-    _print_csv(align.align(align.Comparison.of(source, target), kind).alignments)
+    found = pd.concat([targets_table(doc) for doc in (source, target)], ignore_index=True)  # as the build does
+    _print_csv(align.align(align.Comparison.of(source, target, found), kind).alignments)
     return 0
 
 

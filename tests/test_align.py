@@ -348,6 +348,14 @@ def test_align_prints_the_contract_csv_with_the_task_ids_of_tasks(run_cli) -> No
     assert run_cli("align", "hubei_province_2024", "ezhou_city_2024").stdout == result.stdout  # doc ids work too
 
 
+def test_align_gives_the_links_of_the_build(run_cli, built) -> None:
+    _, tables = built
+    result = read_csv(run_cli("align", "hubei_province_2023", "hubei_province_2024").stdout)
+    build = tables["alignments"][tables["alignments"]["comparison_id"] == "hubei_province_2023__hubei_province_2024"]
+    columns = ["source_task_id", "target_task_id", "relation"]
+    assert_frame_equal(result[columns].reset_index(drop=True), build[columns].reset_index(drop=True).astype(str))
+
+
 def test_align_takes_files_outside_the_manifest_with_a_kind(run_cli, tmp_path) -> None:
     earlier, later = tmp_path / "county_2023.txt", tmp_path / "county_2024.txt"
     earlier.write_text("2023年全县生态环境工作要点\n一、重点工作\n1.深入打好碧水保卫战。完成3个排污口整治。\n2.加强党风廉政建设。\n", encoding="utf-8")
