@@ -76,10 +76,12 @@ def primary_targets(targets: pd.DataFrame) -> pd.DataFrame:
     committed["_striving"] = committed["comparator"] == "striving"
     committed = committed.sort_values(["doc_id", "indicator_id", "_damaged", "_striving", "indicator_score", "char_start"],
                                       ascending=[True, True, True, True, False, True], kind="stable")
-    groups = committed.groupby(["doc_id", "indicator_id"], sort=False)
-    primary = groups.head(1).copy()
-    others = groups.apply(lambda g: "; ".join(_describe(t) for t in g.iloc[1:].itertuples()), include_groups=False)
-    primary["others"] = [others.get((d, i), "") for d, i in zip(primary["doc_id"], primary["indicator_id"])]
+    rank = committed.groupby(["doc_id", "indicator_id"], sort=False).cumcount()
+    primary = committed[rank == 0].copy()
+    others: dict[tuple[str, str], list[str]] = {}
+    for target in committed[rank > 0].itertuples():
+        others.setdefault((target.doc_id, target.indicator_id), []).append(_describe(target))
+    primary["others"] = ["; ".join(others.get(key, [])) for key in zip(primary["doc_id"], primary["indicator_id"])]
     return primary.drop(columns=["_damaged", "_striving"])
 
 
@@ -103,14 +105,15 @@ def escalation_table(targets: pd.DataFrame, documents: pd.DataFrame, lexicon: pd
     primary = primary_targets(targets[targets["doc_id"].isin(originals.index)])
     shared = primary.groupby("indicator_id")["doc_id"].nunique()
     primary = primary[primary["indicator_id"].isin(shared[shared >= 2].index)]
-    indicators = lexicon.set_index("indicator_id")
+    indicators = lexicon.set_index("indicator_id").to_dict(orient="index")
+    docs = originals.to_dict(orient="index")
     by_key = {(t.doc_id, t.indicator_id): t for t in primary.itertuples()}
     rows = []
     for t in primary.itertuples():
-        doc = originals.loc[t.doc_id]
+        doc = docs[t.doc_id]
         previous = by_key.get((doc["previous"], t.indicator_id)) if doc["previous"] else None
         parent = by_key.get((doc["parent"], t.indicator_id)) if doc["parent"] else None
-        higher_is_better = bool(indicators.at[t.indicator_id, "higher_is_better"])
+        higher_is_better = bool(indicators[t.indicator_id]["higher_is_better"])
         notes = [_flag_note(t, previous, parent), t.others]
         for other in (previous, parent):
             if other is not None:
@@ -119,7 +122,7 @@ def escalation_table(targets: pd.DataFrame, documents: pd.DataFrame, lexicon: pd
             notes.append(f"a {t.kind} is not compared across levels: change_vs_parent is its ratio to the parent's")
         rows.append({
             "indicator_id": t.indicator_id,
-            "indicator": indicators.at[t.indicator_id, "name_zh"],
+            "indicator": indicators[t.indicator_id]["name_zh"],
             "doc_id": t.doc_id,
             "region": doc["region"],
             "level": doc["level"],

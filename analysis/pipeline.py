@@ -6,6 +6,7 @@ every document of the manifest and writes the processed tables atomically.
 from __future__ import annotations
 
 import concurrent.futures
+import gc
 import hashlib
 import multiprocessing
 import os
@@ -133,15 +134,16 @@ def _count_units(tasks: pd.DataFrame, column: str) -> int:
 def documents_table(docs: list[ParsedDocument], listed: pd.DataFrame) -> pd.DataFrame:
     """One row per document: metadata (with sources), structure counts, damage, duplicates."""
     rows = []
+    declarations = {row["doc_id"]: row for row in listed.to_dict(orient="records")}
     for doc in docs:
-        declared = listed.loc[listed["doc_id"] == doc.doc_id].iloc[0]
+        declared = declarations[doc.doc_id]
         tasks = doc.tasks
         row = {
             "doc_id": doc.doc_id,
             "file": declared["file"],
             "sha256": hashlib.sha256(doc.raw.path.read_bytes()).hexdigest(),
             "encoding": doc.raw.encoding,
-            **metadata.merge_metadata(metadata.extract_metadata(doc.front_matter()), declared.to_dict()),
+            **metadata.merge_metadata(metadata.extract_metadata(doc.front_matter()), declared),
             "region": declared["region"],
             "level": declared["level"],
             "year": int(declared["year"]),
@@ -184,9 +186,11 @@ def _in_parallel(function, count: int, workers: int, **shared) -> list:
         if workers <= 1 or count < 2 or "fork" not in multiprocessing.get_all_start_methods():
             return [function(i) for i in range(count)]
         context = multiprocessing.get_context("fork")
+        gc.freeze()  # the shared objects: never scanned by the workers' collector, never copied by it
         with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             return list(pool.map(function, range(count), chunksize=max(1, count // (8 * workers))))
     finally:
+        gc.unfreeze()
         for name in shared:
             _SHARED.pop(name, None)
 
