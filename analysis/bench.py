@@ -10,6 +10,8 @@ Measured on this machine, each case in a fresh process (so its peak memory is it
   the synthetic lineage also scores the aligner (F1 of ``same`` links) at every size;
 - a simulated national corpus (31 provinces, their cities, 3 years): parsed, its targets
   extracted and every parent and year link aligned, with the time of each stage;
+- a plan of 10,000 tasks (parsed, targets, aligned with its next-year version) and a 50 MB text
+  file (parsed): time and peak memory;
 - ``make reports`` on the bundled corpus (all notebooks rerun).
 
 Results go to ``reports/bench.json`` and ``reports/bench.html`` with the goals and whether they
@@ -41,6 +43,8 @@ SIZES = (100, 300, 1000, 3000)
 BASELINE_SAMPLE_ROWS = 20
 PARSE_REPEATS = 10
 SEED = 2024
+LARGE_PLAN_TASKS = 10_000
+LARGE_FILE_MB = 50
 GOALS = {
     "align_3000_over_300_cost": ("≤", 15.0),
     "align_3000_speedup_over_difflib": ("≥", 50.0),
@@ -269,6 +273,43 @@ def national_case(seed: int) -> dict:
             **{k: round(v, 2) for k, v in stages.items()}, "seconds": round(seconds, 2)}
 
 
+def large_plan_case(n: int, seed: int) -> dict:
+    """A plan of ``n`` tasks: parsed, its targets extracted, aligned with its next-year version."""
+    from analysis import segment
+    from analysis.align import Comparison, align
+    from analysis.targets import targets_table
+
+    segment.tokens("生态环境")
+    with tempfile.TemporaryDirectory() as folder:
+        started = time.perf_counter()
+        (source, target), _ = _synthetic_pair(n, seed, Path(folder))
+        parsed = time.perf_counter()
+        found = pd.concat([targets_table(doc) for doc in (source, target)], ignore_index=True)
+        extracted = time.perf_counter()
+        links = align(Comparison.of(source, target, found), "year").alignments
+        aligned = time.perf_counter()
+    return {"n": n, "characters": len(source.raw.text) + len(target.raw.text), "parse_seconds": round(parsed - started, 2),
+            "targets_seconds": round(extracted - parsed, 2), "align_seconds": round(aligned - extracted, 2),
+            "alignment_rows": len(links)}
+
+
+def large_file_case(megabytes: int, seed: int) -> dict:
+    """A text file of about ``megabytes`` MB (a large synthetic plan repeated): read, cleaned,
+    parsed into tasks."""
+    from analysis.pipeline import parse_document
+
+    with tempfile.TemporaryDirectory() as folder:
+        (plan, _), _ = _synthetic_pair(2000, seed, Path(folder))
+        copies = max(1, round(megabytes * 1e6 / len(plan.raw.text.encode("utf-8"))))
+        path = Path(folder) / "large.txt"
+        path.write_text(plan.raw.text * copies, encoding="utf-8")
+        started = time.perf_counter()
+        parsed = parse_document(path, "large")
+        seconds = time.perf_counter() - started
+        size = path.stat().st_size
+    return {"megabytes": round(size / 1e6, 1), "tasks": len(parsed.tasks), "seconds": round(seconds, 2)}
+
+
 def reports_case() -> dict:
     """``make reports`` after set-up: every notebook rerun (no cache) into a temporary folder."""
     from analysis.reports import build_reports
@@ -305,7 +346,8 @@ def goals_met(results: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def run(sizes: tuple[int, ...] = SIZES, national: bool = True, reports: bool = True, progress: bool = True) -> dict:
+def run(sizes: tuple[int, ...] = SIZES, national: bool = True, reports: bool = True, large: bool = True,
+        progress: bool = True) -> dict:
     """Every case, each in a fresh process; the results as one dict."""
     def say(message: str) -> None:
         if progress:
@@ -326,6 +368,11 @@ def run(sizes: tuple[int, ...] = SIZES, national: bool = True, reports: bool = T
         results["align"].append(isolated(align_case, n, SEED))
         say(f"difflib {n}×{n} (sampled) …")
         results["difflib"].append(isolated(difflib_case, n, SEED, BASELINE_SAMPLE_ROWS))
+    if large:
+        say(f"a plan of {LARGE_PLAN_TASKS} tasks …")
+        results["large_plan"] = isolated(large_plan_case, LARGE_PLAN_TASKS, SEED)
+        say(f"a {LARGE_FILE_MB} MB text file …")
+        results["large_file"] = isolated(large_file_case, LARGE_FILE_MB, SEED)
     if national:
         say("national corpus …")
         results["national"] = isolated(national_case, SEED)

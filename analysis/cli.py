@@ -149,7 +149,8 @@ def _cmd_reports(args: argparse.Namespace) -> int:
 def _cmd_bench(args: argparse.Namespace) -> int:
     from analysis import bench
 
-    results = bench.run(tuple(args.sizes), national=not args.skip_national, reports=not args.skip_reports)
+    results = bench.run(tuple(args.sizes), national=not args.skip_national, reports=not args.skip_reports,
+                        large=not args.skip_large)
     json_path, html_path = bench.write(results, Path(args.out))
     print(bench.goals_met(results).to_string(index=False), file=sys.stderr)
     print(f"→ {json_path}, {html_path}", file=sys.stderr)
@@ -207,6 +208,7 @@ def make_parser() -> argparse.ArgumentParser:
                        help="tasks per side of the aligned synthetic plans (default: %(default)s)")
     bench.add_argument("--skip-national", action="store_true", help="skip the simulated national corpus")
     bench.add_argument("--skip-reports", action="store_true", help="skip timing the report build")
+    bench.add_argument("--skip-large", action="store_true", help="skip the 10,000-task plan and the 50 MB file")
     bench.set_defaults(run=_cmd_bench)
 
     notebooks = commands.add_parser(
