@@ -23,7 +23,7 @@ from analysis.settings import INDICATOR_MIN_SCORE
 from analysis.storage import read_checked_csv
 
 LEXICON_COLUMNS = ["indicator_id", "name_zh", "aliases", "name_en", "unit", "kind", "higher_is_better", "domain", "note"]
-# Which lexicon kinds a number of a given kind may measure.
+# Which lexicon kinds a number of a given kind may measure (any other kind: its own).
 COMPATIBLE_KINDS = {
     "rate": {"rate"},
     "percentage_points": {"rate"},
@@ -106,7 +106,8 @@ class Matcher:
         aliases = alias_table(lexicon)
         self.names = dict(zip(lexicon["indicator_id"], lexicon["name_zh"]))
         self._by_kind: dict[str, tuple[np.ndarray, list[str], np.ndarray]] = {}
-        for kind, accepted in COMPATIBLE_KINDS.items():
+        for kind in {*COMPATIBLE_KINDS, *lexicon["kind"]}:
+            accepted = COMPATIBLE_KINDS.get(kind, {kind})
             candidates = aliases[aliases["kind"].isin(accepted)]
             ids = list(dict.fromkeys(candidates["indicator_id"]))  # first appearance order
             position = {indicator_id: i for i, indicator_id in enumerate(ids)}

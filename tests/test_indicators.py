@@ -48,6 +48,7 @@ def test_the_segmenter_keeps_lexicon_names_whole() -> None:
         ("全市受污染耕地安全利用率", "rate", "contaminated_farmland_safe_use_rate"),
         ("纳入国家考核的断面水质优良率", "rate", "national_control_section_good_ratio"),
         ("劣Ⅴ类水体比例", "rate", "inferior_v_section_ratio"),  # Roman Ⅴ, as plans often print it
+        ("长江、汉江干流水质和丹江口库区水质类别", "class", "mainstem_water_quality_class"),  # a kind of its own
     ],
 )
 def test_wording_variants_map_to_one_indicator(lexicon, phrase: str, kind: str, expected: str) -> None:
