@@ -10,15 +10,18 @@ candidate pair gets signals, each in [0, 1]:
 - ``words``: cosine of word TF-IDF vectors (jieba search-mode terms; boilerplate weighted down);
 - ``clauses``: similarity of the best-matching clause pair (one sub-action carried over);
 - ``coverage``: share of the smaller task's clauses (by length) that find a match in the other;
+- ``fuzzy``: rapidfuzz ``token_sort_ratio`` of the two tasks' jieba words joined by spaces
+  (boilerplate words left out: shared 持续/推进 is no evidence);
 - ``units``: cosine of the lead/responsible unit stems (province 水处 ↔ city 水科 share 水);
 - ``indicators``: overlap of the quantitative indicators both tasks set targets for (optional).
 
 They are combined into one ``score``, the weighted mean of ``settings.ALIGNMENT_WEIGHTS`` over
 the signals measured for the pair: a signal that cannot be measured (no units printed, no
 indicators known) is left out rather than counted as a mismatch. A pair of tasks of different
-*roles* (:func:`task_roles`: a plan's goal block vs its action tasks) keeps
-``ROLE_MISMATCH_FACTOR`` of its score: a goal paragraph continues the other plan's goals, and an
-action task that shares an indicator with it is not its successor.
+*roles* (:func:`task_roles`: a plan's goal block vs its action tasks, told apart by their part
+and section titles: the section context) keeps ``ROLE_MISMATCH_FACTOR`` of its score: a goal
+paragraph continues the other plan's goals, and an action task that shares an indicator with it
+is not its successor.
 
 Decisions are many-to-many (``decide``). A link needs a score of at least ``link_min``.
 ``same`` links are one-to-one (the successor / the implementation; a merge or split keeps one
@@ -44,6 +47,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
+from rapidfuzz import fuzz, process
 from scipy import sparse
 from scipy.optimize import linear_sum_assignment
 
@@ -68,7 +72,7 @@ UNLINKED = {  # kind → (relation of an unmatched source task, of an unmatched 
     "level": ("not_cascaded", "local"),
 }
 LINKS = ("same", "partial")
-SIGNALS = ("chars", "words", "clauses", "coverage", "units", "indicators")
+SIGNALS = ("chars", "words", "clauses", "coverage", "fuzzy", "units", "indicators")
 GOAL, ACTION = "goal", "action"
 ALIGNMENT_COLUMNS = ["source_doc", "source_task_id", "target_doc", "target_task_id", "score", "relation", "evidence"]
 TASK_DETAIL_COLUMNS = [
@@ -436,6 +440,12 @@ class Plan:
     def terms(self) -> frozenset[str]:
         """Whole words the plan brings (units, quoted terms, places)."""
         return frozenset(segment.corpus_terms(self.tasks))
+
+    @cached_property
+    def token_strings(self) -> list[str]:
+        """Each task's jieba words but boilerplate, joined by spaces (what rapidfuzz's token
+        scorers split on)."""
+        return [" ".join(w for w in segment.tokens(t) if w not in segment.BOILERPLATE_WORDS) for t in self.texts]
 
     @cached_property
     def task_chars(self) -> Rows:
@@ -832,6 +842,7 @@ def _pair_arrays(comparison: Comparison, weights: dict[str, float]) -> dict[str,
         "words": products_at(*vectors["words"], rows, cols),
         "clauses": best_clause,
         "coverage": coverage,
+        "fuzzy": fuzzy_similarity(source.token_strings, target.token_strings, rows, cols),
         "units": np.where(has_units, products_at(*units, rows, cols), np.nan),
         "indicators": _indicator_signal(comparison, rows, cols),
     }
@@ -840,6 +851,15 @@ def _pair_arrays(comparison: Comparison, weights: dict[str, float]) -> dict[str,
     return {"source_index": rows, "target_index": cols, "source_task_id": source.task_ids[rows],
             "target_task_id": target.task_ids[cols], **signals, "same_role": same_role, "score": score,
             "relation": np.full(len(rows), "", dtype=object)}
+
+
+def fuzzy_similarity(left: list[str], right: list[str], rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """rapidfuzz ``token_sort_ratio`` of the pairs ``(left[rows[k]], right[cols[k]])``, in [0, 1]
+    (``process.cpdist``: pair by pair in C++, no Python loop)."""
+    if not len(rows):
+        return np.zeros(0)
+    return process.cpdist([left[i] for i in rows], [right[j] for j in cols], scorer=fuzz.token_sort_ratio,
+                          dtype=np.float64, workers=1) / 100.0
 
 
 def combine(signals, weights: dict[str, float] = ALIGNMENT_WEIGHTS) -> np.ndarray:

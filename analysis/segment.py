@@ -117,15 +117,26 @@ def add_terms(terms: Iterable[str]) -> None:
     tokenizer = _tokenizer()
     for term in _clean_terms(terms):
         tokenizer.add_word(term, freq=_TERM_FREQUENCY)
-    tokens.cache_clear()
-    _search_words.cache_clear()
-    _run_words.cache_clear()
+    for cache in (tokens, _run_tokens, _search_words, _run_words):
+        cache.cache_clear()
 
 
 @lru_cache(maxsize=65_536)
 def tokens(text: str) -> tuple[str, ...]:
-    """Words of a text, punctuation and whitespace dropped."""
-    return tuple(w for w in _tokenizer().lcut(text) if not _PUNCTUATION.fullmatch(w))
+    """Words of a text, punctuation and whitespace dropped: jieba's ``lcut``, run by run (jieba
+    segments each run of word characters on its own), each run segmented once per process."""
+    return tuple(word for k, piece in enumerate(_JIEBA_RUN.split(text))
+                 for word in (_run_tokens(piece) if k % 2 else _other_characters(piece)))
+
+
+@lru_cache(maxsize=262_144)
+def _run_tokens(run: str) -> tuple[str, ...]:
+    return tuple(w for w in _tokenizer().lcut(run) if not _PUNCTUATION.fullmatch(w))
+
+
+def _other_characters(piece: str) -> tuple[str, ...]:
+    """What jieba makes of the text between runs: each character a word, punctuation dropped."""
+    return tuple(c for c in piece if not _PUNCTUATION.fullmatch(c))
 
 
 def token_string(text: str) -> str:
@@ -143,7 +154,7 @@ def search_word_runs(text: str) -> list[tuple[str, ...]]:
     on its own (as jieba does); any other character is a word of its own unless it is punctuation."""
     runs = []
     for k, piece in enumerate(_JIEBA_RUN.split(text)):
-        words = _run_words(piece) if k % 2 else tuple(c for c in piece if not _PUNCTUATION.fullmatch(c))
+        words = _run_words(piece) if k % 2 else _other_characters(piece)
         if words:
             runs.append(words)
     return runs

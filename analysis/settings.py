@@ -46,7 +46,7 @@ BOILERPLATE_WEIGHT = 0.2
 # Weights of the signals in a pair's score (see analysis/align.py); a weighted mean over the
 # signals that can be measured for the pair.
 ALIGNMENT_WEIGHTS = {
-    "chars": 1.0, "words": 1.0, "clauses": 1.0, "coverage": 1.0, "units": 0.25, "indicators": 0.5,
+    "chars": 1.0, "words": 1.0, "clauses": 1.0, "coverage": 1.0, "fuzzy": 0.5, "units": 0.25, "indicators": 0.5,
 }
 # A goal-block task paired with an action task keeps this share of its score: goal paragraphs
 # continue the other plan's goals, not the action tasks that share an indicator with them.
@@ -57,7 +57,7 @@ HEADING_PAIR_WEIGHT = 0.5
 # Decision thresholds (chosen by cross-validated evaluation on the development gold):
 # a link needs score >= link_min; it is `same` when the one-to-one assignment picks it, else
 # `partial` when its score is >= partial_ratio x the best score of one of the pair's two tasks.
-ALIGNMENT_THRESHOLDS = {"link_min": 0.14, "partial_ratio": 0.75}
+ALIGNMENT_THRESHOLDS = {"link_min": 0.16, "partial_ratio": 0.75}
 # The grid the thresholds are chosen from, (first, last, step) each, and the cross-validation folds.
 THRESHOLD_GRID = {"link_min": (0.06, 0.40, 0.02), "partial_ratio": (0.40, 0.90, 0.05)}
 CV_FOLDS = 5

@@ -120,6 +120,17 @@ def test_pair_signals_on_tiny_frames() -> None:
     assert pairs["same_role"].all()
 
 
+def test_fuzzy_similarity_compares_word_order_free_and_ignores_boilerplate() -> None:
+    left = ["入河排污口 溯源 整治", "入河排污口 溯源 整治"]
+    right = ["整治 入河排污口 溯源", "黑臭水体 治理"]
+    scores = align.fuzzy_similarity(left, right, np.array([0, 1]), np.array([0, 1]))
+    np.testing.assert_allclose(scores, [1.0, align.fuzz.token_sort_ratio(left[1], right[1]) / 100])
+    assert scores[1] < 0.5
+    plan = align.Plan(CITY, clauses_frame(CITY))
+    assert "持续" in CITY["text"].iloc[0] and "持续" not in plan.token_strings[0].split()
+    assert "蓝天保卫战" in plan.token_strings[0].split()
+
+
 def test_a_signal_that_cannot_be_measured_is_left_out_of_the_score() -> None:
     signals = pd.DataFrame({"chars": [0.5, 0.5], "units": [np.nan, 0.0]})
     np.testing.assert_allclose(align.combine(signals, {"chars": 1.0, "units": 1.0}), [0.5, 0.25])
