@@ -1,9 +1,11 @@
 """Attribution brackets: who leads a task and who is responsible for it.
 
 Plans print them as ``(牵头单位:水处;责任单位:各市、州、直管市及神农架林区生态环境局)``, in
-either width, with or without colons, several per task; city plans may print only one role, or
-``(相关单位分工负责)``. Scraped copies may have lost the opening bracket to encoding damage
-(``工作?牵头单位:…``), which is accepted too.
+either width (or in ``【】``/``[]``), with or without colons, several per task; city plans may
+print only one role, or ``(相关单位分工负责)``. Scraped copies may have lost the opening bracket to
+encoding damage (``工作?牵头单位:…``), which is accepted too. Other plans put the roles on lines of
+their own (``牵头单位:县生态环境分局``, no bracket, a colon) or name the units before a verb
+(``(县林业局牵头,县生态环境分局配合)``).
 """
 from __future__ import annotations
 
@@ -15,13 +17,25 @@ RESPONSIBLE_ROLES = ("责任单位", "责任部门", "配合单位", "协办单�
 _ROLE = "|".join(LEAD_ROLES + RESPONSIBLE_ROLES)
 SHARED_RESPONSIBILITY = re.compile(r"(相关单位|各有关单位|有关单位|各相关单位)(?:分工)?负责")
 
+_OPEN, _CLOSE = r"(【\[", r")】\]"
 # An attribution bracket: an opening bracket (or the '?' that replaced it), a role keyword, and
 # everything up to the closing bracket (or a '?' that replaced it before a full stop).
 ATTRIBUTION = re.compile(
-    rf"[(?](?P<body>(?:{_ROLE})[^()\n]*?|{SHARED_RESPONSIBILITY.pattern})(?:\)|\?(?=[。;,]|$))",
+    rf"[{_OPEN}?](?P<body>(?:{_ROLE})[^{_OPEN}{_CLOSE}\n]*?|{SHARED_RESPONSIBILITY.pattern})"
+    rf"(?:[{_CLOSE}]|\?(?=[。;,]|$))",
     re.MULTILINE,
 )
-_SEGMENT_SPLIT = re.compile(r"[;；]")
+# Roles printed without a bracket: a line (or the sentence closing a paragraph) that opens with
+# a role keyword and a colon, to the end of the line.
+ATTRIBUTION_LINE = re.compile(rf"(?:^|(?<=。))(?P<body>(?:{_ROLE})[:：][^\n]*?)。?$", re.MULTILINE)
+# Units named before the verb of their role: (县林业局牵头,县生态环境分局配合).
+LEAD_VERBS = ("牵头负责", "牵头")
+RESPONSIBLE_VERBS = ("配合", "参与", "协助", "协办", "负责")
+ATTRIBUTION_BY_VERB = re.compile(
+    rf"[{_OPEN}](?P<body>[^{_OPEN}{_CLOSE}\n]{{2,200}}?(?:{'|'.join(LEAD_VERBS + RESPONSIBLE_VERBS)}))[{_CLOSE}]"
+)
+_SEGMENT_SPLIT = re.compile(rf"[;；]|(?=(?:{_ROLE})[:：])")
+_VERB_SEGMENT_SPLIT = re.compile(r"[,，;；]")
 _ROLE_PREFIX = re.compile(rf"^(?P<role>{_ROLE})[:：;；]?\s*")
 _UNIT_SPLIT = re.compile(r"[、,，]")
 # Endings of organisation names: a fragment that does not end like one (各市, 州) is joined to
@@ -85,13 +99,35 @@ def parse_attribution_body(body: str) -> tuple[list[str], list[str]]:
     return lead, responsible
 
 
+def parse_verb_body(body: str) -> tuple[list[str], list[str]] | None:
+    """Units of each role in ``县林业局牵头,县生态环境分局配合``; None unless every segment names
+    units (a name ending like an organisation's) followed by a role verb."""
+    lead: list[str] = []
+    responsible: list[str] = []
+    for segment in filter(None, (s.strip() for s in _VERB_SEGMENT_SPLIT.split(body))):
+        verb = next((v for v in LEAD_VERBS + RESPONSIBLE_VERBS if segment.endswith(v)), None)
+        units = split_units(segment[: -len(verb)]) if verb else []
+        if not units or not all(u.endswith(UNIT_SUFFIXES) or JOINT in u for u in units):
+            return None
+        (lead if verb in LEAD_VERBS else responsible).extend(units)
+    return (lead, responsible) if lead or responsible else None
+
+
 def find_attributions(text: str) -> list[Attribution]:
-    """All attribution brackets in a (clean) text, in order."""
+    """All attributions in a (clean) text, in order: brackets, role lines, units before verbs."""
     found = []
-    for m in ATTRIBUTION.finditer(text):
-        lead, responsible = parse_attribution_body(m.group("body"))
-        found.append(Attribution(m.start(), m.end(), tuple(lead), tuple(responsible)))
-    return found
+    for pattern in (ATTRIBUTION, ATTRIBUTION_LINE):
+        for m in pattern.finditer(text):
+            lead, responsible = parse_attribution_body(m.group("body"))
+            found.append(Attribution(m.start(), m.end(), tuple(lead), tuple(responsible)))
+    for m in ATTRIBUTION_BY_VERB.finditer(text):
+        if (roles := parse_verb_body(m.group("body"))) is not None:
+            found.append(Attribution(m.start(), m.end(), tuple(roles[0]), tuple(roles[1])))
+    kept: list[Attribution] = []
+    for attribution in sorted(found, key=lambda a: a.start):
+        if not kept or attribution.start >= kept[-1].end:  # a span found by two patterns counts once
+            kept.append(attribution)
+    return kept
 
 
 def unique(items: list[str] | tuple[str, ...]) -> list[str]:

@@ -200,6 +200,8 @@ WEAK_BOILERPLATE_CUES = (
     "首页", "分享", "发布单位", "属性", "备注", "标签", "地区", "声明", "推荐", "浏览", "来源",
     "字号", "打印", "收藏", "返回顶部",
 )
+# A printed page number: "- 3 -", "— 3 —", "第3页", "第 3 页 共 12 页", "3/12" (after width folding).
+PAGE_NUMBER = re.compile(r"^[-—–―~·\s]*(?:第\s*)?\d{1,4}\s*(?:页)?(?:\s*(?:/|共)\s*\d{1,4}\s*页?)?[-—–―~·\s]*$")
 _STRONG_CUE_MAX_LINE = 300
 _WEAK_CUE_MAX_LINE = 20
 _SHORT_LINE = 30
@@ -213,6 +215,8 @@ def _is_boilerplate_line(line: str) -> bool:
     if len(stripped) <= _STRONG_CUE_MAX_LINE and any(cue in stripped for cue in STRONG_BOILERPLATE_CUES):
         return True
     if len(stripped) <= _WEAK_CUE_MAX_LINE and any(cue in stripped for cue in WEAK_BOILERPLATE_CUES):
+        return True
+    if PAGE_NUMBER.match(stripped):
         return True
     # page numbers ("- 3 -"), stray ASCII (site names, counters): no Chinese at all
     return len(stripped) <= 80 and not _CJK_CHAR.search(stripped)

@@ -54,3 +54,36 @@ def test_a_bracket_whose_opening_was_eaten_by_encoding_damage_is_still_read() ->
 
 def test_brackets_without_a_role_are_not_attributions() -> None:
     assert find_attributions("平安建设(综治工作)、推进“三线一单”(试行)") == []
+
+
+@pytest.mark.parametrize("bracketed", ["【牵头单位:县住建局;责任单位:县生态环境分局】", "[牵头单位:县住建局;责任单位:县生态环境分局]"])
+def test_square_brackets_hold_attributions_too(bracketed: str) -> None:
+    (found,) = find_attributions(f"完成2个乡镇污水处理厂提标改造。{bracketed}")
+    assert (found.lead, found.responsible) == (("县住建局",), ("县生态环境分局",))
+
+
+def test_roles_on_lines_of_their_own_are_attributions_and_removed_whole() -> None:
+    text = "持续改善空气质量。优良天数比例达到88%。\n牵头单位:县生态环境分局\n责任单位:县发改局、县工信局,各乡镇人民政府"
+    found = find_attributions(text)
+    assert [(a.lead, a.responsible) for a in found] == [
+        (("县生态环境分局",), ()), ((), ("县发改局", "县工信局", "各乡镇人民政府"))]
+    assert text[: found[0].start] == "持续改善空气质量。优良天数比例达到88%。\n"
+    assert found[-1].end == len(text)
+
+
+def test_two_roles_on_one_line_are_split_at_the_second_keyword() -> None:
+    assert parse_attribution_body("牵头单位:县生态环境分局责任单位:县发改局") == (["县生态环境分局"], ["县发改局"])
+
+
+def test_a_role_word_inside_a_sentence_is_not_an_attribution_line() -> None:
+    assert find_attributions("各牵头单位要加强调度,责任单位:按季度报送进展的要求不变。") == []
+
+
+def test_units_before_their_verbs_are_attributions() -> None:
+    (found,) = find_attributions("开展1次生物多样性调查(县林业局牵头,县生态环境分局、县水利局配合)。")
+    assert (found.lead, found.responsible) == (("县林业局",), ("县生态环境分局", "县水利局"))
+
+
+@pytest.mark.parametrize("text", ["推进试点(由各地负责)", "完成整治(2024年底前完成,各地负责)", "开展监测(按季度牵头)"])
+def test_a_bracket_ending_in_a_verb_without_units_is_not_an_attribution(text: str) -> None:
+    assert find_attributions(text) == []

@@ -6,6 +6,7 @@ import re
 import pytest
 
 from analysis.clean import (
+    PAGE_NUMBER,
     MappedText,
     boilerplate_lines,
     chinese_numeral_value,
@@ -93,6 +94,17 @@ def test_a_download_site_footer_inside_a_sentence_is_removed_and_the_sentence_re
         "和“襄荆荆宜”区域协同协作。\n"
     )
     assert clean(raw).text == "7.持续深入打好蓝天保卫战。加强污染管控和重污染天气应对,做实长江中游三省联防联控,做细武汉都市圈和“襄荆荆宜”区域协同协作。"
+
+
+@pytest.mark.parametrize("footer", ["— 3 —", "－３－", "- 12 -", "第3页", "第 3 页 共 12 页", "3/12"])
+def test_a_page_number_inside_a_sentence_is_removed_and_the_sentence_rejoined(footer: str) -> None:
+    raw = f"1．推进重点行业深度治理。完成钢铁企业超低排放改造，\n{footer}\n淘汰老旧柴油货车。\n"
+    assert clean(raw).text == "1.推进重点行业深度治理。完成钢铁企业超低排放改造,淘汰老旧柴油货车。"
+
+
+@pytest.mark.parametrize("line", ["3.加强执法", "2024年", "第三批", "—"])
+def test_numbered_text_is_not_a_page_number(line: str) -> None:
+    assert not PAGE_NUMBER.match(line)
 
 
 def test_web_page_chrome_and_footer_runs_are_boilerplate() -> None:
