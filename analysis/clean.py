@@ -17,6 +17,8 @@ from typing import Callable, Iterable
 
 import numpy as np
 
+from analysis.attribution import find_attributions
+
 # --- character classes -------------------------------------------------------------------------
 
 CJK = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef“”‘’《》〔〕…—·"
@@ -200,6 +202,9 @@ WEAK_BOILERPLATE_CUES = (
     "首页", "分享", "发布单位", "属性", "备注", "标签", "地区", "声明", "推荐", "浏览", "来源",
     "字号", "打印", "收藏", "返回顶部",
 )
+# Closing matter after a plan's last block (not part of its last task): an attachment's header,
+# the distribution list, a publication note, the printing colophon.
+BACK_MATTER = re.compile(r"^(?:附件\s*\d*\s*(?:[:：]|$)|抄送|抄报|\(?此件|主动公开|公开方式)|\d{4}年\d{1,2}月\d{1,2}日印发$")
 # A printed page number: "- 3 -", "— 3 —", "第3页", "第 3 页 共 12 页", "3/12" (after width folding).
 PAGE_NUMBER = re.compile(r"^[-—–―~·\s]*(?:第\s*)?\d{1,4}\s*(?:页)?(?:\s*(?:/|共)\s*\d{1,4}\s*页?)?[-—–―~·\s]*$")
 _STRONG_CUE_MAX_LINE = 300
@@ -269,6 +274,7 @@ _NEWLINE_RUN = re.compile(r"[ \t\f\v]*\n[\s]*")
 _LINE_END_TERMINAL = tuple("。！？!?")
 _TITLE_ENDINGS = ("要点", "通知", "方案", "计划", "意见", "办法", "规划", "报告")
 _MIN_WRAPPED_LINE = 16
+_ATTRIBUTION_TAIL = 300  # how far back from a line's end an attribution bracket may open
 _HEADING_MAX = 40
 _SPACE_NEAR_CJK = re.compile(f"(?<=[{CJK}])[ \\t\\f\\v]+|[ \\t\\f\\v]+(?=[{CJK}])")
 _EDGE_SPACE = re.compile(r"^[ \t\f\v]+|[ \t\f\v]+$", re.MULTILINE)
@@ -277,13 +283,19 @@ _EMPTY_EDGES = re.compile(r"^\n+|\n+$")
 
 def is_wrapped(previous: str, following: str) -> bool:
     """Whether a line break between two stripped lines is a hard wrap inside a sentence."""
-    if not previous or not following or starts_with_marker(following):
+    if not previous or not following or starts_with_marker(following) or BACK_MATTER.search(following):
         return False
-    if previous.endswith(_LINE_END_TERMINAL) or previous.endswith(_TITLE_ENDINGS):
+    if previous.endswith(_LINE_END_TERMINAL) or previous.endswith(_TITLE_ENDINGS) or _ends_with_attribution(previous):
         return False
     if starts_with_marker(previous) and len(previous) <= _HEADING_MAX and "。" not in previous:
         return False
     return len(previous) >= _MIN_WRAPPED_LINE
+
+
+def _ends_with_attribution(line: str) -> bool:
+    """A line closed by an attribution bracket ends its paragraph."""
+    found = find_attributions(line[-_ATTRIBUTION_TAIL:])
+    return bool(found) and found[-1].end == min(len(line), _ATTRIBUTION_TAIL)
 
 
 def join_wrapped_lines(doc: MappedText) -> MappedText:

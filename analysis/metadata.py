@@ -1,6 +1,7 @@
 """Document metadata printed in the text: title, issuer, document number and date.
 
-Only the front matter (before the first hierarchy marker) is searched. What the text lacks the
+Only the front matter (before the first hierarchy marker) and the back matter (a closing
+signature, see ``analysis.structure``) are searched. What the text lacks the
 manifest fills in; a ``*_source`` column records which one a value came from.
 """
 from __future__ import annotations
@@ -12,21 +13,21 @@ METADATA_FIELDS = ("title", "issuer", "doc_number", "date")
 _TITLE_ENDINGS = "要点|计划|方案|安排|意见|规划"
 _STANDALONE_TITLE = re.compile(rf"^(?!关于)[^。,;《》]{{4,40}}(?:{_TITLE_ENDINGS})$")
 _CIRCULAR_TITLE = re.compile(rf"关于印发《?([^。《》]{{4,40}}?(?:{_TITLE_ENDINGS}))》?的通知")
-_ISSUER_LINE = re.compile(r"^[\u4e00-\u9fff]{2,24}(?:厅|局|委员会|人民政府|办公厅|办公室)$")
+ISSUER_LINE = re.compile(r"^[\u4e00-\u9fff]{2,24}(?:厅|局|委员会|人民政府|办公厅|办公室)$")
 _CIRCULAR_ISSUER = re.compile(r"^([\u4e00-\u9fff]{2,24}?(?:厅|局|委员会|人民政府|办公厅|办公室))关于")
 _DOC_NUMBER = re.compile(r"([\u4e00-\u9fff]{1,10})[〔\[［(（]\s*(\d{4})\s*[〕\]］)）]\s*(\d{1,4})\s*号")
-_DATE_LINE = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$")
+DATE_LINE = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$")
 
 
 def extract_metadata(front_matter: list[str]) -> dict[str, str]:
-    """Metadata found in the front-matter paragraphs; a field not printed is absent."""
+    """Metadata found in the front- (and back-) matter paragraphs; a field not printed is absent."""
     found: dict[str, str] = {}
     for paragraph in front_matter:
         if "title" not in found and _STANDALONE_TITLE.match(paragraph):
             found["title"] = paragraph
-        if "issuer" not in found and _ISSUER_LINE.match(paragraph):
+        if "issuer" not in found and ISSUER_LINE.match(paragraph):
             found["issuer"] = paragraph
-        if "date" not in found and (m := _DATE_LINE.match(paragraph)):
+        if "date" not in found and (m := DATE_LINE.match(paragraph)):
             found["date"] = f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"
         if "doc_number" not in found and (m := _DOC_NUMBER.search(paragraph)):
             found["doc_number"] = f"{m.group(1)}〔{m.group(2)}〕{int(m.group(3))}号"

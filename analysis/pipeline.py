@@ -43,8 +43,9 @@ class ParsedDocument:
     spans: list[structure.TaskSpan]  # spans[i] is the clean-text span of tasks row i
     tasks: pd.DataFrame
 
-    def front_matter(self) -> list[str]:
-        return [self.clean.text[s:e] for s, e in self.outline.front_matter]
+    def printed_matter(self) -> list[str]:
+        """The paragraphs around the plan's blocks: front matter, then back matter."""
+        return [self.clean.text[s:e] for s, e in self.outline.front_matter + self.outline.back_matter]
 
 
 def doc_id_for(path: Path | str) -> str:
@@ -102,7 +103,7 @@ def document_profile(doc: ParsedDocument, row: dict | None) -> tuple[str | None,
     """(level, region) of a document: from its manifest row, else from its title and issuer."""
     if row is not None:
         return row["level"], row["region"]
-    printed = metadata.extract_metadata(doc.front_matter())
+    printed = metadata.extract_metadata(doc.printed_matter())
     title = printed.get("title", "")
     level = next((lv for word, lv in SCOPE_LEVELS.items() if word in title), None)
     issuer = _ISSUER_SUFFIX.sub("", printed.get("issuer", ""))
@@ -143,7 +144,7 @@ def documents_table(docs: list[ParsedDocument], listed: pd.DataFrame) -> pd.Data
             "file": declared["file"],
             "sha256": hashlib.sha256(doc.raw.path.read_bytes()).hexdigest(),
             "encoding": doc.raw.encoding,
-            **metadata.merge_metadata(metadata.extract_metadata(doc.front_matter()), declared),
+            **metadata.merge_metadata(metadata.extract_metadata(doc.printed_matter()), declared),
             "region": declared["region"],
             "level": declared["level"],
             "year": int(declared["year"]),

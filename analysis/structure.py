@@ -15,7 +15,9 @@ import numpy as np
 import pandas as pd
 
 from analysis.attribution import find_attributions, unique
+from analysis.metadata import DATE_LINE, ISSUER_LINE
 from analysis.clean import (
+    BACK_MATTER,
     ITEM_MARKER,
     PART_MARKER,
     SECTION_MARKER,
@@ -88,10 +90,25 @@ def _match_marker(paragraph: str) -> tuple[str, int | None, int, list[str]] | No
 
 @dataclass
 class Outline:
-    """A document's hierarchy: front matter (before the first marker) and top-level blocks."""
+    """A document's hierarchy: front matter (before the first marker), top-level blocks, and
+    back matter (closing matter after the last block)."""
 
     front_matter: list[tuple[int, int]]
     roots: list[Block]
+    back_matter: list[tuple[int, int]] = field(default_factory=list)
+
+
+def back_matter_start(paragraphs: list[str]) -> int:
+    """Index of the first paragraph of the closing matter (``len(paragraphs)`` if none): a
+    :data:`BACK_MATTER` cue, or a signature — a date line, with the issuer line just above it —
+    after the first hierarchy marker."""
+    first_marker = next((i for i, p in enumerate(paragraphs) if _match_marker(p)), len(paragraphs))
+    for i in range(first_marker + 1, len(paragraphs)):
+        if BACK_MATTER.search(paragraphs[i]):
+            return i
+        if DATE_LINE.match(paragraphs[i]):
+            return i - 1 if i - 1 > first_marker and ISSUER_LINE.match(paragraphs[i - 1]) else i
+    return len(paragraphs)
 
 
 def parse_blocks(doc: CleanDocument) -> Outline:
@@ -100,7 +117,9 @@ def parse_blocks(doc: CleanDocument) -> Outline:
     preamble: list[tuple[int, int]] = []
     roots: list[Block] = []
     open_blocks: dict[str, Block | None] = {level: None for level in LEVELS}
-    for start, end in doc.paragraphs():
+    spans = list(doc.paragraphs())
+    body_end = back_matter_start([text[s:e] for s, e in spans])
+    for start, end in spans[:body_end]:
         paragraph = text[start:end]
         marker = _match_marker(paragraph)
         if marker and not _plausible(marker, open_blocks):
@@ -121,7 +140,7 @@ def parse_blocks(doc: CleanDocument) -> Outline:
         open_blocks[level] = block
         for deeper in LEVELS[depth + 1:]:
             open_blocks[deeper] = None
-    return Outline(preamble, roots)
+    return Outline(preamble, roots, spans[body_end:])
 
 
 def _plausible(marker: tuple[str, int | None, int, list[str]], open_blocks: dict[str, Block | None]) -> bool:

@@ -7,7 +7,7 @@ import pytest
 
 from analysis.manifest import load_manifest
 from analysis.metadata import extract_metadata, merge_metadata
-from analysis.pipeline import build, planned_comparisons
+from analysis.pipeline import build, parse_document, planned_comparisons
 from analysis.quality import jaccard, near_duplicates, shingles
 
 
@@ -80,6 +80,14 @@ def test_parquet_and_csv_hold_the_same_tasks(built) -> None:
 )
 def test_extract_metadata(front: list[str], expected: dict[str, str]) -> None:
     assert extract_metadata(front) == expected
+
+
+def test_a_closing_signature_gives_the_issuer_and_date(tmp_path) -> None:
+    path = tmp_path / "plan.txt"
+    path.write_text("2024年全市生态环境工作要点\n一、重点任务\n(一)推进治理。完成1次调查。\n某市生态环境局\n2024年3月1日\n",
+                    encoding="utf-8")
+    printed = extract_metadata(parse_document(path).printed_matter())
+    assert printed == {"title": "2024年全市生态环境工作要点", "issuer": "某市生态环境局", "date": "2024-03-01"}
 
 
 def test_the_manifest_fills_what_the_text_lacks() -> None:

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from analysis.clean import clean
-from analysis.structure import TASK_COLUMNS, task_path, tasks_table
+from analysis.structure import TASK_COLUMNS, parse_blocks, task_path, tasks_table
 
 
 def tasks_of(raw: str) -> pd.DataFrame:
@@ -67,6 +67,26 @@ def test_a_damaged_section_marker_gets_the_next_number_and_a_flag() -> None:
 def test_numbering_gaps_are_flagged() -> None:
     tasks = tasks_of("一、重点工作\n1.任务甲。内容。\n3.任务丙。内容。\n")
     assert list(tasks["flags"]) == ["", "numbering_gap"]
+
+
+@pytest.mark.parametrize("closing", [
+    "附件:2024年重点任务分工表\n抄送:生态环境部,省委办公厅。\n某省生态环境厅办公室 2024年2月6日印发",
+    "某市生态环境局\n2024年3月1日",
+    "(此件主动公开)",
+])
+def test_closing_matter_is_not_part_of_the_last_task(closing: str) -> None:
+    raw = "2024年工作要点\n一、重点任务\n(一)深入打好碧水保卫战。农村生活污水治理率达到50%以上。(牵头单位:水科)\n" + closing + "\n"
+    doc = clean(raw)
+    outline = parse_blocks(doc)
+    (text,) = tasks_of(raw)["text"]
+    assert text == "深入打好碧水保卫战。农村生活污水治理率达到50%以上。"
+    assert "\n".join(doc.text[s:e] for s, e in outline.back_matter) == clean(closing).text
+
+
+def test_a_date_line_before_the_first_marker_is_front_matter() -> None:
+    raw = "某市生态环境局\n2024年3月1日\n2024年工作要点\n一、重点任务\n(一)推进治理。完成1次调查。\n"
+    outline = parse_blocks(clean(raw))
+    assert len(outline.front_matter) == 3 and outline.back_matter == []
 
 
 def test_text_without_hierarchy_markers_has_no_tasks() -> None:
