@@ -35,7 +35,7 @@ from analysis.structure import frame_of
 KINDS = ("rate", "percentage_points", "count", "money", "concentration", "frequency", "rank", "quantity")
 RATE_LIKE = frozenset({"rate", "percentage_points", "concentration", "frequency"})
 
-_COUNT_WORDS = "个|家|条|座|项|处|台|场|所|块|辆|套|批|名|人次|件|宗|户|部|支|组|张|次|口"
+_COUNT_WORDS = "人次|家次|台次|车次|个|家|条|座|项|处|台|场|所|块|辆|套|批|名|件|宗|户|部|支|组|张|次|口"
 _UNIT = re.compile(
     r"(?P<pp>个百分点)"
     r"|(?P<rate>%|‰)"
@@ -51,6 +51,8 @@ _ARABIC = re.compile(r"(?<![\d.])(?P<number>\d+(?:\.\d+)?)(?P<multiplier>万|亿
 _CHINESE = re.compile(r"(?<![第零〇一二两三四五六七八九十百千万])(?P<number>[两二三四五六七八九十百千][零〇一二两三四五六七八九十百千万]*)"
                       r"(?P<unit>场|个|家|条|座|项|处|台|所|次|名)")
 _MULTIPLIERS = {"万": 10_000.0, "亿": 100_000_000.0}
+# A range whose upper number carries the unit (3—5个, 3%-5%, 10至20家): the lower bound is the target.
+_RANGE = re.compile(r"(?<![\d.])(?P<low>\d+(?:\.\d+)?)(?:%|‰)?\s*(?:-|—|–|~|～|至|到)\s*(?P<high>\d+(?:\.\d+)?)")
 _SUFFIX = re.compile(r"(?:及|或)?以上|以内|以下|左右")
 _RANK = re.compile(r"(?P<cue>列|排名|位居|位列|进入|保持|争创)[^,;。；\n]{0,25}?"
                    r"(?:第(?P<ordinal>[一二三四五六七八九十\d]{1,3})|前(?P<top>[一二三四五六七八九十\d]{1,3}))(?P<unit>位|名)")
@@ -117,6 +119,7 @@ _DEADLINE = re.compile(
     r"(?:(?P<month>\d{1,2}|[一二三四五六七八九十]{1,2})月(?:底|末|份)?|(?P<part>底|末|初|上半年|下半年|内))?"
     r"(?P<before>前|以前|之前)?"
     r"|(?P<relative>年内|年底前|年底|全年|上半年|下半年|年度内)"
+    r"|(?<![\d年])(?:\d{1,2}|[一二三四五六七八九十]{1,2})月(?:底|末|份|中旬|上旬|下旬)?(?:前|以前|之前)"
     r"|^(?P<annual>年度)(?=[\u4e00-\u9fff])"
 )
 # A bare "2024年" is a deadline only when a verb or a cue follows it.
@@ -163,6 +166,7 @@ class Mention:
     unit: str
     kind: str
     suffix: str = ""
+    upper: float | None = None  # the upper bound of a range (3—5个)
 
 
 @dataclass(frozen=True)
@@ -278,10 +282,12 @@ def find_mentions(text: str) -> list[Mention]:
     """Every number of a text that is a quantity, in order (labels, dates and names skipped).
 
     Ranks first (``列…第一位``, ``进入前3名``: their ``suffix`` is ``前`` for a top-N), then Arabic
-    numbers with a unit, then Chinese numerals counted out by a verb (``办好两场``).
+    numbers with a unit (a range ``3—5个`` is one mention: the lower bound, its ``upper`` kept), then
+    Chinese numerals counted out by a verb (``办好两场``).
     """
     labels = label_spans(text)
     found: list[Mention] = []
+    ranges = {m.start("high"): m for m in _RANGE.finditer(text) if not _inside(m.start(), labels)}
     for m in _RANK.finditer(text):
         number = m.group("ordinal") or m.group("top")
         value = int(number) if number.isdigit() else chinese_number(number)
@@ -303,7 +309,11 @@ def find_mentions(text: str) -> list[Mention]:
         kind = _UNIT_KIND[unit_match.lastgroup]
         end = unit_match.end()
         suffix = _suffix_at(text, end)
-        if not _is_trap(text, m.start(), end, kind, suffix):
+        if (span := ranges.get(m.start())) and not _is_trap(text, span.start(), end, kind, suffix):
+            found = [f for f in found if f.start != span.start()]  # 3% of 3%-5% is the range's lower bound
+            found.append(Mention(span.start(), end + len(suffix), float(span.group("low")) * scale,
+                                 text[span.start():end], unit_match.group(0), kind, suffix, float(m.group("number")) * scale))
+        elif not _is_trap(text, m.start(), end, kind, suffix):
             found.append(Mention(m.start(), end + len(suffix), float(m.group("number")) * scale, text[m.start():end],
                                  unit_match.group(0), kind, suffix))
     for m in _CHINESE.finditer(text):
@@ -606,6 +616,9 @@ def _target(text: str, resolved: Mention, mention: Mention, clause: Clause, sent
         comparator = comparator_of(clause_prefix, segment, mention.suffix)
     if _striving_lead(text, clause, sentence, mentions):
         comparator = "striving"
+    if mention.upper is not None:
+        flags.append("range")
+        comparator = "striving" if comparator == "striving" else ">="
     if mention in distributed:
         flags.append("distributed")
         phrase = distributed[mention]

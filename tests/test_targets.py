@@ -68,6 +68,7 @@ def test_the_comparator_comes_from_the_cue_words(text: str, comparator: str) -> 
         ("办好两场新闻发布会", 2.0, "场", "count"),
         ("新增完成1.2万个行政村环境整治", 12000.0, "个", "count"),
         ("完成造林5万亩", 50000.0, "亩", "quantity"),
+        ("开展“双随机、一公开”检查不少于200家次", 200.0, "家次", "count"),
     ],
 )
 def test_values_units_and_kinds(text: str, value: float, unit: str, kind: str) -> None:
@@ -100,10 +101,26 @@ def test_chinese_numbers(numeral: str, value: int | None) -> None:
         ("2024年完成整治验收销号65%以上", "2024年"),
         ("全面完成2024年长江保护行动3项任务", ""),  # a year naming something is no deadline
         ("推进2024年度24项反馈问题整改销号", ""),
+        ("6月底前完成10个试点", "6月底前"),
+        ("力争九月前完成2家企业验收", "九月前"),
+        ("6月完成10个试点", ""),  # a month without 前 is no deadline
     ],
 )
 def test_deadlines(text: str, deadline: str) -> None:
     assert one(text)["deadline"] == deadline
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "value_text", "comparator"),
+    [
+        ("完成3—5个工业园区大气自动监测站建设", 3.0, "3—5个", ">="),
+        ("重点行业排放量下降3%-5%", 3.0, "3%-5%", ">="),
+        ("力争培育10至20家环保领跑企业", 10.0, "10至20家", "striving"),
+    ],
+)
+def test_a_range_is_one_target_at_its_lower_bound(text: str, value: float, value_text: str, comparator: str) -> None:
+    found = one(text)
+    assert (found["value"], found["value_text"], found["comparator"], found["flags"]) == (value, value_text, comparator, "range")
 
 
 def test_a_deadline_is_shared_by_the_later_clauses_of_its_sentence_only() -> None:
