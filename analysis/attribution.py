@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 LEAD_ROLES = ("牵头单位", "牵头部门", "主办单位")
 RESPONSIBLE_ROLES = ("责任单位", "责任部门", "配合单位", "协办单位", "参与单位")
-_ROLE = "|".join(LEAD_ROLES + RESPONSIBLE_ROLES)
+ROLES = LEAD_ROLES + RESPONSIBLE_ROLES
+_ROLE = "|".join(ROLES)
 SHARED_RESPONSIBILITY = re.compile(r"(相关单位|各有关单位|有关单位|各相关单位)(?:分工)?负责")
 
 _OPEN, _CLOSE = r"(【\[", r")】\]"

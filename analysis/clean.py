@@ -17,7 +17,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from analysis.attribution import find_attributions
+from analysis.attribution import ROLES, find_attributions
 
 # --- character classes -------------------------------------------------------------------------
 
@@ -293,9 +293,12 @@ def is_wrapped(previous: str, following: str) -> bool:
 
 
 def _ends_with_attribution(line: str) -> bool:
-    """A line closed by an attribution bracket ends its paragraph."""
-    found = find_attributions(line[-_ATTRIBUTION_TAIL:])
-    return bool(found) and found[-1].end == min(len(line), _ATTRIBUTION_TAIL)
+    """A line closed by an attribution (a bracket, or a role line) ends its paragraph."""
+    tail = line[-_ATTRIBUTION_TAIL:]
+    if not tail.endswith((")", "】", "]")) and not any(role in tail for role in ROLES):
+        return False  # the cheap test first: this runs at every line break
+    found = find_attributions(tail)
+    return bool(found) and found[-1].end == len(tail)
 
 
 def join_wrapped_lines(doc: MappedText) -> MappedText:
