@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-LEAD_ROLES = ("牵头单位", "牵头部门", "主办单位")
-RESPONSIBLE_ROLES = ("责任单位", "责任部门", "配合单位", "协办单位", "参与单位")
+LEAD_ROLES = ("牵头单位", "牵头部门", "主办单位", "主责单位", "主责部门")
+RESPONSIBLE_ROLES = ("责任单位", "责任部门", "配合单位", "配合部门", "协办单位", "参与单位", "协同单位", "协同部门")
 ROLES = LEAD_ROLES + RESPONSIBLE_ROLES
 _ROLE = "|".join(ROLES)
 SHARED_RESPONSIBILITY = re.compile(r"(相关单位|各有关单位|有关单位|各相关单位)(?:分工)?负责")
@@ -21,8 +21,10 @@ SHARED_RESPONSIBILITY = re.compile(r"(相关单位|各有关单位|有关单位|
 _OPEN, _CLOSE = r"(【\[", r")】\]"
 # An attribution bracket: an opening bracket (or the '?' that replaced it), a role keyword, and
 # everything up to the closing bracket (or a '?' that replaced it before a full stop).
+# One level of brackets may nest inside (各乡镇(街道), 各县(市、区), 市农业农村局(牵头)).
+_INSIDE = rf"(?:[^{_OPEN}{_CLOSE}\n]|\([^()\n]*\))"
 ATTRIBUTION = re.compile(
-    rf"[{_OPEN}?](?P<body>(?:{_ROLE})[^{_OPEN}{_CLOSE}\n]*?|{SHARED_RESPONSIBILITY.pattern})"
+    rf"[{_OPEN}?](?P<body>(?:{_ROLE}){_INSIDE}*?|{SHARED_RESPONSIBILITY.pattern})"
     rf"(?:[{_CLOSE}]|\?(?=[。;,]|$))",
     re.MULTILINE,
 )
@@ -31,12 +33,16 @@ ATTRIBUTION = re.compile(
 ATTRIBUTION_LINE = re.compile(rf"(?:^|(?<=。))(?P<body>(?:{_ROLE})[:：][^\n]*?)。?$", re.MULTILINE)
 # Units named before the verb of their role: (县林业局牵头,县生态环境分局配合).
 LEAD_VERBS = ("牵头负责", "牵头")
-RESPONSIBLE_VERBS = ("配合", "参与", "协助", "协办", "负责")
+RESPONSIBLE_VERBS = ("按职责分工负责", "按职责负责", "分工负责", "配合", "参与", "协助", "协办", "负责")
+_VERBS = sorted(LEAD_VERBS + RESPONSIBLE_VERBS, key=len, reverse=True)  # the longest reading first
 ATTRIBUTION_BY_VERB = re.compile(
-    rf"[{_OPEN}](?P<body>[^{_OPEN}{_CLOSE}\n]{{2,200}}?(?:{'|'.join(LEAD_VERBS + RESPONSIBLE_VERBS)}))[{_CLOSE}]"
+    rf"[{_OPEN}](?P<body>{_INSIDE}{{2,200}}?(?:{'|'.join(_VERBS)}))[{_CLOSE}]"
 )
 _SEGMENT_SPLIT = re.compile(rf"[;；]|(?=(?:{_ROLE})[:：])")
+# A labelled segment that names no role (完成时限:2024年10月底前) ends the units of the last role.
+_OTHER_LABEL = re.compile(r"^[\u4e00-\u9fff]{2,6}[:：]")
 _VERB_SEGMENT_SPLIT = re.compile(r"[,，;；]")
+_LEAD_MARK = "(牵头)"
 _ROLE_PREFIX = re.compile(rf"^(?P<role>{_ROLE})[:：;；]?\s*")
 _UNIT_SPLIT = re.compile(r"[、,，]")
 # Endings of organisation names: a fragment that does not end like one (各市, 州) is joined to
@@ -66,7 +72,7 @@ def split_units(listing: str) -> list[str]:
         return []
     units: list[str] = []
     pending = ""
-    for fragment in _UNIT_SPLIT.split(listing):
+    for fragment in _split_outside_brackets(listing):
         fragment = fragment.strip()
         if not fragment:
             continue
@@ -74,12 +80,23 @@ def split_units(listing: str) -> list[str]:
             units[-1] = f"{units[-1]}、{fragment}"
             continue
         pending = f"{pending}、{fragment}" if pending else fragment
-        if pending.endswith(UNIT_SUFFIXES) or JOINT in pending:
+        if pending.endswith(UNIT_SUFFIXES + (")",)) or JOINT in pending:  # 各乡镇(街道) ends a name too
             units.append(pending)
             pending = ""
     if pending:
         units.append(pending)
     return units
+
+
+def _split_outside_brackets(listing: str) -> list[str]:
+    """``listing`` split at 、/, that are not inside brackets (各县(市、区) is one fragment)."""
+    fragments, depth, start = [], 0, 0
+    for i, char in enumerate(listing):
+        depth += (char == "(") - (char == ")")
+        if depth <= 0 and _UNIT_SPLIT.match(char):
+            fragments.append(listing[start:i])
+            start = i + 1
+    return fragments + [listing[start:]]
 
 
 def parse_attribution_body(body: str) -> tuple[list[str], list[str]]:
@@ -95,8 +112,11 @@ def parse_attribution_body(body: str) -> tuple[list[str], list[str]]:
         if m:
             current = lead if m.group("role") in LEAD_ROLES else responsible
             segment = segment[m.end():]
+        elif _OTHER_LABEL.match(segment):
+            current = None
         if current is not None:
-            current.extend(split_units(segment))
+            for unit in split_units(segment):  # 市农业农村局(牵头) leads whatever its bracket says
+                (lead if unit.endswith(_LEAD_MARK) else current).append(unit.removesuffix(_LEAD_MARK))
     return lead, responsible
 
 

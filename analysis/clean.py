@@ -35,7 +35,8 @@ _WIDTH_TABLE.update({0x3000: 0x20, 0x00A0: 0x20})
 PART_MARKER = re.compile(r"([一二三四五六七八九十]{1,3})、")
 # "(?" is a section marker whose number was eaten by encoding damage.
 SECTION_MARKER = re.compile(r"\((?:([一二三四五六七八九十]{1,3})\)|(\?)(?=[^\s)?]))")
-ITEM_MARKER = re.compile(r"(\d{1,3})[.、](?!\d)")
+# An item number is not followed by a digit (1.5万吨 is a decimal) unless a date follows (1.2024年底前…).
+ITEM_MARKER = re.compile(r"(\d{1,3})[.、](?:(?!\d)|(?=20\d{2}年|\d{1,2}月))")
 
 
 def starts_with_marker(line: str) -> bool:

@@ -11,7 +11,7 @@ import re
 METADATA_FIELDS = ("title", "issuer", "doc_number", "date")
 
 _TITLE_ENDINGS = "要点|计划|方案|安排|意见|规划"
-_STANDALONE_TITLE = re.compile(rf"^(?!关于)[^。,;《》]{{4,40}}(?:{_TITLE_ENDINGS})$")
+TITLE_LINE = re.compile(rf"^(?!关于)[^。,;《》]{{4,40}}(?:{_TITLE_ENDINGS})$")
 _CIRCULAR_TITLE = re.compile(rf"关于印发《?([^。《》]{{4,40}}?(?:{_TITLE_ENDINGS}))》?的通知")
 ISSUER_LINE = re.compile(r"^[\u4e00-\u9fff]{2,24}(?:厅|局|委员会|人民政府|办公厅|办公室)$")
 _CIRCULAR_ISSUER = re.compile(r"^([\u4e00-\u9fff]{2,24}?(?:厅|局|委员会|人民政府|办公厅|办公室))关于")
@@ -23,7 +23,7 @@ def extract_metadata(front_matter: list[str]) -> dict[str, str]:
     """Metadata found in the front- (and back-) matter paragraphs; a field not printed is absent."""
     found: dict[str, str] = {}
     for paragraph in front_matter:
-        if "title" not in found and _STANDALONE_TITLE.match(paragraph):
+        if "title" not in found and TITLE_LINE.match(paragraph):
             found["title"] = paragraph
         if "issuer" not in found and ISSUER_LINE.match(paragraph):
             found["issuer"] = paragraph

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.attribution import find_attributions, unique
-from analysis.metadata import DATE_LINE, ISSUER_LINE
+from analysis.metadata import DATE_LINE, ISSUER_LINE, TITLE_LINE
 from analysis.clean import (
     BACK_MATTER,
     ITEM_MARKER,
@@ -39,6 +39,7 @@ GUIDING_IDEOLOGY = re.compile(r"^.{0,20}以[^。]{2,40}为指导")
 # "主要目标是:" — a label that opens an unnumbered paragraph.
 PARAGRAPH_LABEL = re.compile(r"^([^,，。:：;；()]{2,12}?)(?:是|为)?[:：]")
 _HEADING_END = re.compile(r"[。]")
+_TITLE_TO_BODY = 3  # paragraphs a plan's title may stand above its first marker
 _TRAILING_PUNCT = " 。.,，;；:：、"
 _REPEATED_STOPS = re.compile(r"。{2,}")
 _LEADING_PUNCT = re.compile(r"^[。,;:]+")
@@ -98,16 +99,34 @@ class Outline:
     back_matter: list[tuple[int, int]] = field(default_factory=list)
 
 
-def back_matter_start(paragraphs: list[str]) -> int:
-    """Index of the first paragraph of the closing matter (``len(paragraphs)`` if none): a
-    :data:`BACK_MATTER` cue, or a signature — a date line, with the issuer line just above it —
-    after the first hierarchy marker."""
-    first_marker = next((i for i, p in enumerate(paragraphs) if _match_marker(p)), len(paragraphs))
+def plan_start(paragraphs: list[str]) -> int:
+    """Index of the first paragraph of the plan itself: after a cover letter with numbered points
+    of its own (关于印发…的通知 一、… 二、…), the plan restarts under its title (…工作要点) with a
+    first marker numbered 1. 0 when nothing precedes the plan's title but front matter."""
+    markers = [_match_marker(p) for p in paragraphs]
+    first_marker = next((i for i, m in enumerate(markers) if m), len(paragraphs))
+    start = 0
     for i in range(first_marker + 1, len(paragraphs)):
+        if markers[i] or not TITLE_LINE.match(paragraphs[i]):
+            continue
+        following = next((m for m in markers[i + 1:i + 1 + _TITLE_TO_BODY] if m), None)
+        if following and following[1] == 1:
+            start = i + 1
+    return start
+
+
+def back_matter_start(paragraphs: list[str], body_start: int = 0) -> int:
+    """Index of the first paragraph of the closing matter (``len(paragraphs)`` if none): after
+    the plan's last hierarchy marker, a :data:`BACK_MATTER` cue, or a signature — a date line,
+    with the issuer line just above it."""
+    last_marker = max((i for i in range(body_start, len(paragraphs)) if _match_marker(paragraphs[i])), default=None)
+    if last_marker is None:
+        return len(paragraphs)
+    for i in range(last_marker + 1, len(paragraphs)):
         if BACK_MATTER.search(paragraphs[i]):
             return i
         if DATE_LINE.match(paragraphs[i]):
-            return i - 1 if i - 1 > first_marker and ISSUER_LINE.match(paragraphs[i - 1]) else i
+            return i - 1 if i - 1 > last_marker and ISSUER_LINE.match(paragraphs[i - 1]) else i
     return len(paragraphs)
 
 
@@ -118,8 +137,11 @@ def parse_blocks(doc: CleanDocument) -> Outline:
     roots: list[Block] = []
     open_blocks: dict[str, Block | None] = {level: None for level in LEVELS}
     spans = list(doc.paragraphs())
-    body_end = back_matter_start([text[s:e] for s, e in spans])
-    for start, end in spans[:body_end]:
+    paragraphs = [text[s:e] for s, e in spans]
+    body_start = plan_start(paragraphs)
+    body_end = back_matter_start(paragraphs, body_start)
+    preamble.extend(spans[:body_start])
+    for start, end in spans[body_start:body_end]:
         paragraph = text[start:end]
         marker = _match_marker(paragraph)
         if marker and not _plausible(marker, open_blocks):

@@ -87,3 +87,21 @@ def test_units_before_their_verbs_are_attributions() -> None:
 @pytest.mark.parametrize("text", ["推进试点(由各地负责)", "完成整治(2024年底前完成,各地负责)", "开展监测(按季度牵头)"])
 def test_a_bracket_ending_in_a_verb_without_units_is_not_an_attribution(text: str) -> None:
     assert find_attributions(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "lead", "responsible"),
+    [
+        ("(责任单位:县住建局、各乡镇(街道))", (), ("县住建局", "各乡镇(街道)")),
+        ("(责任单位:各县(市、区)人民政府)", (), ("各县(市、区)人民政府",)),
+        ("(责任单位:市农业农村局(牵头)、市生态环境局)", ("市农业农村局",), ("市生态环境局",)),
+        ("(县生态环境分局牵头,县市场监管局按职责分工负责)", ("县生态环境分局",), ("县市场监管局",)),
+        ("(牵头部门:市生态环境局;配合部门:市卫健委)", ("市生态环境局",), ("市卫健委",)),
+        ("(主责单位:市生态环境局;协同单位:市公安局)", ("市生态环境局",), ("市公安局",)),
+        ("(责任单位:区生态环境分局;完成时限:2024年10月底前)", (), ("区生态环境分局",)),
+    ],
+)
+def test_printed_variants_of_attributions(text: str, lead: tuple, responsible: tuple) -> None:
+    (found,) = find_attributions("开展治理。" + text)
+    assert (found.lead, found.responsible) == (lead, responsible)
+    assert found.end == len("开展治理。" + text)

@@ -83,6 +83,24 @@ def test_closing_matter_is_not_part_of_the_last_task(closing: str) -> None:
     assert "\n".join(doc.text[s:e] for s, e in outline.back_matter) == clean(closing).text
 
 
+def test_an_item_whose_text_opens_with_a_date_is_an_item() -> None:
+    tasks = tasks_of("一、重点任务\n1.2024年底前完成15家企业改造。\n2.3月底前完成3个排污口整治。\n3.1.5万吨以上的项目不是第3项。\n")
+    assert list(tasks["path"]) == ["一1", "一2"]
+    assert tasks["text"].iloc[0] == "2024年底前完成15家企业改造。"
+    assert tasks["text"].iloc[1].endswith("3.1.5万吨以上的项目不是第3项。")  # a decimal opens no item
+
+
+def test_a_cover_letter_with_numbered_points_is_front_matter() -> None:
+    raw = ("关于印发《某县2024年生态环境保护工作要点》的通知\n一、提高思想认识。各单位要高度重视。\n二、按时报送进展。\n"
+           "某县人民政府办公室\n2024年3月1日\n某县2024年生态环境保护工作要点\n一、大气污染防治\n1.完成8家企业深度治理。\n"
+           "2.完成3个排污口整治。\n附件:重点任务分工表\n")
+    doc = clean(raw)
+    outline = parse_blocks(doc)
+    assert list(tasks_of(raw)["path"]) == ["一1", "一2"]
+    assert doc.text[slice(*outline.front_matter[-1])] == "某县2024年生态环境保护工作要点"
+    assert [doc.text[s:e] for s, e in outline.back_matter] == ["附件:重点任务分工表"]
+
+
 def test_a_date_line_before_the_first_marker_is_front_matter() -> None:
     raw = "某市生态环境局\n2024年3月1日\n2024年工作要点\n一、重点任务\n(一)推进治理。完成1次调查。\n"
     outline = parse_blocks(clean(raw))
