@@ -32,7 +32,7 @@ _WIDTH_TABLE.update({0x3000: 0x20, 0x00A0: 0x20})
 
 # --- hierarchy markers (on clean, width-normalised paragraphs) --------------------------------
 
-PART_MARKER = re.compile(r"([一二三四五六七八九十]{1,3})、")
+PART_MARKER = re.compile(r"([一二三四五六七八九十]{1,3})[、.]")
 # "(?" is a section marker whose number was eaten by encoding damage.
 SECTION_MARKER = re.compile(r"\((?:([一二三四五六七八九十]{1,3})\)|(\?)(?=[^\s)?]))")
 # An item number is not followed by a digit (1.5万吨 is a decimal) unless a date follows (1.2024年底前…).
@@ -168,6 +168,7 @@ _ENTITY_CHARS = {
 }
 _WORD_BOOKMARK = re.compile(r"\[bookmark:[^\]\n]*\]")
 _MARKDOWN_BOLD = re.compile(r"\*\*|__")
+_MARKDOWN_HEADING = re.compile(r"^[ \t]*#{1,6}[ \t]*", re.MULTILINE)
 _CARRIAGE_RETURN = re.compile(r"\r\n?")
 
 
@@ -176,14 +177,15 @@ def looks_like_html_page(raw: str) -> bool:
 
 
 def strip_markup(doc: MappedText, html_page: bool) -> MappedText:
-    """Remove HTML (a whole page, or the remnants of one in a scrape), bookmarks and bold marks."""
+    """Remove HTML (a whole page, or the remnants of one in a scrape), bookmarks, markdown bold
+    marks and heading hashes."""
     doc = doc.sub(_CARRIAGE_RETURN, "\n")
     if html_page:
         doc = doc.sub(_HTML_SKIP, "").sub(_HTML_BLOCK_TAG, "\n").sub(_HTML_TAG, "")
         doc = doc.sub(_HTML_ENTITY, lambda m: html.unescape(m.group(0)))
     doc = doc.sub(_TAG_REMNANT, "").sub(_ATTRIBUTE_REMNANT, "")
     doc = doc.sub(_ENTITY_REMNANT, lambda m: _ENTITY_CHARS[m.group(1)])
-    return doc.sub(_WORD_BOOKMARK, "").sub(_MARKDOWN_BOLD, "")
+    return doc.sub(_WORD_BOOKMARK, "").sub(_MARKDOWN_BOLD, "").sub(_MARKDOWN_HEADING, "")
 
 
 # --- boilerplate -------------------------------------------------------------------------------
@@ -196,7 +198,7 @@ STRONG_BOILERPLATE_CUES = (
     "发布文号", "发布日期", "生效日期", "废止日期", "有效性", "版权", "转载", "凡本网", "本网站",
     "邮箱", "电询", "联系电话", "传真", "联系我们", "关于我们", "广告业务", "关闭窗口", "加入收藏",
     "告诉好友", "点击排行", "打印本文", "打印本页", "上一篇", "下一篇", "相关阅读", "责任编辑",
-    "ICP备", "公网安备", "技术支持", "Processed in", "Copyright", "©",
+    "ICP备", "公网安备", "网站标识码", "地址:", "技术支持", "Processed in", "Copyright", "©",
 )
 # Short labels of the same chrome: only a short line holding one is dropped.
 WEAK_BOILERPLATE_CUES = (
@@ -205,7 +207,7 @@ WEAK_BOILERPLATE_CUES = (
 )
 # Closing matter after a plan's last block (not part of its last task): an attachment's header,
 # the distribution list, a publication note, the printing colophon.
-BACK_MATTER = re.compile(r"^(?:附件\s*\d*\s*(?:[:：]|$)|抄送|抄报|\(?此件|主动公开|公开方式)|\d{4}年\d{1,2}月\d{1,2}日印发$")
+BACK_MATTER = re.compile(r"^(?:附件\s*(?:\d|[:：]|$)|抄送|抄报|\(?此件|主动公开|公开方式)|\d{4}年\d{1,2}月\d{1,2}日印发$")
 # A printed page number: "- 3 -", "— 3 —", "第3页", "第 3 页 共 12 页", "3/12" (after width folding).
 PAGE_NUMBER = re.compile(r"^[-—–―~·\s]*(?:第\s*)?\d{1,4}\s*(?:页)?(?:\s*(?:/|共)\s*\d{1,4}\s*页?)?[-—–―~·\s]*$")
 _STRONG_CUE_MAX_LINE = 300

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from analysis.clean import chinese_numeral_value
+
 METADATA_FIELDS = ("title", "issuer", "doc_number", "date")
 
 _TITLE_ENDINGS = "要点|计划|方案|安排|意见|规划"
@@ -16,7 +18,8 @@ _CIRCULAR_TITLE = re.compile(rf"关于印发《?([^。《》]{{4,40}}?(?:{_TITLE
 ISSUER_LINE = re.compile(r"^[\u4e00-\u9fff]{2,24}(?:厅|局|委员会|人民政府|办公厅|办公室)$")
 _CIRCULAR_ISSUER = re.compile(r"^([\u4e00-\u9fff]{2,24}?(?:厅|局|委员会|人民政府|办公厅|办公室))关于")
 _DOC_NUMBER = re.compile(r"([\u4e00-\u9fff]{1,10})[〔\[［(（]\s*(\d{4})\s*[〕\]］)）]\s*(\d{1,4})\s*号")
-DATE_LINE = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$")
+DATE_LINE = re.compile(r"^(\d{4}|[〇零一二三四五六七八九]{4})年(\d{1,2}|[一二三四五六七八九十]{1,2})月(\d{1,2}|[一二三四五六七八九十]{1,3})日$")
+_DIGIT_OF = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {"零": "0"}
 
 
 def extract_metadata(front_matter: list[str]) -> dict[str, str]:
@@ -28,7 +31,8 @@ def extract_metadata(front_matter: list[str]) -> dict[str, str]:
         if "issuer" not in found and ISSUER_LINE.match(paragraph):
             found["issuer"] = paragraph
         if "date" not in found and (m := DATE_LINE.match(paragraph)):
-            found["date"] = f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"
+            year, month, day = _year_number(m.group(1)), _number(m.group(2)), _number(m.group(3))
+            found["date"] = f"{year}-{month:02d}-{day:02d}"
         if "doc_number" not in found and (m := _DOC_NUMBER.search(paragraph)):
             found["doc_number"] = f"{m.group(1)}〔{m.group(2)}〕{int(m.group(3))}号"
     for paragraph in front_matter:
@@ -37,6 +41,16 @@ def extract_metadata(front_matter: list[str]) -> dict[str, str]:
         if "issuer" not in found and (m := _CIRCULAR_ISSUER.match(paragraph)):
             found["issuer"] = m.group(1)
     return found
+
+
+def _number(number: str) -> int:
+    """3 or 十二 → its value."""
+    return int(number) if number.isdigit() else chinese_numeral_value(number) or 0
+
+
+def _year_number(year: str) -> str:
+    """二〇二四 → 2024 (a year is read digit by digit)."""
+    return "".join(_DIGIT_OF.get(c, c) for c in year)
 
 
 def merge_metadata(printed: dict[str, str], declared: dict[str, str]) -> dict[str, str]:

@@ -33,7 +33,7 @@ TASK_COLUMNS = [
 LEVELS = ("part", "section", "item")
 
 # Titles of blocks that frame the plan rather than assign work.
-FRAMING_TITLES = re.compile(r"^(总体要求|指导思想|基本原则|工作要求|保障措施|组织保障|组织实施|工作目标和要求)$")
+FRAMING_TITLES = re.compile(r"^(总体要求|指导思想|基本原则|工作要求|有关要求|相关要求|保障措施|工作保障|组织保障|组织实施|工作目标和要求)$")
 # The guiding-ideology formula that opens a 总体要求 paragraph: "以…思想为指导".
 GUIDING_IDEOLOGY = re.compile(r"^.{0,20}以[^。]{2,40}为指导")
 # "主要目标是:" — a label that opens an unnumbered paragraph.

@@ -35,13 +35,13 @@ from analysis.structure import frame_of
 KINDS = ("rate", "percentage_points", "count", "money", "concentration", "frequency", "rank", "quantity")
 RATE_LIKE = frozenset({"rate", "percentage_points", "concentration", "frequency"})
 
-_COUNT_WORDS = "人次|家次|台次|车次|个|家|条|座|项|处|台|场|所|块|辆|套|批|名|件|宗|户|部|支|组|张|次|口"
+_COUNT_WORDS = "人次|家次|台次|车次|辆次|轮次|架次|个|家|条|座|项|处|台|场|所|块|辆|套|批|名|件|宗|户|部|支|组|张|次|口|天"
 _UNIT = re.compile(
     r"(?P<pp>个百分点)"
     r"|(?P<rate>%|‰)"
     r"|(?P<money>(?:万|亿)?元)"
     r"|(?P<concentration>(?:微克|毫克|纳克)/(?:标准)?(?:立方米|升))"
-    r"|(?P<quantity>蒸吨/小时|千瓦时|千瓦|兆瓦|吨标准煤|吨|千克|公斤|平方公里|平方千米|平方米|立方米|公里|千米|亩|公顷)"
+    r"|(?P<quantity>蒸吨/小时|千瓦时|千瓦|兆瓦|吨标准煤|吨|千克|公斤|平方公里|平方千米|平方米|立方米|公里|千米|亩|公顷|分贝)"
     rf"|(?P<count>(?:{_COUNT_WORDS})(?!月|工作日|小时|百分点))"
 )
 _UNIT_KIND = {"pp": "percentage_points", "rate": "rate", "money": "money", "concentration": "concentration",
@@ -101,6 +101,8 @@ _TRAILING_CUES = re.compile(
     r"超过|提高到|提升到|提升至|降至|下降到|每(?:年|半年|季度|月|周|旬|日|天)|开展|完成|累计|以上|以内|的|和|及|与|以及|、|或)+$"
 )
 _PHRASE_EDGES = " ,，;；。:：、?"
+_BRACKETED_ALTERNATIVE = re.compile(r"^\([\u4e00-\u9fff]{0,6}$")
+_DANGLING_BRACKETS = re.compile(r"\($|^\)")  # 优良天数比率不低于90.9%(力争达到92%): the ( is not the phrase's
 # A list's modifiers (国家级, 湖泊, 国) are this short; a parallel conjunct (国控 / 省控) this long.
 _MODIFIER_MAX = 3
 _PARALLEL_MAX = 4
@@ -342,6 +344,8 @@ def find_deadlines(text: str, clause: Clause) -> list[tuple[int, str]]:
     found = []
     body = text[clause.start:clause.end]
     for m in _DEADLINE.finditer(body):
+        if m.group("year") and not m.group("prefix") and _BASE_YEAR.search(body[max(0, m.start() - 2):m.end()]):
+            continue  # 较2020年: the base of a change, not a deadline
         if m.group("year") and not (m.group("prefix") or m.group("month") or m.group("part") or m.group("before")):
             if not _DEADLINE_FOLLOWERS.match(body, m.end()):
                 continue  # 2024年长江高水平保护行动: a year naming something, not a deadline
@@ -401,7 +405,7 @@ def clean_phrase(phrase: str) -> str:
         phrase = _LEADING_FILLER.sub("", _BASE_YEAR.sub("", phrase))
         phrase = _LEADING_JOINERS.sub("", phrase)
         phrase = _TRAILING_CUES.sub("", phrase)
-        phrase = phrase.strip(_PHRASE_EDGES)
+        phrase = _DANGLING_BRACKETS.sub("", phrase.strip(_PHRASE_EDGES))
     return phrase
 
 
@@ -627,6 +631,8 @@ def _target(text: str, resolved: Mention, mention: Mention, clause: Clause, sent
             comparator = comparator_of("", opening[opening.find(DISTRIBUTIVE_CUE):], mention.suffix)
     else:
         phrase = local_phrase(text, mention, clause, mentions, kinds)
+    if not phrase and earlier and _BRACKETED_ALTERNATIVE.match(text[earlier[-1].mention.end:mention.start]):
+        phrase = earlier[-1].phrase  # 不低于90.9%(力争达到92%): the bracket sets the same indicator
     role = "scope" if kinds[mention] == "count" and _is_scope(text, mention, clause, sentence, mentions, kinds) \
         else "commitment"
     deadline, shared = _deadline(text, clause, sentence, mention)

@@ -105,6 +105,15 @@ def test_a_page_number_inside_a_sentence_is_removed_and_the_sentence_rejoined(fo
     assert clean(raw).text == "1.推进重点行业深度治理。完成钢铁企业超低排放改造,淘汰老旧柴油货车。"
 
 
+def test_markdown_headings_and_dotted_part_markers_are_markers() -> None:
+    assert clean("## 一、重点工作\n### (一)大气\n一.水污染防治\n").text == "一、重点工作\n(一)大气\n一.水污染防治"
+    assert starts_with_marker("一.水污染防治")
+
+
+def test_a_web_footer_with_an_address_is_boilerplate() -> None:
+    assert boilerplate_lines(["1.完成2个园区地下水调查。", "主办单位:某市生态环境局 地址:某市某大道1号"]) == [False, True]
+
+
 @pytest.mark.parametrize("line", ["3.加强执法", "2024年", "第三批", "—"])
 def test_numbered_text_is_not_a_page_number(line: str) -> None:
     assert not PAGE_NUMBER.match(line)

@@ -76,6 +76,7 @@ def test_parquet_and_csv_hold_the_same_tasks(built) -> None:
          {"title": "2025年全市生态环境保护工作要点", "issuer": "市生态环境局"}),
         (["2024年全市生态环境工作要点", "根据省生态环境厅和市委、市政府工作要求,现对2024年全市生态环境工作作出如下安排。"],
          {"title": "2024年全市生态环境工作要点"}),
+        (["某市生态环境局", "二〇二四年十二月三十一日"], {"issuer": "某市生态环境局", "date": "2024-12-31"}),
     ],
 )
 def test_extract_metadata(front: list[str], expected: dict[str, str]) -> None:

@@ -73,6 +73,7 @@ def test_numbering_gaps_are_flagged() -> None:
     "附件:2024年重点任务分工表\n抄送:生态环境部,省委办公厅。\n某省生态环境厅办公室 2024年2月6日印发",
     "某市生态环境局\n2024年3月1日",
     "(此件主动公开)",
+    "某市生态环境局\n二〇二四年三月五日\n附件1 重点任务分工表\n1 完成矿山修复120公顷 市自然资源局",
 ])
 def test_closing_matter_is_not_part_of_the_last_task(closing: str) -> None:
     raw = "2024年工作要点\n一、重点任务\n(一)深入打好碧水保卫战。农村生活污水治理率达到50%以上。(牵头单位:水科)\n" + closing + "\n"
@@ -81,6 +82,12 @@ def test_closing_matter_is_not_part_of_the_last_task(closing: str) -> None:
     (text,) = tasks_of(raw)["text"]
     assert text == "深入打好碧水保卫战。农村生活污水治理率达到50%以上。"
     assert "\n".join(doc.text[s:e] for s, e in outline.back_matter) == clean(closing).text
+
+
+@pytest.mark.parametrize("title", ["工作保障", "有关要求", "保障措施"])
+def test_framing_parts_hold_no_tasks(title: str) -> None:
+    tasks = tasks_of(f"一、重点任务\n1.完成8家企业改造。\n二、{title}\n各部门要加强协作。\n(一)强化督查。每季度通报1次。\n")
+    assert list(tasks["path"]) == ["一1"]
 
 
 def test_an_item_whose_text_opens_with_a_date_is_an_item() -> None:

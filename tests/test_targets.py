@@ -69,6 +69,9 @@ def test_the_comparator_comes_from_the_cue_words(text: str, comparator: str) -> 
         ("新增完成1.2万个行政村环境整治", 12000.0, "个", "count"),
         ("完成造林5万亩", 50000.0, "亩", "quantity"),
         ("开展“双随机、一公开”检查不少于200家次", 200.0, "家次", "count"),
+        ("优良天数不少于300天", 300.0, "天", "count"),
+        ("夜间噪声不高于55分贝", 55.0, "分贝", "quantity"),
+        ("执法检查不少于12轮次", 12.0, "轮次", "count"),
     ],
 )
 def test_values_units_and_kinds(text: str, value: float, unit: str, kind: str) -> None:
@@ -104,6 +107,7 @@ def test_chinese_numbers(numeral: str, value: int | None) -> None:
         ("6月底前完成10个试点", "6月底前"),
         ("力争九月前完成2家企业验收", "九月前"),
         ("6月完成10个试点", ""),  # a month without 前 is no deadline
+        ("二氧化碳排放强度较2020年累计下降18%", ""),  # the base of a change is no deadline
     ],
 )
 def test_deadlines(text: str, deadline: str) -> None:
@@ -176,6 +180,12 @@ def test_fenbie_distributes_values_over_subjects() -> None:
 )
 def test_the_phrase_names_what_the_number_measures(text: str, phrases: list[str]) -> None:
     assert list(text_targets(text)["phrase"]) == phrases
+
+
+def test_a_bracketed_alternative_value_names_the_same_indicator() -> None:
+    found = text_targets("优良天数比率不低于90.9%(力争达到92%),重污染天数比率控制在0.5%以内")
+    assert list(found["phrase"]) == ["优良天数比率", "优良天数比率", "重污染天数比率"]
+    assert list(found["comparator"]) == [">=", "striving", "<="]
 
 
 def test_a_base_year_is_not_part_of_the_phrase() -> None:
