@@ -53,7 +53,7 @@ _DAMAGE_PATTERNS: dict[str, re.Pattern[str]] = {
     "html_remnant": re.compile(
         r"(?<!<)[^<]?/(?:p|td|th|tr|div|span|strong|font|a|li|b|em|h\d)>"
         r"|(?<!&)(?:ldquo|rdquo|lsquo|rsquo|middot|mdash|ndash|hellip|nbsp|quot);"
-        r"|[^<\s]?(?:br|span|font|a|div|img)(?:\s+[a-z-]+=\"[^\"]*\")+\s*/?>|[^<\s]br/?>"
+        r"|(?<!<)[^<\s]?(?:br|span|font|a|div|img)(?:\s+[a-z-]+=\"[^\"]*\")+\s*/?>|[^<\s]br/?>"
     ),
     "broken_marker": re.compile(r"^[ \t]*[(（]\?", re.MULTILINE),
 }
@@ -213,6 +213,7 @@ PAGE_NUMBER = re.compile(r"^[-—–―~·\s]*(?:第\s*)?\d{1,4}\s*(?:页)?(?:\s
 _STRONG_CUE_MAX_LINE = 300
 _WEAK_CUE_MAX_LINE = 20
 _SHORT_LINE = 30
+_RUNNING_HEADER_MAX = 40
 _SENTENCE_PUNCT = re.compile(r"[。,;:，；：]")
 
 
@@ -237,12 +238,20 @@ def _is_chrome_fragment(line: str) -> bool:
 
 
 def boilerplate_lines(lines: list[str]) -> list[bool]:
-    """Mark boilerplate lines: cue lines, then runs of chrome fragments fenced in by boilerplate.
+    """Mark boilerplate lines: cue lines, repeats in the body of a short unpunctuated line of the
+    front matter (running headers: the title or the issuer), then runs of chrome fragments fenced
+    in by boilerplate.
 
     A run of short unpunctuated lines between two dropped lines (or a dropped line and the end
     of the text) is page chrome too: navigation menus, footer fragments.
     """
     dropped = [_is_boilerplate_line(line) for line in lines]
+    first_marker = next((i for i, line in enumerate(lines) if starts_with_marker(line.strip())), len(lines))
+    heading_lines = {line.strip() for line in lines[:first_marker]
+                     if _is_chrome_fragment(line) and len(line.strip()) <= _RUNNING_HEADER_MAX}
+    for i in range(first_marker, len(lines)):  # a running header: the title or issuer printed again on each page
+        if lines[i].strip() in heading_lines:
+            dropped[i] = True
     content = [i for i, line in enumerate(lines) if line.strip()]
     if not any(dropped):
         return dropped

@@ -39,6 +39,8 @@ GUIDING_IDEOLOGY = re.compile(r"^.{0,20}以[^。]{2,40}为指导")
 # "主要目标是:" — a label that opens an unnumbered paragraph.
 PARAGRAPH_LABEL = re.compile(r"^([^,，。:：;；()]{2,12}?)(?:是|为)?[:：]")
 _HEADING_END = re.compile(r"[。]")
+_PARAGRAPH_BREAK = re.compile(r"(?<=(.))\n")
+_SENTENCE_CLOSED = "。!?！？;；:：,，、)"
 _TITLE_TO_BODY = 3  # paragraphs a plan's title may stand above its first marker
 _TRAILING_PUNCT = " 。.,，;；:：、"
 _REPEATED_STOPS = re.compile(r"。{2,}")
@@ -293,6 +295,11 @@ def task_path(part: int | None, section: int | None, item: int | None) -> str:
     return path
 
 
+def _join_paragraphs(m: re.Match[str]) -> str:
+    """A title on a line of its own (大气污染防治 / 持续推进…) is a sentence of the task's text."""
+    return "" if m.group(1) in _SENTENCE_CLOSED else "。"
+
+
 def tasks_table(doc: CleanDocument, doc_id: str, spans: list[TaskSpan] | None = None) -> pd.DataFrame:
     """One row per task of a cleaned document, with offsets into the raw text.
 
@@ -310,7 +317,7 @@ def tasks_table(doc: CleanDocument, doc_id: str, spans: list[TaskSpan] | None = 
         text = body
         for attribution in reversed(attributions):
             text = text[: attribution.start] + text[attribution.end:]
-        text = _LEADING_PUNCT.sub("", _REPEATED_STOPS.sub("。", text.replace("\n", ""))).strip()
+        text = _LEADING_PUNCT.sub("", _REPEATED_STOPS.sub("。", _PARAGRAPH_BREAK.sub(_join_paragraphs, text))).strip()
         char_start, char_end = doc.raw_span(span.start, span.end)
         numbers = [b.number if b else None for b in (span.part, span.section, span.item)]
         flags = list(span.flags)

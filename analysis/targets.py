@@ -136,6 +136,7 @@ _BASELINE_BEFORE = ("由", "从", "较", "比")
 _BASELINE_AFTER = re.compile(r"^[^,，;；。]{0,6}?(?:提高|提升|增加|增长|下降|降低|减少|降)")
 # "12个水体长期为劣V类": the count describes a state (为/是 not part of 作为, 成为, 列为…).
 _STATE_PREDICATE = re.compile(r"^[\u4e00-\u9fff]{1,10}?(?:长期|仍然|仍|依然|一直)?(?<![作成列评定改建认])(?:为|是|属于|处于)(?!\d)")
+_CJK_AFTER = re.compile(r"[\u4e00-\u9fff]")
 _THRESHOLD_AFTER = re.compile(r"^(?:(?:及|或)?以上|以下)的")
 _LABEL_ADJACENT = re.compile(r"[A-Za-z+＋·•\-—–~/]")
 
@@ -273,6 +274,8 @@ def _is_trap(text: str, start: int, end: int, kind: str, suffix: str) -> bool:
         return True
     if kind != "rate" and _THRESHOLD_AFTER.match(after):
         return True
+    if kind == "quantity" and "/" in text[start:end] and suffix and _CJK_AFTER.match(text, end + len(suffix)):
+        return True  # 10蒸吨/小时及以上燃煤锅炉: a capacity that delimits the boilers
     if kind == "quantity" and text[max(0, start - 4):start].endswith(_DISTANCE_CONTEXT):
         return True
     if before.endswith(_BASELINE_BEFORE) and _BASELINE_AFTER.match(after):

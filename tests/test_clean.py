@@ -110,6 +110,18 @@ def test_markdown_headings_and_dotted_part_markers_are_markers() -> None:
     assert starts_with_marker("一.水污染防治")
 
 
+def test_a_running_header_repeating_the_title_is_dropped_and_the_sentence_rejoined() -> None:
+    raw = ("某市2024年生态环境保护工作要点\n一、重点任务\n1.推进超低排放改造。全面完成钢铁行业超低排放改造,年底前完成\n"
+           "第 1 页 共 3 页\n某市2024年生态环境保护工作要点\n5家水泥企业深度治理。\n")
+    assert clean(raw).text.split("\n")[2] == "1.推进超低排放改造。全面完成钢铁行业超低排放改造,年底前完成5家水泥企业深度治理。"
+
+
+def test_a_repeated_line_of_the_body_is_kept() -> None:
+    lines = ["工作要点", "一、重点任务", "1.完成治理(责任单位:各市、州、直管市及神农", "架林区生态环境局)", "2.完成改造(责任单位:各市、州、直管市及神农",
+             "架林区生态环境局)"]
+    assert not any(boilerplate_lines(lines))
+
+
 def test_a_web_footer_with_an_address_is_boilerplate() -> None:
     assert boilerplate_lines(["1.完成2个园区地下水调查。", "主办单位:某市生态环境局 地址:某市某大道1号"]) == [False, True]
 
@@ -144,6 +156,7 @@ def test_damage_is_found_on_the_raw_text() -> None:
 
 def test_intact_html_is_markup_not_damage() -> None:
     assert find_damage("<p>一、总体要求</p>&ldquo;两高&rdquo;") == []
+    assert find_damage('<p>达到80%以上,<span style="font-family:仿宋">完成</span></p>') == []  # a tag with attributes
 
 
 @pytest.mark.parametrize("line", ["一、总体要求", "(三)持续深入", "12.加强", "(?系统推进", "3、开展"])

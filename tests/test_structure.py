@@ -84,6 +84,11 @@ def test_closing_matter_is_not_part_of_the_last_task(closing: str) -> None:
     assert "\n".join(doc.text[s:e] for s, e in outline.back_matter) == clean(closing).text
 
 
+def test_a_title_on_a_line_of_its_own_is_a_sentence_of_the_text() -> None:
+    tasks = tasks_of("一、重点任务\n(一)大气污染防治\n持续推进扬尘治理,落实率达到95%以上。\n(二)分区管控\n1.更新分区管控成果\n年内完成动态更新。\n")
+    assert list(tasks["text"]) == ["大气污染防治。持续推进扬尘治理,落实率达到95%以上。", "更新分区管控成果。年内完成动态更新。"]
+
+
 @pytest.mark.parametrize("title", ["工作保障", "有关要求", "保障措施"])
 def test_framing_parts_hold_no_tasks(title: str) -> None:
     tasks = tasks_of(f"一、重点任务\n1.完成8家企业改造。\n二、{title}\n各部门要加强协作。\n(一)强化督查。每季度通报1次。\n")
