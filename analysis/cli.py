@@ -30,13 +30,19 @@ def _print_csv(frame: pd.DataFrame) -> None:
     frame.to_csv(sys.stdout, index=False, lineterminator="\n")
 
 
+def _with_tasks(doc, reference):
+    """The parsed document, or a user error saying why it holds no task."""
+    if doc.tasks.empty:
+        if doc.outline.roots:
+            raise UserError(reference, "no tasks found: its blocks (一、 / (一) / 1.) hold headings or framing only")
+        raise UserError(reference, "no tasks found: no hierarchy markers (一、 / (一) / 1.) that open a work plan's blocks")
+    return doc
+
+
 def _parse_plan(args: argparse.Namespace):
     from analysis.pipeline import manifest_doc_id, parse_document
 
-    doc = parse_document(args.path, manifest_doc_id(args.path, args.manifest))
-    if doc.tasks.empty:
-        raise UserError(args.path, "no tasks found: no hierarchy markers (一、 / (一) / 1.) that open a work plan's blocks")
-    return doc
+    return _with_tasks(parse_document(args.path, manifest_doc_id(args.path, args.manifest)), args.path)
 
 
 def _cmd_tasks(args: argparse.Namespace) -> int:
@@ -59,10 +65,7 @@ def _cmd_align(args: argparse.Namespace) -> int:
     docs, rows = [], []
     for reference in (args.parent, args.child):
         path, doc_id, row = resolve_document(reference, Path(args.manifest))
-        doc = parse_document(path, doc_id)
-        if doc.tasks.empty:
-            raise UserError(reference, "no tasks found: no hierarchy markers (一、 / (一) / 1.) that open a work plan's blocks")
-        docs.append(doc)
+        docs.append(_with_tasks(parse_document(path, doc_id), reference))
         rows.append(row)
     (source, target), (source_row, target_row) = docs, rows
     if source.doc_id == target.doc_id:

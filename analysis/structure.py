@@ -234,6 +234,8 @@ def task_spans(doc: CleanDocument, outline: Outline) -> list[TaskSpan]:
         # an inferred part or section number is inferred for every task under it
         flags = [flag for level in LEVELS if ctx[level] for flag in ctx[level].flags]
         if block.level == "item":
+            if not doc.text[block.marker_end:block.end].strip(_TRAILING_PUNCT):
+                return  # a bare number: no content, no task
             spans.append(TaskSpan(ctx["part"], ctx["section"], block, block.start, block.marker_end, block.end, block.title, flags))
             return
         if framed:
@@ -296,8 +298,8 @@ def task_path(part: int | None, section: int | None, item: int | None) -> str:
 
 
 def _join_paragraphs(m: re.Match[str]) -> str:
-    """A title on a line of its own (大气污染防治 / 持续推进…) is a sentence of the task's text."""
-    return "" if m.group(1) in _SENTENCE_CLOSED else "。"
+    """A title on a line of its own stays apart from the sentence after it (大气污染防治 持续推进…)."""
+    return "" if m.group(1) in _SENTENCE_CLOSED else " "
 
 
 def tasks_table(doc: CleanDocument, doc_id: str, spans: list[TaskSpan] | None = None) -> pd.DataFrame:

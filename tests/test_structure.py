@@ -84,9 +84,9 @@ def test_closing_matter_is_not_part_of_the_last_task(closing: str) -> None:
     assert "\n".join(doc.text[s:e] for s, e in outline.back_matter) == clean(closing).text
 
 
-def test_a_title_on_a_line_of_its_own_is_a_sentence_of_the_text() -> None:
+def test_a_title_on_a_line_of_its_own_stays_apart_from_the_text_after_it() -> None:
     tasks = tasks_of("一、重点任务\n(一)大气污染防治\n持续推进扬尘治理,落实率达到95%以上。\n(二)分区管控\n1.更新分区管控成果\n年内完成动态更新。\n")
-    assert list(tasks["text"]) == ["大气污染防治。持续推进扬尘治理,落实率达到95%以上。", "更新分区管控成果。年内完成动态更新。"]
+    assert list(tasks["text"]) == ["大气污染防治 持续推进扬尘治理,落实率达到95%以上。", "更新分区管控成果 年内完成动态更新。"]
 
 
 @pytest.mark.parametrize("title", ["工作保障", "有关要求", "保障措施"])
@@ -117,6 +117,10 @@ def test_a_date_line_before_the_first_marker_is_front_matter() -> None:
     raw = "某市生态环境局\n2024年3月1日\n2024年工作要点\n一、重点任务\n(一)推进治理。完成1次调查。\n"
     outline = parse_blocks(clean(raw))
     assert len(outline.front_matter) == 3 and outline.back_matter == []
+
+
+def test_bare_markers_make_no_tasks() -> None:
+    assert list(tasks_of("一、重点任务\n1.\n2.完成3个排污口整治。\n3.\n")["path"]) == ["一2"]
 
 
 def test_text_without_hierarchy_markers_has_no_tasks() -> None:
