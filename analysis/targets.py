@@ -79,7 +79,7 @@ COMMITMENT_VERBS = (
     "销号", "消除", "复核", "核查", "评估", "调查", "划定", "谋划", "储备", "加强", "保障", "督促", "指导", "支持",
     "覆盖", "接待", "招商", "清理", "处置", "修复", "管控", "排查", "溯源", "关停", "搬迁", "提标", "更新", "核发",
     "审批", "抽查", "抽测", "宣传", "参加", "举行", "设置", "完善", "健全", "形成", "达到", "保持", "控制", "稳定",
-    "累计", "创", "建", "办",
+    "推广", "应用", "替代", "置换", "累计", "创", "建", "办",
 )
 # Verbs that count out a Chinese numeral (办好两场发布会); after others (落实两个责任) it is a label.
 CHINESE_COUNT_VERBS = (
@@ -561,8 +561,9 @@ def _is_scope(text: str, mention: Mention, clause: Clause, sentence: list[Clause
 
     - a rate or frequency follows in its clause (纳入国家考核的3个断面水质优良率达到100%);
     - it details a count in brackets (3项问题(葛店4家医药企业关改搬转));
-    - the next clause of its sentence opens with a rate on the same thing (12480个排污口溯源整治,
-      完成80%的整治任务);
+    - the next clause of its sentence opens with a rate of the counted work: its topic holds the
+      head word the counted phrase ends in (12480个排污口溯源整治,完成80%的整治任务; not 5家企业深度治理,
+      企业清洁运输比例达到80%);
     - it is the subject, with no verb or cue before it (氮氧化物、…等4项主要污染物总量减排…), unless a
       preposition opens the clause and a verb follows (对14处监测孔开展监测).
     """
@@ -579,9 +580,9 @@ def _is_scope(text: str, mention: Mention, clause: Clause, sentence: list[Clause
         opening = [m for m in mentions if following.start <= m.start < following.end]
         if opening and kinds[opening[0]] in RATE_LIKE:
             topic = clean_phrase(_without_mentions(text, following.start, following.end, mentions))
-            counted = _without_mentions(text, mention.end, clause.end, mentions)
-            if _han_bigrams(counted) & _han_bigrams(topic):
-                return True
+            counted = clean_phrase(_without_mentions(text, mention.end, clause.end, mentions))
+            if counted[-_VERBAL_NOUN:] and counted[-_VERBAL_NOUN:] in topic:
+                return True  # the rate measures the counted work (溯源整治, 完成80%的整治任务)
     before = _outside_brackets(prefix)
     if _has_verb(before) or _CUE.search(before) or not clean_phrase(before):
         return False

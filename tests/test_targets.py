@@ -212,6 +212,8 @@ def test_a_generic_phrase_carries_its_sentence_context() -> None:
         ("2024年确保亿元以上有效项目信息8条,签约亿元以上项目3个,项目开工2个", ["commitment"] * 3),
         ("对14处国、省、市控地下水监测孔开展常态化水质监测", ["commitment"]),
         ("推动51个优先监管地块完成土壤污染管控,实现优先监管地块土壤污染管控率100%", ["scope", "commitment"]),
+        ("年底前完成5家水泥企业深度治理,重点行业企业清洁运输比例达到80%以上", ["commitment", "commitment"]),
+        ("新能源车辆推广2000台", ["commitment"]),
     ],
 )
 def test_roles_tell_commitments_from_scope_counts(text: str, roles: list[str]) -> None:
