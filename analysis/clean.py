@@ -304,6 +304,12 @@ def is_wrapped(previous: str, following: str) -> bool:
     return len(previous) >= _MIN_WRAPPED_LINE
 
 
+# Where a marker opens a block inside a line: after spaces, or after the end of a sentence or bracket.
+_INLINE_MARKER = re.compile(
+    r"(?:(?<=[。;)])[ \t\u3000]*|[ \t\u3000]+)(?=[一二三四五六七八九十]{1,3}、|\([一二三四五六七八九十]{1,3}\)|\d{1,3}[.、](?!\d))"
+)
+
+
 def _ends_with_attribution(line: str) -> bool:
     """A line closed by an attribution (a bracket, or a role line) ends its paragraph."""
     tail = line[-_ATTRIBUTION_TAIL:]
@@ -375,6 +381,8 @@ def clean(raw: str) -> CleanDocument:
     doc = strip_markup(doc, looks_like_html_page(raw))
     doc = doc.translate(_WIDTH_TABLE)
     doc = drop_boilerplate(doc)
+    if not any(starts_with_marker(line.strip()) for line in doc.text.split("\n")):
+        doc = doc.sub(_INLINE_MARKER, "\n")  # a plan scraped onto one line: its markers open paragraphs
     doc = join_wrapped_lines(doc)
     return CleanDocument(raw=raw, mapped=doc, damage=find_damage(raw))
 

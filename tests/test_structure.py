@@ -119,6 +119,14 @@ def test_a_date_line_before_the_first_marker_is_front_matter() -> None:
     assert len(outline.front_matter) == 3 and outline.back_matter == []
 
 
+def test_a_plan_scraped_onto_one_line_is_read_by_its_markers() -> None:
+    raw = ("某县2024年生态环境工作要点 一、重点任务 (一)大气污染防治 1.完成8家企业超低排放改造。(责任单位:县生态环境分局) "
+           "2.优良天数比率达到85%以上。 (二)水污染防治 3.完成10个入河排污口整治。\n")
+    tasks = tasks_of(raw)
+    assert list(tasks["path"]) == ["一(一)1", "一(一)2", "一(二)3"]
+    assert list(tasks["responsible_units"]) == ["县生态环境分局", "", ""]
+
+
 def test_bare_markers_make_no_tasks() -> None:
     assert list(tasks_of("一、重点任务\n1.\n2.完成3个排污口整治。\n3.\n")["path"]) == ["一2"]
 
