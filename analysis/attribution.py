@@ -90,6 +90,8 @@ def split_units(listing: str) -> list[str]:
 
 def _split_outside_brackets(listing: str) -> list[str]:
     """``listing`` split at 、/, that are not inside brackets (各县(市、区) is one fragment)."""
+    if "(" not in listing:
+        return _UNIT_SPLIT.split(listing)
     fragments, depth, start = [], 0, 0
     for i, char in enumerate(listing):
         depth += (char == "(") - (char == ")")

@@ -101,11 +101,10 @@ class Outline:
     back_matter: list[tuple[int, int]] = field(default_factory=list)
 
 
-def plan_start(paragraphs: list[str]) -> int:
+def plan_start(paragraphs: list[str], markers: list) -> int:
     """Index of the first paragraph of the plan itself: after a cover letter with numbered points
     of its own (关于印发…的通知 一、… 二、…), the plan restarts under its title (…工作要点) with a
     first marker numbered 1. 0 when nothing precedes the plan's title but front matter."""
-    markers = [_match_marker(p) for p in paragraphs]
     first_marker = next((i for i, m in enumerate(markers) if m), len(paragraphs))
     start = 0
     for i in range(first_marker + 1, len(paragraphs)):
@@ -117,11 +116,11 @@ def plan_start(paragraphs: list[str]) -> int:
     return start
 
 
-def back_matter_start(paragraphs: list[str], body_start: int = 0) -> int:
+def back_matter_start(paragraphs: list[str], body_start: int, markers: list) -> int:
     """Index of the first paragraph of the closing matter (``len(paragraphs)`` if none): after
     the plan's last hierarchy marker, a :data:`BACK_MATTER` cue, or a signature — a date line,
     with the issuer line just above it."""
-    last_marker = max((i for i in range(body_start, len(paragraphs)) if _match_marker(paragraphs[i])), default=None)
+    last_marker = max((i for i in range(body_start, len(paragraphs)) if markers[i]), default=None)
     if last_marker is None:
         return len(paragraphs)
     for i in range(last_marker + 1, len(paragraphs)):
@@ -140,12 +139,13 @@ def parse_blocks(doc: CleanDocument) -> Outline:
     open_blocks: dict[str, Block | None] = {level: None for level in LEVELS}
     spans = list(doc.paragraphs())
     paragraphs = [text[s:e] for s, e in spans]
-    body_start = plan_start(paragraphs)
-    body_end = back_matter_start(paragraphs, body_start)
+    markers = [_match_marker(p) for p in paragraphs]
+    body_start = plan_start(paragraphs, markers)
+    body_end = back_matter_start(paragraphs, body_start, markers)
     preamble.extend(spans[:body_start])
-    for start, end in spans[body_start:body_end]:
-        paragraph = text[start:end]
-        marker = _match_marker(paragraph)
+    for k in range(body_start, body_end):
+        start, end = spans[k]
+        paragraph, marker = paragraphs[k], markers[k]
         if marker and not _plausible(marker, open_blocks):
             marker = None
         if marker is None:
