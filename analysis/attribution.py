@@ -128,7 +128,7 @@ def parse_verb_body(body: str) -> tuple[list[str], list[str]] | None:
     lead: list[str] = []
     responsible: list[str] = []
     for segment in filter(None, (s.strip() for s in _VERB_SEGMENT_SPLIT.split(body))):
-        verb = next((v for v in LEAD_VERBS + RESPONSIBLE_VERBS if segment.endswith(v)), None)
+        verb = next((v for v in _VERBS if segment.endswith(v)), None)
         units = split_units(segment[: -len(verb)]) if verb else []
         if not units or not all(u.endswith(UNIT_SUFFIXES) or JOINT in u for u in units):
             return None

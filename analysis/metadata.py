@@ -19,7 +19,6 @@ ISSUER_LINE = re.compile(r"^[\u4e00-\u9fff]{2,24}(?:厅|局|委员会|人民政�
 _CIRCULAR_ISSUER = re.compile(r"^([\u4e00-\u9fff]{2,24}?(?:厅|局|委员会|人民政府|办公厅|办公室))关于")
 _DOC_NUMBER = re.compile(r"([\u4e00-\u9fff]{1,10})[〔\[［(（]\s*(\d{4})\s*[〕\]］)）]\s*(\d{1,4})\s*号")
 DATE_LINE = re.compile(r"^(\d{4}|[〇零一二三四五六七八九]{4})年(\d{1,2}|[一二三四五六七八九十]{1,2})月(\d{1,2}|[一二三四五六七八九十]{1,3})日$")
-_DIGIT_OF = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {"零": "0"}
 
 
 def extract_metadata(front_matter: list[str]) -> dict[str, str]:
@@ -50,7 +49,7 @@ def _number(number: str) -> int:
 
 def _year_number(year: str) -> str:
     """二〇二四 → 2024 (a year is read digit by digit)."""
-    return "".join(_DIGIT_OF.get(c, c) for c in year)
+    return year if year.isdigit() else "".join(str(chinese_numeral_value(c)) for c in year)
 
 
 def merge_metadata(printed: dict[str, str], declared: dict[str, str]) -> dict[str, str]:

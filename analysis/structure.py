@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 
 from analysis.attribution import find_attributions, unique
-from analysis.metadata import DATE_LINE, ISSUER_LINE, TITLE_LINE
 from analysis.clean import (
     BACK_MATTER,
     ITEM_MARKER,
@@ -24,6 +23,7 @@ from analysis.clean import (
     CleanDocument,
     chinese_numeral_value,
 )
+from analysis.metadata import DATE_LINE, ISSUER_LINE, TITLE_LINE
 
 TASK_COLUMNS = [
     "doc_id", "task_id", "part_no", "part_title", "section_no", "section_title", "item_no",
@@ -98,7 +98,7 @@ class Outline:
 
     front_matter: list[tuple[int, int]]
     roots: list[Block]
-    back_matter: list[tuple[int, int]] = field(default_factory=list)
+    back_matter: list[tuple[int, int]]
 
 
 def plan_start(paragraphs: list[str], markers: list) -> int:
