@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PROCESSED := data/processed
 BUILT := $(PROCESSED)/.built
-INPUTS := $(wildcard data/raw/*) $(wildcard analysis/*.py analysis/lexicon/*)
+INPUTS := $(wildcard data/raw/*) $(wildcard analysis/*.py analysis/*/*.py analysis/lexicon/*)
 PYTEST_NOTEBOOKS := --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 .DEFAULT_GOAL := help
@@ -38,7 +38,7 @@ test: data ## Run every test: unit, property, corpus vs gold, notebooks (nbval),
 	$(BIN)/python -m pytest tests notebooks $(PYTEST_NOTEBOOKS)
 
 bench: data ## Measure throughput, alignment cost vs N, a simulated national corpus → reports/bench.json, bench.html
-	$(BIN)/python -m analysis bench
+	$(BIN)/python -m benchmarks
 
 notebooks: data ## Rerun the notebooks and store the figures nbval checks (review the diff!)
 	$(BIN)/python -m analysis notebooks

@@ -1,7 +1,7 @@
 """Compare Chinese government environmental work plans (生态环境工作要点) across years and levels.
 
-The pipeline, one module a step: read → clean → structure → targets → align → compare →
-plots → reports. ``python -m analysis --help`` lists the commands.
+The pipeline, one subpackage a stage: text → parse → targets → align → compare → corpus →
+report / evaluate. ``python -m analysis --help`` lists the commands.
 """
 
 __version__ = "0.1.0"

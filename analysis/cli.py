@@ -40,7 +40,8 @@ def _with_tasks(doc, reference):
 
 
 def _parse_plan(args: argparse.Namespace):
-    from analysis.pipeline import manifest_doc_id, parse_document
+    from analysis.corpus.resolve import manifest_doc_id
+    from analysis.parse.document import parse_document
 
     return _with_tasks(parse_document(args.path, manifest_doc_id(args.path, args.manifest)), args.path)
 
@@ -51,7 +52,7 @@ def _cmd_tasks(args: argparse.Namespace) -> int:
 
 
 def _cmd_targets(args: argparse.Namespace) -> int:
-    from analysis.targets import targets_table
+    from analysis.targets.extract import targets_table
 
     _print_csv(targets_table(_parse_plan(args)))
     return 0
@@ -59,8 +60,9 @@ def _cmd_targets(args: argparse.Namespace) -> int:
 
 def _cmd_align(args: argparse.Namespace) -> int:
     from analysis import align
-    from analysis.pipeline import comparison_kind, document_profile, parse_document, resolve_document
-    from analysis.targets import targets_table
+    from analysis.corpus.resolve import comparison_kind, document_profile, resolve_document
+    from analysis.parse.document import parse_document
+    from analysis.targets.extract import targets_table
 
     docs, rows = [], []
     for reference in (args.parent, args.child):
@@ -78,15 +80,16 @@ def _cmd_align(args: argparse.Namespace) -> int:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from analysis import evaluate, indicators
-    from analysis.pipeline import parse_manifest, targets_of, documents_table
+    from analysis import evaluate
+    from analysis.targets import indicators
+    from analysis.corpus.build import parse_manifest, targets_of, documents_table
 
     gold = evaluate.load_gold_targets(args.gold)
     listed, docs = parse_manifest(Path(args.manifest))
     lexicon = indicators.load_lexicon()
     found = targets_of(docs, documents_table(docs, listed), lexicon)
     scores = evaluate.evaluate_targets(found, gold)
-    print(f"Targets against {args.gold} (core recall, precision; rule: analysis/evaluate.py)")
+    print(f"Targets against {args.gold} (core recall, precision; rule: analysis/evaluate/targets.py)")
     print(scores.set_index("doc_id").astype(object).T.to_string())
     mapping = evaluate.indicator_mapping(gold, lexicon)
     print(f"\nIndicator mapping of the gold's own phrases (threshold {INDICATOR_MIN_SCORE:g}): "
@@ -124,7 +127,7 @@ def target_log(targets: pd.DataFrame) -> list[str]:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    from analysis.pipeline import build
+    from analysis.corpus.build import build
 
     tables = build(Path(args.out), Path(args.manifest))
     for name, frame in tables.items():
@@ -135,7 +138,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 
 def _cmd_reports(args: argparse.Namespace) -> int:
-    from analysis.reports import build_reports, oversized
+    from analysis.report.batch import build_reports, oversized
 
     results = build_reports(Path(args.out), Path(args.processed), only=args.only, force=args.force,
                             workers=args.workers)
@@ -149,19 +152,8 @@ def _cmd_reports(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _cmd_bench(args: argparse.Namespace) -> int:
-    from analysis import bench
-
-    results = bench.run(tuple(args.sizes), national=not args.skip_national, reports=not args.skip_reports,
-                        large=not args.skip_large)
-    json_path, html_path = bench.write(results, Path(args.out))
-    print(bench.goals_met(results).to_string(index=False), file=sys.stderr)
-    print(f"→ {json_path}, {html_path}", file=sys.stderr)
-    return 0
-
-
 def _cmd_notebooks(args: argparse.Namespace) -> int:
-    from analysis.reports import refresh_notebook
+    from analysis.report.batch import refresh_notebook
 
     for path in args.paths or sorted(NOTEBOOKS_DIR.glob("*.ipynb")):
         refresh_notebook(Path(path))
@@ -204,15 +196,6 @@ def make_parser() -> argparse.ArgumentParser:
     reports.add_argument("--force", action="store_true", help="rerun reports whose inputs have not changed")
     reports.add_argument("--workers", type=int, default=REPORT_WORKERS, help="parallel notebooks (default: %(default)s)")
     reports.set_defaults(run=_cmd_reports)
-
-    bench = commands.add_parser("bench", help="measure throughput and scale; write bench.json and bench.html")
-    bench.add_argument("--out", default=str(REPORTS_DIR), help="output folder (default: %(default)s)")
-    bench.add_argument("--sizes", nargs="+", type=int, default=[100, 300, 1000, 3000], metavar="N",
-                       help="tasks per side of the aligned synthetic plans (default: %(default)s)")
-    bench.add_argument("--skip-national", action="store_true", help="skip the simulated national corpus")
-    bench.add_argument("--skip-reports", action="store_true", help="skip timing the report build")
-    bench.add_argument("--skip-large", action="store_true", help="skip the 10,000-task plan and the 50 MB file")
-    bench.set_defaults(run=_cmd_bench)
 
     notebooks = commands.add_parser(
         "notebooks", help="rerun committed notebooks and keep only their checked outputs (nbval's expected figures)")

@@ -8,7 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.pipeline import ParsedDocument, build, parse_manifest
+from analysis.parse.document import ParsedDocument
+from analysis.corpus.build import build, parse_manifest
 from analysis.settings import GOLD_DIR, PROJECT_ROOT
 
 

@@ -12,9 +12,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
+from rapidfuzz import fuzz
 
-from analysis import align, segment
-from analysis.pipeline import parse_document
+from analysis import align
+from analysis.align import signals
+from analysis.settings import AlignmentSettings
+from analysis.text import segment
+from analysis.parse.document import parse_document
 from analysis.settings import RAW_DIR
 
 
@@ -38,7 +42,9 @@ def clauses_frame(tasks: pd.DataFrame) -> pd.DataFrame:
 
 
 def comparison(source: pd.DataFrame, target: pd.DataFrame, indicators: pd.DataFrame | None = None) -> align.Comparison:
-    return align.Comparison(align.Plan(source, clauses_frame(source)), align.Plan(target, clauses_frame(target)), indicators)
+    space = align.FeatureSpace()
+    return align.Comparison(align.Plan(source, clauses_frame(source), space), align.Plan(target, clauses_frame(target), space),
+                            indicators)
 
 
 PROVINCE = tasks_frame("province", [
@@ -98,8 +104,9 @@ def test_a_texts_counts_are_summed_over_its_runs_and_weigh_sublinearly() -> None
                                            "“三湖一库”", "2024 年", ",", "。"]), st.text(max_size=12)), max_size=6))
 def test_feature_rows_are_the_texts_n_grams_and_index_terms(pieces: list[str]) -> None:
     text = "".join(pieces)
-    for rows, counts, ids in ((align.char_rows([text]), align.char_ngrams(text), align.CHAR_IDS),
-                              (align.word_rows([text]), Counter(segment.index_terms(text)), align.WORD_IDS)):
+    space = align.FeatureSpace()
+    for rows, counts, ids in ((space.char_rows([text]), align.char_ngrams(text), space.chars),
+                              (space.word_rows([text]), Counter(segment.index_terms(text)), space.words)):
         found = {ids.names[f]: w for f, w in zip(rows.feature, rows.weight)}
         assert found == pytest.approx({f: 1 + np.log(c) for f, c in counts.items()})
 
@@ -124,9 +131,9 @@ def test_fuzzy_similarity_compares_word_order_free_and_ignores_boilerplate() -> 
     left = ["入河排污口 溯源 整治", "入河排污口 溯源 整治"]
     right = ["整治 入河排污口 溯源", "黑臭水体 治理"]
     scores = align.fuzzy_similarity(left, right, np.array([0, 1]), np.array([0, 1]))
-    np.testing.assert_allclose(scores, [1.0, align.fuzz.token_sort_ratio(left[1], right[1]) / 100])
+    np.testing.assert_allclose(scores, [1.0, fuzz.token_sort_ratio(left[1], right[1]) / 100])
     assert scores[1] < 0.5
-    plan = align.Plan(CITY, clauses_frame(CITY))
+    plan = align.Plan(CITY, clauses_frame(CITY), align.FeatureSpace())
     assert "持续" in CITY["text"].iloc[0] and "持续" not in plan.token_strings[0].split()
     assert "蓝天保卫战" in plan.token_strings[0].split()
 
@@ -186,7 +193,7 @@ def test_a_goal_paired_with_an_action_keeps_part_of_its_score() -> None:
     to_goal = align.pair_signals(comparison(province, goal)).iloc[0]
     to_action = align.pair_signals(comparison(province, action)).iloc[0]
     assert not to_goal["same_role"] and to_action["same_role"]
-    assert to_goal["score"] == pytest.approx(to_action["score"] * align.ROLE_MISMATCH_FACTOR, abs=1e-6)
+    assert to_goal["score"] == pytest.approx(to_action["score"] * AlignmentSettings().role_mismatch_factor, abs=1e-6)
 
 
 # --- decisions --------------------------------------------------------------------------------------
@@ -289,7 +296,7 @@ def test_clauses_split_on_stops_and_attributions_with_offsets_into_the_raw_text(
 def test_clause_blocks_of_any_size_give_the_same_alignment(corpus, monkeypatch) -> None:
     source, target = corpus["hubei_province_2024"], corpus["ezhou_city_2024"]
     whole = align.align(align.Comparison.of(source, target), "level")
-    monkeypatch.setattr(align, "_CLAUSE_BLOCK", 50)  # one source task per block, nothing kept for the links
+    monkeypatch.setattr(signals, "_CLAUSE_BLOCK", 50)  # one source task per block, nothing kept for the links
     blocks = align.align(align.Comparison.of(source, target), "level")
     assert_frame_equal(whole.pairs, blocks.pairs)
     assert_frame_equal(whole.alignments, blocks.alignments)
@@ -300,8 +307,22 @@ def test_clause_blocks_of_any_size_give_the_same_alignment(corpus, monkeypatch) 
 
 def test_a_plans_features_are_computed_once(corpus) -> None:
     doc = corpus["hubei_province_2023"]
-    assert align.plan_of(doc) is align.plan_of(doc)
-    assert_frame_equal(align.plan_of(doc).clauses, align.task_clauses(doc))
+    plans = align.PlanCache()
+    assert plans.plan_of(doc) is plans.plan_of(doc)
+    assert_frame_equal(plans.plan_of(doc).clauses, align.task_clauses(doc))
+
+
+def test_results_do_not_depend_on_what_a_build_aligned_before(corpus) -> None:
+    """A build's plan cache and feature space only save time: each comparison gives the same
+    tables as on its own, whichever comparisons came first."""
+    province, ezhou, wuhan = (corpus[d] for d in ("hubei_province_2024", "ezhou_city_2024", "wuhan_city_2025"))
+    alone = align.align(align.Comparison.of(province, wuhan), "level")
+    shared = align.PlanCache()
+    align.align(align.Comparison.of(ezhou, province, plans=shared), "level")
+    align.align(align.Comparison.of(corpus["hubei_province_2023"], province, plans=shared), "year")
+    after = align.align(align.Comparison.of(province, wuhan, plans=shared), "level")
+    assert_frame_equal(alone.alignments, after.alignments)
+    assert_frame_equal(alone.clause_matches, after.clause_matches)
 
 
 # --- properties ------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.attribution import find_attributions, parse_attribution_body, split_units
+from analysis.text.attribution import find_attributions, parse_attribution_body, split_units
 
 
 @pytest.mark.parametrize(

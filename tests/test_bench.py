@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis import bench
+from benchmarks import bench
 
 
 def test_goals_are_judged_from_the_measured_figures() -> None:

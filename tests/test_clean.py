@@ -5,11 +5,10 @@ import re
 
 import pytest
 
-from analysis.clean import (
+from analysis.parse.clean import (
     PAGE_NUMBER,
     MappedText,
     boilerplate_lines,
-    chinese_numeral_value,
     clean,
     find_damage,
     is_wrapped,
@@ -167,8 +166,3 @@ def test_markers(line: str) -> None:
 @pytest.mark.parametrize("line", ["2024年", "(一般工业固体废物)", "一废一库", "2.5万吨", "(?)"])
 def test_not_markers(line: str) -> None:
     assert not starts_with_marker(line)
-
-
-@pytest.mark.parametrize(("numeral", "value"), [("一", 1), ("九", 9), ("十", 10), ("十二", 12), ("二十", 20), ("三十五", 35), ("百", None), ("", None)])
-def test_chinese_numerals(numeral: str, value: int | None) -> None:
-    assert chinese_numeral_value(numeral) == value

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from analysis.settings import RAW_DIR
-from analysis.structure import TASK_COLUMNS
+from analysis.parse.structure import TASK_COLUMNS
 
 PLAN = (
     "2024年全县生态环境工作要点\n"

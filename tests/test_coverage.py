@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 from pandas.testing import assert_frame_equal
 
-from analysis import coverage
+from analysis.align import coverage
 
 PARENT = pd.DataFrame({
     "doc_id": "p", "task_id": ["p:1", "p:2", "p:3"], "path": ["二1", "二2", "三1"], "heading": ["蓝天", "碧水", "协同"],

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis.compare import ESCALATION_COLUMNS, change, direction, escalation_table, primary_targets, vs_parent, wording_note
+from analysis.compare.escalation import ESCALATION_COLUMNS, change, direction, escalation_table, primary_targets, vs_parent, wording_note
 
 
 @pytest.mark.parametrize(
@@ -126,7 +126,7 @@ def test_the_binding_undamaged_target_represents_a_document() -> None:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> tuple:
-    from analysis.pipeline import build
+    from analysis.corpus.build import build
 
     out = tmp_path_factory.mktemp("processed")
     return out, build(out)
@@ -163,7 +163,7 @@ def test_wuhan_counts_ab_grade_enterprises_cumulatively(built) -> None:
 
 
 def test_escalation_output_is_deterministic(built, tmp_path) -> None:
-    from analysis.pipeline import build
+    from analysis.corpus.build import build
 
     out, _ = built
     build(tmp_path)

@@ -6,8 +6,11 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from analysis import align, evaluate
-from analysis.settings import ALIGNMENT_THRESHOLDS
+from analysis import align
+from analysis.evaluate import alignment as evaluate
+from analysis.settings import AlignmentSettings
+
+ALIGNMENT_THRESHOLDS = AlignmentSettings().thresholds
 
 
 def links(rows: list[tuple[str, str, str]]) -> pd.DataFrame:

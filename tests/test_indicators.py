@@ -4,11 +4,12 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis import indicators, segment
+from analysis.targets import indicators
+from analysis.text import segment
 from analysis.errors import UserError
 from analysis.evaluate import evaluate_targets, indicator_mapping, load_gold_targets, match_targets, threshold_sweep
 from analysis.settings import INDICATOR_MIN_SCORE, PROJECT_ROOT
-from analysis.targets import KINDS
+from analysis.targets.mentions import KINDS
 
 GOLD_FILES = [PROJECT_ROOT / "data/gold/targets_province.csv", PROJECT_ROOT / "tests/data/targets_city_dev.csv"]
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from analysis.errors import UserError
-from analysis.manifest import comparisons, load_manifest
+from analysis.corpus.manifest import comparisons, load_manifest
 
 HEADER = "doc_id,file,title,issuer,region,level,year,parent,previous,doc_number,date\n"
 GOOD_ROWS = [

@@ -5,10 +5,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.manifest import load_manifest
-from analysis.metadata import extract_metadata, merge_metadata
-from analysis.pipeline import build, parse_document, planned_comparisons
-from analysis.quality import jaccard, near_duplicates, shingles
+from analysis.corpus.manifest import load_manifest
+from analysis.parse.metadata import extract_metadata, merge_metadata
+from analysis.corpus.build import build, planned_comparisons
+from analysis.parse.document import parse_document
+from analysis.compare.duplicates import jaccard, near_duplicates, shingles
 
 
 def test_documents_table_reports_metadata_with_its_source(built) -> None:

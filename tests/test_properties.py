@@ -8,8 +8,8 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analysis.clean import clean
-from analysis.structure import tasks_table
+from analysis.parse.clean import clean
+from analysis.parse.structure import tasks_table
 
 PHRASES = [
     "深入打好蓝天保卫战", "推动30家以上水泥企业完成深度治理", "农村生活污水治理率达到46.58%",

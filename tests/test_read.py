@@ -6,7 +6,7 @@ import codecs
 import pytest
 
 from analysis.errors import UserError
-from analysis.read import decode, read_document
+from analysis.parse.read import decode, read_document
 
 SAMPLE = "一、总体要求\n(一)深入打好蓝天保卫战。推动30家以上水泥企业完成深度治理。\n"
 

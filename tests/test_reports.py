@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from analysis import reports
-from analysis.reports import ReportJob, contents_list, plan_reports, strip_outputs
+from analysis.report import batch as reports
+from analysis.report.batch import ReportJob, contents_list, plan_reports, strip_outputs
 
 
 def test_reports_follow_the_manifest_links(tmp_path) -> None:

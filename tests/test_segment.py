@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import segment
+from analysis.text import segment
 from analysis.settings import PROJECT_ROOT
 
 
@@ -33,7 +33,7 @@ def test_dictionary_entries_never_contain_punctuation() -> None:
 
 def test_added_terms_are_kept_whole() -> None:
     # add_terms changes the segmenter for the whole process: try it in a process of its own
-    code = "from analysis import segment; segment.add_terms(['梁子湖分局']); print(segment.token_string('责任单位梁子湖分局'))"
+    code = "from analysis.text import segment; segment.add_terms(['梁子湖分局']); print(segment.token_string('责任单位梁子湖分局'))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, encoding="utf-8", cwd=PROJECT_ROOT)
     assert "梁子湖分局" in result.stdout.split(), result.stderr
 
@@ -81,7 +81,7 @@ def test_words_are_segmented_run_by_run_as_jieba_does() -> None:
 
 def test_idf_weights_down_weight_common_words_and_boilerplate() -> None:
     # 排污口, 碳市场, 招商 in one document of three; 推进 in two; 持续 (boilerplate) in all three
-    weights = segment.idf_weights(np.array([1, 1, 2, 1, 3]), 3, np.array([False, False, False, False, True]))
+    weights = segment.idf_weights(np.array([1, 1, 2, 1, 3]), 3, np.array([False, False, False, False, True]), 0.2)
     assert weights[0] == weights[1] > weights[2]
     assert weights[3] > weights[4]
-    assert weights[4] == pytest.approx(1.0 * segment.BOILERPLATE_WEIGHT)
+    assert weights[4] == pytest.approx(1.0 * 0.2)

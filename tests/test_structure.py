@@ -4,8 +4,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis.clean import clean
-from analysis.structure import TASK_COLUMNS, parse_blocks, task_path, tasks_table
+from analysis.parse.clean import clean
+from analysis.parse.structure import TASK_COLUMNS, parse_blocks, task_path, tasks_table
 
 
 def tasks_of(raw: str) -> pd.DataFrame:

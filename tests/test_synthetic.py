@@ -6,8 +6,8 @@ import random
 import pandas as pd
 import pytest
 
-from analysis import synthetic
-from analysis.pipeline import parse_document
+from benchmarks import synthetic
+from analysis.parse.document import parse_document
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +49,7 @@ def test_generators_are_deterministic_and_keep_lineage(bank) -> None:
 
 
 def test_a_written_corpus_builds_with_its_links(bank, tmp_path) -> None:
-    from analysis.manifest import comparisons, load_manifest
+    from analysis.corpus.manifest import comparisons, load_manifest
 
     plans = synthetic.national_corpus(bank, seed=5, provinces=1, cities=(2, 2), years=(2023, 2024))
     manifest = synthetic.write_corpus(plans, tmp_path)

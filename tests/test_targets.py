@@ -9,10 +9,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analysis.evaluate import evaluate_targets, load_gold_targets
-from analysis.pipeline import parse_raw
-from analysis.read import RawDocument
+from analysis.parse.document import parse_raw
+from analysis.parse.read import RawDocument
 from analysis.settings import PROJECT_ROOT, RAW_DIR
-from analysis.targets import TARGET_COLUMNS, chinese_number, find_targets, targets_table, text_targets
+from analysis.targets.extract import TARGET_COLUMNS, find_targets, targets_table, text_targets
 from test_properties import is_subsequence, squash
 
 CONTRACT_COLUMNS = ["doc_id", "task_id", "indicator", "indicator_id", "value", "unit", "kind", "comparator",
@@ -77,15 +77,6 @@ def test_the_comparator_comes_from_the_cue_words(text: str, comparator: str) -> 
 def test_values_units_and_kinds(text: str, value: float, unit: str, kind: str) -> None:
     found = one(text)
     assert (found["value"], found["unit"], found["kind"]) == (value, unit, kind)
-
-
-@pytest.mark.parametrize(
-    ("numeral", "value"),
-    [("两", 2), ("三", 3), ("十", 10), ("十二", 12), ("二十", 20), ("一百二十三", 123), ("三千", 3000), ("五万", 50000),
-     ("一二", None), ("第", None)],
-)
-def test_chinese_numbers(numeral: str, value: int | None) -> None:
-    assert chinese_number(numeral) == value
 
 
 # --- deadlines ----------------------------------------------------------------------------------
@@ -291,7 +282,7 @@ def test_the_damaged_copy_gets_the_clean_value_beside_it(built_targets) -> None:
 
 @pytest.fixture(scope="module")
 def built_targets(tmp_path_factory) -> pd.DataFrame:
-    from analysis.pipeline import build
+    from analysis.corpus.build import build
 
     return build(tmp_path_factory.mktemp("processed"))["targets"]
 

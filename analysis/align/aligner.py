@@ -1,0 +1,44 @@
+"""Aligning two plans: which tasks of a later (or lower-level) plan continue which tasks of an
+earlier (or higher-level) plan — signals of candidate pairs, decisions, output tables."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from analysis.align.decide import decide
+from analysis.align.plans import Comparison
+from analysis.align.signals import PAIR_COLUMNS, links_of, pair_arrays
+from analysis.align.tables import alignment_table, clause_matches
+from analysis.schema import KINDS
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """The result of aligning two plans: the contract table, clause matches, and the candidate
+    pairs (:func:`pair_signals`' table with the decided ``relation``, built when asked for)."""
+
+    alignments: pd.DataFrame
+    clause_matches: pd.DataFrame
+    pair_columns: dict[str, np.ndarray]
+
+    @cached_property
+    def pairs(self) -> pd.DataFrame:
+        return pd.DataFrame(self.pair_columns, columns=PAIR_COLUMNS)
+
+
+def align(comparison: Comparison, kind: str, thresholds: Mapping[str, float] | None = None,
+          weights: Mapping[str, float] | None = None) -> Alignment:
+    """Align the source plan's tasks with the target plan's (``kind`` is ``year`` or ``level``);
+    thresholds and weights are the comparison's settings' unless given."""
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
+    pairs, kept = pair_arrays(comparison, weights)
+    relation = pairs["relation"] = decide(pairs, len(comparison.source.tasks), len(comparison.target.tasks),
+                                          thresholds or comparison.settings.thresholds)
+    linked = np.flatnonzero(relation != "")
+    links = links_of(comparison, pairs["source_index"][linked], pairs["target_index"][linked], relation[linked], kept)
+    return Alignment(alignment_table(comparison, pairs, kind, links), clause_matches(comparison, links), pairs)

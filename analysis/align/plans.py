@@ -1,0 +1,279 @@
+"""A plan as alignment sees it (its tasks, clauses and their features, computed once) and the
+comparison of two plans (their features weighed together)."""
+from __future__ import annotations
+
+import weakref
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from analysis.align.clauses import WORD_RUN, task_clauses
+from analysis.align.features import FeatureSpace, Rows, document_frequency, paired_tfidf, group_starts, task_roles, weighted
+from analysis.parse.document import ParsedDocument
+from analysis.settings import AlignmentSettings
+from analysis.text import segment
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A plan's tasks and clauses with what every comparison of it needs, computed once.
+
+    ``clauses`` come grouped by task in task order (as :func:`task_clauses` gives them); the
+    features are numbered in ``space``, shared with every plan it is compared with.
+    """
+
+    tasks: pd.DataFrame
+    clauses: pd.DataFrame
+    space: FeatureSpace
+
+    @cached_property
+    def doc_id(self) -> str:
+        return str(self.tasks["doc_id"].iloc[0]) if len(self.tasks) else ""
+
+    @cached_property
+    def task_ids(self) -> np.ndarray:
+        return self.tasks["task_id"].to_numpy(dtype=object)
+
+    @cached_property
+    def texts(self) -> list[str]:
+        return [str(t) for t in self.tasks["text"]]
+
+    @cached_property
+    def clause_texts(self) -> list[str]:
+        return [str(t) for t in self.clauses["text"]]
+
+    @cached_property
+    def clause_task(self) -> np.ndarray:
+        """The task number of each clause."""
+        number = {task: i for i, task in enumerate(self.task_ids)}
+        return np.array([number[task] for task in self.clauses["task_id"]], dtype=np.int64)
+
+    @cached_property
+    def clause_counts(self) -> np.ndarray:
+        return np.bincount(self.clause_task, minlength=len(self.tasks))
+
+    @cached_property
+    def clause_starts(self) -> np.ndarray:
+        return group_starts(self.clause_counts)
+
+    @cached_property
+    def clause_lengths(self) -> np.ndarray:
+        return np.array([len(t) for t in self.clause_texts], dtype=np.float64)
+
+    @cached_property
+    def task_sizes(self) -> np.ndarray:
+        """The length of each task's clauses together."""
+        return np.bincount(self.clause_task, self.clause_lengths, minlength=len(self.tasks))
+
+    @cached_property
+    def heading_clauses(self) -> np.ndarray:
+        """The heading clause of each task that has more than its heading."""
+        return (self.clauses["clause_no"].to_numpy() == 0) & (self.clause_counts[self.clause_task] > 1)
+
+    @cached_property
+    def roles(self) -> np.ndarray:
+        return task_roles(self.tasks)
+
+    @cached_property
+    def terms(self) -> frozenset[str]:
+        """Whole words the plan brings (units, quoted terms, places)."""
+        return frozenset(segment.corpus_terms(self.tasks))
+
+    @cached_property
+    def token_strings(self) -> list[str]:
+        """Each task's jieba words but boilerplate, joined by spaces (what rapidfuzz's token
+        scorers split on)."""
+        return [" ".join(w for w in segment.tokens(t) if w not in segment.BOILERPLATE_WORDS) for t in self.texts]
+
+    @cached_property
+    def task_chars(self) -> Rows:
+        return self.space.char_rows(self.texts)
+
+    @cached_property
+    def clause_chars(self) -> Rows:
+        return self.space.char_rows(self.clause_texts)
+
+    @cached_property
+    def task_words(self) -> Rows:
+        return self.space.word_rows(self.texts)
+
+    @cached_property
+    def clause_words(self) -> Rows:
+        return self.space.word_rows(self.clause_texts)
+
+    @cached_property
+    def _term_hits(self) -> dict[str, tuple[list[int], list[int]]]:
+        return {}
+
+    def vocabulary_rows(self, vocabulary: frozenset[str]) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+        """For tasks, then clauses: ``(row, word id)`` of each ``vocabulary`` term a text holds
+        as a string but not as a word (each term is looked for once per plan, and only if the
+        plan's texts hold its first two characters)."""
+        hits = self._term_hits
+        new = [term for term in vocabulary if term not in hits]
+        for term in new:
+            hits[term] = ([], [])
+        new = [term for term, held in zip(new, self._may_hold(new)) if held]
+        for side, (texts, words) in enumerate(((self.texts, self.task_words), (self.clause_texts, self.clause_words))):
+            for i, term in segment.vocabulary_hits(texts, new):
+                if not words.holds(i, self.space.words.known(term)):
+                    hits[term][side].append(i)
+        terms = sorted(vocabulary)
+        return tuple((np.array([i for term in terms for i in hits[term][side]], dtype=np.int64),
+                      self.space.words.of(term for term in terms for _ in hits[term][side])) for side in (0, 1))
+
+    def _may_hold(self, terms: list[str]) -> np.ndarray:
+        """False for the terms whose first two characters no text of the plan holds as a
+        character bigram (a term starting outside the characters bigrams are counted on is
+        always looked for)."""
+        features = np.concatenate([self.task_chars.feature, self.clause_chars.feature])  # first: numbers the n-grams
+        countable = np.array([len(term) >= 2 and bool(WORD_RUN.fullmatch(term[:2])) for term in terms], dtype=bool)
+        bigrams = np.array([self.space.chars.known(term[:2]) for term in terms], dtype=np.int64)
+        return ~countable | np.isin(bigrams, features)
+
+    def indicator_rows(self, by_task: dict[tuple[str, str], tuple[str, ...]]) -> Rows:
+        """Which indicators of ``by_task`` (see :func:`_indicators_by_task`) each task sets
+        targets for; kept for the last ``by_task`` asked about."""
+        kept = self._indicators
+        if kept.get("of") is not by_task:
+            kept["of"] = by_task
+            kept["rows"] = self.space.indicator_rows([by_task.get((self.doc_id, task), ()) for task in self.task_ids])
+        return kept["rows"]
+
+    @cached_property
+    def _indicators(self) -> dict:
+        return {}
+
+    @cached_property
+    def units(self) -> Rows:
+        return self.space.unit_rows(list(self.tasks["lead_units"]), list(self.tasks["responsible_units"]))
+
+
+class PlanCache:
+    """The plans of one build, their features numbered in one :class:`FeatureSpace`: a plan takes
+    part in several comparisons (its parent, its predecessor, its children) and its features are
+    computed once. Owned by whoever aligns; bounded to ``size`` plans."""
+
+    def __init__(self, space: FeatureSpace | None = None, size: int = 512) -> None:
+        self.space = space or FeatureSpace()
+        self._size = size
+        self._plans: OrderedDict[tuple[str, str], Plan] = OrderedDict()
+        self._indicators: dict[int, tuple[weakref.ref, dict[tuple[str, str], tuple[str, ...]]]] = {}
+
+    def plan_of(self, doc: ParsedDocument) -> Plan:
+        """The plan of a parsed document, computed on its first comparison."""
+        key = (doc.doc_id, doc.raw.text)
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plans[key] = Plan(doc.tasks, task_clauses(doc), self.space)
+            if len(self._plans) > self._size:
+                self._plans.popitem(last=False)
+        else:
+            self._plans.move_to_end(key)
+        return plan
+
+    def indicators_by_task(self, frame: pd.DataFrame) -> dict[tuple[str, str], tuple[str, ...]]:
+        """(doc_id, task_id) → the indicator ids the task sets targets for; kept while ``frame``
+        lives (the same targets table serves every comparison of a build)."""
+        kept = self._indicators.get(id(frame))
+        if kept is not None and kept[0]() is frame:
+            return kept[1]
+        known = frame["indicator_id"].notna() & (frame["indicator_id"].astype(str) != "")
+        rows = frame.loc[known, ["doc_id", "task_id", "indicator_id"]].astype(str).drop_duplicates()
+        index = {key: tuple(sorted(group["indicator_id"]))
+                 for key, group in rows.groupby(["doc_id", "task_id"], sort=False)}
+        self._indicators[id(frame)] = (weakref.ref(frame, lambda _, key=id(frame): self._indicators.pop(key, None)), index)
+        return index
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Two plans compared source → target (their features numbered in one space); optional
+    indicator links (a frame with at least ``doc_id, task_id, indicator_id``, e.g. the targets
+    table); the settings every step of the alignment reads."""
+
+    source: Plan
+    target: Plan
+    indicators: pd.DataFrame | None = None
+    settings: AlignmentSettings = field(default_factory=AlignmentSettings)
+    indicator_index: dict[tuple[str, str], tuple[str, ...]] | None = None
+
+    def __post_init__(self) -> None:
+        if self.source.space is not self.target.space:
+            raise ValueError("the two plans of a comparison must share one feature space")
+
+    @classmethod
+    def of(cls, source: ParsedDocument, target: ParsedDocument, indicators: pd.DataFrame | None = None,
+           plans: PlanCache | None = None, settings: AlignmentSettings | None = None) -> Comparison:
+        """The comparison of two parsed documents; ``plans`` (a build's cache) keeps their features
+        for the next comparisons, else they are computed for this one alone."""
+        plans = plans or PlanCache()
+        index = plans.indicators_by_task(indicators) if indicators is not None and not indicators.empty else None
+        return cls(plans.plan_of(source), plans.plan_of(target), indicators, settings or AlignmentSettings(), index)
+
+    @property
+    def space(self) -> FeatureSpace:
+        return self.source.space
+
+    @cached_property
+    def vocabulary(self) -> frozenset[str]:
+        """Whole words both plans bring (units, quoted terms, places)."""
+        return self.source.terms | self.target.terms
+
+    @cached_property
+    def words(self) -> tuple[Rows, Rows, Rows, Rows]:
+        """Word rows of source tasks, target tasks, source clauses, target clauses, with the
+        vocabulary terms a text holds as a string but not as a word (counted once)."""
+        (source_tasks, source_clauses), (target_tasks, target_clauses) = (
+            plan.vocabulary_rows(self.vocabulary) for plan in (self.source, self.target))
+        return (self.source.task_words.plus(*source_tasks), self.target.task_words.plus(*target_tasks),
+                self.source.clause_words.plus(*source_clauses), self.target.clause_words.plus(*target_clauses))
+
+    @cached_property
+    def _word_frequency(self) -> np.ndarray:
+        """In how many tasks of the two plans each word occurs, by word id."""
+        return document_frequency(len(self.space.words), *self.words[:2])
+
+    def idf(self, words: np.ndarray) -> np.ndarray:
+        """Weights of word ids over the tasks being compared (boilerplate weighted down); a word
+        no task holds as a whole weighs 1."""
+        frequency = self._word_frequency[words]
+        n_tasks = self.words[0].n_rows + self.words[1].n_rows
+        return np.where(frequency > 0, segment.idf_weights(frequency, n_tasks, self.space.words.flags()[words],
+                                                               self.settings.boilerplate_weight), 1.0)
+
+    def _word_vectors(self, left: Rows, right: Rows) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+        n_words = len(self._word_frequency)
+        return weighted(left.matrix(n_words), self.idf), weighted(right.matrix(n_words), self.idf)
+
+    @cached_property
+    def task_vectors(self) -> dict[str, tuple[sparse.csr_matrix, sparse.csr_matrix]]:
+        """Source and target rows of the task-level signals: chars, words, units."""
+        source_words, target_words = self.words[:2]
+        return {
+            "chars": paired_tfidf(self.source.task_chars, self.target.task_chars, self.space.chars),
+            "words": self._word_vectors(source_words, target_words),
+            "units": paired_tfidf(self.source.units, self.target.units, self.space.units),
+        }
+
+    @cached_property
+    def clause_vectors(self) -> tuple[tuple[sparse.csr_matrix, sparse.csr_matrix], ...]:
+        """Character and word TF-IDF rows of both sides' clauses."""
+        source_words, target_words = self.words[2:]
+        return (paired_tfidf(self.source.clause_chars, self.target.clause_chars, self.space.chars),
+                self._word_vectors(source_words, target_words))
+
+    @cached_property
+    def indicator_rows(self) -> tuple[sparse.csr_matrix, sparse.csr_matrix] | None:
+        """Which indicators each task sets targets for (0/1 rows), or None without indicators."""
+        if self.indicators is None or self.indicators.empty:
+            return None
+        by_task = self.indicator_index
+        if by_task is None:
+            by_task = PlanCache(self.space).indicators_by_task(self.indicators)
+        source, target = (plan.indicator_rows(by_task) for plan in (self.source, self.target))
+        return source.matrix(len(self.space.indicators)), target.matrix(len(self.space.indicators))

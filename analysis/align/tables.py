@@ -1,0 +1,162 @@
+"""The alignment's output tables: one row per link or unlinked task (the contract table), the
+tasks' headings and offsets beside it, the evidence of each link, and the matched clauses."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analysis.align.plans import Comparison
+from analysis.align.signals import Links
+from analysis.schema import UNLINKED
+
+ALIGNMENT_COLUMNS = ["source_doc", "source_task_id", "target_doc", "target_task_id", "score", "relation", "evidence"]
+TASK_DETAIL_COLUMNS = [
+    "source_doc", "source_task_id", "source_heading", "source_char_start", "source_char_end",
+    "target_doc", "target_task_id", "target_heading", "target_char_start", "target_char_end",
+    "score", "relation", "evidence",
+]
+CLAUSE_MATCH_COLUMNS = [
+    "source_doc", "source_task_id", "source_clause_no", "source_clause", "source_char_start", "source_char_end",
+    "target_doc", "target_task_id", "target_clause_no", "target_clause", "target_char_start", "target_char_end",
+    "relation", "score",
+]
+
+
+def alignment_table(comparison: Comparison, pairs: pd.DataFrame, kind: str, links: Links) -> pd.DataFrame:
+    """The contract table: one row per link, and one per task left unlinked (other side empty).
+
+    For an unlinked task, ``score`` is its best candidate's and ``evidence`` names that nearest
+    candidate, so a reader sees how close it came. Rows in source task order, then the unlinked
+    target tasks in their order.
+    """
+    source, target = comparison.source, comparison.target
+    n_source, n_target = len(source.tasks), len(target.tasks)
+    source_index, target_index = np.asarray(pairs["source_index"]), np.asarray(pairs["target_index"])
+    score = np.asarray(pairs["score"])
+    linked_score = score[np.asarray(pairs["relation"]) != ""]
+    unlinked_source = np.setdiff1d(np.arange(n_source), links.source_index)
+    unlinked_target = np.setdiff1d(np.arange(n_target), links.target_index)
+    source_near_score, source_near = _nearest(source_index, target_index, score, n_source)
+    target_near_score, target_near = _nearest(target_index, source_index, score, n_target)
+    dropped, new = UNLINKED[kind]
+    n_links, n_dropped, n_new = len(links.relation), len(unlinked_source), len(unlinked_target)
+    blank_source, blank_target = np.full(n_new, "", dtype=object), np.full(n_dropped, "", dtype=object)
+    table = {
+        "source_doc": np.r_[np.full(n_links + n_dropped, source.doc_id, dtype=object), blank_source],
+        "source_task_id": np.r_[source.task_ids[links.source_index], source.task_ids[unlinked_source], blank_source],
+        "target_doc": np.r_[np.full(n_links, target.doc_id, dtype=object), blank_target,
+                            np.full(n_new, target.doc_id, dtype=object)],
+        "target_task_id": np.r_[target.task_ids[links.target_index], blank_target, target.task_ids[unlinked_target]],
+        "score": np.r_[linked_score, source_near_score[unlinked_source], target_near_score[unlinked_target]],
+        "relation": np.r_[links.relation, np.full(n_dropped, dropped, dtype=object), np.full(n_new, new, dtype=object)],
+        "evidence": np.array(_evidence(comparison, links)
+                             + _nearest_evidence(target.task_ids, source_near[unlinked_source], source_near_score[unlinked_source])
+                             + _nearest_evidence(source.task_ids, target_near[unlinked_target], target_near_score[unlinked_target]),
+                             dtype=object),
+    }
+    order = np.lexsort((np.r_[links.target_index, np.full(n_dropped, -1), unlinked_target],
+                        np.r_[links.source_index, unlinked_source, np.full(n_new, n_source)]))
+    return pd.DataFrame({name: values[order] for name, values in table.items()}, columns=ALIGNMENT_COLUMNS)
+
+
+def _nearest(own: np.ndarray, other: np.ndarray, score: np.ndarray, n_own: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each task's best candidate score and that candidate (ties: the first), -1 without any."""
+    order = np.lexsort((other, -score))
+    tasks, first = np.unique(own[order], return_index=True)
+    best_score, best = np.zeros(n_own), np.full(n_own, -1)
+    best_score[tasks], best[tasks] = score[order][first], other[order][first]
+    return best_score, best
+
+
+def _nearest_evidence(other_ids: np.ndarray, nearest: np.ndarray, score: np.ndarray) -> list[str]:
+    return [f"nearest: {other_ids[k]} ({s:.2f})" if k >= 0 else "" for k, s in zip(nearest, score)]
+
+
+def with_task_details(alignments: pd.DataFrame, source: pd.DataFrame, target: pd.DataFrame) -> pd.DataFrame:
+    """The alignment table with each side's heading and raw offsets (empty for the missing side)."""
+    columns = {name: alignments[name].to_numpy() for name in ALIGNMENT_COLUMNS}
+    for side, tasks in (("source", source), ("target", target)):
+        position = pd.Index(tasks["task_id"]).get_indexer(alignments[f"{side}_task_id"])
+        missing = position < 0
+        columns[f"{side}_heading"] = _taken(tasks["heading"].to_numpy(dtype=object), position, "")
+        for column in ("char_start", "char_end"):
+            columns[f"{side}_{column}"] = pd.arrays.IntegerArray(_taken(tasks[column].to_numpy(dtype=np.int64), position, 0),
+                                                                 missing)
+    return pd.DataFrame(columns, columns=TASK_DETAIL_COLUMNS)
+
+
+def _taken(values: np.ndarray, position: np.ndarray, missing) -> np.ndarray:
+    """``values[position]``, ``missing`` where the position is -1."""
+    if len(values) == 0:
+        return np.full(len(position), missing, dtype=values.dtype)
+    return np.where(position >= 0, values[position], missing).astype(values.dtype)
+
+
+def shared_terms(comparison: Comparison, rows: np.ndarray, cols: np.ndarray, limit: int | None = None
+                 ) -> list[list[str]]:
+    """For each pair, the most informative words its two tasks share (highest IDF first, then
+    alphabetical; boilerplate left out); at most ``limit`` (the settings' ``evidence_terms``)."""
+    limit = comparison.settings.evidence_terms if limit is None else limit
+    if len(rows) == 0:
+        return []
+    left, right = comparison.task_vectors["words"]
+    both = left[rows].multiply(right[cols]).tocsr()  # weights are positive: non-zero where both tasks hold the word
+    pair, words = np.repeat(np.arange(len(rows)), np.diff(both.indptr)), both.indices
+    informative = ~comparison.space.words.flags()[words]
+    pair, words = pair[informative], words[informative]
+    distinct, word_of = np.unique(words, return_inverse=True)
+    names = [comparison.space.words.names[w] for w in distinct]
+    alphabetical = np.empty(len(names), dtype=np.int64)
+    alphabetical[sorted(range(len(names)), key=names.__getitem__)] = np.arange(len(names))
+    order = np.lexsort((alphabetical[word_of], -comparison.idf(words), pair))
+    rank = np.arange(len(order)) - np.searchsorted(pair[order], pair[order])
+    found: list[list[str]] = [[] for _ in rows]
+    for p, w in zip(pair[order][rank < limit], word_of[order][rank < limit]):
+        found[p].append(names[w])
+    return found
+
+
+def _evidence(comparison: Comparison, links: Links) -> list[str]:
+    """Readable evidence for each link: shared terms and the best clause pair with its similarity."""
+    source_texts, target_texts = comparison.source.clause_texts, comparison.target.clause_texts
+    best = np.full(len(links.relation), -1)
+    if len(links.clause_link):  # each link's best clause pair (the first of equals)
+        order = np.lexsort((np.arange(len(links.clause_link)), -links.discounted, links.clause_link))
+        linked, first = np.unique(links.clause_link[order], return_index=True)
+        best[linked] = order[first]
+    evidence = []
+    for terms, at in zip(shared_terms(comparison, links.source_index, links.target_index), best):
+        parts = [f"shared: {', '.join(terms)}"] if terms else []
+        if at >= 0 and links.discounted[at] > 0:
+            parts.append(f"best clauses ({links.discounted[at]:.2f}): 「{_short(source_texts[links.source_clause[at]])}」 ≈ "
+                         f"「{_short(target_texts[links.target_clause[at]])}」")
+        evidence.append(" | ".join(parts))
+    return evidence
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def clause_matches(comparison: Comparison, links: Links) -> pd.DataFrame:
+    """For every linked pair, each source clause's best clause in the target task, kept where
+    their similarity reaches the settings' ``clause_match_min``: which sub-actions of a task were
+    carried over."""
+    minimum = comparison.settings.clause_match_min
+    similarity = np.round(links.similarity, 6)
+    order = np.lexsort((links.target_clause, -similarity, links.source_clause, links.clause_link))
+    first = np.r_[True, (np.diff(links.clause_link[order]) != 0) | (np.diff(links.source_clause[order]) != 0)]
+    best = order[first[:len(order)]]
+    best = best[similarity[best] >= minimum]
+    i, j = links.source_clause[best], links.target_clause[best]
+    columns = {}
+    for side, plan, rows in (("source", comparison.source, i), ("target", comparison.target, j)):
+        clauses = plan.clauses
+        columns.update({f"{side}_doc": np.full(len(rows), plan.doc_id, dtype=object),
+                        f"{side}_task_id": plan.task_ids[plan.clause_task[rows]],
+                        f"{side}_clause_no": clauses["clause_no"].to_numpy()[rows],
+                        f"{side}_clause": np.array(plan.clause_texts, dtype=object)[rows],
+                        f"{side}_char_start": clauses["char_start"].to_numpy()[rows],
+                        f"{side}_char_end": clauses["char_end"].to_numpy()[rows]})
+    columns.update({"relation": links.relation[links.clause_link[best]], "score": similarity[best]})
+    return pd.DataFrame(columns, columns=CLAUSE_MATCH_COLUMNS)

@@ -1,0 +1,167 @@
+"""Comparisons across plans: how targets escalate from year to year and from a parent to its cities.
+
+:func:`escalation_table` takes the target table, the documents table and the indicator lexicon
+and gives, for every canonical indicator committed to in two or more documents, one row per
+document in year and level order. Document links (``previous``: the same issuer's earlier plan,
+``parent``: the higher-level plan) come from the documents table (the manifest); a damaged
+duplicate (``duplicate_of`` set) is not a document of its own here.
+
+Changes are in percentage points for rates (``pp``) and as a ratio for everything else
+(``ratio``, money brought to one unit first). ``direction`` compares a document with its
+previous plan (raised / lowered / same), or is ``new`` when the issuer's earlier plan in the
+corpus does not commit to the indicator or there is none. ``vs_parent`` says whether a plan is
+stricter, looser or equal to its parent, honouring ``higher_is_better``; counts, money and
+quantities are not compared across levels (a city's 10 villages are part of the province's
+1571, not a looser target), only their ratio is given.
+"""
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from analysis.schema import LEVEL_RANK
+from analysis.text.segment import tokens
+from analysis.targets.extract import unit_factor
+
+ESCALATION_COLUMNS = [
+    "indicator_id", "indicator", "doc_id", "region", "level", "year", "value", "unit", "comparator", "deadline",
+    "previous_doc", "change_vs_previous", "parent_doc", "change_vs_parent", "change_unit", "direction",
+    "vs_parent", "higher_is_better", "wording", "quote", "char_start", "char_end", "target_id", "note",
+]
+POINT_KINDS = frozenset({"rate", "percentage_points"})
+LEVEL_COMPARABLE_KINDS = frozenset({"rate", "percentage_points", "concentration", "frequency", "rank"})
+# Words that say where a target applies or what sort of item it is, not what it measures: a
+# difference in them alone is not worth a note.
+_PLACE_WORDS = re.compile(r"全省|全市|全区|全县|全州|我省|我市")
+_GENERIC_WORDS = frozenset({"任务", "工作", "目标", "要求", "建设", "实施"})
+_ROUND = 4
+
+
+def change(value: float, other: float, unit: str, other_unit: str, kind: str) -> float | None:
+    """Percentage points for rates, else the ratio (money in one unit first); None if undefined."""
+    if pd.isna(value) or pd.isna(other):
+        return None
+    if kind in POINT_KINDS:
+        return round(value - other, _ROUND)
+    base = other * unit_factor(other_unit)
+    return round(value * unit_factor(unit) / base, _ROUND) if base else None
+
+
+def direction(value: float, previous: float | None, unit: str = "", previous_unit: str = "") -> str:
+    """raised / lowered / same against the previous plan's value; new if it had none."""
+    if previous is None or pd.isna(previous):
+        return "new"
+    difference = value * unit_factor(unit) - previous * unit_factor(previous_unit)
+    return "same" if abs(difference) < 1e-9 else ("raised" if difference > 0 else "lowered")
+
+
+def vs_parent(value: float, parent_value: float | None, higher_is_better: bool, kind: str) -> str:
+    """stricter / looser / equal than the parent plan's value (empty if not comparable)."""
+    if parent_value is None or pd.isna(parent_value) or kind not in LEVEL_COMPARABLE_KINDS:
+        return ""
+    if abs(value - parent_value) < 1e-9:
+        return "equal"
+    return "stricter" if (value > parent_value) == higher_is_better else "looser"
+
+
+def primary_targets(targets: pd.DataFrame) -> pd.DataFrame:
+    """One target per (document, indicator): the binding commitment that names it best.
+
+    Preference: not damaged, not striving (力争), the highest indicator score, then the earliest.
+    The others of the same document and indicator are listed in ``others`` (for the notes).
+    """
+    committed = targets[(targets["role"] == "commitment") & (targets["indicator_id"] != "")].copy()
+    committed["_damaged"] = committed["flags"].str.contains("damaged", regex=False)
+    committed["_striving"] = committed["comparator"] == "striving"
+    committed = committed.sort_values(["doc_id", "indicator_id", "_damaged", "_striving", "indicator_score", "char_start"],
+                                      ascending=[True, True, True, True, False, True], kind="stable")
+    rank = committed.groupby(["doc_id", "indicator_id"], sort=False).cumcount()
+    primary = committed[rank == 0].copy()
+    others: dict[tuple[str, str], list[str]] = {}
+    for target in committed[rank > 0].itertuples():
+        others.setdefault((target.doc_id, target.indicator_id), []).append(_describe(target))
+    primary["others"] = ["; ".join(others.get(key, [])) for key in zip(primary["doc_id"], primary["indicator_id"])]
+    return primary.drop(columns=["_damaged", "_striving"])
+
+
+def _describe(target) -> str:
+    striving = " (力争)" if target.comparator == "striving" else ""
+    return f"also {target.value_text}{striving} «{target.quote}»"
+
+
+def wording_note(wording: str, other_wording: str, other_doc: str) -> str:
+    """A note when two plans word an indicator differently (a possible difference of scope)."""
+    mine = set(tokens(_PLACE_WORDS.sub("", wording))) - _GENERIC_WORDS
+    theirs = set(tokens(_PLACE_WORDS.sub("", other_wording))) - _GENERIC_WORDS
+    if mine == theirs:
+        return ""
+    return f"worded «{wording}» here, «{other_wording}» in {other_doc}"
+
+
+def escalation_table(targets: pd.DataFrame, documents: pd.DataFrame, lexicon: pd.DataFrame) -> pd.DataFrame:
+    """Every indicator committed to in two or more documents, one row per document (see module doc)."""
+    originals = documents[documents["duplicate_of"].fillna("") == ""].set_index("doc_id")
+    primary = primary_targets(targets[targets["doc_id"].isin(originals.index)])
+    shared = primary.groupby("indicator_id")["doc_id"].nunique()
+    primary = primary[primary["indicator_id"].isin(shared[shared >= 2].index)]
+    indicators = lexicon.set_index("indicator_id").to_dict(orient="index")
+    docs = originals.to_dict(orient="index")
+    by_key = {(t.doc_id, t.indicator_id): t for t in primary.itertuples()}
+    rows = []
+    for t in primary.itertuples():
+        doc = docs[t.doc_id]
+        previous = by_key.get((doc["previous"], t.indicator_id)) if doc["previous"] else None
+        parent = by_key.get((doc["parent"], t.indicator_id)) if doc["parent"] else None
+        higher_is_better = bool(indicators[t.indicator_id]["higher_is_better"])
+        notes = [_flag_note(t, previous, parent), t.others]
+        for other in (previous, parent):
+            if other is not None:
+                notes.append(wording_note(t.indicator, other.indicator, other.doc_id))
+        if parent is not None and t.kind not in LEVEL_COMPARABLE_KINDS:
+            notes.append(f"a {t.kind} is not compared across levels: change_vs_parent is its ratio to the parent's")
+        rows.append({
+            "indicator_id": t.indicator_id,
+            "indicator": indicators[t.indicator_id]["name_zh"],
+            "doc_id": t.doc_id,
+            "region": doc["region"],
+            "level": doc["level"],
+            "year": int(doc["year"]),
+            "value": t.value,
+            "unit": t.unit,
+            "comparator": t.comparator,
+            "deadline": t.deadline,
+            "previous_doc": previous.doc_id if previous is not None else "",
+            "change_vs_previous": change(t.value, previous.value, t.unit, previous.unit, t.kind) if previous is not None else None,
+            "parent_doc": parent.doc_id if parent is not None else "",
+            "change_vs_parent": change(t.value, parent.value, t.unit, parent.unit, t.kind) if parent is not None else None,
+            "change_unit": "pp" if t.kind in POINT_KINDS else "ratio",
+            "direction": direction(t.value, previous.value if previous is not None else None, t.unit,
+                                   previous.unit if previous is not None else ""),
+            "vs_parent": vs_parent(t.value, parent.value if parent is not None else None, higher_is_better, t.kind),
+            "higher_is_better": higher_is_better,
+            "wording": t.indicator,
+            "quote": t.quote,
+            "char_start": t.char_start,
+            "char_end": t.char_end,
+            "target_id": t.target_id,
+            "note": " | ".join(n for n in notes if n),
+        })
+    frame = pd.DataFrame(rows, columns=ESCALATION_COLUMNS)
+    frame["_level"] = frame["level"].map(LEVEL_RANK)
+    frame = frame.sort_values(["indicator_id", "year", "_level", "doc_id"], kind="stable").drop(columns="_level")
+    return frame.astype({"change_vs_previous": "Float64", "change_vs_parent": "Float64"}).reset_index(drop=True)
+
+
+def _flag_note(target, previous, parent) -> str:
+    """Notes from flags: a striving target, a cumulative count where the other plan's is not."""
+    notes = []
+    if target.comparator == "striving":
+        notes.append("striving (力争) target")
+    cumulative = "cumulative" in target.flags
+    for other in (previous, parent):
+        if other is not None and cumulative != ("cumulative" in other.flags):
+            counted = "cumulatively (累计)" if cumulative else "per year"
+            other_counted = "cumulatively" if not cumulative else "per year"
+            notes.append(f"counted {counted} here, {other_counted} in {other.doc_id}")
+    return "; ".join(notes)

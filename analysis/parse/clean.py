@@ -1,0 +1,386 @@
+"""Clean a decoded document into paragraphs fit for parsing, keeping a map back to the raw text.
+
+Every edit (width normalisation, markup removal, boilerplate removal, joining of hard line
+breaks) goes through :class:`MappedText`, which records for each clean character the raw span
+it came from. So any span found in the clean text can be reported as ``raw[char_start:char_end]``.
+
+Damage (encoding damage, HTML remnants, broken hierarchy markers) is measured on the raw text
+and kept as raw spans, so that tasks and targets touching it can be flagged.
+"""
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Callable, Iterable
+
+import numpy as np
+
+from analysis.text.attribution import ROLES, find_attributions
+
+# --- character classes -------------------------------------------------------------------------
+
+CJK = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef“”‘’《》〔〕…—·"
+_CJK_CHAR = re.compile(f"[{CJK}]")
+
+# Full-width ASCII variants (！ to ～, but not the question mark, whose half-width form marks
+# encoding damage in scraped copies) and the ideographic space map one-to-one to ASCII.
+_WIDTH_TABLE = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F) if code != 0xFF1F}
+_WIDTH_TABLE.update({0x3000: 0x20, 0x00A0: 0x20})
+
+# --- hierarchy markers (on clean, width-normalised paragraphs) --------------------------------
+
+PART_MARKER = re.compile(r"([一二三四五六七八九十]{1,3})[、.]")
+# "(?" is a section marker whose number was eaten by encoding damage.
+SECTION_MARKER = re.compile(r"\((?:([一二三四五六七八九十]{1,3})\)|(\?)(?=[^\s)?]))")
+# An item number is not followed by a digit (1.5万吨 is a decimal) unless a date follows (1.2024年底前…).
+ITEM_MARKER = re.compile(r"(\d{1,3})[.、](?:(?!\d)|(?=20\d{2}年|\d{1,2}月))")
+
+
+def starts_with_marker(line: str) -> bool:
+    """True if a (stripped) line opens a part, a section or a numbered item."""
+    return bool(PART_MARKER.match(line) or SECTION_MARKER.match(line) or ITEM_MARKER.match(line))
+
+
+# --- damage ------------------------------------------------------------------------------------
+
+# A half-width '?' glued to text (not an English question mark before a space), the Unicode
+# replacement character, HTML tag or entity remnants, and '(?' where a section number was eaten.
+_DAMAGE_PATTERNS: dict[str, re.Pattern[str]] = {
+    "replacement_char": re.compile(r"\ufffd+|\?+(?=[^\s?a-zA-Z])|(?<=[^\x00-\x7f])\?+"),
+    "html_remnant": re.compile(
+        r"(?<!<)[^<]?/(?:p|td|th|tr|div|span|strong|font|a|li|b|em|h\d)>"
+        r"|(?<!&)(?:ldquo|rdquo|lsquo|rsquo|middot|mdash|ndash|hellip|nbsp|quot);"
+        r"|(?<!<)[^<\s]?(?:br|span|font|a|div|img)(?:\s+[a-z-]+=\"[^\"]*\")+\s*/?>|[^<\s]br/?>"
+    ),
+    "broken_marker": re.compile(r"^[ \t]*[(（]\?", re.MULTILINE),
+}
+
+
+@dataclass(frozen=True)
+class Damage:
+    """A damaged raw span and what kind of damage it is."""
+
+    start: int
+    end: int
+    kind: str
+
+
+def find_damage(raw: str) -> list[Damage]:
+    """Every damaged span of the raw text, in order.
+
+    Intact HTML (``<p>``, ``&ldquo;``) is markup, not damage; only the remnants left when
+    encoding damage ate the ``<`` or ``&`` count.
+    """
+    found = [
+        Damage(m.start(), m.end(), kind)
+        for kind, pattern in _DAMAGE_PATTERNS.items()
+        for m in pattern.finditer(raw)
+    ]
+    return sorted(found, key=lambda d: (d.start, d.end, d.kind))
+
+
+# --- the offset-keeping text -------------------------------------------------------------------
+
+
+class MappedText:
+    """A string whose every character knows the raw span ``[start[i], end[i])`` it came from."""
+
+    __slots__ = ("text", "start", "end", "raw_length")
+
+    def __init__(self, text: str, start: np.ndarray, end: np.ndarray, raw_length: int):
+        self.text, self.start, self.end, self.raw_length = text, start, end, raw_length
+
+    @classmethod
+    def from_raw(cls, raw: str) -> "MappedText":
+        dtype = np.int32 if len(raw) < 2**31 - 1 else np.int64
+        start = np.arange(len(raw), dtype=dtype)
+        return cls(raw, start, start + 1, len(raw))
+
+    def raw_span(self, start: int, end: int) -> tuple[int, int]:
+        """The raw span covered by clean characters ``[start, end)``."""
+        if end <= start:
+            pos = int(self.start[start]) if start < len(self.text) else self.raw_length
+            return pos, pos
+        return int(self.start[start]), int(self.end[end - 1])
+
+    def translate(self, table: dict[int, int]) -> "MappedText":
+        """Replace characters one for one (offsets are unchanged)."""
+        return MappedText(self.text.translate(table), self.start, self.end, self.raw_length)
+
+    def edit(self, edits: Iterable[tuple[int, int, str]]) -> "MappedText":
+        """Apply non-overlapping ``(start, end, replacement)`` edits given in order.
+
+        A replacement of the same length maps character for character; otherwise every new
+        character maps to the whole replaced raw span.
+        """
+        texts: list[str] = []
+        starts: list[np.ndarray] = []
+        ends: list[np.ndarray] = []
+        pos = 0
+        for a, b, replacement in edits:
+            texts.append(self.text[pos:a])
+            starts.append(self.start[pos:a])
+            ends.append(self.end[pos:a])
+            if replacement:
+                if len(replacement) == b - a:
+                    starts.append(self.start[a:b])
+                    ends.append(self.end[a:b])
+                else:
+                    lo, hi = self.raw_span(a, b)
+                    starts.append(np.full(len(replacement), lo, dtype=self.start.dtype))
+                    ends.append(np.full(len(replacement), hi, dtype=self.end.dtype))
+                texts.append(replacement)
+            pos = b
+        if pos == 0 and not texts:
+            return self
+        texts.append(self.text[pos:])
+        starts.append(self.start[pos:])
+        ends.append(self.end[pos:])
+        return MappedText("".join(texts), np.concatenate(starts), np.concatenate(ends), self.raw_length)
+
+    def sub(self, pattern: re.Pattern[str], replacement: str | Callable[[re.Match[str]], str]) -> "MappedText":
+        """Like :func:`re.sub`, keeping offsets; matches replaced by themselves are not edits."""
+        edits = []
+        for m in pattern.finditer(self.text):
+            new = replacement(m) if callable(replacement) else replacement
+            if new != m.group(0):
+                edits.append((m.start(), m.end(), new))
+        return self.edit(edits) if edits else self
+
+
+# --- markup ------------------------------------------------------------------------------------
+
+_HTML_PAGE = re.compile(r"<(?:html|body|p|div|br|table|span)\b", re.IGNORECASE)
+_HTML_SKIP = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_HTML_BLOCK_TAG = re.compile(r"<\s*/?\s*(?:p|div|br|tr|li|h[1-6]|table|section|article|ul|ol)\b[^>]*>", re.IGNORECASE)
+_HTML_TAG = re.compile(r"<[^<>]{1,500}>")
+_HTML_ENTITY = re.compile(r"&(?:#\d{1,7}|#x[0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});")
+# Remnants in damaged scrapes: the '<' or '&' was eaten together with the character before it.
+_TAG_REMNANT = re.compile(r"(?<!<)[^<]?/(?:p|td|th|tr|div|span|strong|font|a|li|b|em|h\d)>|[^<\s]?br/?>")
+_ATTRIBUTE_REMNANT = re.compile(r"\S?(?:span|font|a|div|img)(?:\s+[a-z-]+=\"[^\"]*\")+\s*/?>")
+_ENTITY_REMNANT = re.compile(r"&?(ldquo|rdquo|lsquo|rsquo|middot|mdash|ndash|hellip|nbsp|amp|quot|lt|gt);")
+_ENTITY_CHARS = {
+    "ldquo": "“", "rdquo": "”", "lsquo": "‘", "rsquo": "’", "middot": "·", "mdash": "—",
+    "ndash": "–", "hellip": "…", "nbsp": " ", "amp": "&", "quot": '"', "lt": "<", "gt": ">",
+}
+_WORD_BOOKMARK = re.compile(r"\[bookmark:[^\]\n]*\]")
+_MARKDOWN_BOLD = re.compile(r"\*\*|__")
+_MARKDOWN_HEADING = re.compile(r"^[ \t]*#{1,6}[ \t]*", re.MULTILINE)
+_CARRIAGE_RETURN = re.compile(r"\r\n?")
+
+
+def looks_like_html_page(raw: str) -> bool:
+    return len(_HTML_PAGE.findall(raw[:200_000])) >= 3
+
+
+def strip_markup(doc: MappedText, html_page: bool) -> MappedText:
+    """Remove HTML (a whole page, or the remnants of one in a scrape), bookmarks, markdown bold
+    marks and heading hashes."""
+    doc = doc.sub(_CARRIAGE_RETURN, "\n")
+    if html_page:
+        doc = doc.sub(_HTML_SKIP, "").sub(_HTML_BLOCK_TAG, "\n").sub(_HTML_TAG, "")
+        doc = doc.sub(_HTML_ENTITY, lambda m: html.unescape(m.group(0)))
+    doc = doc.sub(_TAG_REMNANT, "").sub(_ATTRIBUTE_REMNANT, "")
+    doc = doc.sub(_ENTITY_REMNANT, lambda m: _ENTITY_CHARS[m.group(1)])
+    return doc.sub(_WORD_BOOKMARK, "").sub(_MARKDOWN_BOLD, "").sub(_MARKDOWN_HEADING, "")
+
+
+# --- boilerplate -------------------------------------------------------------------------------
+
+# Phrases of web-page chrome, download-site footers and copyright notices: a line holding one is
+# not part of the document (unless it opens a hierarchy marker or is a long body paragraph).
+STRONG_BOILERPLATE_CUES = (
+    "本文内容来自", "来自网络", "搜集整理", "如有任何异议", "酌情处理", "当前位置", "您的位置",
+    "扫描二维", "二维码", "扫码", "放大字体", "缩小字体", "浏览次数", "阅读次数", "点击数", "核心提示",
+    "发布文号", "发布日期", "生效日期", "废止日期", "有效性", "版权", "转载", "凡本网", "本网站",
+    "邮箱", "电询", "联系电话", "传真", "联系我们", "关于我们", "广告业务", "关闭窗口", "加入收藏",
+    "告诉好友", "点击排行", "打印本文", "打印本页", "上一篇", "下一篇", "相关阅读", "责任编辑",
+    "ICP备", "公网安备", "网站标识码", "地址:", "技术支持", "Processed in", "Copyright", "©",
+)
+# Short labels of the same chrome: only a short line holding one is dropped.
+WEAK_BOILERPLATE_CUES = (
+    "首页", "分享", "发布单位", "属性", "备注", "标签", "地区", "声明", "推荐", "浏览", "来源",
+    "字号", "打印", "收藏", "返回顶部",
+)
+# Closing matter after a plan's last block (not part of its last task): an attachment's header,
+# the distribution list, a publication note, the printing colophon.
+BACK_MATTER = re.compile(r"^(?:附件\s*(?:\d|[:：]|$)|抄送|抄报|\(?此件|主动公开|公开方式)|\d{4}年\d{1,2}月\d{1,2}日印发$")
+# A printed page number: "- 3 -", "— 3 —", "第3页", "第 3 页 共 12 页", "3/12" (after width folding).
+PAGE_NUMBER = re.compile(r"^[-—–―~·\s]*(?:第\s*)?\d{1,4}\s*(?:页)?(?:\s*(?:/|共)\s*\d{1,4}\s*页?)?[-—–―~·\s]*$")
+_STRONG_CUE_MAX_LINE = 300
+_WEAK_CUE_MAX_LINE = 20
+_SHORT_LINE = 30
+_RUNNING_HEADER_MAX = 40
+_SENTENCE_PUNCT = re.compile(r"[。,;:，；：]")
+
+
+def _is_boilerplate_line(line: str) -> bool:
+    stripped = line.strip()
+    if not stripped or starts_with_marker(stripped):
+        return False
+    if len(stripped) <= _STRONG_CUE_MAX_LINE and any(cue in stripped for cue in STRONG_BOILERPLATE_CUES):
+        return True
+    if len(stripped) <= _WEAK_CUE_MAX_LINE and any(cue in stripped for cue in WEAK_BOILERPLATE_CUES):
+        return True
+    if PAGE_NUMBER.match(stripped):
+        return True
+    # page numbers ("- 3 -"), stray ASCII (site names, counters): no Chinese at all
+    return len(stripped) <= 80 and not _CJK_CHAR.search(stripped)
+
+
+def _is_chrome_fragment(line: str) -> bool:
+    """A short line without sentence punctuation: a menu entry, a label, a footer fragment."""
+    stripped = line.strip()
+    return len(stripped) <= _SHORT_LINE and not starts_with_marker(stripped) and not _SENTENCE_PUNCT.search(stripped)
+
+
+def boilerplate_lines(lines: list[str]) -> list[bool]:
+    """Mark boilerplate lines: cue lines, repeats in the body of a short unpunctuated line of the
+    front matter (running headers: the title or the issuer), then runs of chrome fragments fenced
+    in by boilerplate.
+
+    A run of short unpunctuated lines between two dropped lines (or a dropped line and the end
+    of the text) is page chrome too: navigation menus, footer fragments.
+    """
+    dropped = [_is_boilerplate_line(line) for line in lines]
+    first_marker = next((i for i, line in enumerate(lines) if starts_with_marker(line.strip())), len(lines))
+    heading_lines = {line.strip() for line in lines[:first_marker]
+                     if _is_chrome_fragment(line) and len(line.strip()) <= _RUNNING_HEADER_MAX}
+    for i in range(first_marker, len(lines)):  # a running header: the title or issuer printed again on each page
+        if lines[i].strip() in heading_lines:
+            dropped[i] = True
+    content = [i for i, line in enumerate(lines) if line.strip()]
+    if not any(dropped):
+        return dropped
+    run: list[int] = []
+    left_fence = "kept"  # the start of a document is its title, not chrome
+    for i in content + [None]:
+        if i is not None and not dropped[i] and _is_chrome_fragment(lines[i]):
+            run.append(i)
+            continue
+        right_fence = "edge" if i is None else ("dropped" if dropped[i] else "kept")
+        if run and "kept" not in (left_fence, right_fence) and "dropped" in (left_fence, right_fence):
+            for j in run:
+                dropped[j] = True
+        run = []
+        left_fence = right_fence
+    return dropped
+
+
+def drop_boilerplate(doc: MappedText) -> MappedText:
+    lines = doc.text.split("\n")
+    edits, pos = [], 0
+    for line, drop in zip(lines, boilerplate_lines(lines)):
+        if drop:
+            edits.append((pos, pos + len(line), ""))
+        pos += len(line) + 1
+    return doc.edit(edits)
+
+
+# --- line breaks and spaces --------------------------------------------------------------------
+
+_NEWLINE_RUN = re.compile(r"[ \t\f\v]*\n[\s]*")
+_LINE_END_TERMINAL = tuple("。！？!?")
+_TITLE_ENDINGS = ("要点", "通知", "方案", "计划", "意见", "办法", "规划", "报告")
+_MIN_WRAPPED_LINE = 16
+_ATTRIBUTION_TAIL = 300  # how far back from a line's end an attribution bracket may open
+_HEADING_MAX = 40
+_SPACE_NEAR_CJK = re.compile(f"(?<=[{CJK}])[ \\t\\f\\v]+|[ \\t\\f\\v]+(?=[{CJK}])")
+_EDGE_SPACE = re.compile(r"^[ \t\f\v]+|[ \t\f\v]+$", re.MULTILINE)
+_EMPTY_EDGES = re.compile(r"^\n+|\n+$")
+
+
+def is_wrapped(previous: str, following: str) -> bool:
+    """Whether a line break between two stripped lines is a hard wrap inside a sentence."""
+    if not previous or not following or starts_with_marker(following) or BACK_MATTER.search(following):
+        return False
+    if previous.endswith(_LINE_END_TERMINAL) or previous.endswith(_TITLE_ENDINGS) or _ends_with_attribution(previous):
+        return False
+    if starts_with_marker(previous) and len(previous) <= _HEADING_MAX and "。" not in previous:
+        return False
+    return len(previous) >= _MIN_WRAPPED_LINE
+
+
+# Where a marker opens a block inside a line: after spaces, or after the end of a sentence or bracket.
+_INLINE_MARKER = re.compile(
+    r"(?:(?<=[。;)])[ \t\u3000]*|[ \t\u3000]+)(?=[一二三四五六七八九十]{1,3}、|\([一二三四五六七八九十]{1,3}\)|\d{1,3}[.、](?!\d))"
+)
+
+
+def _ends_with_attribution(line: str) -> bool:
+    """A line closed by an attribution (a bracket, or a role line) ends its paragraph."""
+    tail = line[-_ATTRIBUTION_TAIL:]
+    if not tail.endswith((")", "】", "]")) and not any(role in tail for role in ROLES):
+        return False  # the cheap test first: this runs at every line break
+    found = find_attributions(tail)
+    return bool(found) and found[-1].end == len(tail)
+
+
+def join_wrapped_lines(doc: MappedText) -> MappedText:
+    """Join PDF hard line breaks (and page breaks) inside sentences; one newline per paragraph."""
+    text = doc.text
+
+    def decide(m: re.Match[str]) -> str:
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        next_end = text.find("\n", m.end())
+        previous = text[line_start:m.start()].strip()
+        following = text[m.end(): len(text) if next_end < 0 else next_end].strip()
+        return "" if is_wrapped(previous, following) else "\n"
+
+    doc = doc.sub(_NEWLINE_RUN, decide)
+    doc = doc.sub(_SPACE_NEAR_CJK, "").sub(_EDGE_SPACE, "")
+    return doc.sub(_EMPTY_EDGES, "")
+
+
+# --- the whole cleaning step -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CleanDocument:
+    """A cleaned document: paragraphs separated by ``\\n``, the offset map, and its damage."""
+
+    raw: str
+    mapped: MappedText
+    damage: list[Damage] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return self.mapped.text
+
+    def raw_span(self, start: int, end: int) -> tuple[int, int]:
+        return self.mapped.raw_span(start, end)
+
+    def paragraphs(self) -> list[tuple[int, int]]:
+        """Clean-text spans of the non-empty paragraphs."""
+        spans, pos = [], 0
+        for line in self.text.split("\n"):
+            if line:
+                spans.append((pos, pos + len(line)))
+            pos += len(line) + 1
+        return spans
+
+    @cached_property
+    def _damage_index(self) -> tuple[np.ndarray, np.ndarray]:
+        starts = np.array([d.start for d in self.damage], dtype=np.int64)
+        reach = np.maximum.accumulate(np.array([d.end for d in self.damage], dtype=np.int64)) if self.damage else starts
+        return starts, reach
+
+    def damaged_between(self, raw_start: int, raw_end: int) -> bool:
+        """True if any damage touches the raw span (a glued '?' right after it counts)."""
+        starts, reach = self._damage_index
+        last = int(np.searchsorted(starts, raw_end + 1, side="left")) - 1
+        return last >= 0 and bool(reach[last] > raw_start)
+
+
+def clean(raw: str) -> CleanDocument:
+    """Clean a raw document: markup, width, boilerplate, hard line breaks, spaces."""
+    doc = MappedText.from_raw(raw)
+    doc = strip_markup(doc, looks_like_html_page(raw))
+    doc = doc.translate(_WIDTH_TABLE)
+    doc = drop_boilerplate(doc)
+    if not any(starts_with_marker(line.strip()) for line in doc.text.split("\n")):
+        doc = doc.sub(_INLINE_MARKER, "\n")  # a plan scraped onto one line: its markers open paragraphs
+    doc = join_wrapped_lines(doc)
+    return CleanDocument(raw=raw, mapped=doc, damage=find_damage(raw))

@@ -1,0 +1,45 @@
+"""A parsed document: one file after read → clean → structure, and the function that makes it."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.parse import clean, read, structure
+
+_DOC_ID_UNSAFE = re.compile(r"[^0-9A-Za-z_\-\u4e00-\u9fff]+")
+
+
+@dataclass(frozen=True)
+class ParsedDocument:
+    """One document after read → clean → structure."""
+
+    doc_id: str
+    raw: read.RawDocument
+    clean: clean.CleanDocument
+    outline: structure.Outline
+    spans: list[structure.TaskSpan]  # spans[i] is the clean-text span of tasks row i
+    tasks: pd.DataFrame
+
+    def printed_matter(self) -> list[str]:
+        """The paragraphs around the plan's blocks: front matter, then back matter."""
+        return [self.clean.text[s:e] for s, e in self.outline.front_matter + self.outline.back_matter]
+
+
+def doc_id_for(path: Path | str) -> str:
+    """A document id from a file name (for files outside the manifest)."""
+    return _DOC_ID_UNSAFE.sub("_", Path(path).stem).strip("_") or "document"
+
+
+def parse_document(path: Path | str, doc_id: str | None = None) -> ParsedDocument:
+    return parse_raw(read.read_document(path), doc_id or doc_id_for(path))
+
+
+def parse_raw(raw: read.RawDocument, doc_id: str) -> ParsedDocument:
+    """Clean and structure an already decoded document."""
+    cleaned = clean.clean(raw.text)
+    outline = structure.parse_blocks(cleaned)
+    spans = structure.task_spans(cleaned, outline)
+    return ParsedDocument(doc_id, raw, cleaned, outline, spans, structure.tasks_table(cleaned, doc_id, spans))

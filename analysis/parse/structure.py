@@ -1,0 +1,360 @@
+"""Structure: turn a cleaned document into its hierarchy and its table of tasks.
+
+Parts open with ``一、``, sections with ``(一)``, items with ``1.``. Item numbers may run on
+across sections and restart in a later part; some plans have no items (their sections are the
+tasks), and some parts have no sub-structure (the part's body is the task). A task is a leaf
+block that carries content; headings of parts and sections are its context. Framing blocks
+(总体要求, 工作要求: how to carry out the plan, not what to do) are not tasks.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from analysis.text.attribution import find_attributions, unique
+from analysis.text.numerals import chinese_number, to_chinese
+from analysis.parse.clean import (
+    BACK_MATTER,
+    ITEM_MARKER,
+    PART_MARKER,
+    SECTION_MARKER,
+    CleanDocument,
+)
+from analysis.parse.metadata import DATE_LINE, ISSUER_LINE, TITLE_LINE
+
+TASK_COLUMNS = [
+    "doc_id", "task_id", "part_no", "part_title", "section_no", "section_title", "item_no",
+    "path", "heading", "text", "lead_units", "responsible_units", "char_start", "char_end",
+    "line_start", "flags",
+]
+LEVELS = ("part", "section", "item")
+
+# Titles of blocks that frame the plan rather than assign work.
+FRAMING_TITLES = re.compile(r"^(总体要求|指导思想|基本原则|工作要求|有关要求|相关要求|保障措施|工作保障|组织保障|组织实施|工作目标和要求)$")
+# The guiding-ideology formula that opens a 总体要求 paragraph: "以…思想为指导".
+GUIDING_IDEOLOGY = re.compile(r"^.{0,20}以[^。]{2,40}为指导")
+# "主要目标是:" — a label that opens an unnumbered paragraph.
+PARAGRAPH_LABEL = re.compile(r"^([^,，。:：;；()]{2,12}?)(?:是|为)?[:：]")
+_HEADING_END = re.compile(r"[。]")
+_PARAGRAPH_BREAK = re.compile(r"(?<=(.))\n")
+_SENTENCE_CLOSED = "。!?！？;；:：,，、)"
+_TITLE_TO_BODY = 3  # paragraphs a plan's title may stand above its first marker
+_TRAILING_PUNCT = " 。.,，;；:：、"
+_REPEATED_STOPS = re.compile(r"。{2,}")
+_LEADING_PUNCT = re.compile(r"^[。,;:]+")
+
+
+@dataclass
+class Block:
+    """A part, section or item: where it starts, its number, title, and content paragraphs."""
+
+    level: str
+    number: int | None
+    marker_end: int  # clean offset just after the marker
+    title: str
+    paragraphs: list[tuple[int, int]] = field(default_factory=list)
+    children: list["Block"] = field(default_factory=list)
+    parent: "Block | None" = None
+    flags: list[str] = field(default_factory=list)
+
+    @property
+    def start(self) -> int:
+        return self.paragraphs[0][0]
+
+    @property
+    def end(self) -> int:
+        return self.paragraphs[-1][1]
+
+
+def _title_of(text: str) -> str:
+    """The title sentence of a block: up to the first full stop, attribution brackets removed."""
+    m = _HEADING_END.search(text)
+    sentence = text[: m.start()] if m else text
+    for attribution in reversed(find_attributions(sentence)):
+        sentence = sentence[: attribution.start] + sentence[attribution.end:]
+    return sentence.strip(_TRAILING_PUNCT)
+
+
+def _match_marker(paragraph: str) -> tuple[str, int | None, int, list[str]] | None:
+    """``(level, number, marker_length, flags)`` if the paragraph opens with a marker."""
+    if m := PART_MARKER.match(paragraph):
+        return "part", chinese_number(m.group(1)), m.end(), []
+    if m := SECTION_MARKER.match(paragraph):
+        if m.group(1):
+            return "section", chinese_number(m.group(1)), m.end(), []
+        return "section", None, m.end(), ["damaged_marker"]
+    if m := ITEM_MARKER.match(paragraph):
+        return "item", int(m.group(1)), m.end(), []
+    return None
+
+
+@dataclass
+class Outline:
+    """A document's hierarchy: front matter (before the first marker), top-level blocks, and
+    back matter (closing matter after the last block)."""
+
+    front_matter: list[tuple[int, int]]
+    roots: list[Block]
+    back_matter: list[tuple[int, int]]
+
+
+def plan_start(paragraphs: list[str], markers: list) -> int:
+    """Index of the first paragraph of the plan itself: after a cover letter with numbered points
+    of its own (关于印发…的通知 一、… 二、…), the plan restarts under its title (…工作要点) with a
+    first marker numbered 1. 0 when nothing precedes the plan's title but front matter."""
+    first_marker = next((i for i, m in enumerate(markers) if m), len(paragraphs))
+    start = 0
+    for i in range(first_marker + 1, len(paragraphs)):
+        if markers[i] or not TITLE_LINE.match(paragraphs[i]):
+            continue
+        following = next((m for m in markers[i + 1:i + 1 + _TITLE_TO_BODY] if m), None)
+        if following and following[1] == 1:
+            start = i + 1
+    return start
+
+
+def back_matter_start(paragraphs: list[str], body_start: int, markers: list) -> int:
+    """Index of the first paragraph of the closing matter (``len(paragraphs)`` if none): after
+    the plan's last hierarchy marker, a :data:`BACK_MATTER` cue, or a signature — a date line,
+    with the issuer line just above it."""
+    last_marker = max((i for i in range(body_start, len(paragraphs)) if markers[i]), default=None)
+    if last_marker is None:
+        return len(paragraphs)
+    for i in range(last_marker + 1, len(paragraphs)):
+        if BACK_MATTER.search(paragraphs[i]):
+            return i
+        if DATE_LINE.match(paragraphs[i]):
+            return i - 1 if i - 1 > last_marker and ISSUER_LINE.match(paragraphs[i - 1]) else i
+    return len(paragraphs)
+
+
+def parse_blocks(doc: CleanDocument) -> Outline:
+    """Read the paragraphs into parts, sections and items."""
+    text = doc.text
+    preamble: list[tuple[int, int]] = []
+    roots: list[Block] = []
+    open_blocks: dict[str, Block | None] = {level: None for level in LEVELS}
+    spans = list(doc.paragraphs())
+    paragraphs = [text[s:e] for s, e in spans]
+    markers = [_match_marker(p) for p in paragraphs]
+    body_start = plan_start(paragraphs, markers)
+    body_end = back_matter_start(paragraphs, body_start, markers)
+    preamble.extend(spans[:body_start])
+    for k in range(body_start, body_end):
+        start, end = spans[k]
+        paragraph, marker = paragraphs[k], markers[k]
+        if marker and not _plausible(marker, open_blocks):
+            marker = None
+        if marker is None:
+            deepest = open_blocks["item"] or open_blocks["section"] or open_blocks["part"]
+            (deepest.paragraphs if deepest else preamble).append((start, end))
+            continue
+        level, number, length, flags = marker
+        depth = LEVELS.index(level)
+        parent = next((open_blocks[lv] for lv in reversed(LEVELS[:depth]) if open_blocks[lv]), None)
+        if level == "section" and number is None:
+            siblings = parent.children if parent else roots
+            previous = [b.number for b in siblings if b.level == "section" and b.number]
+            number = (previous[-1] + 1) if previous else 1
+        block = Block(level, number, start + length, _title_of(paragraph[length:]), [(start, end)], parent=parent, flags=flags)
+        (parent.children if parent else roots).append(block)
+        open_blocks[level] = block
+        for deeper in LEVELS[depth + 1:]:
+            open_blocks[deeper] = None
+    return Outline(preamble, roots, spans[body_end:])
+
+
+def _plausible(marker: tuple[str, int | None, int, list[str]], open_blocks: dict[str, Block | None]) -> bool:
+    """A part marker must continue the part sequence (一、 after 一、 is text, not a new part)."""
+    level, number, _, _ = marker
+    if level != "part" or number is None:
+        return True
+    current = open_blocks["part"]
+    last = current.number if current and current.number else 0
+    return last < number <= last + 2
+
+
+def count_blocks(outline: Outline) -> dict[str, int]:
+    """How many parts, sections and items the outline holds."""
+    counts = dict.fromkeys(LEVELS, 0)
+    stack = list(outline.roots)
+    while stack:
+        block = stack.pop()
+        counts[block.level] += 1
+        stack.extend(block.children)
+    return counts
+
+
+def _is_framing(block: Block) -> bool:
+    return bool(FRAMING_TITLES.match(block.title))
+
+
+def _paragraph_heading(paragraph: str) -> str:
+    if m := PARAGRAPH_LABEL.match(paragraph):
+        return m.group(1)
+    return _title_of(paragraph)
+
+
+@dataclass
+class TaskSpan:
+    """A task before it becomes a row: its blocks' context and its clean-text span."""
+
+    part: Block | None
+    section: Block | None
+    item: Block | None
+    start: int  # clean offset of the marker (or paragraph) that opens the task
+    content_start: int  # clean offset after the marker
+    end: int
+    heading: str
+    flags: list[str]
+
+
+def task_spans(doc: CleanDocument, outline: Outline) -> list[TaskSpan]:
+    """The leaf blocks that carry content, in document order."""
+    spans: list[TaskSpan] = []
+
+    def context(block: Block) -> dict[str, Block | None]:
+        found: dict[str, Block | None] = {level: None for level in LEVELS}
+        node: Block | None = block
+        while node is not None:
+            found[node.level] = node
+            node = node.parent
+        return found
+
+    def visit(block: Block, framed: bool) -> None:
+        framed = framed or _is_framing(block)
+        if block.children:
+            for child in block.children:
+                visit(child, framed)
+            return
+        ctx = context(block)
+        # an inferred part or section number is inferred for every task under it
+        flags = [flag for level in LEVELS if ctx[level] for flag in ctx[level].flags]
+        if block.level == "item":
+            if not doc.text[block.marker_end:block.end].strip(_TRAILING_PUNCT):
+                return  # a bare number: no content, no task
+            spans.append(TaskSpan(ctx["part"], ctx["section"], block, block.start, block.marker_end, block.end, block.title, flags))
+            return
+        if framed:
+            return
+        if block.level == "section":
+            own_end = block.paragraphs[0][1]
+            if block.marker_end + len(block.title) + 1 < own_end or len(block.paragraphs) > 1:
+                spans.append(TaskSpan(ctx["part"], block, None, block.start, block.marker_end, block.end, block.title, flags))
+            return
+        # A part without sub-structure: its non-framing paragraphs form one task.
+        first_start, first_end = block.paragraphs[0]
+        inline = block.marker_end + len(block.title) + 1
+        paragraphs = ([(inline, first_end)] if inline < first_end else []) + block.paragraphs[1:]
+        body = [(s, e) for s, e in paragraphs if not GUIDING_IDEOLOGY.match(doc.text[s:e])]
+        if body:
+            heading = _paragraph_heading(doc.text[body[0][0]:body[0][1]])
+            spans.append(TaskSpan(block, None, None, body[0][0], body[0][0], body[-1][1], heading, flags))
+
+    for root in outline.roots:
+        visit(root, False)
+    _numbering_flags(spans)
+    return spans
+
+
+def _numbering_flags(spans: list[TaskSpan]) -> None:
+    """Flag item numbers that do not follow the previous item (1 restarts a sequence)."""
+    previous = None
+    for span in spans:
+        if span.item is None:
+            continue
+        number = span.item.number
+        if previous is not None and number not in (previous + 1, 1):
+            span.flags.append("numbering_gap")
+        previous = number
+
+
+def _marker(level: str, number: int | None) -> str:
+    if number is None:
+        return ""
+    numeral = to_chinese(number)
+    return {"part": f"{numeral}、", "section": f"({numeral})", "item": f"{number}."}[level]
+
+
+def task_path(part: int | None, section: int | None, item: int | None) -> str:
+    """Human-readable position, e.g. ``二(三)8``."""
+    path = to_chinese(part) if part is not None else ""
+    if section is not None:
+        path += f"({to_chinese(section)})"
+    if item is not None:
+        path += str(item)
+    return path
+
+
+def _join_paragraphs(m: re.Match[str]) -> str:
+    """A title on a line of its own stays apart from the sentence after it (大气污染防治 持续推进…)."""
+    return "" if m.group(1) in _SENTENCE_CLOSED else " "
+
+
+def tasks_table(doc: CleanDocument, doc_id: str, spans: list[TaskSpan] | None = None) -> pd.DataFrame:
+    """One row per task of a cleaned document, with offsets into the raw text.
+
+    Row ``i`` is ``spans[i]``: ``doc.text[span.content_start:span.end]`` is its clean text.
+    """
+    if spans is None:
+        spans = task_spans(doc, parse_blocks(doc))
+    raw = doc.raw
+    line_starts = _LineIndex(raw)
+    rows = []
+    seen_ids: dict[str, int] = {}
+    for span in spans:
+        body = doc.text[span.content_start:span.end]
+        attributions = find_attributions(body)
+        text = body
+        for attribution in reversed(attributions):
+            text = text[: attribution.start] + text[attribution.end:]
+        text = _LEADING_PUNCT.sub("", _REPEATED_STOPS.sub("。", _PARAGRAPH_BREAK.sub(_join_paragraphs, text))).strip()
+        char_start, char_end = doc.raw_span(span.start, span.end)
+        numbers = [b.number if b else None for b in (span.part, span.section, span.item)]
+        flags = list(span.flags)
+        if doc.damaged_between(char_start, char_end):
+            flags.insert(0, "damaged_text")
+        base_id = f"{doc_id}:" + "-".join(str(n or 0) for n in numbers)
+        seen_ids[base_id] = seen_ids.get(base_id, 0) + 1
+        task_id = base_id if seen_ids[base_id] == 1 else f"{base_id}.{seen_ids[base_id]}"
+        rows.append({
+            "doc_id": doc_id,
+            "task_id": task_id,
+            "part_no": numbers[0],
+            "part_title": (_marker("part", numbers[0]) + span.part.title) if span.part else "",
+            "section_no": numbers[1],
+            "section_title": (_marker("section", numbers[1]) + span.section.title) if span.section else "",
+            "item_no": numbers[2],
+            "path": task_path(*numbers),
+            "heading": span.heading,
+            "text": text,
+            "lead_units": ";".join(unique([u for a in attributions for u in a.lead])),
+            "responsible_units": ";".join(unique([u for a in attributions for u in a.responsible])),
+            "char_start": char_start,
+            "char_end": char_end,
+            "line_start": line_starts.line_of(char_start),
+            "flags": ";".join(unique(flags)),
+        })
+    return frame_of(rows, TASK_COLUMNS, {"part_no": "Int64", "section_no": "Int64", "item_no": "Int64",
+                                       "char_start": "int64", "char_end": "int64", "line_start": "int64"})
+
+
+def frame_of(rows: list[dict], columns: list[str], dtypes: dict[str, str]) -> pd.DataFrame:
+    """A DataFrame built column by column with its dtypes (much cheaper than from row dicts);
+    columns not in ``dtypes`` are strings."""
+    return pd.DataFrame({
+        column: pd.array([row[column] for row in rows], dtype=dtypes.get(column, "str")) for column in columns
+    }, columns=columns)
+
+
+class _LineIndex:
+    """1-based line numbers of raw offsets."""
+
+    def __init__(self, raw: str):
+        self._starts = np.array([0] + [m.end() for m in re.finditer("\n", raw)], dtype=np.int64)
+
+    def line_of(self, offset: int) -> int:
+        return int(np.searchsorted(self._starts, offset, side="right"))

@@ -1,0 +1,459 @@
+"""Batch reports: the notebooks run by papermill, one per comparison, rendered to HTML for reviewers.
+
+The manifest's links decide the reports: one cross-year report per ``previous`` link, one
+cross-level report per ``parent`` link (damaged duplicate copies left out), plus the corpus
+overview, the target escalation and the method reports. Notebooks run as separate processes in
+parallel; one failing notebook does not stop the others, and the index lists it with its error
+and the executed notebook to open.
+
+Each HTML report hides the code, embeds plotly.js (it works offline), opens with a contents list
+and closes with the generation time and the hashes of its input files. A report whose inputs
+(notebook, parameters, processed tables, package code) have not changed since the last build is
+not run again.
+"""
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import datetime as dt
+import hashlib
+import html
+import json
+import multiprocessing
+import os
+import re
+import tempfile
+import sys
+import time
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Iterator
+
+import nbformat
+import pandas as pd
+import yaml
+
+from analysis import __version__, storage
+from analysis.corpus import manifest
+from analysis.corpus.build import planned_comparisons
+from analysis.report import plots, views
+from analysis.errors import UserError
+from analysis.settings import (
+    MANIFEST_PATH,
+    NOTEBOOKS_DIR,
+    PROCESSED_DIR,
+    PROJECT_ROOT,
+    REPORT_MAX_BYTES,
+    REPORT_WORKERS,
+    REPORTS_DIR,
+)
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+CHECKED_OUTPUT_MARK = "# NBVAL_CHECK_OUTPUT"
+SUMMARY_TAG = "summary"
+# Cells whose output is for nbval and JupyterLab only (a plain-text copy of a table shown styled).
+HIDDEN_IN_REPORT_TAG = "hide_in_report"
+PARAMETERS_TAG = "parameters"
+
+
+@dataclass(frozen=True)
+class ReportKind:
+    notebook: str
+    title: str
+    parameter_names: tuple[str, ...] = ()
+
+
+REPORT_KINDS = {
+    "overview": ReportKind("01_corpus_overview.ipynb", "Corpus overview"),
+    "year": ReportKind("02_year_comparison.ipynb", "Cross-year comparison", ("earlier_doc", "later_doc")),
+    "level": ReportKind("03_level_cascade.ipynb", "Cross-level cascade", ("parent_doc", "child_doc")),
+    "escalation": ReportKind("04_target_escalation.ipynb", "Target escalation"),
+    "method": ReportKind("05_method_quality.ipynb", "Method and quality"),
+}
+
+
+@dataclass(frozen=True)
+class ReportJob:
+    """One report to build: which notebook, with which parameters, reading which documents."""
+
+    report_id: str
+    kind: str
+    title: str
+    notebook: Path
+    parameters: dict[str, str]
+    doc_ids: tuple[str, ...]
+
+
+@dataclass
+class ReportResult:
+    report_id: str
+    kind: str
+    title: str
+    status: str  # "built", "cached" or "failed"
+    summary: str = ""
+    error: str = ""
+    html: str = ""  # file name inside the output folder
+    notebook: str = ""  # executed notebook, relative to the output folder
+    size_bytes: int = 0
+    seconds: float = 0.0
+    inputs: list[tuple[str, str]] = field(default_factory=list)
+
+
+# --- planning ----------------------------------------------------------------------------------
+
+
+def plan_reports(documents: pd.DataFrame, links: pd.DataFrame, notebooks_dir: Path = NOTEBOOKS_DIR) -> list[ReportJob]:
+    """The reports the corpus implies: overview, one per comparison, escalation, method."""
+    all_docs = tuple(documents["doc_id"])
+    jobs = [_job("overview", "overview", {}, all_docs, notebooks_dir)]
+    for _, link in links.iterrows():
+        kind = link["kind"]
+        names = REPORT_KINDS[kind].parameter_names
+        parameters = dict(zip(names, (link["source_doc"], link["target_doc"])))
+        jobs.append(_job(f"{kind}__{link['comparison_id']}", kind, parameters,
+                         (link["source_doc"], link["target_doc"]), notebooks_dir))
+    jobs.append(_job("escalation", "escalation", {}, all_docs, notebooks_dir))
+    jobs.append(_job("method", "method", {}, all_docs, notebooks_dir))
+    return jobs
+
+
+def _job(report_id: str, kind: str, parameters: dict[str, str], doc_ids: tuple[str, ...], notebooks_dir: Path) -> ReportJob:
+    spec = REPORT_KINDS[kind]
+    title = spec.title + (": " + " → ".join(parameters.values()) if parameters else "")
+    return ReportJob(report_id, kind, title, Path(notebooks_dir) / spec.notebook, parameters, doc_ids)
+
+
+def corpus_links(documents: pd.DataFrame, manifest_path: Path = MANIFEST_PATH) -> pd.DataFrame:
+    """The manifest's comparisons, without damaged duplicate copies."""
+
+    return planned_comparisons(manifest.load_manifest(manifest_path), documents)
+
+
+# --- running one report (in a worker process) --------------------------------------------------
+
+
+def fingerprint(job: ReportJob, processed_dir: Path) -> str:
+    """Hash of everything a report depends on: notebook, parameters, tables, package code."""
+    digest = hashlib.sha256()
+    digest.update(json.dumps([job.report_id, job.parameters, __version__], sort_keys=True).encode())
+    package = Path(__file__).resolve().parent
+    code = sorted(p for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    inputs = [job.notebook, *sorted(Path(processed_dir).glob("*.parquet")), *code]
+    for path in inputs:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes() if path.is_file() else b"(missing)")
+    return digest.hexdigest()
+
+
+def _cached(job: ReportJob, out_dir: Path, stamp: str) -> ReportResult | None:
+    page = out_dir / f"{job.report_id}.html"
+    if not page.is_file():
+        return None
+    head = page.read_text(encoding="utf-8", errors="replace")[:20_000]
+    meta = dict(re.findall(r'<meta name="workplan-([a-z]+)" content="([^"]*)"', head))
+    if meta.get("fingerprint") != stamp:
+        return None
+    return ReportResult(job.report_id, job.kind, job.title, "cached", summary=html.unescape(meta.get("summary", "")),
+                        html=page.name, notebook=f"notebooks/{job.report_id}.ipynb", size_bytes=page.stat().st_size)
+
+
+def run_report(job: ReportJob, out_dir: Path, stamp: str, inputs: list[tuple[str, str]]) -> ReportResult:
+    """Execute one notebook with papermill and render it; never raises for a failing notebook."""
+    import papermill
+
+    started = time.perf_counter()
+    out_dir = Path(out_dir)
+    result = ReportResult(job.report_id, job.kind, job.title, "failed", notebook=f"notebooks/{job.report_id}.ipynb", inputs=inputs)
+    executed_path = out_dir / result.notebook
+    page = out_dir / f"{job.report_id}.html"
+    with storage.atomic_path(executed_path) as tmp, _stderr_to(out_dir / "logs" / f"{job.report_id}.log"):
+        try:
+            papermill.execute_notebook(
+                str(job.notebook), str(tmp), parameters=job.parameters, cwd=str(job.notebook.parent),
+                kernel_name="python3", progress_bar=False, log_output=False, report_mode=False,
+            )
+        except papermill.PapermillExecutionError as exc:
+            result.error = f"{exc.ename}: {exc.evalue}".strip()
+        except Exception as exc:  # a kernel that dies, a missing notebook: reported, not raised
+            result.error = f"{type(exc).__name__}: {exc}"
+            if not tmp.is_file() or not tmp.stat().st_size:
+                tmp.write_text(nbformat.writes(nbformat.v4.new_notebook()), encoding="utf-8")
+    result.seconds = round(time.perf_counter() - started, 1)
+    if result.error:
+        page.unlink(missing_ok=True)  # never leave a stale report that looks current
+        return result
+    executed = nbformat.read(executed_path, as_version=4)
+    result.summary = cell_text(executed, SUMMARY_TAG)
+    document = render_html(executed, job, result.summary, stamp, inputs)
+    storage.write_text(page, document)
+    result.status, result.html, result.size_bytes = "built", page.name, page.stat().st_size
+    return result
+
+
+@contextlib.contextmanager
+def _stderr_to(log: Path) -> Iterator[None]:
+    """Send this process's stderr (and its kernel's) to a log file: kernel chatter is not for users."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with log.open("wb") as handle:
+        os.dup2(handle.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+def cell_text(notebook: nbformat.NotebookNode, tag: str) -> str:
+    """The printed output of the cell carrying ``tag`` (the report's one-line summary)."""
+    for cell in notebook.cells:
+        if tag in cell.get("metadata", {}).get("tags", []):
+            return "".join(o.get("text", "") for o in cell.get("outputs", []) if o.get("name") == "stdout").strip()
+    return ""
+
+
+# --- HTML --------------------------------------------------------------------------------------
+
+# Script tags that fetch from the web, here the MathJax plotly's notebook renderer asks for in
+# every chart's output (the reports have no LaTeX; the page template fetches nothing either).
+_REMOTE_SCRIPT = re.compile(r"<script\b[^>]*\bsrc=[\"']?(?:https?:)?//[^>]*>\s*</script>", re.IGNORECASE)
+_HEADING = re.compile(r'<h([1-3])\b[^>]*\bid="([^"]+)"[^>]*>(.*?)</h\1>', re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
+REPORT_CSS = """
+<style>
+nav.report-contents{border:1px solid #ddd;border-radius:6px;padding:.6em 1.2em;margin:1em 0;background:#fafafa;font-size:.95em}
+nav.report-contents ol{margin:.3em 0;padding-left:1.4em}
+nav.report-contents li.h3{margin-left:1.2em;font-size:.92em}
+footer.report-provenance{border-top:1px solid #ddd;margin-top:3em;padding-top:1em;color:#555;font-size:.85em}
+footer.report-provenance table{border-collapse:collapse}
+footer.report-provenance td{padding:2px 10px 2px 0;font-family:monospace}
+</style>
+"""
+
+
+def contents_list(document: str) -> str:
+    """A ``<nav>`` listing the report's headings (level 2 and 3) as links."""
+    items = []
+    for level, anchor, inner in _HEADING.findall(document):
+        if level == "1":
+            continue
+        text = html.unescape(_TAG.sub("", inner)).replace("¶", "").strip()
+        items.append(f'<li class="h{level}"><a href="#{anchor}">{html.escape(text)}</a></li>')
+    if not items:
+        return ""
+    return '<nav class="report-contents"><strong>Contents</strong><ol>' + "".join(items) + "</ol></nav>"
+
+
+def provenance_footer(inputs: list[tuple[str, str]], generated: str) -> str:
+    rows = "".join(f"<tr><td>{html.escape(name)}</td><td>sha256 {digest}</td></tr>" for name, digest in inputs)
+    return (f'<footer class="report-provenance"><p>Generated {generated} by workplan-analysis {__version__}. '
+            f"Input files:</p><table>{rows}</table></footer>")
+
+
+def render_html(executed: nbformat.NotebookNode, job: ReportJob, summary: str, stamp: str, inputs: list[tuple[str, str]]) -> str:
+    """Reviewer HTML: no code, no kernel noise, a contents list on top, provenance at the bottom.
+
+    Cells tagged ``hide_in_report`` (plain-text copies of styled tables, kept for nbval) show no
+    output here.
+    """
+    from nbconvert import HTMLExporter
+
+    notebook = nbformat.from_dict(json.loads(json.dumps(executed)))  # a copy to trim
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            hidden = HIDDEN_IN_REPORT_TAG in cell.get("metadata", {}).get("tags", [])
+            cell.outputs = [] if hidden else [o for o in cell.get("outputs", []) if o.get("name") != "stderr"]
+    exporter = HTMLExporter(template_name="offline", extra_template_basedirs=[str(TEMPLATES_DIR)], exclude_input=True,
+                            exclude_input_prompt=True, exclude_output_prompt=True)
+    document, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": job.title}})
+    document = _REMOTE_SCRIPT.sub("", document)
+    generated = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    meta = (f'<meta name="workplan-fingerprint" content="{stamp}">\n'
+            f'<meta name="workplan-summary" content="{html.escape(summary, quote=True)}">\n')
+    document = document.replace("<head>", "<head>\n" + meta + REPORT_CSS, 1)
+    nav = contents_list(document)
+    first_h1 = re.search(r"</h1>", document)
+    if nav and first_h1:
+        document = document[: first_h1.end()] + nav + document[first_h1.end():]
+    footer = provenance_footer(inputs, generated)
+    close = document.rfind("</main>") if "</main>" in document else document.rfind("</body>")
+    return document[:close] + footer + document[close:]
+
+
+# --- the index ---------------------------------------------------------------------------------
+
+INDEX_CSS = """
+body{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
+table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ddd;padding:6px 8px;text-align:left;vertical-align:top}
+th{background:#f4f4f4}.failed{color:#b30000}.small{color:#666;font-size:.85em}code{background:#f4f4f4;padding:0 3px}
+"""
+
+
+def index_page(results: list[ReportResult], figures_html: str, generated: str) -> str:
+    """``index.html``: every report with its one-line summary; failures with their error."""
+    rows, failures = [], []
+    for r in results:
+        if r.status == "failed":
+            failures.append(
+                f'<tr><td>{html.escape(r.title)}</td><td class="failed">{html.escape(r.error)}</td>'
+                f'<td><a href="{html.escape(r.notebook)}">{html.escape(r.notebook)}</a></td></tr>')
+            continue
+        rows.append(
+            f'<tr><td><a href="{html.escape(r.html)}">{html.escape(r.title)}</a></td><td>{html.escape(r.kind)}</td>'
+            f'<td>{html.escape(r.summary)}</td><td class="small">{r.size_bytes / 1e6:.1f} MB</td></tr>')
+    failed = ""
+    if failures:
+        failed = (f'<h2 class="failed">{len(failures)} report(s) failed</h2><table><tr><th>report</th><th>error</th>'
+                  f'<th>executed notebook</th></tr>{"".join(failures)}</table>')
+    return f"""<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>Work-plan analysis reports</title><style>{INDEX_CSS}</style></head>
+<body>
+<h1>Work-plan analysis reports</h1>
+<p>Comparisons of environmental work plans (生态环境工作要点) across years and government levels,
+built from the bundled corpus. Every report works offline; each ends with the hashes of its input files.</p>
+{failed}
+<h2>Reports</h2>
+<table><tr><th>report</th><th>kind</th><th>summary</th><th>size</th></tr>{"".join(rows)}</table>
+{figures_html}
+<p class="small">Generated {generated} by workplan-analysis {__version__}.</p>
+</body></html>
+"""
+
+
+def index_figures(processed_dir: Path) -> str:
+    """The headline charts of the index (the corpus, the headline target chain), plotly.js
+    embedded once."""
+
+    plots.setup()
+    documents = storage.read_table("documents", processed_dir)
+    figures = [("The corpus", plots.corpus_map(documents))]
+    escalation_path = Path(processed_dir) / "escalation.parquet"
+    if escalation_path.is_file():
+        escalation = storage.read_table("escalation", processed_dir)
+        headline = views.headline_indicator(escalation)
+        if headline:
+            figures.insert(0, ("Headline: " + views.chain_summary(escalation, headline),
+                               plots.escalation_chain(escalation, headline, documents)))
+    parts = []
+    for i, (title, figure) in enumerate(figures):
+        parts.append(f"<h2>{html.escape(title)}</h2>")
+        parts.append(figure.to_html(full_html=False, include_plotlyjs=(i == 0), default_height="440px"))
+    return "".join(parts)
+
+
+# --- the whole batch ---------------------------------------------------------------------------
+
+
+def _inputs_of(job: ReportJob, documents: pd.DataFrame) -> list[tuple[str, str]]:
+    listed = documents.set_index("doc_id")
+    files = [(f"data/raw/{listed.at[d, 'file']}", listed.at[d, "sha256"]) for d in job.doc_ids if d in listed.index]
+    notebook = job.notebook
+    digest = hashlib.sha256(notebook.read_bytes()).hexdigest() if notebook.is_file() else "(missing)"
+    try:
+        shown = notebook.resolve().relative_to(PROJECT_ROOT)
+    except ValueError:
+        shown = notebook
+    return files + [(str(shown), digest)]
+
+
+def write_parameters(job: ReportJob, folder: Path) -> Path:
+    """A papermill parameters file, so an analyst can rerun this one report by hand."""
+    path = Path(folder) / f"{job.report_id}.yaml"
+    storage.write_text(path, yaml.safe_dump(job.parameters, allow_unicode=True, sort_keys=False) if job.parameters else "{}\n")
+    return path
+
+
+def build_reports(
+    out_dir: Path = REPORTS_DIR,
+    processed_dir: Path = PROCESSED_DIR,
+    jobs: list[ReportJob] | None = None,
+    only: list[str] | None = None,
+    force: bool = False,
+    workers: int = REPORT_WORKERS,
+    progress: bool = True,
+) -> list[ReportResult]:
+    """Run every report in parallel processes, then write ``index.html``; return the results."""
+    from tqdm import tqdm
+
+    out_dir = Path(out_dir)
+    documents = storage.read_table("documents", processed_dir)
+    if jobs is None:
+        jobs = plan_reports(documents, corpus_links(documents))
+    jobs = [replace(job, parameters={**job.parameters, "processed_dir": str(Path(processed_dir).resolve())}) for job in jobs]
+    if only:
+        unknown = sorted(set(only) - {j.report_id for j in jobs})
+        if unknown:
+            raise UserError(", ".join(unknown), f"no such report (known: {', '.join(j.report_id for j in jobs)})")
+        jobs = [j for j in jobs if j.report_id in only]
+    for job in jobs:
+        write_parameters(job, out_dir / "params")
+    results: dict[str, ReportResult] = {}
+    stale: dict[str, tuple[ReportJob, str]] = {}
+    for job in jobs:
+        stamp = fingerprint(job, Path(processed_dir))
+        cached = None if force else _cached(job, out_dir, stamp)
+        if cached:
+            results[job.report_id] = cached
+        else:
+            stale[job.report_id] = (job, stamp)
+    context = multiprocessing.get_context("spawn")  # kernels and zmq do not survive fork well
+    with concurrent.futures.ProcessPoolExecutor(max_workers=max(1, min(workers, len(stale) or 1)), mp_context=context) as pool:
+        futures = {
+            pool.submit(run_report, job, out_dir, stamp, _inputs_of(job, documents)): job
+            for job, stamp in stale.values()
+        }
+        with tqdm(total=len(stale), desc="reports", unit="report", disable=not progress or not stale) as bar:
+            for future in concurrent.futures.as_completed(futures):
+                job = futures[future]
+                try:
+                    results[job.report_id] = future.result()
+                except Exception as exc:  # the worker itself died
+                    results[job.report_id] = ReportResult(job.report_id, job.kind, job.title, "failed",
+                                                          error=f"{type(exc).__name__}: {exc}")
+                bar.set_postfix_str(f"{job.report_id}: {results[job.report_id].status}")
+                bar.update()
+    ordered = [results[j.report_id] for j in jobs]
+    generated = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    storage.write_text(out_dir / "index.html", index_page(ordered, index_figures(Path(processed_dir)), generated))
+    storage.write_text(out_dir / "build.json", json.dumps([asdict(r) for r in ordered], ensure_ascii=False, indent=1))
+    return ordered
+
+
+def oversized(results: list[ReportResult], limit: int = REPORT_MAX_BYTES) -> list[ReportResult]:
+    return [r for r in results if r.size_bytes > limit]
+
+
+# --- committed notebooks -----------------------------------------------------------------------
+
+
+def strip_outputs(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Drop every output except those of ``# NBVAL_CHECK_OUTPUT`` cells (nbval's expected values)."""
+    for cell in notebook.cells:
+        for run_record in ("execution", "papermill"):
+            cell.metadata.pop(run_record, None)
+        if not cell.metadata.get("tags", True):
+            cell.metadata.pop("tags")
+        if cell.cell_type == "code" and CHECKED_OUTPUT_MARK not in cell.source:
+            cell.outputs = []
+            cell.execution_count = None  # nbval treats a cell with outputs but no count as unrun
+    notebook.metadata.pop("papermill", None)
+    return notebook
+
+
+def refresh_notebook(path: Path) -> None:
+    """Run a committed notebook with its default parameters and keep only its checked outputs.
+
+    The outputs of ``# NBVAL_CHECK_OUTPUT`` cells are the figures ``make test`` expects (nbval);
+    refresh them when a change to the method rightly changes those figures, and review the diff.
+    """
+    import papermill
+
+    path = Path(path)
+    with tempfile.TemporaryDirectory() as folder:
+        executed_path = Path(folder) / path.name
+        papermill.execute_notebook(str(path), str(executed_path), cwd=str(path.parent), kernel_name="python3",
+                                   progress_bar=False, log_output=False)
+        executed = nbformat.read(executed_path, as_version=4)
+    storage.write_text(path, nbformat.writes(strip_outputs(executed)) + "\n")

@@ -1,0 +1,212 @@
+"""What the notebooks show: the escalation table and one comparison, read for people (one-line
+summaries, flows between sections, tasks side by side)."""
+from __future__ import annotations
+
+import pandas as pd
+
+from analysis.compare.escalation import POINT_KINDS, change, direction, vs_parent
+from analysis.corpus.load import PlanComparison
+
+
+# --- reading the escalation table ---------------------------------------------------------------
+
+
+def headline_indicator(escalation: pd.DataFrame) -> str:
+    """The indicator followed by the most documents (then levels, then years): the headline chain."""
+    if escalation.empty:
+        return ""
+    reach = escalation.groupby("indicator_id").agg(
+        documents=("doc_id", "nunique"), levels=("level", "nunique"), years=("year", "nunique"))
+    reach = reach.reset_index().sort_values(["documents", "levels", "years", "indicator_id"],
+                                            ascending=[False, False, False, True])
+    return str(reach["indicator_id"].iloc[0])
+
+
+def _format_value(value: float, unit: str) -> str:
+    return f"{value:g}{unit}"
+
+
+def _format_change(change_value, change_unit: str) -> str:
+    if pd.isna(change_value):
+        return ""
+    return f"{change_value:+g} pp" if change_unit == "pp" else f"×{change_value:g}"
+
+
+def chain_summary(escalation: pd.DataFrame, indicator_id: str) -> str:
+    """One line: the indicator's values along the year links, then each lower-level plan's."""
+    chain = escalation[escalation["indicator_id"] == indicator_id]
+    if chain.empty:
+        return f"{indicator_id}: not found in two or more documents"
+    parts = []
+    for row in chain.itertuples():
+        text = f"{row.doc_id} {_format_value(row.value, row.unit)}"
+        if row.previous_doc:
+            text += f" ({_format_change(row.change_vs_previous, row.change_unit)} vs {row.previous_doc}, {row.direction})"
+        elif row.parent_doc:
+            verdict = f", {row.vs_parent}" if row.vs_parent else ""
+            text += f" ({_format_change(row.change_vs_parent, row.change_unit)} vs {row.parent_doc}{verdict})"
+        parts.append(text)
+    return f"{chain['indicator'].iloc[0]} ({indicator_id}): " + " → ".join(parts)
+
+
+CHANGE_COLUMNS = ["indicator", "doc_id", "level", "year", "value", "unit", "comparator", "deadline",
+                  "change_vs_previous", "direction", "change_vs_parent", "vs_parent", "change_unit", "quote", "note"]
+
+
+def changes(escalation: pd.DataFrame, kinds: tuple[str, ...] = ("pp",)) -> pd.DataFrame:
+    """The escalation rows that changed against a previous or a parent plan, in the given units."""
+    changed = escalation["change_vs_previous"].notna() | escalation["change_vs_parent"].notna()
+    return escalation[changed & escalation["change_unit"].isin(kinds)][CHANGE_COLUMNS].reset_index(drop=True)
+
+
+# --- reading one comparison (a PlanComparison of analysis.corpus.load) ------------------------
+
+LINK_RELATIONS = ("same", "partial")
+RELATION_ORDER = ("same", "partial", "new", "dropped", "local", "not_cascaded")
+
+
+def relation_counts(coverage_tasks: pd.DataFrame) -> pd.DataFrame:
+    """How many tasks of each plan are continued, partly taken up, or left unlinked."""
+    counts = coverage_tasks.groupby(["side", "doc_id", "relation"]).size().unstack("relation", fill_value=0)
+    columns = [r for r in RELATION_ORDER if r in counts.columns]
+    counts = counts[columns]
+    counts["tasks"] = counts.sum(axis=1)
+    return counts.reset_index().sort_values("side", key=lambda s: s.map({"source": 0, "target": 1})).reset_index(drop=True)
+
+
+def share_taken_up(coverage: pd.DataFrame, side: str = "source") -> float:
+    """Share of one side's tasks linked to the other plan (overall row of the coverage summary)."""
+    overall = coverage[(coverage["side"] == side) & (coverage["scope"] == "overall")]
+    return float(overall["share_linked"].iloc[0]) if len(overall) else float("nan")
+
+
+def comparison_summary(comparison: PlanComparison) -> str:
+    """One line for the report index: how much carried over, what is new or left out."""
+    counts = comparison["coverage_tasks"].groupby(["side", "relation"]).size()
+    source_n = int(counts.get("source", pd.Series(dtype=int)).sum())
+    target_n = int(counts.get("target", pd.Series(dtype=int)).sum())
+    taken = share_taken_up(comparison["coverage"], "source")
+    if comparison.kind == "year":
+        new, dropped = int(counts.get(("target", "new"), 0)), int(counts.get(("source", "dropped"), 0))
+        return (f"{comparison.source_doc} → {comparison.target_doc}: {taken:.0%} of {source_n} tasks continued "
+                f"({int(counts.get(('source', 'same'), 0))} as the same task, {int(counts.get(('source', 'partial'), 0))} "
+                f"in part), {dropped} dropped; {new} of {target_n} tasks new")
+    local, left = int(counts.get(("target", "local"), 0)), int(counts.get(("source", "not_cascaded"), 0))
+    return (f"{comparison.target_doc} takes up {taken:.0%} of the {source_n} tasks of {comparison.source_doc} "
+            f"({left} not cascaded); {local} of its {target_n} tasks are local")
+
+
+def section_flows(comparison: PlanComparison) -> pd.DataFrame:
+    """Task links counted from each source section to each target section (sankey input); unlinked
+    tasks flow from or to a pseudo-section named after their relation."""
+    source = comparison.source_tasks.set_index("task_id")
+    target = comparison.target_tasks.set_index("task_id")
+
+    def section(tasks: pd.DataFrame, task_id: str) -> str:
+        row = tasks.loc[task_id]
+        return row["section_title"] or row["part_title"]
+
+    rows = []
+    for link in comparison["alignments"].itertuples():
+        if link.relation in LINK_RELATIONS:
+            rows.append((section(source, link.source_task_id), section(target, link.target_task_id), link.relation))
+        elif link.source_task_id:
+            rows.append((section(source, link.source_task_id), f"({link.relation})", link.relation))
+        else:
+            rows.append((f"({link.relation})", section(target, link.target_task_id), link.relation))
+    flows = pd.DataFrame(rows, columns=["source_section", "target_section", "relation"])
+    return flows.groupby(["source_section", "target_section", "relation"], sort=False).size().rename("links").reset_index()
+
+
+def aligned_tasks(comparison: PlanComparison) -> pd.DataFrame:
+    """The alignment table for reading: paths and headings of both sides, score, relation, evidence."""
+    paths = dict(zip(comparison.source_tasks["task_id"], comparison.source_tasks["path"]))
+    paths.update(zip(comparison.target_tasks["task_id"], comparison.target_tasks["path"]))
+    table = comparison["alignments"]
+    return pd.DataFrame({
+        "relation": table["relation"],
+        "score": table["score"].round(2),
+        "source_path": table["source_task_id"].map(paths).fillna(""),
+        "source_heading": table["source_heading"],
+        "target_path": table["target_task_id"].map(paths).fillna(""),
+        "target_heading": table["target_heading"],
+        "evidence": table["evidence"],
+        "source_task_id": table["source_task_id"],
+        "target_task_id": table["target_task_id"],
+    })
+
+
+def unlinked_tasks(comparison, side: str) -> pd.DataFrame:
+    """Tasks of one side with no link (not cascaded / dropped, or local / new), with their text."""
+    rows = comparison["coverage_tasks"]
+    rows = rows[(rows["side"] == side) & ~rows["relation"].isin(LINK_RELATIONS)]
+    tasks = comparison.source_tasks if side == "source" else comparison.target_tasks
+    merged = rows[["task_id", "relation", "best_score"]].merge(
+        tasks[["task_id", "path", "heading", "text", "lead_units", "responsible_units", "char_start", "char_end"]], on="task_id")
+    return merged[["path", "heading", "relation", "best_score", "text", "lead_units", "responsible_units",
+                   "task_id", "char_start", "char_end"]].reset_index(drop=True)
+
+
+def coverage_by_unit_and_part(comparison: PlanComparison) -> pd.DataFrame:
+    """Share of the source plan's tasks taken up, by lead unit (rows) and part (columns), long form."""
+    rows = comparison["coverage_tasks"]
+    source = rows[rows["side"] == "source"][["task_id", "relation"]].merge(
+        comparison.source_tasks[["task_id", "part_title", "lead_units"]], on="task_id")
+    source["unit"] = source["lead_units"].str.split(";").map(lambda units: [u.split("会同")[0] for u in units if u] or ["(none)"])
+    exploded = source.explode("unit")
+    exploded["linked"] = exploded["relation"].isin(LINK_RELATIONS)
+    table = exploded.groupby(["unit", "part_title"], sort=False).agg(tasks=("linked", "size"), linked=("linked", "sum"))
+    table["share"] = (table["linked"] / table["tasks"]).round(3)
+    return table.reset_index()
+
+
+def targets_side_by_side(comparison: PlanComparison, lexicon: pd.DataFrame) -> pd.DataFrame:
+    """Shared indicators' targets, source beside target, with the change and a verdict (stricter /
+    looser / equal for rates and other level-comparable kinds; raised / lowered across years)."""
+    pairs = comparison["coverage_indicators"]
+    if pairs.empty:
+        return pd.DataFrame(columns=["indicator_id", "indicator", "source_value", "target_value", "unit", "change",
+                                     "verdict", "tasks_aligned", "source_quote", "target_quote"])
+    indicators = lexicon.set_index("indicator_id")
+    rows = []
+    for pair in pairs.itertuples():
+        kind = indicators.at[pair.indicator_id, "kind"] if pair.indicator_id in indicators.index else ""
+        higher_is_better = bool(indicators.at[pair.indicator_id, "higher_is_better"]) if kind else True
+        delta = change(pair.target_value, pair.source_value, pair.target_unit, pair.source_unit, kind)
+        if comparison.kind == "level":
+            verdict = vs_parent(pair.target_value, pair.source_value, higher_is_better, kind) or "share of parent's"
+        else:
+            verdict = direction(pair.target_value, pair.source_value, pair.target_unit, pair.source_unit)
+        rows.append({
+            "indicator_id": pair.indicator_id,
+            "indicator": indicators.at[pair.indicator_id, "name_zh"] if kind else pair.indicator_id,
+            "source_value": pair.source_value, "target_value": pair.target_value, "unit": pair.target_unit,
+            "change": (f"{delta:+g} pp" if kind in POINT_KINDS else f"×{delta:g}") if delta is not None else "",
+            "verdict": verdict, "tasks_aligned": pair.tasks_aligned,
+            "source_quote": pair.source_quote, "target_quote": pair.target_quote,
+        })
+    return pd.DataFrame(rows)
+
+
+def clause_reach(comparison: PlanComparison) -> pd.DataFrame:
+    """For each linked source task: its clauses matched in the target plan (the sub-actions that
+    reached it), out of its clauses, with the matched pairs listed."""
+    clauses = comparison["alignment_clauses"]
+    if clauses.empty:
+        return pd.DataFrame(columns=["source_path", "source_heading", "clauses_matched", "sub_actions"])
+    paths = dict(zip(comparison.source_tasks["task_id"], comparison.source_tasks["path"]))
+    headings = dict(zip(comparison.source_tasks["task_id"], comparison.source_tasks["heading"]))
+    best = clauses.sort_values("score", ascending=False).drop_duplicates(["source_task_id", "source_clause_no"])
+    rows = []
+    for task_id, group in best.groupby("source_task_id", sort=False):
+        group = group.sort_values("source_clause_no")
+        rows.append({
+            "source_path": paths.get(task_id, ""), "source_heading": headings.get(task_id, ""),
+            "clauses_matched": len(group),
+            "sub_actions": "\n".join(f"「{s}」 → {t.split(':')[0]} 「{c}」 ({score:.2f})"
+                                     for s, t, c, score in zip(group["source_clause"], group["target_task_id"],
+                                                               group["target_clause"], group["score"])),
+            "source_task_id": task_id,
+        })
+    order = {t: i for i, t in enumerate(comparison.source_tasks["task_id"])}
+    return pd.DataFrame(rows).sort_values("source_task_id", key=lambda s: s.map(order)).reset_index(drop=True)

@@ -1,0 +1,13 @@
+"""Table contracts: the columns of every table the suite writes, and the vocabularies they use."""
+from __future__ import annotations
+
+# Government levels, highest first: a ``parent`` must rank above its child.
+LEVEL_RANK = {"national": 0, "province": 1, "city": 2, "county": 3, "district": 3}
+
+# Comparisons and the relations their alignment tables use.
+KINDS = ("year", "level")
+LINKS = ("same", "partial")
+UNLINKED = {  # kind → (relation of an unmatched source task, of an unmatched target task)
+    "year": ("dropped", "new"),
+    "level": ("not_cascaded", "local"),
+}

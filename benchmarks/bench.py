@@ -1,0 +1,421 @@
+"""Benchmarks (``make bench``): what the pipeline costs as plans and corpora grow.
+
+Measured on this machine, each case in a fresh process (so its peak memory is its own):
+
+- parse throughput (documents and characters per second) and target-extraction throughput on
+  the bundled corpus;
+- alignment of one pair of synthetic plans at N tasks per side (plans recombined from the
+  corpus's clauses, :mod:`analysis.synthetic`): task pairs per second and peak memory, beside a
+  naive ``difflib`` best-match baseline (timed on a sample of rows and scaled to all of them);
+  the synthetic lineage also scores the aligner (F1 of ``same`` links) at every size;
+- a simulated national corpus (31 provinces, their cities, 3 years): parsed, its targets
+  extracted and every parent and year link aligned, with the time of each stage;
+- a plan of 10,000 tasks (parsed, targets, aligned with its next-year version) and a 50 MB text
+  file (parsed): time and peak memory;
+- ``make reports`` on the bundled corpus (all notebooks rerun).
+
+Results go to ``reports/bench.json`` and ``reports/bench.html`` with the goals and whether they
+are met.
+"""
+from __future__ import annotations
+
+import concurrent.futures
+import datetime as dt
+import difflib
+import json
+import multiprocessing
+import os
+import platform
+import random
+import resource
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from analysis import __version__, storage
+from analysis.settings import MANIFEST_PATH, PROCESSED_DIR, REPORTS_DIR
+
+SIZES = (100, 300, 1000, 3000)
+BASELINE_SAMPLE_ROWS = 20
+PARSE_REPEATS = 10
+SEED = 2024
+LARGE_PLAN_TASKS = 10_000
+LARGE_FILE_MB = 50
+GOALS = {
+    "align_3000_over_300_cost": ("≤", 15.0),
+    "align_3000_speedup_over_difflib": ("≥", 50.0),
+    "national_seconds": ("≤", 60.0),
+    "national_peak_mb": ("≤", 2048.0),
+    "reports_seconds": ("≤", 60.0),
+}
+
+
+def _peak_mb(who: int = resource.RUSAGE_SELF) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024  # Linux reports KiB
+
+
+class TreeMemory:
+    """Peak memory of this process and all its descendants together, sampled in a thread.
+
+    Each process counts its proportional set size (PSS, from ``/proc/<pid>/smaps_rollup``): a page
+    shared by forked workers is split between them, not counted once per process. Where ``/proc``
+    does not offer it (not Linux), nothing is sampled and ``peak_mb`` stays None.
+    """
+
+    def __init__(self, interval: float = 0.5):
+        self.interval, self.peak_mb = interval, None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> "TreeMemory":
+        if Path("/proc/self/smaps_rollup").is_file():
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(self.interval):
+            total = sum(_pss_kb(pid) for pid in _tree(os.getpid()))
+            self.peak_mb = max(self.peak_mb or 0.0, total / 1024)
+
+
+def _tree(pid: int) -> list[int]:
+    """A process and its descendants (from ``/proc/<pid>/task/*/children``)."""
+    found, queue = [], [pid]
+    while queue:
+        current = queue.pop()
+        found.append(current)
+        for children in Path(f"/proc/{current}/task").glob("*/children"):
+            try:
+                queue.extend(int(child) for child in children.read_text().split())
+            except OSError:
+                continue
+    return found
+
+
+def _pss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def isolated(function: Callable[..., dict], *args) -> dict:
+    """Run ``function(*args)`` in a fresh process; add its peak memory (MB): its own resident peak
+    and, sampled, the peak of it and its worker processes together (PSS)."""
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        return pool.submit(_measured, function, *args).result()
+
+
+def _measured(function: Callable[..., dict], *args) -> dict:
+    with TreeMemory() as memory:
+        result = function(*args)
+    result["peak_mb"] = round(_peak_mb(), 1)
+    if memory.peak_mb is not None:
+        result["peak_tree_mb"] = round(max(memory.peak_mb, result["peak_mb"]), 1)  # own peak: a floor
+    return result
+
+
+# --- cases (each runs in its own process) ------------------------------------------------------
+
+
+def _corpus_paths() -> list[tuple[str, str]]:
+    from analysis.corpus.manifest import load_manifest
+
+    listed = load_manifest(MANIFEST_PATH)
+    return list(zip(listed["doc_id"], listed["path"]))
+
+
+def parse_case(repeats: int) -> dict:
+    """Read → clean → structure for every bundled document, ``repeats`` times."""
+    from analysis.parse.document import parse_document
+
+    paths = _corpus_paths()
+    parse_document(paths[0][1], paths[0][0])  # warm imports
+    started = time.perf_counter()
+    chars = 0
+    for _ in range(repeats):
+        for doc_id, path in paths:
+            chars += len(parse_document(path, doc_id).raw.text)
+    seconds = time.perf_counter() - started
+    documents = repeats * len(paths)
+    return {"documents": documents, "characters": chars, "seconds": round(seconds, 3),
+            "documents_per_second": round(documents / seconds, 1), "characters_per_second": round(chars / seconds)}
+
+
+def targets_case(repeats: int) -> dict:
+    """Target extraction (with indicator mapping) on every bundled document's tasks."""
+    from analysis.targets.indicators import load_lexicon
+    from analysis.parse.document import parse_document
+    from analysis.targets.extract import targets_table
+
+    docs = [parse_document(path, doc_id) for doc_id, path in _corpus_paths()]
+    lexicon = load_lexicon()
+    targets_table(docs[0], lexicon)  # warm: jieba, lexicon
+    started = time.perf_counter()
+    found = 0
+    for _ in range(repeats):
+        for doc in docs:
+            found += len(targets_table(doc, lexicon))
+    seconds = time.perf_counter() - started
+    tasks = repeats * sum(len(d.tasks) for d in docs)
+    chars = repeats * sum(int(d.tasks["text"].str.len().sum()) for d in docs)
+    return {"tasks": tasks, "targets": found, "seconds": round(seconds, 3), "tasks_per_second": round(tasks / seconds, 1),
+            "characters_per_second": round(chars / seconds)}
+
+
+def _synthetic_pair(n: int, seed: int, folder: Path):
+    """A synthetic plan of ``n`` tasks and its next-year successor, written and parsed."""
+    from benchmarks import synthetic
+    from analysis.parse.document import parse_document
+
+    bank = synthetic.clause_bank(storage.read_table("tasks", PROCESSED_DIR))
+    rng = random.Random(seed)
+    earlier = synthetic.random_plan(bank, rng, "earlier", n)
+    later = synthetic.next_year(earlier, bank, rng, "later")
+    docs = []
+    for plan in (earlier, later):
+        path = folder / f"{plan.doc_id}.txt"
+        path.write_text(synthetic.render(plan, rng), encoding="utf-8")
+        docs.append(parse_document(path, plan.doc_id))
+    truth = synthetic.lineage([earlier, later])
+    return docs, truth
+
+
+def align_case(n: int, seed: int) -> dict:
+    """Align two synthetic plans of ``n`` tasks; score ``same`` links against the true lineage."""
+    from analysis.text import segment
+    from analysis.align import Comparison, align
+
+    segment.tokens("生态环境")  # jieba loads once per process: not part of the cost measured
+    with tempfile.TemporaryDirectory() as folder:
+        (source, target), truth = _synthetic_pair(n, seed, Path(folder))
+        started = time.perf_counter()
+        result = align(Comparison.of(source, target), "year")
+        seconds = time.perf_counter() - started
+    position = {doc.doc_id: dict(zip(doc.tasks["task_id"], range(len(doc.tasks)))) for doc in (source, target)}
+    uid_at = truth.set_index(["doc_id", "position"])["uid"]
+    found = result.alignments[result.alignments["relation"] == "same"]
+    predicted = {(uid_at[("earlier", position[source.doc_id][s])], uid_at[("later", position[target.doc_id][t])])
+                 for s, t in zip(found["source_task_id"], found["target_task_id"])}
+    later = truth[(truth["doc_id"] == "later") & (truth["origin"] != "")]
+    true_links = set(zip(later["origin"], later["uid"]))
+    hits = len(predicted & true_links)
+    precision = hits / len(predicted) if predicted else 0.0
+    recall = hits / len(true_links) if true_links else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if hits else 0.0
+    pairs = len(source.tasks) * len(target.tasks)
+    return {"n": n, "source_tasks": len(source.tasks), "target_tasks": len(target.tasks), "seconds": round(seconds, 3),
+            "pairs_per_second": round(pairs / seconds), "same_precision": round(precision, 3),
+            "same_recall": round(recall, 3), "same_f1": round(f1, 3)}
+
+
+def difflib_case(n: int, seed: int, sample_rows: int) -> dict:
+    """The naive baseline: each target task's best ``difflib`` ratio over all source tasks.
+
+    Timed on ``sample_rows`` target tasks and scaled to all of them (the cost is linear in rows).
+    """
+    with tempfile.TemporaryDirectory() as folder:
+        (source, target), _ = _synthetic_pair(n, seed, Path(folder))
+    source_texts, target_texts = list(source.tasks["text"]), list(target.tasks["text"])
+    rows = target_texts[:sample_rows]
+    started = time.perf_counter()
+    for text in rows:
+        matcher = difflib.SequenceMatcher(None, autojunk=False)
+        matcher.set_seq2(text)
+        best = 0.0
+        for other in source_texts:
+            matcher.set_seq1(other)
+            best = max(best, matcher.ratio())
+    sampled = time.perf_counter() - started
+    seconds = sampled * len(target_texts) / len(rows)
+    return {"n": n, "sampled_rows": len(rows), "sampled_seconds": round(sampled, 3), "seconds": round(seconds, 2),
+            "pairs_per_second": round(len(source_texts) * len(target_texts) / seconds)}
+
+
+def national_case(seed: int) -> dict:
+    """Generate the simulated national corpus and run the pipeline on it, stage by stage: parse
+    (read → clean → structure, duplicates), targets, alignment of every parent and year link."""
+    from analysis.targets import indicators
+    from benchmarks import synthetic
+    from analysis.corpus.build import comparison_tables, documents_table, parse_manifest, planned_comparisons, targets_of
+
+    bank = synthetic.clause_bank(storage.read_table("tasks", PROCESSED_DIR))
+    plans = synthetic.national_corpus(bank, seed=seed)
+    stages = {}
+    with tempfile.TemporaryDirectory() as folder:
+        manifest = synthetic.write_corpus(plans, Path(folder) / "raw", seed=seed)
+        started = time.perf_counter()
+        listed, docs = parse_manifest(manifest)
+        documents = documents_table(docs, listed)
+        stages["parse_seconds"] = time.perf_counter() - started
+        mark = time.perf_counter()
+        found = targets_of(docs, documents, indicators.load_lexicon())
+        stages["targets_seconds"] = time.perf_counter() - mark
+        mark = time.perf_counter()
+        comparisons = planned_comparisons(listed, documents)
+        tables = comparison_tables(comparisons, docs, found)
+        stages["align_seconds"] = time.perf_counter() - mark
+        seconds = time.perf_counter() - started
+    return {"documents": len(documents), "tasks": int(documents["n_tasks"].sum()), "comparisons": len(comparisons),
+            "alignment_rows": len(tables["alignments"]), "targets": len(found),
+            **{k: round(v, 2) for k, v in stages.items()}, "seconds": round(seconds, 2)}
+
+
+def large_plan_case(n: int, seed: int) -> dict:
+    """A plan of ``n`` tasks: parsed, its targets extracted, aligned with its next-year version."""
+    from analysis.text import segment
+    from analysis.align import Comparison, align
+    from analysis.targets.extract import targets_table
+
+    segment.tokens("生态环境")
+    with tempfile.TemporaryDirectory() as folder:
+        started = time.perf_counter()
+        (source, target), _ = _synthetic_pair(n, seed, Path(folder))
+        parsed = time.perf_counter()
+        found = pd.concat([targets_table(doc) for doc in (source, target)], ignore_index=True)
+        extracted = time.perf_counter()
+        links = align(Comparison.of(source, target, found), "year").alignments
+        aligned = time.perf_counter()
+    return {"n": n, "characters": len(source.raw.text) + len(target.raw.text), "parse_seconds": round(parsed - started, 2),
+            "targets_seconds": round(extracted - parsed, 2), "align_seconds": round(aligned - extracted, 2),
+            "alignment_rows": len(links)}
+
+
+def large_file_case(megabytes: int, seed: int) -> dict:
+    """A text file of about ``megabytes`` MB (a large synthetic plan repeated): read, cleaned,
+    parsed into tasks."""
+    from analysis.parse.document import parse_document
+
+    with tempfile.TemporaryDirectory() as folder:
+        (plan, _), _ = _synthetic_pair(2000, seed, Path(folder))
+        copies = max(1, round(megabytes * 1e6 / len(plan.raw.text.encode("utf-8"))))
+        path = Path(folder) / "large.txt"
+        path.write_text(plan.raw.text * copies, encoding="utf-8")
+        started = time.perf_counter()
+        parsed = parse_document(path, "large")
+        seconds = time.perf_counter() - started
+        size = path.stat().st_size
+    return {"megabytes": round(size / 1e6, 1), "tasks": len(parsed.tasks), "seconds": round(seconds, 2)}
+
+
+def reports_case() -> dict:
+    """``make reports`` after set-up: every notebook rerun (no cache) into a temporary folder."""
+    from analysis.report.batch import build_reports
+
+    with tempfile.TemporaryDirectory() as folder:
+        started = time.perf_counter()
+        results = build_reports(Path(folder), force=True, progress=False)
+        seconds = time.perf_counter() - started
+    return {"reports": len(results), "failed": sum(r.status == "failed" for r in results),
+            "seconds": round(seconds, 2)}
+
+
+# --- the whole benchmark -----------------------------------------------------------------------
+
+
+def goals_met(results: dict) -> pd.DataFrame:
+    """Each goal, the measured value and whether it is met."""
+    align = {r["n"]: r for r in results.get("align", [])}
+    baseline = {r["n"]: r for r in results.get("difflib", [])}
+    measured = {
+        "align_3000_over_300_cost": (align[3000]["seconds"] / align[300]["seconds"]) if {300, 3000} <= set(align) else None,
+        "align_3000_speedup_over_difflib": (baseline[3000]["seconds"] / align[3000]["seconds"])
+        if 3000 in align and 3000 in baseline else None,
+        "national_seconds": results.get("national", {}).get("seconds"),
+        "national_peak_mb": results.get("national", {}).get("peak_tree_mb", results.get("national", {}).get("peak_mb")),
+        "reports_seconds": results.get("reports", {}).get("seconds"),
+    }
+    rows = []
+    for goal, (sense, limit) in GOALS.items():
+        value = measured[goal]
+        met = None if value is None else (value <= limit if sense == "≤" else value >= limit)
+        rows.append({"goal": goal, "target": f"{sense} {limit:g}", "measured": None if value is None else round(value, 2),
+                     "met": met})
+    return pd.DataFrame(rows)
+
+
+def run(sizes: tuple[int, ...] = SIZES, national: bool = True, reports: bool = True, large: bool = True,
+        progress: bool = True) -> dict:
+    """Every case, each in a fresh process; the results as one dict."""
+    def say(message: str) -> None:
+        if progress:
+            print(message, flush=True)
+
+    results: dict = {
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "version": __version__,
+        "started": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"),
+    }
+    say("parse …")
+    results["parse"] = isolated(parse_case, PARSE_REPEATS)
+    say("targets …")
+    results["targets"] = isolated(targets_case, PARSE_REPEATS)
+    results["align"], results["difflib"] = [], []
+    for n in sizes:
+        say(f"align {n}×{n} …")
+        results["align"].append(isolated(align_case, n, SEED))
+        say(f"difflib {n}×{n} (sampled) …")
+        results["difflib"].append(isolated(difflib_case, n, SEED, BASELINE_SAMPLE_ROWS))
+    if large:
+        say(f"a plan of {LARGE_PLAN_TASKS} tasks …")
+        results["large_plan"] = isolated(large_plan_case, LARGE_PLAN_TASKS, SEED)
+        say(f"a {LARGE_FILE_MB} MB text file …")
+        results["large_file"] = isolated(large_file_case, LARGE_FILE_MB, SEED)
+    if national:
+        say("national corpus …")
+        results["national"] = isolated(national_case, SEED)
+    if reports:
+        say("reports …")
+        results["reports"] = isolated(reports_case)
+    results["goals"] = goals_met(results).to_dict(orient="records")
+    return results
+
+
+def bench_page(results: dict) -> str:
+    """``bench.html``: alignment cost against N (model and baseline) and the goals table."""
+    import plotly.graph_objects as go
+
+    from analysis.report import palette
+    from analysis.report import plots
+
+    plots.setup()
+    align = pd.DataFrame(results["align"])
+    baseline = pd.DataFrame(results["difflib"])
+    figure = go.Figure()
+    for frame, name, colour in ((align, "aligner", palette.RELATION_COLOURS["same"]),
+                                (baseline, "difflib best match (sampled, scaled)", palette.OTHER)):
+        figure.add_trace(go.Scatter(
+            x=frame["n"], y=frame["seconds"], name=name, mode="lines+markers", marker_color=colour,
+            hovertemplate="%{x} × %{x} tasks: %{y:.2f} s<extra>" + name + "</extra>",
+        ))
+    figure.update_layout(title="Aligning two plans of N tasks: seconds (log–log)", xaxis={"title": "N tasks per side", "type": "log"},
+                         yaxis={"title": "seconds", "type": "log"})
+    goals = goals_met(results)
+    return (
+        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Benchmarks</title></head><body style='font-family:sans-serif;"
+        "max-width:1000px;margin:2em auto'><h1>Benchmarks</h1>"
+        f"<p>{results['started']}, {results['machine']['cpus']} CPUs, Python {results['machine']['python']}, "
+        f"workplan-analysis {results['version']}.</p><h2>Goals</h2>{goals.to_html(index=False)}"
+        f"{figure.to_html(full_html=False, include_plotlyjs=True)}"
+        f"<h2>All figures</h2><pre>{json.dumps(results, ensure_ascii=False, indent=1)}</pre></body></html>"
+    )
+
+
+def write(results: dict, out_dir: Path = REPORTS_DIR) -> tuple[Path, Path]:
+    out_dir = Path(out_dir)
+    storage.write_text(out_dir / "bench.json", json.dumps(results, ensure_ascii=False, indent=1) + "\n")
+    storage.write_text(out_dir / "bench.html", bench_page(results))
+    return out_dir / "bench.json", out_dir / "bench.html"
