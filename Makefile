@@ -1,28 +1,43 @@
 # Work-plan analysis suite. `make` (or `make help`) lists the targets.
-# Every target creates the virtual environment .venv from pyproject.toml when it is missing or
-# older than pyproject.toml, so `make reports` and `make test` work on a fresh machine.
+# Every target creates the virtual environment .venv when it is missing or older than pyproject.toml
+# or requirements.lock: the pinned versions of requirements.lock first, then the package itself
+# (editable, without dependencies), so `make reports` and `make test` work on a fresh machine with
+# the same versions everywhere. `make lock` refreshes requirements.lock from pyproject.toml.
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip --disable-pip-version-check
 STAMP := $(VENV)/.installed
+LOCK := requirements.lock
+# Extra flags for `make lock`, e.g. LOCK_FLAGS=--upgrade to move every pin to its newest release.
+LOCK_FLAGS ?=
 PROCESSED := data/processed
 BUILT := $(PROCESSED)/.built
 INPUTS := $(wildcard data/raw/*) $(wildcard analysis/*.py analysis/lexicon/*)
 PYTEST_NOTEBOOKS := --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 .DEFAULT_GOAL := help
-.PHONY: help venv data reports test bench notebooks lab clean distclean
+.PHONY: help venv lock data reports test bench notebooks lab clean distclean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-$(STAMP): pyproject.toml
+# `pip check` catches a lock that no longer satisfies pyproject.toml (a dependency added without `make lock`).
+$(STAMP): pyproject.toml $(LOCK)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	$(PIP) install --quiet -r $(LOCK)
+	$(PIP) install --quiet --no-deps -e .
+	@$(PIP) check >/dev/null || { $(PIP) check; echo "$(LOCK) does not satisfy pyproject.toml: run 'make lock'"; exit 1; }
 	@touch $(STAMP)
 
-venv: $(STAMP) ## Create or update the virtual environment .venv from pyproject.toml
+venv: $(STAMP) ## Create or update the virtual environment .venv from requirements.lock
+
+lock: ## Refresh requirements.lock from pyproject.toml (package + dev extra, Linux x86_64, CPython 3.11)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 \
+		--python-platform x86_64-unknown-linux-gnu --custom-compile-command "make lock" $(LOCK_FLAGS) -o $(LOCK)
 
 $(BUILT): $(STAMP) $(INPUTS)
 	$(BIN)/python -m analysis build --out $(PROCESSED)
