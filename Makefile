@@ -16,12 +16,13 @@ PROCESSED := data/processed
 BUILT := $(PROCESSED)/.built
 INPUTS := $(wildcard data/raw/*) $(wildcard analysis/*.py analysis/lexicon/*)
 PYTEST_NOTEBOOKS := --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg
+LINTED := analysis tests notebooks
 
 .DEFAULT_GOAL := help
-.PHONY: help venv lock data reports test bench notebooks lab clean distclean
+.PHONY: help venv lock data reports test test-fast lint typecheck strip-notebooks hooks bench notebooks lab clean distclean
 
 help: ## List the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 # `pip check` catches a lock that no longer satisfies pyproject.toml (a dependency added without `make lock`).
 $(STAMP): pyproject.toml $(LOCK)
@@ -52,6 +53,25 @@ test: data ## Run every test: unit, property, corpus vs gold, notebooks (nbval),
 	-$(BIN)/python -m analysis reports
 	$(BIN)/python -m pytest tests notebooks $(PYTEST_NOTEBOOKS)
 
+test-fast: $(STAMP) ## Run the tests not marked slow or browser (no notebooks, no reports needed)
+	$(BIN)/python -m pytest -m "not slow and not browser" -q
+
+lint: $(STAMP) ## Check the code with ruff: lint rules, then formatting (changes nothing)
+	$(BIN)/ruff check $(LINTED); status=$$?; $(BIN)/ruff format --check $(LINTED) && exit $$status
+
+typecheck: $(STAMP) ## Type-check the package with mypy (settings in pyproject.toml)
+	$(BIN)/mypy
+
+strip-notebooks: $(STAMP) ## Drop notebook outputs except the `# NBVAL_CHECK_OUTPUT` cells nbval compares
+	$(BIN)/python -c 'import nbformat; from analysis.reports import strip_outputs; from analysis.settings import NOTEBOOKS_DIR; \
+		[p.write_text(new, encoding="utf-8") for p in sorted(NOTEBOOKS_DIR.glob("*.ipynb")) \
+		 for new in [nbformat.writes(strip_outputs(nbformat.read(p, as_version=4))) + "\n"] \
+		 if new != p.read_text(encoding="utf-8")]'
+
+hooks: $(STAMP) ## Install pre-commit into .venv and its git hook (runs .pre-commit-config.yaml on commit)
+	$(PIP) install --quiet pre-commit
+	$(BIN)/pre-commit install
+
 bench: data ## Measure throughput, alignment cost vs N, a simulated national corpus → reports/bench.json, bench.html
 	$(BIN)/python -m analysis bench
 
@@ -62,7 +82,7 @@ lab: data ## Open the notebooks in JupyterLab
 	$(BIN)/jupyter lab notebooks/
 
 clean: ## Remove build outputs (processed tables, reports)
-	rm -rf $(PROCESSED)/*.csv $(PROCESSED)/*.parquet $(BUILT) reports .pytest_cache
+	rm -rf $(PROCESSED)/*.csv $(PROCESSED)/*.parquet $(BUILT) reports .pytest_cache .mypy_cache .ruff_cache
 
 distclean: clean ## Also remove the virtual environment
 	rm -rf $(VENV) *.egg-info
