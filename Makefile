@@ -1,28 +1,44 @@
 # Work-plan analysis suite. `make` (or `make help`) lists the targets.
-# Every target creates the virtual environment .venv from pyproject.toml when it is missing or
-# older than pyproject.toml, so `make reports` and `make test` work on a fresh machine.
+# Every target creates the virtual environment .venv when it is missing or older than pyproject.toml
+# or requirements.lock: the pinned versions of requirements.lock first, then the package itself
+# (editable, without dependencies), so `make reports` and `make test` work on a fresh machine with
+# the same versions everywhere. `make lock` refreshes requirements.lock from pyproject.toml.
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip --disable-pip-version-check
 STAMP := $(VENV)/.installed
+LOCK := requirements.lock
+# Extra flags for `make lock`, e.g. LOCK_FLAGS=--upgrade to move every pin to its newest release.
+LOCK_FLAGS ?=
 PROCESSED := data/processed
 BUILT := $(PROCESSED)/.built
 INPUTS := $(wildcard data/raw/*) $(wildcard analysis/*.py analysis/*/*.py analysis/lexicon/*)
 PYTEST_NOTEBOOKS := --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg
+LINTED := analysis tests notebooks
 
 .DEFAULT_GOAL := help
-.PHONY: help venv data reports test bench notebooks lab clean distclean
+.PHONY: help venv lock data reports test test-fast lint typecheck strip-notebooks hooks bench notebooks lab clean distclean
 
 help: ## List the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-$(STAMP): pyproject.toml
+# `pip check` catches a lock that no longer satisfies pyproject.toml (a dependency added without `make lock`).
+$(STAMP): pyproject.toml $(LOCK)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	$(PIP) install --quiet -r $(LOCK)
+	$(PIP) install --quiet --no-deps -e .
+	@$(PIP) check >/dev/null || { $(PIP) check; echo "$(LOCK) does not satisfy pyproject.toml: run 'make lock'"; exit 1; }
 	@touch $(STAMP)
 
-venv: $(STAMP) ## Create or update the virtual environment .venv from pyproject.toml
+venv: $(STAMP) ## Create or update the virtual environment .venv from requirements.lock
+
+lock: ## Refresh requirements.lock from pyproject.toml (package + dev extra, Linux x86_64, CPython 3.11)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 \
+		--python-platform x86_64-unknown-linux-gnu --custom-compile-command "make lock" $(LOCK_FLAGS) -o $(LOCK)
 
 $(BUILT): $(STAMP) $(INPUTS)
 	$(BIN)/python -m analysis build --out $(PROCESSED)
@@ -37,6 +53,25 @@ test: data ## Run every test: unit, property, corpus vs gold, notebooks (nbval),
 	-$(BIN)/python -m analysis reports
 	$(BIN)/python -m pytest tests notebooks $(PYTEST_NOTEBOOKS)
 
+test-fast: $(STAMP) ## Run the tests not marked slow or browser (no notebooks, no reports needed)
+	$(BIN)/python -m pytest -m "not slow and not browser" -q
+
+lint: $(STAMP) ## Check the code with ruff: lint rules, then formatting (changes nothing)
+	$(BIN)/ruff check $(LINTED); status=$$?; $(BIN)/ruff format --check $(LINTED) && exit $$status
+
+typecheck: $(STAMP) ## Type-check the package with mypy (settings in pyproject.toml)
+	$(BIN)/mypy
+
+strip-notebooks: $(STAMP) ## Drop notebook outputs except the `# NBVAL_CHECK_OUTPUT` cells nbval compares
+	$(BIN)/python -c 'import nbformat; from analysis.reports import strip_outputs; from analysis.settings import NOTEBOOKS_DIR; \
+		[p.write_text(new, encoding="utf-8") for p in sorted(NOTEBOOKS_DIR.glob("*.ipynb")) \
+		 for new in [nbformat.writes(strip_outputs(nbformat.read(p, as_version=4))) + "\n"] \
+		 if new != p.read_text(encoding="utf-8")]'
+
+hooks: $(STAMP) ## Install pre-commit into .venv and its git hook (runs .pre-commit-config.yaml on commit)
+	$(PIP) install --quiet pre-commit
+	$(BIN)/pre-commit install
+
 bench: data ## Measure throughput, alignment cost vs N, a simulated national corpus → reports/bench.json, bench.html
 	$(BIN)/python -m benchmarks
 
@@ -47,7 +82,7 @@ lab: data ## Open the notebooks in JupyterLab
 	$(BIN)/jupyter lab notebooks/
 
 clean: ## Remove build outputs (processed tables, reports)
-	rm -rf $(PROCESSED)/*.csv $(PROCESSED)/*.parquet $(BUILT) reports .pytest_cache
+	rm -rf $(PROCESSED)/*.csv $(PROCESSED)/*.parquet $(BUILT) reports .pytest_cache .mypy_cache .ruff_cache
 
 distclean: clean ## Also remove the virtual environment
 	rm -rf $(VENV) *.egg-info
