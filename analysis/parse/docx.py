@@ -7,8 +7,8 @@ deletions are dropped and insertions kept, so the text is what the reader of the
 """
 from __future__ import annotations
 
-import zipfile
 import xml.etree.ElementTree as ET
+import zipfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -119,7 +119,7 @@ class Numbering:
     counters: dict[str, dict[int, int]] = field(default_factory=dict)
 
     @classmethod
-    def parse(cls, root: ET.Element | None, styles: dict[str, tuple[str | None, str | None]]) -> "Numbering":
+    def parse(cls, root: ET.Element | None, styles: dict[str, tuple[str | None, str | None]]) -> Numbering:
         if root is None:
             return cls()
         abstract = {a.get(W + "abstractNumId"): a for a in root.iter(W + "abstractNum")}

@@ -24,7 +24,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ufffe\uffff]")
 _UNMAPPED = re.compile(r"[\ue000-\uf8ff\ufffd]")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 # How many lines at the top and at the bottom of a page can be running headers or footers.
-EDGE_LINES = 2
+EDGE_LINES = 4
 # A page number alone: "- 3 -", "— 3 —", "第3页", "第 3 页 共 12 页", "3/12", "Page 3 of 12".
 _PAGE_NUMBER = re.compile(
     r"^[-—–―~·\s]*(?:第\s*)?\d{1,4}\s*页?(?:\s*(?:/|of|共)\s*\d{1,4}\s*页?)?[-—–―~·\s]*$"
@@ -37,6 +37,9 @@ _BROWSER_EDGE = re.compile(
     re.IGNORECASE,
 )
 _DIGITS = re.compile(r"\d+")
+# A repeated line with sentence punctuation is a wrapped fragment of the text, not a header.
+_SENTENCE_PUNCT = re.compile(r"[。；;，,、]")
+_SPACE_BEFORE_PERCENT = re.compile(r"(?<=\d)[ \t\u00a0]+(?=[%‰])")
 # Shares of unmapped characters (private use, U+FFFD) and of Han characters that tell a text
 # layer without a ToUnicode map from a Chinese plan.
 _MAX_UNMAPPED_SHARE = 0.05
@@ -56,38 +59,41 @@ def _page_lines(document: pdfium.PdfDocument) -> list[list[str]]:
     return pages
 
 
-def _edges(lines: list[str]) -> list[int]:
-    """Indices of the lines in the header and footer zones of a page."""
-    count = len(lines)
-    return sorted(set(range(min(EDGE_LINES, count))) | set(range(max(0, count - EDGE_LINES), count)))
+def _edges(lines: list[str]) -> list[str]:
+    return lines[:EDGE_LINES] + lines[-EDGE_LINES:]
 
 
 def remove_page_furniture(pages: list[list[str]]) -> list[list[str]]:
-    """Drop page numbers, browser print lines and lines repeated at the edges of many pages.
+    """Peel page numbers, browser print lines and running headers off the top and bottom of pages.
 
     A running header repeats with only its numbers changing (``第3页``, a print date), so edge
-    lines are compared with their digits masked; a line repeated at the edges of at least half
-    of the pages (and of two) is furniture wherever it stands at an edge.
+    lines are compared with their digits masked: one at the edges of at least half of the pages
+    (and of two), without sentence punctuation, is furniture.
     """
     keys = Counter()
     for lines in pages:
-        keys.update({_DIGITS.sub("#", lines[i]) for i in _edges(lines)})
+        keys.update({_DIGITS.sub("#", line) for line in _edges(lines)})
     threshold = max(2, math.ceil(len(pages) / 2))
+
+    def furniture(line: str) -> bool:
+        repeated = keys[_DIGITS.sub("#", line)] >= threshold and not _SENTENCE_PUNCT.search(line)
+        return bool(repeated or _PAGE_NUMBER.match(line) or _BROWSER_EDGE.match(line))
+
     kept = []
     for lines in pages:
-        edges = set(_edges(lines))
-        kept.append([
-            line for i, line in enumerate(lines)
-            if i not in edges or not (
-                _PAGE_NUMBER.match(line) or _BROWSER_EDGE.match(line) or keys[_DIGITS.sub("#", line)] >= threshold
-            )
-        ])
+        top, bottom = 0, len(lines)
+        while top < min(EDGE_LINES, bottom) and furniture(lines[top]):
+            top += 1
+        while bottom > max(top, len(lines) - EDGE_LINES) and furniture(lines[bottom - 1]):
+            bottom -= 1
+        kept.append(lines[top:bottom])
     return kept
 
 
 def close_cjk_spacing(line: str) -> str:
-    """Remove the spaces PDF extraction puts next to CJK characters (``2024 年 6 月`` → ``2024年6月``)."""
-    return _SPACE_NEAR_CJK.sub("", line)
+    """Remove the spaces PDF extraction puts next to CJK characters (``2024 年 6 月`` → ``2024年6月``)
+    and before a percent sign (``3 %``)."""
+    return _SPACE_BEFORE_PERCENT.sub("", _SPACE_NEAR_CJK.sub("", line))
 
 
 def _check_text_layer(path: Path | str, text: str) -> None:
