@@ -155,9 +155,10 @@ class Numbering:
         for shown in range(len(levels) - 1, -1, -1):
             if f"%{shown + 1}" in text and shown in levels:
                 value = counters.get(shown, levels[shown].start)
-                fmt = "decimal" if levels[ilvl].legal and shown < ilvl else levels[shown].fmt
+                fmt = "decimal" if levels[ilvl].legal else levels[shown].fmt
                 text = text.replace(f"%{shown + 1}", format_number(value, fmt))
-        return text + levels[ilvl].suffix if text else ""
+        # A bullet carries no number the parser needs, and its glyph is often a Symbol-font code point.
+        return text + levels[ilvl].suffix if text and levels[ilvl].fmt != "bullet" else ""
 
 
 def _styles(root: ET.Element | None) -> dict[str, tuple[str | None, str | None]]:

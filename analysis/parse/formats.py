@@ -63,10 +63,6 @@ def looks_like_html(text: str) -> bool:
 def _read_bytes(path: Path) -> bytes:
     try:
         return path.read_bytes()
-    except FileNotFoundError:
-        raise UserError(path, "no such file") from None
-    except IsADirectoryError:
-        raise UserError(path, "this is a folder, not a file") from None
     except OSError as exc:
         raise UserError(path, f"cannot read the file ({exc.strerror})") from None
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+from bs4 import BeautifulSoup
+from bs4.element import NavigableString, PreformattedString, Tag
 
 from analysis.errors import UserError
 
@@ -51,8 +52,6 @@ def _is_chrome(tag: Tag) -> bool:
 
 
 def _prune(root: Tag) -> None:
-    for comment in root.find_all(string=lambda s: isinstance(s, Comment)):
-        comment.extract()
     for tag in root.find_all(_is_chrome):
         if not tag.decomposed:
             tag.decompose()
@@ -64,6 +63,8 @@ def block_text(root: Tag) -> str:
 
     def walk(node: Tag) -> None:
         for child in node.children:
+            if isinstance(child, PreformattedString):  # comments, CDATA, doctype: not page text
+                continue
             if isinstance(child, NavigableString):
                 out.append(_SPACES.sub(" ", str(child)))
             elif isinstance(child, Tag):
@@ -96,7 +97,8 @@ def readable_block(body: Tag) -> Tag | None:
     scores: dict[int, float] = {}
     tags: dict[int, Tag] = {}
     for paragraph in body.find_all(["p", "div", "td", "li", "span", "font"]):
-        direct = "".join(str(s) for s in paragraph.find_all(string=True, recursive=False))
+        direct = "".join(str(s) for s in paragraph.find_all(string=True, recursive=False)
+                         if not isinstance(s, PreformattedString))
         if paragraph.name == "p":
             direct = paragraph.get_text()
         score = (_han(direct) + 10 * len(_SENTENCE_PUNCT.findall(direct))) * (1 - _link_density(paragraph))

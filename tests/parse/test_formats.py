@@ -76,7 +76,7 @@ def test_docx_list_numbering_is_resolved(tmp_path: Path) -> None:
         p(r("第一项。"), num=(1, 2)),
         p(r("第二项。"), num=(1, 1)),  # a new section: items run on (lvlRestart 1)
         p(r("第二项任务。"), num=(1, 2)),
-        p(r("重点工作"), style="PlanPart"),  # a new part: sections and items restart
+        p(r("重点工作"), style="PartTitle"),  # numbered through its base style; sections and items restart
         p(r("分节。"), num=(1, 1)),
         p(r("任务。"), num=(1, 2)),
         p(r("甲项"), num=(2, 0)),
@@ -88,7 +88,9 @@ def test_docx_list_numbering_is_resolved(tmp_path: Path) -> None:
          3: ({"fmt": "decimalEnclosedParen", "text": "%1", "suff": "space"},)},
         starts={3: {0: 4}},
     )
-    path = mf.write_docx(tmp_path / "n.docx", body, numbering, mf.styles_xml({"PlanPart": (1, 0)}))
+    derived = '<w:style w:type="paragraph" w:styleId="PartTitle"><w:basedOn w:val="PlanPart"/></w:style>'
+    styles = mf.styles_xml({"PlanPart": (1, 0)}).replace("</w:styles>", derived + "</w:styles>")
+    path = mf.write_docx(tmp_path / "n.docx", body, numbering, styles)
     assert extract(path).text.split("\n") == [
         "一、\t总体要求", "（一）\t工作目标。", "1.第一项。", "（二）\t第二项。", "2.第二项任务。",
         "二、\t重点工作", "（一）\t分节。", "1.任务。", "甲.甲项", "乙.乙项", "(4) 括号项",
