@@ -63,7 +63,7 @@ typecheck: $(STAMP) ## Type-check the package with mypy (settings in pyproject.t
 	$(BIN)/mypy
 
 strip-notebooks: $(STAMP) ## Drop notebook outputs except the `# NBVAL_CHECK_OUTPUT` cells nbval compares
-	$(BIN)/python -c 'import nbformat; from analysis.reports import strip_outputs; from analysis.settings import NOTEBOOKS_DIR; \
+	$(BIN)/python -c 'import nbformat; from analysis.report.batch import strip_outputs; from analysis.settings import NOTEBOOKS_DIR; \
 		[p.write_text(new, encoding="utf-8") for p in sorted(NOTEBOOKS_DIR.glob("*.ipynb")) \
 		 for new in [nbformat.writes(strip_outputs(nbformat.read(p, as_version=4))) + "\n"] \
 		 if new != p.read_text(encoding="utf-8")]'

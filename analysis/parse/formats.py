@@ -1,0 +1,115 @@
+"""Read a plan from a text, Word, PDF or HTML file, chosen by its content rather than its name.
+
+Users save plans under whatever name the browser or mail client gave them (a PDF called
+``.txt``, an HTML page called ``.doc``), so the bytes decide: ``%PDF-`` is a PDF, a zip holding
+``word/document.xml`` is a Word file, an OLE2 compound file is an old Word/WPS file (converted
+with LibreOffice when it is installed), text that opens with HTML markup is a web page, and
+anything else is decoded as plain text.
+"""
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from analysis.errors import UserError
+from analysis.parse.docx import read_docx
+from analysis.parse.html_page import read_html
+from analysis.parse.pdf import read_pdf
+from analysis.read import decode
+
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGIC = b"PK\x03\x04"
+# HTML markup near the start of a decoded file (after a BOM, comments or an XML prolog).
+_HTML_START = re.compile(r"<(?:!doctype\s+html|html|body|head)[\s>]", re.IGNORECASE)
+_HTML_SNIFF_CHARS = 1024
+_CONVERT_TIMEOUT_S = 180
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """The plain text of a plan file and how it was read.
+
+    ``page_starts[i]`` is the offset in ``text`` where PDF page ``i`` begins (empty otherwise).
+    """
+
+    text: str
+    format: str  # "txt" | "docx" | "pdf" | "html"
+    encoding: str
+    page_starts: tuple[int, ...] = ()
+
+
+def sniff(data: bytes) -> str:
+    """The container format of file bytes: "pdf", "zip", "ole2" or "text"."""
+    head = data[:1024]
+    if b"%PDF-" in head:  # the header may follow a few bytes of junk
+        return "pdf"
+    if data.startswith(_ZIP_MAGIC):
+        return "zip"
+    if data.startswith(_OLE2_MAGIC):
+        return "ole2"
+    return "text"
+
+
+def looks_like_html(text: str) -> bool:
+    return bool(_HTML_START.search(text[:_HTML_SNIFF_CHARS]))
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise UserError(path, f"cannot read the file ({exc.strerror})") from None
+
+
+def _convert_with_libreoffice(path: Path) -> str:
+    """The text of an old binary Word (.doc) or WPS file, converted to .docx by LibreOffice."""
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        raise UserError(path, "this is an old Word/WPS file (.doc/.wps): install LibreOffice (soffice) "
+                              "to read it, or save it as .docx")
+    with tempfile.TemporaryDirectory() as out:
+        try:
+            subprocess.run(
+                [soffice, "--headless", "--convert-to", "docx", "--outdir", out, str(path)],
+                capture_output=True, timeout=_CONVERT_TIMEOUT_S, check=True,
+            )
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired):
+            raise UserError(path, "LibreOffice (soffice) could not convert this .doc/.wps file to .docx") from None
+        converted = list(Path(out).glob("*.docx"))
+        if not converted:
+            raise UserError(path, "LibreOffice (soffice) could not convert this .doc/.wps file to .docx")
+        return read_docx(converted[0])
+
+
+def _is_docx(path: Path, data: bytes) -> bool:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return "word/document.xml" in archive.namelist()
+    except zipfile.BadZipFile:
+        raise UserError(path, "this zip archive (.docx?) is damaged and cannot be read") from None
+
+
+def extract(path: Path | str) -> Extracted:
+    """Read a plan file of any supported format into plain text (paragraphs separated by ``\\n``)."""
+    path = Path(path)
+    data = _read_bytes(path)
+    kind = sniff(data)
+    if kind == "pdf":
+        text, page_starts = read_pdf(path)
+        return Extracted(text, "pdf", "utf-8", page_starts)
+    if kind == "zip":
+        if not _is_docx(path, data):
+            raise UserError(path, "this is a zip archive but not a Word .docx document")
+        return Extracted(read_docx(path), "docx", "utf-8")
+    if kind == "ole2":
+        return Extracted(_convert_with_libreoffice(path), "docx", "utf-8")
+    text, encoding = decode(data, path)
+    if looks_like_html(text.lstrip("\ufeff")):
+        return Extracted(read_html(text, path), "html", "utf-8")
+    return Extracted(text, "txt", encoding)
