@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 import pandas as pd
+import pytest
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -85,6 +86,7 @@ def test_the_parser_never_crashes_on_arbitrary_text(text: str) -> None:
     assert ((tasks["char_start"] >= 0) & (tasks["char_end"] <= len(text)) & (tasks["char_start"] < tasks["char_end"])).all()
 
 
+@pytest.mark.slow  # hypothesis: about 2 s
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(work_plans())
 def test_every_task_offset_slices_the_raw_text_to_its_source(raw: str) -> None:

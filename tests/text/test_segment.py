@@ -23,14 +23,11 @@ def test_token_string_is_space_joined_for_rapidfuzz() -> None:
     assert segment.token_string("推进入河排污口整治") == "推进 入河排污口 整治"
 
 
-def test_the_tokenizer_is_built_once() -> None:
-    assert segment._tokenizer() is segment._tokenizer()
-
-
 def test_dictionary_entries_never_contain_punctuation() -> None:
     assert all(segment._PUNCTUATION.search(term) is None for term in segment.domain_terms())
 
 
+@pytest.mark.slow  # a process of its own
 def test_added_terms_are_kept_whole() -> None:
     # add_terms changes the segmenter for the whole process: try it in a process of its own
     code = "from analysis.text import segment; segment.add_terms(['梁子湖分局']); print(segment.token_string('责任单位梁子湖分局'))"
