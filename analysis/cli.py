@@ -40,9 +40,11 @@ def _with_tasks(doc, reference):
 
 
 def _parse_plan(args: argparse.Namespace):
-    from analysis.pipeline import manifest_doc_id, parse_document
+    from analysis.pipeline import doc_id_for, manifest_doc_id, parse_raw
+    from analysis.read import read_document
 
-    return _with_tasks(parse_document(args.path, manifest_doc_id(args.path, args.manifest)), args.path)
+    raw = read_document(args.path)  # first: what is not a readable document is refused as such
+    return _with_tasks(parse_raw(raw, manifest_doc_id(args.path, args.manifest) or doc_id_for(args.path)), args.path)
 
 
 def _cmd_tasks(args: argparse.Namespace) -> int:

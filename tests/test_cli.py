@@ -111,3 +111,46 @@ def test_build_refuses_a_bad_manifest(run_cli, tmp_path) -> None:
     assert_user_error(result, "manifest.csv line 2 (a)")
     assert "file not found" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def _symlink_loop(folder):
+    (folder / "loop.txt").symlink_to(folder / "other.txt")
+    (folder / "other.txt").symlink_to(folder / "loop.txt")
+    return folder / "loop.txt"
+
+
+def _fifo(folder):
+    import os
+
+    os.mkfifo(folder / "pipe.txt")
+    return folder / "pipe.txt"
+
+
+def _bom_then_invalid(folder):
+    (folder / "bom.txt").write_bytes(b"\xef\xbb\xbf" + b"\xff\xfe\xfa" * 200)
+    return folder / "bom.txt"
+
+
+def _mostly_invalid(folder):
+    (folder / "bad.txt").write_bytes("一、重点工作\n".encode("utf-8") + b"\xff" * 601)
+    return folder / "bad.txt"
+
+
+@pytest.mark.parametrize(
+    ("make", "problem"),
+    [
+        (_symlink_loop, "symbolic link loop"),
+        (_fifo, "not a regular file"),
+        (lambda folder: "/dev/zero", "not a regular file"),
+        (_bom_then_invalid, "at byte 3"),
+        (_mostly_invalid, "at byte 19"),
+    ],
+    ids=["symlink-loop", "fifo", "device", "bom-then-invalid", "mostly-invalid"],
+)
+def test_a_file_that_cannot_be_read_as_a_document_gets_one_clear_line(run_cli, tmp_path, make, problem: str) -> None:
+    path = make(tmp_path)
+    result = run_cli("tasks", path)
+    assert_user_error(result, str(path))
+    assert problem in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert result.stderr.startswith(f"error: {path}: ")
