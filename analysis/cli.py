@@ -32,10 +32,9 @@ def _print_csv(frame: pd.DataFrame) -> None:
 
 def _with_tasks(doc, reference):
     """The parsed document, or a user error saying why it holds no task."""
-    if doc.tasks.empty:
-        if doc.outline.roots:
-            raise UserError(reference, "no tasks found: its blocks (一、 / (一) / 1.) hold headings or framing only")
-        raise UserError(reference, "no tasks found: no hierarchy markers (一、 / (一) / 1.) that open a work plan's blocks")
+    from analysis.structure import require_tasks
+
+    require_tasks(doc.tasks, doc.outline, reference)
     return doc
 
 

@@ -23,6 +23,7 @@ from analysis.clean import (
     CleanDocument,
     chinese_numeral_value,
 )
+from analysis.errors import UserError
 from analysis.metadata import DATE_LINE, ISSUER_LINE, TITLE_LINE
 
 TASK_COLUMNS = [
@@ -165,6 +166,15 @@ def parse_blocks(doc: CleanDocument) -> Outline:
         for deeper in LEVELS[depth + 1:]:
             open_blocks[deeper] = None
     return Outline(preamble, roots, spans[body_end:])
+
+
+def require_tasks(tasks: pd.DataFrame, outline: Outline, where: object) -> None:
+    """Refuse a document that holds no task, saying why (a plan is read for its tasks)."""
+    if not tasks.empty:
+        return
+    if outline.roots:
+        raise UserError(where, "no tasks found: its blocks (一、 / (一) / 1.) hold headings or framing only")
+    raise UserError(where, "no tasks found: no hierarchy markers (一、 / (一) / 1.) that open a work plan's blocks")
 
 
 def _plausible(marker: tuple[str, int | None, int, list[str]], open_blocks: dict[str, Block | None]) -> bool:

@@ -154,3 +154,37 @@ def test_a_file_that_cannot_be_read_as_a_document_gets_one_clear_line(run_cli, t
     assert problem in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert result.stderr.startswith(f"error: {path}: ")
+
+
+def test_build_refuses_a_listed_file_without_tasks(run_cli, tmp_path) -> None:
+    outside = tmp_path / "elsewhere" / "notes.txt"
+    outside.parent.mkdir()
+    outside.write_text("这是一段没有层级标记的普通文字。\n第二段。\n", encoding="utf-8")
+    manifest = tmp_path / "m" / "manifest.csv"
+    manifest.parent.mkdir()
+    manifest.write_text(f"doc_id,file,region,level,year,parent,previous\nnotes,{outside},x,city,2024,,\n", encoding="utf-8")
+    result = run_cli("--manifest", manifest, "build", "--out", tmp_path / "out")
+    assert_user_error(result, str(outside))
+    assert "(notes)" in result.stderr and "no tasks found" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        ("doc_id,file,region,level,year,parent,previous\n", "the manifest lists no documents"),
+        ("doc_id,file,region,level,year,parent,previous,colour\n", "unknown column(s): colour"),
+        ("doc_id,file,region,level,year,parent,previous\n../../x,a.txt,x,city,2024,,\n", "may hold only letters"),
+        ("doc_id,file,region,level,year,parent,previous\na,a.txt,x,city,²,,\n", "year must be a number"),
+    ],
+    ids=["header-only", "unknown-column", "unsafe-id", "superscript-year"],
+)
+def test_build_refuses_a_bad_manifest_in_one_line(run_cli, tmp_path, body: str, problem: str) -> None:
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text(body, encoding="utf-8")
+    (tmp_path / "a.txt").write_text(PLAN, encoding="utf-8")
+    result = run_cli("--manifest", manifest, "build", "--out", tmp_path / "out")
+    assert_user_error(result, str(manifest))
+    assert problem in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

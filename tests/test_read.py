@@ -183,3 +183,10 @@ def test_replaced_bytes_are_measured_as_damage() -> None:
 
     text, _ = decode(LONG_SAMPLE.encode("utf-8") + b"\xff")
     assert [d.kind for d in find_damage(text)] == ["replacement_char"]
+
+
+def test_a_user_error_survives_a_trip_between_processes() -> None:
+    import pickle
+
+    error = pickle.loads(pickle.dumps(UserError("plan.txt", "no tasks found")))
+    assert (error.where, error.problem, str(error)) == ("plan.txt", "no tasks found", "plan.txt: no tasks found")
