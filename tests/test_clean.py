@@ -159,12 +159,12 @@ def test_intact_html_is_markup_not_damage() -> None:
     assert find_damage('<p>达到80%以上,<span style="font-family:仿宋">完成</span></p>') == []  # a tag with attributes
 
 
-@pytest.mark.parametrize("line", ["一、总体要求", "(三)持续深入", "12.加强", "(?系统推进", "3、开展"])
+@pytest.mark.parametrize("line", ["一、总体要求", "(三)持续深入", "12.加强", "(?系统推进", "3、开展", "1000.加强"])
 def test_markers(line: str) -> None:
     assert starts_with_marker(line)
 
 
-@pytest.mark.parametrize("line", ["2024年", "(一般工业固体废物)", "一废一库", "2.5万吨", "(?)"])
+@pytest.mark.parametrize("line", ["2024年", "(一般工业固体废物)", "一废一库", "2.5万吨", "(?)", "2024、2025年", "2024.3.1", "0999.加强"])
 def test_not_markers(line: str) -> None:
     assert not starts_with_marker(line)
 
