@@ -188,3 +188,24 @@ def test_build_refuses_a_bad_manifest_in_one_line(run_cli, tmp_path, body: str, 
     assert_user_error(result, str(manifest))
     assert problem in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_file_over_the_size_limit_gets_one_clear_line(run_cli, tmp_path) -> None:
+    from analysis.read import DEFAULT_MAX_BYTES
+
+    path = tmp_path / "huge.txt"
+    with open(path, "wb") as handle:
+        handle.truncate(DEFAULT_MAX_BYTES + 1)  # sparse: refused from its size, never read
+    result = run_cli("tasks", path)
+    assert_user_error(result, str(path))
+    assert "too large" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_plan_with_a_few_invalid_bytes_is_read_and_its_damage_flagged(run_cli, tmp_path) -> None:
+    path = tmp_path / "plan.txt"
+    path.write_bytes(PLAN.encode("utf-8").replace("碧水".encode("utf-8"), b"\xff\xfe"))
+    result = run_cli("tasks", path)
+    assert result.returncode == 0, result.stderr
+    tasks = read_csv(result.stdout)
+    assert list(tasks["heading"]) == ["深入打好\ufffd\ufffd保卫战", "深入打好蓝天保卫战"]
+    assert list(tasks["flags"]) == ["damaged_text", ""]
