@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.text.attribution import find_attributions, unique
+from analysis.text.offsets import LineIndex
 from analysis.text.numerals import chinese_number, to_chinese
 from analysis.parse.clean import (
     BACK_MATTER,
@@ -319,7 +320,7 @@ def tasks_table(doc: CleanDocument, doc_id: str, spans: list[TaskSpan] | None = 
     if spans is None:
         spans = task_spans(doc, parse_blocks(doc))
     raw = doc.raw
-    line_starts = _LineIndex(raw)
+    line_starts = LineIndex(raw)
     rows = []
     seen_ids: dict[str, int] = {}
     for span in spans:
@@ -365,13 +366,3 @@ def frame_of(rows: list[dict], columns: list[str], dtypes: dict[str, str]) -> pd
     return pd.DataFrame({
         column: pd.array([row[column] for row in rows], dtype=dtypes.get(column, "str")) for column in columns
     }, columns=columns)
-
-
-class _LineIndex:
-    """1-based line numbers of raw offsets; a line ends at LF, CRLF or a lone CR."""
-
-    def __init__(self, raw: str):
-        self._starts = np.array([0] + [m.end() for m in re.finditer("\r\n?|\n", raw)], dtype=np.int64)
-
-    def line_of(self, offset: int) -> int:
-        return int(np.searchsorted(self._starts, offset, side="right"))
