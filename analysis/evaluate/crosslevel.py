@@ -12,6 +12,7 @@ derived from it, ``data/gold/team_align_*.csv``) — for the model and a plain b
 Parameters are chosen on a *selection* gold, maximising the mean F1 over its comparisons (then
 label accuracy; then the fewest links and the highest thresholds):
 
+- ``settings``: the thresholds of :class:`AlignmentSettings` (those the build uses).
 - ``year pair``: the development gold only (how the build's thresholds were chosen so far; the
   baseline's prescribed protocol). ``in-sample`` chooses on all of it; ``cross-validated`` on
   the other folds (k folds over source tasks: task i in fold i mod k), applied to the held-out
@@ -197,7 +198,7 @@ def model_decisions(pairs: Mapping, n_source: int, n_target: int, grid: pd.DataF
     same = strong & assigned
     linked = (strong & (ratio >= column["partial_ratio"])) | same
     if "clause_min" in column:
-        linked |= np.asarray(pairs["clauses"])[None, :] >= column["clause_min"]
+        linked |= (np.asarray(pairs["clauses"])[None, :] >= column["clause_min"]) & np.asarray(pairs["same_role"])[None, :]
     return linked, same
 
 
@@ -241,6 +242,7 @@ class Method:
     grid: pd.DataFrame
     candidates: list[Candidates]
     decisions: list[tuple[np.ndarray, np.ndarray]]
+    settings_row: int | None = None  # the grid row of the settings' thresholds (the build's)
 
     def select(self, scopes: Sequence[tuple[int, np.ndarray | None]]) -> int:
         """The grid row with the best mean F1 over ``scopes`` ((comparison, source rows) each),
@@ -286,6 +288,10 @@ def evaluate_methods(methods: Sequence[Method], names: Sequence[str], n_sources:
     everything = range(len(names))
     for method in methods:
         protocols: list[tuple[str, str, list[list[tuple[np.ndarray, int]]]]] = []
+        if method.settings_row is not None:
+            protocols.append(("settings", "as built", [[(np.arange(n), method.settings_row)] for n in n_sources]))
+            chosen.append({"method": method.name, "selection": "settings", "setting": "as built", "held_out": "",
+                           **method.thresholds(method.settings_row)})
         # selection on the year pair (index 0)
         full = method.select([(0, None)])
         protocols.append(("year pair", "in-sample", [[(np.arange(n), full)] for n in n_sources]))
@@ -335,10 +341,12 @@ def build_methods(corpus: Mapping, settings: AlignmentSettings | None = None, gr
     """The model and the baseline on the three comparisons."""
     settings = settings or AlignmentSettings()
     grid = threshold_grid(settings.threshold_grid) if grid is None else grid
+    fixed = pd.DataFrame([{name: settings.thresholds.get(name, np.inf) for name in grid.columns}])
+    grid = pd.concat([grid, fixed], ignore_index=True)
     indicators = alignment_indicators(corpus) if indicators is None else indicators
     plans = align.PlanCache()
     baseline_grid = threshold_grid(BASELINE_GRID)
-    model = Method("model", grid, [], [])
+    model = Method("model", grid, [], [], settings_row=len(grid) - 1)
     baseline = Method("baseline", baseline_grid, [], [])
     names, n_sources = [], []
     for key in COMPARISONS:
