@@ -39,7 +39,14 @@ from scipy import sparse
 
 from analysis import align
 from analysis.evaluate.alignment import (
-    DEV_COMPARISON, DEV_GOLD, GOLD_TASKS, TEAM_CHECKS, alignment_indicators, dev_gold_links, read_gold, threshold_grid,
+    DEV_COMPARISON,
+    DEV_GOLD,
+    GOLD_TASKS,
+    TEAM_CHECKS,
+    alignment_indicators,
+    dev_gold_links,
+    read_gold,
+    threshold_grid,
 )
 from analysis.evaluate.metrics import precision_recall_f1
 from analysis.settings import GOLD_DIR, AlignmentSettings
@@ -79,41 +86,43 @@ def derive_team_links(clauses: pd.DataFrame, team: pd.DataFrame) -> pd.DataFrame
     ``same`` (and ``partial``) links are kept. A link's confidence is ``high`` when a
     high-confidence clause pair supports it, else ``low`` (a team link no clause supports is kept,
     as low). ``not_cascaded``/``local`` rows stay only for tasks left without a link."""
-    clauses = clauses.assign(high=clauses["confidence"] == "high")
-    support = clauses.groupby(["source_task_id", "target_task_id"], sort=False).agg(
-        high=("high", "any"), n=("high", "size"),
-        quotes=("note", lambda notes: "; ".join(dict.fromkeys(notes))))
-    rows = []
-    team = _original(team)
-    linked = team[team["relation"].isin(align.LINKS)]
-    for row in linked.itertuples(index=False):
-        key = (row.source_task_id, row.target_task_id)
-        if key in support.index:
-            confidence = "high" if support.loc[key, "high"] else "low"
-            note = f"{row.note} {_LOW_ONLY}" if confidence == "low" else \
-                f"{row.note} {_HIGH_NOW}" if note_confidence(row.note) == "low" else row.note
+    support: dict[tuple[str, str], dict] = {}  # (source, target) → high, n, notes
+    for clause in clauses.to_dict("records"):
+        found = support.setdefault((str(clause["source_task_id"]), str(clause["target_task_id"])),
+                                   {"high": False, "n": 0, "notes": {}})
+        found["high"] |= clause["confidence"] == "high"
+        found["n"] += 1
+        found["notes"][str(clause["note"])] = None
+    records = [{k: str(v) for k, v in row.items()} for row in _original(team).to_dict("records")]
+    rows: list[dict[str, str]] = []
+    for row in (r for r in records if r["relation"] in align.LINKS):
+        key = (row["source_task_id"], row["target_task_id"])
+        if key in support:
+            confidence = "high" if support[key]["high"] else "low"
+            note = f"{row['note']} {_LOW_ONLY}" if confidence == "low" else \
+                f"{row['note']} {_HIGH_NOW}" if note_confidence(row["note"]) == "low" else row["note"]
         else:
-            confidence, note = "low", f"{row.note} {_UNSUPPORTED}"
-        rows.append({"source_task_id": row.source_task_id, "target_task_id": row.target_task_id,
-                     "relation": row.relation, "note": note, "confidence": confidence})
-    known = set(zip(linked["source_task_id"], linked["target_task_id"]))
-    for (source, target), found in support.iterrows():
+            confidence, note = "low", f"{row['note']} {_UNSUPPORTED}"
+        rows.append({**{c: row[c] for c in ("source_task_id", "target_task_id", "relation")},
+                     "note": note, "confidence": confidence})
+    known = {(r["source_task_id"], r["target_task_id"]) for r in rows}
+    for (source, target), found in support.items():
         if (source, target) in known:
             continue
         confidence = "high" if found["high"] else "low"
         rows.append({"source_task_id": source, "target_task_id": target, "relation": "partial",
                      "note": f"[conf:{confidence}] {_DERIVED} ({found['n']} clause pair"
-                             f"{'s' if found['n'] > 1 else ''}): {found['quotes']}",
+                             f"{'s' if found['n'] > 1 else ''}): {'; '.join(found['notes'])}",
                      "confidence": confidence})
-    links = pd.DataFrame(rows, columns=TEAM_COLUMNS)
-    sources, targets = set(links["source_task_id"]), set(links["target_task_id"])
-    for row in team[~team["relation"].isin(align.LINKS)].itertuples(index=False):
-        if (row.relation == "not_cascaded" and row.source_task_id in sources) or \
-                (row.relation == "local" and row.target_task_id in targets):
+    sources = {r["source_task_id"] for r in rows}
+    targets = {r["target_task_id"] for r in rows}
+    for row in (r for r in records if r["relation"] not in align.LINKS):
+        if (row["relation"] == "not_cascaded" and row["source_task_id"] in sources) or \
+                (row["relation"] == "local" and row["target_task_id"] in targets):
             continue
-        links.loc[len(links)] = [row.source_task_id, row.target_task_id, row.relation, row.note,
-                                 note_confidence(row.note)]
-    return links
+        rows.append({**{c: row[c] for c in ("source_task_id", "target_task_id", "relation", "note")},
+                     "confidence": note_confidence(row["note"])})
+    return pd.DataFrame(rows, columns=TEAM_COLUMNS)
 
 
 def _original(team: pd.DataFrame) -> pd.DataFrame:
@@ -186,7 +195,7 @@ class Candidates:
         self.gold_low = (merged["confidence"] == "low").to_numpy()
 
 
-def model_decisions(pairs: Mapping, n_source: int, n_target: int, grid: pd.DataFrame
+def model_decisions(pairs: Mapping | pd.DataFrame, n_source: int, n_target: int, grid: pd.DataFrame
                     ) -> tuple[np.ndarray, np.ndarray]:
     """``linked`` and ``same`` (configurations × pairs) of :func:`analysis.align.decide` for every
     row of ``grid`` at once (a ``clause_min`` column adds the clause-level rule)."""
@@ -257,7 +266,7 @@ class Method:
         return int(tied[order[0]])
 
     def thresholds(self, row: int) -> dict[str, float]:
-        return {name: float(value) for name, value in self.grid.iloc[row].items()}
+        return {str(name): float(value) for name, value in self.grid.iloc[row].items()}
 
 
 def _folds(candidates: Candidates, n_source: int, folds: int) -> list[np.ndarray]:
@@ -343,7 +352,7 @@ def build_methods(corpus: Mapping, settings: AlignmentSettings | None = None, gr
     grid = threshold_grid(settings.threshold_grid) if grid is None else grid
     fixed = pd.DataFrame([{name: settings.thresholds.get(name, np.inf) for name in grid.columns}])
     grid = pd.concat([grid, fixed], ignore_index=True)
-    indicators = alignment_indicators(corpus) if indicators is None else indicators
+    indicators = alignment_indicators(dict(corpus)) if indicators is None else indicators
     plans = align.PlanCache()
     baseline_grid = threshold_grid(BASELINE_GRID)
     model = Method("model", grid, [], [], settings_row=len(grid) - 1)
@@ -386,10 +395,10 @@ def crosslevel_report(evaluation: CrossLevelEvaluation) -> str:
         "_city_", " ")
     wide = figures.pivot_table(index=["comparison", "method", "selection", "setting"], columns="gold",
                                values=["precision", "recall", "f1", "label_accuracy"], sort=False)
-    wide = wide.reorder_levels([1, 0], axis=1)[[(g, m) for g in ("all links", "high confidence")
-                                                 for m in ("precision", "recall", "f1", "label_accuracy")]]
-    wide.columns = [f"{'all' if g == 'all links' else 'high'}:{m.replace('label_accuracy', 'label').replace('precision', 'P').replace('recall', 'R').replace('f1', 'F1')}"
-                    for g, m in wide.columns]
+    short = {"precision": "P", "recall": "R", "f1": "F1", "label_accuracy": "label"}
+    order = [(g, m) for g in ("all links", "high confidence") for m in short]
+    wide = wide.reorder_levels([1, 0], axis=1)[order]
+    wide.columns = [f"{'all' if g == 'all links' else 'high'}:{short[m]}" for g, m in order]
     counts = figures[figures["gold"] == "all links"].set_index(["comparison", "method", "selection", "setting"])[
         ["n_gold", "n_predicted", "n_correct"]]
     table = wide.join(counts).reset_index()
