@@ -106,9 +106,10 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     for row in unmapped.itertuples():
         print(f"  {row.target_id} {row.value_text} «{row.indicator}» (best score {row.indicator_score})")
 
-    from analysis.evaluate import evaluate_alignment, report
+    from analysis.evaluate import crosslevel_report, evaluate_alignment, evaluate_crosslevel, report
 
     print("\n" + report(evaluate_alignment()))
+    print("\n" + crosslevel_report(evaluate_crosslevel({doc.doc_id: doc for doc in docs})))
     return 0
 
 
