@@ -105,7 +105,9 @@ def _in_parallel(function, count: int, workers: int, **shared) -> list:
 
 def _parse_listed(index: int) -> ParsedDocument:
     row = _SHARED["listed"][index]
-    return parse_document(row["path"], row["doc_id"])
+    doc = parse_document(row["path"], row["doc_id"])
+    structure.require_tasks(doc.tasks, doc.outline, f"{row['path']} ({row['doc_id']})")  # never a build of 0 tasks
+    return doc
 
 
 def parse_manifest(manifest_path: Path = MANIFEST_PATH, workers: int | None = None) -> tuple[pd.DataFrame, list[ParsedDocument]]:

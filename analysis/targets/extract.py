@@ -26,6 +26,7 @@ import pandas as pd
 from rapidfuzz import fuzz
 
 from analysis.text.attribution import find_attributions
+from analysis.text.offsets import LineIndex
 from analysis.settings import DUPLICATE_QUOTE_MIN_SCORE
 from analysis.parse.structure import frame_of
 
@@ -234,7 +235,7 @@ def targets_table(doc, lexicon: pd.DataFrame | None = None) -> pd.DataFrame:
 
     matcher = indicators.matcher(indicators.load_lexicon() if lexicon is None else lexicon)
     clean_doc = doc.clean
-    line_starts = [0] + [i + 1 for i, char in enumerate(doc.raw.text) if char == "\n"]
+    lines = LineIndex(doc.raw.text)
     rows = []
     for task, span in zip(doc.tasks.itertuples(index=False), doc.spans):
         body = clean_doc.text[span.content_start:span.end]
@@ -258,7 +259,7 @@ def targets_table(doc, lexicon: pd.DataFrame | None = None) -> pd.DataFrame:
                 "kind": target.mention.kind, "comparator": target.comparator, "deadline": target.deadline,
                 "role": target.role, "quote": quote, "char_start": char_start, "char_end": char_end,
                 "value_char_start": value_start, "value_char_end": value_end,
-                "line_start": _line_of(line_starts, char_start), "flags": ";".join(dict.fromkeys(flags)),
+                "line_start": lines.line_of(char_start), "flags": ";".join(dict.fromkeys(flags)),
                 **EMPTY_CLEAN_VALUES,
             })
     return frame_of(rows, TARGET_COLUMNS, TARGET_DTYPES)
@@ -311,9 +312,3 @@ def _copy_similarity(damaged: pd.Series, clean: pd.Series, damaged_raw: str, cle
 
     quotes = fuzz.partial_ratio(clean["quote"], damaged["quote"])
     return (quotes + fuzz.ratio(before(damaged, damaged_raw), before(clean, clean_raw))) / 2
-
-
-def _line_of(line_starts: list[int], offset: int) -> int:
-    import bisect
-
-    return bisect.bisect_right(line_starts, offset)
