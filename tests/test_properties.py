@@ -126,6 +126,7 @@ def damaged_bytes(draw) -> bytes:
     return draw(st.sampled_from(BOMS)) + bytes(data)
 
 
+@pytest.mark.slow  # hypothesis: 200 examples, several seconds
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(damaged_bytes())
 def test_decoding_arbitrary_bytes_raises_nothing_but_a_user_error(data: bytes) -> None:
@@ -137,6 +138,7 @@ def test_decoding_arbitrary_bytes_raises_nothing_but_a_user_error(data: bytes) -
     assert isinstance(text, str) and text.strip() and encoding
 
 
+@pytest.mark.slow  # hypothesis: 200 runs of the tasks command, several seconds
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(damaged_bytes())
 def test_the_command_line_never_crashes_on_arbitrary_bytes(data: bytes) -> None:
