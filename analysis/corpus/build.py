@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import align
+from analysis import align, schema
 from analysis.align import coverage
 from analysis.compare import duplicates
 from analysis.compare import escalation as compare
@@ -26,13 +26,7 @@ from analysis.targets import indicators
 from analysis.settings import MANIFEST_PATH, PARALLEL_MIN_ITEMS, PROCESSED_DIR
 from analysis.storage import write_table
 
-DOCUMENT_COLUMNS = [
-    "doc_id", "file", "sha256", "encoding", "title", "title_source", "issuer", "issuer_source",
-    "doc_number", "doc_number_source", "date", "date_source", "region", "level", "year", "parent",
-    "previous", "n_chars", "n_parts", "n_sections", "n_items", "n_tasks", "n_lead_units", "n_responsible_units",
-    "damage_events", "damage_replacement_chars", "damage_html_remnants", "damage_broken_markers",
-    "damage_per_1k_chars", "damaged_task_share", "duplicate_of", "duplicate_similarity",
-]
+DOCUMENT_COLUMNS = schema.columns("documents")
 
 
 def _count_units(tasks: pd.DataFrame, column: str) -> int:
@@ -135,12 +129,8 @@ def planned_comparisons(listed: pd.DataFrame, documents: pd.DataFrame) -> pd.Dat
     return manifest.comparisons(listed, exclude=copies)
 
 
-COMPARISON_TABLE_COLUMNS = {
-    "alignments": ["comparison_id", "kind", *align.TASK_DETAIL_COLUMNS],
-    "alignment_clauses": ["comparison_id", "kind", *align.CLAUSE_MATCH_COLUMNS],
-    "coverage": coverage.SUMMARY_COLUMNS,
-    "coverage_tasks": coverage.TASK_COVERAGE_COLUMNS,
-}
+COMPARISON_TABLE_COLUMNS = {name: schema.columns(name) for name in ("alignments", "alignment_clauses", "coverage",
+                                                                      "coverage_tasks")}
 
 
 def _compare(index: int) -> dict[str, pd.DataFrame]:
@@ -192,6 +182,8 @@ def build(out_dir: Path = PROCESSED_DIR, manifest_path: Path = MANIFEST_PATH,
         "escalation": compare.escalation_table(target_table, documents, lexicon),
     }
     tables.update(comparison_tables(planned_comparisons(listed, documents), docs, target_table, workers))
+    for name, frame in tables.items():
+        schema.check(name, frame.columns)
     for name, frame in tables.items():
         write_table(frame, Path(out_dir), name)
     return tables

@@ -10,13 +10,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis import schema
 from analysis.errors import UserError
 from analysis.schema import LEVEL_RANK
 from analysis.settings import MANIFEST_PATH
 
-MANIFEST_COLUMNS = ["doc_id", "file", "title", "issuer", "region", "level", "year", "parent", "previous", "doc_number", "date"]
-REQUIRED_COLUMNS = ["doc_id", "file", "region", "level", "year", "parent", "previous"]
-COMPARISON_COLUMNS = ["comparison_id", "kind", "source_doc", "target_doc"]
+MANIFEST_COLUMNS = schema.columns("manifest")
+REQUIRED_COLUMNS = list(schema.MANIFEST_REQUIRED)
+COMPARISON_COLUMNS = schema.columns("comparisons")
 
 
 def _where(path: Path, line: int, doc_id: str = "") -> str:

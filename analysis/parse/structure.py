@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from analysis import schema
 from analysis.text.attribution import find_attributions, unique
 from analysis.text.numerals import chinese_number, to_chinese
 from analysis.parse.clean import (
@@ -25,11 +26,7 @@ from analysis.parse.clean import (
 )
 from analysis.parse.metadata import DATE_LINE, ISSUER_LINE, TITLE_LINE
 
-TASK_COLUMNS = [
-    "doc_id", "task_id", "part_no", "part_title", "section_no", "section_title", "item_no",
-    "path", "heading", "text", "lead_units", "responsible_units", "char_start", "char_end",
-    "line_start", "flags",
-]
+TASK_COLUMNS = schema.columns("tasks")
 LEVELS = ("part", "section", "item")
 
 # Titles of blocks that frame the plan rather than assign work.

@@ -25,6 +25,7 @@ from dataclasses import replace
 import pandas as pd
 from rapidfuzz import fuzz
 
+from analysis import schema
 from analysis.text.attribution import find_attributions
 from analysis.settings import DUPLICATE_QUOTE_MIN_SCORE
 from analysis.parse.structure import frame_of
@@ -213,12 +214,7 @@ def unit_factor(unit: str) -> float:
     return {"万元": 10_000.0, "亿元": 100_000_000.0}.get(unit, 1.0)
 
 
-TARGET_COLUMNS = [
-    "doc_id", "task_id", "target_id", "path", "indicator", "indicator_id", "indicator_name", "indicator_score",
-    "value", "value_text", "unit", "kind", "comparator", "deadline", "role", "quote", "char_start", "char_end",
-    "value_char_start", "value_char_end", "line_start", "flags",
-    "clean_value", "clean_unit", "clean_quote", "clean_source", "clean_char_start", "clean_char_end",
-]
+TARGET_COLUMNS = schema.columns("targets")
 CLEAN_COLUMNS = TARGET_COLUMNS[TARGET_COLUMNS.index("clean_value"):]
 EMPTY_CLEAN_VALUES = {column: (None if column in ("clean_value", "clean_char_start", "clean_char_end") else "")
                       for column in CLEAN_COLUMNS}
