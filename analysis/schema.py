@@ -53,6 +53,9 @@ MANIFEST = _columns(
     ("date", "str", "used where the text itself does not print it"),
 )
 MANIFEST_REQUIRED = ("doc_id", "file", "region", "level", "year", "parent", "previous")
+# The column ``load_manifest`` adds to the manifest it read: where each file is. Named apart from
+# the tasks' ``path`` (a task's outline position, e.g. 二(三)8).
+FILE_PATH = Column("file_path", "str", "the document's file, as an absolute path (added by `load_manifest`)")
 COMPARISONS = _columns(
     ("comparison_id", "str", "`<source>__<target>`"),
     ("kind", "str", "`year` (`previous` → doc) or `level` (`parent` → doc)"),
@@ -324,7 +327,7 @@ DESCRIPTIONS: dict[str, str] = {
 def _table(name: str) -> tuple[Column, ...]:
     if name in TABLES:
         return TABLES[name]
-    others = {"manifest": MANIFEST, "comparisons": COMPARISONS}
+    others = {"manifest": MANIFEST, "loaded_manifest": (*MANIFEST, FILE_PATH), "comparisons": COMPARISONS}
     if name in others:
         return others[name]
     raise KeyError(f"no table {name!r} in the schema (tables: {', '.join([*TABLES, *others])})")

@@ -87,3 +87,10 @@ def test_a_manifest_without_its_link_columns_is_refused(tmp_path) -> None:
     path.write_text("doc_id,file\nx,x.txt\n", encoding="utf-8")
     with pytest.raises(UserError, match="missing column"):
         load_manifest(path)
+
+
+def test_the_loaded_manifest_names_its_files_file_path_not_path(tmp_path) -> None:
+    """A task's ``path`` is its outline position (二(三)8); the manifest's files are ``file_path``."""
+    listed = load_manifest(write_manifest(tmp_path, GOOD_ROWS))
+    assert "path" not in listed.columns
+    assert list(listed["file_path"]) == [str((tmp_path / name).resolve()) for name in ("p23.txt", "p24.txt", "c24.txt")]

@@ -99,7 +99,7 @@ def _in_parallel(function, count: int, workers: int, **shared) -> list:
 
 def _parse_listed(index: int) -> ParsedDocument:
     row = _SHARED["listed"][index]
-    return parse_document(row["path"], row["doc_id"])
+    return parse_document(row["file_path"], row["doc_id"])
 
 
 def parse_manifest(manifest_path: Path = MANIFEST_PATH, workers: int | None = None) -> tuple[pd.DataFrame, list[ParsedDocument]]:

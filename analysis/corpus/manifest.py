@@ -18,6 +18,8 @@ from analysis.settings import MANIFEST_PATH
 MANIFEST_COLUMNS = schema.columns("manifest")
 REQUIRED_COLUMNS = list(schema.MANIFEST_REQUIRED)
 COMPARISON_COLUMNS = schema.columns("comparisons")
+FILE_PATH = schema.FILE_PATH.name  # the column load_manifest adds: each file's absolute path
+LOADED_COLUMNS = schema.columns("loaded_manifest")
 
 
 def _where(path: Path, line: int, doc_id: str = "") -> str:
@@ -35,7 +37,11 @@ def _follow(links: dict[str, str], start: str) -> list[str] | None:
 
 
 def load_manifest(path: Path | str = MANIFEST_PATH) -> pd.DataFrame:
-    """Read and validate the manifest; raise :class:`UserError` naming the offending row."""
+    """Read and validate the manifest; raise :class:`UserError` naming the offending row.
+
+    The frame has the manifest's columns and ``file_path``, each file's absolute path (a task's
+    ``path`` is its outline position: another thing).
+    """
     path = Path(path)
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
@@ -87,8 +93,8 @@ def load_manifest(path: Path | str = MANIFEST_PATH) -> pd.DataFrame:
         if row["parent"] and LEVEL_RANK[by_id.at[row["parent"], "level"]] >= LEVEL_RANK[row["level"]]:
             raise UserError(where, f"parent {row['parent']!r} is not a higher level than {row['level']}")
     frame["year"] = frame["year"].astype(int)
-    frame["path"] = [str((path.parent / f).resolve()) for f in frame["file"]]
-    return frame[MANIFEST_COLUMNS + ["path"]]
+    frame[FILE_PATH] = [str((path.parent / f).resolve()) for f in frame["file"]]
+    return frame[LOADED_COLUMNS]
 
 
 def comparisons(manifest: pd.DataFrame, exclude: set[str] = frozenset()) -> pd.DataFrame:
