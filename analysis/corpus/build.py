@@ -13,6 +13,7 @@ import hashlib
 import multiprocessing
 import os
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 
@@ -75,6 +76,11 @@ def documents_table(docs: list[ParsedDocument], listed: pd.DataFrame,
 _SHARED: dict[str, object] = {}  # what forked workers read (inherited, copy-on-write, not pickled)
 
 
+def _shared_settings() -> BuildSettings:
+    """The settings of the running build, as its workers read them."""
+    return cast(BuildSettings, _SHARED["settings"])
+
+
 def default_workers(items: int, min_items: int | None = None) -> int:
     """Processes for ``items`` pieces of work: one below ``min_items`` (the build settings'
     ``parallel_min_items`` unless given), else every CPU."""
@@ -104,7 +110,7 @@ def _in_parallel(function, count: int, workers: int, **shared) -> list:
 
 def _parse_listed(index: int) -> ParsedDocument:
     row = _SHARED["listed"][index]
-    return parse_document(row["file_path"], row["doc_id"], _SHARED["settings"].parse)
+    return parse_document(row["file_path"], row["doc_id"], _shared_settings().parse)
 
 
 def parse_manifest(manifest_path: Path | None = None, workers: int | None = None,
@@ -119,7 +125,7 @@ def parse_manifest(manifest_path: Path | None = None, workers: int | None = None
 
 
 def _targets_of_document(index: int) -> pd.DataFrame:
-    return targets.targets_table(_SHARED["docs"][index], _SHARED["lexicon"], _SHARED["settings"].targets)
+    return targets.targets_table(_SHARED["docs"][index], _SHARED["lexicon"], _shared_settings().targets)
 
 
 def targets_of(docs: list[ParsedDocument], documents: pd.DataFrame, lexicon: pd.DataFrame,
@@ -147,7 +153,7 @@ def _compare(index: int) -> dict[str, pd.DataFrame]:
     plan = _SHARED["comparisons"][index]
     by_id = _SHARED["by_id"]
     source, target = by_id[plan["source_doc"]], by_id[plan["target_doc"]]
-    comparison = align.Comparison.of(source, target, _SHARED["indicators"], _SHARED["plans"], _SHARED["settings"].alignment)
+    comparison = align.Comparison.of(source, target, _SHARED["indicators"], _SHARED["plans"], _shared_settings().alignment)
     result = align.align(comparison, plan["kind"])
     label = {"comparison_id": plan["comparison_id"], "kind": plan["kind"]}
     tasks = coverage.task_coverage(result.alignments, source.tasks, target.tasks, plan["comparison_id"], plan["kind"])
