@@ -407,16 +407,27 @@ def with_readme_section(readme: str) -> str:
 
 
 def main(readme_path: str | None = None) -> None:
-    """Rewrite the README's "Processed tables" reference from this module (``make readme-tables``)."""
-    from pathlib import Path
+    """Rewrite the README's "Processed tables" reference from this module (``make readme-tables``).
 
-    from analysis.storage import write_text
+    Atomic, as :mod:`analysis.storage` writes (which this bottom module does not import): a
+    temporary file beside the README, then renamed onto it.
+    """
+    import os
+    import tempfile
+    from pathlib import Path
 
     path = Path(readme_path) if readme_path else Path(__file__).resolve().parent.parent / "README.md"
     text = path.read_text(encoding="utf-8")
     updated = with_readme_section(text)
     if updated != text:
-        write_text(path, updated)  # atomic: a temporary file beside the README, then renamed
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+                out.write(updated)
+            os.chmod(tmp, path.stat().st_mode & 0o777)
+            os.replace(tmp, path)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
     print(f"{path}: {'rewritten' if updated != text else 'already current'}")
 
 

@@ -84,5 +84,4 @@ def test_schema_imports_nothing_from_the_stages() -> None:
     tree = ast.parse((PROJECT_ROOT / "analysis" / "schema.py").read_text(encoding="utf-8"))
     imported = [node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)]
     imported += [alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names]
-    # analysis.storage (atomic writes) is imported by `make readme-tables` only, inside main()
-    assert [m for m in imported if m and m.startswith("analysis") and m != "analysis.storage"] == []
+    assert [m for m in imported if m and m.startswith("analysis")] == []
