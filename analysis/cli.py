@@ -32,18 +32,19 @@ def _print_csv(frame: pd.DataFrame) -> None:
 
 def _with_tasks(doc, reference):
     """The parsed document, or a user error saying why it holds no task."""
-    if doc.tasks.empty:
-        if doc.outline.roots:
-            raise UserError(reference, "no tasks found: its blocks (一、 / (一) / 1.) hold headings or framing only")
-        raise UserError(reference, "no tasks found: no hierarchy markers (一、 / (一) / 1.) that open a work plan's blocks")
+    from analysis.parse.structure import require_tasks
+
+    require_tasks(doc.tasks, doc.outline, reference)
     return doc
 
 
 def _parse_plan(args: argparse.Namespace):
     from analysis.corpus.resolve import manifest_doc_id
-    from analysis.parse.document import parse_document
+    from analysis.parse.document import doc_id_for, parse_raw
+    from analysis.parse.read import read_document
 
-    return _with_tasks(parse_document(args.path, manifest_doc_id(args.path, args.manifest)), args.path)
+    raw = read_document(args.path)  # first: what is not a readable document is refused as such
+    return _with_tasks(parse_raw(raw, manifest_doc_id(args.path, args.manifest) or doc_id_for(args.path)), args.path)
 
 
 def _cmd_tasks(args: argparse.Namespace) -> int:

@@ -60,7 +60,7 @@ def test_the_build_refuses_a_table_that_breaks_its_schema(monkeypatch, tmp_path)
 
     real = escalation.escalation_table
     monkeypatch.setattr(escalation, "escalation_table", lambda *a, **k: real(*a, **k).drop(columns="note"))
-    with pytest.raises(schema.SchemaError, match="'escalation'.*missing note"):
+    with pytest.raises(schema.SchemaError, match=r"'escalation'.*missing note"):
         build(tmp_path / "out", BUNDLED_MANIFEST)
     assert not (tmp_path / "out" / "documents.csv").exists()  # nothing written half-way
 

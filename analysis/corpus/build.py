@@ -110,7 +110,9 @@ def _in_parallel(function, count: int, workers: int, **shared) -> list:
 
 def _parse_listed(index: int) -> ParsedDocument:
     row = _SHARED["listed"][index]
-    return parse_document(row["file_path"], row["doc_id"], _shared_settings().parse)
+    doc = parse_document(row["file_path"], row["doc_id"], _shared_settings().parse)
+    structure.require_tasks(doc.tasks, doc.outline, f"{row['file_path']} ({row['doc_id']})")  # never a build of 0 tasks
+    return doc
 
 
 def parse_manifest(manifest_path: Path | None = None, workers: int | None = None,

@@ -36,7 +36,9 @@ PART_MARKER = re.compile(r"([一二三四五六七八九十]{1,3})[、.]")
 # "(?" is a section marker whose number was eaten by encoding damage.
 SECTION_MARKER = re.compile(r"\((?:([一二三四五六七八九十]{1,3})\)|(\?)(?=[^\s)?]))")
 # An item number is not followed by a digit (1.5万吨 is a decimal) unless a date follows (1.2024年底前…).
-ITEM_MARKER = re.compile(r"(\d{1,3})[.、](?:(?!\d)|(?=20\d{2}年|\d{1,2}月))")
+# A four-digit one (item 1000 of a long plan) is followed by text only, and is an item only where
+# it continues the numbering (structure.py): 2024. or 2024、 is more often a year.
+ITEM_MARKER = re.compile(r"(\d{1,3}|[1-9]\d{3}(?=[.、](?![\d年月日])))[.、](?:(?!\d)|(?=20\d{2}年|\d{1,2}月))")
 
 
 def starts_with_marker(line: str) -> bool:
@@ -161,7 +163,10 @@ _HTML_ENTITY = re.compile(r"&(?:#\d{1,7}|#x[0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});")
 # Remnants in damaged scrapes: the '<' or '&' was eaten together with the character before it.
 _TAG_REMNANT = re.compile(r"(?<!<)[^<]?/(?:p|td|th|tr|div|span|strong|font|a|li|b|em|h\d)>|[^<\s]?br/?>")
 _ATTRIBUTE_REMNANT = re.compile(r"\S?(?:span|font|a|div|img)(?:\s+[a-z-]+=\"[^\"]*\")+\s*/?>")
-_ENTITY_REMNANT = re.compile(r"&?(ldquo|rdquo|lsquo|rsquo|middot|mdash|ndash|hellip|nbsp|amp|quot|lt|gt);")
+_ENTITY_NAMES = "ldquo|rdquo|lsquo|rsquo|middot|mdash|ndash|hellip|nbsp|amp|quot|lt|gt"
+# A remnant's name stands alone: not the end of a word (default;) nor of an entity (&amp;lt; is "&lt;").
+_ENTITY_REMNANT = re.compile(rf"&({_ENTITY_NAMES});|(?<![A-Za-z0-9;&])({_ENTITY_NAMES});")
+_ENTITY_OR_REMNANT = re.compile(f"{_HTML_ENTITY.pattern}|{_ENTITY_REMNANT.pattern}")
 _ENTITY_CHARS = {
     "ldquo": "“", "rdquo": "”", "lsquo": "‘", "rsquo": "’", "middot": "·", "mdash": "—",
     "ndash": "–", "hellip": "…", "nbsp": " ", "amp": "&", "quot": '"', "lt": "<", "gt": ">",
@@ -178,14 +183,19 @@ def looks_like_html_page(raw: str) -> bool:
 
 def strip_markup(doc: MappedText, html_page: bool) -> MappedText:
     """Remove HTML (a whole page, or the remnants of one in a scrape), bookmarks, markdown bold
-    marks and heading hashes."""
+    marks and heading hashes; then decode entities, in one last pass, to text: what they decode
+    to (``&lt;b&gt;`` → ``<b>``, ``&amp;lt;`` → ``&lt;``) is never read as markup again."""
     doc = doc.sub(_CARRIAGE_RETURN, "\n")
     if html_page:
         doc = doc.sub(_HTML_SKIP, "").sub(_HTML_BLOCK_TAG, "\n").sub(_HTML_TAG, "")
-        doc = doc.sub(_HTML_ENTITY, lambda m: html.unescape(m.group(0)))
     doc = doc.sub(_TAG_REMNANT, "").sub(_ATTRIBUTE_REMNANT, "")
-    doc = doc.sub(_ENTITY_REMNANT, lambda m: _ENTITY_CHARS[m.group(1)])
-    return doc.sub(_WORD_BOOKMARK, "").sub(_MARKDOWN_BOLD, "").sub(_MARKDOWN_HEADING, "")
+    doc = doc.sub(_WORD_BOOKMARK, "").sub(_MARKDOWN_BOLD, "").sub(_MARKDOWN_HEADING, "")
+    return doc.sub(_ENTITY_OR_REMNANT if html_page else _ENTITY_REMNANT, _entity_text)
+
+
+def _entity_text(m: re.Match[str]) -> str:
+    name = next((group for group in m.groups() if group), None)
+    return _ENTITY_CHARS[name] if name else html.unescape(m.group(0))
 
 
 # --- boilerplate -------------------------------------------------------------------------------

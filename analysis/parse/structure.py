@@ -16,6 +16,7 @@ import pandas as pd
 
 from analysis import schema
 from analysis.text.attribution import find_attributions, unique
+from analysis.text.offsets import LineIndex
 from analysis.text.numerals import chinese_number, to_chinese
 from analysis.parse.clean import (
     BACK_MATTER,
@@ -24,6 +25,7 @@ from analysis.parse.clean import (
     SECTION_MARKER,
     CleanDocument,
 )
+from analysis.errors import UserError
 from analysis.parse.metadata import DATE_LINE, ISSUER_LINE, TITLE_LINE
 from analysis.settings import ParseSettings
 
@@ -143,11 +145,14 @@ def parse_blocks(doc: CleanDocument, settings: ParseSettings | None = None) -> O
     body_start = plan_start(paragraphs, markers, settings.title_to_body)
     body_end = back_matter_start(paragraphs, body_start, markers)
     preamble.extend(spans[:body_start])
+    last_item = None
     for k in range(body_start, body_end):
         start, end = spans[k]
         paragraph, marker = paragraphs[k], markers[k]
-        if marker and not _plausible(marker, open_blocks):
+        if marker and not _plausible(marker, open_blocks, last_item):
             marker = None
+        if marker and marker[0] == "item":
+            last_item = marker[1]
         if marker is None:
             deepest = open_blocks["item"] or open_blocks["section"] or open_blocks["part"]
             (deepest.paragraphs if deepest else preamble).append((start, end))
@@ -167,9 +172,22 @@ def parse_blocks(doc: CleanDocument, settings: ParseSettings | None = None) -> O
     return Outline(preamble, roots, spans[body_end:])
 
 
-def _plausible(marker: tuple[str, int | None, int, list[str]], open_blocks: dict[str, Block | None]) -> bool:
-    """A part marker must continue the part sequence (一、 after 一、 is text, not a new part)."""
+def require_tasks(tasks: pd.DataFrame, outline: Outline, where: object) -> None:
+    """Refuse a document that holds no task, saying why (a plan is read for its tasks)."""
+    if not tasks.empty:
+        return
+    if outline.roots:
+        raise UserError(where, "no tasks found: its blocks (一、 / (一) / 1.) hold headings or framing only")
+    raise UserError(where, "no tasks found: no hierarchy markers (一、 / (一) / 1.) that open a work plan's blocks")
+
+
+def _plausible(marker: tuple[str, int | None, int, list[str]], open_blocks: dict[str, Block | None],
+               last_item: int | None = None) -> bool:
+    """A part marker must continue the part sequence (一、 after 一、 is text, not a new part);
+    a four-digit item number must continue the items (1000. after 999., not 2024. after 3.)."""
     level, number, _, _ = marker
+    if level == "item" and number is not None and number >= 1000:
+        return number == (last_item or 0) + 1
     if level != "part" or number is None:
         return True
     current = open_blocks["part"]
@@ -303,7 +321,7 @@ def tasks_table(doc: CleanDocument, doc_id: str, spans: list[TaskSpan] | None = 
     if spans is None:
         spans = task_spans(doc, parse_blocks(doc, settings))
     raw = doc.raw
-    line_starts = _LineIndex(raw)
+    line_starts = LineIndex(raw)
     rows = []
     seen_ids: dict[str, int] = {}
     for span in spans:
@@ -349,13 +367,3 @@ def frame_of(rows: list[dict], columns: list[str], dtypes: dict[str, str]) -> pd
     return pd.DataFrame({
         column: pd.array([row[column] for row in rows], dtype=dtypes.get(column, "str")) for column in columns
     }, columns=columns)
-
-
-class _LineIndex:
-    """1-based line numbers of raw offsets."""
-
-    def __init__(self, raw: str):
-        self._starts = np.array([0] + [m.end() for m in re.finditer("\n", raw)], dtype=np.int64)
-
-    def line_of(self, offset: int) -> int:
-        return int(np.searchsorted(self._starts, offset, side="right"))

@@ -27,6 +27,7 @@ from rapidfuzz import fuzz
 
 from analysis import schema
 from analysis.text.attribution import find_attributions
+from analysis.text.offsets import LineIndex
 from analysis.settings import TargetSettings
 from analysis.parse.structure import frame_of
 
@@ -230,7 +231,7 @@ def targets_table(doc, lexicon: pd.DataFrame | None = None, settings: TargetSett
 
     matcher = indicators.matcher(indicators.load_lexicon() if lexicon is None else lexicon, settings)
     clean_doc = doc.clean
-    line_starts = [0] + [i + 1 for i, char in enumerate(doc.raw.text) if char == "\n"]
+    lines = LineIndex(doc.raw.text)
     rows = []
     for task, span in zip(doc.tasks.itertuples(index=False), doc.spans):
         body = clean_doc.text[span.content_start:span.end]
@@ -254,7 +255,7 @@ def targets_table(doc, lexicon: pd.DataFrame | None = None, settings: TargetSett
                 "kind": target.mention.kind, "comparator": target.comparator, "deadline": target.deadline,
                 "role": target.role, "quote": quote, "char_start": char_start, "char_end": char_end,
                 "value_char_start": value_start, "value_char_end": value_end,
-                "line_start": _line_of(line_starts, char_start), "flags": ";".join(dict.fromkeys(flags)),
+                "line_start": lines.line_of(char_start), "flags": ";".join(dict.fromkeys(flags)),
                 **EMPTY_CLEAN_VALUES,
             })
     return frame_of(rows, TARGET_COLUMNS, TARGET_DTYPES)
@@ -312,9 +313,3 @@ def _copy_similarity(damaged: pd.Series, clean: pd.Series, damaged_raw: str, cle
 
     quotes = fuzz.partial_ratio(clean["quote"], damaged["quote"])
     return (quotes + fuzz.ratio(before(damaged, damaged_raw), before(clean, clean_raw))) / 2
-
-
-def _line_of(line_starts: list[int], offset: int) -> int:
-    import bisect
-
-    return bisect.bisect_right(line_starts, offset)
