@@ -14,12 +14,12 @@ import pandas as pd
 from analysis.errors import UserError
 from analysis.settings import (
     GOLD_TARGETS_PATH,
-    INDICATOR_MIN_SCORE,
     MANIFEST_PATH,
     NOTEBOOKS_DIR,
     PROCESSED_DIR,
     REPORT_WORKERS,
     REPORTS_DIR,
+    TargetSettings,
 )
 
 EXIT_USER_ERROR = 2
@@ -93,7 +93,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     print(f"Targets against {args.gold} (core recall, precision; rule: analysis/evaluate/targets.py)")
     print(scores.set_index("doc_id").astype(object).T.to_string())
     mapping = evaluate.indicator_mapping(gold, lexicon)
-    print(f"\nIndicator mapping of the gold's own phrases (threshold {INDICATOR_MIN_SCORE:g}): "
+    print(f"\nIndicator mapping of the gold's own phrases (threshold {TargetSettings().indicator_min_score:g}): "
           f"accuracy {mapping['correct'].mean():.4f} ({int(mapping['correct'].sum())}/{len(mapping)})")
     sweep = evaluate.threshold_sweep(evaluate.indicator_mapping(gold, lexicon, min_score=0), list(range(40, 95, 5)))
     print("by threshold: " + ", ".join(f"{t:g}: {a:.4f}" for t, a in sweep.itertuples(index=False)))

@@ -27,11 +27,15 @@ def corpus() -> dict[str, ParsedDocument]:
     return {doc.doc_id: doc for doc in docs}
 
 
+# The bundled manifest, whatever ANALYSIS_DATA_DIR or ANALYSIS_MANIFEST say.
+BUNDLED_MANIFEST = PROJECT_ROOT / "data" / "raw" / "manifest.csv"
+
+
 @pytest.fixture(scope="session")
 def built(tmp_path_factory) -> tuple[Path, dict[str, pd.DataFrame]]:
     """The processed tables of the bundled corpus, built once into a temporary folder: (folder, tables)."""
     out = tmp_path_factory.mktemp("processed")
-    return out, build(out)
+    return out, build(out, BUNDLED_MANIFEST)
 
 
 @pytest.fixture(scope="session")
