@@ -8,7 +8,9 @@ Extraction starts from the numbers of a task's text and reads their surroundings
   without a unit (``11省市``), thresholds that qualify a scope (``10蒸吨/小时及以上的锅炉``),
   distances that delimit one (``沿江1公里``) and numbers describing a state (``12个水体长期为劣V类``);
 - the *comparator* comes from the cue words around the number (力争 → striving, 以上/不低于/达到 → >=,
-  以内/控制在 → <=, otherwise =), the *deadline* from a date expression of the same sentence;
+  以内/控制在 → <=, 左右 after the number → ``~`` approximate, otherwise =), the *deadline* from a
+  date expression of the same sentence (a period counted from the plan's start, ``5年内``,
+  ``三年内``, ``6个月内``, is kept as printed: it is not ``年内``, this year);
 - the *role* tells a commitment from a scope count (``纳入国家考核的3个断面…达到100%``: 3 is scope);
 - ``分别`` distributes a list of values over a list of subjects; a clause holding only a number
   (``,1次客商接待``) continues the previous target of its sentence.
