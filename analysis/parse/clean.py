@@ -4,6 +4,10 @@ Every edit (width normalisation, markup removal, boilerplate removal, joining of
 breaks) goes through :class:`MappedText`, which records for each clean character the raw span
 it came from. So any span found in the clean text can be reported as ``raw[char_start:char_end]``.
 
+A text in traditional script is converted to simplified character for character (the parser's
+cues are simplified; offsets are unchanged), and pinyin that mirror sites inject after characters
+(``開(kāi)展(zhǎn)``) is removed: see :mod:`analysis.parse.script` for both rules.
+
 Damage (encoding damage, HTML remnants, broken hierarchy markers) is measured on the raw text
 and kept as raw spans, so that tasks and targets touching it can be flagged.
 """
@@ -17,6 +21,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
+from analysis.parse.script import looks_traditional, pinyin_spans, simplified
 from analysis.text.attribution import ROLES, find_attributions
 
 # --- character classes -------------------------------------------------------------------------
@@ -379,6 +384,9 @@ def clean(raw: str) -> CleanDocument:
     doc = MappedText.from_raw(raw)
     doc = strip_markup(doc, looks_like_html_page(raw))
     doc = doc.translate(_WIDTH_TABLE)
+    if looks_traditional(doc.text):  # 1:1 characters: offsets unchanged
+        doc = doc.edit([(0, len(doc.text), simplified(doc.text))])
+    doc = doc.edit((a, b, "") for a, b in pinyin_spans(doc.text))
     doc = drop_boilerplate(doc)
     if not any(starts_with_marker(line.strip()) for line in doc.text.split("\n")):
         doc = doc.sub(_INLINE_MARKER, "\n")  # a plan scraped onto one line: its markers open paragraphs
