@@ -53,3 +53,114 @@ def test_abbreviations_in_brackets_are_not_pinyin() -> None:
     text = "挥发性有机物(vocs)和细颗粒物(PM2.5)协同治理,重点行业(ppm)"
     assert pinyin_spans(text) == []
     assert pinyin_spans("開(kāi)展(zhǎn)") == [(1, 6), (7, 13)]
+
+
+# --- 1. goal paragraphs in framing parts --------------------------------------------------------
+
+def test_a_goal_paragraph_in_a_general_requirements_part_is_a_goal_task() -> None:
+    raw = (
+        "某市2024年生态环境保护工作要点\n"
+        "一、总体要求\n"
+        "以习近平新时代中国特色社会主义思想为指导,深入贯彻全国生态环境保护大会精神。"
+        "基本目标:PM2.5平均浓度控制在35.6微克/立方米以下,优良天数比率达到85%左右;\n"
+        "农村生活污水治理率提高到50%。\n"
+        "各级各部门要坚持稳中求进。\n"
+        "二、重点任务\n"
+        "(一)大气污染防治\n1.完成10家重点企业深度治理。\n"
+    )
+    tasks = tasks_of(raw)
+    assert list(tasks["path"]) == ["一", "二(一)1"]
+    goal = tasks.iloc[0]
+    assert goal["flags"] == "goal" and goal["heading"] == "基本目标"
+    assert goal["text"].startswith("基本目标:PM2.5平均浓度控制在35.6微克/立方米以下")
+    assert goal["text"].endswith("农村生活污水治理率提高到50%。")
+    assert raw[goal["char_start"]:goal["char_end"]].startswith("基本目标:")
+
+
+def test_a_goal_section_under_a_framing_part_is_a_goal_task() -> None:
+    raw = ("一、总体要求\n(一)指导思想\n以习近平生态文明思想为指导,全面加强生态环境保护。\n"
+           "(二)主要目标\n到2024年底,全县地表水国控断面水质优良比例达到100%,县城空气质量优良天数比率达到90%以上。\n"
+           "二、重点任务\n(一)水污染防治。完成3个入河排污口整治。\n")
+    tasks = tasks_of(raw)
+    assert list(tasks["path"]) == ["一(二)", "二(一)"]
+    assert list(tasks["flags"]) == ["goal", ""]
+    assert list(tasks["heading"]) == ["主要目标", "水污染防治"]
+
+
+def test_a_framing_part_without_a_figure_or_a_goal_label_stays_framing() -> None:
+    raw = "一、总体要求\n坚持精准治污、科学治污、依法治污,目标明确。\n二、重点任务\n1.完成8家企业改造。\n"
+    assert list(tasks_of(raw)["path"]) == ["二1"]
+
+
+def test_a_plan_of_framing_blocks_only_still_has_tasks() -> None:
+    raw = ("某县2024年生态环境工作计划\n一、指导思想\n以习近平生态文明思想为指导,持续改善生态环境质量。\n"
+           "二、工作要求\n各乡镇要落实属地责任,加强督查考核。\n")
+    tasks = tasks_of(raw)
+    assert list(tasks["path"]) == ["一", "二"]
+    assert tasks["flags"].str.contains("framing").all()
+
+
+# --- 2, 3. parts with items, items numbered across parts ----------------------------------------
+
+def test_parts_followed_directly_by_items() -> None:
+    raw = ("一、大气污染防治\n1.完成10家重点企业深度治理。\n2.淘汰老旧车辆500辆。\n"
+           "二、水污染防治\n1.完成5个入河排污口整治。\n")
+    tasks = tasks_of(raw)
+    assert list(tasks["path"]) == ["一1", "一2", "二1"]
+    assert list(tasks["part_title"]) == ["一、大气污染防治"] * 2 + ["二、水污染防治"]
+    assert tasks["section_no"].isna().all() and tasks["flags"].eq("").all()
+    assert tasks["task_id"].is_unique
+
+
+def test_items_numbered_continuously_across_parts() -> None:
+    raw = ("一、大气污染防治\n1.完成10家重点企业深度治理。\n2.淘汰老旧车辆500辆。\n3.开展扬尘专项整治。\n"
+           "二、水污染防治\n4.完成5个入河排污口整治。\n5.推进河湖长制。\n")
+    tasks = tasks_of(raw)
+    assert list(tasks["path"]) == ["一1", "一2", "一3", "二4", "二5"]
+    assert list(tasks["part_no"]) == [1, 1, 1, 2, 2]
+    assert tasks["flags"].eq("").all()  # 4 follows 3: no numbering gap
+
+
+# --- 6, 7, 8. attributions ----------------------------------------------------------------------
+
+def test_attribution_lines_attach_to_the_task_above() -> None:
+    raw = ("一、大气污染防治\n1.完成10家重点企业深度治理。\n牵头单位:市生态环境局\n责任单位:各区政府、市工信局\n"
+           "2.淘汰老旧车辆500辆。\n牵头单位:市公安局\n")
+    tasks = tasks_of(raw)
+    assert list(tasks["text"]) == ["完成10家重点企业深度治理。", "淘汰老旧车辆500辆。"]
+    assert list(tasks["lead_units"]) == ["市生态环境局", "市公安局"]
+    assert list(tasks["responsible_units"]) == ["各区政府;市工信局", ""]
+    assert tasks["flags"].eq("").all()
+
+
+def test_the_first_unit_listed_leads_when_the_plan_says_so() -> None:
+    raw = ("一、水污染防治\n1.完成5个入河排污口整治。(市生态环境局、市发展改革委、市住建局按职责分工负责,列第一位者为牵头部门)\n"
+           "2.推进污水管网建设。(市住建局、市水务局,排在首位的为牵头单位)\n")
+    tasks = tasks_of(raw)
+    assert list(tasks["lead_units"]) == ["市生态环境局", "市住建局"]
+    assert list(tasks["responsible_units"]) == ["市发展改革委;市住建局", "市水务局"]
+    assert list(tasks["text"]) == ["完成5个入河排污口整治。", "推进污水管网建设。"]
+
+
+def test_a_section_lead_is_inherited_by_its_tasks_that_name_none() -> None:
+    raw = ("一、重点任务\n(一)深入打好蓝天保卫战(市生态环境局总牵头)\n1.完成10家重点企业深度治理。\n"
+           "2.淘汰老旧车辆500辆。(牵头单位:市公安局)\n(二)深入打好碧水保卫战\n3.完成5个排污口整治。\n")
+    tasks = tasks_of(raw)
+    assert list(tasks["lead_units"]) == ["市生态环境局", "市公安局", ""]
+    assert list(tasks["flags"]) == ["inherited_units", "", ""]
+    assert list(tasks["section_title"])[0] == "(一)深入打好蓝天保卫战"
+
+
+# --- 11. a truncated web excerpt ----------------------------------------------------------------
+
+def test_the_last_task_of_an_excerpt_cut_mid_sentence_is_kept_and_flagged() -> None:
+    raw = ("一、大气污染防治\n1.完成10家重点企业深度治理。\n2.淘汰老旧车辆500辆,推进重点行业清洁\n"
+           "相关阅读\n上一篇:某某新闻\n")
+    tasks = tasks_of(raw)
+    assert list(tasks["text"]) == ["完成10家重点企业深度治理。", "淘汰老旧车辆500辆,推进重点行业清洁"]
+    assert list(tasks["flags"]) == ["", "truncated"]
+
+
+def test_an_ellipsis_marks_a_cut_and_closing_matter_means_no_cut() -> None:
+    assert list(tasks_of("一、重点任务\n1.完成8家企业改造。\n2.推进重点行业清洁运输……\n")["flags"]) == ["", "truncated"]
+    assert list(tasks_of("一、重点任务\n1.完成8家企业改造\n某县生态环境局\n2024年3月1日\n")["flags"]) == [""]

@@ -1,12 +1,15 @@
 """Targets of plans from other regions: approximate values (左右) and periods (5年内, 三年内)."""
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
 from analysis.compare.escalation import _flag_note
-from analysis.targets.extract import text_targets
+from analysis.parse.document import parse_raw
+from analysis.parse.read import RawDocument
+from analysis.targets.extract import targets_table, text_targets
 from analysis.targets.mentions import APPROXIMATE
 
 
@@ -42,3 +45,15 @@ def test_a_period_from_the_plans_start_is_the_deadline_not_this_year(text: str, 
 def test_this_year_and_a_year_with_nei_keep_their_readings() -> None:
     assert list(text_targets("年内完成3个排污口整治。")["deadline"]) == ["年内"]
     assert list(text_targets("2025年内完成3个排污口整治。")["deadline"]) == ["2025年内"]
+
+
+def test_the_targets_of_a_goal_paragraph_in_a_framing_part_are_found() -> None:
+    raw = ("某市2024年生态环境工作要点\n一、总体要求\n以习近平生态文明思想为指导,持续深入打好污染防治攻坚战。\n"
+           "基本目标:PM2.5平均浓度控制在35.6微克/立方米以下,优良天数比率达到85%左右;农村生活污水治理率提高到50%。\n"
+           "二、重点任务\n1.完成10家重点企业深度治理。\n")
+    doc = parse_raw(RawDocument(Path("plan.txt"), raw, "utf-8"), "plan")
+    targets = targets_table(doc)
+    goal = targets[targets["task_id"] == "plan:1-0-0"]
+    assert list(goal["value"]) == [35.6, 85.0, 50.0]
+    assert list(goal["comparator"]) == ["<=", "~", ">="]
+    assert raw[goal["char_start"].iloc[0]:goal["char_end"].iloc[0]] == "PM2.5平均浓度控制在35.6微克/立方米以下"
