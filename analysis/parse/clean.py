@@ -1,8 +1,9 @@
 """Clean a decoded document into paragraphs fit for parsing, keeping a map back to the raw text.
 
 Every edit (width normalisation, markup removal, boilerplate removal, joining of hard line
-breaks) goes through :class:`MappedText`, which records for each clean character the raw span
-it came from. So any span found in the clean text can be reported as ``raw[char_start:char_end]``.
+breaks, and of a marker printed alone on its line to the heading on the next line: ``一、`` then
+``深入打好污染防治攻坚战``) goes through :class:`MappedText`, which records for each clean
+character the raw span it came from. So any span found in the clean text can be reported as ``raw[char_start:char_end]``.
 
 A text in traditional script is converted to simplified character for character (the parser's
 cues are simplified; offsets are unchanged), and pinyin that mirror sites inject after characters
@@ -297,10 +298,17 @@ _EDGE_SPACE = re.compile(r"^[ \t\f\v]+|[ \t\f\v]+$", re.MULTILINE)
 _EMPTY_EDGES = re.compile(r"^\n+|\n+$")
 
 
+def _is_bare_marker(line: str) -> bool:
+    m = PART_MARKER.match(line) or SECTION_MARKER.match(line) or ITEM_MARKER.match(line)
+    return bool(m) and m.end() == len(line)
+
+
 def is_wrapped(previous: str, following: str) -> bool:
     """Whether a line break between two stripped lines is a hard wrap inside a sentence."""
     if not previous or not following or starts_with_marker(following) or BACK_MATTER.search(following):
         return False
+    if _is_bare_marker(previous):
+        return True  # "一、" alone on its line: its heading is on the next line
     if previous.endswith(_LINE_END_TERMINAL) or previous.endswith(_TITLE_ENDINGS) or _ends_with_attribution(previous):
         return False
     if starts_with_marker(previous) and len(previous) <= _HEADING_MAX and "。" not in previous:
@@ -332,6 +340,9 @@ def join_wrapped_lines(doc: MappedText) -> MappedText:
         next_end = text.find("\n", m.end())
         previous = text[line_start:m.start()].strip()
         following = text[m.end(): len(text) if next_end < 0 else next_end].strip()
+        above = text[:line_start].rstrip()
+        if previous and not starts_with_marker(previous) and _is_bare_marker(above[above.rfind("\n") + 1:].strip()):
+            previous = above[above.rfind("\n") + 1:].strip() + previous  # joined to its bare marker
         return "" if is_wrapped(previous, following) else "\n"
 
     doc = doc.sub(_NEWLINE_RUN, decide)

@@ -164,3 +164,17 @@ def test_the_last_task_of_an_excerpt_cut_mid_sentence_is_kept_and_flagged() -> N
 def test_an_ellipsis_marks_a_cut_and_closing_matter_means_no_cut() -> None:
     assert list(tasks_of("一、重点任务\n1.完成8家企业改造。\n2.推进重点行业清洁运输……\n")["flags"]) == ["", "truncated"]
     assert list(tasks_of("一、重点任务\n1.完成8家企业改造\n某县生态环境局\n2024年3月1日\n")["flags"]) == [""]
+
+
+# --- 4. a marker alone on its line ---------------------------------------------------------------
+
+def test_a_marker_alone_on_its_line_takes_the_heading_on_the_next_line() -> None:
+    raw = ("某市2024年生态环境工作要点\n一、\n深入打好污染防治攻坚战推动生态环境质量持续改善\n1.完成10家重点企业深度治理。\n"
+           "二、\n加强生态保护修复和监管\n持续推进国土绿化,完成造林2万亩。\n三、\n（一）\n强化执法监管\n全年开展专项执法行动4次。\n")
+    tasks = tasks_of(raw)
+    assert list(tasks["path"]) == ["一1", "二", "三(一)"]
+    assert list(tasks["part_title"]) == ["一、深入打好污染防治攻坚战推动生态环境质量持续改善", "二、加强生态保护修复和监管", "三、"]
+    assert list(tasks["section_title"]) == ["", "", "(一)强化执法监管"]
+    assert list(tasks["text"])[1] == "持续推进国土绿化,完成造林2万亩。"  # the heading is not glued to the body
+    second = tasks.iloc[1]
+    assert raw[second["char_start"]:second["char_end"]] == "持续推进国土绿化,完成造林2万亩。"
