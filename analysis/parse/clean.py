@@ -23,6 +23,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from analysis.parse.script import looks_traditional, pinyin_spans, simplified
+from analysis.parse.tables import find_tables
 from analysis.text.attribution import ROLES, find_attributions
 
 # --- character classes -------------------------------------------------------------------------
@@ -242,6 +243,16 @@ def _is_chrome_fragment(line: str) -> bool:
     return len(stripped) <= _SHORT_LINE and not starts_with_marker(stripped) and not _SENTENCE_PUNCT.search(stripped)
 
 
+def is_block_boundary(line: str) -> bool:
+    """A (stripped) line that opens a block or the closing matter: it ends a flattened table."""
+    return starts_with_marker(line) or bool(BACK_MATTER.search(line))
+
+
+def table_lines(lines: list[str]) -> set[int]:
+    """Indices of the lines of flattened tables (see :mod:`analysis.parse.tables`): kept as they are."""
+    return {i for table in find_tables(lines, is_block_boundary) for i in table.indices}
+
+
 def boilerplate_lines(lines: list[str]) -> list[bool]:
     """Mark boilerplate lines: cue lines, repeats in the body of a short unpunctuated line of the
     front matter (running headers: the title or the issuer), then runs of chrome fragments fenced
@@ -250,12 +261,13 @@ def boilerplate_lines(lines: list[str]) -> list[bool]:
     A run of short unpunctuated lines between two dropped lines (or a dropped line and the end
     of the text) is page chrome too: navigation menus, footer fragments.
     """
-    dropped = [_is_boilerplate_line(line) for line in lines]
+    in_table = table_lines(lines)  # short unpunctuated cells and bare serial numbers are not chrome
+    dropped = [_is_boilerplate_line(line) and i not in in_table for i, line in enumerate(lines)]
     first_marker = next((i for i, line in enumerate(lines) if starts_with_marker(line.strip())), len(lines))
     heading_lines = {line.strip() for line in lines[:first_marker]
                      if _is_chrome_fragment(line) and len(line.strip()) <= _RUNNING_HEADER_MAX}
     for i in range(first_marker, len(lines)):  # a running header: the title or issuer printed again on each page
-        if lines[i].strip() in heading_lines:
+        if lines[i].strip() in heading_lines and i not in in_table:
             dropped[i] = True
     content = [i for i, line in enumerate(lines) if line.strip()]
     if not any(dropped):
@@ -263,7 +275,7 @@ def boilerplate_lines(lines: list[str]) -> list[bool]:
     run: list[int] = []
     left_fence = "kept"  # the start of a document is its title, not chrome
     for i in content + [None]:
-        if i is not None and not dropped[i] and _is_chrome_fragment(lines[i]):
+        if i is not None and not dropped[i] and _is_chrome_fragment(lines[i]) and i not in in_table:
             run.append(i)
             continue
         right_fence = "edge" if i is None else ("dropped" if dropped[i] else "kept")
@@ -332,14 +344,20 @@ def _ends_with_attribution(line: str) -> bool:
 
 
 def join_wrapped_lines(doc: MappedText) -> MappedText:
-    """Join PDF hard line breaks (and page breaks) inside sentences; one newline per paragraph."""
+    """Join PDF hard line breaks (and page breaks) inside sentences; one newline per paragraph.
+    The cells of a flattened table stay one per line."""
     text = doc.text
+    lines = text.split("\n")
+    line_starts = np.cumsum([0] + [len(line) + 1 for line in lines[:-1]])
+    table_starts = {int(line_starts[i]) for i in table_lines(lines)}
 
     def decide(m: re.Match[str]) -> str:
         line_start = text.rfind("\n", 0, m.start()) + 1
         next_end = text.find("\n", m.end())
         previous = text[line_start:m.start()].strip()
         following = text[m.end(): len(text) if next_end < 0 else next_end].strip()
+        if table_starts and (line_start in table_starts or text.rfind("\n", 0, m.end()) + 1 in table_starts):
+            return "\n"
         above = text[:line_start].rstrip()
         if previous and not starts_with_marker(previous) and _is_bare_marker(above[above.rfind("\n") + 1:].strip()):
             previous = above[above.rfind("\n") + 1:].strip() + previous  # joined to its bare marker

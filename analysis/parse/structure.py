@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from analysis.text.attribution import find_attributions, unique
+from analysis.text.attribution import find_attributions, split_units, unique
 from analysis.text.numerals import chinese_number, to_chinese
 from analysis.parse.clean import (
     BACK_MATTER,
@@ -40,7 +40,9 @@ from analysis.parse.clean import (
     PART_MARKER,
     SECTION_MARKER,
     CleanDocument,
+    is_block_boundary,
 )
+from analysis.parse.tables import TableRow, find_tables
 from analysis.parse.metadata import DATE_LINE, ISSUER_LINE, TITLE_LINE
 
 TASK_COLUMNS = [
@@ -70,6 +72,7 @@ _TITLE_TO_BODY = 3  # paragraphs a plan's title may stand above its first marker
 _TRAILING_PUNCT = " 。.,，;；:：、"
 _REPEATED_STOPS = re.compile(r"。{2,}")
 _LEADING_PUNCT = re.compile(r"^[。,;:]+")
+_LEAD_MARK = "(牵头)"
 
 
 @dataclass
@@ -84,6 +87,8 @@ class Block:
     children: list["Block"] = field(default_factory=list)
     parent: "Block | None" = None
     flags: list[str] = field(default_factory=list)
+    lead: tuple[str, ...] = ()  # units from a table's columns
+    responsible: tuple[str, ...] = ()
 
     @property
     def start(self) -> int:
@@ -168,7 +173,23 @@ def parse_blocks(doc: CleanDocument) -> Outline:
     body_start = plan_start(paragraphs, markers)
     body_end = back_matter_start(paragraphs, body_start, markers)
     preamble.extend(spans[:body_start])
-    for k in range(body_start, body_end):
+    tables = find_tables(paragraphs, is_block_boundary)
+    in_table = {i for table in tables for i in table.indices}
+    rows = {row.serial_index: row for table in tables for row in table.rows}
+    back_matter = []
+    for k in range(body_start, len(paragraphs)):
+        if k in rows:  # a table row is an item of the open part or section (none in the closing matter)
+            parent = (open_blocks["section"] or open_blocks["part"]) if k < body_end else None
+            block = _row_block(text, spans, rows[k], parent)
+            if block is not None:
+                (parent.children if parent else roots).append(block)
+            open_blocks["item"] = None
+            continue
+        if k in in_table:
+            continue
+        if k >= body_end:
+            back_matter.append(spans[k])
+            continue
         start, end = spans[k]
         paragraph, marker = paragraphs[k], markers[k]
         if marker and not _plausible(marker, open_blocks):
@@ -189,7 +210,25 @@ def parse_blocks(doc: CleanDocument) -> Outline:
         open_blocks[level] = block
         for deeper in LEVELS[depth + 1:]:
             open_blocks[deeper] = None
-    return Outline(preamble, roots, spans[body_end:])
+    return Outline(preamble, roots, back_matter)
+
+
+def _row_block(text: str, spans: list[tuple[int, int]], row: TableRow, parent: Block | None) -> Block | None:
+    """A table row as an item block: its task cell(s) are the text, its unit columns the units."""
+    task = [spans[i] for i in row.cells.get("task", [])]
+    if not task:
+        return None
+    units = [(kind, unit) for kind in ("lead", "responsible") for i in row.cells.get(kind, [])
+             for unit in split_units(text[spans[i][0]:spans[i][1]])]
+    if any(unit.endswith(_LEAD_MARK) for _, unit in units):  # 区生态环境分局(牵头)、区水务局: the mark decides
+        lead = [unit.removesuffix(_LEAD_MARK) for _, unit in units if unit.endswith(_LEAD_MARK)]
+        responsible = [unit for _, unit in units if not unit.endswith(_LEAD_MARK)]
+    else:
+        lead = [unit for kind, unit in units if kind == "lead"]
+        responsible = [unit for kind, unit in units if kind == "responsible"]
+    title = _title_of(text[task[0][0]:task[0][1]])
+    return Block("item", row.serial, task[0][0], title, task, parent=parent, flags=["table"],
+                 lead=tuple(unique(lead)), responsible=tuple(unique(responsible)))
 
 
 def _plausible(marker: tuple[str, int | None, int, list[str]], open_blocks: dict[str, Block | None]) -> bool:
@@ -314,7 +353,8 @@ def task_spans(doc: CleanDocument, outline: Outline) -> list[TaskSpan]:
         if block.level == "item":
             if not doc.text[block.marker_end:block.end].strip(_TRAILING_PUNCT):
                 return  # a bare number: no content, no task
-            spans.append(TaskSpan(ctx["part"], ctx["section"], block, block.start, block.marker_end, block.end, block.title, flags))
+            spans.append(TaskSpan(ctx["part"], ctx["section"], block, block.start, block.marker_end, block.end, block.title, flags,
+                                  block.lead, block.responsible))
             return
         if framed:
             if goal := _goal_span(doc, block):

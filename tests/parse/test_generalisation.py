@@ -178,3 +178,44 @@ def test_a_marker_alone_on_its_line_takes_the_heading_on_the_next_line() -> None
     assert list(tasks["text"])[1] == "持续推进国土绿化,完成造林2万亩。"  # the heading is not glued to the body
     second = tasks.iloc[1]
     assert raw[second["char_start"]:second["char_end"]] == "持续推进国土绿化,完成造林2万亩。"
+
+
+# --- 5. task-division tables flattened to one cell per line -------------------------------------
+
+TABLE = (
+    "某区2024年生态环境重点工作任务分工表\n"
+    "序号\n工作任务\n牵头单位\n责任单位\n完成时限\n"
+    "1\n完成10家重点企业超低排放改造,推动钢铁行业全流程深度治理\n区生态环境分局\n各街道办事处\n2024年底\n"
+    "2\n新建城镇污水管网50公里\n区住建局\n各街道办事处、区水务局\n2024年10月底\n"
+    "3\n开展入河排污口排查整治\n区生态环境分局(牵头)、区水务局\n全年\n"
+)
+
+
+def test_a_flattened_task_division_table_is_read_as_tasks_with_their_units() -> None:
+    tasks = tasks_of(TABLE)
+    assert list(tasks["item_no"]) == [1, 2, 3]
+    assert list(tasks["text"]) == ["完成10家重点企业超低排放改造,推动钢铁行业全流程深度治理", "新建城镇污水管网50公里",
+                                   "开展入河排污口排查整治"]
+    assert list(tasks["lead_units"]) == ["区生态环境分局", "区住建局", "区生态环境分局"]
+    assert list(tasks["responsible_units"]) == ["各街道办事处", "各街道办事处;区水务局", "区水务局"]
+    assert tasks["flags"].eq("table").all()
+    first = tasks.iloc[0]
+    assert TABLE[first["char_start"]:first["char_end"]] == "完成10家重点企业超低排放改造,推动钢铁行业全流程深度治理"
+
+
+def test_a_table_inside_a_part_belongs_to_it_and_blank_lines_between_cells_are_skipped() -> None:
+    raw = ("一、大气污染防治\n1.完成8家企业深度治理。\n二、重点任务分工\n"
+           + TABLE.split("\n", 1)[1].replace("\n", "\n\n") + "三、工作要求\n各单位要按时报送进展。\n")
+    tasks = tasks_of(raw)
+    assert list(tasks["path"]) == ["一1", "二1", "二2", "二3"]
+    assert list(tasks["lead_units"])[1:] == ["区生态环境分局", "区住建局", "区生态环境分局"]
+
+
+def test_an_attachment_table_after_the_plan_is_read_too() -> None:
+    raw = ("一、重点任务\n1.完成8家企业深度治理。\n某区生态环境分局\n2024年3月1日\n附件\n重点任务分工表\n"
+           + TABLE.split("\n", 1)[1])
+    doc = clean(raw)
+    outline = parse_blocks(doc)
+    tasks = tasks_table(doc, "doc", task_spans(doc, outline))
+    assert list(tasks["path"]) == ["一1", "1", "2", "3"]
+    assert [doc.text[s:e] for s, e in outline.back_matter] == ["某区生态环境分局", "2024年3月1日", "附件", "重点任务分工表"]
