@@ -11,6 +11,13 @@ Rules for plans of other regions and departments:
 - Parts may hold items directly (一、 then 1., no (一)), and items may be numbered on across parts
   (一、 1. 2. 二、 3.): an item's parent is the deepest open block, and a number that follows the
   previous item is never a gap.
+- A marker printed alone on its line (``一、`` then ``深入打好污染防治攻坚战``) takes the heading on the
+  next line: the cleaner joins the two lines.
+- A paragraph without a marker belongs to the block above it, so attribution lines
+  (``牵头单位:X`` then ``责任单位:Y``) attach to the task above them.
+- A task-division table flattened to one cell per line (``序号 / 工作任务 / 牵头单位 / 责任单位 /
+  完成时限``) gives one item task per row, flagged ``table``, with the units of its columns; rows
+  in the closing matter (an attachment) are tasks too: see :mod:`analysis.parse.tables`.
 - A *goal paragraph* inside a framing block — one opened by a goal label (``主要目标:``,
   ``基本目标:``, ``目标任务是``…) or under a title naming 目标 — that holds a figure (a number that
   is not a year: ``35.6微克``, ``50%``) is a task flagged ``goal``, from the label's sentence to
