@@ -13,11 +13,13 @@ offset map, so every span found afterwards still points into the raw text.
   every offset; a conversion that would change the length is replaced by a per-character one. A
   simplified text is never touched (a single quoted traditional name does not make a text
   traditional).
-- **Injected pinyin** (mirror sites that annotate characters: ``開(kāi)展(zhǎn)``). A bracket of
-  1–6 Latin letters right after a Han character is pinyin when it carries a tone mark; a toneless
-  one (the neutral tone, ``的(de)``) is pinyin too when a toned one stands at most two characters
-  before or after it. Those brackets are removed; abbreviations in brackets (``(VOCs)``,
-  ``(PM2.5)``) carry no tone mark and stay.
+- **Injected pinyin** (mirror sites that annotate characters: ``開(kāi)展(zhǎn)``, or toneless
+  ``生(sheng)態(tai)``, repeated as ``會(hui)(hui)``). A bracket right after a Han character (or
+  after another such bracket) that holds exactly one pinyin syllable (:data:`_SYLLABLE`, tone marks
+  allowed) is pinyin when the text carries injected pinyin: at least one such bracket with a tone
+  mark, or at least :data:`_MIN_TONELESS` without. Those brackets are removed; abbreviations in
+  brackets (``(VOCs)``, ``(vocs)``, ``(PM2.5)``, ``(ppm)``) are not syllables and stay, and a text
+  with one or two toneless ``(an)`` is left alone.
 """
 from __future__ import annotations
 
@@ -34,9 +36,17 @@ _MIN_HINT_SHARE = 0.02
 _HAN = re.compile(r"[\u3400-\u9fff]")
 
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
-_PINYIN_BRACKET = re.compile(rf"(?<=[\u3400-\u9fff])\([a-zü{_TONED}]{{1,6}}\)")
+_TONELESS = str.maketrans("āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ", "aaaaeeeeiiiioooouuuuüüüünnnm")
+_PINYIN_RUN = re.compile(rf"(?<=[\u3400-\u9fff])(?:\([a-zü{_TONED}]{{1,6}}\))+")
+_BRACKET = re.compile(r"\(([^()]*)\)")
+# One pinyin syllable, tone marks removed: an initial and a final (v stands for ü).
+_SYLLABLE = re.compile(
+    r"(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?"
+    r"(?:iang|iong|uang|ueng|ang|eng|ing|ong|iao|ian|uai|uan|üan|van|ai|ei|ao|ou|an|en|er|ia|ie|iu|in|"
+    r"ua|uo|ui|un|ue|üe|ün|ve|vn|a|o|e|i|u|ü|v)"
+)
 _TONE_MARK = re.compile(f"[{_TONED}]")
-_NEIGHBOUR_GAP = 2  # Han characters between a toneless bracket and a toned one
+_MIN_TONELESS = 3
 
 
 def looks_traditional(text: str) -> bool:
@@ -69,11 +79,10 @@ def simplified(text: str) -> str:
 
 def pinyin_spans(text: str) -> list[tuple[int, int]]:
     """Spans of the injected pinyin brackets of a text, in order (see the module doc)."""
-    found = list(_PINYIN_BRACKET.finditer(text))
-    toned = [m for m in found if _TONE_MARK.search(m.group(0))]
-    spans = []
-    for m in found:
-        gaps = (t.start() - m.end() if t.start() >= m.end() else m.start() - t.end() for t in toned)
-        if m in toned or any(0 <= gap <= _NEIGHBOUR_GAP for gap in gaps):
-            spans.append((m.start(), m.end()))
-    return spans
+    found = [(m.start(), m.end(), m.group(1)) for run in _PINYIN_RUN.finditer(text)
+             for m in _BRACKET.finditer(text, run.start(), run.end())]
+    syllables = [(a, b, inside) for a, b, inside in found if _SYLLABLE.fullmatch(inside.translate(_TONELESS))]
+    toned = sum(1 for _, _, inside in syllables if _TONE_MARK.search(inside))
+    if not toned and len(syllables) < _MIN_TONELESS:
+        return []
+    return [(a, b) for a, b, _ in syllables]

@@ -49,6 +49,15 @@ def test_pinyin_injected_after_characters_is_removed_with_offsets_kept() -> None
     assert raw[tasks.loc[0, "char_start"]:tasks.loc[0, "char_end"]] == raw.split("\n")[1]
 
 
+def test_toneless_pinyin_repeated_after_characters_is_removed_when_the_text_carries_it() -> None:
+    raw = "一、總(zong)體要求\n1.推(tui)(tui)進大(da)氣污染防治,完成10個(ge)企業深度治理。\n"
+    tasks = tasks_of(raw)
+    assert list(tasks["path"]) == ["一1"]
+    assert tasks.loc[0, "text"] == "推进大气污染防治,完成10个企业深度治理。"
+    assert tasks.loc[0, "part_title"] == "一、总体要求"
+    assert pinyin_spans("措施(an)和方案(ban)") == []  # one or two toneless brackets: not a mirror's annotation
+
+
 def test_abbreviations_in_brackets_are_not_pinyin() -> None:
     text = "挥发性有机物(vocs)和细颗粒物(PM2.5)协同治理,重点行业(ppm)"
     assert pinyin_spans(text) == []
