@@ -48,6 +48,9 @@ FIRST_IS_LEAD = r"(?:列|排)?(?:在)?(?:第一位|首位|第一)(?:者|的|的�
 ATTRIBUTION_FIRST_LEADS = re.compile(
     rf"[{_OPEN}](?P<body>{_INSIDE}{{2,200}}?)[,，;；]\s*{FIRST_IS_LEAD}[{_CLOSE}]"
 )
+_SHORT_FRAGMENT = 2
+_UNIT_MAX = 30  # characters of one unit's name
+_SENTENCE_MARK = re.compile(r"[。;；:：]")
 _SEGMENT_SPLIT = re.compile(rf"[;；]|(?=(?:{_ROLE})[:：])")
 # A labelled segment that names no role (完成时限:2024年10月底前) ends the units of the last role.
 _OTHER_LABEL = re.compile(r"^[\u4e00-\u9fff]{2,6}[:：]")
@@ -147,12 +150,23 @@ def parse_verb_body(body: str) -> tuple[list[str], list[str]] | None:
 
 
 def parse_first_leads_body(body: str) -> tuple[list[str], list[str]] | None:
-    """Units of a list whose first unit leads (``A、B、C按职责分工负责``, or the bare list ``A、B、C``);
-    None unless every unit ends like an organisation's name."""
+    """Units of a list whose first unit leads (``A、B、C按职责分工负责``, or the bare list ``A、B、C``).
+
+    The closing convention marks the bracket as an attribution, so units need not end like an
+    organisation's name here (各乡镇, 各区县: each fragment of three characters or more is a unit);
+    None if the list is empty or reads like a sentence."""
     roles = parse_verb_body(body)
     if roles is None:
-        units = split_units(body)
-        if not units or not all(u.endswith(UNIT_SUFFIXES) or JOINT in u for u in units):
+        verb = next((v for v in _VERBS if body.endswith(v)), "")
+        units: list[str] = []
+        pending = ""
+        for fragment in _split_outside_brackets(body[: len(body) - len(verb)].strip(" 。.;；:：")):
+            pending = f"{pending}、{fragment.strip()}" if pending else fragment.strip()
+            if len(fragment.strip()) > _SHORT_FRAGMENT:  # 各市、州、直管市…生态环境局 stays one unit
+                units.append(pending)
+                pending = ""
+        units += [pending] if pending else []
+        if not units or any(len(u) > _UNIT_MAX or _SENTENCE_MARK.search(u) for u in units):
             return None
         roles = ([], units)
     lead, responsible = roles

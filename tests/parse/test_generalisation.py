@@ -7,6 +7,7 @@ import pandas as pd
 from analysis.parse.clean import clean
 from analysis.parse.script import looks_traditional, pinyin_spans
 from analysis.parse.structure import parse_blocks, task_spans, tasks_table
+from analysis.targets.extract import text_targets
 
 
 def tasks_of(raw: str) -> pd.DataFrame:
@@ -149,6 +150,15 @@ def test_the_first_unit_listed_leads_when_the_plan_says_so() -> None:
     assert list(tasks["lead_units"]) == ["市生态环境局", "市住建局"]
     assert list(tasks["responsible_units"]) == ["市发展改革委;市住建局", "市水务局"]
     assert list(tasks["text"]) == ["完成5个入河排污口整治。", "推进污水管网建设。"]
+
+
+def test_first_listed_lead_needs_no_organisation_ending_and_masks_the_rank_words() -> None:
+    raw = "一、农业农村污染治理\n1.开展秸秆禁烧专项督查,全年不少于6次。(县农业农村局、各乡镇按职责分工负责,列第一位者为牵头部门)\n"
+    tasks = tasks_of(raw)
+    assert list(tasks["lead_units"]) == ["县农业农村局"]
+    assert list(tasks["responsible_units"]) == ["各乡镇"]
+    body = raw.split("\n")[1][2:]  # the item's text with its bracket: the bracket is masked for targets
+    assert list(text_targets(body)["value_text"]) == ["6次"]  # not 第一位 (a rank) from 列第一位者
 
 
 def test_a_section_lead_is_inherited_by_its_tasks_that_name_none() -> None:
