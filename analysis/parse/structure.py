@@ -289,10 +289,11 @@ class TaskSpan:
 def _goal_span(doc: CleanDocument, block: Block) -> tuple[int, int, str] | None:
     """``(start, end, heading)`` of the goal paragraph(s) of a framing block's own text (see the
     module doc), or None."""
-    first_start, first_end = block.paragraphs[0]
+    first_end = block.paragraphs[0][1]
     paragraphs = [(block.marker_end, first_end)] + block.paragraphs[1:]
     text = doc.text
-    start = index = None
+    start: int | None = None
+    index = 0
     if GOAL_TITLE.search(block.title):
         start, index = block.marker_end, 0
     else:

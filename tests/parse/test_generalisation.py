@@ -167,7 +167,7 @@ def test_a_section_lead_is_inherited_by_its_tasks_that_name_none() -> None:
     tasks = tasks_of(raw)
     assert list(tasks["lead_units"]) == ["市生态环境局", "市公安局", ""]
     assert list(tasks["flags"]) == ["inherited_units", "", ""]
-    assert list(tasks["section_title"])[0] == "(一)深入打好蓝天保卫战"
+    assert tasks.loc[0, "section_title"] == "(一)深入打好蓝天保卫战"
 
 
 # --- 11. a truncated web excerpt ----------------------------------------------------------------
