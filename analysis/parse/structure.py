@@ -96,6 +96,7 @@ class Block:
     flags: list[str] = field(default_factory=list)
     lead: tuple[str, ...] = ()  # units from a table's columns
     responsible: tuple[str, ...] = ()
+    deadline: str = ""  # a table's deadline column
 
     @property
     def start(self) -> int:
@@ -234,8 +235,9 @@ def _row_block(text: str, spans: list[tuple[int, int]], row: TableRow, parent: B
         lead = [unit for kind, unit in units if kind == "lead"]
         responsible = [unit for kind, unit in units if kind == "responsible"]
     title = _title_of(text[task[0][0]:task[0][1]])
+    deadline = "".join(text[spans[i][0]:spans[i][1]] for i in row.cells.get("deadline", []))
     return Block("item", row.serial, task[0][0], title, task, parent=parent, flags=["table"],
-                 lead=tuple(unique(lead)), responsible=tuple(unique(responsible)))
+                 lead=tuple(unique(lead)), responsible=tuple(unique(responsible)), deadline=deadline)
 
 
 def _plausible(marker: tuple[str, int | None, int, list[str]], open_blocks: dict[str, Block | None]) -> bool:
@@ -284,6 +286,7 @@ class TaskSpan:
     lead: tuple[str, ...] = ()  # units given outside the task's text (a table's columns)
     responsible: tuple[str, ...] = ()
     inherited: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())  # (lead, responsible) of a heading above
+    deadline: str = ""  # a table's deadline column: the deadline of targets that print none
 
 
 def _goal_span(doc: CleanDocument, block: Block) -> tuple[int, int, str] | None:
@@ -362,7 +365,7 @@ def task_spans(doc: CleanDocument, outline: Outline) -> list[TaskSpan]:
             if not doc.text[block.marker_end:block.end].strip(_TRAILING_PUNCT):
                 return  # a bare number: no content, no task
             spans.append(TaskSpan(ctx["part"], ctx["section"], block, block.start, block.marker_end, block.end, block.title, flags,
-                                  block.lead, block.responsible))
+                                  block.lead, block.responsible, deadline=block.deadline))
             return
         if framed:
             if goal := _goal_span(doc, block):

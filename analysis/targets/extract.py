@@ -248,6 +248,10 @@ def targets_table(doc, lexicon: pd.DataFrame | None = None) -> pd.DataFrame:
             value_start, value_end = clean_doc.raw_span(span.content_start + target.mention.start,
                                                         span.content_start + target.mention.end)
             flags = list(target.flags)
+            deadline = target.deadline
+            if not deadline and getattr(span, "deadline", ""):
+                deadline = span.deadline  # a task-division table's deadline column
+                flags.append("table_deadline")
             if clean_doc.damaged_between(value_start, value_end) or clean_doc.damaged_between(value_start - 1, value_start):
                 flags.insert(0, "damaged_value")
             if clean_doc.damaged_between(char_start, char_end):
@@ -257,7 +261,7 @@ def targets_table(doc, lexicon: pd.DataFrame | None = None) -> pd.DataFrame:
                 "doc_id": doc.doc_id, "task_id": task.task_id, "target_id": f"{task.task_id}#{number}",
                 "path": task.path, **mapped, "indicator_name": matcher.names.get(mapped["indicator_id"], ""),
                 "value": target.mention.value, "value_text": target.mention.value_text, "unit": target.mention.unit,
-                "kind": target.mention.kind, "comparator": target.comparator, "deadline": target.deadline,
+                "kind": target.mention.kind, "comparator": target.comparator, "deadline": deadline,
                 "role": target.role, "quote": quote, "char_start": char_start, "char_end": char_end,
                 "value_char_start": value_start, "value_char_end": value_end,
                 "line_start": _line_of(line_starts, char_start), "flags": ";".join(dict.fromkeys(flags)),

@@ -57,3 +57,13 @@ def test_the_targets_of_a_goal_paragraph_in_a_framing_part_are_found() -> None:
     assert list(goal["value"]) == [35.6, 85.0, 50.0]
     assert list(goal["comparator"]) == ["<=", "~", ">="]
     assert raw[goal["char_start"].iloc[0]:goal["char_end"].iloc[0]] == "PM2.5平均浓度控制在35.6微克/立方米以下"
+
+
+def test_a_table_row_target_takes_the_deadline_column_when_it_prints_none() -> None:
+    raw = ("某区2024年生态环境重点工作任务分工表\n序号\n工作任务\n牵头单位\n责任单位\n完成时限\n"
+           "1\n完成10家重点企业超低排放改造\n区生态环境分局\n各街道办事处\n2024年底\n"
+           "2\n6月底前新建城镇污水管网50公里\n区住建局\n区水务局\n2024年10月底\n")
+    targets = targets_table(parse_raw(RawDocument(Path("plan.txt"), raw, "utf-8"), "plan"))
+    assert list(targets["value_text"]) == ["10家", "50公里"]
+    assert list(targets["deadline"]) == ["2024年底", "6月底前"]
+    assert list(targets["flags"]) == ["table_deadline", ""]
