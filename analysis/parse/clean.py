@@ -348,8 +348,16 @@ def join_wrapped_lines(doc: MappedText) -> MappedText:
     The cells of a flattened table stay one per line."""
     text = doc.text
     lines = text.split("\n")
-    line_starts = np.cumsum([0] + [len(line) + 1 for line in lines[:-1]])
-    table_starts = {int(line_starts[i]) for i in table_lines(lines)}
+    line_starts = np.cumsum([0] + [len(line) + 1 for line in lines[:-1]]).tolist()
+    table_starts = {line_starts[i] for i in table_lines(lines)}
+    line_index = {start: i for i, start in enumerate(line_starts)}
+
+    def line_above(line_start: int) -> str:
+        """The last non-blank line before the line that starts at ``line_start``."""
+        i = line_index.get(line_start, 0) - 1
+        while i >= 0 and not lines[i].strip():
+            i -= 1
+        return lines[i].strip() if i >= 0 else ""
 
     def decide(m: re.Match[str]) -> str:
         line_start = text.rfind("\n", 0, m.start()) + 1
@@ -358,9 +366,8 @@ def join_wrapped_lines(doc: MappedText) -> MappedText:
         following = text[m.end(): len(text) if next_end < 0 else next_end].strip()
         if table_starts and (line_start in table_starts or text.rfind("\n", 0, m.end()) + 1 in table_starts):
             return "\n"
-        above = text[:line_start].rstrip()
-        if previous and not starts_with_marker(previous) and _is_bare_marker(above[above.rfind("\n") + 1:].strip()):
-            previous = above[above.rfind("\n") + 1:].strip() + previous  # joined to its bare marker
+        if previous and not starts_with_marker(previous) and _is_bare_marker(above := line_above(line_start)):
+            previous = above + previous  # joined to its bare marker
         return "" if is_wrapped(previous, following) else "\n"
 
     doc = doc.sub(_NEWLINE_RUN, decide)

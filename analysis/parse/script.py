@@ -31,6 +31,7 @@ _TRADITIONAL_HINTS = frozenset(
     "們個這來為與國環實發長區開關會經過動當還對說時設業處點護務廣級體際權質態氣縣鄉鎮"
     "頭單責負廳協劃規廢汙資產監測綜達進標準礎勵確階層構節約雙總濟"
 )
+_HINT = re.compile(f"[{''.join(sorted(_TRADITIONAL_HINTS))}]")
 _MIN_HINTS = 3
 _MIN_HINT_SHARE = 0.02
 _HAN = re.compile(r"[\u3400-\u9fff]")
@@ -51,7 +52,7 @@ _MIN_TONELESS = 3
 
 def looks_traditional(text: str) -> bool:
     """Whether a text is printed in traditional script (see the module doc)."""
-    hints = sum(1 for char in text if char in _TRADITIONAL_HINTS)
+    hints = len(_HINT.findall(text))
     if hints < _MIN_HINTS:
         return False
     return hints >= _MIN_HINT_SHARE * len(_HAN.findall(text))
