@@ -1,7 +1,7 @@
 """Structure: turn a cleaned document into its hierarchy and its table of tasks.
 
 Parts open with ``一、``, sections with ``(一)``, items with ``1.``. Item numbers may run on
-across sections and restart in a later part; some plans have no tasks (their sections are the
+across sections and restart in a later part; some plans have no items (their sections are the
 tasks), and some parts have no sub-structure (the part's body is the task). A task is a leaf
 block that carries content; headings of parts and sections are its context. Framing blocks
 (总体要求, 工作要求: how to carry out the plan, not what to do) are not tasks.
@@ -20,8 +20,9 @@ Rules for plans of other regions and departments:
   in the closing matter (an attachment) are tasks too: see :mod:`analysis.parse.tables`.
 - A *goal paragraph* inside a framing block — one opened by a goal label (``主要目标:``,
   ``基本目标:``, ``目标任务是``…) or under a title naming 目标 — that holds a figure (a number that
-  is not a year: ``35.6微克``, ``50%``) is a task flagged ``goal``, from the label's sentence to
-  the last of the following paragraphs that hold figures, so its targets are found.
+  is not a year: ``35.6微克``, ``50%``) is a task flagged ``goal``, from the label's sentence (or,
+  under such a title, the first paragraph with a figure) to the last of the following paragraphs
+  that hold figures, so its targets are found.
 - A plan whose numbered blocks hold text never ends with no task: when no block qualifies, the
   framing blocks' text is read as tasks after all (flag ``framing``).
 - An attribution on the heading of a part or section that has children (``(一)大气污染防治
@@ -297,8 +298,11 @@ def _goal_span(doc: CleanDocument, block: Block) -> tuple[int, int, str] | None:
     text = doc.text
     start: int | None = None
     index = 0
-    if GOAL_TITLE.search(block.title):
-        start, index = block.marker_end, 0
+    if GOAL_TITLE.search(block.title):  # the goals may follow a guiding-ideology paragraph
+        index = next((i for i, (s, e) in enumerate(paragraphs) if FIGURE.search(text, s, e)), -1)
+        if index < 0:
+            return None
+        start = block.marker_end if index == 0 else paragraphs[index][0]
     else:
         for i, (s, e) in enumerate(paragraphs):
             if m := GOAL_LABEL.search(text, s, e):
@@ -315,7 +319,7 @@ def _goal_span(doc: CleanDocument, block: Block) -> tuple[int, int, str] | None:
             break
     if end is None:
         return None
-    heading = block.title if index == 0 and start == block.marker_end else _paragraph_heading(text[start:paragraphs[index][1]])
+    heading = block.title if GOAL_TITLE.search(block.title) else _paragraph_heading(text[start:paragraphs[index][1]])
     return start, end, heading
 
 

@@ -238,3 +238,13 @@ def test_an_attachment_table_after_the_plan_is_read_too() -> None:
     tasks = tasks_table(doc, "doc", task_spans(doc, outline))
     assert list(tasks["path"]) == ["一1", "1", "2", "3"]
     assert [doc.text[s:e] for s, e in outline.back_matter] == ["某区生态环境分局", "2024年3月1日", "附件", "重点任务分工表"]
+
+
+def test_a_goals_and_requirements_part_skips_its_ideology_paragraph() -> None:
+    raw = ("一、工作目标和要求\n以习近平生态文明思想为指导,坚持稳中求进。\n"
+           "到2024年底,全区PM2.5平均浓度下降到32微克/立方米,重污染天数控制在2天以内。\n各单位要加强协作。\n"
+           "二、重点任务\n1.完成6家企业深度治理。\n")
+    tasks = tasks_of(raw)
+    assert list(tasks["path"]) == ["一", "二1"]
+    assert tasks.loc[0, "heading"] == "工作目标和要求"
+    assert tasks.loc[0, "text"] == "到2024年底,全区PM2.5平均浓度下降到32微克/立方米,重污染天数控制在2天以内。"
