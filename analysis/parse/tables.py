@@ -7,17 +7,19 @@ a header ``序号 / 工作任务 / 牵头单位 / 责任单位 / 完成时限``,
 - a *header* is a line ``序号`` (or ``编号``) followed by at least two lines that each name a known
   column (:data:`COLUMNS`: the task, its lead and responsible units, the deadline, other columns
   such as 备注), one of which is the task;
-- a *row* opens with a line holding only its serial number (1, then each the previous plus one) and
-  runs to the next serial number if it comes within the header's width plus :data:`_SLACK` lines,
-  else over the header's width; a hierarchy marker or closing matter ends the table;
+- a *row* opens with a line holding only its serial number (``1``, ``1.`` or ``1、``; then each the
+  previous plus one) and runs to the next serial number if it comes within the header's width
+  plus :data:`_SLACK` lines, else over the header's width; a hierarchy marker or closing matter
+  ends the table;
 - cells are given to columns in order; a row with more cells than columns has a task wrapped over
   several lines (the extra lines are the task's); a row with fewer leaves columns empty: the last
   cell is the deadline if it reads like a date (年, 月, 底, 前, 长期, 持续…), the others fill the
   columns after the task in order.
 
 The cleaner keeps such lines as they are (no boilerplate removal, no joining of lines), and the
-structure reads each row as an item task flagged ``table``, with the units of its columns (when a unit is
-marked ``(牵头)``, in any column, the marked units lead and the others are responsible).
+structure reads each row as an item task flagged ``table``, with the units of its columns (when a
+unit is marked ``(牵头)``, in any column, the marked units lead and the others are responsible)
+and its deadline column (the deadline of its targets that print none).
 """
 from __future__ import annotations
 
@@ -33,7 +35,7 @@ COLUMNS: dict[str, re.Pattern[str]] = {
     "deadline": re.compile(r"^(?:完成(?:时限|时间|期限)(?:要求)?|时间(?:节点|安排|要求)|时限(?:要求)?|进度安排)$"),
     "other": re.compile(r"^(?:备注|类别|分类|领域|工作类别|任务类别|考核指标|目标值|指标)$"),
 }
-_SERIAL = re.compile(r"^\d{1,3}$")
+_SERIAL = re.compile(r"^(\d{1,3})[.、]?$")
 _DATE_LIKE = re.compile(r"\d{4}年|\d{1,2}月|年底|年内|全年|季度|底前|长期|持续|常态")
 _SLACK = 2  # wrapped lines a row may have beyond the header's width
 
@@ -93,12 +95,12 @@ def _rows(content: list[int], cell: list[str], pos: int, columns: list[str],
           is_boundary: Callable[[str], bool]) -> tuple[list[TableRow], int]:
     rows: list[TableRow] = []
     width = len(columns)
-    while pos < len(content) and _SERIAL.match(cell[pos]):
-        serial = int(cell[pos])
+    while pos < len(content) and (m := _SERIAL.match(cell[pos])):
+        serial = int(m.group(1))
         if rows and serial != rows[-1].serial + 1:
             break
         reach = min(len(content), pos + 1 + width + _SLACK + 1)
-        following = next((k for k in range(pos + 1, reach) if cell[k] == str(serial + 1)), None)
+        following = next((k for k in range(pos + 1, reach) if _serial(cell[k]) == serial + 1), None)
         end = following if following is not None else min(len(content), pos + 1 + width)
         cells = []
         for k in range(pos + 1, end):
@@ -110,6 +112,11 @@ def _rows(content: list[int], cell: list[str], pos: int, columns: list[str],
         rows.append(TableRow(serial, content[pos], _assign(cells, columns, cell, content)))
         pos = pos + 1 + len(cells)
     return rows, pos
+
+
+def _serial(cell: str) -> int | None:
+    m = _SERIAL.match(cell)
+    return int(m.group(1)) if m else None
 
 
 def _assign(cells: list[int], columns: list[str], cell: list[str], content: list[int]) -> dict[str, list[int]]:

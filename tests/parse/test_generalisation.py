@@ -248,3 +248,11 @@ def test_a_goals_and_requirements_part_skips_its_ideology_paragraph() -> None:
     assert list(tasks["path"]) == ["一", "二1"]
     assert tasks.loc[0, "heading"] == "工作目标和要求"
     assert tasks.loc[0, "text"] == "到2024年底,全区PM2.5平均浓度下降到32微克/立方米,重污染天数控制在2天以内。"
+
+
+def test_table_serials_printed_with_a_dot_are_rows_not_items() -> None:
+    raw = TABLE.replace("\n1\n", "\n1.\n").replace("\n2\n", "\n2.\n").replace("\n3\n", "\n3.\n")
+    tasks = tasks_of(raw)
+    assert list(tasks["item_no"]) == [1, 2, 3]
+    assert list(tasks["text"])[1] == "新建城镇污水管网50公里"
+    assert list(tasks["lead_units"]) == ["区生态环境分局", "区住建局", "区生态环境分局"]
