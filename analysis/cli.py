@@ -34,7 +34,7 @@ def _with_tasks(doc, reference):
     """The parsed document, or a user error saying why it holds no task."""
     if doc.tasks.empty:
         if doc.outline.roots:
-            raise UserError(reference, "no tasks found: its blocks (一、 / (一) / 1.) hold headings or framing only")
+            raise UserError(reference, "no tasks found: its blocks (一、 / (一) / 1.) hold headings only")  # framing text is read
         raise UserError(reference, "no tasks found: no hierarchy markers (一、 / (一) / 1.) that open a work plan's blocks")
     return doc
 
