@@ -218,6 +218,15 @@ def cell_text(notebook: nbformat.NotebookNode, tag: str) -> str:
 
 # Script tags that fetch from the web, here the MathJax plotly's notebook renderer asks for in
 # every chart's output (the reports have no LaTeX; the page template fetches nothing either).
+# Every page forbids every network request, plugin, form and <base>: a document's text that got
+# past the escaping could still not fetch or send anything. plotly.js needs inline script (it is
+# embedded), eval (its number formatting) and inline style.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; connect-src 'none'; object-src 'none'; "
+    "base-uri 'none'; form-action 'none'"
+)
+CSP_META = f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}">'
 _REMOTE_SCRIPT = re.compile(r"<script\b[^>]*\bsrc=[\"']?(?:https?:)?//[^>]*>\s*</script>", re.IGNORECASE)
 _HEADING = re.compile(r'<h([1-3])\b[^>]*\bid="([^"]+)"[^>]*>(.*?)</h\1>', re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
@@ -240,15 +249,15 @@ def contents_list(document: str) -> str:
         if level == "1":
             continue
         text = html.unescape(_TAG.sub("", inner)).replace("¶", "").strip()
-        items.append(f'<li class="h{level}"><a href="#{anchor}">{html.escape(text)}</a></li>')
+        items.append(f'<li class="h{level}"><a href="#{html.escape(anchor)}">{html.escape(text)}</a></li>')
     if not items:
         return ""
     return '<nav class="report-contents"><strong>Contents</strong><ol>' + "".join(items) + "</ol></nav>"
 
 
 def provenance_footer(inputs: list[tuple[str, str]], generated: str) -> str:
-    rows = "".join(f"<tr><td>{html.escape(name)}</td><td>sha256 {digest}</td></tr>" for name, digest in inputs)
-    return (f'<footer class="report-provenance"><p>Generated {generated} by workplan-analysis {__version__}. '
+    rows = "".join(f"<tr><td>{html.escape(name)}</td><td>sha256 {html.escape(digest)}</td></tr>" for name, digest in inputs)
+    return (f'<footer class="report-provenance"><p>Generated {html.escape(generated)} by workplan-analysis {__version__}. '
             f"Input files:</p><table>{rows}</table></footer>")
 
 
@@ -270,7 +279,7 @@ def render_html(executed: nbformat.NotebookNode, job: ReportJob, summary: str, s
     document, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": job.title}})
     document = _REMOTE_SCRIPT.sub("", document)
     generated = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
-    meta = (f'<meta name="workplan-fingerprint" content="{stamp}">\n'
+    meta = (f'{CSP_META}\n<meta name="workplan-fingerprint" content="{html.escape(stamp)}">\n'
             f'<meta name="workplan-summary" content="{html.escape(summary, quote=True)}">\n')
     document = document.replace("<head>", "<head>\n" + meta + REPORT_CSS, 1)
     nav = contents_list(document)
@@ -308,7 +317,7 @@ def index_page(results: list[ReportResult], figures_html: str, generated: str) -
         failed = (f'<h2 class="failed">{len(failures)} report(s) failed</h2><table><tr><th>report</th><th>error</th>'
                   f'<th>executed notebook</th></tr>{"".join(failures)}</table>')
     return f"""<!DOCTYPE html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>Work-plan analysis reports</title><style>{INDEX_CSS}</style></head>
+<html lang="zh-CN"><head><meta charset="utf-8">{CSP_META}<title>Work-plan analysis reports</title><style>{INDEX_CSS}</style></head>
 <body>
 <h1>Work-plan analysis reports</h1>
 <p>Comparisons of environmental work plans (生态环境工作要点) across years and government levels,
