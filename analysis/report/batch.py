@@ -422,7 +422,8 @@ def build_reports(
     from tqdm import tqdm
 
     out_dir = Path(out_dir)
-    documents = storage.read_table("documents", processed_dir)
+    snapshot = storage.table_folder(processed_dir)  # one table set for every report of this run
+    documents = storage.read_table("documents", snapshot)
     if jobs is None:
         jobs = plan_reports(documents, corpus_links(documents))
     jobs = [replace(job, parameters={**job.parameters, "processed_dir": str(Path(processed_dir).resolve())}) for job in jobs]
@@ -437,7 +438,7 @@ def build_reports(
     results: dict[str, ReportResult] = {}
     stale: dict[str, tuple[ReportJob, str]] = {}
     for job in jobs:
-        stamp = fingerprint(job, Path(processed_dir))
+        stamp = fingerprint(job, snapshot)
         cached = None if force else _cached(job, out_dir, stamp)
         if cached:
             results[job.report_id] = cached
@@ -446,27 +447,30 @@ def build_reports(
     interrupted: BaseException | None = None
     try:
         with sigterm_interrupts():
-            _run_stale(stale, results, out_dir, documents, workers, progress, tqdm)
+            _run_stale(stale, results, out_dir, snapshot, documents, workers, progress, tqdm)
     except KeyboardInterrupt as exc:
         interrupted = exc
     described = describe_on_disk(planned, results, out_dir)
     generated = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
     storage.write_text(out_dir / "build.json", json.dumps([asdict(r) for r in described], ensure_ascii=False, indent=1))
-    storage.write_text(out_dir / "index.html", index_page(described, index_figures(Path(processed_dir)), generated))
+    storage.write_text(out_dir / "index.html", index_page(described, index_figures(snapshot), generated))
     if interrupted is not None:
         raise interrupted
     return [results[j.report_id] for j in jobs]
 
 
 def _run_stale(stale: dict[str, tuple[ReportJob, str]], results: dict[str, ReportResult], out_dir: Path,
-               documents: pd.DataFrame, workers: int, progress: bool, tqdm) -> None:
-    """Run the reports to build in a pool of worker processes; stop every worker on any exception."""
+               snapshot: Path, documents: pd.DataFrame, workers: int, progress: bool, tqdm) -> None:
+    """Run the reports to build in a pool of worker processes; stop every worker on any exception.
+
+    The notebooks read the table set ``snapshot`` (the parameters files name the processed folder,
+    whose current set a rerun by hand reads)."""
     if not stale:
         return
     pool = worker_pool(max(1, min(workers, len(stale))))
     try:
         futures = {
-            pool.submit(run_report, job, out_dir, stamp, _inputs_of(job, documents)): job
+            pool.submit(run_report, _reading(job, snapshot), out_dir, stamp, _inputs_of(job, documents)): job
             for job, stamp in stale.values()
         }
         with tqdm(total=len(stale), desc="reports", unit="report", disable=not progress) as bar:
@@ -483,6 +487,12 @@ def _run_stale(stale: dict[str, tuple[ReportJob, str]], results: dict[str, Repor
         stop_pool(pool)
         raise
     pool.shutdown(wait=True)
+
+
+def _reading(job: ReportJob, snapshot: Path) -> ReportJob:
+    if "processed_dir" not in job.parameters:
+        return job
+    return replace(job, parameters={**job.parameters, "processed_dir": str(Path(snapshot).resolve())})
 
 
 def _meta_of(page: Path) -> dict[str, str]:
