@@ -198,7 +198,7 @@ def table_set(folder: Path | str) -> Iterator[StagedSet]:
     with build_lock(folder):
         for leftover in [*folder.glob(f"{_STAGING_PREFIX}*"), *folder.glob(f"{_LINK_PREFIX}*")]:
             _remove(leftover)
-        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
         staged = StagedSet(folder / f"{_STAGING_PREFIX}{os.getpid()}", f"{stamp}-{os.getpid()}")
         try:
             staged.folder.mkdir()
