@@ -202,7 +202,7 @@ def build_record(build_id: str, manifest_path: Path, listed: pd.DataFrame, folde
         "package_version": __version__,
         "inputs": {
             "manifest": {"path": str(manifest_path), "sha256": _sha256(manifest_path)},
-            "documents": {row["doc_id"]: {"file": row["file"], "sha256": _sha256(row["path"])}
+            "documents": {row["doc_id"]: {"file": row["file"], "sha256": _sha256(row[manifest.FILE_PATH])}
                           for row in listed.to_dict(orient="records")},
             "lexicon": {p.name: _sha256(p) for p in sorted(Path(LEXICON_DIR).iterdir()) if p.is_file()},
         },
