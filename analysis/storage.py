@@ -195,33 +195,46 @@ def table_set(folder: Path | str) -> Iterator[StagedSet]:
     exception the staging folder is removed and the current set stays as it was.
     """
     folder = Path(folder)
-    with build_lock(folder):
-        for leftover in [*folder.glob(f"{_STAGING_PREFIX}*"), *folder.glob(f"{_LINK_PREFIX}*")]:
-            _remove(leftover)
-        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
-        staged = StagedSet(folder / f"{_STAGING_PREFIX}{os.getpid()}", f"{stamp}-{os.getpid()}")
-        try:
-            staged.folder.mkdir()
-        except OSError as exc:
-            raise UserError(folder, f"cannot write here ({exc.strerror})") from None
-        try:
-            yield staged
-            for path in staged.folder.iterdir():
-                _fsync(path)
-            _fsync(staged.folder)
-            final = folder / f"{_SET_PREFIX}{staged.build_id}"
-            os.rename(staged.folder, final)
-        except BaseException:
-            _remove(staged.folder)
-            raise
-        previous = table_folder(folder)
-        _replace_symlink(folder / CURRENT, final.name)  # the commit point
-        _fsync(folder)
-        _link_flat_names(folder, final)
-        keep = {final.name, previous.name}
-        for old in folder.glob(f"{_SET_PREFIX}*"):
-            if old.name not in keep and old.is_dir() and not old.is_symlink():
-                _remove(old)
+    created = not folder.exists()
+    try:
+        with build_lock(folder):
+            yield from _write_set(folder)
+    except BaseException:
+        if created:  # a first build that failed leaves no folder behind
+            with contextlib.suppress(OSError):
+                (folder / LOCK_NAME).unlink(missing_ok=True)
+                folder.rmdir()
+        raise
+
+
+def _write_set(folder: Path) -> Iterator[StagedSet]:
+    """:func:`table_set` with the lock held."""
+    for leftover in [*folder.glob(f"{_STAGING_PREFIX}*"), *folder.glob(f"{_LINK_PREFIX}*")]:
+        _remove(leftover)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    staged = StagedSet(folder / f"{_STAGING_PREFIX}{os.getpid()}", f"{stamp}-{os.getpid()}")
+    try:
+        staged.folder.mkdir()
+    except OSError as exc:
+        raise UserError(folder, f"cannot write here ({exc.strerror})") from None
+    try:
+        yield staged
+        for path in staged.folder.iterdir():
+            _fsync(path)
+        _fsync(staged.folder)
+        final = folder / f"{_SET_PREFIX}{staged.build_id}"
+        os.rename(staged.folder, final)
+    except BaseException:
+        _remove(staged.folder)
+        raise
+    previous = table_folder(folder)
+    _replace_symlink(folder / CURRENT, final.name)  # the commit point
+    _fsync(folder)
+    _link_flat_names(folder, final)
+    keep = {final.name, previous.name}
+    for old in folder.glob(f"{_SET_PREFIX}*"):
+        if old.name not in keep and old.is_dir() and not old.is_symlink():
+            _remove(old)
 
 
 def _link_flat_names(folder: Path, current_set: Path) -> None:

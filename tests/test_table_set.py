@@ -130,3 +130,11 @@ def test_a_build_killed_at_any_moment_leaves_one_complete_set(tmp_path) -> None:
     assert assert_one_complete_set(out) not in ids
     assert not list(out.glob(".staging-*")) and not list(out.glob(".current.tmp-*"))
     assert len(list(out.glob("tables-*"))) <= 2  # the current set and the one before
+
+
+def test_a_first_build_that_fails_leaves_no_folder(tmp_path) -> None:
+    out = tmp_path / "out"
+    with pytest.raises(RuntimeError), storage.table_set(out) as staged:
+        (staged.folder / "tasks.csv").write_text("half", encoding="utf-8")
+        raise RuntimeError("a bug half-way")
+    assert not out.exists()
