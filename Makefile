@@ -86,7 +86,7 @@ lab: data ## Open the notebooks in JupyterLab
 	$(BIN)/jupyter lab notebooks/
 
 clean: ## Remove build outputs (processed tables, reports)
-	rm -rf $(PROCESSED)/*.csv $(PROCESSED)/*.parquet $(BUILT) reports .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(PROCESSED)/*.csv $(PROCESSED)/*.parquet $(PROCESSED)/build.json $(PROCESSED)/current $(PROCESSED)/tables-* $(PROCESSED)/.staging-* $(BUILT) reports .pytest_cache .mypy_cache .ruff_cache
 
 distclean: clean ## Also remove the virtual environment
 	rm -rf $(VENV) *.egg-info

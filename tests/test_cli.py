@@ -96,7 +96,7 @@ def test_build_writes_the_tables_atomically_into_the_chosen_folder(run_cli, tmp_
     assert result.returncode == 0, result.stderr
     written = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert {"documents.csv", "documents.parquet", "tasks.csv", "tasks.parquet"} <= set(written)
-    assert not [name for name in written if name.endswith(".tmp") or name.startswith(".")]
+    assert not [name for name in written if name.endswith(".tmp") or (name.startswith(".") and name != ".lock")]
 
 
 def test_build_refuses_an_output_folder_it_cannot_write(run_cli, tmp_path) -> None:

@@ -1,15 +1,18 @@
 """The pipeline: read → clean → structure for each document, then the corpus-wide tables.
 
 ``parse_document`` turns one file into its cleaned text and task table; ``build`` does this for
-every document of the manifest and writes the processed tables atomically. Every setting that
-changes the tables comes in one :class:`analysis.settings.BuildSettings` (``None``: the
-defaults), handed down to each stage.
+every document of the manifest and writes the processed tables as one unit (all of them, with a
+``build.json`` naming the inputs, settings and every table's hash, or none: see
+:func:`analysis.storage.table_set`). Every setting that changes the tables comes in one
+:class:`analysis.settings.BuildSettings` (``None``: the defaults), handed down to each stage.
 """
 from __future__ import annotations
 
 import concurrent.futures
+import datetime as dt
 import gc
 import hashlib
+import json
 import multiprocessing
 import os
 from pathlib import Path
@@ -17,7 +20,7 @@ from typing import cast
 
 import pandas as pd
 
-from analysis import align, schema
+from analysis import __version__, align, schema, storage
 from analysis.align import coverage
 from analysis.compare import duplicates
 from analysis.compare import escalation as compare
@@ -26,7 +29,8 @@ from analysis.parse import damage, metadata, structure
 from analysis.parse.document import ParsedDocument, parse_document
 from analysis.targets import extract as targets
 from analysis.targets import indicators
-from analysis.settings import MANIFEST_PATH, PROCESSED_DIR, BuildSettings, DuplicateSettings
+from analysis.errors import UserError
+from analysis.settings import LEXICON_DIR, MANIFEST_PATH, PROCESSED_DIR, BuildSettings, DuplicateSettings
 from analysis.storage import write_table
 
 DOCUMENT_COLUMNS = schema.columns("documents")
@@ -184,6 +188,29 @@ def comparison_tables(comparisons: pd.DataFrame, docs: list[ParsedDocument],
     return tables
 
 
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def build_record(build_id: str, manifest_path: Path, listed: pd.DataFrame, folder: Path,
+                 settings: BuildSettings) -> dict:
+    """``build.json``: the build's id, the package version, the SHA-256 of every input (manifest,
+    documents, lexicon), the settings and the SHA-256 of every table file written to ``folder``."""
+    return {
+        "build_id": build_id,
+        "created": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "package_version": __version__,
+        "inputs": {
+            "manifest": {"path": str(manifest_path), "sha256": _sha256(manifest_path)},
+            "documents": {row["doc_id"]: {"file": row["file"], "sha256": _sha256(row[manifest.FILE_PATH])}
+                          for row in listed.to_dict(orient="records")},
+            "lexicon": {p.name: _sha256(p) for p in sorted(Path(LEXICON_DIR).iterdir()) if p.is_file()},
+        },
+        "settings": settings.as_dict(),
+        "tables": {p.name: _sha256(p) for p in sorted(folder.iterdir()) if p.name != storage.BUILD_RECORD},
+    }
+
+
 def build(out_dir: Path | None = None, manifest_path: Path | None = None,
           workers: int | None = None, settings: BuildSettings | None = None) -> dict[str, pd.DataFrame]:
     """Parse every document of the manifest (``MANIFEST_PATH`` unless given) and write the
@@ -192,9 +219,33 @@ def build(out_dir: Path | None = None, manifest_path: Path | None = None,
     A large corpus is parsed, and its comparisons aligned, in parallel processes; the tables are
     the same whatever the number of processes. ``settings`` (the defaults if ``None``) reach every
     stage. Each table is checked against :mod:`analysis.schema` before any is written.
+
+    The tables are written as one unit (:func:`analysis.storage.table_set`): a build that fails,
+    or is killed, leaves the previous set complete; a second build writing into the same folder
+    at the same time is refused (:class:`UserError`), and so is a full disk.
     """
     settings = settings or BuildSettings()
-    listed, docs = parse_manifest(manifest_path, workers, settings)
+    out_dir = Path(PROCESSED_DIR if out_dir is None else out_dir)
+    manifest_path = Path(MANIFEST_PATH if manifest_path is None else manifest_path)
+    manifest.load_manifest(manifest_path)  # a bad manifest is refused before the output folder is touched
+    with storage.table_set(out_dir) as staged:
+        listed, docs = parse_manifest(manifest_path, workers, settings)
+        tables = build_tables(listed, docs, workers, settings)
+        try:
+            for name, frame in tables.items():
+                write_table(frame, staged.folder, name)
+            record = build_record(staged.build_id, manifest_path, listed, staged.folder, settings)
+            storage.write_text(staged.folder / storage.BUILD_RECORD, json.dumps(record, ensure_ascii=False, indent=1) + "\n")
+        except OSError as exc:
+            raise UserError(out_dir, f"cannot write the tables ({exc.strerror or exc}); the previous tables are unchanged") from None
+        except UserError as exc:
+            raise UserError(exc.where, f"{exc.problem}; the previous tables are unchanged") from None
+    return tables
+
+
+def build_tables(listed: pd.DataFrame, docs: list[ParsedDocument], workers: int | None,
+                 settings: BuildSettings) -> dict[str, pd.DataFrame]:
+    """Every processed table of the parsed corpus, by name, each checked against :mod:`analysis.schema`."""
     lexicon = indicators.load_lexicon()
     documents = documents_table(docs, listed, settings.duplicates)
     target_table = targets_of(docs, documents, lexicon, workers, settings)
@@ -207,8 +258,4 @@ def build(out_dir: Path | None = None, manifest_path: Path | None = None,
     tables.update(comparison_tables(planned_comparisons(listed, documents), docs, target_table, workers, settings))
     for name, frame in tables.items():
         schema.check(name, frame.columns)
-    for name, frame in tables.items():
-        write_table(frame, Path(PROCESSED_DIR if out_dir is None else out_dir), name)
     return tables
-
-

@@ -72,9 +72,9 @@ def test_a_failing_notebook_does_not_stop_the_others(tmp_path, built) -> None:
     assert results["good"].status == "built" and results["good"].summary == "all fine, x=2"
     assert results["bad"].status == "failed" and "ValueError: the parameter names no document" in results["bad"].error
     assert not (out / "bad.html").exists()
-    assert (out / "notebooks" / "bad.ipynb").is_file()  # the executed notebook, to open and see the error
+    assert (out / "notebooks" / "bad.failed.ipynb").is_file()  # the executed notebook, to open and see the error
     index = (out / "index.html").read_text(encoding="utf-8")
-    assert "1 report(s) failed" in index and "notebooks/bad.ipynb" in index and 'href="good.html"' in index
+    assert "1 report(s) failed" in index and "notebooks/bad.failed.ipynb" in index and 'href="good.html"' in index
     page = (out / "good.html").read_text(encoding="utf-8")
     assert "x = 1" not in page  # code hidden
     assert "cdnjs" not in page and "require.min.js" not in page  # nothing fetched from the web
