@@ -21,7 +21,7 @@ from analysis.errors import UserError
 from analysis.parse.docx import read_docx
 from analysis.parse.html_page import read_html
 from analysis.parse.pdf import read_pdf
-from analysis.read import decode
+from analysis.parse.read import decode
 
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"

@@ -9,7 +9,7 @@ import make_formats as mf  # beside this file: pytest puts its folder on sys.pat
 import pandas as pd
 import pytest
 
-from analysis import clean, read
+from analysis.parse import clean, read
 from analysis.errors import UserError
 from analysis.parse.docx import chinese_counting, format_number
 from analysis.parse.formats import extract
@@ -23,7 +23,7 @@ COMPARED = ["task_id", "heading", "text", "lead_units", "responsible_units"]
 
 def plan_tasks(path: Path, text: str, encoding: str, doc_id: str) -> pd.DataFrame:
     """The task table of a decoded plan (the one place that knows where the pipeline lives)."""
-    from analysis.pipeline import parse_raw
+    from analysis.parse.document import parse_raw
 
     return parse_raw(read.RawDocument(path, text, encoding), doc_id).tasks
 
