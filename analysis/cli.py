@@ -47,7 +47,11 @@ def _parse_plan(args: argparse.Namespace):
 
 
 def _cmd_tasks(args: argparse.Namespace) -> int:
-    _print_csv(_parse_plan(args).tasks)
+    doc = _parse_plan(args)
+    tasks = doc.tasks
+    if doc.page_starts:  # a PDF: the page each task begins on (printed here only, not in the built tables)
+        tasks = tasks.assign(page_start=[doc.page_of(start) for start in tasks["char_start"]])
+    _print_csv(tasks)
     return 0
 
 
@@ -166,12 +170,12 @@ def make_parser() -> argparse.ArgumentParser:
     parser.add_argument("--manifest", default=str(MANIFEST_PATH), help="manifest CSV (default: %(default)s)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    tasks = commands.add_parser("tasks", help="print the task table of a text file as CSV")
-    tasks.add_argument("path", help="a work-plan text file (inside or outside the manifest)")
+    tasks = commands.add_parser("tasks", help="print the task table of a plan file as CSV (a PDF's with page_start)")
+    tasks.add_argument("path", help="a work-plan file: .txt, .docx, .pdf or .html (inside or outside the manifest)")
     tasks.set_defaults(run=_cmd_tasks)
 
-    targets = commands.add_parser("targets", help="print the quantitative targets of a text file as CSV")
-    targets.add_argument("path", help="a work-plan text file (inside or outside the manifest)")
+    targets = commands.add_parser("targets", help="print the quantitative targets of a plan file as CSV")
+    targets.add_argument("path", help="a work-plan file: .txt, .docx, .pdf or .html (inside or outside the manifest)")
     targets.set_defaults(run=_cmd_targets)
 
     align = commands.add_parser("align", help="align the tasks of two plans; CSV of links and unlinked tasks")

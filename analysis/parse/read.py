@@ -23,11 +23,18 @@ _MIN_PLAUSIBILITY = 0.9
 
 @dataclass(frozen=True)
 class RawDocument:
-    """A decoded file: its text, the encoding it was read with, and where it came from."""
+    """A decoded file: its text, the encoding it was read with, and where it came from.
+
+    ``format`` is the file's format as :func:`analysis.parse.formats.extract` chose it ("txt",
+    "docx", "pdf" or "html"); ``page_starts[i]`` is the offset in ``text`` where PDF page ``i``
+    begins (empty for the other formats).
+    """
 
     path: Path
     text: str
     encoding: str
+    format: str = "txt"
+    page_starts: tuple[int, ...] = ()
 
 
 def plausibility(text: str) -> float:
@@ -91,16 +98,20 @@ def _guess(data: bytes, where: object) -> tuple[str, str]:
     raise UserError(where, "cannot decode the file as UTF-8, UTF-16 or GB18030 text")
 
 
-def read_document(path: Path | str) -> RawDocument:
-    """Read and decode one document file."""
-    path = Path(path)
+def read_bytes(path: Path) -> bytes:
+    """The bytes of a document file, or a :class:`UserError` saying why they cannot be read."""
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise UserError(path, "no such file") from None
     except IsADirectoryError:
         raise UserError(path, "this is a folder, not a file") from None
     except OSError as exc:
         raise UserError(path, f"cannot read the file ({exc.strerror})") from None
-    text, encoding = decode(data, path)
+
+
+def read_document(path: Path | str) -> RawDocument:
+    """Read and decode one text file (a plan of any format: :func:`analysis.parse.formats.read_plan`)."""
+    path = Path(path)
+    text, encoding = decode(read_bytes(path), path)
     return RawDocument(path=path, text=text, encoding=encoding)
