@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.errors import UserError
+from analysis.schema import KINDS
 from analysis.settings import (
     GOLD_TARGETS_PATH,
     INDICATOR_MIN_SCORE,
@@ -179,9 +180,9 @@ def make_parser() -> argparse.ArgumentParser:
     targets.set_defaults(run=_cmd_targets)
 
     align = commands.add_parser("align", help="align the tasks of two plans; CSV of links and unlinked tasks")
-    align.add_argument("parent", help="the parent (higher-level) or earlier plan: a file or a manifest doc id")
-    align.add_argument("child", help="the child (lower-level) or later plan: a file or a manifest doc id")
-    align.add_argument("--kind", choices=("year", "level"),
+    align.add_argument("parent", help="the parent (higher-level) or earlier plan, or peer A: a file or a manifest doc id")
+    align.add_argument("child", help="the child (lower-level) or later plan, or peer B: a file or a manifest doc id")
+    align.add_argument("--kind", choices=KINDS,
                        help="comparison kind when the manifest does not link the two (default: inferred)")
     align.set_defaults(run=_cmd_align)
 

@@ -5,7 +5,7 @@ one-to-one (the successor / the implementation; a merge or split keeps one ``sam
 of the maximum-weight assignment. Any other pair is ``partial`` when its score is at least
 ``partial_ratio`` of the best score of one of its two tasks (a real, if smaller, overlap next to
 that task's main link). Tasks left without a link get a row of their own: ``new``/``dropped``
-across years, ``local``/``not_cascaded`` across levels.
+across years, ``local``/``not_cascaded`` across levels, ``only_in_a``/``only_in_b`` between peers.
 """
 from __future__ import annotations
 

@@ -59,8 +59,9 @@ def document_profile(doc: ParsedDocument, row: dict | None) -> tuple[str | None,
 
 def comparison_kind(source_id: str, source_row: dict | None, target_id: str, target_row: dict | None,
                     profiles: tuple[tuple, tuple], requested: str | None = None) -> str:
-    """``year`` or ``level``: from the manifest's links when it links the two plans, else the
-    requested kind, else inferred (same level and region → year, otherwise level)."""
+    """``year``, ``level`` or ``peer``: from the manifest's links when it links the two plans, else
+    the requested kind, else inferred: same level and region → year; same level and different
+    regions (two cities) → peer; otherwise level."""
     linked = None
     if source_row is not None and target_row is not None:
         if target_id in (source_row["previous"], source_row["parent"]):
@@ -71,5 +72,7 @@ def comparison_kind(source_id: str, source_row: dict | None, target_id: str, tar
     if linked or requested:
         return linked or requested
     (source_level, source_region), (target_level, target_region) = profiles
+    if source_level is None or source_level != target_level:
+        return "level"
     same_region = source_region is None or target_region is None or source_region == target_region
-    return "year" if source_level is not None and source_level == target_level and same_region else "level"
+    return "year" if same_region else "peer"
