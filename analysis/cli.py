@@ -131,13 +131,30 @@ def target_log(targets: pd.DataFrame) -> list[str]:
     return lines
 
 
+def left_out_log(documents: pd.DataFrame, manifest_path: Path) -> list[str]:
+    """Build log lines: every document left out of the comparisons (a damaged copy), its reason
+    and the comparisons its manifest links would have made."""
+    from analysis.compare.duplicates import left_out_log as lines_for
+    from analysis.corpus import manifest
+    from analysis.corpus.build import planned_comparisons
+
+    listed = manifest.load_manifest(manifest_path)
+    planned = set(planned_comparisons(listed, documents)["comparison_id"])
+    dropped: dict[str, list[str]] = {}
+    for plan in manifest.comparisons(listed).itertuples():
+        if plan.comparison_id not in planned:
+            for doc_id in (plan.source_doc, plan.target_doc):
+                dropped.setdefault(doc_id, []).append(f"{plan.kind} {plan.comparison_id}")
+    return lines_for(documents, dict(zip(listed["doc_id"], listed["duplicate_of"])), dropped)
+
+
 def _cmd_build(args: argparse.Namespace) -> int:
     from analysis.corpus.build import build
 
     tables = build(Path(args.out), Path(args.manifest))
     for name, frame in tables.items():
         print(f"{name}: {len(frame)} rows → {Path(args.out) / name}.csv", file=sys.stderr)
-    for line in target_log(tables["targets"]):
+    for line in target_log(tables["targets"]) + left_out_log(tables["documents"], Path(args.manifest)):
         print(line, file=sys.stderr)
     return 0
 

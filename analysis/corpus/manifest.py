@@ -14,7 +14,8 @@ from analysis.errors import UserError
 from analysis.schema import LEVEL_RANK
 from analysis.settings import MANIFEST_PATH
 
-MANIFEST_COLUMNS = ["doc_id", "file", "title", "issuer", "region", "level", "year", "parent", "previous", "doc_number", "date"]
+MANIFEST_COLUMNS = ["doc_id", "file", "title", "issuer", "region", "level", "year", "parent", "previous", "doc_number", "date",
+                    "duplicate_of"]  # optional: the doc id of the plan this file is a (damaged) copy of
 REQUIRED_COLUMNS = ["doc_id", "file", "region", "level", "year", "parent", "previous"]
 COMPARISON_COLUMNS = ["comparison_id", "kind", "source_doc", "target_doc"]
 
@@ -67,7 +68,7 @@ def load_manifest(path: Path | str = MANIFEST_PATH) -> pd.DataFrame:
     by_id = frame.set_index("doc_id")
     for index, row in frame.iterrows():
         where = _where(path, int(index) + 2, row["doc_id"])
-        for link in ("parent", "previous"):
+        for link in ("parent", "previous", "duplicate_of"):
             target = row[link]
             if target and target not in by_id.index:
                 raise UserError(where, f"unknown {link} {target!r}")
