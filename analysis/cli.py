@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.errors import UserError
-from analysis.schema import KINDS
+from analysis.schema import KINDS, LEVEL_RANK
 from analysis.settings import (
     GOLD_TARGETS_PATH,
     INDICATOR_MIN_SCORE,
@@ -159,6 +159,39 @@ def _cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+_SOURCE_NAMES = {"text": "printed in the text", "title": "from the title", "date": "from the printed date",
+                 "issuer": "from the issuer", "file name": "from the file name", "flag": "as given"}
+
+
+def _cmd_add(args: argparse.Namespace) -> int:
+    from analysis.corpus.register import add_plan
+
+    done = add_plan(args.path, Path(args.manifest), doc_id=args.doc_id, parent=args.parent or "",
+                    previous=args.previous or "", title=args.title, level=args.level, year=args.year,
+                    issuer=args.issuer, region=args.region)
+    row = done.row
+    print(f"registered {row['doc_id']} in {args.manifest}: {done.format} file with {done.n_tasks} tasks")
+    print(f"  file: {done.file}" + ("" if done.copied else " (already there, not copied)"))
+    for name in ("title", "issuer", "region", "level", "year", "doc_number", "date", "parent", "previous"):
+        if row.get(name):
+            source = _SOURCE_NAMES.get(done.sources.get(name, ""), "")
+            print(f"  {name}: {row[name]}" + (f" ({source})" if source else ""))
+    for note in done.notes:
+        print(f"  note: {note}")
+    print("next: `make reports` (or `.venv/bin/python -m analysis build`) to compare it")
+    return 0
+
+
+def _cmd_remove(args: argparse.Namespace) -> int:
+    from analysis.corpus.register import remove_plan
+
+    file = remove_plan(args.doc_id, Path(args.manifest))
+    print(f"removed {args.doc_id} from {args.manifest}; its file {Path(args.manifest).parent / file} stays in place "
+          "(delete it yourself if you no longer need it)")
+    print("next: `make reports` (or `.venv/bin/python -m analysis build`) to rebuild without it")
+    return 0
+
+
 def _cmd_reports(args: argparse.Namespace) -> int:
     from analysis.report.batch import build_reports, oversized
 
@@ -202,6 +235,24 @@ def make_parser() -> argparse.ArgumentParser:
     align.add_argument("--kind", choices=KINDS,
                        help="comparison kind when the manifest does not link the two (default: inferred)")
     align.set_defaults(run=_cmd_align)
+
+    add = commands.add_parser("add", help="register a plan file (.txt, .docx, .pdf, .html) in the manifest")
+    add.add_argument("path", help="the plan file; copied into the manifest's folder")
+    add.add_argument("--doc-id", help="its id (default: the file name's letters, digits, _ and -)")
+    add.add_argument("--parent", help="doc id of the higher-level plan it implements")
+    add.add_argument("--previous", help="doc id of the same issuer's plan of an earlier year")
+    add.add_argument("--title", help="title (default: as printed)")
+    add.add_argument("--level", choices=tuple(LEVEL_RANK), help="level (default: from the title's 全省/全市/…)")
+    add.add_argument("--year", help="year (default: from the title, else the printed date)")
+    add.add_argument("--issuer", help="issuing body (default: as printed)")
+    add.add_argument("--region", help="region, e.g. 武汉市 (default: from the issuer)")
+    add.add_argument("--manifest", default=argparse.SUPPRESS, help="manifest CSV (default: %s)" % MANIFEST_PATH)
+    add.set_defaults(run=_cmd_add)
+
+    remove = commands.add_parser("remove", help="drop a plan's row from the manifest (its file stays in place)")
+    remove.add_argument("doc_id", help="the doc id to drop")
+    remove.add_argument("--manifest", default=argparse.SUPPRESS, help="manifest CSV (default: %s)" % MANIFEST_PATH)
+    remove.set_defaults(run=_cmd_remove)
 
     evaluate = commands.add_parser("evaluate", help="score targets and task alignment against the gold (with the naive baseline)")
     evaluate.add_argument("--gold", default=str(GOLD_TARGETS_PATH), help="gold target table (default: %(default)s)")

@@ -34,10 +34,12 @@ _OWN_TASKS = {
 }
 
 
-def city_plan(city: str, key: str, n: int = 20, year: int = 2024) -> str:
-    """The plan of ``city`` (e.g. 甲市), written from the shared template plus its own task ``key``."""
+def city_plan(city: str, key: str, n: int = 20, year: int = 2024, doc_number: str = "") -> str:
+    """The plan of ``city`` (e.g. 甲市), written from the shared template plus its own task ``key``;
+    ``doc_number`` (e.g. 甲环发〔2024〕3号) and the issue date printed under the title when given."""
     tasks = [(h, t.format(city=city, n=n)) for h, t in _SHARED_TASKS] + [_OWN_TASKS[key]]
-    lines = [f"{year}年全市生态环境工作要点", f"{city}生态环境局", "",
+    lines = [f"{year}年全市生态环境工作要点", f"{city}生态环境局",
+             *([doc_number, f"{year}年2月10日"] if doc_number else []), "",
              f"为做好{year}年全市生态环境保护工作，结合{city}实际，制定本要点。",
              "一、重点任务", "（一）深入打好污染防治攻坚战"]
     for number, (heading, text) in enumerate(tasks, start=1):

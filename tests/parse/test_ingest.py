@@ -75,3 +75,15 @@ def test_tasks_command_reads_word_pdf_and_web_pages(run_cli, plan_files, fmt: st
         assert tasks["page_start"].astype(int).is_monotonic_increasing
     else:
         assert list(tasks.columns) == TASK_COLUMNS
+
+
+@pytest.mark.parametrize("fmt", ["docx", "pdf", "html"])
+def test_add_registers_a_word_pdf_or_web_plan_that_the_build_then_reads(run_cli, plan_files, tmp_path, fmt: str) -> None:
+    manifest = ip.write_corpus(tmp_path / "raw", {}, [])
+    result = run_cli("add", plan_files[fmt], "--doc-id", f"jia_{fmt}", "--manifest", manifest)
+    assert result.returncode == 0, result.stderr
+    assert f"registered jia_{fmt}" in result.stdout and f"{fmt} file with 7 tasks" in result.stdout
+    assert "region: 甲市 (from the issuer)" in result.stdout
+    assert (manifest.parent / f"plan.{fmt}").read_bytes() == plan_files[fmt].read_bytes()
+    tasks = parse_document(manifest.parent / f"plan.{fmt}", f"jia_{fmt}").tasks
+    assert len(tasks) == 7
