@@ -143,7 +143,7 @@ def left_out_log(documents: pd.DataFrame, manifest_path: Path) -> list[str]:
     dropped: dict[str, list[str]] = {}
     for plan in manifest.comparisons(listed).itertuples():
         if plan.comparison_id not in planned:
-            for doc_id in (plan.source_doc, plan.target_doc):
+            for doc_id in (str(plan.source_doc), str(plan.target_doc)):
                 dropped.setdefault(doc_id, []).append(f"{plan.kind} {plan.comparison_id}")
     return lines_for(documents, dict(zip(listed["doc_id"], listed["duplicate_of"])), dropped)
 
@@ -246,12 +246,12 @@ def make_parser() -> argparse.ArgumentParser:
     add.add_argument("--year", help="year (default: from the title, else the printed date)")
     add.add_argument("--issuer", help="issuing body (default: as printed)")
     add.add_argument("--region", help="region, e.g. 武汉市 (default: from the issuer)")
-    add.add_argument("--manifest", default=argparse.SUPPRESS, help="manifest CSV (default: %s)" % MANIFEST_PATH)
+    add.add_argument("--manifest", default=argparse.SUPPRESS, help=f"manifest CSV (default: {MANIFEST_PATH})")
     add.set_defaults(run=_cmd_add)
 
     remove = commands.add_parser("remove", help="drop a plan's row from the manifest (its file stays in place)")
     remove.add_argument("doc_id", help="the doc id to drop")
-    remove.add_argument("--manifest", default=argparse.SUPPRESS, help="manifest CSV (default: %s)" % MANIFEST_PATH)
+    remove.add_argument("--manifest", default=argparse.SUPPRESS, help=f"manifest CSV (default: {MANIFEST_PATH})")
     remove.set_defaults(run=_cmd_remove)
 
     evaluate = commands.add_parser("evaluate", help="score targets and task alignment against the gold (with the naive baseline)")

@@ -139,15 +139,14 @@ def left_out_log(documents: pd.DataFrame, declared: dict[str, str] | None = None
     its reason (``declared``: the manifest's ``duplicate_of``; ``dropped``: doc id → the
     comparisons its manifest links would have made)."""
     lines = []
-    rows = documents.set_index("doc_id")
-    for doc_id, row in rows[rows["duplicate_of"].fillna("") != ""].iterrows():
-        original = row["duplicate_of"]
+    damage = dict(zip(documents["doc_id"], documents["damage_per_1k_chars"]))
+    for row in documents[documents["duplicate_of"].fillna("") != ""].to_dict(orient="records"):
+        doc_id, original = str(row["doc_id"]), str(row["duplicate_of"])
         if (declared or {}).get(doc_id) == original:
             reason = f"the manifest declares it a duplicate of {original}"
         else:
             reason = (f"a damaged copy of {original} (shingle similarity {row['duplicate_similarity']:.2f}; "
-                      f"{row['damage_per_1k_chars']:g} damage events per 1k chars against "
-                      f"{rows.at[original, 'damage_per_1k_chars']:g})")
+                      f"{row['damage_per_1k_chars']:g} damage events per 1k chars against {damage[original]:g})")
         skipped = (dropped or {}).get(doc_id, [])
         lines.append(f"left out of comparisons: {doc_id}: {reason}; comparisons skipped: "
                      + (", ".join(skipped) if skipped else "none (its manifest row links it to no plan)"))

@@ -145,9 +145,12 @@ def add_plan(source: Path | str, manifest_path: Path | str, *, doc_id: str | Non
             values[name], sources[name] = printed[name], "text"
         else:
             values[name] = ""
-    values["level"], sources["level"] = (flags["level"], "flag") if flags["level"] else (
-        (level_of_title(values["title"]), "title") if level_of_title(values["title"]) else ("", ""))
-    if not values["level"]:
+    inferred_level = level_of_title(values["title"])
+    if flags["level"]:
+        values["level"], sources["level"] = flags["level"], "flag"
+    elif inferred_level:
+        values["level"], sources["level"] = inferred_level, "title"
+    else:
         raise UserError(source, f"cannot tell the level from the title {values['title'] or '(none found)'!r}: "
                                 f"pass --level ({', '.join(LEVEL_RANK)})")
     if flags["year"]:
