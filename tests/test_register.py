@@ -131,3 +131,16 @@ def test_add_and_remove_commands(run_cli, corpus) -> None:
     assert linked.returncode == 2 and "yi-2024 (parent)" in linked.stderr
     removed = run_cli("remove", "yi-2024", "--manifest", manifest)
     assert removed.returncode == 0 and "stays in place" in removed.stdout
+
+
+def test_a_registered_plan_is_built_and_gets_its_report(corpus, tmp_path) -> None:
+    from analysis.corpus.build import build
+    from analysis.report.batch import corpus_links, plan_reports
+
+    manifest, mine = corpus
+    add_plan(_bring(mine, "jia_2024.txt", ip.city_plan("甲市", "alpha")), manifest, parent="prov_2024")
+    tables = build(tmp_path / "out", manifest)
+    assert set(tables["tasks"]["doc_id"]) == {"prov_2024", "jia_2024"}
+    links = corpus_links(tables["documents"], manifest)
+    assert list(links["comparison_id"]) == ["prov_2024__jia_2024"]
+    assert "level__prov_2024__jia_2024" in [job.report_id for job in plan_reports(tables["documents"], links)]
