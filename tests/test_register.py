@@ -31,7 +31,7 @@ def _bring(folder, name: str, text: str):
 def test_default_doc_id_keeps_letters_digits_underscore_and_hyphen() -> None:
     assert default_doc_id("Wuhan plan 2025 (final).docx") == "Wuhan_plan_2025_final"
     assert default_doc_id("jia-2024.pdf") == "jia-2024"
-    assert default_doc_id("甲市2024年工作要点.txt") == "2024"
+    assert default_doc_id("甲市2024年工作要点.txt") == ""  # a bare 2024 would say nothing
     assert default_doc_id("甲市工作要点.txt") == ""
 
 
@@ -64,6 +64,7 @@ def test_flags_override_the_text_and_the_year_can_come_from_the_date(corpus) -> 
     ({}, ip.city_plan("甲市", "alpha").replace("全市", "", 1), "cannot tell the level"),
     ({}, ip.city_plan("甲市", "alpha").replace("甲市生态环境局\n", ""), "cannot tell the region"),
     ({"doc_id": "甲市"}, ip.city_plan("甲市", "alpha"), "letters, digits, _ and - only"),
+    ({"doc_id": None, "name": "甲市2024年工作要点.txt"}, ip.city_plan("甲市", "alpha"), "pass --doc-id"),
     ({"doc_id": "prov_2024"}, ip.city_plan("甲市", "alpha"), "already in"),
     ({"parent": "nowhere"}, ip.city_plan("甲市", "alpha"), "unknown parent 'nowhere'"),
     ({"previous": "prov_2024"}, ip.city_plan("甲市", "alpha"), "is not from an earlier year"),
@@ -72,11 +73,12 @@ def test_flags_override_the_text_and_the_year_can_come_from_the_date(corpus) -> 
 def test_add_refuses_with_one_reason_and_changes_nothing(corpus, kwargs, text, message) -> None:
     manifest, mine = corpus
     before = manifest.read_bytes()
-    path = _bring(mine, "jia_2024.txt", text)
+    name = kwargs.pop("name", "jia_2024.txt")
+    path = _bring(mine, name, text)
     with pytest.raises(UserError, match=message):
         add_plan(path, manifest, **kwargs)
     assert manifest.read_bytes() == before
-    assert not (manifest.parent / "jia_2024.txt").exists()
+    assert not (manifest.parent / name).exists()
 
 
 def test_add_never_overwrites_a_different_file_of_the_same_name(corpus) -> None:

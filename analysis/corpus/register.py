@@ -47,8 +47,10 @@ class Registered:
 
 
 def default_doc_id(path: Path | str) -> str:
-    """A doc id from a file name: its letters, digits, ``_`` and ``-`` (other runs become ``_``)."""
-    return _NOT_DOC_ID.sub("_", Path(path).stem).strip("_")
+    """A doc id from a file name: its letters, digits, ``_`` and ``-`` (other runs become ``_``);
+    empty when that leaves no letter (``孝感市2024年….pdf`` would give a bare ``2024``)."""
+    doc_id = _NOT_DOC_ID.sub("_", Path(path).stem).strip("_")
+    return doc_id if re.search(r"[A-Za-z]", doc_id) else ""
 
 
 def _year_of(title: str, date: str) -> tuple[str, str] | None:
@@ -128,7 +130,8 @@ def add_plan(source: Path | str, manifest_path: Path | str, *, doc_id: str | Non
     sources["doc_id"] = "flag" if doc_id is not None else "file name"
     doc_id = doc_id if doc_id is not None else default_doc_id(source)
     if not doc_id:
-        raise UserError(source, "cannot make a doc id of letters, digits, _ and - from this file name: pass --doc-id")
+        raise UserError(source, "the file name gives no doc id (letters, digits, _ and -, with a letter): "
+                                "pass --doc-id, e.g. xiaogan_city_2024")
     if not DOC_ID.match(doc_id):
         raise UserError(doc_id, "a doc id is letters, digits, _ and - only")
     if doc_id in set(listed["doc_id"]):
