@@ -39,15 +39,16 @@ def test_add_infers_what_the_text_prints_and_copies_the_file(corpus) -> None:
     manifest, mine = corpus
     path = _bring(mine, "jia 2024.txt", ip.city_plan("甲市", "alpha", doc_number="甲环发〔2024〕3号"))
     done = add_plan(path, manifest, parent="prov_2024")
-    assert done.row == {"doc_id": "jia_2024", "file": "jia 2024.txt", "title": "2024年全市生态环境工作要点",
+    assert done.row == {"doc_id": "jia_2024", "file": "jia_2024.txt", "title": "2024年全市生态环境工作要点",
                         "issuer": "甲市生态环境局", "doc_number": "甲环发〔2024〕3号", "date": "2024-02-10",
                         "level": "city", "year": "2024", "region": "甲市", "parent": "prov_2024", "previous": ""}
     assert done.sources["level"] == "title" and done.sources["region"] == "issuer" and done.sources["year"] == "title"
-    assert (manifest.parent / "jia 2024.txt").read_bytes() == path.read_bytes() and done.copied
+    assert (manifest.parent / "jia_2024.txt").read_bytes() == path.read_bytes() and done.copied
+    assert done.notes == ["stored as jia_2024.txt: `make` cannot handle the characters of 'jia 2024.txt'"]
     listed = load_manifest(manifest).set_index("doc_id")
     assert listed.loc["jia_2024", "parent"] == "prov_2024" and listed.loc["jia_2024", "year"] == 2024
     assert manifest.read_text(encoding="utf-8").endswith(
-        "jia_2024,jia 2024.txt,2024年全市生态环境工作要点,甲市生态环境局,甲市,city,2024,prov_2024,,甲环发〔2024〕3号,2024-02-10\n")
+        "jia_2024,jia_2024.txt,2024年全市生态环境工作要点,甲市生态环境局,甲市,city,2024,prov_2024,,甲环发〔2024〕3号,2024-02-10\n")
 
 
 def test_flags_override_the_text_and_the_year_can_come_from_the_date(corpus) -> None:

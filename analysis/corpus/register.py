@@ -29,6 +29,9 @@ from analysis.text.numerals import year_value
 
 DOC_ID = re.compile(r"^[A-Za-z0-9_-]+$")
 _NOT_DOC_ID = re.compile(r"[^A-Za-z0-9_-]+")
+# File-name characters `make` cannot take in a prerequisite list (the Makefile lists data/raw/*):
+# a plan named so is stored under its doc id instead.
+_UNSAFE_FOR_MAKE = re.compile(r"[\s:#$%;\\*?\[\]'\"()&|<>~`]")
 _TITLE_YEAR = re.compile(r"(\d{4}|[〇零一二三四五六七八九]{4})\s*年")
 LINKS = ("parent", "previous", "duplicate_of")
 
@@ -51,6 +54,12 @@ def default_doc_id(path: Path | str) -> str:
     empty when that leaves no letter (``孝感市2024年….pdf`` would give a bare ``2024``)."""
     doc_id = _NOT_DOC_ID.sub("_", Path(path).stem).strip("_")
     return doc_id if re.search(r"[A-Za-z]", doc_id) else ""
+
+
+def stored_name(source: Path, doc_id: str) -> str:
+    """The name a plan is stored under beside the manifest: its own, unless `make` could not
+    handle it (spaces, quotes, brackets …), then ``<doc_id><suffix>``."""
+    return f"{doc_id}{source.suffix.lower()}" if _UNSAFE_FOR_MAKE.search(source.name) else source.name
 
 
 def _year_of(title: str, date: str) -> tuple[str, str] | None:
@@ -169,20 +178,21 @@ def add_plan(source: Path | str, manifest_path: Path | str, *, doc_id: str | Non
     else:
         raise UserError(source, f"cannot tell the region from the issuer {values['issuer'] or '(none found)'!r}: "
                                 "pass --region (e.g. 武汉市)")
-    row = {"doc_id": doc_id, "file": source.name, **values, "parent": parent, "previous": previous}
+    name = stored_name(source, doc_id)
+    row = {"doc_id": doc_id, "file": name, **values, "parent": parent, "previous": previous}
     missing = [name for name in manifest.REQUIRED_COLUMNS if name not in columns]
     if missing:
         raise UserError(manifest_path, f"missing column(s): {', '.join(missing)}")
-    dropped = [name for name in row if row[name] and name not in columns]
+    dropped = [column for column in row if row[column] and column not in columns]
 
-    target = manifest_path.parent / source.name
+    target = manifest_path.parent / name
     copied = True
     if target.exists():
         same_file = target.resolve() == source.resolve()
         if not same_file and (not target.is_file() or target.read_bytes() != source.read_bytes()):
             raise UserError(target, "a different file of this name is already there: rename your file and add it again")
         copied = False
-        taken = listed.loc[listed["file"] == source.name, "doc_id"]
+        taken = listed.loc[listed["file"] == name, "doc_id"]
         if len(taken):
             raise UserError(source, f"this file is already registered as {taken.iloc[0]}")
 
@@ -194,7 +204,9 @@ def add_plan(source: Path | str, manifest_path: Path | str, *, doc_id: str | Non
         write_bytes(target, source.read_bytes())
     write_text(manifest_path, ("\ufeff" if bom else "") + body + _csv_line([row.get(name, "") for name in columns],
                                                                          newline))
-    notes = [f"the manifest has no {name} column: {name} {row[name]!r} not recorded" for name in dropped]
+    notes = [f"the manifest has no {column} column: {column} {row[column]!r} not recorded" for column in dropped]
+    if name != source.name:
+        notes.append(f"stored as {name}: `make` cannot handle the characters of {source.name!r}")
     return Registered(row, sources, target, copied, doc.format, len(doc.tasks), notes)
 
 
