@@ -15,12 +15,12 @@ from analysis.errors import UserError
 from analysis.schema import KINDS, LEVEL_RANK
 from analysis.settings import (
     GOLD_TARGETS_PATH,
-    INDICATOR_MIN_SCORE,
     MANIFEST_PATH,
     NOTEBOOKS_DIR,
     PROCESSED_DIR,
     REPORT_WORKERS,
     REPORTS_DIR,
+    TargetSettings,
 )
 
 EXIT_USER_ERROR = 2
@@ -33,18 +33,19 @@ def _print_csv(frame: pd.DataFrame) -> None:
 
 def _with_tasks(doc, reference):
     """The parsed document, or a user error saying why it holds no task."""
-    if doc.tasks.empty:
-        if doc.outline.roots:
-            raise UserError(reference, "no tasks found: its blocks (一、 / (一) / 1.) hold headings or framing only")
-        raise UserError(reference, "no tasks found: no hierarchy markers (一、 / (一) / 1.) that open a work plan's blocks")
+    from analysis.parse.structure import require_tasks
+
+    require_tasks(doc.tasks, doc.outline, reference)
     return doc
 
 
 def _parse_plan(args: argparse.Namespace):
     from analysis.corpus.resolve import manifest_doc_id
-    from analysis.parse.document import parse_document
+    from analysis.parse.document import doc_id_for, parse_raw
+    from analysis.parse.formats import read_plan
 
-    return _with_tasks(parse_document(args.path, manifest_doc_id(args.path, args.manifest)), args.path)
+    raw = read_plan(args.path)  # first: what is not a readable plan file (text, Word, PDF, web page) is refused as such
+    return _with_tasks(parse_raw(raw, manifest_doc_id(args.path, args.manifest) or doc_id_for(args.path)), args.path)
 
 
 def _cmd_tasks(args: argparse.Namespace) -> int:
@@ -97,7 +98,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     print(f"Targets against {args.gold} (core recall, precision; rule: analysis/evaluate/targets.py)")
     print(scores.set_index("doc_id").astype(object).T.to_string())
     mapping = evaluate.indicator_mapping(gold, lexicon)
-    print(f"\nIndicator mapping of the gold's own phrases (threshold {INDICATOR_MIN_SCORE:g}): "
+    print(f"\nIndicator mapping of the gold's own phrases (threshold {TargetSettings().indicator_min_score:g}): "
           f"accuracy {mapping['correct'].mean():.4f} ({int(mapping['correct'].sum())}/{len(mapping)})")
     sweep = evaluate.threshold_sweep(evaluate.indicator_mapping(gold, lexicon, min_score=0), list(range(40, 95, 5)))
     print("by threshold: " + ", ".join(f"{t:g}: {a:.4f}" for t, a in sweep.itertuples(index=False)))
@@ -110,9 +111,10 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     for row in unmapped.itertuples():
         print(f"  {row.target_id} {row.value_text} «{row.indicator}» (best score {row.indicator_score})")
 
-    from analysis.evaluate import evaluate_alignment, report
+    from analysis.evaluate import crosslevel_report, evaluate_alignment, evaluate_crosslevel, report
 
     print("\n" + report(evaluate_alignment()))
+    print("\n" + crosslevel_report(evaluate_crosslevel({doc.doc_id: doc for doc in docs})))
     return 0
 
 

@@ -13,3 +13,6 @@ class UserError(Exception):
         self.where = str(where)
         self.problem = problem
         super().__init__(f"{self.where}: {problem}")
+
+    def __reduce__(self):  # raised in a worker process, it is pickled back to the parent
+        return type(self), (self.where, self.problem)

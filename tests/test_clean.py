@@ -158,11 +158,59 @@ def test_intact_html_is_markup_not_damage() -> None:
     assert find_damage('<p>达到80%以上,<span style="font-family:仿宋">完成</span></p>') == []  # a tag with attributes
 
 
-@pytest.mark.parametrize("line", ["一、总体要求", "(三)持续深入", "12.加强", "(?系统推进", "3、开展"])
+@pytest.mark.parametrize("line", ["一、总体要求", "(三)持续深入", "12.加强", "(?系统推进", "3、开展", "1000.加强"])
 def test_markers(line: str) -> None:
     assert starts_with_marker(line)
 
 
-@pytest.mark.parametrize("line", ["2024年", "(一般工业固体废物)", "一废一库", "2.5万吨", "(?)"])
+@pytest.mark.parametrize("line", ["2024年", "(一般工业固体废物)", "一废一库", "2.5万吨", "(?)", "2024、2025年", "2024.3.1", "0999.加强"])
 def test_not_markers(line: str) -> None:
     assert not starts_with_marker(line)
+
+
+# --- entities decode to text, never to markup ----------------------------------------------------
+
+PAGE = "<html><body><div><p>2024年工作要点</p><p>一、重点工作</p><p>{}</p></div></body></html>"
+
+
+@pytest.mark.parametrize(
+    ("body", "text"),
+    [
+        ("甲&lt;script&gt;alert(1)&lt;/script&gt;乙", "甲<script>alert(1)</script>乙"),
+        ("甲&lt;br&gt;乙", "甲<br>乙"),
+        ('甲&lt;img src="x" onerror="alert(1)"&gt;乙', '甲<img src="x" onerror="alert(1)">乙'),
+        ('甲&lt;/p&gt;乙&lt;span class="x"&gt;丙', '甲</p>乙<span class="x">丙'),
+        ("甲&amp;lt;script&amp;gt;乙", "甲&lt;script&gt;乙"),
+        ("甲&#42;&#42;乙&#60;b&#62;", "甲**乙<b>"),
+        ("甲&#x5B;bookmark: x&#x5D;乙", "甲[bookmark: x]乙"),
+    ],
+    ids=["script", "br", "img-attributes", "closing-and-span", "escaped-entity", "bold-marks", "bookmark"],
+)
+def test_entities_of_an_html_page_decode_to_text_never_to_markup(body: str, text: str) -> None:
+    raw = PAGE.format(body)
+    doc = clean(raw)
+    assert text in doc.text
+    at = doc.text.index(text)
+    lo, hi = doc.raw_span(at, at + len(text))
+    assert raw[lo:hi] == body  # the offsets still point at the entities
+
+
+@pytest.mark.parametrize(
+    ("raw", "text"),
+    [
+        ("一、甲&amp;lt;b&amp;gt;乙", "一、甲&lt;b&gt;乙"),
+        ("一、甲&lt;br/&gt;乙", "一、甲<br/>乙"),
+        ('一、甲lt;img src="x"gt;乙', '一、甲<img src="x">乙'),
+        ("一、default; salt;乙", "一、default; salt;乙"),
+    ],
+    ids=["escaped-entity", "br", "bare-remnants", "words-ending-in-an-entity-name"],
+)
+def test_entity_remnants_of_a_scrape_decode_to_text_never_to_markup(raw: str, text: str) -> None:
+    assert clean(raw).text == text
+
+
+def test_a_decoded_angle_bracket_maps_to_its_whole_entity() -> None:
+    raw = "一、甲&lt;乙"
+    doc = clean(raw)
+    assert doc.text == "一、甲<乙"
+    assert doc.raw_span(3, 4) == (3, 7)

@@ -111,3 +111,101 @@ def test_build_refuses_a_bad_manifest(run_cli, tmp_path) -> None:
     assert_user_error(result, "manifest.csv line 2 (a)")
     assert "file not found" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def _symlink_loop(folder):
+    (folder / "loop.txt").symlink_to(folder / "other.txt")
+    (folder / "other.txt").symlink_to(folder / "loop.txt")
+    return folder / "loop.txt"
+
+
+def _fifo(folder):
+    import os
+
+    os.mkfifo(folder / "pipe.txt")
+    return folder / "pipe.txt"
+
+
+def _bom_then_invalid(folder):
+    (folder / "bom.txt").write_bytes(b"\xef\xbb\xbf" + b"\xff\xfe\xfa" * 200)
+    return folder / "bom.txt"
+
+
+def _mostly_invalid(folder):
+    (folder / "bad.txt").write_bytes("一、重点工作\n".encode("utf-8") + b"\xff" * 601)
+    return folder / "bad.txt"
+
+
+@pytest.mark.parametrize(
+    ("make", "problem"),
+    [
+        (_symlink_loop, "symbolic link loop"),
+        (_fifo, "not a regular file"),
+        (lambda folder: "/dev/zero", "not a regular file"),
+        (_bom_then_invalid, "at byte 3"),
+        (_mostly_invalid, "at byte 19"),
+    ],
+    ids=["symlink-loop", "fifo", "device", "bom-then-invalid", "mostly-invalid"],
+)
+def test_a_file_that_cannot_be_read_as_a_document_gets_one_clear_line(run_cli, tmp_path, make, problem: str) -> None:
+    path = make(tmp_path)
+    result = run_cli("tasks", path)
+    assert_user_error(result, str(path))
+    assert problem in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert result.stderr.startswith(f"error: {path}: ")
+
+
+def test_build_refuses_a_listed_file_without_tasks(run_cli, tmp_path) -> None:
+    outside = tmp_path / "elsewhere" / "notes.txt"
+    outside.parent.mkdir()
+    outside.write_text("这是一段没有层级标记的普通文字。\n第二段。\n", encoding="utf-8")
+    manifest = tmp_path / "m" / "manifest.csv"
+    manifest.parent.mkdir()
+    manifest.write_text(f"doc_id,file,region,level,year,parent,previous\nnotes,{outside},x,city,2024,,\n", encoding="utf-8")
+    result = run_cli("--manifest", manifest, "build", "--out", tmp_path / "out")
+    assert_user_error(result, str(outside))
+    assert "(notes)" in result.stderr and "no tasks found" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        ("doc_id,file,region,level,year,parent,previous\n", "the manifest lists no documents"),
+        ("doc_id,file,region,level,year,parent,previous,colour\n", "unknown column(s): colour"),
+        ("doc_id,file,region,level,year,parent,previous\n../../x,a.txt,x,city,2024,,\n", "may hold only letters"),
+        ("doc_id,file,region,level,year,parent,previous\na,a.txt,x,city,²,,\n", "year must be a number"),
+    ],
+    ids=["header-only", "unknown-column", "unsafe-id", "superscript-year"],
+)
+def test_build_refuses_a_bad_manifest_in_one_line(run_cli, tmp_path, body: str, problem: str) -> None:
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text(body, encoding="utf-8")
+    (tmp_path / "a.txt").write_text(PLAN, encoding="utf-8")
+    result = run_cli("--manifest", manifest, "build", "--out", tmp_path / "out")
+    assert_user_error(result, str(manifest))
+    assert problem in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_file_over_the_size_limit_gets_one_clear_line(run_cli, tmp_path) -> None:
+    from analysis.parse.read import DEFAULT_MAX_BYTES
+
+    path = tmp_path / "huge.txt"
+    with open(path, "wb") as handle:
+        handle.truncate(DEFAULT_MAX_BYTES + 1)  # sparse: refused from its size, never read
+    result = run_cli("tasks", path)
+    assert_user_error(result, str(path))
+    assert "too large" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_plan_with_a_few_invalid_bytes_is_read_and_its_damage_flagged(run_cli, tmp_path) -> None:
+    path = tmp_path / "plan.txt"
+    path.write_bytes(PLAN.encode("utf-8").replace("碧水".encode("utf-8"), b"\xff\xfe"))
+    result = run_cli("tasks", path)
+    assert result.returncode == 0, result.stderr
+    tasks = read_csv(result.stdout)
+    assert list(tasks["heading"]) == ["深入打好\ufffd\ufffd保卫战", "深入打好蓝天保卫战"]
+    assert list(tasks["flags"]) == ["damaged_text", ""]

@@ -38,7 +38,7 @@ def test_a_measurably_more_damaged_sister_is_a_copy_whichever_is_listed_first() 
 
 
 def test_the_manifest_declares_a_duplicate_whatever_the_damage() -> None:
-    found = near_duplicates(["jia", "yi", "web"], [JIA, YI, JIA], [0.0, 0.0, 0.0], {"web": "jia", "yi": ""})
+    found = near_duplicates(["jia", "yi", "web"], [JIA, YI, JIA], [0.0, 0.0, 0.0], declared={"web": "jia", "yi": ""})
     assert list(found["duplicate_of"]) == ["", "", "jia"]
     assert found.loc[2, "duplicate_similarity"] == 1.0 and np.isnan(found.loc[1, "duplicate_similarity"])
 

@@ -87,3 +87,76 @@ def test_a_manifest_without_its_link_columns_is_refused(tmp_path) -> None:
     path.write_text("doc_id,file\nx,x.txt\n", encoding="utf-8")
     with pytest.raises(UserError, match="missing column"):
         load_manifest(path)
+
+
+@pytest.mark.parametrize(
+    ("rows", "where", "problem"),
+    [
+        (["../../x,p23.txt,,,x,province,2023,,,,"], "line 2", "doc_id '../../x' may hold only letters, digits, _ and -"),
+        (["/etc/passwd,p23.txt,,,x,province,2023,,,,"], "line 2", "may hold only letters"),
+        (["a<b>,p23.txt,,,x,province,2023,,,,"], "line 2", "may hold only letters"),
+        (["a,p23.txt,,,x,province,²,,,,"], "line 2 (a)", "year must be a number"),
+        (["a,p23.txt,,,x,province,２０２４,,,,"], "line 2 (a)", "year must be a number"),
+        (["a,.,,,x,province,2023,,,,"], "line 2 (a)", "is a folder, not a file"),
+    ],
+)
+def test_unsafe_ids_odd_years_and_folders_are_refused_naming_the_row(tmp_path, rows, where, problem) -> None:
+    path = write_manifest(tmp_path, rows)
+    with pytest.raises(UserError) as info:
+        load_manifest(path)
+    assert where in info.value.where
+    assert problem in info.value.problem
+
+
+def test_a_device_named_as_a_file_is_refused(tmp_path) -> None:
+    path = write_manifest(tmp_path, ["a,/dev/zero,,,x,province,2023,,,,"])
+    with pytest.raises(UserError, match="not a regular file") as info:
+        load_manifest(path)
+    assert "line 2 (a)" in info.value.where
+
+
+def test_a_regular_file_outside_the_manifest_folder_is_allowed(tmp_path) -> None:
+    outside = tmp_path / "elsewhere" / "plan.txt"
+    outside.parent.mkdir()
+    outside.write_text("一、重点工作\n1.任务。内容。\n", encoding="utf-8")
+    (tmp_path / "m").mkdir()
+    listed = load_manifest(write_manifest(tmp_path / "m", [f"a,{outside},,,x,province,2023,,,,"]))
+    assert list(listed["file_path"]) == [str(outside.resolve())]
+
+
+def test_a_header_only_manifest_lists_no_documents(tmp_path) -> None:
+    path = write_manifest(tmp_path, [])
+    path.write_text(HEADER, encoding="utf-8")
+    with pytest.raises(UserError, match="the manifest lists no documents") as info:
+        load_manifest(path)
+    assert info.value.where == str(path)
+
+
+def test_unknown_columns_are_named(tmp_path) -> None:
+    path = write_manifest(tmp_path, [])
+    path.write_text("doc_id,file,region,level,year,parent,previous,colour,size\na,p23.txt,x,city,2024,,,red,2\n", encoding="utf-8")
+    with pytest.raises(UserError, match="unknown column\\(s\\): colour, size"):
+        load_manifest(path)
+
+
+def test_line_numbers_count_blank_lines(tmp_path) -> None:
+    path = write_manifest(tmp_path, [])
+    path.write_text(HEADER + "\n" + GOOD_ROWS[0] + "\n\n\n" + "a,missing.txt,,,x,province,2024,,,,\n", encoding="utf-8")
+    with pytest.raises(UserError) as info:
+        load_manifest(path)
+    assert "line 6 (a)" in info.value.where, info.value.where
+
+
+def test_a_row_with_too_many_fields_is_refused_naming_its_line(tmp_path) -> None:
+    path = write_manifest(tmp_path, [])
+    path.write_text(HEADER + GOOD_ROWS[0] + "\n\n" + GOOD_ROWS[1] + ",extra\n", encoding="utf-8")
+    with pytest.raises(UserError, match="12 fields") as info:
+        load_manifest(path)
+    assert "line 4" in info.value.where
+
+
+def test_the_loaded_manifest_names_its_files_file_path_not_path(tmp_path) -> None:
+    """A task's ``path`` is its outline position (二(三)8); the manifest's files are ``file_path``."""
+    listed = load_manifest(write_manifest(tmp_path, GOOD_ROWS))
+    assert "path" not in listed.columns
+    assert list(listed["file_path"]) == [str((tmp_path / name).resolve()) for name in ("p23.txt", "p24.txt", "c24.txt")]

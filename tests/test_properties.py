@@ -1,14 +1,22 @@
 """Property-based tests: the parser never crashes, and its offsets always point at the source."""
 from __future__ import annotations
 
+import codecs
+import contextlib
+import io
 import re
+import tempfile
+from pathlib import Path
 
 import pandas as pd
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from analysis.cli import main
+from analysis.errors import UserError
 from analysis.parse.clean import clean
+from analysis.parse.read import decode
 from analysis.parse.structure import tasks_table
 
 PHRASES = [
@@ -97,3 +105,47 @@ def test_every_task_offset_slices_the_raw_text_to_its_source(raw: str) -> None:
         if not pd.isna(task.item_no):
             assert source.startswith(f"{task.item_no}."), source[:20]
     assert tasks["task_id"].is_unique
+
+
+# --- bytes in: nothing escapes but a UserError --------------------------------------------------
+
+BOMS = [b"", b"", codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE]
+
+
+@st.composite
+def damaged_bytes(draw) -> bytes:
+    """A plan's bytes (any supported encoding, behind any BOM), with random bytes spliced in; or noise."""
+    if draw(st.integers(0, 4)) == 0:
+        return draw(st.binary(max_size=600))
+    data = bytearray(draw(work_plans()).encode(draw(st.sampled_from(["utf-8", "gb18030", "utf-16-le", "utf-16-be"]))))
+    for _ in range(draw(st.integers(0, 6))):
+        at = draw(st.integers(0, len(data)))
+        data[at:at + draw(st.integers(0, 3))] = draw(st.binary(min_size=1, max_size=4))
+    return draw(st.sampled_from(BOMS)) + bytes(data)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(damaged_bytes())
+def test_decoding_arbitrary_bytes_raises_nothing_but_a_user_error(data: bytes) -> None:
+    try:
+        text, encoding = decode(data, "plan.txt")
+    except UserError as exc:
+        assert exc.where == "plan.txt" and exc.problem and "\n" not in exc.problem
+        return
+    assert isinstance(text, str) and text.strip() and encoding
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(damaged_bytes())
+def test_the_command_line_never_crashes_on_arbitrary_bytes(data: bytes) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "plan.txt"
+        path.write_bytes(data)
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            status = main(["--manifest", str(Path(folder) / "no-manifest.csv"), "tasks", str(path)])
+    assert status in (0, 2), err.getvalue()
+    if status == 2:
+        assert err.getvalue().startswith(f"error: {path}: ") and err.getvalue().count("\n") == 1
+    else:
+        assert out.getvalue().startswith("doc_id,task_id,")

@@ -193,3 +193,27 @@ def test_the_damaged_web_copy_is_parsed_best_effort_and_flagged(corpus) -> None:
     assert web["flags"].str.contains("damaged_text").mean() > 0.5
     assert web["flags"].str.contains("damaged_marker").any()
     assert not clean_copy["flags"].str.contains("damaged").any()
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"], ids=["LF", "CRLF", "CR"])
+def test_line_numbers_are_right_whatever_the_line_endings(newline: str) -> None:
+    raw = newline.join(["2024年工作要点", "一、重点工作", "", "1.推进30家企业治理。", "", "2.保护长江。", ""])
+    tasks = tasks_of(raw)
+    assert list(tasks["line_start"]) == [4, 6]
+    assert [raw[s:e] for s, e in zip(tasks["char_start"], tasks["char_end"])] == ["1.推进30家企业治理。", "2.保护长江。"]
+
+
+def test_item_numbers_run_on_past_999() -> None:
+    items = "".join(f"{n}.任务{n}。完成第{n}项。\n" for n in range(1, 1003))
+    tasks = tasks_of("2024年工作要点\n一、重点工作\n" + items)
+    assert len(tasks) == 1002
+    assert list(tasks["item_no"].iloc[-4:]) == [999, 1000, 1001, 1002]
+    assert tasks["text"].iloc[998] == "任务999。完成第999项。"  # item 1000 is not merged into it
+    assert tasks["flags"].eq("").all()
+
+
+@pytest.mark.parametrize("year_line", ["2024.全年目标完成。", "2024、全年目标完成。", "2024年全年目标完成。", "1000.不是第4项。"])
+def test_a_year_or_a_number_that_does_not_continue_the_items_is_not_an_item(year_line: str) -> None:
+    tasks = tasks_of(f"2024年工作要点\n一、重点工作\n1.甲。\n2.乙。\n3.丙。\n{year_line}\n")
+    assert list(tasks["item_no"]) == [1, 2, 3]
+    assert tasks["text"].iloc[-1].endswith(year_line)

@@ -387,3 +387,10 @@ def test_offsets_always_slice_the_raw_text_to_the_quote(words: list[str], joints
         assert 0 <= row.char_start < row.char_end <= len(raw)
         assert is_subsequence(squash(row.quote), squash(raw[row.char_start:row.char_end]))
         assert row.char_start <= row.value_char_start < row.value_char_end <= row.char_end
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"], ids=["LF", "CRLF", "CR"])
+def test_target_line_numbers_are_right_whatever_the_line_endings(newline: str) -> None:
+    raw = newline.join(["2024年工作要点", "一、重点工作", "", "1.推进30家企业完成深度治理。", "", "2.优良天数比率达到90%。", ""])
+    targets = targets_table(parse_raw(RawDocument(PROJECT_ROOT / "x.txt", raw, "utf-8"), "x"))
+    assert list(targets["line_start"]) == [4, 6]

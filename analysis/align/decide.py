@@ -4,8 +4,11 @@ Decisions are many-to-many. A link needs a score of at least ``link_min``. ``sam
 one-to-one (the successor / the implementation; a merge or split keeps one ``same``): the pairs
 of the maximum-weight assignment. Any other pair is ``partial`` when its score is at least
 ``partial_ratio`` of the best score of one of its two tasks (a real, if smaller, overlap next to
-that task's main link). Tasks left without a link get a row of their own: ``new``/``dropped``
-across years, ``local``/``not_cascaded`` across levels, ``only_in_a``/``only_in_b`` between peers.
+that task's main link). With a ``clause_min`` threshold, a pair of tasks of the same role whose
+best clause pair (the ``clauses`` signal) reaches it is ``partial`` whatever its score: one
+clause carried over nearly verbatim into a differently titled task. Tasks left without a link get
+a row of their own: ``new``/``dropped`` across years, ``local``/``not_cascaded`` across levels,
+``only_in_a``/``only_in_b`` between peers.
 """
 from __future__ import annotations
 
@@ -61,5 +64,7 @@ def decide(pairs, n_source: int, n_target: int, thresholds: Mapping[str, float],
     relation = np.full(len(score), "", dtype=object)
     strong = score >= thresholds["link_min"]
     relation[strong & (ratio >= thresholds["partial_ratio"])] = "partial"
+    if "clause_min" in thresholds:
+        relation[(np.asarray(pairs["clauses"]) >= thresholds["clause_min"]) & np.asarray(pairs["same_role"], dtype=bool)] = "partial"
     relation[strong & assigned] = "same"
     return relation

@@ -6,18 +6,27 @@ plan of an earlier year). Every comparison the suite makes is derived from these
 """
 from __future__ import annotations
 
+import csv
+import os
+import re
+import stat
 from pathlib import Path
 
 import pandas as pd
 
+from analysis import schema
 from analysis.errors import UserError
 from analysis.schema import LEVEL_RANK
 from analysis.settings import MANIFEST_PATH
 
-MANIFEST_COLUMNS = ["doc_id", "file", "title", "issuer", "region", "level", "year", "parent", "previous", "doc_number", "date",
-                    "duplicate_of"]  # optional: the doc id of the plan this file is a (damaged) copy of
-REQUIRED_COLUMNS = ["doc_id", "file", "region", "level", "year", "parent", "previous"]
-COMPARISON_COLUMNS = ["comparison_id", "kind", "source_doc", "target_doc"]
+MANIFEST_COLUMNS = schema.columns("manifest")
+REQUIRED_COLUMNS = list(schema.MANIFEST_REQUIRED)
+COMPARISON_COLUMNS = schema.columns("comparisons")
+FILE_PATH = schema.FILE_PATH.name  # the column load_manifest adds: each file's absolute path
+LOADED_COLUMNS = schema.columns("loaded_manifest")
+# A doc id names files and pages: letters (ASCII or Chinese), digits, _ and -; never a path.
+DOC_ID = re.compile(r"[0-9A-Za-z_\-\u4e00-\u9fff]+")
+YEAR = re.compile(r"[0-9]{1,4}")
 
 
 def _where(path: Path, line: int, doc_id: str = "") -> str:
@@ -35,39 +44,45 @@ def _follow(links: dict[str, str], start: str) -> list[str] | None:
 
 
 def load_manifest(path: Path | str = MANIFEST_PATH) -> pd.DataFrame:
-    """Read and validate the manifest; raise :class:`UserError` naming the offending row."""
+    """Read and validate the manifest; raise :class:`UserError` naming the offending row.
+
+    The frame has the manifest's columns and ``file_path``, each file's absolute path (a task's
+    ``path`` is its outline position: another thing).
+    """
     path = Path(path)
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise UserError(path, "manifest not found") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise UserError(path, f"not a readable CSV manifest ({exc})") from None
+    frame, lines = _read_rows(path)
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:
         raise UserError(path, f"missing column(s): {', '.join(missing)}")
+    unknown = [c for c in frame.columns if c not in MANIFEST_COLUMNS]
+    if unknown:
+        raise UserError(path, f"unknown column(s): {', '.join(unknown)} (the columns are {', '.join(MANIFEST_COLUMNS)})")
+    if frame.empty:
+        raise UserError(path, "the manifest lists no documents")
     for column in MANIFEST_COLUMNS:
         if column not in frame.columns:
             frame[column] = ""
     frame = frame.apply(lambda col: col.str.strip())
     first_line: dict[str, int] = {}
     for index, row in frame.iterrows():
-        line = int(index) + 2  # header is line 1
+        line = lines[index]
         doc_id = row["doc_id"]
         if not doc_id:
             raise UserError(_where(path, line), "empty doc_id")
+        if not DOC_ID.fullmatch(doc_id):
+            raise UserError(_where(path, line), f"doc_id {doc_id!r} may hold only letters, digits, _ and -")
         if doc_id in first_line:
             raise UserError(_where(path, line, doc_id), f"duplicate doc_id (first on line {first_line[doc_id]})")
         first_line[doc_id] = line
-        if not row["file"] or not (path.parent / row["file"]).is_file():
-            raise UserError(_where(path, line, doc_id), f"file not found: {row['file'] or '(empty)'}")
+        if problem := _file_problem(path.parent, row["file"]):
+            raise UserError(_where(path, line, doc_id), problem)
         if row["level"] not in LEVEL_RANK:
             raise UserError(_where(path, line, doc_id), f"unknown level {row['level']!r} (use one of {', '.join(LEVEL_RANK)})")
-        if not row["year"].isdigit():
-            raise UserError(_where(path, line, doc_id), f"year must be a number, not {row['year']!r}")
+        if not YEAR.fullmatch(row["year"]):
+            raise UserError(_where(path, line, doc_id), f"year must be a number in ASCII digits (e.g. 2024), not {row['year']!r}")
     by_id = frame.set_index("doc_id")
     for index, row in frame.iterrows():
-        where = _where(path, int(index) + 2, row["doc_id"])
+        where = _where(path, lines[index], row["doc_id"])
         for link in ("parent", "previous", "duplicate_of"):
             target = row[link]
             if target and target not in by_id.index:
@@ -79,16 +94,67 @@ def load_manifest(path: Path | str = MANIFEST_PATH) -> pd.DataFrame:
         for index, doc_id in frame["doc_id"].items():
             cycle = _follow(links, doc_id)
             if cycle:
-                raise UserError(_where(path, int(index) + 2, doc_id), f"{link} links form a cycle: {' → '.join(cycle)}")
+                raise UserError(_where(path, lines[index], doc_id), f"{link} links form a cycle: {' → '.join(cycle)}")
     for index, row in frame.iterrows():
-        where = _where(path, int(index) + 2, row["doc_id"])
+        where = _where(path, lines[index], row["doc_id"])
         if row["previous"] and int(by_id.at[row["previous"], "year"]) >= int(row["year"]):
             raise UserError(where, f"previous {row['previous']!r} is not from an earlier year")
         if row["parent"] and LEVEL_RANK[by_id.at[row["parent"], "level"]] >= LEVEL_RANK[row["level"]]:
             raise UserError(where, f"parent {row['parent']!r} is not a higher level than {row['level']}")
     frame["year"] = frame["year"].astype(int)
-    frame["path"] = [str((path.parent / f).resolve()) for f in frame["file"]]
-    return frame[MANIFEST_COLUMNS + ["path"]]
+    frame[FILE_PATH] = [str((path.parent / f).resolve()) for f in frame["file"]]
+    return frame[LOADED_COLUMNS]
+
+
+def _read_rows(path: Path) -> tuple[pd.DataFrame, list[int]]:
+    """The manifest's rows as strings, and the physical line each row starts on (blank lines
+    are skipped but counted)."""
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle)
+            header = next(reader, [])
+            records, lines, line = [], [], reader.line_num
+            for record in reader:
+                start, line = line + 1, reader.line_num
+                if not record:
+                    continue  # a blank line
+                if len(record) > len(header):
+                    raise UserError(_where(path, start), f"{len(record)} fields, but the header names {len(header)}")
+                records.append(record + [""] * (len(header) - len(record)))
+                lines.append(start)
+    except FileNotFoundError:
+        raise UserError(path, "manifest not found") from None
+    except IsADirectoryError:
+        raise UserError(path, "the manifest is a folder, not a file") from None
+    except (csv.Error, UnicodeDecodeError, OSError) as exc:
+        raise UserError(path, f"not a readable CSV manifest ({exc})") from None
+    if not header:
+        raise UserError(path, "not a readable CSV manifest (the file is empty)")
+    header = [name.strip() for name in header]
+    duplicated = sorted({name for name in header if header.count(name) > 1})
+    if duplicated:
+        raise UserError(path, f"duplicate column(s): {', '.join(duplicated)}")
+    return pd.DataFrame(records, columns=header, dtype=str), lines
+
+
+def _file_problem(folder: Path, file: str) -> str | None:
+    """Why a manifest's ``file`` cannot be read as a document; None if it is a regular file.
+
+    A relative name is taken from the manifest's folder; an absolute one anywhere, if it is a
+    regular file (a file without tasks is then refused when it is parsed)."""
+    if not file:
+        return "file not found: (empty)"
+    try:
+        mode = os.stat(folder / file).st_mode
+    except FileNotFoundError:
+        return f"file not found: {file}"
+    except OSError as exc:
+        return f"cannot read the file {file} ({exc.strerror or exc})"
+    if stat.S_ISDIR(mode):
+        return f"{file} is a folder, not a file"
+    if not stat.S_ISREG(mode):
+        return f"{file} is not a regular file (a device, FIFO or socket)"
+    return None
 
 
 def comparisons(manifest: pd.DataFrame, exclude: set[str] = frozenset()) -> pd.DataFrame:

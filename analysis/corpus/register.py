@@ -18,11 +18,14 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
+
 from analysis.corpus import manifest
 from analysis.corpus.resolve import level_of_title, region_of_issuer
 from analysis.errors import UserError
 from analysis.parse import metadata
 from analysis.parse.document import ParsedDocument, parse_document
+from analysis.parse.structure import require_tasks
 from analysis.schema import LEVEL_RANK
 from analysis.storage import write_bytes, write_text
 from analysis.text.numerals import year_value
@@ -118,10 +121,16 @@ def _csv_line(values: list[str], newline: str) -> str:
 
 
 def _with_tasks(doc: ParsedDocument, path: Path) -> ParsedDocument:
-    if doc.tasks.empty:
-        raise UserError(path, "no tasks found: no hierarchy markers (一、 / (一) / 1.) that open a work plan's blocks"
-                        if not doc.outline.roots else "no tasks found: its blocks hold headings or framing only")
+    require_tasks(doc.tasks, doc.outline, path)
     return doc
+
+
+def _listed(text: str, manifest_path: Path) -> pd.DataFrame:
+    """The manifest as loaded (validated); an empty frame for a manifest of a header only, the
+    start of a corpus of your own."""
+    if len([line for line in text.splitlines() if line.strip()]) <= 1:
+        return pd.DataFrame(columns=manifest.MANIFEST_COLUMNS)
+    return manifest.load_manifest(manifest_path)
 
 
 def add_plan(source: Path | str, manifest_path: Path | str, *, doc_id: str | None = None, parent: str = "",
@@ -131,7 +140,7 @@ def add_plan(source: Path | str, manifest_path: Path | str, *, doc_id: str | Non
     source, manifest_path = Path(source), Path(manifest_path)
     text, bom = _read_manifest_text(manifest_path)
     columns = _header(text, manifest_path)
-    listed = manifest.load_manifest(manifest_path)
+    listed = _listed(text, manifest_path)
     flags = {"title": title, "issuer": issuer, "level": level, "year": None if year is None else str(year),
              "region": region}
     sources: dict[str, str] = {}
@@ -239,6 +248,7 @@ def remove_plan(doc_id: str, manifest_path: Path | str) -> Path:
     if removed != 1:
         raise UserError(manifest_path, f"cannot find the line of {doc_id} (a row spread over several lines?)")
     new_text = "".join(kept)
-    _check(new_text, manifest_path)
+    if len(kept) > 1:  # the last row removed leaves a header only: nothing left to check
+        _check(new_text, manifest_path)
     write_text(manifest_path, ("\ufeff" if bom else "") + new_text)
     return Path(rows.iloc[0]["file"])

@@ -147,6 +147,9 @@ class _Scorer:
         column = {name: grid[name].to_numpy()[:, None] for name in grid.columns}
         strong = score >= column["link_min"]
         partial = strong & (self.ratio[None, :] >= column["partial_ratio"])
+        if "clause_min" in column:  # the clause-level rule of align.decide
+            partial |= ((self.pairs["clauses"].to_numpy()[None, :] >= column["clause_min"])
+                        & self.pairs["same_role"].to_numpy(dtype=bool)[None, :])
         same = strong & self.assigned[None, :]
         return pd.DataFrame(self._counts(partial | same, same, rows))
 

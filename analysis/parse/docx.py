@@ -13,34 +13,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from analysis.errors import UserError
+from analysis.text.numerals import to_chinese
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 # Subtrees whose text the reader never sees: deletions, moved-away text, field codes, fallbacks.
 _HIDDEN = {W + "del", W + "moveFrom", W + "instrText", W + "delText", W + "pPr", W + "rPr", _MC_FALLBACK}
-_CHINESE_DIGITS = "零一二三四五六七八九"
 _STEMS = "甲乙丙丁戊己庚辛壬癸"
 _BRANCHES = "子丑寅卯辰巳午未申酉戌亥"
 _LEGAL_DIGITS = "零壹贰叁肆伍陆柒捌玖"
-
-
-def chinese_counting(n: int, digits: str = _CHINESE_DIGITS, units: str = "十百千") -> str:
-    """``chineseCounting``: 1 → 一, 10 → 十, 11 → 十一, 20 → 二十, 105 → 一百零五."""
-    if n <= 0:
-        return digits[0]
-    if n >= 10_000:
-        return str(n)
-    out, zero = [], False
-    for power, unit in ((1000, units[2]), (100, units[1]), (10, units[0]), (1, "")):
-        digit, n = divmod(n, power)
-        if digit:
-            if zero:
-                out.append(digits[0])
-            out.append(("" if unit == units[0] and digit == 1 and not out else digits[digit]) + unit)
-            zero = False
-        elif out:
-            zero = True
-    return "".join(out)
 
 
 def _roman(n: int) -> str:
@@ -65,14 +46,14 @@ def format_number(n: int, fmt: str) -> str:
         "decimalEnclosedCircle": lambda: chr(0x2460 + n - 1) if 1 <= n <= 20 else f"({n})",
         "decimalEnclosedCircleChinese": lambda: chr(0x2460 + n - 1) if 1 <= n <= 20 else f"({n})",
         "decimalFullWidth": lambda: str(n).translate({c: c + 0xFEE0 for c in range(0x30, 0x3A)}),
-        "chineseCounting": lambda: chinese_counting(n),
-        "chineseCountingThousand": lambda: chinese_counting(n),
-        "japaneseCounting": lambda: chinese_counting(n),
-        "taiwaneseCounting": lambda: chinese_counting(n),
+        "chineseCounting": lambda: to_chinese(n),
+        "chineseCountingThousand": lambda: to_chinese(n),
+        "japaneseCounting": lambda: to_chinese(n),
+        "taiwaneseCounting": lambda: to_chinese(n),
         "ideographDigital": lambda: "".join("〇一二三四五六七八九"[int(d)] for d in str(n)),
         "taiwaneseDigital": lambda: "".join("〇一二三四五六七八九"[int(d)] for d in str(n)),
-        "chineseLegalSimplified": lambda: chinese_counting(n, _LEGAL_DIGITS, "拾佰仟"),
-        "ideographLegalTraditional": lambda: chinese_counting(n, "零壹貳參肆伍陸柒捌玖", "拾佰仟"),
+        "chineseLegalSimplified": lambda: to_chinese(n, _LEGAL_DIGITS, "拾佰仟"),
+        "ideographLegalTraditional": lambda: to_chinese(n, "零壹貳參肆伍陸柒捌玖", "拾佰仟"),
         "ideographTraditional": lambda: _STEMS[(n - 1) % 10],
         "ideographZodiac": lambda: _BRANCHES[(n - 1) % 12],
         "upperRoman": lambda: _roman(n),

@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from analysis import schema
 from analysis.text.attribution import find_attributions, unique
+from analysis.text.offsets import LineIndex
 from analysis.text.numerals import chinese_number, to_chinese
 from analysis.parse.clean import (
     BACK_MATTER,
@@ -23,13 +25,11 @@ from analysis.parse.clean import (
     SECTION_MARKER,
     CleanDocument,
 )
+from analysis.errors import UserError
 from analysis.parse.metadata import DATE_LINE, ISSUER_LINE, TITLE_LINE
+from analysis.settings import ParseSettings
 
-TASK_COLUMNS = [
-    "doc_id", "task_id", "part_no", "part_title", "section_no", "section_title", "item_no",
-    "path", "heading", "text", "lead_units", "responsible_units", "char_start", "char_end",
-    "line_start", "flags",
-]
+TASK_COLUMNS = schema.columns("tasks")
 LEVELS = ("part", "section", "item")
 
 # Titles of blocks that frame the plan rather than assign work.
@@ -41,7 +41,6 @@ PARAGRAPH_LABEL = re.compile(r"^([^,，。:：;；()]{2,12}?)(?:是|为)?[:：]"
 _HEADING_END = re.compile(r"[。]")
 _PARAGRAPH_BREAK = re.compile(r"(?<=(.))\n")
 _SENTENCE_CLOSED = "。!?！？;；:：,，、)"
-_TITLE_TO_BODY = 3  # paragraphs a plan's title may stand above its first marker
 _TRAILING_PUNCT = " 。.,，;；:：、"
 _REPEATED_STOPS = re.compile(r"。{2,}")
 _LEADING_PUNCT = re.compile(r"^[。,;:]+")
@@ -101,16 +100,18 @@ class Outline:
     back_matter: list[tuple[int, int]]
 
 
-def plan_start(paragraphs: list[str], markers: list) -> int:
+def plan_start(paragraphs: list[str], markers: list, title_to_body: int | None = None) -> int:
     """Index of the first paragraph of the plan itself: after a cover letter with numbered points
     of its own (关于印发…的通知 一、… 二、…), the plan restarts under its title (…工作要点) with a
-    first marker numbered 1. 0 when nothing precedes the plan's title but front matter."""
+    first marker numbered 1 (within ``title_to_body`` paragraphs, the settings' unless given). 0
+    when nothing precedes the plan's title but front matter."""
+    title_to_body = ParseSettings().title_to_body if title_to_body is None else title_to_body
     first_marker = next((i for i, m in enumerate(markers) if m), len(paragraphs))
     start = 0
     for i in range(first_marker + 1, len(paragraphs)):
         if markers[i] or not TITLE_LINE.match(paragraphs[i]):
             continue
-        following = next((m for m in markers[i + 1:i + 1 + _TITLE_TO_BODY] if m), None)
+        following = next((m for m in markers[i + 1:i + 1 + title_to_body] if m), None)
         if following and following[1] == 1:
             start = i + 1
     return start
@@ -131,8 +132,9 @@ def back_matter_start(paragraphs: list[str], body_start: int, markers: list) -> 
     return len(paragraphs)
 
 
-def parse_blocks(doc: CleanDocument) -> Outline:
+def parse_blocks(doc: CleanDocument, settings: ParseSettings | None = None) -> Outline:
     """Read the paragraphs into parts, sections and items."""
+    settings = settings or ParseSettings()
     text = doc.text
     preamble: list[tuple[int, int]] = []
     roots: list[Block] = []
@@ -140,14 +142,17 @@ def parse_blocks(doc: CleanDocument) -> Outline:
     spans = list(doc.paragraphs())
     paragraphs = [text[s:e] for s, e in spans]
     markers = [_match_marker(p) for p in paragraphs]
-    body_start = plan_start(paragraphs, markers)
+    body_start = plan_start(paragraphs, markers, settings.title_to_body)
     body_end = back_matter_start(paragraphs, body_start, markers)
     preamble.extend(spans[:body_start])
+    last_item = None
     for k in range(body_start, body_end):
         start, end = spans[k]
         paragraph, marker = paragraphs[k], markers[k]
-        if marker and not _plausible(marker, open_blocks):
+        if marker and not _plausible(marker, open_blocks, last_item):
             marker = None
+        if marker and marker[0] == "item":
+            last_item = marker[1]
         if marker is None:
             deepest = open_blocks["item"] or open_blocks["section"] or open_blocks["part"]
             (deepest.paragraphs if deepest else preamble).append((start, end))
@@ -167,9 +172,22 @@ def parse_blocks(doc: CleanDocument) -> Outline:
     return Outline(preamble, roots, spans[body_end:])
 
 
-def _plausible(marker: tuple[str, int | None, int, list[str]], open_blocks: dict[str, Block | None]) -> bool:
-    """A part marker must continue the part sequence (一、 after 一、 is text, not a new part)."""
+def require_tasks(tasks: pd.DataFrame, outline: Outline, where: object) -> None:
+    """Refuse a document that holds no task, saying why (a plan is read for its tasks)."""
+    if not tasks.empty:
+        return
+    if outline.roots:
+        raise UserError(where, "no tasks found: its blocks (一、 / (一) / 1.) hold headings or framing only")
+    raise UserError(where, "no tasks found: no hierarchy markers (一、 / (一) / 1.) that open a work plan's blocks")
+
+
+def _plausible(marker: tuple[str, int | None, int, list[str]], open_blocks: dict[str, Block | None],
+               last_item: int | None = None) -> bool:
+    """A part marker must continue the part sequence (一、 after 一、 is text, not a new part);
+    a four-digit item number must continue the items (1000. after 999., not 2024. after 3.)."""
     level, number, _, _ = marker
+    if level == "item" and number is not None and number >= 1000:
+        return number == (last_item or 0) + 1
     if level != "part" or number is None:
         return True
     current = open_blocks["part"]
@@ -294,15 +312,16 @@ def _join_paragraphs(m: re.Match[str]) -> str:
     return "" if m.group(1) in _SENTENCE_CLOSED else " "
 
 
-def tasks_table(doc: CleanDocument, doc_id: str, spans: list[TaskSpan] | None = None) -> pd.DataFrame:
+def tasks_table(doc: CleanDocument, doc_id: str, spans: list[TaskSpan] | None = None,
+                settings: ParseSettings | None = None) -> pd.DataFrame:
     """One row per task of a cleaned document, with offsets into the raw text.
 
     Row ``i`` is ``spans[i]``: ``doc.text[span.content_start:span.end]`` is its clean text.
     """
     if spans is None:
-        spans = task_spans(doc, parse_blocks(doc))
+        spans = task_spans(doc, parse_blocks(doc, settings))
     raw = doc.raw
-    line_starts = _LineIndex(raw)
+    line_starts = LineIndex(raw)
     rows = []
     seen_ids: dict[str, int] = {}
     for span in spans:
@@ -348,13 +367,3 @@ def frame_of(rows: list[dict], columns: list[str], dtypes: dict[str, str]) -> pd
     return pd.DataFrame({
         column: pd.array([row[column] for row in rows], dtype=dtypes.get(column, "str")) for column in columns
     }, columns=columns)
-
-
-class _LineIndex:
-    """1-based line numbers of raw offsets."""
-
-    def __init__(self, raw: str):
-        self._starts = np.array([0] + [m.end() for m in re.finditer("\n", raw)], dtype=np.int64)
-
-    def line_of(self, offset: int) -> int:
-        return int(np.searchsorted(self._starts, offset, side="right"))

@@ -42,10 +42,21 @@ def year_value(text: str) -> str:
     return text if text.isdigit() else "".join(str(chinese_number(c)) for c in text)
 
 
-def to_chinese(number: int) -> str:
-    """23 → 二十三 (up to 99), as plans number their parts and sections."""
-    digits = "零一二三四五六七八九"
-    if number < 10:
-        return digits[number]
-    tens, ones = divmod(number, 10)
-    return (digits[tens] if tens > 1 else "") + "十" + (digits[ones] if ones else "")
+def to_chinese(number: int, digits: str = "零一二三四五六七八九", units: str = "十百千") -> str:
+    """23 → 二十三, 105 → 一百零五 (below 10,000), as plans number their parts and sections and Word's
+    ``chineseCounting`` lists count; ``digits`` and ``units`` give other scripts (壹贰…, 拾佰仟)."""
+    if number <= 0:
+        return digits[0]
+    if number >= 10_000:
+        return str(number)
+    out, zero = [], False
+    for power, unit in ((1000, units[2]), (100, units[1]), (10, units[0]), (1, "")):
+        digit, number = divmod(number, power)
+        if digit:
+            if zero:
+                out.append(digits[0])
+            out.append(("" if unit == units[0] and digit == 1 and not out else digits[digit]) + unit)
+            zero = False
+        elif out:
+            zero = True
+    return "".join(out)

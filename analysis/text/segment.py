@@ -108,19 +108,6 @@ def _tokenizer():
         return tokenizer
 
 
-def add_terms(terms: Iterable[str]) -> None:
-    """Teach the shared segmenter more whole words, for the rest of the process.
-
-    Everything segmented afterwards changes; to match a comparison's own terms, pass them to
-    :func:`index_terms` instead, which knows them for that call only.
-    """
-    tokenizer = _tokenizer()
-    for term in _clean_terms(terms):
-        tokenizer.add_word(term, freq=_TERM_FREQUENCY)
-    for cache in (tokens, _run_tokens, _search_words, _run_words):
-        cache.cache_clear()
-
-
 @lru_cache(maxsize=65_536)
 def tokens(text: str) -> tuple[str, ...]:
     """Words of a text, punctuation and whitespace dropped: jieba's ``lcut``, run by run (jieba

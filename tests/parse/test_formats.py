@@ -9,9 +9,11 @@ import make_formats as mf  # beside this file: pytest puts its folder on sys.pat
 import pandas as pd
 import pytest
 
-from analysis.parse import clean, read
+from analysis.parse import clean
+from analysis.parse import read
 from analysis.errors import UserError
-from analysis.parse.docx import chinese_counting, format_number
+from analysis.parse.docx import format_number
+from analysis.text.numerals import to_chinese
 from analysis.parse.formats import extract
 from analysis.settings import PROJECT_ROOT
 
@@ -61,7 +63,7 @@ def test_every_format_of_a_plan_gives_the_tasks_of_its_text(plan_files, stem: st
 # --- docx --------------------------------------------------------------------------------------
 
 def test_chinese_counting_and_number_formats() -> None:
-    assert [chinese_counting(n) for n in (1, 9, 10, 11, 19, 20, 21, 99, 100, 105, 110)] == [
+    assert [to_chinese(n) for n in (1, 9, 10, 11, 19, 20, 21, 99, 100, 105, 110)] == [
         "一", "九", "十", "十一", "十九", "二十", "二十一", "九十九", "一百", "一百零五", "一百一十"]
     assert format_number(3, "ideographTraditional") == "丙"
     assert format_number(3, "decimalEnclosedParen") == "(3)"
