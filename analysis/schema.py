@@ -15,12 +15,14 @@ from dataclasses import dataclass
 # Government levels, highest first: a ``parent`` must rank above its child.
 LEVEL_RANK = {"national": 0, "province": 1, "city": 2, "county": 3, "district": 3}
 
-# Comparisons and the relations their alignment tables use.
-KINDS = ("year", "level")
+# Comparisons and the relations their alignment tables use: ``year`` (same issuer, earlier → later),
+# ``level`` (parent → child) and ``peer`` (two plans of one level from different issuers, e.g. two cities).
+KINDS = ("year", "level", "peer")
 LINKS = ("same", "partial")
 UNLINKED = {  # kind → (relation of an unmatched source task, of an unmatched target task)
     "year": ("dropped", "new"),
     "level": ("not_cascaded", "local"),
+    "peer": ("only_in_a", "only_in_b"),
 }
 
 
@@ -51,6 +53,7 @@ MANIFEST = _columns(
     ("previous", "str", "`doc_id` of the same issuer's plan of an earlier year (a year comparison)"),
     ("doc_number", "str", "used where the text itself does not print it"),
     ("date", "str", "used where the text itself does not print it"),
+    ("duplicate_of", "str", "optional: `doc_id` of the plan this file is a (damaged) copy of; left out of comparisons"),
 )
 MANIFEST_REQUIRED = ("doc_id", "file", "region", "level", "year", "parent", "previous")
 # The column ``load_manifest`` adds to the manifest it read: where each file is. Named apart from

@@ -110,6 +110,11 @@ class DuplicateSettings:
     # Candidates whose MinHash estimate falls this far below the threshold skip the exact Jaccard
     # (the estimate's standard error at 128 values is <= 0.045).
     estimate_margin: float = 0.15
+    # Of two similar documents, one is a damaged copy of the other only when its damage (events per
+    # 1,000 characters) exceeds the other's by more than this margin *and* is at least this many
+    # times it: sister plans written from one template are equally clean, and both are compared.
+    copy_min_extra_damage_per_1k: float = 1.0
+    copy_min_damage_ratio: float = 2.0
 
 
 # --- task alignment (analysis/align/); thresholds are chosen by `python -m analysis evaluate` ---

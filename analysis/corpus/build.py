@@ -69,7 +69,8 @@ def documents_table(docs: list[ParsedDocument], listed: pd.DataFrame,
         rows.append(row)
     frame = pd.DataFrame(rows)
     copies = duplicates.near_duplicates(
-        [d.doc_id for d in docs], [d.clean.text for d in docs], list(frame["damage_per_1k_chars"]), settings
+        [d.doc_id for d in docs], [d.clean.text for d in docs], list(frame["damage_per_1k_chars"]), settings,
+        {doc_id: row.get("duplicate_of", "") for doc_id, row in declarations.items()},
     )
     frame = frame.merge(copies, on="doc_id", how="left")
     return frame[DOCUMENT_COLUMNS]

@@ -83,7 +83,7 @@ def load_manifest(path: Path | str = MANIFEST_PATH) -> pd.DataFrame:
     by_id = frame.set_index("doc_id")
     for index, row in frame.iterrows():
         where = _where(path, lines[index], row["doc_id"])
-        for link in ("parent", "previous"):
+        for link in ("parent", "previous", "duplicate_of"):
             target = row[link]
             if target and target not in by_id.index:
                 raise UserError(where, f"unknown {link} {target!r}")

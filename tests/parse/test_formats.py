@@ -142,7 +142,9 @@ def test_pdf_page_furniture_is_removed_and_cjk_spacing_closed(tmp_path: Path) ->
     pages = [_page(n, 3, body) for n, body in enumerate(bodies, start=1)]
     extracted = extract(mf.write_pdf(tmp_path / "plan.pdf", pages))
     assert extracted.format == "pdf"
+    # the running title stays where it is the plan's own title: at the top of the first page
     assert extracted.text.split("\n") == [
+        "2024年全省生态环境工作要点",
         "一、总体要求", "到2024年6月底前,PM2.5浓度下降3%。", "(一)加强大气污染防治。", "1.开展臭氧治理(牵头单位:大气处)。"]
     assert len(extracted.page_starts) == 3
     assert extracted.text[extracted.page_starts[1]:].startswith("(一)")
