@@ -7,6 +7,8 @@ variables override them (read once, at import):
 - ``ANALYSIS_DATA_DIR``: the data folder (default ``<project>/data``), holding ``raw/``,
   ``processed/`` and ``gold/``;
 - ``ANALYSIS_MANIFEST``: the manifest (default ``<data>/raw/manifest.csv``);
+- ``ANALYSIS_PROCESSED_DIR``: the processed tables (default ``<data>/processed``; `make test` points
+  it and the manifest at the tests' pinned corpus);
 - ``ANALYSIS_REPORTS_DIR``: where the HTML reports go (default ``<project>/reports``).
 
 Settings that change the output are frozen dataclasses, passed explicitly: a function takes a
@@ -28,7 +30,7 @@ from types import MappingProxyType
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("ANALYSIS_DATA_DIR", PROJECT_ROOT / "data"))
 RAW_DIR = DATA_DIR / "raw"
-PROCESSED_DIR = DATA_DIR / "processed"
+PROCESSED_DIR = Path(os.environ.get("ANALYSIS_PROCESSED_DIR", DATA_DIR / "processed"))
 GOLD_DIR = DATA_DIR / "gold"
 MANIFEST_PATH = Path(os.environ.get("ANALYSIS_MANIFEST", RAW_DIR / "manifest.csv"))
 REPORTS_DIR = Path(os.environ.get("ANALYSIS_REPORTS_DIR", PROJECT_ROOT / "reports"))

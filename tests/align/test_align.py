@@ -12,14 +12,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
+from pinned_corpus import PINNED_DIR as RAW_DIR
 from rapidfuzz import fuzz
 
 from analysis import align
 from analysis.align import signals
+from analysis.parse.document import parse_document
 from analysis.settings import AlignmentSettings
 from analysis.text import segment
-from analysis.parse.document import parse_document
-from analysis.settings import RAW_DIR
 
 
 def tasks_frame(doc: str, rows: list[tuple[str, str, str, str, str]]) -> pd.DataFrame:

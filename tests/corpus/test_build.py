@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from pinned_corpus import PINNED_MANIFEST
 
-from analysis.corpus.manifest import load_manifest
 from analysis.corpus.build import build, planned_comparisons
+from analysis.corpus.manifest import load_manifest
 
 pytestmark = pytest.mark.slow  # every test reads a full build (conftest's ``built``)
 
@@ -113,7 +114,7 @@ def test_coverage_tables_summarise_each_child_plan(built) -> None:
 
 def test_damaged_duplicate_copies_are_not_compared(built) -> None:
     _, tables = built
-    listed = load_manifest()
+    listed = load_manifest(PINNED_MANIFEST)
     listed.loc[listed["doc_id"] == "ezhou_city_2024", "parent"] = "hubei_province_2024_web"
     planned = planned_comparisons(listed, tables["documents"])
     assert "hubei_province_2024_web" not in set(planned["source_doc"])

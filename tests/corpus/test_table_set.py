@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from pinned_corpus import PINNED_DIR, PINNED_MANIFEST
 
 from analysis import cli, storage
 from analysis.corpus.build import build
@@ -53,12 +54,12 @@ def _build_command(out: Path, manifest: Path | None = None) -> list[str]:
 def _two_manifests(folder: Path) -> tuple[Path, Path]:
     """The bundled manifest, and the same without its last document: builds from the two differ in
     every table, so a set mixing them is seen."""
-    lines = (PROJECT_ROOT / "data" / "raw" / "manifest.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    lines = PINNED_MANIFEST.read_text(encoding="utf-8").splitlines(keepends=True)
     folder.mkdir(parents=True, exist_ok=True)
     full, fewer = folder / "manifest.csv", folder / "manifest_fewer.csv"
     full.write_text("".join(lines), encoding="utf-8")
     fewer.write_text("".join(lines[:-1]), encoding="utf-8")
-    for name in (PROJECT_ROOT / "data" / "raw").glob("*.txt"):
+    for name in PINNED_DIR.glob("*.txt"):
         (folder / name.name).write_bytes(name.read_bytes())
     return full, fewer
 

@@ -8,16 +8,15 @@ from pathlib import Path
 import make_formats as mf  # beside this file: pytest puts its folder on sys.path
 import pandas as pd
 import pytest
+from pinned_corpus import PINNED_DIR
 
-from analysis.parse import clean
-from analysis.parse import read
 from analysis.errors import UserError
+from analysis.parse import clean, read
 from analysis.parse.docx import format_number
-from analysis.text.numerals import to_chinese
 from analysis.parse.formats import extract
-from analysis.settings import PROJECT_ROOT
+from analysis.text.numerals import to_chinese
 
-RAW = PROJECT_ROOT / "data" / "raw"
+RAW = PINNED_DIR
 # The damaged web copy is no clean source: its tasks are not the reference for a clean rendering.
 PLANS = sorted(p.stem for p in RAW.glob("*.txt") if p.stem != "hubei_province_2024_web")
 COMPARED = ["task_id", "heading", "text", "lead_units", "responsible_units"]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ast
 import json
+from pathlib import Path
 
 import nbformat
 import pandas as pd
@@ -10,6 +11,7 @@ import pytest
 import yaml
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
+from analysis import storage
 from analysis.report import batch as reports
 from analysis.report.batch import ReportJob, contents_list, plan_reports, strip_outputs
 
@@ -105,7 +107,8 @@ def test_the_processed_folder_reaches_the_notebooks(built, tmp_path) -> None:
     assert injected[0] == 1 + next(i for i, cell_tags in enumerate(tags) if "parameters" in cell_tags)
     values = {statement.targets[0].id: ast.literal_eval(statement.value)
               for statement in ast.parse(executed.cells[injected[0]].source).body}
-    assert values["processed_dir"] == str(processed.resolve())
+    # the folder's current table set, resolved once: every notebook of the run reads the same set
+    assert Path(values["processed_dir"]).resolve() == storage.table_folder(processed).resolve()
 
 
 def test_an_unknown_report_is_refused(built) -> None:
