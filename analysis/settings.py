@@ -34,6 +34,13 @@ INDICATOR_MIN_SCORE = 60.0
 DUPLICATE_QUOTE_MIN_SCORE = 60.0
 GOLD_TARGETS_PATH = GOLD_DIR / "targets_province.csv"
 
+# Reviewer corrections (optional files; see data/corrections/README.md) and the link-confidence
+# model fitted on the development gold (`python -m analysis evaluate --fit-confidence`).
+CORRECTIONS_DIR = DATA_DIR / "corrections"
+ALIGNMENT_CORRECTIONS_PATH = CORRECTIONS_DIR / "alignments.csv"
+TARGET_CORRECTIONS_PATH = CORRECTIONS_DIR / "targets.csv"
+LINK_CONFIDENCE_PATH = LEXICON_DIR / "link_confidence.json"
+
 # The build parses documents and aligns comparisons in parallel processes (one per CPU) from
 # this many on; below it a process pool costs more than it saves.
 PARALLEL_MIN_ITEMS = 40
