@@ -14,7 +14,7 @@ LOCK := requirements.lock
 LOCK_FLAGS ?=
 PROCESSED := data/processed
 BUILT := $(PROCESSED)/.built
-INPUTS := $(wildcard data/raw/*) $(wildcard analysis/*.py analysis/*/*.py analysis/lexicon/*)
+INPUTS := $(wildcard data/raw/*) $(wildcard data/corrections/*.csv) $(wildcard analysis/*.py analysis/*/*.py analysis/lexicon/*)
 PYTEST_NOTEBOOKS := --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg
 LINTED := analysis tests notebooks
 

@@ -129,12 +129,13 @@ def target_log(targets: pd.DataFrame) -> list[str]:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
+    from analysis.corpus import corrections
     from analysis.corpus.build import build
 
     tables = build(Path(args.out), Path(args.manifest))
     for name, frame in tables.items():
         print(f"{name}: {len(frame)} rows → {Path(args.out) / name}.csv", file=sys.stderr)
-    for line in target_log(tables["targets"]):
+    for line in target_log(tables["targets"]) + corrections.log_lines(tables["corrections"]):
         print(line, file=sys.stderr)
     return 0
 

@@ -15,15 +15,16 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import align
-from analysis.align import coverage
+from analysis.align import confidence, coverage
 from analysis.compare import duplicates
 from analysis.compare import escalation as compare
-from analysis.corpus import manifest
+from analysis.corpus import corrections, manifest
 from analysis.parse import damage, metadata, structure
 from analysis.parse.document import ParsedDocument, parse_document
 from analysis.targets import extract as targets
 from analysis.targets import indicators
-from analysis.settings import MANIFEST_PATH, PARALLEL_MIN_ITEMS, PROCESSED_DIR
+from analysis.settings import (ALIGNMENT_CORRECTIONS_PATH, LINK_CONFIDENCE_PATH, MANIFEST_PATH, PARALLEL_MIN_ITEMS,
+                               PROCESSED_DIR, TARGET_CORRECTIONS_PATH)
 from analysis.storage import write_table
 
 DOCUMENT_COLUMNS = [
@@ -138,7 +139,7 @@ def planned_comparisons(listed: pd.DataFrame, documents: pd.DataFrame) -> pd.Dat
 
 
 COMPARISON_TABLE_COLUMNS = {
-    "alignments": ["comparison_id", "kind", *align.TASK_DETAIL_COLUMNS],
+    "alignments": ["comparison_id", "kind", *align.TASK_DETAIL_COLUMNS, "confidence", "decided_by"],
     "alignment_clauses": ["comparison_id", "kind", *align.CLAUSE_MATCH_COLUMNS],
     "coverage": coverage.SUMMARY_COLUMNS,
     "coverage_tasks": coverage.TASK_COVERAGE_COLUMNS,
@@ -152,22 +153,31 @@ def _compare(index: int) -> dict[str, pd.DataFrame]:
     source, target = by_id[plan["source_doc"]], by_id[plan["target_doc"]]
     result = align.align(align.Comparison.of(source, target, _SHARED["indicators"], _SHARED["plans"]), plan["kind"])
     label = {"comparison_id": plan["comparison_id"], "kind": plan["kind"]}
-    tasks = coverage.task_coverage(result.alignments, source.tasks, target.tasks, plan["comparison_id"], plan["kind"])
+    chance = confidence.link_probability(result.pairs, _SHARED["link_model"], len(source.tasks), len(target.tasks))
+    found = corrections.correct_alignment(  # the reviewer's decisions after the model's, both with their confidence
+        confidence.with_confidence(result.alignments, result.pairs, chance, source.tasks["task_id"], target.tasks["task_id"]),
+        _SHARED["link_fixes"], plan["kind"], source.tasks["task_id"], target.tasks["task_id"], result.pairs, chance)
+    tasks = coverage.task_coverage(found, source.tasks, target.tasks, plan["comparison_id"], plan["kind"])
     return {
-        "alignments": align.with_task_details(result.alignments, source.tasks, target.tasks).assign(**label),
-        "alignment_clauses": result.clause_matches.assign(**label),
+        "alignments": align.with_task_details(found, source.tasks, target.tasks).assign(
+            confidence=found["confidence"].to_numpy(), decided_by=found["decided_by"].to_numpy(), **label),
+        "alignment_clauses": corrections.correct_clause_matches(result.clause_matches, found).assign(**label),
         "coverage_tasks": tasks,
         "coverage": coverage.coverage_summary(tasks, source.tasks, target.tasks, plan["comparison_id"], plan["kind"]),
     }
 
 
 def comparison_tables(comparisons: pd.DataFrame, docs: list[ParsedDocument],
-                      indicators: pd.DataFrame | None = None, workers: int | None = None) -> dict[str, pd.DataFrame]:
-    """Alignments, clause matches and coverage of every comparison, stacked with its id and kind."""
+                      indicators: pd.DataFrame | None = None, workers: int | None = None,
+                      link_fixes: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+    """Alignments, clause matches and coverage of every comparison, stacked with its id and kind
+    (the reviewer's ``link_fixes`` applied: :func:`corrections.read_alignment_corrections`)."""
     plans = comparisons.to_dict(orient="records")
     workers = default_workers(len(plans)) if workers is None else workers
     results = _in_parallel(_compare, len(plans), workers, comparisons=plans, by_id={doc.doc_id: doc for doc in docs},
-                           indicators=indicators, plans=align.PlanCache())
+                           indicators=indicators, plans=align.PlanCache(),
+                           link_model=confidence.LinkModel.load(LINK_CONFIDENCE_PATH),
+                           link_fixes=link_fixes)
     tables = {}
     for name, columns in COMPARISON_TABLE_COLUMNS.items():
         frames = [r[name] for r in results]
@@ -177,23 +187,31 @@ def comparison_tables(comparisons: pd.DataFrame, docs: list[ParsedDocument],
 
 
 def build(out_dir: Path = PROCESSED_DIR, manifest_path: Path = MANIFEST_PATH,
-          workers: int | None = None) -> dict[str, pd.DataFrame]:
+          workers: int | None = None, alignment_corrections: Path = ALIGNMENT_CORRECTIONS_PATH,
+          target_corrections: Path = TARGET_CORRECTIONS_PATH) -> dict[str, pd.DataFrame]:
     """Parse every document of the manifest and write the processed tables into ``out_dir``.
 
     A large corpus is parsed, and its comparisons aligned, in parallel processes; the tables are
-    the same whatever the number of processes.
+    the same whatever the number of processes. The reviewer's corrections (optional files) are
+    applied after the model; the ``corrections`` table lists each, applied or stale.
     """
+    link_fixes = corrections.read_alignment_corrections(alignment_corrections)
+    target_fixes = corrections.read_target_corrections(target_corrections)
     listed, docs = parse_manifest(manifest_path, workers)
     lexicon = indicators.load_lexicon()
     documents = documents_table(docs, listed)
-    target_table = targets_of(docs, documents, lexicon, workers)
+    target_table, target_log = corrections.correct_targets(targets_of(docs, documents, lexicon, workers), target_fixes,
+                                                           lexicon, target_corrections)
     tables = {
         "documents": documents,
         "tasks": pd.concat([d.tasks for d in docs], ignore_index=True),
         "targets": target_table,
         "escalation": compare.escalation_table(target_table, documents, lexicon),
     }
-    tables.update(comparison_tables(planned_comparisons(listed, documents), docs, target_table, workers))
+    planned = planned_comparisons(listed, documents)
+    tables.update(comparison_tables(planned, docs, target_table, workers, link_fixes))
+    tables["corrections"] = pd.concat([corrections.alignment_log(link_fixes, planned, {d.doc_id: set(d.tasks["task_id"]) for d in docs},
+                                                                 alignment_corrections), target_log], ignore_index=True)
     for name, frame in tables.items():
         write_table(frame, Path(out_dir), name)
     return tables
