@@ -140,6 +140,17 @@ def _cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_review(args: argparse.Namespace) -> int:
+    from analysis.corpus.review import export_queue
+
+    queue = export_queue(args.comparison_id, Path(args.out), Path(args.processed), tuple(args.band))
+    counts = queue["reason"].value_counts()
+    print(f"{len(queue)} decisions to review ({counts.get('uncertain', 0)} uncertain, {counts.get('likely wrong', 0)} likely "
+          f"wrong) → {args.out}: fill in `relation` (same, partial, none), save it as data/corrections/alignments.csv",
+          file=sys.stderr)
+    return 0
+
+
 def _cmd_reports(args: argparse.Namespace) -> int:
     from analysis.report.batch import build_reports, oversized
 
@@ -191,6 +202,14 @@ def make_parser() -> argparse.ArgumentParser:
     build = commands.add_parser("build", help="write the processed tables for the whole manifest")
     build.add_argument("--out", default=str(PROCESSED_DIR), help="output folder (default: %(default)s)")
     build.set_defaults(run=_cmd_build)
+
+    review = commands.add_parser("review", help="export a comparison's uncertain alignment decisions for a reviewer (CSV)")
+    review.add_argument("comparison_id", help="a comparison id of the processed alignments (e.g. hubei_province_2024__ezhou_city_2024)")
+    review.add_argument("--out", required=True, help="the review queue to write (CSV, the corrections file's columns)")
+    review.add_argument("--processed", default=str(PROCESSED_DIR), help="processed tables (default: %(default)s)")
+    review.add_argument("--band", nargs=2, type=float, default=[0.35, 0.65], metavar=("LOW", "HIGH"),
+                        help="confidence band of the uncertain decisions; those below it are queued too (default: %(default)s)")
+    review.set_defaults(run=_cmd_review)
 
     reports = commands.add_parser("reports", help="run the notebooks with papermill and render the HTML reports")
     reports.add_argument("--out", default=str(REPORTS_DIR), help="output folder (default: %(default)s)")
