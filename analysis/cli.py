@@ -13,13 +13,16 @@ import pandas as pd
 
 from analysis.errors import UserError
 from analysis.settings import (
+    ALIGNMENT_CORRECTIONS_PATH,
     GOLD_TARGETS_PATH,
+    LINK_CONFIDENCE_PATH,
     INDICATOR_MIN_SCORE,
     MANIFEST_PATH,
     NOTEBOOKS_DIR,
     PROCESSED_DIR,
     REPORT_WORKERS,
     REPORTS_DIR,
+    TARGET_CORRECTIONS_PATH,
 )
 
 EXIT_USER_ERROR = 2
@@ -109,7 +112,17 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     from analysis.evaluate import crosslevel_report, evaluate_alignment, evaluate_crosslevel, report
 
     print("\n" + report(evaluate_alignment()))
-    print("\n" + crosslevel_report(evaluate_crosslevel({doc.doc_id: doc for doc in docs})))
+    corpus = {doc.doc_id: doc for doc in docs}
+    print("\n" + crosslevel_report(evaluate_crosslevel(corpus)))
+
+    from analysis.evaluate import calibration, reviewed
+
+    fitted = calibration.calibrate(calibration.labelled_pairs(corpus))
+    print("\n" + calibration.report(fitted))
+    if args.fit_confidence:
+        calibration.write_model(fitted)
+        print(f"link-confidence model → {LINK_CONFIDENCE_PATH}")
+    print("\n" + reviewed.report(ALIGNMENT_CORRECTIONS_PATH, TARGET_CORRECTIONS_PATH, corpus, listed, found))
     return 0
 
 
@@ -197,6 +210,8 @@ def make_parser() -> argparse.ArgumentParser:
 
     evaluate = commands.add_parser("evaluate", help="score targets and task alignment against the gold (with the naive baseline)")
     evaluate.add_argument("--gold", default=str(GOLD_TARGETS_PATH), help="gold target table (default: %(default)s)")
+    evaluate.add_argument("--fit-confidence", action="store_true",
+                          help=f"store the link-confidence model fitted on the development gold in {LINK_CONFIDENCE_PATH.name}")
     evaluate.set_defaults(run=_cmd_evaluate)
 
     build = commands.add_parser("build", help="write the processed tables for the whole manifest")
