@@ -19,6 +19,7 @@ log prints one line each).
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
 import numpy as np
@@ -56,7 +57,7 @@ def read_corrections(path: Path | str, columns: list[str], decision: str, allowe
         raise UserError(path, f"not UTF-8 text (save it as 'CSV UTF-8'): {exc.reason} at byte {exc.start}") from None
     except OSError as exc:
         raise UserError(path, f"cannot read the corrections file ({exc.strerror})") from None
-    reader = csv.reader(text.splitlines(keepends=True))
+    reader = csv.reader(io.StringIO(text, newline=""))
     rows, lines, line = [], [], 1
     try:
         header = [cell.strip() for cell in next(reader, [])]
