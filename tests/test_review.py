@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from analysis.corpus.build import build
-from analysis.corpus.review import QUEUE_COLUMNS, export_queue, review_queue
 from analysis.corpus.corrections import ALIGNMENT_CORRECTION_COLUMNS
+from analysis.corpus.review import QUEUE_COLUMNS, export_queue, review_queue
 from analysis.errors import UserError
 from analysis.schema import LINKS, UNLINKED
 from analysis.settings import PROJECT_ROOT, RAW_DIR
@@ -20,7 +20,7 @@ COMPARISON = "hubei_province_2024__ezhou_city_2024"
 
 
 def test_the_queue_holds_the_doubtful_decisions_in_the_corrections_format(built) -> None:
-    folder, tables = built
+    _, tables = built
     queue = review_queue(tables["alignments"], tables["tasks"], COMPARISON)
     assert list(queue.columns) == QUEUE_COLUMNS and QUEUE_COLUMNS[:6] == ALIGNMENT_CORRECTION_COLUMNS
     assert len(queue) and (queue["relation"] == "").all()
@@ -40,7 +40,7 @@ def test_the_queue_holds_the_doubtful_decisions_in_the_corrections_format(built)
 @pytest.mark.slow
 def test_review_round_trip_reaches_the_tables(built, tmp_path) -> None:
     folder, before = built
-    queue = export_queue(COMPARISON, tmp_path / "queue.csv", folder)
+    export_queue(COMPARISON, tmp_path / "queue.csv", folder)
     assert (tmp_path / "queue.csv").read_bytes().startswith(b"\xef\xbb\xbf")  # Excel reads the Chinese text
     filled = pd.read_csv(tmp_path / "queue.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
     linked = filled["model_relation"].isin(LINKS)
