@@ -64,6 +64,7 @@ def _cmd_targets(args: argparse.Namespace) -> int:
 
 def _cmd_align(args: argparse.Namespace) -> int:
     from analysis import align
+    from analysis.align import confidence
     from analysis.corpus.resolve import comparison_kind, document_profile, resolve_document
     from analysis.parse.document import parse_document
     from analysis.targets.extract import targets_table
@@ -79,7 +80,11 @@ def _cmd_align(args: argparse.Namespace) -> int:
     kind = comparison_kind(source.doc_id, source_row, target.doc_id, target_row,
                            (document_profile(source, source_row), document_profile(target, target_row)), args.kind)
     found = pd.concat([targets_table(doc) for doc in (source, target)], ignore_index=True)  # as the build does
-    _print_csv(align.align(align.Comparison.of(source, target, found), kind).alignments)
+    result = align.align(align.Comparison.of(source, target, found), kind)
+    chance = confidence.link_probability(result.pairs, confidence.LinkModel.load(LINK_CONFIDENCE_PATH), len(source.tasks),
+                                         len(target.tasks))
+    _print_csv(confidence.with_confidence(result.alignments, result.pairs, chance, source.tasks["task_id"],
+                                          target.tasks["task_id"]))
     return 0
 
 
