@@ -153,10 +153,8 @@ def _compare(index: int) -> dict[str, pd.DataFrame]:
     source, target = by_id[plan["source_doc"]], by_id[plan["target_doc"]]
     result = align.align(align.Comparison.of(source, target, _SHARED["indicators"], _SHARED["plans"]), plan["kind"])
     label = {"comparison_id": plan["comparison_id"], "kind": plan["kind"]}
-    chance = confidence.link_probability(result.pairs, _SHARED["link_model"], len(source.tasks), len(target.tasks))
-    found = corrections.correct_alignment(  # the reviewer's decisions after the model's, both with their confidence
-        confidence.with_confidence(result.alignments, result.pairs, chance, source.tasks["task_id"], target.tasks["task_id"]),
-        _SHARED["link_fixes"], plan["kind"], source.tasks["task_id"], target.tasks["task_id"], result.pairs, chance)
+    found = corrections.reviewed_alignment(result, _SHARED["link_model"], _SHARED["link_fixes"], plan["kind"],
+                                           source.tasks["task_id"], target.tasks["task_id"])
     tasks = coverage.task_coverage(found, source.tasks, target.tasks, plan["comparison_id"], plan["kind"])
     return {
         "alignments": align.with_task_details(found, source.tasks, target.tasks).assign(
@@ -210,8 +208,9 @@ def build(out_dir: Path = PROCESSED_DIR, manifest_path: Path = MANIFEST_PATH,
     }
     planned = planned_comparisons(listed, documents)
     tables.update(comparison_tables(planned, docs, target_table, workers, link_fixes))
-    tables["corrections"] = pd.concat([corrections.alignment_log(link_fixes, planned, {d.doc_id: set(d.tasks["task_id"]) for d in docs},
-                                                                 alignment_corrections), target_log], ignore_index=True)
+    link_log = corrections.alignment_log(link_fixes, planned, {d.doc_id: set(d.tasks["task_id"]) for d in docs},
+                                         alignment_corrections)
+    tables["corrections"] = pd.concat([link_log, target_log], ignore_index=True)
     for name, frame in tables.items():
         write_table(frame, Path(out_dir), name)
     return tables

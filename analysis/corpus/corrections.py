@@ -25,7 +25,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.align.confidence import nearest_candidates
+from analysis.align.aligner import Alignment
+from analysis.align.confidence import LinkModel, link_probability, nearest_candidates, with_confidence
 from analysis.errors import UserError
 from analysis.schema import LINKS, UNLINKED
 
@@ -183,6 +184,15 @@ def alignment_log(fixes: pd.DataFrame, comparisons: pd.DataFrame, task_ids: dict
                      if task not in task_ids.get(doc, ())]
         log.append(_log(path, row.line, what, "; ".join(problems)))
     return pd.DataFrame(log, columns=LOG_COLUMNS)
+
+
+def reviewed_alignment(result: Alignment, model: LinkModel, fixes: pd.DataFrame | None, kind: str,
+                       source_ids, target_ids) -> pd.DataFrame:
+    """The model's alignment table of one comparison with each row's ``confidence``, then the
+    reviewer's decisions applied (:func:`correct_alignment`)."""
+    chance = link_probability(result.pairs, model, len(source_ids), len(target_ids))
+    table = with_confidence(result.alignments, result.pairs, chance, source_ids, target_ids)
+    return correct_alignment(table, fixes, kind, source_ids, target_ids, result.pairs, chance)
 
 
 def correct_alignment(alignments: pd.DataFrame, fixes: pd.DataFrame | None, kind: str, source_ids, target_ids,
