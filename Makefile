@@ -19,7 +19,7 @@ PYTEST_NOTEBOOKS := --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg
 LINTED := analysis tests notebooks
 
 .DEFAULT_GOAL := help
-.PHONY: help venv lock data reports test test-fast lint typecheck strip-notebooks hooks bench notebooks lab clean distclean
+.PHONY: help venv lock data reports test test-fast lint typecheck strip-notebooks readme-tables hooks bench notebooks lab clean distclean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -67,6 +67,9 @@ strip-notebooks: $(STAMP) ## Drop notebook outputs except the `# NBVAL_CHECK_OUT
 		[p.write_text(new, encoding="utf-8") for p in sorted(NOTEBOOKS_DIR.glob("*.ipynb")) \
 		 for new in [nbformat.writes(strip_outputs(nbformat.read(p, as_version=4))) + "\n"] \
 		 if new != p.read_text(encoding="utf-8")]'
+
+readme-tables: $(STAMP) ## Rewrite the README's "Processed tables" reference from analysis/schema.py
+	$(BIN)/python -m analysis.schema README.md
 
 hooks: $(STAMP) ## Install pre-commit into .venv and its git hook (runs .pre-commit-config.yaml on commit)
 	$(PIP) install --quiet pre-commit

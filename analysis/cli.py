@@ -16,13 +16,13 @@ from analysis.settings import (
     ALIGNMENT_CORRECTIONS_PATH,
     GOLD_TARGETS_PATH,
     LINK_CONFIDENCE_PATH,
-    INDICATOR_MIN_SCORE,
     MANIFEST_PATH,
     NOTEBOOKS_DIR,
     PROCESSED_DIR,
     REPORT_WORKERS,
     REPORTS_DIR,
     TARGET_CORRECTIONS_PATH,
+    TargetSettings,
 )
 
 EXIT_USER_ERROR = 2
@@ -101,7 +101,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     print(f"Targets against {args.gold} (core recall, precision; rule: analysis/evaluate/targets.py)")
     print(scores.set_index("doc_id").astype(object).T.to_string())
     mapping = evaluate.indicator_mapping(gold, lexicon)
-    print(f"\nIndicator mapping of the gold's own phrases (threshold {INDICATOR_MIN_SCORE:g}): "
+    print(f"\nIndicator mapping of the gold's own phrases (threshold {TargetSettings().indicator_min_score:g}): "
           f"accuracy {mapping['correct'].mean():.4f} ({int(mapping['correct'].sum())}/{len(mapping)})")
     sweep = evaluate.threshold_sweep(evaluate.indicator_mapping(gold, lexicon, min_score=0), list(range(40, 95, 5)))
     print("by threshold: " + ", ".join(f"{t:g}: {a:.4f}" for t, a in sweep.itertuples(index=False)))

@@ -1,13 +1,27 @@
 """One place for the project's paths and tunable settings.
 
-Every module and notebook resolves files through these constants, so papermill and nbval
-(which start kernels in different working directories) read the same data.
+Paths are module constants: every module and notebook resolves files through them, so papermill
+and nbval (which start kernels in different working directories) read the same data. Environment
+variables override them (read once, at import):
+
+- ``ANALYSIS_DATA_DIR``: the data folder (default ``<project>/data``), holding ``raw/``,
+  ``processed/`` and ``gold/``;
+- ``ANALYSIS_MANIFEST``: the manifest (default ``<data>/raw/manifest.csv``);
+- ``ANALYSIS_REPORTS_DIR``: where the HTML reports go (default ``<project>/reports``).
+
+Settings that change the output are frozen dataclasses, passed explicitly: a function takes a
+``settings`` argument that defaults to ``None``, meaning the dataclass's defaults constructed at
+call time (never a value bound at import). :class:`BuildSettings` gathers them for a build
+(``analysis.corpus.build.build(settings=...)``), which hands each stage its part:
+:class:`ParseSettings` (clean, structure), :class:`TargetSettings` (targets, indicators),
+:class:`DuplicateSettings` (near-duplicate documents), :class:`AlignmentSettings` (task
+alignment) and ``parallel_min_items``. :meth:`BuildSettings.as_dict` gives them JSON-ready.
 """
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 from types import MappingProxyType
 
@@ -16,22 +30,11 @@ DATA_DIR = Path(os.environ.get("ANALYSIS_DATA_DIR", PROJECT_ROOT / "data"))
 RAW_DIR = DATA_DIR / "raw"
 PROCESSED_DIR = DATA_DIR / "processed"
 GOLD_DIR = DATA_DIR / "gold"
-MANIFEST_PATH = RAW_DIR / "manifest.csv"
-REPORTS_DIR = PROJECT_ROOT / "reports"
+MANIFEST_PATH = Path(os.environ.get("ANALYSIS_MANIFEST", RAW_DIR / "manifest.csv"))
+REPORTS_DIR = Path(os.environ.get("ANALYSIS_REPORTS_DIR", PROJECT_ROOT / "reports"))
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 LEXICON_DIR = Path(__file__).resolve().parent / "lexicon"
 
-# Near-duplicate detection: character shingle size and the Jaccard similarity from which two
-# documents count as copies of one another.
-SHINGLE_SIZE = 4
-DUPLICATE_MIN_SIMILARITY = 0.5
-
-# Targets: the fuzzy-match score (0–100, rapidfuzz over jieba tokens) from which a target's phrase
-# is mapped to a canonical indicator of the lexicon (set from the evaluation against the gold's
-# canonical_indicator, see README), and the quote similarity from which a target of a damaged
-# duplicate is matched to the clean document's target of the same task.
-INDICATOR_MIN_SCORE = 60.0
-DUPLICATE_QUOTE_MIN_SCORE = 60.0
 GOLD_TARGETS_PATH = GOLD_DIR / "targets_province.csv"
 
 # Reviewer corrections (optional files; see data/corrections/README.md) and the link-confidence
@@ -41,14 +44,80 @@ ALIGNMENT_CORRECTIONS_PATH = CORRECTIONS_DIR / "alignments.csv"
 TARGET_CORRECTIONS_PATH = CORRECTIONS_DIR / "targets.csv"
 LINK_CONFIDENCE_PATH = LEXICON_DIR / "link_confidence.json"
 
-# The build parses documents and aligns comparisons in parallel processes (one per CPU) from
-# this many on; below it a process pool costs more than it saves.
-PARALLEL_MIN_ITEMS = 40
-
 # Reports: notebooks run in this many parallel processes (one kernel each); a report above this
 # size is flagged (plotly.js alone, embedded for offline reading, is ~4.8 MB).
 REPORT_WORKERS = max(1, min(4, os.cpu_count() or 1))
 REPORT_MAX_BYTES = 10_000_000
+
+# --- cleaning and structure (analysis/parse/clean.py, structure.py) ---------------------------
+
+
+@dataclass(frozen=True)
+class ParseSettings:
+    """The length limits by which cleaning tells page chrome and hard line wraps from the text,
+    and structure finds where a plan starts (lengths in characters of a stripped line)."""
+
+    # A line holding a strong boilerplate cue (主办单位, 版权所有 …) is dropped up to this length;
+    # one holding a weak cue (打印, 返回顶部 …) up to this one.
+    strong_cue_max_line: int = 300
+    weak_cue_max_line: int = 20
+    # A line without any Chinese character (page numbers, site names, counters) is dropped up to this length.
+    ascii_line_max: int = 80
+    # A chrome fragment (a menu entry, a label) is an unpunctuated line up to this length; a front
+    # matter fragment up to running_header_max repeated in the body is a running header.
+    chrome_line_max: int = 30
+    running_header_max: int = 40
+    # A line break is a hard wrap inside a sentence only after a line of at least this length; a
+    # marker line up to heading_max without 。 is a heading, never wrapped.
+    wrapped_line_min: int = 16
+    heading_max: int = 40
+    # How far back from a line's end an attribution bracket (that closes the paragraph) may open.
+    attribution_tail: int = 300
+    # Paragraphs a plan's title may stand above its first marker (a cover letter before the plan).
+    title_to_body: int = 3
+
+
+# --- targets (analysis/targets/) ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TargetSettings:
+    """The indicator mapping of targets, and the matching of a damaged duplicate's targets."""
+
+    # The fuzzy-match score (0–100, rapidfuzz over jieba tokens) from which a target's phrase is
+    # mapped to a canonical indicator of the lexicon (set from the evaluation against the gold's
+    # canonical_indicator, see README).
+    indicator_min_score: float = 60.0
+    # A longer phrase contains an alias when it holds at least this share (%) of the alias's
+    # characters in order; a contained alias keeps at least unexplained_floor of that score
+    # however many extra words the phrase holds.
+    alias_contained_min: float = 80.0
+    unexplained_floor: float = 0.6
+    # The similarity (0–100) from which a target of a damaged duplicate is matched to the clean
+    # document's target of the same task, and how many characters before the number are compared.
+    duplicate_quote_min_score: float = 60.0
+    duplicate_context_chars: int = 10
+
+
+# --- near-duplicate documents (analysis/compare/duplicates.py) ---------------------------------
+
+
+@dataclass(frozen=True)
+class DuplicateSettings:
+    """Near-duplicate detection: character shingles, MinHash candidates, the Jaccard threshold."""
+
+    # Character shingle size, and the Jaccard similarity from which two documents count as copies
+    # of one another.
+    shingle_size: int = 4
+    min_similarity: float = 0.5
+    # 128 MinHash values in 32 bands of 4: a pair becomes a candidate with probability 0.87 at
+    # Jaccard 0.5, 0.99 at 0.6, and only 0.05 at 0.2 (the level unrelated plans share).
+    minhash_permutations: int = 128
+    minhash_bands: int = 32
+    # Candidates whose MinHash estimate falls this far below the threshold skip the exact Jaccard
+    # (the estimate's standard error at 128 values is <= 0.045).
+    estimate_margin: float = 0.15
+
 
 # --- task alignment (analysis/align/); thresholds are chosen by `python -m analysis evaluate` ---
 
@@ -90,6 +159,64 @@ class AlignmentSettings:
     candidates_per_task: int = 15
     # How many shared words the evidence column quotes.
     evidence_terms: int = 6
+
+
+# --- the build (analysis/corpus/build.py) ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BuildSettings:
+    """Every setting that changes the processed tables: what a build hands its stages."""
+
+    parse: ParseSettings = field(default_factory=ParseSettings)
+    targets: TargetSettings = field(default_factory=TargetSettings)
+    duplicates: DuplicateSettings = field(default_factory=DuplicateSettings)
+    alignment: AlignmentSettings = field(default_factory=AlignmentSettings)
+    # The build parses documents and aligns comparisons in parallel processes (one per CPU) from
+    # this many on; below it a process pool costs more than it saves (the tables do not change).
+    parallel_min_items: int = 40
+
+    def as_dict(self) -> dict:
+        """The settings as plain JSON-ready data (like :func:`dataclasses.asdict`, mappings as
+        dicts, tuples as lists), e.g. to write beside a build's outputs."""
+        return _plain(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> BuildSettings:
+        """The settings of :meth:`as_dict` (e.g. read back from JSON)."""
+        return _from_plain(cls, data)
+
+
+def _plain(value):
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, Mapping):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, (tuple, list)):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _frozen(value):
+    """Plain data back as the dataclasses hold it: read-only mappings, tuples."""
+    if isinstance(value, Mapping):
+        return MappingProxyType({key: _frozen(item) for key, item in value.items()})
+    if isinstance(value, list):
+        return tuple(_frozen(item) for item in value)
+    return value
+
+
+def _from_plain(cls, data: Mapping):
+    unknown = set(data) - {f.name for f in fields(cls)}
+    if unknown:
+        raise ValueError(f"unknown {cls.__name__} setting(s): {', '.join(sorted(unknown))}")
+    values = {}
+    for f in fields(cls):
+        if f.name in data:
+            default = getattr(cls(), f.name)
+            values[f.name] = (_from_plain(type(default), data[f.name]) if is_dataclass(default)
+                              else _frozen(data[f.name]))
+    return cls(**values)
 
 def processed_folder(folder: str | Path = "") -> Path:
     """The folder of the processed tables: ``folder`` when given (a notebook's ``processed_dir``

@@ -135,7 +135,7 @@ def _corpus_paths() -> list[tuple[str, str]]:
     from analysis.corpus.manifest import load_manifest
 
     listed = load_manifest(MANIFEST_PATH)
-    return list(zip(listed["doc_id"], listed["path"]))
+    return list(zip(listed["doc_id"], listed["file_path"]))
 
 
 def parse_case(repeats: int) -> dict:

@@ -8,9 +8,10 @@ from analysis.targets import indicators
 from analysis.text import segment
 from analysis.errors import UserError
 from analysis.evaluate import evaluate_targets, indicator_mapping, load_gold_targets, match_targets, threshold_sweep
-from analysis.settings import INDICATOR_MIN_SCORE, PROJECT_ROOT
+from analysis.settings import PROJECT_ROOT, TargetSettings
 from analysis.targets.mentions import KINDS
 
+INDICATOR_MIN_SCORE = TargetSettings().indicator_min_score
 GOLD_FILES = [PROJECT_ROOT / "data/gold/targets_province.csv", PROJECT_ROOT / "tests/data/targets_city_dev.csv"]
 
 

@@ -121,7 +121,7 @@ def test_a_regular_file_outside_the_manifest_folder_is_allowed(tmp_path) -> None
     outside.write_text("一、重点工作\n1.任务。内容。\n", encoding="utf-8")
     (tmp_path / "m").mkdir()
     listed = load_manifest(write_manifest(tmp_path / "m", [f"a,{outside},,,x,province,2023,,,,"]))
-    assert list(listed["path"]) == [str(outside.resolve())]
+    assert list(listed["file_path"]) == [str(outside.resolve())]
 
 
 def test_a_header_only_manifest_lists_no_documents(tmp_path) -> None:
@@ -153,3 +153,10 @@ def test_a_row_with_too_many_fields_is_refused_naming_its_line(tmp_path) -> None
     with pytest.raises(UserError, match="12 fields") as info:
         load_manifest(path)
     assert "line 4" in info.value.where
+
+
+def test_the_loaded_manifest_names_its_files_file_path_not_path(tmp_path) -> None:
+    """A task's ``path`` is its outline position (二(三)8); the manifest's files are ``file_path``."""
+    listed = load_manifest(write_manifest(tmp_path, GOOD_ROWS))
+    assert "path" not in listed.columns
+    assert list(listed["file_path"]) == [str((tmp_path / name).resolve()) for name in ("p23.txt", "p24.txt", "c24.txt")]

@@ -15,22 +15,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from analysis import schema
 from analysis.schema import LINKS, UNLINKED
 
-TASK_COVERAGE_COLUMNS = [
-    "comparison_id", "kind", "side", "doc_id", "task_id", "path", "heading", "relation", "linked_task_ids",
-    "best_score", "char_start", "char_end",
-]
-SUMMARY_COLUMNS = [
-    "comparison_id", "kind", "side", "doc_id", "scope", "group", "n_tasks", "n_linked", "share_linked",
-    "n_same", "n_partial", "n_unlinked",
-]
-INDICATOR_COLUMNS = [
-    "comparison_id", "kind", "indicator_id", "source_doc", "source_task_id", "source_value", "source_unit",
-    "source_comparator", "source_quote", "source_char_start", "source_char_end", "target_doc", "target_task_id",
-    "target_value", "target_unit", "target_comparator", "target_quote", "target_char_start", "target_char_end",
-    "tasks_aligned",
-]
+TASK_COVERAGE_COLUMNS = schema.columns("coverage_tasks")
+SUMMARY_COLUMNS = schema.columns("coverage")
+INDICATOR_COLUMNS = schema.columns("coverage_indicators")
 NO_UNIT = "(none)"
 JOINT = "会同"
 

@@ -5,21 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from analysis import schema
 from analysis.align.plans import Comparison
 from analysis.align.signals import Links
 from analysis.schema import UNLINKED
 
-ALIGNMENT_COLUMNS = ["source_doc", "source_task_id", "target_doc", "target_task_id", "score", "relation", "evidence"]
-TASK_DETAIL_COLUMNS = [
-    "source_doc", "source_task_id", "source_heading", "source_char_start", "source_char_end",
-    "target_doc", "target_task_id", "target_heading", "target_char_start", "target_char_end",
-    "score", "relation", "evidence",
-]
-CLAUSE_MATCH_COLUMNS = [
-    "source_doc", "source_task_id", "source_clause_no", "source_clause", "source_char_start", "source_char_end",
-    "target_doc", "target_task_id", "target_clause_no", "target_clause", "target_char_start", "target_char_end",
-    "relation", "score",
-]
+# The processed tables' columns (analysis/schema.py) without the comparison label; the contract
+# table of the `align` command leaves out each side's heading and offsets.
+TASK_DETAIL_COLUMNS = [c for c in schema.model_columns("alignments") if c not in schema.COMPARISON_LABEL]
+CLAUSE_MATCH_COLUMNS = [c for c in schema.columns("alignment_clauses") if c not in schema.COMPARISON_LABEL]
+ALIGNMENT_COLUMNS = [c for c in TASK_DETAIL_COLUMNS if not c.endswith(("_heading", "_char_start", "_char_end"))]
 
 
 def alignment_table(comparison: Comparison, pairs: pd.DataFrame, kind: str, links: Links) -> pd.DataFrame:

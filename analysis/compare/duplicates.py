@@ -12,21 +12,16 @@ import re
 import numpy as np
 import pandas as pd
 
-from analysis.settings import DUPLICATE_MIN_SIMILARITY, SHINGLE_SIZE
+from analysis.settings import DuplicateSettings
 
 _NOT_HAN = re.compile(r"[^\u4e00-\u9fff]+")
-# 128 MinHash values in 32 bands of 4: a pair becomes a candidate with probability 0.87 at
-# Jaccard 0.5, 0.99 at 0.6, and only 0.05 at 0.2 (the level unrelated plans share).
-_MINHASH_PERMUTATIONS = 128
-_MINHASH_BANDS = 32
-# Candidates whose MinHash estimate falls this far below the threshold skip the exact Jaccard
-# (the estimate's standard error at 128 values is ≤ 0.045).
-_ESTIMATE_MARGIN = 0.15
 _RNG_SEED = 20240205
 
 
-def shingles(text: str, size: int = SHINGLE_SIZE) -> np.ndarray:
-    """Sorted unique 64-bit hashes of the character ``size``-grams of the Han text."""
+def shingles(text: str, size: int | None = None) -> np.ndarray:
+    """Sorted unique 64-bit hashes of the character ``size``-grams of the Han text (``size``:
+    the settings' ``shingle_size`` unless given)."""
+    size = DuplicateSettings().shingle_size if size is None else size
     han = _NOT_HAN.sub("", text)
     if len(han) < size:
         return np.zeros(0, dtype=np.uint64)
@@ -45,12 +40,12 @@ def jaccard(a: np.ndarray, b: np.ndarray) -> float:
     return shared / (len(a) + len(b) - shared)
 
 
-def _minhash(sets: list[np.ndarray]) -> np.ndarray:
+def _minhash(sets: list[np.ndarray], permutations: int) -> np.ndarray:
     """MinHash signatures by multiply-shift hashing (no modulo: fast on uint64)."""
     rng = np.random.default_rng(_RNG_SEED)
-    a = rng.integers(1, np.iinfo(np.int64).max, size=_MINHASH_PERMUTATIONS, dtype=np.uint64) | np.uint64(1)
-    b = rng.integers(0, np.iinfo(np.int64).max, size=_MINHASH_PERMUTATIONS, dtype=np.uint64)
-    signatures = np.full((len(sets), _MINHASH_PERMUTATIONS), np.iinfo(np.uint64).max, dtype=np.uint64)
+    a = rng.integers(1, np.iinfo(np.int64).max, size=permutations, dtype=np.uint64) | np.uint64(1)
+    b = rng.integers(0, np.iinfo(np.int64).max, size=permutations, dtype=np.uint64)
+    signatures = np.full((len(sets), permutations), np.iinfo(np.uint64).max, dtype=np.uint64)
     with np.errstate(over="ignore"):
         for row, values in enumerate(sets):
             if len(values):
@@ -58,11 +53,13 @@ def _minhash(sets: list[np.ndarray]) -> np.ndarray:
     return signatures
 
 
-def candidate_pairs(sets: list[np.ndarray], signatures: np.ndarray) -> set[tuple[int, int]]:
-    """Pairs of (non-empty) documents sharing at least one MinHash band: likely similar."""
-    rows = _MINHASH_PERMUTATIONS // _MINHASH_BANDS
+def candidate_pairs(sets: list[np.ndarray], signatures: np.ndarray, bands: int | None = None) -> set[tuple[int, int]]:
+    """Pairs of (non-empty) documents sharing at least one of ``bands`` MinHash bands (the
+    settings' ``minhash_bands`` unless given): likely similar."""
+    bands = DuplicateSettings().minhash_bands if bands is None else bands
+    rows = signatures.shape[1] // bands
     pairs: set[tuple[int, int]] = set()
-    for band in range(_MINHASH_BANDS):
+    for band in range(bands):
         buckets: dict[bytes, list[int]] = {}
         for doc, signature in enumerate(signatures[:, band * rows:(band + 1) * rows]):
             if len(sets[doc]):
@@ -72,16 +69,18 @@ def candidate_pairs(sets: list[np.ndarray], signatures: np.ndarray) -> set[tuple
     return pairs
 
 
-def near_duplicates(doc_ids: list[str], texts: list[str], damage_rates: list[float]) -> pd.DataFrame:
+def near_duplicates(doc_ids: list[str], texts: list[str], damage_rates: list[float],
+                    settings: DuplicateSettings | None = None) -> pd.DataFrame:
     """One row per document: ``duplicate_of`` (the cleaner copy) and the similarity to it."""
-    sets = [shingles(text) for text in texts]
-    signatures = _minhash(sets)
+    settings = settings or DuplicateSettings()
+    sets = [shingles(text, settings.shingle_size) for text in texts]
+    signatures = _minhash(sets, settings.minhash_permutations)
     best: dict[int, tuple[float, int]] = {}
-    for x, y in sorted(candidate_pairs(sets, signatures)):
-        if np.mean(signatures[x] == signatures[y]) < DUPLICATE_MIN_SIMILARITY - _ESTIMATE_MARGIN:
+    for x, y in sorted(candidate_pairs(sets, signatures, settings.minhash_bands)):
+        if np.mean(signatures[x] == signatures[y]) < settings.min_similarity - settings.estimate_margin:
             continue
         similarity = jaccard(sets[x], sets[y])
-        if similarity < DUPLICATE_MIN_SIMILARITY:
+        if similarity < settings.min_similarity:
             continue
         # the copy is the more damaged one; on a tie, the one listed later
         copy, original = (x, y) if (damage_rates[x], x) > (damage_rates[y], y) else (y, x)

@@ -20,15 +20,12 @@ import re
 
 import pandas as pd
 
+from analysis import schema
 from analysis.schema import LEVEL_RANK
 from analysis.text.segment import tokens
 from analysis.targets.extract import unit_factor
 
-ESCALATION_COLUMNS = [
-    "indicator_id", "indicator", "doc_id", "region", "level", "year", "value", "unit", "comparator", "deadline",
-    "previous_doc", "change_vs_previous", "parent_doc", "change_vs_parent", "change_unit", "direction",
-    "vs_parent", "higher_is_better", "wording", "quote", "char_start", "char_end", "target_id", "note",
-]
+ESCALATION_COLUMNS = schema.columns("escalation")
 POINT_KINDS = frozenset({"rate", "percentage_points"})
 LEVEL_COMPARABLE_KINDS = frozenset({"rate", "percentage_points", "concentration", "frequency", "rank"})
 # Words that say where a target applies or what sort of item it is, not what it measures: a

@@ -1,7 +1,9 @@
 """The pipeline: read → clean → structure for each document, then the corpus-wide tables.
 
 ``parse_document`` turns one file into its cleaned text and task table; ``build`` does this for
-every document of the manifest and writes the processed tables atomically.
+every document of the manifest and writes the processed tables atomically. Every setting that
+changes the tables comes in one :class:`analysis.settings.BuildSettings` (``None``: the
+defaults), handed down to each stage.
 """
 from __future__ import annotations
 
@@ -11,10 +13,11 @@ import hashlib
 import multiprocessing
 import os
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 
-from analysis import align
+from analysis import align, schema
 from analysis.align import confidence, coverage
 from analysis.compare import duplicates
 from analysis.compare import escalation as compare
@@ -23,24 +26,19 @@ from analysis.parse import damage, metadata, structure
 from analysis.parse.document import ParsedDocument, parse_document
 from analysis.targets import extract as targets
 from analysis.targets import indicators
-from analysis.settings import (ALIGNMENT_CORRECTIONS_PATH, LINK_CONFIDENCE_PATH, MANIFEST_PATH, PARALLEL_MIN_ITEMS,
-                               PROCESSED_DIR, TARGET_CORRECTIONS_PATH)
+from analysis.settings import (ALIGNMENT_CORRECTIONS_PATH, LINK_CONFIDENCE_PATH, MANIFEST_PATH, PROCESSED_DIR,
+                               TARGET_CORRECTIONS_PATH, BuildSettings, DuplicateSettings)
 from analysis.storage import write_table
 
-DOCUMENT_COLUMNS = [
-    "doc_id", "file", "sha256", "encoding", "title", "title_source", "issuer", "issuer_source",
-    "doc_number", "doc_number_source", "date", "date_source", "region", "level", "year", "parent",
-    "previous", "n_chars", "n_parts", "n_sections", "n_items", "n_tasks", "n_lead_units", "n_responsible_units",
-    "damage_events", "damage_replacement_chars", "damage_html_remnants", "damage_broken_markers",
-    "damage_per_1k_chars", "damaged_task_share", "duplicate_of", "duplicate_similarity",
-]
+DOCUMENT_COLUMNS = schema.columns("documents")
 
 
 def _count_units(tasks: pd.DataFrame, column: str) -> int:
     return len({u for cell in tasks[column] for u in cell.split(";") if u})
 
 
-def documents_table(docs: list[ParsedDocument], listed: pd.DataFrame) -> pd.DataFrame:
+def documents_table(docs: list[ParsedDocument], listed: pd.DataFrame,
+                    settings: DuplicateSettings | None = None) -> pd.DataFrame:
     """One row per document: metadata (with sources), structure counts, damage, duplicates."""
     rows = []
     declarations = {row["doc_id"]: row for row in listed.to_dict(orient="records")}
@@ -68,7 +66,7 @@ def documents_table(docs: list[ParsedDocument], listed: pd.DataFrame) -> pd.Data
         rows.append(row)
     frame = pd.DataFrame(rows)
     copies = duplicates.near_duplicates(
-        [d.doc_id for d in docs], [d.clean.text for d in docs], list(frame["damage_per_1k_chars"])
+        [d.doc_id for d in docs], [d.clean.text for d in docs], list(frame["damage_per_1k_chars"]), settings
     )
     frame = frame.merge(copies, on="doc_id", how="left")
     return frame[DOCUMENT_COLUMNS]
@@ -79,9 +77,16 @@ def documents_table(docs: list[ParsedDocument], listed: pd.DataFrame) -> pd.Data
 _SHARED: dict[str, object] = {}  # what forked workers read (inherited, copy-on-write, not pickled)
 
 
-def default_workers(items: int) -> int:
-    """Processes for ``items`` pieces of work: one below ``PARALLEL_MIN_ITEMS``, else every CPU."""
-    return 1 if items < PARALLEL_MIN_ITEMS else max(1, os.cpu_count() or 1)
+def _shared_settings() -> BuildSettings:
+    """The settings of the running build, as its workers read them."""
+    return cast(BuildSettings, _SHARED["settings"])
+
+
+def default_workers(items: int, min_items: int | None = None) -> int:
+    """Processes for ``items`` pieces of work: one below ``min_items`` (the build settings'
+    ``parallel_min_items`` unless given), else every CPU."""
+    min_items = BuildSettings().parallel_min_items if min_items is None else min_items
+    return 1 if items < min_items else max(1, os.cpu_count() or 1)
 
 
 def _in_parallel(function, count: int, workers: int, **shared) -> list:
@@ -106,30 +111,34 @@ def _in_parallel(function, count: int, workers: int, **shared) -> list:
 
 def _parse_listed(index: int) -> ParsedDocument:
     row = _SHARED["listed"][index]
-    doc = parse_document(row["path"], row["doc_id"])
-    structure.require_tasks(doc.tasks, doc.outline, f"{row['path']} ({row['doc_id']})")  # never a build of 0 tasks
+    doc = parse_document(row["file_path"], row["doc_id"], _shared_settings().parse)
+    structure.require_tasks(doc.tasks, doc.outline, f"{row['file_path']} ({row['doc_id']})")  # never a build of 0 tasks
     return doc
 
 
-def parse_manifest(manifest_path: Path = MANIFEST_PATH, workers: int | None = None) -> tuple[pd.DataFrame, list[ParsedDocument]]:
-    """The manifest and every document it lists, parsed (in parallel for a large corpus)."""
-    listed = manifest.load_manifest(manifest_path)
+def parse_manifest(manifest_path: Path | None = None, workers: int | None = None,
+                   settings: BuildSettings | None = None) -> tuple[pd.DataFrame, list[ParsedDocument]]:
+    """The manifest (``MANIFEST_PATH`` unless given) and every document it lists, parsed (in
+    parallel for a large corpus)."""
+    settings = settings or BuildSettings()
+    listed = manifest.load_manifest(MANIFEST_PATH if manifest_path is None else manifest_path)
     rows = listed.to_dict(orient="records")
-    workers = default_workers(len(rows)) if workers is None else workers
-    return listed, _in_parallel(_parse_listed, len(rows), workers, listed=rows)
+    workers = default_workers(len(rows), settings.parallel_min_items) if workers is None else workers
+    return listed, _in_parallel(_parse_listed, len(rows), workers, listed=rows, settings=settings)
 
 
 def _targets_of_document(index: int) -> pd.DataFrame:
-    return targets.targets_table(_SHARED["docs"][index], _SHARED["lexicon"])
+    return targets.targets_table(_SHARED["docs"][index], _SHARED["lexicon"], _shared_settings().targets)
 
 
 def targets_of(docs: list[ParsedDocument], documents: pd.DataFrame, lexicon: pd.DataFrame,
-               workers: int | None = None) -> pd.DataFrame:
+               workers: int | None = None, settings: BuildSettings | None = None) -> pd.DataFrame:
     """The targets of every document; a damaged duplicate's with the clean copy's values beside them."""
-    workers = default_workers(len(docs)) if workers is None else workers
-    found = pd.concat(_in_parallel(_targets_of_document, len(docs), workers, docs=docs, lexicon=lexicon),
-                      ignore_index=True)
-    return targets.with_clean_values(found, documents, {d.doc_id: d.raw.text for d in docs})
+    settings = settings or BuildSettings()
+    workers = default_workers(len(docs), settings.parallel_min_items) if workers is None else workers
+    found = pd.concat(_in_parallel(_targets_of_document, len(docs), workers, docs=docs, lexicon=lexicon,
+                                   settings=settings), ignore_index=True)
+    return targets.with_clean_values(found, documents, {d.doc_id: d.raw.text for d in docs}, settings.targets)
 
 
 def planned_comparisons(listed: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
@@ -138,12 +147,8 @@ def planned_comparisons(listed: pd.DataFrame, documents: pd.DataFrame) -> pd.Dat
     return manifest.comparisons(listed, exclude=copies)
 
 
-COMPARISON_TABLE_COLUMNS = {
-    "alignments": ["comparison_id", "kind", *align.TASK_DETAIL_COLUMNS, "confidence", "decided_by"],
-    "alignment_clauses": ["comparison_id", "kind", *align.CLAUSE_MATCH_COLUMNS],
-    "coverage": coverage.SUMMARY_COLUMNS,
-    "coverage_tasks": coverage.TASK_COVERAGE_COLUMNS,
-}
+COMPARISON_TABLE_COLUMNS = {name: schema.columns(name) for name in ("alignments", "alignment_clauses", "coverage",
+                                                                      "coverage_tasks")}
 
 
 def _compare(index: int) -> dict[str, pd.DataFrame]:
@@ -151,7 +156,8 @@ def _compare(index: int) -> dict[str, pd.DataFrame]:
     plan = _SHARED["comparisons"][index]
     by_id = _SHARED["by_id"]
     source, target = by_id[plan["source_doc"]], by_id[plan["target_doc"]]
-    result = align.align(align.Comparison.of(source, target, _SHARED["indicators"], _SHARED["plans"]), plan["kind"])
+    comparison = align.Comparison.of(source, target, _SHARED["indicators"], _SHARED["plans"], _shared_settings().alignment)
+    result = align.align(comparison, plan["kind"])
     label = {"comparison_id": plan["comparison_id"], "kind": plan["kind"]}
     found = corrections.reviewed_alignment(result, _SHARED["link_model"], _SHARED["link_fixes"], plan["kind"],
                                            source.tasks["task_id"], target.tasks["task_id"])
@@ -167,15 +173,16 @@ def _compare(index: int) -> dict[str, pd.DataFrame]:
 
 def comparison_tables(comparisons: pd.DataFrame, docs: list[ParsedDocument],
                       indicators: pd.DataFrame | None = None, workers: int | None = None,
-                      link_fixes: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+                      settings: BuildSettings | None = None, link_fixes: pd.DataFrame | None = None
+                      ) -> dict[str, pd.DataFrame]:
     """Alignments, clause matches and coverage of every comparison, stacked with its id and kind
     (the reviewer's ``link_fixes`` applied: :func:`corrections.read_alignment_corrections`)."""
+    settings = settings or BuildSettings()
     plans = comparisons.to_dict(orient="records")
-    workers = default_workers(len(plans)) if workers is None else workers
+    workers = default_workers(len(plans), settings.parallel_min_items) if workers is None else workers
     results = _in_parallel(_compare, len(plans), workers, comparisons=plans, by_id={doc.doc_id: doc for doc in docs},
-                           indicators=indicators, plans=align.PlanCache(),
-                           link_model=confidence.LinkModel.load(LINK_CONFIDENCE_PATH),
-                           link_fixes=link_fixes)
+                           indicators=indicators, plans=align.PlanCache(), settings=settings,
+                           link_model=confidence.LinkModel.load(LINK_CONFIDENCE_PATH), link_fixes=link_fixes)
     tables = {}
     for name, columns in COMPARISON_TABLE_COLUMNS.items():
         frames = [r[name] for r in results]
@@ -184,22 +191,28 @@ def comparison_tables(comparisons: pd.DataFrame, docs: list[ParsedDocument],
     return tables
 
 
-def build(out_dir: Path = PROCESSED_DIR, manifest_path: Path = MANIFEST_PATH,
-          workers: int | None = None, alignment_corrections: Path = ALIGNMENT_CORRECTIONS_PATH,
-          target_corrections: Path = TARGET_CORRECTIONS_PATH) -> dict[str, pd.DataFrame]:
-    """Parse every document of the manifest and write the processed tables into ``out_dir``.
+def build(out_dir: Path | None = None, manifest_path: Path | None = None,
+          workers: int | None = None, settings: BuildSettings | None = None,
+          alignment_corrections: Path | None = None, target_corrections: Path | None = None) -> dict[str, pd.DataFrame]:
+    """Parse every document of the manifest (``MANIFEST_PATH`` unless given) and write the
+    processed tables into ``out_dir`` (``PROCESSED_DIR`` unless given).
 
     A large corpus is parsed, and its comparisons aligned, in parallel processes; the tables are
-    the same whatever the number of processes. The reviewer's corrections (optional files) are
-    applied after the model; the ``corrections`` table lists each, applied or stale.
+    the same whatever the number of processes. ``settings`` (the defaults if ``None``) reach every
+    stage. Each table is checked against :mod:`analysis.schema` before any is written. The
+    reviewer's corrections (``ALIGNMENT_CORRECTIONS_PATH``, ``TARGET_CORRECTIONS_PATH`` unless
+    given; optional files) are applied after the model; the ``corrections`` table lists each.
     """
+    settings = settings or BuildSettings()
+    alignment_corrections = ALIGNMENT_CORRECTIONS_PATH if alignment_corrections is None else alignment_corrections
+    target_corrections = TARGET_CORRECTIONS_PATH if target_corrections is None else target_corrections
     link_fixes = corrections.read_alignment_corrections(alignment_corrections)
     target_fixes = corrections.read_target_corrections(target_corrections)
-    listed, docs = parse_manifest(manifest_path, workers)
+    listed, docs = parse_manifest(manifest_path, workers, settings)
     lexicon = indicators.load_lexicon()
-    documents = documents_table(docs, listed)
-    target_table, target_log = corrections.correct_targets(targets_of(docs, documents, lexicon, workers), target_fixes,
-                                                           lexicon, target_corrections)
+    documents = documents_table(docs, listed, settings.duplicates)
+    target_table, target_log = corrections.correct_targets(targets_of(docs, documents, lexicon, workers, settings),
+                                                           target_fixes, lexicon, target_corrections)
     tables = {
         "documents": documents,
         "tasks": pd.concat([d.tasks for d in docs], ignore_index=True),
@@ -207,12 +220,14 @@ def build(out_dir: Path = PROCESSED_DIR, manifest_path: Path = MANIFEST_PATH,
         "escalation": compare.escalation_table(target_table, documents, lexicon),
     }
     planned = planned_comparisons(listed, documents)
-    tables.update(comparison_tables(planned, docs, target_table, workers, link_fixes))
+    tables.update(comparison_tables(planned, docs, target_table, workers, settings, link_fixes))
     link_log = corrections.alignment_log(link_fixes, planned, {d.doc_id: set(d.tasks["task_id"]) for d in docs},
                                          alignment_corrections)
-    tables["corrections"] = pd.concat([link_log, target_log], ignore_index=True)
+    tables["corrections"] = corrections.log_table(link_log, target_log)
     for name, frame in tables.items():
-        write_table(frame, Path(out_dir), name)
+        schema.check(name, frame.columns)
+    for name, frame in tables.items():
+        write_table(frame, Path(PROCESSED_DIR if out_dir is None else out_dir), name)
     return tables
 
 

@@ -28,6 +28,7 @@ import pandas as pd
 from analysis.align.aligner import Alignment
 from analysis.align.confidence import LinkModel, link_probability, nearest_candidates, with_confidence
 from analysis.errors import UserError
+from analysis import schema
 from analysis.schema import LINKS, UNLINKED
 
 ALIGNMENT_CORRECTION_COLUMNS = ["source_doc", "source_task_id", "target_doc", "target_task_id", "relation", "note"]
@@ -36,8 +37,8 @@ REVIEW_RELATIONS = (*LINKS, "none")
 TARGET_ACTIONS = ("reject", "fix")
 COMPARATORS = (">=", "<=", "=", "striving")
 FIXABLE = ("value", "unit", "comparator", "indicator_id")
-LOG_COLUMNS = ["file", "line", "correction", "status", "problem"]
-MODEL, REVIEWER = "model", "reviewer"
+LOG_COLUMNS = schema.columns("corrections")
+MODEL, REVIEWER = schema.DECIDERS
 
 
 # --- reading -----------------------------------------------------------------------------------
@@ -287,6 +288,11 @@ def _unlinked_rows(model_rows: pd.DataFrame, links: pd.DataFrame, removed: pd.Da
             "evidence": [f"nearest: {t} ({s:.2f})" if t else "" for t, s in zip(near_task, near_score)],
             "confidence": np.round(1.0 - near_chance, 6), "decided_by": REVIEWER}))
     return pd.concat(rows, ignore_index=True)
+
+
+def log_table(*logs: pd.DataFrame) -> pd.DataFrame:
+    """The ``corrections`` table: the logs of both files, typed as the schema says."""
+    return pd.concat(logs, ignore_index=True).astype(schema.dtypes("corrections"))
 
 
 def log_lines(log: pd.DataFrame) -> list[str]:

@@ -14,13 +14,16 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis import schema
 from analysis.errors import UserError
 from analysis.schema import LEVEL_RANK
 from analysis.settings import MANIFEST_PATH
 
-MANIFEST_COLUMNS = ["doc_id", "file", "title", "issuer", "region", "level", "year", "parent", "previous", "doc_number", "date"]
-REQUIRED_COLUMNS = ["doc_id", "file", "region", "level", "year", "parent", "previous"]
-COMPARISON_COLUMNS = ["comparison_id", "kind", "source_doc", "target_doc"]
+MANIFEST_COLUMNS = schema.columns("manifest")
+REQUIRED_COLUMNS = list(schema.MANIFEST_REQUIRED)
+COMPARISON_COLUMNS = schema.columns("comparisons")
+FILE_PATH = schema.FILE_PATH.name  # the column load_manifest adds: each file's absolute path
+LOADED_COLUMNS = schema.columns("loaded_manifest")
 # A doc id names files and pages: letters (ASCII or Chinese), digits, _ and -; never a path.
 DOC_ID = re.compile(r"[0-9A-Za-z_\-\u4e00-\u9fff]+")
 YEAR = re.compile(r"[0-9]{1,4}")
@@ -41,7 +44,11 @@ def _follow(links: dict[str, str], start: str) -> list[str] | None:
 
 
 def load_manifest(path: Path | str = MANIFEST_PATH) -> pd.DataFrame:
-    """Read and validate the manifest; raise :class:`UserError` naming the offending row."""
+    """Read and validate the manifest; raise :class:`UserError` naming the offending row.
+
+    The frame has the manifest's columns and ``file_path``, each file's absolute path (a task's
+    ``path`` is its outline position: another thing).
+    """
     path = Path(path)
     frame, lines = _read_rows(path)
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
@@ -95,8 +102,8 @@ def load_manifest(path: Path | str = MANIFEST_PATH) -> pd.DataFrame:
         if row["parent"] and LEVEL_RANK[by_id.at[row["parent"], "level"]] >= LEVEL_RANK[row["level"]]:
             raise UserError(where, f"parent {row['parent']!r} is not a higher level than {row['level']}")
     frame["year"] = frame["year"].astype(int)
-    frame["path"] = [str((path.parent / f).resolve()) for f in frame["file"]]
-    return frame[MANIFEST_COLUMNS + ["path"]]
+    frame[FILE_PATH] = [str((path.parent / f).resolve()) for f in frame["file"]]
+    return frame[LOADED_COLUMNS]
 
 
 def _read_rows(path: Path) -> tuple[pd.DataFrame, list[int]]:

@@ -23,7 +23,7 @@ def manifest_doc_id(path: Path | str, manifest_path: Path = MANIFEST_PATH) -> st
         return None
     target = Path(path).resolve()
     listed = manifest.load_manifest(manifest_path)
-    hits = listed.loc[listed["path"] == str(target), "doc_id"]
+    hits = listed.loc[listed["file_path"] == str(target), "doc_id"]
     return hits.iloc[0] if len(hits) else None
 
 
@@ -36,11 +36,11 @@ def resolve_document(reference: str, manifest_path: Path = MANIFEST_PATH) -> tup
     listed = manifest.load_manifest(manifest_path) if Path(manifest_path).is_file() else None
     path = Path(reference)
     if listed is not None:
-        by_path = listed[listed["path"] == str(path.resolve())] if path.exists() else listed.iloc[0:0]
+        by_path = listed[listed["file_path"] == str(path.resolve())] if path.exists() else listed.iloc[0:0]
         by_id = listed[listed["doc_id"] == reference] if by_path.empty else by_path
         if len(by_id):
             row = by_id.iloc[0].to_dict()
-            return Path(row["path"]), row["doc_id"], row
+            return Path(row["file_path"]), row["doc_id"], row
     if not path.exists():
         raise UserError(reference, "no such file, and not a doc id of the manifest")
     return path, doc_id_for(path), None

@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 from rapidfuzz import fuzz
 
-from analysis.settings import GOLD_TARGETS_PATH, INDICATOR_MIN_SCORE
+from analysis.settings import GOLD_TARGETS_PATH, TargetSettings
 from analysis.storage import read_checked_csv
 from analysis.targets import indicators
 
@@ -134,9 +134,11 @@ def evaluate_targets(targets: pd.DataFrame, gold: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=EVALUATION_COLUMNS)
 
 
-def indicator_mapping(gold: pd.DataFrame, lexicon: pd.DataFrame, min_score: float = INDICATOR_MIN_SCORE) -> pd.DataFrame:
-    """Each gold row's own indicator phrase mapped onto the lexicon, beside the annotators' id."""
-    mapped = [indicators.map_phrase(phrase, kind, lexicon, min_score=min_score)
+def indicator_mapping(gold: pd.DataFrame, lexicon: pd.DataFrame, min_score: float | None = None,
+                      settings: TargetSettings | None = None) -> pd.DataFrame:
+    """Each gold row's own indicator phrase mapped onto the lexicon, beside the annotators' id
+    (``min_score``: the settings' ``indicator_min_score`` unless given)."""
+    mapped = [indicators.map_phrase(phrase, kind, lexicon, min_score=min_score, settings=settings)
               for phrase, kind in zip(gold["indicator"], gold["kind"])]
     frame = gold[["doc", "indicator", "kind", "canonical_indicator"]].reset_index(drop=True).copy()
     frame["indicator_id"] = [m["indicator_id"] for m in mapped]

@@ -17,6 +17,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
+from analysis.settings import ParseSettings
 from analysis.text.attribution import ROLES, find_attributions
 
 # --- character classes -------------------------------------------------------------------------
@@ -219,34 +220,31 @@ WEAK_BOILERPLATE_CUES = (
 BACK_MATTER = re.compile(r"^(?:附件\s*(?:\d|[:：]|$)|抄送|抄报|\(?此件|主动公开|公开方式)|\d{4}年\d{1,2}月\d{1,2}日印发$")
 # A printed page number: "- 3 -", "— 3 —", "第3页", "第 3 页 共 12 页", "3/12" (after width folding).
 PAGE_NUMBER = re.compile(r"^[-—–―~·\s]*(?:第\s*)?\d{1,4}\s*(?:页)?(?:\s*(?:/|共)\s*\d{1,4}\s*页?)?[-—–―~·\s]*$")
-_STRONG_CUE_MAX_LINE = 300
-_WEAK_CUE_MAX_LINE = 20
-_SHORT_LINE = 30
-_RUNNING_HEADER_MAX = 40
 _SENTENCE_PUNCT = re.compile(r"[。,;:，；：]")
 
 
-def _is_boilerplate_line(line: str) -> bool:
+def _is_boilerplate_line(line: str, settings: ParseSettings) -> bool:
     stripped = line.strip()
     if not stripped or starts_with_marker(stripped):
         return False
-    if len(stripped) <= _STRONG_CUE_MAX_LINE and any(cue in stripped for cue in STRONG_BOILERPLATE_CUES):
+    if len(stripped) <= settings.strong_cue_max_line and any(cue in stripped for cue in STRONG_BOILERPLATE_CUES):
         return True
-    if len(stripped) <= _WEAK_CUE_MAX_LINE and any(cue in stripped for cue in WEAK_BOILERPLATE_CUES):
+    if len(stripped) <= settings.weak_cue_max_line and any(cue in stripped for cue in WEAK_BOILERPLATE_CUES):
         return True
     if PAGE_NUMBER.match(stripped):
         return True
     # page numbers ("- 3 -"), stray ASCII (site names, counters): no Chinese at all
-    return len(stripped) <= 80 and not _CJK_CHAR.search(stripped)
+    return len(stripped) <= settings.ascii_line_max and not _CJK_CHAR.search(stripped)
 
 
-def _is_chrome_fragment(line: str) -> bool:
+def _is_chrome_fragment(line: str, settings: ParseSettings) -> bool:
     """A short line without sentence punctuation: a menu entry, a label, a footer fragment."""
     stripped = line.strip()
-    return len(stripped) <= _SHORT_LINE and not starts_with_marker(stripped) and not _SENTENCE_PUNCT.search(stripped)
+    return (len(stripped) <= settings.chrome_line_max and not starts_with_marker(stripped)
+            and not _SENTENCE_PUNCT.search(stripped))
 
 
-def boilerplate_lines(lines: list[str]) -> list[bool]:
+def boilerplate_lines(lines: list[str], settings: ParseSettings | None = None) -> list[bool]:
     """Mark boilerplate lines: cue lines, repeats in the body of a short unpunctuated line of the
     front matter (running headers: the title or the issuer), then runs of chrome fragments fenced
     in by boilerplate.
@@ -254,10 +252,11 @@ def boilerplate_lines(lines: list[str]) -> list[bool]:
     A run of short unpunctuated lines between two dropped lines (or a dropped line and the end
     of the text) is page chrome too: navigation menus, footer fragments.
     """
-    dropped = [_is_boilerplate_line(line) for line in lines]
+    settings = settings or ParseSettings()
+    dropped = [_is_boilerplate_line(line, settings) for line in lines]
     first_marker = next((i for i, line in enumerate(lines) if starts_with_marker(line.strip())), len(lines))
     heading_lines = {line.strip() for line in lines[:first_marker]
-                     if _is_chrome_fragment(line) and len(line.strip()) <= _RUNNING_HEADER_MAX}
+                     if _is_chrome_fragment(line, settings) and len(line.strip()) <= settings.running_header_max}
     for i in range(first_marker, len(lines)):  # a running header: the title or issuer printed again on each page
         if lines[i].strip() in heading_lines:
             dropped[i] = True
@@ -267,7 +266,7 @@ def boilerplate_lines(lines: list[str]) -> list[bool]:
     run: list[int] = []
     left_fence = "kept"  # the start of a document is its title, not chrome
     for i in content + [None]:
-        if i is not None and not dropped[i] and _is_chrome_fragment(lines[i]):
+        if i is not None and not dropped[i] and _is_chrome_fragment(lines[i], settings):
             run.append(i)
             continue
         right_fence = "edge" if i is None else ("dropped" if dropped[i] else "kept")
@@ -279,10 +278,10 @@ def boilerplate_lines(lines: list[str]) -> list[bool]:
     return dropped
 
 
-def drop_boilerplate(doc: MappedText) -> MappedText:
+def drop_boilerplate(doc: MappedText, settings: ParseSettings | None = None) -> MappedText:
     lines = doc.text.split("\n")
     edits, pos = [], 0
-    for line, drop in zip(lines, boilerplate_lines(lines)):
+    for line, drop in zip(lines, boilerplate_lines(lines, settings)):
         if drop:
             edits.append((pos, pos + len(line), ""))
         pos += len(line) + 1
@@ -294,23 +293,22 @@ def drop_boilerplate(doc: MappedText) -> MappedText:
 _NEWLINE_RUN = re.compile(r"[ \t\f\v]*\n[\s]*")
 _LINE_END_TERMINAL = tuple("。！？!?")
 _TITLE_ENDINGS = ("要点", "通知", "方案", "计划", "意见", "办法", "规划", "报告")
-_MIN_WRAPPED_LINE = 16
-_ATTRIBUTION_TAIL = 300  # how far back from a line's end an attribution bracket may open
-_HEADING_MAX = 40
 _SPACE_NEAR_CJK = re.compile(f"(?<=[{CJK}])[ \\t\\f\\v]+|[ \\t\\f\\v]+(?=[{CJK}])")
 _EDGE_SPACE = re.compile(r"^[ \t\f\v]+|[ \t\f\v]+$", re.MULTILINE)
 _EMPTY_EDGES = re.compile(r"^\n+|\n+$")
 
 
-def is_wrapped(previous: str, following: str) -> bool:
+def is_wrapped(previous: str, following: str, settings: ParseSettings | None = None) -> bool:
     """Whether a line break between two stripped lines is a hard wrap inside a sentence."""
     if not previous or not following or starts_with_marker(following) or BACK_MATTER.search(following):
         return False
-    if previous.endswith(_LINE_END_TERMINAL) or previous.endswith(_TITLE_ENDINGS) or _ends_with_attribution(previous):
+    settings = settings or ParseSettings()
+    if (previous.endswith(_LINE_END_TERMINAL) or previous.endswith(_TITLE_ENDINGS)
+            or _ends_with_attribution(previous, settings.attribution_tail)):
         return False
-    if starts_with_marker(previous) and len(previous) <= _HEADING_MAX and "。" not in previous:
+    if starts_with_marker(previous) and len(previous) <= settings.heading_max and "。" not in previous:
         return False
-    return len(previous) >= _MIN_WRAPPED_LINE
+    return len(previous) >= settings.wrapped_line_min
 
 
 # Where a marker opens a block inside a line: after spaces, or after the end of a sentence or bracket.
@@ -319,25 +317,27 @@ _INLINE_MARKER = re.compile(
 )
 
 
-def _ends_with_attribution(line: str) -> bool:
-    """A line closed by an attribution (a bracket, or a role line) ends its paragraph."""
-    tail = line[-_ATTRIBUTION_TAIL:]
+def _ends_with_attribution(line: str, reach: int) -> bool:
+    """A line closed by an attribution (a bracket, or a role line, opening at most ``reach``
+    characters before the line's end) ends its paragraph."""
+    tail = line[-reach:]
     if not tail.endswith((")", "】", "]")) and not any(role in tail for role in ROLES):
         return False  # the cheap test first: this runs at every line break
     found = find_attributions(tail)
     return bool(found) and found[-1].end == len(tail)
 
 
-def join_wrapped_lines(doc: MappedText) -> MappedText:
+def join_wrapped_lines(doc: MappedText, settings: ParseSettings | None = None) -> MappedText:
     """Join PDF hard line breaks (and page breaks) inside sentences; one newline per paragraph."""
     text = doc.text
+    settings = settings or ParseSettings()
 
     def decide(m: re.Match[str]) -> str:
         line_start = text.rfind("\n", 0, m.start()) + 1
         next_end = text.find("\n", m.end())
         previous = text[line_start:m.start()].strip()
         following = text[m.end(): len(text) if next_end < 0 else next_end].strip()
-        return "" if is_wrapped(previous, following) else "\n"
+        return "" if is_wrapped(previous, following, settings) else "\n"
 
     doc = doc.sub(_NEWLINE_RUN, decide)
     doc = doc.sub(_SPACE_NEAR_CJK, "").sub(_EDGE_SPACE, "")
@@ -384,13 +384,14 @@ class CleanDocument:
         return last >= 0 and bool(reach[last] > raw_start)
 
 
-def clean(raw: str) -> CleanDocument:
+def clean(raw: str, settings: ParseSettings | None = None) -> CleanDocument:
     """Clean a raw document: markup, width, boilerplate, hard line breaks, spaces."""
+    settings = settings or ParseSettings()
     doc = MappedText.from_raw(raw)
     doc = strip_markup(doc, looks_like_html_page(raw))
     doc = doc.translate(_WIDTH_TABLE)
-    doc = drop_boilerplate(doc)
+    doc = drop_boilerplate(doc, settings)
     if not any(starts_with_marker(line.strip()) for line in doc.text.split("\n")):
         doc = doc.sub(_INLINE_MARKER, "\n")  # a plan scraped onto one line: its markers open paragraphs
-    doc = join_wrapped_lines(doc)
+    doc = join_wrapped_lines(doc, settings)
     return CleanDocument(raw=raw, mapped=doc, damage=find_damage(raw))

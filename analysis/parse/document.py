@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.parse import clean, read, structure
+from analysis.settings import ParseSettings
 
 _DOC_ID_UNSAFE = re.compile(r"[^0-9A-Za-z_\-\u4e00-\u9fff]+")
 
@@ -33,13 +34,14 @@ def doc_id_for(path: Path | str) -> str:
     return _DOC_ID_UNSAFE.sub("_", Path(path).stem).strip("_") or "document"
 
 
-def parse_document(path: Path | str, doc_id: str | None = None) -> ParsedDocument:
-    return parse_raw(read.read_document(path), doc_id or doc_id_for(path))
+def parse_document(path: Path | str, doc_id: str | None = None, settings: ParseSettings | None = None) -> ParsedDocument:
+    return parse_raw(read.read_document(path), doc_id or doc_id_for(path), settings)
 
 
-def parse_raw(raw: read.RawDocument, doc_id: str) -> ParsedDocument:
+def parse_raw(raw: read.RawDocument, doc_id: str, settings: ParseSettings | None = None) -> ParsedDocument:
     """Clean and structure an already decoded document."""
-    cleaned = clean.clean(raw.text)
-    outline = structure.parse_blocks(cleaned)
+    settings = settings or ParseSettings()
+    cleaned = clean.clean(raw.text, settings)
+    outline = structure.parse_blocks(cleaned, settings)
     spans = structure.task_spans(cleaned, outline)
     return ParsedDocument(doc_id, raw, cleaned, outline, spans, structure.tasks_table(cleaned, doc_id, spans))

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from analysis import schema
 from analysis.text.attribution import find_attributions, unique
 from analysis.text.offsets import LineIndex
 from analysis.text.numerals import chinese_number, to_chinese
@@ -26,12 +27,9 @@ from analysis.parse.clean import (
 )
 from analysis.errors import UserError
 from analysis.parse.metadata import DATE_LINE, ISSUER_LINE, TITLE_LINE
+from analysis.settings import ParseSettings
 
-TASK_COLUMNS = [
-    "doc_id", "task_id", "part_no", "part_title", "section_no", "section_title", "item_no",
-    "path", "heading", "text", "lead_units", "responsible_units", "char_start", "char_end",
-    "line_start", "flags",
-]
+TASK_COLUMNS = schema.columns("tasks")
 LEVELS = ("part", "section", "item")
 
 # Titles of blocks that frame the plan rather than assign work.
@@ -43,7 +41,6 @@ PARAGRAPH_LABEL = re.compile(r"^([^,，。:：;；()]{2,12}?)(?:是|为)?[:：]"
 _HEADING_END = re.compile(r"[。]")
 _PARAGRAPH_BREAK = re.compile(r"(?<=(.))\n")
 _SENTENCE_CLOSED = "。!?！？;；:：,，、)"
-_TITLE_TO_BODY = 3  # paragraphs a plan's title may stand above its first marker
 _TRAILING_PUNCT = " 。.,，;；:：、"
 _REPEATED_STOPS = re.compile(r"。{2,}")
 _LEADING_PUNCT = re.compile(r"^[。,;:]+")
@@ -103,16 +100,18 @@ class Outline:
     back_matter: list[tuple[int, int]]
 
 
-def plan_start(paragraphs: list[str], markers: list) -> int:
+def plan_start(paragraphs: list[str], markers: list, title_to_body: int | None = None) -> int:
     """Index of the first paragraph of the plan itself: after a cover letter with numbered points
     of its own (关于印发…的通知 一、… 二、…), the plan restarts under its title (…工作要点) with a
-    first marker numbered 1. 0 when nothing precedes the plan's title but front matter."""
+    first marker numbered 1 (within ``title_to_body`` paragraphs, the settings' unless given). 0
+    when nothing precedes the plan's title but front matter."""
+    title_to_body = ParseSettings().title_to_body if title_to_body is None else title_to_body
     first_marker = next((i for i, m in enumerate(markers) if m), len(paragraphs))
     start = 0
     for i in range(first_marker + 1, len(paragraphs)):
         if markers[i] or not TITLE_LINE.match(paragraphs[i]):
             continue
-        following = next((m for m in markers[i + 1:i + 1 + _TITLE_TO_BODY] if m), None)
+        following = next((m for m in markers[i + 1:i + 1 + title_to_body] if m), None)
         if following and following[1] == 1:
             start = i + 1
     return start
@@ -133,8 +132,9 @@ def back_matter_start(paragraphs: list[str], body_start: int, markers: list) -> 
     return len(paragraphs)
 
 
-def parse_blocks(doc: CleanDocument) -> Outline:
+def parse_blocks(doc: CleanDocument, settings: ParseSettings | None = None) -> Outline:
     """Read the paragraphs into parts, sections and items."""
+    settings = settings or ParseSettings()
     text = doc.text
     preamble: list[tuple[int, int]] = []
     roots: list[Block] = []
@@ -142,7 +142,7 @@ def parse_blocks(doc: CleanDocument) -> Outline:
     spans = list(doc.paragraphs())
     paragraphs = [text[s:e] for s, e in spans]
     markers = [_match_marker(p) for p in paragraphs]
-    body_start = plan_start(paragraphs, markers)
+    body_start = plan_start(paragraphs, markers, settings.title_to_body)
     body_end = back_matter_start(paragraphs, body_start, markers)
     preamble.extend(spans[:body_start])
     last_item = None
@@ -312,13 +312,14 @@ def _join_paragraphs(m: re.Match[str]) -> str:
     return "" if m.group(1) in _SENTENCE_CLOSED else " "
 
 
-def tasks_table(doc: CleanDocument, doc_id: str, spans: list[TaskSpan] | None = None) -> pd.DataFrame:
+def tasks_table(doc: CleanDocument, doc_id: str, spans: list[TaskSpan] | None = None,
+                settings: ParseSettings | None = None) -> pd.DataFrame:
     """One row per task of a cleaned document, with offsets into the raw text.
 
     Row ``i`` is ``spans[i]``: ``doc.text[span.content_start:span.end]`` is its clean text.
     """
     if spans is None:
-        spans = task_spans(doc, parse_blocks(doc))
+        spans = task_spans(doc, parse_blocks(doc, settings))
     raw = doc.raw
     line_starts = LineIndex(raw)
     rows = []

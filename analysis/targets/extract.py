@@ -25,12 +25,13 @@ from dataclasses import replace
 import pandas as pd
 from rapidfuzz import fuzz
 
+from analysis import schema
 from analysis.text.attribution import find_attributions
 from analysis.text.offsets import LineIndex
-from analysis.settings import DUPLICATE_QUOTE_MIN_SCORE
+from analysis.settings import TargetSettings
 from analysis.parse.structure import frame_of
 
-from analysis.targets.mentions import CUMULATIVE_CUES, Clause, DISTRIBUTIVE_CUE, Mention, RATE_LIKE, STRIVING_CUES, Target, _BEFORE_WINDOW, _BRACKETED_ALTERNATIVE, _CUE, _DEADLINE, _FREQUENCY, _PHRASE_EDGES, _PREPOSITION_OPENERS, _SPACES, _VERBAL_NOUN, _has_verb, _outside_brackets, clauses, comparator_of, find_deadlines, find_mentions
+from analysis.targets.mentions import CUMULATIVE_CUES, Clause, DISTRIBUTIVE_CUE, Mention, RATE_LIKE, STRIVING_CUES, Target, _BRACKETED_ALTERNATIVE, _CUE, _DEADLINE, _FREQUENCY, _PHRASE_EDGES, _PREPOSITION_OPENERS, _SPACES, _VERBAL_NOUN, _has_verb, _outside_brackets, clauses, comparator_of, find_deadlines, find_mentions
 from analysis.targets.phrases import _without_mentions, clean_phrase, conjunct_head, context_phrase, local_phrase
 
 
@@ -214,18 +215,13 @@ def unit_factor(unit: str) -> float:
     return {"万元": 10_000.0, "亿元": 100_000_000.0}.get(unit, 1.0)
 
 
-TARGET_COLUMNS = [
-    "doc_id", "task_id", "target_id", "path", "indicator", "indicator_id", "indicator_name", "indicator_score",
-    "value", "value_text", "unit", "kind", "comparator", "deadline", "role", "quote", "char_start", "char_end",
-    "value_char_start", "value_char_end", "line_start", "flags",
-    "clean_value", "clean_unit", "clean_quote", "clean_source", "clean_char_start", "clean_char_end",
-]
+TARGET_COLUMNS = schema.model_columns("targets")
 CLEAN_COLUMNS = TARGET_COLUMNS[TARGET_COLUMNS.index("clean_value"):]
 EMPTY_CLEAN_VALUES = {column: (None if column in ("clean_value", "clean_char_start", "clean_char_end") else "")
                       for column in CLEAN_COLUMNS}
 
 
-def targets_table(doc, lexicon: pd.DataFrame | None = None) -> pd.DataFrame:
+def targets_table(doc, lexicon: pd.DataFrame | None = None, settings: TargetSettings | None = None) -> pd.DataFrame:
     """One row per target of a parsed document, offsets into its raw text, indicators mapped.
 
     ``doc`` is an :class:`analysis.pipeline.ParsedDocument`; ``raw[char_start:char_end]`` is the
@@ -233,7 +229,7 @@ def targets_table(doc, lexicon: pd.DataFrame | None = None) -> pd.DataFrame:
     """
     from analysis.targets import indicators
 
-    matcher = indicators.matcher(indicators.load_lexicon() if lexicon is None else lexicon)
+    matcher = indicators.matcher(indicators.load_lexicon() if lexicon is None else lexicon, settings)
     clean_doc = doc.clean
     lines = LineIndex(doc.raw.text)
     rows = []
@@ -276,15 +272,18 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.astype({column: dtype for column, dtype in TARGET_DTYPES.items() if column in frame.columns})
 
 
-def with_clean_values(targets: pd.DataFrame, documents: pd.DataFrame, raw_texts: dict[str, str]) -> pd.DataFrame:
+def with_clean_values(targets: pd.DataFrame, documents: pd.DataFrame, raw_texts: dict[str, str],
+                      settings: TargetSettings | None = None) -> pd.DataFrame:
     """Put beside each target of a damaged duplicate the clean document's value and its source.
 
     A document's ``duplicate_of`` (see ``pipeline.documents_table``) names the clean copy. A
     target is matched to the clean target of the same task path whose surroundings read most
     alike: the quote (the damaged clause may have swallowed its neighbours, so the clean quote
     is looked for inside it) and the characters just before the number. Each clean target is
-    used once, best pairs first; pairs below ``DUPLICATE_QUOTE_MIN_SCORE`` stay unmatched.
+    used once, best pairs first; pairs below the settings' ``duplicate_quote_min_score`` stay
+    unmatched.
     """
+    settings = settings or TargetSettings()
     targets = targets.copy()
     copies = documents.loc[documents["duplicate_of"].fillna("") != "", ["doc_id", "duplicate_of"]]
     for copy_id, original_id in copies.itertuples(index=False):
@@ -293,10 +292,11 @@ def with_clean_values(targets: pd.DataFrame, documents: pd.DataFrame, raw_texts:
         pairs = []
         for i, d in damaged.iterrows():
             for j, c in clean[clean["path"] == d["path"]].iterrows():
-                pairs.append((_copy_similarity(d, c, raw_texts[copy_id], raw_texts[original_id]), i, j))
+                pairs.append((_copy_similarity(d, c, raw_texts[copy_id], raw_texts[original_id],
+                                               settings.duplicate_context_chars), i, j))
         used_damaged, used_clean = set(), set()
         for score, i, j in sorted(pairs, key=lambda p: (-p[0], p[1], p[2])):
-            if score < DUPLICATE_QUOTE_MIN_SCORE or i in used_damaged or j in used_clean:
+            if score < settings.duplicate_quote_min_score or i in used_damaged or j in used_clean:
                 continue
             used_damaged.add(i)
             used_clean.add(j)
@@ -305,10 +305,11 @@ def with_clean_values(targets: pd.DataFrame, documents: pd.DataFrame, raw_texts:
     return _typed(targets)
 
 
-def _copy_similarity(damaged: pd.Series, clean: pd.Series, damaged_raw: str, clean_raw: str) -> float:
-    """How alike a damaged target's surroundings are to a clean target's (0–100)."""
+def _copy_similarity(damaged: pd.Series, clean: pd.Series, damaged_raw: str, clean_raw: str, window: int) -> float:
+    """How alike a damaged target's surroundings are to a clean target's (0–100): the quotes, and
+    the ``window`` characters before the number."""
     def before(row: pd.Series, raw: str) -> str:
-        return _SPACES.sub("", raw[max(0, row["value_char_start"] - _BEFORE_WINDOW * 2):row["value_char_start"]])[-_BEFORE_WINDOW:]
+        return _SPACES.sub("", raw[max(0, row["value_char_start"] - window * 2):row["value_char_start"]])[-window:]
 
     quotes = fuzz.partial_ratio(clean["quote"], damaged["quote"])
     return (quotes + fuzz.ratio(before(damaged, damaged_raw), before(clean, clean_raw))) / 2

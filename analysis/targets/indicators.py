@@ -5,7 +5,7 @@ Plans word one indicator many ways (农村生活污水治理率 / 农村生活�
 ``|``-separated aliases, an English label, its unit and kind, and whether higher is better. A
 phrase is mapped by rapidfuzz over jieba tokens (``analysis.segment.token_string``) against every
 name and alias of the indicators whose kind fits the number's kind; the best score is kept, and
-below ``INDICATOR_MIN_SCORE`` the phrase stays unmapped (its own words, empty id), never dropped.
+below the settings' ``indicator_min_score`` (:class:`analysis.settings.TargetSettings`) the phrase stays unmapped (its own words, empty id), never dropped.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from rapidfuzz.distance import Indel
 
 from analysis.errors import UserError
 from analysis.text.segment import INDICATOR_LEXICON, token_string
-from analysis.settings import INDICATOR_MIN_SCORE
+from analysis.settings import TargetSettings
 from analysis.storage import read_checked_csv
 
 LEXICON_COLUMNS = ["indicator_id", "name_zh", "aliases", "name_en", "unit", "kind", "higher_is_better", "domain", "note"]
@@ -37,10 +37,6 @@ COMPATIBLE_KINDS = {
 CONTEXT_JOINER = " / "
 # 劣Ⅴ类 and 劣V类 are one word (plans print either).
 _ROMAN_NUMERALS = str.maketrans({"Ⅰ": "I", "Ⅱ": "II", "Ⅲ": "III", "Ⅳ": "IV", "Ⅴ": "V", "Ⅵ": "VI"})
-# Weight a contained alias keeps however many extra words the phrase holds.
-_UNEXPLAINED_FLOOR = 0.6
-# Share (%) of an alias's characters a longer phrase must hold, in order, to contain it.
-_CONTAINED_MIN = 80
 
 
 def load_lexicon(path: Path | str = INDICATOR_LEXICON) -> pd.DataFrame:
@@ -74,35 +70,40 @@ def alias_table(lexicon: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def phrase_score(phrase_tokens: str, alias_tokens: str, **_: object) -> float:
+def phrase_score(phrase_tokens: str, alias_tokens: str, settings: TargetSettings | None = None, **_: object) -> float:
     """How well a phrase (jieba tokens joined by spaces) names an alias (0–100).
 
     The better of two readings: the token-sorted similarity of the two, and — when the alias is
     the shorter — how much of the alias the phrase holds in order (its characters' longest
-    common subsequence, from rapidfuzz's Indel distance; counted from 80% on), scaled down as
-    the phrase holds more words the alias does not explain (``纳入全国碳市场…的在汉企业履约率``
+    common subsequence, from rapidfuzz's Indel distance; counted from the settings'
+    ``alias_contained_min``, 80%, on), scaled down as the phrase holds more words the alias does
+    not explain, to at least ``unexplained_floor`` (``纳入全国碳市场…的在汉企业履约率``
     holds ``企业履约率``). A short generic phrase (``整治任务``) is never found "inside" a longer
     alias. Equal readings are told apart by the token-sorted similarity (a hundredth of it is
     added).
     """
+    settings = settings or TargetSettings()
     sorted_score = fuzz.token_sort_ratio(phrase_tokens, alias_tokens)
     phrase_chars, alias_chars = phrase_tokens.replace(" ", ""), alias_tokens.replace(" ", "")
     if not alias_chars or len(alias_chars) >= len(phrase_chars):
         return sorted_score
     common = (len(alias_chars) + len(phrase_chars) - Indel.distance(alias_chars, phrase_chars)) / 2
     found = 100 * common / len(alias_chars)
-    if found < _CONTAINED_MIN:
+    if found < settings.alias_contained_min:
         return sorted_score
     explained = len(alias_chars) / len(phrase_chars)
-    contained = found * (_UNEXPLAINED_FLOOR + (1 - _UNEXPLAINED_FLOOR) * explained)
+    floor = settings.unexplained_floor
+    contained = found * (floor + (1 - floor) * explained)
     return min(max(sorted_score, contained) + sorted_score / 100, 100.0)
 
 
 class Matcher:
     """A lexicon's names and aliases, segmented once and grouped by kind, with the scores of
-    phrases already seen remembered (plans repeat their phrases)."""
+    phrases already seen remembered (plans repeat their phrases); scored and mapped with its
+    ``settings``."""
 
-    def __init__(self, lexicon: pd.DataFrame):
+    def __init__(self, lexicon: pd.DataFrame, settings: TargetSettings | None = None):
+        self.settings = settings or TargetSettings()
         aliases = alias_table(lexicon)
         self.names = dict(zip(lexicon["indicator_id"], lexicon["name_zh"]))
         self._by_kind: dict[str, tuple[np.ndarray, list[str], np.ndarray]] = {}
@@ -119,7 +120,8 @@ class Matcher:
         ids, tokens, group = self._by_kind.get(kind, (np.array([], dtype=object), [], np.array([], dtype=np.int64)))
         if not phrase or not tokens:
             return None
-        scores = process.cdist([phrase_tokens(phrase)], tokens, scorer=phrase_score, workers=1)[0]
+        scores = process.cdist([phrase_tokens(phrase)], tokens, scorer=phrase_score, workers=1,
+                               scorer_kwargs={"settings": self.settings})[0]
         best = np.full(len(ids), -np.inf)
         np.maximum.at(best, group, scores)
         return best
@@ -131,12 +133,15 @@ class Matcher:
             return pd.Series(dtype=float)
         return pd.Series(found, index=self._by_kind[kind][0])
 
-    def map(self, phrase: str, kind: str, context: str = "", min_score: float = INDICATOR_MIN_SCORE) -> dict[str, object]:
+    def map(self, phrase: str, kind: str, context: str = "", min_score: float | None = None) -> dict[str, object]:
         """Map a phrase to an indicator; a phrase too generic alone is read in its sentence's context.
+
+        ``min_score``: the settings' ``indicator_min_score`` unless given.
 
         In context the phrase is scored as ``context + phrase``, and equal scores are told apart
         by the phrase alone (``…入河排污口排查整治`` + ``整治任务`` is rectification, not traceability).
         """
+        min_score = self.settings.indicator_min_score if min_score is None else min_score
         local = self._scores(phrase, kind)
         wording, scores = phrase, local
         local_best = local.max() if local is not None else 0.0
@@ -153,20 +158,21 @@ class Matcher:
                 "indicator_score": round(score, 1)}
 
 
-def indicator_scores(phrase: str, kind: str, lexicon: pd.DataFrame) -> pd.Series:
+def indicator_scores(phrase: str, kind: str, lexicon: pd.DataFrame, settings: TargetSettings | None = None) -> pd.Series:
     """Score of a phrase for each indicator of a compatible kind (its best name or alias)."""
-    return matcher(lexicon).scores(phrase, kind)
+    return matcher(lexicon, settings).scores(phrase, kind)
 
 
 def map_phrase(phrase: str, kind: str, lexicon: pd.DataFrame, context: str = "",
-               min_score: float = INDICATOR_MIN_SCORE) -> dict[str, object]:
+               min_score: float | None = None, settings: TargetSettings | None = None) -> dict[str, object]:
     """Map one phrase (see :meth:`Matcher.map`)."""
-    return matcher(lexicon).map(phrase, kind, context, min_score)
+    return matcher(lexicon, settings).map(phrase, kind, context, min_score)
 
 
-def map_targets(targets: pd.DataFrame, lexicon: pd.DataFrame, min_score: float = INDICATOR_MIN_SCORE) -> pd.DataFrame:
+def map_targets(targets: pd.DataFrame, lexicon: pd.DataFrame, min_score: float | None = None,
+                settings: TargetSettings | None = None) -> pd.DataFrame:
     """Add ``indicator``, ``indicator_id``, ``indicator_name``, ``indicator_score`` to a target table."""
-    found = matcher(lexicon)
+    found = matcher(lexicon, settings)
     mapped = pd.DataFrame(
         [found.map(p, k, c, min_score) for p, k, c in zip(targets["phrase"], targets["kind"], targets["context"])],
         columns=["indicator", "indicator_id", "indicator_score"], index=targets.index,
@@ -175,13 +181,13 @@ def map_targets(targets: pd.DataFrame, lexicon: pd.DataFrame, min_score: float =
     return pd.concat([targets, mapped], axis=1)
 
 
-def matcher(lexicon: pd.DataFrame) -> Matcher:
-    """The matcher of a lexicon, built once per distinct lexicon content."""
+def matcher(lexicon: pd.DataFrame, settings: TargetSettings | None = None) -> Matcher:
+    """The matcher of a lexicon, built once per distinct lexicon content and settings."""
     key = tuple(zip(lexicon["indicator_id"], lexicon["name_zh"], lexicon["aliases"], lexicon["kind"]))
-    return _matcher_of(key)
+    return _matcher_of(key, settings or TargetSettings())
 
 
 @lru_cache(maxsize=4)
-def _matcher_of(rows: tuple[tuple[str, str, str, str], ...]) -> Matcher:
+def _matcher_of(rows: tuple[tuple[str, str, str, str], ...], settings: TargetSettings) -> Matcher:
     frame = pd.DataFrame(list(rows), columns=["indicator_id", "name_zh", "aliases", "kind"])
-    return Matcher(frame)
+    return Matcher(frame, settings)

@@ -120,7 +120,6 @@ _THRESHOLD_AFTER = re.compile(r"^(?:(?:及|或)?以上|以下)的")
 _LABEL_ADJACENT = re.compile(r"[A-Za-z+＋·•\-—–~/]")
 
 _SPACES = re.compile(r"\s+|\*\*")
-_BEFORE_WINDOW = 10  # characters before a number compared between a damaged copy and its original
 
 SENTENCE_ENDS = "。;；!！\n"
 CLAUSE_ENDS = ",，:："
