@@ -163,8 +163,8 @@ def _cmd_review(args: argparse.Namespace) -> int:
 
     queue = export_queue(args.comparison_id, Path(args.out), Path(args.processed), tuple(args.band))
     counts = queue["reason"].value_counts()
-    print(f"{len(queue)} decisions to review ({counts.get('uncertain', 0)} uncertain, {counts.get('likely wrong', 0)} likely "
-          f"wrong) → {args.out}: fill in `relation` (same, partial, none), save it as data/corrections/alignments.csv",
+    print(f"{len(queue)} decisions to review ({counts.get('uncertain', 0)} uncertain, {counts.get('low confidence', 0)} "
+          f"low confidence) → {args.out}: fill in `relation` (same, partial, none), save it as data/corrections/alignments.csv",
           file=sys.stderr)
     return 0
 

@@ -25,7 +25,7 @@ def test_the_queue_holds_the_doubtful_decisions_in_the_corrections_format(built)
     assert list(queue.columns) == QUEUE_COLUMNS and QUEUE_COLUMNS[:6] == ALIGNMENT_CORRECTION_COLUMNS
     assert len(queue) and (queue["relation"] == "").all()
     assert queue["confidence"].is_monotonic_increasing and (queue["confidence"] <= 0.65).all()
-    assert set(queue["reason"]) <= {"uncertain", "likely wrong"}
+    assert set(queue["reason"]) <= {"uncertain", "low confidence"}
     assert ((queue["reason"] == "uncertain") == (queue["confidence"] >= 0.35)).all()
     texts = dict(zip(tables["tasks"]["task_id"], tables["tasks"]["text"]))
     for row in queue.itertuples():  # both tasks named, with their texts, even for an unlinked task

@@ -2,8 +2,8 @@
 of the reviewer's corrections file (``data/corrections/alignments.csv``), with both tasks' texts.
 
 A row is queued when its ``confidence`` (:mod:`analysis.align.confidence`) lies in the band
-(``uncertain``) or below it (``likely wrong``: a link the calibration doubts, or an unlinked task
-whose nearest candidate is probably its counterpart). An unlinked task is queued paired with that
+(``uncertain``) or below it (``low confidence``: a link the calibration doubts, or an unlinked task
+whose nearest candidate may well be its counterpart). An unlinked task is queued paired with that
 nearest candidate (named in its evidence), so that ``partial`` or ``same`` adds the link. The
 reviewer fills ``relation`` (``same``, ``partial``, ``none``) and saves the file as
 ``data/corrections/alignments.csv``; the extra columns are ignored there, rows left empty skipped.
@@ -61,7 +61,7 @@ def review_queue(alignments: pd.DataFrame, tasks: pd.DataFrame, comparison_id: s
         "target_doc": np.where(target_task != "", target_doc, ""), "target_task_id": target_task,
         "relation": "", "note": "", "model_relation": queued["relation"].to_numpy(),
         "score": queued["score"].to_numpy(), "confidence": queued["confidence"].to_numpy(),
-        "reason": np.where(queued["confidence"].to_numpy() >= low, "uncertain", "likely wrong"),
+        "reason": np.where(queued["confidence"].to_numpy() >= low, "uncertain", "low confidence"),
         "source_text": [texts.get(t, "") for t in source_task], "target_text": [texts.get(t, "") for t in target_task],
     }, columns=QUEUE_COLUMNS)
     queue = queue[(queue["source_task_id"] != "") & (queue["target_task_id"] != "")]  # a task without any candidate
