@@ -25,10 +25,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis import schema
 from analysis.align.aligner import Alignment
 from analysis.align.confidence import LinkModel, link_probability, nearest_candidates, with_confidence
 from analysis.errors import UserError
-from analysis import schema
 from analysis.schema import LINKS, UNLINKED
 
 ALIGNMENT_CORRECTION_COLUMNS = ["source_doc", "source_task_id", "target_doc", "target_task_id", "relation", "note"]
