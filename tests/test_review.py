@@ -10,9 +10,11 @@ import pandas as pd
 import pytest
 
 from analysis.corpus.build import build
-from analysis.corpus.corrections import ALIGNMENT_CORRECTION_COLUMNS
+from analysis.corpus.corrections import ALIGNMENT_CORRECTION_COLUMNS, read_alignment_corrections
+from analysis.corpus.manifest import load_manifest
 from analysis.corpus.review import QUEUE_COLUMNS, export_queue, review_queue
 from analysis.errors import UserError
+from analysis.evaluate import reviewed
 from analysis.schema import LINKS, UNLINKED
 from analysis.settings import PROJECT_ROOT, RAW_DIR
 
@@ -110,3 +112,26 @@ def test_the_cli_exports_a_queue_and_the_build_log_names_stale_corrections(built
     assert "stale: " in built_log.stderr and "line 2: link hubei_province_2024:9-9-9 → ezhou_city_2024:3-1-1" in built_log.stderr
     table = pd.read_csv(tmp_path / "processed" / "corrections.csv")
     assert table["status"].tolist() == ["stale"]
+
+
+def test_evaluate_scores_the_model_on_the_pairs_the_reviewer_named(built, corpus, tmp_path) -> None:
+    _, tables = built
+    rows = tables["alignments"][tables["alignments"]["comparison_id"] == COMPARISON]
+    links = rows[rows["relation"].isin(LINKS)]
+    unlinked = rows[~rows["relation"].isin(LINKS) & (rows["source_task_id"] != "")]
+    other = next(t for t in tables["tasks"]["task_id"] if t.startswith("ezhou_city_2024:")
+                 and t not in set(links.loc[links["source_task_id"] == unlinked["source_task_id"].iloc[0], "target_task_id"]))
+    decisions = [  # one model link confirmed, one rejected, one link the model did not make
+        (links["source_task_id"].iloc[0], links["target_task_id"].iloc[0], links["relation"].iloc[0]),
+        (links["source_task_id"].iloc[1], links["target_task_id"].iloc[1], "none"),
+        (unlinked["source_task_id"].iloc[0], other, "partial"),
+    ]
+    path = tmp_path / "alignments.csv"
+    pd.DataFrame([("hubei_province_2024", s, "ezhou_city_2024", t, r, "") for s, t, r in decisions],
+                 columns=ALIGNMENT_CORRECTION_COLUMNS).to_csv(path, index=False)
+    scores = reviewed.reviewed_links(read_alignment_corrections(path), corpus, load_manifest(RAW_DIR / "manifest.csv"),
+                                     tables["targets"])
+    assert scores.to_dict("records") == [{"comparison": COMPARISON, "n_decisions": 3, "precision": 0.5, "recall": 0.5,
+                                          "f1": 0.5, "label_accuracy": 1.0, "n_gold": 2, "n_predicted": 2, "n_correct": 1}]
+    text = reviewed.report(path, tmp_path / "absent.csv", corpus, load_manifest(RAW_DIR / "manifest.csv"), tables["targets"])
+    assert COMPARISON in text and "Targets the reviewer decided" in text
