@@ -166,7 +166,10 @@ TABLES: dict[str, tuple[Column, ...]] = {
         ("char_end", "int64", f"{_RAW_SPAN}: the task's span"),
         ("line_start", "int64", "1-based line of `char_start` in the raw file"),
         ("flags", "str", "`;`-separated: `damaged_text` (encoding damage in the span), `damaged_marker` (a section number "
-         "inferred), `numbering_gap`"),
+         "inferred), `numbering_gap`, `goal` (a goal paragraph with figures inside a framing block such as 总体要求), "
+         "`framing` (a plan with framing blocks only: their text is read as tasks rather than none), `inherited_units` "
+         "(units taken from the heading above), `table` (a row of a task-division table flattened to one cell per line), "
+         "`truncated` (the last task of a text cut mid-sentence, e.g. a web excerpt)"),
     ),
     "targets": _columns(
         ("doc_id", "str", "the document"),
@@ -183,10 +186,11 @@ TABLES: dict[str, tuple[Column, ...]] = {
         ("unit", "str", "the unit"),
         ("kind", "str", "`rate` (a percentage level), `percentage_points`, `count`, `money`, `concentration`, `frequency`, "
          "`rank`, `quantity` (吨, 公里, 亩 …)"),
-        ("comparator", "str", "`>=` (以上, 不低于, 不少于, 至少, 达/达到, 实现), `<=` (以内, 以下, 控制在, 不超过), `=` (完成, 保持, "
-         "为, a bare number), `striving` (力争)"),
+        ("comparator", "str", "`>=` (以上, 不低于, 不少于, 至少, 达/达到, 实现), `<=` (以内, 以下, 控制在, 不超过), `~` (左右 after the "
+         "number: approximate), `=` (完成, 保持, 为, a bare number), `striving` (力争)"),
         ("deadline", "str", "as printed: `2024年底前`, `到2024年底`, `2024年6月`, `2024年初`, `年内`, `全年`, `年度`, a month of the "
-         "plan's year `6月底前`; a deadline holds for the later clauses of its sentence (flag `shared_deadline`)"),
+         "plan's year `6月底前`, a period from the plan's start `5年内`, `三年内`, `6个月内` (not `年内`, this year); a deadline "
+         "holds for the later clauses of its sentence (flag `shared_deadline`)"),
         ("role", "str", "`commitment`, or `scope`: a count saying what a commitment applies to (`纳入国家考核的3个断面…达到100%`, "
          "`12480个排污口…完成80%的整治任务`, `…等4项主要污染物`)"),
         ("quote", "str", "the clause quoted (clean text)"),
@@ -198,7 +202,8 @@ TABLES: dict[str, tuple[Column, ...]] = {
         ("flags", "str", "`;`-separated: `damaged_text` (encoding damage in the quote), `damaged_value` (damage touching the "
          "number: never read it as clean), `shared_deadline`, `distributed` (分别), `continued` (a clause holding only a "
          "number continues the previous target: `,1次客商接待`), `cumulative` (累计), `range` (`3—5个`: the value is the "
-         "lower bound, comparator `>=`; `value_text` keeps the range)"),
+         "lower bound, comparator `>=`; `value_text` keeps the range), `table_deadline` (a table row's target without a "
+         "deadline of its own takes the row's deadline column)"),
         ("clean_value", "Float64", "for a damaged duplicate (`documents.duplicate_of`): the matched target of the clean copy "
          "(same task path, most alike quote and characters before the number)"),
         ("clean_unit", "str", "its unit"),

@@ -3,14 +3,30 @@
 A reader never sees a half-written table, and an interrupted build leaves the previous
 output in place. Curated input tables (lexicon, annotations) are read through
 :func:`read_checked_csv`, which names the file and the problem when one is missing or malformed.
+
+The processed tables are one unit (:func:`table_set`): a build writes them all, with its
+``build.json``, into a staging folder beside the output, renames that to ``tables-<build id>``
+and then switches the symlink ``current`` to it with one rename. Killed at any moment, the
+folder holds the previous complete set or the new one, never a mix. ``<out>/<name>.csv`` and
+``.parquet`` are symlinks through ``current`` (so paths such as ``data/processed/tasks.csv`` keep
+working), and :func:`read_table` reads through ``current`` too. A lock (``<out>/.lock``) keeps a
+second build from writing into the same folder at the same time: it is refused at once.
 """
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
+import shutil
 import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+
+try:
+    import fcntl
+except ImportError:  # not on POSIX: no lock between concurrent builds
+    fcntl = None  # type: ignore[assignment]
 
 import pandas as pd
 
@@ -79,8 +95,161 @@ def write_table(frame: pd.DataFrame, folder: Path, name: str) -> None:
 
 
 def read_table(name: str, folder: Path | str) -> pd.DataFrame:
-    """Read a processed table (Parquet keeps the column types); a clear error if it was never built."""
-    path = Path(folder) / f"{name}.parquet"
+    """Read a processed table (Parquet keeps the column types); a clear error if it was never built.
+
+    Reads from the current table set of ``folder`` (see :func:`table_folder`); a reader that reads
+    several tables and must see one build resolves :func:`table_folder` once and reads from it.
+    """
+    path = table_folder(folder) / f"{name}.parquet"
     if not path.is_file():
         raise UserError(path, "table not built yet: run `make data` (or `python -m analysis build`)")
     return pd.read_parquet(path)
+
+
+# --- the processed tables as one unit ----------------------------------------------------------
+
+CURRENT = "current"
+BUILD_RECORD = "build.json"
+LOCK_NAME = ".lock"
+_SET_PREFIX = "tables-"
+_STAGING_PREFIX = ".staging-"
+_LINK_PREFIX = ".current.tmp-"
+
+
+def table_folder(folder: Path | str) -> Path:
+    """The folder of the current table set: ``<folder>/tables-<id>`` that ``<folder>/current``
+    points to, or ``folder`` itself when it holds tables written before table sets (flat files)."""
+    folder = Path(folder)
+    current = folder / CURRENT
+    if current.is_symlink():
+        return folder / os.readlink(current)
+    return folder
+
+
+@contextlib.contextmanager
+def build_lock(folder: Path | str) -> Iterator[None]:
+    """Hold ``<folder>/.lock`` for the duration; another holder gets a :class:`UserError` at once."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        raise UserError(folder, f"cannot write here ({exc.strerror})") from None
+    try:
+        if fcntl is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+                raise UserError(folder, f"another build is writing here (pid {holder})") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        try:
+            yield
+        finally:
+            os.ftruncate(fd, 0)
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+@dataclass(frozen=True)
+class StagedSet:
+    """A table set being written: its staging folder and the id it will be known by."""
+
+    folder: Path
+    build_id: str
+
+
+def _remove(path: Path) -> None:
+    if path.is_symlink() or path.is_file():
+        path.unlink(missing_ok=True)
+    elif path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _fsync(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _replace_symlink(link: Path, target: str) -> None:
+    """Point ``link`` at ``target`` with one rename (a reader sees the old link or the new one)."""
+    tmp = link.parent / f"{_LINK_PREFIX}{os.getpid()}-{link.name}"
+    tmp.unlink(missing_ok=True)
+    os.symlink(target, tmp)
+    os.replace(tmp, link)
+
+
+@contextlib.contextmanager
+def table_set(folder: Path | str) -> Iterator[StagedSet]:
+    """Write a complete set of tables into ``folder`` as one unit.
+
+    Holds the folder's lock, removes what an interrupted build left (staging folders, temporary
+    links), and yields a staging folder to write every table (and the build record) into. On
+    success the set is renamed to ``tables-<build id>`` and ``current`` switched to it with one
+    rename; then the flat links are made and sets older than the previous one removed. On any
+    exception the staging folder is removed and the current set stays as it was.
+    """
+    folder = Path(folder)
+    created = not folder.exists()
+    try:
+        with build_lock(folder):
+            yield from _write_set(folder)
+    except BaseException:
+        if created:  # a first build that failed leaves no folder behind
+            with contextlib.suppress(OSError):
+                (folder / LOCK_NAME).unlink(missing_ok=True)
+                folder.rmdir()
+        raise
+
+
+def _write_set(folder: Path) -> Iterator[StagedSet]:
+    """:func:`table_set` with the lock held."""
+    for leftover in [*folder.glob(f"{_STAGING_PREFIX}*"), *folder.glob(f"{_LINK_PREFIX}*")]:
+        _remove(leftover)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    staged = StagedSet(folder / f"{_STAGING_PREFIX}{os.getpid()}", f"{stamp}-{os.getpid()}")
+    try:
+        staged.folder.mkdir()
+    except OSError as exc:
+        raise UserError(folder, f"cannot write here ({exc.strerror})") from None
+    try:
+        yield staged
+        for path in staged.folder.iterdir():
+            _fsync(path)
+        _fsync(staged.folder)
+        final = folder / f"{_SET_PREFIX}{staged.build_id}"
+        os.rename(staged.folder, final)
+    except BaseException:
+        _remove(staged.folder)
+        raise
+    previous = table_folder(folder)
+    _replace_symlink(folder / CURRENT, final.name)  # the commit point
+    _fsync(folder)
+    _link_flat_names(folder, final)
+    keep = {final.name, previous.name}
+    for old in folder.glob(f"{_SET_PREFIX}*"):
+        if old.name not in keep and old.is_dir() and not old.is_symlink():
+            _remove(old)
+
+
+def _link_flat_names(folder: Path, current_set: Path) -> None:
+    """``<folder>/<file>`` → ``current/<file>`` for each file of the set; links to files the set
+    no longer has are removed (tables written before table sets are replaced by links)."""
+    names = {p.name for p in current_set.iterdir()}
+    for name in names:
+        link = folder / name
+        target = f"{CURRENT}/{name}"
+        if link.is_symlink() and os.readlink(link) == target:
+            continue
+        if link.is_dir() and not link.is_symlink():
+            continue  # not ours
+        _replace_symlink(link, target)
+    for link in folder.iterdir():
+        if link.is_symlink() and link.name != CURRENT and os.readlink(link).startswith(f"{CURRENT}/") \
+                and link.name not in names:
+            link.unlink(missing_ok=True)

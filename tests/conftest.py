@@ -1,4 +1,11 @@
-"""Shared fixtures: the bundled corpus parsed once, and a runner for the command line."""
+"""Shared fixtures: the bundled corpus parsed once, its tables and reports built once into temporary
+folders (never data/processed or reports/, which a clean clone lacks), and a runner for the command line.
+
+The tests mirror the package: tests/text, tests/parse, ... tests/report, tests/evaluate, and
+tests/benchmarks for the harness outside it; the cross-cutting ones stay here. A test using a
+fixture that builds (``built``, ``built_reports``) is marked ``slow`` by
+:func:`pytest_collection_modifyitems`, so `make test-fast` never builds.
+"""
 from __future__ import annotations
 
 import subprocess
@@ -20,11 +27,36 @@ def corpus() -> dict[str, ParsedDocument]:
     return {doc.doc_id: doc for doc in docs}
 
 
+# The bundled manifest, whatever ANALYSIS_DATA_DIR or ANALYSIS_MANIFEST say.
+BUNDLED_MANIFEST = PROJECT_ROOT / "data" / "raw" / "manifest.csv"
+
+
 @pytest.fixture(scope="session")
 def built(tmp_path_factory) -> tuple[Path, dict[str, pd.DataFrame]]:
-    """The processed tables of the bundled corpus, built once into a temporary folder."""
+    """The processed tables of the bundled corpus, built once into a temporary folder: (folder, tables)."""
     out = tmp_path_factory.mktemp("processed")
-    return out, build(out)
+    return out, build(out, BUNDLED_MANIFEST)
+
+
+@pytest.fixture(scope="session")
+def built_reports(tmp_path_factory, built) -> Path:
+    """Every report of the bundled corpus, built once from ``built``'s tables into a temporary folder."""
+    from analysis.report.batch import build_reports
+
+    out = tmp_path_factory.mktemp("reports")
+    build_reports(out_dir=out, processed_dir=built[0], progress=False)
+    return out
+
+
+# Fixtures that build the corpus or run notebooks: a test that uses one is slow whatever it does itself.
+BUILDING_FIXTURES = {"built", "built_reports"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if BUILDING_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -93,6 +94,7 @@ def test_the_parser_never_crashes_on_arbitrary_text(text: str) -> None:
     assert ((tasks["char_start"] >= 0) & (tasks["char_end"] <= len(text)) & (tasks["char_start"] < tasks["char_end"])).all()
 
 
+@pytest.mark.slow  # hypothesis: about 2 s
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(work_plans())
 def test_every_task_offset_slices_the_raw_text_to_its_source(raw: str) -> None:
@@ -124,6 +126,7 @@ def damaged_bytes(draw) -> bytes:
     return draw(st.sampled_from(BOMS)) + bytes(data)
 
 
+@pytest.mark.slow  # hypothesis: 200 examples, several seconds
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(damaged_bytes())
 def test_decoding_arbitrary_bytes_raises_nothing_but_a_user_error(data: bytes) -> None:
@@ -135,6 +138,7 @@ def test_decoding_arbitrary_bytes_raises_nothing_but_a_user_error(data: bytes) -
     assert isinstance(text, str) and text.strip() and encoding
 
 
+@pytest.mark.slow  # hypothesis: 200 runs of the tasks command, several seconds
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(damaged_bytes())
 def test_the_command_line_never_crashes_on_arbitrary_bytes(data: bytes) -> None:

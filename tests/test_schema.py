@@ -15,12 +15,6 @@ PROCESSED_TABLES = ["documents", "tasks", "targets", "escalation", "alignments",
                     "coverage_tasks", "coverage_indicators", "corrections"]
 
 
-@pytest.fixture(scope="module")
-def built_here(tmp_path_factory):
-    out = tmp_path_factory.mktemp("schema_build")
-    return out, build(out, BUNDLED_MANIFEST)
-
-
 def test_the_schema_declares_every_processed_table() -> None:
     assert list(schema.TABLES) == PROCESSED_TABLES
     for name, table in schema.TABLES.items():
@@ -37,8 +31,8 @@ def test_columns_returns_a_fresh_list() -> None:
 
 
 @pytest.mark.slow
-def test_every_table_the_build_writes_has_exactly_the_schemas_columns(built_here) -> None:
-    out, tables = built_here
+def test_every_table_the_build_writes_has_exactly_the_schemas_columns(built) -> None:
+    out, tables = built  # conftest's build of the bundled manifest
     assert set(tables) == set(schema.TABLES)
     for name in schema.TABLES:
         assert list(tables[name].columns) == schema.columns(name), name
@@ -55,6 +49,7 @@ def test_check_names_the_table_and_the_columns() -> None:
         schema.check("tasks", list(reversed(schema.columns("tasks"))))
 
 
+@pytest.mark.slow  # parses and aligns the corpus before the check fails
 def test_the_build_refuses_a_table_that_breaks_its_schema(monkeypatch, tmp_path) -> None:
     from analysis.compare import escalation
 

@@ -92,6 +92,7 @@ def _settings_paths(**env: str) -> dict[str, str]:
     return json.loads(done.stdout)
 
 
+@pytest.mark.slow  # three Python processes
 def test_paths_are_overridable_by_environment_variables(tmp_path) -> None:
     default = _settings_paths()
     assert default["MANIFEST_PATH"] == str(PROJECT_ROOT / "data" / "raw" / "manifest.csv")

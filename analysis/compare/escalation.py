@@ -24,6 +24,7 @@ from analysis import schema
 from analysis.schema import LEVEL_RANK
 from analysis.text.segment import tokens
 from analysis.targets.extract import unit_factor
+from analysis.targets.mentions import APPROXIMATE
 
 ESCALATION_COLUMNS = schema.columns("escalation")
 POINT_KINDS = frozenset({"rate", "percentage_points"})
@@ -83,8 +84,8 @@ def primary_targets(targets: pd.DataFrame) -> pd.DataFrame:
 
 
 def _describe(target) -> str:
-    striving = " (力争)" if target.comparator == "striving" else ""
-    return f"also {target.value_text}{striving} «{target.quote}»"
+    wording = {"striving": " (力争)", APPROXIMATE: " (左右)"}.get(target.comparator, "")
+    return f"also {target.value_text}{wording} «{target.quote}»"
 
 
 def wording_note(wording: str, other_wording: str, other_doc: str) -> str:
@@ -151,10 +152,13 @@ def escalation_table(targets: pd.DataFrame, documents: pd.DataFrame, lexicon: pd
 
 
 def _flag_note(target, previous, parent) -> str:
-    """Notes from flags: a striving target, a cumulative count where the other plan's is not."""
+    """Notes from flags: a striving or approximate (``~``, 左右) target, a cumulative count where the
+    other plan's is not."""
     notes = []
     if target.comparator == "striving":
         notes.append("striving (力争) target")
+    if target.comparator == APPROXIMATE:
+        notes.append("approximate (左右) target")
     cumulative = "cumulative" in target.flags
     for other in (previous, parent):
         if other is not None and cumulative != ("cumulative" in other.flags):

@@ -1,15 +1,18 @@
 """The pipeline: read → clean → structure for each document, then the corpus-wide tables.
 
 ``parse_document`` turns one file into its cleaned text and task table; ``build`` does this for
-every document of the manifest and writes the processed tables atomically. Every setting that
-changes the tables comes in one :class:`analysis.settings.BuildSettings` (``None``: the
-defaults), handed down to each stage.
+every document of the manifest and writes the processed tables as one unit (all of them, with a
+``build.json`` naming the inputs, settings and every table's hash, or none: see
+:func:`analysis.storage.table_set`). Every setting that changes the tables comes in one
+:class:`analysis.settings.BuildSettings` (``None``: the defaults), handed down to each stage.
 """
 from __future__ import annotations
 
 import concurrent.futures
+import datetime as dt
 import gc
 import hashlib
+import json
 import multiprocessing
 import os
 from pathlib import Path
@@ -17,7 +20,7 @@ from typing import cast
 
 import pandas as pd
 
-from analysis import align, schema
+from analysis import __version__, align, schema, storage
 from analysis.align import confidence, coverage
 from analysis.compare import duplicates
 from analysis.compare import escalation as compare
@@ -26,8 +29,9 @@ from analysis.parse import damage, metadata, structure
 from analysis.parse.document import ParsedDocument, parse_document
 from analysis.targets import extract as targets
 from analysis.targets import indicators
-from analysis.settings import (ALIGNMENT_CORRECTIONS_PATH, LINK_CONFIDENCE_PATH, MANIFEST_PATH, PROCESSED_DIR,
-                               TARGET_CORRECTIONS_PATH, BuildSettings, DuplicateSettings)
+from analysis.errors import UserError
+from analysis.settings import (ALIGNMENT_CORRECTIONS_PATH, LEXICON_DIR, LINK_CONFIDENCE_PATH, MANIFEST_PATH,
+                               PROCESSED_DIR, TARGET_CORRECTIONS_PATH, BuildSettings, DuplicateSettings)
 from analysis.storage import write_table
 
 DOCUMENT_COLUMNS = schema.columns("documents")
@@ -191,6 +195,30 @@ def comparison_tables(comparisons: pd.DataFrame, docs: list[ParsedDocument],
     return tables
 
 
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def build_record(build_id: str, manifest_path: Path, listed: pd.DataFrame, folder: Path,
+                 settings: BuildSettings, corrections_files: tuple[Path, ...] = ()) -> dict:
+    """``build.json``: the build's id, the package version, the SHA-256 of every input (manifest,
+    documents, lexicon), the settings and the SHA-256 of every table file written to ``folder``."""
+    return {
+        "build_id": build_id,
+        "created": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "package_version": __version__,
+        "inputs": {
+            "manifest": {"path": str(manifest_path), "sha256": _sha256(manifest_path)},
+            "documents": {row["doc_id"]: {"file": row["file"], "sha256": _sha256(row[manifest.FILE_PATH])}
+                          for row in listed.to_dict(orient="records")},
+            "lexicon": {p.name: _sha256(p) for p in sorted(Path(LEXICON_DIR).iterdir()) if p.is_file()},
+            "corrections": {str(p): _sha256(p) for p in corrections_files},
+        },
+        "settings": settings.as_dict(),
+        "tables": {p.name: _sha256(p) for p in sorted(folder.iterdir()) if p.name != storage.BUILD_RECORD},
+    }
+
+
 def build(out_dir: Path | None = None, manifest_path: Path | None = None,
           workers: int | None = None, settings: BuildSettings | None = None,
           alignment_corrections: Path | None = None, target_corrections: Path | None = None) -> dict[str, pd.DataFrame]:
@@ -202,17 +230,41 @@ def build(out_dir: Path | None = None, manifest_path: Path | None = None,
     stage. Each table is checked against :mod:`analysis.schema` before any is written. The
     reviewer's corrections (``ALIGNMENT_CORRECTIONS_PATH``, ``TARGET_CORRECTIONS_PATH`` unless
     given; optional files) are applied after the model; the ``corrections`` table lists each.
+
+    The tables are written as one unit (:func:`analysis.storage.table_set`): a build that fails,
+    or is killed, leaves the previous set complete; a second build writing into the same folder
+    at the same time is refused (:class:`UserError`), and so is a full disk.
     """
     settings = settings or BuildSettings()
-    alignment_corrections = ALIGNMENT_CORRECTIONS_PATH if alignment_corrections is None else alignment_corrections
-    target_corrections = TARGET_CORRECTIONS_PATH if target_corrections is None else target_corrections
-    link_fixes = corrections.read_alignment_corrections(alignment_corrections)
-    target_fixes = corrections.read_target_corrections(target_corrections)
-    listed, docs = parse_manifest(manifest_path, workers, settings)
+    out_dir = Path(PROCESSED_DIR if out_dir is None else out_dir)
+    manifest_path = Path(MANIFEST_PATH if manifest_path is None else manifest_path)
+    manifest.load_manifest(manifest_path)  # a bad manifest is refused before the output folder is touched
+    reviewed = corrections.Corrections.read(ALIGNMENT_CORRECTIONS_PATH if alignment_corrections is None else alignment_corrections,
+                                            TARGET_CORRECTIONS_PATH if target_corrections is None else target_corrections)
+    with storage.table_set(out_dir) as staged:
+        listed, docs = parse_manifest(manifest_path, workers, settings)
+        tables = build_tables(listed, docs, workers, settings, reviewed)
+        try:
+            for name, frame in tables.items():
+                write_table(frame, staged.folder, name)
+            record = build_record(staged.build_id, manifest_path, listed, staged.folder, settings, reviewed.files())
+            storage.write_text(staged.folder / storage.BUILD_RECORD, json.dumps(record, ensure_ascii=False, indent=1) + "\n")
+        except OSError as exc:
+            raise UserError(out_dir, f"cannot write the tables ({exc.strerror or exc}); the previous tables are unchanged") from None
+        except UserError as exc:
+            raise UserError(exc.where, f"{exc.problem}; the previous tables are unchanged") from None
+    return tables
+
+
+def build_tables(listed: pd.DataFrame, docs: list[ParsedDocument], workers: int | None,
+                 settings: BuildSettings, reviewed: corrections.Corrections | None = None) -> dict[str, pd.DataFrame]:
+    """Every processed table of the parsed corpus, by name, each checked against :mod:`analysis.schema`
+    (the reviewer's corrections applied after the model; none when ``reviewed`` is None)."""
+    reviewed = reviewed or corrections.Corrections.none()
     lexicon = indicators.load_lexicon()
     documents = documents_table(docs, listed, settings.duplicates)
     target_table, target_log = corrections.correct_targets(targets_of(docs, documents, lexicon, workers, settings),
-                                                           target_fixes, lexicon, target_corrections)
+                                                           reviewed.targets, lexicon, reviewed.targets_path)
     tables = {
         "documents": documents,
         "tasks": pd.concat([d.tasks for d in docs], ignore_index=True),
@@ -220,14 +272,10 @@ def build(out_dir: Path | None = None, manifest_path: Path | None = None,
         "escalation": compare.escalation_table(target_table, documents, lexicon),
     }
     planned = planned_comparisons(listed, documents)
-    tables.update(comparison_tables(planned, docs, target_table, workers, settings, link_fixes))
-    link_log = corrections.alignment_log(link_fixes, planned, {d.doc_id: set(d.tasks["task_id"]) for d in docs},
-                                         alignment_corrections)
+    tables.update(comparison_tables(planned, docs, target_table, workers, settings, reviewed.links))
+    link_log = corrections.alignment_log(reviewed.links, planned, {d.doc_id: set(d.tasks["task_id"]) for d in docs},
+                                         reviewed.links_path)
     tables["corrections"] = corrections.log_table(link_log, target_log)
     for name, frame in tables.items():
         schema.check(name, frame.columns)
-    for name, frame in tables.items():
-        write_table(frame, Path(PROCESSED_DIR if out_dir is None else out_dir), name)
     return tables
-
-

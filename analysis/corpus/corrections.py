@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -127,6 +128,30 @@ def _refuse_conflicts(path, found: pd.DataFrame, keys: list[str], decision: list
         first, second = clash["line"].iloc[0], clash["line"].iloc[1]
         raise UserError(f"{path}, line {second}", f"contradicts line {first} on the same {' / '.join(keys)}")
 
+
+
+@dataclass(frozen=True)
+class Corrections:
+    """The reviewer's decisions a build applies: link and target corrections and their files."""
+
+    links: pd.DataFrame
+    targets: pd.DataFrame
+    links_path: str = ""
+    targets_path: str = ""
+
+    @classmethod
+    def read(cls, links_path: Path | str, targets_path: Path | str) -> Corrections:
+        return cls(read_alignment_corrections(links_path), read_target_corrections(targets_path), str(links_path),
+                   str(targets_path))
+
+    @classmethod
+    def none(cls) -> Corrections:
+        return cls(pd.DataFrame(columns=[*ALIGNMENT_CORRECTION_COLUMNS, "line"]),
+                   pd.DataFrame(columns=[*TARGET_CORRECTION_COLUMNS, "line"]))
+
+    def files(self) -> tuple[Path, ...]:
+        """The corrections files that exist (a build records their SHA-256)."""
+        return tuple(Path(p) for p in (self.links_path, self.targets_path) if p and Path(p).is_file())
 
 # --- targets -----------------------------------------------------------------------------------
 

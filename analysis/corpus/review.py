@@ -19,7 +19,7 @@ import pandas as pd
 from analysis.corpus.corrections import ALIGNMENT_CORRECTION_COLUMNS, MODEL
 from analysis.errors import UserError
 from analysis.schema import LINKS
-from analysis.storage import atomic_path, read_table
+from analysis.storage import atomic_path, read_table, table_folder
 
 DEFAULT_BAND = (0.35, 0.65)
 QUEUE_COLUMNS = [*ALIGNMENT_CORRECTION_COLUMNS, "model_relation", "score", "confidence", "reason",
@@ -71,7 +71,8 @@ def review_queue(alignments: pd.DataFrame, tasks: pd.DataFrame, comparison_id: s
 def export_queue(comparison_id: str, out: Path | str, processed: Path | str,
                  band: tuple[float, float] = DEFAULT_BAND) -> pd.DataFrame:
     """Write the queue to ``out`` (UTF-8 with BOM, which Excel needs to read Chinese text)."""
-    queue = review_queue(read_table("alignments", processed), read_table("tasks", processed), comparison_id, band)
+    folder = table_folder(processed)  # both tables of one build
+    queue = review_queue(read_table("alignments", folder), read_table("tasks", folder), comparison_id, band)
     with atomic_path(out) as tmp:
         queue.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
     return queue

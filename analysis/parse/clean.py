@@ -1,8 +1,13 @@
 """Clean a decoded document into paragraphs fit for parsing, keeping a map back to the raw text.
 
 Every edit (width normalisation, markup removal, boilerplate removal, joining of hard line
-breaks) goes through :class:`MappedText`, which records for each clean character the raw span
-it came from. So any span found in the clean text can be reported as ``raw[char_start:char_end]``.
+breaks, and of a marker printed alone on its line to the heading on the next line: ``一、`` then
+``深入打好污染防治攻坚战``) goes through :class:`MappedText`, which records for each clean
+character the raw span it came from. So any span found in the clean text can be reported as ``raw[char_start:char_end]``.
+
+A text in traditional script is converted to simplified character for character (the parser's
+cues are simplified; offsets are unchanged), and pinyin that mirror sites inject after characters
+(``開(kāi)展(zhǎn)``) is removed: see :mod:`analysis.parse.script` for both rules.
 
 Damage (encoding damage, HTML remnants, broken hierarchy markers) is measured on the raw text
 and kept as raw spans, so that tasks and targets touching it can be flagged.
@@ -18,6 +23,8 @@ from typing import Callable, Iterable
 import numpy as np
 
 from analysis.settings import ParseSettings
+from analysis.parse.script import looks_traditional, pinyin_spans, simplified
+from analysis.parse.tables import find_tables
 from analysis.text.attribution import ROLES, find_attributions
 
 # --- character classes -------------------------------------------------------------------------
@@ -244,6 +251,16 @@ def _is_chrome_fragment(line: str, settings: ParseSettings) -> bool:
             and not _SENTENCE_PUNCT.search(stripped))
 
 
+def is_block_boundary(line: str) -> bool:
+    """A (stripped) line that opens a block or the closing matter: it ends a flattened table."""
+    return starts_with_marker(line) or bool(BACK_MATTER.search(line))
+
+
+def table_lines(lines: list[str]) -> set[int]:
+    """Indices of the lines of flattened tables (see :mod:`analysis.parse.tables`): kept as they are."""
+    return {i for table in find_tables(lines, is_block_boundary) for i in table.indices}
+
+
 def boilerplate_lines(lines: list[str], settings: ParseSettings | None = None) -> list[bool]:
     """Mark boilerplate lines: cue lines, repeats in the body of a short unpunctuated line of the
     front matter (running headers: the title or the issuer), then runs of chrome fragments fenced
@@ -253,12 +270,13 @@ def boilerplate_lines(lines: list[str], settings: ParseSettings | None = None) -
     of the text) is page chrome too: navigation menus, footer fragments.
     """
     settings = settings or ParseSettings()
-    dropped = [_is_boilerplate_line(line, settings) for line in lines]
+    in_table = table_lines(lines)  # short unpunctuated cells and bare serial numbers are not chrome
+    dropped = [_is_boilerplate_line(line, settings) and i not in in_table for i, line in enumerate(lines)]
     first_marker = next((i for i, line in enumerate(lines) if starts_with_marker(line.strip())), len(lines))
     heading_lines = {line.strip() for line in lines[:first_marker]
                      if _is_chrome_fragment(line, settings) and len(line.strip()) <= settings.running_header_max}
     for i in range(first_marker, len(lines)):  # a running header: the title or issuer printed again on each page
-        if lines[i].strip() in heading_lines:
+        if lines[i].strip() in heading_lines and i not in in_table:
             dropped[i] = True
     content = [i for i, line in enumerate(lines) if line.strip()]
     if not any(dropped):
@@ -266,7 +284,7 @@ def boilerplate_lines(lines: list[str], settings: ParseSettings | None = None) -
     run: list[int] = []
     left_fence = "kept"  # the start of a document is its title, not chrome
     for i in content + [None]:
-        if i is not None and not dropped[i] and _is_chrome_fragment(lines[i], settings):
+        if i is not None and not dropped[i] and _is_chrome_fragment(lines[i], settings) and i not in in_table:
             run.append(i)
             continue
         right_fence = "edge" if i is None else ("dropped" if dropped[i] else "kept")
@@ -298,10 +316,17 @@ _EDGE_SPACE = re.compile(r"^[ \t\f\v]+|[ \t\f\v]+$", re.MULTILINE)
 _EMPTY_EDGES = re.compile(r"^\n+|\n+$")
 
 
+def _is_bare_marker(line: str) -> bool:
+    m = PART_MARKER.match(line) or SECTION_MARKER.match(line) or ITEM_MARKER.match(line)
+    return bool(m) and m.end() == len(line)
+
+
 def is_wrapped(previous: str, following: str, settings: ParseSettings | None = None) -> bool:
     """Whether a line break between two stripped lines is a hard wrap inside a sentence."""
     if not previous or not following or starts_with_marker(following) or BACK_MATTER.search(following):
         return False
+    if _is_bare_marker(previous):
+        return True  # "一、" alone on its line: its heading is on the next line
     settings = settings or ParseSettings()
     if (previous.endswith(_LINE_END_TERMINAL) or previous.endswith(_TITLE_ENDINGS)
             or _ends_with_attribution(previous, settings.attribution_tail)):
@@ -328,15 +353,31 @@ def _ends_with_attribution(line: str, reach: int) -> bool:
 
 
 def join_wrapped_lines(doc: MappedText, settings: ParseSettings | None = None) -> MappedText:
-    """Join PDF hard line breaks (and page breaks) inside sentences; one newline per paragraph."""
+    """Join PDF hard line breaks (and page breaks) inside sentences; one newline per paragraph.
+    The cells of a flattened table stay one per line."""
     text = doc.text
     settings = settings or ParseSettings()
+    lines = text.split("\n")
+    line_starts = np.cumsum([0] + [len(line) + 1 for line in lines[:-1]]).tolist()
+    table_starts = {line_starts[i] for i in table_lines(lines)}
+    line_index = {start: i for i, start in enumerate(line_starts)}
+
+    def line_above(line_start: int) -> str:
+        """The last non-blank line before the line that starts at ``line_start``."""
+        i = line_index.get(line_start, 0) - 1
+        while i >= 0 and not lines[i].strip():
+            i -= 1
+        return lines[i].strip() if i >= 0 else ""
 
     def decide(m: re.Match[str]) -> str:
         line_start = text.rfind("\n", 0, m.start()) + 1
         next_end = text.find("\n", m.end())
         previous = text[line_start:m.start()].strip()
         following = text[m.end(): len(text) if next_end < 0 else next_end].strip()
+        if table_starts and (line_start in table_starts or text.rfind("\n", 0, m.end()) + 1 in table_starts):
+            return "\n"
+        if previous and not starts_with_marker(previous) and _is_bare_marker(above := line_above(line_start)):
+            previous = above + previous  # joined to its bare marker
         return "" if is_wrapped(previous, following, settings) else "\n"
 
     doc = doc.sub(_NEWLINE_RUN, decide)
@@ -390,6 +431,9 @@ def clean(raw: str, settings: ParseSettings | None = None) -> CleanDocument:
     doc = MappedText.from_raw(raw)
     doc = strip_markup(doc, looks_like_html_page(raw))
     doc = doc.translate(_WIDTH_TABLE)
+    if looks_traditional(doc.text):  # 1:1 characters: offsets unchanged
+        doc = doc.edit([(0, len(doc.text), simplified(doc.text))])
+    doc = doc.edit((a, b, "") for a, b in pinyin_spans(doc.text))
     doc = drop_boilerplate(doc, settings)
     if not any(starts_with_marker(line.strip()) for line in doc.text.split("\n")):
         doc = doc.sub(_INLINE_MARKER, "\n")  # a plan scraped onto one line: its markers open paragraphs

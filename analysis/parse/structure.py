@@ -5,6 +5,32 @@ across sections and restart in a later part; some plans have no items (their sec
 tasks), and some parts have no sub-structure (the part's body is the task). A task is a leaf
 block that carries content; headings of parts and sections are its context. Framing blocks
 (总体要求, 工作要求: how to carry out the plan, not what to do) are not tasks.
+
+Rules for plans of other regions and departments:
+
+- Parts may hold items directly (一、 then 1., no (一)), and items may be numbered on across parts
+  (一、 1. 2. 二、 3.): an item's parent is the deepest open block, and a number that follows the
+  previous item is never a gap.
+- A marker printed alone on its line (``一、`` then ``深入打好污染防治攻坚战``) takes the heading on the
+  next line: the cleaner joins the two lines.
+- A paragraph without a marker belongs to the block above it, so attribution lines
+  (``牵头单位:X`` then ``责任单位:Y``) attach to the task above them.
+- A task-division table flattened to one cell per line (``序号 / 工作任务 / 牵头单位 / 责任单位 /
+  完成时限``) gives one item task per row, flagged ``table``, with the units of its columns; rows
+  in the closing matter (an attachment) are tasks too: see :mod:`analysis.parse.tables`.
+- A *goal paragraph* inside a framing block — one opened by a goal label (``主要目标:``,
+  ``基本目标:``, ``目标任务是``…) or under a title naming 目标 — that holds a figure (a number that
+  is not a year: ``35.6微克``, ``50%``) is a task flagged ``goal``, from the label's sentence (or,
+  under such a title, the first paragraph with a figure) to the last of the following paragraphs
+  that hold figures, so its targets are found.
+- A plan whose numbered blocks hold text never ends with no task: when no block qualifies, the
+  framing blocks' text is read as tasks after all (flag ``framing``).
+- An attribution on the heading of a part or section that has children (``(一)大气污染防治
+  (市生态环境局总牵头)``) is inherited by its tasks, role by role, when they name no unit of that
+  role (flag ``inherited_units``).
+- The last task of a document that has no closing matter and ends mid-sentence (not on
+  ``。!?;`` or a closing bracket or quote, or on an ellipsis) is kept and flagged ``truncated``:
+  a web excerpt cut short.
 """
 from __future__ import annotations
 
@@ -15,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import schema
-from analysis.text.attribution import find_attributions, unique
+from analysis.text.attribution import find_attributions, split_units, unique
 from analysis.text.offsets import LineIndex
 from analysis.text.numerals import chinese_number, to_chinese
 from analysis.parse.clean import (
@@ -24,8 +50,10 @@ from analysis.parse.clean import (
     PART_MARKER,
     SECTION_MARKER,
     CleanDocument,
+    is_block_boundary,
 )
 from analysis.errors import UserError
+from analysis.parse.tables import TableRow, find_tables
 from analysis.parse.metadata import DATE_LINE, ISSUER_LINE, TITLE_LINE
 from analysis.settings import ParseSettings
 
@@ -36,6 +64,13 @@ LEVELS = ("part", "section", "item")
 FRAMING_TITLES = re.compile(r"^(总体要求|指导思想|基本原则|工作要求|有关要求|相关要求|保障措施|工作保障|组织保障|组织实施|工作目标和要求)$")
 # The guiding-ideology formula that opens a 总体要求 paragraph: "以…思想为指导".
 GUIDING_IDEOLOGY = re.compile(r"^.{0,20}以[^。]{2,40}为指导")
+# A goal label (主要目标:, 基本目标:, 目标任务是) and a figure: a number that is not a year, a date or a name (PM2.5).
+GOAL_LABEL = re.compile(r"(?:主要|基本|总体|工作|年度|具体|奋斗|预期性|约束性)?目标(?:任务)?(?:是|为|[:：])")
+GOAL_TITLE = re.compile(r"目标")
+FIGURE = re.compile(r"(?<![A-Za-z\d.])\d+(?:\.\d+)?(?![\d.])(?!\s*(?:年|月|日|号))")
+_SENTENCE_START = re.compile(r"[。;；!！?？]")
+_CLOSED_ENDING = tuple("。!?！？;；)】]”’》")
+_CUT_ENDING = ("…", "...")
 # "主要目标是:" — a label that opens an unnumbered paragraph.
 PARAGRAPH_LABEL = re.compile(r"^([^,，。:：;；()]{2,12}?)(?:是|为)?[:：]")
 _HEADING_END = re.compile(r"[。]")
@@ -44,6 +79,7 @@ _SENTENCE_CLOSED = "。!?！？;；:：,，、)"
 _TRAILING_PUNCT = " 。.,，;；:：、"
 _REPEATED_STOPS = re.compile(r"。{2,}")
 _LEADING_PUNCT = re.compile(r"^[。,;:]+")
+_LEAD_MARK = "(牵头)"
 
 
 @dataclass
@@ -58,6 +94,9 @@ class Block:
     children: list["Block"] = field(default_factory=list)
     parent: "Block | None" = None
     flags: list[str] = field(default_factory=list)
+    lead: tuple[str, ...] = ()  # units from a table's columns
+    responsible: tuple[str, ...] = ()
+    deadline: str = ""  # a table's deadline column
 
     @property
     def start(self) -> int:
@@ -146,7 +185,23 @@ def parse_blocks(doc: CleanDocument, settings: ParseSettings | None = None) -> O
     body_end = back_matter_start(paragraphs, body_start, markers)
     preamble.extend(spans[:body_start])
     last_item = None
-    for k in range(body_start, body_end):
+    tables = find_tables(paragraphs, is_block_boundary)
+    in_table = {i for table in tables for i in table.indices}
+    rows = {row.serial_index: row for table in tables for row in table.rows}
+    back_matter = []
+    for k in range(body_start, len(paragraphs)):
+        if k in rows:  # a table row is an item of the open part or section (none in the closing matter)
+            parent = (open_blocks["section"] or open_blocks["part"]) if k < body_end else None
+            block = _row_block(text, spans, rows[k], parent)
+            if block is not None:
+                (parent.children if parent else roots).append(block)
+            open_blocks["item"] = None
+            continue
+        if k in in_table:
+            continue
+        if k >= body_end:
+            back_matter.append(spans[k])
+            continue
         start, end = spans[k]
         paragraph, marker = paragraphs[k], markers[k]
         if marker and not _plausible(marker, open_blocks, last_item):
@@ -169,7 +224,26 @@ def parse_blocks(doc: CleanDocument, settings: ParseSettings | None = None) -> O
         open_blocks[level] = block
         for deeper in LEVELS[depth + 1:]:
             open_blocks[deeper] = None
-    return Outline(preamble, roots, spans[body_end:])
+    return Outline(preamble, roots, back_matter)
+
+
+def _row_block(text: str, spans: list[tuple[int, int]], row: TableRow, parent: Block | None) -> Block | None:
+    """A table row as an item block: its task cell(s) are the text, its unit columns the units."""
+    task = [spans[i] for i in row.cells.get("task", [])]
+    if not task:
+        return None
+    units = [(kind, unit) for kind in ("lead", "responsible") for i in row.cells.get(kind, [])
+             for unit in split_units(text[spans[i][0]:spans[i][1]])]
+    if any(unit.endswith(_LEAD_MARK) for _, unit in units):  # 区生态环境分局(牵头)、区水务局: the mark decides
+        lead = [unit.removesuffix(_LEAD_MARK) for _, unit in units if unit.endswith(_LEAD_MARK)]
+        responsible = [unit for _, unit in units if not unit.endswith(_LEAD_MARK)]
+    else:
+        lead = [unit for kind, unit in units if kind == "lead"]
+        responsible = [unit for kind, unit in units if kind == "responsible"]
+    title = _title_of(text[task[0][0]:task[0][1]])
+    deadline = "".join(text[spans[i][0]:spans[i][1]] for i in row.cells.get("deadline", []))
+    return Block("item", row.serial, task[0][0], title, task, parent=parent, flags=["table"],
+                 lead=tuple(unique(lead)), responsible=tuple(unique(responsible)), deadline=deadline)
 
 
 def require_tasks(tasks: pd.DataFrame, outline: Outline, where: object) -> None:
@@ -177,7 +251,7 @@ def require_tasks(tasks: pd.DataFrame, outline: Outline, where: object) -> None:
     if not tasks.empty:
         return
     if outline.roots:
-        raise UserError(where, "no tasks found: its blocks (一、 / (一) / 1.) hold headings or framing only")
+        raise UserError(where, "no tasks found: its blocks (一、 / (一) / 1.) hold headings only")  # framing text is read
     raise UserError(where, "no tasks found: no hierarchy markers (一、 / (一) / 1.) that open a work plan's blocks")
 
 
@@ -228,6 +302,50 @@ class TaskSpan:
     end: int
     heading: str
     flags: list[str]
+    lead: tuple[str, ...] = ()  # units given outside the task's text (a table's columns)
+    responsible: tuple[str, ...] = ()
+    inherited: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())  # (lead, responsible) of a heading above
+    deadline: str = ""  # a table's deadline column: the deadline of targets that print none
+
+
+def _goal_span(doc: CleanDocument, block: Block) -> tuple[int, int, str] | None:
+    """``(start, end, heading)`` of the goal paragraph(s) of a framing block's own text (see the
+    module doc), or None."""
+    first_end = block.paragraphs[0][1]
+    paragraphs = [(block.marker_end, first_end)] + block.paragraphs[1:]
+    text = doc.text
+    start: int | None = None
+    index = 0
+    if GOAL_TITLE.search(block.title):  # the goals may follow a guiding-ideology paragraph
+        index = next((i for i, (s, e) in enumerate(paragraphs) if FIGURE.search(text, s, e)), -1)
+        if index < 0:
+            return None
+        start = block.marker_end if index == 0 else paragraphs[index][0]
+    else:
+        for i, (s, e) in enumerate(paragraphs):
+            if m := GOAL_LABEL.search(text, s, e):
+                opened = [x.end() for x in _SENTENCE_START.finditer(text, s, m.start())]
+                start, index = (opened[-1] if opened else s), i
+                break
+    if start is None:
+        return None
+    end = None
+    for j, (s, e) in enumerate(paragraphs[index:]):
+        if FIGURE.search(text, max(s, start), e):
+            end = e
+        elif j:  # the label's (or title's) own line may hold no figure: "主要目标:" then the figures
+            break
+    if end is None:
+        return None
+    heading = block.title if GOAL_TITLE.search(block.title) else _paragraph_heading(text[start:paragraphs[index][1]])
+    return start, end, heading
+
+
+def _heading_units(doc: CleanDocument, block: Block) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Units of the attributions on a block's heading paragraph."""
+    attributions = find_attributions(doc.text[block.marker_end:block.paragraphs[0][1]])
+    return (tuple(unique([u for a in attributions for u in a.lead])),
+            tuple(unique([u for a in attributions for u in a.responsible])))
 
 
 def task_spans(doc: CleanDocument, outline: Outline) -> list[TaskSpan]:
@@ -242,21 +360,38 @@ def task_spans(doc: CleanDocument, outline: Outline) -> list[TaskSpan]:
             node = node.parent
         return found
 
-    def visit(block: Block, framed: bool) -> None:
+    def visit(block: Block, framed: bool, relaxed: bool, inherited: tuple) -> None:
         framed = framed or _is_framing(block)
         if block.children:
+            if framed and not relaxed and (goal := _goal_span(doc, block)):
+                ctx = context(block)
+                spans.append(TaskSpan(ctx["part"], ctx["section"], None, goal[0], goal[0], goal[1], goal[2], ["goal"]))
+            own = _heading_units(doc, block)
+            inherited = (own[0] or inherited[0], own[1] or inherited[1])
             for child in block.children:
-                visit(child, framed)
+                visit(child, framed, relaxed, inherited)
             return
         ctx = context(block)
         # an inferred part or section number is inferred for every task under it
         flags = [flag for level in LEVELS if ctx[level] for flag in ctx[level].flags]
+        if relaxed and framed:
+            flags.append("framing")
+            framed = False
+        spans_before = len(spans)
+        _leaf(block, ctx, flags, framed, relaxed)
+        for span in spans[spans_before:]:
+            span.inherited = inherited
+
+    def _leaf(block: Block, ctx: dict[str, Block | None], flags: list[str], framed: bool, relaxed: bool) -> None:
         if block.level == "item":
             if not doc.text[block.marker_end:block.end].strip(_TRAILING_PUNCT):
                 return  # a bare number: no content, no task
-            spans.append(TaskSpan(ctx["part"], ctx["section"], block, block.start, block.marker_end, block.end, block.title, flags))
+            spans.append(TaskSpan(ctx["part"], ctx["section"], block, block.start, block.marker_end, block.end, block.title, flags,
+                                  block.lead, block.responsible, deadline=block.deadline))
             return
         if framed:
+            if goal := _goal_span(doc, block):
+                spans.append(TaskSpan(ctx["part"], ctx["section"], None, goal[0], goal[0], goal[1], goal[2], flags + ["goal"]))
             return
         if block.level == "section":
             own_end = block.paragraphs[0][1]
@@ -267,15 +402,32 @@ def task_spans(doc: CleanDocument, outline: Outline) -> list[TaskSpan]:
         first_start, first_end = block.paragraphs[0]
         inline = block.marker_end + len(block.title) + 1
         paragraphs = ([(inline, first_end)] if inline < first_end else []) + block.paragraphs[1:]
-        body = [(s, e) for s, e in paragraphs if not GUIDING_IDEOLOGY.match(doc.text[s:e])]
+        body = [(s, e) for s, e in paragraphs if relaxed or not GUIDING_IDEOLOGY.match(doc.text[s:e])]
         if body:
             heading = _paragraph_heading(doc.text[body[0][0]:body[0][1]])
             spans.append(TaskSpan(block, None, None, body[0][0], body[0][0], body[-1][1], heading, flags))
 
     for root in outline.roots:
-        visit(root, False)
+        visit(root, False, False, ((), ()))
+    if not spans:  # numbered blocks with text never make a plan without tasks
+        for root in outline.roots:
+            visit(root, False, True, ((), ()))
     _numbering_flags(spans)
+    if spans and not outline.back_matter:
+        _truncation_flag(doc, spans[-1])
     return spans
+
+
+def _truncation_flag(doc: CleanDocument, span: TaskSpan) -> None:
+    """Flag the last task of a document cut mid-sentence (see the module doc)."""
+    if "table" in span.flags:
+        return  # a table's cells carry no sentence punctuation
+    ending = doc.text[span.content_start:span.end].rstrip()
+    attributions = find_attributions(ending)
+    if attributions and attributions[-1].end >= len(ending.rstrip("。")):
+        return  # closed by an attribution (a role line has no full stop)
+    if ending and (ending.endswith(_CUT_ENDING) or not ending.endswith(_CLOSED_ENDING)):
+        span.flags.append("truncated")
 
 
 def _numbering_flags(spans: list[TaskSpan]) -> None:
@@ -334,6 +486,11 @@ def tasks_table(doc: CleanDocument, doc_id: str, spans: list[TaskSpan] | None = 
         char_start, char_end = doc.raw_span(span.start, span.end)
         numbers = [b.number if b else None for b in (span.part, span.section, span.item)]
         flags = list(span.flags)
+        lead = unique([u for a in attributions for u in a.lead] + list(span.lead))
+        responsible = unique([u for a in attributions for u in a.responsible] + list(span.responsible))
+        if (not lead and span.inherited[0]) or (not responsible and span.inherited[1]):
+            lead, responsible = lead or list(span.inherited[0]), responsible or list(span.inherited[1])
+            flags.append("inherited_units")
         if doc.damaged_between(char_start, char_end):
             flags.insert(0, "damaged_text")
         base_id = f"{doc_id}:" + "-".join(str(n or 0) for n in numbers)
@@ -350,8 +507,8 @@ def tasks_table(doc: CleanDocument, doc_id: str, spans: list[TaskSpan] | None = 
             "path": task_path(*numbers),
             "heading": span.heading,
             "text": text,
-            "lead_units": ";".join(unique([u for a in attributions for u in a.lead])),
-            "responsible_units": ";".join(unique([u for a in attributions for u in a.responsible])),
+            "lead_units": ";".join(lead),
+            "responsible_units": ";".join(responsible),
             "char_start": char_start,
             "char_end": char_end,
             "line_start": line_starts.line_of(char_start),

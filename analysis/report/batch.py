@@ -4,7 +4,10 @@ The manifest's links decide the reports: one cross-year report per ``previous`` 
 cross-level report per ``parent`` link (damaged duplicate copies left out), plus the corpus
 overview, the target escalation and the method reports. Notebooks run as separate processes in
 parallel; one failing notebook does not stop the others, and the index lists it with its error
-and the executed notebook to open.
+and the executed notebook to open (``notebooks/<id>.failed.ipynb``). A failed or interrupted
+notebook never replaces a good report: ``<id>.html`` and ``notebooks/<id>.ipynb`` stay the last
+good pair (the index marks such a page as from earlier inputs). Stopping the command (Ctrl-C,
+SIGTERM) stops its workers and their kernels; the index is written last, from the files on disk.
 
 Each HTML report hides the code, embeds plotly.js (it works offline), opens with a contents list
 and closes with the generation time and the hashes of its input files. A report whose inputs
@@ -19,7 +22,6 @@ import datetime as dt
 import hashlib
 import html
 import json
-import multiprocessing
 import os
 import re
 import tempfile
@@ -37,6 +39,7 @@ from analysis import __version__, storage
 from analysis.corpus import manifest
 from analysis.corpus.build import planned_comparisons
 from analysis.report import plots, views
+from analysis.report.workers import sigterm_interrupts, stop_pool, worker_pool
 from analysis.errors import UserError
 from analysis.settings import (
     MANIFEST_PATH,
@@ -89,11 +92,11 @@ class ReportResult:
     report_id: str
     kind: str
     title: str
-    status: str  # "built", "cached" or "failed"
+    status: str  # "built", "cached", "failed" or "earlier" (a page from earlier inputs, not rebuilt this time)
     summary: str = ""
     error: str = ""
     html: str = ""  # file name inside the output folder
-    notebook: str = ""  # executed notebook, relative to the output folder
+    notebook: str = ""  # executed notebook, relative to the output folder (of a failure: the failed run)
     size_bytes: int = 0
     seconds: float = 0.0
     inputs: list[tuple[str, str]] = field(default_factory=list)
@@ -158,34 +161,55 @@ def _cached(job: ReportJob, out_dir: Path, stamp: str) -> ReportResult | None:
 
 
 def run_report(job: ReportJob, out_dir: Path, stamp: str, inputs: list[tuple[str, str]]) -> ReportResult:
-    """Execute one notebook with papermill and render it; never raises for a failing notebook."""
+    """Execute one notebook with papermill and render it; never raises for a failing notebook.
+
+    The notebook runs into a temporary file. Only a successful run replaces the report's executed
+    notebook and HTML page; a failed run is kept as ``notebooks/<id>.failed.ipynb`` (to open and
+    see the error) and an interrupted one (KeyboardInterrupt, SIGTERM) leaves nothing behind.
+    """
     import papermill
 
     started = time.perf_counter()
     out_dir = Path(out_dir)
     result = ReportResult(job.report_id, job.kind, job.title, "failed", notebook=f"notebooks/{job.report_id}.ipynb", inputs=inputs)
     executed_path = out_dir / result.notebook
+    failed_path = executed_path.with_suffix(".failed.ipynb")
     page = out_dir / f"{job.report_id}.html"
-    with storage.atomic_path(executed_path) as tmp, _stderr_to(out_dir / "logs" / f"{job.report_id}.log"):
-        try:
-            papermill.execute_notebook(
-                str(job.notebook), str(tmp), parameters=job.parameters, cwd=str(job.notebook.parent),
-                kernel_name="python3", progress_bar=False, log_output=False, report_mode=False,
-            )
-        except papermill.PapermillExecutionError as exc:
-            result.error = f"{exc.ename}: {exc.evalue}".strip()
-        except Exception as exc:  # a kernel that dies, a missing notebook: reported, not raised
-            result.error = f"{type(exc).__name__}: {exc}"
-            if not tmp.is_file() or not tmp.stat().st_size:
+    try:
+        executed_path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{job.report_id}.", suffix=".tmp.ipynb", dir=executed_path.parent)
+    except OSError as exc:
+        raise UserError(executed_path.parent, f"cannot write here ({exc.strerror})") from None
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        with _stderr_to(out_dir / "logs" / f"{job.report_id}.log"):
+            try:
+                papermill.execute_notebook(
+                    str(job.notebook), str(tmp), parameters=job.parameters, cwd=str(job.notebook.parent),
+                    kernel_name="python3", progress_bar=False, log_output=False, report_mode=False,
+                )
+            except papermill.PapermillExecutionError as exc:
+                result.error = f"{exc.ename}: {exc.evalue}".strip()
+            except Exception as exc:  # a kernel that dies, a missing notebook: reported, not raised
+                result.error = f"{type(exc).__name__}: {exc}"
+        result.seconds = round(time.perf_counter() - started, 1)
+        if result.error:
+            if not tmp.stat().st_size:
                 tmp.write_text(nbformat.writes(nbformat.v4.new_notebook()), encoding="utf-8")
-    result.seconds = round(time.perf_counter() - started, 1)
-    if result.error:
-        page.unlink(missing_ok=True)  # never leave a stale report that looks current
-        return result
-    executed = nbformat.read(executed_path, as_version=4)
-    result.summary = cell_text(executed, SUMMARY_TAG)
-    document = render_html(executed, job, result.summary, stamp, inputs)
-    storage.write_text(page, document)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, failed_path)  # beside the last good notebook, which stays
+            result.notebook = failed_path.relative_to(out_dir).as_posix()
+            return result
+        executed = nbformat.read(tmp, as_version=4)
+        result.summary = cell_text(executed, SUMMARY_TAG)
+        document = render_html(executed, job, result.summary, stamp, inputs)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, executed_path)
+        storage.write_text(page, document)
+        failed_path.unlink(missing_ok=True)
+    finally:
+        tmp.unlink(missing_ok=True)
     result.status, result.html, result.size_bytes = "built", page.name, page.stat().st_size
     return result
 
@@ -218,6 +242,15 @@ def cell_text(notebook: nbformat.NotebookNode, tag: str) -> str:
 
 # Script tags that fetch from the web, here the MathJax plotly's notebook renderer asks for in
 # every chart's output (the reports have no LaTeX; the page template fetches nothing either).
+# Every page forbids every network request, plugin, form and <base>: a document's text that got
+# past the escaping could still not fetch or send anything. plotly.js needs inline script (it is
+# embedded), eval (its number formatting) and inline style.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; connect-src 'none'; object-src 'none'; "
+    "base-uri 'none'; form-action 'none'"
+)
+CSP_META = f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}">'
 _REMOTE_SCRIPT = re.compile(r"<script\b[^>]*\bsrc=[\"']?(?:https?:)?//[^>]*>\s*</script>", re.IGNORECASE)
 _HEADING = re.compile(r'<h([1-3])\b[^>]*\bid="([^"]+)"[^>]*>(.*?)</h\1>', re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
@@ -240,15 +273,15 @@ def contents_list(document: str) -> str:
         if level == "1":
             continue
         text = html.unescape(_TAG.sub("", inner)).replace("¶", "").strip()
-        items.append(f'<li class="h{level}"><a href="#{anchor}">{html.escape(text)}</a></li>')
+        items.append(f'<li class="h{level}"><a href="#{html.escape(anchor)}">{html.escape(text)}</a></li>')
     if not items:
         return ""
     return '<nav class="report-contents"><strong>Contents</strong><ol>' + "".join(items) + "</ol></nav>"
 
 
 def provenance_footer(inputs: list[tuple[str, str]], generated: str) -> str:
-    rows = "".join(f"<tr><td>{html.escape(name)}</td><td>sha256 {digest}</td></tr>" for name, digest in inputs)
-    return (f'<footer class="report-provenance"><p>Generated {generated} by workplan-analysis {__version__}. '
+    rows = "".join(f"<tr><td>{html.escape(name)}</td><td>sha256 {html.escape(digest)}</td></tr>" for name, digest in inputs)
+    return (f'<footer class="report-provenance"><p>Generated {html.escape(generated)} by workplan-analysis {__version__}. '
             f"Input files:</p><table>{rows}</table></footer>")
 
 
@@ -270,7 +303,7 @@ def render_html(executed: nbformat.NotebookNode, job: ReportJob, summary: str, s
     document, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": job.title}})
     document = _REMOTE_SCRIPT.sub("", document)
     generated = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
-    meta = (f'<meta name="workplan-fingerprint" content="{stamp}">\n'
+    meta = (f'{CSP_META}\n<meta name="workplan-fingerprint" content="{html.escape(stamp)}">\n'
             f'<meta name="workplan-summary" content="{html.escape(summary, quote=True)}">\n')
     document = document.replace("<head>", "<head>\n" + meta + REPORT_CSS, 1)
     nav = contents_list(document)
@@ -296,19 +329,23 @@ def index_page(results: list[ReportResult], figures_html: str, generated: str) -
     rows, failures = [], []
     for r in results:
         if r.status == "failed":
+            notebook = (f'<a href="{html.escape(r.notebook)}">{html.escape(r.notebook)}</a>' if r.notebook else "")
+            earlier = (f'<br><span class="small">earlier report, from earlier inputs: <a href="{html.escape(r.html)}">'
+                       f'{html.escape(r.html)}</a></span>' if r.html else "")
             failures.append(
-                f'<tr><td>{html.escape(r.title)}</td><td class="failed">{html.escape(r.error)}</td>'
-                f'<td><a href="{html.escape(r.notebook)}">{html.escape(r.notebook)}</a></td></tr>')
+                f'<tr><td>{html.escape(r.title)}{earlier}</td><td class="failed">{html.escape(r.error)}</td>'
+                f'<td>{notebook}</td></tr>')
             continue
+        note = ' <span class="small">(not rebuilt this time; may be from earlier inputs)</span>' if r.status == "earlier" else ""
         rows.append(
-            f'<tr><td><a href="{html.escape(r.html)}">{html.escape(r.title)}</a></td><td>{html.escape(r.kind)}</td>'
+            f'<tr><td><a href="{html.escape(r.html)}">{html.escape(r.title)}</a>{note}</td><td>{html.escape(r.kind)}</td>'
             f'<td>{html.escape(r.summary)}</td><td class="small">{r.size_bytes / 1e6:.1f} MB</td></tr>')
     failed = ""
     if failures:
         failed = (f'<h2 class="failed">{len(failures)} report(s) failed</h2><table><tr><th>report</th><th>error</th>'
                   f'<th>executed notebook</th></tr>{"".join(failures)}</table>')
     return f"""<!DOCTYPE html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>Work-plan analysis reports</title><style>{INDEX_CSS}</style></head>
+<html lang="zh-CN"><head><meta charset="utf-8">{CSP_META}<title>Work-plan analysis reports</title><style>{INDEX_CSS}</style></head>
 <body>
 <h1>Work-plan analysis reports</h1>
 <p>Comparisons of environmental work plans (生态环境工作要点) across years and government levels,
@@ -374,14 +411,23 @@ def build_reports(
     workers: int = REPORT_WORKERS,
     progress: bool = True,
 ) -> list[ReportResult]:
-    """Run every report in parallel processes, then write ``index.html``; return the results."""
+    """Run every report in parallel processes, then write ``index.html``; return the results.
+
+    Interrupted (Ctrl-C, SIGTERM), it stops its workers and their kernels, still writes the index
+    of the reports on disk, and raises KeyboardInterrupt. The index (and ``build.json``) is written
+    last and describes the files that exist: reports built or cached now, failures (with the
+    failed run's notebook and the earlier page when there is one), and pages of earlier runs
+    (reports not run this time, or no longer planned).
+    """
     from tqdm import tqdm
 
     out_dir = Path(out_dir)
-    documents = storage.read_table("documents", processed_dir)
+    snapshot = storage.table_folder(processed_dir)  # one table set for every report of this run
+    documents = storage.read_table("documents", snapshot)
     if jobs is None:
         jobs = plan_reports(documents, corpus_links(documents))
     jobs = [replace(job, parameters={**job.parameters, "processed_dir": str(Path(processed_dir).resolve())}) for job in jobs]
+    planned = jobs
     if only:
         unknown = sorted(set(only) - {j.report_id for j in jobs})
         if unknown:
@@ -392,19 +438,42 @@ def build_reports(
     results: dict[str, ReportResult] = {}
     stale: dict[str, tuple[ReportJob, str]] = {}
     for job in jobs:
-        stamp = fingerprint(job, Path(processed_dir))
+        stamp = fingerprint(job, snapshot)
         cached = None if force else _cached(job, out_dir, stamp)
         if cached:
             results[job.report_id] = cached
         else:
             stale[job.report_id] = (job, stamp)
-    context = multiprocessing.get_context("spawn")  # kernels and zmq do not survive fork well
-    with concurrent.futures.ProcessPoolExecutor(max_workers=max(1, min(workers, len(stale) or 1)), mp_context=context) as pool:
+    interrupted: BaseException | None = None
+    try:
+        with sigterm_interrupts():
+            _run_stale(stale, results, out_dir, snapshot, documents, workers, progress, tqdm)
+    except KeyboardInterrupt as exc:
+        interrupted = exc
+    described = describe_on_disk(planned, results, out_dir)
+    generated = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    storage.write_text(out_dir / "build.json", json.dumps([asdict(r) for r in described], ensure_ascii=False, indent=1))
+    storage.write_text(out_dir / "index.html", index_page(described, index_figures(snapshot), generated))
+    if interrupted is not None:
+        raise interrupted
+    return [results[j.report_id] for j in jobs]
+
+
+def _run_stale(stale: dict[str, tuple[ReportJob, str]], results: dict[str, ReportResult], out_dir: Path,
+               snapshot: Path, documents: pd.DataFrame, workers: int, progress: bool, tqdm) -> None:
+    """Run the reports to build in a pool of worker processes; stop every worker on any exception.
+
+    The notebooks read the table set ``snapshot`` (the parameters files name the processed folder,
+    whose current set a rerun by hand reads)."""
+    if not stale:
+        return
+    pool = worker_pool(max(1, min(workers, len(stale))))
+    try:
         futures = {
-            pool.submit(run_report, job, out_dir, stamp, _inputs_of(job, documents)): job
+            pool.submit(run_report, _reading(job, snapshot), out_dir, stamp, _inputs_of(job, documents)): job
             for job, stamp in stale.values()
         }
-        with tqdm(total=len(stale), desc="reports", unit="report", disable=not progress or not stale) as bar:
+        with tqdm(total=len(stale), desc="reports", unit="report", disable=not progress) as bar:
             for future in concurrent.futures.as_completed(futures):
                 job = futures[future]
                 try:
@@ -414,11 +483,56 @@ def build_reports(
                                                           error=f"{type(exc).__name__}: {exc}")
                 bar.set_postfix_str(f"{job.report_id}: {results[job.report_id].status}")
                 bar.update()
-    ordered = [results[j.report_id] for j in jobs]
-    generated = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
-    storage.write_text(out_dir / "index.html", index_page(ordered, index_figures(Path(processed_dir)), generated))
-    storage.write_text(out_dir / "build.json", json.dumps([asdict(r) for r in ordered], ensure_ascii=False, indent=1))
-    return ordered
+    except BaseException:
+        stop_pool(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _reading(job: ReportJob, snapshot: Path) -> ReportJob:
+    if "processed_dir" not in job.parameters:
+        return job
+    return replace(job, parameters={**job.parameters, "processed_dir": str(Path(snapshot).resolve())})
+
+
+def _meta_of(page: Path) -> dict[str, str]:
+    head = page.read_text(encoding="utf-8", errors="replace")[:20_000]
+    meta = {k: html.unescape(v) for k, v in re.findall(r'<meta name="workplan-([a-z]+)" content="([^"]*)"', head)}
+    title = re.search(r"<title>(.*?)</title>", head, re.DOTALL)
+    meta["title"] = html.unescape(title.group(1)).strip() if title else page.stem
+    return meta
+
+
+def describe_on_disk(jobs: list[ReportJob], results: dict[str, ReportResult], out_dir: Path) -> list[ReportResult]:
+    """What the index lists: each planned report as its files on disk stand, then pages of reports
+    no longer planned. A failure names the earlier page (``html``) when one is left."""
+    out_dir = Path(out_dir)
+    described = []
+    for job in jobs:
+        page = out_dir / f"{job.report_id}.html"
+        result = results.get(job.report_id)
+        if result is None:  # not run this time (--only, or interrupted)
+            if page.is_file():
+                described.append(ReportResult(job.report_id, job.kind, job.title, "earlier",
+                                              summary=_meta_of(page).get("summary", ""), html=page.name,
+                                              notebook=f"notebooks/{job.report_id}.ipynb", size_bytes=page.stat().st_size))
+            continue
+        result = replace(result)
+        if result.notebook and not (out_dir / result.notebook).is_file():
+            result.notebook = ""
+        if result.status == "failed":
+            result.html = page.name if page.is_file() else ""
+        elif not page.is_file():
+            result.status, result.error, result.html = "failed", f"{page.name} missing after the run", ""
+        result.size_bytes = page.stat().st_size if page.is_file() else 0
+        described.append(result)
+    known = {f"{job.report_id}.html" for job in jobs}
+    for page in sorted(out_dir.glob("*.html")):
+        if page.name != "index.html" and page.name not in known:
+            meta = _meta_of(page)
+            described.append(ReportResult(page.stem, "", meta["title"], "earlier", summary=meta.get("summary", ""),
+                                          html=page.name, size_bytes=page.stat().st_size))
+    return described
 
 
 def oversized(results: list[ReportResult], limit: int = REPORT_MAX_BYTES) -> list[ReportResult]:

@@ -4,6 +4,11 @@ Every chart has a title, axis labels and hover text (with the source quote where
 and takes its colours from :mod:`analysis.palette`, so a document or a relation looks the same in
 every report. :func:`setup` picks a renderer that works both in JupyterLab and in the offline HTML
 reports (plotly.js embedded, never loaded from a CDN).
+
+Text from a document or the manifest (titles, task text, unit names, quotes, doc ids) is
+escaped wherever it reaches HTML: plotly reads ``<b>``, ``<br>`` and ``<a href>`` in labels and
+hover text as markup, and a Styler writes its cells as raw HTML. :func:`esc` (plotly) and
+:func:`style_table` (tables) do it; a plan saying ``<script>`` shows ``<script>``.
 """
 from __future__ import annotations
 
@@ -35,21 +40,36 @@ def setup() -> None:
     pd.set_option("display.max_colwidth", None)
 
 
+def esc(value):
+    """Text from a document as plotly shows it literally: ``&``, ``<`` and ``>`` as entities.
+
+    plotly turns ``&lt;`` back into ``<`` on screen but knows no ``&quot;``, so quotes stay as
+    they are (plotly builds SVG nodes, not HTML source: a quote cannot end an attribute). A
+    Series is escaped element-wise; anything not a string is returned unchanged.
+    """
+    if isinstance(value, pd.Series):
+        return value.map(esc)
+    if isinstance(value, pd.Index):
+        return value.map(esc)
+    return html.escape(value, quote=False) if isinstance(value, str) else value
+
+
 def hover_text(text: str, width: int = _HOVER_WIDTH, max_lines: int = 8) -> str:
-    """Wrap a (Chinese) quote into ``<br>``-separated lines for a hover label."""
+    """Wrap a (Chinese) quote into ``<br>``-separated lines for a hover label (each line escaped)."""
     if not isinstance(text, str) or not text:
         return ""
     lines = textwrap.wrap(text, width=width, max_lines=max_lines, placeholder=" …")
-    return "<br>".join(html.escape(line) for line in lines)
+    return "<br>".join(esc(line) for line in lines)
 
 
 def style_table(frame: pd.DataFrame, wide: tuple[str, ...] = (), precision: int = 2, index: bool = False):
     """A Styler that wraps long Chinese text instead of truncating it; ``wide`` columns get room.
 
     Chinese wraps between characters; identifiers (doc ids, task ids) stay whole unless a cell
-    would overflow.
+    would overflow. Cells, column names and the index are HTML-escaped (a Styler writes raw HTML).
     """
-    styler = frame.style.format(precision=precision, na_rep="")
+    styler = frame.style.format(precision=precision, na_rep="", escape="html")
+    styler = styler.format_index(escape="html", axis=0).format_index(escape="html", axis=1)
     if not index:
         styler = styler.hide(axis="index")
     styles = [
@@ -73,7 +93,9 @@ def corpus_map(documents: pd.DataFrame) -> go.Figure:
     """Documents by year (x) and level (y), with their ``previous`` and ``parent`` links as arrows."""
     docs = in_order(documents).reset_index(drop=True)
     levels = [lv for lv in sorted(LEVEL_RANK, key=LEVEL_RANK.get) if lv in set(docs["level"])]
-    colours = document_colours(docs)
+    colours = {esc(d): c for d, c in document_colours(docs).items()}
+    for column in ("doc_id", "previous", "parent", "duplicate_of", "title", "issuer"):
+        docs[column] = esc(docs[column])
     # documents sharing a (year, level) cell are spread vertically
     docs["_slot"] = docs.groupby(["year", "level"]).cumcount()
     docs["_y"] = docs["level"].map({lv: -i for i, lv in enumerate(levels)}) - 0.18 * docs["_slot"]
@@ -109,9 +131,9 @@ def corpus_map(documents: pd.DataFrame) -> go.Figure:
 
 def tasks_by_part(tasks: pd.DataFrame, documents: pd.DataFrame) -> go.Figure:
     """Stacked bars: each document's tasks, one segment per part (hover: the part's title)."""
-    order = list(in_order(documents)["doc_id"])
+    order = list(esc(in_order(documents)["doc_id"]))
     counts = (
-        tasks.assign(part_title=tasks["part_title"].replace("", "(no part)"))
+        tasks.assign(doc_id=esc(tasks["doc_id"]), part_title=esc(tasks["part_title"].replace("", "(no part)")))
         .groupby(["doc_id", "part_no", "part_title"], dropna=False).size().rename("tasks").reset_index()
     )
     fig = go.Figure()
@@ -133,9 +155,10 @@ def tasks_by_part(tasks: pd.DataFrame, documents: pd.DataFrame) -> go.Figure:
 def unit_load(tasks: pd.DataFrame, column: str = "lead_units", top: int = 15) -> go.Figure:
     """Heatmap of how many tasks each unit leads (rows: units, columns: documents)."""
     units = (
-        tasks.assign(unit=tasks[column].str.split(";")).explode("unit")
+        tasks.assign(unit=tasks[column].str.split(";"), doc_id=esc(tasks["doc_id"])).explode("unit")
         .query("unit.notna() and unit != ''", engine="python")
     )
+    units["unit"] = esc(units["unit"])
     if units.empty:
         return _empty_figure(f"No {column.replace('_', ' ')} printed in these documents")
     table = units.groupby(["unit", "doc_id"]).size().unstack(fill_value=0)
@@ -155,6 +178,7 @@ def unit_load(tasks: pd.DataFrame, column: str = "lead_units", top: int = 15) ->
 def damage_chart(documents: pd.DataFrame) -> go.Figure:
     """Damage events per 1,000 characters and share of damaged tasks, per document."""
     docs = in_order(documents)
+    docs = docs.assign(doc_id=esc(docs["doc_id"]))
     fig = go.Figure()
     fig.add_trace(go.Bar(
         x=docs["doc_id"], y=docs["damage_per_1k_chars"], name="damage events per 1,000 chars",
@@ -177,6 +201,11 @@ def damage_chart(documents: pd.DataFrame) -> go.Figure:
     return fig
 
 
+def _template_literal(text: str) -> str:
+    """Text put into a hovertemplate as is: plotly would read ``%{...}`` in it as a placeholder."""
+    return text.replace("%{", "%\u200b{")
+
+
 def _empty_figure(message: str) -> go.Figure:
     fig = go.Figure()
     fig.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
@@ -185,7 +214,7 @@ def _empty_figure(message: str) -> go.Figure:
 
 
 def _document_label(row) -> str:
-    return f"{row['doc_id']}<br>({row['level']} {row['year']})"
+    return f"{esc(row['doc_id'])}<br>({esc(row['level'])} {row['year']})"
 
 
 def escalation_chain(escalation: pd.DataFrame, indicator_id: str, documents: pd.DataFrame) -> go.Figure:
@@ -193,15 +222,16 @@ def escalation_chain(escalation: pd.DataFrame, indicator_id: str, documents: pd.
     parent plan (dotted) labelled with the change; hover shows the source quote."""
     chain = escalation[escalation["indicator_id"] == indicator_id].reset_index(drop=True)
     if chain.empty:
-        return _empty_figure(f"{indicator_id}: not in two or more documents")
+        return _empty_figure(f"{esc(indicator_id)}: not in two or more documents")
     colours = document_colours(documents)
     chain["label"] = chain.apply(_document_label, axis=1)
-    unit = chain["unit"].iloc[0]
+    unit = esc(chain["unit"].iloc[0])
     fig = go.Figure(go.Scatter(
         x=chain["label"], y=chain["value"], mode="markers+text",
-        text=[f"{v:g}{u}" for v, u in zip(chain["value"], chain["unit"])], textposition="middle right",
+        text=[f"{v:g}{esc(u)}" for v, u in zip(chain["value"], chain["unit"])], textposition="middle right",
         marker={"size": 20, "color": [colours.get(d, palette.OTHER) for d in chain["doc_id"]]},
-        customdata=list(zip(chain["doc_id"], chain["comparator"], chain["deadline"], chain["quote"].map(hover_text))),
+        customdata=list(zip(esc(chain["doc_id"]), esc(chain["comparator"]), esc(chain["deadline"]),
+                            chain["quote"].map(hover_text))),
         hovertemplate="<b>%{customdata[0]}</b><br>%{y}" + unit + " (%{customdata[1]}) %{customdata[2]}"
                       "<br>%{customdata[3]}<extra></extra>",
         showlegend=False,
@@ -219,7 +249,7 @@ def escalation_chain(escalation: pd.DataFrame, indicator_id: str, documents: pd.
             fig.add_annotation(x=row.label, y=row.value, text=change_text, showarrow=False, yshift=22,
                                font={"color": palette.DIRECTION_COLOURS.get(row.vs_parent or row.direction, palette.OTHER)})
     fig.update_layout(
-        title=f"{chain['indicator'].iloc[0]} ({indicator_id}) across plans — solid: previous year, dotted: parent plan",
+        title=f"{esc(chain['indicator'].iloc[0])} ({esc(indicator_id)}) across plans — solid: previous year, dotted: parent plan",
         xaxis={"title": "plan", "type": "category"}, yaxis={"title": f"target ({unit})"}, height=460,
     )
     return fig
@@ -231,6 +261,7 @@ def escalation_dots(escalation: pd.DataFrame, documents: pd.DataFrame, change_un
     if rows.empty:
         return _empty_figure("No indicator of this kind in two or more documents")
     colours = document_colours(documents)
+    rows = rows.assign(indicator=esc(rows["indicator"]))
     order = rows.groupby("indicator")["value"].max().sort_values().index.tolist()
     fig = go.Figure()
     for indicator, group in rows.groupby("indicator"):
@@ -241,10 +272,10 @@ def escalation_dots(escalation: pd.DataFrame, documents: pd.DataFrame, change_un
         if group.empty:
             continue
         fig.add_trace(go.Scatter(
-            x=group["value"], y=group["indicator"], mode="markers", name=doc_id,
+            x=group["value"], y=group["indicator"], mode="markers", name=esc(doc_id),
             marker={"size": 13, "color": colours.get(doc_id, palette.OTHER), "line": {"width": 1, "color": "white"}},
-            customdata=list(zip(group["comparator"], group["unit"], group["quote"].map(hover_text))),
-            hovertemplate="<b>" + doc_id + "</b><br>%{y}: %{x}%{customdata[1]} (%{customdata[0]})<br>%{customdata[2]}<extra></extra>",
+            customdata=list(zip(esc(group["comparator"]), esc(group["unit"]), group["quote"].map(hover_text))),
+            hovertemplate="<b>" + _template_literal(esc(doc_id)) + "</b><br>%{y}: %{x}%{customdata[1]} (%{customdata[0]})<br>%{customdata[2]}<extra></extra>",
         ))
     counts = change_unit != "pp"
     fig.update_layout(
@@ -261,6 +292,7 @@ def section_sankey(flows: pd.DataFrame, source_doc: str, target_doc: str) -> go.
     unlinked tasks flow from ``(new)`` or into ``(dropped)`` (``(local)``, ``(not_cascaded)``)."""
     if flows.empty:
         return _empty_figure("No tasks to compare")
+    flows = flows.assign(source_section=esc(flows["source_section"]), target_section=esc(flows["target_section"]))
     sources = list(dict.fromkeys(flows["source_section"]))
     targets = list(dict.fromkeys(flows["target_section"]))
     labels = sources + targets
@@ -276,7 +308,7 @@ def section_sankey(flows: pd.DataFrame, source_doc: str, target_doc: str) -> go.
               "value": flows["links"], "color": [c + "88" for c in colour], "customdata": flows["relation"],
               "hovertemplate": "%{source.label} → %{target.label}<br>%{value} × %{customdata}<extra></extra>"},
     ))
-    fig.update_layout(title=f"Sections of {source_doc} (left) flowing into sections of {target_doc} (right)",
+    fig.update_layout(title=f"Sections of {esc(source_doc)} (left) flowing into sections of {esc(target_doc)} (right)",
                       height=max(420, 26 * max(len(sources), len(targets))), font_size=11)
     return fig
 
@@ -287,7 +319,7 @@ def relation_bars(counts: pd.DataFrame) -> go.Figure:
     relations = [c for c in counts.columns if c in palette.RELATION_COLOURS]
     for relation in relations:
         fig.add_trace(go.Bar(
-            y=counts["doc_id"] + " (" + counts["side"].map({"source": "earlier / parent", "target": "later / child"}) + ")",
+            y=esc(counts["doc_id"]) + " (" + counts["side"].map({"source": "earlier / parent", "target": "later / child"}) + ")",
             x=counts[relation], name=relation, orientation="h", marker_color=palette.RELATION_COLOURS[relation],
             hovertemplate="%{y}<br>%{x} tasks " + relation + "<extra></extra>",
         ))
@@ -302,7 +334,7 @@ def coverage_by_part(coverage: pd.DataFrame, side: str = "source") -> go.Figure:
     if rows.empty:
         return _empty_figure("No parts to show")
     fig = go.Figure(go.Bar(
-        x=rows["share_linked"] * 100, y=rows["group"], orientation="h",
+        x=rows["share_linked"] * 100, y=esc(rows["group"]), orientation="h",
         marker_color=palette.RELATION_COLOURS["same"],
         customdata=rows[["n_linked", "n_tasks", "n_same", "n_partial"]].to_numpy(),
         hovertemplate="%{y}<br>%{customdata[0]} of %{customdata[1]} tasks taken up "
@@ -317,6 +349,7 @@ def coverage_heatmap(unit_part: pd.DataFrame) -> go.Figure:
     """Share taken up by lead unit (rows) and part (columns); hover gives the counts."""
     if unit_part.empty:
         return _empty_figure("No lead units printed in this plan")
+    unit_part = unit_part.assign(unit=esc(unit_part["unit"]), part_title=esc(unit_part["part_title"]))
     share = unit_part.pivot(index="unit", columns="part_title", values="share")
     linked = unit_part.pivot(index="unit", columns="part_title", values="linked")
     tasks = unit_part.pivot(index="unit", columns="part_title", values="tasks")
@@ -336,7 +369,7 @@ def coverage_heatmap(unit_part: pd.DataFrame) -> go.Figure:
 
 def f1_bars(summary: pd.DataFrame) -> go.Figure:
     """F1 of the model and the naive baseline per comparison and gold (hover: P, R, label accuracy)."""
-    rows = summary.assign(label=summary["comparison"] + "<br>(" + summary["gold"] + ")",
+    rows = summary.assign(label=esc(summary["comparison"]) + "<br>(" + esc(summary["gold"]) + ")",
                           series=summary["method"] + " · " + summary["setting"])
     fig = go.Figure()
     colours = {"model": palette.RELATION_COLOURS["same"], "baseline": palette.OTHER}

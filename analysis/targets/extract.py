@@ -8,7 +8,9 @@ Extraction starts from the numbers of a task's text and reads their surroundings
   without a unit (``11省市``), thresholds that qualify a scope (``10蒸吨/小时及以上的锅炉``),
   distances that delimit one (``沿江1公里``) and numbers describing a state (``12个水体长期为劣V类``);
 - the *comparator* comes from the cue words around the number (力争 → striving, 以上/不低于/达到 → >=,
-  以内/控制在 → <=, otherwise =), the *deadline* from a date expression of the same sentence;
+  以内/控制在 → <=, 左右 after the number → ``~`` approximate, otherwise =), the *deadline* from a
+  date expression of the same sentence (a period counted from the plan's start, ``5年内``,
+  ``三年内``, ``6个月内``, is kept as printed: it is not ``年内``, this year);
 - the *role* tells a commitment from a scope count (``纳入国家考核的3个断面…达到100%``: 3 is scope);
 - ``分别`` distributes a list of values over a list of subjects; a clause holding only a number
   (``,1次客商接待``) continues the previous target of its sentence.
@@ -243,6 +245,10 @@ def targets_table(doc, lexicon: pd.DataFrame | None = None, settings: TargetSett
             value_start, value_end = clean_doc.raw_span(span.content_start + target.mention.start,
                                                         span.content_start + target.mention.end)
             flags = list(target.flags)
+            deadline = target.deadline
+            if not deadline and getattr(span, "deadline", ""):
+                deadline = span.deadline  # a task-division table's deadline column
+                flags.append("table_deadline")
             if clean_doc.damaged_between(value_start, value_end) or clean_doc.damaged_between(value_start - 1, value_start):
                 flags.insert(0, "damaged_value")
             if clean_doc.damaged_between(char_start, char_end):
@@ -252,7 +258,7 @@ def targets_table(doc, lexicon: pd.DataFrame | None = None, settings: TargetSett
                 "doc_id": doc.doc_id, "task_id": task.task_id, "target_id": f"{task.task_id}#{number}",
                 "path": task.path, **mapped, "indicator_name": matcher.names.get(mapped["indicator_id"], ""),
                 "value": target.mention.value, "value_text": target.mention.value_text, "unit": target.mention.unit,
-                "kind": target.mention.kind, "comparator": target.comparator, "deadline": target.deadline,
+                "kind": target.mention.kind, "comparator": target.comparator, "deadline": deadline,
                 "role": target.role, "quote": quote, "char_start": char_start, "char_end": char_end,
                 "value_char_start": value_start, "value_char_end": value_end,
                 "line_start": lines.line_of(char_start), "flags": ";".join(dict.fromkeys(flags)),

@@ -45,6 +45,8 @@ AT_LEAST_CUES = ("不低于", "不少于", "至少", "不小于", "高于", "超
                  "提升到", "提升至", "增加到", "实现")
 AT_MOST_CUES = ("不高于", "不超过", "不大于", "低于", "小于", "控制在", "降至", "降到", "下降到", "下降至")
 EQUAL_CUES = ("保持", "为", "完成")
+# 85%左右: an approximate value, neither a floor nor a ceiling.
+APPROXIMATE = "~"
 _CUE_COMPARATOR = {c: ">=" for c in AT_LEAST_CUES} | {c: "<=" for c in AT_MOST_CUES} | {c: "=" for c in EQUAL_CUES}
 _CUE = re.compile("|".join(sorted(_CUE_COMPARATOR, key=len, reverse=True)))
 CUMULATIVE_CUES = ("累计",)
@@ -71,7 +73,7 @@ _PREPOSITION_OPENERS = ("对", "针对", "围绕", "为")
 _LEADING_FILLER = re.compile(
     r"^(?:其中|同时|并|并且|确保|力争|实现|完成|全面完成|基本完成|推动|推进|持续|全面|加快|深入|积极|进一步|大力|扎实|稳步|着力|"
     r"切实|努力|督促|指导|组织|组织实施|开展|实施|常态化|加密|年度|全年|年内|累计|新增|巩固|保持|达到|"
-    r"(?:到|至|于|在)?20\d{2}年(?:\d{1,2}月)?(?:底|末|初)?(?:前|以前)?)+"
+    r"(?:到|至|于|在)?20\d{2}年(?:\d{1,2}月)?(?:底|末|初)?(?:前|以前)?|(?:\d{1,2}|[一二两三四五六七八九十]{1,3})(?:年|个月)(?:以)?内)+"
 )
 # "比2020年下降18%": the base year is context, not part of what is measured.
 _BASE_YEAR = re.compile(r"(?:比|较|相比)20\d{2}年(?:度|底|末)?")
@@ -99,6 +101,7 @@ _DEADLINE = re.compile(
     r"(?P<prefix>到|至|于|在)?(?P<year>20\d{2})年(?!度)"
     r"(?:(?P<month>\d{1,2}|[一二三四五六七八九十]{1,2})月(?:底|末|份)?|(?P<part>底|末|初|上半年|下半年|内))?"
     r"(?P<before>前|以前|之前)?"
+    r"|(?<![\d年])(?P<period>(?:\d{1,2}|[一二两三四五六七八九十]{1,3})(?:年|个月)(?:以)?内)"
     r"|(?P<relative>年内|年底前|年底|全年|上半年|下半年|年度内)"
     r"|(?<![\d年])(?:\d{1,2}|[一二三四五六七八九十]{1,2})月(?:底|末|份|中旬|上旬|下旬)?(?:前|以前|之前)"
     r"|^(?P<annual>年度)(?=[\u4e00-\u9fff])"
@@ -325,7 +328,7 @@ def comparator_of(clause_prefix: str, segment: str, suffix: str) -> str:
     """The comparator from the cue words before a number and the suffix after it.
 
     力争 anywhere before the number in its clause (outside other numbers' brackets) makes it
-    striving; then 以上/以内 after it; then the last cue word before it (the longest reading:
+    striving; then 以上/以内 after it (左右 after it: :data:`APPROXIMATE`, ``~``); then the last cue word before it (the longest reading:
     不低于 is >=, not 低于); 达 counts only right before the number (not in 达标率).
     """
     if any(cue in _outside_brackets(clause_prefix) for cue in STRIVING_CUES):
@@ -334,6 +337,8 @@ def comparator_of(clause_prefix: str, segment: str, suffix: str) -> str:
         return ">="
     if suffix in ("以内", "以下"):
         return "<="
+    if suffix == "左右":
+        return APPROXIMATE
     cues = list(_CUE.finditer(segment))
     if cues:
         return _CUE_COMPARATOR[cues[-1].group(0)]

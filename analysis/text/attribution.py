@@ -5,7 +5,12 @@ either width (or in ``【】``/``[]``), with or without colons, several per task
 print only one role, or ``(相关单位分工负责)``. Scraped copies may have lost the opening bracket to
 encoding damage (``工作?牵头单位:…``), which is accepted too. Other plans put the roles on lines of
 their own (``牵头单位:县生态环境分局``, no bracket, a colon) or name the units before a verb
-(``(县林业局牵头,县生态环境分局配合)``).
+(``(县林业局牵头,县生态环境分局配合)``, ``(市生态环境局总牵头)``).
+
+A bracket that lists units and closes with the convention ``列第一位者为牵头部门`` (``排在首位的为
+牵头单位``…) — ``(市生态环境局、市发展改革委、市住建局按职责分工负责,列第一位者为牵头部门)`` —
+makes the first unit listed the lead and the others responsible (an explicit ``X牵头`` in the list
+still wins).
 """
 from __future__ import annotations
 
@@ -32,12 +37,20 @@ ATTRIBUTION = re.compile(
 # a role keyword and a colon, to the end of the line.
 ATTRIBUTION_LINE = re.compile(rf"(?:^|(?<=。))(?P<body>(?:{_ROLE})[:：][^\n]*?)。?$", re.MULTILINE)
 # Units named before the verb of their role: (县林业局牵头,县生态环境分局配合).
-LEAD_VERBS = ("牵头负责", "牵头")
+LEAD_VERBS = ("总牵头", "牵头负责", "牵头")
 RESPONSIBLE_VERBS = ("按职责分工负责", "按职责负责", "分工负责", "配合", "参与", "协助", "协办", "负责")
 _VERBS = sorted(LEAD_VERBS + RESPONSIBLE_VERBS, key=len, reverse=True)  # the longest reading first
 ATTRIBUTION_BY_VERB = re.compile(
     rf"[{_OPEN}](?P<body>{_INSIDE}{{2,200}}?(?:{'|'.join(_VERBS)}))[{_CLOSE}]"
 )
+# "列第一位者为牵头部门": the first unit of the list leads.
+FIRST_IS_LEAD = r"(?:列|排)?(?:在)?(?:第一位|首位|第一)(?:者|的|的单位|的部门)?(?:为|是)牵头(?:单位|部门)?"
+ATTRIBUTION_FIRST_LEADS = re.compile(
+    rf"[{_OPEN}](?P<body>{_INSIDE}{{2,200}}?)[,，;；]\s*{FIRST_IS_LEAD}[{_CLOSE}]"
+)
+_SHORT_FRAGMENT = 2
+_UNIT_MAX = 30  # characters of one unit's name
+_SENTENCE_MARK = re.compile(r"[。;；:：]")
 _SEGMENT_SPLIT = re.compile(rf"[;；]|(?=(?:{_ROLE})[:：])")
 # A labelled segment that names no role (完成时限:2024年10月底前) ends the units of the last role.
 _OTHER_LABEL = re.compile(r"^[\u4e00-\u9fff]{2,6}[:：]")
@@ -136,13 +149,43 @@ def parse_verb_body(body: str) -> tuple[list[str], list[str]] | None:
     return (lead, responsible) if lead or responsible else None
 
 
+def parse_first_leads_body(body: str) -> tuple[list[str], list[str]] | None:
+    """Units of a list whose first unit leads (``A、B、C按职责分工负责``, or the bare list ``A、B、C``).
+
+    The closing convention marks the bracket as an attribution, so units need not end like an
+    organisation's name here (各乡镇, 各区县: each fragment of three characters or more is a unit);
+    None if the list is empty or reads like a sentence."""
+    roles = parse_verb_body(body)
+    if roles is None:
+        verb = next((v for v in _VERBS if body.endswith(v)), "")
+        units: list[str] = []
+        pending = ""
+        for fragment in _split_outside_brackets(body[: len(body) - len(verb)].strip(" 。.;；:：")):
+            pending = f"{pending}、{fragment.strip()}" if pending else fragment.strip()
+            if len(fragment.strip()) > _SHORT_FRAGMENT:  # 各市、州、直管市…生态环境局 stays one unit
+                units.append(pending)
+                pending = ""
+        units += [pending] if pending else []
+        if not units or any(len(u) > _UNIT_MAX or _SENTENCE_MARK.search(u) for u in units):
+            return None
+        roles = ([], units)
+    lead, responsible = roles
+    if lead:
+        return lead, responsible
+    return responsible[:1], responsible[1:]
+
+
 def find_attributions(text: str) -> list[Attribution]:
-    """All attributions in a (clean) text, in order: brackets, role lines, units before verbs."""
+    """All attributions in a (clean) text, in order: brackets, role lines, lists whose first unit
+    leads, units before verbs."""
     found = []
     for pattern in (ATTRIBUTION, ATTRIBUTION_LINE):
         for m in pattern.finditer(text):
             lead, responsible = parse_attribution_body(m.group("body"))
             found.append(Attribution(m.start(), m.end(), tuple(lead), tuple(responsible)))
+    for m in ATTRIBUTION_FIRST_LEADS.finditer(text):
+        if (roles := parse_first_leads_body(m.group("body"))) is not None:
+            found.append(Attribution(m.start(), m.end(), tuple(roles[0]), tuple(roles[1])))
     for m in ATTRIBUTION_BY_VERB.finditer(text):
         if (roles := parse_verb_body(m.group("body"))) is not None:
             found.append(Attribution(m.start(), m.end(), tuple(roles[0]), tuple(roles[1])))

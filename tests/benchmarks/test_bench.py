@@ -2,8 +2,16 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from benchmarks import bench
+
+
+@pytest.fixture
+def processed(built, monkeypatch):
+    """The harness draws its synthetic plans from the processed tasks table: conftest's build, not data/processed."""
+    monkeypatch.setattr(bench, "PROCESSED_DIR", built[0])
+    return built[0]
 
 
 def test_goals_are_judged_from_the_measured_figures() -> None:
@@ -20,14 +28,14 @@ def test_goals_are_judged_from_the_measured_figures() -> None:
     assert pd.isna(goals.at["reports_seconds", "measured"])
 
 
-def test_an_alignment_case_scores_the_aligner_against_the_lineage() -> None:
+def test_an_alignment_case_scores_the_aligner_against_the_lineage(processed) -> None:
     result = bench.align_case(30, 1)
     assert result["source_tasks"] == 30 and result["target_tasks"] > 0
     assert 0.0 <= result["same_precision"] <= 1.0 and 0.0 <= result["same_recall"] <= 1.0
     assert result["same_f1"] > 0.5  # a continued task is mostly found
 
 
-def test_the_difflib_baseline_is_timed_on_a_sample_and_scaled() -> None:
+def test_the_difflib_baseline_is_timed_on_a_sample_and_scaled(processed) -> None:
     result = bench.difflib_case(30, 1, 5)
     assert result["sampled_rows"] == 5
     assert result["seconds"] >= result["sampled_seconds"]

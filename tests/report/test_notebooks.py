@@ -35,6 +35,21 @@ def test_the_parameters_cell_holds_literals_only(path) -> None:
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_the_parameters_cell_takes_the_processed_folder(path) -> None:
+    """`reports --processed DIR` passes DIR as ``processed_dir``: the notebook declares it and reads its
+    tables through it (otherwise papermill injects a variable nothing uses and the notebook reads the
+    project's data/processed)."""
+    notebook = nbformat.read(path, as_version=4)
+    (cell,) = _tagged(notebook, PARAMETERS_TAG)
+    assigned = {target.id: statement.value for statement in ast.parse(cell.source).body
+                for target in statement.targets}
+    assert "processed_dir" in assigned
+    assert isinstance(ast.literal_eval(assigned["processed_dir"]), str)
+    code = "\n".join(c.source for c in notebook.cells if c.cell_type == "code")
+    assert "processed_folder(processed_dir)" in code and "PROCESSED_DIR" not in code
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_outputs_are_stripped_but_the_checked_figures(path) -> None:
     notebook = nbformat.read(path, as_version=4)
     assert len(_tagged(notebook, SUMMARY_TAG)) == 1

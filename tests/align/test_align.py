@@ -99,6 +99,7 @@ def test_a_texts_counts_are_summed_over_its_runs_and_weigh_sublinearly() -> None
     assert rows.holds(0, ids.known("b")) and not rows.holds(1, ids.known("b")) and not rows.holds(0, -1)
 
 
+@pytest.mark.slow  # hypothesis: several seconds
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.one_of(st.sampled_from(["深入打好蓝天保卫战", "推动30家企业深度治理", "农村生活污水治理率达到46.58%", "Ⅱ类",
                                            "“三湖一库”", "2024 年", ",", "。"]), st.text(max_size=12)), max_size=6))
@@ -342,6 +343,7 @@ def task_tables(draw, doc: str) -> pd.DataFrame:
     return tasks_frame(doc, rows) if rows else tasks_frame(doc, []).reindex(columns=PROVINCE.columns)
 
 
+@pytest.mark.slow  # hypothesis: several seconds
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(task_tables("a"), task_tables("b"))
 def test_scores_lie_in_the_unit_interval_and_the_pair_score_is_symmetric(a: pd.DataFrame, b: pd.DataFrame) -> None:
@@ -367,6 +369,7 @@ def read_csv(stdout: str) -> pd.DataFrame:
     return pd.read_csv(io.StringIO(stdout), dtype=str, keep_default_na=False)
 
 
+@pytest.mark.slow  # runs the command line in a subprocess
 def test_align_prints_the_contract_csv_with_the_task_ids_of_tasks(run_cli) -> None:
     parent, child = RAW_DIR / "hubei_province_2024.txt", RAW_DIR / "ezhou_city_2024.txt"
     result = run_cli("align", parent, child)
@@ -380,6 +383,7 @@ def test_align_prints_the_contract_csv_with_the_task_ids_of_tasks(run_cli) -> No
     assert run_cli("align", "hubei_province_2024", "ezhou_city_2024").stdout == result.stdout  # doc ids work too
 
 
+@pytest.mark.slow  # runs the command line in a subprocess
 def test_align_gives_the_links_of_the_build(run_cli, built) -> None:
     _, tables = built
     result = read_csv(run_cli("align", "hubei_province_2023", "hubei_province_2024").stdout)
@@ -388,6 +392,7 @@ def test_align_gives_the_links_of_the_build(run_cli, built) -> None:
     assert_frame_equal(result[columns].reset_index(drop=True), build[columns].reset_index(drop=True).astype(str))
 
 
+@pytest.mark.slow  # runs the command line in a subprocess
 def test_align_takes_files_outside_the_manifest_with_a_kind(run_cli, tmp_path) -> None:
     earlier, later = tmp_path / "county_2023.txt", tmp_path / "county_2024.txt"
     earlier.write_text("2023年全县生态环境工作要点\n一、重点工作\n1.深入打好碧水保卫战。完成3个排污口整治。\n2.加强党风廉政建设。\n", encoding="utf-8")
@@ -399,6 +404,7 @@ def test_align_takes_files_outside_the_manifest_with_a_kind(run_cli, tmp_path) -
     assert list(as_level["source_doc"].iloc[:1]) == ["county_2023"]
 
 
+@pytest.mark.slow  # runs the command line in a subprocess
 @pytest.mark.parametrize(("args", "named"), [
     (("nope.txt", "ezhou_city_2024"), "nope.txt"),
     (("hubei_province_2024", "no_such_doc"), "no_such_doc"),

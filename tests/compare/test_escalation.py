@@ -121,15 +121,7 @@ def test_the_binding_undamaged_target_represents_a_document() -> None:
     assert ("p24", "") not in primary.index and ("p23", "") not in primary.index
 
 
-# --- from the build -------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory) -> tuple:
-    from analysis.corpus.build import build
-
-    out = tmp_path_factory.mktemp("processed")
-    return out, build(out)
+# --- from the build (conftest's ``built``: these tests are slow) -------------------------------------
 
 
 def test_the_rural_sewage_chain_comes_out_of_escalation_csv(built) -> None:

@@ -135,6 +135,7 @@ def test_errors_list_what_the_model_got_wrong(evaluation) -> None:
     assert (dev_errors["error"] == "extra link").sum() == development["n_predicted"] - development["n_correct"]
 
 
+@pytest.mark.slow  # runs the command line in a subprocess
 def test_evaluate_prints_model_and_baseline_side_by_side(run_cli) -> None:
     result = run_cli("evaluate")
     assert result.returncode == 0, result.stderr

@@ -1,4 +1,4 @@
-"""Segmentation keeps domain terms whole and is loaded once."""
+"""Segmentation keeps domain terms whole; index terms, vocabulary hits and IDF weights."""
 from __future__ import annotations
 
 
@@ -18,10 +18,6 @@ def test_domain_terms_stay_whole() -> None:
 
 def test_token_string_is_space_joined_for_rapidfuzz() -> None:
     assert segment.token_string("推进入河排污口整治") == "推进 入河排污口 整治"
-
-
-def test_the_tokenizer_is_built_once() -> None:
-    assert segment._tokenizer() is segment._tokenizer()
 
 
 def test_dictionary_entries_never_contain_punctuation() -> None:

@@ -281,10 +281,8 @@ def test_the_damaged_copy_gets_the_clean_value_beside_it(built_targets) -> None:
 
 
 @pytest.fixture(scope="module")
-def built_targets(tmp_path_factory) -> pd.DataFrame:
-    from analysis.corpus.build import build
-
-    return build(tmp_path_factory.mktemp("processed"))["targets"]
+def built_targets(built) -> pd.DataFrame:
+    return built[1]["targets"]
 
 
 # --- the corpus against the gold ---------------------------------------------------------------
@@ -321,6 +319,7 @@ def read_csv(stdout: str) -> pd.DataFrame:
     return pd.read_csv(io.StringIO(stdout), dtype=str, keep_default_na=False)
 
 
+@pytest.mark.slow  # runs the command line in a subprocess
 def test_targets_command_contract(run_cli) -> None:
     path = RAW_DIR / "ezhou_city_2024.txt"
     result = run_cli("targets", path)
@@ -336,6 +335,7 @@ def test_targets_command_contract(run_cli) -> None:
     assert (sewage["value"], sewage["unit"], sewage["comparator"], sewage["role"]) == ("78.02", "%", ">=", "commitment")
 
 
+@pytest.mark.slow  # runs the command line in a subprocess
 def test_targets_command_reads_a_file_outside_the_manifest(run_cli, tmp_path) -> None:
     path = tmp_path / "county plan.txt"
     path.write_text("2024年全县生态环境工作要点\n一、重点工作\n1.农村环境。农村生活污水治理率达到50%。\n", encoding="gb18030")
@@ -344,6 +344,7 @@ def test_targets_command_reads_a_file_outside_the_manifest(run_cli, tmp_path) ->
     assert list(found["indicator_id"]) == ["rural_sewage_treatment_rate"]
 
 
+@pytest.mark.slow  # runs the command line in a subprocess
 @pytest.mark.parametrize(("name", "content"), [("empty.txt", b""), ("prose.txt", "没有层级标记的文字。\n".encode())])
 def test_targets_command_refuses_bad_input_in_one_line(run_cli, tmp_path, name: str, content: bytes) -> None:
     path = tmp_path / name
@@ -355,6 +356,7 @@ def test_targets_command_refuses_bad_input_in_one_line(run_cli, tmp_path, name: 
     assert missing.returncode == 2 and "nope.txt" in missing.stderr
 
 
+@pytest.mark.slow  # runs the command line in a subprocess
 def test_evaluate_command_prints_the_figures(run_cli) -> None:
     result = run_cli("evaluate")
     assert result.returncode == 0, result.stderr

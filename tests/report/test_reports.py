@@ -1,6 +1,7 @@
 """Batch reports: planning from the manifest's links, failure handling, HTML post-processing."""
 from __future__ import annotations
 
+import ast
 import json
 
 import nbformat
@@ -57,6 +58,7 @@ def _notebook(path, source: str) -> None:
     nbformat.write(nb, path)
 
 
+@pytest.mark.slow  # papermill
 def test_a_failing_notebook_does_not_stop_the_others(tmp_path, built) -> None:
     processed, _ = built
     _notebook(tmp_path / "good.ipynb", "print(f'all fine, x={x}')")
@@ -70,9 +72,9 @@ def test_a_failing_notebook_does_not_stop_the_others(tmp_path, built) -> None:
     assert results["good"].status == "built" and results["good"].summary == "all fine, x=2"
     assert results["bad"].status == "failed" and "ValueError: the parameter names no document" in results["bad"].error
     assert not (out / "bad.html").exists()
-    assert (out / "notebooks" / "bad.ipynb").is_file()  # the executed notebook, to open and see the error
+    assert (out / "notebooks" / "bad.failed.ipynb").is_file()  # the executed notebook, to open and see the error
     index = (out / "index.html").read_text(encoding="utf-8")
-    assert "1 report(s) failed" in index and "notebooks/bad.ipynb" in index and 'href="good.html"' in index
+    assert "1 report(s) failed" in index and "notebooks/bad.failed.ipynb" in index and 'href="good.html"' in index
     page = (out / "good.html").read_text(encoding="utf-8")
     assert "x = 1" not in page  # code hidden
     assert "cdnjs" not in page and "require.min.js" not in page  # nothing fetched from the web
@@ -87,12 +89,32 @@ def test_a_failing_notebook_does_not_stop_the_others(tmp_path, built) -> None:
     assert again["bad"].status == "failed"
 
 
+@pytest.mark.slow  # papermill
+def test_the_processed_folder_reaches_the_notebooks(built, tmp_path) -> None:
+    """`reports --processed DIR`: papermill injects DIR into the notebook, after its own parameters."""
+    processed, _ = built
+    assert "overview" in {job.report_id for job in plan_reports(built[1]["documents"], pd.DataFrame(columns=["kind"]))}
+    out = tmp_path / "reports"
+    (result,) = reports.build_reports(out_dir=out, processed_dir=processed, only=["overview"], workers=1, progress=False)
+    assert result.status == "built", result.error
+    assert (out / "overview.html").is_file() and (out / "index.html").is_file()
+    executed = nbformat.read(out / "notebooks" / "overview.ipynb", as_version=4)
+    tags = [cell.metadata.get("tags", []) for cell in executed.cells]
+    injected = [i for i, cell_tags in enumerate(tags) if "injected-parameters" in cell_tags]
+    assert len(injected) == 1
+    assert injected[0] == 1 + next(i for i, cell_tags in enumerate(tags) if "parameters" in cell_tags)
+    values = {statement.targets[0].id: ast.literal_eval(statement.value)
+              for statement in ast.parse(executed.cells[injected[0]].source).body}
+    assert values["processed_dir"] == str(processed.resolve())
+
+
 def test_an_unknown_report_is_refused(built) -> None:
     processed, _ = built
     with pytest.raises(reports.UserError, match="no such report"):
         reports.build_reports(processed_dir=processed, only=["nonexistent"], progress=False)
 
 
+@pytest.mark.slow  # papermill
 def test_a_parameter_naming_a_missing_document_fails_that_report_with_a_clear_error(tmp_path, built) -> None:
     processed, _ = built
     notebook = reports.NOTEBOOKS_DIR / reports.REPORT_KINDS["year"].notebook
@@ -103,12 +125,14 @@ def test_a_parameter_naming_a_missing_document_fails_that_report_with_a_clear_er
     assert "no_such_plan: unknown document" in result.error and "hubei_province_2023" in result.error
 
 
-def test_the_reports_command_refuses_unknown_reports_and_unwritable_folders(run_cli, tmp_path) -> None:
-    unknown = run_cli("reports", "--only", "nonexistent", "--out", tmp_path / "out")
+@pytest.mark.slow  # runs the command line in a subprocess
+def test_the_reports_command_refuses_unknown_reports_and_unwritable_folders(run_cli, tmp_path, built) -> None:
+    processed, _ = built
+    unknown = run_cli("reports", "--processed", processed, "--only", "nonexistent", "--out", tmp_path / "out")
     assert unknown.returncode == 2 and "nonexistent: no such report" in unknown.stderr
     assert "Traceback" not in unknown.stderr
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    unwritable = run_cli("reports", "--only", "overview", "--out", blocker / "out")
+    unwritable = run_cli("reports", "--processed", processed, "--only", "overview", "--out", blocker / "out")
     assert unwritable.returncode == 2 and "cannot write here" in unwritable.stderr
     assert "Traceback" not in unwritable.stderr

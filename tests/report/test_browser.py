@@ -1,8 +1,9 @@
 """The HTML reports render their charts in a real browser, offline (headless Chromium, no network).
 
-Reads the reports that `make reports` built (`make test` builds them first). Chromium comes from
-Debian's `chromium` package (`.ci/run` installs it). Outside CI, a missing browser or missing
-reports skip these tests with the reason; in CI (``CI`` set) they fail instead.
+Reads the reports conftest's ``built_reports`` builds once into a temporary folder (from tables built
+there too), so a clean clone needs no `make reports`. Chromium comes from Debian's `chromium` package
+(`.ci/run` installs it). Outside CI, a missing browser skips the rendering test with the reason; in
+CI (``CI`` set) it fails instead.
 """
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from analysis.settings import REPORT_MAX_BYTES, REPORTS_DIR
+from analysis.settings import REPORT_MAX_BYTES
+
+pytestmark = pytest.mark.slow  # every test reads the whole report batch (conftest's ``built_reports``)
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 _REMOTE_ASSET = re.compile(r"<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)=[\"']?(?:https?:)?//", re.IGNORECASE)
@@ -26,10 +29,8 @@ def _require(condition: bool, reason: str) -> None:
         (pytest.fail if os.environ.get("CI") else pytest.skip)(reason)
 
 
-def _reports() -> list[dict]:
-    build = REPORTS_DIR / "build.json"
-    _require(build.is_file(), f"{build} missing: run `make reports` first (make test does)")
-    return json.loads(build.read_text(encoding="utf-8"))
+def _reports(folder: Path) -> list[dict]:
+    return json.loads((folder / "build.json").read_text(encoding="utf-8"))
 
 
 def _no_network_prefix() -> list[str]:
@@ -55,32 +56,33 @@ def render(page: Path, tmp_path: Path) -> str:
     return done.stdout
 
 
-def test_every_report_was_built_and_is_small_enough() -> None:
-    results = _reports()
+def test_every_report_was_built_and_is_small_enough(built_reports) -> None:
+    results = _reports(built_reports)
     assert results, "no reports planned"
     failed = [(r["report_id"], r["error"]) for r in results if r["status"] == "failed"]
     assert not failed
     for r in results:
-        size = (REPORTS_DIR / r["html"]).stat().st_size
+        size = (built_reports / r["html"]).stat().st_size
         assert size < REPORT_MAX_BYTES, (r["html"], size)
 
 
-def test_reports_load_nothing_from_the_network() -> None:
-    for page in [REPORTS_DIR / "index.html"] + [REPORTS_DIR / r["html"] for r in _reports()]:
+def test_reports_load_nothing_from_the_network(built_reports) -> None:
+    for page in [built_reports / "index.html"] + [built_reports / r["html"] for r in _reports(built_reports)]:
         text = page.read_text(encoding="utf-8")
         assert not _REMOTE_ASSET.search(text), page.name
         assert "plotly.js v" in text or "Plotly" in text, f"{page.name}: plotly.js not embedded"
 
 
-def test_the_index_and_every_report_render_their_charts_offline(tmp_path) -> None:
-    pages = [REPORTS_DIR / "index.html"] + [REPORTS_DIR / r["html"] for r in _reports()]
+@pytest.mark.browser
+def test_the_index_and_every_report_render_their_charts_offline(built_reports, tmp_path) -> None:
+    pages = [built_reports / "index.html"] + [built_reports / r["html"] for r in _reports(built_reports)]
     for page in pages:
         dom = render(page, tmp_path)
         assert 'class="main-svg"' in dom, f"{page.name}: no plotly chart rendered"
 
 
-def test_the_index_links_every_report() -> None:
-    index = (REPORTS_DIR / "index.html").read_text(encoding="utf-8")
-    for r in _reports():
+def test_the_index_links_every_report(built_reports) -> None:
+    index = (built_reports / "index.html").read_text(encoding="utf-8")
+    for r in _reports(built_reports):
         assert f'href="{r["html"]}"' in index
         assert r["summary"], f"{r['report_id']} has no summary line"

@@ -1,0 +1,98 @@
+"""Nothing a document or the manifest says can run in a reviewer's browser.
+
+A work plan whose task text, unit names and target quotes carry script, event-handler and SVG
+payloads goes through the whole pipeline (tables, a cross-level report, the index); the pages
+are opened in headless Chromium and the DOM after its scripts ran is searched for anything of
+the payload that became markup rather than text.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from analysis.corpus import manifest
+from analysis.corpus.build import build, planned_comparisons
+from analysis.report import batch, plots
+
+SCRIPT = "<script>document.title='pwned'</script>"
+IMG = "<img src=x onerror=document.title='pwned-img'>"
+SVG = "<svg onload=document.title='pwned-svg'>"
+
+PARENT = f"""2024年全省生态环境工作要点
+一、重点任务
+1.深入打好蓝天保卫战。{SCRIPT}推进钢铁行业超低排放改造，完成10家企业改造。(牵头单位：{IMG})
+2.深入打好碧水保卫战。{SVG}全省地表水国控断面水质优良比例达到90%。(牵头单位：省生态环境厅{SVG})
+3.加强固体废物污染防治。推进无废城市建设。(牵头单位：省生态环境厅)
+"""
+
+CHILD = f"""2024年全市生态环境工作要点
+根据全省工作部署，结合我市实际，现将本年度工作安排如下。
+一、大气污染防治
+1.深入打好蓝天保卫战。{SCRIPT}督促辖区钢铁企业开展超低排放改造，完成2家企业改造。(牵头单位：{IMG})
+2.开展餐饮油烟专项整治，督促城区餐饮单位安装油烟净化设施并定期清洗维护。(牵头单位：市城管执法委)
+二、水污染防治
+3.深入打好碧水保卫战。全市地表水断面水质优良比例达到{IMG}95%。(牵头单位：市生态环境局{SVG})
+4.推进乡镇污水处理厂提质增效，新建改造配套管网30公里，完成黑臭水体排查。(牵头单位：市水务局)
+三、土壤与固废
+5.加强固体废物污染防治。推进无废城市建设{SVG}。(牵头单位：市生态环境局)
+6.做好农用地土壤安全利用，落实受污染耕地分类管控措施。(牵头单位：市农业农村局)
+"""
+
+MANIFEST = """doc_id,file,title,issuer,region,level,year,parent,previous,doc_number,date
+evil_province_2024,province.txt,2024年全省生态环境工作要点{img},省生态环境厅{svg},某省,province,2024,,,,
+evil_city_2024,city.txt,2024年全市生态环境工作要点,市生态环境局{img},某市,city,2024,evil_province_2024,,,
+""".format(img=IMG.replace("'", ""), svg=SVG.replace("'", ""))
+
+
+def hostile_corpus(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "province.txt").write_text(PARENT, encoding="utf-8")
+    (folder / "city.txt").write_text(CHILD, encoding="utf-8")
+    path = folder / "manifest.csv"
+    path.write_text(MANIFEST, encoding="utf-8")
+    return path
+
+
+_PAYLOAD_MARKUP = re.compile(r"<(?:script|img|svg)\b[^>]*(?:pwned|\bonerror=|\bonload=|\bsrc=x\b)", re.IGNORECASE)
+
+
+def test_style_table_and_hover_text_escape_document_text() -> None:
+    import pandas as pd
+
+    html = plots.style_table(pd.DataFrame({"text": [SCRIPT, IMG], SVG: ["a", "b"]})).to_html()
+    assert "<script>" not in html and "<img" not in html and "<svg" not in html
+    assert "&lt;script&gt;" in html and "&lt;svg onload" in html
+    assert "<" not in plots.hover_text(SCRIPT).replace("<br>", "")
+    assert "<svg" not in batch.provenance_footer([(SVG, IMG)], "now")
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_a_hostile_plan_runs_nothing_in_the_reports(tmp_path) -> None:
+    from tests.test_browser import render
+
+    manifest_path = hostile_corpus(tmp_path / "raw")
+    processed = tmp_path / "processed"
+    tables = build(processed, manifest_path)
+    assert tables["tasks"]["text"].str.contains("<script>", regex=False).any()
+    assert tables["tasks"]["lead_units"].str.contains("onerror", regex=False).any()
+    assert tables["targets"]["quote"].str.contains("<", regex=False).any()
+    links = planned_comparisons(manifest.load_manifest(manifest_path), tables["documents"])
+    assert list(links["kind"]) == ["level"]
+    jobs = [j for j in batch.plan_reports(tables["documents"], links) if j.kind in ("overview", "level")]
+    out = tmp_path / "reports"
+    results = batch.build_reports(out, processed, jobs=jobs, workers=2, progress=False)
+    assert [r.status for r in results] == ["built", "built"], [r.error for r in results]
+    for page in [out / r.html for r in reversed(results)] + [out / "index.html"]:
+        source = page.read_text(encoding="utf-8")
+        dom = render(page, tmp_path)
+        title = re.search(r"<title>(.*?)</title>", dom, re.DOTALL)
+        assert title and "pwned" not in title.group(1), (page.name, title and title.group(1))
+        assert not _PAYLOAD_MARKUP.search(dom), (page.name, _PAYLOAD_MARKUP.search(dom).group(0))
+        assert not _PAYLOAD_MARKUP.search(source), (page.name, _PAYLOAD_MARKUP.search(source).group(0))
+        assert 'http-equiv="Content-Security-Policy"' in source and "default-src 'none'" in source
+        assert 'class="main-svg"' in dom, f"{page.name}: plotly drew no chart under the Content-Security-Policy"
+    level = (out / results[1].html).read_text(encoding="utf-8")
+    assert "&lt;script&gt;" in level or "\\u003cscript\\u003e" in level or "&amp;lt;script&amp;gt;" in level

@@ -1,0 +1,140 @@
+"""A failed or interrupted notebook never replaces a good report; stopping `reports` stops its
+workers and their kernels; the index describes the files on disk."""
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import psutil
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from analysis.report import batch
+from analysis.report.batch import ReportJob
+from analysis.settings import PROJECT_ROOT
+
+
+def _good_outputs(out: Path) -> dict[Path, bytes]:
+    (out / "notebooks").mkdir(parents=True)
+    files = {out / "r.html": b"<html>the good report</html>", out / "notebooks" / "r.ipynb": b'{"good": true}'}
+    for path, data in files.items():
+        path.write_bytes(data)
+    return files
+
+
+def test_a_failed_or_interrupted_notebook_never_replaces_a_good_report(tmp_path, monkeypatch) -> None:
+    import papermill
+
+    out = tmp_path / "out"
+    good = _good_outputs(out)
+    job = ReportJob("r", "overview", "R", tmp_path / "r.ipynb", {}, ())
+
+    def dies(input_path, output_path, **kwargs):
+        Path(output_path).write_text('{"half": ', encoding="utf-8")
+        raise RuntimeError("Kernel died before replying to kernel_info")
+
+    monkeypatch.setattr(papermill, "execute_notebook", dies)
+    result = batch.run_report(job, out, "stamp", [])
+    assert result.status == "failed" and "Kernel died" in result.error
+    assert {path: path.read_bytes() for path in good} == good
+    assert result.notebook == "notebooks/r.failed.ipynb"
+    assert (out / result.notebook).read_text(encoding="utf-8") == '{"half": '
+
+    def interrupted(input_path, output_path, **kwargs):
+        Path(output_path).write_text('{"a third', encoding="utf-8")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(papermill, "execute_notebook", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        batch.run_report(job, out, "stamp", [])
+    assert {path: path.read_bytes() for path in good} == good
+    assert sorted(p.name for p in (out / "notebooks").iterdir()) == ["r.failed.ipynb", "r.ipynb"]  # no temp left
+
+
+def _notebook(path: Path, code: str) -> None:
+    cells = [new_code_cell("x = 1", metadata={"tags": ["parameters"]}), new_code_cell(code, metadata={"tags": ["summary"]})]
+    nb = new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    nbformat.write(nb, path)
+
+
+def _hrefs(index: str) -> list[str]:
+    """The links of the index's tables (not those inside the embedded plotly.js)."""
+    return re.findall(r'<a href="([^"#]+)">', index.split("<script")[0])
+
+
+@pytest.mark.slow
+def test_the_index_describes_the_files_on_disk_after_a_failed_rebuild(tmp_path, built) -> None:
+    processed, _ = built
+    notebook = tmp_path / "r.ipynb"
+    _notebook(notebook, "print('all fine')")
+    jobs = [ReportJob("r", "overview", "R report", notebook, {}, ())]
+    out = tmp_path / "out"
+    assert batch.build_reports(out, processed, jobs=jobs, workers=1, progress=False)[0].status == "built"
+    good = {p: p.read_bytes() for p in (out / "r.html", out / "notebooks" / "r.ipynb")}
+    (out / "old_comparison.html").write_text("<html><head><title>An earlier report</title></head></html>", encoding="utf-8")
+    _notebook(notebook, "raise ValueError('broken now')")
+    result = batch.build_reports(out, processed, jobs=jobs, workers=1, progress=False, force=True)[0]
+    assert result.status == "failed" and "broken now" in result.error
+    assert {p: p.read_bytes() for p in good} == good  # the good pair stays
+    index = (out / "index.html").read_text(encoding="utf-8")
+    links = _hrefs(index)
+    assert {"r.html", "notebooks/r.failed.ipynb", "old_comparison.html"} <= set(links)
+    assert all((out / link).is_file() for link in links), [link for link in links if not (out / link).is_file()]
+    assert "earlier inputs" in index and "An earlier report" in index
+
+
+def _descendants(pid: int) -> list[psutil.Process]:
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+
+
+def _alive(process: psutil.Process) -> bool:
+    try:
+        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_stopping_reports_stops_its_workers_and_kernels(tmp_path, built, signum) -> None:
+    processed, _ = built
+    out = tmp_path / "reports"
+    command = [sys.executable, "-m", "analysis", "reports", "--force", "--workers", "2",
+               "--out", str(out), "--processed", str(processed)]
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    with subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, start_new_session=True,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) as main:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:  # until the first report's kernel runs
+            family = _descendants(main.pid)
+            if any("ipykernel" in " ".join(p.cmdline()) for p in family if _alive(p)):
+                break
+            assert main.poll() is None, main.stderr.read()
+            time.sleep(0.2)
+        else:
+            pytest.fail("no kernel started within 120 s")
+        time.sleep(0.5)
+        family = _descendants(main.pid)
+        assert len(family) >= 2
+        os.kill(main.pid, signum)
+        time.sleep(5)
+        left = [(p.pid, " ".join(p.cmdline())[:120]) for p in family if _alive(p)]
+        try:
+            main.wait(timeout=60)
+        finally:
+            for p in family:  # never leave them behind, whatever the test found
+                if _alive(p):
+                    p.kill()
+        assert not left, left
+        assert main.returncode == 130, main.stderr.read()
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert all((out / link).is_file() for link in _hrefs(index))
