@@ -14,7 +14,7 @@ LOCK := requirements.lock
 LOCK_FLAGS ?=
 PROCESSED := data/processed
 BUILT := $(PROCESSED)/.built
-INPUTS := $(wildcard data/raw/*) $(wildcard analysis/*.py analysis/*/*.py analysis/lexicon/*)
+INPUTS := $(wildcard data/raw/*) $(wildcard data/corrections/*.csv) $(wildcard analysis/*.py analysis/*/*.py analysis/lexicon/*)
 PYTEST_NOTEBOOKS := --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg
 # The tests and the notebooks' checked figures run on the tests' pinned copy of the bundled corpus,
 # whatever a researcher adds to data/raw or removes from it.

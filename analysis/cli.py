@@ -14,12 +14,15 @@ import pandas as pd
 from analysis.errors import UserError
 from analysis.schema import KINDS, LEVEL_RANK
 from analysis.settings import (
+    ALIGNMENT_CORRECTIONS_PATH,
     GOLD_TARGETS_PATH,
+    LINK_CONFIDENCE_PATH,
     MANIFEST_PATH,
     NOTEBOOKS_DIR,
     PROCESSED_DIR,
     REPORT_WORKERS,
     REPORTS_DIR,
+    TARGET_CORRECTIONS_PATH,
     TargetSettings,
 )
 
@@ -66,6 +69,7 @@ def _cmd_targets(args: argparse.Namespace) -> int:
 
 def _cmd_align(args: argparse.Namespace) -> int:
     from analysis import align
+    from analysis.align import confidence
     from analysis.corpus.resolve import comparison_kind, document_profile, resolve_document
     from analysis.parse.document import parse_document
     from analysis.targets.extract import targets_table
@@ -81,7 +85,11 @@ def _cmd_align(args: argparse.Namespace) -> int:
     kind = comparison_kind(source.doc_id, source_row, target.doc_id, target_row,
                            (document_profile(source, source_row), document_profile(target, target_row)), args.kind)
     found = pd.concat([targets_table(doc) for doc in (source, target)], ignore_index=True)  # as the build does
-    _print_csv(align.align(align.Comparison.of(source, target, found), kind).alignments)
+    result = align.align(align.Comparison.of(source, target, found), kind)
+    chance = confidence.link_probability(result.pairs, confidence.LinkModel.load(LINK_CONFIDENCE_PATH), len(source.tasks),
+                                         len(target.tasks))
+    _print_csv(confidence.with_confidence(result.alignments, result.pairs, chance, source.tasks["task_id"],
+                                          target.tasks["task_id"]))
     return 0
 
 
@@ -114,7 +122,17 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     from analysis.evaluate import crosslevel_report, evaluate_alignment, evaluate_crosslevel, report
 
     print("\n" + report(evaluate_alignment()))
-    print("\n" + crosslevel_report(evaluate_crosslevel({doc.doc_id: doc for doc in docs})))
+    corpus = {doc.doc_id: doc for doc in docs}
+    print("\n" + crosslevel_report(evaluate_crosslevel(corpus)))
+
+    from analysis.evaluate import calibration, reviewed
+
+    fitted = calibration.calibrate(calibration.labelled_pairs(corpus))
+    print("\n" + calibration.report(fitted))
+    if args.fit_confidence:
+        calibration.write_model(fitted)
+        print(f"link-confidence model → {LINK_CONFIDENCE_PATH}")
+    print("\n" + reviewed.report(ALIGNMENT_CORRECTIONS_PATH, TARGET_CORRECTIONS_PATH, corpus, listed, found))
     return 0
 
 
@@ -151,12 +169,14 @@ def left_out_log(documents: pd.DataFrame, manifest_path: Path) -> list[str]:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
+    from analysis.corpus import corrections
     from analysis.corpus.build import build
 
     tables = build(Path(args.out), Path(args.manifest))
     for name, frame in tables.items():
         print(f"{name}: {len(frame)} rows → {Path(args.out) / name}.csv", file=sys.stderr)
-    for line in target_log(tables["targets"]) + left_out_log(tables["documents"], Path(args.manifest)):
+    for line in (target_log(tables["targets"]) + left_out_log(tables["documents"], Path(args.manifest))
+                 + corrections.log_lines(tables["corrections"])):
         print(line, file=sys.stderr)
     return 0
 
@@ -191,6 +211,17 @@ def _cmd_remove(args: argparse.Namespace) -> int:
     print(f"removed {args.doc_id} from {args.manifest}; its file {Path(args.manifest).parent / file} stays in place "
           "(delete it yourself if you no longer need it)")
     print("next: `make reports` (or `.venv/bin/python -m analysis build`) to rebuild without it")
+    return 0
+
+
+def _cmd_review(args: argparse.Namespace) -> int:
+    from analysis.corpus.review import export_queue
+
+    queue = export_queue(args.comparison_id, Path(args.out), Path(args.processed), tuple(args.band))
+    counts = queue["reason"].value_counts()
+    print(f"{len(queue)} decisions to review ({counts.get('uncertain', 0)} uncertain, {counts.get('low confidence', 0)} "
+          f"low confidence) → {args.out}: fill in `relation` (same, partial, none), save it as data/corrections/alignments.csv",
+          file=sys.stderr)
     return 0
 
 
@@ -258,11 +289,21 @@ def make_parser() -> argparse.ArgumentParser:
 
     evaluate = commands.add_parser("evaluate", help="score targets and task alignment against the gold (with the naive baseline)")
     evaluate.add_argument("--gold", default=str(GOLD_TARGETS_PATH), help="gold target table (default: %(default)s)")
+    evaluate.add_argument("--fit-confidence", action="store_true",
+                          help=f"store the link-confidence model fitted on the development gold in {LINK_CONFIDENCE_PATH.name}")
     evaluate.set_defaults(run=_cmd_evaluate)
 
     build = commands.add_parser("build", help="write the processed tables for the whole manifest")
     build.add_argument("--out", default=str(PROCESSED_DIR), help="output folder (default: %(default)s)")
     build.set_defaults(run=_cmd_build)
+
+    review = commands.add_parser("review", help="export a comparison's uncertain alignment decisions for a reviewer (CSV)")
+    review.add_argument("comparison_id", help="a comparison id of the processed alignments (e.g. hubei_province_2024__ezhou_city_2024)")
+    review.add_argument("--out", required=True, help="the review queue to write (CSV, the corrections file's columns)")
+    review.add_argument("--processed", default=str(PROCESSED_DIR), help="processed tables (default: %(default)s)")
+    review.add_argument("--band", nargs=2, type=float, default=[0.35, 0.65], metavar=("LOW", "HIGH"),
+                        help="confidence band of the uncertain decisions; those below it are queued too (default: %(default)s)")
+    review.set_defaults(run=_cmd_review)
 
     reports = commands.add_parser("reports", help="run the notebooks with papermill and render the HTML reports")
     reports.add_argument("--out", default=str(REPORTS_DIR), help="output folder (default: %(default)s)")

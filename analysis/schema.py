@@ -214,6 +214,8 @@ TABLES: dict[str, tuple[Column, ...]] = {
         ("clean_source", "str", "its `target_id`"),
         ("clean_char_start", "Int64", "its offsets"),
         ("clean_char_end", "Int64", "its offsets"),
+        ("decided_by", "str", "`model`, or `reviewer` for a target a reviewer fixed (data/corrections/targets.csv; a "
+         "rejected target is left out)"),
     ),
     "escalation": _columns(
         ("indicator_id", "str", "the canonical indicator"),
@@ -256,6 +258,10 @@ TABLES: dict[str, tuple[Column, ...]] = {
              "`not_cascaded`/`local` (level)"),
             ("evidence", "str", "shared terms and the best clause pair of a link; `nearest: <task_id> (<score>)` of an "
              "unlinked task"),
+            ("confidence", "float64", "of a link, the probability that it is one; of an unlinked task, that it has no "
+             "counterpart (1 − that of its nearest candidate); fitted on the development gold; 1 for a reviewer's row"),
+            ("decided_by", "str", "`model`, or `reviewer` for a row the reviewer's corrections made "
+             "(data/corrections/alignments.csv)"),
         ),
     ),
     "alignment_clauses": (
@@ -306,7 +312,20 @@ TABLES: dict[str, tuple[Column, ...]] = {
         *_indicator_side("target", "target"),
         *_columns(("tasks_aligned", "bool", "whether the two tasks are linked")),
     ),
+    "corrections": _columns(
+        ("file", "str", "the corrections file"),
+        ("line", "int64", "the correction's line in it"),
+        ("correction", "str", "what it decides: `link <source_task_id> → <target_task_id>: <relation>` or "
+         "`target <doc_id> <target_id>: <action>`"),
+        ("status", "str", "`applied`, or `stale`: it names a comparison, task or target that no longer exists"),
+        ("problem", "str", "why it is stale"),
+    ),
 }
+
+# Columns the build adds after the model (analysis/align/confidence.py, analysis/corpus/corrections.py);
+# ``decided_by`` is one of DECIDERS.
+REVIEW_COLUMNS = {"alignments": ("confidence", "decided_by"), "targets": ("decided_by",)}
+DECIDERS = ("model", "reviewer")
 
 # What each processed table holds, one row of it: the reference's line above its columns.
 DESCRIPTIONS: dict[str, str] = {
@@ -329,6 +348,7 @@ DESCRIPTIONS: dict[str, str] = {
     "coverage_tasks": "one row per task of both plans of each comparison",
     "coverage_indicators": "for indicators both plans set targets for, the values side by side: every pairing of a "
                            "source and a target value of the same indicator",
+    "corrections": "one row per reviewer correction (data/corrections/), applied or stale",
 }
 
 
@@ -344,6 +364,11 @@ def _table(name: str) -> tuple[Column, ...]:
 def columns(table: str) -> list[str]:
     """The column names of ``table`` in order (a new list each call: callers may extend it)."""
     return [column.name for column in _table(table)]
+
+
+def model_columns(table: str) -> list[str]:
+    """The columns of ``table`` as the model makes it, before the build's :data:`REVIEW_COLUMNS`."""
+    return [name for name in columns(table) if name not in REVIEW_COLUMNS.get(table, ())]
 
 
 def dtypes(table: str) -> dict[str, str]:

@@ -39,6 +39,13 @@ LEXICON_DIR = Path(__file__).resolve().parent / "lexicon"
 
 GOLD_TARGETS_PATH = GOLD_DIR / "targets_province.csv"
 
+# Reviewer corrections (optional files; see data/corrections/README.md) and the link-confidence
+# model fitted on the development gold (`python -m analysis evaluate --fit-confidence`).
+CORRECTIONS_DIR = DATA_DIR / "corrections"
+ALIGNMENT_CORRECTIONS_PATH = CORRECTIONS_DIR / "alignments.csv"
+TARGET_CORRECTIONS_PATH = CORRECTIONS_DIR / "targets.csv"
+LINK_CONFIDENCE_PATH = LEXICON_DIR / "link_confidence.json"
+
 # Reports: notebooks run in this many parallel processes (one kernel each); a report above this
 # size is flagged (plotly.js alone, embedded for offline reading, is ~4.8 MB).
 REPORT_WORKERS = max(1, min(4, os.cpu_count() or 1))

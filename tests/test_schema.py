@@ -13,7 +13,7 @@ from analysis.settings import PROJECT_ROOT
 
 BUNDLED_MANIFEST = PINNED_MANIFEST
 PROCESSED_TABLES = ["documents", "tasks", "targets", "escalation", "alignments", "alignment_clauses", "coverage",
-                    "coverage_tasks", "coverage_indicators"]
+                    "coverage_tasks", "coverage_indicators", "corrections"]
 
 
 def test_the_schema_declares_every_processed_table() -> None:

@@ -12,7 +12,7 @@ from analysis.schema import UNLINKED
 
 # The processed tables' columns (analysis/schema.py) without the comparison label; the contract
 # table of the `align` command leaves out each side's heading and offsets.
-TASK_DETAIL_COLUMNS = [c for c in schema.columns("alignments") if c not in schema.COMPARISON_LABEL]
+TASK_DETAIL_COLUMNS = [c for c in schema.model_columns("alignments") if c not in schema.COMPARISON_LABEL]
 CLAUSE_MATCH_COLUMNS = [c for c in schema.columns("alignment_clauses") if c not in schema.COMPARISON_LABEL]
 ALIGNMENT_COLUMNS = [c for c in TASK_DETAIL_COLUMNS if not c.endswith(("_heading", "_char_start", "_char_end"))]
 

@@ -217,7 +217,7 @@ def unit_factor(unit: str) -> float:
     return {"万元": 10_000.0, "亿元": 100_000_000.0}.get(unit, 1.0)
 
 
-TARGET_COLUMNS = schema.columns("targets")
+TARGET_COLUMNS = schema.model_columns("targets")
 CLEAN_COLUMNS = TARGET_COLUMNS[TARGET_COLUMNS.index("clean_value"):]
 EMPTY_CLEAN_VALUES = {column: (None if column in ("clean_value", "clean_char_start", "clean_char_end") else "")
                       for column in CLEAN_COLUMNS}

@@ -22,7 +22,7 @@ from analysis.corpus.build import build
 from analysis.settings import PROJECT_ROOT
 
 TABLES = {"documents", "tasks", "targets", "escalation", "alignments", "alignment_clauses", "coverage",
-          "coverage_tasks", "coverage_indicators"}
+          "coverage_tasks", "coverage_indicators", "corrections"}
 
 
 def _sha256(path: Path) -> str:
@@ -73,7 +73,7 @@ def test_the_build_record_names_inputs_settings_and_tables(built) -> None:
     assert_one_complete_set(out)
     record = json.loads((out / "build.json").read_text(encoding="utf-8"))
     assert record["package_version"]
-    assert set(record["inputs"]) == {"manifest", "documents", "lexicon"}
+    assert set(record["inputs"]) == {"manifest", "documents", "lexicon", "corrections"}
     assert len(record["inputs"]["documents"]["hubei_province_2024"]["sha256"]) == 64
     alignment = record["settings"].get("alignment", record["settings"])
     assert "weights" in json.dumps(alignment) and "link_min" in json.dumps(alignment)
