@@ -5,7 +5,7 @@ import shutil
 import zipfile
 from pathlib import Path
 
-import make_formats as mf  # beside this file: pytest puts its folder on sys.path
+from benchmarks import formats as mf  # the writers the ingestion benchmark uses too
 import pandas as pd
 import pytest
 from pinned_corpus import PINNED_DIR
@@ -22,29 +22,22 @@ PLANS = sorted(p.stem for p in RAW.glob("*.txt") if p.stem != "hubei_province_20
 COMPARED = ["task_id", "heading", "text", "lead_units", "responsible_units"]
 
 
-def plan_tasks(path: Path, text: str, encoding: str, doc_id: str) -> pd.DataFrame:
-    """The task table of a decoded plan (the one place that knows where the pipeline lives)."""
+def parsed(path: Path, text: str, encoding: str, doc_id: str):
+    """A decoded plan, parsed."""
     from analysis.parse.document import parse_raw
 
-    return parse_raw(read.RawDocument(path, text, encoding), doc_id).tasks
+    return parse_raw(read.RawDocument(path, text, encoding), doc_id)
+
+
+def plan_tasks(path: Path, text: str, encoding: str, doc_id: str) -> pd.DataFrame:
+    return parsed(path, text, encoding, doc_id).tasks
 
 
 @pytest.fixture(scope="module")
 def plan_files(tmp_path_factory) -> dict[str, dict[str, Path]]:
     """Each bundled plan written as .txt, .docx, .pdf and .html."""
     out = tmp_path_factory.mktemp("formats")
-    files = {}
-    for stem in PLANS:
-        raw = read.read_document(RAW / f"{stem}.txt")
-        paragraphs = clean.clean(raw.text).text.split("\n")
-        title = next(p for p in paragraphs if p.endswith("要点"))
-        files[stem] = {
-            "txt": RAW / f"{stem}.txt",
-            "docx": mf.plan_docx(out / f"{stem}.docx", paragraphs),
-            "pdf": mf.plan_pdf(out / f"{stem}.pdf", raw.text, title),
-            "html": mf.plan_html(out / f"{stem}.html", paragraphs, title),
-        }
-    return files
+    return {stem: mf.plan_in_every_format(RAW / f"{stem}.txt", out) for stem in PLANS}
 
 
 @pytest.mark.parametrize("fmt", ["txt", "docx", "pdf", "html"])
@@ -57,6 +50,22 @@ def test_every_format_of_a_plan_gives_the_tasks_of_its_text(plan_files, stem: st
     got = plan_tasks(plan_files[stem][fmt], extracted.text, extracted.encoding, stem)
     assert len(expected) > 0
     pd.testing.assert_frame_equal(got[COMPARED], expected[COMPARED])
+
+
+TARGET_FIELDS = ["task_id", "value", "unit", "kind", "comparator", "deadline", "role", "indicator_id"]
+
+
+@pytest.mark.parametrize("fmt", ["docx", "pdf", "html"])
+@pytest.mark.parametrize("stem", PLANS)
+def test_every_format_of_a_plan_gives_the_targets_of_its_text(plan_files, stem: str, fmt: str) -> None:
+    from analysis.targets.extract import targets_table
+
+    reference = read.read_document(RAW / f"{stem}.txt")
+    expected = targets_table(parsed(reference.path, reference.text, reference.encoding, stem))
+    extracted = extract(plan_files[stem][fmt])
+    got = targets_table(parsed(plan_files[stem][fmt], extracted.text, extracted.encoding, stem))
+    assert len(expected) > 0
+    pd.testing.assert_frame_equal(got[TARGET_FIELDS], expected[TARGET_FIELDS])
 
 
 # --- docx --------------------------------------------------------------------------------------

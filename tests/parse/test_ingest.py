@@ -5,7 +5,7 @@ import io
 from pathlib import Path
 
 import invented_plans as ip  # tests/: on sys.path beside its conftest
-import make_formats as mf  # beside this file
+from benchmarks import formats as mf  # the writers the ingestion benchmark uses too
 import pandas as pd
 import pytest
 
