@@ -116,10 +116,14 @@ _RAW_SPAN = "`raw[char_start:char_end]` is the source (`raw` = the decoded file,
 
 TABLES: dict[str, tuple[Column, ...]] = {
     "documents": _columns(
-        ("doc_id", "str", "identity of the raw file"),
-        ("file", "str", "identity of the raw file"),
-        ("sha256", "str", "identity of the raw file"),
-        ("encoding", "str", "identity of the raw file"),
+        ("doc_id", "str", "the document"),
+        ("file", "str", "the raw file, relative to the manifest's folder (`data/raw/`), never changed"),
+        ("sha256", "str", "SHA-256 of the raw file's bytes"),
+        ("encoding", "str", "how a text file was decoded (`utf-8`, `gb18030` …; `utf-8` for extracted text)"),
+        ("format", "str", "the raw file's format, read from its content: `txt`, `docx`, `pdf` or `html`"),
+        ("extracted_text", "str", "for a Word, PDF or HTML file: the text extracted from it, written beside the tables "
+         "(`texts/<doc_id>.txt` in the table set), into which every offset of the document's rows points; empty for a "
+         "text file, whose offsets point into the decoded file itself"),
         ("title", "str", "metadata: the plan's title"),
         ("title_source", "str", "`text` (printed) or `manifest`"),
         ("issuer", "str", "metadata: the issuing authority"),

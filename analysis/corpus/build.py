@@ -41,6 +41,11 @@ def _count_units(tasks: pd.DataFrame, column: str) -> int:
     return len({u for cell in tasks[column] for u in cell.split(";") if u})
 
 
+def extracted_text_path(doc_id: str) -> str:
+    """Where a table set keeps the text extracted from a Word, PDF or HTML plan (relative to it)."""
+    return f"texts/{doc_id}.txt"
+
+
 def documents_table(docs: list[ParsedDocument], listed: pd.DataFrame,
                     settings: DuplicateSettings | None = None) -> pd.DataFrame:
     """One row per document: metadata (with sources), structure counts, damage, duplicates."""
@@ -54,6 +59,8 @@ def documents_table(docs: list[ParsedDocument], listed: pd.DataFrame,
             "file": declared["file"],
             "sha256": hashlib.sha256(doc.raw.path.read_bytes()).hexdigest(),
             "encoding": doc.raw.encoding,
+            "format": doc.format,
+            "extracted_text": "" if doc.format == "txt" else extracted_text_path(doc.doc_id),
             **metadata.merge_metadata(metadata.extract_metadata(doc.printed_matter()), declared),
             "region": declared["region"],
             "level": declared["level"],
@@ -216,7 +223,8 @@ def build_record(build_id: str, manifest_path: Path, listed: pd.DataFrame, folde
             "corrections": {str(p): _sha256(p) for p in corrections_files},
         },
         "settings": settings.as_dict(),
-        "tables": {p.name: _sha256(p) for p in sorted(folder.iterdir()) if p.name != storage.BUILD_RECORD},
+        "tables": {p.relative_to(folder).as_posix(): _sha256(p) for p in sorted(folder.rglob("*"))
+                   if p.is_file() and p.name != storage.BUILD_RECORD},
     }
 
 
@@ -248,6 +256,9 @@ def build(out_dir: Path | None = None, manifest_path: Path | None = None,
         try:
             for name, frame in tables.items():
                 write_table(frame, staged.folder, name)
+            for doc in docs:  # offsets of a Word, PDF or web page's rows point into its extracted text
+                if doc.format != "txt":
+                    storage.write_text(staged.folder / extracted_text_path(doc.doc_id), doc.raw.text)
             record = build_record(staged.build_id, manifest_path, listed, staged.folder, settings, reviewed.files())
             storage.write_text(staged.folder / storage.BUILD_RECORD, json.dumps(record, ensure_ascii=False, indent=1) + "\n")
         except OSError as exc:
