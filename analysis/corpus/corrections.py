@@ -22,6 +22,7 @@ import csv
 import io
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -43,6 +44,55 @@ MODEL, REVIEWER = schema.DECIDERS
 
 
 # --- reading -----------------------------------------------------------------------------------
+
+
+class LinkFix(NamedTuple):
+    """One row of a link decisions table (:data:`ALIGNMENT_CORRECTION_COLUMNS` and ``line``)."""
+
+    source_doc: str
+    source_task_id: str
+    target_doc: str
+    target_task_id: str
+    relation: str
+    note: str
+    line: int
+
+
+class TargetFix(NamedTuple):
+    """One row of a target decisions table (:data:`TARGET_CORRECTION_COLUMNS` and ``line``)."""
+
+    doc_id: str
+    target_id: str
+    action: str
+    value: str
+    unit: str
+    comparator: str
+    indicator_id: str
+    note: str
+    line: int
+
+
+def _text(frame: pd.DataFrame, columns: list[str]) -> dict[str, list[str]]:
+    """The cells of ``columns`` (a decisions table holds text, and ``line``), column by column."""
+    return {c: frame[c].astype(str).tolist() for c in columns}
+
+
+def link_fixes(frame: pd.DataFrame) -> list[LinkFix]:
+    """The rows of a link decisions table (:func:`read_alignment_corrections`), typed."""
+    text, lines = _text(frame, ALIGNMENT_CORRECTION_COLUMNS), frame["line"].astype(int).tolist()
+    return [LinkFix(source_doc=text["source_doc"][i], source_task_id=text["source_task_id"][i],
+                    target_doc=text["target_doc"][i], target_task_id=text["target_task_id"][i],
+                    relation=text["relation"][i], note=text["note"][i], line=lines[i])
+            for i in range(len(frame))]
+
+
+def target_fixes(frame: pd.DataFrame) -> list[TargetFix]:
+    """The rows of a target decisions table (:func:`read_target_corrections`), typed."""
+    text, lines = _text(frame, TARGET_CORRECTION_COLUMNS), frame["line"].astype(int).tolist()
+    return [TargetFix(doc_id=text["doc_id"][i], target_id=text["target_id"][i], action=text["action"][i],
+                      value=text["value"][i], unit=text["unit"][i], comparator=text["comparator"][i],
+                      indicator_id=text["indicator_id"][i], note=text["note"][i], line=lines[i])
+            for i in range(len(frame))]
 
 
 def read_corrections(path: Path | str, columns: list[str], decision: str, allowed: tuple[str, ...],
@@ -77,10 +127,10 @@ def read_corrections(path: Path | str, columns: list[str], decision: str, allowe
     if missing:
         raise UserError(path, f"missing column(s): {', '.join(missing)} (expected {', '.join(columns)})")
     at = [header.index(c) for c in columns]
-    records = []
+    records: list[dict[str, str | int]] = []
     for row, line in zip(rows, lines):
         cells = [row[i].strip() if i < len(row) else "" for i in at]
-        record = dict(zip(columns, cells), line=line)
+        record = dict(zip(columns, cells))
         record[decision] = record[decision].lower()
         if not record[decision]:
             continue  # not decided yet (a review queue's row left empty)
@@ -90,7 +140,7 @@ def read_corrections(path: Path | str, columns: list[str], decision: str, allowe
         blank = [c for c in required if not record[c]]
         if blank:
             raise UserError(f"{path}, line {line}", f"{', '.join(blank)} empty")
-        records.append(record)
+        records.append({**record, "line": line})
     return pd.DataFrame(records, columns=[*columns, "line"]).astype({"line": "int64"})
 
 
@@ -106,7 +156,7 @@ def read_target_corrections(path: Path | str) -> pd.DataFrame:
     """The target decisions of ``path``: values checked (a number, a known comparator), a fix
     that sets nothing refused, two rows deciding one target differently refused."""
     found = read_corrections(path, TARGET_CORRECTION_COLUMNS, "action", TARGET_ACTIONS, ("doc_id", "target_id"))
-    for row in found.itertuples():
+    for row in target_fixes(found):
         where = f"{path}, line {row.line}"
         if row.value:
             try:
@@ -163,10 +213,12 @@ def correct_targets(targets: pd.DataFrame, fixes: pd.DataFrame, lexicon: pd.Data
     targets = targets.assign(decided_by=MODEL)
     names = dict(zip(lexicon["indicator_id"], lexicon["name_zh"]))
     position = pd.Index(targets["target_id"]).get_indexer(fixes["target_id"]) if len(fixes) else np.zeros(0, dtype=int)
-    rejected, log = [], []
-    for row, at in zip(fixes.itertuples(), position):
+    doc_ids = targets["doc_id"].astype(str).tolist()
+    rejected: list[int] = []
+    log: list[dict[str, object]] = []
+    for row, at in zip(target_fixes(fixes), position):
         what = f"target {row.doc_id} {row.target_id}: {row.action}"
-        if at < 0 or targets["doc_id"].iat[at] != row.doc_id:
+        if at < 0 or doc_ids[at] != row.doc_id:
             log.append(_log(path, row.line, what, f"no target {row.target_id} in {row.doc_id}"))
             continue
         if row.indicator_id and row.indicator_id not in names:
@@ -202,7 +254,7 @@ def alignment_log(fixes: pd.DataFrame, comparisons: pd.DataFrame, task_ids: dict
     source document to its target document, or when a task it names is not in its document."""
     planned = set(zip(comparisons["source_doc"], comparisons["target_doc"])) if len(comparisons) else set()
     log = []
-    for row in fixes.itertuples():
+    for row in link_fixes(fixes):
         what = f"link {row.source_task_id} → {row.target_task_id}: {row.relation}"
         problems = [f"no comparison {row.source_doc} → {row.target_doc}"] if (row.source_doc, row.target_doc) not in planned else []
         problems += [f"no task {task} in {doc}" for doc, task in ((row.source_doc, row.source_task_id),
@@ -244,16 +296,17 @@ def correct_alignment(alignments: pd.DataFrame, fixes: pd.DataFrame | None, kind
     links = table[linked].set_index(["source_task_id", "target_task_id"], drop=False)
     pair_at = pd.MultiIndex.from_arrays([pairs["source_task_id"], pairs["target_task_id"]])
     score = np.asarray(pairs["score"], dtype=np.float64)
-    for row in fixes.itertuples():
+    for row in link_fixes(fixes):
         key = (row.source_task_id, row.target_task_id)
         if row.relation == "none":
             links = links.drop(index=[key], errors="ignore")
             continue
         if key in links.index:
-            evidence = links.loc[key, "evidence"] + (f" | reviewer: {row.note}" if row.note else "")
-            links.loc[key, ["relation", "evidence", "confidence", "decided_by"]] = [row.relation, evidence, 1.0, REVIEWER]
+            evidence = str(links.loc[key, "evidence"]) + (f" | reviewer: {row.note}" if row.note else "")
+            reviewed: list[str | float] = [row.relation, evidence, 1.0, REVIEWER]
+            links.loc[key, ["relation", "evidence", "confidence", "decided_by"]] = reviewed
             continue
-        at = pair_at.get_indexer([key])[0]
+        at = pair_at.get_indexer(pd.MultiIndex.from_tuples([key]))[0]
         added = {"source_doc": source_doc, "source_task_id": key[0], "target_doc": target_doc, "target_task_id": key[1],
                  "score": score[at] if at >= 0 else 0.0, "relation": row.relation,
                  "evidence": "reviewer" + (f": {row.note}" if row.note else ""), "confidence": 1.0, "decided_by": REVIEWER}
@@ -299,7 +352,7 @@ def _unlinked_rows(model_rows: pd.DataFrame, links: pd.DataFrame, removed: pd.Da
         orphans = [t for t in ids if t not in had and t not in set(links[f"{side}_task_id"])]
         if not orphans:
             continue
-        nearest = nearest_candidates(own, other, score[usable], len(ids))[ids.get_indexer(orphans)]
+        nearest = nearest_candidates(own, other, score[usable], len(ids))[ids.get_indexer(pd.Index(orphans))]
         near_score = np.where(nearest >= 0, score[usable][np.maximum(nearest, 0)] if usable.any() else 0.0, 0.0)
         near_chance = np.where(nearest >= 0, probability[usable][np.maximum(nearest, 0)] if usable.any() else 0.0, 0.0)
         near_task = [other_ids[other[k]] if k >= 0 else "" for k in nearest]
