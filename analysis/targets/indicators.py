@@ -60,9 +60,11 @@ def phrase_tokens(phrase: str) -> str:
 def alias_table(lexicon: pd.DataFrame) -> pd.DataFrame:
     """One row per (indicator, name or alias), with the alias's token string."""
     rows = [
-        {"indicator_id": row.indicator_id, "kind": row.kind, "alias": alias}
-        for row in lexicon.itertuples(index=False)
-        for alias in [row.name_zh, *row.aliases.split("|")]
+        {"indicator_id": indicator_id, "kind": kind, "alias": alias}
+        for indicator_id, kind, name_zh, aliases in zip(
+            lexicon["indicator_id"].astype(str).tolist(), lexicon["kind"].astype(str).tolist(),
+            lexicon["name_zh"].astype(str).tolist(), lexicon["aliases"].astype(str).tolist())
+        for alias in [name_zh, *aliases.split("|")]
         if alias
     ]
     frame = pd.DataFrame(rows, columns=["indicator_id", "kind", "alias"])
