@@ -73,7 +73,7 @@ def remove_page_furniture(pages: list[list[str]]) -> list[list[str]]:
     repeated title or issuer line stays: there it is the plan's own title (which later pages
     repeat as their running header) or its issuer, the front matter metadata is read from.
     """
-    keys = Counter()
+    keys: Counter[str] = Counter()
     for lines in pages:
         keys.update({_DIGITS.sub("#", line) for line in _edges(lines)})
     threshold = max(2, math.ceil(len(pages) / 2))
