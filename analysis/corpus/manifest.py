@@ -10,6 +10,7 @@ import csv
 import os
 import re
 import stat
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 
 import pandas as pd
@@ -157,7 +158,7 @@ def _file_problem(folder: Path, file: str) -> str | None:
     return None
 
 
-def comparisons(manifest: pd.DataFrame, exclude: set[str] = frozenset()) -> pd.DataFrame:
+def comparisons(manifest: pd.DataFrame, exclude: AbstractSet[str] = frozenset()) -> pd.DataFrame:
     """Every comparison the links imply: ``year`` (previous → doc) and ``level`` (parent → doc)."""
     rows = []
     for _, row in manifest.iterrows():

@@ -66,7 +66,8 @@ def document_profile(doc: ParsedDocument, row: dict | None) -> tuple[str | None,
 
 
 def comparison_kind(source_id: str, source_row: dict | None, target_id: str, target_row: dict | None,
-                    profiles: tuple[tuple, tuple], requested: str | None = None) -> str:
+                    profiles: tuple[tuple[str | None, str | None], tuple[str | None, str | None]],
+                    requested: str | None = None) -> str:
     """``year``, ``level`` or ``peer``: from the manifest's links when it links the two plans, else
     the requested kind, else inferred: same level and region → year; same level and different
     regions (two cities) → peer; otherwise level."""
@@ -77,8 +78,10 @@ def comparison_kind(source_id: str, source_row: dict | None, target_id: str, tar
         linked = {target_row["previous"]: "year", target_row["parent"]: "level"}.get(source_id)
     if linked and requested and requested != linked:
         raise UserError(target_id, f"the manifest links it to {source_id} as a {linked} comparison, not {requested}")
-    if linked or requested:
-        return linked or requested
+    if linked:
+        return linked
+    if requested:
+        return requested
     (source_level, source_region), (target_level, target_region) = profiles
     if source_level is None or source_level != target_level:
         return "level"
