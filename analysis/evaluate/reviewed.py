@@ -25,18 +25,20 @@ def reviewed_links(fixes: pd.DataFrame, corpus: dict, listed: pd.DataFrame, indi
     unknown comparisons or tasks are left out, as the build leaves them)."""
     planned = manifest.comparisons(listed)
     rows, plans = [], align.PlanCache()
-    for plan in planned.itertuples():
-        named = fixes[(fixes["source_doc"] == plan.source_doc) & (fixes["target_doc"] == plan.target_doc)]
-        if not len(named) or plan.source_doc not in corpus or plan.target_doc not in corpus:
+    for comparison_id, kind, source_doc, target_doc in zip(
+            planned["comparison_id"].astype(str).tolist(), planned["kind"].astype(str).tolist(),
+            planned["source_doc"].astype(str).tolist(), planned["target_doc"].astype(str).tolist()):
+        named = fixes[(fixes["source_doc"] == source_doc) & (fixes["target_doc"] == target_doc)]
+        if not len(named) or source_doc not in corpus or target_doc not in corpus:
             continue
-        source, target = corpus[plan.source_doc], corpus[plan.target_doc]
+        source, target = corpus[source_doc], corpus[target_doc]
         named = named[named["source_task_id"].isin(source.tasks["task_id"]) & named["target_task_id"].isin(target.tasks["task_id"])]
         if not len(named):
             continue
-        model = align.align(align.Comparison.of(source, target, indicators, plans), plan.kind).alignments
+        model = align.align(align.Comparison.of(source, target, indicators, plans), kind).alignments
         predicted = model.merge(named[KEYS], on=KEYS)
         gold = named.loc[named["relation"].isin(align.LINKS), [*KEYS, "relation"]]
-        rows.append({"comparison": plan.comparison_id, "n_decisions": len(named), **link_metrics(predicted, gold)})
+        rows.append({"comparison": comparison_id, "n_decisions": len(named), **link_metrics(predicted, gold)})
     return pd.DataFrame(rows, columns=REVIEWED_COLUMNS)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import TypedDict
 
 import numpy as np
 import pandas as pd
@@ -37,6 +38,15 @@ COMPATIBLE_KINDS = {
 CONTEXT_JOINER = " / "
 # 劣Ⅴ类 and 劣V类 are one word (plans print either).
 _ROMAN_NUMERALS = str.maketrans({"Ⅰ": "I", "Ⅱ": "II", "Ⅲ": "III", "Ⅳ": "IV", "Ⅴ": "V", "Ⅵ": "VI"})
+
+
+class IndicatorMatch(TypedDict):
+    """A phrase mapped onto the lexicon (:meth:`Matcher.map`): the wording scored, the indicator
+    (empty below the threshold) and the score (0–100)."""
+
+    indicator: str
+    indicator_id: str
+    indicator_score: float
 
 
 def load_lexicon(path: Path | str = INDICATOR_LEXICON) -> pd.DataFrame:
@@ -135,7 +145,7 @@ class Matcher:
             return pd.Series(dtype=float)
         return pd.Series(found, index=self._by_kind[kind][0])
 
-    def map(self, phrase: str, kind: str, context: str = "", min_score: float | None = None) -> dict[str, object]:
+    def map(self, phrase: str, kind: str, context: str = "", min_score: float | None = None) -> IndicatorMatch:
         """Map a phrase to an indicator; a phrase too generic alone is read in its sentence's context.
 
         ``min_score``: the settings' ``indicator_min_score`` unless given.
@@ -166,7 +176,7 @@ def indicator_scores(phrase: str, kind: str, lexicon: pd.DataFrame, settings: Ta
 
 
 def map_phrase(phrase: str, kind: str, lexicon: pd.DataFrame, context: str = "",
-               min_score: float | None = None, settings: TargetSettings | None = None) -> dict[str, object]:
+               min_score: float | None = None, settings: TargetSettings | None = None) -> IndicatorMatch:
     """Map one phrase (see :meth:`Matcher.map`)."""
     return matcher(lexicon, settings).map(phrase, kind, context, min_score)
 
