@@ -343,7 +343,8 @@ def render_html(executed: nbformat.NotebookNode, job: ReportJob, summary: str, s
     from nbconvert import HTMLExporter
 
     notebook = nbformat.from_dict(json.loads(json.dumps(executed)))  # a copy to trim
-    for cell in notebook.cells:
+    for number, cell in enumerate(notebook.cells):
+        cell["id"] = f"cell-{number:02d}"  # papermill's injected cell has a random id: the page would differ
         if cell.cell_type == "code":
             hidden = HIDDEN_IN_REPORT_TAG in cell.get("metadata", {}).get("tags", [])
             cell.outputs = [] if hidden else [o for o in cell.get("outputs", []) if o.get("name") != "stderr"]

@@ -254,7 +254,7 @@ def close_reading(report: Report, comparison, link_min: float, margin: float = 0
         home = owner.loc[anchor] if anchor in owner.index else None
         section = "" if home is None else (home["section_title"] or home["part_title"] or "")
         group_key = (msg("close.group_source", section=section) if link.source_task_id
-                     else msg("close.group_target", section=section))
+                     else msg("close.group_target", section=section, target=report.name(comparison.target_doc)))
         left = source.loc[left_id] if left_id in source.index else None
         right = target.loc[right_id] if right_id in target.index else None
         left_text = "" if left is None else left["text"]
