@@ -32,7 +32,7 @@ def catalogue(lang: str) -> dict[str, str]:
 
 
 class Messages:
-    """``msg("key", n=3)``: the catalogue's text for ``key`` in this language, formatted."""
+    """``msg("findings.year.new", n=3, total=40, target=…)``: the catalogue's text for ``key`` in this language, formatted."""
 
     def __init__(self, lang: str = DEFAULT_LANG):
         self.lang = lang
