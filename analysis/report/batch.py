@@ -414,7 +414,7 @@ def index_page(results: list[ReportResult], figures_html: str, generated: str, l
 <div class="tbl-scroll"><table class="data"><thead><tr><th>#</th><th>{e(msg("index.col_report"))}</th><th>{e(msg("index.col_kind"))}</th>
 <th>{e(msg("index.col_finding"))}</th><th>{e(msg("index.col_size"))}</th></tr></thead><tbody>{"".join(rows)}</tbody></table></div>
 {figures_html}
-<p class="small">{e(msg("page.generated", time=generated, version=__version__)).rstrip("：:")}</p>
+<p class="small">{e(msg("index.generated", time=generated, version=__version__))}</p>
 {asset_tags(standalone, "body")}
 </body></html>
 """
@@ -430,7 +430,7 @@ def index_figures(processed_dir: Path, lang: str = i18n.DEFAULT_LANG) -> str:
     figures = [(msg("index.corpus"), plots.corpus_map(documents, report), documents[["doc_id", "level", "year"]], "corpus_map")]
     escalation_path = Path(processed_dir) / "escalation.parquet"
     if escalation_path.is_file():
-        escalation = storage.read_table("escalation", processed_dir)
+        escalation = report.indicator_names(storage.read_table("escalation", processed_dir))
         headline = views.headline_indicator(escalation)
         if headline:
             chain = escalation[escalation["indicator_id"] == headline]

@@ -61,6 +61,20 @@ class Report:
     def name(self, doc_id: str) -> str:
         return self.names.get(doc_id, doc_id)
 
+    def indicator_names(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """``frame`` with its ``indicator`` column in this language (the lexicon's ``name_<lang>``)."""
+        if frame.empty or "indicator_id" not in frame.columns:
+            return frame
+        from analysis.targets import indicators
+
+        lexicon = indicators.load_lexicon()
+        column = f"name_{self.lang}"
+        if column not in lexicon.columns:
+            return frame
+        names = {k: v for k, v in zip(lexicon["indicator_id"], lexicon[column]) if isinstance(v, str) and v}
+        current = frame["indicator"] if "indicator" in frame.columns else frame["indicator_id"]
+        return frame.assign(indicator=[names.get(i, c) for i, c in zip(frame["indicator_id"], current)])
+
     def rename_ids(self, text: str) -> str:
         """``text`` with every doc id replaced by the plan's display name (longest ids first)."""
         for doc_id in sorted(self.names, key=len, reverse=True):
@@ -93,6 +107,9 @@ class Report:
     def cell(self, value, column: Column, row=None) -> tuple[str, str]:
         """(inner HTML, sort key) of one cell."""
         kind, msg = column.kind, self.msg
+        if kind == "level":
+            shown = msg.get(f"level.{value}", str(value))
+            return esc(shown), esc(shown)
         if kind == "html":
             return str(value), re.sub(r"<[^>]+>", "", str(value))
         if kind in ("int", "ratio", "share", "points", "value", "score"):

@@ -197,12 +197,14 @@ def unit_load(tasks: pd.DataFrame, column: str = "lead_units", top: int = 15, re
         return _empty_figure(esc(msg(f"chart.no_{column}")))
     units = units.assign(unit=esc(units["unit"]), doc=[esc(name(d)) for d in units["doc_id"]])
     table = units.groupby(["unit", "doc"]).size().unstack(fill_value=0)
-    table = table.loc[table.sum(axis=1).sort_values(ascending=False).index[:top]]
+    order = list(dict.fromkeys(esc(name(d)) for d in tasks["doc_id"]))
+    table = table[[c for c in order if c in table.columns]]
+    table = table.loc[table.sum(axis=1).sort_values(ascending=False, kind="stable").index[:top]]
     fig = go.Figure(go.Heatmap(
         z=table.to_numpy(), x=list(table.columns), y=list(table.index), colorscale=palette.SHARE_SCALE,
         text=table.to_numpy(), texttemplate="%{text}",
         hovertemplate="%{y} · %{x}: %{z} " + esc(msg("unit.tasks")) + "<extra></extra>",
-        colorbar={"title": esc(msg("unit.tasks"))},
+        colorbar={"title": esc(msg("axis.tasks"))},
     ))
     fig.update_layout(title=esc(msg(f"chart.unit_load_{column}", n=len(table))), xaxis_title="",
                       yaxis={"title": "", "autorange": "reversed"}, height=220 + 26 * len(table))
@@ -316,7 +318,8 @@ def escalation_dots(escalation: pd.DataFrame, documents: pd.DataFrame, change_un
     counts = change_unit != "pp"
     fig.update_layout(
         title=esc(msg("chart.dots_counts" if counts else "chart.dots_rates")),
-        xaxis={"title": esc(msg("axis.target_count" if counts else "axis.target_rate")), "type": "log" if counts else "linear"},
+        xaxis={"title": esc(msg("axis.target_count" if counts else "axis.target_rate")), "type": "log" if counts else "linear",
+               **({"dtick": 1} if counts else {})},
         yaxis={"title": "", "categoryorder": "array", "categoryarray": order},
         height=260 + 34 * len(order), legend_title=esc(msg("legend.plan")),
     )

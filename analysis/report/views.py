@@ -272,7 +272,7 @@ def comparison_findings(comparison: PlanComparison, lexicon: pd.DataFrame, repor
                              more=msg("findings.and_more") if len(unlinked) > 3 else ""))
     n_new = int(counts.get(("target", new_relation), 0))
     sentences.append(msg(f"findings.{kind}.new", n=n_new, total=n_target, target=target))
-    targets = targets_side_by_side(comparison, lexicon)
+    targets = report.indicator_names(targets_side_by_side(comparison, lexicon))
     changed = targets[targets["change"] != ""] if len(targets) else targets
     if len(changed):
         changed = changed.assign(_size=changed["delta"].abs()).sort_values("_size", ascending=False)
@@ -291,7 +291,7 @@ def people_targets(comparison: PlanComparison, lexicon: pd.DataFrame, report) ->
     """The shared targets for reading: values with their caveats beside them, signed change."""
     import html
 
-    table = targets_side_by_side(comparison, lexicon)
+    table = report.indicator_names(targets_side_by_side(comparison, lexicon))
     if table.empty:
         return table
     msg = report.msg
