@@ -71,7 +71,7 @@ def test_style_table_and_hover_text_escape_document_text() -> None:
 @pytest.mark.slow
 @pytest.mark.browser
 def test_a_hostile_plan_runs_nothing_in_the_reports(tmp_path) -> None:
-    from tests.test_browser import render
+    from test_browser import render  # beside this file
 
     manifest_path = hostile_corpus(tmp_path / "raw")
     processed = tmp_path / "processed"
