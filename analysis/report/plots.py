@@ -114,9 +114,11 @@ def part_rank(title: str) -> float:
 
 
 def _legend_bottom(fig: go.Figure, rows: int = 1) -> None:
-    """A horizontal legend under the plot, with room for every entry (never clipped)."""
-    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0, "xanchor": "left"},
-                      margin={"b": 90 + 22 * rows})
+    """A horizontal legend between the title and the plot, entries in trace order, with room for
+    every entry (never clipped, never over an axis title)."""
+    fig.update_layout(legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "xanchor": "left",
+                              "traceorder": "normal"},
+                      margin={"t": 90 + 24 * rows}, title={"y": 0.98, "yanchor": "top"})
 
 
 def corpus_map(documents: pd.DataFrame, report=None) -> go.Figure:
@@ -334,9 +336,11 @@ def section_sankey(flows: pd.DataFrame, source_doc: str, target_doc: str, report
     if flows.empty:
         return _empty_figure(esc(msg("chart.no_tasks")))
 
+    pseudo = {f"({r})" for r in flows["relation"]}
+
     def label(section: str) -> str:
-        if section.startswith("(") and section.endswith(")"):
-            return "(" + msg.relation(section[1:-1]) + ")"
+        if section in pseudo:
+            return "〔" + msg.relation(section[1:-1]) + "〕"
         return section if len(section) <= 18 else section[:17] + "…"
 
     flows = flows.assign(source_section=flows["source_section"].map(label), target_section=flows["target_section"].map(label))
@@ -350,7 +354,7 @@ def section_sankey(flows: pd.DataFrame, source_doc: str, target_doc: str, report
     fig = go.Figure(go.Sankey(
         arrangement="snap", textfont={"size": 12, "color": "#222"},
         node={"label": labels, "pad": 14, "thickness": 16,
-              "color": [palette.OTHER if lab.startswith("(") else palette.plan_colour(source_doc if i < len(sources) else target_doc)
+              "color": [palette.OTHER if lab.startswith("〔") else palette.plan_colour(source_doc if i < len(sources) else target_doc)
                         for i, lab in enumerate(labels)],
               "hovertemplate": "%{label}<br>%{value}<extra></extra>"},
         link={"source": flows["source_section"].map(index_source), "target": flows["target_section"].map(index_target),
@@ -378,7 +382,7 @@ def relation_bars(counts: pd.DataFrame, report=None) -> go.Figure:
             hovertemplate="%{y}<br>%{x} " + esc(msg("unit.tasks")) + " · " + esc(msg.relation(relation)) + "<extra></extra>",
         ))
     fig.update_layout(barmode="stack", title=esc(msg("chart.relations")), xaxis_title=esc(msg("axis.tasks")),
-                      yaxis={"title": "", "autorange": "reversed"}, height=300, legend_title=esc(msg("legend.relation")))
+                      yaxis={"title": "", "autorange": "reversed"}, height=360, legend_title=esc(msg("legend.relation")))
     _legend_bottom(fig)
     return fig
 
