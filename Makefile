@@ -14,8 +14,13 @@ LOCK := requirements.lock
 LOCK_FLAGS ?=
 PROCESSED := data/processed
 BUILT := $(PROCESSED)/.built
-INPUTS := $(wildcard data/raw/*) $(wildcard analysis/*.py analysis/*/*.py analysis/lexicon/*)
+INPUTS := $(wildcard data/raw/*) $(wildcard data/corrections/*.csv) $(wildcard analysis/*.py analysis/*/*.py analysis/lexicon/*)
 PYTEST_NOTEBOOKS := --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg
+# The tests and the notebooks' checked figures run on the tests' pinned copy of the bundled corpus,
+# whatever a researcher adds to data/raw or removes from it.
+PINNED_MANIFEST := $(CURDIR)/tests/data/corpus/manifest.csv
+PINNED_PROCESSED := $(CURDIR)/build/test-processed
+PINNED := ANALYSIS_MANIFEST=$(PINNED_MANIFEST) ANALYSIS_PROCESSED_DIR=$(PINNED_PROCESSED)
 LINTED := analysis tests notebooks
 
 .DEFAULT_GOAL := help
@@ -51,11 +56,12 @@ reports: data ## Build the processed tables, then reports/index.html and one HTM
 
 # The tests build their own tables and reports into temporary folders; `data` is for nbval, whose
 # notebooks read data/processed (the package default).
-test: data ## Run every test: unit, property, corpus vs gold, notebooks (nbval), reports in Chromium
-	$(BIN)/python -m pytest tests notebooks $(PYTEST_NOTEBOOKS)
+test: $(STAMP) ## Run every test (on the pinned corpus): unit, property, corpus vs gold, notebooks (nbval), reports in Chromium
+	$(PINNED) $(BIN)/python -m analysis build --out $(PINNED_PROCESSED)
+	$(PINNED) $(BIN)/python -m pytest tests notebooks $(PYTEST_NOTEBOOKS)
 
 test-fast: $(STAMP) ## Run the tests not marked slow or browser (no build, no notebooks, no reports)
-	$(BIN)/python -m pytest -m "not slow and not browser" -q
+	$(PINNED) $(BIN)/python -m pytest -m "not slow and not browser" -q
 
 lint: $(STAMP) ## Check the code with ruff: lint rules, then formatting (changes nothing)
 	$(BIN)/ruff check $(LINTED); status=$$?; $(BIN)/ruff format --check $(LINTED) && exit $$status
@@ -79,14 +85,15 @@ hooks: $(STAMP) ## Install pre-commit into .venv and its git hook (runs .pre-com
 bench: data ## Measure throughput, alignment cost vs N, a simulated national corpus → reports/bench.json, bench.html
 	$(BIN)/python -m benchmarks
 
-notebooks: data ## Rerun the notebooks and store the figures nbval checks (review the diff!)
-	$(BIN)/python -m analysis notebooks
+notebooks: $(STAMP) ## Rerun the notebooks on the pinned corpus and store the figures nbval checks (review the diff!)
+	$(PINNED) $(BIN)/python -m analysis build --out $(PINNED_PROCESSED)
+	$(PINNED) $(BIN)/python -m analysis notebooks
 
 lab: data ## Open the notebooks in JupyterLab
 	$(BIN)/jupyter lab notebooks/
 
 clean: ## Remove build outputs (processed tables, reports)
-	rm -rf $(PROCESSED)/*.csv $(PROCESSED)/*.parquet $(PROCESSED)/build.json $(PROCESSED)/current $(PROCESSED)/tables-* $(PROCESSED)/.staging-* $(BUILT) reports .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(PROCESSED)/*.csv $(PROCESSED)/*.parquet $(PROCESSED)/build.json $(PROCESSED)/current $(PROCESSED)/tables-* $(PROCESSED)/.staging-* $(BUILT) reports build .pytest_cache .mypy_cache .ruff_cache
 
 distclean: clean ## Also remove the virtual environment
 	rm -rf $(VENV) *.egg-info

@@ -12,13 +12,17 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.errors import UserError
+from analysis.schema import KINDS, LEVEL_RANK
 from analysis.settings import (
+    ALIGNMENT_CORRECTIONS_PATH,
     GOLD_TARGETS_PATH,
+    LINK_CONFIDENCE_PATH,
     MANIFEST_PATH,
     NOTEBOOKS_DIR,
     PROCESSED_DIR,
     REPORT_WORKERS,
     REPORTS_DIR,
+    TARGET_CORRECTIONS_PATH,
     TargetSettings,
 )
 
@@ -41,14 +45,18 @@ def _with_tasks(doc, reference):
 def _parse_plan(args: argparse.Namespace):
     from analysis.corpus.resolve import manifest_doc_id
     from analysis.parse.document import doc_id_for, parse_raw
-    from analysis.parse.read import read_document
+    from analysis.parse.formats import read_plan
 
-    raw = read_document(args.path)  # first: what is not a readable document is refused as such
+    raw = read_plan(args.path)  # first: what is not a readable plan file (text, Word, PDF, web page) is refused as such
     return _with_tasks(parse_raw(raw, manifest_doc_id(args.path, args.manifest) or doc_id_for(args.path)), args.path)
 
 
 def _cmd_tasks(args: argparse.Namespace) -> int:
-    _print_csv(_parse_plan(args).tasks)
+    doc = _parse_plan(args)
+    tasks = doc.tasks
+    if doc.page_starts:  # a PDF: the page each task begins on (printed here only, not in the built tables)
+        tasks = tasks.assign(page_start=[doc.page_of(start) for start in tasks["char_start"]])
+    _print_csv(tasks)
     return 0
 
 
@@ -61,6 +69,7 @@ def _cmd_targets(args: argparse.Namespace) -> int:
 
 def _cmd_align(args: argparse.Namespace) -> int:
     from analysis import align
+    from analysis.align import confidence
     from analysis.corpus.resolve import comparison_kind, document_profile, resolve_document
     from analysis.parse.document import parse_document
     from analysis.targets.extract import targets_table
@@ -76,7 +85,11 @@ def _cmd_align(args: argparse.Namespace) -> int:
     kind = comparison_kind(source.doc_id, source_row, target.doc_id, target_row,
                            (document_profile(source, source_row), document_profile(target, target_row)), args.kind)
     found = pd.concat([targets_table(doc) for doc in (source, target)], ignore_index=True)  # as the build does
-    _print_csv(align.align(align.Comparison.of(source, target, found), kind).alignments)
+    result = align.align(align.Comparison.of(source, target, found), kind)
+    chance = confidence.link_probability(result.pairs, confidence.LinkModel.load(LINK_CONFIDENCE_PATH), len(source.tasks),
+                                         len(target.tasks))
+    _print_csv(confidence.with_confidence(result.alignments, result.pairs, chance, source.tasks["task_id"],
+                                          target.tasks["task_id"]))
     return 0
 
 
@@ -109,7 +122,17 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     from analysis.evaluate import crosslevel_report, evaluate_alignment, evaluate_crosslevel, report
 
     print("\n" + report(evaluate_alignment()))
-    print("\n" + crosslevel_report(evaluate_crosslevel({doc.doc_id: doc for doc in docs})))
+    corpus = {doc.doc_id: doc for doc in docs}
+    print("\n" + crosslevel_report(evaluate_crosslevel(corpus)))
+
+    from analysis.evaluate import calibration, reviewed
+
+    fitted = calibration.calibrate(calibration.labelled_pairs(corpus))
+    print("\n" + calibration.report(fitted))
+    if args.fit_confidence:
+        calibration.write_model(fitted)
+        print(f"link-confidence model → {LINK_CONFIDENCE_PATH}")
+    print("\n" + reviewed.report(ALIGNMENT_CORRECTIONS_PATH, TARGET_CORRECTIONS_PATH, corpus, listed, found))
     return 0
 
 
@@ -128,14 +151,77 @@ def target_log(targets: pd.DataFrame) -> list[str]:
     return lines
 
 
+def left_out_log(documents: pd.DataFrame, manifest_path: Path) -> list[str]:
+    """Build log lines: every document left out of the comparisons (a damaged copy), its reason
+    and the comparisons its manifest links would have made."""
+    from analysis.compare.duplicates import left_out_log as lines_for
+    from analysis.corpus import manifest
+    from analysis.corpus.build import planned_comparisons
+
+    listed = manifest.load_manifest(manifest_path)
+    planned = set(planned_comparisons(listed, documents)["comparison_id"])
+    dropped: dict[str, list[str]] = {}
+    for plan in manifest.comparisons(listed).itertuples():
+        if plan.comparison_id not in planned:
+            for doc_id in (str(plan.source_doc), str(plan.target_doc)):
+                dropped.setdefault(doc_id, []).append(f"{plan.kind} {plan.comparison_id}")
+    return lines_for(documents, dict(zip(listed["doc_id"], listed["duplicate_of"])), dropped)
+
+
 def _cmd_build(args: argparse.Namespace) -> int:
+    from analysis.corpus import corrections
     from analysis.corpus.build import build
 
     tables = build(Path(args.out), Path(args.manifest))
     for name, frame in tables.items():
         print(f"{name}: {len(frame)} rows → {Path(args.out) / name}.csv", file=sys.stderr)
-    for line in target_log(tables["targets"]):
+    for line in (target_log(tables["targets"]) + left_out_log(tables["documents"], Path(args.manifest))
+                 + corrections.log_lines(tables["corrections"])):
         print(line, file=sys.stderr)
+    return 0
+
+
+_SOURCE_NAMES = {"text": "printed in the text", "title": "from the title", "date": "from the printed date",
+                 "issuer": "from the issuer", "file name": "from the file name", "flag": "as given"}
+
+
+def _cmd_add(args: argparse.Namespace) -> int:
+    from analysis.corpus.register import add_plan
+
+    done = add_plan(args.path, Path(args.manifest), doc_id=args.doc_id, parent=args.parent or "",
+                    previous=args.previous or "", title=args.title, level=args.level, year=args.year,
+                    issuer=args.issuer, region=args.region)
+    row = done.row
+    print(f"registered {row['doc_id']} in {args.manifest}: {done.format} file with {done.n_tasks} tasks")
+    print(f"  file: {done.file}" + ("" if done.copied else " (already there, not copied)"))
+    for name in ("title", "issuer", "region", "level", "year", "doc_number", "date", "parent", "previous"):
+        if row.get(name):
+            source = _SOURCE_NAMES.get(done.sources.get(name, ""), "")
+            print(f"  {name}: {row[name]}" + (f" ({source})" if source else ""))
+    for note in done.notes:
+        print(f"  note: {note}")
+    print("next: `make reports` (or `.venv/bin/python -m analysis build`) to compare it")
+    return 0
+
+
+def _cmd_remove(args: argparse.Namespace) -> int:
+    from analysis.corpus.register import remove_plan
+
+    file = remove_plan(args.doc_id, Path(args.manifest))
+    print(f"removed {args.doc_id} from {args.manifest}; its file {Path(args.manifest).parent / file} stays in place "
+          "(delete it yourself if you no longer need it)")
+    print("next: `make reports` (or `.venv/bin/python -m analysis build`) to rebuild without it")
+    return 0
+
+
+def _cmd_review(args: argparse.Namespace) -> int:
+    from analysis.corpus.review import export_queue
+
+    queue = export_queue(args.comparison_id, Path(args.out), Path(args.processed), tuple(args.band))
+    counts = queue["reason"].value_counts()
+    print(f"{len(queue)} decisions to review ({counts.get('uncertain', 0)} uncertain, {counts.get('low confidence', 0)} "
+          f"low confidence) → {args.out}: fill in `relation` (same, partial, none), save it as data/corrections/alignments.csv",
+          file=sys.stderr)
     return 0
 
 
@@ -168,28 +254,56 @@ def make_parser() -> argparse.ArgumentParser:
     parser.add_argument("--manifest", default=str(MANIFEST_PATH), help="manifest CSV (default: %(default)s)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    tasks = commands.add_parser("tasks", help="print the task table of a text file as CSV")
-    tasks.add_argument("path", help="a work-plan text file (inside or outside the manifest)")
+    tasks = commands.add_parser("tasks", help="print the task table of a plan file as CSV (a PDF's with page_start)")
+    tasks.add_argument("path", help="a work-plan file: .txt, .docx, .pdf or .html (inside or outside the manifest)")
     tasks.set_defaults(run=_cmd_tasks)
 
-    targets = commands.add_parser("targets", help="print the quantitative targets of a text file as CSV")
-    targets.add_argument("path", help="a work-plan text file (inside or outside the manifest)")
+    targets = commands.add_parser("targets", help="print the quantitative targets of a plan file as CSV")
+    targets.add_argument("path", help="a work-plan file: .txt, .docx, .pdf or .html (inside or outside the manifest)")
     targets.set_defaults(run=_cmd_targets)
 
     align = commands.add_parser("align", help="align the tasks of two plans; CSV of links and unlinked tasks")
-    align.add_argument("parent", help="the parent (higher-level) or earlier plan: a file or a manifest doc id")
-    align.add_argument("child", help="the child (lower-level) or later plan: a file or a manifest doc id")
-    align.add_argument("--kind", choices=("year", "level"),
+    align.add_argument("parent", help="the parent (higher-level) or earlier plan, or peer A: a file or a manifest doc id")
+    align.add_argument("child", help="the child (lower-level) or later plan, or peer B: a file or a manifest doc id")
+    align.add_argument("--kind", choices=KINDS,
                        help="comparison kind when the manifest does not link the two (default: inferred)")
     align.set_defaults(run=_cmd_align)
 
+    add = commands.add_parser("add", help="register a plan file (.txt, .docx, .pdf, .html) in the manifest")
+    add.add_argument("path", help="the plan file; copied into the manifest's folder")
+    add.add_argument("--doc-id", help="its id (default: the file name's letters, digits, _ and -)")
+    add.add_argument("--parent", help="doc id of the higher-level plan it implements")
+    add.add_argument("--previous", help="doc id of the same issuer's plan of an earlier year")
+    add.add_argument("--title", help="title (default: as printed)")
+    add.add_argument("--level", choices=tuple(LEVEL_RANK), help="level (default: from the title's 全省/全市/…)")
+    add.add_argument("--year", help="year (default: from the title, else the printed date)")
+    add.add_argument("--issuer", help="issuing body (default: as printed)")
+    add.add_argument("--region", help="region, e.g. 武汉市 (default: from the issuer)")
+    add.add_argument("--manifest", default=argparse.SUPPRESS, help=f"manifest CSV (default: {MANIFEST_PATH})")
+    add.set_defaults(run=_cmd_add)
+
+    remove = commands.add_parser("remove", help="drop a plan's row from the manifest (its file stays in place)")
+    remove.add_argument("doc_id", help="the doc id to drop")
+    remove.add_argument("--manifest", default=argparse.SUPPRESS, help=f"manifest CSV (default: {MANIFEST_PATH})")
+    remove.set_defaults(run=_cmd_remove)
+
     evaluate = commands.add_parser("evaluate", help="score targets and task alignment against the gold (with the naive baseline)")
     evaluate.add_argument("--gold", default=str(GOLD_TARGETS_PATH), help="gold target table (default: %(default)s)")
+    evaluate.add_argument("--fit-confidence", action="store_true",
+                          help=f"store the link-confidence model fitted on the development gold in {LINK_CONFIDENCE_PATH.name}")
     evaluate.set_defaults(run=_cmd_evaluate)
 
     build = commands.add_parser("build", help="write the processed tables for the whole manifest")
     build.add_argument("--out", default=str(PROCESSED_DIR), help="output folder (default: %(default)s)")
     build.set_defaults(run=_cmd_build)
+
+    review = commands.add_parser("review", help="export a comparison's uncertain alignment decisions for a reviewer (CSV)")
+    review.add_argument("comparison_id", help="a comparison id of the processed alignments (e.g. hubei_province_2024__ezhou_city_2024)")
+    review.add_argument("--out", required=True, help="the review queue to write (CSV, the corrections file's columns)")
+    review.add_argument("--processed", default=str(PROCESSED_DIR), help="processed tables (default: %(default)s)")
+    review.add_argument("--band", nargs=2, type=float, default=[0.35, 0.65], metavar=("LOW", "HIGH"),
+                        help="confidence band of the uncertain decisions; those below it are queued too (default: %(default)s)")
+    review.set_defaults(run=_cmd_review)
 
     reports = commands.add_parser("reports", help="run the notebooks with papermill and render the HTML reports")
     reports.add_argument("--out", default=str(REPORTS_DIR), help="output folder (default: %(default)s)")

@@ -15,12 +15,14 @@ from dataclasses import dataclass
 # Government levels, highest first: a ``parent`` must rank above its child.
 LEVEL_RANK = {"national": 0, "province": 1, "city": 2, "county": 3, "district": 3}
 
-# Comparisons and the relations their alignment tables use.
-KINDS = ("year", "level")
+# Comparisons and the relations their alignment tables use: ``year`` (same issuer, earlier → later),
+# ``level`` (parent → child) and ``peer`` (two plans of one level from different issuers, e.g. two cities).
+KINDS = ("year", "level", "peer")
 LINKS = ("same", "partial")
 UNLINKED = {  # kind → (relation of an unmatched source task, of an unmatched target task)
     "year": ("dropped", "new"),
     "level": ("not_cascaded", "local"),
+    "peer": ("only_in_a", "only_in_b"),
 }
 
 
@@ -51,6 +53,7 @@ MANIFEST = _columns(
     ("previous", "str", "`doc_id` of the same issuer's plan of an earlier year (a year comparison)"),
     ("doc_number", "str", "used where the text itself does not print it"),
     ("date", "str", "used where the text itself does not print it"),
+    ("duplicate_of", "str", "optional: `doc_id` of the plan this file is a (damaged) copy of; left out of comparisons"),
 )
 MANIFEST_REQUIRED = ("doc_id", "file", "region", "level", "year", "parent", "previous")
 # The column ``load_manifest`` adds to the manifest it read: where each file is. Named apart from
@@ -113,10 +116,14 @@ _RAW_SPAN = "`raw[char_start:char_end]` is the source (`raw` = the decoded file,
 
 TABLES: dict[str, tuple[Column, ...]] = {
     "documents": _columns(
-        ("doc_id", "str", "identity of the raw file"),
-        ("file", "str", "identity of the raw file"),
-        ("sha256", "str", "identity of the raw file"),
-        ("encoding", "str", "identity of the raw file"),
+        ("doc_id", "str", "the document"),
+        ("file", "str", "the raw file, relative to the manifest's folder (`data/raw/`), never changed"),
+        ("sha256", "str", "SHA-256 of the raw file's bytes"),
+        ("encoding", "str", "how a text file was decoded (`utf-8`, `gb18030` …; `utf-8` for extracted text)"),
+        ("format", "str", "the raw file's format, read from its content: `txt`, `docx`, `pdf` or `html`"),
+        ("extracted_text", "str", "for a Word, PDF or HTML file: the text extracted from it, written beside the tables "
+         "(`texts/<doc_id>.txt` in the table set), into which every offset of the document's rows points; empty for a "
+         "text file, whose offsets point into the decoded file itself"),
         ("title", "str", "metadata: the plan's title"),
         ("title_source", "str", "`text` (printed) or `manifest`"),
         ("issuer", "str", "metadata: the issuing authority"),
@@ -211,6 +218,8 @@ TABLES: dict[str, tuple[Column, ...]] = {
         ("clean_source", "str", "its `target_id`"),
         ("clean_char_start", "Int64", "its offsets"),
         ("clean_char_end", "Int64", "its offsets"),
+        ("decided_by", "str", "`model`, or `reviewer` for a target a reviewer fixed (data/corrections/targets.csv; a "
+         "rejected target is left out)"),
     ),
     "escalation": _columns(
         ("indicator_id", "str", "the canonical indicator"),
@@ -253,6 +262,10 @@ TABLES: dict[str, tuple[Column, ...]] = {
              "`not_cascaded`/`local` (level)"),
             ("evidence", "str", "shared terms and the best clause pair of a link; `nearest: <task_id> (<score>)` of an "
              "unlinked task"),
+            ("confidence", "float64", "of a link, the probability that it is one; of an unlinked task, that it has no "
+             "counterpart (1 − that of its nearest candidate); fitted on the development gold; 1 for a reviewer's row"),
+            ("decided_by", "str", "`model`, or `reviewer` for a row the reviewer's corrections made "
+             "(data/corrections/alignments.csv)"),
         ),
     ),
     "alignment_clauses": (
@@ -303,7 +316,20 @@ TABLES: dict[str, tuple[Column, ...]] = {
         *_indicator_side("target", "target"),
         *_columns(("tasks_aligned", "bool", "whether the two tasks are linked")),
     ),
+    "corrections": _columns(
+        ("file", "str", "the corrections file"),
+        ("line", "int64", "the correction's line in it"),
+        ("correction", "str", "what it decides: `link <source_task_id> → <target_task_id>: <relation>` or "
+         "`target <doc_id> <target_id>: <action>`"),
+        ("status", "str", "`applied`, or `stale`: it names a comparison, task or target that no longer exists"),
+        ("problem", "str", "why it is stale"),
+    ),
 }
+
+# Columns the build adds after the model (analysis/align/confidence.py, analysis/corpus/corrections.py);
+# ``decided_by`` is one of DECIDERS.
+REVIEW_COLUMNS = {"alignments": ("confidence", "decided_by"), "targets": ("decided_by",)}
+DECIDERS = ("model", "reviewer")
 
 # What each processed table holds, one row of it: the reference's line above its columns.
 DESCRIPTIONS: dict[str, str] = {
@@ -326,6 +352,7 @@ DESCRIPTIONS: dict[str, str] = {
     "coverage_tasks": "one row per task of both plans of each comparison",
     "coverage_indicators": "for indicators both plans set targets for, the values side by side: every pairing of a "
                            "source and a target value of the same indicator",
+    "corrections": "one row per reviewer correction (data/corrections/), applied or stale",
 }
 
 
@@ -341,6 +368,11 @@ def _table(name: str) -> tuple[Column, ...]:
 def columns(table: str) -> list[str]:
     """The column names of ``table`` in order (a new list each call: callers may extend it)."""
     return [column.name for column in _table(table)]
+
+
+def model_columns(table: str) -> list[str]:
+    """The columns of ``table`` as the model makes it, before the build's :data:`REVIEW_COLUMNS`."""
+    return [name for name in columns(table) if name not in REVIEW_COLUMNS.get(table, ())]
 
 
 def dtypes(table: str) -> dict[str, str]:

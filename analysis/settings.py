@@ -7,6 +7,8 @@ variables override them (read once, at import):
 - ``ANALYSIS_DATA_DIR``: the data folder (default ``<project>/data``), holding ``raw/``,
   ``processed/`` and ``gold/``;
 - ``ANALYSIS_MANIFEST``: the manifest (default ``<data>/raw/manifest.csv``);
+- ``ANALYSIS_PROCESSED_DIR``: the processed tables (default ``<data>/processed``; `make test` points
+  it and the manifest at the tests' pinned corpus);
 - ``ANALYSIS_REPORTS_DIR``: where the HTML reports go (default ``<project>/reports``).
 
 Settings that change the output are frozen dataclasses, passed explicitly: a function takes a
@@ -28,7 +30,7 @@ from types import MappingProxyType
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("ANALYSIS_DATA_DIR", PROJECT_ROOT / "data"))
 RAW_DIR = DATA_DIR / "raw"
-PROCESSED_DIR = DATA_DIR / "processed"
+PROCESSED_DIR = Path(os.environ.get("ANALYSIS_PROCESSED_DIR", DATA_DIR / "processed"))
 GOLD_DIR = DATA_DIR / "gold"
 MANIFEST_PATH = Path(os.environ.get("ANALYSIS_MANIFEST", RAW_DIR / "manifest.csv"))
 REPORTS_DIR = Path(os.environ.get("ANALYSIS_REPORTS_DIR", PROJECT_ROOT / "reports"))
@@ -36,6 +38,13 @@ NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 LEXICON_DIR = Path(__file__).resolve().parent / "lexicon"
 
 GOLD_TARGETS_PATH = GOLD_DIR / "targets_province.csv"
+
+# Reviewer corrections (optional files; see data/corrections/README.md) and the link-confidence
+# model fitted on the development gold (`python -m analysis evaluate --fit-confidence`).
+CORRECTIONS_DIR = DATA_DIR / "corrections"
+ALIGNMENT_CORRECTIONS_PATH = CORRECTIONS_DIR / "alignments.csv"
+TARGET_CORRECTIONS_PATH = CORRECTIONS_DIR / "targets.csv"
+LINK_CONFIDENCE_PATH = LEXICON_DIR / "link_confidence.json"
 
 # Reports: notebooks run in this many parallel processes (one kernel each); a report above this
 # size is flagged (plotly.js alone, embedded for offline reading, is ~4.8 MB).
@@ -110,6 +119,11 @@ class DuplicateSettings:
     # Candidates whose MinHash estimate falls this far below the threshold skip the exact Jaccard
     # (the estimate's standard error at 128 values is <= 0.045).
     estimate_margin: float = 0.15
+    # Of two similar documents, one is a damaged copy of the other only when its damage (events per
+    # 1,000 characters) exceeds the other's by more than this margin *and* is at least this many
+    # times it: sister plans written from one template are equally clean, and both are compared.
+    copy_min_extra_damage_per_1k: float = 1.0
+    copy_min_damage_ratio: float = 2.0
 
 
 # --- task alignment (analysis/align/); thresholds are chosen by `python -m analysis evaluate` ---

@@ -36,12 +36,14 @@ from typing import Callable
 
 import pandas as pd
 
+from benchmarks.ingest import ingest_case
 from analysis import __version__, storage
 from analysis.settings import MANIFEST_PATH, PROCESSED_DIR, REPORTS_DIR
 
 SIZES = (100, 300, 1000, 3000)
 BASELINE_SAMPLE_ROWS = 20
 PARSE_REPEATS = 10
+INGEST_REPEATS = 3
 SEED = 2024
 LARGE_PLAN_TASKS = 10_000
 LARGE_FILE_MB = 50
@@ -363,6 +365,8 @@ def run(sizes: tuple[int, ...] = SIZES, national: bool = True, reports: bool = T
     results["parse"] = isolated(parse_case, PARSE_REPEATS)
     say("targets …")
     results["targets"] = isolated(targets_case, PARSE_REPEATS)
+    say("ingestion (Word, PDF, web pages) …")
+    results["ingest"] = isolated(ingest_case, INGEST_REPEATS)
     results["align"], results["difflib"] = [], []
     for n in sizes:
         say(f"align {n}×{n} …")

@@ -14,28 +14,27 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from pinned_corpus import PINNED_MANIFEST
 
-from analysis.parse.document import ParsedDocument
 from analysis.corpus.build import build, parse_manifest
+from analysis.parse.document import ParsedDocument
 from analysis.settings import GOLD_DIR, PROJECT_ROOT
 
 
 @pytest.fixture(scope="session")
 def corpus() -> dict[str, ParsedDocument]:
-    """Every document of the manifest, parsed, by doc id."""
-    _, docs = parse_manifest()
+    """Every document of the pinned corpus, parsed, by doc id."""
+    _, docs = parse_manifest(PINNED_MANIFEST)
     return {doc.doc_id: doc for doc in docs}
 
 
-# The bundled manifest, whatever ANALYSIS_DATA_DIR or ANALYSIS_MANIFEST say.
-BUNDLED_MANIFEST = PROJECT_ROOT / "data" / "raw" / "manifest.csv"
 
 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory) -> tuple[Path, dict[str, pd.DataFrame]]:
-    """The processed tables of the bundled corpus, built once into a temporary folder: (folder, tables)."""
+    """The processed tables of the pinned corpus, built once into a temporary folder: (folder, tables)."""
     out = tmp_path_factory.mktemp("processed")
-    return out, build(out, BUNDLED_MANIFEST)
+    return out, build(out, PINNED_MANIFEST)
 
 
 @pytest.fixture(scope="session")

@@ -5,8 +5,8 @@ import io
 
 import pandas as pd
 import pytest
+from pinned_corpus import PINNED_DIR as RAW_DIR
 
-from analysis.settings import RAW_DIR
 from analysis.parse.structure import TASK_COLUMNS
 
 pytestmark = pytest.mark.slow  # every test runs the command line in a subprocess

@@ -5,14 +5,15 @@ import ast
 
 import pandas as pd
 import pytest
+from pinned_corpus import PINNED_MANIFEST
 
 from analysis import schema
 from analysis.corpus.build import build
 from analysis.settings import PROJECT_ROOT
 
-BUNDLED_MANIFEST = PROJECT_ROOT / "data" / "raw" / "manifest.csv"
+BUNDLED_MANIFEST = PINNED_MANIFEST
 PROCESSED_TABLES = ["documents", "tasks", "targets", "escalation", "alignments", "alignment_clauses", "coverage",
-                    "coverage_tasks", "coverage_indicators"]
+                    "coverage_tasks", "coverage_indicators", "corrections"]
 
 
 def test_the_schema_declares_every_processed_table() -> None:

@@ -32,7 +32,8 @@ class Alignment:
 
 def align(comparison: Comparison, kind: str, thresholds: Mapping[str, float] | None = None,
           weights: Mapping[str, float] | None = None) -> Alignment:
-    """Align the source plan's tasks with the target plan's (``kind`` is ``year`` or ``level``);
+    """Align the source plan's tasks with the target plan's (``kind``: one of :data:`KINDS`, ``year``,
+    ``level`` or ``peer``, which only names the unlinked relations);
     thresholds and weights are the comparison's settings' unless given."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")

@@ -77,11 +77,13 @@ def coverage_summary(task_table: pd.DataFrame, source: pd.DataFrame, target: pd.
                     count[1] += task_relation == "same"
                     count[2] += task_relation == "partial"
             rows.extend((side, doc_id, scope, group, *count) for group, count in counts.items())
-    side, doc_id, scope, group, n_tasks, n_same, n_partial = (list(c) for c in zip(*rows)) if rows else ([],) * 7
-    n_tasks, n_same, n_partial = (np.array(c, dtype=np.int64) for c in (n_tasks, n_same, n_partial))
+    row_side, row_doc, row_scope, row_group, tasks_n, same_n, partial_n = \
+        (list(c) for c in zip(*rows)) if rows else ([],) * 7
+    n_tasks, n_same, n_partial = (np.array(c, dtype=np.int64) for c in (tasks_n, same_n, partial_n))
     n_linked = n_same + n_partial
     return pd.DataFrame({
-        "comparison_id": comparison_id, "kind": kind, "side": side, "doc_id": doc_id, "scope": scope, "group": group,
+        "comparison_id": comparison_id, "kind": kind, "side": row_side, "doc_id": row_doc, "scope": row_scope,
+        "group": row_group,
         "n_tasks": n_tasks, "n_linked": n_linked, "share_linked": np.round(n_linked / np.maximum(n_tasks, 1), 4),
         "n_same": n_same, "n_partial": n_partial, "n_unlinked": n_tasks - n_linked,
     }, columns=SUMMARY_COLUMNS)

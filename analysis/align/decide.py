@@ -7,7 +7,8 @@ of the maximum-weight assignment. Any other pair is ``partial`` when its score i
 that task's main link). With a ``clause_min`` threshold, a pair of tasks of the same role whose
 best clause pair (the ``clauses`` signal) reaches it is ``partial`` whatever its score: one
 clause carried over nearly verbatim into a differently titled task. Tasks left without a link get
-a row of their own: ``new``/``dropped`` across years, ``local``/``not_cascaded`` across levels.
+a row of their own: ``new``/``dropped`` across years, ``local``/``not_cascaded`` across levels,
+``only_in_a``/``only_in_b`` between peers.
 """
 from __future__ import annotations
 

@@ -184,9 +184,14 @@ class PlanCache:
             return kept[1]
         known = frame["indicator_id"].notna() & (frame["indicator_id"].astype(str) != "")
         rows = frame.loc[known, ["doc_id", "task_id", "indicator_id"]].astype(str).drop_duplicates()
-        index = {key: tuple(sorted(group["indicator_id"]))
-                 for key, group in rows.groupby(["doc_id", "task_id"], sort=False)}
-        self._indicators[id(frame)] = (weakref.ref(frame, lambda _, key=id(frame): self._indicators.pop(key, None)), index)
+        index = {(str(doc_id), str(task_id)): tuple(sorted(group["indicator_id"].astype(str).tolist()))
+                 for (doc_id, task_id), group in rows.groupby(["doc_id", "task_id"], sort=False)}
+        key = id(frame)
+
+        def forget(_: object) -> None:  # the frame is gone: so is its entry
+            self._indicators.pop(key, None)
+
+        self._indicators[key] = (weakref.ref(frame, forget), index)
         return index
 
 

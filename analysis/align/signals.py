@@ -23,7 +23,7 @@ plans; the blocks of a small comparison are kept for the links' clause pairs.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -199,7 +199,8 @@ def _clause_signals(comparison: Comparison, rows: np.ndarray, cols: np.ndarray
     source, target = comparison.source, comparison.target
     best, coverage = np.zeros(len(rows)), np.zeros(len(rows))
     measured = _with_clauses(comparison, rows, cols)
-    kept, kept_size = [], 0
+    kept: list[ClauseBlock] | None = []
+    kept_size = 0
     for block in _clause_blocks(comparison, rows[measured], cols[measured]):
         kept_size += block.similarity.size
         kept = kept + [block] if kept is not None and kept_size <= _CLAUSE_KEPT else None
@@ -313,6 +314,7 @@ def links_of(comparison: Comparison, rows: np.ndarray, cols: np.ndarray, relatio
     blocks when the clause signal kept them (``kept``), else computed."""
     measured = _with_clauses(comparison, rows, cols)
     width = len(comparison.target.tasks)
+    blocks: Iterable[ClauseBlock]
     if kept is not None:
         block_rows, block_cols, blocks = kept
     else:

@@ -2,6 +2,8 @@
 tasks' headings and offsets beside it, the evidence of each link, and the matched clauses."""
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -12,12 +14,12 @@ from analysis.schema import UNLINKED
 
 # The processed tables' columns (analysis/schema.py) without the comparison label; the contract
 # table of the `align` command leaves out each side's heading and offsets.
-TASK_DETAIL_COLUMNS = [c for c in schema.columns("alignments") if c not in schema.COMPARISON_LABEL]
+TASK_DETAIL_COLUMNS = [c for c in schema.model_columns("alignments") if c not in schema.COMPARISON_LABEL]
 CLAUSE_MATCH_COLUMNS = [c for c in schema.columns("alignment_clauses") if c not in schema.COMPARISON_LABEL]
 ALIGNMENT_COLUMNS = [c for c in TASK_DETAIL_COLUMNS if not c.endswith(("_heading", "_char_start", "_char_end"))]
 
 
-def alignment_table(comparison: Comparison, pairs: pd.DataFrame, kind: str, links: Links) -> pd.DataFrame:
+def alignment_table(comparison: Comparison, pairs: Mapping[str, np.ndarray], kind: str, links: Links) -> pd.DataFrame:
     """The contract table: one row per link, and one per task left unlinked (other side empty).
 
     For an unlinked task, ``score`` is its best candidate's and ``evidence`` names that nearest
@@ -69,7 +71,8 @@ def _nearest_evidence(other_ids: np.ndarray, nearest: np.ndarray, score: np.ndar
 
 def with_task_details(alignments: pd.DataFrame, source: pd.DataFrame, target: pd.DataFrame) -> pd.DataFrame:
     """The alignment table with each side's heading and raw offsets (empty for the missing side)."""
-    columns = {name: alignments[name].to_numpy() for name in ALIGNMENT_COLUMNS}
+    columns: dict[str, np.ndarray | pd.arrays.IntegerArray] = {name: alignments[name].to_numpy()
+                                                               for name in ALIGNMENT_COLUMNS}
     for side, tasks in (("source", source), ("target", target)):
         position = pd.Index(tasks["task_id"]).get_indexer(alignments[f"{side}_task_id"])
         missing = position < 0

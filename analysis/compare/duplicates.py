@@ -2,8 +2,14 @@
 
 Near-duplicates are found from character shingles of the Chinese text (damage and markup
 removed): MinHash signatures propose candidate pairs (banding), and the exact Jaccard
-similarity of the shingle sets decides. The damaged member of a duplicate pair is reported
-as ``duplicate_of`` the cleaner one.
+similarity of the shingle sets decides.
+
+Similar text alone does not make a copy: sister cities write their plans from one template
+(shingle similarity 0.7 and more) and both are plans of their own. A document is a *damaged
+copy* of a similar one only when it is measurably more damaged (:func:`is_damaged_copy`), or
+when the manifest says so (its optional ``duplicate_of`` column). A damaged copy is reported
+as ``duplicate_of`` the cleaner one, and the build leaves it out of the comparisons
+(:func:`left_out_log` names each one with its reason).
 """
 from __future__ import annotations
 
@@ -69,25 +75,74 @@ def candidate_pairs(sets: list[np.ndarray], signatures: np.ndarray, bands: int |
     return pairs
 
 
-def near_duplicates(doc_ids: list[str], texts: list[str], damage_rates: list[float],
-                    settings: DuplicateSettings | None = None) -> pd.DataFrame:
-    """One row per document: ``duplicate_of`` (the cleaner copy) and the similarity to it."""
+def is_damaged_copy(copy_rate: float, original_rate: float, settings: DuplicateSettings | None = None) -> bool:
+    """Whether a document damaged at ``copy_rate`` (events per 1k chars) is measurably more
+    damaged than a similar one at ``original_rate``: by more than the settings' margin and ratio."""
     settings = settings or DuplicateSettings()
-    sets = [shingles(text, settings.shingle_size) for text in texts]
+    return (copy_rate > original_rate + settings.copy_min_extra_damage_per_1k
+            and copy_rate >= settings.copy_min_damage_ratio * original_rate)
+
+
+def similar_pairs(sets: list[np.ndarray], settings: DuplicateSettings | None = None) -> list[tuple[int, int, float]]:
+    """Pairs ``(x, y, similarity)`` (x < y) whose shingle sets share at least the settings'
+    ``min_similarity`` (Jaccard)."""
+    settings = settings or DuplicateSettings()
     signatures = _minhash(sets, settings.minhash_permutations)
-    best: dict[int, tuple[float, int]] = {}
+    found = []
     for x, y in sorted(candidate_pairs(sets, signatures, settings.minhash_bands)):
         if np.mean(signatures[x] == signatures[y]) < settings.min_similarity - settings.estimate_margin:
             continue
         similarity = jaccard(sets[x], sets[y])
-        if similarity < settings.min_similarity:
+        if similarity >= settings.min_similarity:
+            found.append((x, y, similarity))
+    return found
+
+
+def near_duplicates(doc_ids: list[str], texts: list[str], damage_rates: list[float],
+                    settings: DuplicateSettings | None = None, declared: dict[str, str] | None = None) -> pd.DataFrame:
+    """One row per document: ``duplicate_of`` (the cleaner copy) and the similarity to it.
+
+    Of two similar documents the more damaged one is the copy when :func:`is_damaged_copy` says
+    it is measurably more damaged; two equally clean ones (sister plans from one template) are
+    no copies. ``declared`` (doc id → the doc id it copies, from the manifest) decides for the
+    documents it names, whatever their similarity.
+    """
+    settings = settings or DuplicateSettings()
+    sets = [shingles(text, settings.shingle_size) for text in texts]
+    best: dict[int, tuple[float, int]] = {}
+    for x, y, similarity in similar_pairs(sets, settings):
+        copy, original = (x, y) if damage_rates[x] > damage_rates[y] else (y, x)
+        if not is_damaged_copy(damage_rates[copy], damage_rates[original], settings):
             continue
-        # the copy is the more damaged one; on a tie, the one listed later
-        copy, original = (x, y) if (damage_rates[x], x) > (damage_rates[y], y) else (y, x)
         if similarity > best.get(copy, (0.0, -1))[0]:
             best[copy] = (similarity, original)
+    index = {doc_id: i for i, doc_id in enumerate(doc_ids)}
+    for copy_id, original_id in (declared or {}).items():
+        if original_id and copy_id in index and original_id in index:
+            copy, original = index[copy_id], index[original_id]
+            best[copy] = (jaccard(sets[copy], sets[original]), original)
     return pd.DataFrame({
         "doc_id": doc_ids,
         "duplicate_of": [doc_ids[best[i][1]] if i in best else "" for i in range(len(doc_ids))],
         "duplicate_similarity": [round(best[i][0], 4) if i in best else np.nan for i in range(len(doc_ids))],
     })
+
+
+def left_out_log(documents: pd.DataFrame, declared: dict[str, str] | None = None,
+                 dropped: dict[str, list[str]] | None = None) -> list[str]:
+    """Build log lines naming every document left out of the comparisons as a damaged copy, with
+    its reason (``declared``: the manifest's ``duplicate_of``; ``dropped``: doc id → the
+    comparisons its manifest links would have made)."""
+    lines = []
+    damage = dict(zip(documents["doc_id"], documents["damage_per_1k_chars"]))
+    for row in documents[documents["duplicate_of"].fillna("") != ""].to_dict(orient="records"):
+        doc_id, original = str(row["doc_id"]), str(row["duplicate_of"])
+        if (declared or {}).get(doc_id) == original:
+            reason = f"the manifest declares it a duplicate of {original}"
+        else:
+            reason = (f"a damaged copy of {original} (shingle similarity {row['duplicate_similarity']:.2f}; "
+                      f"{row['damage_per_1k_chars']:g} damage events per 1k chars against {damage[original]:g})")
+        skipped = (dropped or {}).get(doc_id, [])
+        lines.append(f"left out of comparisons: {doc_id}: {reason}; comparisons skipped: "
+                     + (", ".join(skipped) if skipped else "none (its manifest row links it to no plan)"))
+    return lines

@@ -17,6 +17,7 @@ quantities are not compared across levels (a city's 10 villages are part of the 
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -63,6 +64,44 @@ def vs_parent(value: float, parent_value: float | None, higher_is_better: bool, 
     return "stricter" if (value > parent_value) == higher_is_better else "looser"
 
 
+class Target(NamedTuple):
+    """The fields of a target row (a ``targets`` table row) the escalation table reads."""
+
+    doc_id: str
+    indicator_id: str
+    indicator: str
+    value: float
+    value_text: str
+    unit: str
+    kind: str
+    comparator: str
+    deadline: str
+    quote: str
+    flags: str
+    char_start: int
+    char_end: int
+    target_id: str
+    others: str = ""  # set on the primary targets only (:func:`primary_targets`)
+
+
+_TEXT_FIELDS = ("doc_id", "indicator_id", "indicator", "value_text", "unit", "kind", "comparator", "deadline", "quote",
+                "flags", "target_id")
+
+
+def target_rows(targets: pd.DataFrame) -> list[Target]:
+    """The rows of a targets table, typed (``others`` too if the table has it)."""
+    text = {c: targets[c].astype(str).tolist() for c in _TEXT_FIELDS}
+    value = targets["value"].astype(float).tolist()
+    char_start, char_end = targets["char_start"].astype(int).tolist(), targets["char_end"].astype(int).tolist()
+    others = targets["others"].astype(str).tolist() if "others" in targets.columns else [""] * len(targets)
+    return [Target(doc_id=text["doc_id"][i], indicator_id=text["indicator_id"][i], indicator=text["indicator"][i],
+                   value=value[i], value_text=text["value_text"][i], unit=text["unit"][i], kind=text["kind"][i],
+                   comparator=text["comparator"][i], deadline=text["deadline"][i], quote=text["quote"][i],
+                   flags=text["flags"][i], char_start=char_start[i], char_end=char_end[i],
+                   target_id=text["target_id"][i], others=others[i])
+            for i in range(len(targets))]
+
+
 def primary_targets(targets: pd.DataFrame) -> pd.DataFrame:
     """One target per (document, indicator): the binding commitment that names it best.
 
@@ -77,13 +116,13 @@ def primary_targets(targets: pd.DataFrame) -> pd.DataFrame:
     rank = committed.groupby(["doc_id", "indicator_id"], sort=False).cumcount()
     primary = committed[rank == 0].copy()
     others: dict[tuple[str, str], list[str]] = {}
-    for target in committed[rank > 0].itertuples():
+    for target in target_rows(committed[rank > 0]):
         others.setdefault((target.doc_id, target.indicator_id), []).append(_describe(target))
     primary["others"] = ["; ".join(others.get(key, [])) for key in zip(primary["doc_id"], primary["indicator_id"])]
     return primary.drop(columns=["_damaged", "_striving"])
 
 
-def _describe(target) -> str:
+def _describe(target: Target) -> str:
     wording = {"striving": " (力争)", APPROXIMATE: " (左右)"}.get(target.comparator, "")
     return f"also {target.value_text}{wording} «{target.quote}»"
 
@@ -105,9 +144,10 @@ def escalation_table(targets: pd.DataFrame, documents: pd.DataFrame, lexicon: pd
     primary = primary[primary["indicator_id"].isin(shared[shared >= 2].index)]
     indicators = lexicon.set_index("indicator_id").to_dict(orient="index")
     docs = originals.to_dict(orient="index")
-    by_key = {(t.doc_id, t.indicator_id): t for t in primary.itertuples()}
+    primary_rows = target_rows(primary)
+    by_key = {(t.doc_id, t.indicator_id): t for t in primary_rows}
     rows = []
-    for t in primary.itertuples():
+    for t in primary_rows:
         doc = docs[t.doc_id]
         previous = by_key.get((doc["previous"], t.indicator_id)) if doc["previous"] else None
         parent = by_key.get((doc["parent"], t.indicator_id)) if doc["parent"] else None
@@ -151,7 +191,7 @@ def escalation_table(targets: pd.DataFrame, documents: pd.DataFrame, lexicon: pd
     return frame.astype({"change_vs_previous": "Float64", "change_vs_parent": "Float64"}).reset_index(drop=True)
 
 
-def _flag_note(target, previous, parent) -> str:
+def _flag_note(target: Target, previous: Target | None, parent: Target | None) -> str:
     """Notes from flags: a striving or approximate (``~``, 左右) target, a cumulative count where the
     other plan's is not."""
     notes = []

@@ -21,16 +21,17 @@ from typing import cast
 import pandas as pd
 
 from analysis import __version__, align, schema, storage
-from analysis.align import coverage
+from analysis.align import confidence, coverage
 from analysis.compare import duplicates
 from analysis.compare import escalation as compare
-from analysis.corpus import manifest
+from analysis.corpus import corrections, manifest
 from analysis.parse import damage, metadata, structure
 from analysis.parse.document import ParsedDocument, parse_document
 from analysis.targets import extract as targets
 from analysis.targets import indicators
 from analysis.errors import UserError
-from analysis.settings import LEXICON_DIR, MANIFEST_PATH, PROCESSED_DIR, BuildSettings, DuplicateSettings
+from analysis.settings import (ALIGNMENT_CORRECTIONS_PATH, LEXICON_DIR, LINK_CONFIDENCE_PATH, MANIFEST_PATH,
+                               PROCESSED_DIR, TARGET_CORRECTIONS_PATH, BuildSettings, DuplicateSettings)
 from analysis.storage import write_table
 
 DOCUMENT_COLUMNS = schema.columns("documents")
@@ -38,6 +39,11 @@ DOCUMENT_COLUMNS = schema.columns("documents")
 
 def _count_units(tasks: pd.DataFrame, column: str) -> int:
     return len({u for cell in tasks[column] for u in cell.split(";") if u})
+
+
+def extracted_text_path(doc_id: str) -> str:
+    """Where a table set keeps the text extracted from a Word, PDF or HTML plan (relative to it)."""
+    return f"texts/{doc_id}.txt"
 
 
 def documents_table(docs: list[ParsedDocument], listed: pd.DataFrame,
@@ -53,6 +59,8 @@ def documents_table(docs: list[ParsedDocument], listed: pd.DataFrame,
             "file": declared["file"],
             "sha256": hashlib.sha256(doc.raw.path.read_bytes()).hexdigest(),
             "encoding": doc.raw.encoding,
+            "format": doc.format,
+            "extracted_text": "" if doc.format == "txt" else extracted_text_path(doc.doc_id),
             **metadata.merge_metadata(metadata.extract_metadata(doc.printed_matter()), declared),
             "region": declared["region"],
             "level": declared["level"],
@@ -69,7 +77,8 @@ def documents_table(docs: list[ParsedDocument], listed: pd.DataFrame,
         rows.append(row)
     frame = pd.DataFrame(rows)
     copies = duplicates.near_duplicates(
-        [d.doc_id for d in docs], [d.clean.text for d in docs], list(frame["damage_per_1k_chars"]), settings
+        [d.doc_id for d in docs], [d.clean.text for d in docs], list(frame["damage_per_1k_chars"]), settings,
+        {doc_id: row.get("duplicate_of", "") for doc_id, row in declarations.items()},
     )
     frame = frame.merge(copies, on="doc_id", how="left")
     return frame[DOCUMENT_COLUMNS]
@@ -162,10 +171,13 @@ def _compare(index: int) -> dict[str, pd.DataFrame]:
     comparison = align.Comparison.of(source, target, _SHARED["indicators"], _SHARED["plans"], _shared_settings().alignment)
     result = align.align(comparison, plan["kind"])
     label = {"comparison_id": plan["comparison_id"], "kind": plan["kind"]}
-    tasks = coverage.task_coverage(result.alignments, source.tasks, target.tasks, plan["comparison_id"], plan["kind"])
+    found = corrections.reviewed_alignment(result, _SHARED["link_model"], _SHARED["link_fixes"], plan["kind"],
+                                           source.tasks["task_id"], target.tasks["task_id"])
+    tasks = coverage.task_coverage(found, source.tasks, target.tasks, plan["comparison_id"], plan["kind"])
     return {
-        "alignments": align.with_task_details(result.alignments, source.tasks, target.tasks).assign(**label),
-        "alignment_clauses": result.clause_matches.assign(**label),
+        "alignments": align.with_task_details(found, source.tasks, target.tasks).assign(
+            confidence=found["confidence"].to_numpy(), decided_by=found["decided_by"].to_numpy(), **label),
+        "alignment_clauses": corrections.correct_clause_matches(result.clause_matches, found).assign(**label),
         "coverage_tasks": tasks,
         "coverage": coverage.coverage_summary(tasks, source.tasks, target.tasks, plan["comparison_id"], plan["kind"]),
     }
@@ -173,13 +185,16 @@ def _compare(index: int) -> dict[str, pd.DataFrame]:
 
 def comparison_tables(comparisons: pd.DataFrame, docs: list[ParsedDocument],
                       indicators: pd.DataFrame | None = None, workers: int | None = None,
-                      settings: BuildSettings | None = None) -> dict[str, pd.DataFrame]:
-    """Alignments, clause matches and coverage of every comparison, stacked with its id and kind."""
+                      settings: BuildSettings | None = None, link_fixes: pd.DataFrame | None = None
+                      ) -> dict[str, pd.DataFrame]:
+    """Alignments, clause matches and coverage of every comparison, stacked with its id and kind
+    (the reviewer's ``link_fixes`` applied: :func:`corrections.read_alignment_corrections`)."""
     settings = settings or BuildSettings()
     plans = comparisons.to_dict(orient="records")
     workers = default_workers(len(plans), settings.parallel_min_items) if workers is None else workers
     results = _in_parallel(_compare, len(plans), workers, comparisons=plans, by_id={doc.doc_id: doc for doc in docs},
-                           indicators=indicators, plans=align.PlanCache(), settings=settings)
+                           indicators=indicators, plans=align.PlanCache(), settings=settings,
+                           link_model=confidence.LinkModel.load(LINK_CONFIDENCE_PATH), link_fixes=link_fixes)
     tables = {}
     for name, columns in COMPARISON_TABLE_COLUMNS.items():
         frames = [r[name] for r in results]
@@ -193,7 +208,7 @@ def _sha256(path: Path) -> str:
 
 
 def build_record(build_id: str, manifest_path: Path, listed: pd.DataFrame, folder: Path,
-                 settings: BuildSettings) -> dict:
+                 settings: BuildSettings, corrections_files: tuple[Path, ...] = ()) -> dict:
     """``build.json``: the build's id, the package version, the SHA-256 of every input (manifest,
     documents, lexicon), the settings and the SHA-256 of every table file written to ``folder``."""
     return {
@@ -205,20 +220,25 @@ def build_record(build_id: str, manifest_path: Path, listed: pd.DataFrame, folde
             "documents": {row["doc_id"]: {"file": row["file"], "sha256": _sha256(row[manifest.FILE_PATH])}
                           for row in listed.to_dict(orient="records")},
             "lexicon": {p.name: _sha256(p) for p in sorted(Path(LEXICON_DIR).iterdir()) if p.is_file()},
+            "corrections": {str(p): _sha256(p) for p in corrections_files},
         },
         "settings": settings.as_dict(),
-        "tables": {p.name: _sha256(p) for p in sorted(folder.iterdir()) if p.name != storage.BUILD_RECORD},
+        "tables": {p.relative_to(folder).as_posix(): _sha256(p) for p in sorted(folder.rglob("*"))
+                   if p.is_file() and p.name != storage.BUILD_RECORD},
     }
 
 
 def build(out_dir: Path | None = None, manifest_path: Path | None = None,
-          workers: int | None = None, settings: BuildSettings | None = None) -> dict[str, pd.DataFrame]:
+          workers: int | None = None, settings: BuildSettings | None = None,
+          alignment_corrections: Path | None = None, target_corrections: Path | None = None) -> dict[str, pd.DataFrame]:
     """Parse every document of the manifest (``MANIFEST_PATH`` unless given) and write the
     processed tables into ``out_dir`` (``PROCESSED_DIR`` unless given).
 
     A large corpus is parsed, and its comparisons aligned, in parallel processes; the tables are
     the same whatever the number of processes. ``settings`` (the defaults if ``None``) reach every
-    stage. Each table is checked against :mod:`analysis.schema` before any is written.
+    stage. Each table is checked against :mod:`analysis.schema` before any is written. The
+    reviewer's corrections (``ALIGNMENT_CORRECTIONS_PATH``, ``TARGET_CORRECTIONS_PATH`` unless
+    given; optional files) are applied after the model; the ``corrections`` table lists each.
 
     The tables are written as one unit (:func:`analysis.storage.table_set`): a build that fails,
     or is killed, leaves the previous set complete; a second build writing into the same folder
@@ -228,13 +248,18 @@ def build(out_dir: Path | None = None, manifest_path: Path | None = None,
     out_dir = Path(PROCESSED_DIR if out_dir is None else out_dir)
     manifest_path = Path(MANIFEST_PATH if manifest_path is None else manifest_path)
     manifest.load_manifest(manifest_path)  # a bad manifest is refused before the output folder is touched
+    reviewed = corrections.Corrections.read(ALIGNMENT_CORRECTIONS_PATH if alignment_corrections is None else alignment_corrections,
+                                            TARGET_CORRECTIONS_PATH if target_corrections is None else target_corrections)
     with storage.table_set(out_dir) as staged:
         listed, docs = parse_manifest(manifest_path, workers, settings)
-        tables = build_tables(listed, docs, workers, settings)
+        tables = build_tables(listed, docs, workers, settings, reviewed)
         try:
             for name, frame in tables.items():
                 write_table(frame, staged.folder, name)
-            record = build_record(staged.build_id, manifest_path, listed, staged.folder, settings)
+            for doc in docs:  # offsets of a Word, PDF or web page's rows point into its extracted text
+                if doc.format != "txt":
+                    storage.write_text(staged.folder / extracted_text_path(doc.doc_id), doc.raw.text)
+            record = build_record(staged.build_id, manifest_path, listed, staged.folder, settings, reviewed.files())
             storage.write_text(staged.folder / storage.BUILD_RECORD, json.dumps(record, ensure_ascii=False, indent=1) + "\n")
         except OSError as exc:
             raise UserError(out_dir, f"cannot write the tables ({exc.strerror or exc}); the previous tables are unchanged") from None
@@ -244,18 +269,25 @@ def build(out_dir: Path | None = None, manifest_path: Path | None = None,
 
 
 def build_tables(listed: pd.DataFrame, docs: list[ParsedDocument], workers: int | None,
-                 settings: BuildSettings) -> dict[str, pd.DataFrame]:
-    """Every processed table of the parsed corpus, by name, each checked against :mod:`analysis.schema`."""
+                 settings: BuildSettings, reviewed: corrections.Corrections | None = None) -> dict[str, pd.DataFrame]:
+    """Every processed table of the parsed corpus, by name, each checked against :mod:`analysis.schema`
+    (the reviewer's corrections applied after the model; none when ``reviewed`` is None)."""
+    reviewed = reviewed or corrections.Corrections.none()
     lexicon = indicators.load_lexicon()
     documents = documents_table(docs, listed, settings.duplicates)
-    target_table = targets_of(docs, documents, lexicon, workers, settings)
+    target_table, target_log = corrections.correct_targets(targets_of(docs, documents, lexicon, workers, settings),
+                                                           reviewed.targets, lexicon, reviewed.targets_path)
     tables = {
         "documents": documents,
         "tasks": pd.concat([d.tasks for d in docs], ignore_index=True),
         "targets": target_table,
         "escalation": compare.escalation_table(target_table, documents, lexicon),
     }
-    tables.update(comparison_tables(planned_comparisons(listed, documents), docs, target_table, workers, settings))
+    planned = planned_comparisons(listed, documents)
+    tables.update(comparison_tables(planned, docs, target_table, workers, settings, reviewed.links))
+    link_log = corrections.alignment_log(reviewed.links, planned, {d.doc_id: set(d.tasks["task_id"]) for d in docs},
+                                         reviewed.links_path)
+    tables["corrections"] = corrections.log_table(link_log, target_log)
     for name, frame in tables.items():
         schema.check(name, frame.columns)
     return tables

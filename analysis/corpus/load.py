@@ -58,7 +58,7 @@ def load_comparison(source_doc: str, target_doc: str, processed_dir: Path = PROC
         listed = manifest.load_manifest(manifest_path)
         rows = {r["doc_id"]: r for r in listed.to_dict(orient="records")}
         docs = [parse_document(rows[d]["file_path"], d) for d in (source_doc, target_doc)]
-        profiles = tuple(document_profile(doc, rows[doc.doc_id]) for doc in docs)
+        profiles = (document_profile(docs[0], rows[docs[0].doc_id]), document_profile(docs[1], rows[docs[1].doc_id]))
         kind = comparison_kind(source_doc, rows[source_doc], target_doc, rows[target_doc], profiles)
         plan = pd.DataFrame([{"comparison_id": comparison_id, "kind": kind, "source_doc": source_doc,
                               "target_doc": target_doc}], columns=manifest.COMPARISON_COLUMNS)

@@ -10,6 +10,7 @@ import csv
 import os
 import re
 import stat
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 
 import pandas as pd
@@ -83,7 +84,7 @@ def load_manifest(path: Path | str = MANIFEST_PATH) -> pd.DataFrame:
     by_id = frame.set_index("doc_id")
     for index, row in frame.iterrows():
         where = _where(path, lines[index], row["doc_id"])
-        for link in ("parent", "previous"):
+        for link in ("parent", "previous", "duplicate_of"):
             target = row[link]
             if target and target not in by_id.index:
                 raise UserError(where, f"unknown {link} {target!r}")
@@ -157,7 +158,7 @@ def _file_problem(folder: Path, file: str) -> str | None:
     return None
 
 
-def comparisons(manifest: pd.DataFrame, exclude: set[str] = frozenset()) -> pd.DataFrame:
+def comparisons(manifest: pd.DataFrame, exclude: AbstractSet[str] = frozenset()) -> pd.DataFrame:
     """Every comparison the links imply: ``year`` (previous → doc) and ``level`` (parent → doc)."""
     rows = []
     for _, row in manifest.iterrows():

@@ -17,6 +17,17 @@ SCOPE_LEVELS = {"全国": "national", "全省": "province", "全市": "city", "�
 _ISSUER_SUFFIX = re.compile(r"(生态环境厅|生态环境局|生态环境保护局|环境保护局|环境保护厅)$")
 
 
+def level_of_title(title: str) -> str | None:
+    """The level a plan's title names by its scope word (全省 → province, 全市 → city …), if any."""
+    return next((lv for word, lv in SCOPE_LEVELS.items() if word in title), None)
+
+
+def region_of_issuer(issuer: str) -> str | None:
+    """The region of an issuer (湖北省生态环境厅 → 湖北省), if its name gives one."""
+    region = _ISSUER_SUFFIX.sub("", issuer)
+    return region if len(region) > 1 else None
+
+
 def manifest_doc_id(path: Path | str, manifest_path: Path = MANIFEST_PATH) -> str | None:
     """The manifest's doc id of a file, if the manifest lists it."""
     if not Path(manifest_path).is_file():
@@ -51,16 +62,15 @@ def document_profile(doc: ParsedDocument, row: dict | None) -> tuple[str | None,
     if row is not None:
         return row["level"], row["region"]
     printed = metadata.extract_metadata(doc.printed_matter())
-    title = printed.get("title", "")
-    level = next((lv for word, lv in SCOPE_LEVELS.items() if word in title), None)
-    issuer = _ISSUER_SUFFIX.sub("", printed.get("issuer", ""))
-    return level, (issuer if len(issuer) > 1 else None)
+    return level_of_title(printed.get("title", "")), region_of_issuer(printed.get("issuer", ""))
 
 
 def comparison_kind(source_id: str, source_row: dict | None, target_id: str, target_row: dict | None,
-                    profiles: tuple[tuple, tuple], requested: str | None = None) -> str:
-    """``year`` or ``level``: from the manifest's links when it links the two plans, else the
-    requested kind, else inferred (same level and region → year, otherwise level)."""
+                    profiles: tuple[tuple[str | None, str | None], tuple[str | None, str | None]],
+                    requested: str | None = None) -> str:
+    """``year``, ``level`` or ``peer``: from the manifest's links when it links the two plans, else
+    the requested kind, else inferred: same level and region → year; same level and different
+    regions (two cities) → peer; otherwise level."""
     linked = None
     if source_row is not None and target_row is not None:
         if target_id in (source_row["previous"], source_row["parent"]):
@@ -68,8 +78,12 @@ def comparison_kind(source_id: str, source_row: dict | None, target_id: str, tar
         linked = {target_row["previous"]: "year", target_row["parent"]: "level"}.get(source_id)
     if linked and requested and requested != linked:
         raise UserError(target_id, f"the manifest links it to {source_id} as a {linked} comparison, not {requested}")
-    if linked or requested:
-        return linked or requested
+    if linked:
+        return linked
+    if requested:
+        return requested
     (source_level, source_region), (target_level, target_region) = profiles
+    if source_level is None or source_level != target_level:
+        return "level"
     same_region = source_region is None or target_region is None or source_region == target_region
-    return "year" if source_level is not None and source_level == target_level and same_region else "level"
+    return "year" if same_region else "peer"

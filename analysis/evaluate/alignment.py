@@ -331,7 +331,7 @@ def method_summary(alignment: AlignmentEvaluation, targets: pd.DataFrame) -> str
     """One line: alignment F1 (in-sample, cross-validated, baseline) and target recall/precision."""
     dev = alignment.summary[alignment.summary["gold"] == "development"].set_index(["method", "setting"])["f1"]
     model = dev.xs("model", level="method")
-    cross = next((v for s, v in model.items() if "cross" in s), float("nan"))
+    cross = next((v for s, v in model.items() if "cross" in str(s)), float("nan"))
     line = (f"alignment F1 {model.get('in-sample', float('nan')):.3f} in-sample, {cross:.3f} cross-validated, "
             f"baseline {dev.xs('baseline', level='method').iloc[0]:.3f}")
     if len(targets):

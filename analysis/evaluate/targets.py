@@ -59,7 +59,7 @@ def match_targets(targets: pd.DataFrame, gold: pd.DataFrame) -> pd.DataFrame:
     """Pair gold rows with extracted rows (see the module docstring); unmatched sides have empty ids."""
     rows = []
     used: set[str] = set()
-    for gold_row, g in gold.reset_index(drop=True).iterrows():
+    for gold_row, (_, g) in enumerate(gold.reset_index(drop=True).iterrows()):  # the position: the label after reset_index
         candidates = targets[(targets["doc_id"] == g["doc"]) & (targets["path"] == g["task_ref"])
                              & ((targets["value"] - g["value"]).abs() < 1e-9) & ~targets["target_id"].isin(used)]
         match = None

@@ -283,11 +283,11 @@ def boilerplate_lines(lines: list[str], settings: ParseSettings | None = None) -
         return dropped
     run: list[int] = []
     left_fence = "kept"  # the start of a document is its title, not chrome
-    for i in content + [None]:
-        if i is not None and not dropped[i] and _is_chrome_fragment(lines[i], settings) and i not in in_table:
-            run.append(i)
+    for at in [*content, None]:
+        if at is not None and not dropped[at] and _is_chrome_fragment(lines[at], settings) and at not in in_table:
+            run.append(at)
             continue
-        right_fence = "edge" if i is None else ("dropped" if dropped[i] else "kept")
+        right_fence = "edge" if at is None else ("dropped" if dropped[at] else "kept")
         if run and "kept" not in (left_fence, right_fence) and "dropped" in (left_fence, right_fence):
             for j in run:
                 dropped[j] = True
@@ -318,7 +318,7 @@ _EMPTY_EDGES = re.compile(r"^\n+|\n+$")
 
 def _is_bare_marker(line: str) -> bool:
     m = PART_MARKER.match(line) or SECTION_MARKER.match(line) or ITEM_MARKER.match(line)
-    return bool(m) and m.end() == len(line)
+    return m is not None and m.end() == len(line)
 
 
 def is_wrapped(previous: str, following: str, settings: ParseSettings | None = None) -> bool:

@@ -1,13 +1,14 @@
 """A parsed document: one file after read → clean → structure, and the function that makes it."""
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from analysis.parse import clean, read, structure
+from analysis.parse import clean, formats, read, structure
 from analysis.settings import ParseSettings
 
 _DOC_ID_UNSAFE = re.compile(r"[^0-9A-Za-z_\-\u4e00-\u9fff]+")
@@ -24,6 +25,22 @@ class ParsedDocument:
     spans: list[structure.TaskSpan]  # spans[i] is the clean-text span of tasks row i
     tasks: pd.DataFrame
 
+    @property
+    def format(self) -> str:
+        """The file's format: "txt", "docx", "pdf" or "html"."""
+        return self.raw.format
+
+    @property
+    def page_starts(self) -> tuple[int, ...]:
+        """Offsets in the raw text where the PDF's pages begin (empty for other formats)."""
+        return self.raw.page_starts
+
+    def page_of(self, offset: int) -> int | None:
+        """The 1-based PDF page holding raw-text ``offset`` (None when the file is no PDF)."""
+        if not self.raw.page_starts:
+            return None
+        return max(1, bisect.bisect_right(self.raw.page_starts, offset))
+
     def printed_matter(self) -> list[str]:
         """The paragraphs around the plan's blocks: front matter, then back matter."""
         return [self.clean.text[s:e] for s, e in self.outline.front_matter + self.outline.back_matter]
@@ -35,7 +52,9 @@ def doc_id_for(path: Path | str) -> str:
 
 
 def parse_document(path: Path | str, doc_id: str | None = None, settings: ParseSettings | None = None) -> ParsedDocument:
-    return parse_raw(read.read_document(path), doc_id or doc_id_for(path), settings)
+    """Read a plan file of any supported format (.txt, .docx, .pdf, .html: chosen by content, see
+    :mod:`analysis.parse.formats`), then clean and structure it."""
+    return parse_raw(formats.read_plan(path), doc_id or doc_id_for(path), settings)
 
 
 def parse_raw(raw: read.RawDocument, doc_id: str, settings: ParseSettings | None = None) -> ParsedDocument:

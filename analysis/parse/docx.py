@@ -11,6 +11,7 @@ import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import overload
 
 from analysis.errors import UserError
 from analysis.text.numerals import to_chinese
@@ -75,6 +76,10 @@ class Level:
     legal: bool = False
 
 
+@overload
+def _val(element: ET.Element | None, default: str) -> str: ...
+@overload
+def _val(element: ET.Element | None, default: None = None) -> str | None: ...
 def _val(element: ET.Element | None, default: str | None = None) -> str | None:
     return default if element is None else element.get(W + "val", default)
 
@@ -119,7 +124,8 @@ class Numbering:
                     by_level[ilvl] = _level(lvl)
                 if (start := override.find(W + "startOverride")) is not None:
                     by_level[ilvl] = replace(by_level.get(ilvl, Level()), start=int(_val(start, "1")))
-            levels[num.get(W + "numId")] = by_level
+            if (num_id := num.get(W + "numId")) is not None:  # a list without an id cannot be referred to
+                levels[num_id] = by_level
         return cls(levels)
 
     def label(self, num_id: str, ilvl: int) -> str:
@@ -146,16 +152,20 @@ def _styles(root: ET.Element | None) -> dict[str, tuple[str | None, str | None]]
     """styleId → (numId, ilvl) of the paragraph styles that carry list numbering (via basedOn)."""
     if root is None:
         return {}
-    own, based = {}, {}
+    own: dict[str, tuple[str | None, str | None]] = {}
+    based: dict[str, str | None] = {}
     for style in root.iter(W + "style"):
         sid = style.get(W + "styleId")
+        if sid is None:  # a style without an id: no paragraph or style can name it
+            continue
         num_pr = style.find(f"{W}pPr/{W}numPr")
         if num_pr is not None:
             own[sid] = (_val(num_pr.find(W + "numId")), _val(num_pr.find(W + "ilvl")))
         based[sid] = _val(style.find(W + "basedOn"))
-    resolved = {}
+    resolved: dict[str, tuple[str | None, str | None]] = {}
     for sid in based:
-        seen, current = set(), sid
+        seen: set[str] = set()
+        current: str | None = sid
         while current and current not in own and current not in seen:
             seen.add(current)
             current = based.get(current)

@@ -21,7 +21,7 @@ from analysis.errors import UserError
 from analysis.parse.docx import read_docx
 from analysis.parse.html_page import read_html
 from analysis.parse.pdf import read_pdf
-from analysis.parse.read import decode
+from analysis.parse.read import RawDocument, decode, read_bytes
 
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -60,13 +60,6 @@ def looks_like_html(text: str) -> bool:
     return bool(_HTML_START.search(text[:_HTML_SNIFF_CHARS]))
 
 
-def _read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise UserError(path, f"cannot read the file ({exc.strerror})") from None
-
-
 def _convert_with_libreoffice(path: Path) -> str:
     """The text of an old binary Word (.doc) or WPS file, converted to .docx by LibreOffice."""
     soffice = shutil.which("soffice")
@@ -98,7 +91,7 @@ def _is_docx(path: Path, data: bytes) -> bool:
 def extract(path: Path | str) -> Extracted:
     """Read a plan file of any supported format into plain text (paragraphs separated by ``\\n``)."""
     path = Path(path)
-    data = _read_bytes(path)
+    data = read_bytes(path)
     kind = sniff(data)
     if kind == "pdf":
         text, page_starts = read_pdf(path)
@@ -113,3 +106,12 @@ def extract(path: Path | str) -> Extracted:
     if looks_like_html(text.lstrip("\ufeff")):
         return Extracted(read_html(text, path), "html", "utf-8")
     return Extracted(text, "txt", encoding)
+
+
+def read_plan(path: Path | str) -> RawDocument:
+    """A plan file of any supported format as a :class:`RawDocument` (its format and page starts
+    kept); a text file is decoded exactly as :func:`analysis.parse.read.read_document` does."""
+    path = Path(path)
+    found = extract(path)
+    return RawDocument(path=path, text=found.text, encoding=found.encoding, format=found.format,
+                       page_starts=found.page_starts)

@@ -47,7 +47,7 @@ _CANDIDATE_TAGS = ("div", "section", "article", "main", "td", "body")
 def _is_chrome(tag: Tag) -> bool:
     if tag.name in _SKIP_TAGS:
         return True
-    words = " ".join([tag.get("id") or "", *(tag.get("class") or [])])
+    words = " ".join([*tag.get_attribute_list("id"), *(tag.get("class") or [])])
     return bool(words and _CHROME_WORDS.search(words)) or tag.get("role") in ("navigation", "banner", "contentinfo")
 
 
@@ -110,7 +110,7 @@ def readable_block(body: Tag) -> Tag | None:
                 tags[id(ancestor)] = ancestor
     if not scores:
         return None
-    return tags[max(scores, key=scores.get)]
+    return tags[max(scores, key=scores.__getitem__)]
 
 
 def read_html(html: str, where: Path | str) -> str:

@@ -17,6 +17,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from analysis.errors import UserError
+from analysis.parse.metadata import ISSUER_LINE, TITLE_LINE
 
 _CJK = "\u2e80-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef“”‘’《》〔〕…—·"
 _SPACE_NEAR_CJK = re.compile(f"(?<=[{_CJK}])[ \\t\u3000\u00a0]+|[ \\t\u3000\u00a0]+(?=[{_CJK}])")
@@ -68,21 +69,25 @@ def remove_page_furniture(pages: list[list[str]]) -> list[list[str]]:
 
     A running header repeats with only its numbers changing (``第3页``, a print date), so edge
     lines are compared with their digits masked: one at the edges of at least half of the pages
-    (and of two), without sentence punctuation, is furniture.
+    (and of two), without sentence punctuation, is furniture. At the top of the first page a
+    repeated title or issuer line stays: there it is the plan's own title (which later pages
+    repeat as their running header) or its issuer, the front matter metadata is read from.
     """
-    keys = Counter()
+    keys: Counter[str] = Counter()
     for lines in pages:
         keys.update({_DIGITS.sub("#", line) for line in _edges(lines)})
     threshold = max(2, math.ceil(len(pages) / 2))
 
-    def furniture(line: str) -> bool:
+    def furniture(line: str, first_page_top: bool = False) -> bool:
         repeated = keys[_DIGITS.sub("#", line)] >= threshold and not _SENTENCE_PUNCT.search(line)
+        if repeated and first_page_top and (TITLE_LINE.match(line) or ISSUER_LINE.match(line)):
+            repeated = False
         return bool(repeated or _PAGE_NUMBER.match(line) or _BROWSER_EDGE.match(line))
 
     kept = []
-    for lines in pages:
+    for number, lines in enumerate(pages):
         top, bottom = 0, len(lines)
-        while top < min(EDGE_LINES, bottom) and furniture(lines[top]):
+        while top < min(EDGE_LINES, bottom) and furniture(lines[top], first_page_top=number == 0):
             top += 1
         while bottom > max(top, len(lines) - EDGE_LINES) and furniture(lines[bottom - 1]):
             bottom -= 1

@@ -32,11 +32,18 @@ _SURROGATE_ESCAPE = re.compile("[\udc80-\udcff]")
 
 @dataclass(frozen=True)
 class RawDocument:
-    """A decoded file: its text, the encoding it was read with, and where it came from."""
+    """A decoded file: its text, the encoding it was read with, and where it came from.
+
+    ``format`` is the file's format as :func:`analysis.parse.formats.extract` chose it ("txt",
+    "docx", "pdf" or "html"); ``page_starts[i]`` is the offset in ``text`` where PDF page ``i``
+    begins (empty for the other formats).
+    """
 
     path: Path
     text: str
     encoding: str
+    format: str = "txt"
+    page_starts: tuple[int, ...] = ()
 
 
 def plausibility(text: str) -> float:
@@ -163,7 +170,14 @@ def _os_problem(path: Path, exc: OSError) -> str:
 
 
 def read_document(path: Path | str, max_bytes: int = DEFAULT_MAX_BYTES) -> RawDocument:
-    """Read and decode one document file: a regular file of at most ``max_bytes`` bytes.
+    """Read and decode one text file (a plan of any format: :func:`analysis.parse.formats.read_plan`)."""
+    path = Path(path)
+    text, encoding = decode(read_bytes(path, max_bytes), path)
+    return RawDocument(path=path, text=text, encoding=encoding)
+
+
+def read_bytes(path: Path | str, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """The bytes of a document file: a regular file of at most ``max_bytes`` bytes.
 
     A FIFO, a device or a socket is refused before it is opened (reading it could block or
     never end); the file is opened non-blocking and checked again, in case it was swapped.
@@ -190,8 +204,7 @@ def read_document(path: Path | str, max_bytes: int = DEFAULT_MAX_BYTES) -> RawDo
         os.close(fd)
     if len(data) > max_bytes:
         raise UserError(path, _too_large(len(data), max_bytes))
-    text, encoding = decode(data, path)
-    return RawDocument(path=path, text=text, encoding=encoding)
+    return data
 
 
 def _too_large(size: int, max_bytes: int) -> str:

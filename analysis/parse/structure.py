@@ -35,7 +35,9 @@ Rules for plans of other regions and departments:
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -373,7 +375,7 @@ def task_spans(doc: CleanDocument, outline: Outline) -> list[TaskSpan]:
             return
         ctx = context(block)
         # an inferred part or section number is inferred for every task under it
-        flags = [flag for level in LEVELS if ctx[level] for flag in ctx[level].flags]
+        flags = [flag for node in (ctx[level] for level in LEVELS) if node for flag in node.flags]
         if relaxed and framed:
             flags.append("framing")
             framed = False
@@ -518,7 +520,11 @@ def tasks_table(doc: CleanDocument, doc_id: str, spans: list[TaskSpan] | None = 
                                        "char_start": "int64", "char_end": "int64", "line_start": "int64"})
 
 
-def frame_of(rows: list[dict], columns: list[str], dtypes: dict[str, str]) -> pd.DataFrame:
+# The dtypes :func:`frame_of` builds columns with.
+ColumnDtype = Literal["str", "int64", "Int64", "float64", "Float64"]
+
+
+def frame_of(rows: list[dict], columns: list[str], dtypes: Mapping[str, ColumnDtype]) -> pd.DataFrame:
     """A DataFrame built column by column with its dtypes (much cheaper than from row dicts);
     columns not in ``dtypes`` are strings."""
     return pd.DataFrame({

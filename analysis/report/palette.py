@@ -24,6 +24,8 @@ RELATION_COLOURS = {
     "local": "#009E73",
     "dropped": "#999999",
     "not_cascaded": "#D55E00",
+    "only_in_a": "#E69F00",
+    "only_in_b": "#009E73",
 }
 
 DIRECTION_COLOURS = {

@@ -62,7 +62,7 @@ def changes(escalation: pd.DataFrame, kinds: tuple[str, ...] = ("pp",)) -> pd.Da
 # --- reading one comparison (a PlanComparison of analysis.corpus.load) ------------------------
 
 LINK_RELATIONS = ("same", "partial")
-RELATION_ORDER = ("same", "partial", "new", "dropped", "local", "not_cascaded")
+RELATION_ORDER = ("same", "partial", "new", "dropped", "local", "not_cascaded", "only_in_a", "only_in_b")
 
 
 def relation_counts(coverage_tasks: pd.DataFrame) -> pd.DataFrame:
@@ -91,6 +91,11 @@ def comparison_summary(comparison: PlanComparison) -> str:
         return (f"{comparison.source_doc} → {comparison.target_doc}: {taken:.0%} of {source_n} tasks continued "
                 f"({int(counts.get(('source', 'same'), 0))} as the same task, {int(counts.get(('source', 'partial'), 0))} "
                 f"in part), {dropped} dropped; {new} of {target_n} tasks new")
+    if comparison.kind == "peer":
+        only_a, only_b = int(counts.get(("source", "only_in_a"), 0)), int(counts.get(("target", "only_in_b"), 0))
+        return (f"{comparison.source_doc} and {comparison.target_doc} share {taken:.0%} of the {source_n} tasks of "
+                f"{comparison.source_doc}; {only_a} of its tasks and {only_b} of the {target_n} of "
+                f"{comparison.target_doc} have no counterpart")
     local, left = int(counts.get(("target", "local"), 0)), int(counts.get(("source", "not_cascaded"), 0))
     return (f"{comparison.target_doc} takes up {taken:.0%} of the {source_n} tasks of {comparison.source_doc} "
             f"({left} not cascaded); {local} of its {target_n} tasks are local")

@@ -31,7 +31,7 @@ from analysis import schema
 from analysis.text.attribution import find_attributions
 from analysis.text.offsets import LineIndex
 from analysis.settings import TargetSettings
-from analysis.parse.structure import frame_of
+from analysis.parse.structure import ColumnDtype, frame_of
 
 from analysis.targets.mentions import CUMULATIVE_CUES, Clause, DISTRIBUTIVE_CUE, Mention, RATE_LIKE, STRIVING_CUES, Target, _BRACKETED_ALTERNATIVE, _CUE, _DEADLINE, _FREQUENCY, _PHRASE_EDGES, _PREPOSITION_OPENERS, _SPACES, _VERBAL_NOUN, _has_verb, _outside_brackets, clauses, comparator_of, find_deadlines, find_mentions
 from analysis.targets.phrases import _without_mentions, clean_phrase, conjunct_head, context_phrase, local_phrase
@@ -217,7 +217,7 @@ def unit_factor(unit: str) -> float:
     return {"万元": 10_000.0, "亿元": 100_000_000.0}.get(unit, 1.0)
 
 
-TARGET_COLUMNS = schema.columns("targets")
+TARGET_COLUMNS = schema.model_columns("targets")
 CLEAN_COLUMNS = TARGET_COLUMNS[TARGET_COLUMNS.index("clean_value"):]
 EMPTY_CLEAN_VALUES = {column: (None if column in ("clean_value", "clean_char_start", "clean_char_end") else "")
                       for column in CLEAN_COLUMNS}
@@ -246,8 +246,9 @@ def targets_table(doc, lexicon: pd.DataFrame | None = None, settings: TargetSett
                                                         span.content_start + target.mention.end)
             flags = list(target.flags)
             deadline = target.deadline
-            if not deadline and getattr(span, "deadline", ""):
-                deadline = span.deadline  # a task-division table's deadline column
+            table_deadline: str = getattr(span, "deadline", "")  # a task-division table's deadline column
+            if not deadline and table_deadline:
+                deadline = table_deadline
                 flags.append("table_deadline")
             if clean_doc.damaged_between(value_start, value_end) or clean_doc.damaged_between(value_start - 1, value_start):
                 flags.insert(0, "damaged_value")
@@ -267,7 +268,7 @@ def targets_table(doc, lexicon: pd.DataFrame | None = None, settings: TargetSett
     return frame_of(rows, TARGET_COLUMNS, TARGET_DTYPES)
 
 
-TARGET_DTYPES = {
+TARGET_DTYPES: dict[str, ColumnDtype] = {
     "value": "float64", "indicator_score": "float64", "clean_value": "Float64", "clean_char_start": "Int64",
     "clean_char_end": "Int64", "char_start": "int64", "char_end": "int64", "value_char_start": "int64",
     "value_char_end": "int64", "line_start": "int64",

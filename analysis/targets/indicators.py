@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import TypedDict
 
 import numpy as np
 import pandas as pd
@@ -39,6 +40,15 @@ CONTEXT_JOINER = " / "
 _ROMAN_NUMERALS = str.maketrans({"Ⅰ": "I", "Ⅱ": "II", "Ⅲ": "III", "Ⅳ": "IV", "Ⅴ": "V", "Ⅵ": "VI"})
 
 
+class IndicatorMatch(TypedDict):
+    """A phrase mapped onto the lexicon (:meth:`Matcher.map`): the wording scored, the indicator
+    (empty below the threshold) and the score (0–100)."""
+
+    indicator: str
+    indicator_id: str
+    indicator_score: float
+
+
 def load_lexicon(path: Path | str = INDICATOR_LEXICON) -> pd.DataFrame:
     """Read and check the indicator lexicon."""
     lexicon = read_checked_csv(path, LEXICON_COLUMNS, "indicator lexicon")
@@ -60,9 +70,11 @@ def phrase_tokens(phrase: str) -> str:
 def alias_table(lexicon: pd.DataFrame) -> pd.DataFrame:
     """One row per (indicator, name or alias), with the alias's token string."""
     rows = [
-        {"indicator_id": row.indicator_id, "kind": row.kind, "alias": alias}
-        for row in lexicon.itertuples(index=False)
-        for alias in [row.name_zh, *row.aliases.split("|")]
+        {"indicator_id": indicator_id, "kind": kind, "alias": alias}
+        for indicator_id, kind, name_zh, aliases in zip(
+            lexicon["indicator_id"].astype(str).tolist(), lexicon["kind"].astype(str).tolist(),
+            lexicon["name_zh"].astype(str).tolist(), lexicon["aliases"].astype(str).tolist())
+        for alias in [name_zh, *aliases.split("|")]
         if alias
     ]
     frame = pd.DataFrame(rows, columns=["indicator_id", "kind", "alias"])
@@ -133,7 +145,7 @@ class Matcher:
             return pd.Series(dtype=float)
         return pd.Series(found, index=self._by_kind[kind][0])
 
-    def map(self, phrase: str, kind: str, context: str = "", min_score: float | None = None) -> dict[str, object]:
+    def map(self, phrase: str, kind: str, context: str = "", min_score: float | None = None) -> IndicatorMatch:
         """Map a phrase to an indicator; a phrase too generic alone is read in its sentence's context.
 
         ``min_score``: the settings' ``indicator_min_score`` unless given.
@@ -164,7 +176,7 @@ def indicator_scores(phrase: str, kind: str, lexicon: pd.DataFrame, settings: Ta
 
 
 def map_phrase(phrase: str, kind: str, lexicon: pd.DataFrame, context: str = "",
-               min_score: float | None = None, settings: TargetSettings | None = None) -> dict[str, object]:
+               min_score: float | None = None, settings: TargetSettings | None = None) -> IndicatorMatch:
     """Map one phrase (see :meth:`Matcher.map`)."""
     return matcher(lexicon, settings).map(phrase, kind, context, min_score)
 

@@ -269,7 +269,7 @@ def find_mentions(text: str) -> list[Mention]:
         if not unit_match or unit_match.lastgroup != "money":
             unit_match = _UNIT.match(text, m.end())
             scale = _MULTIPLIERS.get(m.group("multiplier") or "", 1.0)  # 1.2万个 is 12000 个
-        if not unit_match:
+        if unit_match is None or unit_match.lastgroup is None:  # (every alternative of _UNIT is a named group)
             continue
         kind = _UNIT_KIND[unit_match.lastgroup]
         end = unit_match.end()

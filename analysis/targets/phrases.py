@@ -64,7 +64,8 @@ def _words_after(text: str, mention: Mention, clause: Clause, mentions: list[Men
     stopped before another number of the same kind (a list: ``4个国家级和…6个省级“无废城市”``).
     """
     starts = {m.start: m for m in mentions if mention.end <= m.start < clause.end}
-    words, depth = [], 0
+    words: list[str] = []
+    depth = 0
     for i in range(mention.end, clause.end):
         char = text[i]
         if depth == 0 and (i in starts or (char == "、" and len(words) > _MODIFIER_MAX)):

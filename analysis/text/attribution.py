@@ -116,8 +116,8 @@ def _split_outside_brackets(listing: str) -> list[str]:
 
 def parse_attribution_body(body: str) -> tuple[list[str], list[str]]:
     """Units of each role in the inside of one bracket (``牵头单位:…;责任单位:…``)."""
-    if SHARED_RESPONSIBILITY.fullmatch(body.strip()):
-        return [], [SHARED_RESPONSIBILITY.fullmatch(body.strip()).group(1)]
+    if (shared := SHARED_RESPONSIBILITY.fullmatch(body.strip())) is not None:
+        return [], [shared.group(1)]
     lead: list[str] = []
     responsible: list[str] = []
     current: list[str] | None = None

@@ -12,14 +12,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
+from pinned_corpus import PINNED_DIR as RAW_DIR
 from rapidfuzz import fuzz
 
 from analysis import align
 from analysis.align import signals
+from analysis.parse.document import parse_document
 from analysis.settings import AlignmentSettings
 from analysis.text import segment
-from analysis.parse.document import parse_document
-from analysis.settings import RAW_DIR
 
 
 def tasks_frame(doc: str, rows: list[tuple[str, str, str, str, str]]) -> pd.DataFrame:
@@ -375,7 +375,7 @@ def test_align_prints_the_contract_csv_with_the_task_ids_of_tasks(run_cli) -> No
     result = run_cli("align", parent, child)
     assert result.returncode == 0, result.stderr
     table = read_csv(result.stdout)
-    assert list(table.columns) == align.ALIGNMENT_COLUMNS
+    assert list(table.columns) == [*align.ALIGNMENT_COLUMNS, "confidence"]
     ids = {side: set(read_csv(run_cli("tasks", path).stdout)["task_id"]) for side, path in (("source", parent), ("target", child))}
     assert set(table["source_task_id"]) - {""} == ids["source"]  # every parent task appears
     assert set(table["target_task_id"]) - {""} == ids["target"]
@@ -388,7 +388,7 @@ def test_align_gives_the_links_of_the_build(run_cli, built) -> None:
     _, tables = built
     result = read_csv(run_cli("align", "hubei_province_2023", "hubei_province_2024").stdout)
     build = tables["alignments"][tables["alignments"]["comparison_id"] == "hubei_province_2023__hubei_province_2024"]
-    columns = ["source_task_id", "target_task_id", "relation"]
+    columns = ["source_task_id", "target_task_id", "relation", "confidence"]
     assert_frame_equal(result[columns].reset_index(drop=True), build[columns].reset_index(drop=True).astype(str))
 
 

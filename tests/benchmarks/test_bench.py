@@ -39,3 +39,14 @@ def test_the_difflib_baseline_is_timed_on_a_sample_and_scaled(processed) -> None
     result = bench.difflib_case(30, 1, 5)
     assert result["sampled_rows"] == 5
     assert result["seconds"] >= result["sampled_seconds"]
+
+
+@pytest.mark.slow
+def test_the_ingestion_case_reads_every_format_of_every_clean_plan() -> None:
+    from benchmarks.ingest import ingest_case
+    from pinned_corpus import PINNED_MANIFEST
+
+    results = ingest_case(1, PINNED_MANIFEST)
+    assert results["plans"] == 5
+    assert {fmt: results[fmt]["files"] for fmt in ("txt", "docx", "pdf", "html")} == dict.fromkeys(("txt", "docx", "pdf", "html"), 5)
+    assert results["pdf"]["pages"] > results["plans"] and results["pdf"]["pages_per_second"] > 0

@@ -6,8 +6,8 @@ import random
 import pandas as pd
 import pytest
 
-from benchmarks import synthetic
 from analysis.parse.document import parse_document
+from benchmarks import synthetic
 
 
 @pytest.fixture(scope="module")

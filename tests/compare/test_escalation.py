@@ -4,7 +4,15 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis.compare.escalation import ESCALATION_COLUMNS, change, direction, escalation_table, primary_targets, vs_parent, wording_note
+from analysis.compare.escalation import (
+    ESCALATION_COLUMNS,
+    change,
+    direction,
+    escalation_table,
+    primary_targets,
+    vs_parent,
+    wording_note,
+)
 
 
 @pytest.mark.parametrize(

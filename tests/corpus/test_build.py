@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from pinned_corpus import PINNED_MANIFEST
 
-from analysis.corpus.manifest import load_manifest
 from analysis.corpus.build import build, planned_comparisons
+from analysis.corpus.manifest import load_manifest
 
 pytestmark = pytest.mark.slow  # every test reads a full build (conftest's ``built``)
 
@@ -113,8 +114,32 @@ def test_coverage_tables_summarise_each_child_plan(built) -> None:
 
 def test_damaged_duplicate_copies_are_not_compared(built) -> None:
     _, tables = built
-    listed = load_manifest()
+    listed = load_manifest(PINNED_MANIFEST)
     listed.loc[listed["doc_id"] == "ezhou_city_2024", "parent"] = "hubei_province_2024_web"
     planned = planned_comparisons(listed, tables["documents"])
     assert "hubei_province_2024_web" not in set(planned["source_doc"])
     assert list(planned["comparison_id"]) == ["hubei_province_2023__hubei_province_2024", "hubei_province_2024__wuhan_city_2025"]
+
+
+def test_a_word_pdf_or_web_plan_keeps_its_extracted_text_beside_the_tables(tmp_path) -> None:
+    from benchmarks.formats import plan_in_every_format
+    from pinned_corpus import PINNED_DIR
+
+    from analysis import storage
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    files = plan_in_every_format(PINNED_DIR / "ezhou_city_2024.txt", raw)
+    rows = [f"ezhou_{fmt},{files[fmt].name},,,鄂州市,city,2024,,,," for fmt in ("docx", "pdf", "html")]
+    (raw / "manifest.csv").write_text("doc_id,file,title,issuer,region,level,year,parent,previous,doc_number,date\n"
+                                      + "\n".join(rows) + "\n", encoding="utf-8")
+    tables = build(tmp_path / "out", raw / "manifest.csv")
+    documents = tables["documents"].set_index("doc_id")
+    assert dict(documents["format"]) == {"ezhou_docx": "docx", "ezhou_pdf": "pdf", "ezhou_html": "html"}
+    folder = storage.table_folder(tmp_path / "out")
+    for doc_id, relative in documents["extracted_text"].items():
+        text = (folder / relative).read_text(encoding="utf-8")
+        tasks = tables["tasks"][tables["tasks"]["doc_id"] == doc_id]
+        assert len(tasks) > 20
+        for heading, start, end in zip(tasks["heading"], tasks["char_start"], tasks["char_end"]):
+            assert heading[:4] in text[start:end].replace("\n", "")  # every offset points into the extracted text

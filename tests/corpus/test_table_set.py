@@ -15,13 +15,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from pinned_corpus import PINNED_DIR, PINNED_MANIFEST
 
 from analysis import cli, storage
 from analysis.corpus.build import build
 from analysis.settings import PROJECT_ROOT
 
 TABLES = {"documents", "tasks", "targets", "escalation", "alignments", "alignment_clauses", "coverage",
-          "coverage_tasks", "coverage_indicators"}
+          "coverage_tasks", "coverage_indicators", "corrections"}
 
 
 def _sha256(path: Path) -> str:
@@ -53,12 +54,12 @@ def _build_command(out: Path, manifest: Path | None = None) -> list[str]:
 def _two_manifests(folder: Path) -> tuple[Path, Path]:
     """The bundled manifest, and the same without its last document: builds from the two differ in
     every table, so a set mixing them is seen."""
-    lines = (PROJECT_ROOT / "data" / "raw" / "manifest.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    lines = PINNED_MANIFEST.read_text(encoding="utf-8").splitlines(keepends=True)
     folder.mkdir(parents=True, exist_ok=True)
     full, fewer = folder / "manifest.csv", folder / "manifest_fewer.csv"
     full.write_text("".join(lines), encoding="utf-8")
     fewer.write_text("".join(lines[:-1]), encoding="utf-8")
-    for name in (PROJECT_ROOT / "data" / "raw").glob("*.txt"):
+    for name in PINNED_DIR.glob("*.txt"):
         (folder / name.name).write_bytes(name.read_bytes())
     return full, fewer
 
@@ -72,7 +73,7 @@ def test_the_build_record_names_inputs_settings_and_tables(built) -> None:
     assert_one_complete_set(out)
     record = json.loads((out / "build.json").read_text(encoding="utf-8"))
     assert record["package_version"]
-    assert set(record["inputs"]) == {"manifest", "documents", "lexicon"}
+    assert set(record["inputs"]) == {"manifest", "documents", "lexicon", "corrections"}
     assert len(record["inputs"]["documents"]["hubei_province_2024"]["sha256"]) == 64
     alignment = record["settings"].get("alignment", record["settings"])
     assert "weights" in json.dumps(alignment) and "link_min" in json.dumps(alignment)

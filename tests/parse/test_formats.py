@@ -5,47 +5,39 @@ import shutil
 import zipfile
 from pathlib import Path
 
-import make_formats as mf  # beside this file: pytest puts its folder on sys.path
+from benchmarks import formats as mf  # the writers the ingestion benchmark uses too
 import pandas as pd
 import pytest
+from pinned_corpus import PINNED_DIR
 
-from analysis.parse import clean
-from analysis.parse import read
 from analysis.errors import UserError
+from analysis.parse import clean, read
 from analysis.parse.docx import format_number
-from analysis.text.numerals import to_chinese
 from analysis.parse.formats import extract
-from analysis.settings import PROJECT_ROOT
+from analysis.text.numerals import to_chinese
 
-RAW = PROJECT_ROOT / "data" / "raw"
+RAW = PINNED_DIR
 # The damaged web copy is no clean source: its tasks are not the reference for a clean rendering.
 PLANS = sorted(p.stem for p in RAW.glob("*.txt") if p.stem != "hubei_province_2024_web")
 COMPARED = ["task_id", "heading", "text", "lead_units", "responsible_units"]
 
 
-def plan_tasks(path: Path, text: str, encoding: str, doc_id: str) -> pd.DataFrame:
-    """The task table of a decoded plan (the one place that knows where the pipeline lives)."""
+def parsed(path: Path, text: str, encoding: str, doc_id: str):
+    """A decoded plan, parsed."""
     from analysis.parse.document import parse_raw
 
-    return parse_raw(read.RawDocument(path, text, encoding), doc_id).tasks
+    return parse_raw(read.RawDocument(path, text, encoding), doc_id)
+
+
+def plan_tasks(path: Path, text: str, encoding: str, doc_id: str) -> pd.DataFrame:
+    return parsed(path, text, encoding, doc_id).tasks
 
 
 @pytest.fixture(scope="module")
 def plan_files(tmp_path_factory) -> dict[str, dict[str, Path]]:
     """Each bundled plan written as .txt, .docx, .pdf and .html."""
     out = tmp_path_factory.mktemp("formats")
-    files = {}
-    for stem in PLANS:
-        raw = read.read_document(RAW / f"{stem}.txt")
-        paragraphs = clean.clean(raw.text).text.split("\n")
-        title = next(p for p in paragraphs if p.endswith("要点"))
-        files[stem] = {
-            "txt": RAW / f"{stem}.txt",
-            "docx": mf.plan_docx(out / f"{stem}.docx", paragraphs),
-            "pdf": mf.plan_pdf(out / f"{stem}.pdf", raw.text, title),
-            "html": mf.plan_html(out / f"{stem}.html", paragraphs, title),
-        }
-    return files
+    return {stem: mf.plan_in_every_format(RAW / f"{stem}.txt", out) for stem in PLANS}
 
 
 @pytest.mark.parametrize("fmt", ["txt", "docx", "pdf", "html"])
@@ -58,6 +50,22 @@ def test_every_format_of_a_plan_gives_the_tasks_of_its_text(plan_files, stem: st
     got = plan_tasks(plan_files[stem][fmt], extracted.text, extracted.encoding, stem)
     assert len(expected) > 0
     pd.testing.assert_frame_equal(got[COMPARED], expected[COMPARED])
+
+
+TARGET_FIELDS = ["task_id", "value", "unit", "kind", "comparator", "deadline", "role", "indicator_id"]
+
+
+@pytest.mark.parametrize("fmt", ["docx", "pdf", "html"])
+@pytest.mark.parametrize("stem", PLANS)
+def test_every_format_of_a_plan_gives_the_targets_of_its_text(plan_files, stem: str, fmt: str) -> None:
+    from analysis.targets.extract import targets_table
+
+    reference = read.read_document(RAW / f"{stem}.txt")
+    expected = targets_table(parsed(reference.path, reference.text, reference.encoding, stem))
+    extracted = extract(plan_files[stem][fmt])
+    got = targets_table(parsed(plan_files[stem][fmt], extracted.text, extracted.encoding, stem))
+    assert len(expected) > 0
+    pd.testing.assert_frame_equal(got[TARGET_FIELDS], expected[TARGET_FIELDS])
 
 
 # --- docx --------------------------------------------------------------------------------------
@@ -142,7 +150,9 @@ def test_pdf_page_furniture_is_removed_and_cjk_spacing_closed(tmp_path: Path) ->
     pages = [_page(n, 3, body) for n, body in enumerate(bodies, start=1)]
     extracted = extract(mf.write_pdf(tmp_path / "plan.pdf", pages))
     assert extracted.format == "pdf"
+    # the running title stays where it is the plan's own title: at the top of the first page
     assert extracted.text.split("\n") == [
+        "2024年全省生态环境工作要点",
         "一、总体要求", "到2024年6月底前,PM2.5浓度下降3%。", "(一)加强大气污染防治。", "1.开展臭氧治理(牵头单位:大气处)。"]
     assert len(extracted.page_starts) == 3
     assert extracted.text[extracted.page_starts[1]:].startswith("(一)")

@@ -4,12 +4,12 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis.targets import indicators
-from analysis.text import segment
 from analysis.errors import UserError
 from analysis.evaluate import indicator_mapping, load_gold_targets, threshold_sweep
 from analysis.settings import PROJECT_ROOT, TargetSettings
+from analysis.targets import indicators
 from analysis.targets.mentions import KINDS
+from analysis.text import segment
 
 INDICATOR_MIN_SCORE = TargetSettings().indicator_min_score
 GOLD_FILES = [PROJECT_ROOT / "data/gold/targets_province.csv", PROJECT_ROOT / "tests/data/targets_city_dev.csv"]

@@ -7,13 +7,14 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pinned_corpus import PINNED_DIR as RAW_DIR
+from test_properties import is_subsequence, squash
 
 from analysis.evaluate import evaluate_targets, load_gold_targets
 from analysis.parse.document import parse_raw
 from analysis.parse.read import RawDocument
-from analysis.settings import PROJECT_ROOT, RAW_DIR
+from analysis.settings import PROJECT_ROOT
 from analysis.targets.extract import TARGET_COLUMNS, find_targets, targets_table, text_targets
-from test_properties import is_subsequence, squash
 
 CONTRACT_COLUMNS = ["doc_id", "task_id", "indicator", "indicator_id", "value", "unit", "kind", "comparator",
                     "deadline", "role", "quote", "char_start", "char_end", "flags"]

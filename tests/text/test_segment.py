@@ -1,7 +1,6 @@
 """Segmentation keeps domain terms whole; index terms, vocabulary hits and IDF weights."""
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 import pytest

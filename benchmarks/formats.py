@@ -1,4 +1,5 @@
-"""Write test plans as real .docx, .pdf and .html files (the formats users bring).
+"""Write plans as real .docx, .pdf and .html files (the formats users bring): for the tests of
+ingestion and for its benchmark.
 
 The .docx is written part by part with zipfile, numbering its part, section and item markers
 with Word's automatic list numbering (numbering.xml; parts through a paragraph style), as Word
@@ -14,20 +15,12 @@ import zipfile
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from analysis.text.numerals import chinese_number
+
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _PART = re.compile(r"^([一二三四五六七八九十]{1,3})、\s*")
 _SECTION = re.compile(r"^[(（]([一二三四五六七八九十]{1,3})[)）]\s*")
 _ITEM = re.compile(r"^(\d{1,3})[.．](?!\d)\s*")
-_NUMERALS = {c: i for i, c in enumerate("一二三四五六七八九", start=1)}
-
-
-def numeral_value(numeral: str) -> int:
-    tens, _, ones = numeral.rpartition("十")
-    if "十" not in numeral:
-        return _NUMERALS[numeral]
-    return (_NUMERALS.get(tens, 1)) * 10 + _NUMERALS.get(ones, 0)
-
-
 # --- docx --------------------------------------------------------------------------------------
 
 _CONTENT_TYPES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
@@ -134,7 +127,7 @@ def _list_marker(text: str, counters: list[int]) -> tuple[int, str] | None:
         m = pattern.match(text)
         if not m:
             continue
-        value = int(m.group(1)) if level == 2 else numeral_value(m.group(1))
+        value = int(m.group(1)) if level == 2 else chinese_number(m.group(1))
         if value != counters[level] + 1 or not text[m.end():].strip():
             return None
         counters[level] = value
@@ -292,3 +285,23 @@ def paragraphs_html(paragraphs: list[str]) -> str:
 def plan_html(path: Path, paragraphs: list[str], title: str) -> Path:
     path.write_text(government_page(title, paragraphs_html(paragraphs)), encoding="utf-8")
     return path
+
+
+# --- one plan in every format --------------------------------------------------------------------
+
+
+def plan_in_every_format(path: Path, out: Path) -> dict[str, Path]:
+    """A plan's text file written again as .docx, .pdf and .html into ``out`` (its paragraphs as
+    the cleaner reads them; the PDF from the raw text, with a browser's print header and footer)."""
+    from analysis.parse import clean, read
+
+    raw = read.read_document(path)
+    paragraphs = clean.clean(raw.text).text.split("\n")
+    title = next((p for p in paragraphs if p.endswith("要点")), paragraphs[0])
+    stem = Path(path).stem
+    return {
+        "txt": Path(path),
+        "docx": plan_docx(out / f"{stem}.docx", paragraphs),
+        "pdf": plan_pdf(out / f"{stem}.pdf", raw.text, title),
+        "html": plan_html(out / f"{stem}.html", paragraphs, title),
+    }

@@ -1,0 +1,254 @@
+"""Bringing your own plans: ``analysis add FILE`` registers a plan file in the manifest, and
+``analysis remove ID`` takes a row out again.
+
+``add`` reads the file (text, Word, PDF or web page, see :mod:`analysis.parse.formats`), infers
+what the text prints (title, issuer, document number, date; level from the title's scope word
+全省/全市…, year from the title or the date, region from the issuer) and lets flags override
+each value, copies the file beside the manifest (never over a different file of the same name),
+checks the manifest with the new row exactly as the build will load it, then appends the row
+atomically. ``remove`` drops a row unless another row links to it; the raw file stays in place.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.corpus import manifest
+from analysis.corpus.resolve import level_of_title, region_of_issuer
+from analysis.errors import UserError
+from analysis.parse import metadata
+from analysis.parse.document import ParsedDocument, parse_document
+from analysis.parse.structure import require_tasks
+from analysis.schema import LEVEL_RANK
+from analysis.storage import write_bytes, write_text
+from analysis.text.numerals import year_value
+
+DOC_ID = re.compile(r"^[A-Za-z0-9_-]+$")
+_NOT_DOC_ID = re.compile(r"[^A-Za-z0-9_-]+")
+# File-name characters `make` cannot take in a prerequisite list (the Makefile lists data/raw/*):
+# a plan named so is stored under its doc id instead.
+_UNSAFE_FOR_MAKE = re.compile(r"[\s:#$%;\\*?\[\]'\"()&|<>~`]")
+_TITLE_YEAR = re.compile(r"(\d{4}|[〇零一二三四五六七八九]{4})\s*年")
+LINKS = ("parent", "previous", "duplicate_of")
+
+
+@dataclass(frozen=True)
+class Registered:
+    """A manifest row written by :func:`add_plan`, where each value came from, and the file."""
+
+    row: dict[str, str]
+    sources: dict[str, str]  # field → "text", "title", "date", "issuer", "file name" or "flag"
+    file: Path  # the copy beside the manifest
+    copied: bool  # False when that very file was already there
+    format: str
+    n_tasks: int
+    notes: list[str] = field(default_factory=list)
+
+
+def default_doc_id(path: Path | str) -> str:
+    """A doc id from a file name: its letters, digits, ``_`` and ``-`` (other runs become ``_``);
+    empty when that leaves no letter (``孝感市2024年….pdf`` would give a bare ``2024``)."""
+    doc_id = _NOT_DOC_ID.sub("_", Path(path).stem).strip("_")
+    return doc_id if re.search(r"[A-Za-z]", doc_id) else ""
+
+
+def stored_name(source: Path, doc_id: str) -> str:
+    """The name a plan is stored under beside the manifest: its own, unless `make` could not
+    handle it (spaces, quotes, brackets …), then ``<doc_id><suffix>``."""
+    return f"{doc_id}{source.suffix.lower()}" if _UNSAFE_FOR_MAKE.search(source.name) else source.name
+
+
+def _year_of(title: str, date: str) -> tuple[str, str] | None:
+    if (m := _TITLE_YEAR.search(title)) and len(year := year_value(m.group(1))) == 4 and year.isdigit():
+        return year, "title"
+    if re.match(r"^\d{4}-", date):
+        return date[:4], "date"
+    return None
+
+
+def _read_manifest_text(path: Path) -> tuple[str, bool]:
+    """The manifest's text (without a BOM) and whether it had one."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise UserError(path, "manifest not found") from None
+    except OSError as exc:
+        raise UserError(path, f"cannot read the manifest ({exc.strerror})") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UserError(path, "the manifest is not UTF-8 text") from None
+    return text, data.startswith(b"\xef\xbb\xbf")
+
+
+def _header(text: str, path: Path) -> list[str]:
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows:
+        raise UserError(path, "the manifest is empty (no header line)")
+    return [name.strip() for name in rows[0]]
+
+
+def _newline(text: str) -> str:
+    return "\r\n" if "\r\n" in text else "\n"
+
+
+def _check(text: str, manifest_path: Path) -> None:
+    """Load ``text`` as the manifest would be loaded from ``manifest_path`` (same folder, so its
+    files resolve the same way); raise the manifest's own :class:`UserError` if it is invalid."""
+    fd, tmp = tempfile.mkstemp(prefix=".manifest-check-", suffix=".csv", dir=manifest_path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+        try:
+            manifest.load_manifest(tmp)
+        except UserError as exc:
+            raise UserError(manifest_path, f"the manifest would not load with this change: {exc.problem}") from None
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def _csv_line(values: list[str], newline: str) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator=newline).writerow(values)
+    return buffer.getvalue()
+
+
+def _with_tasks(doc: ParsedDocument, path: Path) -> ParsedDocument:
+    require_tasks(doc.tasks, doc.outline, path)
+    return doc
+
+
+def _listed(text: str, manifest_path: Path) -> pd.DataFrame:
+    """The manifest as loaded (validated); an empty frame for a manifest of a header only, the
+    start of a corpus of your own."""
+    if len([line for line in text.splitlines() if line.strip()]) <= 1:
+        return pd.DataFrame(columns=manifest.MANIFEST_COLUMNS)
+    return manifest.load_manifest(manifest_path)
+
+
+def add_plan(source: Path | str, manifest_path: Path | str, *, doc_id: str | None = None, parent: str = "",
+             previous: str = "", title: str | None = None, level: str | None = None, year: str | int | None = None,
+             issuer: str | None = None, region: str | None = None) -> Registered:
+    """Copy ``source`` beside the manifest and append its row (see the module's docstring)."""
+    source, manifest_path = Path(source), Path(manifest_path)
+    text, bom = _read_manifest_text(manifest_path)
+    columns = _header(text, manifest_path)
+    listed = _listed(text, manifest_path)
+    flags = {"title": title, "issuer": issuer, "level": level, "year": None if year is None else str(year),
+             "region": region}
+    sources: dict[str, str] = {}
+
+    sources["doc_id"] = "flag" if doc_id is not None else "file name"
+    doc_id = doc_id if doc_id is not None else default_doc_id(source)
+    if not doc_id:
+        raise UserError(source, "the file name gives no doc id (letters, digits, _ and -, with a letter): "
+                                "pass --doc-id, e.g. xiaogan_city_2024")
+    if not DOC_ID.match(doc_id):
+        raise UserError(doc_id, "a doc id is letters, digits, _ and - only")
+    if doc_id in set(listed["doc_id"]):
+        raise UserError(doc_id, f"this doc id is already in {manifest_path}: choose another with --doc-id "
+                                f"(or `remove {doc_id}` first)")
+
+    doc = _with_tasks(parse_document(source, doc_id), source)
+    printed = metadata.extract_metadata(doc.printed_matter())
+    values: dict[str, str] = {}
+    for name in ("title", "issuer", "doc_number", "date"):
+        if flags.get(name) is not None:
+            values[name], sources[name] = str(flags[name]).strip(), "flag"
+        elif printed.get(name):
+            values[name], sources[name] = printed[name], "text"
+        else:
+            values[name] = ""
+    inferred_level = level_of_title(values["title"])
+    if flags["level"]:
+        values["level"], sources["level"] = flags["level"], "flag"
+    elif inferred_level:
+        values["level"], sources["level"] = inferred_level, "title"
+    else:
+        raise UserError(source, f"cannot tell the level from the title {values['title'] or '(none found)'!r}: "
+                                f"pass --level ({', '.join(LEVEL_RANK)})")
+    if flags["year"]:
+        values["year"], sources["year"] = flags["year"], "flag"
+    elif found := _year_of(values["title"], values["date"]):
+        values["year"], sources["year"] = found
+    else:
+        raise UserError(source, "cannot tell the year from the title or a printed date: pass --year")
+    if flags["region"]:
+        values["region"], sources["region"] = flags["region"], "flag"
+    elif found_region := region_of_issuer(values["issuer"]):
+        values["region"], sources["region"] = found_region, "issuer"
+    else:
+        raise UserError(source, f"cannot tell the region from the issuer {values['issuer'] or '(none found)'!r}: "
+                                "pass --region (e.g. 武汉市)")
+    name = stored_name(source, doc_id)
+    row = {"doc_id": doc_id, "file": name, **values, "parent": parent, "previous": previous}
+    missing = [name for name in manifest.REQUIRED_COLUMNS if name not in columns]
+    if missing:
+        raise UserError(manifest_path, f"missing column(s): {', '.join(missing)}")
+    dropped = [column for column in row if row[column] and column not in columns]
+
+    target = manifest_path.parent / name
+    copied = True
+    if target.exists():
+        same_file = target.resolve() == source.resolve()
+        if not same_file and (not target.is_file() or target.read_bytes() != source.read_bytes()):
+            raise UserError(target, "a different file of this name is already there: rename your file and add it again")
+        copied = False
+        taken = listed.loc[listed["file"] == name, "doc_id"]
+        if len(taken):
+            raise UserError(source, f"this file is already registered as {taken.iloc[0]}")
+
+    newline = _newline(text)
+    body = text if not text or text.endswith(("\n", "\r")) else text + newline
+    checked = dict(row, file=str(source.resolve()))  # the file is checked where it is, before any copy
+    _check(body + _csv_line([checked.get(name, "") for name in columns], newline), manifest_path)
+    if copied:
+        write_bytes(target, source.read_bytes())
+    write_text(manifest_path, ("\ufeff" if bom else "") + body + _csv_line([row.get(name, "") for name in columns],
+                                                                         newline))
+    notes = [f"the manifest has no {column} column: {column} {row[column]!r} not recorded" for column in dropped]
+    if name != source.name:
+        notes.append(f"stored as {name}: `make` cannot handle the characters of {source.name!r}")
+    return Registered(row, sources, target, copied, doc.format, len(doc.tasks), notes)
+
+
+def linked_from(listed, doc_id: str) -> list[str]:
+    """``row (link)`` for every manifest row that links to ``doc_id``."""
+    return [f"{row['doc_id']} ({link})" for row in listed.to_dict(orient="records")
+            for link in LINKS if row.get(link) == doc_id]
+
+
+def remove_plan(doc_id: str, manifest_path: Path | str) -> Path:
+    """Drop ``doc_id``'s row from the manifest (refused when another row links to it); return its
+    file, which stays in place."""
+    manifest_path = Path(manifest_path)
+    text, bom = _read_manifest_text(manifest_path)
+    listed = manifest.load_manifest(manifest_path)
+    rows = listed[listed["doc_id"] == doc_id]
+    if rows.empty:
+        raise UserError(doc_id, f"not a doc id of {manifest_path} (known: {', '.join(listed['doc_id'])})")
+    linking = linked_from(listed, doc_id)
+    if linking:
+        raise UserError(doc_id, f"other rows link to it: {', '.join(linking)}: remove or relink them first")
+    lines = text.splitlines(keepends=True)
+    kept, removed = lines[:1], 0  # the header, then every row but doc_id's
+    for line in lines[1:]:
+        fields = next(csv.reader([line]), [""])
+        if removed == 0 and fields and fields[0].strip() == doc_id:
+            removed += 1
+            continue
+        kept.append(line)
+    if removed != 1:
+        raise UserError(manifest_path, f"cannot find the line of {doc_id} (a row spread over several lines?)")
+    new_text = "".join(kept)
+    if len(kept) > 1:  # the last row removed leaves a header only: nothing left to check
+        _check(new_text, manifest_path)
+    write_text(manifest_path, ("\ufeff" if bom else "") + new_text)
+    return Path(rows.iloc[0]["file"])

@@ -1,0 +1,78 @@
+"""The review queue: the model's uncertain alignment decisions of one comparison, in the format
+of the reviewer's corrections file (``data/corrections/alignments.csv``), with both tasks' texts.
+
+A row is queued when its ``confidence`` (:mod:`analysis.align.confidence`) lies in the band
+(``uncertain``) or below it (``low confidence``: a link the calibration doubts, or an unlinked task
+whose nearest candidate may well be its counterpart). An unlinked task is queued paired with that
+nearest candidate (named in its evidence), so that ``partial`` or ``same`` adds the link. The
+reviewer fills ``relation`` (``same``, ``partial``, ``none``) and saves the file as
+``data/corrections/alignments.csv``; the extra columns are ignored there, rows left empty skipped.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis.corpus.corrections import ALIGNMENT_CORRECTION_COLUMNS, MODEL
+from analysis.errors import UserError
+from analysis.schema import LINKS
+from analysis.storage import atomic_path, read_table, table_folder
+
+DEFAULT_BAND = (0.35, 0.65)
+QUEUE_COLUMNS = [*ALIGNMENT_CORRECTION_COLUMNS, "model_relation", "score", "confidence", "reason",
+                 "source_text", "target_text"]
+_NEAREST = re.compile(r"^nearest: (\S+) \(")
+
+
+def check_band(band: tuple[float, float]) -> tuple[float, float]:
+    low, high = (float(b) for b in band)
+    if not 0.0 <= low <= high <= 1.0:
+        raise UserError("--band", f"needs 0 <= LOW <= HIGH <= 1, not {low:g} {high:g}")
+    return low, high
+
+
+def review_queue(alignments: pd.DataFrame, tasks: pd.DataFrame, comparison_id: str,
+                 band: tuple[float, float] = DEFAULT_BAND) -> pd.DataFrame:
+    """The queue of one comparison (``alignments``, ``tasks``: the processed tables), most
+    doubtful first; decisions a reviewer already made are left out."""
+    low, high = check_band(band)
+    if "confidence" not in alignments.columns or "decided_by" not in alignments.columns:
+        raise UserError("alignments", "built by an older version (no confidence): run `make data` again")
+    known = list(dict.fromkeys(alignments["comparison_id"]))
+    if comparison_id not in known:
+        raise UserError(comparison_id, f"no such comparison in the processed alignments (known: {', '.join(known) or 'none'})")
+    rows = alignments[(alignments["comparison_id"] == comparison_id) & (alignments["decided_by"] == MODEL)]
+    source_doc = next((d for d in rows["source_doc"] if d), "")
+    target_doc = next((d for d in rows["target_doc"] if d), "")
+    confidence = rows["confidence"].to_numpy(dtype=np.float64)
+    queued = rows[confidence <= high].copy()
+    linked = queued["relation"].isin(LINKS).to_numpy()
+    nearest = queued["evidence"].str.extract(_NEAREST, expand=False).fillna("")
+    unlinked_source = ~linked & (queued["source_task_id"] != "").to_numpy()
+    unlinked_target = ~linked & (queued["target_task_id"] != "").to_numpy() & ~unlinked_source
+    source_task = np.where(unlinked_target, nearest, queued["source_task_id"])
+    target_task = np.where(unlinked_source, nearest, queued["target_task_id"])
+    texts = dict(zip(tasks["task_id"], tasks["text"]))
+    queue = pd.DataFrame({
+        "source_doc": np.where(source_task != "", source_doc, ""), "source_task_id": source_task,
+        "target_doc": np.where(target_task != "", target_doc, ""), "target_task_id": target_task,
+        "relation": "", "note": "", "model_relation": queued["relation"].to_numpy(),
+        "score": queued["score"].to_numpy(), "confidence": queued["confidence"].to_numpy(),
+        "reason": np.where(queued["confidence"].to_numpy() >= low, "uncertain", "low confidence"),
+        "source_text": [texts.get(t, "") for t in source_task], "target_text": [texts.get(t, "") for t in target_task],
+    }, columns=QUEUE_COLUMNS)
+    queue = queue[(queue["source_task_id"] != "") & (queue["target_task_id"] != "")]  # a task without any candidate
+    return queue.sort_values("confidence", kind="stable").reset_index(drop=True)
+
+
+def export_queue(comparison_id: str, out: Path | str, processed: Path | str,
+                 band: tuple[float, float] = DEFAULT_BAND) -> pd.DataFrame:
+    """Write the queue to ``out`` (UTF-8 with BOM, which Excel needs to read Chinese text)."""
+    folder = table_folder(processed)  # both tables of one build
+    queue = review_queue(read_table("alignments", folder), read_table("tasks", folder), comparison_id, band)
+    with atomic_path(out) as tmp:
+        queue.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
+    return queue

@@ -1,0 +1,83 @@
+"""Link confidence: the logistic model, the confidence of every alignment row, its calibration."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.align import confidence
+from analysis.errors import UserError
+from analysis.evaluate import calibration
+from analysis.schema import LINKS, UNLINKED
+from analysis.settings import LINK_CONFIDENCE_PATH
+
+
+def test_fit_is_deterministic_and_ranks_by_evidence() -> None:
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(400, 3))
+    y = (x[:, 0] + 0.3 * rng.normal(size=400)) > 1.0
+    first, second = confidence.fit(x, y, 1.0), confidence.fit(x, y, 1.0)
+    assert first.to_json() == second.to_json()
+    p = first.probability(x)
+    assert ((p >= 0) & (p <= 1)).all()
+    assert p[y].mean() > 0.6 > 0.1 > p[~y].mean()
+    assert first.coef[0] > abs(first.coef[1]) + abs(first.coef[2])  # the informative feature carries the weight
+
+
+def test_the_stored_model_round_trips_and_refuses_other_features(tmp_path) -> None:
+    model = confidence.LinkModel.load(LINK_CONFIDENCE_PATH)
+    assert model.features == confidence.FEATURES
+    (tmp_path / "m.json").write_text(model.to_json(), encoding="utf-8")
+    assert confidence.LinkModel.load(tmp_path / "m.json").to_json() == model.to_json()
+    (tmp_path / "bad.json").write_text(model.to_json().replace('"score"', '"other"'), encoding="utf-8")
+    with pytest.raises(UserError, match="refit"):
+        confidence.LinkModel.load(tmp_path / "bad.json")
+
+
+def test_row_confidence_links_and_unlinked_tasks() -> None:
+    pairs = pd.DataFrame({"source_index": [0, 0, 1], "target_index": [0, 1, 1], "score": [0.9, 0.3, 0.2]})
+    probability = np.array([0.95, 0.4, 0.1])
+    table = pd.DataFrame({"source_task_id": ["s0", "s1", "", ""], "target_task_id": ["t0", "", "t1", "t2"]})
+    found = confidence.row_confidence(table, pairs, probability, ["s0", "s1"], ["t0", "t1", "t2"])
+    # the link: its P; s1: 1 − P of its nearest (t1); t1: nearest by score is s0 (0.3); t2: no candidate
+    assert found.tolist() == [0.95, 0.9, 0.6, 1.0]
+
+
+def test_every_built_row_has_a_confidence(built) -> None:
+    _, tables = built
+    alignments = tables["alignments"]
+    assert alignments["confidence"].between(0, 1).all()
+    linked = alignments["relation"].isin(LINKS)
+    # an unlinked task's confidence is about its absence: it is 1 − P(its nearest candidate)
+    unlinked = alignments[~linked]
+    assert unlinked["relation"].isin([r for pair in UNLINKED.values() for r in pair]).all()
+    # confidence follows the score within the links of a comparison (rank correlation)
+    for _, rows in alignments[linked].groupby("comparison_id"):
+        assert rows["score"].rank().corr(rows["confidence"].rank()) > 0.5
+    assert (tables["alignments"]["decided_by"] == "model").all()  # the shipped corrections are empty
+
+
+@pytest.mark.slow
+def test_the_shipped_model_is_the_fit_on_the_development_gold(corpus) -> None:
+    fitted = calibration.calibrate(calibration.labelled_pairs(corpus))
+    assert fitted.model.to_json() == confidence.LinkModel.load(LINK_CONFIDENCE_PATH).to_json(), \
+        "refit: python -m analysis evaluate --fit-confidence"
+    # calibrated on held-out folds of the development gold: expected number of links ≈ observed
+    dev = fitted.reliability[fitted.reliability["gold"].str.startswith("development")]
+    expected = (dev["mean_confidence"] * dev["n_pairs"]).sum()
+    assert abs(expected - dev["n_links"].sum()) <= 0.1 * dev["n_links"].sum()
+    # on every gold, the year model's confident links hold, and it never over-states the links
+    confident = fitted.reliability[fitted.reliability["bin"] == "0.9–1.0"]
+    assert (confident["observed_link_rate"] >= 0.9).all() and len(confident) == 3
+    for gold, rows in fitted.reliability.groupby("gold"):
+        assert (rows["mean_confidence"] * rows["n_pairs"]).sum() <= 1.1 * rows["n_links"].sum(), gold
+    assert "Reliability" in calibration.report(fitted)
+
+
+def test_reliability_table_bins_predictions() -> None:
+    p = np.array([0.05, 0.06, 0.55, 0.95, 1.0])
+    y = np.array([False, True, True, True, True])
+    table = calibration.reliability_table(p, y, "toy")
+    assert table["bin"].tolist() == ["0.0–0.1", "0.5–0.6", "0.9–1.0"]
+    assert table["n_pairs"].tolist() == [2, 1, 2]
+    assert table["observed_link_rate"].tolist() == [0.5, 1.0, 1.0]

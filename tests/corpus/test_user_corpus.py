@@ -1,0 +1,50 @@
+"""A researcher's corpus is theirs: adding a plan to data/raw (`analysis add`) and removing one
+(`analysis remove`) keeps the tests green, since they run on their own pinned corpus."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+import invented_plans as ip
+import pytest
+
+from analysis.settings import PROJECT_ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def _clone(folder):
+    """The project's files as a clone has them (tracked, or new and not ignored)."""
+    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"], cwd=PROJECT_ROOT,
+                            capture_output=True, check=True).stdout.decode().split("\0")
+    for name in filter(None, listed):
+        source = PROJECT_ROOT / name
+        if source.is_file():
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, folder / name)
+    return folder
+
+
+def test_a_researchers_own_plans_keep_the_tests_green(tmp_path) -> None:
+    clone = _clone(tmp_path / "clone")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANALYSIS_")}
+    env["PYTHONPATH"] = str(clone)
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "analysis", *args], cwd=clone, env=env, capture_output=True,
+                              text=True, encoding="utf-8", timeout=300)
+
+    sister = tmp_path / "sister_city_2024.txt"
+    sister.write_text(ip.city_plan("乙市", "beta"), encoding="utf-8")
+    added = cli("add", str(sister), "--parent", "hubei_province_2024", "--level", "city", "--year", "2024")
+    assert added.returncode == 0, added.stderr
+    removed = cli("remove", "wuhan_city_2025")
+    assert removed.returncode == 0, removed.stderr
+    manifest = (clone / "data" / "raw" / "manifest.csv").read_text(encoding="utf-8")
+    assert "sister_city_2024" in manifest and "wuhan_city_2025" not in manifest
+
+    tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not slow and not browser"],
+                           cwd=clone, env=env, capture_output=True, text=True, encoding="utf-8", timeout=600)
+    assert tests.returncode == 0, tests.stdout[-3000:]
