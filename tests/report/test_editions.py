@@ -20,7 +20,7 @@ NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
 CJK = re.compile(r"[\u3400-\u9fff]")
 # Keys built from a variable: each is checked with every value the variable takes.
 DYNAMIC = {
-    "relation": ("same", "partial", "new", "dropped", "local", "not_cascaded"),
+    "relation": ("same", "partial", "new", "dropped", "local", "not_cascaded", "only_in_a", "only_in_b"),
     "verdict": ("raised", "lowered", "same", "new", "stricter", "looser", "equal", "share of parent's"),
     "level": ("national", "province", "city", "county", "district"),
     "kind": tuple(batch.REPORT_KINDS),
