@@ -53,7 +53,10 @@ class Messages:
 
     # numbers as people read them
     def integer(self, value) -> str:
-        return "" if _missing(value) else f"{int(round(float(value))):,}" if self.lang == "en" else f"{int(round(float(value)))}"
+        if _missing(value):
+            return ""
+        number = round(float(value))
+        return f"{number:,}" if self.lang == "en" else f"{number}"
 
     def ratio(self, value) -> str:
         return "" if _missing(value) else f"{float(value):.2f}"

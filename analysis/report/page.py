@@ -143,7 +143,7 @@ class Report:
                 plain_len = len(re.sub(r"<[^>]+>", "", inner))
                 numeric = column.kind in ("int", "ratio", "share", "points", "value", "score")
                 classes = ["num"] if numeric else []
-                if column.clip or plain_len > CLIP_CHARS and not numeric:
+                if column.clip or (plain_len > CLIP_CHARS and not numeric):
                     classes.append("clip")
                     inner = f'<div class="cell">{inner}</div>'
                 attrs = f' class="{" ".join(classes)}"' if classes else ""
@@ -224,7 +224,7 @@ def marked(text: str, other: str) -> str:
     return "".join(out)
 
 
-_STOP = set("的 和 与 及 等 对 在 为 以 是 了 将 把 并 或 其 各 年 推进 加强 开展 持续 深入 全面 进一步 工作 做好 落实 完善 强化 推动 提升 有序 扎实".split())
+_STOP = set(["的", "和", "与", "及", "等", "对", "在", "为", "以", "是", "了", "将", "把", "并", "或", "其", "各", "年", "推进", "加强", "开展", "持续", "深入", "全面", "进一步", "工作", "做好", "落实", "完善", "强化", "推动", "提升", "有序", "扎实"])
 
 
 def evidence_words(text: str, other: str, limit: int = 8) -> list[str]:
@@ -250,7 +250,6 @@ def close_reading(report: Report, comparison, link_min: float, margin: float = 0
     msg = report.msg
     source = comparison.source_tasks.set_index("task_id")
     target = comparison.target_tasks.set_index("task_id")
-    both = pd.concat([source, target])
     order = {t: i for i, t in enumerate(list(comparison.source_tasks["task_id"]) + list(comparison.target_tasks["task_id"]))}
     rows = comparison["alignments"].copy()
     rows["_order"] = [order.get(s or t, 0) + (0 if s else len(order)) for s, t in zip(rows["source_task_id"], rows["target_task_id"])]

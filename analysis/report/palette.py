@@ -5,7 +5,7 @@ relations and directions have fixed colours (continued = blue, new = green, drop
 """
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 # Colour-blind-safe base hues (Okabe–Ito) by government level.
 LEVEL_SHADES: dict[str, tuple[str, ...]] = {

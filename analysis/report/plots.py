@@ -20,9 +20,9 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from analysis.report import palette
-from analysis.schema import LEVEL_RANK
-from analysis.report.overview import in_order
 from analysis.report.i18n import Messages
+from analysis.report.overview import in_order
+from analysis.schema import LEVEL_RANK
 from analysis.text.numerals import chinese_number, to_chinese
 
 # `plotly_mimetype` for JupyterLab, `notebook` (plotly.js embedded in the output) for nbconvert:

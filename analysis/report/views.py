@@ -7,7 +7,6 @@ import pandas as pd
 from analysis.compare.escalation import POINT_KINDS, change, direction, vs_parent
 from analysis.corpus.load import PlanComparison
 
-
 # --- reading the escalation table ---------------------------------------------------------------
 
 
@@ -267,7 +266,7 @@ def comparison_findings(comparison: PlanComparison, lexicon: pd.DataFrame, repor
     n_target = int(counts.get("target", pd.Series(dtype=int)).sum())
     same, partial = int(counts.get(("source", "same"), 0)), int(counts.get(("source", "partial"), 0))
     kind = comparison.kind
-    dropped_relation, new_relation = ("dropped", "new") if kind == "year" else ("not_cascaded", "local")
+    new_relation = "new" if kind == "year" else "local"
     sentences = [msg(f"findings.{kind}.coverage", source=source, target=target, n=n_source, linked=same + partial,
                      share=msg.share((same + partial) / n_source if n_source else 0), same=same, partial=partial)]
     unlinked = unlinked_tasks(comparison, "source")

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import ast
 import html
-import json
 import re
 import string
 from pathlib import Path

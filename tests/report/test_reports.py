@@ -12,7 +12,8 @@ import yaml
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from analysis import storage
-from analysis.report import batch as reports, i18n
+from analysis.report import batch as reports
+from analysis.report import i18n
 from analysis.report.batch import ReportJob, contents_list, plan_reports, strip_outputs
 
 
