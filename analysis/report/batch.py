@@ -317,6 +317,8 @@ def render_html(executed: nbformat.NotebookNode, job: ReportJob, summary: str, s
                             exclude_input_prompt=True, exclude_output_prompt=True)
     document, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": job.title}})
     document = _REMOTE_SCRIPT.sub("", document)
+    if not standalone:
+        document = site.shared_styles(document)
     msg = i18n.Messages(lang)
     document = re.sub(r"<html\b[^>]*>", f'<html lang="{i18n.HTML_LANG.get(lang, lang)}">', document, count=1)
     generated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")

@@ -434,7 +434,8 @@ def coverage_heatmap(unit_part: pd.DataFrame, report=None) -> go.Figure:
 def f1_bars(summary: pd.DataFrame, report=None) -> go.Figure:
     """F1 of the model and the naive baseline per comparison and gold, values shown."""
     msg, _ = _ctx(report)
-    rows = summary.assign(label=esc(summary["comparison"]) + "<br>(" + esc(summary["gold"]) + ")")
+    gold = [msg.get(f"label.{g}", str(g)) for g in summary["gold"]]
+    rows = summary.assign(label=esc(summary["comparison"]) + "<br>(" + esc(pd.Series(gold, index=summary.index)) + ")")
     fig = go.Figure()
     colours = {"model": palette.RELATION_COLOURS["same"], "baseline": palette.OTHER}
     for (method, setting), group in rows.groupby(["method", "setting"], sort=False):
@@ -449,7 +450,7 @@ def f1_bars(summary: pd.DataFrame, report=None) -> go.Figure:
                           "<br>%{customdata[2]:.2f}<br>%{customdata[3]}<extra></extra>",
         ))
     fig.add_hline(y=0.9, line_dash="dot", line_color=palette.DIRECTION_COLOURS["lowered"],
-                  annotation_text=esc(msg("chart.goal")), annotation_position="top left")
+                  annotation_text=esc(msg("chart.goal")), annotation_position="bottom right")
     fig.update_layout(barmode="group", title=esc(msg("chart.f1")), xaxis_title="",
                       yaxis={"title": "F1", "range": [0, 1.12]}, legend_title=esc(msg("legend.method")), height=480)
     _legend_bottom(fig, 2)
@@ -480,6 +481,7 @@ def threshold_sensitivity(sensitivity: pd.DataFrame, report=None) -> go.Figure:
                                  hovertemplate="%{x}<br>F1 %{y:.2f}<extra></extra>"), row=1, col=col)
         fig.update_xaxes(title_text=esc(msg("axis.threshold")), row=1, col=col)
     fig.update_yaxes(title_text=esc(msg("axis.score")), range=[0, 1.05], row=1, col=1)
-    fig.update_layout(title=esc(msg("chart.sensitivity")), height=440)
+    fig.update_layout(title=esc(msg("chart.sensitivity")), height=480)
     _legend_bottom(fig)
+    fig.update_layout(legend_y=1.1, margin_t=150)  # above the subplot titles
     return fig

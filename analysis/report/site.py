@@ -4,6 +4,7 @@ style under ``assets/``, or inlined with ``standalone``), the links between page
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 
 from analysis import __version__, storage
@@ -11,7 +12,9 @@ from analysis.report import i18n, page, plots, views
 
 ASSETS_DIR = Path(__file__).resolve().parent / "assets"
 # The files every page shares, written once to ``<out>/assets/`` (inlined with ``standalone``).
-ASSET_FILES = ("plotly.min.js", "report.js", "report.css")
+ASSET_FILES = ("plotly.min.js", "report.js", "report.css", "notebook.css")
+# The notebook template's own style blocks (JupyterLab's CSS, ~250 kB): in assets/notebook.css.
+TEMPLATE_STYLE = re.compile(r"<style\b[^>]*>(?:(?!</style>).){2000,}?</style>\s*", re.DOTALL)
 READING_ORDER = {"overview": 0, "year": 1, "level": 2, "escalation": 3, "method": 4}
 
 
@@ -22,11 +25,32 @@ def write_assets(out_dir: Path) -> None:
     folder = Path(out_dir) / "assets"
     folder.mkdir(parents=True, exist_ok=True)
     wanted = {"plotly.min.js": get_plotlyjs(), "report.js": (ASSETS_DIR / "report.js").read_text(encoding="utf-8"),
-              "report.css": (ASSETS_DIR / "report.css").read_text(encoding="utf-8")}
+              "report.css": (ASSETS_DIR / "report.css").read_text(encoding="utf-8"), "notebook.css": notebook_css()}
     for name, text in wanted.items():
         path = folder / name
         if not path.is_file() or path.read_text(encoding="utf-8") != text:
             storage.write_text(path, text)
+
+
+def notebook_css() -> str:
+    """The style blocks the report template puts in every page, as one stylesheet."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    templates = Path(__file__).resolve().parent / "templates"  # batch.TEMPLATES_DIR
+    exporter = HTMLExporter(template_name="offline", extra_template_basedirs=[str(templates)], exclude_input=True)
+    empty, _ = exporter.from_notebook_node(nbformat.v4.new_notebook())
+    return "\n".join(re.sub(r"^<style\b[^>]*>|</style>\s*$", "", block.strip()) for block in TEMPLATE_STYLE.findall(empty))
+
+
+def shared_styles(document: str) -> str:
+    """The page with the template's style blocks replaced by a link to ``assets/notebook.css``."""
+    blocks = TEMPLATE_STYLE.findall(document)
+    if not blocks:
+        return document
+    first = document.index(blocks[0])
+    document = TEMPLATE_STYLE.sub("", document)
+    return document[:first] + '<link rel="stylesheet" href="assets/notebook.css">\n' + document[first:]
 
 
 def asset_tags(standalone: bool, where: str = "head") -> str:

@@ -49,6 +49,7 @@ def test_pages_name_plans_not_ids_and_open_with_their_findings(edition) -> None:
         assert result["kind"] == "method" or 'href="method.html"' in text
         assert len(text.encode("utf-8")) <= MAX_PAGE_BYTES, (result["html"], len(text))
         assert 'src="assets/plotly.min.js"' in text and "plotly.js v" not in text  # shipped once, not per page
+        assert 'href="assets/notebook.css"' in text and "jp-RenderedHTMLCommon{" not in text.replace(" ", "")
     if lang == "zh":
         level = (folder / "level__hubei_province_2024__ezhou_city_2024.html").read_text(encoding="utf-8")
         assert "上下级承接：湖北省2024年 → 鄂州市2024年" in level
@@ -94,7 +95,7 @@ def test_standalone_pages_embed_everything(built, tmp_path) -> None:
     batch.build_reports(tmp_path, built[0], only=["method"], progress=False, standalone=True)
     text = (tmp_path / "method.html").read_text(encoding="utf-8")
     assert 'src="assets/' not in text and 'href="assets/' not in text
-    assert "plotly.js v" in text and "tableCsv" in text and "@media print" in text
+    assert "plotly.js v" in text and "tableCsv" in text and "@media print" in text and "--jp-" in text
 
 
 def _chromium(page: Path, tmp_path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
