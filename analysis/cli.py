@@ -229,7 +229,7 @@ def _cmd_reports(args: argparse.Namespace) -> int:
     from analysis.report.batch import build_reports, oversized
 
     results = build_reports(Path(args.out), Path(args.processed), only=args.only, force=args.force,
-                            workers=args.workers)
+                            workers=args.workers, lang=args.lang, standalone=args.standalone)
     failed = [r for r in results if r.status == "failed"]
     for r in results:
         state = r.status if r.status != "failed" else f"FAILED ({r.error}); open {Path(args.out) / r.notebook}"
@@ -311,6 +311,10 @@ def make_parser() -> argparse.ArgumentParser:
     reports.add_argument("--only", nargs="+", metavar="REPORT_ID", help="build only these reports (ids as in the index)")
     reports.add_argument("--force", action="store_true", help="rerun reports whose inputs have not changed")
     reports.add_argument("--workers", type=int, default=REPORT_WORKERS, help="parallel notebooks (default: %(default)s)")
+    reports.add_argument("--lang", choices=("zh", "en"), default="zh",
+                         help="edition: zh (Chinese, default) or en (English, e.g. with --out reports/en)")
+    reports.add_argument("--standalone", action="store_true",
+                         help="embed plotly.js, script and style in every page (default: shared files under assets/)")
     reports.set_defaults(run=_cmd_reports)
 
     notebooks = commands.add_parser(

@@ -24,12 +24,12 @@ import html
 import json
 import os
 import re
-import tempfile
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Iterator
 
 import nbformat
 import pandas as pd
@@ -38,9 +38,18 @@ import yaml
 from analysis import __version__, storage
 from analysis.corpus import manifest
 from analysis.corpus.build import planned_comparisons
-from analysis.report import plots, views
-from analysis.report.workers import sigterm_interrupts, stop_pool, worker_pool
 from analysis.errors import UserError
+from analysis.report import i18n, site
+from analysis.report.site import (  # noqa: F401 (part of this module's interface)
+    ASSET_FILES,
+    ASSETS_DIR,
+    READING_ORDER,
+    asset_tags,
+    index_figures,
+    report_links,
+    write_assets,
+)
+from analysis.report.workers import sigterm_interrupts, stop_pool, worker_pool
 from analysis.settings import (
     MANIFEST_PATH,
     NOTEBOOKS_DIR,
@@ -57,6 +66,7 @@ SUMMARY_TAG = "summary"
 # Cells whose output is for nbval and JupyterLab only (a plain-text copy of a table shown styled).
 HIDDEN_IN_REPORT_TAG = "hide_in_report"
 PARAMETERS_TAG = "parameters"
+
 
 
 @dataclass(frozen=True)
@@ -105,24 +115,33 @@ class ReportResult:
 # --- planning ----------------------------------------------------------------------------------
 
 
-def plan_reports(documents: pd.DataFrame, links: pd.DataFrame, notebooks_dir: Path = NOTEBOOKS_DIR) -> list[ReportJob]:
-    """The reports the corpus implies: overview, one per comparison, escalation, method."""
+def plan_reports(documents: pd.DataFrame, links: pd.DataFrame, notebooks_dir: Path = NOTEBOOKS_DIR,
+                 lang: str = i18n.DEFAULT_LANG) -> list[ReportJob]:
+    """The reports the corpus implies, in reading order: overview, the cross-year comparisons, the
+    cascades, escalation, method. Titles name the plans by their display names."""
     all_docs = tuple(documents["doc_id"])
-    jobs = [_job("overview", "overview", {}, all_docs, notebooks_dir)]
+    names = i18n.plan_names(documents, lang)
+    jobs = [_job("overview", "overview", {}, all_docs, notebooks_dir, names, lang)]
     for _, link in links.iterrows():
         kind = link["kind"]
-        names = REPORT_KINDS[kind].parameter_names
-        parameters = dict(zip(names, (link["source_doc"], link["target_doc"])))
+        parameter_names = REPORT_KINDS[kind].parameter_names
+        parameters = dict(zip(parameter_names, (link["source_doc"], link["target_doc"])))
         jobs.append(_job(f"{kind}__{link['comparison_id']}", kind, parameters,
-                         (link["source_doc"], link["target_doc"]), notebooks_dir))
-    jobs.append(_job("escalation", "escalation", {}, all_docs, notebooks_dir))
-    jobs.append(_job("method", "method", {}, all_docs, notebooks_dir))
-    return jobs
+                         (link["source_doc"], link["target_doc"]), notebooks_dir, names, lang))
+    jobs.append(_job("escalation", "escalation", {}, all_docs, notebooks_dir, names, lang))
+    jobs.append(_job("method", "method", {}, all_docs, notebooks_dir, names, lang))
+    return sorted(jobs, key=lambda job: READING_ORDER.get(job.kind, 9))  # stable: manifest order within a kind
 
 
-def _job(report_id: str, kind: str, parameters: dict[str, str], doc_ids: tuple[str, ...], notebooks_dir: Path) -> ReportJob:
+def _job(report_id: str, kind: str, parameters: dict[str, str], doc_ids: tuple[str, ...], notebooks_dir: Path,
+         names: dict[str, str] | None = None, lang: str = i18n.DEFAULT_LANG) -> ReportJob:
     spec = REPORT_KINDS[kind]
-    title = spec.title + (": " + " → ".join(parameters.values()) if parameters else "")
+    msg = i18n.Messages(lang)
+    names = names or {}
+    title = msg(f"kind.{kind}")
+    if parameters:
+        source, target = parameters[spec.parameter_names[0]], parameters[spec.parameter_names[1]]
+        title = msg(f"title.{kind}", source=names.get(source, source), target=names.get(target, target))
     return ReportJob(report_id, kind, title, Path(notebooks_dir) / spec.notebook, parameters, doc_ids)
 
 
@@ -160,7 +179,8 @@ def _cached(job: ReportJob, out_dir: Path, stamp: str) -> ReportResult | None:
                         html=page.name, notebook=f"notebooks/{job.report_id}.ipynb", size_bytes=page.stat().st_size)
 
 
-def run_report(job: ReportJob, out_dir: Path, stamp: str, inputs: list[tuple[str, str]]) -> ReportResult:
+def run_report(job: ReportJob, out_dir: Path, stamp: str, inputs: list[tuple[str, str]],
+               jobs: list[ReportJob] | None = None, standalone: bool = False) -> ReportResult:
     """Execute one notebook with papermill and render it; never raises for a failing notebook.
 
     The notebook runs into a temporary file. Only a successful run replaces the report's executed
@@ -203,7 +223,8 @@ def run_report(job: ReportJob, out_dir: Path, stamp: str, inputs: list[tuple[str
             return result
         executed = nbformat.read(tmp, as_version=4)
         result.summary = cell_text(executed, SUMMARY_TAG)
-        document = render_html(executed, job, result.summary, stamp, inputs)
+        lang = job.parameters.get("lang", i18n.DEFAULT_LANG)
+        document = render_html(executed, job, result.summary, stamp, inputs, jobs, lang, standalone)
         os.chmod(tmp, 0o644)
         os.replace(tmp, executed_path)
         storage.write_text(page, document)
@@ -254,19 +275,10 @@ CSP_META = f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURI
 _REMOTE_SCRIPT = re.compile(r"<script\b[^>]*\bsrc=[\"']?(?:https?:)?//[^>]*>\s*</script>", re.IGNORECASE)
 _HEADING = re.compile(r'<h([1-3])\b[^>]*\bid="([^"]+)"[^>]*>(.*?)</h\1>', re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
-REPORT_CSS = """
-<style>
-nav.report-contents{border:1px solid #ddd;border-radius:6px;padding:.6em 1.2em;margin:1em 0;background:#fafafa;font-size:.95em}
-nav.report-contents ol{margin:.3em 0;padding-left:1.4em}
-nav.report-contents li.h3{margin-left:1.2em;font-size:.92em}
-footer.report-provenance{border-top:1px solid #ddd;margin-top:3em;padding-top:1em;color:#555;font-size:.85em}
-footer.report-provenance table{border-collapse:collapse}
-footer.report-provenance td{padding:2px 10px 2px 0;font-family:monospace}
-</style>
-"""
+CONTENTS_MARK = "<!--contents-->"
 
 
-def contents_list(document: str) -> str:
+def contents_list(document: str, label: str = "Contents") -> str:
     """A ``<nav>`` listing the report's headings (level 2 and 3) as links."""
     items = []
     for level, anchor, inner in _HEADING.findall(document):
@@ -276,16 +288,18 @@ def contents_list(document: str) -> str:
         items.append(f'<li class="h{level}"><a href="#{html.escape(anchor)}">{html.escape(text)}</a></li>')
     if not items:
         return ""
-    return '<nav class="report-contents"><strong>Contents</strong><ol>' + "".join(items) + "</ol></nav>"
+    return f'<nav class="report-contents"><strong>{html.escape(label)}</strong><ol>' + "".join(items) + "</ol></nav>"
 
 
-def provenance_footer(inputs: list[tuple[str, str]], generated: str) -> str:
+def provenance_footer(inputs: list[tuple[str, str]], generated: str, msg: i18n.Messages | None = None) -> str:
+    msg = msg or i18n.Messages("en")
     rows = "".join(f"<tr><td>{html.escape(name)}</td><td>sha256 {html.escape(digest)}</td></tr>" for name, digest in inputs)
-    return (f'<footer class="report-provenance"><p>Generated {html.escape(generated)} by workplan-analysis {__version__}. '
-            f"Input files:</p><table>{rows}</table></footer>")
+    return (f'<footer class="report-provenance"><p>{html.escape(msg("page.generated", time=generated, version=__version__))}'
+            f"</p><table>{rows}</table></footer>")
 
 
-def render_html(executed: nbformat.NotebookNode, job: ReportJob, summary: str, stamp: str, inputs: list[tuple[str, str]]) -> str:
+def render_html(executed: nbformat.NotebookNode, job: ReportJob, summary: str, stamp: str, inputs: list[tuple[str, str]],
+                jobs: list[ReportJob] | None = None, lang: str = i18n.DEFAULT_LANG, standalone: bool = False) -> str:
     """Reviewer HTML: no code, no kernel noise, a contents list on top, provenance at the bottom.
 
     Cells tagged ``hide_in_report`` (plain-text copies of styled tables, kept for nbval) show no
@@ -294,7 +308,8 @@ def render_html(executed: nbformat.NotebookNode, job: ReportJob, summary: str, s
     from nbconvert import HTMLExporter
 
     notebook = nbformat.from_dict(json.loads(json.dumps(executed)))  # a copy to trim
-    for cell in notebook.cells:
+    for number, cell in enumerate(notebook.cells):
+        cell["id"] = f"cell-{number:02d}"  # papermill's injected cell has a random id: the page would differ
         if cell.cell_type == "code":
             hidden = HIDDEN_IN_REPORT_TAG in cell.get("metadata", {}).get("tags", [])
             cell.outputs = [] if hidden else [o for o in cell.get("outputs", []) if o.get("name") != "stderr"]
@@ -302,82 +317,39 @@ def render_html(executed: nbformat.NotebookNode, job: ReportJob, summary: str, s
                             exclude_input_prompt=True, exclude_output_prompt=True)
     document, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": job.title}})
     document = _REMOTE_SCRIPT.sub("", document)
-    generated = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    if not standalone:
+        document = site.shared_styles(document)
+    msg = i18n.Messages(lang)
+    document = re.sub(r"<html\b[^>]*>", f'<html lang="{i18n.HTML_LANG.get(lang, lang)}">', document, count=1)
+    generated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     meta = (f'{CSP_META}\n<meta name="workplan-fingerprint" content="{html.escape(stamp)}">\n'
-            f'<meta name="workplan-summary" content="{html.escape(summary, quote=True)}">\n')
-    document = document.replace("<head>", "<head>\n" + meta + REPORT_CSS, 1)
-    nav = contents_list(document)
-    first_h1 = re.search(r"</h1>", document)
-    if nav and first_h1:
+            f'<meta name="workplan-summary" content="{html.escape(summary, quote=True)}">\n'
+            f'<meta name="workplan-lang" content="{html.escape(lang)}">\n')
+    document = document.replace("<head>", "<head>\n" + meta, 1)
+    head_end = document.find("</head>")
+    document = document[:head_end] + asset_tags(standalone) + document[head_end:]
+    nav = contents_list(document, msg("page.contents"))
+    if nav and CONTENTS_MARK in document:
+        document = document.replace(CONTENTS_MARK, nav, 1)
+    elif nav and (first_h1 := re.search(r"</h1>", document)):
         document = document[: first_h1.end()] + nav + document[first_h1.end():]
-    footer = provenance_footer(inputs, generated)
+    links = report_links(job, jobs or [job], msg)
+    body = re.search(r"<body\b[^>]*>", document)
+    if body:
+        document = document[: body.end()] + links + document[body.end():]
+    footer = provenance_footer(inputs, generated, msg)
     close = document.rfind("</main>") if "</main>" in document else document.rfind("</body>")
-    return document[:close] + footer + document[close:]
+    document = document[:close] + footer + document[close:]
+    close = document.rfind("</body>")
+    return document[:close] + asset_tags(standalone, "body") + document[close:]
 
 
 # --- the index ---------------------------------------------------------------------------------
 
-INDEX_CSS = """
-body{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
-table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ddd;padding:6px 8px;text-align:left;vertical-align:top}
-th{background:#f4f4f4}.failed{color:#b30000}.small{color:#666;font-size:.85em}code{background:#f4f4f4;padding:0 3px}
-"""
-
-
-def index_page(results: list[ReportResult], figures_html: str, generated: str) -> str:
-    """``index.html``: every report with its one-line summary; failures with their error."""
-    rows, failures = [], []
-    for r in results:
-        if r.status == "failed":
-            notebook = (f'<a href="{html.escape(r.notebook)}">{html.escape(r.notebook)}</a>' if r.notebook else "")
-            earlier = (f'<br><span class="small">earlier report, from earlier inputs: <a href="{html.escape(r.html)}">'
-                       f'{html.escape(r.html)}</a></span>' if r.html else "")
-            failures.append(
-                f'<tr><td>{html.escape(r.title)}{earlier}</td><td class="failed">{html.escape(r.error)}</td>'
-                f'<td>{notebook}</td></tr>')
-            continue
-        note = ' <span class="small">(not rebuilt this time; may be from earlier inputs)</span>' if r.status == "earlier" else ""
-        rows.append(
-            f'<tr><td><a href="{html.escape(r.html)}">{html.escape(r.title)}</a>{note}</td><td>{html.escape(r.kind)}</td>'
-            f'<td>{html.escape(r.summary)}</td><td class="small">{r.size_bytes / 1e6:.1f} MB</td></tr>')
-    failed = ""
-    if failures:
-        failed = (f'<h2 class="failed">{len(failures)} report(s) failed</h2><table><tr><th>report</th><th>error</th>'
-                  f'<th>executed notebook</th></tr>{"".join(failures)}</table>')
-    return f"""<!DOCTYPE html>
-<html lang="zh-CN"><head><meta charset="utf-8">{CSP_META}<title>Work-plan analysis reports</title><style>{INDEX_CSS}</style></head>
-<body>
-<h1>Work-plan analysis reports</h1>
-<p>Comparisons of environmental work plans (生态环境工作要点) across years and government levels,
-built from the bundled corpus. Every report works offline; each ends with the hashes of its input files.</p>
-{failed}
-<h2>Reports</h2>
-<table><tr><th>report</th><th>kind</th><th>summary</th><th>size</th></tr>{"".join(rows)}</table>
-{figures_html}
-<p class="small">Generated {generated} by workplan-analysis {__version__}.</p>
-</body></html>
-"""
-
-
-def index_figures(processed_dir: Path) -> str:
-    """The headline charts of the index (the corpus, the headline target chain), plotly.js
-    embedded once."""
-
-    plots.setup()
-    documents = storage.read_table("documents", processed_dir)
-    figures = [("The corpus", plots.corpus_map(documents))]
-    escalation_path = Path(processed_dir) / "escalation.parquet"
-    if escalation_path.is_file():
-        escalation = storage.read_table("escalation", processed_dir)
-        headline = views.headline_indicator(escalation)
-        if headline:
-            figures.insert(0, ("Headline: " + views.chain_summary(escalation, headline),
-                               plots.escalation_chain(escalation, headline, documents)))
-    parts = []
-    for i, (title, figure) in enumerate(figures):
-        parts.append(f"<h2>{html.escape(title)}</h2>")
-        parts.append(figure.to_html(full_html=False, include_plotlyjs=(i == 0), default_height="440px"))
-    return "".join(parts)
+def index_page(results: list[ReportResult], figures_html: str, generated: str, lang: str = i18n.DEFAULT_LANG,
+               standalone: bool = False) -> str:
+    """``index.html``: the reports in reading order, each with its finding; failures with their error."""
+    return site.index_page(results, figures_html, generated, CSP_META, lang, standalone)
 
 
 # --- the whole batch ---------------------------------------------------------------------------
@@ -410,6 +382,8 @@ def build_reports(
     force: bool = False,
     workers: int = REPORT_WORKERS,
     progress: bool = True,
+    lang: str = i18n.DEFAULT_LANG,
+    standalone: bool = False,
 ) -> list[ReportResult]:
     """Run every report in parallel processes, then write ``index.html``; return the results.
 
@@ -424,9 +398,12 @@ def build_reports(
     out_dir = Path(out_dir)
     snapshot = storage.table_folder(processed_dir)  # one table set for every report of this run
     documents = storage.read_table("documents", snapshot)
+    if lang not in i18n.LANGS:
+        raise UserError(lang, f"no such language (known: {', '.join(i18n.LANGS)})")
     if jobs is None:
-        jobs = plan_reports(documents, corpus_links(documents))
-    jobs = [replace(job, parameters={**job.parameters, "processed_dir": str(Path(processed_dir).resolve())}) for job in jobs]
+        jobs = plan_reports(documents, corpus_links(documents), lang=lang)
+    jobs = [replace(job, parameters={**job.parameters, "processed_dir": str(Path(processed_dir).resolve()), "lang": lang})
+            for job in jobs]
     planned = jobs
     if only:
         unknown = sorted(set(only) - {j.report_id for j in jobs})
@@ -437,8 +414,9 @@ def build_reports(
         write_parameters(job, out_dir / "params")
     results: dict[str, ReportResult] = {}
     stale: dict[str, tuple[ReportJob, str]] = {}
+    write_assets(out_dir)
     for job in jobs:
-        stamp = fingerprint(job, snapshot)
+        stamp = fingerprint(job, snapshot) + ("-standalone" if standalone else "")
         cached = None if force else _cached(job, out_dir, stamp)
         if cached:
             results[job.report_id] = cached
@@ -447,20 +425,21 @@ def build_reports(
     interrupted: BaseException | None = None
     try:
         with sigterm_interrupts():
-            _run_stale(stale, results, out_dir, snapshot, documents, workers, progress, tqdm)
+            _run_stale(stale, results, out_dir, snapshot, documents, workers, progress, tqdm, planned, standalone)
     except KeyboardInterrupt as exc:
         interrupted = exc
     described = describe_on_disk(planned, results, out_dir)
-    generated = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    generated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     storage.write_text(out_dir / "build.json", json.dumps([asdict(r) for r in described], ensure_ascii=False, indent=1))
-    storage.write_text(out_dir / "index.html", index_page(described, index_figures(snapshot), generated))
+    storage.write_text(out_dir / "index.html", index_page(described, index_figures(snapshot, lang), generated, lang, standalone))
     if interrupted is not None:
         raise interrupted
     return [results[j.report_id] for j in jobs]
 
 
 def _run_stale(stale: dict[str, tuple[ReportJob, str]], results: dict[str, ReportResult], out_dir: Path,
-               snapshot: Path, documents: pd.DataFrame, workers: int, progress: bool, tqdm) -> None:
+               snapshot: Path, documents: pd.DataFrame, workers: int, progress: bool, tqdm,
+               planned: list[ReportJob] | None = None, standalone: bool = False) -> None:
     """Run the reports to build in a pool of worker processes; stop every worker on any exception.
 
     The notebooks read the table set ``snapshot`` (the parameters files name the processed folder,
@@ -470,7 +449,7 @@ def _run_stale(stale: dict[str, tuple[ReportJob, str]], results: dict[str, Repor
     pool = worker_pool(max(1, min(workers, len(stale))))
     try:
         futures = {
-            pool.submit(run_report, _reading(job, snapshot), out_dir, stamp, _inputs_of(job, documents)): job
+            pool.submit(run_report, _reading(job, snapshot), out_dir, stamp, _inputs_of(job, documents), planned, standalone): job
             for job, stamp in stale.values()
         }
         with tqdm(total=len(stale), desc="reports", unit="report", disable=not progress) as bar:

@@ -20,8 +20,10 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from analysis.report import palette
-from analysis.schema import LEVEL_RANK
+from analysis.report.i18n import Messages
 from analysis.report.overview import in_order
+from analysis.schema import LEVEL_RANK
+from analysis.text.numerals import chinese_number, to_chinese
 
 # `plotly_mimetype` for JupyterLab, `notebook` (plotly.js embedded in the output) for nbconvert:
 # the HTML export keeps the text/html copy, which renders offline.
@@ -35,6 +37,11 @@ def setup() -> None:
     template = go.layout.Template(pio.templates["plotly_white"])
     template.layout.font.family = palette.FONT_FAMILY
     template.layout.hoverlabel.font.family = palette.FONT_FAMILY
+    template.layout.legend.font.size = 12
+    template.layout.margin = {"l": 10, "r": 10, "t": 80, "b": 60}
+    template.layout.title.font.size = 15
+    template.layout.xaxis.automargin = True
+    template.layout.yaxis.automargin = True
     pio.templates["workplan"] = template
     pio.templates.default = "workplan"
     pd.set_option("display.max_colwidth", None)
@@ -85,20 +92,44 @@ def style_table(frame: pd.DataFrame, wide: tuple[str, ...] = (), precision: int 
 
 
 def document_colours(documents: pd.DataFrame) -> dict[str, str]:
-    ordered = in_order(documents)
-    return palette.document_colours(zip(ordered["doc_id"], ordered["level"]))
+    return {doc_id: palette.plan_colour(doc_id) for doc_id in documents["doc_id"]}
 
 
-def corpus_map(documents: pd.DataFrame) -> go.Figure:
+def _ctx(report):
+    """(messages, display name of a doc id) of a :class:`analysis.report.page.Report`, or Chinese
+    defaults with the ids as names."""
+    if report is None:
+        msg = Messages("zh")
+        return msg, lambda doc_id: str(doc_id)
+    return report.msg, report.name
+
+
+def part_rank(title: str) -> float:
+    """A part's position from its numeral (一、 → 1): parts in document order, not text order."""
+    import re
+
+    found = re.match(r"\s*([一二三四五六七八九十百零〇]+)", str(title or ""))
+    value = chinese_number(found.group(1)) if found else None
+    return float(value) if value is not None else float("inf")
+
+
+def _legend_bottom(fig: go.Figure, rows: int = 1) -> None:
+    """A horizontal legend between the title and the plot, entries in trace order, with room for
+    every entry (never clipped, never over an axis title)."""
+    fig.update_layout(legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "xanchor": "left",
+                              "traceorder": "normal"},
+                      margin={"t": 90 + 24 * rows}, title={"y": 0.98, "yanchor": "top"})
+
+
+def corpus_map(documents: pd.DataFrame, report=None) -> go.Figure:
     """Documents by year (x) and level (y), with their ``previous`` and ``parent`` links as arrows."""
+    msg, name = _ctx(report)
     docs = in_order(documents).reset_index(drop=True)
     levels = [lv for lv in sorted(LEVEL_RANK, key=LEVEL_RANK.get) if lv in set(docs["level"])]
-    colours = {esc(d): c for d, c in document_colours(docs).items()}
-    for column in ("doc_id", "previous", "parent", "duplicate_of", "title", "issuer"):
-        docs[column] = esc(docs[column])
-    # documents sharing a (year, level) cell are spread vertically
+    colours = document_colours(docs)
+    docs["_name"] = [esc(name(d)) for d in docs["doc_id"]]
     docs["_slot"] = docs.groupby(["year", "level"]).cumcount()
-    docs["_y"] = docs["level"].map({lv: -i for i, lv in enumerate(levels)}) - 0.18 * docs["_slot"]
+    docs["_y"] = docs["level"].map({lv: -i for i, lv in enumerate(levels)}) - 0.22 * docs["_slot"]
     position = docs.set_index("doc_id")[["year", "_y"]]
     fig = go.Figure()
     for link, head in (("previous", 2), ("parent", 2), ("duplicate_of", 0)):
@@ -109,95 +140,106 @@ def corpus_map(documents: pd.DataFrame) -> go.Figure:
                 x=row["year"], y=row["_y"], ax=position.at[row[link], "year"], ay=position.at[row[link], "_y"],
                 xref="x", yref="y", axref="x", ayref="y", showarrow=True, arrowhead=head, arrowsize=1.2,
                 arrowcolor=palette.OTHER, standoff=14, startstandoff=14,
-                hovertext=f"{link}: {row[link]} → {row['doc_id']}",
+                hovertext=esc(msg(f"corpus.link_{link}", source=name(row[link]), target=name(row["doc_id"]))),
             )
     copy = docs["duplicate_of"].fillna("") != ""
     fig.add_trace(go.Scatter(
-        x=docs["year"], y=docs["_y"], mode="markers+text", text=docs["doc_id"], textposition="top center",
+        x=docs["year"], y=docs["_y"], mode="markers+text", text=docs["_name"], textposition="top center",
         marker={"size": 18, "color": [colours[d] for d in docs["doc_id"]], "line": {"width": 2, "color": "white"},
                 "symbol": ["circle-open" if c else "circle" for c in copy]},
-        customdata=docs[["title", "issuer", "n_tasks"]].to_numpy(),
-        hovertemplate="<b>%{text}</b><br>%{customdata[0]}<br>%{customdata[1]}<br>%{customdata[2]} tasks<extra></extra>",
+        customdata=list(zip(esc(docs["title"]), esc(docs["issuer"]), docs["n_tasks"])),
+        hovertemplate="<b>%{text}</b><br>%{customdata[0]}<br>%{customdata[1]}<br>%{customdata[2]} "
+                      + esc(msg("unit.tasks")) + "<extra></extra>",
         showlegend=False,
     ))
+    years = sorted(docs["year"].unique())
     fig.update_layout(
-        title="The corpus by year and level (arrows: previous year, parent plan; open circle: a damaged copy)",
-        xaxis={"title": "year", "dtick": 1},
-        yaxis={"title": "level", "tickvals": [-i for i in range(len(levels))], "ticktext": levels},
-        height=260 + 90 * len(levels), margin={"t": 70},
+        title=esc(msg("chart.corpus_map")),
+        xaxis={"title": esc(msg("axis.year")), "tickvals": years, "ticktext": [str(y) for y in years],
+               "range": [min(years) - 0.6, max(years) + 0.6]},
+        yaxis={"title": esc(msg("axis.level")), "tickvals": [-i for i in range(len(levels))],
+               "ticktext": [esc(msg(f"level.{lv}")) for lv in levels], "range": [-len(levels) + 0.4, 0.6]},
+        height=260 + 110 * len(levels),
     )
     return fig
 
 
-def tasks_by_part(tasks: pd.DataFrame, documents: pd.DataFrame) -> go.Figure:
-    """Stacked bars: each document's tasks, one segment per part (hover: the part's title)."""
-    order = list(esc(in_order(documents)["doc_id"]))
-    counts = (
-        tasks.assign(doc_id=esc(tasks["doc_id"]), part_title=esc(tasks["part_title"].replace("", "(no part)")))
-        .groupby(["doc_id", "part_no", "part_title"], dropna=False).size().rename("tasks").reset_index()
-    )
+def tasks_by_part(tasks: pd.DataFrame, documents: pd.DataFrame, report=None) -> go.Figure:
+    """Stacked bars: each document's tasks, one segment per part in document order, values shown."""
+    msg, name = _ctx(report)
+    ordered = list(in_order(documents)["doc_id"])
+    labels = {d: esc(name(d)) for d in ordered}
+    counts = (tasks.assign(part_title=tasks["part_title"].replace("", msg("chart.no_part")))
+              .groupby(["doc_id", "part_no", "part_title"], dropna=False).size().rename("tasks").reset_index())
     fig = go.Figure()
-    for part_no, group in counts.groupby("part_no", dropna=False, sort=True):
-        group = group.set_index("doc_id").reindex(order).dropna(subset=["tasks"])
+    for part_no in sorted(counts["part_no"].dropna().unique()):
+        group = counts[counts["part_no"] == part_no].set_index("doc_id").reindex(ordered).dropna(subset=["tasks"])
         fig.add_trace(go.Bar(
-            y=group.index, x=group["tasks"], orientation="h", name=f"part {part_no}",
-            customdata=group[["part_title"]].to_numpy(),
-            hovertemplate="%{y}<br>%{customdata[0]}<br>%{x} tasks<extra></extra>",
+            y=[labels[d] for d in group.index], x=group["tasks"], orientation="h",
+            name=esc(msg("legend.part", numeral=to_chinese(int(part_no)), no=int(part_no))),
+            text=group["tasks"].astype(int), textposition="inside", insidetextanchor="middle",
+            customdata=esc(group["part_title"]).to_numpy().reshape(-1, 1),
+            hovertemplate="%{y}<br>%{customdata[0]}<br>%{x} " + esc(msg("unit.tasks")) + "<extra></extra>",
         ))
     fig.update_layout(
-        barmode="stack", title="Tasks per document, by part", xaxis_title="tasks",
-        yaxis={"title": "document", "categoryorder": "array", "categoryarray": order[::-1]},
-        legend_title="part", height=220 + 40 * len(order),
+        barmode="stack", title=esc(msg("chart.tasks_by_part")), xaxis_title=esc(msg("axis.tasks")),
+        yaxis={"title": "", "categoryorder": "array", "categoryarray": [labels[d] for d in ordered][::-1]},
+        legend_title=esc(msg("legend.part_title")), legend_traceorder="normal", height=260 + 50 * len(ordered),
     )
+    _legend_bottom(fig)
     return fig
 
 
-def unit_load(tasks: pd.DataFrame, column: str = "lead_units", top: int = 15) -> go.Figure:
-    """Heatmap of how many tasks each unit leads (rows: units, columns: documents)."""
-    units = (
-        tasks.assign(unit=tasks[column].str.split(";"), doc_id=esc(tasks["doc_id"])).explode("unit")
-        .query("unit.notna() and unit != ''", engine="python")
-    )
-    units["unit"] = esc(units["unit"])
+def unit_load(tasks: pd.DataFrame, column: str = "lead_units", top: int = 15, report=None) -> go.Figure:
+    """Heatmap of how many tasks each unit leads (rows: units, columns: documents), counts shown."""
+    msg, name = _ctx(report)
+    units = (tasks.assign(unit=tasks[column].str.split(";")).explode("unit")
+             .query("unit.notna() and unit != ''", engine="python"))
     if units.empty:
-        return _empty_figure(f"No {column.replace('_', ' ')} printed in these documents")
-    table = units.groupby(["unit", "doc_id"]).size().unstack(fill_value=0)
-    table = table.loc[table.sum(axis=1).sort_values(ascending=False).index[:top]]
+        return _empty_figure(esc(msg(f"chart.no_{column}")))
+    units = units.assign(unit=esc(units["unit"]), doc=[esc(name(d)) for d in units["doc_id"]])
+    table = units.groupby(["unit", "doc"]).size().unstack(fill_value=0)
+    order = list(dict.fromkeys(esc(name(d)) for d in tasks["doc_id"]))
+    table = table[[c for c in order if c in table.columns]]
+    table = table.loc[table.sum(axis=1).sort_values(ascending=False, kind="stable").index[:top]]
     fig = go.Figure(go.Heatmap(
         z=table.to_numpy(), x=list(table.columns), y=list(table.index), colorscale=palette.SHARE_SCALE,
-        hovertemplate="%{y} in %{x}: %{z} tasks<extra></extra>", colorbar={"title": "tasks"},
+        text=table.to_numpy(), texttemplate="%{text}",
+        hovertemplate="%{y} · %{x}: %{z} " + esc(msg("unit.tasks")) + "<extra></extra>",
+        colorbar={"title": esc(msg("axis.tasks"))},
     ))
-    fig.update_layout(
-        title=f"Top {len(table)} {column.replace('_', ' ')} by number of tasks",
-        xaxis_title="document", yaxis={"title": "unit", "autorange": "reversed"},
-        height=200 + 24 * len(table),
-    )
+    fig.update_layout(title=esc(msg(f"chart.unit_load_{column}", n=len(table))), xaxis_title="",
+                      yaxis={"title": "", "autorange": "reversed"}, height=220 + 26 * len(table))
     return fig
 
 
-def damage_chart(documents: pd.DataFrame) -> go.Figure:
-    """Damage events per 1,000 characters and share of damaged tasks, per document."""
+def damage_chart(documents: pd.DataFrame, report=None) -> go.Figure:
+    """Damage events per 1,000 characters and share of damaged tasks, per document, values shown."""
+    msg, name = _ctx(report)
     docs = in_order(documents)
-    docs = docs.assign(doc_id=esc(docs["doc_id"]))
+    labels = [esc(name(d)) for d in docs["doc_id"]]
     fig = go.Figure()
     fig.add_trace(go.Bar(
-        x=docs["doc_id"], y=docs["damage_per_1k_chars"], name="damage events per 1,000 chars",
-        marker_color=palette.DIRECTION_COLOURS["lowered"],
+        x=labels, y=docs["damage_per_1k_chars"], name=esc(msg("legend.damage_per_1k")),
+        marker_color=palette.DIRECTION_COLOURS["lowered"], text=[f"{v:.2f}" for v in docs["damage_per_1k_chars"]],
+        textposition="outside",
         customdata=docs[["damage_replacement_chars", "damage_html_remnants", "damage_broken_markers"]].to_numpy(),
-        hovertemplate="%{x}<br>%{y} events / 1,000 chars<br>replacement chars: %{customdata[0]}"
-                      "<br>HTML remnants: %{customdata[1]}<br>broken markers: %{customdata[2]}<extra></extra>",
+        hovertemplate="%{x}<br>%{y:.2f}<br>" + esc(msg("damage.replacement")) + " %{customdata[0]}<br>"
+                      + esc(msg("damage.html")) + " %{customdata[1]}<br>" + esc(msg("damage.markers"))
+                      + " %{customdata[2]}<extra></extra>",
     ))
     fig.add_trace(go.Scatter(
-        x=docs["doc_id"], y=docs["damaged_task_share"] * 100, name="damaged tasks (%)", yaxis="y2",
-        mode="markers", marker={"size": 14, "symbol": "diamond", "color": palette.OTHER},
-        hovertemplate="%{x}<br>%{y:.0f}% of tasks touch damaged text<extra></extra>",
+        x=labels, y=docs["damaged_task_share"] * 100, name=esc(msg("legend.damaged_tasks")), yaxis="y2",
+        mode="markers+text", text=[f"{v * 100:.0f}%" for v in docs["damaged_task_share"]], textposition="middle right",
+        marker={"size": 14, "symbol": "diamond", "color": palette.OTHER},
+        hovertemplate="%{x}<br>%{y:.0f}%<extra></extra>",
     ))
+    top = float(docs["damage_per_1k_chars"].max() or 1)
     fig.update_layout(
-        title="Encoding damage per document", xaxis_title="document",
-        yaxis_title="damage events per 1,000 characters",
-        yaxis2={"title": "damaged tasks (%)", "overlaying": "y", "side": "right", "range": [0, 105]},
-        legend={"orientation": "h", "y": -0.3},
+        title=esc(msg("chart.damage")), xaxis_title="", yaxis={"title": esc(msg("axis.damage_per_1k")), "range": [0, top * 1.25]},
+        yaxis2={"title": esc(msg("axis.damaged_tasks")), "overlaying": "y", "side": "right", "range": [0, 105]},
     )
+    _legend_bottom(fig)
     return fig
 
 
@@ -213,53 +255,51 @@ def _empty_figure(message: str) -> go.Figure:
     return fig
 
 
-def _document_label(row) -> str:
-    return f"{esc(row['doc_id'])}<br>({esc(row['level'])} {row['year']})"
-
-
-def escalation_chain(escalation: pd.DataFrame, indicator_id: str, documents: pd.DataFrame) -> go.Figure:
-    """One indicator across documents: values, with arrows along year links (solid) and from the
+def escalation_chain(escalation: pd.DataFrame, indicator_id: str, documents: pd.DataFrame, report=None) -> go.Figure:
+    """One indicator across documents: values, with lines along year links (solid) and from the
     parent plan (dotted) labelled with the change; hover shows the source quote."""
+    msg, name = _ctx(report)
     chain = escalation[escalation["indicator_id"] == indicator_id].reset_index(drop=True)
     if chain.empty:
-        return _empty_figure(f"{esc(indicator_id)}: not in two or more documents")
+        return _empty_figure(esc(msg("chart.no_chain")))
     colours = document_colours(documents)
-    chain["label"] = chain.apply(_document_label, axis=1)
+    chain["label"] = [esc(name(d)) for d in chain["doc_id"]]
     unit = esc(chain["unit"].iloc[0])
     fig = go.Figure(go.Scatter(
         x=chain["label"], y=chain["value"], mode="markers+text",
         text=[f"{v:g}{esc(u)}" for v, u in zip(chain["value"], chain["unit"])], textposition="middle right",
         marker={"size": 20, "color": [colours.get(d, palette.OTHER) for d in chain["doc_id"]]},
-        customdata=list(zip(esc(chain["doc_id"]), esc(chain["comparator"]), esc(chain["deadline"]),
-                            chain["quote"].map(hover_text))),
-        hovertemplate="<b>%{customdata[0]}</b><br>%{y}" + unit + " (%{customdata[1]}) %{customdata[2]}"
-                      "<br>%{customdata[3]}<extra></extra>",
+        customdata=list(zip(esc(chain["comparator"]), esc(chain["deadline"]), chain["quote"].map(hover_text))),
+        hovertemplate="<b>%{x}</b><br>%{y}" + _template_literal(unit) + " (%{customdata[0]}) %{customdata[1]}"
+                      "<br>%{customdata[2]}<extra></extra>",
         showlegend=False,
     ))
     position = dict(zip(chain["doc_id"], zip(chain["label"], chain["value"])))
     for row in chain.itertuples():
         for link, change_value, dash in ((row.previous_doc, row.change_vs_previous, "solid"),
                                          (row.parent_doc, row.change_vs_parent, "dot")):
-            if not link or link not in position:
+            if not link or link not in position or pd.isna(change_value):
                 continue
             x0, y0 = position[link]
             fig.add_trace(go.Scatter(x=[x0, row.label], y=[y0, row.value], mode="lines", hoverinfo="skip",
                                      line={"color": palette.OTHER, "dash": dash}, showlegend=False))
-            change_text = f"{change_value:+g} pp" if row.change_unit == "pp" else f"×{change_value:g}"
-            fig.add_annotation(x=row.label, y=row.value, text=change_text, showarrow=False, yshift=22,
+            change_text = msg.points(change_value) if row.change_unit == "pp" else "×" + msg.ratio(change_value)
+            fig.add_annotation(x=row.label, y=row.value, text=esc(change_text), showarrow=False, yshift=22,
                                font={"color": palette.DIRECTION_COLOURS.get(row.vs_parent or row.direction, palette.OTHER)})
     fig.update_layout(
-        title=f"{esc(chain['indicator'].iloc[0])} ({esc(indicator_id)}) across plans — solid: previous year, dotted: parent plan",
-        xaxis={"title": "plan", "type": "category"}, yaxis={"title": f"target ({unit})"}, height=460,
+        title=esc(msg("chart.chain", indicator=chain["indicator"].iloc[0])),
+        xaxis={"title": "", "type": "category"}, yaxis={"title": esc(msg("axis.target", unit=chain["unit"].iloc[0]))},
+        height=460,
     )
     return fig
 
 
-def escalation_dots(escalation: pd.DataFrame, documents: pd.DataFrame, change_unit: str = "pp") -> go.Figure:
+def escalation_dots(escalation: pd.DataFrame, documents: pd.DataFrame, change_unit: str = "pp", report=None) -> go.Figure:
     """Every indicator (rows) with each plan's target as a dot on one axis (a dumbbell per row)."""
+    msg, name = _ctx(report)
     rows = escalation[escalation["change_unit"] == change_unit]
     if rows.empty:
-        return _empty_figure("No indicator of this kind in two or more documents")
+        return _empty_figure(esc(msg("chart.no_indicator")))
     colours = document_colours(documents)
     rows = rows.assign(indicator=esc(rows["indicator"]))
     order = rows.groupby("indicator")["value"].max().sort_values().index.tolist()
@@ -272,26 +312,38 @@ def escalation_dots(escalation: pd.DataFrame, documents: pd.DataFrame, change_un
         if group.empty:
             continue
         fig.add_trace(go.Scatter(
-            x=group["value"], y=group["indicator"], mode="markers", name=esc(doc_id),
+            x=group["value"], y=group["indicator"], mode="markers", name=esc(name(doc_id)),
             marker={"size": 13, "color": colours.get(doc_id, palette.OTHER), "line": {"width": 1, "color": "white"}},
             customdata=list(zip(esc(group["comparator"]), esc(group["unit"]), group["quote"].map(hover_text))),
-            hovertemplate="<b>" + _template_literal(esc(doc_id)) + "</b><br>%{y}: %{x}%{customdata[1]} (%{customdata[0]})<br>%{customdata[2]}<extra></extra>",
+            hovertemplate="<b>" + _template_literal(esc(name(doc_id))) + "</b><br>%{y}: %{x}%{customdata[1]} (%{customdata[0]})<br>%{customdata[2]}<extra></extra>",
         ))
     counts = change_unit != "pp"
     fig.update_layout(
-        title="Targets set by two or more plans: each plan's value" + (" (log scale)" if counts else ""),
-        xaxis={"title": "target" if counts else "target (%)", "type": "log" if counts else "linear"},
-        yaxis={"title": "indicator", "categoryorder": "array", "categoryarray": order},
-        height=200 + 40 * len(order), legend_title="plan",
+        title=esc(msg("chart.dots_counts" if counts else "chart.dots_rates")),
+        xaxis={"title": esc(msg("axis.target_count" if counts else "axis.target_rate")), "type": "log" if counts else "linear",
+               **({"dtick": 1} if counts else {})},
+        yaxis={"title": "", "categoryorder": "array", "categoryarray": order},
+        height=260 + 34 * len(order), legend_title=esc(msg("legend.plan")),
     )
+    _legend_bottom(fig)
     return fig
 
 
-def section_sankey(flows: pd.DataFrame, source_doc: str, target_doc: str) -> go.Figure:
+def section_sankey(flows: pd.DataFrame, source_doc: str, target_doc: str, report=None) -> go.Figure:
     """Sections of one plan flowing into the sections of the other, one unit of width per task link;
-    unlinked tasks flow from ``(new)`` or into ``(dropped)`` (``(local)``, ``(not_cascaded)``)."""
+    unlinked tasks flow from or into a grey node named after their relation."""
+    msg, name = _ctx(report)
     if flows.empty:
-        return _empty_figure("No tasks to compare")
+        return _empty_figure(esc(msg("chart.no_tasks")))
+
+    pseudo = {f"({r})" for r in flows["relation"]}
+
+    def label(section: str) -> str:
+        if section in pseudo:
+            return "〔" + msg.relation(section[1:-1]) + "〕"
+        return section if len(section) <= 18 else section[:17] + "…"
+
+    flows = flows.assign(source_section=flows["source_section"].map(label), target_section=flows["target_section"].map(label))
     flows = flows.assign(source_section=esc(flows["source_section"]), target_section=esc(flows["target_section"]))
     sources = list(dict.fromkeys(flows["source_section"]))
     targets = list(dict.fromkeys(flows["target_section"]))
@@ -300,115 +352,136 @@ def section_sankey(flows: pd.DataFrame, source_doc: str, target_doc: str) -> go.
     index_target = {t: len(sources) + i for i, t in enumerate(targets)}
     colour = [palette.RELATION_COLOURS.get(r, palette.OTHER) for r in flows["relation"]]
     fig = go.Figure(go.Sankey(
-        arrangement="snap",
-        node={"label": labels, "pad": 12, "thickness": 14,
-              "color": [palette.OTHER if label.startswith("(") else palette.LEVEL_SHADES["province"][0] for label in labels],
-              "hovertemplate": "%{label}<br>%{value} task links<extra></extra>"},
+        arrangement="snap", textfont={"size": 12, "color": "#222"},
+        node={"label": labels, "pad": 14, "thickness": 16,
+              "color": [palette.OTHER if lab.startswith("〔") else palette.plan_colour(source_doc if i < len(sources) else target_doc)
+                        for i, lab in enumerate(labels)],
+              "hovertemplate": "%{label}<br>%{value}<extra></extra>"},
         link={"source": flows["source_section"].map(index_source), "target": flows["target_section"].map(index_target),
-              "value": flows["links"], "color": [c + "88" for c in colour], "customdata": flows["relation"],
+              "value": flows["links"], "color": [c + "88" for c in colour],
+              "customdata": [esc(msg.relation(r)) for r in flows["relation"]],
               "hovertemplate": "%{source.label} → %{target.label}<br>%{value} × %{customdata}<extra></extra>"},
     ))
-    fig.update_layout(title=f"Sections of {esc(source_doc)} (left) flowing into sections of {esc(target_doc)} (right)",
-                      height=max(420, 26 * max(len(sources), len(targets))), font_size=11)
+    fig.update_layout(title=esc(msg("chart.sankey", source=name(source_doc), target=name(target_doc))),
+                      height=max(480, 30 * max(len(sources), len(targets))), font_size=12,
+                      margin={"l": 10, "r": 10, "t": 70, "b": 20})
     return fig
 
 
-def relation_bars(counts: pd.DataFrame) -> go.Figure:
+def relation_bars(counts: pd.DataFrame, report=None) -> go.Figure:
     """Stacked bars per plan: tasks continued (same), in part, new / dropped / local / not cascaded."""
+    msg, name = _ctx(report)
     fig = go.Figure()
     relations = [c for c in counts.columns if c in palette.RELATION_COLOURS]
+    labels = [esc(name(d)) for d in counts["doc_id"]]
     for relation in relations:
         fig.add_trace(go.Bar(
-            y=esc(counts["doc_id"]) + " (" + counts["side"].map({"source": "earlier / parent", "target": "later / child"}) + ")",
-            x=counts[relation], name=relation, orientation="h", marker_color=palette.RELATION_COLOURS[relation],
-            hovertemplate="%{y}<br>%{x} tasks " + relation + "<extra></extra>",
+            y=labels, x=counts[relation], name=esc(msg.relation(relation)), orientation="h",
+            marker_color=palette.RELATION_COLOURS[relation],
+            text=[str(int(v)) if v else "" for v in counts[relation]], textposition="inside", insidetextanchor="middle",
+            hovertemplate="%{y}<br>%{x} " + esc(msg("unit.tasks")) + " · " + esc(msg.relation(relation)) + "<extra></extra>",
         ))
-    fig.update_layout(barmode="stack", title="Tasks of each plan by relation", xaxis_title="tasks",
-                      yaxis={"title": "plan", "autorange": "reversed"}, height=260, legend_title="relation")
+    fig.update_layout(barmode="stack", title=esc(msg("chart.relations")), xaxis_title=esc(msg("axis.tasks")),
+                      yaxis={"title": "", "autorange": "reversed"}, height=360, legend_title=esc(msg("legend.relation")))
+    _legend_bottom(fig)
     return fig
 
 
-def coverage_by_part(coverage: pd.DataFrame, side: str = "source") -> go.Figure:
-    """Share of one plan's tasks linked to the other plan, per part (hover: counts)."""
+def coverage_by_part(coverage: pd.DataFrame, side: str = "source", report=None) -> go.Figure:
+    """Share of one plan's tasks linked to the other plan, per part in document order, values shown."""
+    msg, _ = _ctx(report)
     rows = coverage[(coverage["side"] == side) & (coverage["scope"] == "part")]
     if rows.empty:
-        return _empty_figure("No parts to show")
+        return _empty_figure(esc(msg("chart.no_parts")))
+    rows = rows.assign(_rank=rows["group"].map(part_rank)).sort_values("_rank", kind="stable")
     fig = go.Figure(go.Bar(
         x=rows["share_linked"] * 100, y=esc(rows["group"]), orientation="h",
         marker_color=palette.RELATION_COLOURS["same"],
+        text=[f"{s * 100:.0f}% ({int(n)}/{int(t)})" for s, n, t in zip(rows["share_linked"], rows["n_linked"], rows["n_tasks"])],
+        textposition="outside",
         customdata=rows[["n_linked", "n_tasks", "n_same", "n_partial"]].to_numpy(),
-        hovertemplate="%{y}<br>%{customdata[0]} of %{customdata[1]} tasks taken up "
-                      "(%{customdata[2]} same, %{customdata[3]} partial)<extra></extra>",
+        hovertemplate="%{y}<br>%{customdata[0]} / %{customdata[1]}<extra></extra>",
     ))
-    fig.update_layout(title="Share of the plan's tasks taken up, by part", xaxis={"title": "tasks taken up (%)", "range": [0, 105]},
-                      yaxis={"title": "part", "autorange": "reversed"}, height=180 + 40 * len(rows))
+    fig.update_layout(title=esc(msg("chart.coverage_by_part")), xaxis={"title": esc(msg("axis.share_taken_up")), "range": [0, 125]},
+                      yaxis={"title": "", "autorange": "reversed"}, height=200 + 44 * len(rows))
     return fig
 
 
-def coverage_heatmap(unit_part: pd.DataFrame) -> go.Figure:
-    """Share taken up by lead unit (rows) and part (columns); hover gives the counts."""
+def coverage_heatmap(unit_part: pd.DataFrame, report=None) -> go.Figure:
+    """Share taken up by lead unit (rows) and part (columns, in document order); cells give counts."""
+    msg, _ = _ctx(report)
     if unit_part.empty:
-        return _empty_figure("No lead units printed in this plan")
+        return _empty_figure(esc(msg("chart.no_lead_units")))
     unit_part = unit_part.assign(unit=esc(unit_part["unit"]), part_title=esc(unit_part["part_title"]))
     share = unit_part.pivot(index="unit", columns="part_title", values="share")
     linked = unit_part.pivot(index="unit", columns="part_title", values="linked")
     tasks = unit_part.pivot(index="unit", columns="part_title", values="tasks")
+    parts = sorted(share.columns, key=part_rank)
     order = tasks.sum(axis=1).sort_values(ascending=False).index
-    share, linked, tasks = share.loc[order], linked.loc[order], tasks.loc[order]
+    share, linked, tasks = share.loc[order, parts], linked.loc[order, parts], tasks.loc[order, parts]
     text = [[("" if pd.isna(t) else f"{int(n)}/{int(t)}") for n, t in zip(nr, tr)]
             for nr, tr in zip(linked.to_numpy(), tasks.to_numpy())]
     fig = go.Figure(go.Heatmap(
         z=share.to_numpy() * 100, x=list(share.columns), y=list(share.index), text=text, texttemplate="%{text}",
-        colorscale=palette.SHARE_SCALE, zmin=0, zmax=100, colorbar={"title": "% taken up"},
-        hovertemplate="%{y} · %{x}<br>%{text} tasks taken up (%{z:.0f}%)<extra></extra>",
+        colorscale=palette.SHARE_SCALE, zmin=0, zmax=100, colorbar={"title": "%"},
+        hovertemplate="%{y} · %{x}<br>%{text} (%{z:.0f}%)<extra></extra>",
     ))
-    fig.update_layout(title="Tasks taken up, by the parent plan's lead unit and part", xaxis_title="part",
-                      yaxis={"title": "lead unit", "autorange": "reversed"}, height=220 + 22 * len(order))
+    fig.update_layout(title=esc(msg("chart.coverage_heatmap")), xaxis_title="",
+                      yaxis={"title": "", "autorange": "reversed"}, height=240 + 24 * len(order))
     return fig
 
 
-def f1_bars(summary: pd.DataFrame) -> go.Figure:
-    """F1 of the model and the naive baseline per comparison and gold (hover: P, R, label accuracy)."""
-    rows = summary.assign(label=esc(summary["comparison"]) + "<br>(" + esc(summary["gold"]) + ")",
-                          series=summary["method"] + " · " + summary["setting"])
+def f1_bars(summary: pd.DataFrame, report=None) -> go.Figure:
+    """F1 of the model and the naive baseline per comparison and gold, values shown."""
+    msg, _ = _ctx(report)
+    gold = [msg.get(f"label.{g}", str(g)) for g in summary["gold"]]
+    rows = summary.assign(label=esc(summary["comparison"]) + "<br>(" + esc(pd.Series(gold, index=summary.index)) + ")")
     fig = go.Figure()
     colours = {"model": palette.RELATION_COLOURS["same"], "baseline": palette.OTHER}
     for (method, setting), group in rows.groupby(["method", "setting"], sort=False):
         fig.add_trace(go.Bar(
-            x=group["label"], y=group["f1"], name=f"{method} · {setting}",
+            x=group["label"], y=group["f1"],
+            name=esc(msg.get(f"method.{method}", method) + " · " + msg.get(f"setting.{setting}", setting)),
+            text=[f"{v:.2f}" for v in group["f1"]], textposition="outside",
             marker={"color": colours.get(method, palette.OTHER), "opacity": 1.0 if "cross" not in setting else 0.6,
                     "pattern": {"shape": "/" if "cross" in setting else ""}},
             customdata=group[["precision", "recall", "label_accuracy", "n_gold"]].to_numpy(),
-            hovertemplate="%{x}<br>F1 %{y:.3f}<br>precision %{customdata[0]:.3f}, recall %{customdata[1]:.3f}"
-                          "<br>label accuracy %{customdata[2]:.3f}<br>%{customdata[3]} gold links<extra></extra>",
+            hovertemplate="%{x}<br>F1 %{y:.2f}<br>P %{customdata[0]:.2f}, R %{customdata[1]:.2f}"
+                          "<br>%{customdata[2]:.2f}<br>%{customdata[3]}<extra></extra>",
         ))
     fig.add_hline(y=0.9, line_dash="dot", line_color=palette.DIRECTION_COLOURS["lowered"],
-                  annotation_text="goal 0.90", annotation_position="top left")
-    fig.update_layout(barmode="group", title="Alignment F1 (same + partial links): model and naive baseline",
-                      xaxis_title="comparison (gold)", yaxis={"title": "F1", "range": [0, 1.05]}, legend_title="method")
+                  annotation_text=esc(msg("chart.goal")), annotation_position="bottom right")
+    fig.update_layout(barmode="group", title=esc(msg("chart.f1")), xaxis_title="",
+                      yaxis={"title": "F1", "range": [0, 1.12]}, legend_title=esc(msg("legend.method")), height=480)
+    _legend_bottom(fig, 2)
     return fig
 
 
-def threshold_sensitivity(sensitivity: pd.DataFrame) -> go.Figure:
+def threshold_sensitivity(sensitivity: pd.DataFrame, report=None) -> go.Figure:
     """F1 (and precision, recall) as each decision threshold moves, the others fixed; the chosen
     value marked."""
     from plotly.subplots import make_subplots
 
+    msg, _ = _ctx(report)
     names = list(dict.fromkeys(sensitivity["threshold"]))
-    fig = make_subplots(rows=1, cols=len(names), subplot_titles=names, shared_yaxes=True)
+    fig = make_subplots(rows=1, cols=len(names), subplot_titles=[esc(msg.get(f"threshold.{n}", n)) for n in names],
+                        shared_yaxes=True)
     for col, name in enumerate(names, start=1):
         rows = sensitivity[sensitivity["threshold"] == name]
         for metric, colour, dash in (("f1", palette.RELATION_COLOURS["same"], "solid"),
                                      ("precision", palette.RELATION_COLOURS["partial"], "dot"),
                                      ("recall", palette.RELATION_COLOURS["not_cascaded"], "dot")):
-            fig.add_trace(go.Scatter(x=rows["value"], y=rows[metric], name=metric, mode="lines+markers",
+            fig.add_trace(go.Scatter(x=rows["value"], y=rows[metric], name=esc(msg(f"metric.{metric}")), mode="lines+markers",
                                      line={"color": colour, "dash": dash}, showlegend=col == 1, legendgroup=metric,
-                                     hovertemplate=f"{name} = %{{x}}<br>{metric} %{{y:.3f}}<extra></extra>"), row=1, col=col)
+                                     hovertemplate="%{x}<br>%{y:.2f}<extra></extra>"), row=1, col=col)
         chosen = rows[rows["selected"]]
-        fig.add_trace(go.Scatter(x=chosen["value"], y=chosen["f1"], mode="markers", name="chosen", showlegend=col == 1,
+        fig.add_trace(go.Scatter(x=chosen["value"], y=chosen["f1"], mode="markers", name=esc(msg("legend.chosen")),
+                                 showlegend=col == 1, legendgroup="chosen",
                                  marker={"size": 14, "symbol": "star", "color": palette.DIRECTION_COLOURS["lowered"]},
-                                 hovertemplate=f"chosen {name} = %{{x}}<br>F1 %{{y:.3f}}<extra></extra>"), row=1, col=col)
-        fig.update_xaxes(title_text="threshold value", row=1, col=col)
-    fig.update_yaxes(title_text="score", range=[0, 1.05], row=1, col=1)
-    fig.update_layout(title="Sensitivity of the development-gold scores to each threshold", height=420)
+                                 hovertemplate="%{x}<br>F1 %{y:.2f}<extra></extra>"), row=1, col=col)
+        fig.update_xaxes(title_text=esc(msg("axis.threshold")), row=1, col=col)
+    fig.update_yaxes(title_text=esc(msg("axis.score")), range=[0, 1.05], row=1, col=1)
+    fig.update_layout(title=esc(msg("chart.sensitivity")), height=480)
+    _legend_bottom(fig)
+    fig.update_layout(legend_y=1.1, margin_t=150)  # above the subplot titles
     return fig

@@ -7,7 +7,6 @@ import pandas as pd
 from analysis.compare.escalation import POINT_KINDS, change, direction, vs_parent
 from analysis.corpus.load import PlanComparison
 
-
 # --- reading the escalation table ---------------------------------------------------------------
 
 
@@ -171,7 +170,7 @@ def targets_side_by_side(comparison: PlanComparison, lexicon: pd.DataFrame) -> p
     pairs = comparison["coverage_indicators"]
     if pairs.empty:
         return pd.DataFrame(columns=["indicator_id", "indicator", "source_value", "target_value", "unit", "change",
-                                     "verdict", "tasks_aligned", "source_quote", "target_quote"])
+                                     "delta", "change_kind", "change_shown", "verdict", "tasks_aligned", "source_quote", "target_quote"])
     indicators = lexicon.set_index("indicator_id")
     rows = []
     for pair in pairs.itertuples():
@@ -187,10 +186,16 @@ def targets_side_by_side(comparison: PlanComparison, lexicon: pd.DataFrame) -> p
             "indicator": indicators.at[pair.indicator_id, "name_zh"] if kind else pair.indicator_id,
             "source_value": pair.source_value, "target_value": pair.target_value, "unit": pair.target_unit,
             "change": (f"{delta:+g} pp" if kind in POINT_KINDS else f"×{delta:g}") if delta is not None else "",
+            "delta": delta, "change_kind": "pp" if kind in POINT_KINDS else "ratio",
+            "change_shown": "" if delta is None else (_points(delta) if kind in POINT_KINDS else f"×{delta:.2f}"),
             "verdict": verdict, "tasks_aligned": pair.tasks_aligned,
             "source_quote": pair.source_quote, "target_quote": pair.target_quote,
         })
     return pd.DataFrame(rows)
+
+
+def _points(delta: float) -> str:
+    return f"{delta:+.2f}".rstrip("0").rstrip(".") + " pp"
 
 
 def clause_reach(comparison: PlanComparison) -> pd.DataFrame:
@@ -215,3 +220,160 @@ def clause_reach(comparison: PlanComparison) -> pd.DataFrame:
         })
     order = {t: i for i, t in enumerate(comparison.source_tasks["task_id"])}
     return pd.DataFrame(rows).sort_values("source_task_id", key=lambda s: s.map(order)).reset_index(drop=True)
+
+
+# --- findings: the sentences a report opens with, generated from its tables ---------------------
+
+NEAR_THRESHOLD = 0.04
+
+
+def _link_min() -> float:
+    from analysis.settings import AlignmentSettings
+
+    return float(AlignmentSettings().thresholds["link_min"])
+
+
+def uncertain_count(comparison: PlanComparison, link_min: float | None = None, margin: float = NEAR_THRESHOLD) -> int:
+    """Links and unlinked tasks whose score lies within ``margin`` of the link threshold."""
+    link_min = _link_min() if link_min is None else link_min
+    return int(((comparison["alignments"]["score"] - link_min).abs() <= margin).sum())
+
+
+def caveats(row) -> list[str]:
+    """Caveat keys of an escalation row (or a pair of quotes): wording differs, striving (力争),
+    cumulative (累计)."""
+    note = str(row.get("note", "") or "")
+    quotes = " ".join(str(row.get(c, "") or "") for c in ("quote", "source_quote", "target_quote", "comparator"))
+    keys = []
+    if "worded" in note:
+        keys.append("caveat.wording")
+    if "力争" in quotes:
+        keys.append("caveat.striving")
+    if "累计" in quotes or "cumulative" in note:
+        keys.append("caveat.cumulative")
+    if "not compared across levels" in note:
+        keys.append("caveat.count_share")
+    return keys
+
+
+def comparison_findings(comparison: PlanComparison, lexicon: pd.DataFrame, report) -> list[str]:
+    """3–6 sentences: coverage share, the tasks not taken up (by name), the headline target
+    changes, what is new or local, and what is uncertain."""
+    msg, name = report.msg, report.name
+    source, target = name(comparison.source_doc), name(comparison.target_doc)
+    counts = comparison["coverage_tasks"].groupby(["side", "relation"]).size()
+    n_source = int(counts.get("source", pd.Series(dtype=int)).sum())
+    n_target = int(counts.get("target", pd.Series(dtype=int)).sum())
+    same, partial = int(counts.get(("source", "same"), 0)), int(counts.get(("source", "partial"), 0))
+    kind = comparison.kind
+    new_relation = "new" if kind == "year" else "local"
+    sentences = [msg(f"findings.{kind}.coverage", source=source, target=target, n=n_source, linked=same + partial,
+                     share=msg.share((same + partial) / n_source if n_source else 0), same=same, partial=partial)]
+    unlinked = unlinked_tasks(comparison, "source")
+    if len(unlinked):
+        shown = [f"{p}「{h}」" for p, h in zip(unlinked["path"], unlinked["heading"])][:3]
+        sentences.append(msg(f"findings.{kind}.not_taken_up", n=len(unlinked), tasks=msg.join(shown),
+                             more=msg("findings.and_more") if len(unlinked) > 3 else ""))
+    n_new = int(counts.get(("target", new_relation), 0))
+    sentences.append(msg(f"findings.{kind}.new", n=n_new, total=n_target, target=target))
+    targets = report.indicator_names(targets_side_by_side(comparison, lexicon))
+    changed = targets[targets["change"] != ""] if len(targets) else targets
+    if len(changed):
+        changed = changed.assign(_size=changed["delta"].abs()).sort_values("_size", ascending=False)
+        items = [msg("findings.target_change", indicator=r.indicator, before=msg.value(r.source_value, r.unit),
+                     after=msg.value(r.target_value, r.unit), change=msg.points(r.delta) if r.change_kind == "pp" else "×" + msg.ratio(r.delta), verdict=msg.verdict(r.verdict))
+                 for r in changed.head(3).itertuples()]
+        sentences.append(msg("findings.targets", n=len(targets), items=msg.join(items)))
+    else:
+        sentences.append(msg("findings.no_targets"))
+    sentences.append(msg("findings.uncertain", n=uncertain_count(comparison), threshold=f"{_link_min():.2f}",
+                         margin=f"{NEAR_THRESHOLD:.2f}"))
+    return sentences
+
+
+def people_targets(comparison: PlanComparison, lexicon: pd.DataFrame, report) -> pd.DataFrame:
+    """The shared targets for reading: values with their caveats beside them, signed change."""
+    import html
+
+    table = report.indicator_names(targets_side_by_side(comparison, lexicon))
+    if table.empty:
+        return table
+    msg = report.msg
+    marks = []
+    for row in table.to_dict("records"):
+        keys = caveats(row)
+        marks.append("".join(f'<span class="caveat">{html.escape(msg(k))}</span>' for k in keys))
+    table = table.assign(
+        target_shown=[html.escape(msg.value(v, u)) + m for v, u, m in zip(table["target_value"], table["unit"], marks)],
+        source_shown=[html.escape(msg.value(v, u)) for v, u in zip(table["source_value"], table["unit"])],
+    )
+    return table
+
+
+def escalation_for_people(escalation: pd.DataFrame, report, kinds: tuple[str, ...] = ("pp",)) -> pd.DataFrame:
+    """The changed escalation rows with display names and caveats next to the value."""
+    import html
+
+    rows = changes(escalation, kinds)
+    msg = report.msg
+    shown = []
+    for row in rows.to_dict("records"):
+        marks = "".join(f'<span class="caveat">{html.escape(msg(k))}</span>' for k in caveats(row))
+        shown.append(html.escape(msg.value(row["value"], row["unit"])) + marks)
+    return rows.assign(plan=[report.name(d) for d in rows["doc_id"]], value_shown=shown,
+                       previous=[report.name(d) if d else "" for d in escalation.loc[rows.index, "previous_doc"]]
+                       if len(rows) else [])
+
+
+def escalation_findings(escalation: pd.DataFrame, indicator_id: str, report) -> list[str]:
+    msg = report.msg
+    sentences = []
+    chain = escalation[escalation["indicator_id"] == indicator_id]
+    if len(chain):
+        steps = msg.join(f"{report.name(r.doc_id)} {msg.value(r.value, r.unit)}" for r in chain.itertuples())
+        sentences.append(msg("findings.escalation.headline", indicator=chain["indicator"].iloc[0], steps=steps))
+    year = escalation[escalation["direction"].isin(["raised", "lowered", "same"]) & escalation["previous_doc"].fillna("").ne("")]
+    sentences.append(msg("findings.escalation.years", raised=int((year["direction"] == "raised").sum()),
+                         lowered=int((year["direction"] == "lowered").sum()), same=int((year["direction"] == "same").sum())))
+    level = escalation[escalation["vs_parent"].fillna("") != ""]
+    sentences.append(msg("findings.escalation.levels", stricter=int((level["vs_parent"] == "stricter").sum()),
+                         looser=int((level["vs_parent"] == "looser").sum()), equal=int((level["vs_parent"] == "equal").sum())))
+    n_caveat = sum(1 for row in escalation.to_dict("records") if caveats(row))
+    sentences.append(msg("findings.escalation.caveats", n=n_caveat))
+    return sentences
+
+
+def method_findings(alignment, targets: pd.DataFrame, report) -> list[str]:
+    msg = report.msg
+    summary = alignment.summary
+    dev = summary[(summary["gold"] == "development")]
+    model = dev[dev["method"] == "model"]
+    cross = model[model["setting"].str.contains("cross")]
+    base = dev[dev["method"] == "baseline"]
+    sentences = [msg("findings.method.alignment", f1=msg.ratio(model["f1"].iloc[0]) if len(model) else "",
+                     cross=msg.ratio(cross["f1"].iloc[0]) if len(cross) else "",
+                     baseline=msg.ratio(base["f1"].iloc[0]) if len(base) else "")]
+    team = summary[(summary["gold"] != "development") & (summary["method"] == "model")]
+    if len(team):
+        sentences.append(msg("findings.method.team", low=msg.ratio(team["f1"].min()), high=msg.ratio(team["f1"].max())))
+    if len(targets):
+        sentences.append(msg("findings.method.targets", recall=msg.ratio(targets["core_recall"].min()),
+                             precision=msg.ratio(targets["precision"].min())))
+    sentences.append(msg("findings.method.caveat"))
+    return sentences
+
+
+def overview_findings(documents: pd.DataFrame, report) -> list[str]:
+    from analysis.report.overview import duplicate_findings, in_order
+
+    msg = report.msg
+    levels = msg.join(f"{n} {msg(f'level.{lv}')}" for lv, n in in_order(documents)["level"].value_counts(sort=False).items())
+    sentences = [msg("findings.overview.corpus", n=len(documents), levels=levels, first=int(documents["year"].min()),
+                     last=int(documents["year"].max()), tasks=int(documents["n_tasks"].sum()))]
+    copies = duplicate_findings(documents)
+    for row in copies.head(2).itertuples():
+        sentences.append(msg("findings.overview.copy", copy=report.name(row.doc_id), original=report.name(row.duplicate_of),
+                             similarity=msg.ratio(row.duplicate_similarity), damage=msg.ratio(row.damage_per_1k_chars)))
+    links = documents["previous"].fillna("").ne("").sum() + documents["parent"].fillna("").ne("").sum()
+    sentences.append(msg("findings.overview.links", n=int(links)))
+    return sentences

@@ -13,6 +13,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 from analysis import storage
 from analysis.report import batch as reports
+from analysis.report import i18n
 from analysis.report.batch import ReportJob, contents_list, plan_reports, strip_outputs
 
 
@@ -76,14 +77,14 @@ def test_a_failing_notebook_does_not_stop_the_others(tmp_path, built) -> None:
     assert not (out / "bad.html").exists()
     assert (out / "notebooks" / "bad.failed.ipynb").is_file()  # the executed notebook, to open and see the error
     index = (out / "index.html").read_text(encoding="utf-8")
-    assert "1 report(s) failed" in index and "notebooks/bad.failed.ipynb" in index and 'href="good.html"' in index
+    assert i18n.Messages("zh")("index.failed", n=1) in index and "notebooks/bad.failed.ipynb" in index and 'href="good.html"' in index
     page = (out / "good.html").read_text(encoding="utf-8")
     assert "x = 1" not in page  # code hidden
     assert "cdnjs" not in page and "require.min.js" not in page  # nothing fetched from the web
     assert '<nav class="report-contents">' in page and "#Part-one" in page
     assert "data/raw/hubei_province_2023.txt" in page and "sha256" in page
     params = yaml.safe_load((out / "params" / "good.yaml").read_text(encoding="utf-8"))
-    assert params == {"x": "2", "processed_dir": str(processed.resolve())}  # reruns by hand read the same tables
+    assert params == {"x": "2", "processed_dir": str(processed.resolve()), "lang": "zh"}  # reruns by hand read the same tables
     assert json.loads((out / "build.json").read_text(encoding="utf-8"))[1]["status"] == "failed"
     # unchanged inputs: the good report is not run again, the failed one is
     again = {r.report_id: r for r in reports.build_reports(out, processed, jobs=jobs, workers=1, progress=False)}

@@ -1,0 +1,132 @@
+"""The reports' words: one message catalogue per language, and the plans' display names.
+
+Every heading, sentence, label, column header, legend entry and verdict a reader sees comes from
+``messages/<lang>.json`` (``zh`` by default, ``en``), looked up by key with :class:`Messages`.
+Both catalogues hold the same keys (a test checks it). Plans are named for people
+(湖北省2024年 / Hubei Province 2024) from the documents table: the optional manifest columns
+``name_zh`` / ``name_en`` when present, otherwise region and year (the English region name from
+the catalogue's ``region.<name>`` key, else from the doc id); ids stay in provenance columns.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import math
+import re
+from pathlib import Path
+
+import pandas as pd
+
+MESSAGES_DIR = Path(__file__).resolve().parent / "messages"
+LANGS = ("zh", "en")
+DEFAULT_LANG = "zh"
+HTML_LANG = {"zh": "zh-CN", "en": "en"}
+_LEVEL_WORDS = ("province", "city", "county", "district", "national")
+
+
+@functools.cache
+def catalogue(lang: str) -> dict[str, str]:
+    if lang not in LANGS:
+        raise ValueError(f"unknown language {lang!r} (known: {', '.join(LANGS)})")
+    return json.loads((MESSAGES_DIR / f"{lang}.json").read_text(encoding="utf-8"))
+
+
+class Messages:
+    """``msg("findings.year.new", n=3, total=40, target=…)``: the catalogue's text for ``key`` in this language, formatted."""
+
+    def __init__(self, lang: str = DEFAULT_LANG):
+        self.lang = lang
+        self.table = catalogue(lang)
+
+    def __call__(self, key: str, **values) -> str:
+        text = self.table[key]
+        return text.format(**values) if values else text
+
+    def get(self, key: str, default: str = "") -> str:
+        return self.table.get(key, default)
+
+    def relation(self, relation: str) -> str:
+        return self.table.get(f"relation.{relation}", relation)
+
+    def verdict(self, verdict: str) -> str:
+        return self.table.get(f"verdict.{verdict}", verdict) if verdict else ""
+
+    # numbers as people read them
+    def integer(self, value) -> str:
+        if _missing(value):
+            return ""
+        number = round(float(value))
+        return f"{number:,}" if self.lang == "en" else f"{number}"
+
+    def ratio(self, value) -> str:
+        return "" if _missing(value) else f"{float(value):.2f}"
+
+    def share(self, value) -> str:
+        return "" if _missing(value) else f"{float(value) * 100:.0f}%"
+
+    def points(self, value) -> str:
+        """A change in percentage points, signed."""
+        return "" if _missing(value) else self("unit.pp", value=_signed(value))
+
+    def value(self, value, unit: str = "") -> str:
+        return "" if _missing(value) else f"{float(value):g}{unit}"
+
+    def join(self, items) -> str:
+        return self("list.separator").join(items)
+
+
+def _signed(value) -> str:
+    number = float(value)
+    text = f"{number:+.2f}".rstrip("0").rstrip(".")
+    return "±0" if text in ("+0", "-0") else text
+
+
+def _missing(value) -> bool:
+    if value is None or value is pd.NA or value == "":
+        return True
+    try:
+        return math.isnan(float(value))
+    except (TypeError, ValueError):
+        return True
+
+
+def _english_region(doc_id: str, region: str, msg: Messages) -> str:
+    known = msg.get(f"region.{region}")
+    if known:
+        return known
+    words = [w for w in re.split(r"[_\W]+", doc_id) if w and not w.isdigit()]
+    head = []
+    for word in words:
+        if word in _LEVEL_WORDS:
+            if word == "province":
+                head.append("Province")
+            break
+        head.append(word.capitalize())
+    return " ".join(head) or region or doc_id
+
+
+def plan_names(documents: pd.DataFrame, lang: str = DEFAULT_LANG) -> dict[str, str]:
+    """A display name per doc id: 湖北省2024年 / Hubei Province 2024; a damaged copy says so."""
+    msg = Messages(lang)
+    names: dict[str, str] = {}
+    for row in documents.to_dict("records"):
+        doc_id = str(row["doc_id"])
+        given = row.get(f"name_{lang}")
+        if isinstance(given, str) and given.strip():
+            names[doc_id] = given.strip()
+            continue
+        region, year = str(row.get("region") or ""), row.get("year")
+        if not region or _missing(year):
+            names[doc_id] = doc_id
+            continue
+        place = region if lang == "zh" else _english_region(doc_id, region, msg)
+        name = msg("name.plan", place=place, year=int(year))
+        if str(row.get("duplicate_of") or ""):
+            name += msg("name.copy_suffix")
+        names[doc_id] = name
+    return names
+
+
+def comparison_title(kind: str, names: dict[str, str], source: str, target: str, lang: str = DEFAULT_LANG) -> str:
+    msg = Messages(lang)
+    return msg("title.pair", source=names.get(source, source), target=names.get(target, target))

@@ -1,0 +1,323 @@
+"""HTML blocks of a report, in the report's language: headings, findings, tables for people,
+charts with their data, and the side-by-side close reading of two plans.
+
+The notebooks show nothing but these blocks; every visible word comes from the message
+catalogue (:mod:`analysis.report.i18n`). Document text is escaped before it reaches HTML: the
+close reading escapes each segment of a task's text, then wraps the escaped segments in
+``<mark>``. Element ids are fixed (``fig-3``, ``tbl-2``, ``sec-coverage``) so that a rebuild
+gives the same page.
+"""
+from __future__ import annotations
+
+import difflib
+import html
+import re
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from analysis.report.i18n import Messages, plan_names
+
+CLIP_CHARS = 80
+NUMBER = re.compile(
+    r"\d+(?:\.\d+)?\s*(?:%|‰|个百分点|微克/立方米|平方公里|万千瓦|万亩|万吨|万元|亿元|公里|千米|吨|个|家|座|条|处|项|所|辆|台|人|次|天|年|亩|户|村)?")
+
+
+def esc(text) -> str:
+    return html.escape("" if text is None or (isinstance(text, float) and pd.isna(text)) else str(text), quote=True)
+
+
+class Html(str):
+    """Text already HTML (shown as is by Jupyter and by :meth:`Report.table`)."""
+
+    def _repr_html_(self) -> str:
+        return str(self)
+
+
+@dataclass
+class Column:
+    """A table column: the frame's column, its header's catalogue key, how to show its values."""
+
+    name: str
+    header: str
+    kind: str = "text"  # text, int, ratio, share, points, value, id, html
+    clip: bool = False
+
+
+@dataclass
+class Report:
+    """One report's blocks: numbered ids, the language, the plans' display names."""
+
+    lang: str = "zh"
+    documents: pd.DataFrame | None = None
+    msg: Messages = field(init=False)
+    names: dict[str, str] = field(init=False)
+    _counter: dict[str, int] = field(default_factory=dict, init=False)
+
+    def __post_init__(self) -> None:
+        self.msg = Messages(self.lang)
+        self.names = plan_names(self.documents, self.lang) if self.documents is not None else {}
+
+    def name(self, doc_id: str) -> str:
+        return self.names.get(doc_id, doc_id)
+
+    def indicator_names(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """``frame`` with its ``indicator`` column in this language (the lexicon's ``name_<lang>``)."""
+        if frame.empty or "indicator_id" not in frame.columns:
+            return frame
+        from analysis.targets import indicators
+
+        lexicon = indicators.load_lexicon()
+        column = f"name_{self.lang}"
+        if column not in lexicon.columns:
+            return frame
+        names = {k: v for k, v in zip(lexicon["indicator_id"], lexicon[column]) if isinstance(v, str) and v}
+        current = frame["indicator"] if "indicator" in frame.columns else frame["indicator_id"]
+        return frame.assign(indicator=[names.get(i, c) for i, c in zip(frame["indicator_id"], current)])
+
+    def rename_ids(self, text: str) -> str:
+        """``text`` with every doc id replaced by the plan's display name (longest ids first)."""
+        for doc_id in sorted(self.names, key=len, reverse=True):
+            text = str(text).replace(doc_id, self.names[doc_id])
+        return text
+
+    def _next(self, prefix: str) -> str:
+        self._counter[prefix] = self._counter.get(prefix, 0) + 1
+        return f"{prefix}-{self._counter[prefix]}"
+
+    # --- text ---------------------------------------------------------------------------------
+
+    def title(self, key: str, **values) -> Html:
+        return Html(f'<h1 id="top">{esc(self.msg(key, **values))}</h1>')
+
+    def heading(self, key: str, level: int = 2, **values) -> Html:
+        anchor = "sec-" + re.sub(r"[^a-z0-9]+", "-", key.lower()).strip("-")
+        return Html(f'<h{level} id="{anchor}">{esc(self.msg(key, **values))}</h{level}>')
+
+    def text(self, key: str, **values) -> Html:
+        return Html(f'<p class="lead-in">{esc(self.msg(key, **values))}</p>')
+
+    def findings(self, sentences: list[str]) -> Html:
+        items = "".join(f"<li>{esc(s)}</li>" for s in sentences if s)
+        return Html(f'<section class="findings"><h2 id="sec-findings">{esc(self.msg("findings.heading"))}</h2>'
+                    f"<ul>{items}</ul></section><!--contents-->")
+
+    # --- tables -------------------------------------------------------------------------------
+
+    def cell(self, value, column: Column, row=None) -> tuple[str, str]:
+        """(inner HTML, sort key) of one cell."""
+        kind, msg = column.kind, self.msg
+        if kind == "level":
+            shown = msg.get(f"level.{value}", str(value))
+            return esc(shown), esc(shown)
+        if kind == "html":
+            return str(value), re.sub(r"<[^>]+>", "", str(value))
+        if kind in ("int", "ratio", "share", "points", "value", "score"):
+            shown = {"int": msg.integer, "ratio": msg.ratio, "share": msg.share, "points": msg.points,
+                     "score": msg.ratio, "value": msg.value}[kind](value)
+            sort = "" if shown == "" else f"{float(value):.6f}"
+            return esc(shown), sort
+        if kind == "doc":
+            return esc(self.name(value)), esc(self.name(value))
+        if kind == "relation":
+            return f'<span class="rel rel-{esc(value)}">{esc(msg.relation(value))}</span>', esc(msg.relation(value))
+        if kind == "label":
+            shown = msg.get(f"label.{value}", str(value))
+            return esc(shown), esc(shown)
+        if kind == "verdict":
+            return esc(msg.verdict(value)), esc(msg.verdict(value))
+        text = "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+        return esc(text), esc(text)
+
+    def table(self, frame: pd.DataFrame, columns: list[Column], name: str, caption_key: str = "") -> Html:
+        """A table for people: sortable (click a header), filterable, long cells clipped (click to
+        open), downloadable as CSV; numbers formatted by kind."""
+        table_id = self._next("tbl")
+        head = "".join(f'<th data-kind="{c.kind}" title="{esc(self.msg("table.sort_hint"))}">{esc(self.msg(c.header))}</th>'
+                       for c in columns)
+        body = []
+        for row in frame.to_dict("records"):
+            cells = []
+            for column in columns:
+                inner, sort = self.cell(row.get(column.name), column, row)
+                plain_len = len(re.sub(r"<[^>]+>", "", inner))
+                numeric = column.kind in ("int", "ratio", "share", "points", "value", "score")
+                classes = ["num"] if numeric else []
+                if column.clip or (plain_len > CLIP_CHARS and not numeric):
+                    classes.append("clip")
+                    inner = f'<div class="cell">{inner}</div>'
+                attrs = f' class="{" ".join(classes)}"' if classes else ""
+                if numeric:
+                    attrs += f' data-sort="{sort}"'
+                cells.append(f"<td{attrs}>{inner}</td>")
+            body.append("<tr>" + "".join(cells) + "</tr>")
+        if not body:
+            body.append(f'<tr><td colspan="{len(columns)}" class="empty">{esc(self.msg("table.empty"))}</td></tr>')
+        caption = f"<caption>{esc(self.msg(caption_key))}</caption>" if caption_key else ""
+        return Html(
+            f'<div class="tbl" id="{table_id}">{self._tools(name, True)}'
+            f'<div class="tbl-scroll"><table class="data">{caption}<thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(body)}</tbody></table></div></div>')
+
+    def _tools(self, name: str, filterable: bool) -> str:
+        search = (f'<input type="search" class="tbl-filter" placeholder="{esc(self.msg("table.filter"))}" '
+                  f'aria-label="{esc(self.msg("table.filter"))}">' if filterable else "")
+        return (f'<div class="tools">{search}<button type="button" class="csv" data-name="{esc(name)}.csv">'
+                f'{esc(self.msg("table.download"))}</button></div>')
+
+    # --- charts -------------------------------------------------------------------------------
+
+    def figure(self, fig, data: pd.DataFrame, name: str, height: str = "") -> Html:
+        """A plotly chart (plotly.js is loaded once by the page) with its data as a CSV download."""
+        div_id = self._next("fig")
+        chart = fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id, default_height=height or "100%",
+                            config={"displaylogo": False, "responsive": True,
+                                    "toImageButtonOptions": {"filename": name}})
+        head = "".join(f"<th>{esc(c)}</th>" for c in data.columns)
+        rows = "".join("<tr>" + "".join(f"<td>{esc(v)}</td>" for v in row) + "</tr>"
+                       for row in data.astype(object).where(data.notna(), "").itertuples(index=False))
+        hidden = f'<table class="chart-data" hidden><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
+        return Html(f'<div class="chart">{self._tools(name, False)}{chart}{hidden}</div>')
+
+    def show_figure(self, fig, data: pd.DataFrame, name: str):
+        """Display a chart: plotly's own output in JupyterLab, the page's block in the HTML report."""
+        from IPython.display import display
+
+        display({"application/vnd.plotly.v1+json": fig.to_plotly_json(),
+                 "text/html": str(self.figure(fig, data, name))}, raw=True)
+
+
+# --- close reading: two task texts side by side -------------------------------------------------
+
+
+def _marks(text: str, other: str, min_run: int = 2) -> list[str]:
+    """A class per character of ``text``: ``shared`` (in a run both texts have), ``num`` (a number,
+    with its unit, the other text does not have) or ``""``."""
+    classes = [""] * len(text)
+    matcher = difflib.SequenceMatcher(None, text, other, autojunk=False)
+    for block in matcher.get_matching_blocks():
+        if block.size >= min_run:
+            for i in range(block.a, block.a + block.size):
+                classes[i] = "shared"
+    others = {re.sub(r"\s+", "", m.group()) for m in NUMBER.finditer(other)}
+    for match in NUMBER.finditer(text):
+        if re.sub(r"\s+", "", match.group()) not in others and re.search(r"\d", match.group()):
+            for i in range(match.start(), match.end()):
+                classes[i] = "num"
+    return classes
+
+
+def marked(text: str, other: str) -> str:
+    """``text`` as HTML, with the wording it shares with ``other`` in ``<mark>`` and its numbers
+    that ``other`` lacks in ``<mark class="num">``: each segment escaped first, then wrapped."""
+    if not other:
+        return esc(text)
+    classes = _marks(text, other)
+    out, start = [], 0
+    for i in range(1, len(text) + 1):
+        if i == len(text) or classes[i] != classes[start]:
+            segment = esc(text[start:i])
+            kind = classes[start]
+            out.append(f'<mark class="num">{segment}</mark>' if kind == "num"
+                       else f"<mark>{segment}</mark>" if kind == "shared" else segment)
+            start = i
+    return "".join(out)
+
+
+_STOP = set(["的", "和", "与", "及", "等", "对", "在", "为", "以", "是", "了", "将", "把", "并", "或", "其", "各", "年", "推进", "加强", "开展", "持续", "深入", "全面", "进一步", "工作", "做好", "落实", "完善", "强化", "推动", "提升", "有序", "扎实"])
+
+
+def evidence_words(text: str, other: str, limit: int = 8) -> list[str]:
+    """Whole words (jieba) both texts use, longest first, in the order of ``text``: never n-gram
+    fragments."""
+    from analysis.text.segment import tokens
+
+    theirs = {w for w in tokens(other) if len(w) >= 2}
+    seen: list[str] = []
+    for word in tokens(text):
+        if len(word) >= 2 and word in theirs and word not in _STOP and not word.isdigit() and word not in seen:
+            seen.append(word)
+    return sorted(seen, key=len, reverse=True)[:limit]
+
+
+_NEAREST = re.compile(r"nearest:\s*(\S+)\s*\(([\d.]+)\)")
+
+
+def close_reading(report: Report, comparison, link_min: float, margin: float = 0.04) -> Html:
+    """Every linked pair's two texts in two columns, shared wording marked, changed numbers marked
+    apart; unlinked tasks beside their nearest counterpart (not linked) with its score, marked
+    uncertain near the threshold. Grouped by section (collapsible), filterable and searchable."""
+    msg = report.msg
+    source = comparison.source_tasks.set_index("task_id")
+    target = comparison.target_tasks.set_index("task_id")
+    order = {t: i for i, t in enumerate(list(comparison.source_tasks["task_id"]) + list(comparison.target_tasks["task_id"]))}
+    rows = comparison["alignments"].copy()
+    rows["_order"] = [order.get(s or t, 0) + (0 if s else len(order)) for s, t in zip(rows["source_task_id"], rows["target_task_id"])]
+    rows = rows.sort_values(["_order", "score"], ascending=[True, False])
+    groups: dict[str, list[str]] = {}
+    counts: dict[str, dict[str, int]] = {}
+    for link in rows.itertuples():
+        left_id, right_id, linked = link.source_task_id, link.target_task_id, link.relation in ("same", "partial")
+        nearest_score = link.score
+        if not linked:
+            found = _NEAREST.search(link.evidence or "")
+            other = found.group(1) if found else ""
+            if found:
+                nearest_score = float(found.group(2))
+            left_id, right_id = (left_id, other) if left_id else (other, right_id)
+        anchor = left_id if link.source_task_id else right_id
+        owner = source if link.source_task_id else target
+        home = owner.loc[anchor] if anchor in owner.index else None
+        section = "" if home is None else (home["section_title"] or home["part_title"] or "")
+        group_key = (msg("close.group_source", section=section) if link.source_task_id
+                     else msg("close.group_target", section=section, target=report.name(comparison.target_doc)))
+        left = source.loc[left_id] if left_id in source.index else None
+        right = target.loc[right_id] if right_id in target.index else None
+        left_text = "" if left is None else left["text"]
+        right_text = "" if right is None else right["text"]
+        uncertain = abs(float(nearest_score) - link_min) <= margin
+        words = evidence_words(left_text, right_text) if left_text and right_text else []
+        relation = link.relation
+        badge = f'<span class="rel rel-{esc(relation)}">{esc(msg.relation(relation))}</span>'
+        score = (msg("close.score", score=f"{float(nearest_score):.2f}") if linked
+                 else msg("close.nearest_score", score=f"{float(nearest_score):.2f}"))
+        flag = f' <span class="uncertain">{esc(msg("close.uncertain"))}</span>' if uncertain else ""
+        evidence = (f'<div class="evidence">{esc(msg("close.shared_words"))}: '
+                    + "".join(f"<span class=\"word\">{esc(w)}</span>" for w in words) + "</div>") if words else ""
+
+        def side(task, text, other_text, own_side: bool, doc_id: str) -> str:
+            if task is None:
+                return f'<div class="side empty">{esc(msg("close.no_counterpart"))}</div>'
+            units = task["lead_units"] or task["responsible_units"] or ""
+            label = msg("close.nearest_label") if not own_side else ""
+            return (f'<div class="side{" nearest" if label else ""}"><div class="where">{esc(report.name(doc_id))} · '
+                    f'{esc(task["path"])} <b>{esc(task["heading"])}</b>'
+                    + (f' <span class="tag">{esc(label)}</span>' if label else "") + "</div>"
+                    f'<div class="text">{marked(text, other_text)}</div>'
+                    + (f'<div class="units">{esc(msg("close.units"))}: {esc(units.replace(";", "、"))}</div>' if units else "")
+                    + f'<div class="prov">{esc(task.name)}</div></div>')
+
+        left_own = bool(link.source_task_id)
+        right_own = bool(link.target_task_id)
+        search = esc(f"{left_text} {right_text}")
+        pair = (f'<div class="pair" data-rel="{esc(relation)}" data-uncertain="{int(uncertain)}" data-search="{search}">'
+                f'<div class="pair-head">{badge} <span class="score">{esc(score)}</span>{flag}</div>'
+                f'<div class="cols">{side(left, left_text, right_text, left_own, comparison.source_doc)}'
+                f'{side(right, right_text, left_text, right_own, comparison.target_doc)}</div>{evidence}</div>')
+        groups.setdefault(group_key, []).append(pair)
+        tally = counts.setdefault(group_key, {})
+        tally[relation] = tally.get(relation, 0) + 1
+    options = "".join(f'<option value="{esc(r)}">{esc(msg.relation(r))}</option>'
+                      for r in dict.fromkeys(rows["relation"]))
+    tools = (f'<div class="tools close-tools"><label>{esc(msg("close.filter_relation"))} '
+             f'<select class="rel-filter"><option value="">{esc(msg("close.all"))}</option>{options}'
+             f'<option value="uncertain">{esc(msg("close.only_uncertain"))}</option></select></label> '
+             f'<input type="search" class="close-search" placeholder="{esc(msg("close.search"))}" '
+             f'aria-label="{esc(msg("close.search"))}"> <span class="legend"><mark>{esc(msg("close.legend_shared"))}</mark> '
+             f'<mark class="num">{esc(msg("close.legend_number"))}</mark></span></div>')
+    blocks = []
+    for i, (key, pairs) in enumerate(groups.items()):
+        tally = msg("list.separator").join(f"{msg.relation(r)} {n}" for r, n in counts[key].items())
+        blocks.append(f'<details class="group"{" open" if i < 3 else ""}><summary>{esc(key)} '
+                      f'<span class="small">({esc(tally)})</span></summary>{"".join(pairs)}</details>')
+    return Html(f'<div class="close-reading">{tools}{"".join(blocks)}</div>')

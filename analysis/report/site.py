@@ -1,0 +1,146 @@
+"""The site around the reports: the files every page shares (plotly.js, the page's script and
+style under ``assets/``, or inlined with ``standalone``), the links between pages, and the index
+(reports in reading order, each with its finding)."""
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+from analysis import __version__, storage
+from analysis.report import i18n, page, plots, views
+
+ASSETS_DIR = Path(__file__).resolve().parent / "assets"
+# The files every page shares, written once to ``<out>/assets/`` (inlined with ``standalone``).
+ASSET_FILES = ("plotly.min.js", "report.js", "report.css", "notebook.css")
+# The notebook template's own style blocks (JupyterLab's CSS, ~250 kB): in assets/notebook.css.
+TEMPLATE_STYLE = re.compile(r"<style\b[^>]*>(?:(?!</style>).){2000,}?</style>\s*", re.DOTALL)
+READING_ORDER = {"overview": 0, "year": 1, "level": 2, "escalation": 3, "method": 4}
+
+
+def write_assets(out_dir: Path) -> None:
+    """plotly.js and the page's script and style, once for every page, under ``<out>/assets/``."""
+    from plotly.offline import get_plotlyjs
+
+    folder = Path(out_dir) / "assets"
+    folder.mkdir(parents=True, exist_ok=True)
+    wanted = {"plotly.min.js": get_plotlyjs(), "report.js": (ASSETS_DIR / "report.js").read_text(encoding="utf-8"),
+              "report.css": (ASSETS_DIR / "report.css").read_text(encoding="utf-8"), "notebook.css": notebook_css()}
+    for name, text in wanted.items():
+        path = folder / name
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            storage.write_text(path, text)
+
+
+def notebook_css() -> str:
+    """The style blocks the report template puts in every page, as one stylesheet."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    templates = Path(__file__).resolve().parent / "templates"  # batch.TEMPLATES_DIR
+    exporter = HTMLExporter(template_name="offline", extra_template_basedirs=[str(templates)], exclude_input=True)
+    empty, _ = exporter.from_notebook_node(nbformat.v4.new_notebook())
+    return "\n".join(re.sub(r"^<style\b[^>]*>|</style>\s*$", "", block.strip()) for block in TEMPLATE_STYLE.findall(empty))
+
+
+def shared_styles(document: str) -> str:
+    """The page with the template's style blocks replaced by a link to ``assets/notebook.css``."""
+    blocks = TEMPLATE_STYLE.findall(document)
+    if not blocks:
+        return document
+    first = document.index(blocks[0])
+    document = TEMPLATE_STYLE.sub("", document)
+    return document[:first] + '<link rel="stylesheet" href="assets/notebook.css">\n' + document[first:]
+
+
+def asset_tags(standalone: bool, where: str = "head") -> str:
+    """The tags that load the shared files: relative links (``assets/…``), or the files inlined."""
+    if where == "head":
+        if standalone:
+            from plotly.offline import get_plotlyjs
+
+            css = (ASSETS_DIR / "report.css").read_text(encoding="utf-8")
+            return f"<style>{css}</style>\n<script>{get_plotlyjs()}</script>\n"
+        return '<link rel="stylesheet" href="assets/report.css">\n<script src="assets/plotly.min.js"></script>\n'
+    if standalone:
+        return f"<script>{(ASSETS_DIR / 'report.js').read_text(encoding='utf-8')}</script>"
+    return '<script src="assets/report.js"></script>'
+
+
+def report_links(job, jobs: list, msg: i18n.Messages) -> str:
+    """Links back to the index and to the method report, and to the sibling reports (``job`` and
+    ``jobs``: :class:`analysis.report.batch.ReportJob`)."""
+    parts = [f'<a href="index.html">← {html.escape(msg("page.index"))}</a>']
+    if job.kind != "method":
+        parts.append(f'<a href="method.html">{html.escape(msg("page.method_link"))}</a>')
+    siblings = [j for j in jobs if j.report_id != job.report_id and j.kind not in ("method",)
+                and (j.kind == job.kind or (set(j.doc_ids) & set(job.doc_ids) and len(j.doc_ids) == 2) or job.kind in ("overview", "escalation"))]
+    if siblings:
+        parts.append(f'<span class="small">{html.escape(msg("page.related"))}:</span> ' + " ".join(
+            f'<a href="{html.escape(j.report_id)}.html">{html.escape(j.title)}</a>' for j in siblings[:8]))
+    return '<nav class="report-links">' + " ".join(parts) + "</nav>"
+
+
+def index_page(results: list, figures_html: str, generated: str, csp_meta: str, lang: str = i18n.DEFAULT_LANG,
+               standalone: bool = False) -> str:
+    """``index.html``: the reports in reading order, each with its finding; failures with their error."""
+    msg = i18n.Messages(lang)
+    e = html.escape
+    rows, failures = [], []
+    ordered = sorted(results, key=lambda r: READING_ORDER.get(r.kind, 9))
+    for r in ordered:
+        if r.status == "failed":
+            notebook = (f'<a href="{e(r.notebook)}">{e(r.notebook)}</a>' if r.notebook else "")
+            earlier = (f'<br><span class="small">{e(msg("index.earlier_page"))}<a href="{e(r.html)}">'
+                       f'{e(r.html)}</a></span>' if r.html else "")
+            failures.append(f'<tr><td>{e(r.title)}{earlier}</td><td class="failed">{e(r.error)}</td><td>{notebook}</td></tr>')
+            continue
+        note = f' <span class="small">({e(msg("index.earlier"))})</span>' if r.status == "earlier" else ""
+        kind = msg.get(f"kind.{r.kind}", r.kind)
+        rows.append(f'<tr><td class="num">{len(rows) + 1}</td><td><a href="{e(r.html)}">{e(r.title)}</a>{note}</td><td>{e(kind)}</td>'
+                    f'<td>{e(r.summary)}</td><td class="num">{r.size_bytes / 1e6:.1f} MB</td></tr>')
+    failed = ""
+    if failures:
+        failed = (f'<h2 class="failed">{e(msg("index.failed", n=len(failures)))}</h2><table class="data"><tr><th>{e(msg("index.col_report"))}</th>'
+                  f'<th>{e(msg("index.col_error"))}</th><th>{e(msg("index.col_notebook"))}</th></tr>{"".join(failures)}</table>')
+    return f"""<!DOCTYPE html>
+<html lang="{i18n.HTML_LANG.get(lang, lang)}"><head><meta charset="utf-8">{csp_meta}
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{e(msg("index.title"))}</title>
+{asset_tags(standalone)}<style>.failed{{color:#b30000}}</style></head>
+<body>
+<h1>{e(msg("index.title"))}</h1>
+<p class="lead-in">{e(msg("index.intro"))}</p>
+{failed}
+<h2 id="reading-order">{e(msg("index.reading_order"))}</h2>
+<div class="tbl-scroll"><table class="data"><thead><tr><th>#</th><th>{e(msg("index.col_report"))}</th><th>{e(msg("index.col_kind"))}</th>
+<th>{e(msg("index.col_finding"))}</th><th>{e(msg("index.col_size"))}</th></tr></thead><tbody>{"".join(rows)}</tbody></table></div>
+{figures_html}
+<p class="small">{e(msg("index.generated", time=generated, version=__version__))}</p>
+{asset_tags(standalone, "body")}
+</body></html>
+"""
+
+
+def index_figures(processed_dir: Path, lang: str = i18n.DEFAULT_LANG) -> str:
+    """The headline charts of the index (the corpus, the headline target chain)."""
+
+    plots.setup()
+    documents = storage.read_table("documents", processed_dir)
+    report = page.Report(lang, documents)
+    msg = report.msg
+    figures = [(msg("index.corpus"), plots.corpus_map(documents, report), documents[["doc_id", "level", "year"]], "corpus_map")]
+    escalation_path = Path(processed_dir) / "escalation.parquet"
+    if escalation_path.is_file():
+        escalation = report.indicator_names(storage.read_table("escalation", processed_dir))
+        headline = views.headline_indicator(escalation)
+        if headline:
+            chain = escalation[escalation["indicator_id"] == headline]
+            sentence = views.escalation_findings(escalation, headline, report)[0]
+            figures.insert(0, (sentence, plots.escalation_chain(escalation, headline, documents, report),
+                               chain.drop(columns=["quote"]), "headline_chain"))
+    parts = []
+    for title, figure, data, name in figures:
+        parts.append(f"<h2>{html.escape(title)}</h2>")
+        parts.append(str(report.figure(figure, data, name, height="460px")))
+    return "".join(parts)

@@ -1,0 +1,126 @@
+"""The built pages of both editions: named plans, findings first, close reading, shared assets,
+small and deterministic pages; in Chromium, every page draws offline with no console error
+(a screenshot of each kept under ``reports/screenshots/``)."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from analysis.report import batch
+from analysis.settings import PROJECT_ROOT
+
+pytestmark = pytest.mark.slow
+
+MAX_PAGE_BYTES = 1_500_000
+SCREENSHOTS = PROJECT_ROOT / "reports" / "screenshots"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+_GENERATED = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC")
+
+
+def _results(folder: Path) -> list[dict]:
+    return json.loads((folder / "build.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(params=["zh", "en"])
+def edition(request, built_reports, built_reports_en) -> tuple[str, Path]:
+    return request.param, (built_reports if request.param == "zh" else built_reports_en)
+
+
+def test_pages_name_plans_not_ids_and_open_with_their_findings(edition) -> None:
+    lang, folder = edition
+    doc_ids = {"hubei_province_2023", "hubei_province_2024", "ezhou_city_2024", "wuhan_city_2025"}
+    for result in _results(folder):
+        assert result["status"] == "built", result
+        text = (folder / result["html"]).read_text(encoding="utf-8")
+        assert f'<html lang="{"zh-CN" if lang == "zh" else "en"}">' in text
+        title = re.search(r"<title>(.*?)</title>", text, re.DOTALL).group(1)
+        h1 = re.search(r"<h1[^>]*>(.*?)</h1>", text, re.DOTALL).group(1)
+        assert not any(d in title or d in h1 for d in doc_ids), (result["html"], title, h1)
+        assert not any(d in result["summary"] for d in doc_ids), result["summary"]
+        findings = text.index('class="findings"')
+        assert text.index("<h1") < findings < text.index('class="report-contents"')
+        assert 1 <= text[findings:text.index("</section>", findings)].count("<li>") <= 6
+        assert 'href="index.html"' in text
+        assert result["kind"] == "method" or 'href="method.html"' in text
+        assert len(text.encode("utf-8")) <= MAX_PAGE_BYTES, (result["html"], len(text))
+        assert 'src="assets/plotly.min.js"' in text and "plotly.js v" not in text  # shipped once, not per page
+        assert 'href="assets/notebook.css"' in text and "jp-RenderedHTMLCommon{" not in text.replace(" ", "")
+    if lang == "zh":
+        level = (folder / "level__hubei_province_2024__ezhou_city_2024.html").read_text(encoding="utf-8")
+        assert "上下级承接：湖北省2024年 → 鄂州市2024年" in level
+    else:
+        level = (folder / "level__hubei_province_2024__ezhou_city_2024.html").read_text(encoding="utf-8")
+        assert "Hubei Province 2024 → Ezhou 2024" in level
+    for name in batch.ASSET_FILES:
+        assert (folder / "assets" / name).is_file()
+
+
+def test_the_index_gives_a_reading_order_with_each_finding(edition) -> None:
+    _, folder = edition
+    index = (folder / "index.html").read_text(encoding="utf-8")
+    positions = [index.index(f'href="{r["html"]}"') for r in _results(folder)]
+    kinds = [r["kind"] for r in _results(folder)]
+    assert kinds == sorted(kinds, key=batch.READING_ORDER.get)
+    assert positions == sorted(positions)
+    for result in _results(folder):
+        assert result["summary"] and result["summary"] in index.replace("&#x27;", "'")
+
+
+def test_the_close_reading_marks_shared_wording_and_changed_numbers(edition) -> None:
+    _, folder = edition
+    for result in _results(folder):
+        if result["kind"] not in ("year", "level"):
+            continue
+        text = (folder / result["html"]).read_text(encoding="utf-8")
+        assert text.count("<mark>") > 50 and '<mark class="num">' in text
+        assert '<details class="group"' in text and 'class="rel-filter"' in text and 'class="close-search"' in text
+        assert 'data-rel="same"' in text and 'data-uncertain="1"' in text
+        assert re.search(r'class="score">[^<]*0\.\d\d', text)
+
+
+def test_a_rebuild_gives_the_same_page_but_the_time(built, built_reports, tmp_path) -> None:
+    batch.build_reports(tmp_path, built[0], only=["escalation"], force=True, progress=False)
+    again = _GENERATED.sub("", (tmp_path / "escalation.html").read_text(encoding="utf-8"))
+    first = _GENERATED.sub("", (built_reports / "escalation.html").read_text(encoding="utf-8"))
+    assert again == first
+    assert str(tmp_path) not in again and " at 0x" not in again
+
+
+def test_standalone_pages_embed_everything(built, tmp_path) -> None:
+    batch.build_reports(tmp_path, built[0], only=["method"], progress=False, standalone=True)
+    text = (tmp_path / "method.html").read_text(encoding="utf-8")
+    assert 'src="assets/' not in text and 'href="assets/' not in text
+    assert "plotly.js v" in text and "tableCsv" in text and "@media print" in text and "--jp-" in text
+
+
+def _chromium(page: Path, tmp_path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--proxy-server=127.0.0.1:9",
+         "--host-resolver-rules=MAP * ~NOTFOUND", f"--user-data-dir={tmp_path / 'profile'}", "--enable-logging=stderr",
+         "--v=0", "--virtual-time-budget=20000", *extra, page.resolve().as_uri()],
+        capture_output=True, text=True, timeout=180)
+
+
+@pytest.mark.browser
+def test_every_page_of_both_editions_draws_offline_without_errors(edition, tmp_path) -> None:
+    if CHROMIUM is None:
+        pytest.skip("chromium not installed (Debian package `chromium`)")
+    lang, folder = edition
+    shots = SCREENSHOTS / lang
+    shots.mkdir(parents=True, exist_ok=True)
+    for page in [folder / "index.html"] + [folder / r["html"] for r in _results(folder)]:
+        done = _chromium(page, tmp_path, "--dump-dom")
+        assert done.returncode == 0, done.stderr[-2000:]
+        errors = [line for line in done.stderr.splitlines() if "Uncaught" in line or "Refused" in line]
+        assert not errors, (page.name, errors[:3])
+        assert 'class="main-svg"' in done.stdout, f"{page.name}: no chart drawn"
+        if page.stem.startswith(("year__", "level__")):
+            assert "<mark>" in done.stdout and '<mark class="num">' in done.stdout
+        shot = _chromium(page, tmp_path, f"--screenshot={shots / (page.stem + '.png')}", "--window-size=1400,2000")
+        assert shot.returncode == 0 and (shots / (page.stem + ".png")).stat().st_size > 10_000
