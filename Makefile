@@ -51,11 +51,12 @@ $(BUILT): $(STAMP) $(INPUTS)
 
 data: $(BUILT) ## Parse data/raw (per manifest.csv) into data/processed tables (only when inputs changed)
 
-reports: data ## Build the processed tables, then reports/index.html and one HTML report per comparison
+reports: data ## Build the processed tables, then the reports: Chinese in reports/, English in reports/en/
 	$(BIN)/python -m analysis reports
+	$(BIN)/python -m analysis reports --lang en --out reports/en
 
-# The tests build their own tables and reports into temporary folders; `data` is for nbval, whose
-# notebooks read data/processed (the package default).
+# The tests build their own tables and reports into temporary folders, and the notebooks' checked
+# figures (nbval) read the pinned corpus's tables in build/test-processed: nothing in data/ is used.
 test: $(STAMP) ## Run every test (on the pinned corpus): unit, property, corpus vs gold, notebooks (nbval), reports in Chromium
 	$(PINNED) $(BIN)/python -m analysis build --out $(PINNED_PROCESSED)
 	$(PINNED) $(BIN)/python -m pytest tests notebooks $(PYTEST_NOTEBOOKS)
