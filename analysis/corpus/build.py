@@ -5,11 +5,7 @@ every document of the manifest and writes the processed tables atomically.
 """
 from __future__ import annotations
 
-import concurrent.futures
-import gc
 import hashlib
-import multiprocessing
-import os
 from pathlib import Path
 
 import pandas as pd
@@ -19,11 +15,12 @@ from analysis.align import coverage
 from analysis.compare import duplicates
 from analysis.compare import escalation as compare
 from analysis.corpus import manifest
+from analysis.corpus import scheduler as scheduling
 from analysis.parse import damage, metadata, structure
 from analysis.parse.document import ParsedDocument, parse_document
 from analysis.targets import extract as targets
 from analysis.targets import indicators
-from analysis.settings import MANIFEST_PATH, PARALLEL_MIN_ITEMS, PROCESSED_DIR
+from analysis.settings import MANIFEST_PATH, PROCESSED_DIR
 from analysis.storage import write_table
 
 DOCUMENT_COLUMNS = [
@@ -73,61 +70,31 @@ def documents_table(docs: list[ParsedDocument], listed: pd.DataFrame) -> pd.Data
     return frame[DOCUMENT_COLUMNS]
 
 
-# --- running over many documents: in forked worker processes when the corpus is large ----------
-
-_SHARED: dict[str, object] = {}  # what forked workers read (inherited, copy-on-write, not pickled)
+# --- running over many documents: on Dask for a large corpus (analysis/corpus/scheduler.py) ---
 
 
-def default_workers(items: int) -> int:
-    """Processes for ``items`` pieces of work: one below ``PARALLEL_MIN_ITEMS``, else every CPU."""
-    return 1 if items < PARALLEL_MIN_ITEMS else max(1, os.cpu_count() or 1)
-
-
-def _in_parallel(function, count: int, workers: int, **shared) -> list:
-    """``[function(i) for i in range(count)]``, in forked processes when ``workers`` > 1.
-
-    ``shared`` objects are set in :data:`_SHARED` before the fork, so workers read them without
-    their being pickled; results come back in order (the output does not depend on ``workers``).
-    """
-    _SHARED.update(shared)
-    try:
-        if workers <= 1 or count < 2 or "fork" not in multiprocessing.get_all_start_methods():
-            return [function(i) for i in range(count)]
-        context = multiprocessing.get_context("fork")
-        gc.freeze()  # the shared objects: never scanned by the workers' collector, never copied by it
-        with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            return list(pool.map(function, range(count), chunksize=max(1, count // (8 * workers))))
-    finally:
-        gc.unfreeze()
-        for name in shared:
-            _SHARED.pop(name, None)
-
-
-def _parse_listed(index: int) -> ParsedDocument:
-    row = _SHARED["listed"][index]
+def _parse_listed(row: dict) -> ParsedDocument:
     doc = parse_document(row["path"], row["doc_id"])
     structure.require_tasks(doc.tasks, doc.outline, f"{row['path']} ({row['doc_id']})")  # never a build of 0 tasks
     return doc
 
 
-def parse_manifest(manifest_path: Path = MANIFEST_PATH, workers: int | None = None) -> tuple[pd.DataFrame, list[ParsedDocument]]:
-    """The manifest and every document it lists, parsed (in parallel for a large corpus)."""
+def parse_manifest(manifest_path: Path = MANIFEST_PATH, workers: int | None = None,
+                   scheduler: str | scheduling.Session | None = None) -> tuple[pd.DataFrame, list[ParsedDocument]]:
+    """The manifest and every document it lists, parsed (on Dask for a large corpus: ``scheduler``
+    and ``workers`` as in :func:`analysis.corpus.scheduler.session`)."""
     listed = manifest.load_manifest(manifest_path)
     rows = listed.to_dict(orient="records")
-    workers = default_workers(len(rows)) if workers is None else workers
-    return listed, _in_parallel(_parse_listed, len(rows), workers, listed=rows)
-
-
-def _targets_of_document(index: int) -> pd.DataFrame:
-    return targets.targets_table(_SHARED["docs"][index], _SHARED["lexicon"])
+    with scheduling.session(scheduler, workers) as run:
+        return listed, run.map(_parse_listed, [(row,) for row in rows], "parse", keep=True)
 
 
 def targets_of(docs: list[ParsedDocument], documents: pd.DataFrame, lexicon: pd.DataFrame,
-               workers: int | None = None) -> pd.DataFrame:
+               workers: int | None = None, scheduler: str | scheduling.Session | None = None) -> pd.DataFrame:
     """The targets of every document; a damaged duplicate's with the clean copy's values beside them."""
-    workers = default_workers(len(docs)) if workers is None else workers
-    found = pd.concat(_in_parallel(_targets_of_document, len(docs), workers, docs=docs, lexicon=lexicon),
-                      ignore_index=True)
+    with scheduling.session(scheduler, workers) as run:
+        found = pd.concat(run.map(targets.targets_table, [(doc,) for doc in docs], "targets", lexicon=lexicon),
+                          ignore_index=True)
     return targets.with_clean_values(found, documents, {d.doc_id: d.raw.text for d in docs})
 
 
@@ -145,12 +112,12 @@ COMPARISON_TABLE_COLUMNS = {
 }
 
 
-def _compare(index: int) -> dict[str, pd.DataFrame]:
-    """The tables of one comparison (``_SHARED``: the comparisons, documents by id, indicators)."""
-    plan = _SHARED["comparisons"][index]
-    by_id = _SHARED["by_id"]
-    source, target = by_id[plan["source_doc"]], by_id[plan["target_doc"]]
-    result = align.align(align.Comparison.of(source, target, _SHARED["indicators"], _SHARED["plans"]), plan["kind"])
+def _compare(plan: dict, source: ParsedDocument, target: ParsedDocument, indicators: pd.DataFrame | None = None,
+             state: scheduling.ProcessState | scheduling.BuildState | None = None) -> dict[str, pd.DataFrame]:
+    """The tables of one comparison; ``state`` keeps the plans (their features computed once per
+    process) for the next comparisons of the build."""
+    plans = state.get("plans", align.PlanCache) if state is not None else None
+    result = align.align(align.Comparison.of(source, target, indicators, plans), plan["kind"])
     label = {"comparison_id": plan["comparison_id"], "kind": plan["kind"]}
     tasks = coverage.task_coverage(result.alignments, source.tasks, target.tasks, plan["comparison_id"], plan["kind"])
     return {
@@ -161,13 +128,15 @@ def _compare(index: int) -> dict[str, pd.DataFrame]:
     }
 
 
-def comparison_tables(comparisons: pd.DataFrame, docs: list[ParsedDocument],
-                      indicators: pd.DataFrame | None = None, workers: int | None = None) -> dict[str, pd.DataFrame]:
+def comparison_tables(comparisons: pd.DataFrame, docs: list[ParsedDocument], indicators: pd.DataFrame | None = None,
+                      workers: int | None = None,
+                      scheduler: str | scheduling.Session | None = None) -> dict[str, pd.DataFrame]:
     """Alignments, clause matches and coverage of every comparison, stacked with its id and kind."""
     plans = comparisons.to_dict(orient="records")
-    workers = default_workers(len(plans)) if workers is None else workers
-    results = _in_parallel(_compare, len(plans), workers, comparisons=plans, by_id={doc.doc_id: doc for doc in docs},
-                           indicators=indicators, plans=align.PlanCache())
+    by_id = {doc.doc_id: doc for doc in docs}
+    calls = [(plan, by_id[plan["source_doc"]], by_id[plan["target_doc"]]) for plan in plans]
+    with scheduling.session(scheduler, workers) as run:
+        results = run.map(_compare, calls, "compare", state_as="state", indicators=indicators)
     tables = {}
     for name, columns in COMPARISON_TABLE_COLUMNS.items():
         frames = [r[name] for r in results]
@@ -177,25 +146,26 @@ def comparison_tables(comparisons: pd.DataFrame, docs: list[ParsedDocument],
 
 
 def build(out_dir: Path = PROCESSED_DIR, manifest_path: Path = MANIFEST_PATH,
-          workers: int | None = None) -> dict[str, pd.DataFrame]:
+          workers: int | None = None, scheduler: str | scheduling.Session | None = None) -> dict[str, pd.DataFrame]:
     """Parse every document of the manifest and write the processed tables into ``out_dir``.
 
-    A large corpus is parsed, and its comparisons aligned, in parallel processes; the tables are
-    the same whatever the number of processes.
+    A large corpus is parsed, and its comparisons aligned, on Dask (``scheduler``: ``None`` decides
+    by corpus size, ``'none'``, ``'local'``, ``'tcp://host:8786'`` or an open session; ``workers``:
+    the local cluster's processes); the tables are the same whatever runs them.
     """
-    listed, docs = parse_manifest(manifest_path, workers)
-    lexicon = indicators.load_lexicon()
-    documents = documents_table(docs, listed)
-    target_table = targets_of(docs, documents, lexicon, workers)
-    tables = {
-        "documents": documents,
-        "tasks": pd.concat([d.tasks for d in docs], ignore_index=True),
-        "targets": target_table,
-        "escalation": compare.escalation_table(target_table, documents, lexicon),
-    }
-    tables.update(comparison_tables(planned_comparisons(listed, documents), docs, target_table, workers))
+    with scheduling.session(scheduler, workers) as run:
+        listed, docs = parse_manifest(manifest_path, workers, run)
+        lexicon = indicators.load_lexicon()
+        documents = documents_table(docs, listed)
+        target_table = targets_of(docs, documents, lexicon, workers, run)
+        tables = {
+            "documents": documents,
+            "tasks": pd.concat([d.tasks for d in docs], ignore_index=True),
+            "targets": target_table,
+            "escalation": compare.escalation_table(target_table, documents, lexicon),
+        }
+        tables.update(comparison_tables(planned_comparisons(listed, documents), docs, target_table, workers, run))
     for name, frame in tables.items():
         write_table(frame, Path(out_dir), name)
     return tables
-
 
