@@ -19,6 +19,7 @@ dropped with the session, never in a module-level variable.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sys
 import threading
@@ -30,7 +31,7 @@ from analysis.errors import UserError
 from analysis.settings import PARALLEL_MIN_ITEMS
 
 NONE, LOCAL = "none", "local"
-CONNECT_TIMEOUT = "5s"  # an unreachable scheduler is reported after this long
+CONNECT_TIMEOUT_SECONDS = 5  # an unreachable scheduler is reported after this long
 RETRIES = 2  # a task whose worker died, or which failed, is run again this many times
 
 
@@ -117,11 +118,15 @@ class AutoSession(Session):
     def name(self) -> str:  # type: ignore[override]
         return self._chosen.name if self._chosen else "auto"
 
+    def wants_cluster(self, items: int) -> bool:
+        """A local cluster for a first call of ``items``: more than one worker (asked for, or
+        cores), and ``PARALLEL_MIN_ITEMS`` items or more unless the workers were asked for."""
+        workers = default_workers() if self.workers is None else self.workers
+        return workers > 1 and (items >= PARALLEL_MIN_ITEMS or self.workers is not None)
+
     def _choose(self, items: int) -> Session:
         if self._chosen is None:
-            workers = default_workers() if self.workers is None else self.workers
-            large = items >= PARALLEL_MIN_ITEMS or self.workers is not None  # asked for: always
-            self._chosen = (DaskSession.local(workers, self.progress, self.log) if workers > 1 and large
+            self._chosen = (DaskSession.local(self.workers, self.progress, self.log) if self.wants_cluster(items)
                             else Session(self.progress, self.log))
         return self._chosen
 
@@ -177,7 +182,7 @@ class DaskSession(Session):
                  log: Callable[[str], None] | None = None) -> None:
         super().__init__(progress, log)
         self.client, self.cluster, self.name = client, cluster, name
-        self._token = uuid.uuid4().hex[:12]
+        self._token, self._maps = uuid.uuid4().hex[:12], 0
         self._futures: dict[int, tuple[object, Any]] = {}  # id(result) → (result, its future)
         self._scattered: dict[int, tuple[object, Any]] = {}
         self._build_state = BuildState(f"analysis-build-{self._token}")
@@ -191,8 +196,13 @@ class DaskSession(Session):
 
         workers = workers or default_workers()
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
-                               memory_limit=0)
-        client = Client(cluster, set_as_default=False)
+                               memory_limit=0, silence_logs=logging.ERROR)
+        try:
+            client = Client(cluster, set_as_default=False)
+            session = cls(client, cluster, LOCAL, progress, log)
+        except BaseException:
+            cluster.close()
+            raise
         if log:
             try:
                 import bokeh  # noqa: F401  (the dashboard needs it)
@@ -200,7 +210,7 @@ class DaskSession(Session):
             except ImportError:
                 where = "none (install bokeh to get one)"
             log(f"dask: local cluster of {workers} worker processes; dashboard: {where}")
-        return cls(client, cluster, LOCAL, progress, log)
+        return session
 
     @classmethod
     def connect(cls, address: str, progress: bool = True, log: Callable[[str], None] | None = None) -> DaskSession:
@@ -208,13 +218,18 @@ class DaskSession(Session):
         from distributed import Client
 
         try:
-            client = Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
+            client = Client(address, timeout=f"{CONNECT_TIMEOUT_SECONDS}s", set_as_default=False)
         except (OSError, TimeoutError, ValueError) as exc:
             reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             raise UserError(address, f"cannot reach the Dask scheduler ({reason})") from None
+        try:
+            session = cls(client, None, address, progress, log)
+        except BaseException:
+            client.close()
+            raise
         if log:
             log(f"dask: scheduler {address}, {len(client.scheduler_info().get('workers', {}))} workers")
-        return cls(client, None, address, progress, log)
+        return session
 
     @property
     def state(self) -> BuildState:
@@ -241,8 +256,9 @@ class DaskSession(Session):
         if state_as:
             common[state_as] = self.state
         shared = {name: self._shared(value) for name, value in common.items()}
+        self._maps += 1  # task keys unique to this call of map
         futures = [self.client.submit(function, *(self._argument(a) for a in call), **shared, retries=RETRIES,
-                                      key=f"{label}-{i}-{self._token}")
+                                      key=f"{label}-{self._maps}-{i}-{self._token}")
                    for i, call in enumerate(calls)]
         try:
             with _progress_bar(len(futures), label, self.progress) as bar:
