@@ -8,7 +8,6 @@ import yaml
 
 from analysis.settings import PROJECT_ROOT
 
-
 # A pip requirement with extras that conda-forge ships as several packages: pip name → conda names.
 CONDA_PACKAGES = {"dask[distributed]": ("dask", "distributed")}
 

@@ -19,6 +19,7 @@ dropped with the session, never in a module-level variable.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import logging
 import os
 import sys
@@ -157,7 +158,8 @@ class BuildState:
             plugin = get_worker().plugins[self.name]
         except ValueError:  # not on a worker (a task run in the client process): nothing kept
             return factory()
-        return plugin.state.get(name, factory)
+        state: ProcessState = getattr(plugin, "state")  # noqa: B009  (set by the plugin's setup)
+        return state.get(name, factory)
 
 
 def _state_plugin():
@@ -204,11 +206,8 @@ class DaskSession(Session):
             cluster.close()
             raise
         if log:
-            try:
-                import bokeh  # noqa: F401  (the dashboard needs it)
-                where = client.dashboard_link
-            except ImportError:
-                where = "none (install bokeh to get one)"
+            has_bokeh = importlib.util.find_spec("bokeh") is not None  # the dashboard needs it
+            where = client.dashboard_link if has_bokeh else "none (install bokeh to get one)"
             log(f"dask: local cluster of {workers} worker processes; dashboard: {where}")
         return session
 
