@@ -34,8 +34,9 @@ INDICATOR_MIN_SCORE = 60.0
 DUPLICATE_QUOTE_MIN_SCORE = 60.0
 GOLD_TARGETS_PATH = GOLD_DIR / "targets_province.csv"
 
-# The build parses documents and aligns comparisons in parallel processes (one per CPU) from
-# this many on; below it a process pool costs more than it saves.
+# By default the build runs on a local Dask cluster (one worker process per CPU, see
+# analysis/corpus/scheduler.py) from this many documents on; below it starting the cluster costs
+# more than it saves.
 PARALLEL_MIN_ITEMS = 40
 
 # Reports: notebooks run in this many parallel processes (one kernel each); a report above this

@@ -33,7 +33,8 @@ from analysis.settings import PARALLEL_MIN_ITEMS
 
 NONE, LOCAL = "none", "local"
 CONNECT_TIMEOUT_SECONDS = 5  # an unreachable scheduler is reported after this long
-RETRIES = 2  # a task whose worker died, or which failed, is run again this many times
+BATCHES_PER_THREAD, BATCH_MAX = 8, 64
+RETRIES = 2  # a task that raised is run again this many times (one whose worker died: Dask's allowed-failures, 3)
 
 
 def default_workers() -> int:
@@ -177,6 +178,11 @@ def _state_plugin():
     return StatePlugin()
 
 
+def _run_batch(function: Callable, calls: list[tuple], common: dict) -> list:
+    """One Dask task: ``function`` over a few calls."""
+    return [function(*call, **common) for call in calls]
+
+
 class DaskSession(Session):
     """Calls run as Dask tasks on a client's cluster; results come back in call order."""
 
@@ -256,22 +262,36 @@ class DaskSession(Session):
             common[state_as] = self.state
         shared = {name: self._shared(value) for name, value in common.items()}
         self._maps += 1  # task keys unique to this call of map
-        futures = [self.client.submit(function, *(self._argument(a) for a in call), **shared, retries=RETRIES,
+        size = 1 if keep else self._batch_size(len(calls))  # a kept result: a future of its own
+        batches = [[tuple(self._argument(a) for a in call) for call in calls[start:start + size]]
+                   for start in range(0, len(calls), size)]
+        futures = [self.client.submit(_run_batch, function, batch, shared, retries=RETRIES,
+                                      key=f"{label}-{self._maps}-{i}-{self._token}") if size > 1 else
+                   self.client.submit(function, *batch[0], **shared, retries=RETRIES,
                                       key=f"{label}-{self._maps}-{i}-{self._token}")
-                   for i, call in enumerate(calls)]
-        try:
-            with _progress_bar(len(futures), label, self.progress) as bar:
-                for future in as_completed(futures, loop=self.client.loop):
-                    if future.status == "error":
-                        future.result()  # raises the task's exception (a UserError stays one)
-                    bar.update()
-            results = self.client.gather(futures)
+                   for i, batch in enumerate(batches)]
+        position = {future.key: i for i, future in enumerate(futures)}
+        done: list = [None] * len(futures)
+        try:  # each result fetched as it is done (a failed task raises its exception, a UserError stays one)
+            with _progress_bar(len(calls), label, self.progress) as bar:
+                for future, result in as_completed(futures, loop=self.client.loop, with_results=True):
+                    done[position[future.key]] = result if size > 1 else [result]
+                    if not keep:
+                        future.release()  # the worker can drop it now
+                    bar.update(size)
         except BaseException:
             self.client.cancel(futures)
             raise
+        results = [r for batch in done for r in batch]
         if keep:
             self._futures.update({id(r): (r, f) for r, f in zip(results, futures)})
         return results
+
+    def _batch_size(self, calls: int) -> int:
+        """Calls per task: about 8 tasks per worker thread (a task costs the scheduler a few ms;
+        consecutive calls share their plans in a worker), at most 64 calls."""
+        threads = sum(self.client.nthreads().values()) or 1
+        return max(1, min(BATCH_MAX, -(-calls // (BATCHES_PER_THREAD * threads))))
 
     def close(self) -> None:
         self._futures.clear()
