@@ -112,11 +112,14 @@ COMPARISON_TABLE_COLUMNS = {
 }
 
 
+PLANS_PER_PROCESS = 128  # the plans a process keeps for its next comparisons (a batch needs fewer)
+
+
 def _compare(plan: dict, source: ParsedDocument, target: ParsedDocument, indicators: pd.DataFrame | None = None,
              state: scheduling.ProcessState | scheduling.BuildState | None = None) -> dict[str, pd.DataFrame]:
     """The tables of one comparison; ``state`` keeps the plans (their features computed once per
     process) for the next comparisons of the build."""
-    plans = state.get("plans", align.PlanCache) if state is not None else None
+    plans = state.get("plans", lambda: align.PlanCache(size=PLANS_PER_PROCESS)) if state is not None else None
     result = align.align(align.Comparison.of(source, target, indicators, plans), plan["kind"])
     label = {"comparison_id": plan["comparison_id"], "kind": plan["kind"]}
     tasks = coverage.task_coverage(result.alignments, source.tasks, target.tasks, plan["comparison_id"], plan["kind"])
