@@ -204,7 +204,7 @@ class DaskSession(Session):
 
         workers = workers or default_workers()
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
-                               memory_limit=0, silence_logs=logging.ERROR)
+                               memory_limit=0, silence_logs=logging.CRITICAL)
         try:
             client = Client(cluster, set_as_default=False)
             session = cls(client, cluster, LOCAL, progress, log)
