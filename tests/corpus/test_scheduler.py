@@ -3,7 +3,9 @@ running scheduler reached through the command line, for the bundled corpus and a
 an unreachable scheduler is one line and exit 2."""
 from __future__ import annotations
 
+import io
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -117,3 +119,17 @@ def test_the_state_of_a_build_is_kept_per_process_and_dropped_with_the_session()
 def test_an_unknown_scheduler_is_a_user_error() -> None:
     with pytest.raises(UserError, match="not a scheduler"):
         scheduler.session("somewhere")
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(("terminal", "progress", "shown"), [(True, True, True), (False, True, False), (True, False, False)])
+def test_the_progress_bar_shows_on_a_terminal_unless_quiet(monkeypatch, terminal, progress, shown) -> None:
+    stderr = _Terminal() if terminal else io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stderr)
+    with scheduler.session("none", progress=progress) as run:
+        assert run.map(divmod, [(i, 3) for i in range(20)], "parse") == [divmod(i, 3) for i in range(20)]
+    assert ("parse:" in stderr.getvalue()) is shown
