@@ -170,9 +170,16 @@ def left_out_log(documents: pd.DataFrame, manifest_path: Path) -> list[str]:
 
 def _cmd_build(args: argparse.Namespace) -> int:
     from analysis.corpus import corrections
+    from analysis.corpus import scheduler
     from analysis.corpus.build import build
 
-    tables = build(Path(args.out), Path(args.manifest))
+    def log(message: str) -> None:
+        if not args.quiet:
+            print(message, file=sys.stderr)
+
+    scheduler_name = None if args.scheduler == "auto" else args.scheduler
+    with scheduler.session(scheduler_name, args.workers, progress=not args.quiet, log=log) as run:
+        tables = build(Path(args.out), Path(args.manifest), args.workers, scheduler=run)
     for name, frame in tables.items():
         print(f"{name}: {len(frame)} rows → {Path(args.out) / name}.csv", file=sys.stderr)
     for line in (target_log(tables["targets"]) + left_out_log(tables["documents"], Path(args.manifest))
@@ -295,6 +302,12 @@ def make_parser() -> argparse.ArgumentParser:
 
     build = commands.add_parser("build", help="write the processed tables for the whole manifest")
     build.add_argument("--out", default=str(PROCESSED_DIR), help="output folder (default: %(default)s)")
+    build.add_argument("--scheduler", default="auto", metavar="WHERE",
+                       help="local (a Dask cluster on this machine, one worker process per core), a running Dask "
+                            "scheduler's address (tcp://host:8786), or none (in this process); default: local "
+                            "from 40 documents on when there is more than one core, else none")
+    build.add_argument("--workers", type=int, help="worker processes of the local cluster (default: one per core)")
+    build.add_argument("--quiet", action="store_true", help="no progress bar, no cluster address")
     build.set_defaults(run=_cmd_build)
 
     review = commands.add_parser("review", help="export a comparison's uncertain alignment decisions for a reviewer (CSV)")

@@ -22,6 +22,7 @@ from __future__ import annotations
 import concurrent.futures
 import datetime as dt
 import difflib
+import hashlib
 import json
 import multiprocessing
 import os
@@ -47,6 +48,7 @@ INGEST_REPEATS = 3
 SEED = 2024
 LARGE_PLAN_TASKS = 10_000
 LARGE_FILE_MB = 50
+DASK_SCALES = (1, 2, 4)  # × the simulated national corpus, on the local Dask cluster
 GOALS = {
     "align_3000_over_300_cost": ("≤", 15.0),
     "align_3000_speedup_over_difflib": ("≥", 50.0),
@@ -247,33 +249,74 @@ def difflib_case(n: int, seed: int, sample_rows: int) -> dict:
             "pairs_per_second": round(len(source_texts) * len(target_texts) / seconds)}
 
 
-def national_case(seed: int) -> dict:
-    """Generate the simulated national corpus and run the pipeline on it, stage by stage: parse
-    (read → clean → structure, duplicates), targets, alignment of every parent and year link."""
+def national_case(seed: int, scheduler: str | None = None, workers: int | None = None, scale: int = 1) -> dict:
+    """Generate the simulated national corpus (``scale`` × its provinces) and run the pipeline on
+    it, stage by stage: parse (read → clean → structure, duplicates), targets, alignment of every
+    parent and year link; on ``scheduler`` (default: as ``analysis build`` decides, i.e. a local
+    Dask cluster with ``workers`` processes), whose start counts in the time."""
+    from analysis.corpus import scheduler as scheduling
     from analysis.targets import indicators
     from benchmarks import synthetic
     from analysis.corpus.build import comparison_tables, documents_table, parse_manifest, planned_comparisons, targets_of
 
     bank = synthetic.clause_bank(storage.read_table("tasks", PROCESSED_DIR))
-    plans = synthetic.national_corpus(bank, seed=seed)
+    plans = synthetic.national_corpus(bank, seed=seed, provinces=synthetic.PROVINCES * scale)
     stages = {}
     with tempfile.TemporaryDirectory() as folder:
         manifest = synthetic.write_corpus(plans, Path(folder) / "raw", seed=seed)
         started = time.perf_counter()
-        listed, docs = parse_manifest(manifest)
-        documents = documents_table(docs, listed)
-        stages["parse_seconds"] = time.perf_counter() - started
-        mark = time.perf_counter()
-        found = targets_of(docs, documents, indicators.load_lexicon())
-        stages["targets_seconds"] = time.perf_counter() - mark
-        mark = time.perf_counter()
-        comparisons = planned_comparisons(listed, documents)
-        tables = comparison_tables(comparisons, docs, found)
-        stages["align_seconds"] = time.perf_counter() - mark
+        with scheduling.session(scheduler, workers, progress=False) as run:
+            listed, docs = parse_manifest(manifest, scheduler=run)
+            documents = documents_table(docs, listed)
+            stages["parse_seconds"] = time.perf_counter() - started  # with the cluster's start
+            mark = time.perf_counter()
+            found = targets_of(docs, documents, indicators.load_lexicon(), scheduler=run)
+            stages["targets_seconds"] = time.perf_counter() - mark
+            mark = time.perf_counter()
+            comparisons = planned_comparisons(listed, documents)
+            tables = comparison_tables(comparisons, docs, found, scheduler=run)
+            stages["align_seconds"] = time.perf_counter() - mark
+            ran_on = run.name
         seconds = time.perf_counter() - started
-    return {"documents": len(documents), "tasks": int(documents["n_tasks"].sum()), "comparisons": len(comparisons),
+        tables.update({"documents": documents, "tasks": pd.concat([d.tasks for d in docs], ignore_index=True),
+                       "targets": found})
+        digest = hashlib.sha256()  # of the tables' CSV bytes: equal whatever ran the build
+        for name in sorted(tables):
+            storage.write_csv(tables[name], Path(folder) / f"{name}.csv")
+            digest.update((Path(folder) / f"{name}.csv").read_bytes())
+    return {"scale": scale, "scheduler": ran_on, "workers": workers, "documents": len(documents),
+            "tasks": int(documents["n_tasks"].sum()), "comparisons": len(comparisons),
             "alignment_rows": len(tables["alignments"]), "targets": len(found),
-            **{k: round(v, 2) for k, v in stages.items()}, "seconds": round(seconds, 2)}
+            **{k: round(v, 2) for k, v in stages.items()}, "seconds": round(seconds, 2),
+            "tables_sha256": digest.hexdigest()}
+
+
+def dask_cases(seed: int, scales: tuple[int, ...] = DASK_SCALES, workers: int | None = None,
+               say: Callable[[str], None] = print) -> dict:
+    """The national corpus in this process and on a local Dask cluster of 1 and ``workers``
+    (default: one per core) processes — time, peak memory of the process tree, speed-up and
+    scale-out efficiency (speed-up ÷ workers) — and on the cluster at each of ``scales`` × the
+    corpus."""
+    from analysis.corpus.scheduler import default_workers
+
+    workers = workers or default_workers()
+    say("national corpus in process …")
+    runs = [isolated(national_case, seed, "none", None, 1)]
+    for count in sorted({1, workers}):
+        say(f"national corpus on a local Dask cluster of {count} workers …")
+        runs.append(isolated(national_case, seed, "local", count, 1))
+    alone = runs[0]["seconds"]
+    identical = len({run["tables_sha256"] for run in runs}) == 1  # the same bytes in process and on 1 or n workers
+    for run in runs[1:]:
+        run["speedup"] = round(alone / run["seconds"], 2)
+        run["efficiency"] = round(run["speedup"] / run["workers"], 2)
+    scaled = [next(r for r in runs if r["workers"] == workers)] if 1 in scales else []
+    for scale in (s for s in scales if s != 1):
+        say(f"{scale} × the national corpus on a local Dask cluster of {workers} workers …")
+        scaled.append(isolated(national_case, seed, "local", workers, scale))
+    for run in scaled:
+        run["seconds_per_document"] = round(run["seconds"] / run["documents"], 4)
+    return {"runs": runs, "identical_tables": identical, "scales": scaled}
 
 
 def large_plan_case(n: int, seed: int) -> dict:
@@ -350,7 +393,7 @@ def goals_met(results: dict) -> pd.DataFrame:
 
 
 def run(sizes: tuple[int, ...] = SIZES, national: bool = True, reports: bool = True, large: bool = True,
-        progress: bool = True) -> dict:
+        progress: bool = True, dask: bool = True, dask_scales: tuple[int, ...] = DASK_SCALES) -> dict:
     """Every case, each in a fresh process; the results as one dict."""
     def say(message: str) -> None:
         if progress:
@@ -381,6 +424,8 @@ def run(sizes: tuple[int, ...] = SIZES, national: bool = True, reports: bool = T
     if national:
         say("national corpus …")
         results["national"] = isolated(national_case, SEED)
+    if dask:
+        results["dask"] = dask_cases(SEED, dask_scales, say=say)
     if reports:
         say("reports …")
         results["reports"] = isolated(reports_case)

@@ -13,6 +13,7 @@ import pytest
 from analysis import settings
 from analysis.compare import duplicates
 from analysis.corpus import build as build_module
+from analysis.corpus import scheduler
 from analysis.parse import clean, document, structure
 from analysis.settings import (
     PROJECT_ROOT,
@@ -50,7 +51,7 @@ def test_settings_are_frozen(cls) -> None:
     structure.plan_start, document.parse_document, document.parse_raw, duplicates.near_duplicates, duplicates.shingles,
     duplicates.candidate_pairs, extract.targets_table, extract.with_clean_values, indicators.map_phrase,
     indicators.map_targets, indicators.matcher, indicators.phrase_score, build_module.build, build_module.parse_manifest,
-    build_module.targets_of, build_module.comparison_tables, build_module.documents_table, build_module.default_workers,
+    build_module.targets_of, build_module.comparison_tables, build_module.documents_table, scheduler.session, scheduler.AutoSession,
 ])
 def test_no_setting_is_a_default_bound_at_import(function) -> None:
     """Tunables default to None (the dataclass's defaults, made at call time), never a number."""

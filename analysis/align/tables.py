@@ -118,8 +118,10 @@ def _evidence(comparison: Comparison, links: Links) -> list[str]:
     """Readable evidence for each link: shared terms and the best clause pair with its similarity."""
     source_texts, target_texts = comparison.source.clause_texts, comparison.target.clause_texts
     best = np.full(len(links.relation), -1)
-    if len(links.clause_link):  # each link's best clause pair (the first of equals)
-        order = np.lexsort((np.arange(len(links.clause_link)), -links.discounted, links.clause_link))
+    if len(links.clause_link):  # each link's best clause pair (the first of equals, to 6 decimals as in clause_matches:
+        # the last bits of a similarity depend on the order features were numbered in, i.e. on which
+        # comparisons the process ran before)
+        order = np.lexsort((np.arange(len(links.clause_link)), -np.round(links.discounted, 6), links.clause_link))
         linked, first = np.unique(links.clause_link[order], return_index=True)
         best[linked] = order[first]
     evidence = []

@@ -8,15 +8,10 @@ every document of the manifest and writes the processed tables as one unit (all 
 """
 from __future__ import annotations
 
-import concurrent.futures
 import datetime as dt
-import gc
 import hashlib
 import json
-import multiprocessing
-import os
 from pathlib import Path
-from typing import cast
 
 import pandas as pd
 
@@ -25,6 +20,7 @@ from analysis.align import confidence, coverage
 from analysis.compare import duplicates
 from analysis.compare import escalation as compare
 from analysis.corpus import corrections, manifest
+from analysis.corpus import scheduler as scheduling
 from analysis.parse import damage, metadata, structure
 from analysis.parse.document import ParsedDocument, parse_document
 from analysis.targets import extract as targets
@@ -84,72 +80,39 @@ def documents_table(docs: list[ParsedDocument], listed: pd.DataFrame,
     return frame[DOCUMENT_COLUMNS]
 
 
-# --- running over many documents: in forked worker processes when the corpus is large ----------
-
-_SHARED: dict[str, object] = {}  # what forked workers read (inherited, copy-on-write, not pickled)
+# --- running over many documents: on Dask for a large corpus (analysis/corpus/scheduler.py) ---
 
 
-def _shared_settings() -> BuildSettings:
-    """The settings of the running build, as its workers read them."""
-    return cast(BuildSettings, _SHARED["settings"])
-
-
-def default_workers(items: int, min_items: int | None = None) -> int:
-    """Processes for ``items`` pieces of work: one below ``min_items`` (the build settings'
-    ``parallel_min_items`` unless given), else every CPU."""
-    min_items = BuildSettings().parallel_min_items if min_items is None else min_items
-    return 1 if items < min_items else max(1, os.cpu_count() or 1)
-
-
-def _in_parallel(function, count: int, workers: int, **shared) -> list:
-    """``[function(i) for i in range(count)]``, in forked processes when ``workers`` > 1.
-
-    ``shared`` objects are set in :data:`_SHARED` before the fork, so workers read them without
-    their being pickled; results come back in order (the output does not depend on ``workers``).
-    """
-    _SHARED.update(shared)
-    try:
-        if workers <= 1 or count < 2 or "fork" not in multiprocessing.get_all_start_methods():
-            return [function(i) for i in range(count)]
-        context = multiprocessing.get_context("fork")
-        gc.freeze()  # the shared objects: never scanned by the workers' collector, never copied by it
-        with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            return list(pool.map(function, range(count), chunksize=max(1, count // (8 * workers))))
-    finally:
-        gc.unfreeze()
-        for name in shared:
-            _SHARED.pop(name, None)
-
-
-def _parse_listed(index: int) -> ParsedDocument:
-    row = _SHARED["listed"][index]
-    doc = parse_document(row["file_path"], row["doc_id"], _shared_settings().parse)
+def _parse_listed(row: dict, settings: BuildSettings) -> ParsedDocument:
+    doc = parse_document(row["file_path"], row["doc_id"], settings.parse)
     structure.require_tasks(doc.tasks, doc.outline, f"{row['file_path']} ({row['doc_id']})")  # never a build of 0 tasks
     return doc
 
 
 def parse_manifest(manifest_path: Path | None = None, workers: int | None = None,
-                   settings: BuildSettings | None = None) -> tuple[pd.DataFrame, list[ParsedDocument]]:
-    """The manifest (``MANIFEST_PATH`` unless given) and every document it lists, parsed (in
-    parallel for a large corpus)."""
+                   settings: BuildSettings | None = None,
+                   scheduler: str | scheduling.Session | None = None) -> tuple[pd.DataFrame, list[ParsedDocument]]:
+    """The manifest (``MANIFEST_PATH`` unless given) and every document it lists, parsed (on Dask
+    for a large corpus: ``scheduler`` and ``workers`` as in :func:`analysis.corpus.scheduler.session`)."""
     settings = settings or BuildSettings()
     listed = manifest.load_manifest(MANIFEST_PATH if manifest_path is None else manifest_path)
     rows = listed.to_dict(orient="records")
-    workers = default_workers(len(rows), settings.parallel_min_items) if workers is None else workers
-    return listed, _in_parallel(_parse_listed, len(rows), workers, listed=rows, settings=settings)
+    with scheduling.session(scheduler, workers, min_items=settings.parallel_min_items) as run:
+        return listed, run.map(_parse_listed, [(row,) for row in rows], "parse", keep=True, settings=settings)
 
 
-def _targets_of_document(index: int) -> pd.DataFrame:
-    return targets.targets_table(_SHARED["docs"][index], _SHARED["lexicon"], _shared_settings().targets)
+def _targets_of_document(doc: ParsedDocument, lexicon: pd.DataFrame, settings: BuildSettings) -> pd.DataFrame:
+    return targets.targets_table(doc, lexicon, settings.targets)
 
 
 def targets_of(docs: list[ParsedDocument], documents: pd.DataFrame, lexicon: pd.DataFrame,
-               workers: int | None = None, settings: BuildSettings | None = None) -> pd.DataFrame:
+               workers: int | None = None, settings: BuildSettings | None = None,
+               scheduler: str | scheduling.Session | None = None) -> pd.DataFrame:
     """The targets of every document; a damaged duplicate's with the clean copy's values beside them."""
     settings = settings or BuildSettings()
-    workers = default_workers(len(docs), settings.parallel_min_items) if workers is None else workers
-    found = pd.concat(_in_parallel(_targets_of_document, len(docs), workers, docs=docs, lexicon=lexicon,
-                                   settings=settings), ignore_index=True)
+    with scheduling.session(scheduler, workers, min_items=settings.parallel_min_items) as run:
+        found = pd.concat(run.map(_targets_of_document, [(doc,) for doc in docs], "targets", lexicon=lexicon,
+                                  settings=settings), ignore_index=True)
     return targets.with_clean_values(found, documents, {d.doc_id: d.raw.text for d in docs}, settings.targets)
 
 
@@ -163,15 +126,19 @@ COMPARISON_TABLE_COLUMNS = {name: schema.columns(name) for name in ("alignments"
                                                                       "coverage_tasks")}
 
 
-def _compare(index: int) -> dict[str, pd.DataFrame]:
-    """The tables of one comparison (``_SHARED``: the comparisons, documents by id, indicators)."""
-    plan = _SHARED["comparisons"][index]
-    by_id = _SHARED["by_id"]
-    source, target = by_id[plan["source_doc"]], by_id[plan["target_doc"]]
-    comparison = align.Comparison.of(source, target, _SHARED["indicators"], _SHARED["plans"], _shared_settings().alignment)
+PLANS_PER_PROCESS = 128  # the plans a process keeps for its next comparisons (a batch needs fewer)
+
+
+def _compare(plan: dict, source: ParsedDocument, target: ParsedDocument, indicators: pd.DataFrame | None,
+             settings: BuildSettings, link_model: confidence.LinkModel, link_fixes: pd.DataFrame | None,
+             state: scheduling.ProcessState | scheduling.BuildState | None = None) -> dict[str, pd.DataFrame]:
+    """The tables of one comparison; ``state`` keeps the plans (their features computed once per
+    process) for the next comparisons of the build."""
+    plans = state.get("plans", lambda: align.PlanCache(size=PLANS_PER_PROCESS)) if state is not None else None
+    comparison = align.Comparison.of(source, target, indicators, plans, settings.alignment)
     result = align.align(comparison, plan["kind"])
     label = {"comparison_id": plan["comparison_id"], "kind": plan["kind"]}
-    found = corrections.reviewed_alignment(result, _SHARED["link_model"], _SHARED["link_fixes"], plan["kind"],
+    found = corrections.reviewed_alignment(result, link_model, link_fixes, plan["kind"],
                                            source.tasks["task_id"], target.tasks["task_id"])
     tasks = coverage.task_coverage(found, source.tasks, target.tasks, plan["comparison_id"], plan["kind"])
     return {
@@ -185,16 +152,17 @@ def _compare(index: int) -> dict[str, pd.DataFrame]:
 
 def comparison_tables(comparisons: pd.DataFrame, docs: list[ParsedDocument],
                       indicators: pd.DataFrame | None = None, workers: int | None = None,
-                      settings: BuildSettings | None = None, link_fixes: pd.DataFrame | None = None
-                      ) -> dict[str, pd.DataFrame]:
+                      settings: BuildSettings | None = None, link_fixes: pd.DataFrame | None = None,
+                      scheduler: str | scheduling.Session | None = None) -> dict[str, pd.DataFrame]:
     """Alignments, clause matches and coverage of every comparison, stacked with its id and kind
     (the reviewer's ``link_fixes`` applied: :func:`corrections.read_alignment_corrections`)."""
     settings = settings or BuildSettings()
     plans = comparisons.to_dict(orient="records")
-    workers = default_workers(len(plans), settings.parallel_min_items) if workers is None else workers
-    results = _in_parallel(_compare, len(plans), workers, comparisons=plans, by_id={doc.doc_id: doc for doc in docs},
-                           indicators=indicators, plans=align.PlanCache(), settings=settings,
-                           link_model=confidence.LinkModel.load(LINK_CONFIDENCE_PATH), link_fixes=link_fixes)
+    by_id = {doc.doc_id: doc for doc in docs}
+    calls = [(plan, by_id[plan["source_doc"]], by_id[plan["target_doc"]]) for plan in plans]
+    with scheduling.session(scheduler, workers, min_items=settings.parallel_min_items) as run:
+        results = run.map(_compare, calls, "compare", state_as="state", indicators=indicators, settings=settings,
+                          link_model=confidence.LinkModel.load(LINK_CONFIDENCE_PATH), link_fixes=link_fixes)
     tables = {}
     for name, columns in COMPARISON_TABLE_COLUMNS.items():
         frames = [r[name] for r in results]
@@ -230,12 +198,14 @@ def build_record(build_id: str, manifest_path: Path, listed: pd.DataFrame, folde
 
 def build(out_dir: Path | None = None, manifest_path: Path | None = None,
           workers: int | None = None, settings: BuildSettings | None = None,
-          alignment_corrections: Path | None = None, target_corrections: Path | None = None) -> dict[str, pd.DataFrame]:
+          alignment_corrections: Path | None = None, target_corrections: Path | None = None,
+          scheduler: str | scheduling.Session | None = None) -> dict[str, pd.DataFrame]:
     """Parse every document of the manifest (``MANIFEST_PATH`` unless given) and write the
     processed tables into ``out_dir`` (``PROCESSED_DIR`` unless given).
 
-    A large corpus is parsed, and its comparisons aligned, in parallel processes; the tables are
-    the same whatever the number of processes. ``settings`` (the defaults if ``None``) reach every
+    A large corpus is parsed, and its comparisons aligned, on Dask (``scheduler``: ``None`` decides
+    by corpus size, ``'none'``, ``'local'``, ``'tcp://host:8786'`` or an open session; ``workers``:
+    the local cluster's processes); the tables are the same whatever runs them. ``settings`` (the defaults if ``None``) reach every
     stage. Each table is checked against :mod:`analysis.schema` before any is written. The
     reviewer's corrections (``ALIGNMENT_CORRECTIONS_PATH``, ``TARGET_CORRECTIONS_PATH`` unless
     given; optional files) are applied after the model; the ``corrections`` table lists each.
@@ -251,8 +221,9 @@ def build(out_dir: Path | None = None, manifest_path: Path | None = None,
     reviewed = corrections.Corrections.read(ALIGNMENT_CORRECTIONS_PATH if alignment_corrections is None else alignment_corrections,
                                             TARGET_CORRECTIONS_PATH if target_corrections is None else target_corrections)
     with storage.table_set(out_dir) as staged:
-        listed, docs = parse_manifest(manifest_path, workers, settings)
-        tables = build_tables(listed, docs, workers, settings, reviewed)
+        with scheduling.session(scheduler, workers, min_items=settings.parallel_min_items) as run:
+            listed, docs = parse_manifest(manifest_path, workers, settings, run)
+            tables = build_tables(listed, docs, workers, settings, reviewed, run)
         try:
             for name, frame in tables.items():
                 write_table(frame, staged.folder, name)
@@ -269,13 +240,14 @@ def build(out_dir: Path | None = None, manifest_path: Path | None = None,
 
 
 def build_tables(listed: pd.DataFrame, docs: list[ParsedDocument], workers: int | None,
-                 settings: BuildSettings, reviewed: corrections.Corrections | None = None) -> dict[str, pd.DataFrame]:
+                 settings: BuildSettings, reviewed: corrections.Corrections | None = None,
+                 scheduler: str | scheduling.Session | None = None) -> dict[str, pd.DataFrame]:
     """Every processed table of the parsed corpus, by name, each checked against :mod:`analysis.schema`
     (the reviewer's corrections applied after the model; none when ``reviewed`` is None)."""
     reviewed = reviewed or corrections.Corrections.none()
     lexicon = indicators.load_lexicon()
     documents = documents_table(docs, listed, settings.duplicates)
-    target_table, target_log = corrections.correct_targets(targets_of(docs, documents, lexicon, workers, settings),
+    target_table, target_log = corrections.correct_targets(targets_of(docs, documents, lexicon, workers, settings, scheduler),
                                                            reviewed.targets, lexicon, reviewed.targets_path)
     tables = {
         "documents": documents,
@@ -284,7 +256,7 @@ def build_tables(listed: pd.DataFrame, docs: list[ParsedDocument], workers: int 
         "escalation": compare.escalation_table(target_table, documents, lexicon),
     }
     planned = planned_comparisons(listed, documents)
-    tables.update(comparison_tables(planned, docs, target_table, workers, settings, reviewed.links))
+    tables.update(comparison_tables(planned, docs, target_table, workers, settings, reviewed.links, scheduler))
     link_log = corrections.alignment_log(reviewed.links, planned, {d.doc_id: set(d.tasks["task_id"]) for d in docs},
                                          reviewed.links_path)
     tables["corrections"] = corrections.log_table(link_log, target_log)

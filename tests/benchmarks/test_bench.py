@@ -50,3 +50,19 @@ def test_the_ingestion_case_reads_every_format_of_every_clean_plan() -> None:
     assert results["plans"] == 5
     assert {fmt: results[fmt]["files"] for fmt in ("txt", "docx", "pdf", "html")} == dict.fromkeys(("txt", "docx", "pdf", "html"), 5)
     assert results["pdf"]["pages"] > results["plans"] and results["pdf"]["pages_per_second"] > 0
+
+
+def test_the_dask_cases_report_speed_up_and_scale_out_efficiency(monkeypatch) -> None:
+    seconds = {("none", None, 1): 100.0, ("local", 1, 1): 110.0, ("local", 2, 1): 60.0, ("local", 2, 2): 130.0}
+
+    def fake(function, seed, scheduler, workers, scale):
+        return {"scheduler": scheduler, "workers": workers, "scale": scale, "documents": 1000 * scale,
+                "seconds": seconds[(scheduler, workers, scale)], "tables_sha256": "same"}
+
+    monkeypatch.setattr(bench, "isolated", fake)
+    found = bench.dask_cases(1, scales=(1, 2), workers=2, say=lambda message: None)
+    runs = {(r["scheduler"], r["workers"]): r for r in found["runs"]}
+    assert runs[("local", 2)]["speedup"] == 1.67 and runs[("local", 2)]["efficiency"] == 0.83
+    assert runs[("local", 1)]["efficiency"] == 0.91
+    assert found["identical_tables"]
+    assert [r["scale"] for r in found["scales"]] == [1, 2] and found["scales"][1]["seconds_per_document"] == 0.065

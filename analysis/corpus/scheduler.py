@@ -1,0 +1,324 @@
+"""Where the build runs: in this process, or on Dask (a local cluster or a running scheduler).
+
+A :class:`Session` runs the build's stages as many small calls — a document parsed, a
+document's targets, a comparison aligned — and gives their results back in the order of the
+calls, so the tables are the same whatever runs them:
+
+- ``none``: in this process, one call after the other (for debugging, and for small corpora);
+- ``local``: a :class:`distributed.LocalCluster` with one single-threaded worker process per core;
+- ``tcp://host:8786``: a running Dask scheduler (``dask scheduler`` / ``dask worker``, or
+  dask-jobqueue on a batch system).
+
+On Dask each call is a task (``client.submit`` with ``retries=2``); a result that later calls
+take (a parsed document) stays on the workers as a future and is passed to them as such, never
+sent back and forth; objects every call reads (the lexicon, the targets table) are scattered once.
+What a worker keeps for the calls it runs (the alignment's plans, their features computed once)
+lives in a :class:`BuildState` made for the session: per build, per process and per thread, and
+dropped with the session, never in a module-level variable.
+"""
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import logging
+import os
+import sys
+import threading
+import uuid
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from analysis.errors import UserError
+from analysis.settings import BuildSettings
+
+NONE, LOCAL = "none", "local"
+CONNECT_TIMEOUT_SECONDS = 5  # an unreachable scheduler is reported after this long
+BATCHES_PER_THREAD, BATCH_MAX = 8, 64
+RETRIES = 2  # a task that raised is run again this many times (one whose worker died: Dask's allowed-failures, 3)
+
+
+def default_workers() -> int:
+    """Worker processes of a local cluster: one per core."""
+    return max(1, os.cpu_count() or 1)
+
+
+def _progress_bar(total: int, label: str, enabled: bool):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=label, unit="", file=sys.stderr, leave=False,
+                disable=not enabled or total < 2 or not sys.stderr.isatty())
+
+
+class ProcessState:
+    """What the calls of one build running in one process keep for the next (e.g. the alignment's
+    plan cache): one object per name and thread, made on first use."""
+
+    def __init__(self) -> None:
+        self._objects: dict[tuple[str, int], Any] = {}
+        self._lock = threading.Lock()
+
+    def get(self, name: str, factory: Callable[[], Any]) -> Any:
+        key = (name, threading.get_ident())
+        with self._lock:
+            if key not in self._objects:
+                self._objects[key] = factory()
+            return self._objects[key]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._objects.clear()
+
+
+class Session:
+    """Runs calls in this process (``scheduler='none'``); :class:`DaskSession` runs them on Dask."""
+
+    name = NONE
+
+    def __init__(self, progress: bool = True, log: Callable[[str], None] | None = None) -> None:
+        self.progress, self.log = progress, log or (lambda message: None)
+        self._state = ProcessState()
+
+    def map(self, function: Callable, calls: Sequence[tuple], label: str, keep: bool = False,
+            state_as: str | None = None, **common) -> list:
+        """``[function(*call, **common) for call in calls]``, in call order. ``keep``: the results
+        are passed to later calls (on Dask they stay on the workers too); ``state_as``: the keyword
+        that receives :attr:`state` (what the calls of this build keep in their process)."""
+        if state_as:
+            common[state_as] = self.state
+        with _progress_bar(len(calls), label, self.progress) as bar:
+            results = []
+            for call in calls:
+                results.append(function(*call, **common))
+                bar.update()
+        return results
+
+    @property
+    def state(self) -> ProcessState | BuildState:
+        """The per-process state of this build, passed to the calls that keep something."""
+        return self._state
+
+    def close(self) -> None:
+        self._state.clear()
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class AutoSession(Session):
+    """The default: decides on its first call — a local cluster when more than one worker is
+    available and that call covers ``min_items`` documents or more (the build settings'
+    ``parallel_min_items``), else this process."""
+
+    def __init__(self, workers: int | None = None, progress: bool = True, log: Callable[[str], None] | None = None,
+                 min_items: int | None = None):
+        super().__init__(progress, log)
+        self.workers = workers
+        self.min_items = BuildSettings().parallel_min_items if min_items is None else min_items
+        self._chosen: Session | None = None
+
+    @property
+    def name(self) -> str:  # type: ignore[override]
+        return self._chosen.name if self._chosen else "auto"
+
+    def wants_cluster(self, items: int) -> bool:
+        """A local cluster for a first call of ``items``: more than one worker (asked for, or
+        cores), and ``min_items`` items or more unless the workers were asked for."""
+        workers = default_workers() if self.workers is None else self.workers
+        return workers > 1 and (items >= self.min_items or self.workers is not None)
+
+    def _choose(self, items: int) -> Session:
+        if self._chosen is None:
+            self._chosen = (DaskSession.local(self.workers, self.progress, self.log) if self.wants_cluster(items)
+                            else Session(self.progress, self.log))
+        return self._chosen
+
+    def map(self, function: Callable, calls: Sequence[tuple], label: str, keep: bool = False,
+            state_as: str | None = None, **common) -> list:
+        return self._choose(len(calls)).map(function, calls, label, keep, state_as, **common)
+
+    @property
+    def state(self):
+        return self._chosen.state if self._chosen else self._state
+
+    def close(self) -> None:
+        if self._chosen is not None:
+            self._chosen.close()
+
+
+class BuildState:
+    """A handle on a build's per-process state on Dask workers (a worker plugin named after the
+    session, set up on every worker, dropped when the session closes)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def get(self, name: str, factory: Callable[[], Any]) -> Any:
+        from distributed import get_worker
+
+        try:
+            plugin = get_worker().plugins[self.name]
+        except ValueError:  # not on a worker (a task run in the client process): nothing kept
+            return factory()
+        state: ProcessState = getattr(plugin, "state")  # noqa: B009  (set by the plugin's setup)
+        return state.get(name, factory)
+
+
+def _state_plugin():
+    from distributed.diagnostics.plugin import WorkerPlugin
+
+    class StatePlugin(WorkerPlugin):
+        """Holds a :class:`ProcessState` on a worker for the lifetime of one build."""
+
+        def setup(self, worker) -> None:
+            self.state = ProcessState()
+
+        def teardown(self, worker) -> None:
+            self.state.clear()
+
+    return StatePlugin()
+
+
+def _run_batch(function: Callable, calls: list[tuple], common: dict) -> list:
+    """One Dask task: ``function`` over a few calls."""
+    return [function(*call, **common) for call in calls]
+
+
+class DaskSession(Session):
+    """Calls run as Dask tasks on a client's cluster; results come back in call order."""
+
+    def __init__(self, client, cluster=None, name: str = LOCAL, progress: bool = True,
+                 log: Callable[[str], None] | None = None) -> None:
+        super().__init__(progress, log)
+        self.client, self.cluster, self.name = client, cluster, name
+        self._token, self._maps = uuid.uuid4().hex[:12], 0
+        self._futures: dict[int, tuple[object, Any]] = {}  # id(result) → (result, its future)
+        self._scattered: dict[int, tuple[object, Any]] = {}
+        self._build_state = BuildState(f"analysis-build-{self._token}")
+        client.register_plugin(_state_plugin(), name=self._build_state.name)
+
+    @classmethod
+    def local(cls, workers: int | None = None, progress: bool = True,
+              log: Callable[[str], None] | None = None) -> DaskSession:
+        """A local cluster: ``workers`` single-threaded processes (default one per core)."""
+        from distributed import Client, LocalCluster
+
+        workers = workers or default_workers()
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
+                               memory_limit=0, silence_logs=logging.CRITICAL)
+        try:
+            client = Client(cluster, set_as_default=False)
+            session = cls(client, cluster, LOCAL, progress, log)
+        except BaseException:
+            cluster.close()
+            raise
+        if log:
+            has_bokeh = importlib.util.find_spec("bokeh") is not None  # the dashboard needs it
+            where = client.dashboard_link if has_bokeh else "none (install bokeh to get one)"
+            log(f"dask: local cluster of {workers} worker processes; dashboard: {where}")
+        return session
+
+    @classmethod
+    def connect(cls, address: str, progress: bool = True, log: Callable[[str], None] | None = None) -> DaskSession:
+        """A running scheduler at ``address``; one line if it cannot be reached."""
+        from distributed import Client
+
+        try:
+            client = Client(address, timeout=f"{CONNECT_TIMEOUT_SECONDS}s", set_as_default=False)
+        except (OSError, TimeoutError, ValueError) as exc:
+            reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise UserError(address, f"cannot reach the Dask scheduler ({reason})") from None
+        try:
+            session = cls(client, None, address, progress, log)
+        except BaseException:
+            client.close()
+            raise
+        if log:
+            log(f"dask: scheduler {address}, {len(client.scheduler_info().get('workers', {}))} workers")
+        return session
+
+    @property
+    def state(self) -> BuildState:
+        return self._build_state
+
+    def _argument(self, value):
+        """A result kept from an earlier call: its future (the worker holding it passes it on)."""
+        kept = self._futures.get(id(value))
+        return kept[1] if kept is not None and kept[0] is value else value
+
+    def _shared(self, value):
+        """An object every call reads: sent to each worker once."""
+        if isinstance(value, (str, int, float, bool, type(None), BuildState)):
+            return value
+        kept = self._scattered.get(id(value))
+        if kept is None or kept[0] is not value:
+            kept = self._scattered[id(value)] = (value, self.client.scatter(value, broadcast=True, hash=False))
+        return kept[1]
+
+    def map(self, function: Callable, calls: Sequence[tuple], label: str, keep: bool = False,
+            state_as: str | None = None, **common) -> list:
+        from distributed import as_completed
+
+        if state_as:
+            common[state_as] = self.state
+        shared = {name: self._shared(value) for name, value in common.items()}
+        self._maps += 1  # task keys unique to this call of map
+        size = 1 if keep else self._batch_size(len(calls))  # a kept result: a future of its own
+        batches = [[tuple(self._argument(a) for a in call) for call in calls[start:start + size]]
+                   for start in range(0, len(calls), size)]
+        futures = [self.client.submit(_run_batch, function, batch, shared, retries=RETRIES,
+                                      key=f"{label}-{self._maps}-{i}-{self._token}") if size > 1 else
+                   self.client.submit(function, *batch[0], **shared, retries=RETRIES,
+                                      key=f"{label}-{self._maps}-{i}-{self._token}")
+                   for i, batch in enumerate(batches)]
+        position = {future.key: i for i, future in enumerate(futures)}
+        done: list = [None] * len(futures)
+        try:  # each result fetched as it is done (a failed task raises its exception, a UserError stays one)
+            with _progress_bar(len(calls), label, self.progress) as bar:
+                for future, result in as_completed(futures, loop=self.client.loop, with_results=True):
+                    done[position[future.key]] = result if size > 1 else [result]
+                    if not keep:
+                        future.release()  # the worker can drop it now
+                    bar.update(size)
+        except BaseException:
+            self.client.cancel(futures)
+            raise
+        results = [r for batch in done for r in batch]
+        if keep:
+            self._futures.update({id(r): (r, f) for r, f in zip(results, futures)})
+        return results
+
+    def _batch_size(self, calls: int) -> int:
+        """Calls per task: about 8 tasks per worker thread (a task costs the scheduler a few ms;
+        consecutive calls share their plans in a worker), at most 64 calls."""
+        threads = sum(self.client.nthreads().values()) or 1
+        return max(1, min(BATCH_MAX, -(-calls // (BATCHES_PER_THREAD * threads))))
+
+    def close(self) -> None:
+        self._futures.clear()
+        self._scattered.clear()
+        with contextlib.suppress(Exception):
+            self.client.unregister_worker_plugin(self._build_state.name)
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+def session(scheduler: str | Session | None = None, workers: int | None = None, progress: bool = True,
+            log: Callable[[str], None] | None = None,
+            min_items: int | None = None) -> contextlib.AbstractContextManager[Session]:
+    """A session for ``scheduler``: ``None`` (decide by corpus size), ``'none'``, ``'local'``, a
+    scheduler address (``tcp://host:8786``), or an open :class:`Session` (used, not closed)."""
+    if isinstance(scheduler, Session):
+        return contextlib.nullcontext(scheduler)
+    if scheduler is None:
+        return AutoSession(workers, progress, log, min_items)
+    if scheduler == NONE:
+        return Session(progress, log)
+    if scheduler == LOCAL:
+        return DaskSession.local(workers, progress, log)
+    if "://" not in scheduler:
+        raise UserError(scheduler, "not a scheduler: give none, local or an address such as tcp://host:8786")
+    return DaskSession.connect(scheduler, progress, log)

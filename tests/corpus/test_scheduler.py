@@ -1,0 +1,138 @@
+"""The build on Dask gives the same bytes as the build in this process: on a local cluster, on a
+running scheduler reached through the command line, for the bundled corpus and a synthetic one;
+an unreachable scheduler is one line and exit 2."""
+from __future__ import annotations
+
+import io
+import os
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from analysis import schema, storage
+from analysis.corpus import scheduler
+from analysis.corpus.build import build
+from analysis.errors import UserError
+from analysis.settings import BuildSettings
+from pinned_corpus import PINNED_MANIFEST as MANIFEST_PATH
+
+PARALLEL_MIN_ITEMS = BuildSettings().parallel_min_items
+
+
+def _csv_bytes(folder: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in sorted(folder.glob("*.csv"))}
+
+
+@pytest.fixture(scope="session")
+def cluster():
+    """Two single-threaded worker processes, as ``--scheduler local`` starts on a 2-core machine."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0") as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def in_process(tmp_path_factory) -> dict[str, bytes]:
+    out = tmp_path_factory.mktemp("in_process")
+    build(out, MANIFEST_PATH, scheduler="none")
+    return _csv_bytes(out)
+
+
+def _on(cluster) -> scheduler.DaskSession:
+    from distributed import Client
+
+    return scheduler.DaskSession(Client(cluster, set_as_default=False), name="test", progress=False)
+
+
+@pytest.mark.slow
+def test_a_local_cluster_writes_the_same_bytes_as_the_build_in_process(cluster, in_process, tmp_path) -> None:
+    with _on(cluster) as run:
+        build(tmp_path, MANIFEST_PATH, scheduler=run)
+    assert _csv_bytes(tmp_path) == in_process
+    assert set(in_process) == {f"{name}.csv" for name in schema.TABLES}
+
+
+@pytest.mark.slow
+def test_a_running_scheduler_given_to_the_command_line_writes_the_same_bytes(cluster, in_process, tmp_path, run_cli) -> None:
+    result = run_cli("build", "--out", tmp_path, "--scheduler", cluster.scheduler_address, "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert _csv_bytes(tmp_path) == in_process
+
+
+@pytest.mark.slow
+def test_a_synthetic_corpus_gives_the_same_bytes_in_process_and_on_the_cluster(cluster, built, tmp_path) -> None:
+    from benchmarks import synthetic
+
+    bank = synthetic.clause_bank(storage.read_table("tasks", built[0]))
+    plans = synthetic.national_corpus(bank, seed=7, provinces=2, years=(2024, 2025), cities=(4, 6))
+    manifest = synthetic.write_corpus(plans, tmp_path / "raw", seed=7)
+    build(tmp_path / "none", manifest, scheduler="none")
+    with _on(cluster) as run:
+        build(tmp_path / "dask", manifest, scheduler=run)
+    assert set(_csv_bytes(tmp_path / "none")) == {f"{name}.csv" for name in schema.TABLES}
+    assert _csv_bytes(tmp_path / "dask") == _csv_bytes(tmp_path / "none")
+
+
+def _die_once(marker: str, value: int) -> int:
+    """Kills its worker process the first time it runs (``marker`` not yet there), then returns."""
+    path = Path(marker)
+    if not path.exists():
+        path.write_text("died", encoding="utf-8")
+        os._exit(1)
+    return value
+
+
+@pytest.mark.slow
+def test_a_task_whose_worker_dies_is_run_again(cluster, tmp_path) -> None:
+    with _on(cluster) as run:
+        assert run.map(_die_once, [(str(tmp_path / "marker"), 7)], "die") == [7]
+    assert (tmp_path / "marker").exists()
+
+
+@pytest.mark.slow
+def test_an_unreachable_scheduler_is_one_line_and_exit_2(tmp_path, run_cli) -> None:
+    started = time.monotonic()
+    result = run_cli("build", "--out", tmp_path / "out", "--scheduler", "tcp://127.0.0.1:9")
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: tcp://127.0.0.1:9: cannot reach the Dask scheduler ("), lines
+    assert not (tmp_path / "out").exists()
+    assert time.monotonic() - started < scheduler.CONNECT_TIMEOUT_SECONDS + 30  # the timeout, plus starting Python
+
+
+def test_a_small_corpus_stays_in_process_and_a_large_one_goes_to_a_local_cluster() -> None:
+    assert scheduler.AutoSession(workers=4).wants_cluster(PARALLEL_MIN_ITEMS) is True
+    assert scheduler.AutoSession(workers=None).wants_cluster(PARALLEL_MIN_ITEMS - 1) is False
+    assert scheduler.AutoSession(workers=1).wants_cluster(10 * PARALLEL_MIN_ITEMS) is False
+    with scheduler.session("none") as run:
+        assert run.map(divmod, [(7, 2), (9, 4)], "test") == [(3, 1), (2, 1)]
+
+
+def test_the_state_of_a_build_is_kept_per_process_and_dropped_with_the_session() -> None:
+    with scheduler.session("none") as run:
+        first = run.map(lambda state: state.get("plans", list), [()], "test", state_as="state")[0]
+        again = run.map(lambda state: state.get("plans", list), [()], "test", state_as="state")[0]
+        assert first is again
+    with scheduler.session("none") as run:
+        assert run.map(lambda state: state.get("plans", list), [()], "test", state_as="state")[0] is not first
+
+
+def test_an_unknown_scheduler_is_a_user_error() -> None:
+    with pytest.raises(UserError, match="not a scheduler"):
+        scheduler.session("somewhere")
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(("terminal", "progress", "shown"), [(True, True, True), (False, True, False), (True, False, False)])
+def test_the_progress_bar_shows_on_a_terminal_unless_quiet(monkeypatch, terminal, progress, shown) -> None:
+    stderr = _Terminal() if terminal else io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stderr)
+    with scheduler.session("none", progress=progress) as run:
+        assert run.map(divmod, [(i, 3) for i in range(20)], "parse") == [divmod(i, 3) for i in range(20)]
+    assert ("parse:" in stderr.getvalue()) is shown
