@@ -46,7 +46,7 @@ def documents_table(docs: list[ParsedDocument], listed: pd.DataFrame,
                     settings: DuplicateSettings | None = None) -> pd.DataFrame:
     """One row per document: metadata (with sources), structure counts, damage, duplicates."""
     rows = []
-    declarations = {row["doc_id"]: row for row in listed.to_dict(orient="records")}
+    declarations = {str(row["doc_id"]): {str(k): v for k, v in row.items()} for row in listed.to_dict(orient="records")}
     for doc in docs:
         declared = declarations[doc.doc_id]
         tasks = doc.tasks
@@ -57,7 +57,8 @@ def documents_table(docs: list[ParsedDocument], listed: pd.DataFrame,
             "encoding": doc.raw.encoding,
             "format": doc.format,
             "extracted_text": "" if doc.format == "txt" else extracted_text_path(doc.doc_id),
-            **metadata.merge_metadata(metadata.extract_metadata(doc.printed_matter()), declared),
+            **metadata.merge_metadata(metadata.extract_metadata(doc.printed_matter()),
+                                      {name: str(declared[name]) for name in metadata.METADATA_FIELDS}),
             "region": declared["region"],
             "level": declared["level"],
             "year": int(declared["year"]),
