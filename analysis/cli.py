@@ -110,9 +110,9 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
           f"accuracy {mapping['correct'].mean():.4f} ({int(mapping['correct'].sum())}/{len(mapping)})")
     sweep = evaluate.threshold_sweep(evaluate.indicator_mapping(gold, lexicon, min_score=0), list(range(40, 95, 5)))
     print("by threshold: " + ", ".join(f"{t:g}: {a:.4f}" for t, a in sweep.itertuples(index=False)))
-    for row in mapping[~mapping["correct"]].itertuples():
-        print(f"  wrong: {row.doc} «{row.indicator}» → {row.indicator_id or '(unmapped)'} ({row.indicator_score}), "
-              f"expected {row.canonical_indicator}")
+    for wrong in mapping[~mapping["correct"]].to_dict(orient="records"):
+        print(f"  wrong: {wrong['doc']} «{wrong['indicator']}» → {wrong['indicator_id'] or '(unmapped)'} ({wrong['indicator_score']}), "
+              f"expected {wrong['canonical_indicator']}")
     unmapped = found[(found["role"] == "commitment") & (found["indicator_id"] == "")]
     print(f"\nCommitments whose phrase maps to no indicator: {len(unmapped)} of "
           f"{int((found['role'] == 'commitment').sum())}")

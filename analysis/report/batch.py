@@ -357,7 +357,7 @@ def index_page(results: list[ReportResult], figures_html: str, generated: str, l
 
 def _inputs_of(job: ReportJob, documents: pd.DataFrame) -> list[tuple[str, str]]:
     listed = documents.set_index("doc_id")
-    files = [(f"data/raw/{listed.at[d, 'file']}", listed.at[d, "sha256"]) for d in job.doc_ids if d in listed.index]
+    files = [(f"data/raw/{str(listed.at[d, 'file'])}", str(listed.at[d, "sha256"])) for d in job.doc_ids if d in listed.index]
     notebook = job.notebook
     digest = hashlib.sha256(notebook.read_bytes()).hexdigest() if notebook.is_file() else "(missing)"
     try:

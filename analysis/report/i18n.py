@@ -116,7 +116,7 @@ def plan_names(documents: pd.DataFrame, lang: str = DEFAULT_LANG) -> dict[str, s
             names[doc_id] = given.strip()
             continue
         region, year = str(row.get("region") or ""), row.get("year")
-        if not region or _missing(year):
+        if not region or year is None or _missing(year):
             names[doc_id] = doc_id
             continue
         place = region if lang == "zh" else _english_region(doc_id, region, msg)

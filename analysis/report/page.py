@@ -317,7 +317,7 @@ def close_reading(report: Report, comparison, link_min: float, margin: float = 0
              f'<mark class="num">{esc(msg("close.legend_number"))}</mark></span></div>')
     blocks = []
     for i, (key, pairs) in enumerate(groups.items()):
-        tally = msg("list.separator").join(f"{msg.relation(r)} {n}" for r, n in counts[key].items())
+        tally_text = msg("list.separator").join(f"{msg.relation(r)} {n}" for r, n in counts[key].items())
         blocks.append(f'<details class="group"{" open" if i < 3 else ""}><summary>{esc(key)} '
-                      f'<span class="small">({esc(tally)})</span></summary>{"".join(pairs)}</details>')
+                      f'<span class="small">({esc(tally_text)})</span></summary>{"".join(pairs)}</details>')
     return Html(f'<div class="close-reading">{tools}{"".join(blocks)}</div>')

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import textwrap
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -24,6 +25,9 @@ from analysis.report.i18n import Messages
 from analysis.report.overview import in_order
 from analysis.schema import LEVEL_RANK
 from analysis.text.numerals import chinese_number, to_chinese
+
+if TYPE_CHECKING:
+    from pandas.io.formats.style_render import CSSDict
 
 # `plotly_mimetype` for JupyterLab, `notebook` (plotly.js embedded in the output) for nbconvert:
 # the HTML export keeps the text/html copy, which renders offline.
@@ -79,15 +83,15 @@ def style_table(frame: pd.DataFrame, wide: tuple[str, ...] = (), precision: int 
     styler = styler.format_index(escape="html", axis=0).format_index(escape="html", axis=1)
     if not index:
         styler = styler.hide(axis="index")
-    styles = [
+    styles: list[CSSDict] = [
         {"selector": "td", "props": "text-align: left; vertical-align: top; white-space: normal; "
                                     "word-break: normal; overflow-wrap: break-word; max-width: 16em; font-size: 0.9em;"},
         {"selector": "th", "props": "text-align: left; vertical-align: bottom; white-space: nowrap; font-size: 0.9em;"},
     ]
     for column in wide:
         if column in frame.columns:
-            index = frame.columns.get_loc(column)
-            styles.append({"selector": f"td.col{index}", "props": "min-width: 22em; max-width: 40em;"})
+            position = frame.columns.get_loc(column)
+            styles.append({"selector": f"td.col{position}", "props": "min-width: 22em; max-width: 40em;"})
     return styler.set_table_styles(styles)
 
 
@@ -125,7 +129,7 @@ def corpus_map(documents: pd.DataFrame, report=None) -> go.Figure:
     """Documents by year (x) and level (y), with their ``previous`` and ``parent`` links as arrows."""
     msg, name = _ctx(report)
     docs = in_order(documents).reset_index(drop=True)
-    levels = [lv for lv in sorted(LEVEL_RANK, key=LEVEL_RANK.get) if lv in set(docs["level"])]
+    levels = [lv for lv in sorted(LEVEL_RANK, key=lambda lv: LEVEL_RANK[lv]) if lv in set(docs["level"])]
     colours = document_colours(docs)
     docs["_name"] = [esc(name(d)) for d in docs["doc_id"]]
     docs["_slot"] = docs.groupby(["year", "level"]).cumcount()
@@ -275,17 +279,18 @@ def escalation_chain(escalation: pd.DataFrame, indicator_id: str, documents: pd.
         showlegend=False,
     ))
     position = dict(zip(chain["doc_id"], zip(chain["label"], chain["value"])))
-    for row in chain.itertuples():
-        for link, change_value, dash in ((row.previous_doc, row.change_vs_previous, "solid"),
-                                         (row.parent_doc, row.change_vs_parent, "dot")):
+    for row in chain.to_dict(orient="records"):
+        for link, change_value, dash in ((row["previous_doc"], row["change_vs_previous"], "solid"),
+                                         (row["parent_doc"], row["change_vs_parent"], "dot")):
             if not link or link not in position or pd.isna(change_value):
                 continue
             x0, y0 = position[link]
-            fig.add_trace(go.Scatter(x=[x0, row.label], y=[y0, row.value], mode="lines", hoverinfo="skip",
+            fig.add_trace(go.Scatter(x=[x0, row["label"]], y=[y0, row["value"]], mode="lines", hoverinfo="skip",
                                      line={"color": palette.OTHER, "dash": dash}, showlegend=False))
-            change_text = msg.points(change_value) if row.change_unit == "pp" else "×" + msg.ratio(change_value)
-            fig.add_annotation(x=row.label, y=row.value, text=esc(change_text), showarrow=False, yshift=22,
-                               font={"color": palette.DIRECTION_COLOURS.get(row.vs_parent or row.direction, palette.OTHER)})
+            change_text = msg.points(change_value) if row["change_unit"] == "pp" else "×" + msg.ratio(change_value)
+            verdict = str(row["vs_parent"] or row["direction"])
+            fig.add_annotation(x=row["label"], y=row["value"], text=esc(change_text), showarrow=False, yshift=22,
+                               font={"color": palette.DIRECTION_COLOURS.get(verdict, palette.OTHER)})
     fig.update_layout(
         title=esc(msg("chart.chain", indicator=chain["indicator"].iloc[0])),
         xaxis={"title": "", "type": "category"}, yaxis={"title": esc(msg("axis.target", unit=chain["unit"].iloc[0]))},
@@ -438,7 +443,8 @@ def f1_bars(summary: pd.DataFrame, report=None) -> go.Figure:
     rows = summary.assign(label=esc(summary["comparison"]) + "<br>(" + esc(pd.Series(gold, index=summary.index)) + ")")
     fig = go.Figure()
     colours = {"model": palette.RELATION_COLOURS["same"], "baseline": palette.OTHER}
-    for (method, setting), group in rows.groupby(["method", "setting"], sort=False):
+    for (method_key, setting_key), group in rows.groupby(["method", "setting"], sort=False):
+        method, setting = str(method_key), str(setting_key)
         fig.add_trace(go.Bar(
             x=group["label"], y=group["f1"],
             name=esc(msg.get(f"method.{method}", method) + " · " + msg.get(f"setting.{setting}", setting)),

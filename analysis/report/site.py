@@ -86,7 +86,8 @@ def index_page(results: list, figures_html: str, generated: str, csp_meta: str, 
     """``index.html``: the reports in reading order, each with its finding; failures with their error."""
     msg = i18n.Messages(lang)
     e = html.escape
-    rows, failures = [], []
+    rows: list[str] = []
+    failures: list[str] = []
     ordered = sorted(results, key=lambda r: READING_ORDER.get(r.kind, 9))
     for r in ordered:
         if r.status == "failed":

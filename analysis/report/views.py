@@ -37,13 +37,14 @@ def chain_summary(escalation: pd.DataFrame, indicator_id: str) -> str:
     if chain.empty:
         return f"{indicator_id}: not found in two or more documents"
     parts = []
-    for row in chain.itertuples():
-        text = f"{row.doc_id} {_format_value(row.value, row.unit)}"
-        if row.previous_doc:
-            text += f" ({_format_change(row.change_vs_previous, row.change_unit)} vs {row.previous_doc}, {row.direction})"
-        elif row.parent_doc:
-            verdict = f", {row.vs_parent}" if row.vs_parent else ""
-            text += f" ({_format_change(row.change_vs_parent, row.change_unit)} vs {row.parent_doc}{verdict})"
+    for row in chain.to_dict(orient="records"):
+        text = f"{row['doc_id']} {_format_value(float(row['value']), str(row['unit']))}"
+        if row["previous_doc"]:
+            text += (f" ({_format_change(row['change_vs_previous'], str(row['change_unit']))} vs {row['previous_doc']}, "
+                     f"{row['direction']})")
+        elif row["parent_doc"]:
+            verdict = f", {row['vs_parent']}" if row["vs_parent"] else ""
+            text += f" ({_format_change(row['change_vs_parent'], str(row['change_unit']))} vs {row['parent_doc']}{verdict})"
         parts.append(text)
     return f"{chain['indicator'].iloc[0]} ({indicator_id}): " + " → ".join(parts)
 
@@ -82,8 +83,8 @@ def share_taken_up(coverage: pd.DataFrame, side: str = "source") -> float:
 def comparison_summary(comparison: PlanComparison) -> str:
     """One line for the report index: how much carried over, what is new or left out."""
     counts = comparison["coverage_tasks"].groupby(["side", "relation"]).size()
-    source_n = int(counts.get("source", pd.Series(dtype=int)).sum())
-    target_n = int(counts.get("target", pd.Series(dtype=int)).sum())
+    sides = counts.index.get_level_values("side")
+    source_n, target_n = int(counts[sides == "source"].sum()), int(counts[sides == "target"].sum())
     taken = share_taken_up(comparison["coverage"], "source")
     if comparison.kind == "year":
         new, dropped = int(counts.get(("target", "new"), 0)), int(counts.get(("source", "dropped"), 0))
@@ -108,16 +109,17 @@ def section_flows(comparison: PlanComparison) -> pd.DataFrame:
 
     def section(tasks: pd.DataFrame, task_id: str) -> str:
         row = tasks.loc[task_id]
-        return row["section_title"] or row["part_title"]
+        return str(row["section_title"] or row["part_title"])
 
-    rows = []
-    for link in comparison["alignments"].itertuples():
-        if link.relation in LINK_RELATIONS:
-            rows.append((section(source, link.source_task_id), section(target, link.target_task_id), link.relation))
-        elif link.source_task_id:
-            rows.append((section(source, link.source_task_id), f"({link.relation})", link.relation))
+    rows: list[tuple[str, str, str]] = []
+    for link in comparison["alignments"].to_dict(orient="records"):
+        relation, source_id, target_id = str(link["relation"]), link["source_task_id"], link["target_task_id"]
+        if relation in LINK_RELATIONS:
+            rows.append((section(source, str(source_id)), section(target, str(target_id)), relation))
+        elif source_id:
+            rows.append((section(source, str(source_id)), f"({relation})", relation))
         else:
-            rows.append((f"({link.relation})", section(target, link.target_task_id), link.relation))
+            rows.append((f"({relation})", section(target, str(target_id)), relation))
     flows = pd.DataFrame(rows, columns=["source_section", "target_section", "relation"])
     return flows.groupby(["source_section", "target_section", "relation"], sort=False).size().rename("links").reset_index()
 
@@ -173,23 +175,26 @@ def targets_side_by_side(comparison: PlanComparison, lexicon: pd.DataFrame) -> p
                                      "delta", "change_kind", "change_shown", "verdict", "tasks_aligned", "source_quote", "target_quote"])
     indicators = lexicon.set_index("indicator_id")
     rows = []
-    for pair in pairs.itertuples():
-        kind = indicators.at[pair.indicator_id, "kind"] if pair.indicator_id in indicators.index else ""
-        higher_is_better = bool(indicators.at[pair.indicator_id, "higher_is_better"]) if kind else True
-        delta = change(pair.target_value, pair.source_value, pair.target_unit, pair.source_unit, kind)
+    for pair in pairs.to_dict(orient="records"):
+        indicator_id = pair["indicator_id"]
+        kind = str(indicators.at[indicator_id, "kind"]) if indicator_id in indicators.index else ""
+        higher_is_better = bool(indicators.at[indicator_id, "higher_is_better"]) if kind else True
+        target_value, source_value = float(pair["target_value"]), float(pair["source_value"])
+        target_unit, source_unit = str(pair["target_unit"]), str(pair["source_unit"])
+        delta = change(target_value, source_value, target_unit, source_unit, kind)
         if comparison.kind == "level":
-            verdict = vs_parent(pair.target_value, pair.source_value, higher_is_better, kind) or "share of parent's"
+            verdict = vs_parent(target_value, source_value, higher_is_better, kind) or "share of parent's"
         else:
-            verdict = direction(pair.target_value, pair.source_value, pair.target_unit, pair.source_unit)
+            verdict = direction(target_value, source_value, target_unit, source_unit)
         rows.append({
-            "indicator_id": pair.indicator_id,
-            "indicator": indicators.at[pair.indicator_id, "name_zh"] if kind else pair.indicator_id,
-            "source_value": pair.source_value, "target_value": pair.target_value, "unit": pair.target_unit,
+            "indicator_id": indicator_id,
+            "indicator": indicators.at[indicator_id, "name_zh"] if kind else indicator_id,
+            "source_value": pair["source_value"], "target_value": pair["target_value"], "unit": pair["target_unit"],
             "change": (f"{delta:+g} pp" if kind in POINT_KINDS else f"×{delta:g}") if delta is not None else "",
             "delta": delta, "change_kind": "pp" if kind in POINT_KINDS else "ratio",
             "change_shown": "" if delta is None else (_points(delta) if kind in POINT_KINDS else f"×{delta:.2f}"),
-            "verdict": verdict, "tasks_aligned": pair.tasks_aligned,
-            "source_quote": pair.source_quote, "target_quote": pair.target_quote,
+            "verdict": verdict, "tasks_aligned": pair["tasks_aligned"],
+            "source_quote": pair["source_quote"], "target_quote": pair["target_quote"],
         })
     return pd.DataFrame(rows)
 
@@ -262,8 +267,8 @@ def comparison_findings(comparison: PlanComparison, lexicon: pd.DataFrame, repor
     msg, name = report.msg, report.name
     source, target = name(comparison.source_doc), name(comparison.target_doc)
     counts = comparison["coverage_tasks"].groupby(["side", "relation"]).size()
-    n_source = int(counts.get("source", pd.Series(dtype=int)).sum())
-    n_target = int(counts.get("target", pd.Series(dtype=int)).sum())
+    sides = counts.index.get_level_values("side")
+    n_source, n_target = int(counts[sides == "source"].sum()), int(counts[sides == "target"].sum())
     same, partial = int(counts.get(("source", "same"), 0)), int(counts.get(("source", "partial"), 0))
     kind = comparison.kind
     new_relation = "new" if kind == "year" else "local"
