@@ -21,7 +21,7 @@ PYTEST_NOTEBOOKS := --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg
 PINNED_MANIFEST := $(CURDIR)/tests/data/corpus/manifest.csv
 PINNED_PROCESSED := $(CURDIR)/build/test-processed
 PINNED := ANALYSIS_MANIFEST=$(PINNED_MANIFEST) ANALYSIS_PROCESSED_DIR=$(PINNED_PROCESSED)
-LINTED := analysis tests notebooks
+LINTED := analysis benchmarks tests notebooks
 
 .DEFAULT_GOAL := help
 .PHONY: help venv lock data reports test test-fast lint typecheck strip-notebooks readme-tables hooks bench notebooks lab clean distclean

@@ -3,6 +3,7 @@
 A mistake in the user's input (a missing or unreadable file, a bad manifest) is reported as one
 line on stderr naming the file and the problem, with exit status 2 and no traceback.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -82,21 +83,31 @@ def _cmd_align(args: argparse.Namespace) -> int:
     (source, target), (source_row, target_row) = docs, rows
     if source.doc_id == target.doc_id:
         raise UserError(args.child, "is the same document as the parent")
-    kind = comparison_kind(source.doc_id, source_row, target.doc_id, target_row,
-                           (document_profile(source, source_row), document_profile(target, target_row)), args.kind)
+    kind = comparison_kind(
+        source.doc_id,
+        source_row,
+        target.doc_id,
+        target_row,
+        (document_profile(source, source_row), document_profile(target, target_row)),
+        args.kind,
+    )
     found = pd.concat([targets_table(doc) for doc in (source, target)], ignore_index=True)  # as the build does
     result = align.align(align.Comparison.of(source, target, found), kind)
-    chance = confidence.link_probability(result.pairs, confidence.LinkModel.load(LINK_CONFIDENCE_PATH), len(source.tasks),
-                                         len(target.tasks))
-    _print_csv(confidence.with_confidence(result.alignments, result.pairs, chance, source.tasks["task_id"],
-                                          target.tasks["task_id"]))
+    chance = confidence.link_probability(
+        result.pairs, confidence.LinkModel.load(LINK_CONFIDENCE_PATH), len(source.tasks), len(target.tasks)
+    )
+    _print_csv(
+        confidence.with_confidence(
+            result.alignments, result.pairs, chance, source.tasks["task_id"], target.tasks["task_id"]
+        )
+    )
     return 0
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from analysis import evaluate
+    from analysis.corpus.build import documents_table, parse_manifest, targets_of
     from analysis.targets import indicators
-    from analysis.corpus.build import parse_manifest, targets_of, documents_table
 
     gold = evaluate.load_gold_targets(args.gold)
     listed, docs = parse_manifest(Path(args.manifest))
@@ -106,16 +117,22 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     print(f"Targets against {args.gold} (core recall, precision; rule: analysis/evaluate/targets.py)")
     print(scores.set_index("doc_id").astype(object).T.to_string())
     mapping = evaluate.indicator_mapping(gold, lexicon)
-    print(f"\nIndicator mapping of the gold's own phrases (threshold {TargetSettings().indicator_min_score:g}): "
-          f"accuracy {mapping['correct'].mean():.4f} ({int(mapping['correct'].sum())}/{len(mapping)})")
+    print(
+        f"\nIndicator mapping of the gold's own phrases (threshold {TargetSettings().indicator_min_score:g}): "
+        f"accuracy {mapping['correct'].mean():.4f} ({int(mapping['correct'].sum())}/{len(mapping)})"
+    )
     sweep = evaluate.threshold_sweep(evaluate.indicator_mapping(gold, lexicon, min_score=0), list(range(40, 95, 5)))
     print("by threshold: " + ", ".join(f"{t:g}: {a:.4f}" for t, a in sweep.itertuples(index=False)))
     for wrong in mapping[~mapping["correct"]].to_dict(orient="records"):
-        print(f"  wrong: {wrong['doc']} «{wrong['indicator']}» → {wrong['indicator_id'] or '(unmapped)'} ({wrong['indicator_score']}), "
-              f"expected {wrong['canonical_indicator']}")
+        print(
+            f"  wrong: {wrong['doc']} «{wrong['indicator']}» → {wrong['indicator_id'] or '(unmapped)'} ({wrong['indicator_score']}), "
+            f"expected {wrong['canonical_indicator']}"
+        )
     unmapped = found[(found["role"] == "commitment") & (found["indicator_id"] == "")]
-    print(f"\nCommitments whose phrase maps to no indicator: {len(unmapped)} of "
-          f"{int((found['role'] == 'commitment').sum())}")
+    print(
+        f"\nCommitments whose phrase maps to no indicator: {len(unmapped)} of "
+        f"{int((found['role'] == 'commitment').sum())}"
+    )
     for row in unmapped.itertuples():
         print(f"  {row.target_id} {row.value_text} «{row.indicator}» (best score {row.indicator_score})")
 
@@ -169,8 +186,7 @@ def left_out_log(documents: pd.DataFrame, manifest_path: Path) -> list[str]:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    from analysis.corpus import corrections
-    from analysis.corpus import scheduler
+    from analysis.corpus import corrections, scheduler
     from analysis.corpus.build import build
 
     def log(message: str) -> None:
@@ -182,22 +198,40 @@ def _cmd_build(args: argparse.Namespace) -> int:
         tables = build(Path(args.out), Path(args.manifest), args.workers, scheduler=run)
     for name, frame in tables.items():
         print(f"{name}: {len(frame)} rows → {Path(args.out) / name}.csv", file=sys.stderr)
-    for line in (target_log(tables["targets"]) + left_out_log(tables["documents"], Path(args.manifest))
-                 + corrections.log_lines(tables["corrections"])):
+    for line in (
+        target_log(tables["targets"])
+        + left_out_log(tables["documents"], Path(args.manifest))
+        + corrections.log_lines(tables["corrections"])
+    ):
         print(line, file=sys.stderr)
     return 0
 
 
-_SOURCE_NAMES = {"text": "printed in the text", "title": "from the title", "date": "from the printed date",
-                 "issuer": "from the issuer", "file name": "from the file name", "flag": "as given"}
+_SOURCE_NAMES = {
+    "text": "printed in the text",
+    "title": "from the title",
+    "date": "from the printed date",
+    "issuer": "from the issuer",
+    "file name": "from the file name",
+    "flag": "as given",
+}
 
 
 def _cmd_add(args: argparse.Namespace) -> int:
     from analysis.corpus.register import add_plan
 
-    done = add_plan(args.path, Path(args.manifest), doc_id=args.doc_id, parent=args.parent or "",
-                    previous=args.previous or "", title=args.title, level=args.level, year=args.year,
-                    issuer=args.issuer, region=args.region)
+    done = add_plan(
+        args.path,
+        Path(args.manifest),
+        doc_id=args.doc_id,
+        parent=args.parent or "",
+        previous=args.previous or "",
+        title=args.title,
+        level=args.level,
+        year=args.year,
+        issuer=args.issuer,
+        region=args.region,
+    )
     row = done.row
     print(f"registered {row['doc_id']} in {args.manifest}: {done.format} file with {done.n_tasks} tasks")
     print(f"  file: {done.file}" + ("" if done.copied else " (already there, not copied)"))
@@ -215,8 +249,10 @@ def _cmd_remove(args: argparse.Namespace) -> int:
     from analysis.corpus.register import remove_plan
 
     file = remove_plan(args.doc_id, Path(args.manifest))
-    print(f"removed {args.doc_id} from {args.manifest}; its file {Path(args.manifest).parent / file} stays in place "
-          "(delete it yourself if you no longer need it)")
+    print(
+        f"removed {args.doc_id} from {args.manifest}; its file {Path(args.manifest).parent / file} stays in place "
+        "(delete it yourself if you no longer need it)"
+    )
     print("next: `make reports` (or `.venv/bin/python -m analysis build`) to rebuild without it")
     return 0
 
@@ -226,17 +262,26 @@ def _cmd_review(args: argparse.Namespace) -> int:
 
     queue = export_queue(args.comparison_id, Path(args.out), Path(args.processed), tuple(args.band))
     counts = queue["reason"].value_counts()
-    print(f"{len(queue)} decisions to review ({counts.get('uncertain', 0)} uncertain, {counts.get('low confidence', 0)} "
-          f"low confidence) → {args.out}: fill in `relation` (same, partial, none), save it as data/corrections/alignments.csv",
-          file=sys.stderr)
+    print(
+        f"{len(queue)} decisions to review ({counts.get('uncertain', 0)} uncertain, {counts.get('low confidence', 0)} "
+        f"low confidence) → {args.out}: fill in `relation` (same, partial, none), save it as data/corrections/alignments.csv",
+        file=sys.stderr,
+    )
     return 0
 
 
 def _cmd_reports(args: argparse.Namespace) -> int:
     from analysis.report.batch import build_reports, oversized
 
-    results = build_reports(Path(args.out), Path(args.processed), only=args.only, force=args.force,
-                            workers=args.workers, lang=args.lang, standalone=args.standalone)
+    results = build_reports(
+        Path(args.out),
+        Path(args.processed),
+        only=args.only,
+        force=args.force,
+        workers=args.workers,
+        lang=args.lang,
+        standalone=args.standalone,
+    )
     failed = [r for r in results if r.status == "failed"]
     for r in results:
         state = r.status if r.status != "failed" else f"FAILED ({r.error}); open {Path(args.out) / r.notebook}"
@@ -270,10 +315,13 @@ def make_parser() -> argparse.ArgumentParser:
     targets.set_defaults(run=_cmd_targets)
 
     align = commands.add_parser("align", help="align the tasks of two plans; CSV of links and unlinked tasks")
-    align.add_argument("parent", help="the parent (higher-level) or earlier plan, or peer A: a file or a manifest doc id")
+    align.add_argument(
+        "parent", help="the parent (higher-level) or earlier plan, or peer A: a file or a manifest doc id"
+    )
     align.add_argument("child", help="the child (lower-level) or later plan, or peer B: a file or a manifest doc id")
-    align.add_argument("--kind", choices=KINDS,
-                       help="comparison kind when the manifest does not link the two (default: inferred)")
+    align.add_argument(
+        "--kind", choices=KINDS, help="comparison kind when the manifest does not link the two (default: inferred)"
+    )
     align.set_defaults(run=_cmd_align)
 
     add = commands.add_parser("add", help="register a plan file (.txt, .docx, .pdf, .html) in the manifest")
@@ -294,44 +342,75 @@ def make_parser() -> argparse.ArgumentParser:
     remove.add_argument("--manifest", default=argparse.SUPPRESS, help=f"manifest CSV (default: {MANIFEST_PATH})")
     remove.set_defaults(run=_cmd_remove)
 
-    evaluate = commands.add_parser("evaluate", help="score targets and task alignment against the gold (with the naive baseline)")
+    evaluate = commands.add_parser(
+        "evaluate", help="score targets and task alignment against the gold (with the naive baseline)"
+    )
     evaluate.add_argument("--gold", default=str(GOLD_TARGETS_PATH), help="gold target table (default: %(default)s)")
-    evaluate.add_argument("--fit-confidence", action="store_true",
-                          help=f"store the link-confidence model fitted on the development gold in {LINK_CONFIDENCE_PATH.name}")
+    evaluate.add_argument(
+        "--fit-confidence",
+        action="store_true",
+        help=f"store the link-confidence model fitted on the development gold in {LINK_CONFIDENCE_PATH.name}",
+    )
     evaluate.set_defaults(run=_cmd_evaluate)
 
     build = commands.add_parser("build", help="write the processed tables for the whole manifest")
     build.add_argument("--out", default=str(PROCESSED_DIR), help="output folder (default: %(default)s)")
-    build.add_argument("--scheduler", default="auto", metavar="WHERE",
-                       help="local (a Dask cluster on this machine, one worker process per core), a running Dask "
-                            "scheduler's address (tcp://host:8786), or none (in this process); default: local "
-                            "from 40 documents on when there is more than one core, else none")
+    build.add_argument(
+        "--scheduler",
+        default="auto",
+        metavar="WHERE",
+        help="local (a Dask cluster on this machine, one worker process per core), a running Dask "
+        "scheduler's address (tcp://host:8786), or none (in this process); default: local "
+        "from 40 documents on when there is more than one core, else none",
+    )
     build.add_argument("--workers", type=int, help="worker processes of the local cluster (default: one per core)")
     build.add_argument("--quiet", action="store_true", help="no progress bar, no cluster address")
     build.set_defaults(run=_cmd_build)
 
-    review = commands.add_parser("review", help="export a comparison's uncertain alignment decisions for a reviewer (CSV)")
-    review.add_argument("comparison_id", help="a comparison id of the processed alignments (e.g. hubei_province_2024__ezhou_city_2024)")
+    review = commands.add_parser(
+        "review", help="export a comparison's uncertain alignment decisions for a reviewer (CSV)"
+    )
+    review.add_argument(
+        "comparison_id", help="a comparison id of the processed alignments (e.g. hubei_province_2024__ezhou_city_2024)"
+    )
     review.add_argument("--out", required=True, help="the review queue to write (CSV, the corrections file's columns)")
     review.add_argument("--processed", default=str(PROCESSED_DIR), help="processed tables (default: %(default)s)")
-    review.add_argument("--band", nargs=2, type=float, default=[0.35, 0.65], metavar=("LOW", "HIGH"),
-                        help="confidence band of the uncertain decisions; those below it are queued too (default: %(default)s)")
+    review.add_argument(
+        "--band",
+        nargs=2,
+        type=float,
+        default=[0.35, 0.65],
+        metavar=("LOW", "HIGH"),
+        help="confidence band of the uncertain decisions; those below it are queued too (default: %(default)s)",
+    )
     review.set_defaults(run=_cmd_review)
 
     reports = commands.add_parser("reports", help="run the notebooks with papermill and render the HTML reports")
     reports.add_argument("--out", default=str(REPORTS_DIR), help="output folder (default: %(default)s)")
     reports.add_argument("--processed", default=str(PROCESSED_DIR), help="processed tables (default: %(default)s)")
-    reports.add_argument("--only", nargs="+", metavar="REPORT_ID", help="build only these reports (ids as in the index)")
+    reports.add_argument(
+        "--only", nargs="+", metavar="REPORT_ID", help="build only these reports (ids as in the index)"
+    )
     reports.add_argument("--force", action="store_true", help="rerun reports whose inputs have not changed")
-    reports.add_argument("--workers", type=int, default=REPORT_WORKERS, help="parallel notebooks (default: %(default)s)")
-    reports.add_argument("--lang", choices=("zh", "en"), default="zh",
-                         help="edition: zh (Chinese, default) or en (English, e.g. with --out reports/en)")
-    reports.add_argument("--standalone", action="store_true",
-                         help="embed plotly.js, script and style in every page (default: shared files under assets/)")
+    reports.add_argument(
+        "--workers", type=int, default=REPORT_WORKERS, help="parallel notebooks (default: %(default)s)"
+    )
+    reports.add_argument(
+        "--lang",
+        choices=("zh", "en"),
+        default="zh",
+        help="edition: zh (Chinese, default) or en (English, e.g. with --out reports/en)",
+    )
+    reports.add_argument(
+        "--standalone",
+        action="store_true",
+        help="embed plotly.js, script and style in every page (default: shared files under assets/)",
+    )
     reports.set_defaults(run=_cmd_reports)
 
     notebooks = commands.add_parser(
-        "notebooks", help="rerun committed notebooks and keep only their checked outputs (nbval's expected figures)")
+        "notebooks", help="rerun committed notebooks and keep only their checked outputs (nbval's expected figures)"
+    )
     notebooks.add_argument("paths", nargs="*", help="notebooks (default: all in notebooks/)")
     notebooks.set_defaults(run=_cmd_notebooks)
     return parser

@@ -8,6 +8,7 @@ reference is rendered from it (:func:`markdown`; ``make readme-tables`` rewrites
 
 It sits at the bottom of the package: it imports nothing from the stages, the stages import it.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -121,9 +122,13 @@ TABLES: dict[str, tuple[Column, ...]] = {
         ("sha256", "str", "SHA-256 of the raw file's bytes"),
         ("encoding", "str", "how a text file was decoded (`utf-8`, `gb18030` …; `utf-8` for extracted text)"),
         ("format", "str", "the raw file's format, read from its content: `txt`, `docx`, `pdf` or `html`"),
-        ("extracted_text", "str", "for a Word, PDF or HTML file: the text extracted from it, written beside the tables "
-         "(`texts/<doc_id>.txt` in the table set), into which every offset of the document's rows points; empty for a "
-         "text file, whose offsets point into the decoded file itself"),
+        (
+            "extracted_text",
+            "str",
+            "for a Word, PDF or HTML file: the text extracted from it, written beside the tables "
+            "(`texts/<doc_id>.txt` in the table set), into which every offset of the document's rows points; empty for a "
+            "text file, whose offsets point into the decoded file itself",
+        ),
         ("title", "str", "metadata: the plan's title"),
         ("title_source", "str", "`text` (printed) or `manifest`"),
         ("issuer", "str", "metadata: the issuing authority"),
@@ -164,62 +169,106 @@ TABLES: dict[str, tuple[Column, ...]] = {
         ("path", "str", "the task's outline path: its human-readable position, e.g. `二(三)8` (not a file path)"),
         ("heading", "str", "the task's title sentence"),
         ("text", "str", "the cleaned full text, attributions removed"),
-        ("lead_units", "str", "`;`-separated; `X会同…` phrases are one unit. Read from brackets `(牵头单位:…;责任单位:…)` "
-         "(either width, `【】`, `[]`, several per task, one role or both, `(相关单位分工负责)`), from role lines without a "
-         "bracket (`牵头单位:县生态环境分局` on a line of its own), and from units named before their verb "
-         "(`(县林业局牵头,县生态环境分局配合)`)"),
+        (
+            "lead_units",
+            "str",
+            "`;`-separated; `X会同…` phrases are one unit. Read from brackets `(牵头单位:…;责任单位:…)` "
+            "(either width, `【】`, `[]`, several per task, one role or both, `(相关单位分工负责)`), from role lines without a "
+            "bracket (`牵头单位:县生态环境分局` on a line of its own), and from units named before their verb "
+            "(`(县林业局牵头,县生态环境分局配合)`)",
+        ),
         ("responsible_units", "str", "`;`-separated, read as `lead_units`"),
         ("char_start", "int64", f"{_RAW_SPAN}: the task's span"),
         ("char_end", "int64", f"{_RAW_SPAN}: the task's span"),
         ("line_start", "int64", "1-based line of `char_start` in the raw file"),
-        ("flags", "str", "`;`-separated: `damaged_text` (encoding damage in the span), `damaged_marker` (a section number "
-         "inferred), `numbering_gap`, `goal` (a goal paragraph with figures inside a framing block such as 总体要求), "
-         "`framing` (a plan with framing blocks only: their text is read as tasks rather than none), `inherited_units` "
-         "(units taken from the heading above), `table` (a row of a task-division table flattened to one cell per line), "
-         "`truncated` (the last task of a text cut mid-sentence, e.g. a web excerpt)"),
+        (
+            "flags",
+            "str",
+            "`;`-separated: `damaged_text` (encoding damage in the span), `damaged_marker` (a section number "
+            "inferred), `numbering_gap`, `goal` (a goal paragraph with figures inside a framing block such as 总体要求), "
+            "`framing` (a plan with framing blocks only: their text is read as tasks rather than none), `inherited_units` "
+            "(units taken from the heading above), `table` (a row of a task-division table flattened to one cell per line), "
+            "`truncated` (the last task of a text cut mid-sentence, e.g. a web excerpt)",
+        ),
     ),
     "targets": _columns(
         ("doc_id", "str", "the document"),
         ("task_id", "str", "the task, as in `tasks.csv`"),
         ("target_id", "str", "`<task_id>#<n>`, the n-th target of the task: deterministic"),
         ("path", "str", "the task's outline path, as in `tasks.csv`"),
-        ("indicator", "str", "the document's own phrase for what is measured (`农村生活污水治理(管控)率`); a phrase too generic "
-         "alone carries its sentence's topic: `长江入河排污口整治 / 整治任务`"),
+        (
+            "indicator",
+            "str",
+            "the document's own phrase for what is measured (`农村生活污水治理(管控)率`); a phrase too generic "
+            "alone carries its sentence's topic: `长江入河排污口整治 / 整治任务`",
+        ),
         ("indicator_id", "str", "the canonical indicator of the lexicon; empty below the threshold"),
         ("indicator_name", "str", "its Chinese name"),
         ("indicator_score", "float64", "the fuzzy-match score (0–100)"),
-        ("value", "float64", "`46.58` (`46.58%`, `%`); `9000` `万元`; `1` `次/月`; `两场` is 2 `场`; `1.2万个` is 12000 `个`"),
+        (
+            "value",
+            "float64",
+            "`46.58` (`46.58%`, `%`); `9000` `万元`; `1` `次/月`; `两场` is 2 `场`; `1.2万个` is 12000 `个`",
+        ),
         ("value_text", "str", "the number as printed"),
         ("unit", "str", "the unit"),
-        ("kind", "str", "`rate` (a percentage level), `percentage_points`, `count`, `money`, `concentration`, `frequency`, "
-         "`rank`, `quantity` (吨, 公里, 亩 …)"),
-        ("comparator", "str", "`>=` (以上, 不低于, 不少于, 至少, 达/达到, 实现), `<=` (以内, 以下, 控制在, 不超过), `~` (左右 after the "
-         "number: approximate), `=` (完成, 保持, 为, a bare number), `striving` (力争)"),
-        ("deadline", "str", "as printed: `2024年底前`, `到2024年底`, `2024年6月`, `2024年初`, `年内`, `全年`, `年度`, a month of the "
-         "plan's year `6月底前`, a period from the plan's start `5年内`, `三年内`, `6个月内` (not `年内`, this year); a deadline "
-         "holds for the later clauses of its sentence (flag `shared_deadline`)"),
-        ("role", "str", "`commitment`, or `scope`: a count saying what a commitment applies to (`纳入国家考核的3个断面…达到100%`, "
-         "`12480个排污口…完成80%的整治任务`, `…等4项主要污染物`)"),
+        (
+            "kind",
+            "str",
+            "`rate` (a percentage level), `percentage_points`, `count`, `money`, `concentration`, `frequency`, "
+            "`rank`, `quantity` (吨, 公里, 亩 …)",
+        ),
+        (
+            "comparator",
+            "str",
+            "`>=` (以上, 不低于, 不少于, 至少, 达/达到, 实现), `<=` (以内, 以下, 控制在, 不超过), `~` (左右 after the "
+            "number: approximate), `=` (完成, 保持, 为, a bare number), `striving` (力争)",
+        ),
+        (
+            "deadline",
+            "str",
+            "as printed: `2024年底前`, `到2024年底`, `2024年6月`, `2024年初`, `年内`, `全年`, `年度`, a month of the "
+            "plan's year `6月底前`, a period from the plan's start `5年内`, `三年内`, `6个月内` (not `年内`, this year); a deadline "
+            "holds for the later clauses of its sentence (flag `shared_deadline`)",
+        ),
+        (
+            "role",
+            "str",
+            "`commitment`, or `scope`: a count saying what a commitment applies to (`纳入国家考核的3个断面…达到100%`, "
+            "`12480个排污口…完成80%的整治任务`, `…等4项主要污染物`)",
+        ),
         ("quote", "str", "the clause quoted (clean text)"),
         ("char_start", "int64", "`raw[char_start:char_end]` is the quote's source"),
         ("char_end", "int64", "`raw[char_start:char_end]` is the quote's source"),
         ("value_char_start", "int64", "where the number itself is printed"),
         ("value_char_end", "int64", "where the number itself is printed"),
         ("line_start", "int64", "the 1-based line of the quote"),
-        ("flags", "str", "`;`-separated: `damaged_text` (encoding damage in the quote), `damaged_value` (damage touching the "
-         "number: never read it as clean), `shared_deadline`, `distributed` (分别), `continued` (a clause holding only a "
-         "number continues the previous target: `,1次客商接待`), `cumulative` (累计), `range` (`3—5个`: the value is the "
-         "lower bound, comparator `>=`; `value_text` keeps the range), `table_deadline` (a table row's target without a "
-         "deadline of its own takes the row's deadline column)"),
-        ("clean_value", "Float64", "for a damaged duplicate (`documents.duplicate_of`): the matched target of the clean copy "
-         "(same task path, most alike quote and characters before the number)"),
+        (
+            "flags",
+            "str",
+            "`;`-separated: `damaged_text` (encoding damage in the quote), `damaged_value` (damage touching the "
+            "number: never read it as clean), `shared_deadline`, `distributed` (分别), `continued` (a clause holding only a "
+            "number continues the previous target: `,1次客商接待`), `cumulative` (累计), `range` (`3—5个`: the value is the "
+            "lower bound, comparator `>=`; `value_text` keeps the range), `table_deadline` (a table row's target without a "
+            "deadline of its own takes the row's deadline column)",
+        ),
+        (
+            "clean_value",
+            "Float64",
+            "for a damaged duplicate (`documents.duplicate_of`): the matched target of the clean copy "
+            "(same task path, most alike quote and characters before the number)",
+        ),
         ("clean_unit", "str", "its unit"),
         ("clean_quote", "str", "its quote"),
         ("clean_source", "str", "its `target_id`"),
         ("clean_char_start", "Int64", "its offsets"),
         ("clean_char_end", "Int64", "its offsets"),
-        ("decided_by", "str", "`model`, or `reviewer` for a target a reviewer fixed (data/corrections/targets.csv; a "
-         "rejected target is left out)"),
+        (
+            "decided_by",
+            "str",
+            "`model`, or `reviewer` for a target a reviewer fixed (data/corrections/targets.csv; a "
+            "rejected target is left out)",
+        ),
     ),
     "escalation": _columns(
         ("indicator_id", "str", "the canonical indicator"),
@@ -236,21 +285,37 @@ TABLES: dict[str, tuple[Column, ...]] = {
         ("change_vs_previous", "Float64", "the change against it"),
         ("parent_doc", "str", "the higher-level plan (`parent` link)"),
         ("change_vs_parent", "Float64", "the change against it"),
-        ("change_unit", "str", "`pp` (percentage points, for rates) or `ratio` (everything else; money in one unit first)"),
-        ("direction", "str", "against the previous plan: `raised`, `lowered`, `same`; `new` when the issuer's earlier plan in "
-         "the corpus does not commit to the indicator, or there is none"),
-        ("vs_parent", "str", "`stricter`, `looser` or `equal` than the parent, honouring `higher_is_better`; empty for counts, "
-         "money and quantities (a city's count is a share of its province's: only the ratio is given)"),
+        (
+            "change_unit",
+            "str",
+            "`pp` (percentage points, for rates) or `ratio` (everything else; money in one unit first)",
+        ),
+        (
+            "direction",
+            "str",
+            "against the previous plan: `raised`, `lowered`, `same`; `new` when the issuer's earlier plan in "
+            "the corpus does not commit to the indicator, or there is none",
+        ),
+        (
+            "vs_parent",
+            "str",
+            "`stricter`, `looser` or `equal` than the parent, honouring `higher_is_better`; empty for counts, "
+            "money and quantities (a city's count is a share of its province's: only the ratio is given)",
+        ),
         ("higher_is_better", "bool", "from the lexicon"),
         ("wording", "str", "the document's own phrase"),
         ("quote", "str", "the source"),
         ("char_start", "int64", "the source's raw offsets"),
         ("char_end", "int64", "the source's raw offsets"),
         ("target_id", "str", "the target, as in `targets.csv`"),
-        ("note", "str", "what differs besides the number: a striving (力争) target, a count kept cumulatively (累计) where the "
-         "other plan counts per year, a different wording (a possible scope difference: `农村生活污水治理(管控)率` vs "
-         "`农村生活污水治理率`; 2023's `淮河干流、重点支流、重点湖库` vs 2024's `重点支流`), other targets of the same indicator "
-         "in the plan"),
+        (
+            "note",
+            "str",
+            "what differs besides the number: a striving (力争) target, a count kept cumulatively (累计) where the "
+            "other plan counts per year, a different wording (a possible scope difference: `农村生活污水治理(管控)率` vs "
+            "`农村生活污水治理率`; 2023's `淮河干流、重点支流、重点湖库` vs 2024's `重点支流`), other targets of the same indicator "
+            "in the plan",
+        ),
     ),
     "alignments": (
         *_COMPARISON_LABEL,
@@ -258,14 +323,28 @@ TABLES: dict[str, tuple[Column, ...]] = {
         *_side("target", "target (child or later)", "source"),
         *_columns(
             ("score", "float64", "the link's score in [0, 1]; of an unlinked task, its nearest candidate's"),
-            ("relation", "str", "`same` or `partial` for a link; an unlinked task: `dropped`/`new` (year) or "
-             "`not_cascaded`/`local` (level)"),
-            ("evidence", "str", "shared terms and the best clause pair of a link; `nearest: <task_id> (<score>)` of an "
-             "unlinked task"),
-            ("confidence", "float64", "of a link, the probability that it is one; of an unlinked task, that it has no "
-             "counterpart (1 − that of its nearest candidate); fitted on the development gold; 1 for a reviewer's row"),
-            ("decided_by", "str", "`model`, or `reviewer` for a row the reviewer's corrections made "
-             "(data/corrections/alignments.csv)"),
+            (
+                "relation",
+                "str",
+                "`same` or `partial` for a link; an unlinked task: `dropped`/`new` (year) or "
+                "`not_cascaded`/`local` (level)",
+            ),
+            (
+                "evidence",
+                "str",
+                "shared terms and the best clause pair of a link; `nearest: <task_id> (<score>)` of an unlinked task",
+            ),
+            (
+                "confidence",
+                "float64",
+                "of a link, the probability that it is one; of an unlinked task, that it has no "
+                "counterpart (1 − that of its nearest candidate); fitted on the development gold; 1 for a reviewer's row",
+            ),
+            (
+                "decided_by",
+                "str",
+                "`model`, or `reviewer` for a row the reviewer's corrections made (data/corrections/alignments.csv)",
+            ),
         ),
     ),
     "alignment_clauses": (
@@ -282,8 +361,12 @@ TABLES: dict[str, tuple[Column, ...]] = {
         *_columns(
             ("side", "str", f"{_SOURCE}, `target` = child/later"),
             ("doc_id", "str", "the side's document"),
-            ("scope", "str", "`overall`, `part`, `section` (a task without a section counts under its part) or, for the "
-             "source plan, `lead_unit` (a task counts for each lead unit, `X会同…` for X, none → `(none)`)"),
+            (
+                "scope",
+                "str",
+                "`overall`, `part`, `section` (a task without a section counts under its part) or, for the "
+                "source plan, `lead_unit` (a task counts for each lead unit, `X会同…` for X, none → `(none)`)",
+            ),
             ("group", "str", "the part, section or lead unit (`all tasks` for `overall`)"),
             ("n_tasks", "int64", "tasks of the group"),
             ("n_linked", "int64", "of which linked"),
@@ -301,8 +384,12 @@ TABLES: dict[str, tuple[Column, ...]] = {
             ("task_id", "str", "the task, as in `tasks.csv`"),
             ("path", "str", "the task's outline path, as in `tasks.csv`"),
             ("heading", "str", "the task's heading"),
-            ("relation", "str", "`same` if any of its links is, else `partial`, else the unlinked relation (the "
-             "not-cascaded parent tasks and the city-only tasks)"),
+            (
+                "relation",
+                "str",
+                "`same` if any of its links is, else `partial`, else the unlinked relation (the "
+                "not-cascaded parent tasks and the city-only tasks)",
+            ),
             ("linked_task_ids", "str", "`;`-separated, best first"),
             ("best_score", "float64", "its best link's score (0 without one)"),
             ("char_start", "int64", "the task's raw offsets"),
@@ -319,8 +406,12 @@ TABLES: dict[str, tuple[Column, ...]] = {
     "corrections": _columns(
         ("file", "str", "the corrections file"),
         ("line", "int64", "the correction's line in it"),
-        ("correction", "str", "what it decides: `link <source_task_id> → <target_task_id>: <relation>` or "
-         "`target <doc_id> <target_id>: <action>`"),
+        (
+            "correction",
+            "str",
+            "what it decides: `link <source_task_id> → <target_task_id>: <relation>` or "
+            "`target <doc_id> <target_id>: <action>`",
+        ),
         ("status", "str", "`applied`, or `stale`: it names a comparison, task or target that no longer exists"),
         ("problem", "str", "why it is stale"),
     ),
@@ -335,23 +426,23 @@ DECIDERS = ("model", "reviewer")
 DESCRIPTIONS: dict[str, str] = {
     "documents": "one row per document",
     "tasks": "one row per task (a leaf block that carries content; part and section headings are context; framing blocks "
-             "such as 总体要求 are not tasks; closing matter after the last block — 附件 headers, 抄送 lists, the 印发 "
-             "colophon, a signature of issuer and date (digits or 二〇二四年三月五日) — is not part of the last task, and "
-             "the signature is read for the metadata)",
+    "such as 总体要求 are not tasks; closing matter after the last block — 附件 headers, 抄送 lists, the 印发 "
+    "colophon, a signature of issuer and date (digits or 二〇二四年三月五日) — is not part of the last task, and "
+    "the signature is read for the metadata)",
     "targets": "one row per quantitative target (a number a task commits to, or a scope count that says what a commitment "
-               "applies to; see [what is not a target](#what-is-not-a-target))",
+    "applies to; see [what is not a target](#what-is-not-a-target))",
     "escalation": "for each canonical indicator committed to in two or more documents (a damaged duplicate is not a "
-                  "document of its own), one row per document in year and level order",
+    "document of its own), one row per document in year and level order",
     "alignments": "every comparison the manifest's links imply (`previous` → year, `parent` → level; damaged duplicate "
-                  "copies such as the web copy are left out): one row per link, and one per task left unlinked (the "
-                  "other side empty)",
+    "copies such as the web copy are left out): one row per link, and one per task left unlinked (the "
+    "other side empty)",
     "alignment_clauses": "for each linked pair, each source clause's best clause in the target task (similarity ≥ "
-                         "`clause_match_min`): which sub-actions were carried over",
+    "`clause_match_min`): which sub-actions were carried over",
     "coverage": "shares of tasks linked, per side of each comparison. For a level comparison the source rows answer "
-                "\"how much of the province did the city take up\", the target rows \"how much of the city plan is local\"",
+    '"how much of the province did the city take up", the target rows "how much of the city plan is local"',
     "coverage_tasks": "one row per task of both plans of each comparison",
     "coverage_indicators": "for indicators both plans set targets for, the values side by side: every pairing of a "
-                           "source and a target value of the same indicator",
+    "source and a target value of the same indicator",
     "corrections": "one row per reviewer correction (data/corrections/), applied or stale",
 }
 
@@ -395,8 +486,10 @@ def check(table: str, frame_columns) -> None:
     details = [f"missing {', '.join(missing)}" if missing else "", f"unexpected {', '.join(extra)}" if extra else ""]
     if not missing and not extra:
         details = [f"in the wrong order: {', '.join(found)}"]
-    raise SchemaError(f"table {table!r} does not match analysis/schema.py: "
-                      f"{'; '.join(d for d in details if d)} (expected: {', '.join(expected)})")
+    raise SchemaError(
+        f"table {table!r} does not match analysis/schema.py: "
+        f"{'; '.join(d for d in details if d)} (expected: {', '.join(expected)})"
+    )
 
 
 def _cell(text: str) -> str:
@@ -416,9 +509,15 @@ def markdown() -> str:
                 rows[-1][0].append(column.name)
             else:
                 rows.append(([column.name], column.dtype, column.meaning))
-        lines = [f"`data/processed/{name}.csv` — {DESCRIPTIONS[name]}:", "",
-                 "| column | dtype | meaning |", "|---|---|---|"]
-        lines += [f"| {', '.join(f'`{n}`' for n in names)} | {dtype} | {_cell(meaning)} |" for names, dtype, meaning in rows]
+        lines = [
+            f"`data/processed/{name}.csv` — {DESCRIPTIONS[name]}:",
+            "",
+            "| column | dtype | meaning |",
+            "|---|---|---|",
+        ]
+        lines += [
+            f"| {', '.join(f'`{n}`' for n in names)} | {dtype} | {_cell(meaning)} |" for names, dtype, meaning in rows
+        ]
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + "\n"
 
@@ -432,7 +531,7 @@ README_END = "<!-- schema:end -->"
 def readme_section(readme: str) -> str:
     """The text between the README's schema markers (without the markers' own lines)."""
     start, end = readme.index(README_START), readme.index(README_END)
-    return readme[readme.index("\n", start) + 1:end]
+    return readme[readme.index("\n", start) + 1 : end]
 
 
 def with_readme_section(readme: str) -> str:
@@ -440,7 +539,7 @@ def with_readme_section(readme: str) -> str:
     if README_START not in readme or README_END not in readme:
         raise ValueError(f"the README has no {README_START} … {README_END} markers")
     start, end = readme.index(README_START), readme.index(README_END)
-    return readme[:readme.index("\n", start) + 1] + markdown() + readme[end:]
+    return readme[: readme.index("\n", start) + 1] + markdown() + readme[end:]
 
 
 def main(readme_path: str | None = None) -> None:

@@ -19,6 +19,7 @@ call time (never a value bound at import). :class:`BuildSettings` gathers them f
 :class:`DuplicateSettings` (near-duplicate documents), :class:`AlignmentSettings` (task
 alignment) and ``parallel_min_items``. :meth:`BuildSettings.as_dict` gives them JSON-ready.
 """
+
 from __future__ import annotations
 
 import os
@@ -135,9 +136,19 @@ class AlignmentSettings:
 
     # Weights of the signals in a pair's score: a weighted mean over the signals that can be
     # measured for the pair (see analysis/align/signals.py).
-    weights: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({
-        "chars": 1.0, "words": 1.0, "clauses": 1.0, "coverage": 1.0, "fuzzy": 0.5, "units": 0.25, "indicators": 0.5,
-    }))
+    weights: Mapping[str, float] = field(
+        default_factory=lambda: MappingProxyType(
+            {
+                "chars": 1.0,
+                "words": 1.0,
+                "clauses": 1.0,
+                "coverage": 1.0,
+                "fuzzy": 0.5,
+                "units": 0.25,
+                "indicators": 0.5,
+            }
+        )
+    )
     # Decision thresholds (chosen by cross-validated evaluation on the development gold): a link
     # needs score >= link_min; it is `same` when the one-to-one assignment picks it, else `partial`
     # when its score is >= partial_ratio x the best score of one of the pair's two tasks; or `partial`
@@ -146,11 +157,15 @@ class AlignmentSettings:
     # gold files, see analysis/evaluate/crosslevel.py; the grid's conservative end is kept). With the
     # clause rule, partial_ratio 0.75 and 0.80 tie on the development gold; 0.75 is kept (0.80 loses
     # a link of the province → Wuhan team check).
-    thresholds: Mapping[str, float] = field(default_factory=lambda: MappingProxyType(
-        {"link_min": 0.16, "partial_ratio": 0.75, "clause_min": 0.9}))
+    thresholds: Mapping[str, float] = field(
+        default_factory=lambda: MappingProxyType({"link_min": 0.16, "partial_ratio": 0.75, "clause_min": 0.9})
+    )
     # The grid the thresholds are chosen from, (first, last, step) each, and the cross-validation folds.
-    threshold_grid: Mapping[str, tuple[float, float, float]] = field(default_factory=lambda: MappingProxyType(
-        {"link_min": (0.06, 0.40, 0.02), "partial_ratio": (0.40, 0.90, 0.05), "clause_min": (0.30, 0.90, 0.05)}))
+    threshold_grid: Mapping[str, tuple[float, float, float]] = field(
+        default_factory=lambda: MappingProxyType(
+            {"link_min": (0.06, 0.40, 0.02), "partial_ratio": (0.40, 0.90, 0.05), "clause_min": (0.30, 0.90, 0.05)}
+        )
+    )
     cv_folds: int = 5
     # Policy boilerplate (持续, 深入, 推进 …) keeps this share of its IDF weight.
     boilerplate_weight: float = 0.2
@@ -221,9 +236,11 @@ def _from_plain(cls, data: Mapping):
     for f in fields(cls):
         if f.name in data:
             default = getattr(cls(), f.name)
-            values[f.name] = (_from_plain(type(default), data[f.name]) if is_dataclass(default)
-                              else _frozen(data[f.name]))
+            values[f.name] = (
+                _from_plain(type(default), data[f.name]) if is_dataclass(default) else _frozen(data[f.name])
+            )
     return cls(**values)
+
 
 def processed_folder(folder: str | Path = "") -> Path:
     """The folder of the processed tables: ``folder`` when given (a notebook's ``processed_dir``

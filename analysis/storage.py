@@ -12,6 +12,7 @@ folder holds the previous complete set or the new one, never a mix. ``<out>/<nam
 working), and :func:`read_table` reads through ``current`` too. A lock (``<out>/.lock``) keeps a
 second build from writing into the same folder at the same time: it is refused at once.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -250,6 +251,10 @@ def _link_flat_names(folder: Path, current_set: Path) -> None:
             continue  # not ours
         _replace_symlink(link, target)
     for link in folder.iterdir():
-        if link.is_symlink() and link.name != CURRENT and os.readlink(link).startswith(f"{CURRENT}/") \
-                and link.name not in names:
+        if (
+            link.is_symlink()
+            and link.name != CURRENT
+            and os.readlink(link).startswith(f"{CURRENT}/")
+            and link.name not in names
+        ):
             link.unlink(missing_ok=True)

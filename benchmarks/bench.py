@@ -17,6 +17,7 @@ Measured on this machine, each case in a fresh process (so its peak memory is it
 Results go to ``reports/bench.json`` and ``reports/bench.html`` with the goals and whether they
 are met.
 """
+
 from __future__ import annotations
 
 import concurrent.futures
@@ -32,14 +33,14 @@ import resource
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 
-from benchmarks.ingest import ingest_case
 from analysis import __version__, storage
 from analysis.settings import MANIFEST_PATH, PROCESSED_DIR, REPORTS_DIR
+from benchmarks.ingest import ingest_case
 
 SIZES = (100, 300, 1000, 3000)
 BASELINE_SAMPLE_ROWS = 20
@@ -75,7 +76,7 @@ class TreeMemory:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
-    def __enter__(self) -> "TreeMemory":
+    def __enter__(self) -> TreeMemory:
         if Path("/proc/self/smaps_rollup").is_file():
             self._thread.start()
         return self
@@ -155,15 +156,20 @@ def parse_case(repeats: int) -> dict:
             chars += len(parse_document(path, doc_id).raw.text)
     seconds = time.perf_counter() - started
     documents = repeats * len(paths)
-    return {"documents": documents, "characters": chars, "seconds": round(seconds, 3),
-            "documents_per_second": round(documents / seconds, 1), "characters_per_second": round(chars / seconds)}
+    return {
+        "documents": documents,
+        "characters": chars,
+        "seconds": round(seconds, 3),
+        "documents_per_second": round(documents / seconds, 1),
+        "characters_per_second": round(chars / seconds),
+    }
 
 
 def targets_case(repeats: int) -> dict:
     """Target extraction (with indicator mapping) on every bundled document's tasks."""
-    from analysis.targets.indicators import load_lexicon
     from analysis.parse.document import parse_document
     from analysis.targets.extract import targets_table
+    from analysis.targets.indicators import load_lexicon
 
     docs = [parse_document(path, doc_id) for doc_id, path in _corpus_paths()]
     lexicon = load_lexicon()
@@ -176,14 +182,19 @@ def targets_case(repeats: int) -> dict:
     seconds = time.perf_counter() - started
     tasks = repeats * sum(len(d.tasks) for d in docs)
     chars = repeats * sum(int(d.tasks["text"].str.len().sum()) for d in docs)
-    return {"tasks": tasks, "targets": found, "seconds": round(seconds, 3), "tasks_per_second": round(tasks / seconds, 1),
-            "characters_per_second": round(chars / seconds)}
+    return {
+        "tasks": tasks,
+        "targets": found,
+        "seconds": round(seconds, 3),
+        "tasks_per_second": round(tasks / seconds, 1),
+        "characters_per_second": round(chars / seconds),
+    }
 
 
 def _synthetic_pair(n: int, seed: int, folder: Path):
     """A synthetic plan of ``n`` tasks and its next-year successor, written and parsed."""
-    from benchmarks import synthetic
     from analysis.parse.document import parse_document
+    from benchmarks import synthetic
 
     bank = synthetic.clause_bank(storage.read_table("tasks", PROCESSED_DIR))
     rng = random.Random(seed)
@@ -200,8 +211,8 @@ def _synthetic_pair(n: int, seed: int, folder: Path):
 
 def align_case(n: int, seed: int) -> dict:
     """Align two synthetic plans of ``n`` tasks; score ``same`` links against the true lineage."""
-    from analysis.text import segment
     from analysis.align import Comparison, align
+    from analysis.text import segment
 
     segment.tokens("生态环境")  # jieba loads once per process: not part of the cost measured
     with tempfile.TemporaryDirectory() as folder:
@@ -212,8 +223,10 @@ def align_case(n: int, seed: int) -> dict:
     position = {doc.doc_id: dict(zip(doc.tasks["task_id"], range(len(doc.tasks)))) for doc in (source, target)}
     uid_at = truth.set_index(["doc_id", "position"])["uid"]
     found = result.alignments[result.alignments["relation"] == "same"]
-    predicted = {(uid_at[("earlier", position[source.doc_id][s])], uid_at[("later", position[target.doc_id][t])])
-                 for s, t in zip(found["source_task_id"], found["target_task_id"])}
+    predicted = {
+        (uid_at[("earlier", position[source.doc_id][s])], uid_at[("later", position[target.doc_id][t])])
+        for s, t in zip(found["source_task_id"], found["target_task_id"])
+    }
     later = truth[(truth["doc_id"] == "later") & (truth["origin"] != "")]
     true_links = set(zip(later["origin"], later["uid"]))
     hits = len(predicted & true_links)
@@ -221,9 +234,16 @@ def align_case(n: int, seed: int) -> dict:
     recall = hits / len(true_links) if true_links else 0.0
     f1 = 2 * precision * recall / (precision + recall) if hits else 0.0
     pairs = len(source.tasks) * len(target.tasks)
-    return {"n": n, "source_tasks": len(source.tasks), "target_tasks": len(target.tasks), "seconds": round(seconds, 3),
-            "pairs_per_second": round(pairs / seconds), "same_precision": round(precision, 3),
-            "same_recall": round(recall, 3), "same_f1": round(f1, 3)}
+    return {
+        "n": n,
+        "source_tasks": len(source.tasks),
+        "target_tasks": len(target.tasks),
+        "seconds": round(seconds, 3),
+        "pairs_per_second": round(pairs / seconds),
+        "same_precision": round(precision, 3),
+        "same_recall": round(recall, 3),
+        "same_f1": round(f1, 3),
+    }
 
 
 def difflib_case(n: int, seed: int, sample_rows: int) -> dict:
@@ -245,8 +265,13 @@ def difflib_case(n: int, seed: int, sample_rows: int) -> dict:
             best = max(best, matcher.ratio())
     sampled = time.perf_counter() - started
     seconds = sampled * len(target_texts) / len(rows)
-    return {"n": n, "sampled_rows": len(rows), "sampled_seconds": round(sampled, 3), "seconds": round(seconds, 2),
-            "pairs_per_second": round(len(source_texts) * len(target_texts) / seconds)}
+    return {
+        "n": n,
+        "sampled_rows": len(rows),
+        "sampled_seconds": round(sampled, 3),
+        "seconds": round(seconds, 2),
+        "pairs_per_second": round(len(source_texts) * len(target_texts) / seconds),
+    }
 
 
 def national_case(seed: int, scheduler: str | None = None, workers: int | None = None, scale: int = 1) -> dict:
@@ -255,9 +280,15 @@ def national_case(seed: int, scheduler: str | None = None, workers: int | None =
     parent and year link; on ``scheduler`` (default: as ``analysis build`` decides, i.e. a local
     Dask cluster with ``workers`` processes), whose start counts in the time."""
     from analysis.corpus import scheduler as scheduling
+    from analysis.corpus.build import (
+        comparison_tables,
+        documents_table,
+        parse_manifest,
+        planned_comparisons,
+        targets_of,
+    )
     from analysis.targets import indicators
     from benchmarks import synthetic
-    from analysis.corpus.build import comparison_tables, documents_table, parse_manifest, planned_comparisons, targets_of
 
     bank = synthetic.clause_bank(storage.read_table("tasks", PROCESSED_DIR))
     plans = synthetic.national_corpus(bank, seed=seed, provinces=synthetic.PROVINCES * scale)
@@ -278,21 +309,31 @@ def national_case(seed: int, scheduler: str | None = None, workers: int | None =
             stages["align_seconds"] = time.perf_counter() - mark
             ran_on = run.name
         seconds = time.perf_counter() - started
-        tables.update({"documents": documents, "tasks": pd.concat([d.tasks for d in docs], ignore_index=True),
-                       "targets": found})
+        tables.update(
+            {"documents": documents, "tasks": pd.concat([d.tasks for d in docs], ignore_index=True), "targets": found}
+        )
         digest = hashlib.sha256()  # of the tables' CSV bytes: equal whatever ran the build
         for name in sorted(tables):
             storage.write_csv(tables[name], Path(folder) / f"{name}.csv")
             digest.update((Path(folder) / f"{name}.csv").read_bytes())
-    return {"scale": scale, "scheduler": ran_on, "workers": workers, "documents": len(documents),
-            "tasks": int(documents["n_tasks"].sum()), "comparisons": len(comparisons),
-            "alignment_rows": len(tables["alignments"]), "targets": len(found),
-            **{k: round(v, 2) for k, v in stages.items()}, "seconds": round(seconds, 2),
-            "tables_sha256": digest.hexdigest()}
+    return {
+        "scale": scale,
+        "scheduler": ran_on,
+        "workers": workers,
+        "documents": len(documents),
+        "tasks": int(documents["n_tasks"].sum()),
+        "comparisons": len(comparisons),
+        "alignment_rows": len(tables["alignments"]),
+        "targets": len(found),
+        **{k: round(v, 2) for k, v in stages.items()},
+        "seconds": round(seconds, 2),
+        "tables_sha256": digest.hexdigest(),
+    }
 
 
-def dask_cases(seed: int, scales: tuple[int, ...] = DASK_SCALES, workers: int | None = None,
-               say: Callable[[str], None] = print) -> dict:
+def dask_cases(
+    seed: int, scales: tuple[int, ...] = DASK_SCALES, workers: int | None = None, say: Callable[[str], None] = print
+) -> dict:
     """The national corpus in this process and on a local Dask cluster of 1 and ``workers``
     (default: one per core) processes — time, peak memory of the process tree, speed-up and
     scale-out efficiency (speed-up ÷ workers) — and on the cluster at each of ``scales`` × the
@@ -321,9 +362,9 @@ def dask_cases(seed: int, scales: tuple[int, ...] = DASK_SCALES, workers: int | 
 
 def large_plan_case(n: int, seed: int) -> dict:
     """A plan of ``n`` tasks: parsed, its targets extracted, aligned with its next-year version."""
-    from analysis.text import segment
     from analysis.align import Comparison, align
     from analysis.targets.extract import targets_table
+    from analysis.text import segment
 
     segment.tokens("生态环境")
     with tempfile.TemporaryDirectory() as folder:
@@ -334,9 +375,14 @@ def large_plan_case(n: int, seed: int) -> dict:
         extracted = time.perf_counter()
         links = align(Comparison.of(source, target, found), "year").alignments
         aligned = time.perf_counter()
-    return {"n": n, "characters": len(source.raw.text) + len(target.raw.text), "parse_seconds": round(parsed - started, 2),
-            "targets_seconds": round(extracted - parsed, 2), "align_seconds": round(aligned - extracted, 2),
-            "alignment_rows": len(links)}
+    return {
+        "n": n,
+        "characters": len(source.raw.text) + len(target.raw.text),
+        "parse_seconds": round(parsed - started, 2),
+        "targets_seconds": round(extracted - parsed, 2),
+        "align_seconds": round(aligned - extracted, 2),
+        "alignment_rows": len(links),
+    }
 
 
 def large_file_case(megabytes: int, seed: int) -> dict:
@@ -364,8 +410,7 @@ def reports_case() -> dict:
         started = time.perf_counter()
         results = build_reports(Path(folder), force=True, progress=False)
         seconds = time.perf_counter() - started
-    return {"reports": len(results), "failed": sum(r.status == "failed" for r in results),
-            "seconds": round(seconds, 2)}
+    return {"reports": len(results), "failed": sum(r.status == "failed" for r in results), "seconds": round(seconds, 2)}
 
 
 # --- the whole benchmark -----------------------------------------------------------------------
@@ -376,9 +421,12 @@ def goals_met(results: dict) -> pd.DataFrame:
     align = {r["n"]: r for r in results.get("align", [])}
     baseline = {r["n"]: r for r in results.get("difflib", [])}
     measured = {
-        "align_3000_over_300_cost": (align[3000]["seconds"] / align[300]["seconds"]) if {300, 3000} <= set(align) else None,
+        "align_3000_over_300_cost": (align[3000]["seconds"] / align[300]["seconds"])
+        if {300, 3000} <= set(align)
+        else None,
         "align_3000_speedup_over_difflib": (baseline[3000]["seconds"] / align[3000]["seconds"])
-        if 3000 in align and 3000 in baseline else None,
+        if 3000 in align and 3000 in baseline
+        else None,
         "national_seconds": results.get("national", {}).get("seconds"),
         "national_peak_mb": results.get("national", {}).get("peak_tree_mb", results.get("national", {}).get("peak_mb")),
         "reports_seconds": results.get("reports", {}).get("seconds"),
@@ -387,14 +435,28 @@ def goals_met(results: dict) -> pd.DataFrame:
     for goal, (sense, limit) in GOALS.items():
         value = measured[goal]
         met = None if value is None else (value <= limit if sense == "≤" else value >= limit)
-        rows.append({"goal": goal, "target": f"{sense} {limit:g}", "measured": None if value is None else round(value, 2),
-                     "met": met})
+        rows.append(
+            {
+                "goal": goal,
+                "target": f"{sense} {limit:g}",
+                "measured": None if value is None else round(value, 2),
+                "met": met,
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def run(sizes: tuple[int, ...] = SIZES, national: bool = True, reports: bool = True, large: bool = True,
-        progress: bool = True, dask: bool = True, dask_scales: tuple[int, ...] = DASK_SCALES) -> dict:
+def run(
+    sizes: tuple[int, ...] = SIZES,
+    national: bool = True,
+    reports: bool = True,
+    large: bool = True,
+    progress: bool = True,
+    dask: bool = True,
+    dask_scales: tuple[int, ...] = DASK_SCALES,
+) -> dict:
     """Every case, each in a fresh process; the results as one dict."""
+
     def say(message: str) -> None:
         if progress:
             print(message, flush=True)
@@ -402,7 +464,7 @@ def run(sizes: tuple[int, ...] = SIZES, national: bool = True, reports: bool = T
     results: dict = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
         "version": __version__,
-        "started": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"),
+        "started": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
     }
     say("parse …")
     results["parse"] = isolated(parse_case, PARSE_REPEATS)
@@ -437,21 +499,31 @@ def bench_page(results: dict) -> str:
     """``bench.html``: alignment cost against N (model and baseline) and the goals table."""
     import plotly.graph_objects as go
 
-    from analysis.report import palette
-    from analysis.report import plots
+    from analysis.report import palette, plots
 
     plots.setup()
     align = pd.DataFrame(results["align"])
     baseline = pd.DataFrame(results["difflib"])
     figure = go.Figure()
-    for frame, name, colour in ((align, "aligner", palette.RELATION_COLOURS["same"]),
-                                (baseline, "difflib best match (sampled, scaled)", palette.OTHER)):
-        figure.add_trace(go.Scatter(
-            x=frame["n"], y=frame["seconds"], name=name, mode="lines+markers", marker_color=colour,
-            hovertemplate="%{x} × %{x} tasks: %{y:.2f} s<extra>" + name + "</extra>",
-        ))
-    figure.update_layout(title="Aligning two plans of N tasks: seconds (log–log)", xaxis={"title": "N tasks per side", "type": "log"},
-                         yaxis={"title": "seconds", "type": "log"})
+    for frame, name, colour in (
+        (align, "aligner", palette.RELATION_COLOURS["same"]),
+        (baseline, "difflib best match (sampled, scaled)", palette.OTHER),
+    ):
+        figure.add_trace(
+            go.Scatter(
+                x=frame["n"],
+                y=frame["seconds"],
+                name=name,
+                mode="lines+markers",
+                marker_color=colour,
+                hovertemplate="%{x} × %{x} tasks: %{y:.2f} s<extra>" + name + "</extra>",
+            )
+        )
+    figure.update_layout(
+        title="Aligning two plans of N tasks: seconds (log–log)",
+        xaxis={"title": "N tasks per side", "type": "log"},
+        yaxis={"title": "seconds", "type": "log"},
+    )
     goals = goals_met(results)
     return (
         "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Benchmarks</title></head><body style='font-family:sans-serif;"

@@ -7,6 +7,7 @@ would save a plan typed with list styles. The PDF is drawn with ReportLab's buil
 font on pages with running headers, page numbers and a browser's print header and footer. The
 HTML page wraps the plan in the chrome of a government site.
 """
+
 from __future__ import annotations
 
 import html
@@ -60,7 +61,9 @@ def numbering_xml(lists: dict[int, tuple[dict, ...]], starts: dict[int, dict[int
             + f'<w:suff w:val="{lvl.get("suff", "tab")}"/><w:lvlText w:val="{escape(lvl["text"])}"/></w:lvl>'
             for i, lvl in enumerate(levels)
         )
-        abstract.append(f'<w:abstractNum w:abstractNumId="{num_id}"><w:multiLevelType w:val="multilevel"/>{lvls}</w:abstractNum>')
+        abstract.append(
+            f'<w:abstractNum w:abstractNumId="{num_id}"><w:multiLevelType w:val="multilevel"/>{lvls}</w:abstractNum>'
+        )
         overrides = "".join(
             f'<w:lvlOverride w:ilvl="{i}"><w:startOverride w:val="{v}"/></w:lvlOverride>'
             for i, v in (starts or {}).get(num_id, {}).items()
@@ -86,20 +89,26 @@ def run(text: str) -> str:
 
 def paragraph(runs: str, num: tuple[int, int] | None = None, style: str | None = None) -> str:
     ppr = (f'<w:pStyle w:val="{style}"/>' if style else "") + (
-        f'<w:numPr><w:ilvl w:val="{num[1]}"/><w:numId w:val="{num[0]}"/></w:numPr>' if num else "")
+        f'<w:numPr><w:ilvl w:val="{num[1]}"/><w:numId w:val="{num[0]}"/></w:numPr>' if num else ""
+    )
     return f"<w:p>{f'<w:pPr>{ppr}</w:pPr>' if ppr else ''}{runs}</w:p>"
 
 
 def table(rows: list[list[list[str]]]) -> str:
     """A table: rows of cells of paragraphs."""
-    cells = lambda row: "".join(f"<w:tc>{''.join(paragraph(run(p)) for p in cell)}</w:tc>" for cell in row)
+
+    def cells(row: list[list[str]]) -> str:
+        return "".join(f"<w:tc>{''.join(paragraph(run(p)) for p in cell)}</w:tc>" for cell in row)
+
     return "<w:tbl>" + "".join(f"<w:tr>{cells(row)}</w:tr>" for row in rows) + "</w:tbl>"
 
 
 def write_docx(path: Path, body: str, numbering: str | None = None, styles: str | None = None) -> Path:
     """A .docx holding ``body`` (the children of w:body) and the given numbering and styles parts."""
-    document = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="{W_NS}">'
-                f"<w:body>{body}<w:sectPr/></w:body></w:document>")
+    document = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="{W_NS}">'
+        f"<w:body>{body}<w:sectPr/></w:body></w:document>"
+    )
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", _CONTENT_TYPES)
         archive.writestr("_rels/.rels", _RELS)
@@ -128,12 +137,12 @@ def _list_marker(text: str, counters: list[int]) -> tuple[int, str] | None:
         if not m:
             continue
         value = int(m.group(1)) if level == 2 else chinese_number(m.group(1))
-        if value != counters[level] + 1 or not text[m.end():].strip():
+        if value != counters[level] + 1 or not text[m.end() :].strip():
             return None
         counters[level] = value
         if level == 0:
             counters[1] = counters[2] = 0
-        return level, text[m.end():]
+        return level, text[m.end() :]
     return None
 
 
@@ -222,8 +231,10 @@ def wrap(line: str) -> list[str]:
             cut += 1
         cut = min(cut, len(line) - MIN_LAST_LINE)
         while cut > 1 and not (
-            _HAN_PAIR.match(line[cut - 1]) and _HAN_PAIR.match(line[cut])
-            and not _BLOCK_OPENING.match(line[cut:]) and not line[:cut].endswith(_TITLE_ENDINGS)
+            _HAN_PAIR.match(line[cut - 1])
+            and _HAN_PAIR.match(line[cut])
+            and not _BLOCK_OPENING.match(line[cut:])
+            and not line[:cut].endswith(_TITLE_ENDINGS)
         ):
             cut -= 1
         out.append(line[:cut])
@@ -235,7 +246,7 @@ def plan_pdf(path: Path, text: str, running_title: str, lines_per_page: int = 56
     """A plan printed from a browser: print date and title on top, the plan's running title
     from page 2 on, and at the bottom a page number and the page's URL with ``n/N``."""
     lines = [wrapped for line in text.split("\n") if line.strip() for wrapped in wrap(line.rstrip())]
-    chunks = [lines[i: i + lines_per_page] for i in range(0, len(lines), lines_per_page)]
+    chunks = [lines[i : i + lines_per_page] for i in range(0, len(lines), lines_per_page)]
     total = len(chunks)
     pages = []
     for n, chunk in enumerate(chunks, start=1):
@@ -248,10 +259,11 @@ def plan_pdf(path: Path, text: str, running_title: str, lines_per_page: int = 56
 
 # --- html --------------------------------------------------------------------------------------
 
+
 def government_page(title: str, body_html: str, container: str = '<div id="zoom" class="TRS_Editor">') -> str:
     """A page of a government site around an article body: navigation, breadcrumb, view
     counter, share bar, scripts and footer."""
-    closing = "</" + container[1: container.index(" ") if " " in container else -1] + ">"
+    closing = "</" + container[1 : container.index(" ") if " " in container else -1] + ">"
     return f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>{html.escape(title)}_湖北省生态环境厅</title>
 <style>.nav {{ color: red; }} p {{ text-indent: 2em; }}</style>

@@ -1,5 +1,6 @@
 """Ingestion throughput: the bundled plans written as Word, PDF and web pages, read back by
 :func:`analysis.parse.formats.extract` (PDF pages per second, Word and HTML files per second)."""
+
 from __future__ import annotations
 
 import tempfile
@@ -16,7 +17,9 @@ def ingest_case(repeats: int, manifest: Path | str = MANIFEST_PATH) -> dict:
     """Each text plan of the manifest in every format, extracted ``repeats`` times per format."""
     listed = load_manifest(manifest)
     with tempfile.TemporaryDirectory() as folder:
-        files = [plan_in_every_format(Path(path), Path(folder)) for path in listed["file_path"] if path.endswith(".txt")]
+        files = [
+            plan_in_every_format(Path(path), Path(folder)) for path in listed["file_path"] if path.endswith(".txt")
+        ]
         results: dict = {"plans": len(files)}
         for fmt in ("txt", "docx", "pdf", "html"):
             extract(files[0][fmt])  # warm imports

@@ -8,6 +8,7 @@ a given seed. The result is rendered to text with the markers the parser reads (
 ``（一）``, ``1.``/``1．``) so that benchmarks run the whole pipeline, and it carries the true
 lineage of every task, which can score the aligner at any scale.
 """
+
 from __future__ import annotations
 
 import random
@@ -50,9 +51,12 @@ def clause_bank(tasks: pd.DataFrame) -> ClauseBank:
         return tuple(sorted({u for cell in clean[column] for u in cell.split(";") if u}))
 
     return ClauseBank(
-        headings=tuple(sorted(set(clean["heading"]))), sentences=tuple(sorted(set(sentences))),
-        section_titles=titles("section_title"), part_titles=titles("part_title"),
-        lead_units=units("lead_units"), responsible_units=units("responsible_units"),
+        headings=tuple(sorted(set(clean["heading"]))),
+        sentences=tuple(sorted(set(sentences))),
+        section_titles=titles("section_title"),
+        part_titles=titles("part_title"),
+        lead_units=units("lead_units"),
+        responsible_units=units("responsible_units"),
     )
 
 
@@ -85,20 +89,30 @@ class SyntheticPlan:
 
 def _new_task(bank: ClauseBank, rng: random.Random, uid: str, part: int, section: int) -> SyntheticTask:
     return SyntheticTask(
-        uid=uid, part=part, section=section, heading=rng.choice(bank.headings),
+        uid=uid,
+        part=part,
+        section=section,
+        heading=rng.choice(bank.headings),
         sentences=rng.sample(bank.sentences, rng.randint(2, 5)),
         lead=rng.sample(bank.lead_units, rng.randint(1, 2)) if bank.lead_units else [],
         responsible=rng.sample(bank.responsible_units, 1) if bank.responsible_units else [],
     )
 
 
-def random_plan(bank: ClauseBank, rng: random.Random, doc_id: str, n_tasks: int, level: str = "province",
-                year: int = YEARS[0], tasks_per_section: int = 4) -> SyntheticPlan:
+def random_plan(
+    bank: ClauseBank,
+    rng: random.Random,
+    doc_id: str,
+    n_tasks: int,
+    level: str = "province",
+    year: int = YEARS[0],
+    tasks_per_section: int = 4,
+) -> SyntheticPlan:
     """A plan of ``n_tasks`` tasks in parts of sections of numbered items."""
     sections = max(1, -(-n_tasks // tasks_per_section))
     # as real plans: a few parts of a few sections; but never more than 99 sections or 999 items
     # in a part (the markers' range), however large the plan
-    parts = min(99, max(1, min(9, round(sections ** 0.5)), -(-sections // 99), -(-n_tasks // 999)))
+    parts = min(99, max(1, min(9, round(sections**0.5)), -(-sections // 99), -(-n_tasks // 999)))
     tasks = []
     for i in range(n_tasks):
         section_index = i * sections // n_tasks
@@ -133,20 +147,38 @@ def _reword(task: SyntheticTask, bank: ClauseBank, rng: random.Random, share: fl
     return sentences
 
 
-def next_year(plan: SyntheticPlan, bank: ClauseBank, rng: random.Random, doc_id: str,
-              keep: float = 0.85, reword: float = 0.8, added: float = 0.1) -> SyntheticPlan:
+def next_year(
+    plan: SyntheticPlan,
+    bank: ClauseBank,
+    rng: random.Random,
+    doc_id: str,
+    keep: float = 0.85,
+    reword: float = 0.8,
+    added: float = 0.1,
+) -> SyntheticPlan:
     """The same issuer's plan a year later: most tasks continue (reworded), some dropped, some new."""
     tasks = []
     for task in plan.tasks:
         if rng.random() < keep:
-            tasks.append(replace(task, uid=f"{doc_id}#{len(tasks)}", sentences=_reword(task, bank, rng, reword), origin=task.uid))
+            tasks.append(
+                replace(task, uid=f"{doc_id}#{len(tasks)}", sentences=_reword(task, bank, rng, reword), origin=task.uid)
+            )
         if rng.random() < added:
             tasks.append(replace(_new_task(bank, rng, f"{doc_id}#{len(tasks)}", task.part, task.section)))
     if not tasks:
         tasks.append(_new_task(bank, rng, f"{doc_id}#0", 1, 1))
     title = plan.title.replace(str(plan.year), str(plan.year + 1))
-    successor = SyntheticPlan(doc_id, title, plan.level, plan.year + 1, tasks, parent=plan.parent, previous=plan.doc_id,
-                              part_titles=dict(plan.part_titles), section_titles=dict(plan.section_titles))
+    successor = SyntheticPlan(
+        doc_id,
+        title,
+        plan.level,
+        plan.year + 1,
+        tasks,
+        parent=plan.parent,
+        previous=plan.doc_id,
+        part_titles=dict(plan.part_titles),
+        section_titles=dict(plan.section_titles),
+    )
     _title_plan(successor, bank, rng)
     return successor
 
@@ -155,22 +187,45 @@ def _city_unit(unit: str) -> str:
     return re.sub(r"处$", "科", unit)
 
 
-def child_plan(plan: SyntheticPlan, bank: ClauseBank, rng: random.Random, doc_id: str,
-               taken_up: float = 0.7, local: float = 0.2, reword: float = 0.9) -> SyntheticPlan:
+def child_plan(
+    plan: SyntheticPlan,
+    bank: ClauseBank,
+    rng: random.Random,
+    doc_id: str,
+    taken_up: float = 0.7,
+    local: float = 0.2,
+    reword: float = 0.9,
+) -> SyntheticPlan:
     """A city plan implementing ``plan``: part of its tasks (sentences subset, units 处 → 科), plus local ones."""
     tasks = []
     for task in plan.tasks:
         if rng.random() < taken_up:
             kept = rng.sample(task.sentences, max(1, len(task.sentences) - rng.randint(0, 2)))
             kept = _reword(replace(task, sentences=kept), bank, rng, reword)
-            tasks.append(replace(task, uid=f"{doc_id}#{len(tasks)}", sentences=kept, origin=task.uid,
-                                 lead=[], responsible=[_city_unit(u) for u in task.lead] or task.responsible))
+            tasks.append(
+                replace(
+                    task,
+                    uid=f"{doc_id}#{len(tasks)}",
+                    sentences=kept,
+                    origin=task.uid,
+                    lead=[],
+                    responsible=[_city_unit(u) for u in task.lead] or task.responsible,
+                )
+            )
         if rng.random() < local:
             tasks.append(_new_task(bank, rng, f"{doc_id}#{len(tasks)}", task.part, task.section))
     if not tasks:
         tasks.append(_new_task(bank, rng, f"{doc_id}#0", 1, 1))
-    city = SyntheticPlan(doc_id, plan.title.replace("全省", "全市"), "city", plan.year, tasks, parent=plan.doc_id,
-                         part_titles=dict(plan.part_titles), section_titles=dict(plan.section_titles))
+    city = SyntheticPlan(
+        doc_id,
+        plan.title.replace("全省", "全市"),
+        "city",
+        plan.year,
+        tasks,
+        parent=plan.doc_id,
+        part_titles=dict(plan.part_titles),
+        section_titles=dict(plan.section_titles),
+    )
     _title_plan(city, bank, rng)
     return city
 
@@ -208,8 +263,14 @@ def render(plan: SyntheticPlan, rng: random.Random) -> str:
     return "\n".join(lines) + "\n"
 
 
-def national_corpus(bank: ClauseBank, seed: int = 2024, provinces: int = PROVINCES, years: tuple[int, ...] = YEARS,
-                    cities: tuple[int, int] = CITIES_PER_PROVINCE, tasks: tuple[int, int] = (25, 40)) -> list[SyntheticPlan]:
+def national_corpus(
+    bank: ClauseBank,
+    seed: int = 2024,
+    provinces: int = PROVINCES,
+    years: tuple[int, ...] = YEARS,
+    cities: tuple[int, int] = CITIES_PER_PROVINCE,
+    tasks: tuple[int, int] = (25, 40),
+) -> list[SyntheticPlan]:
     """Every province and its cities over several years, linked by ``parent`` and ``previous``."""
     rng = random.Random(seed)
     plans: list[SyntheticPlan] = []
@@ -237,9 +298,21 @@ def write_corpus(plans: list[SyntheticPlan], folder: Path, seed: int = 2024) -> 
     rows = []
     for plan in plans:
         storage.write_text(folder / f"{plan.doc_id}.txt", render(plan, rng))
-        rows.append({"doc_id": plan.doc_id, "file": f"{plan.doc_id}.txt", "title": plan.title, "issuer": "",
-                     "region": plan.doc_id.split("_")[0], "level": plan.level, "year": plan.year,
-                     "parent": plan.parent, "previous": plan.previous, "doc_number": "", "date": ""})
+        rows.append(
+            {
+                "doc_id": plan.doc_id,
+                "file": f"{plan.doc_id}.txt",
+                "title": plan.title,
+                "issuer": "",
+                "region": plan.doc_id.split("_")[0],
+                "level": plan.level,
+                "year": plan.year,
+                "parent": plan.parent,
+                "previous": plan.previous,
+                "doc_number": "",
+                "date": "",
+            }
+        )
     manifest = folder / "manifest.csv"
     storage.write_csv(pd.DataFrame(rows), manifest)
     return manifest
@@ -248,7 +321,10 @@ def write_corpus(plans: list[SyntheticPlan], folder: Path, seed: int = 2024) -> 
 def lineage(plans: list[SyntheticPlan]) -> pd.DataFrame:
     """The true links: each task and the task it continues (for scoring an aligner at scale)."""
     return pd.DataFrame(
-        [{"doc_id": p.doc_id, "position": i, "uid": t.uid, "origin": t.origin}
-         for p in plans for i, t in enumerate(ordered_tasks(p))],
+        [
+            {"doc_id": p.doc_id, "position": i, "uid": t.uid, "origin": t.origin}
+            for p in plans
+            for i, t in enumerate(ordered_tasks(p))
+        ],
         columns=["doc_id", "position", "uid", "origin"],
     )

@@ -6,6 +6,7 @@ tests/benchmarks for the harness outside it; the cross-cutting ones stay here. A
 fixture that builds (``built``, ``built_reports``) is marked ``slow`` by
 :func:`pytest_collection_modifyitems`, so `make test-fast` never builds.
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -26,8 +27,6 @@ def corpus() -> dict[str, ParsedDocument]:
     """Every document of the pinned corpus, parsed, by doc id."""
     _, docs = parse_manifest(PINNED_MANIFEST)
     return {doc.doc_id: doc for doc in docs}
-
-
 
 
 @pytest.fixture(scope="session")
@@ -66,7 +65,11 @@ def gold_tasks() -> pd.DataFrame:
 def _run_cli(*args: object, cwd: Path = PROJECT_ROOT) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "analysis", *map(str, args)],
-        cwd=cwd, capture_output=True, text=True, encoding="utf-8", timeout=600,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=600,
     )
 
 

@@ -1,6 +1,7 @@
 """The tests' own copy of the bundled corpus (tests/data/corpus): tests and the notebooks' checked
 figures run on it, so a researcher who adds plans to data/raw or removes them keeps `make test`
 green. Its manifest lists the five bundled plans as they were pinned."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """The command line as a user meets it: CSV on stdout, one clear line on stderr for bad input."""
+
 from __future__ import annotations
 
 import io
@@ -54,7 +55,7 @@ def test_tasks_reads_a_file_outside_the_manifest_in_any_supported_encoding(run_c
     assert list(tasks["lead_units"]) == ["水科", ""]
     raw = path.read_bytes().decode(encoding)
     first = tasks.iloc[0]
-    assert raw[int(first["char_start"]):int(first["char_end"])].startswith("1.深入打好碧水保卫战")
+    assert raw[int(first["char_start"]) : int(first["char_end"])].startswith("1.深入打好碧水保卫战")
 
 
 def test_tasks_reads_an_html_page(run_cli, tmp_path) -> None:
@@ -74,11 +75,13 @@ def test_tasks_reads_an_html_page(run_cli, tmp_path) -> None:
         ("empty.txt", b"", "empty"),
         ("blank.txt", b"  \n\n\t \n", "whitespace"),
         ("image.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), "binary"),
-        ("prose.txt", "这是一段没有层级标记的普通文字。\n第二段。\n".encode("utf-8"), "no hierarchy markers"),
-        ("headings.txt", "一、\n(一)\n1.\n二、保障措施\n".encode("utf-8"), "headings only"),
+        ("prose.txt", "这是一段没有层级标记的普通文字。\n第二段。\n".encode(), "no hierarchy markers"),
+        ("headings.txt", "一、\n(一)\n1.\n二、保障措施\n".encode(), "headings only"),
     ],
 )
-def test_bad_input_gets_one_clear_line_and_a_non_zero_exit(run_cli, tmp_path, name: str, content: bytes, problem: str) -> None:
+def test_bad_input_gets_one_clear_line_and_a_non_zero_exit(
+    run_cli, tmp_path, name: str, content: bytes, problem: str
+) -> None:
     path = tmp_path / name
     path.write_bytes(content)
     result = run_cli("tasks", path)
@@ -108,7 +111,9 @@ def test_build_refuses_an_output_folder_it_cannot_write(run_cli, tmp_path) -> No
 
 def test_build_refuses_a_bad_manifest(run_cli, tmp_path) -> None:
     manifest = tmp_path / "manifest.csv"
-    manifest.write_text("doc_id,file,region,level,year,parent,previous\na,missing.txt,x,city,2024,,\n", encoding="utf-8")
+    manifest.write_text(
+        "doc_id,file,region,level,year,parent,previous\na,missing.txt,x,city,2024,,\n", encoding="utf-8"
+    )
     result = run_cli("--manifest", manifest, "build", "--out", tmp_path / "out")
     assert_user_error(result, "manifest.csv line 2 (a)")
     assert "file not found" in result.stderr
@@ -134,7 +139,7 @@ def _bom_then_invalid(folder):
 
 
 def _mostly_invalid(folder):
-    (folder / "bad.txt").write_bytes("一、重点工作\n".encode("utf-8") + b"\xff" * 601)
+    (folder / "bad.txt").write_bytes("一、重点工作\n".encode() + b"\xff" * 601)
     return folder / "bad.txt"
 
 
@@ -164,7 +169,9 @@ def test_build_refuses_a_listed_file_without_tasks(run_cli, tmp_path) -> None:
     outside.write_text("这是一段没有层级标记的普通文字。\n第二段。\n", encoding="utf-8")
     manifest = tmp_path / "m" / "manifest.csv"
     manifest.parent.mkdir()
-    manifest.write_text(f"doc_id,file,region,level,year,parent,previous\nnotes,{outside},x,city,2024,,\n", encoding="utf-8")
+    manifest.write_text(
+        f"doc_id,file,region,level,year,parent,previous\nnotes,{outside},x,city,2024,,\n", encoding="utf-8"
+    )
     result = run_cli("--manifest", manifest, "build", "--out", tmp_path / "out")
     assert_user_error(result, str(outside))
     assert "(notes)" in result.stderr and "no tasks found" in result.stderr
@@ -205,7 +212,7 @@ def test_a_file_over_the_size_limit_gets_one_clear_line(run_cli, tmp_path) -> No
 
 def test_a_plan_with_a_few_invalid_bytes_is_read_and_its_damage_flagged(run_cli, tmp_path) -> None:
     path = tmp_path / "plan.txt"
-    path.write_bytes(PLAN.encode("utf-8").replace("碧水".encode("utf-8"), b"\xff\xfe"))
+    path.write_bytes(PLAN.encode("utf-8").replace("碧水".encode(), b"\xff\xfe"))
     result = run_cli("tasks", path)
     assert result.returncode == 0, result.stderr
     tasks = read_csv(result.stdout)

@@ -1,4 +1,5 @@
 """pyproject.toml is the one truth for dependencies; environment.yml must mirror it."""
+
 from __future__ import annotations
 
 import re
@@ -19,13 +20,15 @@ def _name(requirement: str) -> str:
 def _as_conda(requirement: str) -> list[str]:
     """The conda-forge requirements of a pip requirement (``dask[distributed]>=v`` → dask>=v, distributed>=v)."""
     name = re.split(r"[<>=!~; ]", requirement, maxsplit=1)[0].strip().lower()
-    bound = requirement.replace(" ", "")[len(name):]
+    bound = requirement.replace(" ", "")[len(name) :]
     return [f"{conda}{bound}" for conda in CONDA_PACKAGES.get(name, ())] or [requirement.replace(" ", "")]
 
 
 def test_environment_yml_lists_the_same_packages_as_pyproject() -> None:
     project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    requirements = list(project["dependencies"]) + [r for extra in project["optional-dependencies"].values() for r in extra]
+    requirements = list(project["dependencies"]) + [
+        r for extra in project["optional-dependencies"].values() for r in extra
+    ]
     declared = {_name(c) for r in requirements for c in _as_conda(r)}
     environment = yaml.safe_load((PROJECT_ROOT / "environment.yml").read_text(encoding="utf-8"))
     conda = {_name(d) for d in environment["dependencies"] if isinstance(d, str)} - {"python", "pip"}
@@ -36,8 +39,12 @@ def test_environment_yml_lists_the_same_packages_as_pyproject() -> None:
 
 def test_environment_yml_uses_the_same_lower_bounds_as_pyproject() -> None:
     project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    requirements = list(project["dependencies"]) + [r for extra in project["optional-dependencies"].values() for r in extra]
+    requirements = list(project["dependencies"]) + [
+        r for extra in project["optional-dependencies"].values() for r in extra
+    ]
     environment = yaml.safe_load((PROJECT_ROOT / "environment.yml").read_text(encoding="utf-8"))
     assert sorted(c for r in requirements for c in _as_conda(r)) == sorted(
-        d.replace(" ", "") for d in environment["dependencies"] if isinstance(d, str) and _name(d) not in {"python", "pip"}
+        d.replace(" ", "")
+        for d in environment["dependencies"]
+        if isinstance(d, str) and _name(d) not in {"python", "pip"}
     )

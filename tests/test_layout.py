@@ -1,5 +1,6 @@
 """The package's layout is the pipeline: imports run one way, from the first stage to the last,
 with no cycle (typing-only and function-level imports count too), and no file is over 600 lines."""
+
 from __future__ import annotations
 
 import ast
@@ -12,9 +13,20 @@ from analysis.settings import PROJECT_ROOT
 PACKAGE = PROJECT_ROOT / "analysis"
 # Rank of each part of the package: a module may import only from parts of lower or equal rank.
 RANKS = {
-    "errors": 0, "settings": 0, "schema": 0, "storage": 1,
-    "text": 2, "parse": 3, "targets": 4, "align": 5, "compare": 6, "corpus": 7,
-    "report": 8, "evaluate": 8, "cli": 9, "__main__": 10,
+    "errors": 0,
+    "settings": 0,
+    "schema": 0,
+    "storage": 1,
+    "text": 2,
+    "parse": 3,
+    "targets": 4,
+    "align": 5,
+    "compare": 6,
+    "corpus": 7,
+    "report": 8,
+    "evaluate": 8,
+    "cli": 9,
+    "__main__": 10,
 }
 
 
@@ -69,7 +81,7 @@ def test_no_import_cycle_between_files() -> None:
             if nxt.startswith(node + "."):  # a package importing its own modules (its face)
                 continue
             if state.get(nxt) == 1:
-                cycles.append(" → ".join([*stack[stack.index(nxt):], nxt]))
+                cycles.append(" → ".join([*stack[stack.index(nxt) :], nxt]))
             elif nxt not in state:
                 visit(nxt, [*stack, nxt])
         state[node] = 2

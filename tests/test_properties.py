@@ -1,4 +1,5 @@
 """Property-based tests: the parser never crashes, and its offsets always point at the source."""
+
 from __future__ import annotations
 
 import codecs
@@ -20,9 +21,15 @@ from analysis.parse.read import decode
 from analysis.parse.structure import tasks_table
 
 PHRASES = [
-    "深入打好蓝天保卫战", "推动30家以上水泥企业完成深度治理", "农村生活污水治理率达到46.58%",
-    "完成1571个行政村环境整治", "加强“三湖一库”流域专项治理", "持续推进“无废城市”建设",
-    "确保2024年底前完成95%的整治任务", "严格“两高一低”项目环境准入", "强化PM2.5与臭氧协同控制",
+    "深入打好蓝天保卫战",
+    "推动30家以上水泥企业完成深度治理",
+    "农村生活污水治理率达到46.58%",
+    "完成1571个行政村环境整治",
+    "加强“三湖一库”流域专项治理",
+    "持续推进“无废城市”建设",
+    "确保2024年底前完成95%的整治任务",
+    "严格“两高一低”项目环境准入",
+    "强化PM2.5与臭氧协同控制",
 ]
 NOISE = ["", " ", "\n", "\n\n", "**", "　", "\t"]
 FOOTER = "\n本文内容来自网络，由某站搜集整理，如有任何异议请联系我们！\n"
@@ -73,11 +80,17 @@ def work_plans(draw) -> str:
         lines.append(f"{NUMERALS[part]}、{draw(st.sampled_from(PHRASES))}")
         for section in range(draw(st.integers(0, 3))):
             bracket = draw(st.sampled_from(["({})", "（{}）"]))
-            lines.append(bracket.format(NUMERALS[section]) + draw(st.sampled_from(PHRASES)) + draw(st.sampled_from(["", "。" + draw(sentences())])))
+            lines.append(
+                bracket.format(NUMERALS[section])
+                + draw(st.sampled_from(PHRASES))
+                + draw(st.sampled_from(["", "。" + draw(sentences())]))
+            )
             for _ in range(draw(st.integers(0, 3))):
                 item += 1
                 body = "".join(draw(st.lists(sentences(), min_size=1, max_size=3)))
-                lines.append(draw(wrapped(f"{item}{draw(st.sampled_from(['.', '．']))}{draw(st.sampled_from(PHRASES))}。{body}")))
+                lines.append(
+                    draw(wrapped(f"{item}{draw(st.sampled_from(['.', '．']))}{draw(st.sampled_from(PHRASES))}。{body}"))
+                )
         if draw(st.booleans()):
             lines.append(draw(wrapped("".join(draw(st.lists(sentences(), min_size=1, max_size=2))))))
     if draw(st.booleans()):
@@ -90,7 +103,9 @@ def work_plans(draw) -> str:
 @given(st.text(max_size=400))
 def test_the_parser_never_crashes_on_arbitrary_text(text: str) -> None:
     tasks = tasks_table(clean(text), "doc")
-    assert ((tasks["char_start"] >= 0) & (tasks["char_end"] <= len(text)) & (tasks["char_start"] < tasks["char_end"])).all()
+    assert (
+        (tasks["char_start"] >= 0) & (tasks["char_end"] <= len(text)) & (tasks["char_start"] < tasks["char_end"])
+    ).all()
 
 
 @pytest.mark.slow  # hypothesis: about 2 s
@@ -100,7 +115,7 @@ def test_every_task_offset_slices_the_raw_text_to_its_source(raw: str) -> None:
     tasks = tasks_table(clean(raw), "doc")
     for task in tasks.itertuples():
         assert 0 <= task.char_start < task.char_end <= len(raw)
-        source = squash(raw[task.char_start:task.char_end])
+        source = squash(raw[task.char_start : task.char_end])
         assert is_subsequence(squash(task.text), source), (task.text, source)
         assert is_subsequence(squash(task.heading), source)
         if not pd.isna(task.item_no):
@@ -121,7 +136,7 @@ def damaged_bytes(draw) -> bytes:
     data = bytearray(draw(work_plans()).encode(draw(st.sampled_from(["utf-8", "gb18030", "utf-16-le", "utf-16-be"]))))
     for _ in range(draw(st.integers(0, 6))):
         at = draw(st.integers(0, len(data)))
-        data[at:at + draw(st.integers(0, 3))] = draw(st.binary(min_size=1, max_size=4))
+        data[at : at + draw(st.integers(0, 3))] = draw(st.binary(min_size=1, max_size=4))
     return draw(st.sampled_from(BOMS)) + bytes(data)
 
 

@@ -1,4 +1,5 @@
 """Table contracts: analysis/schema.py is the one home of the processed tables' columns."""
+
 from __future__ import annotations
 
 import ast
@@ -12,8 +13,18 @@ from analysis.corpus.build import build
 from analysis.settings import PROJECT_ROOT
 
 BUNDLED_MANIFEST = PINNED_MANIFEST
-PROCESSED_TABLES = ["documents", "tasks", "targets", "escalation", "alignments", "alignment_clauses", "coverage",
-                    "coverage_tasks", "coverage_indicators", "corrections"]
+PROCESSED_TABLES = [
+    "documents",
+    "tasks",
+    "targets",
+    "escalation",
+    "alignments",
+    "alignment_clauses",
+    "coverage",
+    "coverage_tasks",
+    "coverage_indicators",
+    "corrections",
+]
 
 
 def test_the_schema_declares_every_processed_table() -> None:

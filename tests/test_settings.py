@@ -1,4 +1,5 @@
 """Settings: frozen dataclasses passed explicitly, JSON-ready, and the paths' environment overrides."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -33,8 +34,11 @@ def test_build_settings_round_trip_through_json() -> None:
     assert set(data) == {"parse", "targets", "duplicates", "alignment", "parallel_min_items"}
     assert data["alignment"]["thresholds"] == dict(defaults.alignment.thresholds)  # mappings as plain dicts
     assert BuildSettings.from_dict(json.loads(json.dumps(data))) == defaults
-    changed = dataclasses.replace(defaults, targets=TargetSettings(indicator_min_score=70.0),
-                                  alignment=AlignmentSettings(thresholds={"link_min": 0.2, "partial_ratio": 0.8}))
+    changed = dataclasses.replace(
+        defaults,
+        targets=TargetSettings(indicator_min_score=70.0),
+        alignment=AlignmentSettings(thresholds={"link_min": 0.2, "partial_ratio": 0.8}),
+    )
     assert BuildSettings.from_dict(json.loads(json.dumps(changed.as_dict()))) == changed
     with pytest.raises(ValueError, match="unknown"):
         BuildSettings.from_dict({"nonsense": 1})
@@ -46,19 +50,45 @@ def test_settings_are_frozen(cls) -> None:
         setattr(cls(), dataclasses.fields(cls)[0].name, None)
 
 
-@pytest.mark.parametrize("function", [
-    clean.clean, clean.boilerplate_lines, clean.is_wrapped, structure.parse_blocks, structure.tasks_table,
-    structure.plan_start, document.parse_document, document.parse_raw, duplicates.near_duplicates, duplicates.shingles,
-    duplicates.candidate_pairs, extract.targets_table, extract.with_clean_values, indicators.map_phrase,
-    indicators.map_targets, indicators.matcher, indicators.phrase_score, build_module.build, build_module.parse_manifest,
-    build_module.targets_of, build_module.comparison_tables, build_module.documents_table, scheduler.session, scheduler.AutoSession,
-])
+@pytest.mark.parametrize(
+    "function",
+    [
+        clean.clean,
+        clean.boilerplate_lines,
+        clean.is_wrapped,
+        structure.parse_blocks,
+        structure.tasks_table,
+        structure.plan_start,
+        document.parse_document,
+        document.parse_raw,
+        duplicates.near_duplicates,
+        duplicates.shingles,
+        duplicates.candidate_pairs,
+        extract.targets_table,
+        extract.with_clean_values,
+        indicators.map_phrase,
+        indicators.map_targets,
+        indicators.matcher,
+        indicators.phrase_score,
+        build_module.build,
+        build_module.parse_manifest,
+        build_module.targets_of,
+        build_module.comparison_tables,
+        build_module.documents_table,
+        scheduler.session,
+        scheduler.AutoSession,
+    ],
+)
 def test_no_setting_is_a_default_bound_at_import(function) -> None:
     """Tunables default to None (the dataclass's defaults, made at call time), never a number."""
     for parameter in inspect.signature(function).parameters.values():
         default = parameter.default
-        assert default is inspect.Parameter.empty or default is None or isinstance(default, (str, bool)) \
-            or (parameter.name == "spans"), f"{function.__qualname__}({parameter.name}={default!r})"
+        assert (
+            default is inspect.Parameter.empty
+            or default is None
+            or isinstance(default, (str, bool))
+            or (parameter.name == "spans")
+        ), f"{function.__qualname__}({parameter.name}={default!r})"
 
 
 def test_parse_settings_reach_cleaning() -> None:
@@ -80,13 +110,17 @@ def test_target_settings_reach_the_indicator_mapping() -> None:
     lexicon = indicators.load_lexicon()
     mapped = indicators.map_phrase("农村生活污水治理率", "rate", lexicon)
     assert mapped["indicator_id"]
-    unmapped = indicators.map_phrase("农村生活污水治理率", "rate", lexicon, settings=TargetSettings(indicator_min_score=101))
+    unmapped = indicators.map_phrase(
+        "农村生活污水治理率", "rate", lexicon, settings=TargetSettings(indicator_min_score=101)
+    )
     assert unmapped["indicator_id"] == "" and unmapped["indicator_score"] == mapped["indicator_score"]
 
 
 def _settings_paths(**env: str) -> dict[str, str]:
-    code = ("import json; from analysis import settings as s; "
-            "print(json.dumps({k: str(getattr(s, k)) for k in ('DATA_DIR', 'MANIFEST_PATH', 'REPORTS_DIR')}))")
+    code = (
+        "import json; from analysis import settings as s; "
+        "print(json.dumps({k: str(getattr(s, k)) for k in ('DATA_DIR', 'MANIFEST_PATH', 'REPORTS_DIR')}))"
+    )
     environment = {k: v for k, v in os.environ.items() if not k.startswith("ANALYSIS_")} | env
     environment["PYTHONPATH"] = str(PROJECT_ROOT)
     done = subprocess.run([sys.executable, "-c", code], env=environment, capture_output=True, text=True, check=True)
@@ -98,11 +132,19 @@ def test_paths_are_overridable_by_environment_variables(tmp_path) -> None:
     default = _settings_paths()
     assert default["MANIFEST_PATH"] == str(PROJECT_ROOT / "data" / "raw" / "manifest.csv")
     assert default["REPORTS_DIR"] == str(PROJECT_ROOT / "reports")
-    moved = _settings_paths(ANALYSIS_DATA_DIR=str(tmp_path / "d"), ANALYSIS_MANIFEST=str(tmp_path / "m.csv"),
-                            ANALYSIS_REPORTS_DIR=str(tmp_path / "r"))
-    assert moved == {"DATA_DIR": str(tmp_path / "d"), "MANIFEST_PATH": str(tmp_path / "m.csv"),
-                     "REPORTS_DIR": str(tmp_path / "r")}
-    assert _settings_paths(ANALYSIS_DATA_DIR=str(tmp_path / "d"))["MANIFEST_PATH"] == str(tmp_path / "d" / "raw" / "manifest.csv")
+    moved = _settings_paths(
+        ANALYSIS_DATA_DIR=str(tmp_path / "d"),
+        ANALYSIS_MANIFEST=str(tmp_path / "m.csv"),
+        ANALYSIS_REPORTS_DIR=str(tmp_path / "r"),
+    )
+    assert moved == {
+        "DATA_DIR": str(tmp_path / "d"),
+        "MANIFEST_PATH": str(tmp_path / "m.csv"),
+        "REPORTS_DIR": str(tmp_path / "r"),
+    }
+    assert _settings_paths(ANALYSIS_DATA_DIR=str(tmp_path / "d"))["MANIFEST_PATH"] == str(
+        tmp_path / "d" / "raw" / "manifest.csv"
+    )
 
 
 def test_the_settings_docstring_names_the_environment_variables() -> None:

@@ -1,5 +1,8 @@
 """Atomic writes: a reader never sees a half-written file, an interrupted write leaves the old one."""
+
 from __future__ import annotations
+
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -11,10 +14,9 @@ from analysis.errors import UserError
 def test_an_interrupted_write_leaves_the_previous_file_and_no_temporary(tmp_path) -> None:
     target = tmp_path / "tasks.csv"
     storage.write_text(target, "old content\n")
-    with pytest.raises(KeyboardInterrupt):
-        with storage.atomic_path(target) as tmp:
-            tmp.write_text("half of the new", encoding="utf-8")
-            raise KeyboardInterrupt  # the user pressed Ctrl-C mid-way
+    with pytest.raises(KeyboardInterrupt), storage.atomic_path(target) as tmp:
+        tmp.write_text("half of the new", encoding="utf-8")
+        raise KeyboardInterrupt  # the user pressed Ctrl-C mid-way
     assert target.read_text(encoding="utf-8") == "old content\n"
     assert [p.name for p in tmp_path.iterdir()] == ["tasks.csv"]
 
@@ -25,7 +27,7 @@ def test_a_table_is_written_whole_or_not_at_all(tmp_path, monkeypatch) -> None:
     before = (tmp_path / "t.parquet").read_bytes()
 
     def broken(self, path, **kwargs):
-        open(path, "wb").write(b"PAR1 partial")
+        Path(path).write_bytes(b"PAR1 partial")
         raise OSError("disk full")
 
     monkeypatch.setattr(pd.DataFrame, "to_parquet", broken)

@@ -1,5 +1,6 @@
 """Aligning two plans: which tasks of a later (or lower-level) plan continue which tasks of an
 earlier (or higher-level) plan — signals of candidate pairs, decisions, output tables."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -30,16 +31,21 @@ class Alignment:
         return pd.DataFrame(self.pair_columns, columns=PAIR_COLUMNS)
 
 
-def align(comparison: Comparison, kind: str, thresholds: Mapping[str, float] | None = None,
-          weights: Mapping[str, float] | None = None) -> Alignment:
+def align(
+    comparison: Comparison,
+    kind: str,
+    thresholds: Mapping[str, float] | None = None,
+    weights: Mapping[str, float] | None = None,
+) -> Alignment:
     """Align the source plan's tasks with the target plan's (``kind``: one of :data:`KINDS`, ``year``,
     ``level`` or ``peer``, which only names the unlinked relations);
     thresholds and weights are the comparison's settings' unless given."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
     pairs, kept = pair_arrays(comparison, weights)
-    relation = pairs["relation"] = decide(pairs, len(comparison.source.tasks), len(comparison.target.tasks),
-                                          thresholds or comparison.settings.thresholds)
+    relation = pairs["relation"] = decide(
+        pairs, len(comparison.source.tasks), len(comparison.target.tasks), thresholds or comparison.settings.thresholds
+    )
     linked = np.flatnonzero(relation != "")
     links = links_of(comparison, pairs["source_index"][linked], pairs["target_index"][linked], relation[linked], kept)
     return Alignment(alignment_table(comparison, pairs, kind, links), clause_matches(comparison, links), pairs)

@@ -1,4 +1,5 @@
 """The clauses of a plan's tasks: the sub-actions that alignment matches one by one."""
+
 from __future__ import annotations
 
 import re
@@ -22,7 +23,7 @@ def task_clauses(doc: ParsedDocument) -> pd.DataFrame:
     columns: dict[str, list] = {name: [] for name in CLAUSE_COLUMNS}
     text = doc.clean.text
     for task_id, span in zip(doc.tasks["task_id"], doc.spans):
-        body = text[span.content_start:span.end]
+        body = text[span.content_start : span.end]
         cuts = [0]
         for attribution in find_attributions(body):
             cuts += [attribution.start, attribution.end]
@@ -38,12 +39,19 @@ def task_clauses(doc: ParsedDocument) -> pd.DataFrame:
         for start, end in pieces:
             clause = _clause(doc, span.content_start + start, span.content_start + end)
             if clause:
-                for name, value in zip(("task_id", "clause_no", "text", "char_start", "char_end"), (task_id, number, *clause)):
+                for name, value in zip(
+                    ("task_id", "clause_no", "text", "char_start", "char_end"), (task_id, number, *clause)
+                ):
                     columns[name].append(value)
                 number += 1
     columns["doc_id"] = [doc.doc_id] * len(columns["task_id"])
-    return pd.DataFrame({name: np.array(values, dtype=np.int64) if name in ("clause_no", "char_start", "char_end") else values
-                         for name, values in columns.items()}, columns=CLAUSE_COLUMNS)
+    return pd.DataFrame(
+        {
+            name: np.array(values, dtype=np.int64) if name in ("clause_no", "char_start", "char_end") else values
+            for name, values in columns.items()
+        },
+        columns=CLAUSE_COLUMNS,
+    )
 
 
 def _clause(doc: ParsedDocument, start: int, end: int) -> tuple[str, int, int] | None:

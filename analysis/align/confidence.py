@@ -8,6 +8,7 @@ shipped as ``analysis/lexicon/link_confidence.json``. Confidence of a link row: 
 pair. Of an unlinked task: 1 − P(link) of its nearest candidate (the one its ``evidence`` names:
 best score, ties to the first), 1 when it has no candidate at all.
 """
+
 from __future__ import annotations
 
 import json
@@ -21,21 +22,38 @@ from analysis.align.decide import best_ratio, one_to_one
 from analysis.errors import UserError
 
 # Features of a candidate pair; a signal that cannot be measured (NaN) counts as 0, with a flag.
-FEATURES = ("score", "chars", "words", "clauses", "coverage", "fuzzy", "units", "units_measured", "indicators",
-            "indicators_measured", "same_role", "assigned", "best_ratio")
+FEATURES = (
+    "score",
+    "chars",
+    "words",
+    "clauses",
+    "coverage",
+    "fuzzy",
+    "units",
+    "units_measured",
+    "indicators",
+    "indicators_measured",
+    "same_role",
+    "assigned",
+    "best_ratio",
+)
 
 
 def pair_features(pairs, n_source: int, n_target: int) -> np.ndarray:
     """The :data:`FEATURES` of every candidate pair (``pairs``: :func:`pair_signals`' columns)."""
-    columns = {name: np.asarray(pairs[name], dtype=np.float64) for name in
-               ("score", "chars", "words", "clauses", "coverage", "fuzzy", "units", "indicators")}
+    columns = {
+        name: np.asarray(pairs[name], dtype=np.float64)
+        for name in ("score", "chars", "words", "clauses", "coverage", "fuzzy", "units", "indicators")
+    }
     for name in ("units", "indicators"):
         columns[f"{name}_measured"] = (~np.isnan(columns[name])).astype(np.float64)
         columns[name] = np.nan_to_num(columns[name], nan=0.0)
     columns["same_role"] = np.asarray(pairs["same_role"], dtype=np.float64)
     columns["assigned"] = one_to_one(pairs, n_source, n_target).astype(np.float64)
     columns["best_ratio"] = best_ratio(pairs, n_source, n_target)
-    return np.column_stack([columns[name] for name in FEATURES]) if len(columns["score"]) else np.zeros((0, len(FEATURES)))
+    return (
+        np.column_stack([columns[name] for name in FEATURES]) if len(columns["score"]) else np.zeros((0, len(FEATURES)))
+    )
 
 
 @dataclass(frozen=True)
@@ -55,9 +73,22 @@ class LinkModel:
         return 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
 
     def to_json(self) -> str:
-        return json.dumps({"features": list(self.features), "mean": _rounded(self.mean), "scale": _rounded(self.scale),
-                           "coef": _rounded(self.coef), "intercept": round(float(self.intercept), 6), "l2": self.l2,
-                           "fitted_on": self.fitted_on}, indent=1, ensure_ascii=False) + "\n"
+        return (
+            json.dumps(
+                {
+                    "features": list(self.features),
+                    "mean": _rounded(self.mean),
+                    "scale": _rounded(self.scale),
+                    "coef": _rounded(self.coef),
+                    "intercept": round(float(self.intercept), 6),
+                    "l2": self.l2,
+                    "fitted_on": self.fitted_on,
+                },
+                indent=1,
+                ensure_ascii=False,
+            )
+            + "\n"
+        )
 
     @classmethod
     def load(cls, path: Path | str) -> LinkModel:
@@ -65,10 +96,19 @@ class LinkModel:
         path = Path(path)
         try:
             stored = json.loads(path.read_text(encoding="utf-8"))
-            model = cls(tuple(stored["features"]), np.array(stored["mean"]), np.array(stored["scale"]),
-                        np.array(stored["coef"]), float(stored["intercept"]), float(stored["l2"]), stored.get("fitted_on", ""))
+            model = cls(
+                tuple(stored["features"]),
+                np.array(stored["mean"]),
+                np.array(stored["scale"]),
+                np.array(stored["coef"]),
+                float(stored["intercept"]),
+                float(stored["l2"]),
+                stored.get("fitted_on", ""),
+            )
         except FileNotFoundError:
-            raise UserError(path, "link-confidence model not found (python -m analysis evaluate --fit-confidence)") from None
+            raise UserError(
+                path, "link-confidence model not found (python -m analysis evaluate --fit-confidence)"
+            ) from None
         except (ValueError, KeyError, TypeError) as exc:
             raise UserError(path, f"not a link-confidence model ({exc})") from None
         if model.features != FEATURES or not (len(model.mean) == len(model.scale) == len(model.coef) == len(FEATURES)):
@@ -117,8 +157,7 @@ def nearest_candidates(own: np.ndarray, other: np.ndarray, score: np.ndarray, n_
     return nearest
 
 
-def row_confidence(alignments: pd.DataFrame, pairs, probability: np.ndarray,
-                   source_ids, target_ids) -> np.ndarray:
+def row_confidence(alignments: pd.DataFrame, pairs, probability: np.ndarray, source_ids, target_ids) -> np.ndarray:
     """The confidence of every row of an alignment table: P(link) for a link, 1 − P(link) of the
     task's nearest candidate for an unlinked task (1 without a candidate)."""
     source_index, target_index = np.asarray(pairs["source_index"]), np.asarray(pairs["target_index"])
@@ -133,8 +172,10 @@ def row_confidence(alignments: pd.DataFrame, pairs, probability: np.ndarray,
     both = (source_at >= 0) & (target_at >= 0)
     found = keys.get_indexer(source_at[both] * max(n_target, 1) + target_at[both])
     confidence[np.flatnonzero(both)[found >= 0]] = probability[found[found >= 0]]
-    for rows, at, near in ((np.flatnonzero((source_at >= 0) & (target_at < 0)), source_at, near_of_source),
-                           (np.flatnonzero((source_at < 0) & (target_at >= 0)), target_at, near_of_target)):
+    for rows, at, near in (
+        (np.flatnonzero((source_at >= 0) & (target_at < 0)), source_at, near_of_source),
+        (np.flatnonzero((source_at < 0) & (target_at >= 0)), target_at, near_of_target),
+    ):
         nearest = near[at[rows]]
         has = nearest >= 0
         confidence[rows[has]] = 1.0 - probability[nearest[has]]

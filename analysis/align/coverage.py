@@ -10,6 +10,7 @@ From an alignment (:mod:`analysis.align`), three tidy tables:
 - :func:`indicator_comparison`: for indicators that both plans set targets for, the two values
   side by side (province 1571 villages → Ezhou 10), and whether their tasks are aligned.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -25,13 +26,20 @@ NO_UNIT = "(none)"
 JOINT = "会同"
 
 
-def task_coverage(alignments: pd.DataFrame, source: pd.DataFrame, target: pd.DataFrame,
-                  comparison_id: str, kind: str) -> pd.DataFrame:
+def task_coverage(
+    alignments: pd.DataFrame, source: pd.DataFrame, target: pd.DataFrame, comparison_id: str, kind: str
+) -> pd.DataFrame:
     """One row per task of both plans with its relation and linked tasks (best link first)."""
     relation = alignments["relation"].to_numpy()
     linked = np.isin(relation, LINKS)
-    link_rows = list(zip(alignments["source_task_id"].to_numpy()[linked], alignments["target_task_id"].to_numpy()[linked],
-                         alignments["score"].to_numpy()[linked], relation[linked]))
+    link_rows = list(
+        zip(
+            alignments["source_task_id"].to_numpy()[linked],
+            alignments["target_task_id"].to_numpy()[linked],
+            alignments["score"].to_numpy()[linked],
+            relation[linked],
+        )
+    )
     columns: dict[str, list] = {"side": [], "relation": [], "linked_task_ids": [], "best_score": []}
     for side, tasks, unlinked in (("source", source, UNLINKED[kind][0]), ("target", target, UNLINKED[kind][1])):
         mine = 0 if side == "source" else 1
@@ -41,17 +49,30 @@ def task_coverage(alignments: pd.DataFrame, source: pd.DataFrame, target: pd.Dat
         for task in tasks["task_id"].to_numpy():
             ranked = sorted(found.get(task, ()))  # best score first, then the other task's id
             columns["side"].append(side)
-            columns["relation"].append(("same" if any(r == "same" for *_, r in ranked) else "partial") if ranked else unlinked)
+            columns["relation"].append(
+                ("same" if any(r == "same" for *_, r in ranked) else "partial") if ranked else unlinked
+            )
             columns["linked_task_ids"].append(";".join(other for _, other, _ in ranked))
             columns["best_score"].append(-ranked[0][0] if ranked else 0.0)
-    both = {name: np.concatenate([source[name].to_numpy(), target[name].to_numpy()])
-            for name in ("doc_id", "task_id", "path", "heading", "char_start", "char_end")}
-    return pd.DataFrame({"comparison_id": comparison_id, "kind": kind, **columns, **both,
-                         "best_score": np.array(columns["best_score"], dtype=np.float64)}, columns=TASK_COVERAGE_COLUMNS)
+    both = {
+        name: np.concatenate([source[name].to_numpy(), target[name].to_numpy()])
+        for name in ("doc_id", "task_id", "path", "heading", "char_start", "char_end")
+    }
+    return pd.DataFrame(
+        {
+            "comparison_id": comparison_id,
+            "kind": kind,
+            **columns,
+            **both,
+            "best_score": np.array(columns["best_score"], dtype=np.float64),
+        },
+        columns=TASK_COVERAGE_COLUMNS,
+    )
 
 
-def coverage_summary(task_table: pd.DataFrame, source: pd.DataFrame, target: pd.DataFrame,
-                     comparison_id: str, kind: str) -> pd.DataFrame:
+def coverage_summary(
+    task_table: pd.DataFrame, source: pd.DataFrame, target: pd.DataFrame, comparison_id: str, kind: str
+) -> pd.DataFrame:
     """Share of each plan's tasks that are linked (from :func:`task_coverage`): overall, by part,
     by section, and (source plan) by lead unit (a task counts once for each of its lead units,
     ``X会同…`` counting for X; tasks naming none count under ``(none)``)."""
@@ -62,11 +83,21 @@ def coverage_summary(task_table: pd.DataFrame, source: pd.DataFrame, target: pd.
         relation = relations[sides == side]
         parts = [str(p) for p in tasks["part_title"].to_numpy()]
         sections = [str(s) or p for s, p in zip(tasks["section_title"].to_numpy(), parts)]
-        groupings = [("overall", [["all tasks"]] * len(tasks)), ("part", [[p] for p in parts]),
-                     ("section", [[s] for s in sections])]
+        groupings = [
+            ("overall", [["all tasks"]] * len(tasks)),
+            ("part", [[p] for p in parts]),
+            ("section", [[s] for s in sections]),
+        ]
         if side == "source":
-            groupings.append(("lead_unit", [_lead_units(units.split(";") if isinstance(units, str) else [])
-                                            for units in tasks["lead_units"].to_numpy()]))
+            groupings.append(
+                (
+                    "lead_unit",
+                    [
+                        _lead_units(units.split(";") if isinstance(units, str) else [])
+                        for units in tasks["lead_units"].to_numpy()
+                    ],
+                )
+            )
         doc_id = str(tasks["doc_id"].iloc[0]) if len(tasks) else ""
         for scope, groups in groupings:
             counts: dict[str, list[int]] = {}  # group → tasks, same, partial (in order of appearance)
@@ -77,16 +108,28 @@ def coverage_summary(task_table: pd.DataFrame, source: pd.DataFrame, target: pd.
                     count[1] += task_relation == "same"
                     count[2] += task_relation == "partial"
             rows.extend((side, doc_id, scope, group, *count) for group, count in counts.items())
-    row_side, row_doc, row_scope, row_group, tasks_n, same_n, partial_n = \
+    row_side, row_doc, row_scope, row_group, tasks_n, same_n, partial_n = (
         (list(c) for c in zip(*rows)) if rows else ([],) * 7
+    )
     n_tasks, n_same, n_partial = (np.array(c, dtype=np.int64) for c in (tasks_n, same_n, partial_n))
     n_linked = n_same + n_partial
-    return pd.DataFrame({
-        "comparison_id": comparison_id, "kind": kind, "side": row_side, "doc_id": row_doc, "scope": row_scope,
-        "group": row_group,
-        "n_tasks": n_tasks, "n_linked": n_linked, "share_linked": np.round(n_linked / np.maximum(n_tasks, 1), 4),
-        "n_same": n_same, "n_partial": n_partial, "n_unlinked": n_tasks - n_linked,
-    }, columns=SUMMARY_COLUMNS)
+    return pd.DataFrame(
+        {
+            "comparison_id": comparison_id,
+            "kind": kind,
+            "side": row_side,
+            "doc_id": row_doc,
+            "scope": row_scope,
+            "group": row_group,
+            "n_tasks": n_tasks,
+            "n_linked": n_linked,
+            "share_linked": np.round(n_linked / np.maximum(n_tasks, 1), 4),
+            "n_same": n_same,
+            "n_partial": n_partial,
+            "n_unlinked": n_tasks - n_linked,
+        },
+        columns=SUMMARY_COLUMNS,
+    )
 
 
 def _lead_units(units: list[str]) -> list[str]:
@@ -95,8 +138,16 @@ def _lead_units(units: list[str]) -> list[str]:
     return leaders or [NO_UNIT]
 
 
-_SIDE_COLUMNS = {"doc_id": "doc", "task_id": "task_id", "value": "value", "unit": "unit", "comparator": "comparator",
-                 "quote": "quote", "char_start": "char_start", "char_end": "char_end"}
+_SIDE_COLUMNS = {
+    "doc_id": "doc",
+    "task_id": "task_id",
+    "value": "value",
+    "unit": "unit",
+    "comparator": "comparator",
+    "quote": "quote",
+    "char_start": "char_start",
+    "char_end": "char_end",
+}
 
 
 def _side(indicators: pd.DataFrame, prefix: str) -> pd.DataFrame:
@@ -107,8 +158,9 @@ def _side(indicators: pd.DataFrame, prefix: str) -> pd.DataFrame:
     return frame
 
 
-def indicator_comparison(alignments: pd.DataFrame, indicators: pd.DataFrame | None,
-                         comparisons: pd.DataFrame) -> pd.DataFrame:
+def indicator_comparison(
+    alignments: pd.DataFrame, indicators: pd.DataFrame | None, comparisons: pd.DataFrame
+) -> pd.DataFrame:
     """For every comparison, each indicator set in both plans: the values side by side.
 
     ``indicators`` needs at least ``doc_id, task_id, indicator_id, value`` (e.g. the targets
@@ -122,11 +174,14 @@ def indicator_comparison(alignments: pd.DataFrame, indicators: pd.DataFrame | No
         return pd.DataFrame(columns=INDICATOR_COLUMNS)
     indicators = indicators[indicators["indicator_id"].notna() & (indicators["indicator_id"].astype(str) != "")]
     plans = comparisons[["comparison_id", "kind", "source_doc", "target_doc"]]
-    pairs = (plans.merge(_side(indicators, "source"), on="source_doc")
-             .merge(_side(indicators, "target"), on=["target_doc", "indicator_id"]))
+    pairs = plans.merge(_side(indicators, "source"), on="source_doc").merge(
+        _side(indicators, "target"), on=["target_doc", "indicator_id"]
+    )
     if pairs.empty:
         return pd.DataFrame(columns=INDICATOR_COLUMNS)
     links = alignments.loc[alignments["relation"].isin(LINKS), ["comparison_id", "source_task_id", "target_task_id"]]
     keys = set(zip(links["comparison_id"], links["source_task_id"], links["target_task_id"]))
-    pairs["tasks_aligned"] = [key in keys for key in zip(pairs["comparison_id"], pairs["source_task_id"], pairs["target_task_id"])]
+    pairs["tasks_aligned"] = [
+        key in keys for key in zip(pairs["comparison_id"], pairs["source_task_id"], pairs["target_task_id"])
+    ]
     return pairs[INDICATOR_COLUMNS].reset_index(drop=True)

@@ -10,13 +10,13 @@ clause carried over nearly verbatim into a differently titled task. Tasks left w
 a row of their own: ``new``/``dropped`` across years, ``local``/``not_cascaded`` across levels,
 ``only_in_a``/``only_in_b`` between peers.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
-
 
 # ``pairs`` below: the pair table of :func:`pair_signals`, or any mapping of its columns to arrays.
 
@@ -51,8 +51,14 @@ def best_ratio(pairs, n_source: int, n_target: int) -> np.ndarray:
     return np.divide(score, reference, out=np.zeros(len(score)), where=reference > 0)
 
 
-def decide(pairs, n_source: int, n_target: int, thresholds: Mapping[str, float],
-           assigned: np.ndarray | None = None, ratio: np.ndarray | None = None) -> np.ndarray:
+def decide(
+    pairs,
+    n_source: int,
+    n_target: int,
+    thresholds: Mapping[str, float],
+    assigned: np.ndarray | None = None,
+    ratio: np.ndarray | None = None,
+) -> np.ndarray:
     """The relation of every candidate pair: ``same``, ``partial`` or ``""`` (no link).
 
     ``assigned`` and ``ratio`` (from :func:`one_to_one` and :func:`best_ratio`) may be passed in
@@ -65,6 +71,8 @@ def decide(pairs, n_source: int, n_target: int, thresholds: Mapping[str, float],
     strong = score >= thresholds["link_min"]
     relation[strong & (ratio >= thresholds["partial_ratio"])] = "partial"
     if "clause_min" in thresholds:
-        relation[(np.asarray(pairs["clauses"]) >= thresholds["clause_min"]) & np.asarray(pairs["same_role"], dtype=bool)] = "partial"
+        relation[
+            (np.asarray(pairs["clauses"]) >= thresholds["clause_min"]) & np.asarray(pairs["same_role"], dtype=bool)
+        ] = "partial"
     relation[strong & assigned] = "same"
     return relation

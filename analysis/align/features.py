@@ -5,6 +5,7 @@ Features are numbered by a :class:`FeatureSpace` that a build or a comparison ow
 row is a list of feature ids with sublinear term frequencies, and plans stack their rows into
 sparse matrices.
 """
+
 from __future__ import annotations
 
 import re
@@ -25,7 +26,24 @@ GOAL, ACTION = "goal", "action"
 # Units named for everyone (各市、州…局, 局系统相关单位, 厅机关各处室): no evidence of a shared task.
 _GENERIC_UNIT = re.compile(r"^(各|相关|有关|局系统|厅机关|机关各|市直|区直)")
 # Endings of unit names, longest first: what is left is the unit's stem (水处 / 水科 → 水).
-UNIT_ENDINGS = ("中心站", "分局", "支队", "大队", "中心", "处室", "处", "科", "局", "站", "室", "办", "委", "院", "队", "所")
+UNIT_ENDINGS = (
+    "中心站",
+    "分局",
+    "支队",
+    "大队",
+    "中心",
+    "处室",
+    "处",
+    "科",
+    "局",
+    "站",
+    "室",
+    "办",
+    "委",
+    "院",
+    "队",
+    "所",
+)
 _UNIT_LEVEL_PREFIX = re.compile(r"^(省|市|区|县)")
 # A plan's goal block: part or section titles 主要目标, 重要目标, 主要工作目标 … (共性目标任务 and
 # 其他工作目标 are lists of duties), a paragraph headed 主要目标, goals listed by medium
@@ -40,7 +58,7 @@ def char_ngrams(text: str, sizes: tuple[int, ...] = (2, 3)) -> Counter:
     grams: Counter = Counter()
     for run in WORD_RUN.findall(text):
         for n in sizes:
-            grams.update(run[i:i + n] for i in range(len(run) - n + 1))
+            grams.update(run[i : i + n] for i in range(len(run) - n + 1))
     return grams
 
 
@@ -75,8 +93,13 @@ def unit_features(lead_units: str, responsible_units: str) -> Counter:
 
 def task_roles(tasks: pd.DataFrame) -> np.ndarray:
     """``goal`` for the tasks of a plan's goal block, ``action`` for every other task."""
-    return np.array([_role(str(part), str(section), str(heading)) for part, section, heading
-                     in zip(tasks["part_title"], tasks["section_title"], tasks["heading"])], dtype=object)
+    return np.array(
+        [
+            _role(str(part), str(section), str(heading))
+            for part, section, heading in zip(tasks["part_title"], tasks["section_title"], tasks["heading"])
+        ],
+        dtype=object,
+    )
 
 
 @lru_cache(maxsize=16_384)
@@ -124,7 +147,9 @@ class FeatureIds:
     def flags(self) -> np.ndarray:
         """``flag(feature)`` of every feature numbered so far, by id."""
         if len(self._flag_array) != len(self._flags):
-            self._flag_array = np.concatenate([self._flag_array, np.array(self._flags[len(self._flag_array):], dtype=bool)])
+            self._flag_array = np.concatenate(
+                [self._flag_array, np.array(self._flags[len(self._flag_array) :], dtype=bool)]
+            )
         return self._flag_array
 
 
@@ -154,8 +179,11 @@ class Rows:
     @classmethod
     def stack(cls, rows: Sequence[Row]) -> Rows:
         lengths = np.fromiter((len(ids) for ids, _ in rows), dtype=np.int64, count=len(rows))
-        return cls(np.r_[0, np.cumsum(lengths)], np.concatenate([ids for ids, _ in rows]) if rows else np.zeros(0, dtype=np.int64),
-                   np.concatenate([w for _, w in rows]) if rows else np.zeros(0))
+        return cls(
+            np.r_[0, np.cumsum(lengths)],
+            np.concatenate([ids for ids, _ in rows]) if rows else np.zeros(0, dtype=np.int64),
+            np.concatenate([w for _, w in rows]) if rows else np.zeros(0),
+        )
 
     @classmethod
     def summed(cls, parts: Sequence[Sequence[Row]]) -> Rows:
@@ -173,7 +201,7 @@ class Rows:
 
     def holds(self, row: int, feature: int) -> bool:
         """Whether ``row`` has ``feature`` (rows made by :meth:`summed`, features ascending)."""
-        features = self.feature[self.indptr[row]:self.indptr[row + 1]]
+        features = self.feature[self.indptr[row] : self.indptr[row + 1]]
         at = np.searchsorted(features, feature)
         return bool(at < len(features) and features[at] == feature)
 
@@ -182,8 +210,11 @@ class Rows:
         own_row = np.repeat(np.arange(self.n_rows), np.diff(self.indptr))
         order = np.argsort(np.concatenate([own_row, row]), kind="stable")
         counts = np.diff(self.indptr) + np.bincount(row, minlength=self.n_rows)
-        return Rows(np.r_[0, np.cumsum(counts)], np.concatenate([self.feature, feature])[order],
-                    np.concatenate([self.weight, np.ones(len(row))])[order])
+        return Rows(
+            np.r_[0, np.cumsum(counts)],
+            np.concatenate([self.feature, feature])[order],
+            np.concatenate([self.weight, np.ones(len(row))])[order],
+        )
 
     def matrix(self, n_features: int) -> sparse.csr_matrix:
         return sparse.csr_matrix((self.weight, self.feature, self.indptr), shape=(self.n_rows, n_features))
@@ -200,8 +231,11 @@ def weighted(matrix: sparse.csr_matrix, weight_of: Callable[[np.ndarray], np.nda
     does not grow with the number of features the process has seen."""
     matrix = matrix.copy()
     matrix.data *= weight_of(matrix.indices)
-    norms = np.sqrt(np.bincount(np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr)),
-                                matrix.data ** 2, minlength=matrix.shape[0]))
+    norms = np.sqrt(
+        np.bincount(
+            np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr)), matrix.data**2, minlength=matrix.shape[0]
+        )
+    )
     norms[norms == 0] = 1.0
     matrix.data /= np.repeat(norms, np.diff(matrix.indptr))
     return matrix
@@ -243,16 +277,20 @@ class FeatureSpace:
 
     def _run_grams(self, run: str) -> Row:
         """The n-gram ids and counts of a run of word characters (runs recur across texts and plans)."""
+
         def make() -> Row:
             grams = char_ngrams(run)
             return self.chars.of(grams), np.fromiter(grams.values(), dtype=np.float64, count=len(grams))
+
         return self._cached(self._grams, run, make)
 
     def _run_words(self, words: tuple[str, ...]) -> Row:
         """The word ids and counts of a run's words."""
+
         def make() -> Row:
             counts = Counter(words)
             return self.words.of(counts), np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+
         return self._cached(self._words, words, make)
 
     def char_rows(self, texts: Sequence[str]) -> Rows:
@@ -263,8 +301,12 @@ class FeatureSpace:
         return Rows.summed([[self._run_words(run) for run in segment.search_word_runs(text)] for text in texts])
 
     def unit_rows(self, lead_units: Sequence[str], responsible_units: Sequence[str]) -> Rows:
-        return Rows.stack([feature_row(self.units, unit_features(str(lead), str(responsible)))
-                           for lead, responsible in zip(lead_units, responsible_units)])
+        return Rows.stack(
+            [
+                feature_row(self.units, unit_features(str(lead), str(responsible)))
+                for lead, responsible in zip(lead_units, responsible_units)
+            ]
+        )
 
     def indicator_rows(self, indicators: Sequence[tuple[str, ...]]) -> Rows:
         return Rows.stack([(self.indicators.of(ids), np.ones(len(ids))) for ids in indicators])

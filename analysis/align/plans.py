@@ -1,5 +1,6 @@
 """A plan as alignment sees it (its tasks, clauses and their features, computed once) and the
 comparison of two plans (their features weighed together)."""
+
 from __future__ import annotations
 
 import weakref
@@ -12,7 +13,15 @@ import pandas as pd
 from scipy import sparse
 
 from analysis.align.clauses import WORD_RUN, task_clauses
-from analysis.align.features import FeatureSpace, Rows, document_frequency, paired_tfidf, group_starts, task_roles, weighted
+from analysis.align.features import (
+    FeatureSpace,
+    Rows,
+    document_frequency,
+    group_starts,
+    paired_tfidf,
+    task_roles,
+    weighted,
+)
 from analysis.parse.document import ParsedDocument
 from analysis.settings import AlignmentSettings
 from analysis.text import segment
@@ -123,8 +132,13 @@ class Plan:
                 if not words.holds(i, self.space.words.known(term)):
                     hits[term][side].append(i)
         terms = sorted(vocabulary)
-        return tuple((np.array([i for term in terms for i in hits[term][side]], dtype=np.int64),
-                      self.space.words.of(term for term in terms for _ in hits[term][side])) for side in (0, 1))
+        return tuple(
+            (
+                np.array([i for term in terms for i in hits[term][side]], dtype=np.int64),
+                self.space.words.of(term for term in terms for _ in hits[term][side]),
+            )
+            for side in (0, 1)
+        )
 
     def _may_hold(self, terms: list[str]) -> np.ndarray:
         """False for the terms whose first two characters no text of the plan holds as a
@@ -184,8 +198,10 @@ class PlanCache:
             return kept[1]
         known = frame["indicator_id"].notna() & (frame["indicator_id"].astype(str) != "")
         rows = frame.loc[known, ["doc_id", "task_id", "indicator_id"]].astype(str).drop_duplicates()
-        index = {(str(doc_id), str(task_id)): tuple(sorted(group["indicator_id"].astype(str).tolist()))
-                 for (doc_id, task_id), group in rows.groupby(["doc_id", "task_id"], sort=False)}
+        index = {
+            (str(doc_id), str(task_id)): tuple(sorted(group["indicator_id"].astype(str).tolist()))
+            for (doc_id, task_id), group in rows.groupby(["doc_id", "task_id"], sort=False)
+        }
         key = id(frame)
 
         def forget(_: object) -> None:  # the frame is gone: so is its entry
@@ -212,8 +228,14 @@ class Comparison:
             raise ValueError("the two plans of a comparison must share one feature space")
 
     @classmethod
-    def of(cls, source: ParsedDocument, target: ParsedDocument, indicators: pd.DataFrame | None = None,
-           plans: PlanCache | None = None, settings: AlignmentSettings | None = None) -> Comparison:
+    def of(
+        cls,
+        source: ParsedDocument,
+        target: ParsedDocument,
+        indicators: pd.DataFrame | None = None,
+        plans: PlanCache | None = None,
+        settings: AlignmentSettings | None = None,
+    ) -> Comparison:
         """The comparison of two parsed documents; ``plans`` (a build's cache) keeps their features
         for the next comparisons, else they are computed for this one alone."""
         plans = plans or PlanCache()
@@ -234,9 +256,14 @@ class Comparison:
         """Word rows of source tasks, target tasks, source clauses, target clauses, with the
         vocabulary terms a text holds as a string but not as a word (counted once)."""
         (source_tasks, source_clauses), (target_tasks, target_clauses) = (
-            plan.vocabulary_rows(self.vocabulary) for plan in (self.source, self.target))
-        return (self.source.task_words.plus(*source_tasks), self.target.task_words.plus(*target_tasks),
-                self.source.clause_words.plus(*source_clauses), self.target.clause_words.plus(*target_clauses))
+            plan.vocabulary_rows(self.vocabulary) for plan in (self.source, self.target)
+        )
+        return (
+            self.source.task_words.plus(*source_tasks),
+            self.target.task_words.plus(*target_tasks),
+            self.source.clause_words.plus(*source_clauses),
+            self.target.clause_words.plus(*target_clauses),
+        )
 
     @cached_property
     def _word_frequency(self) -> np.ndarray:
@@ -248,8 +275,11 @@ class Comparison:
         no task holds as a whole weighs 1."""
         frequency = self._word_frequency[words]
         n_tasks = self.words[0].n_rows + self.words[1].n_rows
-        return np.where(frequency > 0, segment.idf_weights(frequency, n_tasks, self.space.words.flags()[words],
-                                                               self.settings.boilerplate_weight), 1.0)
+        return np.where(
+            frequency > 0,
+            segment.idf_weights(frequency, n_tasks, self.space.words.flags()[words], self.settings.boilerplate_weight),
+            1.0,
+        )
 
     def _word_vectors(self, left: Rows, right: Rows) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
         n_words = len(self._word_frequency)
@@ -269,8 +299,10 @@ class Comparison:
     def clause_vectors(self) -> tuple[tuple[sparse.csr_matrix, sparse.csr_matrix], ...]:
         """Character and word TF-IDF rows of both sides' clauses."""
         source_words, target_words = self.words[2:]
-        return (paired_tfidf(self.source.clause_chars, self.target.clause_chars, self.space.chars),
-                self._word_vectors(source_words, target_words))
+        return (
+            paired_tfidf(self.source.clause_chars, self.target.clause_chars, self.space.chars),
+            self._word_vectors(source_words, target_words),
+        )
 
     @cached_property
     def indicator_rows(self) -> tuple[sparse.csr_matrix, sparse.csr_matrix] | None:

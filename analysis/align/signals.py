@@ -21,8 +21,10 @@ indicators known) is left out rather than counted as a mismatch. A pair of tasks
 Clause similarities are computed in blocks of bounded size, so memory stays flat for large
 plans; the blocks of a small comparison are kept for the links' clause pairs.
 """
+
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
@@ -35,15 +37,24 @@ from analysis.align.features import group_starts
 from analysis.align.plans import Comparison
 
 SIGNALS = ("chars", "words", "clauses", "coverage", "fuzzy", "units", "indicators")
-PAIR_COLUMNS = ["source_index", "target_index", "source_task_id", "target_task_id", *SIGNALS, "same_role", "score",
-                "relation"]
+PAIR_COLUMNS = [
+    "source_index",
+    "target_index",
+    "source_task_id",
+    "target_task_id",
+    *SIGNALS,
+    "same_role",
+    "score",
+    "relation",
+]
 _CLAUSE_BLOCK = 250_000  # clause pairs per block of clause similarities (bounds memory and waste)
 _CLAUSE_KEPT = 4_000_000  # clause pairs of candidate blocks kept for the links' clause matches
 _PRODUCT_ROWS = 512  # task rows per block of a task × task product
 
 
-def candidate_pairs(left: sparse.csr_matrix, right: sparse.csr_matrix, k: int,
-                    chunk: int = _PRODUCT_ROWS) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def candidate_pairs(
+    left: sparse.csr_matrix, right: sparse.csr_matrix, k: int, chunk: int = _PRODUCT_ROWS
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Row and column indices of the pairs among each row's and each column's ``k`` best by
     ``left · right``, with that product; sorted by (row, col).
 
@@ -59,13 +70,15 @@ def candidate_pairs(left: sparse.csr_matrix, right: sparse.csr_matrix, k: int,
     column_rows = np.zeros((0, n_right), dtype=np.int64)
     right_t = right.T.tocsr()
     for start in range(0, n_left, chunk):
-        block = (left[start:start + chunk] @ right_t).toarray()
+        block = (left[start : start + chunk] @ right_t).toarray()
         best = np.argpartition(-block, k_row - 1, axis=1)[:, :k_row]
         found_rows.append(np.repeat(np.arange(start, start + len(block)), k_row))
         found_cols.append(best.ravel())
         found_values.append(np.take_along_axis(block, best, axis=1).ravel())
         column_best = np.vstack([column_best, block])
-        column_rows = np.vstack([column_rows, np.broadcast_to(np.arange(start, start + len(block))[:, None], block.shape)])
+        column_rows = np.vstack(
+            [column_rows, np.broadcast_to(np.arange(start, start + len(block))[:, None], block.shape)]
+        )
         if len(column_best) > k_col:
             keep = np.argpartition(-column_best, k_col - 1, axis=0)[:k_col]
             column_best = np.take_along_axis(column_best, keep, axis=0)
@@ -77,8 +90,14 @@ def candidate_pairs(left: sparse.csr_matrix, right: sparse.csr_matrix, k: int,
     return keys // n_right, keys % n_right, np.clip(values[first], 0.0, 1.0)
 
 
-def products_at(left: sparse.csr_matrix, right: sparse.csr_matrix, rows: np.ndarray, cols: np.ndarray,
-                chunk: int = _PRODUCT_ROWS, clip: bool = True) -> np.ndarray:
+def products_at(
+    left: sparse.csr_matrix,
+    right: sparse.csr_matrix,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    chunk: int = _PRODUCT_ROWS,
+    clip: bool = True,
+) -> np.ndarray:
     """``left[rows[i]] · right[cols[i]]`` for pairs sorted by row, computed in blocks of rows;
     clipped to [0, 1] (cosines of unit rows) unless ``clip`` is False."""
     values = np.zeros(len(rows))
@@ -86,7 +105,7 @@ def products_at(left: sparse.csr_matrix, right: sparse.csr_matrix, rows: np.ndar
     bounds = np.searchsorted(rows, np.arange(0, left.shape[0] + chunk, chunk))
     for start, a, b in zip(range(0, left.shape[0], chunk), bounds[:-1], bounds[1:]):
         if b > a:
-            block = (left[start:start + chunk] @ right_t).toarray()
+            block = (left[start : start + chunk] @ right_t).toarray()
             values[a:b] = block[rows[a:b] - start, cols[a:b]]
     return np.clip(values, 0.0, 1.0) if clip else values
 
@@ -123,8 +142,11 @@ class ClauseBlock:
         sizes = source_counts[source_task] * width
         pair = np.repeat(np.arange(len(local)), sizes)
         offset = np.arange(sizes.sum()) - np.repeat(group_starts(sizes), sizes)
-        return (pair, self.source_bounds[source_task][pair] + offset // width[pair],
-                self.target_bounds[target_task][pair] + offset % width[pair])
+        return (
+            pair,
+            self.source_bounds[source_task][pair] + offset // width[pair],
+            self.target_bounds[target_task][pair] + offset % width[pair],
+        )
 
 
 def _clause_blocks(comparison: Comparison, rows: np.ndarray, cols: np.ndarray) -> Iterator[ClauseBlock]:
@@ -136,12 +158,22 @@ def _clause_blocks(comparison: Comparison, rows: np.ndarray, cols: np.ndarray) -
         target_tasks, pair_target = np.unique(cols[a:b], return_inverse=True)
         source_clauses = _clause_index(source.clause_starts, source.clause_counts, source_tasks)
         target_clauses = _clause_index(target.clause_starts, target.clause_counts, target_tasks)
-        similarity = sum(np.minimum((_rows_of(left, source_clauses) @ _rows_of(right, target_clauses).T).toarray(), 1.0)
-                         for left, right in comparison.clause_vectors) / len(comparison.clause_vectors)  # cosines ≥ 0
-        yield ClauseBlock(np.arange(a, b), pair_source, pair_target, source_clauses, target_clauses,
-                          group_starts(source.clause_counts[source_tasks]), group_starts(target.clause_counts[target_tasks]),
-                          similarity, np.outer(source.heading_clauses[source_clauses], target.heading_clauses[target_clauses]),
-                          comparison.settings.heading_pair_weight)
+        similarity = sum(
+            np.minimum((_rows_of(left, source_clauses) @ _rows_of(right, target_clauses).T).toarray(), 1.0)
+            for left, right in comparison.clause_vectors
+        ) / len(comparison.clause_vectors)  # cosines ≥ 0
+        yield ClauseBlock(
+            np.arange(a, b),
+            pair_source,
+            pair_target,
+            source_clauses,
+            target_clauses,
+            group_starts(source.clause_counts[source_tasks]),
+            group_starts(target.clause_counts[target_tasks]),
+            similarity,
+            np.outer(source.heading_clauses[source_clauses], target.heading_clauses[target_clauses]),
+            comparison.settings.heading_pair_weight,
+        )
 
 
 def _rows_of(matrix: sparse.csr_matrix, rows: np.ndarray) -> sparse.csr_matrix:
@@ -149,8 +181,9 @@ def _rows_of(matrix: sparse.csr_matrix, rows: np.ndarray) -> sparse.csr_matrix:
     return matrix if len(rows) == matrix.shape[0] and (len(rows) == 0 or rows[-1] == len(rows) - 1) else matrix[rows]
 
 
-def _block_bounds(rows: np.ndarray, cols: np.ndarray, source_counts: np.ndarray, target_counts: np.ndarray
-                  ) -> Iterator[tuple[int, int]]:
+def _block_bounds(
+    rows: np.ndarray, cols: np.ndarray, source_counts: np.ndarray, target_counts: np.ndarray
+) -> Iterator[tuple[int, int]]:
     """Slices of the pairs (sorted by row) whose source clauses × the clauses of their target
     tasks stay within ``_CLAUSE_BLOCK``."""
     if len(rows) == 0:
@@ -161,7 +194,7 @@ def _block_bounds(rows: np.ndarray, cols: np.ndarray, source_counts: np.ndarray,
     groups = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1], True])
     in_block = np.zeros(len(target_counts), dtype=bool)
     start, source_clauses, target_clauses = 0, 0, 0
-    for first, last in zip(groups[:-1], groups[1:]):
+    for first, last in itertools.pairwise(groups.tolist()):
         targets = np.unique(cols[first:last])
         added = targets[~in_block[targets]]
         grown = (source_clauses + source_counts[rows[first]]) * (target_clauses + target_counts[added].sum())
@@ -187,8 +220,9 @@ def _with_clauses(comparison: Comparison, rows: np.ndarray, cols: np.ndarray) ->
     return np.flatnonzero((comparison.source.clause_counts[rows] > 0) & (comparison.target.clause_counts[cols] > 0))
 
 
-def _clause_signals(comparison: Comparison, rows: np.ndarray, cols: np.ndarray
-                    ) -> tuple[np.ndarray, np.ndarray, KeptBlocks | None]:
+def _clause_signals(
+    comparison: Comparison, rows: np.ndarray, cols: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, KeptBlocks | None]:
     """For each candidate pair: best clause-pair similarity and coverage; and the clause blocks
     themselves when they are small enough to keep for the links' clause pairs.
 
@@ -210,14 +244,19 @@ def _clause_signals(comparison: Comparison, rows: np.ndarray, cols: np.ndarray
         per_source_task = np.maximum.reduceat(similarity, block.source_bounds, axis=0)  # source task × target clause
         pairs = measured[block.pairs]
         best[pairs] = np.maximum.reduceat(per_target_task, block.source_bounds, axis=0)[at]
-        covered_source = np.add.reduceat(per_target_task * source.clause_lengths[block.source_clauses][:, None],
-                                         block.source_bounds, axis=0)[at]
-        covered_target = np.add.reduceat(per_source_task * target.clause_lengths[block.target_clauses][None, :],
-                                         block.target_bounds, axis=1)[at]
+        covered_source = np.add.reduceat(
+            per_target_task * source.clause_lengths[block.source_clauses][:, None], block.source_bounds, axis=0
+        )[at]
+        covered_target = np.add.reduceat(
+            per_source_task * target.clause_lengths[block.target_clauses][None, :], block.target_bounds, axis=1
+        )[at]
         size_source, size_target = source.task_sizes[rows[pairs]], target.task_sizes[cols[pairs]]
         of_source, of_target = covered_source / size_source, covered_target / size_target
-        coverage[pairs] = np.where(size_source < size_target, of_source,
-                                   np.where(size_source > size_target, of_target, np.fmax(of_source, of_target)))
+        coverage[pairs] = np.where(
+            size_source < size_target,
+            of_source,
+            np.where(size_source > size_target, of_target, np.fmax(of_source, of_target)),
+        )
     blocks = (rows[measured], cols[measured], kept) if kept is not None else None
     return best, np.clip(coverage, 0.0, 1.0), blocks
 
@@ -242,8 +281,9 @@ def pair_signals(comparison: Comparison, weights: Mapping[str, float] | None = N
     return pd.DataFrame(pair_arrays(comparison, weights)[0], columns=PAIR_COLUMNS)
 
 
-def pair_arrays(comparison: Comparison, weights: Mapping[str, float] | None = None
-                ) -> tuple[dict[str, np.ndarray], KeptBlocks | None]:
+def pair_arrays(
+    comparison: Comparison, weights: Mapping[str, float] | None = None
+) -> tuple[dict[str, np.ndarray], KeptBlocks | None]:
     """The columns of :func:`pair_signals`, and the clause blocks kept for the links."""
     source, target = comparison.source, comparison.target
     settings = comparison.settings
@@ -262,11 +302,19 @@ def pair_arrays(comparison: Comparison, weights: Mapping[str, float] | None = No
         "indicators": _indicator_signal(comparison, rows, cols),
     }
     same_role = source.roles[rows] == target.roles[cols]
-    score = np.round(combine(signals, weights or settings.weights)
-                     * np.where(same_role, 1.0, settings.role_mismatch_factor), 6)
-    return {"source_index": rows, "target_index": cols, "source_task_id": source.task_ids[rows],
-            "target_task_id": target.task_ids[cols], **signals, "same_role": same_role, "score": score,
-            "relation": np.full(len(rows), "", dtype=object)}, kept
+    score = np.round(
+        combine(signals, weights or settings.weights) * np.where(same_role, 1.0, settings.role_mismatch_factor), 6
+    )
+    return {
+        "source_index": rows,
+        "target_index": cols,
+        "source_task_id": source.task_ids[rows],
+        "target_task_id": target.task_ids[cols],
+        **signals,
+        "same_role": same_role,
+        "score": score,
+        "relation": np.full(len(rows), "", dtype=object),
+    }, kept
 
 
 def fuzzy_similarity(left: list[str], right: list[str], rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -274,8 +322,12 @@ def fuzzy_similarity(left: list[str], right: list[str], rows: np.ndarray, cols: 
     (``process.cpdist``: pair by pair in C++, no Python loop)."""
     if not len(rows):
         return np.zeros(0)
-    return process.cpdist([left[i] for i in rows], [right[j] for j in cols], scorer=fuzz.token_sort_ratio,
-                          dtype=np.float64, workers=1) / 100.0
+    return (
+        process.cpdist(
+            [left[i] for i in rows], [right[j] for j in cols], scorer=fuzz.token_sort_ratio, dtype=np.float64, workers=1
+        )
+        / 100.0
+    )
 
 
 def combine(signals, weights: Mapping[str, float]) -> np.ndarray:
@@ -308,8 +360,9 @@ class Links:
     discounted: np.ndarray  # as the clause signal counts it (heading ↔ heading discounted)
 
 
-def links_of(comparison: Comparison, rows: np.ndarray, cols: np.ndarray, relation: np.ndarray,
-             kept: KeptBlocks | None = None) -> Links:
+def links_of(
+    comparison: Comparison, rows: np.ndarray, cols: np.ndarray, relation: np.ndarray, kept: KeptBlocks | None = None
+) -> Links:
     """The linked pairs (sorted) with every clause pair of each: read from the candidates' clause
     blocks when the clause signal kept them (``kept``), else computed."""
     measured = _with_clauses(comparison, rows, cols)
@@ -327,7 +380,16 @@ def links_of(comparison: Comparison, rows: np.ndarray, cols: np.ndarray, relatio
         at = np.minimum(np.searchsorted(block_keys, keys), len(block_keys) - 1)
         links = np.flatnonzero(block_keys[at] == keys)
         pair, i, j = block.pair_entries(at[links])
-        parts.append((measured[links[pair]], block.source_clauses[i], block.target_clauses[j],
-                      block.similarity[i, j], block.discounted()[i, j]))
-    columns = [np.concatenate(c) for c in zip(*parts)] if parts else [np.zeros(0, dtype=np.int64)] * 3 + [np.zeros(0)] * 2
+        parts.append(
+            (
+                measured[links[pair]],
+                block.source_clauses[i],
+                block.target_clauses[j],
+                block.similarity[i, j],
+                block.discounted()[i, j],
+            )
+        )
+    columns = (
+        [np.concatenate(c) for c in zip(*parts)] if parts else [np.zeros(0, dtype=np.int64)] * 3 + [np.zeros(0)] * 2
+    )
     return Links(rows, cols, relation, *columns)

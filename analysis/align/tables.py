@@ -1,5 +1,6 @@
 """The alignment's output tables: one row per link or unlinked task (the contract table), the
 tasks' headings and offsets beside it, the evidence of each link, and the matched clauses."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -41,18 +42,25 @@ def alignment_table(comparison: Comparison, pairs: Mapping[str, np.ndarray], kin
     table = {
         "source_doc": np.r_[np.full(n_links + n_dropped, source.doc_id, dtype=object), blank_source],
         "source_task_id": np.r_[source.task_ids[links.source_index], source.task_ids[unlinked_source], blank_source],
-        "target_doc": np.r_[np.full(n_links, target.doc_id, dtype=object), blank_target,
-                            np.full(n_new, target.doc_id, dtype=object)],
+        "target_doc": np.r_[
+            np.full(n_links, target.doc_id, dtype=object), blank_target, np.full(n_new, target.doc_id, dtype=object)
+        ],
         "target_task_id": np.r_[target.task_ids[links.target_index], blank_target, target.task_ids[unlinked_target]],
         "score": np.r_[linked_score, source_near_score[unlinked_source], target_near_score[unlinked_target]],
         "relation": np.r_[links.relation, np.full(n_dropped, dropped, dtype=object), np.full(n_new, new, dtype=object)],
-        "evidence": np.array(_evidence(comparison, links)
-                             + _nearest_evidence(target.task_ids, source_near[unlinked_source], source_near_score[unlinked_source])
-                             + _nearest_evidence(source.task_ids, target_near[unlinked_target], target_near_score[unlinked_target]),
-                             dtype=object),
+        "evidence": np.array(
+            _evidence(comparison, links)
+            + _nearest_evidence(target.task_ids, source_near[unlinked_source], source_near_score[unlinked_source])
+            + _nearest_evidence(source.task_ids, target_near[unlinked_target], target_near_score[unlinked_target]),
+            dtype=object,
+        ),
     }
-    order = np.lexsort((np.r_[links.target_index, np.full(n_dropped, -1), unlinked_target],
-                        np.r_[links.source_index, unlinked_source, np.full(n_new, n_source)]))
+    order = np.lexsort(
+        (
+            np.r_[links.target_index, np.full(n_dropped, -1), unlinked_target],
+            np.r_[links.source_index, unlinked_source, np.full(n_new, n_source)],
+        )
+    )
     return pd.DataFrame({name: values[order] for name, values in table.items()}, columns=ALIGNMENT_COLUMNS)
 
 
@@ -71,15 +79,17 @@ def _nearest_evidence(other_ids: np.ndarray, nearest: np.ndarray, score: np.ndar
 
 def with_task_details(alignments: pd.DataFrame, source: pd.DataFrame, target: pd.DataFrame) -> pd.DataFrame:
     """The alignment table with each side's heading and raw offsets (empty for the missing side)."""
-    columns: dict[str, np.ndarray | pd.arrays.IntegerArray] = {name: alignments[name].to_numpy()
-                                                               for name in ALIGNMENT_COLUMNS}
+    columns: dict[str, np.ndarray | pd.arrays.IntegerArray] = {
+        name: alignments[name].to_numpy() for name in ALIGNMENT_COLUMNS
+    }
     for side, tasks in (("source", source), ("target", target)):
         position = pd.Index(tasks["task_id"]).get_indexer(alignments[f"{side}_task_id"])
         missing = position < 0
         columns[f"{side}_heading"] = _taken(tasks["heading"].to_numpy(dtype=object), position, "")
         for column in ("char_start", "char_end"):
-            columns[f"{side}_{column}"] = pd.arrays.IntegerArray(_taken(tasks[column].to_numpy(dtype=np.int64), position, 0),
-                                                                 missing)
+            columns[f"{side}_{column}"] = pd.arrays.IntegerArray(
+                _taken(tasks[column].to_numpy(dtype=np.int64), position, 0), missing
+            )
     return pd.DataFrame(columns, columns=TASK_DETAIL_COLUMNS)
 
 
@@ -90,8 +100,9 @@ def _taken(values: np.ndarray, position: np.ndarray, missing) -> np.ndarray:
     return np.where(position >= 0, values[position], missing).astype(values.dtype)
 
 
-def shared_terms(comparison: Comparison, rows: np.ndarray, cols: np.ndarray, limit: int | None = None
-                 ) -> list[list[str]]:
+def shared_terms(
+    comparison: Comparison, rows: np.ndarray, cols: np.ndarray, limit: int | None = None
+) -> list[list[str]]:
     """For each pair, the most informative words its two tasks share (highest IDF first, then
     alphabetical; boilerplate left out); at most ``limit`` (the settings' ``evidence_terms``)."""
     limit = comparison.settings.evidence_terms if limit is None else limit
@@ -128,8 +139,10 @@ def _evidence(comparison: Comparison, links: Links) -> list[str]:
     for terms, at in zip(shared_terms(comparison, links.source_index, links.target_index), best):
         parts = [f"shared: {', '.join(terms)}"] if terms else []
         if at >= 0 and links.discounted[at] > 0:
-            parts.append(f"best clauses ({links.discounted[at]:.2f}): 「{_short(source_texts[links.source_clause[at]])}」 ≈ "
-                         f"「{_short(target_texts[links.target_clause[at]])}」")
+            parts.append(
+                f"best clauses ({links.discounted[at]:.2f}): 「{_short(source_texts[links.source_clause[at]])}」 ≈ "
+                f"「{_short(target_texts[links.target_clause[at]])}」"
+            )
         evidence.append(" | ".join(parts))
     return evidence
 
@@ -146,17 +159,21 @@ def clause_matches(comparison: Comparison, links: Links) -> pd.DataFrame:
     similarity = np.round(links.similarity, 6)
     order = np.lexsort((links.target_clause, -similarity, links.source_clause, links.clause_link))
     first = np.r_[True, (np.diff(links.clause_link[order]) != 0) | (np.diff(links.source_clause[order]) != 0)]
-    best = order[first[:len(order)]]
+    best = order[first[: len(order)]]
     best = best[similarity[best] >= minimum]
     i, j = links.source_clause[best], links.target_clause[best]
     columns = {}
     for side, plan, rows in (("source", comparison.source, i), ("target", comparison.target, j)):
         clauses = plan.clauses
-        columns.update({f"{side}_doc": np.full(len(rows), plan.doc_id, dtype=object),
-                        f"{side}_task_id": plan.task_ids[plan.clause_task[rows]],
-                        f"{side}_clause_no": clauses["clause_no"].to_numpy()[rows],
-                        f"{side}_clause": np.array(plan.clause_texts, dtype=object)[rows],
-                        f"{side}_char_start": clauses["char_start"].to_numpy()[rows],
-                        f"{side}_char_end": clauses["char_end"].to_numpy()[rows]})
+        columns.update(
+            {
+                f"{side}_doc": np.full(len(rows), plan.doc_id, dtype=object),
+                f"{side}_task_id": plan.task_ids[plan.clause_task[rows]],
+                f"{side}_clause_no": clauses["clause_no"].to_numpy()[rows],
+                f"{side}_clause": np.array(plan.clause_texts, dtype=object)[rows],
+                f"{side}_char_start": clauses["char_start"].to_numpy()[rows],
+                f"{side}_char_end": clauses["char_end"].to_numpy()[rows],
+            }
+        )
     columns.update({"relation": links.relation[links.clause_link[best]], "score": similarity[best]})
     return pd.DataFrame(columns, columns=CLAUSE_MATCH_COLUMNS)

@@ -11,6 +11,7 @@ when the manifest says so (its optional ``duplicate_of`` column). A damaged copy
 as ``duplicate_of`` the cleaner one, and the build leaves it out of the comparisons
 (:func:`left_out_log` names each one with its reason).
 """
+
 from __future__ import annotations
 
 import re
@@ -35,7 +36,7 @@ def shingles(text: str, size: int | None = None) -> np.ndarray:
     hashes = np.zeros(len(codes) - size + 1, dtype=np.uint64)
     with np.errstate(over="ignore"):
         for offset in range(size):
-            hashes = hashes * np.uint64(1_000_003) + codes[offset: len(codes) - size + 1 + offset]
+            hashes = hashes * np.uint64(1_000_003) + codes[offset : len(codes) - size + 1 + offset]
     return np.unique(hashes)
 
 
@@ -67,11 +68,11 @@ def candidate_pairs(sets: list[np.ndarray], signatures: np.ndarray, bands: int |
     pairs: set[tuple[int, int]] = set()
     for band in range(bands):
         buckets: dict[bytes, list[int]] = {}
-        for doc, signature in enumerate(signatures[:, band * rows:(band + 1) * rows]):
+        for doc, signature in enumerate(signatures[:, band * rows : (band + 1) * rows]):
             if len(sets[doc]):
                 buckets.setdefault(signature.tobytes(), []).append(doc)
         for members in buckets.values():
-            pairs.update((x, y) for i, x in enumerate(members) for y in members[i + 1:])
+            pairs.update((x, y) for i, x in enumerate(members) for y in members[i + 1 :])
     return pairs
 
 
@@ -79,8 +80,10 @@ def is_damaged_copy(copy_rate: float, original_rate: float, settings: DuplicateS
     """Whether a document damaged at ``copy_rate`` (events per 1k chars) is measurably more
     damaged than a similar one at ``original_rate``: by more than the settings' margin and ratio."""
     settings = settings or DuplicateSettings()
-    return (copy_rate > original_rate + settings.copy_min_extra_damage_per_1k
-            and copy_rate >= settings.copy_min_damage_ratio * original_rate)
+    return (
+        copy_rate > original_rate + settings.copy_min_extra_damage_per_1k
+        and copy_rate >= settings.copy_min_damage_ratio * original_rate
+    )
 
 
 def similar_pairs(sets: list[np.ndarray], settings: DuplicateSettings | None = None) -> list[tuple[int, int, float]]:
@@ -98,8 +101,13 @@ def similar_pairs(sets: list[np.ndarray], settings: DuplicateSettings | None = N
     return found
 
 
-def near_duplicates(doc_ids: list[str], texts: list[str], damage_rates: list[float],
-                    settings: DuplicateSettings | None = None, declared: dict[str, str] | None = None) -> pd.DataFrame:
+def near_duplicates(
+    doc_ids: list[str],
+    texts: list[str],
+    damage_rates: list[float],
+    settings: DuplicateSettings | None = None,
+    declared: dict[str, str] | None = None,
+) -> pd.DataFrame:
     """One row per document: ``duplicate_of`` (the cleaner copy) and the similarity to it.
 
     Of two similar documents the more damaged one is the copy when :func:`is_damaged_copy` says
@@ -121,15 +129,18 @@ def near_duplicates(doc_ids: list[str], texts: list[str], damage_rates: list[flo
         if original_id and copy_id in index and original_id in index:
             copy, original = index[copy_id], index[original_id]
             best[copy] = (jaccard(sets[copy], sets[original]), original)
-    return pd.DataFrame({
-        "doc_id": doc_ids,
-        "duplicate_of": [doc_ids[best[i][1]] if i in best else "" for i in range(len(doc_ids))],
-        "duplicate_similarity": [round(best[i][0], 4) if i in best else np.nan for i in range(len(doc_ids))],
-    })
+    return pd.DataFrame(
+        {
+            "doc_id": doc_ids,
+            "duplicate_of": [doc_ids[best[i][1]] if i in best else "" for i in range(len(doc_ids))],
+            "duplicate_similarity": [round(best[i][0], 4) if i in best else np.nan for i in range(len(doc_ids))],
+        }
+    )
 
 
-def left_out_log(documents: pd.DataFrame, declared: dict[str, str] | None = None,
-                 dropped: dict[str, list[str]] | None = None) -> list[str]:
+def left_out_log(
+    documents: pd.DataFrame, declared: dict[str, str] | None = None, dropped: dict[str, list[str]] | None = None
+) -> list[str]:
     """Build log lines naming every document left out of the comparisons as a damaged copy, with
     its reason (``declared``: the manifest's ``duplicate_of``; ``dropped``: doc id → the
     comparisons its manifest links would have made)."""
@@ -140,9 +151,13 @@ def left_out_log(documents: pd.DataFrame, declared: dict[str, str] | None = None
         if (declared or {}).get(doc_id) == original:
             reason = f"the manifest declares it a duplicate of {original}"
         else:
-            reason = (f"a damaged copy of {original} (shingle similarity {row['duplicate_similarity']:.2f}; "
-                      f"{row['damage_per_1k_chars']:g} damage events per 1k chars against {damage[original]:g})")
+            reason = (
+                f"a damaged copy of {original} (shingle similarity {row['duplicate_similarity']:.2f}; "
+                f"{row['damage_per_1k_chars']:g} damage events per 1k chars against {damage[original]:g})"
+            )
         skipped = (dropped or {}).get(doc_id, [])
-        lines.append(f"left out of comparisons: {doc_id}: {reason}; comparisons skipped: "
-                     + (", ".join(skipped) if skipped else "none (its manifest row links it to no plan)"))
+        lines.append(
+            f"left out of comparisons: {doc_id}: {reason}; comparisons skipped: "
+            + (", ".join(skipped) if skipped else "none (its manifest row links it to no plan)")
+        )
     return lines

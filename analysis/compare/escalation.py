@@ -14,6 +14,7 @@ stricter, looser or equal to its parent, honouring ``higher_is_better``; counts,
 quantities are not compared across levels (a city's 10 villages are part of the province's
 1571, not a looser target), only their ratio is given.
 """
+
 from __future__ import annotations
 
 import re
@@ -23,9 +24,9 @@ import pandas as pd
 
 from analysis import schema
 from analysis.schema import LEVEL_RANK
-from analysis.text.segment import tokens
 from analysis.targets.extract import unit_factor
 from analysis.targets.mentions import APPROXIMATE
+from analysis.text.segment import tokens
 
 ESCALATION_COLUMNS = schema.columns("escalation")
 POINT_KINDS = frozenset({"rate", "percentage_points"})
@@ -84,8 +85,19 @@ class Target(NamedTuple):
     others: str = ""  # set on the primary targets only (:func:`primary_targets`)
 
 
-_TEXT_FIELDS = ("doc_id", "indicator_id", "indicator", "value_text", "unit", "kind", "comparator", "deadline", "quote",
-                "flags", "target_id")
+_TEXT_FIELDS = (
+    "doc_id",
+    "indicator_id",
+    "indicator",
+    "value_text",
+    "unit",
+    "kind",
+    "comparator",
+    "deadline",
+    "quote",
+    "flags",
+    "target_id",
+)
 
 
 def target_rows(targets: pd.DataFrame) -> list[Target]:
@@ -94,12 +106,26 @@ def target_rows(targets: pd.DataFrame) -> list[Target]:
     value = targets["value"].astype(float).tolist()
     char_start, char_end = targets["char_start"].astype(int).tolist(), targets["char_end"].astype(int).tolist()
     others = targets["others"].astype(str).tolist() if "others" in targets.columns else [""] * len(targets)
-    return [Target(doc_id=text["doc_id"][i], indicator_id=text["indicator_id"][i], indicator=text["indicator"][i],
-                   value=value[i], value_text=text["value_text"][i], unit=text["unit"][i], kind=text["kind"][i],
-                   comparator=text["comparator"][i], deadline=text["deadline"][i], quote=text["quote"][i],
-                   flags=text["flags"][i], char_start=char_start[i], char_end=char_end[i],
-                   target_id=text["target_id"][i], others=others[i])
-            for i in range(len(targets))]
+    return [
+        Target(
+            doc_id=text["doc_id"][i],
+            indicator_id=text["indicator_id"][i],
+            indicator=text["indicator"][i],
+            value=value[i],
+            value_text=text["value_text"][i],
+            unit=text["unit"][i],
+            kind=text["kind"][i],
+            comparator=text["comparator"][i],
+            deadline=text["deadline"][i],
+            quote=text["quote"][i],
+            flags=text["flags"][i],
+            char_start=char_start[i],
+            char_end=char_end[i],
+            target_id=text["target_id"][i],
+            others=others[i],
+        )
+        for i in range(len(targets))
+    ]
 
 
 def primary_targets(targets: pd.DataFrame) -> pd.DataFrame:
@@ -111,8 +137,11 @@ def primary_targets(targets: pd.DataFrame) -> pd.DataFrame:
     committed = targets[(targets["role"] == "commitment") & (targets["indicator_id"] != "")].copy()
     committed["_damaged"] = committed["flags"].str.contains("damaged", regex=False)
     committed["_striving"] = committed["comparator"] == "striving"
-    committed = committed.sort_values(["doc_id", "indicator_id", "_damaged", "_striving", "indicator_score", "char_start"],
-                                      ascending=[True, True, True, True, False, True], kind="stable")
+    committed = committed.sort_values(
+        ["doc_id", "indicator_id", "_damaged", "_striving", "indicator_score", "char_start"],
+        ascending=[True, True, True, True, False, True],
+        kind="stable",
+    )
     rank = committed.groupby(["doc_id", "indicator_id"], sort=False).cumcount()
     primary = committed[rank == 0].copy()
     others: dict[tuple[str, str], list[str]] = {}
@@ -158,33 +187,43 @@ def escalation_table(targets: pd.DataFrame, documents: pd.DataFrame, lexicon: pd
                 notes.append(wording_note(t.indicator, other.indicator, other.doc_id))
         if parent is not None and t.kind not in LEVEL_COMPARABLE_KINDS:
             notes.append(f"a {t.kind} is not compared across levels: change_vs_parent is its ratio to the parent's")
-        rows.append({
-            "indicator_id": t.indicator_id,
-            "indicator": indicators[t.indicator_id]["name_zh"],
-            "doc_id": t.doc_id,
-            "region": doc["region"],
-            "level": doc["level"],
-            "year": int(doc["year"]),
-            "value": t.value,
-            "unit": t.unit,
-            "comparator": t.comparator,
-            "deadline": t.deadline,
-            "previous_doc": previous.doc_id if previous is not None else "",
-            "change_vs_previous": change(t.value, previous.value, t.unit, previous.unit, t.kind) if previous is not None else None,
-            "parent_doc": parent.doc_id if parent is not None else "",
-            "change_vs_parent": change(t.value, parent.value, t.unit, parent.unit, t.kind) if parent is not None else None,
-            "change_unit": "pp" if t.kind in POINT_KINDS else "ratio",
-            "direction": direction(t.value, previous.value if previous is not None else None, t.unit,
-                                   previous.unit if previous is not None else ""),
-            "vs_parent": vs_parent(t.value, parent.value if parent is not None else None, higher_is_better, t.kind),
-            "higher_is_better": higher_is_better,
-            "wording": t.indicator,
-            "quote": t.quote,
-            "char_start": t.char_start,
-            "char_end": t.char_end,
-            "target_id": t.target_id,
-            "note": " | ".join(n for n in notes if n),
-        })
+        rows.append(
+            {
+                "indicator_id": t.indicator_id,
+                "indicator": indicators[t.indicator_id]["name_zh"],
+                "doc_id": t.doc_id,
+                "region": doc["region"],
+                "level": doc["level"],
+                "year": int(doc["year"]),
+                "value": t.value,
+                "unit": t.unit,
+                "comparator": t.comparator,
+                "deadline": t.deadline,
+                "previous_doc": previous.doc_id if previous is not None else "",
+                "change_vs_previous": change(t.value, previous.value, t.unit, previous.unit, t.kind)
+                if previous is not None
+                else None,
+                "parent_doc": parent.doc_id if parent is not None else "",
+                "change_vs_parent": change(t.value, parent.value, t.unit, parent.unit, t.kind)
+                if parent is not None
+                else None,
+                "change_unit": "pp" if t.kind in POINT_KINDS else "ratio",
+                "direction": direction(
+                    t.value,
+                    previous.value if previous is not None else None,
+                    t.unit,
+                    previous.unit if previous is not None else "",
+                ),
+                "vs_parent": vs_parent(t.value, parent.value if parent is not None else None, higher_is_better, t.kind),
+                "higher_is_better": higher_is_better,
+                "wording": t.indicator,
+                "quote": t.quote,
+                "char_start": t.char_start,
+                "char_end": t.char_end,
+                "target_id": t.target_id,
+                "note": " | ".join(n for n in notes if n),
+            }
+        )
     frame = pd.DataFrame(rows, columns=ESCALATION_COLUMNS)
     frame["_level"] = frame["level"].map(LEVEL_RANK)
     frame = frame.sort_values(["indicator_id", "year", "_level", "doc_id"], kind="stable").drop(columns="_level")

@@ -6,6 +6,7 @@ every document of the manifest and writes the processed tables as one unit (all 
 :func:`analysis.storage.table_set`). Every setting that changes the tables comes in one
 :class:`analysis.settings.BuildSettings` (``None``: the defaults), handed down to each stage.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -21,14 +22,22 @@ from analysis.compare import duplicates
 from analysis.compare import escalation as compare
 from analysis.corpus import corrections, manifest
 from analysis.corpus import scheduler as scheduling
+from analysis.errors import UserError
 from analysis.parse import damage, metadata, structure
 from analysis.parse.document import ParsedDocument, parse_document
+from analysis.settings import (
+    ALIGNMENT_CORRECTIONS_PATH,
+    LEXICON_DIR,
+    LINK_CONFIDENCE_PATH,
+    MANIFEST_PATH,
+    PROCESSED_DIR,
+    TARGET_CORRECTIONS_PATH,
+    BuildSettings,
+    DuplicateSettings,
+)
+from analysis.storage import write_table
 from analysis.targets import extract as targets
 from analysis.targets import indicators
-from analysis.errors import UserError
-from analysis.settings import (ALIGNMENT_CORRECTIONS_PATH, LEXICON_DIR, LINK_CONFIDENCE_PATH, MANIFEST_PATH,
-                               PROCESSED_DIR, TARGET_CORRECTIONS_PATH, BuildSettings, DuplicateSettings)
-from analysis.storage import write_table
 
 DOCUMENT_COLUMNS = schema.columns("documents")
 
@@ -42,8 +51,9 @@ def extracted_text_path(doc_id: str) -> str:
     return f"texts/{doc_id}.txt"
 
 
-def documents_table(docs: list[ParsedDocument], listed: pd.DataFrame,
-                    settings: DuplicateSettings | None = None) -> pd.DataFrame:
+def documents_table(
+    docs: list[ParsedDocument], listed: pd.DataFrame, settings: DuplicateSettings | None = None
+) -> pd.DataFrame:
     """One row per document: metadata (with sources), structure counts, damage, duplicates."""
     rows = []
     declarations = {str(row["doc_id"]): {str(k): v for k, v in row.items()} for row in listed.to_dict(orient="records")}
@@ -57,8 +67,10 @@ def documents_table(docs: list[ParsedDocument], listed: pd.DataFrame,
             "encoding": doc.raw.encoding,
             "format": doc.format,
             "extracted_text": "" if doc.format == "txt" else extracted_text_path(doc.doc_id),
-            **metadata.merge_metadata(metadata.extract_metadata(doc.printed_matter()),
-                                      {name: str(declared[name]) for name in metadata.METADATA_FIELDS}),
+            **metadata.merge_metadata(
+                metadata.extract_metadata(doc.printed_matter()),
+                {name: str(declared[name]) for name in metadata.METADATA_FIELDS},
+            ),
             "region": declared["region"],
             "level": declared["level"],
             "year": int(declared["year"]),
@@ -74,7 +86,10 @@ def documents_table(docs: list[ParsedDocument], listed: pd.DataFrame,
         rows.append(row)
     frame = pd.DataFrame(rows)
     copies = duplicates.near_duplicates(
-        [d.doc_id for d in docs], [d.clean.text for d in docs], list(frame["damage_per_1k_chars"]), settings,
+        [d.doc_id for d in docs],
+        [d.clean.text for d in docs],
+        list(frame["damage_per_1k_chars"]),
+        settings,
         {doc_id: row.get("duplicate_of", "") for doc_id, row in declarations.items()},
     )
     frame = frame.merge(copies, on="doc_id", how="left")
@@ -90,9 +105,12 @@ def _parse_listed(row: dict, settings: BuildSettings) -> ParsedDocument:
     return doc
 
 
-def parse_manifest(manifest_path: Path | None = None, workers: int | None = None,
-                   settings: BuildSettings | None = None,
-                   scheduler: str | scheduling.Session | None = None) -> tuple[pd.DataFrame, list[ParsedDocument]]:
+def parse_manifest(
+    manifest_path: Path | None = None,
+    workers: int | None = None,
+    settings: BuildSettings | None = None,
+    scheduler: str | scheduling.Session | None = None,
+) -> tuple[pd.DataFrame, list[ParsedDocument]]:
     """The manifest (``MANIFEST_PATH`` unless given) and every document it lists, parsed (on Dask
     for a large corpus: ``scheduler`` and ``workers`` as in :func:`analysis.corpus.scheduler.session`)."""
     settings = settings or BuildSettings()
@@ -106,14 +124,21 @@ def _targets_of_document(doc: ParsedDocument, lexicon: pd.DataFrame, settings: B
     return targets.targets_table(doc, lexicon, settings.targets)
 
 
-def targets_of(docs: list[ParsedDocument], documents: pd.DataFrame, lexicon: pd.DataFrame,
-               workers: int | None = None, settings: BuildSettings | None = None,
-               scheduler: str | scheduling.Session | None = None) -> pd.DataFrame:
+def targets_of(
+    docs: list[ParsedDocument],
+    documents: pd.DataFrame,
+    lexicon: pd.DataFrame,
+    workers: int | None = None,
+    settings: BuildSettings | None = None,
+    scheduler: str | scheduling.Session | None = None,
+) -> pd.DataFrame:
     """The targets of every document; a damaged duplicate's with the clean copy's values beside them."""
     settings = settings or BuildSettings()
     with scheduling.session(scheduler, workers, min_items=settings.parallel_min_items) as run:
-        found = pd.concat(run.map(_targets_of_document, [(doc,) for doc in docs], "targets", lexicon=lexicon,
-                                  settings=settings), ignore_index=True)
+        found = pd.concat(
+            run.map(_targets_of_document, [(doc,) for doc in docs], "targets", lexicon=lexicon, settings=settings),
+            ignore_index=True,
+        )
     return targets.with_clean_values(found, documents, {d.doc_id: d.raw.text for d in docs}, settings.targets)
 
 
@@ -123,38 +148,53 @@ def planned_comparisons(listed: pd.DataFrame, documents: pd.DataFrame) -> pd.Dat
     return manifest.comparisons(listed, exclude=copies)
 
 
-COMPARISON_TABLE_COLUMNS = {name: schema.columns(name) for name in ("alignments", "alignment_clauses", "coverage",
-                                                                      "coverage_tasks")}
+COMPARISON_TABLE_COLUMNS = {
+    name: schema.columns(name) for name in ("alignments", "alignment_clauses", "coverage", "coverage_tasks")
+}
 
 
 PLANS_PER_PROCESS = 128  # the plans a process keeps for its next comparisons (a batch needs fewer)
 
 
-def _compare(plan: dict, source: ParsedDocument, target: ParsedDocument, indicators: pd.DataFrame | None,
-             settings: BuildSettings, link_model: confidence.LinkModel, link_fixes: pd.DataFrame | None,
-             state: scheduling.ProcessState | scheduling.BuildState | None = None) -> dict[str, pd.DataFrame]:
+def _compare(
+    plan: dict,
+    source: ParsedDocument,
+    target: ParsedDocument,
+    indicators: pd.DataFrame | None,
+    settings: BuildSettings,
+    link_model: confidence.LinkModel,
+    link_fixes: pd.DataFrame | None,
+    state: scheduling.ProcessState | scheduling.BuildState | None = None,
+) -> dict[str, pd.DataFrame]:
     """The tables of one comparison; ``state`` keeps the plans (their features computed once per
     process) for the next comparisons of the build."""
     plans = state.get("plans", lambda: align.PlanCache(size=PLANS_PER_PROCESS)) if state is not None else None
     comparison = align.Comparison.of(source, target, indicators, plans, settings.alignment)
     result = align.align(comparison, plan["kind"])
     label = {"comparison_id": plan["comparison_id"], "kind": plan["kind"]}
-    found = corrections.reviewed_alignment(result, link_model, link_fixes, plan["kind"],
-                                           source.tasks["task_id"], target.tasks["task_id"])
+    found = corrections.reviewed_alignment(
+        result, link_model, link_fixes, plan["kind"], source.tasks["task_id"], target.tasks["task_id"]
+    )
     tasks = coverage.task_coverage(found, source.tasks, target.tasks, plan["comparison_id"], plan["kind"])
     return {
         "alignments": align.with_task_details(found, source.tasks, target.tasks).assign(
-            confidence=found["confidence"].to_numpy(), decided_by=found["decided_by"].to_numpy(), **label),
+            confidence=found["confidence"].to_numpy(), decided_by=found["decided_by"].to_numpy(), **label
+        ),
         "alignment_clauses": corrections.correct_clause_matches(result.clause_matches, found).assign(**label),
         "coverage_tasks": tasks,
         "coverage": coverage.coverage_summary(tasks, source.tasks, target.tasks, plan["comparison_id"], plan["kind"]),
     }
 
 
-def comparison_tables(comparisons: pd.DataFrame, docs: list[ParsedDocument],
-                      indicators: pd.DataFrame | None = None, workers: int | None = None,
-                      settings: BuildSettings | None = None, link_fixes: pd.DataFrame | None = None,
-                      scheduler: str | scheduling.Session | None = None) -> dict[str, pd.DataFrame]:
+def comparison_tables(
+    comparisons: pd.DataFrame,
+    docs: list[ParsedDocument],
+    indicators: pd.DataFrame | None = None,
+    workers: int | None = None,
+    settings: BuildSettings | None = None,
+    link_fixes: pd.DataFrame | None = None,
+    scheduler: str | scheduling.Session | None = None,
+) -> dict[str, pd.DataFrame]:
     """Alignments, clause matches and coverage of every comparison, stacked with its id and kind
     (the reviewer's ``link_fixes`` applied: :func:`corrections.read_alignment_corrections`)."""
     settings = settings or BuildSettings()
@@ -162,8 +202,16 @@ def comparison_tables(comparisons: pd.DataFrame, docs: list[ParsedDocument],
     by_id = {doc.doc_id: doc for doc in docs}
     calls = [(plan, by_id[plan["source_doc"]], by_id[plan["target_doc"]]) for plan in plans]
     with scheduling.session(scheduler, workers, min_items=settings.parallel_min_items) as run:
-        results = run.map(_compare, calls, "compare", state_as="state", indicators=indicators, settings=settings,
-                          link_model=confidence.LinkModel.load(LINK_CONFIDENCE_PATH), link_fixes=link_fixes)
+        results = run.map(
+            _compare,
+            calls,
+            "compare",
+            state_as="state",
+            indicators=indicators,
+            settings=settings,
+            link_model=confidence.LinkModel.load(LINK_CONFIDENCE_PATH),
+            link_fixes=link_fixes,
+        )
     tables = {}
     for name, columns in COMPARISON_TABLE_COLUMNS.items():
         frames = [r[name] for r in results]
@@ -176,8 +224,14 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def build_record(build_id: str, manifest_path: Path, listed: pd.DataFrame, folder: Path,
-                 settings: BuildSettings, corrections_files: tuple[Path, ...] = ()) -> dict:
+def build_record(
+    build_id: str,
+    manifest_path: Path,
+    listed: pd.DataFrame,
+    folder: Path,
+    settings: BuildSettings,
+    corrections_files: tuple[Path, ...] = (),
+) -> dict:
     """``build.json``: the build's id, the package version, the SHA-256 of every input (manifest,
     documents, lexicon), the settings and the SHA-256 of every table file written to ``folder``."""
     return {
@@ -186,21 +240,31 @@ def build_record(build_id: str, manifest_path: Path, listed: pd.DataFrame, folde
         "package_version": __version__,
         "inputs": {
             "manifest": {"path": str(manifest_path), "sha256": _sha256(manifest_path)},
-            "documents": {row["doc_id"]: {"file": row["file"], "sha256": _sha256(row[manifest.FILE_PATH])}
-                          for row in listed.to_dict(orient="records")},
+            "documents": {
+                row["doc_id"]: {"file": row["file"], "sha256": _sha256(row[manifest.FILE_PATH])}
+                for row in listed.to_dict(orient="records")
+            },
             "lexicon": {p.name: _sha256(p) for p in sorted(Path(LEXICON_DIR).iterdir()) if p.is_file()},
             "corrections": {str(p): _sha256(p) for p in corrections_files},
         },
         "settings": settings.as_dict(),
-        "tables": {p.relative_to(folder).as_posix(): _sha256(p) for p in sorted(folder.rglob("*"))
-                   if p.is_file() and p.name != storage.BUILD_RECORD},
+        "tables": {
+            p.relative_to(folder).as_posix(): _sha256(p)
+            for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.name != storage.BUILD_RECORD
+        },
     }
 
 
-def build(out_dir: Path | None = None, manifest_path: Path | None = None,
-          workers: int | None = None, settings: BuildSettings | None = None,
-          alignment_corrections: Path | None = None, target_corrections: Path | None = None,
-          scheduler: str | scheduling.Session | None = None) -> dict[str, pd.DataFrame]:
+def build(
+    out_dir: Path | None = None,
+    manifest_path: Path | None = None,
+    workers: int | None = None,
+    settings: BuildSettings | None = None,
+    alignment_corrections: Path | None = None,
+    target_corrections: Path | None = None,
+    scheduler: str | scheduling.Session | None = None,
+) -> dict[str, pd.DataFrame]:
     """Parse every document of the manifest (``MANIFEST_PATH`` unless given) and write the
     processed tables into ``out_dir`` (``PROCESSED_DIR`` unless given).
 
@@ -219,8 +283,10 @@ def build(out_dir: Path | None = None, manifest_path: Path | None = None,
     out_dir = Path(PROCESSED_DIR if out_dir is None else out_dir)
     manifest_path = Path(MANIFEST_PATH if manifest_path is None else manifest_path)
     manifest.load_manifest(manifest_path)  # a bad manifest is refused before the output folder is touched
-    reviewed = corrections.Corrections.read(ALIGNMENT_CORRECTIONS_PATH if alignment_corrections is None else alignment_corrections,
-                                            TARGET_CORRECTIONS_PATH if target_corrections is None else target_corrections)
+    reviewed = corrections.Corrections.read(
+        ALIGNMENT_CORRECTIONS_PATH if alignment_corrections is None else alignment_corrections,
+        TARGET_CORRECTIONS_PATH if target_corrections is None else target_corrections,
+    )
     with storage.table_set(out_dir) as staged:
         with scheduling.session(scheduler, workers, min_items=settings.parallel_min_items) as run:
             listed, docs = parse_manifest(manifest_path, workers, settings, run)
@@ -232,24 +298,37 @@ def build(out_dir: Path | None = None, manifest_path: Path | None = None,
                 if doc.format != "txt":
                     storage.write_text(staged.folder / extracted_text_path(doc.doc_id), doc.raw.text)
             record = build_record(staged.build_id, manifest_path, listed, staged.folder, settings, reviewed.files())
-            storage.write_text(staged.folder / storage.BUILD_RECORD, json.dumps(record, ensure_ascii=False, indent=1) + "\n")
+            storage.write_text(
+                staged.folder / storage.BUILD_RECORD, json.dumps(record, ensure_ascii=False, indent=1) + "\n"
+            )
         except OSError as exc:
-            raise UserError(out_dir, f"cannot write the tables ({exc.strerror or exc}); the previous tables are unchanged") from None
+            raise UserError(
+                out_dir, f"cannot write the tables ({exc.strerror or exc}); the previous tables are unchanged"
+            ) from None
         except UserError as exc:
             raise UserError(exc.where, f"{exc.problem}; the previous tables are unchanged") from None
     return tables
 
 
-def build_tables(listed: pd.DataFrame, docs: list[ParsedDocument], workers: int | None,
-                 settings: BuildSettings, reviewed: corrections.Corrections | None = None,
-                 scheduler: str | scheduling.Session | None = None) -> dict[str, pd.DataFrame]:
+def build_tables(
+    listed: pd.DataFrame,
+    docs: list[ParsedDocument],
+    workers: int | None,
+    settings: BuildSettings,
+    reviewed: corrections.Corrections | None = None,
+    scheduler: str | scheduling.Session | None = None,
+) -> dict[str, pd.DataFrame]:
     """Every processed table of the parsed corpus, by name, each checked against :mod:`analysis.schema`
     (the reviewer's corrections applied after the model; none when ``reviewed`` is None)."""
     reviewed = reviewed or corrections.Corrections.none()
     lexicon = indicators.load_lexicon()
     documents = documents_table(docs, listed, settings.duplicates)
-    target_table, target_log = corrections.correct_targets(targets_of(docs, documents, lexicon, workers, settings, scheduler),
-                                                           reviewed.targets, lexicon, reviewed.targets_path)
+    target_table, target_log = corrections.correct_targets(
+        targets_of(docs, documents, lexicon, workers, settings, scheduler),
+        reviewed.targets,
+        lexicon,
+        reviewed.targets_path,
+    )
     tables = {
         "documents": documents,
         "tasks": pd.concat([d.tasks for d in docs], ignore_index=True),
@@ -258,8 +337,9 @@ def build_tables(listed: pd.DataFrame, docs: list[ParsedDocument], workers: int 
     }
     planned = planned_comparisons(listed, documents)
     tables.update(comparison_tables(planned, docs, target_table, workers, settings, reviewed.links, scheduler))
-    link_log = corrections.alignment_log(reviewed.links, planned, {d.doc_id: set(d.tasks["task_id"]) for d in docs},
-                                         reviewed.links_path)
+    link_log = corrections.alignment_log(
+        reviewed.links, planned, {d.doc_id: set(d.tasks["task_id"]) for d in docs}, reviewed.links_path
+    )
     tables["corrections"] = corrections.log_table(link_log, target_log)
     for name, frame in tables.items():
         schema.check(name, frame.columns)

@@ -16,6 +16,7 @@ Rows decided by a reviewer carry ``decided_by == "reviewer"`` (and confidence 1)
 it changes nothing and is listed, by file and line, in the ``corrections`` table (the build's
 log prints one line each).
 """
+
 from __future__ import annotations
 
 import csv
@@ -80,23 +81,42 @@ def _text(frame: pd.DataFrame, columns: list[str]) -> dict[str, list[str]]:
 def link_fixes(frame: pd.DataFrame) -> list[LinkFix]:
     """The rows of a link decisions table (:func:`read_alignment_corrections`), typed."""
     text, lines = _text(frame, ALIGNMENT_CORRECTION_COLUMNS), frame["line"].astype(int).tolist()
-    return [LinkFix(source_doc=text["source_doc"][i], source_task_id=text["source_task_id"][i],
-                    target_doc=text["target_doc"][i], target_task_id=text["target_task_id"][i],
-                    relation=text["relation"][i], note=text["note"][i], line=lines[i])
-            for i in range(len(frame))]
+    return [
+        LinkFix(
+            source_doc=text["source_doc"][i],
+            source_task_id=text["source_task_id"][i],
+            target_doc=text["target_doc"][i],
+            target_task_id=text["target_task_id"][i],
+            relation=text["relation"][i],
+            note=text["note"][i],
+            line=lines[i],
+        )
+        for i in range(len(frame))
+    ]
 
 
 def target_fixes(frame: pd.DataFrame) -> list[TargetFix]:
     """The rows of a target decisions table (:func:`read_target_corrections`), typed."""
     text, lines = _text(frame, TARGET_CORRECTION_COLUMNS), frame["line"].astype(int).tolist()
-    return [TargetFix(doc_id=text["doc_id"][i], target_id=text["target_id"][i], action=text["action"][i],
-                      value=text["value"][i], unit=text["unit"][i], comparator=text["comparator"][i],
-                      indicator_id=text["indicator_id"][i], note=text["note"][i], line=lines[i])
-            for i in range(len(frame))]
+    return [
+        TargetFix(
+            doc_id=text["doc_id"][i],
+            target_id=text["target_id"][i],
+            action=text["action"][i],
+            value=text["value"][i],
+            unit=text["unit"][i],
+            comparator=text["comparator"][i],
+            indicator_id=text["indicator_id"][i],
+            note=text["note"][i],
+            line=lines[i],
+        )
+        for i in range(len(frame))
+    ]
 
 
-def read_corrections(path: Path | str, columns: list[str], decision: str, allowed: tuple[str, ...],
-                     required: tuple[str, ...]) -> pd.DataFrame:
+def read_corrections(
+    path: Path | str, columns: list[str], decision: str, allowed: tuple[str, ...], required: tuple[str, ...]
+) -> pd.DataFrame:
     """The decided rows of a corrections file (``columns`` and ``line``, the row's first line in
     the file); no file → no rows. ``decision`` is the column holding the decision (``allowed``
     values, case-insensitive); a decided row must fill ``required``."""
@@ -135,8 +155,10 @@ def read_corrections(path: Path | str, columns: list[str], decision: str, allowe
         if not record[decision]:
             continue  # not decided yet (a review queue's row left empty)
         if record[decision] not in allowed:
-            raise UserError(f"{path}, line {line}",
-                            f"{decision} must be one of {', '.join(allowed)}, not {cells[columns.index(decision)]!r}")
+            raise UserError(
+                f"{path}, line {line}",
+                f"{decision} must be one of {', '.join(allowed)}, not {cells[columns.index(decision)]!r}",
+            )
         blank = [c for c in required if not record[c]]
         if blank:
             raise UserError(f"{path}, line {line}", f"{', '.join(blank)} empty")
@@ -146,8 +168,13 @@ def read_corrections(path: Path | str, columns: list[str], decision: str, allowe
 
 def read_alignment_corrections(path: Path | str) -> pd.DataFrame:
     """The link decisions of ``path``; two rows deciding one pair differently are an error."""
-    found = read_corrections(path, ALIGNMENT_CORRECTION_COLUMNS, "relation", REVIEW_RELATIONS,
-                             ("source_doc", "source_task_id", "target_doc", "target_task_id"))
+    found = read_corrections(
+        path,
+        ALIGNMENT_CORRECTION_COLUMNS,
+        "relation",
+        REVIEW_RELATIONS,
+        ("source_doc", "source_task_id", "target_doc", "target_task_id"),
+    )
     _refuse_conflicts(path, found, ["source_doc", "source_task_id", "target_doc", "target_task_id"], ["relation"])
     return found
 
@@ -179,7 +206,6 @@ def _refuse_conflicts(path, found: pd.DataFrame, keys: list[str], decision: list
         raise UserError(f"{path}, line {second}", f"contradicts line {first} on the same {' / '.join(keys)}")
 
 
-
 @dataclass(frozen=True)
 class Corrections:
     """The reviewer's decisions a build applies: link and target corrections and their files."""
@@ -191,23 +217,31 @@ class Corrections:
 
     @classmethod
     def read(cls, links_path: Path | str, targets_path: Path | str) -> Corrections:
-        return cls(read_alignment_corrections(links_path), read_target_corrections(targets_path), str(links_path),
-                   str(targets_path))
+        return cls(
+            read_alignment_corrections(links_path),
+            read_target_corrections(targets_path),
+            str(links_path),
+            str(targets_path),
+        )
 
     @classmethod
     def none(cls) -> Corrections:
-        return cls(pd.DataFrame(columns=[*ALIGNMENT_CORRECTION_COLUMNS, "line"]),
-                   pd.DataFrame(columns=[*TARGET_CORRECTION_COLUMNS, "line"]))
+        return cls(
+            pd.DataFrame(columns=[*ALIGNMENT_CORRECTION_COLUMNS, "line"]),
+            pd.DataFrame(columns=[*TARGET_CORRECTION_COLUMNS, "line"]),
+        )
 
     def files(self) -> tuple[Path, ...]:
         """The corrections files that exist (a build records their SHA-256)."""
         return tuple(Path(p) for p in (self.links_path, self.targets_path) if p and Path(p).is_file())
 
+
 # --- targets -----------------------------------------------------------------------------------
 
 
-def correct_targets(targets: pd.DataFrame, fixes: pd.DataFrame, lexicon: pd.DataFrame,
-                    path: Path | str = "") -> tuple[pd.DataFrame, pd.DataFrame]:
+def correct_targets(
+    targets: pd.DataFrame, fixes: pd.DataFrame, lexicon: pd.DataFrame, path: Path | str = ""
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The targets table with the reviewer's fixes and rejections applied and a ``decided_by``
     column; and the log of every correction (applied or stale)."""
     targets = targets.assign(decided_by=MODEL)
@@ -222,7 +256,9 @@ def correct_targets(targets: pd.DataFrame, fixes: pd.DataFrame, lexicon: pd.Data
             log.append(_log(path, row.line, what, f"no target {row.target_id} in {row.doc_id}"))
             continue
         if row.indicator_id and row.indicator_id not in names:
-            raise UserError(f"{path}, line {row.line}", f"indicator_id {row.indicator_id!r} is not in the indicator lexicon")
+            raise UserError(
+                f"{path}, line {row.line}", f"indicator_id {row.indicator_id!r} is not in the indicator lexicon"
+            )
         log.append(_log(path, row.line, what))
         if row.action == "reject":
             rejected.append(at)
@@ -241,31 +277,44 @@ def correct_targets(targets: pd.DataFrame, fixes: pd.DataFrame, lexicon: pd.Data
 
 
 def _log(path, line: int, what: str, stale: str = "") -> dict:
-    return {"file": str(path), "line": int(line), "correction": what, "status": "stale" if stale else "applied",
-            "problem": stale}
+    return {
+        "file": str(path),
+        "line": int(line),
+        "correction": what,
+        "status": "stale" if stale else "applied",
+        "problem": stale,
+    }
 
 
 # --- alignments --------------------------------------------------------------------------------
 
 
-def alignment_log(fixes: pd.DataFrame, comparisons: pd.DataFrame, task_ids: dict[str, set[str]],
-                  path: Path | str = "") -> pd.DataFrame:
+def alignment_log(
+    fixes: pd.DataFrame, comparisons: pd.DataFrame, task_ids: dict[str, set[str]], path: Path | str = ""
+) -> pd.DataFrame:
     """Every link decision, applied or stale: stale when no comparison of the build goes from its
     source document to its target document, or when a task it names is not in its document."""
     planned = set(zip(comparisons["source_doc"], comparisons["target_doc"])) if len(comparisons) else set()
     log = []
     for row in link_fixes(fixes):
         what = f"link {row.source_task_id} → {row.target_task_id}: {row.relation}"
-        problems = [f"no comparison {row.source_doc} → {row.target_doc}"] if (row.source_doc, row.target_doc) not in planned else []
-        problems += [f"no task {task} in {doc}" for doc, task in ((row.source_doc, row.source_task_id),
-                                                                   (row.target_doc, row.target_task_id))
-                     if task not in task_ids.get(doc, ())]
+        problems = (
+            [f"no comparison {row.source_doc} → {row.target_doc}"]
+            if (row.source_doc, row.target_doc) not in planned
+            else []
+        )
+        problems += [
+            f"no task {task} in {doc}"
+            for doc, task in ((row.source_doc, row.source_task_id), (row.target_doc, row.target_task_id))
+            if task not in task_ids.get(doc, ())
+        ]
         log.append(_log(path, row.line, what, "; ".join(problems)))
     return pd.DataFrame(log, columns=LOG_COLUMNS)
 
 
-def reviewed_alignment(result: Alignment, model: LinkModel, fixes: pd.DataFrame | None, kind: str,
-                       source_ids, target_ids) -> pd.DataFrame:
+def reviewed_alignment(
+    result: Alignment, model: LinkModel, fixes: pd.DataFrame | None, kind: str, source_ids, target_ids
+) -> pd.DataFrame:
     """The model's alignment table of one comparison with each row's ``confidence``, then the
     reviewer's decisions applied (:func:`correct_alignment`)."""
     chance = link_probability(result.pairs, model, len(source_ids), len(target_ids))
@@ -273,8 +322,15 @@ def reviewed_alignment(result: Alignment, model: LinkModel, fixes: pd.DataFrame 
     return correct_alignment(table, fixes, kind, source_ids, target_ids, result.pairs, chance)
 
 
-def correct_alignment(alignments: pd.DataFrame, fixes: pd.DataFrame | None, kind: str, source_ids, target_ids,
-                      pairs: pd.DataFrame, probability: np.ndarray) -> pd.DataFrame:
+def correct_alignment(
+    alignments: pd.DataFrame,
+    fixes: pd.DataFrame | None,
+    kind: str,
+    source_ids,
+    target_ids,
+    pairs: pd.DataFrame,
+    probability: np.ndarray,
+) -> pd.DataFrame:
     """One comparison's alignment table (with ``confidence``) corrected by the reviewer's link
     decisions ``fixes`` (those naming tasks of other documents or unknown tasks are ignored:
     :func:`alignment_log` reports them), with ``decided_by``.
@@ -287,8 +343,12 @@ def correct_alignment(alignments: pd.DataFrame, fixes: pd.DataFrame | None, kind
     if fixes is not None and len(table):
         source_doc = next((d for d in table["source_doc"] if d), "")
         target_doc = next((d for d in table["target_doc"] if d), "")
-        fixes = fixes[(fixes["source_doc"] == source_doc) & (fixes["target_doc"] == target_doc)
-                      & fixes["source_task_id"].isin(source_ids) & fixes["target_task_id"].isin(target_ids)]
+        fixes = fixes[
+            (fixes["source_doc"] == source_doc)
+            & (fixes["target_doc"] == target_doc)
+            & fixes["source_task_id"].isin(source_ids)
+            & fixes["target_task_id"].isin(target_ids)
+        ]
     if fixes is None or not len(table) or not len(fixes):
         return table
     relation = table["relation"].to_numpy()
@@ -307,14 +367,23 @@ def correct_alignment(alignments: pd.DataFrame, fixes: pd.DataFrame | None, kind
             links.loc[key, ["relation", "evidence", "confidence", "decided_by"]] = reviewed
             continue
         at = pair_at.get_indexer(pd.MultiIndex.from_tuples([key]))[0]
-        added = {"source_doc": source_doc, "source_task_id": key[0], "target_doc": target_doc, "target_task_id": key[1],
-                 "score": score[at] if at >= 0 else 0.0, "relation": row.relation,
-                 "evidence": "reviewer" + (f": {row.note}" if row.note else ""), "confidence": 1.0, "decided_by": REVIEWER}
+        added = {
+            "source_doc": source_doc,
+            "source_task_id": key[0],
+            "target_doc": target_doc,
+            "target_task_id": key[1],
+            "score": score[at] if at >= 0 else 0.0,
+            "relation": row.relation,
+            "evidence": "reviewer" + (f": {row.note}" if row.note else ""),
+            "confidence": 1.0,
+            "decided_by": REVIEWER,
+        }
         links = pd.concat([links, pd.DataFrame([added], index=pd.MultiIndex.from_tuples([key]))])
     links = links.reset_index(drop=True)
     removed = fixes.loc[fixes["relation"] == "none", ["source_task_id", "target_task_id"]]
-    unlinked = _unlinked_rows(table[~linked], links, removed, kind, source_doc, target_doc, source_ids, target_ids,
-                              pairs, score, probability)
+    unlinked = _unlinked_rows(
+        table[~linked], links, removed, kind, source_doc, target_doc, source_ids, target_ids, pairs, score, probability
+    )
     corrected = pd.concat([links, unlinked], ignore_index=True)[table.columns]
     source_at = source_ids.get_indexer(corrected["source_task_id"])
     target_at = target_ids.get_indexer(corrected["target_task_id"])
@@ -326,28 +395,46 @@ def correct_clause_matches(clause_matches: pd.DataFrame, alignments: pd.DataFram
     """The clause matches of the links the corrected ``alignments`` keep, with their relation
     (a link the reviewer removed loses its clause matches; one the reviewer added has none)."""
     linked = alignments[alignments["relation"].isin(LINKS)]
-    relation = pd.Series(linked["relation"].to_numpy(),
-                         index=pd.MultiIndex.from_frame(linked[["source_task_id", "target_task_id"]]))
+    relation = pd.Series(
+        linked["relation"].to_numpy(), index=pd.MultiIndex.from_frame(linked[["source_task_id", "target_task_id"]])
+    )
     at = relation.index.get_indexer(pd.MultiIndex.from_frame(clause_matches[["source_task_id", "target_task_id"]]))
     if (at >= 0).all() and (relation.to_numpy()[at] == clause_matches["relation"].to_numpy()).all():
         return clause_matches
     return clause_matches[at >= 0].assign(relation=relation.to_numpy()[at[at >= 0]]).reset_index(drop=True)
 
 
-def _unlinked_rows(model_rows: pd.DataFrame, links: pd.DataFrame, removed: pd.DataFrame, kind: str, source_doc: str,
-                   target_doc: str, source_ids: pd.Index, target_ids: pd.Index, pairs: pd.DataFrame, score: np.ndarray,
-                   probability: np.ndarray) -> pd.DataFrame:
+def _unlinked_rows(
+    model_rows: pd.DataFrame,
+    links: pd.DataFrame,
+    removed: pd.DataFrame,
+    kind: str,
+    source_doc: str,
+    target_doc: str,
+    source_ids: pd.Index,
+    target_ids: pd.Index,
+    pairs: pd.DataFrame,
+    score: np.ndarray,
+    probability: np.ndarray,
+) -> pd.DataFrame:
     """The unlinked rows after the corrections: the model's for tasks still unlinked, new ones
     (the reviewer's) for tasks whose every link was removed."""
-    keep = ~(model_rows["source_task_id"].isin(links["source_task_id"]) & (model_rows["target_task_id"] == "")) \
-        & ~(model_rows["target_task_id"].isin(links["target_task_id"]) & (model_rows["source_task_id"] == ""))
+    keep = ~(model_rows["source_task_id"].isin(links["source_task_id"]) & (model_rows["target_task_id"] == "")) & ~(
+        model_rows["target_task_id"].isin(links["target_task_id"]) & (model_rows["source_task_id"] == "")
+    )
     rows = [model_rows[keep]]
-    rejected = pd.MultiIndex.from_frame(removed).get_indexer(
-        pd.MultiIndex.from_arrays([pairs["source_task_id"], pairs["target_task_id"]])) >= 0
+    rejected = (
+        pd.MultiIndex.from_frame(removed).get_indexer(
+            pd.MultiIndex.from_arrays([pairs["source_task_id"], pairs["target_task_id"]])
+        )
+        >= 0
+    )
     usable = ~rejected
     source_index, target_index = np.asarray(pairs["source_index"])[usable], np.asarray(pairs["target_index"])[usable]
-    for side, ids, own, other, other_ids in (("source", source_ids, source_index, target_index, target_ids),
-                                             ("target", target_ids, target_index, source_index, source_ids)):
+    for side, ids, own, other, other_ids in (
+        ("source", source_ids, source_index, target_index, target_ids),
+        ("target", target_ids, target_index, source_index, source_ids),
+    ):
         had = set(model_rows[f"{side}_task_id"])
         orphans = [t for t in ids if t not in had and t not in set(links[f"{side}_task_id"])]
         if not orphans:
@@ -357,14 +444,21 @@ def _unlinked_rows(model_rows: pd.DataFrame, links: pd.DataFrame, removed: pd.Da
         near_chance = np.where(nearest >= 0, probability[usable][np.maximum(nearest, 0)] if usable.any() else 0.0, 0.0)
         near_task = [other_ids[other[k]] if k >= 0 else "" for k in nearest]
         blank = [""] * len(orphans)
-        rows.append(pd.DataFrame({
-            "source_doc": [source_doc] * len(orphans) if side == "source" else blank,
-            "source_task_id": orphans if side == "source" else blank,
-            "target_doc": [target_doc] * len(orphans) if side == "target" else blank,
-            "target_task_id": orphans if side == "target" else blank,
-            "score": near_score, "relation": UNLINKED[kind][0 if side == "source" else 1],
-            "evidence": [f"nearest: {t} ({s:.2f})" if t else "" for t, s in zip(near_task, near_score)],
-            "confidence": np.round(1.0 - near_chance, 6), "decided_by": REVIEWER}))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "source_doc": [source_doc] * len(orphans) if side == "source" else blank,
+                    "source_task_id": orphans if side == "source" else blank,
+                    "target_doc": [target_doc] * len(orphans) if side == "target" else blank,
+                    "target_task_id": orphans if side == "target" else blank,
+                    "score": near_score,
+                    "relation": UNLINKED[kind][0 if side == "source" else 1],
+                    "evidence": [f"nearest: {t} ({s:.2f})" if t else "" for t, s in zip(near_task, near_score)],
+                    "confidence": np.round(1.0 - near_chance, 6),
+                    "decided_by": REVIEWER,
+                }
+            )
+        )
     return pd.concat(rows, ignore_index=True)
 
 

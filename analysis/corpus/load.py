@@ -1,5 +1,6 @@
 """Loading built tables for a notebook: one comparison, read-only (computed on the spot when the
 manifest's links do not imply it)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,7 +15,6 @@ from analysis.errors import UserError
 from analysis.parse.document import parse_document
 from analysis.settings import MANIFEST_PATH, PROCESSED_DIR
 from analysis.storage import read_table
-
 
 COMPARISON_TABLES = ("alignments", "alignment_clauses", "coverage", "coverage_tasks", "coverage_indicators")
 
@@ -36,8 +36,9 @@ class PlanComparison:
         return self.tables[name]
 
 
-def load_comparison(source_doc: str, target_doc: str, processed_dir: Path = PROCESSED_DIR,
-                    manifest_path: Path = MANIFEST_PATH) -> PlanComparison:
+def load_comparison(
+    source_doc: str, target_doc: str, processed_dir: Path = PROCESSED_DIR, manifest_path: Path = MANIFEST_PATH
+) -> PlanComparison:
     """One comparison from the processed tables; computed on the spot when the manifest's links
     do not imply it (any two documents of the corpus can be compared)."""
 
@@ -60,13 +61,21 @@ def load_comparison(source_doc: str, target_doc: str, processed_dir: Path = PROC
         docs = [parse_document(rows[d]["file_path"], d) for d in (source_doc, target_doc)]
         profiles = (document_profile(docs[0], rows[docs[0].doc_id]), document_profile(docs[1], rows[docs[1].doc_id]))
         kind = comparison_kind(source_doc, rows[source_doc], target_doc, rows[target_doc], profiles)
-        plan = pd.DataFrame([{"comparison_id": comparison_id, "kind": kind, "source_doc": source_doc,
-                              "target_doc": target_doc}], columns=manifest.COMPARISON_COLUMNS)
+        plan = pd.DataFrame(
+            [{"comparison_id": comparison_id, "kind": kind, "source_doc": source_doc, "target_doc": target_doc}],
+            columns=manifest.COMPARISON_COLUMNS,
+        )
         found = read_table("targets", processed_dir)
         tables = comparison_tables(plan, docs, found[found["doc_id"].isin([source_doc, target_doc])])
-    return PlanComparison(comparison_id, kind, source_doc, target_doc,
-                          tasks[tasks["doc_id"] == source_doc].reset_index(drop=True),
-                          tasks[tasks["doc_id"] == target_doc].reset_index(drop=True), tables)
+    return PlanComparison(
+        comparison_id,
+        kind,
+        source_doc,
+        target_doc,
+        tasks[tasks["doc_id"] == source_doc].reset_index(drop=True),
+        tasks[tasks["doc_id"] == target_doc].reset_index(drop=True),
+        tables,
+    )
 
 
 def _rows_of(table: pd.DataFrame, comparison_id: str) -> pd.DataFrame:

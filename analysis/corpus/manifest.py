@@ -4,6 +4,7 @@
 its links: ``parent`` (the higher-level plan it implements) and ``previous`` (the same issuer's
 plan of an earlier year). Every comparison the suite makes is derived from these links.
 """
+
 from __future__ import annotations
 
 import csv
@@ -37,9 +38,9 @@ def _where(path: Path, line: int, doc_id: str = "") -> str:
 def _follow(links: dict[str, str], start: str) -> list[str] | None:
     """The chain of links from ``start``; None if it ends, the cycle if it loops."""
     chain = [start]
-    while (step := links.get(chain[-1], "")):
+    while step := links.get(chain[-1], ""):
         if step in chain:
-            return chain[chain.index(step):] + [step]
+            return chain[chain.index(step) :] + [step]
         chain.append(step)
     return None
 
@@ -57,7 +58,9 @@ def load_manifest(path: Path | str = MANIFEST_PATH) -> pd.DataFrame:
         raise UserError(path, f"missing column(s): {', '.join(missing)}")
     unknown = [c for c in frame.columns if c not in MANIFEST_COLUMNS]
     if unknown:
-        raise UserError(path, f"unknown column(s): {', '.join(unknown)} (the columns are {', '.join(MANIFEST_COLUMNS)})")
+        raise UserError(
+            path, f"unknown column(s): {', '.join(unknown)} (the columns are {', '.join(MANIFEST_COLUMNS)})"
+        )
     if frame.empty:
         raise UserError(path, "the manifest lists no documents")
     for column in MANIFEST_COLUMNS:
@@ -78,9 +81,13 @@ def load_manifest(path: Path | str = MANIFEST_PATH) -> pd.DataFrame:
         if problem := _file_problem(path.parent, row["file"]):
             raise UserError(_where(path, line, doc_id), problem)
         if row["level"] not in LEVEL_RANK:
-            raise UserError(_where(path, line, doc_id), f"unknown level {row['level']!r} (use one of {', '.join(LEVEL_RANK)})")
+            raise UserError(
+                _where(path, line, doc_id), f"unknown level {row['level']!r} (use one of {', '.join(LEVEL_RANK)})"
+            )
         if not YEAR.fullmatch(row["year"]):
-            raise UserError(_where(path, line, doc_id), f"year must be a number in ASCII digits (e.g. 2024), not {row['year']!r}")
+            raise UserError(
+                _where(path, line, doc_id), f"year must be a number in ASCII digits (e.g. 2024), not {row['year']!r}"
+            )
     by_id = frame.set_index("doc_id")
     for index, row in frame.iterrows():
         where = _where(path, lines[index], row["doc_id"])
@@ -167,6 +174,12 @@ def comparisons(manifest: pd.DataFrame, exclude: AbstractSet[str] = frozenset())
         for kind, link in (("year", "previous"), ("level", "parent")):
             source = row[link]
             if source and source not in exclude:
-                rows.append({"comparison_id": f"{source}__{row['doc_id']}", "kind": kind,
-                             "source_doc": source, "target_doc": row["doc_id"]})
+                rows.append(
+                    {
+                        "comparison_id": f"{source}__{row['doc_id']}",
+                        "kind": kind,
+                        "source_doc": source,
+                        "target_doc": row["doc_id"],
+                    }
+                )
     return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)

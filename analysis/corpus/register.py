@@ -8,6 +8,7 @@ each value, copies the file beside the manifest (never over a different file of 
 checks the manifest with the new row exactly as the build will load it, then appends the row
 atomically. ``remove`` drops a row unless another row links to it; the raw file stays in place.
 """
+
 from __future__ import annotations
 
 import csv
@@ -133,28 +134,48 @@ def _listed(text: str, manifest_path: Path) -> pd.DataFrame:
     return manifest.load_manifest(manifest_path)
 
 
-def add_plan(source: Path | str, manifest_path: Path | str, *, doc_id: str | None = None, parent: str = "",
-             previous: str = "", title: str | None = None, level: str | None = None, year: str | int | None = None,
-             issuer: str | None = None, region: str | None = None) -> Registered:
+def add_plan(
+    source: Path | str,
+    manifest_path: Path | str,
+    *,
+    doc_id: str | None = None,
+    parent: str = "",
+    previous: str = "",
+    title: str | None = None,
+    level: str | None = None,
+    year: str | int | None = None,
+    issuer: str | None = None,
+    region: str | None = None,
+) -> Registered:
     """Copy ``source`` beside the manifest and append its row (see the module's docstring)."""
     source, manifest_path = Path(source), Path(manifest_path)
     text, bom = _read_manifest_text(manifest_path)
     columns = _header(text, manifest_path)
     listed = _listed(text, manifest_path)
-    flags = {"title": title, "issuer": issuer, "level": level, "year": None if year is None else str(year),
-             "region": region}
+    flags = {
+        "title": title,
+        "issuer": issuer,
+        "level": level,
+        "year": None if year is None else str(year),
+        "region": region,
+    }
     sources: dict[str, str] = {}
 
     sources["doc_id"] = "flag" if doc_id is not None else "file name"
     doc_id = doc_id if doc_id is not None else default_doc_id(source)
     if not doc_id:
-        raise UserError(source, "the file name gives no doc id (letters, digits, _ and -, with a letter): "
-                                "pass --doc-id, e.g. xiaogan_city_2024")
+        raise UserError(
+            source,
+            "the file name gives no doc id (letters, digits, _ and -, with a letter): "
+            "pass --doc-id, e.g. xiaogan_city_2024",
+        )
     if not DOC_ID.match(doc_id):
         raise UserError(doc_id, "a doc id is letters, digits, _ and - only")
     if doc_id in set(listed["doc_id"]):
-        raise UserError(doc_id, f"this doc id is already in {manifest_path}: choose another with --doc-id "
-                                f"(or `remove {doc_id}` first)")
+        raise UserError(
+            doc_id,
+            f"this doc id is already in {manifest_path}: choose another with --doc-id (or `remove {doc_id}` first)",
+        )
 
     doc = _with_tasks(parse_document(source, doc_id), source)
     printed = metadata.extract_metadata(doc.printed_matter())
@@ -172,8 +193,11 @@ def add_plan(source: Path | str, manifest_path: Path | str, *, doc_id: str | Non
     elif inferred_level:
         values["level"], sources["level"] = inferred_level, "title"
     else:
-        raise UserError(source, f"cannot tell the level from the title {values['title'] or '(none found)'!r}: "
-                                f"pass --level ({', '.join(LEVEL_RANK)})")
+        raise UserError(
+            source,
+            f"cannot tell the level from the title {values['title'] or '(none found)'!r}: "
+            f"pass --level ({', '.join(LEVEL_RANK)})",
+        )
     if flags["year"]:
         values["year"], sources["year"] = flags["year"], "flag"
     elif found := _year_of(values["title"], values["date"]):
@@ -185,8 +209,11 @@ def add_plan(source: Path | str, manifest_path: Path | str, *, doc_id: str | Non
     elif found_region := region_of_issuer(values["issuer"]):
         values["region"], sources["region"] = found_region, "issuer"
     else:
-        raise UserError(source, f"cannot tell the region from the issuer {values['issuer'] or '(none found)'!r}: "
-                                "pass --region (e.g. 武汉市)")
+        raise UserError(
+            source,
+            f"cannot tell the region from the issuer {values['issuer'] or '(none found)'!r}: "
+            "pass --region (e.g. 武汉市)",
+        )
     name = stored_name(source, doc_id)
     row = {"doc_id": doc_id, "file": name, **values, "parent": parent, "previous": previous}
     missing = [name for name in manifest.REQUIRED_COLUMNS if name not in columns]
@@ -211,8 +238,9 @@ def add_plan(source: Path | str, manifest_path: Path | str, *, doc_id: str | Non
     _check(body + _csv_line([checked.get(name, "") for name in columns], newline), manifest_path)
     if copied:
         write_bytes(target, source.read_bytes())
-    write_text(manifest_path, ("\ufeff" if bom else "") + body + _csv_line([row.get(name, "") for name in columns],
-                                                                         newline))
+    write_text(
+        manifest_path, ("\ufeff" if bom else "") + body + _csv_line([row.get(name, "") for name in columns], newline)
+    )
     notes = [f"the manifest has no {column} column: {column} {row[column]!r} not recorded" for column in dropped]
     if name != source.name:
         notes.append(f"stored as {name}: `make` cannot handle the characters of {source.name!r}")
@@ -221,8 +249,12 @@ def add_plan(source: Path | str, manifest_path: Path | str, *, doc_id: str | Non
 
 def linked_from(listed, doc_id: str) -> list[str]:
     """``row (link)`` for every manifest row that links to ``doc_id``."""
-    return [f"{row['doc_id']} ({link})" for row in listed.to_dict(orient="records")
-            for link in LINKS if row.get(link) == doc_id]
+    return [
+        f"{row['doc_id']} ({link})"
+        for row in listed.to_dict(orient="records")
+        for link in LINKS
+        if row.get(link) == doc_id
+    ]
 
 
 def remove_plan(doc_id: str, manifest_path: Path | str) -> Path:

@@ -1,5 +1,6 @@
 """Which document a command-line reference names, what level and region it is, and which kind of
 comparison two documents make."""
+
 from __future__ import annotations
 
 import re
@@ -11,9 +12,15 @@ from analysis.parse import metadata
 from analysis.parse.document import ParsedDocument, doc_id_for
 from analysis.settings import MANIFEST_PATH
 
-
 # Scope words of a plan's title (全省生态环境工作要点) and the level they name.
-SCOPE_LEVELS = {"全国": "national", "全省": "province", "全市": "city", "全州": "city", "全县": "county", "全区": "district"}
+SCOPE_LEVELS = {
+    "全国": "national",
+    "全省": "province",
+    "全市": "city",
+    "全州": "city",
+    "全县": "county",
+    "全区": "district",
+}
 _ISSUER_SUFFIX = re.compile(r"(生态环境厅|生态环境局|生态环境保护局|环境保护局|环境保护厅)$")
 
 
@@ -65,16 +72,23 @@ def document_profile(doc: ParsedDocument, row: dict | None) -> tuple[str | None,
     return level_of_title(printed.get("title", "")), region_of_issuer(printed.get("issuer", ""))
 
 
-def comparison_kind(source_id: str, source_row: dict | None, target_id: str, target_row: dict | None,
-                    profiles: tuple[tuple[str | None, str | None], tuple[str | None, str | None]],
-                    requested: str | None = None) -> str:
+def comparison_kind(
+    source_id: str,
+    source_row: dict | None,
+    target_id: str,
+    target_row: dict | None,
+    profiles: tuple[tuple[str | None, str | None], tuple[str | None, str | None]],
+    requested: str | None = None,
+) -> str:
     """``year``, ``level`` or ``peer``: from the manifest's links when it links the two plans, else
     the requested kind, else inferred: same level and region → year; same level and different
     regions (two cities) → peer; otherwise level."""
     linked = None
     if source_row is not None and target_row is not None:
         if target_id in (source_row["previous"], source_row["parent"]):
-            raise UserError(source_id, f"the manifest links {target_id} → {source_id}: give the parent or earlier plan first")
+            raise UserError(
+                source_id, f"the manifest links {target_id} → {source_id}: give the parent or earlier plan first"
+            )
         linked = {target_row["previous"]: "year", target_row["parent"]: "level"}.get(source_id)
     if linked and requested and requested != linked:
         raise UserError(target_id, f"the manifest links it to {source_id} as a {linked} comparison, not {requested}")

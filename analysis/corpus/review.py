@@ -8,6 +8,7 @@ nearest candidate (named in its evidence), so that ``partial`` or ``same`` adds 
 reviewer fills ``relation`` (``same``, ``partial``, ``none``) and saves the file as
 ``data/corrections/alignments.csv``; the extra columns are ignored there, rows left empty skipped.
 """
+
 from __future__ import annotations
 
 import re
@@ -22,8 +23,15 @@ from analysis.schema import LINKS
 from analysis.storage import atomic_path, read_table, table_folder
 
 DEFAULT_BAND = (0.35, 0.65)
-QUEUE_COLUMNS = [*ALIGNMENT_CORRECTION_COLUMNS, "model_relation", "score", "confidence", "reason",
-                 "source_text", "target_text"]
+QUEUE_COLUMNS = [
+    *ALIGNMENT_CORRECTION_COLUMNS,
+    "model_relation",
+    "score",
+    "confidence",
+    "reason",
+    "source_text",
+    "target_text",
+]
 _NEAREST = re.compile(r"^nearest: (\S+) \(")
 
 
@@ -34,8 +42,9 @@ def check_band(band: tuple[float, float]) -> tuple[float, float]:
     return low, high
 
 
-def review_queue(alignments: pd.DataFrame, tasks: pd.DataFrame, comparison_id: str,
-                 band: tuple[float, float] = DEFAULT_BAND) -> pd.DataFrame:
+def review_queue(
+    alignments: pd.DataFrame, tasks: pd.DataFrame, comparison_id: str, band: tuple[float, float] = DEFAULT_BAND
+) -> pd.DataFrame:
     """The queue of one comparison (``alignments``, ``tasks``: the processed tables), most
     doubtful first; decisions a reviewer already made are left out."""
     low, high = check_band(band)
@@ -43,7 +52,9 @@ def review_queue(alignments: pd.DataFrame, tasks: pd.DataFrame, comparison_id: s
         raise UserError("alignments", "built by an older version (no confidence): run `make data` again")
     known = list(dict.fromkeys(alignments["comparison_id"]))
     if comparison_id not in known:
-        raise UserError(comparison_id, f"no such comparison in the processed alignments (known: {', '.join(known) or 'none'})")
+        raise UserError(
+            comparison_id, f"no such comparison in the processed alignments (known: {', '.join(known) or 'none'})"
+        )
     rows = alignments[(alignments["comparison_id"] == comparison_id) & (alignments["decided_by"] == MODEL)]
     source_doc = next((d for d in rows["source_doc"] if d), "")
     target_doc = next((d for d in rows["target_doc"] if d), "")
@@ -56,20 +67,30 @@ def review_queue(alignments: pd.DataFrame, tasks: pd.DataFrame, comparison_id: s
     source_task = np.where(unlinked_target, nearest, queued["source_task_id"])
     target_task = np.where(unlinked_source, nearest, queued["target_task_id"])
     texts = dict(zip(tasks["task_id"], tasks["text"]))
-    queue = pd.DataFrame({
-        "source_doc": np.where(source_task != "", source_doc, ""), "source_task_id": source_task,
-        "target_doc": np.where(target_task != "", target_doc, ""), "target_task_id": target_task,
-        "relation": "", "note": "", "model_relation": queued["relation"].to_numpy(),
-        "score": queued["score"].to_numpy(), "confidence": queued["confidence"].to_numpy(),
-        "reason": np.where(queued["confidence"].to_numpy() >= low, "uncertain", "low confidence"),
-        "source_text": [texts.get(t, "") for t in source_task], "target_text": [texts.get(t, "") for t in target_task],
-    }, columns=QUEUE_COLUMNS)
+    queue = pd.DataFrame(
+        {
+            "source_doc": np.where(source_task != "", source_doc, ""),
+            "source_task_id": source_task,
+            "target_doc": np.where(target_task != "", target_doc, ""),
+            "target_task_id": target_task,
+            "relation": "",
+            "note": "",
+            "model_relation": queued["relation"].to_numpy(),
+            "score": queued["score"].to_numpy(),
+            "confidence": queued["confidence"].to_numpy(),
+            "reason": np.where(queued["confidence"].to_numpy() >= low, "uncertain", "low confidence"),
+            "source_text": [texts.get(t, "") for t in source_task],
+            "target_text": [texts.get(t, "") for t in target_task],
+        },
+        columns=QUEUE_COLUMNS,
+    )
     queue = queue[(queue["source_task_id"] != "") & (queue["target_task_id"] != "")]  # a task without any candidate
     return queue.sort_values("confidence", kind="stable").reset_index(drop=True)
 
 
-def export_queue(comparison_id: str, out: Path | str, processed: Path | str,
-                 band: tuple[float, float] = DEFAULT_BAND) -> pd.DataFrame:
+def export_queue(
+    comparison_id: str, out: Path | str, processed: Path | str, band: tuple[float, float] = DEFAULT_BAND
+) -> pd.DataFrame:
     """Write the queue to ``out`` (UTF-8 with BOM, which Excel needs to read Chinese text)."""
     folder = table_folder(processed)  # both tables of one build
     queue = review_queue(read_table("alignments", folder), read_table("tasks", folder), comparison_id, band)

@@ -16,6 +16,7 @@ What a worker keeps for the calls it runs (the alignment's plans, their features
 lives in a :class:`BuildState` made for the session: per build, per process and per thread, and
 dropped with the session, never in a module-level variable.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -45,8 +46,14 @@ def default_workers() -> int:
 def _progress_bar(total: int, label: str, enabled: bool):
     from tqdm import tqdm
 
-    return tqdm(total=total, desc=label, unit="", file=sys.stderr, leave=False,
-                disable=not enabled or total < 2 or not sys.stderr.isatty())
+    return tqdm(
+        total=total,
+        desc=label,
+        unit="",
+        file=sys.stderr,
+        leave=False,
+        disable=not enabled or total < 2 or not sys.stderr.isatty(),
+    )
 
 
 class ProcessState:
@@ -78,8 +85,15 @@ class Session:
         self.progress, self.log = progress, log or (lambda message: None)
         self._state = ProcessState()
 
-    def map(self, function: Callable, calls: Sequence[tuple], label: str, keep: bool = False,
-            state_as: str | None = None, **common) -> list:
+    def map(
+        self,
+        function: Callable,
+        calls: Sequence[tuple],
+        label: str,
+        keep: bool = False,
+        state_as: str | None = None,
+        **common,
+    ) -> list:
         """``[function(*call, **common) for call in calls]``, in call order. ``keep``: the results
         are passed to later calls (on Dask they stay on the workers too); ``state_as``: the keyword
         that receives :attr:`state` (what the calls of this build keep in their process)."""
@@ -112,8 +126,13 @@ class AutoSession(Session):
     available and that call covers ``min_items`` documents or more (the build settings'
     ``parallel_min_items``), else this process."""
 
-    def __init__(self, workers: int | None = None, progress: bool = True, log: Callable[[str], None] | None = None,
-                 min_items: int | None = None):
+    def __init__(
+        self,
+        workers: int | None = None,
+        progress: bool = True,
+        log: Callable[[str], None] | None = None,
+        min_items: int | None = None,
+    ):
         super().__init__(progress, log)
         self.workers = workers
         self.min_items = BuildSettings().parallel_min_items if min_items is None else min_items
@@ -131,12 +150,22 @@ class AutoSession(Session):
 
     def _choose(self, items: int) -> Session:
         if self._chosen is None:
-            self._chosen = (DaskSession.local(self.workers, self.progress, self.log) if self.wants_cluster(items)
-                            else Session(self.progress, self.log))
+            self._chosen = (
+                DaskSession.local(self.workers, self.progress, self.log)
+                if self.wants_cluster(items)
+                else Session(self.progress, self.log)
+            )
         return self._chosen
 
-    def map(self, function: Callable, calls: Sequence[tuple], label: str, keep: bool = False,
-            state_as: str | None = None, **common) -> list:
+    def map(
+        self,
+        function: Callable,
+        calls: Sequence[tuple],
+        label: str,
+        keep: bool = False,
+        state_as: str | None = None,
+        **common,
+    ) -> list:
         return self._choose(len(calls)).map(function, calls, label, keep, state_as, **common)
 
     @property
@@ -189,8 +218,9 @@ def _run_batch(function: Callable, calls: list[tuple], common: dict) -> list:
 class DaskSession(Session):
     """Calls run as Dask tasks on a client's cluster; results come back in call order."""
 
-    def __init__(self, client, cluster=None, name: str = LOCAL, progress: bool = True,
-                 log: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self, client, cluster=None, name: str = LOCAL, progress: bool = True, log: Callable[[str], None] | None = None
+    ) -> None:
         super().__init__(progress, log)
         self.client, self.cluster, self.name = client, cluster, name
         self._token, self._maps = uuid.uuid4().hex[:12], 0
@@ -200,14 +230,21 @@ class DaskSession(Session):
         client.register_plugin(_state_plugin(), name=self._build_state.name)
 
     @classmethod
-    def local(cls, workers: int | None = None, progress: bool = True,
-              log: Callable[[str], None] | None = None) -> DaskSession:
+    def local(
+        cls, workers: int | None = None, progress: bool = True, log: Callable[[str], None] | None = None
+    ) -> DaskSession:
         """A local cluster: ``workers`` single-threaded processes (default one per core)."""
         from distributed import Client, LocalCluster
 
         workers = workers or default_workers()
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
-                               memory_limit=0, silence_logs=logging.CRITICAL)
+        cluster = LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",
+            memory_limit=0,
+            silence_logs=logging.CRITICAL,
+        )
         try:
             client = Client(cluster, set_as_default=False)
             session = cls(client, cluster, LOCAL, progress, log)
@@ -257,8 +294,15 @@ class DaskSession(Session):
             kept = self._scattered[id(value)] = (value, self.client.scatter(value, broadcast=True, hash=False))
         return kept[1]
 
-    def map(self, function: Callable, calls: Sequence[tuple], label: str, keep: bool = False,
-            state_as: str | None = None, **common) -> list:
+    def map(
+        self,
+        function: Callable,
+        calls: Sequence[tuple],
+        label: str,
+        keep: bool = False,
+        state_as: str | None = None,
+        **common,
+    ) -> list:
         from distributed import as_completed
 
         if state_as:
@@ -266,13 +310,20 @@ class DaskSession(Session):
         shared = {name: self._shared(value) for name, value in common.items()}
         self._maps += 1  # task keys unique to this call of map
         size = 1 if keep else self._batch_size(len(calls))  # a kept result: a future of its own
-        batches = [[tuple(self._argument(a) for a in call) for call in calls[start:start + size]]
-                   for start in range(0, len(calls), size)]
-        futures = [self.client.submit(_run_batch, function, batch, shared, retries=RETRIES,
-                                      key=f"{label}-{self._maps}-{i}-{self._token}") if size > 1 else
-                   self.client.submit(function, *batch[0], **shared, retries=RETRIES,
-                                      key=f"{label}-{self._maps}-{i}-{self._token}")
-                   for i, batch in enumerate(batches)]
+        batches = [
+            [tuple(self._argument(a) for a in call) for call in calls[start : start + size]]
+            for start in range(0, len(calls), size)
+        ]
+        futures = [
+            self.client.submit(
+                _run_batch, function, batch, shared, retries=RETRIES, key=f"{label}-{self._maps}-{i}-{self._token}"
+            )
+            if size > 1
+            else self.client.submit(
+                function, *batch[0], **shared, retries=RETRIES, key=f"{label}-{self._maps}-{i}-{self._token}"
+            )
+            for i, batch in enumerate(batches)
+        ]
         position = {future.key: i for i, future in enumerate(futures)}
         done: list = [None] * len(futures)
         try:  # each result fetched as it is done (a failed task raises its exception, a UserError stays one)
@@ -306,9 +357,13 @@ class DaskSession(Session):
             self.cluster.close()
 
 
-def session(scheduler: str | Session | None = None, workers: int | None = None, progress: bool = True,
-            log: Callable[[str], None] | None = None,
-            min_items: int | None = None) -> contextlib.AbstractContextManager[Session]:
+def session(
+    scheduler: str | Session | None = None,
+    workers: int | None = None,
+    progress: bool = True,
+    log: Callable[[str], None] | None = None,
+    min_items: int | None = None,
+) -> contextlib.AbstractContextManager[Session]:
     """A session for ``scheduler``: ``None`` (decide by corpus size), ``'none'``, ``'local'``, a
     scheduler address (``tcp://host:8786``), or an open :class:`Session` (used, not closed)."""
     if isinstance(scheduler, Session):

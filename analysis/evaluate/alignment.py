@@ -17,6 +17,7 @@ gold's label (same vs partial).
   check that the thresholds of the settings (those the build uses, best on the development
   gold) carry over to province → city comparisons.
 """
+
 from __future__ import annotations
 
 import re
@@ -33,8 +34,8 @@ from analysis.corpus.build import parse_manifest
 from analysis.errors import UserError
 from analysis.evaluate.metrics import precision_recall_f1
 from analysis.settings import GOLD_DIR, AlignmentSettings
-from analysis.targets.extract import targets_table
 from analysis.storage import read_checked_csv
+from analysis.targets.extract import targets_table
 from analysis.targets.indicators import load_lexicon
 
 DEV_GOLD = GOLD_DIR / "align_province_2023_2024.csv"
@@ -57,20 +58,31 @@ _GOLD_ID = re.compile(r"^P(\d{2})-(\d+)-(\d+)$")
 def gold_task_ids(gold_tasks: pd.DataFrame, tasks: pd.DataFrame) -> dict[str, str]:
     """Gold task id (``P23-2-10``) → our task id, matched on document, part title and item number."""
     ours = tasks.assign(number=tasks["item_no"].astype("string").fillna("(unnumbered)"))
-    merged = gold_tasks.merge(ours, left_on=["doc", "part_title", "number"], right_on=["doc_id", "part_title", "number"],
-                              suffixes=("_gold", ""))
+    merged = gold_tasks.merge(
+        ours,
+        left_on=["doc", "part_title", "number"],
+        right_on=["doc_id", "part_title", "number"],
+        suffixes=("_gold", ""),
+    )
     return dict(zip(merged["task_id_gold"], merged["task_id"]))
 
 
-def dev_gold_links(gold: pd.DataFrame, gold_tasks: pd.DataFrame, source: pd.DataFrame, target: pd.DataFrame) -> pd.DataFrame:
+def dev_gold_links(
+    gold: pd.DataFrame, gold_tasks: pd.DataFrame, source: pd.DataFrame, target: pd.DataFrame
+) -> pd.DataFrame:
     """The development gold's same/partial rows as links between our task ids."""
     ids = gold_task_ids(gold_tasks, pd.concat([source, target], ignore_index=True))
     links = gold[gold["relation"].isin(align.LINKS)]
     unknown = sorted(set(links["task_2023"]).union(links["task_2024"]) - set(ids))
     if unknown:
         raise UserError(DEV_GOLD, f"gold task ids not found in the parsed plans: {', '.join(unknown)}")
-    return pd.DataFrame({"source_task_id": links["task_2023"].map(ids), "target_task_id": links["task_2024"].map(ids),
-                         "relation": links["relation"]}).reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "source_task_id": links["task_2023"].map(ids),
+            "target_task_id": links["task_2024"].map(ids),
+            "relation": links["relation"],
+        }
+    ).reset_index(drop=True)
 
 
 def team_links(team: pd.DataFrame) -> pd.DataFrame:
@@ -94,8 +106,15 @@ def link_metrics(predicted: pd.DataFrame, gold: pd.DataFrame) -> dict[str, float
     n_correct, n_predicted, n_gold = len(hits), len(predicted), len(gold)
     precision, recall, f1 = precision_recall_f1(n_correct, n_predicted, n_gold)
     label = float((hits["relation"] == hits["relation_gold"]).mean()) if n_correct else 0.0
-    return {"precision": precision, "recall": recall, "f1": f1, "label_accuracy": label,
-            "n_gold": n_gold, "n_predicted": n_predicted, "n_correct": n_correct}
+    return {
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+        "label_accuracy": label,
+        "n_gold": n_gold,
+        "n_predicted": n_predicted,
+        "n_correct": n_correct,
+    }
 
 
 def baseline_links(source: pd.DataFrame, target: pd.DataFrame) -> pd.DataFrame:
@@ -104,8 +123,13 @@ def baseline_links(source: pd.DataFrame, target: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=LINK_COLUMNS)
     ratio = process.cdist(list(source["text"]), list(target["text"]), scorer=fuzz.ratio, workers=-1)
     best = np.asarray(ratio).argmax(axis=0)
-    return pd.DataFrame({"source_task_id": source["task_id"].to_numpy()[best],
-                         "target_task_id": target["task_id"].to_numpy(), "relation": "same"})
+    return pd.DataFrame(
+        {
+            "source_task_id": source["task_id"].to_numpy()[best],
+            "target_task_id": target["task_id"].to_numpy(),
+            "relation": "same",
+        }
+    )
 
 
 # --- threshold selection ------------------------------------------------------------------------
@@ -128,7 +152,9 @@ class _Scorer:
         self.n_source, self.n_target = len(source_ids), n_target
         self.assigned = align.one_to_one(pairs, self.n_source, n_target)
         self.ratio = align.best_ratio(pairs, self.n_source, n_target)
-        keyed = pairs[["source_task_id", "target_task_id"]].merge(gold, how="left", on=["source_task_id", "target_task_id"])
+        keyed = pairs[["source_task_id", "target_task_id"]].merge(
+            gold, how="left", on=["source_task_id", "target_task_id"]
+        )
         self.gold_relation = keyed["relation"].fillna("").to_numpy()
         self.gold = gold
 
@@ -148,8 +174,9 @@ class _Scorer:
         strong = score >= column["link_min"]
         partial = strong & (self.ratio[None, :] >= column["partial_ratio"])
         if "clause_min" in column:  # the clause-level rule of align.decide
-            partial |= ((self.pairs["clauses"].to_numpy()[None, :] >= column["clause_min"])
-                        & self.pairs["same_role"].to_numpy(dtype=bool)[None, :])
+            partial |= (self.pairs["clauses"].to_numpy()[None, :] >= column["clause_min"]) & self.pairs[
+                "same_role"
+            ].to_numpy(dtype=bool)[None, :]
         same = strong & self.assigned[None, :]
         return pd.DataFrame(self._counts(partial | same, same, rows))
 
@@ -165,8 +192,15 @@ class _Scorer:
         precision, recall, f1 = precision_recall_f1(n_correct, n_predicted, np.full(len(n_correct), n_gold))
         with np.errstate(invalid="ignore", divide="ignore"):
             label = np.where(n_correct > 0, right_label.sum(axis=1) / n_correct, 0.0)
-        return {"precision": precision, "recall": recall, "f1": f1, "label_accuracy": label,
-                "n_gold": np.full(len(n_correct), n_gold), "n_predicted": n_predicted, "n_correct": n_correct}
+        return {
+            "precision": precision,
+            "recall": recall,
+            "f1": f1,
+            "label_accuracy": label,
+            "n_gold": np.full(len(n_correct), n_gold),
+            "n_predicted": n_predicted,
+            "n_correct": n_correct,
+        }
 
     def select(self, grid: pd.DataFrame, rows: np.ndarray | None = None) -> dict[str, float]:
         """The grid's thresholds with the best F1, then label accuracy; among configurations the
@@ -192,9 +226,17 @@ def cross_validate(scorer: _Scorer, grid: pd.DataFrame, folds: int) -> tuple[dic
         thresholds = scorer.select(grid, train)
         held_out = np.isin(scorer.pairs["source_index"], np.flatnonzero(fold_of == fold))
         relation[held_out] = scorer.relations(thresholds)[held_out]
-        chosen.append({"fold": fold, **thresholds, **{f"held_out_{k}": v for k, v in
-                                                      scorer.metrics(relation, np.flatnonzero(fold_of == fold)).items()
-                                                      if k in ("f1", "n_gold")}})
+        chosen.append(
+            {
+                "fold": fold,
+                **thresholds,
+                **{
+                    f"held_out_{k}": v
+                    for k, v in scorer.metrics(relation, np.flatnonzero(fold_of == fold)).items()
+                    if k in ("f1", "n_gold")
+                },
+            }
+        )
     return scorer.metrics(relation), pd.DataFrame(chosen)
 
 
@@ -204,8 +246,14 @@ def sensitivity(scorer: _Scorer, thresholds: dict[str, float], grid: pd.DataFram
     for name in grid.columns:
         for value in sorted(grid[name].unique()):
             metrics = scorer.metrics(scorer.relations({**thresholds, name: float(value)}))
-            rows.append({"threshold": name, "value": float(value), "selected": bool(np.isclose(value, thresholds[name])),
-                         **{k: metrics[k] for k in ("precision", "recall", "f1", "label_accuracy")}})
+            rows.append(
+                {
+                    "threshold": name,
+                    "value": float(value),
+                    "selected": bool(np.isclose(value, thresholds[name])),
+                    **{k: metrics[k] for k in ("precision", "recall", "f1", "label_accuracy")},
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -228,15 +276,21 @@ def _errors(comparison_name: str, predicted: pd.DataFrame, gold: pd.DataFrame, t
     predicted = predicted[predicted["relation"].isin(align.LINKS)][LINK_COLUMNS]
     merged = predicted.merge(gold, on=keys, how="outer", suffixes=("_predicted", "_gold")).fillna("")
     merged["error"] = np.select(
-        [merged["relation_gold"] == "", merged["relation_predicted"] == "",
-         merged["relation_gold"] != merged["relation_predicted"]],
-        ["extra link", "missed link", "wrong label"], "")
+        [
+            merged["relation_gold"] == "",
+            merged["relation_predicted"] == "",
+            merged["relation_gold"] != merged["relation_predicted"],
+        ],
+        ["extra link", "missed link", "wrong label"],
+        "",
+    )
     merged = merged[merged["error"] != ""]
     headings = {task: (h if len(h) <= 24 else h[:23] + "…") for task, h in zip(tasks["task_id"], tasks["heading"])}
     merged["source_heading"] = merged["source_task_id"].map(headings)
     merged["target_heading"] = merged["target_task_id"].map(headings)
     return merged.assign(comparison=comparison_name)[
-        ["comparison", "error", *keys, "relation_predicted", "relation_gold", "source_heading", "target_heading"]]
+        ["comparison", "error", *keys, "relation_predicted", "relation_gold", "source_heading", "target_heading"]
+    ]
 
 
 def alignment_indicators(corpus: dict) -> pd.DataFrame:
@@ -247,9 +301,12 @@ def alignment_indicators(corpus: dict) -> pd.DataFrame:
     return pd.concat([targets_table(corpus[doc_id], lexicon) for doc_id in sorted(used)], ignore_index=True)
 
 
-def evaluate_alignment(corpus: dict | None = None, grid: pd.DataFrame | None = None,
-                       indicators: pd.DataFrame | None = None,
-                       settings: AlignmentSettings | None = None) -> AlignmentEvaluation:
+def evaluate_alignment(
+    corpus: dict | None = None,
+    grid: pd.DataFrame | None = None,
+    indicators: pd.DataFrame | None = None,
+    settings: AlignmentSettings | None = None,
+) -> AlignmentEvaluation:
     """Evaluate the aligner and the baseline on the development gold (in-sample and
     cross-validated) and on the team's cross-level checks. ``corpus`` maps doc ids to parsed
     documents (parsed from the manifest when omitted); ``indicators`` are the targets the aligner
@@ -259,7 +316,7 @@ def evaluate_alignment(corpus: dict | None = None, grid: pd.DataFrame | None = N
         corpus = {doc.doc_id: doc for doc in parse_manifest()[1]}
     grid = threshold_grid(settings.threshold_grid) if grid is None else grid
     indicators = alignment_indicators(corpus) if indicators is None else indicators
-    source_id, target_id, kind = DEV_COMPARISON
+    source_id, target_id, _ = DEV_COMPARISON
     source, target = corpus[source_id], corpus[target_id]
     plans = align.PlanCache()
     comparison = align.Comparison.of(source, target, indicators, plans, settings)
@@ -273,7 +330,13 @@ def evaluate_alignment(corpus: dict | None = None, grid: pd.DataFrame | None = N
     name = f"{source_id} → {target_id}"
     rows = [
         {"comparison": name, "gold": "development", "method": "model", "setting": "in-sample", **in_sample},
-        {"comparison": name, "gold": "development", "method": "model", "setting": f"{settings.cv_folds}-fold cross-validated", **cross_validated},
+        {
+            "comparison": name,
+            "gold": "development",
+            "method": "model",
+            "setting": f"{settings.cv_folds}-fold cross-validated",
+            **cross_validated,
+        },
         {"comparison": name, "gold": "development", "method": "baseline", "setting": "no fitting", **baseline},
     ]
     predicted = pairs.assign(relation=scorer.relations(thresholds))
@@ -281,19 +344,38 @@ def evaluate_alignment(corpus: dict | None = None, grid: pd.DataFrame | None = N
     for (team_source, team_target, team_kind), path in TEAM_CHECKS.items():
         if team_source not in corpus or team_target not in corpus:
             continue
-        check = align.align(align.Comparison.of(corpus[team_source], corpus[team_target], indicators, plans, settings),
-                            team_kind)
+        check = align.align(
+            align.Comparison.of(corpus[team_source], corpus[team_target], indicators, plans, settings), team_kind
+        )
         team = team_links(read_gold(path))
         team_name = f"{team_source} → {team_target}"
-        rows.append({"comparison": team_name, "gold": "team check", "method": "model", "setting": "thresholds of the settings",
-                     **link_metrics(check.alignments, team)})
-        rows.append({"comparison": team_name, "gold": "team check", "method": "baseline", "setting": "no fitting",
-                     **link_metrics(baseline_links(corpus[team_source].tasks, corpus[team_target].tasks), team)})
-        errors.append(_errors(team_name, check.alignments, team,
-                              pd.concat([corpus[team_source].tasks, corpus[team_target].tasks])))
+        rows.append(
+            {
+                "comparison": team_name,
+                "gold": "team check",
+                "method": "model",
+                "setting": "thresholds of the settings",
+                **link_metrics(check.alignments, team),
+            }
+        )
+        rows.append(
+            {
+                "comparison": team_name,
+                "gold": "team check",
+                "method": "baseline",
+                "setting": "no fitting",
+                **link_metrics(baseline_links(corpus[team_source].tasks, corpus[team_target].tasks), team),
+            }
+        )
+        errors.append(
+            _errors(
+                team_name, check.alignments, team, pd.concat([corpus[team_source].tasks, corpus[team_target].tasks])
+            )
+        )
     summary = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
-    return AlignmentEvaluation(summary, thresholds, folds, sensitivity(scorer, thresholds, grid),
-                               pd.concat(errors, ignore_index=True))
+    return AlignmentEvaluation(
+        summary, thresholds, folds, sensitivity(scorer, thresholds, grid), pd.concat(errors, ignore_index=True)
+    )
 
 
 def report(evaluation: AlignmentEvaluation) -> str:
@@ -319,10 +401,13 @@ def report(evaluation: AlignmentEvaluation) -> str:
         "Sensitivity of F1 on the development gold as one threshold moves (the others as selected):",
     ]
     for name, rows in sensitivity.groupby("threshold", sort=False):
-        lines.append(f"  {name}: " + "  ".join(
-            f"{'*' if r.selected else ''}{r.value:g}→{r.f1:.3f}" for r in rows.itertuples()))
+        lines.append(
+            f"  {name}: " + "  ".join(f"{'*' if r.selected else ''}{r.value:g}→{r.f1:.3f}" for r in rows.itertuples())
+        )
     within = sensitivity.groupby("threshold")["f1"].agg(["min", "max"])
-    lines.append("  F1 range per threshold: " + ", ".join(f"{t} {r['min']:.3f}–{r['max']:.3f}" for t, r in within.iterrows()))
+    lines.append(
+        "  F1 range per threshold: " + ", ".join(f"{t} {r['min']:.3f}–{r['max']:.3f}" for t, r in within.iterrows())
+    )
     lines += ["", "Errors of the model (selected thresholds):", evaluation.errors.to_string(index=False)]
     return "\n".join(lines)
 
@@ -332,9 +417,13 @@ def method_summary(alignment: AlignmentEvaluation, targets: pd.DataFrame) -> str
     dev = alignment.summary[alignment.summary["gold"] == "development"].set_index(["method", "setting"])["f1"]
     model = dev.xs("model", level="method")
     cross = next((v for s, v in model.items() if "cross" in str(s)), float("nan"))
-    line = (f"alignment F1 {model.get('in-sample', float('nan')):.3f} in-sample, {cross:.3f} cross-validated, "
-            f"baseline {dev.xs('baseline', level='method').iloc[0]:.3f}")
+    line = (
+        f"alignment F1 {model.get('in-sample', float('nan')):.3f} in-sample, {cross:.3f} cross-validated, "
+        f"baseline {dev.xs('baseline', level='method').iloc[0]:.3f}"
+    )
     if len(targets):
         line += "; targets " + ", ".join(
-            f"{row.doc_id} core recall {row.core_recall:.2f} precision {row.precision:.2f}" for row in targets.itertuples())
+            f"{row.doc_id} core recall {row.core_recall:.2f} precision {row.precision:.2f}"
+            for row in targets.itertuples()
+        )
     return line

@@ -7,6 +7,7 @@ tasks, as for the thresholds); the reliability table bins the cross-validated pr
 (predicted confidence vs observed link rate), and the same for the team's cross-level checks,
 which the model never saw (does a year model carry over to province → city?).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -47,27 +48,46 @@ class LabelledPairs:
     n_gold: int  # gold links, candidates or not
 
 
-def labelled_pairs(corpus: dict | None = None, indicators: pd.DataFrame | None = None,
-                   settings: AlignmentSettings | None = None) -> list[LabelledPairs]:
+def labelled_pairs(
+    corpus: dict | None = None, indicators: pd.DataFrame | None = None, settings: AlignmentSettings | None = None
+) -> list[LabelledPairs]:
     """The development comparison's candidate pairs first, then each team check's."""
     settings = settings or AlignmentSettings()
     corpus = {doc.doc_id: doc for doc in parse_manifest()[1]} if corpus is None else corpus
     indicators = alignment_indicators(corpus) if indicators is None else indicators
     plans = align.PlanCache()
     source_id, target_id, _ = DEV_COMPARISON
-    checks = [(source_id, target_id, "development",
-               dev_gold_links(read_gold(DEV_GOLD), read_gold(GOLD_TASKS), corpus[source_id].tasks, corpus[target_id].tasks))]
-    checks += [(s, t, "team check", team_links(read_gold(path))) for (s, t, _), path in TEAM_CHECKS.items()
-               if s in corpus and t in corpus]
+    checks = [
+        (
+            source_id,
+            target_id,
+            "development",
+            dev_gold_links(
+                read_gold(DEV_GOLD), read_gold(GOLD_TASKS), corpus[source_id].tasks, corpus[target_id].tasks
+            ),
+        )
+    ]
+    checks += [
+        (s, t, "team check", team_links(read_gold(path)))
+        for (s, t, _), path in TEAM_CHECKS.items()
+        if s in corpus and t in corpus
+    ]
     found = []
     for source, target, gold_name, gold in checks:
         pairs = align.pair_signals(align.Comparison.of(corpus[source], corpus[target], indicators, plans, settings))
         n_source, n_target = len(corpus[source].tasks), len(corpus[target].tasks)
         keys = pd.MultiIndex.from_frame(gold[["source_task_id", "target_task_id"]])
         labels = keys.get_indexer(pd.MultiIndex.from_frame(pairs[["source_task_id", "target_task_id"]])) >= 0
-        found.append(LabelledPairs(f"{source} → {target}", gold_name, pairs,
-                                   confidence.pair_features(pairs, n_source, n_target), labels,
-                                   len(gold.drop_duplicates(["source_task_id", "target_task_id"]))))
+        found.append(
+            LabelledPairs(
+                f"{source} → {target}",
+                gold_name,
+                pairs,
+                confidence.pair_features(pairs, n_source, n_target),
+                labels,
+                len(gold.drop_duplicates(["source_task_id", "target_task_id"])),
+            )
+        )
     return found
 
 
@@ -90,7 +110,9 @@ def brier(probability: np.ndarray, labels: np.ndarray) -> float:
     return float(np.mean((probability - labels) ** 2))
 
 
-def reliability_table(probability: np.ndarray, labels: np.ndarray, gold: str, bins: int = RELIABILITY_BINS) -> pd.DataFrame:
+def reliability_table(
+    probability: np.ndarray, labels: np.ndarray, gold: str, bins: int = RELIABILITY_BINS
+) -> pd.DataFrame:
     """Pairs binned by predicted confidence (equal-width bins, empty ones left out): how many, the
     mean prediction, and the share that the gold links."""
     which = np.minimum((probability * bins).astype(int), bins - 1)
@@ -98,9 +120,16 @@ def reliability_table(probability: np.ndarray, labels: np.ndarray, gold: str, bi
     for b in range(bins):
         inside = which == b
         if inside.any():
-            rows.append({"gold": gold, "bin": f"{b / bins:.1f}–{(b + 1) / bins:.1f}", "n_pairs": int(inside.sum()),
-                         "mean_confidence": float(probability[inside].mean()),
-                         "observed_link_rate": float(labels[inside].mean()), "n_links": int(labels[inside].sum())})
+            rows.append(
+                {
+                    "gold": gold,
+                    "bin": f"{b / bins:.1f}–{(b + 1) / bins:.1f}",
+                    "n_pairs": int(inside.sum()),
+                    "mean_confidence": float(probability[inside].mean()),
+                    "observed_link_rate": float(labels[inside].mean()),
+                    "n_links": int(labels[inside].sum()),
+                }
+            )
     return pd.DataFrame(rows, columns=RELIABILITY_COLUMNS)
 
 
@@ -123,14 +152,27 @@ def calibrate(labelled: list[LabelledPairs] | None = None, folds: int | None = N
         penalties.append({"l2": l2, "log_loss": log_loss(predicted, dev.labels), "brier": brier(predicted, dev.labels)})
     penalties_table = pd.DataFrame(penalties)
     l2 = float(penalties_table.sort_values(["log_loss", "l2"]).iloc[0]["l2"])
-    model = confidence.fit(dev.features, dev.labels, l2, fitted_on=f"{DEV_GOLD.name}: {dev.name} ({len(dev.labels)} candidate pairs)")
+    model = confidence.fit(
+        dev.features, dev.labels, l2, fitted_on=f"{DEV_GOLD.name}: {dev.name} ({len(dev.labels)} candidate pairs)"
+    )
     predictions = [(f"{dev.gold} ({folds}-fold cross-validated)", dev, cross_validated(dev, l2, folds))]
     predictions += [(f"{item.gold}: {item.name}", item, model.probability(item.features)) for item in labelled[1:]]
-    scores = pd.DataFrame([{"gold": name, "n_pairs": len(item.labels), "n_links": int(item.labels.sum()),
-                            "gold_links_not_candidates": item.n_gold - int(item.labels.sum()),
-                            "log_loss": log_loss(p, item.labels), "brier": brier(p, item.labels)}
-                           for name, item, p in predictions])
-    reliability = pd.concat([reliability_table(p, item.labels, name) for name, item, p in predictions], ignore_index=True)
+    scores = pd.DataFrame(
+        [
+            {
+                "gold": name,
+                "n_pairs": len(item.labels),
+                "n_links": int(item.labels.sum()),
+                "gold_links_not_candidates": item.n_gold - int(item.labels.sum()),
+                "log_loss": log_loss(p, item.labels),
+                "brier": brier(p, item.labels),
+            }
+            for name, item, p in predictions
+        ]
+    )
+    reliability = pd.concat(
+        [reliability_table(p, item.labels, name) for name, item, p in predictions], ignore_index=True
+    )
     return Calibration(model, penalties_table, scores, reliability)
 
 
@@ -143,13 +185,17 @@ def report(calibration: Calibration) -> str:
     reliability = calibration.reliability.copy()
     for column in ("mean_confidence", "observed_link_rate"):
         reliability[column] = reliability[column].map("{:.3f}".format)
-    return "\n".join([
-        "Link confidence (analysis/align/confidence.py): logistic regression of 'is a gold link' on each candidate",
-        f"pair's score and signals, fitted on the development gold (L2 penalty {calibration.model.l2:g}, chosen by",
-        "cross-validated log loss: " + ", ".join(f"{r.l2:g}→{r.log_loss:.4f}" for r in calibration.penalties.itertuples()) + ").",
-        "",
-        calibration.scores.round(4).to_string(index=False),
-        "",
-        "Reliability: candidate pairs binned by predicted confidence, against the share the gold links",
-        reliability.to_string(index=False),
-    ])
+    return "\n".join(
+        [
+            "Link confidence (analysis/align/confidence.py): logistic regression of 'is a gold link' on each candidate",
+            f"pair's score and signals, fitted on the development gold (L2 penalty {calibration.model.l2:g}, chosen by",
+            "cross-validated log loss: "
+            + ", ".join(f"{r.l2:g}→{r.log_loss:.4f}" for r in calibration.penalties.itertuples())
+            + ").",
+            "",
+            calibration.scores.round(4).to_string(index=False),
+            "",
+            "Reliability: candidate pairs binned by predicted confidence, against the share the gold links",
+            reliability.to_string(index=False),
+        ]
+    )

@@ -25,6 +25,7 @@ Each figure is given against every gold link (``all links``) and without the lin
 with low confidence (``high confidence``: a low-confidence pair is neither rewarded nor
 penalised, whatever is predicted for it).
 """
+
 from __future__ import annotations
 
 import math
@@ -56,12 +57,32 @@ TEAM_CLAUSES = {
     ("hubei_province_2024", "ezhou_city_2024", "level"): GOLD_DIR / "team_clauses_province_2024_ezhou_2024.csv",
     ("hubei_province_2024", "wuhan_city_2025", "level"): GOLD_DIR / "team_clauses_province_2024_wuhan_2025.csv",
 }
-CLAUSE_GOLD_COLUMNS = ["source_task_id", "source_clause_no", "source_clause", "target_task_id", "target_clause_no",
-                       "target_clause", "confidence", "note"]
+CLAUSE_GOLD_COLUMNS = [
+    "source_task_id",
+    "source_clause_no",
+    "source_clause",
+    "target_task_id",
+    "target_clause_no",
+    "target_clause",
+    "confidence",
+    "note",
+]
 TEAM_COLUMNS = ["source_task_id", "target_task_id", "relation", "note", "confidence"]
 GOLD_COLUMNS = ["source_task_id", "target_task_id", "relation", "confidence"]
-FIGURE_COLUMNS = ["comparison", "method", "selection", "setting", "gold", "precision", "recall", "f1", "label_accuracy",
-                  "n_gold", "n_predicted", "n_correct"]
+FIGURE_COLUMNS = [
+    "comparison",
+    "method",
+    "selection",
+    "setting",
+    "gold",
+    "precision",
+    "recall",
+    "f1",
+    "label_accuracy",
+    "n_gold",
+    "n_predicted",
+    "n_correct",
+]
 BASELINE_GRID = {"cosine_min": (0.02, 0.80, 0.01)}
 _CONF = re.compile(r"^\[conf:(high|medium|low)\]")
 _SPACES = re.compile(r"\s+")
@@ -88,8 +109,9 @@ def derive_team_links(clauses: pd.DataFrame, team: pd.DataFrame) -> pd.DataFrame
     as low). ``not_cascaded``/``local`` rows stay only for tasks left without a link."""
     support: dict[tuple[str, str], dict] = {}  # (source, target) → high, n, notes
     for clause in clauses.to_dict("records"):
-        found = support.setdefault((str(clause["source_task_id"]), str(clause["target_task_id"])),
-                                   {"high": False, "n": 0, "notes": {}})
+        found = support.setdefault(
+            (str(clause["source_task_id"]), str(clause["target_task_id"])), {"high": False, "n": 0, "notes": {}}
+        )
         found["high"] |= clause["confidence"] == "high"
         found["n"] += 1
         found["notes"][str(clause["note"])] = None
@@ -99,37 +121,62 @@ def derive_team_links(clauses: pd.DataFrame, team: pd.DataFrame) -> pd.DataFrame
         key = (row["source_task_id"], row["target_task_id"])
         if key in support:
             confidence = "high" if support[key]["high"] else "low"
-            note = f"{row['note']} {_LOW_ONLY}" if confidence == "low" else \
-                f"{row['note']} {_HIGH_NOW}" if note_confidence(row["note"]) == "low" else row["note"]
+            note = (
+                f"{row['note']} {_LOW_ONLY}"
+                if confidence == "low"
+                else f"{row['note']} {_HIGH_NOW}"
+                if note_confidence(row["note"]) == "low"
+                else row["note"]
+            )
         else:
             confidence, note = "low", f"{row['note']} {_UNSUPPORTED}"
-        rows.append({**{c: row[c] for c in ("source_task_id", "target_task_id", "relation")},
-                     "note": note, "confidence": confidence})
+        rows.append(
+            {
+                **{c: row[c] for c in ("source_task_id", "target_task_id", "relation")},
+                "note": note,
+                "confidence": confidence,
+            }
+        )
     known = {(r["source_task_id"], r["target_task_id"]) for r in rows}
     for (source, target), found in support.items():
         if (source, target) in known:
             continue
         confidence = "high" if found["high"] else "low"
-        rows.append({"source_task_id": source, "target_task_id": target, "relation": "partial",
-                     "note": f"[conf:{confidence}] {_DERIVED} ({found['n']} clause pair"
-                             f"{'s' if found['n'] > 1 else ''}): {'; '.join(found['notes'])}",
-                     "confidence": confidence})
+        rows.append(
+            {
+                "source_task_id": source,
+                "target_task_id": target,
+                "relation": "partial",
+                "note": f"[conf:{confidence}] {_DERIVED} ({found['n']} clause pair"
+                f"{'s' if found['n'] > 1 else ''}): {'; '.join(found['notes'])}",
+                "confidence": confidence,
+            }
+        )
     sources = {r["source_task_id"] for r in rows}
     targets = {r["target_task_id"] for r in rows}
     for row in (r for r in records if r["relation"] not in align.LINKS):
-        if (row["relation"] == "not_cascaded" and row["source_task_id"] in sources) or \
-                (row["relation"] == "local" and row["target_task_id"] in targets):
+        if (row["relation"] == "not_cascaded" and row["source_task_id"] in sources) or (
+            row["relation"] == "local" and row["target_task_id"] in targets
+        ):
             continue
-        rows.append({**{c: row[c] for c in ("source_task_id", "target_task_id", "relation", "note")},
-                     "confidence": note_confidence(row["note"])})
+        rows.append(
+            {
+                **{c: row[c] for c in ("source_task_id", "target_task_id", "relation", "note")},
+                "confidence": note_confidence(row["note"]),
+            }
+        )
     return pd.DataFrame(rows, columns=TEAM_COLUMNS)
 
 
 def _original(team: pd.DataFrame) -> pd.DataFrame:
     """The team's own rows of a task file (a derived file's added rows and marks taken out)."""
     team = team[~team["note"].str.contains(_DERIVED, regex=False)]
-    note = team["note"].str.replace(f" {_LOW_ONLY}", "", regex=False).str.replace(f" {_UNSUPPORTED}", "", regex=False) \
+    note = (
+        team["note"]
+        .str.replace(f" {_LOW_ONLY}", "", regex=False)
+        .str.replace(f" {_UNSUPPORTED}", "", regex=False)
         .str.replace(f" {_HIGH_NOW}", "", regex=False)
+    )
     return team.assign(note=note)[[c for c in team.columns if c != "confidence"]]
 
 
@@ -155,7 +202,7 @@ def char_tfidf_cosine(source_texts: Sequence[str], target_texts: Sequence[str]) 
     """Cosines (source × target) of character 2–3-gram TF-IDF vectors (smooth IDF over the
     texts of both sides, raw counts, L2 norm), whitespace removed."""
     texts = [_SPACES.sub("", str(t)) for t in (*source_texts, *target_texts)]
-    grams = [Counter(t[i:i + n] for n in (2, 3) for i in range(len(t) - n + 1)) for t in texts]
+    grams = [Counter(t[i : i + n] for n in (2, 3) for i in range(len(t) - n + 1)) for t in texts]
     vocabulary = {g: i for i, g in enumerate(sorted(set().union(*grams)))}
     frequency = Counter(g for counts in grams for g in counts)
     idf = np.zeros(len(vocabulary))
@@ -195,8 +242,9 @@ class Candidates:
         self.gold_low = (merged["confidence"] == "low").to_numpy()
 
 
-def model_decisions(pairs: Mapping | pd.DataFrame, n_source: int, n_target: int, grid: pd.DataFrame
-                    ) -> tuple[np.ndarray, np.ndarray]:
+def model_decisions(
+    pairs: Mapping | pd.DataFrame, n_source: int, n_target: int, grid: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray]:
     """``linked`` and ``same`` (configurations × pairs) of :func:`analysis.align.decide` for every
     row of ``grid`` at once (a ``clause_min`` column adds the clause-level rule)."""
     score = np.asarray(pairs["score"])[None, :]
@@ -207,7 +255,9 @@ def model_decisions(pairs: Mapping | pd.DataFrame, n_source: int, n_target: int,
     same = strong & assigned
     linked = (strong & (ratio >= column["partial_ratio"])) | same
     if "clause_min" in column:
-        linked |= (np.asarray(pairs["clauses"])[None, :] >= column["clause_min"]) & np.asarray(pairs["same_role"])[None, :]
+        linked |= (np.asarray(pairs["clauses"])[None, :] >= column["clause_min"]) & np.asarray(pairs["same_role"])[
+            None, :
+        ]
     return linked, same
 
 
@@ -220,11 +270,18 @@ def baseline_decisions(cosine: np.ndarray, grid: pd.DataFrame) -> tuple[np.ndarr
     return linked, linked & best.ravel()[None, :]
 
 
-def metrics(candidates: Candidates, linked: np.ndarray, same: np.ndarray, rows: np.ndarray | None = None,
-            high_only: bool = False) -> dict[str, np.ndarray]:
+def metrics(
+    candidates: Candidates,
+    linked: np.ndarray,
+    same: np.ndarray,
+    rows: np.ndarray | None = None,
+    high_only: bool = False,
+) -> dict[str, np.ndarray]:
     """Link metrics per configuration over the pairs whose source task is in ``rows`` (every
     pair when None); ``high_only`` leaves the low-confidence gold pairs out of both sides."""
-    in_scope = np.ones(len(candidates.source_index), dtype=bool) if rows is None else np.isin(candidates.source_index, rows)
+    in_scope = (
+        np.ones(len(candidates.source_index), dtype=bool) if rows is None else np.isin(candidates.source_index, rows)
+    )
     gold = candidates.gold
     gold_scope = np.ones(len(gold), dtype=bool) if rows is None else np.isin(candidates.gold_source_index, rows)
     if high_only:
@@ -239,8 +296,15 @@ def metrics(candidates: Candidates, linked: np.ndarray, same: np.ndarray, rows: 
     precision, recall, f1 = precision_recall_f1(n_correct, n_predicted, np.full(len(n_correct), n_gold))
     with np.errstate(invalid="ignore", divide="ignore"):
         label = np.where(n_correct > 0, right_label.sum(axis=1) / np.maximum(n_correct, 1), 0.0)
-    return {"precision": precision, "recall": recall, "f1": f1, "label_accuracy": label,
-            "n_gold": np.full(len(n_correct), n_gold), "n_predicted": n_predicted, "n_correct": n_correct}
+    return {
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+        "label_accuracy": label,
+        "n_gold": np.full(len(n_correct), n_gold),
+        "n_predicted": n_predicted,
+        "n_correct": n_correct,
+    }
 
 
 @dataclass
@@ -290,8 +354,9 @@ class CrossLevelEvaluation:
     chosen: pd.DataFrame  # method, selection, setting, held-out comparison/fold, thresholds
 
 
-def evaluate_methods(methods: Sequence[Method], names: Sequence[str], n_sources: Sequence[int],
-                     folds: int) -> CrossLevelEvaluation:
+def evaluate_methods(
+    methods: Sequence[Method], names: Sequence[str], n_sources: Sequence[int], folds: int
+) -> CrossLevelEvaluation:
     """Every method under every protocol (see the module's docstring)."""
     figures, chosen = [], []
     everything = range(len(names))
@@ -299,54 +364,116 @@ def evaluate_methods(methods: Sequence[Method], names: Sequence[str], n_sources:
         protocols: list[tuple[str, str, list[list[tuple[np.ndarray, int]]]]] = []
         if method.settings_row is not None:
             protocols.append(("settings", "as built", [[(np.arange(n), method.settings_row)] for n in n_sources]))
-            chosen.append({"method": method.name, "selection": "settings", "setting": "as built", "held_out": "",
-                           **method.thresholds(method.settings_row)})
+            chosen.append(
+                {
+                    "method": method.name,
+                    "selection": "settings",
+                    "setting": "as built",
+                    "held_out": "",
+                    **method.thresholds(method.settings_row),
+                }
+            )
         # selection on the year pair (index 0)
         full = method.select([(0, None)])
         protocols.append(("year pair", "in-sample", [[(np.arange(n), full)] for n in n_sources]))
-        chosen.append({"method": method.name, "selection": "year pair", "setting": "in-sample", "held_out": "",
-                       **method.thresholds(full)})
+        chosen.append(
+            {
+                "method": method.name,
+                "selection": "year pair",
+                "setting": "in-sample",
+                "held_out": "",
+                **method.thresholds(full),
+            }
+        )
         per_fold = []
         for f in range(folds):
             train = np.flatnonzero(np.arange(n_sources[0]) % folds != f)
             row = method.select([(0, train)])
             per_fold.append(row)
-            chosen.append({"method": method.name, "selection": "year pair", "setting": "cross-validated",
-                           "held_out": f"fold {f}", **method.thresholds(row)})
-        protocols.append(("year pair", "cross-validated",
-                          [[(np.flatnonzero(np.arange(n) % folds == f), per_fold[f]) for f in range(folds)]
-                           for n in n_sources]))
+            chosen.append(
+                {
+                    "method": method.name,
+                    "selection": "year pair",
+                    "setting": "cross-validated",
+                    "held_out": f"fold {f}",
+                    **method.thresholds(row),
+                }
+            )
+        protocols.append(
+            (
+                "year pair",
+                "cross-validated",
+                [[(np.flatnonzero(np.arange(n) % folds == f), per_fold[f]) for f in range(folds)] for n in n_sources],
+            )
+        )
         # selection on all pairs
         full = method.select([(i, None) for i in everything])
         protocols.append(("all pairs", "in-sample", [[(np.arange(n), full)] for n in n_sources]))
-        chosen.append({"method": method.name, "selection": "all pairs", "setting": "in-sample", "held_out": "",
-                       **method.thresholds(full)})
+        chosen.append(
+            {
+                "method": method.name,
+                "selection": "all pairs",
+                "setting": "in-sample",
+                "held_out": "",
+                **method.thresholds(full),
+            }
+        )
         per_fold = []
         for f in range(folds):
             row = method.select([(i, np.flatnonzero(np.arange(n_sources[i]) % folds != f)) for i in everything])
             per_fold.append(row)
-            chosen.append({"method": method.name, "selection": "all pairs", "setting": "cross-validated",
-                           "held_out": f"fold {f}", **method.thresholds(row)})
-        protocols.append(("all pairs", "cross-validated",
-                          [[(np.flatnonzero(np.arange(n) % folds == f), per_fold[f]) for f in range(folds)]
-                           for n in n_sources]))
+            chosen.append(
+                {
+                    "method": method.name,
+                    "selection": "all pairs",
+                    "setting": "cross-validated",
+                    "held_out": f"fold {f}",
+                    **method.thresholds(row),
+                }
+            )
+        protocols.append(
+            (
+                "all pairs",
+                "cross-validated",
+                [[(np.flatnonzero(np.arange(n) % folds == f), per_fold[f]) for f in range(folds)] for n in n_sources],
+            )
+        )
         other = []
         for i in everything:
             row = method.select([(j, None) for j in everything if j != i])
             other.append([(np.arange(n_sources[i]), row)])
-            chosen.append({"method": method.name, "selection": "all pairs", "setting": "other pairs",
-                           "held_out": names[i], **method.thresholds(row)})
+            chosen.append(
+                {
+                    "method": method.name,
+                    "selection": "all pairs",
+                    "setting": "other pairs",
+                    "held_out": names[i],
+                    **method.thresholds(row),
+                }
+            )
         protocols.append(("all pairs", "other pairs", other))
         for selection, setting, per_comparison in protocols:
             for i, choices in enumerate(per_comparison):
                 for gold, high_only in (("all links", False), ("high confidence", True)):
-                    figures.append({"comparison": names[i], "method": method.name, "selection": selection,
-                                    "setting": setting, "gold": gold, **_pooled(method, i, choices, high_only)})
+                    figures.append(
+                        {
+                            "comparison": names[i],
+                            "method": method.name,
+                            "selection": selection,
+                            "setting": setting,
+                            "gold": gold,
+                            **_pooled(method, i, choices, high_only),
+                        }
+                    )
     return CrossLevelEvaluation(pd.DataFrame(figures, columns=FIGURE_COLUMNS), pd.DataFrame(chosen))
 
 
-def build_methods(corpus: Mapping, settings: AlignmentSettings | None = None, grid: pd.DataFrame | None = None,
-                  indicators: pd.DataFrame | None = None) -> tuple[list[Method], list[str], list[int]]:
+def build_methods(
+    corpus: Mapping,
+    settings: AlignmentSettings | None = None,
+    grid: pd.DataFrame | None = None,
+    indicators: pd.DataFrame | None = None,
+) -> tuple[list[Method], list[str], list[int]]:
     """The model and the baseline on the three comparisons."""
     settings = settings or AlignmentSettings()
     grid = threshold_grid(settings.threshold_grid) if grid is None else grid
@@ -367,21 +494,40 @@ def build_methods(corpus: Mapping, settings: AlignmentSettings | None = None, gr
         names.append(name)
         n_sources.append(len(source.tasks))
         pairs = align.pair_signals(align.Comparison.of(source, target, indicators, plans, settings))
-        model.candidates.append(Candidates(name, pairs["source_index"].to_numpy(), pairs["source_task_id"].to_numpy(),
-                                           pairs["target_task_id"].to_numpy(), gold, gold_source))
+        model.candidates.append(
+            Candidates(
+                name,
+                pairs["source_index"].to_numpy(),
+                pairs["source_task_id"].to_numpy(),
+                pairs["target_task_id"].to_numpy(),
+                gold,
+                gold_source,
+            )
+        )
         model.decisions.append(model_decisions(pairs, len(source.tasks), len(target.tasks), grid))
         cosine = char_tfidf_cosine(list(source.tasks["text"]), list(target.tasks["text"]))
         n_target = len(target.tasks)
         index = np.arange(cosine.size)
-        baseline.candidates.append(Candidates(name, index // n_target,
-                                              source.tasks["task_id"].to_numpy()[index // n_target],
-                                              target.tasks["task_id"].to_numpy()[index % n_target], gold, gold_source))
+        baseline.candidates.append(
+            Candidates(
+                name,
+                index // n_target,
+                source.tasks["task_id"].to_numpy()[index // n_target],
+                target.tasks["task_id"].to_numpy()[index % n_target],
+                gold,
+                gold_source,
+            )
+        )
         baseline.decisions.append(baseline_decisions(cosine, baseline_grid))
     return [model, baseline], names, n_sources
 
 
-def evaluate_crosslevel(corpus: Mapping, settings: AlignmentSettings | None = None, grid: pd.DataFrame | None = None,
-                        indicators: pd.DataFrame | None = None) -> CrossLevelEvaluation:
+def evaluate_crosslevel(
+    corpus: Mapping,
+    settings: AlignmentSettings | None = None,
+    grid: pd.DataFrame | None = None,
+    indicators: pd.DataFrame | None = None,
+) -> CrossLevelEvaluation:
     settings = settings or AlignmentSettings()
     methods, names, n_sources = build_methods(corpus, settings, grid, indicators)
     return evaluate_methods(methods, names, n_sources, settings.cv_folds)
@@ -391,16 +537,20 @@ def crosslevel_report(evaluation: CrossLevelEvaluation) -> str:
     """The figures as one table (all links | high-confidence links side by side) and the
     parameters each protocol chose."""
     figures = evaluation.figures.copy()
-    figures["comparison"] = figures["comparison"].str.replace("hubei_province_", "province ").str.replace(
-        "_city_", " ")
-    wide = figures.pivot_table(index=["comparison", "method", "selection", "setting"], columns="gold",
-                               values=["precision", "recall", "f1", "label_accuracy"], sort=False)
+    figures["comparison"] = figures["comparison"].str.replace("hubei_province_", "province ").str.replace("_city_", " ")
+    wide = figures.pivot_table(
+        index=["comparison", "method", "selection", "setting"],
+        columns="gold",
+        values=["precision", "recall", "f1", "label_accuracy"],
+        sort=False,
+    )
     short = {"precision": "P", "recall": "R", "f1": "F1", "label_accuracy": "label"}
     order = [(g, m) for g in ("all links", "high confidence") for m in short]
     wide = wide.reorder_levels([1, 0], axis=1)[order]
     wide.columns = [f"{'all' if g == 'all links' else 'high'}:{short[m]}" for g, m in order]
     counts = figures[figures["gold"] == "all links"].set_index(["comparison", "method", "selection", "setting"])[
-        ["n_gold", "n_predicted", "n_correct"]]
+        ["n_gold", "n_predicted", "n_correct"]
+    ]
     table = wide.join(counts).reset_index()
     lines = [
         "Alignment per comparison, model and baseline. P/R/F1 count links; label = share of the correct links",
@@ -427,8 +577,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         for key, path in TEAM_CLAUSES.items():
             derived = derive_team_links(read_gold(path), read_gold(TEAM_CHECKS[key]))
             derived.to_csv(TEAM_CHECKS[key], index=False)
-            print(f"{TEAM_CHECKS[key].name}: {len(derived)} rows, "
-                  f"{derived['relation'].value_counts().to_dict()}, {derived['confidence'].value_counts().to_dict()}")
+            print(
+                f"{TEAM_CHECKS[key].name}: {len(derived)} rows, "
+                f"{derived['relation'].value_counts().to_dict()}, {derived['confidence'].value_counts().to_dict()}"
+            )
         return 0
     from analysis.corpus.build import parse_manifest
 

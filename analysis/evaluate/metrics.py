@@ -1,5 +1,6 @@
 """Precision, recall and F1: one definition for every evaluation (targets, links, grids of
 thresholds)."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -7,6 +7,7 @@ doubtful ones: expect lower figures than on the development gold). The model is 
 runs it, before any correction (its own targets as indicators). A target the reviewer rejects
 was a false target; one they fix had a wrong field.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -26,13 +27,19 @@ def reviewed_links(fixes: pd.DataFrame, corpus: dict, listed: pd.DataFrame, indi
     planned = manifest.comparisons(listed)
     rows, plans = [], align.PlanCache()
     for comparison_id, kind, source_doc, target_doc in zip(
-            planned["comparison_id"].astype(str).tolist(), planned["kind"].astype(str).tolist(),
-            planned["source_doc"].astype(str).tolist(), planned["target_doc"].astype(str).tolist()):
+        planned["comparison_id"].astype(str).tolist(),
+        planned["kind"].astype(str).tolist(),
+        planned["source_doc"].astype(str).tolist(),
+        planned["target_doc"].astype(str).tolist(),
+    ):
         named = fixes[(fixes["source_doc"] == source_doc) & (fixes["target_doc"] == target_doc)]
         if not len(named) or source_doc not in corpus or target_doc not in corpus:
             continue
         source, target = corpus[source_doc], corpus[target_doc]
-        named = named[named["source_task_id"].isin(source.tasks["task_id"]) & named["target_task_id"].isin(target.tasks["task_id"])]
+        named = named[
+            named["source_task_id"].isin(source.tasks["task_id"])
+            & named["target_task_id"].isin(target.tasks["task_id"])
+        ]
         if not len(named):
             continue
         model = align.align(align.Comparison.of(source, target, indicators, plans), kind).alignments
@@ -45,8 +52,11 @@ def reviewed_links(fixes: pd.DataFrame, corpus: dict, listed: pd.DataFrame, indi
 def reviewed_targets(fixes: pd.DataFrame, targets: pd.DataFrame) -> dict[str, int]:
     """How many of the model's targets the reviewer looked at, rejected and fixed."""
     known = fixes[fixes["target_id"].isin(targets["target_id"])]
-    return {"n_reviewed": len(known), "n_rejected": int((known["action"] == "reject").sum()),
-            "n_fixed": int((known["action"] == "fix").sum())}
+    return {
+        "n_reviewed": len(known),
+        "n_rejected": int((known["action"] == "reject").sum()),
+        "n_fixed": int((known["action"] == "fix").sum()),
+    }
 
 
 def report(alignment_path, target_path, corpus: dict, listed: pd.DataFrame, targets: pd.DataFrame) -> str:
@@ -63,6 +73,8 @@ def report(alignment_path, target_path, corpus: dict, listed: pd.DataFrame, targ
         lines.append("  no decision yet (python -m analysis review COMPARISON_ID --out FILE.csv makes a queue)")
     reviewed = counts["n_reviewed"]
     precision = f"precision on them {(reviewed - counts['n_rejected']) / reviewed:.3f}, " if reviewed else ""
-    lines.append(f"Targets the reviewer decided ({target_path}): {reviewed}, {precision}"
-                 f"{counts['n_rejected']} rejected, {counts['n_fixed']} fixed")
+    lines.append(
+        f"Targets the reviewer decided ({target_path}): {reviewed}, {precision}"
+        f"{counts['n_rejected']} rejected, {counts['n_fixed']} fixed"
+    )
     return "\n".join(lines)

@@ -17,6 +17,7 @@ Scores per document (:func:`evaluate_targets`):
 - agreement of unit, comparator (``=`` and ``>=`` both accepted after 达/达到), deadline and
   indicator id, over the matched core rows.
 """
+
 from __future__ import annotations
 
 import re
@@ -29,15 +30,57 @@ from analysis.settings import GOLD_TARGETS_PATH, TargetSettings
 from analysis.storage import read_checked_csv
 from analysis.targets import indicators
 
-GOLD_TARGET_COLUMNS = ["doc", "indicator", "canonical_indicator", "value", "unit", "comparator", "deadline",
-                       "task_ref", "quote_norm", "tier"]
-MATCH_COLUMNS = ["doc_id", "gold_row", "target_id", "tier", "role", "gold_indicator", "gold_canonical",
-                 "indicator", "indicator_id", "gold_value", "value", "gold_unit", "unit", "gold_comparator",
-                 "comparator", "gold_deadline", "deadline", "gold_quote", "quote"]
-EVALUATION_COLUMNS = ["doc_id", "n_gold_core", "n_core_found", "core_recall", "n_commitments", "n_matched_core",
-                      "n_matched_neutral", "n_unmatched", "precision", "precision_all_roles", "n_scope",
-                      "n_scope_on_core", "unit_agreement", "comparator_agreement", "deadline_agreement",
-                      "indicator_accuracy"]
+GOLD_TARGET_COLUMNS = [
+    "doc",
+    "indicator",
+    "canonical_indicator",
+    "value",
+    "unit",
+    "comparator",
+    "deadline",
+    "task_ref",
+    "quote_norm",
+    "tier",
+]
+MATCH_COLUMNS = [
+    "doc_id",
+    "gold_row",
+    "target_id",
+    "tier",
+    "role",
+    "gold_indicator",
+    "gold_canonical",
+    "indicator",
+    "indicator_id",
+    "gold_value",
+    "value",
+    "gold_unit",
+    "unit",
+    "gold_comparator",
+    "comparator",
+    "gold_deadline",
+    "deadline",
+    "gold_quote",
+    "quote",
+]
+EVALUATION_COLUMNS = [
+    "doc_id",
+    "n_gold_core",
+    "n_core_found",
+    "core_recall",
+    "n_commitments",
+    "n_matched_core",
+    "n_matched_neutral",
+    "n_unmatched",
+    "precision",
+    "precision_all_roles",
+    "n_scope",
+    "n_scope_on_core",
+    "unit_agreement",
+    "comparator_agreement",
+    "deadline_agreement",
+    "indicator_accuracy",
+]
 _SQUASH = re.compile(r"\s|\*\*")
 _REACH_CUE = "达"
 
@@ -59,13 +102,25 @@ def match_targets(targets: pd.DataFrame, gold: pd.DataFrame) -> pd.DataFrame:
     """Pair gold rows with extracted rows (see the module docstring); unmatched sides have empty ids."""
     rows = []
     used: set[str] = set()
-    for gold_row, (_, g) in enumerate(gold.reset_index(drop=True).iterrows()):  # the position: the label after reset_index
-        candidates = targets[(targets["doc_id"] == g["doc"]) & (targets["path"] == g["task_ref"])
-                             & ((targets["value"] - g["value"]).abs() < 1e-9) & ~targets["target_id"].isin(used)]
+    for gold_row, (_, g) in enumerate(
+        gold.reset_index(drop=True).iterrows()
+    ):  # the position: the label after reset_index
+        candidates = targets[
+            (targets["doc_id"] == g["doc"])
+            & (targets["path"] == g["task_ref"])
+            & ((targets["value"] - g["value"]).abs() < 1e-9)
+            & ~targets["target_id"].isin(used)
+        ]
         match = None
         if len(candidates):
-            ranked = sorted(candidates.itertuples(index=False), key=lambda t: (
-                t.unit != g["unit"], t.role != "commitment", -fuzz.ratio(squash(t.quote), g["quote_norm"])))
+            ranked = sorted(
+                candidates.itertuples(index=False),
+                key=lambda t: (
+                    t.unit != g["unit"],
+                    t.role != "commitment",
+                    -fuzz.ratio(squash(t.quote), g["quote_norm"]),
+                ),
+            )
             match = ranked[0]
             used.add(match.target_id)
         rows.append(_match_row(g, gold_row, match))
@@ -75,15 +130,37 @@ def match_targets(targets: pd.DataFrame, gold: pd.DataFrame) -> pd.DataFrame:
 
 
 def _match_row(g: pd.Series | None, gold_row: int | None, t) -> dict[str, object]:
-    gold_part = {
-        "doc_id": g["doc"], "gold_row": gold_row, "tier": g["tier"], "gold_indicator": g["indicator"],
-        "gold_canonical": g["canonical_indicator"], "gold_value": g["value"], "gold_unit": g["unit"],
-        "gold_comparator": g["comparator"], "gold_deadline": g["deadline"], "gold_quote": g["quote_norm"],
-    } if g is not None else {"doc_id": t.doc_id, "gold_row": None, "tier": ""}
-    target_part = {
-        "target_id": t.target_id, "role": t.role, "indicator": t.indicator, "indicator_id": t.indicator_id,
-        "value": t.value, "unit": t.unit, "comparator": t.comparator, "deadline": t.deadline, "quote": t.quote,
-    } if t is not None else {"target_id": "", "role": ""}
+    gold_part = (
+        {
+            "doc_id": g["doc"],
+            "gold_row": gold_row,
+            "tier": g["tier"],
+            "gold_indicator": g["indicator"],
+            "gold_canonical": g["canonical_indicator"],
+            "gold_value": g["value"],
+            "gold_unit": g["unit"],
+            "gold_comparator": g["comparator"],
+            "gold_deadline": g["deadline"],
+            "gold_quote": g["quote_norm"],
+        }
+        if g is not None
+        else {"doc_id": t.doc_id, "gold_row": None, "tier": ""}
+    )
+    target_part = (
+        {
+            "target_id": t.target_id,
+            "role": t.role,
+            "indicator": t.indicator,
+            "indicator_id": t.indicator_id,
+            "value": t.value,
+            "unit": t.unit,
+            "comparator": t.comparator,
+            "deadline": t.deadline,
+            "quote": t.quote,
+        }
+        if t is not None
+        else {"target_id": "", "role": ""}
+    )
     return {column: gold_part.get(column, target_part.get(column, "")) for column in MATCH_COLUMNS}
 
 
@@ -112,34 +189,48 @@ def evaluate_targets(targets: pd.DataFrame, gold: pd.DataFrame) -> pd.DataFrame:
         claims = len(found) + len(unmatched)
         every_row = m[m["target_id"] != ""]
         all_claims = len(every_row) - int(every_row["tier"].isin(["optional", "implicit"]).sum())
-        rows.append({
-            "doc_id": doc_id,
-            "n_gold_core": len(core),
-            "n_core_found": len(found),
-            "core_recall": round(len(found) / len(core), 4) if len(core) else float("nan"),
-            "n_commitments": len(commitments),
-            "n_matched_core": len(found),
-            "n_matched_neutral": len(neutral),
-            "n_unmatched": len(unmatched),
-            "precision": round(len(found) / claims, 4) if claims else float("nan"),
-            "precision_all_roles": round(int((every_row["tier"] == "core").sum()) / all_claims, 4) if all_claims else float("nan"),
-            "n_scope": int((m["role"] == "scope").sum()),
-            "n_scope_on_core": int(((m["role"] == "scope") & (m["tier"] == "core")).sum()),
-            "unit_agreement": _share(found["unit"] == found["gold_unit"]),
-            "comparator_agreement": _share(pd.Series([comparator_agrees(g, c, q) for g, c, q in zip(
-                found["gold_comparator"], found["comparator"], found["gold_quote"])], dtype=bool)),
-            "deadline_agreement": _share(found["deadline"] == found["gold_deadline"]),
-            "indicator_accuracy": _share(found["indicator_id"] == found["gold_canonical"]),
-        })
+        rows.append(
+            {
+                "doc_id": doc_id,
+                "n_gold_core": len(core),
+                "n_core_found": len(found),
+                "core_recall": round(len(found) / len(core), 4) if len(core) else float("nan"),
+                "n_commitments": len(commitments),
+                "n_matched_core": len(found),
+                "n_matched_neutral": len(neutral),
+                "n_unmatched": len(unmatched),
+                "precision": round(len(found) / claims, 4) if claims else float("nan"),
+                "precision_all_roles": round(int((every_row["tier"] == "core").sum()) / all_claims, 4)
+                if all_claims
+                else float("nan"),
+                "n_scope": int((m["role"] == "scope").sum()),
+                "n_scope_on_core": int(((m["role"] == "scope") & (m["tier"] == "core")).sum()),
+                "unit_agreement": _share(found["unit"] == found["gold_unit"]),
+                "comparator_agreement": _share(
+                    pd.Series(
+                        [
+                            comparator_agrees(g, c, q)
+                            for g, c, q in zip(found["gold_comparator"], found["comparator"], found["gold_quote"])
+                        ],
+                        dtype=bool,
+                    )
+                ),
+                "deadline_agreement": _share(found["deadline"] == found["gold_deadline"]),
+                "indicator_accuracy": _share(found["indicator_id"] == found["gold_canonical"]),
+            }
+        )
     return pd.DataFrame(rows, columns=EVALUATION_COLUMNS)
 
 
-def indicator_mapping(gold: pd.DataFrame, lexicon: pd.DataFrame, min_score: float | None = None,
-                      settings: TargetSettings | None = None) -> pd.DataFrame:
+def indicator_mapping(
+    gold: pd.DataFrame, lexicon: pd.DataFrame, min_score: float | None = None, settings: TargetSettings | None = None
+) -> pd.DataFrame:
     """Each gold row's own indicator phrase mapped onto the lexicon, beside the annotators' id
     (``min_score``: the settings' ``indicator_min_score`` unless given)."""
-    mapped = [indicators.map_phrase(phrase, kind, lexicon, min_score=min_score, settings=settings)
-              for phrase, kind in zip(gold["indicator"], gold["kind"])]
+    mapped = [
+        indicators.map_phrase(phrase, kind, lexicon, min_score=min_score, settings=settings)
+        for phrase, kind in zip(gold["indicator"], gold["kind"])
+    ]
     frame = gold[["doc", "indicator", "kind", "canonical_indicator"]].reset_index(drop=True).copy()
     frame["indicator_id"] = [m["indicator_id"] for m in mapped]
     frame["indicator_score"] = [m["indicator_score"] for m in mapped]

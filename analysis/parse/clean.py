@@ -12,19 +12,20 @@ cues are simplified; offsets are unchanged), and pinyin that mirror sites inject
 Damage (encoding damage, HTML remnants, broken hierarchy markers) is measured on the raw text
 and kept as raw spans, so that tasks and targets touching it can be flagged.
 """
+
 from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Callable, Iterable
 
 import numpy as np
 
-from analysis.settings import ParseSettings
 from analysis.parse.script import looks_traditional, pinyin_spans, simplified
 from analysis.parse.tables import find_tables
+from analysis.settings import ParseSettings
 from analysis.text.attribution import ROLES, find_attributions
 
 # --- character classes -------------------------------------------------------------------------
@@ -84,9 +85,7 @@ def find_damage(raw: str) -> list[Damage]:
     encoding damage ate the ``<`` or ``&`` count.
     """
     found = [
-        Damage(m.start(), m.end(), kind)
-        for kind, pattern in _DAMAGE_PATTERNS.items()
-        for m in pattern.finditer(raw)
+        Damage(m.start(), m.end(), kind) for kind, pattern in _DAMAGE_PATTERNS.items() for m in pattern.finditer(raw)
     ]
     return sorted(found, key=lambda d: (d.start, d.end, d.kind))
 
@@ -97,13 +96,13 @@ def find_damage(raw: str) -> list[Damage]:
 class MappedText:
     """A string whose every character knows the raw span ``[start[i], end[i])`` it came from."""
 
-    __slots__ = ("text", "start", "end", "raw_length")
+    __slots__ = ("end", "raw_length", "start", "text")
 
     def __init__(self, text: str, start: np.ndarray, end: np.ndarray, raw_length: int):
         self.text, self.start, self.end, self.raw_length = text, start, end, raw_length
 
     @classmethod
-    def from_raw(cls, raw: str) -> "MappedText":
+    def from_raw(cls, raw: str) -> MappedText:
         dtype = np.int32 if len(raw) < 2**31 - 1 else np.int64
         start = np.arange(len(raw), dtype=dtype)
         return cls(raw, start, start + 1, len(raw))
@@ -115,11 +114,11 @@ class MappedText:
             return pos, pos
         return int(self.start[start]), int(self.end[end - 1])
 
-    def translate(self, table: dict[int, int]) -> "MappedText":
+    def translate(self, table: dict[int, int]) -> MappedText:
         """Replace characters one for one (offsets are unchanged)."""
         return MappedText(self.text.translate(table), self.start, self.end, self.raw_length)
 
-    def edit(self, edits: Iterable[tuple[int, int, str]]) -> "MappedText":
+    def edit(self, edits: Iterable[tuple[int, int, str]]) -> MappedText:
         """Apply non-overlapping ``(start, end, replacement)`` edits given in order.
 
         A replacement of the same length maps character for character; otherwise every new
@@ -150,7 +149,7 @@ class MappedText:
         ends.append(self.end[pos:])
         return MappedText("".join(texts), np.concatenate(starts), np.concatenate(ends), self.raw_length)
 
-    def sub(self, pattern: re.Pattern[str], replacement: str | Callable[[re.Match[str]], str]) -> "MappedText":
+    def sub(self, pattern: re.Pattern[str], replacement: str | Callable[[re.Match[str]], str]) -> MappedText:
         """Like :func:`re.sub`, keeping offsets; matches replaced by themselves are not edits."""
         edits = []
         for m in pattern.finditer(self.text):
@@ -175,8 +174,19 @@ _ENTITY_NAMES = "ldquo|rdquo|lsquo|rsquo|middot|mdash|ndash|hellip|nbsp|amp|quot
 _ENTITY_REMNANT = re.compile(rf"&({_ENTITY_NAMES});|(?<![A-Za-z0-9;&])({_ENTITY_NAMES});")
 _ENTITY_OR_REMNANT = re.compile(f"{_HTML_ENTITY.pattern}|{_ENTITY_REMNANT.pattern}")
 _ENTITY_CHARS = {
-    "ldquo": "“", "rdquo": "”", "lsquo": "‘", "rsquo": "’", "middot": "·", "mdash": "—",
-    "ndash": "–", "hellip": "…", "nbsp": " ", "amp": "&", "quot": '"', "lt": "<", "gt": ">",
+    "ldquo": "“",
+    "rdquo": "”",
+    "lsquo": "‘",
+    "rsquo": "’",
+    "middot": "·",
+    "mdash": "—",
+    "ndash": "–",
+    "hellip": "…",
+    "nbsp": " ",
+    "amp": "&",
+    "quot": '"',
+    "lt": "<",
+    "gt": ">",
 }
 _WORD_BOOKMARK = re.compile(r"\[bookmark:[^\]\n]*\]")
 _MARKDOWN_BOLD = re.compile(r"\*\*|__")
@@ -210,21 +220,80 @@ def _entity_text(m: re.Match[str]) -> str:
 # Phrases of web-page chrome, download-site footers and copyright notices: a line holding one is
 # not part of the document (unless it opens a hierarchy marker or is a long body paragraph).
 STRONG_BOILERPLATE_CUES = (
-    "本文内容来自", "来自网络", "搜集整理", "如有任何异议", "酌情处理", "当前位置", "您的位置",
-    "扫描二维", "二维码", "扫码", "放大字体", "缩小字体", "浏览次数", "阅读次数", "点击数", "核心提示",
-    "发布文号", "发布日期", "生效日期", "废止日期", "有效性", "版权", "转载", "凡本网", "本网站",
-    "邮箱", "电询", "联系电话", "传真", "联系我们", "关于我们", "广告业务", "关闭窗口", "加入收藏",
-    "告诉好友", "点击排行", "打印本文", "打印本页", "上一篇", "下一篇", "相关阅读", "责任编辑",
-    "ICP备", "公网安备", "网站标识码", "地址:", "技术支持", "Processed in", "Copyright", "©",
+    "本文内容来自",
+    "来自网络",
+    "搜集整理",
+    "如有任何异议",
+    "酌情处理",
+    "当前位置",
+    "您的位置",
+    "扫描二维",
+    "二维码",
+    "扫码",
+    "放大字体",
+    "缩小字体",
+    "浏览次数",
+    "阅读次数",
+    "点击数",
+    "核心提示",
+    "发布文号",
+    "发布日期",
+    "生效日期",
+    "废止日期",
+    "有效性",
+    "版权",
+    "转载",
+    "凡本网",
+    "本网站",
+    "邮箱",
+    "电询",
+    "联系电话",
+    "传真",
+    "联系我们",
+    "关于我们",
+    "广告业务",
+    "关闭窗口",
+    "加入收藏",
+    "告诉好友",
+    "点击排行",
+    "打印本文",
+    "打印本页",
+    "上一篇",
+    "下一篇",
+    "相关阅读",
+    "责任编辑",
+    "ICP备",
+    "公网安备",
+    "网站标识码",
+    "地址:",
+    "技术支持",
+    "Processed in",
+    "Copyright",
+    "©",
 )
 # Short labels of the same chrome: only a short line holding one is dropped.
 WEAK_BOILERPLATE_CUES = (
-    "首页", "分享", "发布单位", "属性", "备注", "标签", "地区", "声明", "推荐", "浏览", "来源",
-    "字号", "打印", "收藏", "返回顶部",
+    "首页",
+    "分享",
+    "发布单位",
+    "属性",
+    "备注",
+    "标签",
+    "地区",
+    "声明",
+    "推荐",
+    "浏览",
+    "来源",
+    "字号",
+    "打印",
+    "收藏",
+    "返回顶部",
 )
 # Closing matter after a plan's last block (not part of its last task): an attachment's header,
 # the distribution list, a publication note, the printing colophon.
-BACK_MATTER = re.compile(r"^(?:附件\s*(?:\d|[:：]|$)|抄送|抄报|\(?此件|主动公开|公开方式)|\d{4}年\d{1,2}月\d{1,2}日印发$")
+BACK_MATTER = re.compile(
+    r"^(?:附件\s*(?:\d|[:：]|$)|抄送|抄报|\(?此件|主动公开|公开方式)|\d{4}年\d{1,2}月\d{1,2}日印发$"
+)
 # A printed page number: "- 3 -", "— 3 —", "第3页", "第 3 页 共 12 页", "3/12" (after width folding).
 PAGE_NUMBER = re.compile(r"^[-—–―~·\s]*(?:第\s*)?\d{1,4}\s*(?:页)?(?:\s*(?:/|共)\s*\d{1,4}\s*页?)?[-—–―~·\s]*$")
 _SENTENCE_PUNCT = re.compile(r"[。,;:，；：]")
@@ -247,8 +316,11 @@ def _is_boilerplate_line(line: str, settings: ParseSettings) -> bool:
 def _is_chrome_fragment(line: str, settings: ParseSettings) -> bool:
     """A short line without sentence punctuation: a menu entry, a label, a footer fragment."""
     stripped = line.strip()
-    return (len(stripped) <= settings.chrome_line_max and not starts_with_marker(stripped)
-            and not _SENTENCE_PUNCT.search(stripped))
+    return (
+        len(stripped) <= settings.chrome_line_max
+        and not starts_with_marker(stripped)
+        and not _SENTENCE_PUNCT.search(stripped)
+    )
 
 
 def is_block_boundary(line: str) -> bool:
@@ -273,8 +345,11 @@ def boilerplate_lines(lines: list[str], settings: ParseSettings | None = None) -
     in_table = table_lines(lines)  # short unpunctuated cells and bare serial numbers are not chrome
     dropped = [_is_boilerplate_line(line, settings) and i not in in_table for i, line in enumerate(lines)]
     first_marker = next((i for i, line in enumerate(lines) if starts_with_marker(line.strip())), len(lines))
-    heading_lines = {line.strip() for line in lines[:first_marker]
-                     if _is_chrome_fragment(line, settings) and len(line.strip()) <= settings.running_header_max}
+    heading_lines = {
+        line.strip()
+        for line in lines[:first_marker]
+        if _is_chrome_fragment(line, settings) and len(line.strip()) <= settings.running_header_max
+    }
     for i in range(first_marker, len(lines)):  # a running header: the title or issuer printed again on each page
         if lines[i].strip() in heading_lines and i not in in_table:
             dropped[i] = True
@@ -328,8 +403,11 @@ def is_wrapped(previous: str, following: str, settings: ParseSettings | None = N
     if _is_bare_marker(previous):
         return True  # "一、" alone on its line: its heading is on the next line
     settings = settings or ParseSettings()
-    if (previous.endswith(_LINE_END_TERMINAL) or previous.endswith(_TITLE_ENDINGS)
-            or _ends_with_attribution(previous, settings.attribution_tail)):
+    if (
+        previous.endswith(_LINE_END_TERMINAL)
+        or previous.endswith(_TITLE_ENDINGS)
+        or _ends_with_attribution(previous, settings.attribution_tail)
+    ):
         return False
     if starts_with_marker(previous) and len(previous) <= settings.heading_max and "。" not in previous:
         return False
@@ -372,8 +450,8 @@ def join_wrapped_lines(doc: MappedText, settings: ParseSettings | None = None) -
     def decide(m: re.Match[str]) -> str:
         line_start = text.rfind("\n", 0, m.start()) + 1
         next_end = text.find("\n", m.end())
-        previous = text[line_start:m.start()].strip()
-        following = text[m.end(): len(text) if next_end < 0 else next_end].strip()
+        previous = text[line_start : m.start()].strip()
+        following = text[m.end() : len(text) if next_end < 0 else next_end].strip()
         if table_starts and (line_start in table_starts or text.rfind("\n", 0, m.end()) + 1 in table_starts):
             return "\n"
         if previous and not starts_with_marker(previous) and _is_bare_marker(above := line_above(line_start)):

@@ -1,5 +1,6 @@
 """How damaged a document is: encoding damage counted by kind, per 1,000 raw characters, and
 the share of its tasks that carry damaged text."""
+
 from __future__ import annotations
 
 from collections import Counter

@@ -1,4 +1,5 @@
 """A parsed document: one file after read → clean → structure, and the function that makes it."""
+
 from __future__ import annotations
 
 import bisect
@@ -51,7 +52,9 @@ def doc_id_for(path: Path | str) -> str:
     return _DOC_ID_UNSAFE.sub("_", Path(path).stem).strip("_") or "document"
 
 
-def parse_document(path: Path | str, doc_id: str | None = None, settings: ParseSettings | None = None) -> ParsedDocument:
+def parse_document(
+    path: Path | str, doc_id: str | None = None, settings: ParseSettings | None = None
+) -> ParsedDocument:
     """Read a plan file of any supported format (.txt, .docx, .pdf, .html: chosen by content, see
     :mod:`analysis.parse.formats`), then clean and structure it."""
     return parse_raw(formats.read_plan(path), doc_id or doc_id_for(path), settings)

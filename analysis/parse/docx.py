@@ -5,6 +5,7 @@ paragraph text: without resolving it from ``word/numbering.xml`` a plan loses ev
 ``（一）`` marker the parser needs. Tables are read row by row (unit assignment tables), tracked
 deletions are dropped and insertions kept, so the text is what the reader of the final file sees.
 """
+
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
@@ -27,8 +28,21 @@ _LEGAL_DIGITS = "零壹贰叁肆伍陆柒捌玖"
 
 def _roman(n: int) -> str:
     out = []
-    for value, letters in ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
-                           (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
+    for value, letters in (
+        (1000, "M"),
+        (900, "CM"),
+        (500, "D"),
+        (400, "CD"),
+        (100, "C"),
+        (90, "XC"),
+        (50, "L"),
+        (40, "XL"),
+        (10, "X"),
+        (9, "IX"),
+        (5, "V"),
+        (4, "IV"),
+        (1, "I"),
+    ):
         count, n = divmod(n, value)
         out.append(letters * count)
     return "".join(out)

@@ -6,6 +6,7 @@ Users save plans under whatever name the browser or mail client gave them (a PDF
 with LibreOffice when it is installed), text that opens with HTML markup is a web page, and
 anything else is decoded as plain text.
 """
+
 from __future__ import annotations
 
 import io
@@ -64,13 +65,17 @@ def _convert_with_libreoffice(path: Path) -> str:
     """The text of an old binary Word (.doc) or WPS file, converted to .docx by LibreOffice."""
     soffice = shutil.which("soffice")
     if soffice is None:
-        raise UserError(path, "this is an old Word/WPS file (.doc/.wps): install LibreOffice (soffice) "
-                              "to read it, or save it as .docx")
+        raise UserError(
+            path,
+            "this is an old Word/WPS file (.doc/.wps): install LibreOffice (soffice) to read it, or save it as .docx",
+        )
     with tempfile.TemporaryDirectory() as out:
         try:
             subprocess.run(
                 [soffice, "--headless", "--convert-to", "docx", "--outdir", out, str(path)],
-                capture_output=True, timeout=_CONVERT_TIMEOUT_S, check=True,
+                capture_output=True,
+                timeout=_CONVERT_TIMEOUT_S,
+                check=True,
             )
         except (subprocess.CalledProcessError, subprocess.TimeoutExpired):
             raise UserError(path, "LibreOffice (soffice) could not convert this .doc/.wps file to .docx") from None
@@ -113,5 +118,6 @@ def read_plan(path: Path | str) -> RawDocument:
     kept); a text file is decoded exactly as :func:`analysis.parse.read.read_document` does."""
     path = Path(path)
     found = extract(path)
-    return RawDocument(path=path, text=found.text, encoding=found.encoding, format=found.format,
-                       page_starts=found.page_starts)
+    return RawDocument(
+        path=path, text=found.text, encoding=found.encoding, format=found.format, page_starts=found.page_starts
+    )

@@ -6,6 +6,7 @@ article in a known container (``#zoom``, ``.TRS_Editor``…); other pages fall b
 readability-style choice: the block holding the most Chinese sentences and the fewest links.
 Entities are decoded to text, so ``&lt;script&gt;`` stays the literal text ``<script>``.
 """
+
 from __future__ import annotations
 
 import re
@@ -18,23 +19,89 @@ from analysis.errors import UserError
 
 # Article containers of government site templates, most specific first.
 BODY_CONTAINERS = (
-    ".TRS_UEDITOR", ".TRS_Editor", "#zoom", "#Zoom", ".zoom", ".Zoom", "#xxgk_content", ".xxgk_content",
-    ".article-content", "#article-content", ".main-text", "#main-text", ".pages_content", "#pages_content",
-    "#content", ".content", "article", ".article", "#article", ".view", "#view",
+    ".TRS_UEDITOR",
+    ".TRS_Editor",
+    "#zoom",
+    "#Zoom",
+    ".zoom",
+    ".Zoom",
+    "#xxgk_content",
+    ".xxgk_content",
+    ".article-content",
+    "#article-content",
+    ".main-text",
+    "#main-text",
+    ".pages_content",
+    "#pages_content",
+    "#content",
+    ".content",
+    "article",
+    ".article",
+    "#article",
+    ".view",
+    "#view",
 )
-_SKIP_TAGS = {"script", "style", "noscript", "template", "iframe", "nav", "footer", "form", "button",
-              "select", "input", "textarea", "svg", "canvas", "object", "head", "title", "meta", "link"}
+_SKIP_TAGS = {
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "iframe",
+    "nav",
+    "footer",
+    "form",
+    "button",
+    "select",
+    "input",
+    "textarea",
+    "svg",
+    "canvas",
+    "object",
+    "head",
+    "title",
+    "meta",
+    "link",
+}
 # Class or id words of page chrome (matched as whole words of the attribute).
 _CHROME_WORDS = re.compile(
     r"(?:^|[\s_-])(?:nav|navbar|menu|breadcrumbs?|crumbs?|position|location|share|bshare|sharebar|"
     r"footer|foot|copyright|toolbar|tools|print|sidebar|related|pagination|pager|comment|qrcode|ewm)(?:$|[\s_-])",
     re.IGNORECASE,
 )
-_BLOCK_TAGS = {"p", "div", "br", "li", "tr", "table", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "section",
-               "article", "main", "header", "aside", "blockquote", "pre", "dd", "dt", "dl", "hr", "center", "tbody"}
+_BLOCK_TAGS = {
+    "p",
+    "div",
+    "br",
+    "li",
+    "tr",
+    "table",
+    "ul",
+    "ol",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "section",
+    "article",
+    "main",
+    "header",
+    "aside",
+    "blockquote",
+    "pre",
+    "dd",
+    "dt",
+    "dl",
+    "hr",
+    "center",
+    "tbody",
+}
 _CELL_TAGS = {"td", "th"}
 # Lines of chrome that can sit inside an article container.
-_CHROME_LINE = re.compile(r"浏览次数|阅读量|阅读次数|访问量|点击数|点击量|当前位置|您现在的位置|您的位置|【打印】|【关闭】|字号[:：]")
+_CHROME_LINE = re.compile(
+    r"浏览次数|阅读量|阅读次数|访问量|点击数|点击量|当前位置|您现在的位置|您的位置|【打印】|【关闭】|字号[:：]"
+)
 _CHROME_LINE_MAX = 80
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _SENTENCE_PUNCT = re.compile(r"[。；，、：！？;]")
@@ -75,7 +142,9 @@ def block_text(root: Tag) -> str:
 
     walk(root)
     lines = (line.strip(" \t\u3000\u00a0") for line in "".join(out).split("\n"))
-    return "\n".join(line for line in lines if line and not (len(line) <= _CHROME_LINE_MAX and _CHROME_LINE.search(line)))
+    return "\n".join(
+        line for line in lines if line and not (len(line) <= _CHROME_LINE_MAX and _CHROME_LINE.search(line))
+    )
 
 
 def _han(text: str) -> int:
@@ -97,8 +166,9 @@ def readable_block(body: Tag) -> Tag | None:
     scores: dict[int, float] = {}
     tags: dict[int, Tag] = {}
     for paragraph in body.find_all(["p", "div", "td", "li", "span", "font"]):
-        direct = "".join(str(s) for s in paragraph.find_all(string=True, recursive=False)
-                         if not isinstance(s, PreformattedString))
+        direct = "".join(
+            str(s) for s in paragraph.find_all(string=True, recursive=False) if not isinstance(s, PreformattedString)
+        )
         if paragraph.name == "p":
             direct = paragraph.get_text()
         score = (_han(direct) + 10 * len(_SENTENCE_PUNCT.findall(direct))) * (1 - _link_density(paragraph))

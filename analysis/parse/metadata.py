@@ -4,6 +4,7 @@ Only the front matter (before the first hierarchy marker) and the back matter (a
 signature, see ``analysis.structure``) are searched. What the text lacks the
 manifest fills in; a ``*_source`` column records which one a value came from.
 """
+
 from __future__ import annotations
 
 import re
@@ -18,7 +19,9 @@ _CIRCULAR_TITLE = re.compile(rf"关于印发《?([^。《》]{{4,40}}?(?:{_TITLE
 ISSUER_LINE = re.compile(r"^[\u4e00-\u9fff]{2,24}(?:厅|局|委员会|人民政府|办公厅|办公室)$")
 _CIRCULAR_ISSUER = re.compile(r"^([\u4e00-\u9fff]{2,24}?(?:厅|局|委员会|人民政府|办公厅|办公室))关于")
 _DOC_NUMBER = re.compile(r"([\u4e00-\u9fff]{1,10})[〔\[［(（]\s*(\d{4})\s*[〕\]］)）]\s*(\d{1,4})\s*号")
-DATE_LINE = re.compile(r"^(\d{4}|[〇零一二三四五六七八九]{4})年(\d{1,2}|[一二三四五六七八九十]{1,2})月(\d{1,2}|[一二三四五六七八九十]{1,3})日$")
+DATE_LINE = re.compile(
+    r"^(\d{4}|[〇零一二三四五六七八九]{4})年(\d{1,2}|[一二三四五六七八九十]{1,2})月(\d{1,2}|[一二三四五六七八九十]{1,3})日$"
+)
 
 
 def extract_metadata(front_matter: list[str]) -> dict[str, str]:

@@ -6,6 +6,7 @@ page title and URL: these lines sit at the page edges and would otherwise break 
 the middle. PDF extraction also spaces CJK text (``2024 年 6 月``); both are removed here. Hard
 line breaks inside paragraphs are kept: the cleaner joins them.
 """
+
 from __future__ import annotations
 
 import math
@@ -29,7 +30,8 @@ EDGE_LINES = 4
 # A page number alone: "- 3 -", "— 3 —", "第3页", "第 3 页 共 12 页", "3/12", "Page 3 of 12".
 _PAGE_NUMBER = re.compile(
     r"^[-—–―~·\s]*(?:第\s*)?\d{1,4}\s*页?(?:\s*(?:/|of|共)\s*\d{1,4}\s*页?)?[-—–―~·\s]*$"
-    r"|^(?:page|p\.)\s*\d{1,4}(?:\s*(?:/|of)\s*\d{1,4})?$", re.IGNORECASE,
+    r"|^(?:page|p\.)\s*\d{1,4}(?:\s*(?:/|of)\s*\d{1,4})?$",
+    re.IGNORECASE,
 )
 # What a browser prints at the page edges: a URL, a date and time (alone or before the title).
 _BROWSER_EDGE = re.compile(
@@ -108,8 +110,11 @@ def _check_text_layer(path: Path | str, text: str) -> None:
     if len(_UNMAPPED.findall(chars)) > _MAX_UNMAPPED_SHARE * len(chars) or (
         len(chars) >= _MIN_CHARS_FOR_HAN_CHECK and len(_HAN.findall(chars)) < _MIN_HAN_SHARE * len(chars)
     ):
-        raise UserError(path, "this PDF's fonts have no ToUnicode map, so its text layer is unreadable "
-                              "(private-use or garbage characters): supply a Word or text copy, or run OCR")
+        raise UserError(
+            path,
+            "this PDF's fonts have no ToUnicode map, so its text layer is unreadable "
+            "(private-use or garbage characters): supply a Word or text copy, or run OCR",
+        )
 
 
 def read_pdf(path: Path | str) -> tuple[str, tuple[int, ...]]:

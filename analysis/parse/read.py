@@ -4,6 +4,7 @@ The decoded string is the document's *raw* text: every offset in every table poi
 Decoding is UTF-8 (with or without BOM; the BOM is not part of the raw text), UTF-16 (with a
 BOM, or detected from its NUL-byte pattern) and GB18030 (a superset of GBK and GB2312).
 """
+
 from __future__ import annotations
 
 import codecs
@@ -19,7 +20,9 @@ from analysis.errors import UserError
 # Share of control characters (other than tab/newline/CR/form feed) above which a file is binary.
 _MAX_CONTROL_SHARE = 0.01
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
-_PLAIN_CHARS = re.compile(r"[\t\n\r\x20-\x7e\u00a0-\u00ff\u2000-\u206f\u2150-\u218f\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+_PLAIN_CHARS = re.compile(
+    r"[\t\n\r\x20-\x7e\u00a0-\u00ff\u2000-\u206f\u2150-\u218f\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]"
+)
 # Share of plain characters below which a decoding is judged wrong.
 _MIN_PLAUSIBILITY = 0.9
 # Share of invalid bytes up to which a UTF-8 file is read with replacement characters (damage,
@@ -80,7 +83,7 @@ def decode(data: bytes, where: object = "<bytes>") -> tuple[str, str]:
 def _utf8_with_bom(data: bytes, where: object) -> tuple[str, str]:
     """A file opening with a UTF-8 BOM: UTF-8 (a few bad bytes replaced), else a GBK file saved
     behind a BOM, else refused naming the first bad byte."""
-    body = data[len(codecs.BOM_UTF8):]
+    body = data[len(codecs.BOM_UTF8) :]
     try:
         return body.decode("utf-8"), "utf-8-sig"
     except UnicodeDecodeError as exc:
@@ -89,7 +92,9 @@ def _utf8_with_bom(data: bytes, where: object) -> tuple[str, str]:
         return replaced
     if (guessed := _most_plausible(body, ("gb18030",))) is not None:
         return guessed
-    raise UserError(where, f"starts with a UTF-8 byte-order mark but is not UTF-8 text (invalid byte at byte {first_bad})")
+    raise UserError(
+        where, f"starts with a UTF-8 byte-order mark but is not UTF-8 text (invalid byte at byte {first_bad})"
+    )
 
 
 def _utf8_replacing(data: bytes, encoding: str) -> tuple[str, str] | None:
@@ -121,7 +126,9 @@ def _guess(data: bytes, where: object) -> tuple[str, str]:
         raise UserError(where, "this is a binary file, not a text document (it contains NUL bytes)")
     if (replaced := _utf8_replacing(data, "utf-8")) is not None:
         return replaced
-    raise UserError(where, f"cannot decode the file as UTF-8, UTF-16 or GB18030 text (first invalid UTF-8 byte at byte {first_bad})")
+    raise UserError(
+        where, f"cannot decode the file as UTF-8, UTF-16 or GB18030 text (first invalid UTF-8 byte at byte {first_bad})"
+    )
 
 
 def _most_plausible(data: bytes, encodings: tuple[str, ...]) -> tuple[str, str] | None:
@@ -141,8 +148,12 @@ def _most_plausible(data: bytes, encodings: tuple[str, ...]) -> tuple[str, str] 
     return (text, encoding) if score >= _MIN_PLAUSIBILITY else None
 
 
-_FILE_KINDS = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
-               (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+_FILE_KINDS = (
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
 
 
 def _not_regular(mode: int) -> str | None:

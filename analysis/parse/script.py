@@ -21,6 +21,7 @@ offset map, so every span found afterwards still points into the raw text.
   brackets (``(VOCs)``, ``(vocs)``, ``(PM2.5)``, ``(ppm)``) are not syllables and stay, and a text
   with one or two toneless ``(an)`` is left alone.
 """
+
 from __future__ import annotations
 
 import re
@@ -80,8 +81,11 @@ def simplified(text: str) -> str:
 
 def pinyin_spans(text: str) -> list[tuple[int, int]]:
     """Spans of the injected pinyin brackets of a text, in order (see the module doc)."""
-    found = [(m.start(), m.end(), m.group(1)) for run in _PINYIN_RUN.finditer(text)
-             for m in _BRACKET.finditer(text, run.start(), run.end())]
+    found = [
+        (m.start(), m.end(), m.group(1))
+        for run in _PINYIN_RUN.finditer(text)
+        for m in _BRACKET.finditer(text, run.start(), run.end())
+    ]
     syllables = [(a, b, inside) for a, b, inside in found if _SYLLABLE.fullmatch(inside.translate(_TONELESS))]
     toned = sum(1 for _, _, inside in syllables if _TONE_MARK.search(inside))
     if not toned and len(syllables) < _MIN_TONELESS:

@@ -32,6 +32,7 @@ Rules for plans of other regions and departments:
   ``。!?;`` or a closing bracket or quote, or on an ellipsis) is kept and flagged ``truncated``:
   a web excerpt cut short.
 """
+
 from __future__ import annotations
 
 import re
@@ -39,13 +40,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-import numpy as np
 import pandas as pd
 
 from analysis import schema
-from analysis.text.attribution import find_attributions, split_units, unique
-from analysis.text.offsets import LineIndex
-from analysis.text.numerals import chinese_number, to_chinese
+from analysis.errors import UserError
 from analysis.parse.clean import (
     BACK_MATTER,
     ITEM_MARKER,
@@ -54,16 +52,20 @@ from analysis.parse.clean import (
     CleanDocument,
     is_block_boundary,
 )
-from analysis.errors import UserError
-from analysis.parse.tables import TableRow, find_tables
 from analysis.parse.metadata import DATE_LINE, ISSUER_LINE, TITLE_LINE
+from analysis.parse.tables import TableRow, find_tables
 from analysis.settings import ParseSettings
+from analysis.text.attribution import find_attributions, split_units, unique
+from analysis.text.numerals import chinese_number, to_chinese
+from analysis.text.offsets import LineIndex
 
 TASK_COLUMNS = schema.columns("tasks")
 LEVELS = ("part", "section", "item")
 
 # Titles of blocks that frame the plan rather than assign work.
-FRAMING_TITLES = re.compile(r"^(总体要求|指导思想|基本原则|工作要求|有关要求|相关要求|保障措施|工作保障|组织保障|组织实施|工作目标和要求)$")
+FRAMING_TITLES = re.compile(
+    r"^(总体要求|指导思想|基本原则|工作要求|有关要求|相关要求|保障措施|工作保障|组织保障|组织实施|工作目标和要求)$"
+)
 # The guiding-ideology formula that opens a 总体要求 paragraph: "以…思想为指导".
 GUIDING_IDEOLOGY = re.compile(r"^.{0,20}以[^。]{2,40}为指导")
 # A goal label (主要目标:, 基本目标:, 目标任务是) and a figure: a number that is not a year, a date or a name (PM2.5).
@@ -93,8 +95,8 @@ class Block:
     marker_end: int  # clean offset just after the marker
     title: str
     paragraphs: list[tuple[int, int]] = field(default_factory=list)
-    children: list["Block"] = field(default_factory=list)
-    parent: "Block | None" = None
+    children: list[Block] = field(default_factory=list)
+    parent: Block | None = None
     flags: list[str] = field(default_factory=list)
     lead: tuple[str, ...] = ()  # units from a table's columns
     responsible: tuple[str, ...] = ()
@@ -114,7 +116,7 @@ def _title_of(text: str) -> str:
     m = _HEADING_END.search(text)
     sentence = text[: m.start()] if m else text
     for attribution in reversed(find_attributions(sentence)):
-        sentence = sentence[: attribution.start] + sentence[attribution.end:]
+        sentence = sentence[: attribution.start] + sentence[attribution.end :]
     return sentence.strip(_TRAILING_PUNCT)
 
 
@@ -152,7 +154,7 @@ def plan_start(paragraphs: list[str], markers: list, title_to_body: int | None =
     for i in range(first_marker + 1, len(paragraphs)):
         if markers[i] or not TITLE_LINE.match(paragraphs[i]):
             continue
-        following = next((m for m in markers[i + 1:i + 1 + title_to_body] if m), None)
+        following = next((m for m in markers[i + 1 : i + 1 + title_to_body] if m), None)
         if following and following[1] == 1:
             start = i + 1
     return start
@@ -221,10 +223,12 @@ def parse_blocks(doc: CleanDocument, settings: ParseSettings | None = None) -> O
             siblings = parent.children if parent else roots
             previous = [b.number for b in siblings if b.level == "section" and b.number]
             number = (previous[-1] + 1) if previous else 1
-        block = Block(level, number, start + length, _title_of(paragraph[length:]), [(start, end)], parent=parent, flags=flags)
+        block = Block(
+            level, number, start + length, _title_of(paragraph[length:]), [(start, end)], parent=parent, flags=flags
+        )
         (parent.children if parent else roots).append(block)
         open_blocks[level] = block
-        for deeper in LEVELS[depth + 1:]:
+        for deeper in LEVELS[depth + 1 :]:
             open_blocks[deeper] = None
     return Outline(preamble, roots, back_matter)
 
@@ -234,18 +238,32 @@ def _row_block(text: str, spans: list[tuple[int, int]], row: TableRow, parent: B
     task = [spans[i] for i in row.cells.get("task", [])]
     if not task:
         return None
-    units = [(kind, unit) for kind in ("lead", "responsible") for i in row.cells.get(kind, [])
-             for unit in split_units(text[spans[i][0]:spans[i][1]])]
+    units = [
+        (kind, unit)
+        for kind in ("lead", "responsible")
+        for i in row.cells.get(kind, [])
+        for unit in split_units(text[spans[i][0] : spans[i][1]])
+    ]
     if any(unit.endswith(_LEAD_MARK) for _, unit in units):  # 区生态环境分局(牵头)、区水务局: the mark decides
         lead = [unit.removesuffix(_LEAD_MARK) for _, unit in units if unit.endswith(_LEAD_MARK)]
         responsible = [unit for _, unit in units if not unit.endswith(_LEAD_MARK)]
     else:
         lead = [unit for kind, unit in units if kind == "lead"]
         responsible = [unit for kind, unit in units if kind == "responsible"]
-    title = _title_of(text[task[0][0]:task[0][1]])
-    deadline = "".join(text[spans[i][0]:spans[i][1]] for i in row.cells.get("deadline", []))
-    return Block("item", row.serial, task[0][0], title, task, parent=parent, flags=["table"],
-                 lead=tuple(unique(lead)), responsible=tuple(unique(responsible)), deadline=deadline)
+    title = _title_of(text[task[0][0] : task[0][1]])
+    deadline = "".join(text[spans[i][0] : spans[i][1]] for i in row.cells.get("deadline", []))
+    return Block(
+        "item",
+        row.serial,
+        task[0][0],
+        title,
+        task,
+        parent=parent,
+        flags=["table"],
+        lead=tuple(unique(lead)),
+        responsible=tuple(unique(responsible)),
+        deadline=deadline,
+    )
 
 
 def require_tasks(tasks: pd.DataFrame, outline: Outline, where: object) -> None:
@@ -253,12 +271,15 @@ def require_tasks(tasks: pd.DataFrame, outline: Outline, where: object) -> None:
     if not tasks.empty:
         return
     if outline.roots:
-        raise UserError(where, "no tasks found: its blocks (一、 / (一) / 1.) hold headings only")  # framing text is read
+        raise UserError(
+            where, "no tasks found: its blocks (一、 / (一) / 1.) hold headings only"
+        )  # framing text is read
     raise UserError(where, "no tasks found: no hierarchy markers (一、 / (一) / 1.) that open a work plan's blocks")
 
 
-def _plausible(marker: tuple[str, int | None, int, list[str]], open_blocks: dict[str, Block | None],
-               last_item: int | None = None) -> bool:
+def _plausible(
+    marker: tuple[str, int | None, int, list[str]], open_blocks: dict[str, Block | None], last_item: int | None = None
+) -> bool:
     """A part marker must continue the part sequence (一、 after 一、 is text, not a new part);
     a four-digit item number must continue the items (1000. after 999., not 2024. after 3.)."""
     level, number, _, _ = marker
@@ -339,15 +360,17 @@ def _goal_span(doc: CleanDocument, block: Block) -> tuple[int, int, str] | None:
             break
     if end is None:
         return None
-    heading = block.title if GOAL_TITLE.search(block.title) else _paragraph_heading(text[start:paragraphs[index][1]])
+    heading = block.title if GOAL_TITLE.search(block.title) else _paragraph_heading(text[start : paragraphs[index][1]])
     return start, end, heading
 
 
 def _heading_units(doc: CleanDocument, block: Block) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Units of the attributions on a block's heading paragraph."""
-    attributions = find_attributions(doc.text[block.marker_end:block.paragraphs[0][1]])
-    return (tuple(unique([u for a in attributions for u in a.lead])),
-            tuple(unique([u for a in attributions for u in a.responsible])))
+    attributions = find_attributions(doc.text[block.marker_end : block.paragraphs[0][1]])
+    return (
+        tuple(unique([u for a in attributions for u in a.lead])),
+        tuple(unique([u for a in attributions for u in a.responsible])),
+    )
 
 
 def task_spans(doc: CleanDocument, outline: Outline) -> list[TaskSpan]:
@@ -386,27 +409,44 @@ def task_spans(doc: CleanDocument, outline: Outline) -> list[TaskSpan]:
 
     def _leaf(block: Block, ctx: dict[str, Block | None], flags: list[str], framed: bool, relaxed: bool) -> None:
         if block.level == "item":
-            if not doc.text[block.marker_end:block.end].strip(_TRAILING_PUNCT):
+            if not doc.text[block.marker_end : block.end].strip(_TRAILING_PUNCT):
                 return  # a bare number: no content, no task
-            spans.append(TaskSpan(ctx["part"], ctx["section"], block, block.start, block.marker_end, block.end, block.title, flags,
-                                  block.lead, block.responsible, deadline=block.deadline))
+            spans.append(
+                TaskSpan(
+                    ctx["part"],
+                    ctx["section"],
+                    block,
+                    block.start,
+                    block.marker_end,
+                    block.end,
+                    block.title,
+                    flags,
+                    block.lead,
+                    block.responsible,
+                    deadline=block.deadline,
+                )
+            )
             return
         if framed:
             if goal := _goal_span(doc, block):
-                spans.append(TaskSpan(ctx["part"], ctx["section"], None, goal[0], goal[0], goal[1], goal[2], flags + ["goal"]))
+                spans.append(
+                    TaskSpan(ctx["part"], ctx["section"], None, goal[0], goal[0], goal[1], goal[2], flags + ["goal"])
+                )
             return
         if block.level == "section":
             own_end = block.paragraphs[0][1]
             if block.marker_end + len(block.title) + 1 < own_end or len(block.paragraphs) > 1:
-                spans.append(TaskSpan(ctx["part"], block, None, block.start, block.marker_end, block.end, block.title, flags))
+                spans.append(
+                    TaskSpan(ctx["part"], block, None, block.start, block.marker_end, block.end, block.title, flags)
+                )
             return
         # A part without sub-structure: its non-framing paragraphs form one task.
-        first_start, first_end = block.paragraphs[0]
+        _, first_end = block.paragraphs[0]
         inline = block.marker_end + len(block.title) + 1
         paragraphs = ([(inline, first_end)] if inline < first_end else []) + block.paragraphs[1:]
         body = [(s, e) for s, e in paragraphs if relaxed or not GUIDING_IDEOLOGY.match(doc.text[s:e])]
         if body:
-            heading = _paragraph_heading(doc.text[body[0][0]:body[0][1]])
+            heading = _paragraph_heading(doc.text[body[0][0] : body[0][1]])
             spans.append(TaskSpan(block, None, None, body[0][0], body[0][0], body[-1][1], heading, flags))
 
     for root in outline.roots:
@@ -424,7 +464,7 @@ def _truncation_flag(doc: CleanDocument, span: TaskSpan) -> None:
     """Flag the last task of a document cut mid-sentence (see the module doc)."""
     if "table" in span.flags:
         return  # a table's cells carry no sentence punctuation
-    ending = doc.text[span.content_start:span.end].rstrip()
+    ending = doc.text[span.content_start : span.end].rstrip()
     attributions = find_attributions(ending)
     if attributions and attributions[-1].end >= len(ending.rstrip("。")):
         return  # closed by an attribution (a role line has no full stop)
@@ -466,8 +506,9 @@ def _join_paragraphs(m: re.Match[str]) -> str:
     return "" if m.group(1) in _SENTENCE_CLOSED else " "
 
 
-def tasks_table(doc: CleanDocument, doc_id: str, spans: list[TaskSpan] | None = None,
-                settings: ParseSettings | None = None) -> pd.DataFrame:
+def tasks_table(
+    doc: CleanDocument, doc_id: str, spans: list[TaskSpan] | None = None, settings: ParseSettings | None = None
+) -> pd.DataFrame:
     """One row per task of a cleaned document, with offsets into the raw text.
 
     Row ``i`` is ``spans[i]``: ``doc.text[span.content_start:span.end]`` is its clean text.
@@ -479,11 +520,11 @@ def tasks_table(doc: CleanDocument, doc_id: str, spans: list[TaskSpan] | None = 
     rows = []
     seen_ids: dict[str, int] = {}
     for span in spans:
-        body = doc.text[span.content_start:span.end]
+        body = doc.text[span.content_start : span.end]
         attributions = find_attributions(body)
         text = body
         for attribution in reversed(attributions):
-            text = text[: attribution.start] + text[attribution.end:]
+            text = text[: attribution.start] + text[attribution.end :]
         text = _LEADING_PUNCT.sub("", _REPEATED_STOPS.sub("。", _PARAGRAPH_BREAK.sub(_join_paragraphs, text))).strip()
         char_start, char_end = doc.raw_span(span.start, span.end)
         numbers = [b.number if b else None for b in (span.part, span.section, span.item)]
@@ -498,26 +539,38 @@ def tasks_table(doc: CleanDocument, doc_id: str, spans: list[TaskSpan] | None = 
         base_id = f"{doc_id}:" + "-".join(str(n or 0) for n in numbers)
         seen_ids[base_id] = seen_ids.get(base_id, 0) + 1
         task_id = base_id if seen_ids[base_id] == 1 else f"{base_id}.{seen_ids[base_id]}"
-        rows.append({
-            "doc_id": doc_id,
-            "task_id": task_id,
-            "part_no": numbers[0],
-            "part_title": (_marker("part", numbers[0]) + span.part.title) if span.part else "",
-            "section_no": numbers[1],
-            "section_title": (_marker("section", numbers[1]) + span.section.title) if span.section else "",
-            "item_no": numbers[2],
-            "path": task_path(*numbers),
-            "heading": span.heading,
-            "text": text,
-            "lead_units": ";".join(lead),
-            "responsible_units": ";".join(responsible),
-            "char_start": char_start,
-            "char_end": char_end,
-            "line_start": line_starts.line_of(char_start),
-            "flags": ";".join(unique(flags)),
-        })
-    return frame_of(rows, TASK_COLUMNS, {"part_no": "Int64", "section_no": "Int64", "item_no": "Int64",
-                                       "char_start": "int64", "char_end": "int64", "line_start": "int64"})
+        rows.append(
+            {
+                "doc_id": doc_id,
+                "task_id": task_id,
+                "part_no": numbers[0],
+                "part_title": (_marker("part", numbers[0]) + span.part.title) if span.part else "",
+                "section_no": numbers[1],
+                "section_title": (_marker("section", numbers[1]) + span.section.title) if span.section else "",
+                "item_no": numbers[2],
+                "path": task_path(*numbers),
+                "heading": span.heading,
+                "text": text,
+                "lead_units": ";".join(lead),
+                "responsible_units": ";".join(responsible),
+                "char_start": char_start,
+                "char_end": char_end,
+                "line_start": line_starts.line_of(char_start),
+                "flags": ";".join(unique(flags)),
+            }
+        )
+    return frame_of(
+        rows,
+        TASK_COLUMNS,
+        {
+            "part_no": "Int64",
+            "section_no": "Int64",
+            "item_no": "Int64",
+            "char_start": "int64",
+            "char_end": "int64",
+            "line_start": "int64",
+        },
+    )
 
 
 # The dtypes :func:`frame_of` builds columns with.
@@ -527,6 +580,7 @@ ColumnDtype = Literal["str", "int64", "Int64", "float64", "Float64"]
 def frame_of(rows: list[dict], columns: list[str], dtypes: Mapping[str, ColumnDtype]) -> pd.DataFrame:
     """A DataFrame built column by column with its dtypes (much cheaper than from row dicts);
     columns not in ``dtypes`` are strings."""
-    return pd.DataFrame({
-        column: pd.array([row[column] for row in rows], dtype=dtypes.get(column, "str")) for column in columns
-    }, columns=columns)
+    return pd.DataFrame(
+        {column: pd.array([row[column] for row in rows], dtype=dtypes.get(column, "str")) for column in columns},
+        columns=columns,
+    )

@@ -21,6 +21,7 @@ structure reads each row as an item task flagged ``table``, with the units of it
 unit is marked ``(牵头)``, in any column, the marked units lead and the others are responsible)
 and its deadline column (the deadline of its targets that print none).
 """
+
 from __future__ import annotations
 
 import re
@@ -29,7 +30,9 @@ from dataclasses import dataclass
 
 SERIAL_HEADER = re.compile(r"^(?:序号|编号)$")
 COLUMNS: dict[str, re.Pattern[str]] = {
-    "task": re.compile(r"^(?:(?:重点|主要|具体|年度)?(?:工作)?(?:任务|事项|措施)(?:内容|名称|事项)?|工作内容|重点工作|工作目标|目标任务)$"),
+    "task": re.compile(
+        r"^(?:(?:重点|主要|具体|年度)?(?:工作)?(?:任务|事项|措施)(?:内容|名称|事项)?|工作内容|重点工作|工作目标|目标任务)$"
+    ),
     "lead": re.compile(r"^(?:牵头(?:单位|部门|领导)?|主办单位|主责(?:单位|部门))$"),
     "responsible": re.compile(r"^(?:责任(?:单位|部门|主体)|配合(?:单位|部门)|协办单位|参与单位|协同(?:单位|部门))$"),
     "deadline": re.compile(r"^(?:完成(?:时限|时间|期限)(?:要求)?|时间(?:节点|安排|要求)|时限(?:要求)?|进度安排)$"),
@@ -80,7 +83,7 @@ def find_tables(lines: list[str], is_boundary: Callable[[str], bool] = lambda li
             end = pos + 1
             while end < len(content) and column_of(cell[end]):
                 end += 1
-            columns = [column_of(c) or "" for c in cell[pos + 1:end]]
+            columns = [column_of(c) or "" for c in cell[pos + 1 : end]]
             if len(columns) >= 2 and "task" in columns:
                 rows, after = _rows(content, cell, end, columns, is_boundary)
                 if rows:
@@ -91,8 +94,9 @@ def find_tables(lines: list[str], is_boundary: Callable[[str], bool] = lambda li
     return tables
 
 
-def _rows(content: list[int], cell: list[str], pos: int, columns: list[str],
-          is_boundary: Callable[[str], bool]) -> tuple[list[TableRow], int]:
+def _rows(
+    content: list[int], cell: list[str], pos: int, columns: list[str], is_boundary: Callable[[str], bool]
+) -> tuple[list[TableRow], int]:
     rows: list[TableRow] = []
     width = len(columns)
     while pos < len(content) and (m := _SERIAL.match(cell[pos])):
@@ -132,14 +136,14 @@ def _assign(cells: list[int], columns: list[str], cell: list[str], content: list
     if extra >= 0:
         for kind, position in zip(columns[:task], cells[:task]):
             give(kind, [position])
-        give("task", cells[task:task + extra + 1])
-        for kind, position in zip(columns[task + 1:], cells[task + extra + 1:]):
+        give("task", cells[task : task + extra + 1])
+        for kind, position in zip(columns[task + 1 :], cells[task + extra + 1 :]):
             give(kind, [position])
         return assigned
     for kind, position in zip(columns[:task], cells[:task]):
         give(kind, [position])
-    give("task", cells[task:task + 1])
-    rest, kinds = cells[task + 1:], columns[task + 1:]
+    give("task", cells[task : task + 1])
+    rest, kinds = cells[task + 1 :], columns[task + 1 :]
     if rest and "deadline" in kinds and _DATE_LIKE.search(cell[rest[-1]]):
         give("deadline", rest[-1:])
         rest, kinds = rest[:-1], [k for k in kinds if k != "deadline"]

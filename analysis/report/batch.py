@@ -14,6 +14,7 @@ and closes with the generation time and the hashes of its input files. A report 
 (notebook, parameters, processed tables, package code) have not changed since the last build is
 not run again.
 """
+
 from __future__ import annotations
 
 import concurrent.futures
@@ -28,7 +29,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import nbformat
@@ -40,6 +41,23 @@ from analysis.corpus import manifest
 from analysis.corpus.build import planned_comparisons
 from analysis.errors import UserError
 from analysis.report import i18n, site
+from analysis.report.jobs import (  # noqa: F401 (part of this module's interface)
+    CHECKED_OUTPUT_MARK,
+    HIDDEN_IN_REPORT_TAG,
+    PARAMETERS_TAG,
+    REPORT_KINDS,
+    SUMMARY_TAG,
+    ReportJob,
+    ReportKind,
+    ReportResult,
+)
+from analysis.report.render import (  # noqa: F401 (part of this module's interface)
+    CONTENT_SECURITY_POLICY,
+    CSP_META,
+    contents_list,
+    provenance_footer,
+    render_html,
+)
 from analysis.report.site import (  # noqa: F401 (part of this module's interface)
     ASSET_FILES,
     ASSETS_DIR,
@@ -60,63 +78,12 @@ from analysis.settings import (
     REPORTS_DIR,
 )
 
-TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
-CHECKED_OUTPUT_MARK = "# NBVAL_CHECK_OUTPUT"
-SUMMARY_TAG = "summary"
-# Cells whose output is for nbval and JupyterLab only (a plain-text copy of a table shown styled).
-HIDDEN_IN_REPORT_TAG = "hide_in_report"
-PARAMETERS_TAG = "parameters"
-
-
-
-@dataclass(frozen=True)
-class ReportKind:
-    notebook: str
-    title: str
-    parameter_names: tuple[str, ...] = ()
-
-
-REPORT_KINDS = {
-    "overview": ReportKind("01_corpus_overview.ipynb", "Corpus overview"),
-    "year": ReportKind("02_year_comparison.ipynb", "Cross-year comparison", ("earlier_doc", "later_doc")),
-    "level": ReportKind("03_level_cascade.ipynb", "Cross-level cascade", ("parent_doc", "child_doc")),
-    "escalation": ReportKind("04_target_escalation.ipynb", "Target escalation"),
-    "method": ReportKind("05_method_quality.ipynb", "Method and quality"),
-}
-
-
-@dataclass(frozen=True)
-class ReportJob:
-    """One report to build: which notebook, with which parameters, reading which documents."""
-
-    report_id: str
-    kind: str
-    title: str
-    notebook: Path
-    parameters: dict[str, str]
-    doc_ids: tuple[str, ...]
-
-
-@dataclass
-class ReportResult:
-    report_id: str
-    kind: str
-    title: str
-    status: str  # "built", "cached", "failed" or "earlier" (a page from earlier inputs, not rebuilt this time)
-    summary: str = ""
-    error: str = ""
-    html: str = ""  # file name inside the output folder
-    notebook: str = ""  # executed notebook, relative to the output folder (of a failure: the failed run)
-    size_bytes: int = 0
-    seconds: float = 0.0
-    inputs: list[tuple[str, str]] = field(default_factory=list)
-
-
 # --- planning ----------------------------------------------------------------------------------
 
 
-def plan_reports(documents: pd.DataFrame, links: pd.DataFrame, notebooks_dir: Path = NOTEBOOKS_DIR,
-                 lang: str = i18n.DEFAULT_LANG) -> list[ReportJob]:
+def plan_reports(
+    documents: pd.DataFrame, links: pd.DataFrame, notebooks_dir: Path = NOTEBOOKS_DIR, lang: str = i18n.DEFAULT_LANG
+) -> list[ReportJob]:
     """The reports the corpus implies, in reading order: overview, the cross-year comparisons, the
     cascades, escalation, method. Titles name the plans by their display names."""
     all_docs = tuple(documents["doc_id"])
@@ -126,15 +93,31 @@ def plan_reports(documents: pd.DataFrame, links: pd.DataFrame, notebooks_dir: Pa
         kind = link["kind"]
         parameter_names = REPORT_KINDS[kind].parameter_names
         parameters = dict(zip(parameter_names, (link["source_doc"], link["target_doc"])))
-        jobs.append(_job(f"{kind}__{link['comparison_id']}", kind, parameters,
-                         (link["source_doc"], link["target_doc"]), notebooks_dir, names, lang))
+        jobs.append(
+            _job(
+                f"{kind}__{link['comparison_id']}",
+                kind,
+                parameters,
+                (link["source_doc"], link["target_doc"]),
+                notebooks_dir,
+                names,
+                lang,
+            )
+        )
     jobs.append(_job("escalation", "escalation", {}, all_docs, notebooks_dir, names, lang))
     jobs.append(_job("method", "method", {}, all_docs, notebooks_dir, names, lang))
     return sorted(jobs, key=lambda job: READING_ORDER.get(job.kind, 9))  # stable: manifest order within a kind
 
 
-def _job(report_id: str, kind: str, parameters: dict[str, str], doc_ids: tuple[str, ...], notebooks_dir: Path,
-         names: dict[str, str] | None = None, lang: str = i18n.DEFAULT_LANG) -> ReportJob:
+def _job(
+    report_id: str,
+    kind: str,
+    parameters: dict[str, str],
+    doc_ids: tuple[str, ...],
+    notebooks_dir: Path,
+    names: dict[str, str] | None = None,
+    lang: str = i18n.DEFAULT_LANG,
+) -> ReportJob:
     spec = REPORT_KINDS[kind]
     msg = i18n.Messages(lang)
     names = names or {}
@@ -175,12 +158,26 @@ def _cached(job: ReportJob, out_dir: Path, stamp: str) -> ReportResult | None:
     meta = dict(re.findall(r'<meta name="workplan-([a-z]+)" content="([^"]*)"', head))
     if meta.get("fingerprint") != stamp:
         return None
-    return ReportResult(job.report_id, job.kind, job.title, "cached", summary=html.unescape(meta.get("summary", "")),
-                        html=page.name, notebook=f"notebooks/{job.report_id}.ipynb", size_bytes=page.stat().st_size)
+    return ReportResult(
+        job.report_id,
+        job.kind,
+        job.title,
+        "cached",
+        summary=html.unescape(meta.get("summary", "")),
+        html=page.name,
+        notebook=f"notebooks/{job.report_id}.ipynb",
+        size_bytes=page.stat().st_size,
+    )
 
 
-def run_report(job: ReportJob, out_dir: Path, stamp: str, inputs: list[tuple[str, str]],
-               jobs: list[ReportJob] | None = None, standalone: bool = False) -> ReportResult:
+def run_report(
+    job: ReportJob,
+    out_dir: Path,
+    stamp: str,
+    inputs: list[tuple[str, str]],
+    jobs: list[ReportJob] | None = None,
+    standalone: bool = False,
+) -> ReportResult:
     """Execute one notebook with papermill and render it; never raises for a failing notebook.
 
     The notebook runs into a temporary file. Only a successful run replaces the report's executed
@@ -191,7 +188,9 @@ def run_report(job: ReportJob, out_dir: Path, stamp: str, inputs: list[tuple[str
 
     started = time.perf_counter()
     out_dir = Path(out_dir)
-    result = ReportResult(job.report_id, job.kind, job.title, "failed", notebook=f"notebooks/{job.report_id}.ipynb", inputs=inputs)
+    result = ReportResult(
+        job.report_id, job.kind, job.title, "failed", notebook=f"notebooks/{job.report_id}.ipynb", inputs=inputs
+    )
     executed_path = out_dir / result.notebook
     failed_path = executed_path.with_suffix(".failed.ipynb")
     page = out_dir / f"{job.report_id}.html"
@@ -206,8 +205,14 @@ def run_report(job: ReportJob, out_dir: Path, stamp: str, inputs: list[tuple[str
         with _stderr_to(out_dir / "logs" / f"{job.report_id}.log"):
             try:
                 papermill.execute_notebook(
-                    str(job.notebook), str(tmp), parameters=job.parameters, cwd=str(job.notebook.parent),
-                    kernel_name="python3", progress_bar=False, log_output=False, report_mode=False,
+                    str(job.notebook),
+                    str(tmp),
+                    parameters=job.parameters,
+                    cwd=str(job.notebook.parent),
+                    kernel_name="python3",
+                    progress_bar=False,
+                    log_output=False,
+                    report_mode=False,
                 )
             except papermill.PapermillExecutionError as exc:
                 result.error = f"{exc.ename}: {exc.evalue}".strip()
@@ -259,95 +264,16 @@ def cell_text(notebook: nbformat.NotebookNode, tag: str) -> str:
     return ""
 
 
-# --- HTML --------------------------------------------------------------------------------------
-
-# Script tags that fetch from the web, here the MathJax plotly's notebook renderer asks for in
-# every chart's output (the reports have no LaTeX; the page template fetches nothing either).
-# Every page forbids every network request, plugin, form and <base>: a document's text that got
-# past the escaping could still not fetch or send anything. plotly.js needs inline script (it is
-# embedded), eval (its number formatting) and inline style.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; font-src 'self' data:; connect-src 'none'; object-src 'none'; "
-    "base-uri 'none'; form-action 'none'"
-)
-CSP_META = f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}">'
-_REMOTE_SCRIPT = re.compile(r"<script\b[^>]*\bsrc=[\"']?(?:https?:)?//[^>]*>\s*</script>", re.IGNORECASE)
-_HEADING = re.compile(r'<h([1-3])\b[^>]*\bid="([^"]+)"[^>]*>(.*?)</h\1>', re.DOTALL)
-_TAG = re.compile(r"<[^>]+>")
-CONTENTS_MARK = "<!--contents-->"
-
-
-def contents_list(document: str, label: str = "Contents") -> str:
-    """A ``<nav>`` listing the report's headings (level 2 and 3) as links."""
-    items = []
-    for level, anchor, inner in _HEADING.findall(document):
-        if level == "1":
-            continue
-        text = html.unescape(_TAG.sub("", inner)).replace("¶", "").strip()
-        items.append(f'<li class="h{level}"><a href="#{html.escape(anchor)}">{html.escape(text)}</a></li>')
-    if not items:
-        return ""
-    return f'<nav class="report-contents"><strong>{html.escape(label)}</strong><ol>' + "".join(items) + "</ol></nav>"
-
-
-def provenance_footer(inputs: list[tuple[str, str]], generated: str, msg: i18n.Messages | None = None) -> str:
-    msg = msg or i18n.Messages("en")
-    rows = "".join(f"<tr><td>{html.escape(name)}</td><td>sha256 {html.escape(digest)}</td></tr>" for name, digest in inputs)
-    return (f'<footer class="report-provenance"><p>{html.escape(msg("page.generated", time=generated, version=__version__))}'
-            f"</p><table>{rows}</table></footer>")
-
-
-def render_html(executed: nbformat.NotebookNode, job: ReportJob, summary: str, stamp: str, inputs: list[tuple[str, str]],
-                jobs: list[ReportJob] | None = None, lang: str = i18n.DEFAULT_LANG, standalone: bool = False) -> str:
-    """Reviewer HTML: no code, no kernel noise, a contents list on top, provenance at the bottom.
-
-    Cells tagged ``hide_in_report`` (plain-text copies of styled tables, kept for nbval) show no
-    output here.
-    """
-    from nbconvert import HTMLExporter
-
-    notebook = nbformat.from_dict(json.loads(json.dumps(executed)))  # a copy to trim
-    for number, cell in enumerate(notebook.cells):
-        cell["id"] = f"cell-{number:02d}"  # papermill's injected cell has a random id: the page would differ
-        if cell.cell_type == "code":
-            hidden = HIDDEN_IN_REPORT_TAG in cell.get("metadata", {}).get("tags", [])
-            cell.outputs = [] if hidden else [o for o in cell.get("outputs", []) if o.get("name") != "stderr"]
-    exporter = HTMLExporter(template_name="offline", extra_template_basedirs=[str(TEMPLATES_DIR)], exclude_input=True,
-                            exclude_input_prompt=True, exclude_output_prompt=True)
-    document, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": job.title}})
-    document = _REMOTE_SCRIPT.sub("", document)
-    if not standalone:
-        document = site.shared_styles(document)
-    msg = i18n.Messages(lang)
-    document = re.sub(r"<html\b[^>]*>", f'<html lang="{i18n.HTML_LANG.get(lang, lang)}">', document, count=1)
-    generated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-    meta = (f'{CSP_META}\n<meta name="workplan-fingerprint" content="{html.escape(stamp)}">\n'
-            f'<meta name="workplan-summary" content="{html.escape(summary, quote=True)}">\n'
-            f'<meta name="workplan-lang" content="{html.escape(lang)}">\n')
-    document = document.replace("<head>", "<head>\n" + meta, 1)
-    head_end = document.find("</head>")
-    document = document[:head_end] + asset_tags(standalone) + document[head_end:]
-    nav = contents_list(document, msg("page.contents"))
-    if nav and CONTENTS_MARK in document:
-        document = document.replace(CONTENTS_MARK, nav, 1)
-    elif nav and (first_h1 := re.search(r"</h1>", document)):
-        document = document[: first_h1.end()] + nav + document[first_h1.end():]
-    links = report_links(job, jobs or [job], msg)
-    body = re.search(r"<body\b[^>]*>", document)
-    if body:
-        document = document[: body.end()] + links + document[body.end():]
-    footer = provenance_footer(inputs, generated, msg)
-    close = document.rfind("</main>") if "</main>" in document else document.rfind("</body>")
-    document = document[:close] + footer + document[close:]
-    close = document.rfind("</body>")
-    return document[:close] + asset_tags(standalone, "body") + document[close:]
-
-
 # --- the index ---------------------------------------------------------------------------------
 
-def index_page(results: list[ReportResult], figures_html: str, generated: str, lang: str = i18n.DEFAULT_LANG,
-               standalone: bool = False) -> str:
+
+def index_page(
+    results: list[ReportResult],
+    figures_html: str,
+    generated: str,
+    lang: str = i18n.DEFAULT_LANG,
+    standalone: bool = False,
+) -> str:
     """``index.html``: the reports in reading order, each with its finding; failures with their error."""
     return site.index_page(results, figures_html, generated, CSP_META, lang, standalone)
 
@@ -357,7 +283,9 @@ def index_page(results: list[ReportResult], figures_html: str, generated: str, l
 
 def _inputs_of(job: ReportJob, documents: pd.DataFrame) -> list[tuple[str, str]]:
     listed = documents.set_index("doc_id")
-    files = [(f"data/raw/{str(listed.at[d, 'file'])}", str(listed.at[d, "sha256"])) for d in job.doc_ids if d in listed.index]
+    files = [
+        (f"data/raw/{listed.at[d, 'file']!s}", str(listed.at[d, "sha256"])) for d in job.doc_ids if d in listed.index
+    ]
     notebook = job.notebook
     digest = hashlib.sha256(notebook.read_bytes()).hexdigest() if notebook.is_file() else "(missing)"
     try:
@@ -370,7 +298,9 @@ def _inputs_of(job: ReportJob, documents: pd.DataFrame) -> list[tuple[str, str]]
 def write_parameters(job: ReportJob, folder: Path) -> Path:
     """A papermill parameters file, so an analyst can rerun this one report by hand."""
     path = Path(folder) / f"{job.report_id}.yaml"
-    storage.write_text(path, yaml.safe_dump(job.parameters, allow_unicode=True, sort_keys=False) if job.parameters else "{}\n")
+    storage.write_text(
+        path, yaml.safe_dump(job.parameters, allow_unicode=True, sort_keys=False) if job.parameters else "{}\n"
+    )
     return path
 
 
@@ -402,8 +332,10 @@ def build_reports(
         raise UserError(lang, f"no such language (known: {', '.join(i18n.LANGS)})")
     if jobs is None:
         jobs = plan_reports(documents, corpus_links(documents), lang=lang)
-    jobs = [replace(job, parameters={**job.parameters, "processed_dir": str(Path(processed_dir).resolve()), "lang": lang})
-            for job in jobs]
+    jobs = [
+        replace(job, parameters={**job.parameters, "processed_dir": str(Path(processed_dir).resolve()), "lang": lang})
+        for job in jobs
+    ]
     planned = jobs
     if only:
         unknown = sorted(set(only) - {j.report_id for j in jobs})
@@ -431,15 +363,26 @@ def build_reports(
     described = describe_on_disk(planned, results, out_dir)
     generated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     storage.write_text(out_dir / "build.json", json.dumps([asdict(r) for r in described], ensure_ascii=False, indent=1))
-    storage.write_text(out_dir / "index.html", index_page(described, index_figures(snapshot, lang), generated, lang, standalone))
+    storage.write_text(
+        out_dir / "index.html", index_page(described, index_figures(snapshot, lang), generated, lang, standalone)
+    )
     if interrupted is not None:
         raise interrupted
     return [results[j.report_id] for j in jobs]
 
 
-def _run_stale(stale: dict[str, tuple[ReportJob, str]], results: dict[str, ReportResult], out_dir: Path,
-               snapshot: Path, documents: pd.DataFrame, workers: int, progress: bool, tqdm,
-               planned: list[ReportJob] | None = None, standalone: bool = False) -> None:
+def _run_stale(
+    stale: dict[str, tuple[ReportJob, str]],
+    results: dict[str, ReportResult],
+    out_dir: Path,
+    snapshot: Path,
+    documents: pd.DataFrame,
+    workers: int,
+    progress: bool,
+    tqdm,
+    planned: list[ReportJob] | None = None,
+    standalone: bool = False,
+) -> None:
     """Run the reports to build in a pool of worker processes; stop every worker on any exception.
 
     The notebooks read the table set ``snapshot`` (the parameters files name the processed folder,
@@ -449,7 +392,9 @@ def _run_stale(stale: dict[str, tuple[ReportJob, str]], results: dict[str, Repor
     pool = worker_pool(max(1, min(workers, len(stale))))
     try:
         futures = {
-            pool.submit(run_report, _reading(job, snapshot), out_dir, stamp, _inputs_of(job, documents), planned, standalone): job
+            pool.submit(
+                run_report, _reading(job, snapshot), out_dir, stamp, _inputs_of(job, documents), planned, standalone
+            ): job
             for job, stamp in stale.values()
         }
         with tqdm(total=len(stale), desc="reports", unit="report", disable=not progress) as bar:
@@ -458,8 +403,9 @@ def _run_stale(stale: dict[str, tuple[ReportJob, str]], results: dict[str, Repor
                 try:
                     results[job.report_id] = future.result()
                 except Exception as exc:  # the worker itself died
-                    results[job.report_id] = ReportResult(job.report_id, job.kind, job.title, "failed",
-                                                          error=f"{type(exc).__name__}: {exc}")
+                    results[job.report_id] = ReportResult(
+                        job.report_id, job.kind, job.title, "failed", error=f"{type(exc).__name__}: {exc}"
+                    )
                 bar.set_postfix_str(f"{job.report_id}: {results[job.report_id].status}")
                 bar.update()
     except BaseException:
@@ -492,9 +438,18 @@ def describe_on_disk(jobs: list[ReportJob], results: dict[str, ReportResult], ou
         result = results.get(job.report_id)
         if result is None:  # not run this time (--only, or interrupted)
             if page.is_file():
-                described.append(ReportResult(job.report_id, job.kind, job.title, "earlier",
-                                              summary=_meta_of(page).get("summary", ""), html=page.name,
-                                              notebook=f"notebooks/{job.report_id}.ipynb", size_bytes=page.stat().st_size))
+                described.append(
+                    ReportResult(
+                        job.report_id,
+                        job.kind,
+                        job.title,
+                        "earlier",
+                        summary=_meta_of(page).get("summary", ""),
+                        html=page.name,
+                        notebook=f"notebooks/{job.report_id}.ipynb",
+                        size_bytes=page.stat().st_size,
+                    )
+                )
             continue
         result = replace(result)
         if result.notebook and not (out_dir / result.notebook).is_file():
@@ -509,8 +464,17 @@ def describe_on_disk(jobs: list[ReportJob], results: dict[str, ReportResult], ou
     for page in sorted(out_dir.glob("*.html")):
         if page.name != "index.html" and page.name not in known:
             meta = _meta_of(page)
-            described.append(ReportResult(page.stem, "", meta["title"], "earlier", summary=meta.get("summary", ""),
-                                          html=page.name, size_bytes=page.stat().st_size))
+            described.append(
+                ReportResult(
+                    page.stem,
+                    "",
+                    meta["title"],
+                    "earlier",
+                    summary=meta.get("summary", ""),
+                    html=page.name,
+                    size_bytes=page.stat().st_size,
+                )
+            )
     return described
 
 
@@ -546,7 +510,13 @@ def refresh_notebook(path: Path) -> None:
     path = Path(path)
     with tempfile.TemporaryDirectory() as folder:
         executed_path = Path(folder) / path.name
-        papermill.execute_notebook(str(path), str(executed_path), cwd=str(path.parent), kernel_name="python3",
-                                   progress_bar=False, log_output=False)
+        papermill.execute_notebook(
+            str(path),
+            str(executed_path),
+            cwd=str(path.parent),
+            kernel_name="python3",
+            progress_bar=False,
+            log_output=False,
+        )
         executed = nbformat.read(executed_path, as_version=4)
     storage.write_text(path, nbformat.writes(strip_outputs(executed)) + "\n")

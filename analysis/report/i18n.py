@@ -7,6 +7,7 @@ Both catalogues hold the same keys (a test checks it). Plans are named for peopl
 ``name_zh`` / ``name_en`` when present, otherwise region and year (the English region name from
 the catalogue's ``region.<name>`` key, else from the doc id); ids stay in provenance columns.
 """
+
 from __future__ import annotations
 
 import functools

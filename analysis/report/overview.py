@@ -2,6 +2,7 @@
 
 Pure functions over the processed ``documents`` and ``tasks`` tables, for the overview report.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -9,8 +10,19 @@ import pandas as pd
 from analysis.schema import LEVEL_RANK
 
 OVERVIEW_COLUMNS = [
-    "doc_id", "title", "issuer", "level", "year", "doc_number", "date", "n_parts", "n_sections",
-    "n_items", "n_tasks", "n_lead_units", "n_responsible_units",
+    "doc_id",
+    "title",
+    "issuer",
+    "level",
+    "year",
+    "doc_number",
+    "date",
+    "n_parts",
+    "n_sections",
+    "n_items",
+    "n_tasks",
+    "n_lead_units",
+    "n_responsible_units",
 ]
 
 
@@ -33,10 +45,19 @@ def documents_overview(documents: pd.DataFrame) -> pd.DataFrame:
 def duplicate_findings(documents: pd.DataFrame) -> pd.DataFrame:
     """Each document found to copy another: the original, the similarity and the damage measured."""
     copies = documents[documents["duplicate_of"].fillna("") != ""]
-    return copies[[
-        "doc_id", "duplicate_of", "duplicate_similarity", "damage_events", "damage_per_1k_chars",
-        "damaged_task_share", "damage_replacement_chars", "damage_html_remnants", "damage_broken_markers",
-    ]].reset_index(drop=True)
+    return copies[
+        [
+            "doc_id",
+            "duplicate_of",
+            "duplicate_similarity",
+            "damage_events",
+            "damage_per_1k_chars",
+            "damaged_task_share",
+            "damage_replacement_chars",
+            "damage_html_remnants",
+            "damage_broken_markers",
+        ]
+    ].reset_index(drop=True)
 
 
 def damaged_task_pairs(tasks: pd.DataFrame, documents: pd.DataFrame, limit: int = 5) -> pd.DataFrame:
@@ -46,11 +67,31 @@ def damaged_task_pairs(tasks: pd.DataFrame, documents: pd.DataFrame, limit: int 
         damaged = tasks[(tasks["doc_id"] == copy["doc_id"]) & tasks["flags"].str.contains("damaged_text", regex=False)]
         original = tasks[tasks["doc_id"] == copy["duplicate_of"]]
         pairs = damaged.merge(original, on="path", suffixes=("_copy", "_original"))
-        frames.append(pairs[["path", "doc_id_copy", "text_copy", "doc_id_original", "text_original",
-                             "char_start_copy", "char_start_original"]].head(limit))
+        frames.append(
+            pairs[
+                [
+                    "path",
+                    "doc_id_copy",
+                    "text_copy",
+                    "doc_id_original",
+                    "text_original",
+                    "char_start_copy",
+                    "char_start_original",
+                ]
+            ].head(limit)
+        )
     if not frames:
-        return pd.DataFrame(columns=["path", "doc_id_copy", "text_copy", "doc_id_original", "text_original",
-                                     "char_start_copy", "char_start_original"])
+        return pd.DataFrame(
+            columns=[
+                "path",
+                "doc_id_copy",
+                "text_copy",
+                "doc_id_original",
+                "text_original",
+                "char_start_copy",
+                "char_start_original",
+            ]
+        )
     return pd.concat(frames, ignore_index=True)
 
 
@@ -58,11 +99,15 @@ def summary_line(documents: pd.DataFrame) -> str:
     """One line for the report index."""
     copies = duplicate_findings(documents)
     levels = ", ".join(f"{n} {level}" for level, n in in_order(documents)["level"].value_counts(sort=False).items())
-    line = (f"{len(documents)} documents ({levels}; {documents['year'].min()}–{documents['year'].max()}), "
-            f"{int(documents['n_tasks'].sum())} tasks")
+    line = (
+        f"{len(documents)} documents ({levels}; {documents['year'].min()}–{documents['year'].max()}), "
+        f"{int(documents['n_tasks'].sum())} tasks"
+    )
     if len(copies):
         worst = copies.iloc[0]
-        line += (f"; {len(copies)} damaged duplicate(s), e.g. {worst['doc_id']} copies {worst['duplicate_of']} "
-                 f"(similarity {worst['duplicate_similarity']:.2f}, {worst['damage_per_1k_chars']:.1f} damage events "
-                 f"per 1,000 chars)")
+        line += (
+            f"; {len(copies)} damaged duplicate(s), e.g. {worst['doc_id']} copies {worst['duplicate_of']} "
+            f"(similarity {worst['duplicate_similarity']:.2f}, {worst['damage_per_1k_chars']:.1f} damage events "
+            f"per 1,000 chars)"
+        )
     return line

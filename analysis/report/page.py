@@ -7,6 +7,7 @@ close reading escapes each segment of a task's text, then wraps the escaped segm
 ``<mark>``. Element ids are fixed (``fig-3``, ``tbl-2``, ``sec-coverage``) so that a rebuild
 gives the same page.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -20,7 +21,8 @@ from analysis.report.i18n import Messages, plan_names
 
 CLIP_CHARS = 80
 NUMBER = re.compile(
-    r"\d+(?:\.\d+)?\s*(?:%|‰|个百分点|微克/立方米|平方公里|万千瓦|万亩|万吨|万元|亿元|公里|千米|吨|个|家|座|条|处|项|所|辆|台|人|次|天|年|亩|户|村)?")
+    r"\d+(?:\.\d+)?\s*(?:%|‰|个百分点|微克/立方米|平方公里|万千瓦|万亩|万吨|万元|亿元|公里|千米|吨|个|家|座|条|处|项|所|辆|台|人|次|天|年|亩|户|村)?"
+)
 
 
 def esc(text) -> str:
@@ -99,8 +101,10 @@ class Report:
 
     def findings(self, sentences: list[str]) -> Html:
         items = "".join(f"<li>{esc(s)}</li>" for s in sentences if s)
-        return Html(f'<section class="findings"><h2 id="sec-findings">{esc(self.msg("findings.heading"))}</h2>'
-                    f"<ul>{items}</ul></section><!--contents-->")
+        return Html(
+            f'<section class="findings"><h2 id="sec-findings">{esc(self.msg("findings.heading"))}</h2>'
+            f"<ul>{items}</ul></section><!--contents-->"
+        )
 
     # --- tables -------------------------------------------------------------------------------
 
@@ -113,8 +117,14 @@ class Report:
         if kind == "html":
             return str(value), re.sub(r"<[^>]+>", "", str(value))
         if kind in ("int", "ratio", "share", "points", "value", "score"):
-            shown = {"int": msg.integer, "ratio": msg.ratio, "share": msg.share, "points": msg.points,
-                     "score": msg.ratio, "value": msg.value}[kind](value)
+            shown = {
+                "int": msg.integer,
+                "ratio": msg.ratio,
+                "share": msg.share,
+                "points": msg.points,
+                "score": msg.ratio,
+                "value": msg.value,
+            }[kind](value)
             sort = "" if shown == "" else f"{float(value):.6f}"
             return esc(shown), sort
         if kind == "doc":
@@ -133,8 +143,10 @@ class Report:
         """A table for people: sortable (click a header), filterable, long cells clipped (click to
         open), downloadable as CSV; numbers formatted by kind."""
         table_id = self._next("tbl")
-        head = "".join(f'<th data-kind="{c.kind}" title="{esc(self.msg("table.sort_hint"))}">{esc(self.msg(c.header))}</th>'
-                       for c in columns)
+        head = "".join(
+            f'<th data-kind="{c.kind}" title="{esc(self.msg("table.sort_hint"))}">{esc(self.msg(c.header))}</th>'
+            for c in columns
+        )
         body = []
         for row in frame.to_dict("records"):
             cells = []
@@ -157,25 +169,38 @@ class Report:
         return Html(
             f'<div class="tbl" id="{table_id}">{self._tools(name, True)}'
             f'<div class="tbl-scroll"><table class="data">{caption}<thead><tr>{head}</tr></thead>'
-            f'<tbody>{"".join(body)}</tbody></table></div></div>')
+            f"<tbody>{''.join(body)}</tbody></table></div></div>"
+        )
 
     def _tools(self, name: str, filterable: bool) -> str:
-        search = (f'<input type="search" class="tbl-filter" placeholder="{esc(self.msg("table.filter"))}" '
-                  f'aria-label="{esc(self.msg("table.filter"))}">' if filterable else "")
-        return (f'<div class="tools">{search}<button type="button" class="csv" data-name="{esc(name)}.csv">'
-                f'{esc(self.msg("table.download"))}</button></div>')
+        search = (
+            f'<input type="search" class="tbl-filter" placeholder="{esc(self.msg("table.filter"))}" '
+            f'aria-label="{esc(self.msg("table.filter"))}">'
+            if filterable
+            else ""
+        )
+        return (
+            f'<div class="tools">{search}<button type="button" class="csv" data-name="{esc(name)}.csv">'
+            f"{esc(self.msg('table.download'))}</button></div>"
+        )
 
     # --- charts -------------------------------------------------------------------------------
 
     def figure(self, fig, data: pd.DataFrame, name: str, height: str = "") -> Html:
         """A plotly chart (plotly.js is loaded once by the page) with its data as a CSV download."""
         div_id = self._next("fig")
-        chart = fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id, default_height=height or "100%",
-                            config={"displaylogo": False, "responsive": True,
-                                    "toImageButtonOptions": {"filename": name}})
+        chart = fig.to_html(
+            full_html=False,
+            include_plotlyjs=False,
+            div_id=div_id,
+            default_height=height or "100%",
+            config={"displaylogo": False, "responsive": True, "toImageButtonOptions": {"filename": name}},
+        )
         head = "".join(f"<th>{esc(c)}</th>" for c in data.columns)
-        rows = "".join("<tr>" + "".join(f"<td>{esc(v)}</td>" for v in row) + "</tr>"
-                       for row in data.astype(object).where(data.notna(), "").itertuples(index=False))
+        rows = "".join(
+            "<tr>" + "".join(f"<td>{esc(v)}</td>" for v in row) + "</tr>"
+            for row in data.astype(object).where(data.notna(), "").itertuples(index=False)
+        )
         hidden = f'<table class="chart-data" hidden><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
         return Html(f'<div class="chart">{self._tools(name, False)}{chart}{hidden}</div>')
 
@@ -183,8 +208,10 @@ class Report:
         """Display a chart: plotly's own output in JupyterLab, the page's block in the HTML report."""
         from IPython.display import display
 
-        display({"application/vnd.plotly.v1+json": fig.to_plotly_json(),
-                 "text/html": str(self.figure(fig, data, name))}, raw=True)
+        display(
+            {"application/vnd.plotly.v1+json": fig.to_plotly_json(), "text/html": str(self.figure(fig, data, name))},
+            raw=True,
+        )
 
 
 # --- close reading: two task texts side by side -------------------------------------------------
@@ -218,13 +245,55 @@ def marked(text: str, other: str) -> str:
         if i == len(text) or classes[i] != classes[start]:
             segment = esc(text[start:i])
             kind = classes[start]
-            out.append(f'<mark class="num">{segment}</mark>' if kind == "num"
-                       else f"<mark>{segment}</mark>" if kind == "shared" else segment)
+            out.append(
+                f'<mark class="num">{segment}</mark>'
+                if kind == "num"
+                else f"<mark>{segment}</mark>"
+                if kind == "shared"
+                else segment
+            )
             start = i
     return "".join(out)
 
 
-_STOP = set(["的", "和", "与", "及", "等", "对", "在", "为", "以", "是", "了", "将", "把", "并", "或", "其", "各", "年", "推进", "加强", "开展", "持续", "深入", "全面", "进一步", "工作", "做好", "落实", "完善", "强化", "推动", "提升", "有序", "扎实"])
+_STOP = set(
+    [
+        "的",
+        "和",
+        "与",
+        "及",
+        "等",
+        "对",
+        "在",
+        "为",
+        "以",
+        "是",
+        "了",
+        "将",
+        "把",
+        "并",
+        "或",
+        "其",
+        "各",
+        "年",
+        "推进",
+        "加强",
+        "开展",
+        "持续",
+        "深入",
+        "全面",
+        "进一步",
+        "工作",
+        "做好",
+        "落实",
+        "完善",
+        "强化",
+        "推动",
+        "提升",
+        "有序",
+        "扎实",
+    ]
+)
 
 
 def evidence_words(text: str, other: str, limit: int = 8) -> list[str]:
@@ -250,9 +319,13 @@ def close_reading(report: Report, comparison, link_min: float, margin: float = 0
     msg = report.msg
     source = comparison.source_tasks.set_index("task_id")
     target = comparison.target_tasks.set_index("task_id")
-    order = {t: i for i, t in enumerate(list(comparison.source_tasks["task_id"]) + list(comparison.target_tasks["task_id"]))}
+    order = {
+        t: i for i, t in enumerate(list(comparison.source_tasks["task_id"]) + list(comparison.target_tasks["task_id"]))
+    }
     rows = comparison["alignments"].copy()
-    rows["_order"] = [order.get(s or t, 0) + (0 if s else len(order)) for s, t in zip(rows["source_task_id"], rows["target_task_id"])]
+    rows["_order"] = [
+        order.get(s or t, 0) + (0 if s else len(order)) for s, t in zip(rows["source_task_id"], rows["target_task_id"])
+    ]
     rows = rows.sort_values(["_order", "score"], ascending=[True, False])
     groups: dict[str, list[str]] = {}
     counts: dict[str, dict[str, int]] = {}
@@ -269,8 +342,11 @@ def close_reading(report: Report, comparison, link_min: float, margin: float = 0
         owner = source if link.source_task_id else target
         home = owner.loc[anchor] if anchor in owner.index else None
         section = "" if home is None else (home["section_title"] or home["part_title"] or "")
-        group_key = (msg("close.group_source", section=section) if link.source_task_id
-                     else msg("close.group_target", section=section, target=report.name(comparison.target_doc)))
+        group_key = (
+            msg("close.group_source", section=section)
+            if link.source_task_id
+            else msg("close.group_target", section=section, target=report.name(comparison.target_doc))
+        )
         left = source.loc[left_id] if left_id in source.index else None
         right = target.loc[right_id] if right_id in target.index else None
         left_text = "" if left is None else left["text"]
@@ -279,45 +355,69 @@ def close_reading(report: Report, comparison, link_min: float, margin: float = 0
         words = evidence_words(left_text, right_text) if left_text and right_text else []
         relation = link.relation
         badge = f'<span class="rel rel-{esc(relation)}">{esc(msg.relation(relation))}</span>'
-        score = (msg("close.score", score=f"{float(nearest_score):.2f}") if linked
-                 else msg("close.nearest_score", score=f"{float(nearest_score):.2f}"))
+        score = (
+            msg("close.score", score=f"{float(nearest_score):.2f}")
+            if linked
+            else msg("close.nearest_score", score=f"{float(nearest_score):.2f}")
+        )
         flag = f' <span class="uncertain">{esc(msg("close.uncertain"))}</span>' if uncertain else ""
-        evidence = (f'<div class="evidence">{esc(msg("close.shared_words"))}: '
-                    + "".join(f"<span class=\"word\">{esc(w)}</span>" for w in words) + "</div>") if words else ""
+        evidence = (
+            (
+                f'<div class="evidence">{esc(msg("close.shared_words"))}: '
+                + "".join(f'<span class="word">{esc(w)}</span>' for w in words)
+                + "</div>"
+            )
+            if words
+            else ""
+        )
 
         def side(task, text, other_text, own_side: bool, doc_id: str) -> str:
             if task is None:
                 return f'<div class="side empty">{esc(msg("close.no_counterpart"))}</div>'
             units = task["lead_units"] or task["responsible_units"] or ""
             label = msg("close.nearest_label") if not own_side else ""
-            return (f'<div class="side{" nearest" if label else ""}"><div class="where">{esc(report.name(doc_id))} · '
-                    f'{esc(task["path"])} <b>{esc(task["heading"])}</b>'
-                    + (f' <span class="tag">{esc(label)}</span>' if label else "") + "</div>"
-                    f'<div class="text">{marked(text, other_text)}</div>'
-                    + (f'<div class="units">{esc(msg("close.units"))}: {esc(units.replace(";", "、"))}</div>' if units else "")
-                    + f'<div class="prov">{esc(task.name)}</div></div>')
+            return (
+                f'<div class="side{" nearest" if label else ""}"><div class="where">{esc(report.name(doc_id))} · '
+                f"{esc(task['path'])} <b>{esc(task['heading'])}</b>"
+                + (f' <span class="tag">{esc(label)}</span>' if label else "")
+                + "</div>"
+                f'<div class="text">{marked(text, other_text)}</div>'
+                + (
+                    f'<div class="units">{esc(msg("close.units"))}: {esc(units.replace(";", "、"))}</div>'
+                    if units
+                    else ""
+                )
+                + f'<div class="prov">{esc(task.name)}</div></div>'
+            )
 
         left_own = bool(link.source_task_id)
         right_own = bool(link.target_task_id)
         search = esc(f"{left_text} {right_text}")
-        pair = (f'<div class="pair" data-rel="{esc(relation)}" data-uncertain="{int(uncertain)}" data-search="{search}">'
-                f'<div class="pair-head">{badge} <span class="score">{esc(score)}</span>{flag}</div>'
-                f'<div class="cols">{side(left, left_text, right_text, left_own, comparison.source_doc)}'
-                f'{side(right, right_text, left_text, right_own, comparison.target_doc)}</div>{evidence}</div>')
+        pair = (
+            f'<div class="pair" data-rel="{esc(relation)}" data-uncertain="{int(uncertain)}" data-search="{search}">'
+            f'<div class="pair-head">{badge} <span class="score">{esc(score)}</span>{flag}</div>'
+            f'<div class="cols">{side(left, left_text, right_text, left_own, comparison.source_doc)}'
+            f"{side(right, right_text, left_text, right_own, comparison.target_doc)}</div>{evidence}</div>"
+        )
         groups.setdefault(group_key, []).append(pair)
         tally = counts.setdefault(group_key, {})
         tally[relation] = tally.get(relation, 0) + 1
-    options = "".join(f'<option value="{esc(r)}">{esc(msg.relation(r))}</option>'
-                      for r in dict.fromkeys(rows["relation"]))
-    tools = (f'<div class="tools close-tools"><label>{esc(msg("close.filter_relation"))} '
-             f'<select class="rel-filter"><option value="">{esc(msg("close.all"))}</option>{options}'
-             f'<option value="uncertain">{esc(msg("close.only_uncertain"))}</option></select></label> '
-             f'<input type="search" class="close-search" placeholder="{esc(msg("close.search"))}" '
-             f'aria-label="{esc(msg("close.search"))}"> <span class="legend"><mark>{esc(msg("close.legend_shared"))}</mark> '
-             f'<mark class="num">{esc(msg("close.legend_number"))}</mark></span></div>')
+    options = "".join(
+        f'<option value="{esc(r)}">{esc(msg.relation(r))}</option>' for r in dict.fromkeys(rows["relation"])
+    )
+    tools = (
+        f'<div class="tools close-tools"><label>{esc(msg("close.filter_relation"))} '
+        f'<select class="rel-filter"><option value="">{esc(msg("close.all"))}</option>{options}'
+        f'<option value="uncertain">{esc(msg("close.only_uncertain"))}</option></select></label> '
+        f'<input type="search" class="close-search" placeholder="{esc(msg("close.search"))}" '
+        f'aria-label="{esc(msg("close.search"))}"> <span class="legend"><mark>{esc(msg("close.legend_shared"))}</mark> '
+        f'<mark class="num">{esc(msg("close.legend_number"))}</mark></span></div>'
+    )
     blocks = []
     for i, (key, pairs) in enumerate(groups.items()):
         tally_text = msg("list.separator").join(f"{msg.relation(r)} {n}" for r, n in counts[key].items())
-        blocks.append(f'<details class="group"{" open" if i < 3 else ""}><summary>{esc(key)} '
-                      f'<span class="small">({esc(tally_text)})</span></summary>{"".join(pairs)}</details>')
+        blocks.append(
+            f'<details class="group"{" open" if i < 3 else ""}><summary>{esc(key)} '
+            f'<span class="small">({esc(tally_text)})</span></summary>{"".join(pairs)}</details>'
+        )
     return Html(f'<div class="close-reading">{tools}{"".join(blocks)}</div>')

@@ -3,6 +3,7 @@
 Each plan has one colour, picked by the hash of its doc id (the same in every report);
 relations and directions have fixed colours (continued = blue, new = green, dropped = grey …).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -45,8 +46,20 @@ FONT_FAMILY = '"PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "Source Han
 
 # One colour per plan, the same in every report whatever else the corpus holds: the doc id's hash
 # picks it (not its position among the documents).
-PLAN_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#8c510a", "#1f3b73",
-                "#01665e", "#762a83", "#b2182b", "#4d4d4d")
+PLAN_COLOURS = (
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#CC79A7",
+    "#D55E00",
+    "#56B4E9",
+    "#8c510a",
+    "#1f3b73",
+    "#01665e",
+    "#762a83",
+    "#b2182b",
+    "#4d4d4d",
+)
 
 
 def plan_colour(doc_id: str) -> str:

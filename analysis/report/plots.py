@@ -10,6 +10,7 @@ escaped wherever it reaches HTML: plotly reads ``<b>``, ``<br>`` and ``<a href>`
 hover text as markup, and a Styler writes its cells as raw HTML. :func:`esc` (plotly) and
 :func:`style_table` (tables) do it; a plan saying ``<script>`` shows ``<script>``.
 """
+
 from __future__ import annotations
 
 import html
@@ -84,8 +85,11 @@ def style_table(frame: pd.DataFrame, wide: tuple[str, ...] = (), precision: int 
     if not index:
         styler = styler.hide(axis="index")
     styles: list[CSSDict] = [
-        {"selector": "td", "props": "text-align: left; vertical-align: top; white-space: normal; "
-                                    "word-break: normal; overflow-wrap: break-word; max-width: 16em; font-size: 0.9em;"},
+        {
+            "selector": "td",
+            "props": "text-align: left; vertical-align: top; white-space: normal; "
+            "word-break: normal; overflow-wrap: break-word; max-width: 16em; font-size: 0.9em;",
+        },
         {"selector": "th", "props": "text-align: left; vertical-align: bottom; white-space: nowrap; font-size: 0.9em;"},
     ]
     for column in wide:
@@ -99,7 +103,7 @@ def document_colours(documents: pd.DataFrame) -> dict[str, str]:
     return {doc_id: palette.plan_colour(doc_id) for doc_id in documents["doc_id"]}
 
 
-def _ctx(report):
+def report_context(report):
     """(messages, display name of a doc id) of a :class:`analysis.report.page.Report`, or Chinese
     defaults with the ids as names."""
     if report is None:
@@ -117,17 +121,19 @@ def part_rank(title: str) -> float:
     return float(value) if value is not None else float("inf")
 
 
-def _legend_bottom(fig: go.Figure, rows: int = 1) -> None:
+def legend_at_bottom(fig: go.Figure, rows: int = 1) -> None:
     """A horizontal legend between the title and the plot, entries in trace order, with room for
     every entry (never clipped, never over an axis title)."""
-    fig.update_layout(legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "xanchor": "left",
-                              "traceorder": "normal"},
-                      margin={"t": 90 + 24 * rows}, title={"y": 0.98, "yanchor": "top"})
+    fig.update_layout(
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "xanchor": "left", "traceorder": "normal"},
+        margin={"t": 90 + 24 * rows},
+        title={"y": 0.98, "yanchor": "top"},
+    )
 
 
 def corpus_map(documents: pd.DataFrame, report=None) -> go.Figure:
     """Documents by year (x) and level (y), with their ``previous`` and ``parent`` links as arrows."""
-    msg, name = _ctx(report)
+    msg, name = report_context(report)
     docs = in_order(documents).reset_index(drop=True)
     levels = [lv for lv in sorted(LEVEL_RANK, key=lambda lv: LEVEL_RANK[lv]) if lv in set(docs["level"])]
     colours = document_colours(docs)
@@ -141,28 +147,58 @@ def corpus_map(documents: pd.DataFrame, report=None) -> go.Figure:
             if row[link] not in position.index:
                 continue
             fig.add_annotation(
-                x=row["year"], y=row["_y"], ax=position.at[row[link], "year"], ay=position.at[row[link], "_y"],
-                xref="x", yref="y", axref="x", ayref="y", showarrow=True, arrowhead=head, arrowsize=1.2,
-                arrowcolor=palette.OTHER, standoff=14, startstandoff=14,
+                x=row["year"],
+                y=row["_y"],
+                ax=position.at[row[link], "year"],
+                ay=position.at[row[link], "_y"],
+                xref="x",
+                yref="y",
+                axref="x",
+                ayref="y",
+                showarrow=True,
+                arrowhead=head,
+                arrowsize=1.2,
+                arrowcolor=palette.OTHER,
+                standoff=14,
+                startstandoff=14,
                 hovertext=esc(msg(f"corpus.link_{link}", source=name(row[link]), target=name(row["doc_id"]))),
             )
     copy = docs["duplicate_of"].fillna("") != ""
-    fig.add_trace(go.Scatter(
-        x=docs["year"], y=docs["_y"], mode="markers+text", text=docs["_name"], textposition="top center",
-        marker={"size": 18, "color": [colours[d] for d in docs["doc_id"]], "line": {"width": 2, "color": "white"},
-                "symbol": ["circle-open" if c else "circle" for c in copy]},
-        customdata=list(zip(esc(docs["title"]), esc(docs["issuer"]), docs["n_tasks"])),
-        hovertemplate="<b>%{text}</b><br>%{customdata[0]}<br>%{customdata[1]}<br>%{customdata[2]} "
-                      + esc(msg("unit.tasks")) + "<extra></extra>",
-        showlegend=False,
-    ))
+    fig.add_trace(
+        go.Scatter(
+            x=docs["year"],
+            y=docs["_y"],
+            mode="markers+text",
+            text=docs["_name"],
+            textposition="top center",
+            marker={
+                "size": 18,
+                "color": [colours[d] for d in docs["doc_id"]],
+                "line": {"width": 2, "color": "white"},
+                "symbol": ["circle-open" if c else "circle" for c in copy],
+            },
+            customdata=list(zip(esc(docs["title"]), esc(docs["issuer"]), docs["n_tasks"])),
+            hovertemplate="<b>%{text}</b><br>%{customdata[0]}<br>%{customdata[1]}<br>%{customdata[2]} "
+            + esc(msg("unit.tasks"))
+            + "<extra></extra>",
+            showlegend=False,
+        )
+    )
     years = sorted(docs["year"].unique())
     fig.update_layout(
         title=esc(msg("chart.corpus_map")),
-        xaxis={"title": esc(msg("axis.year")), "tickvals": years, "ticktext": [str(y) for y in years],
-               "range": [min(years) - 0.6, max(years) + 0.6]},
-        yaxis={"title": esc(msg("axis.level")), "tickvals": [-i for i in range(len(levels))],
-               "ticktext": [esc(msg(f"level.{lv}")) for lv in levels], "range": [-len(levels) + 0.4, 0.6]},
+        xaxis={
+            "title": esc(msg("axis.year")),
+            "tickvals": years,
+            "ticktext": [str(y) for y in years],
+            "range": [min(years) - 0.6, max(years) + 0.6],
+        },
+        yaxis={
+            "title": esc(msg("axis.level")),
+            "tickvals": [-i for i in range(len(levels))],
+            "ticktext": [esc(msg(f"level.{lv}")) for lv in levels],
+            "range": [-len(levels) + 0.4, 0.6],
+        },
         height=260 + 110 * len(levels),
     )
     return fig
@@ -170,80 +206,126 @@ def corpus_map(documents: pd.DataFrame, report=None) -> go.Figure:
 
 def tasks_by_part(tasks: pd.DataFrame, documents: pd.DataFrame, report=None) -> go.Figure:
     """Stacked bars: each document's tasks, one segment per part in document order, values shown."""
-    msg, name = _ctx(report)
+    msg, name = report_context(report)
     ordered = list(in_order(documents)["doc_id"])
     labels = {d: esc(name(d)) for d in ordered}
-    counts = (tasks.assign(part_title=tasks["part_title"].replace("", msg("chart.no_part")))
-              .groupby(["doc_id", "part_no", "part_title"], dropna=False).size().rename("tasks").reset_index())
+    counts = (
+        tasks.assign(part_title=tasks["part_title"].replace("", msg("chart.no_part")))
+        .groupby(["doc_id", "part_no", "part_title"], dropna=False)
+        .size()
+        .rename("tasks")
+        .reset_index()
+    )
     fig = go.Figure()
     for part_no in sorted(counts["part_no"].dropna().unique()):
         group = counts[counts["part_no"] == part_no].set_index("doc_id").reindex(ordered).dropna(subset=["tasks"])
-        fig.add_trace(go.Bar(
-            y=[labels[d] for d in group.index], x=group["tasks"], orientation="h",
-            name=esc(msg("legend.part", numeral=to_chinese(int(part_no)), no=int(part_no))),
-            text=group["tasks"].astype(int), textposition="inside", insidetextanchor="middle",
-            customdata=esc(group["part_title"]).to_numpy().reshape(-1, 1),
-            hovertemplate="%{y}<br>%{customdata[0]}<br>%{x} " + esc(msg("unit.tasks")) + "<extra></extra>",
-        ))
+        fig.add_trace(
+            go.Bar(
+                y=[labels[d] for d in group.index],
+                x=group["tasks"],
+                orientation="h",
+                name=esc(msg("legend.part", numeral=to_chinese(int(part_no)), no=int(part_no))),
+                text=group["tasks"].astype(int),
+                textposition="inside",
+                insidetextanchor="middle",
+                customdata=esc(group["part_title"]).to_numpy().reshape(-1, 1),
+                hovertemplate="%{y}<br>%{customdata[0]}<br>%{x} " + esc(msg("unit.tasks")) + "<extra></extra>",
+            )
+        )
     fig.update_layout(
-        barmode="stack", title=esc(msg("chart.tasks_by_part")), xaxis_title=esc(msg("axis.tasks")),
+        barmode="stack",
+        title=esc(msg("chart.tasks_by_part")),
+        xaxis_title=esc(msg("axis.tasks")),
         yaxis={"title": "", "categoryorder": "array", "categoryarray": [labels[d] for d in ordered][::-1]},
-        legend_title=esc(msg("legend.part_title")), legend_traceorder="normal", height=260 + 50 * len(ordered),
+        legend_title=esc(msg("legend.part_title")),
+        legend_traceorder="normal",
+        height=260 + 50 * len(ordered),
     )
-    _legend_bottom(fig)
+    legend_at_bottom(fig)
     return fig
 
 
 def unit_load(tasks: pd.DataFrame, column: str = "lead_units", top: int = 15, report=None) -> go.Figure:
     """Heatmap of how many tasks each unit leads (rows: units, columns: documents), counts shown."""
-    msg, name = _ctx(report)
-    units = (tasks.assign(unit=tasks[column].str.split(";")).explode("unit")
-             .query("unit.notna() and unit != ''", engine="python"))
+    msg, name = report_context(report)
+    units = (
+        tasks.assign(unit=tasks[column].str.split(";"))
+        .explode("unit")
+        .query("unit.notna() and unit != ''", engine="python")
+    )
     if units.empty:
-        return _empty_figure(esc(msg(f"chart.no_{column}")))
+        return empty_figure(esc(msg(f"chart.no_{column}")))
     units = units.assign(unit=esc(units["unit"]), doc=[esc(name(d)) for d in units["doc_id"]])
     table = units.groupby(["unit", "doc"]).size().unstack(fill_value=0)
     order = list(dict.fromkeys(esc(name(d)) for d in tasks["doc_id"]))
     table = table[[c for c in order if c in table.columns]]
     table = table.loc[table.sum(axis=1).sort_values(ascending=False, kind="stable").index[:top]]
-    fig = go.Figure(go.Heatmap(
-        z=table.to_numpy(), x=list(table.columns), y=list(table.index), colorscale=palette.SHARE_SCALE,
-        text=table.to_numpy(), texttemplate="%{text}",
-        hovertemplate="%{y} · %{x}: %{z} " + esc(msg("unit.tasks")) + "<extra></extra>",
-        colorbar={"title": esc(msg("axis.tasks"))},
-    ))
-    fig.update_layout(title=esc(msg(f"chart.unit_load_{column}", n=len(table))), xaxis_title="",
-                      yaxis={"title": "", "autorange": "reversed"}, height=220 + 26 * len(table))
+    fig = go.Figure(
+        go.Heatmap(
+            z=table.to_numpy(),
+            x=list(table.columns),
+            y=list(table.index),
+            colorscale=palette.SHARE_SCALE,
+            text=table.to_numpy(),
+            texttemplate="%{text}",
+            hovertemplate="%{y} · %{x}: %{z} " + esc(msg("unit.tasks")) + "<extra></extra>",
+            colorbar={"title": esc(msg("axis.tasks"))},
+        )
+    )
+    fig.update_layout(
+        title=esc(msg(f"chart.unit_load_{column}", n=len(table))),
+        xaxis_title="",
+        yaxis={"title": "", "autorange": "reversed"},
+        height=220 + 26 * len(table),
+    )
     return fig
 
 
 def damage_chart(documents: pd.DataFrame, report=None) -> go.Figure:
     """Damage events per 1,000 characters and share of damaged tasks, per document, values shown."""
-    msg, name = _ctx(report)
+    msg, name = report_context(report)
     docs = in_order(documents)
     labels = [esc(name(d)) for d in docs["doc_id"]]
     fig = go.Figure()
-    fig.add_trace(go.Bar(
-        x=labels, y=docs["damage_per_1k_chars"], name=esc(msg("legend.damage_per_1k")),
-        marker_color=palette.DIRECTION_COLOURS["lowered"], text=[f"{v:.2f}" for v in docs["damage_per_1k_chars"]],
-        textposition="outside",
-        customdata=docs[["damage_replacement_chars", "damage_html_remnants", "damage_broken_markers"]].to_numpy(),
-        hovertemplate="%{x}<br>%{y:.2f}<br>" + esc(msg("damage.replacement")) + " %{customdata[0]}<br>"
-                      + esc(msg("damage.html")) + " %{customdata[1]}<br>" + esc(msg("damage.markers"))
-                      + " %{customdata[2]}<extra></extra>",
-    ))
-    fig.add_trace(go.Scatter(
-        x=labels, y=docs["damaged_task_share"] * 100, name=esc(msg("legend.damaged_tasks")), yaxis="y2",
-        mode="markers+text", text=[f"{v * 100:.0f}%" for v in docs["damaged_task_share"]], textposition="middle right",
-        marker={"size": 14, "symbol": "diamond", "color": palette.OTHER},
-        hovertemplate="%{x}<br>%{y:.0f}%<extra></extra>",
-    ))
+    fig.add_trace(
+        go.Bar(
+            x=labels,
+            y=docs["damage_per_1k_chars"],
+            name=esc(msg("legend.damage_per_1k")),
+            marker_color=palette.DIRECTION_COLOURS["lowered"],
+            text=[f"{v:.2f}" for v in docs["damage_per_1k_chars"]],
+            textposition="outside",
+            customdata=docs[["damage_replacement_chars", "damage_html_remnants", "damage_broken_markers"]].to_numpy(),
+            hovertemplate="%{x}<br>%{y:.2f}<br>"
+            + esc(msg("damage.replacement"))
+            + " %{customdata[0]}<br>"
+            + esc(msg("damage.html"))
+            + " %{customdata[1]}<br>"
+            + esc(msg("damage.markers"))
+            + " %{customdata[2]}<extra></extra>",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=labels,
+            y=docs["damaged_task_share"] * 100,
+            name=esc(msg("legend.damaged_tasks")),
+            yaxis="y2",
+            mode="markers+text",
+            text=[f"{v * 100:.0f}%" for v in docs["damaged_task_share"]],
+            textposition="middle right",
+            marker={"size": 14, "symbol": "diamond", "color": palette.OTHER},
+            hovertemplate="%{x}<br>%{y:.0f}%<extra></extra>",
+        )
+    )
     top = float(docs["damage_per_1k_chars"].max() or 1)
     fig.update_layout(
-        title=esc(msg("chart.damage")), xaxis_title="", yaxis={"title": esc(msg("axis.damage_per_1k")), "range": [0, top * 1.25]},
+        title=esc(msg("chart.damage")),
+        xaxis_title="",
+        yaxis={"title": esc(msg("axis.damage_per_1k")), "range": [0, top * 1.25]},
         yaxis2={"title": esc(msg("axis.damaged_tasks")), "overlaying": "y", "side": "right", "range": [0, 105]},
     )
-    _legend_bottom(fig)
+    legend_at_bottom(fig)
     return fig
 
 
@@ -252,7 +334,7 @@ def _template_literal(text: str) -> str:
     return text.replace("%{", "%\u200b{")
 
 
-def _empty_figure(message: str) -> go.Figure:
+def empty_figure(message: str) -> go.Figure:
     fig = go.Figure()
     fig.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
     fig.update_layout(title=message, xaxis={"visible": False}, yaxis={"visible": False}, height=200)
@@ -262,232 +344,120 @@ def _empty_figure(message: str) -> go.Figure:
 def escalation_chain(escalation: pd.DataFrame, indicator_id: str, documents: pd.DataFrame, report=None) -> go.Figure:
     """One indicator across documents: values, with lines along year links (solid) and from the
     parent plan (dotted) labelled with the change; hover shows the source quote."""
-    msg, name = _ctx(report)
+    msg, name = report_context(report)
     chain = escalation[escalation["indicator_id"] == indicator_id].reset_index(drop=True)
     if chain.empty:
-        return _empty_figure(esc(msg("chart.no_chain")))
+        return empty_figure(esc(msg("chart.no_chain")))
     colours = document_colours(documents)
     chain["label"] = [esc(name(d)) for d in chain["doc_id"]]
     unit = esc(chain["unit"].iloc[0])
-    fig = go.Figure(go.Scatter(
-        x=chain["label"], y=chain["value"], mode="markers+text",
-        text=[f"{v:g}{esc(u)}" for v, u in zip(chain["value"], chain["unit"])], textposition="middle right",
-        marker={"size": 20, "color": [colours.get(d, palette.OTHER) for d in chain["doc_id"]]},
-        customdata=list(zip(esc(chain["comparator"]), esc(chain["deadline"]), chain["quote"].map(hover_text))),
-        hovertemplate="<b>%{x}</b><br>%{y}" + _template_literal(unit) + " (%{customdata[0]}) %{customdata[1]}"
-                      "<br>%{customdata[2]}<extra></extra>",
-        showlegend=False,
-    ))
+    fig = go.Figure(
+        go.Scatter(
+            x=chain["label"],
+            y=chain["value"],
+            mode="markers+text",
+            text=[f"{v:g}{esc(u)}" for v, u in zip(chain["value"], chain["unit"])],
+            textposition="middle right",
+            marker={"size": 20, "color": [colours.get(d, palette.OTHER) for d in chain["doc_id"]]},
+            customdata=list(zip(esc(chain["comparator"]), esc(chain["deadline"]), chain["quote"].map(hover_text))),
+            hovertemplate="<b>%{x}</b><br>%{y}" + _template_literal(unit) + " (%{customdata[0]}) %{customdata[1]}"
+            "<br>%{customdata[2]}<extra></extra>",
+            showlegend=False,
+        )
+    )
     position = dict(zip(chain["doc_id"], zip(chain["label"], chain["value"])))
     for row in chain.to_dict(orient="records"):
-        for link, change_value, dash in ((row["previous_doc"], row["change_vs_previous"], "solid"),
-                                         (row["parent_doc"], row["change_vs_parent"], "dot")):
+        for link, change_value, dash in (
+            (row["previous_doc"], row["change_vs_previous"], "solid"),
+            (row["parent_doc"], row["change_vs_parent"], "dot"),
+        ):
             if not link or link not in position or pd.isna(change_value):
                 continue
             x0, y0 = position[link]
-            fig.add_trace(go.Scatter(x=[x0, row["label"]], y=[y0, row["value"]], mode="lines", hoverinfo="skip",
-                                     line={"color": palette.OTHER, "dash": dash}, showlegend=False))
+            fig.add_trace(
+                go.Scatter(
+                    x=[x0, row["label"]],
+                    y=[y0, row["value"]],
+                    mode="lines",
+                    hoverinfo="skip",
+                    line={"color": palette.OTHER, "dash": dash},
+                    showlegend=False,
+                )
+            )
             change_text = msg.points(change_value) if row["change_unit"] == "pp" else "×" + msg.ratio(change_value)
             verdict = str(row["vs_parent"] or row["direction"])
-            fig.add_annotation(x=row["label"], y=row["value"], text=esc(change_text), showarrow=False, yshift=22,
-                               font={"color": palette.DIRECTION_COLOURS.get(verdict, palette.OTHER)})
+            fig.add_annotation(
+                x=row["label"],
+                y=row["value"],
+                text=esc(change_text),
+                showarrow=False,
+                yshift=22,
+                font={"color": palette.DIRECTION_COLOURS.get(verdict, palette.OTHER)},
+            )
     fig.update_layout(
         title=esc(msg("chart.chain", indicator=chain["indicator"].iloc[0])),
-        xaxis={"title": "", "type": "category"}, yaxis={"title": esc(msg("axis.target", unit=chain["unit"].iloc[0]))},
+        xaxis={"title": "", "type": "category"},
+        yaxis={"title": esc(msg("axis.target", unit=chain["unit"].iloc[0]))},
         height=460,
     )
     return fig
 
 
-def escalation_dots(escalation: pd.DataFrame, documents: pd.DataFrame, change_unit: str = "pp", report=None) -> go.Figure:
+def escalation_dots(
+    escalation: pd.DataFrame, documents: pd.DataFrame, change_unit: str = "pp", report=None
+) -> go.Figure:
     """Every indicator (rows) with each plan's target as a dot on one axis (a dumbbell per row)."""
-    msg, name = _ctx(report)
+    msg, name = report_context(report)
     rows = escalation[escalation["change_unit"] == change_unit]
     if rows.empty:
-        return _empty_figure(esc(msg("chart.no_indicator")))
+        return empty_figure(esc(msg("chart.no_indicator")))
     colours = document_colours(documents)
     rows = rows.assign(indicator=esc(rows["indicator"]))
     order = rows.groupby("indicator")["value"].max().sort_values().index.tolist()
     fig = go.Figure()
     for indicator, group in rows.groupby("indicator"):
-        fig.add_trace(go.Scatter(x=[group["value"].min(), group["value"].max()], y=[indicator, indicator], mode="lines",
-                                 line={"color": "#cccccc", "width": 6}, hoverinfo="skip", showlegend=False))
+        fig.add_trace(
+            go.Scatter(
+                x=[group["value"].min(), group["value"].max()],
+                y=[indicator, indicator],
+                mode="lines",
+                line={"color": "#cccccc", "width": 6},
+                hoverinfo="skip",
+                showlegend=False,
+            )
+        )
     for doc_id in in_order(documents)["doc_id"]:
         group = rows[rows["doc_id"] == doc_id]
         if group.empty:
             continue
-        fig.add_trace(go.Scatter(
-            x=group["value"], y=group["indicator"], mode="markers", name=esc(name(doc_id)),
-            marker={"size": 13, "color": colours.get(doc_id, palette.OTHER), "line": {"width": 1, "color": "white"}},
-            customdata=list(zip(esc(group["comparator"]), esc(group["unit"]), group["quote"].map(hover_text))),
-            hovertemplate="<b>" + _template_literal(esc(name(doc_id))) + "</b><br>%{y}: %{x}%{customdata[1]} (%{customdata[0]})<br>%{customdata[2]}<extra></extra>",
-        ))
+        fig.add_trace(
+            go.Scatter(
+                x=group["value"],
+                y=group["indicator"],
+                mode="markers",
+                name=esc(name(doc_id)),
+                marker={
+                    "size": 13,
+                    "color": colours.get(doc_id, palette.OTHER),
+                    "line": {"width": 1, "color": "white"},
+                },
+                customdata=list(zip(esc(group["comparator"]), esc(group["unit"]), group["quote"].map(hover_text))),
+                hovertemplate="<b>"
+                + _template_literal(esc(name(doc_id)))
+                + "</b><br>%{y}: %{x}%{customdata[1]} (%{customdata[0]})<br>%{customdata[2]}<extra></extra>",
+            )
+        )
     counts = change_unit != "pp"
     fig.update_layout(
         title=esc(msg("chart.dots_counts" if counts else "chart.dots_rates")),
-        xaxis={"title": esc(msg("axis.target_count" if counts else "axis.target_rate")), "type": "log" if counts else "linear",
-               **({"dtick": 1} if counts else {})},
+        xaxis={
+            "title": esc(msg("axis.target_count" if counts else "axis.target_rate")),
+            "type": "log" if counts else "linear",
+            **({"dtick": 1} if counts else {}),
+        },
         yaxis={"title": "", "categoryorder": "array", "categoryarray": order},
-        height=260 + 34 * len(order), legend_title=esc(msg("legend.plan")),
+        height=260 + 34 * len(order),
+        legend_title=esc(msg("legend.plan")),
     )
-    _legend_bottom(fig)
-    return fig
-
-
-def section_sankey(flows: pd.DataFrame, source_doc: str, target_doc: str, report=None) -> go.Figure:
-    """Sections of one plan flowing into the sections of the other, one unit of width per task link;
-    unlinked tasks flow from or into a grey node named after their relation."""
-    msg, name = _ctx(report)
-    if flows.empty:
-        return _empty_figure(esc(msg("chart.no_tasks")))
-
-    pseudo = {f"({r})" for r in flows["relation"]}
-
-    def label(section: str) -> str:
-        if section in pseudo:
-            return "〔" + msg.relation(section[1:-1]) + "〕"
-        return section if len(section) <= 18 else section[:17] + "…"
-
-    flows = flows.assign(source_section=flows["source_section"].map(label), target_section=flows["target_section"].map(label))
-    flows = flows.assign(source_section=esc(flows["source_section"]), target_section=esc(flows["target_section"]))
-    sources = list(dict.fromkeys(flows["source_section"]))
-    targets = list(dict.fromkeys(flows["target_section"]))
-    labels = sources + targets
-    index_source = {s: i for i, s in enumerate(sources)}
-    index_target = {t: len(sources) + i for i, t in enumerate(targets)}
-    colour = [palette.RELATION_COLOURS.get(r, palette.OTHER) for r in flows["relation"]]
-    fig = go.Figure(go.Sankey(
-        arrangement="snap", textfont={"size": 12, "color": "#222"},
-        node={"label": labels, "pad": 14, "thickness": 16,
-              "color": [palette.OTHER if lab.startswith("〔") else palette.plan_colour(source_doc if i < len(sources) else target_doc)
-                        for i, lab in enumerate(labels)],
-              "hovertemplate": "%{label}<br>%{value}<extra></extra>"},
-        link={"source": flows["source_section"].map(index_source), "target": flows["target_section"].map(index_target),
-              "value": flows["links"], "color": [c + "88" for c in colour],
-              "customdata": [esc(msg.relation(r)) for r in flows["relation"]],
-              "hovertemplate": "%{source.label} → %{target.label}<br>%{value} × %{customdata}<extra></extra>"},
-    ))
-    fig.update_layout(title=esc(msg("chart.sankey", source=name(source_doc), target=name(target_doc))),
-                      height=max(480, 30 * max(len(sources), len(targets))), font_size=12,
-                      margin={"l": 10, "r": 10, "t": 70, "b": 20})
-    return fig
-
-
-def relation_bars(counts: pd.DataFrame, report=None) -> go.Figure:
-    """Stacked bars per plan: tasks continued (same), in part, new / dropped / local / not cascaded."""
-    msg, name = _ctx(report)
-    fig = go.Figure()
-    relations = [c for c in counts.columns if c in palette.RELATION_COLOURS]
-    labels = [esc(name(d)) for d in counts["doc_id"]]
-    for relation in relations:
-        fig.add_trace(go.Bar(
-            y=labels, x=counts[relation], name=esc(msg.relation(relation)), orientation="h",
-            marker_color=palette.RELATION_COLOURS[relation],
-            text=[str(int(v)) if v else "" for v in counts[relation]], textposition="inside", insidetextanchor="middle",
-            hovertemplate="%{y}<br>%{x} " + esc(msg("unit.tasks")) + " · " + esc(msg.relation(relation)) + "<extra></extra>",
-        ))
-    fig.update_layout(barmode="stack", title=esc(msg("chart.relations")), xaxis_title=esc(msg("axis.tasks")),
-                      yaxis={"title": "", "autorange": "reversed"}, height=360, legend_title=esc(msg("legend.relation")))
-    _legend_bottom(fig)
-    return fig
-
-
-def coverage_by_part(coverage: pd.DataFrame, side: str = "source", report=None) -> go.Figure:
-    """Share of one plan's tasks linked to the other plan, per part in document order, values shown."""
-    msg, _ = _ctx(report)
-    rows = coverage[(coverage["side"] == side) & (coverage["scope"] == "part")]
-    if rows.empty:
-        return _empty_figure(esc(msg("chart.no_parts")))
-    rows = rows.assign(_rank=rows["group"].map(part_rank)).sort_values("_rank", kind="stable")
-    fig = go.Figure(go.Bar(
-        x=rows["share_linked"] * 100, y=esc(rows["group"]), orientation="h",
-        marker_color=palette.RELATION_COLOURS["same"],
-        text=[f"{s * 100:.0f}% ({int(n)}/{int(t)})" for s, n, t in zip(rows["share_linked"], rows["n_linked"], rows["n_tasks"])],
-        textposition="outside",
-        customdata=rows[["n_linked", "n_tasks", "n_same", "n_partial"]].to_numpy(),
-        hovertemplate="%{y}<br>%{customdata[0]} / %{customdata[1]}<extra></extra>",
-    ))
-    fig.update_layout(title=esc(msg("chart.coverage_by_part")), xaxis={"title": esc(msg("axis.share_taken_up")), "range": [0, 125]},
-                      yaxis={"title": "", "autorange": "reversed"}, height=200 + 44 * len(rows))
-    return fig
-
-
-def coverage_heatmap(unit_part: pd.DataFrame, report=None) -> go.Figure:
-    """Share taken up by lead unit (rows) and part (columns, in document order); cells give counts."""
-    msg, _ = _ctx(report)
-    if unit_part.empty:
-        return _empty_figure(esc(msg("chart.no_lead_units")))
-    unit_part = unit_part.assign(unit=esc(unit_part["unit"]), part_title=esc(unit_part["part_title"]))
-    share = unit_part.pivot(index="unit", columns="part_title", values="share")
-    linked = unit_part.pivot(index="unit", columns="part_title", values="linked")
-    tasks = unit_part.pivot(index="unit", columns="part_title", values="tasks")
-    parts = sorted(share.columns, key=part_rank)
-    order = tasks.sum(axis=1).sort_values(ascending=False).index
-    share, linked, tasks = share.loc[order, parts], linked.loc[order, parts], tasks.loc[order, parts]
-    text = [[("" if pd.isna(t) else f"{int(n)}/{int(t)}") for n, t in zip(nr, tr)]
-            for nr, tr in zip(linked.to_numpy(), tasks.to_numpy())]
-    fig = go.Figure(go.Heatmap(
-        z=share.to_numpy() * 100, x=list(share.columns), y=list(share.index), text=text, texttemplate="%{text}",
-        colorscale=palette.SHARE_SCALE, zmin=0, zmax=100, colorbar={"title": "%"},
-        hovertemplate="%{y} · %{x}<br>%{text} (%{z:.0f}%)<extra></extra>",
-    ))
-    fig.update_layout(title=esc(msg("chart.coverage_heatmap")), xaxis_title="",
-                      yaxis={"title": "", "autorange": "reversed"}, height=240 + 24 * len(order))
-    return fig
-
-
-def f1_bars(summary: pd.DataFrame, report=None) -> go.Figure:
-    """F1 of the model and the naive baseline per comparison and gold, values shown."""
-    msg, _ = _ctx(report)
-    gold = [msg.get(f"label.{g}", str(g)) for g in summary["gold"]]
-    rows = summary.assign(label=esc(summary["comparison"]) + "<br>(" + esc(pd.Series(gold, index=summary.index)) + ")")
-    fig = go.Figure()
-    colours = {"model": palette.RELATION_COLOURS["same"], "baseline": palette.OTHER}
-    for (method_key, setting_key), group in rows.groupby(["method", "setting"], sort=False):
-        method, setting = str(method_key), str(setting_key)
-        fig.add_trace(go.Bar(
-            x=group["label"], y=group["f1"],
-            name=esc(msg.get(f"method.{method}", method) + " · " + msg.get(f"setting.{setting}", setting)),
-            text=[f"{v:.2f}" for v in group["f1"]], textposition="outside",
-            marker={"color": colours.get(method, palette.OTHER), "opacity": 1.0 if "cross" not in setting else 0.6,
-                    "pattern": {"shape": "/" if "cross" in setting else ""}},
-            customdata=group[["precision", "recall", "label_accuracy", "n_gold"]].to_numpy(),
-            hovertemplate="%{x}<br>F1 %{y:.2f}<br>P %{customdata[0]:.2f}, R %{customdata[1]:.2f}"
-                          "<br>%{customdata[2]:.2f}<br>%{customdata[3]}<extra></extra>",
-        ))
-    fig.add_hline(y=0.9, line_dash="dot", line_color=palette.DIRECTION_COLOURS["lowered"],
-                  annotation_text=esc(msg("chart.goal")), annotation_position="bottom right")
-    fig.update_layout(barmode="group", title=esc(msg("chart.f1")), xaxis_title="",
-                      yaxis={"title": "F1", "range": [0, 1.12]}, legend_title=esc(msg("legend.method")), height=480)
-    _legend_bottom(fig, 2)
-    return fig
-
-
-def threshold_sensitivity(sensitivity: pd.DataFrame, report=None) -> go.Figure:
-    """F1 (and precision, recall) as each decision threshold moves, the others fixed; the chosen
-    value marked."""
-    from plotly.subplots import make_subplots
-
-    msg, _ = _ctx(report)
-    names = list(dict.fromkeys(sensitivity["threshold"]))
-    fig = make_subplots(rows=1, cols=len(names), subplot_titles=[esc(msg.get(f"threshold.{n}", n)) for n in names],
-                        shared_yaxes=True)
-    for col, name in enumerate(names, start=1):
-        rows = sensitivity[sensitivity["threshold"] == name]
-        for metric, colour, dash in (("f1", palette.RELATION_COLOURS["same"], "solid"),
-                                     ("precision", palette.RELATION_COLOURS["partial"], "dot"),
-                                     ("recall", palette.RELATION_COLOURS["not_cascaded"], "dot")):
-            fig.add_trace(go.Scatter(x=rows["value"], y=rows[metric], name=esc(msg(f"metric.{metric}")), mode="lines+markers",
-                                     line={"color": colour, "dash": dash}, showlegend=col == 1, legendgroup=metric,
-                                     hovertemplate="%{x}<br>%{y:.2f}<extra></extra>"), row=1, col=col)
-        chosen = rows[rows["selected"]]
-        fig.add_trace(go.Scatter(x=chosen["value"], y=chosen["f1"], mode="markers", name=esc(msg("legend.chosen")),
-                                 showlegend=col == 1, legendgroup="chosen",
-                                 marker={"size": 14, "symbol": "star", "color": palette.DIRECTION_COLOURS["lowered"]},
-                                 hovertemplate="%{x}<br>F1 %{y:.2f}<extra></extra>"), row=1, col=col)
-        fig.update_xaxes(title_text=esc(msg("axis.threshold")), row=1, col=col)
-    fig.update_yaxes(title_text=esc(msg("axis.score")), range=[0, 1.05], row=1, col=1)
-    fig.update_layout(title=esc(msg("chart.sensitivity")), height=480)
-    _legend_bottom(fig)
-    fig.update_layout(legend_y=1.1, margin_t=150)  # above the subplot titles
+    legend_at_bottom(fig)
     return fig

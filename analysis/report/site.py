@@ -1,6 +1,7 @@
 """The site around the reports: the files every page shares (plotly.js, the page's script and
 style under ``assets/``, or inlined with ``standalone``), the links between pages, and the index
 (reports in reading order, each with its finding)."""
+
 from __future__ import annotations
 
 import html
@@ -24,8 +25,12 @@ def write_assets(out_dir: Path) -> None:
 
     folder = Path(out_dir) / "assets"
     folder.mkdir(parents=True, exist_ok=True)
-    wanted = {"plotly.min.js": get_plotlyjs(), "report.js": (ASSETS_DIR / "report.js").read_text(encoding="utf-8"),
-              "report.css": (ASSETS_DIR / "report.css").read_text(encoding="utf-8"), "notebook.css": notebook_css()}
+    wanted = {
+        "plotly.min.js": get_plotlyjs(),
+        "report.js": (ASSETS_DIR / "report.js").read_text(encoding="utf-8"),
+        "report.css": (ASSETS_DIR / "report.css").read_text(encoding="utf-8"),
+        "notebook.css": notebook_css(),
+    }
     for name, text in wanted.items():
         path = folder / name
         if not path.is_file() or path.read_text(encoding="utf-8") != text:
@@ -40,7 +45,9 @@ def notebook_css() -> str:
     templates = Path(__file__).resolve().parent / "templates"  # batch.TEMPLATES_DIR
     exporter = HTMLExporter(template_name="offline", extra_template_basedirs=[str(templates)], exclude_input=True)
     empty, _ = exporter.from_notebook_node(nbformat.v4.new_notebook())
-    return "\n".join(re.sub(r"^<style\b[^>]*>|</style>\s*$", "", block.strip()) for block in TEMPLATE_STYLE.findall(empty))
+    return "\n".join(
+        re.sub(r"^<style\b[^>]*>|</style>\s*$", "", block.strip()) for block in TEMPLATE_STYLE.findall(empty)
+    )
 
 
 def shared_styles(document: str) -> str:
@@ -73,16 +80,33 @@ def report_links(job, jobs: list, msg: i18n.Messages) -> str:
     parts = [f'<a href="index.html">← {html.escape(msg("page.index"))}</a>']
     if job.kind != "method":
         parts.append(f'<a href="method.html">{html.escape(msg("page.method_link"))}</a>')
-    siblings = [j for j in jobs if j.report_id != job.report_id and j.kind not in ("method",)
-                and (j.kind == job.kind or (set(j.doc_ids) & set(job.doc_ids) and len(j.doc_ids) == 2) or job.kind in ("overview", "escalation"))]
+    siblings = [
+        j
+        for j in jobs
+        if j.report_id != job.report_id
+        and j.kind not in ("method",)
+        and (
+            j.kind == job.kind
+            or (set(j.doc_ids) & set(job.doc_ids) and len(j.doc_ids) == 2)
+            or job.kind in ("overview", "escalation")
+        )
+    ]
     if siblings:
-        parts.append(f'<span class="small">{html.escape(msg("page.related"))}:</span> ' + " ".join(
-            f'<a href="{html.escape(j.report_id)}.html">{html.escape(j.title)}</a>' for j in siblings[:8]))
+        parts.append(
+            f'<span class="small">{html.escape(msg("page.related"))}:</span> '
+            + " ".join(f'<a href="{html.escape(j.report_id)}.html">{html.escape(j.title)}</a>' for j in siblings[:8])
+        )
     return '<nav class="report-links">' + " ".join(parts) + "</nav>"
 
 
-def index_page(results: list, figures_html: str, generated: str, csp_meta: str, lang: str = i18n.DEFAULT_LANG,
-               standalone: bool = False) -> str:
+def index_page(
+    results: list,
+    figures_html: str,
+    generated: str,
+    csp_meta: str,
+    lang: str = i18n.DEFAULT_LANG,
+    standalone: bool = False,
+) -> str:
     """``index.html``: the reports in reading order, each with its finding; failures with their error."""
     msg = i18n.Messages(lang)
     e = html.escape
@@ -91,19 +115,28 @@ def index_page(results: list, figures_html: str, generated: str, csp_meta: str, 
     ordered = sorted(results, key=lambda r: READING_ORDER.get(r.kind, 9))
     for r in ordered:
         if r.status == "failed":
-            notebook = (f'<a href="{e(r.notebook)}">{e(r.notebook)}</a>' if r.notebook else "")
-            earlier = (f'<br><span class="small">{e(msg("index.earlier_page"))}<a href="{e(r.html)}">'
-                       f'{e(r.html)}</a></span>' if r.html else "")
-            failures.append(f'<tr><td>{e(r.title)}{earlier}</td><td class="failed">{e(r.error)}</td><td>{notebook}</td></tr>')
+            notebook = f'<a href="{e(r.notebook)}">{e(r.notebook)}</a>' if r.notebook else ""
+            earlier = (
+                f'<br><span class="small">{e(msg("index.earlier_page"))}<a href="{e(r.html)}">{e(r.html)}</a></span>'
+                if r.html
+                else ""
+            )
+            failures.append(
+                f'<tr><td>{e(r.title)}{earlier}</td><td class="failed">{e(r.error)}</td><td>{notebook}</td></tr>'
+            )
             continue
         note = f' <span class="small">({e(msg("index.earlier"))})</span>' if r.status == "earlier" else ""
         kind = msg.get(f"kind.{r.kind}", r.kind)
-        rows.append(f'<tr><td class="num">{len(rows) + 1}</td><td><a href="{e(r.html)}">{e(r.title)}</a>{note}</td><td>{e(kind)}</td>'
-                    f'<td>{e(r.summary)}</td><td class="num">{r.size_bytes / 1e6:.1f} MB</td></tr>')
+        rows.append(
+            f'<tr><td class="num">{len(rows) + 1}</td><td><a href="{e(r.html)}">{e(r.title)}</a>{note}</td><td>{e(kind)}</td>'
+            f'<td>{e(r.summary)}</td><td class="num">{r.size_bytes / 1e6:.1f} MB</td></tr>'
+        )
     failed = ""
     if failures:
-        failed = (f'<h2 class="failed">{e(msg("index.failed", n=len(failures)))}</h2><table class="data"><tr><th>{e(msg("index.col_report"))}</th>'
-                  f'<th>{e(msg("index.col_error"))}</th><th>{e(msg("index.col_notebook"))}</th></tr>{"".join(failures)}</table>')
+        failed = (
+            f'<h2 class="failed">{e(msg("index.failed", n=len(failures)))}</h2><table class="data"><tr><th>{e(msg("index.col_report"))}</th>'
+            f"<th>{e(msg('index.col_error'))}</th><th>{e(msg('index.col_notebook'))}</th></tr>{''.join(failures)}</table>"
+        )
     return f"""<!DOCTYPE html>
 <html lang="{i18n.HTML_LANG.get(lang, lang)}"><head><meta charset="utf-8">{csp_meta}
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -130,7 +163,9 @@ def index_figures(processed_dir: Path, lang: str = i18n.DEFAULT_LANG) -> str:
     documents = storage.read_table("documents", processed_dir)
     report = page.Report(lang, documents)
     msg = report.msg
-    figures = [(msg("index.corpus"), plots.corpus_map(documents, report), documents[["doc_id", "level", "year"]], "corpus_map")]
+    figures = [
+        (msg("index.corpus"), plots.corpus_map(documents, report), documents[["doc_id", "level", "year"]], "corpus_map")
+    ]
     escalation_path = Path(processed_dir) / "escalation.parquet"
     if escalation_path.is_file():
         escalation = report.indicator_names(storage.read_table("escalation", processed_dir))
@@ -138,8 +173,15 @@ def index_figures(processed_dir: Path, lang: str = i18n.DEFAULT_LANG) -> str:
         if headline:
             chain = escalation[escalation["indicator_id"] == headline]
             sentence = views.escalation_findings(escalation, headline, report)[0]
-            figures.insert(0, (sentence, plots.escalation_chain(escalation, headline, documents, report),
-                               chain.drop(columns=["quote"]), "headline_chain"))
+            figures.insert(
+                0,
+                (
+                    sentence,
+                    plots.escalation_chain(escalation, headline, documents, report),
+                    chain.drop(columns=["quote"]),
+                    "headline_chain",
+                ),
+            )
     parts = []
     for title, figure, data, name in figures:
         parts.append(f"<h2>{html.escape(title)}</h2>")

@@ -1,5 +1,6 @@
 """What the notebooks show: the escalation table and one comparison, read for people (one-line
 summaries, flows between sections, tasks side by side)."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -15,9 +16,11 @@ def headline_indicator(escalation: pd.DataFrame) -> str:
     if escalation.empty:
         return ""
     reach = escalation.groupby("indicator_id").agg(
-        documents=("doc_id", "nunique"), levels=("level", "nunique"), years=("year", "nunique"))
-    reach = reach.reset_index().sort_values(["documents", "levels", "years", "indicator_id"],
-                                            ascending=[False, False, False, True])
+        documents=("doc_id", "nunique"), levels=("level", "nunique"), years=("year", "nunique")
+    )
+    reach = reach.reset_index().sort_values(
+        ["documents", "levels", "years", "indicator_id"], ascending=[False, False, False, True]
+    )
     return str(reach["indicator_id"].iloc[0])
 
 
@@ -40,17 +43,36 @@ def chain_summary(escalation: pd.DataFrame, indicator_id: str) -> str:
     for row in chain.to_dict(orient="records"):
         text = f"{row['doc_id']} {_format_value(float(row['value']), str(row['unit']))}"
         if row["previous_doc"]:
-            text += (f" ({_format_change(row['change_vs_previous'], str(row['change_unit']))} vs {row['previous_doc']}, "
-                     f"{row['direction']})")
+            text += (
+                f" ({_format_change(row['change_vs_previous'], str(row['change_unit']))} vs {row['previous_doc']}, "
+                f"{row['direction']})"
+            )
         elif row["parent_doc"]:
             verdict = f", {row['vs_parent']}" if row["vs_parent"] else ""
-            text += f" ({_format_change(row['change_vs_parent'], str(row['change_unit']))} vs {row['parent_doc']}{verdict})"
+            text += (
+                f" ({_format_change(row['change_vs_parent'], str(row['change_unit']))} vs {row['parent_doc']}{verdict})"
+            )
         parts.append(text)
     return f"{chain['indicator'].iloc[0]} ({indicator_id}): " + " → ".join(parts)
 
 
-CHANGE_COLUMNS = ["indicator", "doc_id", "level", "year", "value", "unit", "comparator", "deadline",
-                  "change_vs_previous", "direction", "change_vs_parent", "vs_parent", "change_unit", "quote", "note"]
+CHANGE_COLUMNS = [
+    "indicator",
+    "doc_id",
+    "level",
+    "year",
+    "value",
+    "unit",
+    "comparator",
+    "deadline",
+    "change_vs_previous",
+    "direction",
+    "change_vs_parent",
+    "vs_parent",
+    "change_unit",
+    "quote",
+    "note",
+]
 
 
 def changes(escalation: pd.DataFrame, kinds: tuple[str, ...] = ("pp",)) -> pd.DataFrame:
@@ -71,7 +93,9 @@ def relation_counts(coverage_tasks: pd.DataFrame) -> pd.DataFrame:
     columns = [r for r in RELATION_ORDER if r in counts.columns]
     counts = counts[columns]
     counts["tasks"] = counts.sum(axis=1)
-    return counts.reset_index().sort_values("side", key=lambda s: s.map({"source": 0, "target": 1})).reset_index(drop=True)
+    return (
+        counts.reset_index().sort_values("side", key=lambda s: s.map({"source": 0, "target": 1})).reset_index(drop=True)
+    )
 
 
 def share_taken_up(coverage: pd.DataFrame, side: str = "source") -> float:
@@ -88,17 +112,23 @@ def comparison_summary(comparison: PlanComparison) -> str:
     taken = share_taken_up(comparison["coverage"], "source")
     if comparison.kind == "year":
         new, dropped = int(counts.get(("target", "new"), 0)), int(counts.get(("source", "dropped"), 0))
-        return (f"{comparison.source_doc} → {comparison.target_doc}: {taken:.0%} of {source_n} tasks continued "
-                f"({int(counts.get(('source', 'same'), 0))} as the same task, {int(counts.get(('source', 'partial'), 0))} "
-                f"in part), {dropped} dropped; {new} of {target_n} tasks new")
+        return (
+            f"{comparison.source_doc} → {comparison.target_doc}: {taken:.0%} of {source_n} tasks continued "
+            f"({int(counts.get(('source', 'same'), 0))} as the same task, {int(counts.get(('source', 'partial'), 0))} "
+            f"in part), {dropped} dropped; {new} of {target_n} tasks new"
+        )
     if comparison.kind == "peer":
         only_a, only_b = int(counts.get(("source", "only_in_a"), 0)), int(counts.get(("target", "only_in_b"), 0))
-        return (f"{comparison.source_doc} and {comparison.target_doc} share {taken:.0%} of the {source_n} tasks of "
-                f"{comparison.source_doc}; {only_a} of its tasks and {only_b} of the {target_n} of "
-                f"{comparison.target_doc} have no counterpart")
+        return (
+            f"{comparison.source_doc} and {comparison.target_doc} share {taken:.0%} of the {source_n} tasks of "
+            f"{comparison.source_doc}; {only_a} of its tasks and {only_b} of the {target_n} of "
+            f"{comparison.target_doc} have no counterpart"
+        )
     local, left = int(counts.get(("target", "local"), 0)), int(counts.get(("source", "not_cascaded"), 0))
-    return (f"{comparison.target_doc} takes up {taken:.0%} of the {source_n} tasks of {comparison.source_doc} "
-            f"({left} not cascaded); {local} of its {target_n} tasks are local")
+    return (
+        f"{comparison.target_doc} takes up {taken:.0%} of the {source_n} tasks of {comparison.source_doc} "
+        f"({left} not cascaded); {local} of its {target_n} tasks are local"
+    )
 
 
 def section_flows(comparison: PlanComparison) -> pd.DataFrame:
@@ -121,7 +151,9 @@ def section_flows(comparison: PlanComparison) -> pd.DataFrame:
         else:
             rows.append((f"({relation})", section(target, str(target_id)), relation))
     flows = pd.DataFrame(rows, columns=["source_section", "target_section", "relation"])
-    return flows.groupby(["source_section", "target_section", "relation"], sort=False).size().rename("links").reset_index()
+    return (
+        flows.groupby(["source_section", "target_section", "relation"], sort=False).size().rename("links").reset_index()
+    )
 
 
 def aligned_tasks(comparison: PlanComparison) -> pd.DataFrame:
@@ -129,17 +161,19 @@ def aligned_tasks(comparison: PlanComparison) -> pd.DataFrame:
     paths = dict(zip(comparison.source_tasks["task_id"], comparison.source_tasks["path"]))
     paths.update(zip(comparison.target_tasks["task_id"], comparison.target_tasks["path"]))
     table = comparison["alignments"]
-    return pd.DataFrame({
-        "relation": table["relation"],
-        "score": table["score"].round(2),
-        "source_path": table["source_task_id"].map(paths).fillna(""),
-        "source_heading": table["source_heading"],
-        "target_path": table["target_task_id"].map(paths).fillna(""),
-        "target_heading": table["target_heading"],
-        "evidence": table["evidence"],
-        "source_task_id": table["source_task_id"],
-        "target_task_id": table["target_task_id"],
-    })
+    return pd.DataFrame(
+        {
+            "relation": table["relation"],
+            "score": table["score"].round(2),
+            "source_path": table["source_task_id"].map(paths).fillna(""),
+            "source_heading": table["source_heading"],
+            "target_path": table["target_task_id"].map(paths).fillna(""),
+            "target_heading": table["target_heading"],
+            "evidence": table["evidence"],
+            "source_task_id": table["source_task_id"],
+            "target_task_id": table["target_task_id"],
+        }
+    )
 
 
 def unlinked_tasks(comparison, side: str) -> pd.DataFrame:
@@ -148,17 +182,34 @@ def unlinked_tasks(comparison, side: str) -> pd.DataFrame:
     rows = rows[(rows["side"] == side) & ~rows["relation"].isin(LINK_RELATIONS)]
     tasks = comparison.source_tasks if side == "source" else comparison.target_tasks
     merged = rows[["task_id", "relation", "best_score"]].merge(
-        tasks[["task_id", "path", "heading", "text", "lead_units", "responsible_units", "char_start", "char_end"]], on="task_id")
-    return merged[["path", "heading", "relation", "best_score", "text", "lead_units", "responsible_units",
-                   "task_id", "char_start", "char_end"]].reset_index(drop=True)
+        tasks[["task_id", "path", "heading", "text", "lead_units", "responsible_units", "char_start", "char_end"]],
+        on="task_id",
+    )
+    return merged[
+        [
+            "path",
+            "heading",
+            "relation",
+            "best_score",
+            "text",
+            "lead_units",
+            "responsible_units",
+            "task_id",
+            "char_start",
+            "char_end",
+        ]
+    ].reset_index(drop=True)
 
 
 def coverage_by_unit_and_part(comparison: PlanComparison) -> pd.DataFrame:
     """Share of the source plan's tasks taken up, by lead unit (rows) and part (columns), long form."""
     rows = comparison["coverage_tasks"]
     source = rows[rows["side"] == "source"][["task_id", "relation"]].merge(
-        comparison.source_tasks[["task_id", "part_title", "lead_units"]], on="task_id")
-    source["unit"] = source["lead_units"].str.split(";").map(lambda units: [u.split("会同")[0] for u in units if u] or ["(none)"])
+        comparison.source_tasks[["task_id", "part_title", "lead_units"]], on="task_id"
+    )
+    source["unit"] = (
+        source["lead_units"].str.split(";").map(lambda units: [u.split("会同")[0] for u in units if u] or ["(none)"])
+    )
     exploded = source.explode("unit")
     exploded["linked"] = exploded["relation"].isin(LINK_RELATIONS)
     table = exploded.groupby(["unit", "part_title"], sort=False).agg(tasks=("linked", "size"), linked=("linked", "sum"))
@@ -171,8 +222,23 @@ def targets_side_by_side(comparison: PlanComparison, lexicon: pd.DataFrame) -> p
     looser / equal for rates and other level-comparable kinds; raised / lowered across years)."""
     pairs = comparison["coverage_indicators"]
     if pairs.empty:
-        return pd.DataFrame(columns=["indicator_id", "indicator", "source_value", "target_value", "unit", "change",
-                                     "delta", "change_kind", "change_shown", "verdict", "tasks_aligned", "source_quote", "target_quote"])
+        return pd.DataFrame(
+            columns=[
+                "indicator_id",
+                "indicator",
+                "source_value",
+                "target_value",
+                "unit",
+                "change",
+                "delta",
+                "change_kind",
+                "change_shown",
+                "verdict",
+                "tasks_aligned",
+                "source_quote",
+                "target_quote",
+            ]
+        )
     indicators = lexicon.set_index("indicator_id")
     rows = []
     for pair in pairs.to_dict(orient="records"):
@@ -186,16 +252,23 @@ def targets_side_by_side(comparison: PlanComparison, lexicon: pd.DataFrame) -> p
             verdict = vs_parent(target_value, source_value, higher_is_better, kind) or "share of parent's"
         else:
             verdict = direction(target_value, source_value, target_unit, source_unit)
-        rows.append({
-            "indicator_id": indicator_id,
-            "indicator": indicators.at[indicator_id, "name_zh"] if kind else indicator_id,
-            "source_value": pair["source_value"], "target_value": pair["target_value"], "unit": pair["target_unit"],
-            "change": (f"{delta:+g} pp" if kind in POINT_KINDS else f"×{delta:g}") if delta is not None else "",
-            "delta": delta, "change_kind": "pp" if kind in POINT_KINDS else "ratio",
-            "change_shown": "" if delta is None else (_points(delta) if kind in POINT_KINDS else f"×{delta:.2f}"),
-            "verdict": verdict, "tasks_aligned": pair["tasks_aligned"],
-            "source_quote": pair["source_quote"], "target_quote": pair["target_quote"],
-        })
+        rows.append(
+            {
+                "indicator_id": indicator_id,
+                "indicator": indicators.at[indicator_id, "name_zh"] if kind else indicator_id,
+                "source_value": pair["source_value"],
+                "target_value": pair["target_value"],
+                "unit": pair["target_unit"],
+                "change": (f"{delta:+g} pp" if kind in POINT_KINDS else f"×{delta:g}") if delta is not None else "",
+                "delta": delta,
+                "change_kind": "pp" if kind in POINT_KINDS else "ratio",
+                "change_shown": "" if delta is None else (_points(delta) if kind in POINT_KINDS else f"×{delta:.2f}"),
+                "verdict": verdict,
+                "tasks_aligned": pair["tasks_aligned"],
+                "source_quote": pair["source_quote"],
+                "target_quote": pair["target_quote"],
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -215,14 +288,20 @@ def clause_reach(comparison: PlanComparison) -> pd.DataFrame:
     rows = []
     for task_id, group in best.groupby("source_task_id", sort=False):
         group = group.sort_values("source_clause_no")
-        rows.append({
-            "source_path": paths.get(task_id, ""), "source_heading": headings.get(task_id, ""),
-            "clauses_matched": len(group),
-            "sub_actions": "\n".join(f"「{s}」 → {t.split(':')[0]} 「{c}」 ({score:.2f})"
-                                     for s, t, c, score in zip(group["source_clause"], group["target_task_id"],
-                                                               group["target_clause"], group["score"])),
-            "source_task_id": task_id,
-        })
+        rows.append(
+            {
+                "source_path": paths.get(task_id, ""),
+                "source_heading": headings.get(task_id, ""),
+                "clauses_matched": len(group),
+                "sub_actions": "\n".join(
+                    f"「{s}」 → {t.split(':')[0]} 「{c}」 ({score:.2f})"
+                    for s, t, c, score in zip(
+                        group["source_clause"], group["target_task_id"], group["target_clause"], group["score"]
+                    )
+                ),
+                "source_task_id": task_id,
+            }
+        )
     order = {t: i for i, t in enumerate(comparison.source_tasks["task_id"])}
     return pd.DataFrame(rows).sort_values("source_task_id", key=lambda s: s.map(order)).reset_index(drop=True)
 
@@ -272,27 +351,57 @@ def comparison_findings(comparison: PlanComparison, lexicon: pd.DataFrame, repor
     same, partial = int(counts.get(("source", "same"), 0)), int(counts.get(("source", "partial"), 0))
     kind = comparison.kind
     new_relation = "new" if kind == "year" else "local"
-    sentences = [msg(f"findings.{kind}.coverage", source=source, target=target, n=n_source, linked=same + partial,
-                     share=msg.share((same + partial) / n_source if n_source else 0), same=same, partial=partial)]
+    sentences = [
+        msg(
+            f"findings.{kind}.coverage",
+            source=source,
+            target=target,
+            n=n_source,
+            linked=same + partial,
+            share=msg.share((same + partial) / n_source if n_source else 0),
+            same=same,
+            partial=partial,
+        )
+    ]
     unlinked = unlinked_tasks(comparison, "source")
     if len(unlinked):
         shown = [f"{p}「{h}」" for p, h in zip(unlinked["path"], unlinked["heading"])][:3]
-        sentences.append(msg(f"findings.{kind}.not_taken_up", n=len(unlinked), tasks=msg.join(shown),
-                             more=msg("findings.and_more") if len(unlinked) > 3 else ""))
+        sentences.append(
+            msg(
+                f"findings.{kind}.not_taken_up",
+                n=len(unlinked),
+                tasks=msg.join(shown),
+                more=msg("findings.and_more") if len(unlinked) > 3 else "",
+            )
+        )
     n_new = int(counts.get(("target", new_relation), 0))
     sentences.append(msg(f"findings.{kind}.new", n=n_new, total=n_target, target=target))
     targets = report.indicator_names(targets_side_by_side(comparison, lexicon))
     changed = targets[targets["change"] != ""] if len(targets) else targets
     if len(changed):
         changed = changed.assign(_size=changed["delta"].abs()).sort_values("_size", ascending=False)
-        items = [msg("findings.target_change", indicator=r.indicator, before=msg.value(r.source_value, r.unit),
-                     after=msg.value(r.target_value, r.unit), change=msg.points(r.delta) if r.change_kind == "pp" else "×" + msg.ratio(r.delta), verdict=msg.verdict(r.verdict))
-                 for r in changed.head(3).itertuples()]
+        items = [
+            msg(
+                "findings.target_change",
+                indicator=r.indicator,
+                before=msg.value(r.source_value, r.unit),
+                after=msg.value(r.target_value, r.unit),
+                change=msg.points(r.delta) if r.change_kind == "pp" else "×" + msg.ratio(r.delta),
+                verdict=msg.verdict(r.verdict),
+            )
+            for r in changed.head(3).itertuples()
+        ]
         sentences.append(msg("findings.targets", n=len(targets), items=msg.join(items)))
     else:
         sentences.append(msg("findings.no_targets"))
-    sentences.append(msg("findings.uncertain", n=uncertain_count(comparison), threshold=f"{_link_min():.2f}",
-                         margin=f"{NEAR_THRESHOLD:.2f}"))
+    sentences.append(
+        msg(
+            "findings.uncertain",
+            n=uncertain_count(comparison),
+            threshold=f"{_link_min():.2f}",
+            margin=f"{NEAR_THRESHOLD:.2f}",
+        )
+    )
     return sentences
 
 
@@ -325,9 +434,11 @@ def escalation_for_people(escalation: pd.DataFrame, report, kinds: tuple[str, ..
     for row in rows.to_dict("records"):
         marks = "".join(f'<span class="caveat">{html.escape(msg(k))}</span>' for k in caveats(row))
         shown.append(html.escape(msg.value(row["value"], row["unit"])) + marks)
-    return rows.assign(plan=[report.name(d) for d in rows["doc_id"]], value_shown=shown,
-                       previous=[report.name(d) if d else "" for d in escalation.loc[rows.index, "previous_doc"]]
-                       if len(rows) else [])
+    return rows.assign(
+        plan=[report.name(d) for d in rows["doc_id"]],
+        value_shown=shown,
+        previous=[report.name(d) if d else "" for d in escalation.loc[rows.index, "previous_doc"]] if len(rows) else [],
+    )
 
 
 def escalation_findings(escalation: pd.DataFrame, indicator_id: str, report) -> list[str]:
@@ -337,12 +448,26 @@ def escalation_findings(escalation: pd.DataFrame, indicator_id: str, report) -> 
     if len(chain):
         steps = msg.join(f"{report.name(r.doc_id)} {msg.value(r.value, r.unit)}" for r in chain.itertuples())
         sentences.append(msg("findings.escalation.headline", indicator=chain["indicator"].iloc[0], steps=steps))
-    year = escalation[escalation["direction"].isin(["raised", "lowered", "same"]) & escalation["previous_doc"].fillna("").ne("")]
-    sentences.append(msg("findings.escalation.years", raised=int((year["direction"] == "raised").sum()),
-                         lowered=int((year["direction"] == "lowered").sum()), same=int((year["direction"] == "same").sum())))
+    year = escalation[
+        escalation["direction"].isin(["raised", "lowered", "same"]) & escalation["previous_doc"].fillna("").ne("")
+    ]
+    sentences.append(
+        msg(
+            "findings.escalation.years",
+            raised=int((year["direction"] == "raised").sum()),
+            lowered=int((year["direction"] == "lowered").sum()),
+            same=int((year["direction"] == "same").sum()),
+        )
+    )
     level = escalation[escalation["vs_parent"].fillna("") != ""]
-    sentences.append(msg("findings.escalation.levels", stricter=int((level["vs_parent"] == "stricter").sum()),
-                         looser=int((level["vs_parent"] == "looser").sum()), equal=int((level["vs_parent"] == "equal").sum())))
+    sentences.append(
+        msg(
+            "findings.escalation.levels",
+            stricter=int((level["vs_parent"] == "stricter").sum()),
+            looser=int((level["vs_parent"] == "looser").sum()),
+            equal=int((level["vs_parent"] == "equal").sum()),
+        )
+    )
     n_caveat = sum(1 for row in escalation.to_dict("records") if caveats(row))
     sentences.append(msg("findings.escalation.caveats", n=n_caveat))
     return sentences
@@ -355,15 +480,25 @@ def method_findings(alignment, targets: pd.DataFrame, report) -> list[str]:
     model = dev[dev["method"] == "model"]
     cross = model[model["setting"].str.contains("cross")]
     base = dev[dev["method"] == "baseline"]
-    sentences = [msg("findings.method.alignment", f1=msg.ratio(model["f1"].iloc[0]) if len(model) else "",
-                     cross=msg.ratio(cross["f1"].iloc[0]) if len(cross) else "",
-                     baseline=msg.ratio(base["f1"].iloc[0]) if len(base) else "")]
+    sentences = [
+        msg(
+            "findings.method.alignment",
+            f1=msg.ratio(model["f1"].iloc[0]) if len(model) else "",
+            cross=msg.ratio(cross["f1"].iloc[0]) if len(cross) else "",
+            baseline=msg.ratio(base["f1"].iloc[0]) if len(base) else "",
+        )
+    ]
     team = summary[(summary["gold"] != "development") & (summary["method"] == "model")]
     if len(team):
         sentences.append(msg("findings.method.team", low=msg.ratio(team["f1"].min()), high=msg.ratio(team["f1"].max())))
     if len(targets):
-        sentences.append(msg("findings.method.targets", recall=msg.ratio(targets["core_recall"].min()),
-                             precision=msg.ratio(targets["precision"].min())))
+        sentences.append(
+            msg(
+                "findings.method.targets",
+                recall=msg.ratio(targets["core_recall"].min()),
+                precision=msg.ratio(targets["precision"].min()),
+            )
+        )
     sentences.append(msg("findings.method.caveat"))
     return sentences
 
@@ -372,13 +507,30 @@ def overview_findings(documents: pd.DataFrame, report) -> list[str]:
     from analysis.report.overview import duplicate_findings, in_order
 
     msg = report.msg
-    levels = msg.join(f"{n} {msg(f'level.{lv}')}" for lv, n in in_order(documents)["level"].value_counts(sort=False).items())
-    sentences = [msg("findings.overview.corpus", n=len(documents), levels=levels, first=int(documents["year"].min()),
-                     last=int(documents["year"].max()), tasks=int(documents["n_tasks"].sum()))]
+    levels = msg.join(
+        f"{n} {msg(f'level.{lv}')}" for lv, n in in_order(documents)["level"].value_counts(sort=False).items()
+    )
+    sentences = [
+        msg(
+            "findings.overview.corpus",
+            n=len(documents),
+            levels=levels,
+            first=int(documents["year"].min()),
+            last=int(documents["year"].max()),
+            tasks=int(documents["n_tasks"].sum()),
+        )
+    ]
     copies = duplicate_findings(documents)
     for row in copies.head(2).itertuples():
-        sentences.append(msg("findings.overview.copy", copy=report.name(row.doc_id), original=report.name(row.duplicate_of),
-                             similarity=msg.ratio(row.duplicate_similarity), damage=msg.ratio(row.damage_per_1k_chars)))
+        sentences.append(
+            msg(
+                "findings.overview.copy",
+                copy=report.name(row.doc_id),
+                original=report.name(row.duplicate_of),
+                similarity=msg.ratio(row.duplicate_similarity),
+                damage=msg.ratio(row.damage_per_1k_chars),
+            )
+        )
     links = documents["previous"].fillna("").ne("").sum() + documents["parent"].fillna("").ne("").sum()
     sentences.append(msg("findings.overview.links", n=int(links)))
     return sentences

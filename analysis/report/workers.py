@@ -5,6 +5,7 @@ Jupyter kernel in a session of its own. Stopped (Ctrl-C, SIGTERM, or killed outr
 the command takes its workers with it, and each worker its kernel: nothing keeps running, or
 writing into the reports folder, after the command has gone.
 """
+
 from __future__ import annotations
 
 import concurrent.futures
@@ -21,8 +22,9 @@ from collections.abc import Iterator
 def worker_pool(workers: int) -> concurrent.futures.ProcessPoolExecutor:
     """A pool of spawned workers (kernels and zmq do not survive fork well) set up by :func:`init_worker`."""
     context = multiprocessing.get_context("spawn")
-    return concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                                                  initializer=init_worker, initargs=(os.getpid(),))
+    return concurrent.futures.ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=init_worker, initargs=(os.getpid(),)
+    )
 
 
 def stop_worker(signum, frame) -> None:

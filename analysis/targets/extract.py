@@ -19,6 +19,7 @@ Sentences end at ``。;；!`` and line breaks; clauses at ``,，:：`` outside b
 quote of a target is its clause. All offsets here are offsets into the text given;
 :func:`targets_table` maps them to the raw file.
 """
+
 from __future__ import annotations
 
 import re
@@ -28,14 +29,34 @@ import pandas as pd
 from rapidfuzz import fuzz
 
 from analysis import schema
+from analysis.parse.structure import ColumnDtype, frame_of
+from analysis.settings import TargetSettings
+from analysis.targets.mentions import (
+    _BRACKETED_ALTERNATIVE,
+    _CUE,
+    _DEADLINE,
+    _FREQUENCY,
+    _PHRASE_EDGES,
+    _PREPOSITION_OPENERS,
+    _SPACES,
+    _VERBAL_NOUN,
+    CUMULATIVE_CUES,
+    DISTRIBUTIVE_CUE,
+    RATE_LIKE,
+    STRIVING_CUES,
+    Clause,
+    Mention,
+    Target,
+    _has_verb,
+    _outside_brackets,
+    clauses,
+    comparator_of,
+    find_deadlines,
+    find_mentions,
+)
+from analysis.targets.phrases import _without_mentions, clean_phrase, conjunct_head, context_phrase, local_phrase
 from analysis.text.attribution import find_attributions
 from analysis.text.offsets import LineIndex
-from analysis.settings import TargetSettings
-from analysis.parse.structure import ColumnDtype, frame_of
-
-from analysis.targets.mentions import CUMULATIVE_CUES, Clause, DISTRIBUTIVE_CUE, Mention, RATE_LIKE, STRIVING_CUES, Target, _BRACKETED_ALTERNATIVE, _CUE, _DEADLINE, _FREQUENCY, _PHRASE_EDGES, _PREPOSITION_OPENERS, _SPACES, _VERBAL_NOUN, _has_verb, _outside_brackets, clauses, comparator_of, find_deadlines, find_mentions
-from analysis.targets.phrases import _without_mentions, clean_phrase, conjunct_head, context_phrase, local_phrase
-
 
 # --- the extractor ------------------------------------------------------------------------------------
 
@@ -43,7 +64,7 @@ from analysis.targets.phrases import _without_mentions, clean_phrase, conjunct_h
 def _masked(text: str) -> str:
     """The text with attribution brackets blanked out (same length: offsets unchanged)."""
     for attribution in find_attributions(text):
-        text = text[:attribution.start] + "\n" * (attribution.end - attribution.start) + text[attribution.end:]
+        text = text[: attribution.start] + "\n" * (attribution.end - attribution.start) + text[attribution.end :]
     return text
 
 
@@ -60,22 +81,30 @@ def _distributed(text: str, clause: Clause, mentions: list[Mention]) -> dict[Men
 
     A value in brackets after a listed value (``90.9%(力争达到100%)``) belongs to the same subject.
     """
-    body = text[clause.start:clause.end]
+    body = text[clause.start : clause.end]
     at = body.find(DISTRIBUTIVE_CUE)
     if at < 0:
         return {}
     listed = [m for m in mentions if clause.start + at < m.start < clause.end]
-    top_level = [m for m in listed if "(" not in _outside_brackets(text[clause.start + at:m.start])]
+    top_level = [m for m in listed if "(" not in _outside_brackets(text[clause.start + at : m.start])]
     subjects = [s for s in re.split(r"、|和|与|及", clean_phrase(body[:at])) if s]
     if len(top_level) < 2 or len(subjects) != len(top_level):
         return {}
     named = [s + conjunct_head(s, subjects[-1]) for s in subjects[:-1]] + [subjects[-1]]
-    return {m: named[top_level.index(max((t for t in top_level if t.start <= m.start), key=lambda t: t.start))]
-            for m in listed}
+    return {
+        m: named[top_level.index(max((t for t in top_level if t.start <= m.start), key=lambda t: t.start))]
+        for m in listed
+    }
 
 
-def _is_scope(text: str, mention: Mention, clause: Clause, sentence: list[Clause], mentions: list[Mention],
-              kinds: dict[Mention, str]) -> bool:
+def _is_scope(
+    text: str,
+    mention: Mention,
+    clause: Clause,
+    sentence: list[Clause],
+    mentions: list[Mention],
+    kinds: dict[Mention, str],
+) -> bool:
     """Whether a count says what a commitment applies to rather than being the commitment.
 
     - a rate or frequency follows in its clause (纳入国家考核的3个断面水质优良率达到100%);
@@ -89,7 +118,7 @@ def _is_scope(text: str, mention: Mention, clause: Clause, sentence: list[Clause
     in_clause = [m for m in mentions if clause.start <= m.start < clause.end]
     if any(m.start > mention.start and kinds[m] in RATE_LIKE for m in in_clause):
         return True
-    prefix = text[clause.start:mention.start]
+    prefix = text[clause.start : mention.start]
     opened = prefix.rfind("(")
     if opened > prefix.rfind(")") and any(kinds[m] == "count" and m.end <= clause.start + opened for m in in_clause):
         return True
@@ -105,7 +134,7 @@ def _is_scope(text: str, mention: Mention, clause: Clause, sentence: list[Clause
     before = _outside_brackets(prefix)
     if _has_verb(before) or _CUE.search(before) or not clean_phrase(before):
         return False
-    return not (before.lstrip().startswith(_PREPOSITION_OPENERS) and _has_verb(text[mention.end:clause.end]))
+    return not (before.lstrip().startswith(_PREPOSITION_OPENERS) and _has_verb(text[mention.end : clause.end]))
 
 
 def find_targets(text: str) -> list[Target]:
@@ -113,8 +142,11 @@ def find_targets(text: str) -> list[Target]:
     masked = _masked(text)
     all_clauses = clauses(masked)
     mentions = find_mentions(masked)
-    clause_of = {m: next(c for c in all_clauses if c.start <= m.start < c.end) for m in mentions
-                 if any(c.start <= m.start < c.end for c in all_clauses)}
+    clause_of = {
+        m: next(c for c in all_clauses if c.start <= m.start < c.end)
+        for m in mentions
+        if any(c.start <= m.start < c.end for c in all_clauses)
+    }
     periods = {m: _period(masked, clause_of[m], m) for m in clause_of}
     kinds = {m: ("frequency" if periods[m] else m.kind) for m in clause_of}
     targets: list[Target] = []
@@ -129,14 +161,22 @@ def find_targets(text: str) -> list[Target]:
     return targets
 
 
-def _target(text: str, resolved: Mention, mention: Mention, clause: Clause, sentence: list[Clause],
-            mentions: list[Mention], kinds: dict[Mention, str], distributed: dict[Mention, str],
-            earlier: list[Target]) -> Target:
+def _target(
+    text: str,
+    resolved: Mention,
+    mention: Mention,
+    clause: Clause,
+    sentence: list[Clause],
+    mentions: list[Mention],
+    kinds: dict[Mention, str],
+    distributed: dict[Mention, str],
+    earlier: list[Target],
+) -> Target:
     """A mention read in its clause and sentence: comparator, phrase, role, deadline, flags."""
     flags: list[str] = []
-    clause_prefix = text[clause.start:mention.start]
+    clause_prefix = text[clause.start : mention.start]
     segment_start = max([m.end for m in mentions if clause.start <= m.end <= mention.start] + [clause.start])
-    segment = _outside_brackets(text[segment_start:mention.start])
+    segment = _outside_brackets(text[segment_start : mention.start])
     if mention.kind == "rank":
         comparator = "striving" if "力争" in _outside_brackets(clause_prefix) else ("<=" if mention.suffix else "=")
     else:
@@ -151,13 +191,16 @@ def _target(text: str, resolved: Mention, mention: Mention, clause: Clause, sent
         phrase = distributed[mention]
         if comparator != "striving":
             opening = _outside_brackets(clause_prefix)
-            comparator = comparator_of("", opening[opening.find(DISTRIBUTIVE_CUE):], mention.suffix)
+            comparator = comparator_of("", opening[opening.find(DISTRIBUTIVE_CUE) :], mention.suffix)
     else:
         phrase = local_phrase(text, mention, clause, mentions, kinds)
-    if not phrase and earlier and _BRACKETED_ALTERNATIVE.match(text[earlier[-1].mention.end:mention.start]):
+    if not phrase and earlier and _BRACKETED_ALTERNATIVE.match(text[earlier[-1].mention.end : mention.start]):
         phrase = earlier[-1].phrase  # 不低于90.9%(力争达到92%): the bracket sets the same indicator
-    role = "scope" if kinds[mention] == "count" and _is_scope(text, mention, clause, sentence, mentions, kinds) \
+    role = (
+        "scope"
+        if kinds[mention] == "count" and _is_scope(text, mention, clause, sentence, mentions, kinds)
         else "commitment"
+    )
     deadline, shared = _deadline(text, clause, sentence, mention)
     if shared:
         flags.append("shared_deadline")
@@ -176,26 +219,55 @@ def _target(text: str, resolved: Mention, mention: Mention, clause: Clause, sent
     return Target(resolved, clause, comparator, deadline, role, phrase, context, tuple(flags))
 
 
-TEXT_TARGET_COLUMNS = ["value", "value_text", "unit", "kind", "comparator", "deadline", "role", "phrase",
-                       "context", "quote", "start", "end", "flags"]
+TEXT_TARGET_COLUMNS = [
+    "value",
+    "value_text",
+    "unit",
+    "kind",
+    "comparator",
+    "deadline",
+    "role",
+    "phrase",
+    "context",
+    "quote",
+    "start",
+    "end",
+    "flags",
+]
 
 
 def text_targets(text: str) -> pd.DataFrame:
     """The targets of one task's text as a table; ``start``/``end`` are offsets of the quote in ``text``."""
-    rows = [{
-        "value": t.mention.value, "value_text": t.mention.value_text, "unit": t.mention.unit,
-        "kind": t.mention.kind, "comparator": t.comparator, "deadline": t.deadline, "role": t.role,
-        "phrase": t.phrase, "context": t.context, "quote": text[t.start:t.end].strip(), "start": t.start,
-        "end": t.end, "flags": ";".join(t.flags),
-    } for t in find_targets(text)]
-    return pd.DataFrame(rows, columns=TEXT_TARGET_COLUMNS).astype({"value": "float64", "start": "int64", "end": "int64"})
+    rows = [
+        {
+            "value": t.mention.value,
+            "value_text": t.mention.value_text,
+            "unit": t.mention.unit,
+            "kind": t.mention.kind,
+            "comparator": t.comparator,
+            "deadline": t.deadline,
+            "role": t.role,
+            "phrase": t.phrase,
+            "context": t.context,
+            "quote": text[t.start : t.end].strip(),
+            "start": t.start,
+            "end": t.end,
+            "flags": ";".join(t.flags),
+        }
+        for t in find_targets(text)
+    ]
+    return pd.DataFrame(rows, columns=TEXT_TARGET_COLUMNS).astype(
+        {"value": "float64", "start": "int64", "end": "int64"}
+    )
 
 
 def _striving_lead(text: str, clause: Clause, sentence: list[Clause], mentions: list[Mention]) -> bool:
     """Whether an earlier clause of the sentence holds only 力争 and a deadline (力争到2025年底,…)."""
     for earlier in (c for c in sentence if c.end <= clause.start):
-        words = text[earlier.start:earlier.end]
-        if any(earlier.start <= m.start < earlier.end for m in mentions) or not words.lstrip().startswith(STRIVING_CUES):
+        words = text[earlier.start : earlier.end]
+        if any(earlier.start <= m.start < earlier.end for m in mentions) or not words.lstrip().startswith(
+            STRIVING_CUES
+        ):
             continue
         if not clean_phrase(_DEADLINE.sub("", words)):
             return True
@@ -218,9 +290,11 @@ def unit_factor(unit: str) -> float:
 
 
 TARGET_COLUMNS = schema.model_columns("targets")
-CLEAN_COLUMNS = TARGET_COLUMNS[TARGET_COLUMNS.index("clean_value"):]
-EMPTY_CLEAN_VALUES = {column: (None if column in ("clean_value", "clean_char_start", "clean_char_end") else "")
-                      for column in CLEAN_COLUMNS}
+CLEAN_COLUMNS = TARGET_COLUMNS[TARGET_COLUMNS.index("clean_value") :]
+EMPTY_CLEAN_VALUES = {
+    column: (None if column in ("clean_value", "clean_char_start", "clean_char_end") else "")
+    for column in CLEAN_COLUMNS
+}
 
 
 def targets_table(doc, lexicon: pd.DataFrame | None = None, settings: TargetSettings | None = None) -> pd.DataFrame:
@@ -236,42 +310,67 @@ def targets_table(doc, lexicon: pd.DataFrame | None = None, settings: TargetSett
     lines = LineIndex(doc.raw.text)
     rows = []
     for task, span in zip(doc.tasks.itertuples(index=False), doc.spans):
-        body = clean_doc.text[span.content_start:span.end]
+        body = clean_doc.text[span.content_start : span.end]
         for number, target in enumerate(find_targets(body), start=1):
-            quote = body[target.start:target.end].strip()
-            lead = len(body[target.start:target.end]) - len(body[target.start:target.end].lstrip())
+            quote = body[target.start : target.end].strip()
+            lead = len(body[target.start : target.end]) - len(body[target.start : target.end].lstrip())
             quote_start = span.content_start + target.start + lead
             char_start, char_end = clean_doc.raw_span(quote_start, quote_start + len(quote))
-            value_start, value_end = clean_doc.raw_span(span.content_start + target.mention.start,
-                                                        span.content_start + target.mention.end)
+            value_start, value_end = clean_doc.raw_span(
+                span.content_start + target.mention.start, span.content_start + target.mention.end
+            )
             flags = list(target.flags)
             deadline = target.deadline
             table_deadline: str = getattr(span, "deadline", "")  # a task-division table's deadline column
             if not deadline and table_deadline:
                 deadline = table_deadline
                 flags.append("table_deadline")
-            if clean_doc.damaged_between(value_start, value_end) or clean_doc.damaged_between(value_start - 1, value_start):
+            if clean_doc.damaged_between(value_start, value_end) or clean_doc.damaged_between(
+                value_start - 1, value_start
+            ):
                 flags.insert(0, "damaged_value")
             if clean_doc.damaged_between(char_start, char_end):
                 flags.insert(0, "damaged_text")
             mapped = matcher.map(target.phrase, target.mention.kind, target.context)
-            rows.append({
-                "doc_id": doc.doc_id, "task_id": task.task_id, "target_id": f"{task.task_id}#{number}",
-                "path": task.path, **mapped, "indicator_name": matcher.names.get(mapped["indicator_id"], ""),
-                "value": target.mention.value, "value_text": target.mention.value_text, "unit": target.mention.unit,
-                "kind": target.mention.kind, "comparator": target.comparator, "deadline": deadline,
-                "role": target.role, "quote": quote, "char_start": char_start, "char_end": char_end,
-                "value_char_start": value_start, "value_char_end": value_end,
-                "line_start": lines.line_of(char_start), "flags": ";".join(dict.fromkeys(flags)),
-                **EMPTY_CLEAN_VALUES,
-            })
+            rows.append(
+                {
+                    "doc_id": doc.doc_id,
+                    "task_id": task.task_id,
+                    "target_id": f"{task.task_id}#{number}",
+                    "path": task.path,
+                    **mapped,
+                    "indicator_name": matcher.names.get(mapped["indicator_id"], ""),
+                    "value": target.mention.value,
+                    "value_text": target.mention.value_text,
+                    "unit": target.mention.unit,
+                    "kind": target.mention.kind,
+                    "comparator": target.comparator,
+                    "deadline": deadline,
+                    "role": target.role,
+                    "quote": quote,
+                    "char_start": char_start,
+                    "char_end": char_end,
+                    "value_char_start": value_start,
+                    "value_char_end": value_end,
+                    "line_start": lines.line_of(char_start),
+                    "flags": ";".join(dict.fromkeys(flags)),
+                    **EMPTY_CLEAN_VALUES,
+                }
+            )
     return frame_of(rows, TARGET_COLUMNS, TARGET_DTYPES)
 
 
 TARGET_DTYPES: dict[str, ColumnDtype] = {
-    "value": "float64", "indicator_score": "float64", "clean_value": "Float64", "clean_char_start": "Int64",
-    "clean_char_end": "Int64", "char_start": "int64", "char_end": "int64", "value_char_start": "int64",
-    "value_char_end": "int64", "line_start": "int64",
+    "value": "float64",
+    "indicator_score": "float64",
+    "clean_value": "Float64",
+    "clean_char_start": "Int64",
+    "clean_char_end": "Int64",
+    "char_start": "int64",
+    "char_end": "int64",
+    "value_char_start": "int64",
+    "value_char_end": "int64",
+    "line_start": "int64",
 }
 
 
@@ -279,8 +378,9 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.astype({column: dtype for column, dtype in TARGET_DTYPES.items() if column in frame.columns})
 
 
-def with_clean_values(targets: pd.DataFrame, documents: pd.DataFrame, raw_texts: dict[str, str],
-                      settings: TargetSettings | None = None) -> pd.DataFrame:
+def with_clean_values(
+    targets: pd.DataFrame, documents: pd.DataFrame, raw_texts: dict[str, str], settings: TargetSettings | None = None
+) -> pd.DataFrame:
     """Put beside each target of a damaged duplicate the clean document's value and its source.
 
     A document's ``duplicate_of`` (see ``pipeline.documents_table``) names the clean copy. A
@@ -299,8 +399,15 @@ def with_clean_values(targets: pd.DataFrame, documents: pd.DataFrame, raw_texts:
         pairs = []
         for i, d in damaged.iterrows():
             for j, c in clean[clean["path"] == d["path"]].iterrows():
-                pairs.append((_copy_similarity(d, c, raw_texts[copy_id], raw_texts[original_id],
-                                               settings.duplicate_context_chars), i, j))
+                pairs.append(
+                    (
+                        _copy_similarity(
+                            d, c, raw_texts[copy_id], raw_texts[original_id], settings.duplicate_context_chars
+                        ),
+                        i,
+                        j,
+                    )
+                )
         used_damaged, used_clean = set(), set()
         for score, i, j in sorted(pairs, key=lambda p: (-p[0], p[1], p[2])):
             if score < settings.duplicate_quote_min_score or i in used_damaged or j in used_clean:
@@ -308,15 +415,23 @@ def with_clean_values(targets: pd.DataFrame, documents: pd.DataFrame, raw_texts:
             used_damaged.add(i)
             used_clean.add(j)
             c = clean.loc[j]
-            targets.loc[i, CLEAN_COLUMNS] = [c["value"], c["unit"], c["quote"], c["target_id"], c["char_start"], c["char_end"]]
+            targets.loc[i, CLEAN_COLUMNS] = [
+                c["value"],
+                c["unit"],
+                c["quote"],
+                c["target_id"],
+                c["char_start"],
+                c["char_end"],
+            ]
     return _typed(targets)
 
 
 def _copy_similarity(damaged: pd.Series, clean: pd.Series, damaged_raw: str, clean_raw: str, window: int) -> float:
     """How alike a damaged target's surroundings are to a clean target's (0–100): the quotes, and
     the ``window`` characters before the number."""
+
     def before(row: pd.Series, raw: str) -> str:
-        return _SPACES.sub("", raw[max(0, row["value_char_start"] - window * 2):row["value_char_start"]])[-window:]
+        return _SPACES.sub("", raw[max(0, row["value_char_start"] - window * 2) : row["value_char_start"]])[-window:]
 
     quotes = fuzz.partial_ratio(clean["quote"], damaged["quote"])
     return (quotes + fuzz.ratio(before(damaged, damaged_raw), before(clean, clean_raw))) / 2

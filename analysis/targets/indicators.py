@@ -7,6 +7,7 @@ phrase is mapped by rapidfuzz over jieba tokens (``analysis.segment.token_string
 name and alias of the indicators whose kind fits the number's kind; the best score is kept, and
 below the settings' ``indicator_min_score`` (:class:`analysis.settings.TargetSettings`) the phrase stays unmapped (its own words, empty id), never dropped.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -19,11 +20,21 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Indel
 
 from analysis.errors import UserError
-from analysis.text.segment import INDICATOR_LEXICON, token_string
 from analysis.settings import TargetSettings
 from analysis.storage import read_checked_csv
+from analysis.text.segment import INDICATOR_LEXICON, token_string
 
-LEXICON_COLUMNS = ["indicator_id", "name_zh", "aliases", "name_en", "unit", "kind", "higher_is_better", "domain", "note"]
+LEXICON_COLUMNS = [
+    "indicator_id",
+    "name_zh",
+    "aliases",
+    "name_en",
+    "unit",
+    "kind",
+    "higher_is_better",
+    "domain",
+    "note",
+]
 # Which lexicon kinds a number of a given kind may measure (any other kind: its own).
 COMPATIBLE_KINDS = {
     "rate": {"rate"},
@@ -72,8 +83,11 @@ def alias_table(lexicon: pd.DataFrame) -> pd.DataFrame:
     rows = [
         {"indicator_id": indicator_id, "kind": kind, "alias": alias}
         for indicator_id, kind, name_zh, aliases in zip(
-            lexicon["indicator_id"].astype(str).tolist(), lexicon["kind"].astype(str).tolist(),
-            lexicon["name_zh"].astype(str).tolist(), lexicon["aliases"].astype(str).tolist())
+            lexicon["indicator_id"].astype(str).tolist(),
+            lexicon["kind"].astype(str).tolist(),
+            lexicon["name_zh"].astype(str).tolist(),
+            lexicon["aliases"].astype(str).tolist(),
+        )
         for alias in [name_zh, *aliases.split("|")]
         if alias
     ]
@@ -124,16 +138,20 @@ class Matcher:
             candidates = aliases[aliases["kind"].isin(accepted)]
             ids = list(dict.fromkeys(candidates["indicator_id"]))  # first appearance order
             position = {indicator_id: i for i, indicator_id in enumerate(ids)}
-            self._by_kind[kind] = (np.array(ids, dtype=object), list(candidates["tokens"]),
-                                   np.array([position[i] for i in candidates["indicator_id"]], dtype=np.int64))
+            self._by_kind[kind] = (
+                np.array(ids, dtype=object),
+                list(candidates["tokens"]),
+                np.array([position[i] for i in candidates["indicator_id"]], dtype=np.int64),
+            )
         self._scores = lru_cache(maxsize=65_536)(self._score_array)
 
     def _score_array(self, phrase: str, kind: str) -> np.ndarray | None:
         ids, tokens, group = self._by_kind.get(kind, (np.array([], dtype=object), [], np.array([], dtype=np.int64)))
         if not phrase or not tokens:
             return None
-        scores = process.cdist([phrase_tokens(phrase)], tokens, scorer=phrase_score, workers=1,
-                               scorer_kwargs={"settings": self.settings})[0]
+        scores = process.cdist(
+            [phrase_tokens(phrase)], tokens, scorer=phrase_score, workers=1, scorer_kwargs={"settings": self.settings}
+        )[0]
         best = np.full(len(ids), -np.inf)
         np.maximum.at(best, group, scores)
         return best
@@ -166,28 +184,41 @@ class Matcher:
             return {"indicator": wording, "indicator_id": "", "indicator_score": 0.0}
         best = int(np.argmax(scores))
         score = float(scores[best])
-        return {"indicator": wording, "indicator_id": self._by_kind[kind][0][best] if score >= min_score else "",
-                "indicator_score": round(score, 1)}
+        return {
+            "indicator": wording,
+            "indicator_id": self._by_kind[kind][0][best] if score >= min_score else "",
+            "indicator_score": round(score, 1),
+        }
 
 
-def indicator_scores(phrase: str, kind: str, lexicon: pd.DataFrame, settings: TargetSettings | None = None) -> pd.Series:
+def indicator_scores(
+    phrase: str, kind: str, lexicon: pd.DataFrame, settings: TargetSettings | None = None
+) -> pd.Series:
     """Score of a phrase for each indicator of a compatible kind (its best name or alias)."""
     return matcher(lexicon, settings).scores(phrase, kind)
 
 
-def map_phrase(phrase: str, kind: str, lexicon: pd.DataFrame, context: str = "",
-               min_score: float | None = None, settings: TargetSettings | None = None) -> IndicatorMatch:
+def map_phrase(
+    phrase: str,
+    kind: str,
+    lexicon: pd.DataFrame,
+    context: str = "",
+    min_score: float | None = None,
+    settings: TargetSettings | None = None,
+) -> IndicatorMatch:
     """Map one phrase (see :meth:`Matcher.map`)."""
     return matcher(lexicon, settings).map(phrase, kind, context, min_score)
 
 
-def map_targets(targets: pd.DataFrame, lexicon: pd.DataFrame, min_score: float | None = None,
-                settings: TargetSettings | None = None) -> pd.DataFrame:
+def map_targets(
+    targets: pd.DataFrame, lexicon: pd.DataFrame, min_score: float | None = None, settings: TargetSettings | None = None
+) -> pd.DataFrame:
     """Add ``indicator``, ``indicator_id``, ``indicator_name``, ``indicator_score`` to a target table."""
     found = matcher(lexicon, settings)
     mapped = pd.DataFrame(
         [found.map(p, k, c, min_score) for p, k, c in zip(targets["phrase"], targets["kind"], targets["context"])],
-        columns=["indicator", "indicator_id", "indicator_score"], index=targets.index,
+        columns=["indicator", "indicator_id", "indicator_score"],
+        index=targets.index,
     )
     mapped["indicator_name"] = [found.names.get(i, "") for i in mapped["indicator_id"]]
     return pd.concat([targets, mapped], axis=1)

@@ -1,22 +1,22 @@
 """Numbers in a plan's text as target mentions: units, cue words, deadlines, and the traps
 (years, labels, scope thresholds, distances, states) that are never targets."""
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 
-
 from analysis.text.numerals import chinese_number
 from analysis.text.segment import tokens
-
-
 
 # --- what a number can be counted in ----------------------------------------------------------
 
 KINDS = ("rate", "percentage_points", "count", "money", "concentration", "frequency", "rank", "quantity")
 RATE_LIKE = frozenset({"rate", "percentage_points", "concentration", "frequency"})
 
-_COUNT_WORDS = "人次|家次|台次|车次|辆次|轮次|架次|个|家|条|座|项|处|台|场|所|块|辆|套|批|名|件|宗|户|部|支|组|张|次|口|天"
+_COUNT_WORDS = (
+    "人次|家次|台次|车次|辆次|轮次|架次|个|家|条|座|项|处|台|场|所|块|辆|套|批|名|件|宗|户|部|支|组|张|次|口|天"
+)
 _UNIT = re.compile(
     r"(?P<pp>个百分点)"
     r"|(?P<rate>%|‰)"
@@ -25,24 +25,48 @@ _UNIT = re.compile(
     r"|(?P<quantity>蒸吨/小时|千瓦时|千瓦|兆瓦|吨标准煤|吨|千克|公斤|平方公里|平方千米|平方米|立方米|公里|千米|亩|公顷|分贝)"
     rf"|(?P<count>(?:{_COUNT_WORDS})(?!月|工作日|小时|百分点))"
 )
-_UNIT_KIND = {"pp": "percentage_points", "rate": "rate", "money": "money", "concentration": "concentration",
-              "quantity": "quantity", "count": "count"}
+_UNIT_KIND = {
+    "pp": "percentage_points",
+    "rate": "rate",
+    "money": "money",
+    "concentration": "concentration",
+    "quantity": "quantity",
+    "count": "count",
+}
 _ARABIC = re.compile(r"(?<![\d.])(?P<number>\d+(?:\.\d+)?)(?P<multiplier>万|亿)?")
 # Chinese numerals are quantities only as 2 or more, before a measure word, after a verb (两场, 三家).
-_CHINESE = re.compile(r"(?<![第零〇一二两三四五六七八九十百千万])(?P<number>[两二三四五六七八九十百千][零〇一二两三四五六七八九十百千万]*)"
-                      r"(?P<unit>场|个|家|条|座|项|处|台|所|次|名)")
+_CHINESE = re.compile(
+    r"(?<![第零〇一二两三四五六七八九十百千万])(?P<number>[两二三四五六七八九十百千][零〇一二两三四五六七八九十百千万]*)"
+    r"(?P<unit>场|个|家|条|座|项|处|台|所|次|名)"
+)
 _MULTIPLIERS = {"万": 10_000.0, "亿": 100_000_000.0}
 # A range whose upper number carries the unit (3—5个, 3%-5%, 10至20家): the lower bound is the target.
 _RANGE = re.compile(r"(?<![\d.])(?P<low>\d+(?:\.\d+)?)(?:%|‰)?\s*(?:-|—|–|~|～|至|到)\s*(?P<high>\d+(?:\.\d+)?)")
 _SUFFIX = re.compile(r"(?:及|或)?以上|以内|以下|左右")
-_RANK = re.compile(r"(?P<cue>列|排名|位居|位列|进入|保持|争创)[^,;。；\n]{0,25}?"
-                   r"(?:第(?P<ordinal>[一二三四五六七八九十\d]{1,3})|前(?P<top>[一二三四五六七八九十\d]{1,3}))(?P<unit>位|名)")
+_RANK = re.compile(
+    r"(?P<cue>列|排名|位居|位列|进入|保持|争创)[^,;。；\n]{0,25}?"
+    r"(?:第(?P<ordinal>[一二三四五六七八九十\d]{1,3})|前(?P<top>[一二三四五六七八九十\d]{1,3}))(?P<unit>位|名)"
+)
 
 # --- cue words --------------------------------------------------------------------------------
 
 STRIVING_CUES = ("力争",)
-AT_LEAST_CUES = ("不低于", "不少于", "至少", "不小于", "高于", "超过", "大于", "达到", "提高到", "提高至",
-                 "提升到", "提升至", "增加到", "实现")
+AT_LEAST_CUES = (
+    "不低于",
+    "不少于",
+    "至少",
+    "不小于",
+    "高于",
+    "超过",
+    "大于",
+    "达到",
+    "提高到",
+    "提高至",
+    "提升到",
+    "提升至",
+    "增加到",
+    "实现",
+)
 AT_MOST_CUES = ("不高于", "不超过", "不大于", "低于", "小于", "控制在", "降至", "降到", "下降到", "下降至")
 EQUAL_CUES = ("保持", "为", "完成")
 # 85%左右: an approximate value, neither a floor nor a ceiling.
@@ -53,19 +77,142 @@ CUMULATIVE_CUES = ("累计",)
 DISTRIBUTIVE_CUE = "分别"
 # Verbs that make a count the object of a commitment (完成1571个…, 打造2个…, 签约…3个).
 COMMITMENT_VERBS = (
-    "完成", "推进", "推动", "实施", "建设", "建成", "创建", "创成", "打造", "新增", "开展", "组织", "办好", "举办",
-    "召开", "签约", "签订", "争取", "实现", "确保", "治理", "整治", "改造", "淘汰", "关闭", "取缔", "建立", "设立",
-    "培育", "评选", "发布", "制定", "出台", "修订", "编制", "监测", "巡查", "检查", "督办", "落实", "提升", "巩固",
-    "申报", "开工", "投运", "新建", "改建", "扩建", "安装", "配备", "引进", "培训", "查处", "办理", "办结", "整改",
-    "销号", "消除", "复核", "核查", "评估", "调查", "划定", "谋划", "储备", "加强", "保障", "督促", "指导", "支持",
-    "覆盖", "接待", "招商", "清理", "处置", "修复", "管控", "排查", "溯源", "关停", "搬迁", "提标", "更新", "核发",
-    "审批", "抽查", "抽测", "宣传", "参加", "举行", "设置", "完善", "健全", "形成", "达到", "保持", "控制", "稳定",
-    "推广", "应用", "替代", "置换", "累计", "创", "建", "办",
+    "完成",
+    "推进",
+    "推动",
+    "实施",
+    "建设",
+    "建成",
+    "创建",
+    "创成",
+    "打造",
+    "新增",
+    "开展",
+    "组织",
+    "办好",
+    "举办",
+    "召开",
+    "签约",
+    "签订",
+    "争取",
+    "实现",
+    "确保",
+    "治理",
+    "整治",
+    "改造",
+    "淘汰",
+    "关闭",
+    "取缔",
+    "建立",
+    "设立",
+    "培育",
+    "评选",
+    "发布",
+    "制定",
+    "出台",
+    "修订",
+    "编制",
+    "监测",
+    "巡查",
+    "检查",
+    "督办",
+    "落实",
+    "提升",
+    "巩固",
+    "申报",
+    "开工",
+    "投运",
+    "新建",
+    "改建",
+    "扩建",
+    "安装",
+    "配备",
+    "引进",
+    "培训",
+    "查处",
+    "办理",
+    "办结",
+    "整改",
+    "销号",
+    "消除",
+    "复核",
+    "核查",
+    "评估",
+    "调查",
+    "划定",
+    "谋划",
+    "储备",
+    "加强",
+    "保障",
+    "督促",
+    "指导",
+    "支持",
+    "覆盖",
+    "接待",
+    "招商",
+    "清理",
+    "处置",
+    "修复",
+    "管控",
+    "排查",
+    "溯源",
+    "关停",
+    "搬迁",
+    "提标",
+    "更新",
+    "核发",
+    "审批",
+    "抽查",
+    "抽测",
+    "宣传",
+    "参加",
+    "举行",
+    "设置",
+    "完善",
+    "健全",
+    "形成",
+    "达到",
+    "保持",
+    "控制",
+    "稳定",
+    "推广",
+    "应用",
+    "替代",
+    "置换",
+    "累计",
+    "创",
+    "建",
+    "办",
 )
 # Verbs that count out a Chinese numeral (办好两场发布会); after others (落实两个责任) it is a label.
 CHINESE_COUNT_VERBS = (
-    "办好", "举办", "召开", "开展", "完成", "建成", "建设", "创建", "打造", "新增", "实施", "组织", "培育", "评选",
-    "发布", "编制", "出台", "制定", "修订", "签订", "签约", "引进", "建立", "设立", "新建", "举行", "推出",
+    "办好",
+    "举办",
+    "召开",
+    "开展",
+    "完成",
+    "建成",
+    "建设",
+    "创建",
+    "打造",
+    "新增",
+    "实施",
+    "组织",
+    "培育",
+    "评选",
+    "发布",
+    "编制",
+    "出台",
+    "制定",
+    "修订",
+    "签订",
+    "签约",
+    "引进",
+    "建立",
+    "设立",
+    "新建",
+    "举行",
+    "推出",
 )
 # A clause opened by a preposition puts its count before the verb (对14处监测孔开展监测).
 _PREPOSITION_OPENERS = ("对", "针对", "围绕", "为")
@@ -89,7 +236,9 @@ _MODIFIER_MAX = 3
 _PARALLEL_MAX = 4
 _VERBAL_NOUN = 2
 # Words that usually open the shared head of a list of subjects (…有机物|重点工程减排量).
-_HEAD_OPENER = re.compile(r"重点工程|减排量|排放量|断面|点位|水质|浓度|比例|比率|达标率|利用率|治理率|处理率|排放强度|总量")
+_HEAD_OPENER = re.compile(
+    r"重点工程|减排量|排放量|断面|点位|水质|浓度|比例|比率|达标率|利用率|治理率|处理率|排放强度|总量"
+)
 _LEADING_JOINERS = re.compile(r"^(?:的|和|及|与|以及|、|或)+")
 _TRAILING_JOINERS = re.compile(r"(?:的|和|及|与|以及|、|或)+$")
 _BRACKETED = re.compile(r"\([^()]*\)")
@@ -107,7 +256,9 @@ _DEADLINE = re.compile(
     r"|^(?P<annual>年度)(?=[\u4e00-\u9fff])"
 )
 # A bare "2024年" is a deadline only when a verb or a cue follows it.
-_DEADLINE_FOLLOWERS = re.compile(r"[,，]|确保|完成|实现|达到|力争|争取|全面|基本|建成|通过|累计|新增|推动|推进|启动|开展|前")
+_DEADLINE_FOLLOWERS = re.compile(
+    r"[,，]|确保|完成|实现|达到|力争|争取|全面|基本|建成|通过|累计|新增|推动|推进|启动|开展|前"
+)
 _FREQUENCY = re.compile(r"每(?P<period>年|半年|季度|月|周|旬|日|天)")
 
 # --- traps --------------------------------------------------------------------------------------
@@ -117,7 +268,9 @@ _DISTANCE_CONTEXT = ("沿江", "沿河", "沿湖", "沿岸", "沿线", "周边",
 _BASELINE_BEFORE = ("由", "从", "较", "比")
 _BASELINE_AFTER = re.compile(r"^[^,，;；。]{0,6}?(?:提高|提升|增加|增长|下降|降低|减少|降)")
 # "12个水体长期为劣V类": the count describes a state (为/是 not part of 作为, 成为, 列为…).
-_STATE_PREDICATE = re.compile(r"^[\u4e00-\u9fff]{1,10}?(?:长期|仍然|仍|依然|一直)?(?<![作成列评定改建认])(?:为|是|属于|处于)(?!\d)")
+_STATE_PREDICATE = re.compile(
+    r"^[\u4e00-\u9fff]{1,10}?(?:长期|仍然|仍|依然|一直)?(?<![作成列评定改建认])(?:为|是|属于|处于)(?!\d)"
+)
 _CJK_AFTER = re.compile(r"[\u4e00-\u9fff]")
 _THRESHOLD_AFTER = re.compile(r"^(?:(?:及|或)?以上|以下)的")
 _LABEL_ADJACENT = re.compile(r"[A-Za-z+＋·•\-—–~/]")
@@ -219,13 +372,13 @@ def clauses(text: str) -> list[Clause]:
                 depth = 0
     if len(text) > start:
         found.append(Clause(start, len(text), sentence))
-    return [c for c in found if text[c.start:c.end].strip()]
+    return [c for c in found if text[c.start : c.end].strip()]
 
 
 def _is_trap(text: str, start: int, end: int, kind: str, suffix: str) -> bool:
     """Numbers that name, label, date or delimit something rather than set a target."""
-    before = text[max(0, start - 4):start].rstrip()
-    after = text[end:end + 12]
+    before = text[max(0, start - 4) : start].rstrip()
+    after = text[end : end + 12]
     if before.endswith("第") or (before and _LABEL_ADJACENT.match(before[-1])):
         return True
     if after[:1] and after[0] in "+＋·•":
@@ -236,7 +389,7 @@ def _is_trap(text: str, start: int, end: int, kind: str, suffix: str) -> bool:
         return True
     if kind == "quantity" and "/" in text[start:end] and suffix and _CJK_AFTER.match(text, end + len(suffix)):
         return True  # 10蒸吨/小时及以上燃煤锅炉: a capacity that delimits the boilers
-    if kind == "quantity" and text[max(0, start - 4):start].endswith(_DISTANCE_CONTEXT):
+    if kind == "quantity" and text[max(0, start - 4) : start].endswith(_DISTANCE_CONTEXT):
         return True
     if before.endswith(_BASELINE_BEFORE) and _BASELINE_AFTER.match(after):
         return True
@@ -259,8 +412,17 @@ def find_mentions(text: str) -> list[Mention]:
         if value is None or _inside(m.start("unit"), labels):
             continue
         start = m.start("ordinal") - 1 if m.group("ordinal") else m.start("top") - 1
-        found.append(Mention(start, m.end(), float(value), text[start:m.end()], m.group("unit"), "rank",
-                             "" if m.group("ordinal") else "前"))
+        found.append(
+            Mention(
+                start,
+                m.end(),
+                float(value),
+                text[start : m.end()],
+                m.group("unit"),
+                "rank",
+                "" if m.group("ordinal") else "前",
+            )
+        )
     for m in _ARABIC.finditer(text):
         if _inside(m.start(), labels) or _inside(m.start(), [(f.start, f.end) for f in found]):
             continue
@@ -276,20 +438,46 @@ def find_mentions(text: str) -> list[Mention]:
         suffix = _suffix_at(text, end)
         if (span := ranges.get(m.start())) and not _is_trap(text, span.start(), end, kind, suffix):
             found = [f for f in found if f.start != span.start()]  # 3% of 3%-5% is the range's lower bound
-            found.append(Mention(span.start(), end + len(suffix), float(span.group("low")) * scale,
-                                 text[span.start():end], unit_match.group(0), kind, suffix, float(m.group("number")) * scale))
+            found.append(
+                Mention(
+                    span.start(),
+                    end + len(suffix),
+                    float(span.group("low")) * scale,
+                    text[span.start() : end],
+                    unit_match.group(0),
+                    kind,
+                    suffix,
+                    float(m.group("number")) * scale,
+                )
+            )
         elif not _is_trap(text, m.start(), end, kind, suffix):
-            found.append(Mention(m.start(), end + len(suffix), float(m.group("number")) * scale, text[m.start():end],
-                                 unit_match.group(0), kind, suffix))
+            found.append(
+                Mention(
+                    m.start(),
+                    end + len(suffix),
+                    float(m.group("number")) * scale,
+                    text[m.start() : end],
+                    unit_match.group(0),
+                    kind,
+                    suffix,
+                )
+            )
     for m in _CHINESE.finditer(text):
         value = chinese_number(m.group("number"))
-        if value is None or value < 2 or _inside(m.start(), labels) or _inside(m.start(), [(f.start, f.end) for f in found]):
+        if (
+            value is None
+            or value < 2
+            or _inside(m.start(), labels)
+            or _inside(m.start(), [(f.start, f.end) for f in found])
+        ):
             continue
-        if not text[max(0, m.start() - 6):m.start()].endswith(CHINESE_COUNT_VERBS + AT_LEAST_CUES):
+        if not text[max(0, m.start() - 6) : m.start()].endswith(CHINESE_COUNT_VERBS + AT_LEAST_CUES):
             continue  # 十条措施, 三大都市圈, 落实两个责任: names, unless a verb counts them out
         suffix = _suffix_at(text, m.end())
         if not _is_trap(text, m.start(), m.end(), "count", suffix):
-            found.append(Mention(m.start(), m.end() + len(suffix), float(value), m.group(0), m.group("unit"), "count", suffix))
+            found.append(
+                Mention(m.start(), m.end() + len(suffix), float(value), m.group(0), m.group("unit"), "count", suffix)
+            )
     return sorted(found, key=lambda f: f.start)
 
 
@@ -305,13 +493,15 @@ def _suffix_at(text: str, position: int) -> str:
 def find_deadlines(text: str, clause: Clause) -> list[tuple[int, str]]:
     """``(position, deadline)`` for each deadline expression of a clause."""
     found = []
-    body = text[clause.start:clause.end]
+    body = text[clause.start : clause.end]
     for m in _DEADLINE.finditer(body):
-        if m.group("year") and not m.group("prefix") and _BASE_YEAR.search(body[max(0, m.start() - 2):m.end()]):
+        if m.group("year") and not m.group("prefix") and _BASE_YEAR.search(body[max(0, m.start() - 2) : m.end()]):
             continue  # 较2020年: the base of a change, not a deadline
-        if m.group("year") and not (m.group("prefix") or m.group("month") or m.group("part") or m.group("before")):
-            if not _DEADLINE_FOLLOWERS.match(body, m.end()):
-                continue  # 2024年长江高水平保护行动: a year naming something, not a deadline
+        bare_year = m.group("year") and not (
+            m.group("prefix") or m.group("month") or m.group("part") or m.group("before")
+        )
+        if bare_year and not _DEADLINE_FOLLOWERS.match(body, m.end()):
+            continue  # 2024年长江高水平保护行动: a year naming something, not a deadline
         found.append((clause.start + m.start(), m.group(0)))
     return found
 
@@ -355,4 +545,4 @@ def _content_tokens(text: str) -> set[str]:
 
 def _han_bigrams(text: str) -> set[str]:
     han = re.sub(r"[^\u4e00-\u9fff]+", " ", text)
-    return {han[i:i + 2] for i in range(len(han) - 1) if " " not in han[i:i + 2]}
+    return {han[i : i + 2] for i in range(len(han) - 1) if " " not in han[i : i + 2]}

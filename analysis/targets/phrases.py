@@ -1,14 +1,29 @@
 """The indicator phrase of a target: the words before or after its number that name what is
 measured (农村生活污水治理率), trimmed of cue words, fillers and other numbers."""
+
 from __future__ import annotations
 
 import re
 
-
+from analysis.targets.mentions import (
+    _BASE_YEAR,
+    _DANGLING_BRACKETS,
+    _HEAD_OPENER,
+    _LEADING_FILLER,
+    _LEADING_JOINERS,
+    _MODIFIER_MAX,
+    _NUMBERED_BRACKET,
+    _PARALLEL_MAX,
+    _PHRASE_EDGES,
+    _TRAILING_CUES,
+    _TRAILING_JOINERS,
+    _VERBAL_NOUN,
+    Clause,
+    Mention,
+    _content_tokens,
+    _outside_brackets,
+)
 from analysis.text.segment import tokens
-
-from analysis.targets.mentions import Clause, Mention, _BASE_YEAR, _DANGLING_BRACKETS, _HEAD_OPENER, _LEADING_FILLER, _LEADING_JOINERS, _MODIFIER_MAX, _NUMBERED_BRACKET, _PARALLEL_MAX, _PHRASE_EDGES, _TRAILING_CUES, _TRAILING_JOINERS, _VERBAL_NOUN, _content_tokens, _outside_brackets
-
 
 # --- indicator phrases ------------------------------------------------------------------------------
 
@@ -32,7 +47,7 @@ def _without_mentions(text: str, start: int, end: int, mentions: list[Mention]) 
     for m in mentions:
         if m.end <= start or m.start >= end:
             continue
-        pieces.append(text[position:max(m.start, position)])
+        pieces.append(text[position : max(m.start, position)])
         position = max(position, m.end)
     pieces.append(text[position:end])
     return "".join(pieces)
@@ -48,10 +63,10 @@ def conjunct_head(other: str, last: str) -> str:
     """
     at = last.find(other[-1]) if other else -1
     if 0 <= at < _PARALLEL_MAX and at < len(last) - 1:
-        return last[at + 1:]
+        return last[at + 1 :]
     opener = _HEAD_OPENER.search(last, 2)
     if opener:
-        return last[opener.start():]
+        return last[opener.start() :]
     words = tokens(last)
     return "".join(words[1:]) if len(words) > 1 else ""
 
@@ -90,9 +105,13 @@ def _without_numbered_brackets(text: str) -> str:
     return text
 
 
-def _words_before(text: str, mention: Mention, clause: Clause, mentions: list[Mention], kinds: dict[Mention, str]) -> str:
+def _words_before(
+    text: str, mention: Mention, clause: Clause, mentions: list[Mention], kinds: dict[Mention, str]
+) -> str:
     """The words before a mention, from the previous number of its kind (or the clause start)."""
-    same_kind = [m for m in mentions if clause.start <= m.start and m.end <= mention.start and kinds[m] == kinds[mention]]
+    same_kind = [
+        m for m in mentions if clause.start <= m.start and m.end <= mention.start and kinds[m] == kinds[mention]
+    ]
     start = same_kind[-1].end if same_kind else clause.start
     before = _without_numbered_brackets(_without_mentions(text, start, mention.start, mentions)).rstrip()
     if _TRAILING_JOINERS.search(before):
@@ -103,7 +122,9 @@ def _words_before(text: str, mention: Mention, clause: Clause, mentions: list[Me
     return clean_phrase(before)
 
 
-def local_phrase(text: str, mention: Mention, clause: Clause, mentions: list[Mention], kinds: dict[Mention, str]) -> str:
+def local_phrase(
+    text: str, mention: Mention, clause: Clause, mentions: list[Mention], kinds: dict[Mention, str]
+) -> str:
     """The words that name what a number measures, as the text says them.
 
     A count names what it counts after it (完成1571个行政村环境整治), or before it when nothing

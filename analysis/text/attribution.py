@@ -12,6 +12,7 @@ A bracket that lists units and closes with the convention ``列第一位者为�
 makes the first unit listed the lead and the others responsible (an explicit ``X牵头`` in the list
 still wins).
 """
+
 from __future__ import annotations
 
 import re
@@ -40,14 +41,10 @@ ATTRIBUTION_LINE = re.compile(rf"(?:^|(?<=。))(?P<body>(?:{_ROLE})[:：][^\n]*?
 LEAD_VERBS = ("总牵头", "牵头负责", "牵头")
 RESPONSIBLE_VERBS = ("按职责分工负责", "按职责负责", "分工负责", "配合", "参与", "协助", "协办", "负责")
 _VERBS = sorted(LEAD_VERBS + RESPONSIBLE_VERBS, key=len, reverse=True)  # the longest reading first
-ATTRIBUTION_BY_VERB = re.compile(
-    rf"[{_OPEN}](?P<body>{_INSIDE}{{2,200}}?(?:{'|'.join(_VERBS)}))[{_CLOSE}]"
-)
+ATTRIBUTION_BY_VERB = re.compile(rf"[{_OPEN}](?P<body>{_INSIDE}{{2,200}}?(?:{'|'.join(_VERBS)}))[{_CLOSE}]")
 # "列第一位者为牵头部门": the first unit of the list leads.
 FIRST_IS_LEAD = r"(?:列|排)?(?:在)?(?:第一位|首位|第一)(?:者|的|的单位|的部门)?(?:为|是)牵头(?:单位|部门)?"
-ATTRIBUTION_FIRST_LEADS = re.compile(
-    rf"[{_OPEN}](?P<body>{_INSIDE}{{2,200}}?)[,，;；]\s*{FIRST_IS_LEAD}[{_CLOSE}]"
-)
+ATTRIBUTION_FIRST_LEADS = re.compile(rf"[{_OPEN}](?P<body>{_INSIDE}{{2,200}}?)[,，;；]\s*{FIRST_IS_LEAD}[{_CLOSE}]")
 _SHORT_FRAGMENT = 2
 _UNIT_MAX = 30  # characters of one unit's name
 _SENTENCE_MARK = re.compile(r"[。;；:：]")
@@ -61,8 +58,28 @@ _UNIT_SPLIT = re.compile(r"[、,，]")
 # Endings of organisation names: a fragment that does not end like one (各市, 州) is joined to
 # the following fragments, so 各市、州、直管市及神农架林区生态环境局 stays one unit.
 UNIT_SUFFIXES = (
-    "处", "局", "室", "办", "委", "院", "站", "科", "队", "中心", "单位", "会", "组", "所", "部", "厅",
-    "司", "馆", "团", "政府", "公司", "集团",
+    "处",
+    "局",
+    "室",
+    "办",
+    "委",
+    "院",
+    "站",
+    "科",
+    "队",
+    "中心",
+    "单位",
+    "会",
+    "组",
+    "所",
+    "部",
+    "厅",
+    "司",
+    "馆",
+    "团",
+    "政府",
+    "公司",
+    "集团",
 )
 GENERIC_TAILS = ("单位", "单位等", "部门")
 JOINT = "会同"
@@ -126,7 +143,7 @@ def parse_attribution_body(body: str) -> tuple[list[str], list[str]]:
         m = _ROLE_PREFIX.match(segment)
         if m:
             current = lead if m.group("role") in LEAD_ROLES else responsible
-            segment = segment[m.end():]
+            segment = segment[m.end() :]
         elif _OTHER_LABEL.match(segment):
             current = None
         if current is not None:

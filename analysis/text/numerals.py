@@ -1,5 +1,6 @@
 """Chinese numerals, both ways: 二十三 → 23 for markers, dates and quantities; 23 → 二十三 for
 outline positions (二(三)8)."""
+
 from __future__ import annotations
 
 _DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}

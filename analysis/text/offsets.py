@@ -1,5 +1,6 @@
 """Line numbers of offsets into a raw text: a line ends at LF, CRLF or a lone CR (old Mac files
 and some Word exports), so every table gives the same ``line_start`` whatever the line ends."""
+
 from __future__ import annotations
 
 import re

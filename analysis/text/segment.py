@@ -17,6 +17,7 @@ jieba cuts a text into runs of word characters and segments each run on its own;
 (plans copy sentences from their parents and predecessors, a task's clauses are pieces of its
 text), so each run is segmented once per process.
 """
+
 from __future__ import annotations
 
 import csv
@@ -25,8 +26,8 @@ import re
 import threading
 import warnings
 from bisect import bisect_right
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
-from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -37,17 +38,90 @@ DOMAIN_TERMS = LEXICON_DIR / "domain_terms.txt"
 INDICATOR_LEXICON = LEXICON_DIR / "indicators.csv"
 _PUNCTUATION = re.compile(r"[\s\W_]+", re.UNICODE)
 # jieba's own unit of segmentation (``jieba.re_han_default``): a run of these characters.
-_JIEBA_RUN = re.compile("([\u4E00-\u9FD5a-zA-Z0-9+#&\\._%\\-]+)", re.UNICODE)
+_JIEBA_RUN = re.compile("([\u4e00-\u9fd5a-zA-Z0-9+#&\\._%\\-]+)", re.UNICODE)
 _TERM_FREQUENCY = 200_000  # high enough that a domain term wins over its parts
 _lock = threading.Lock()
 
 # Words that say how hard, not what (every plan uses them, whatever the task), and function
 # words: weighted down, never deleted.
 BOILERPLATE_WORDS = frozenset(
-    "持续 深入 推进 加强 加快 强化 全面 积极 扎实 深化 推动 开展 进一步 不断 切实 大力 着力 坚持 坚决 "
-    "健全 完善 提升 做好 抓好 落实 组织 实施 有序 稳步 常态化 工作 建设 相关 各项 重点 全省 全市 我市 我省 "
-    "确保 力争 努力 有效 继续 统筹 协同 扎实推进 持续推进 深入推进 加快推进 大力推进 积极推进 "
-    "的 和 与 及 等 了 在 对 为 以 并 其 之 将 由 把 从 向 个 各 年 好 打".split()
+    [
+        "持续",
+        "深入",
+        "推进",
+        "加强",
+        "加快",
+        "强化",
+        "全面",
+        "积极",
+        "扎实",
+        "深化",
+        "推动",
+        "开展",
+        "进一步",
+        "不断",
+        "切实",
+        "大力",
+        "着力",
+        "坚持",
+        "坚决",
+        "健全",
+        "完善",
+        "提升",
+        "做好",
+        "抓好",
+        "落实",
+        "组织",
+        "实施",
+        "有序",
+        "稳步",
+        "常态化",
+        "工作",
+        "建设",
+        "相关",
+        "各项",
+        "重点",
+        "全省",
+        "全市",
+        "我市",
+        "我省",
+        "确保",
+        "力争",
+        "努力",
+        "有效",
+        "继续",
+        "统筹",
+        "协同",
+        "扎实推进",
+        "持续推进",
+        "深入推进",
+        "加快推进",
+        "大力推进",
+        "积极推进",
+        "的",
+        "和",
+        "与",
+        "及",
+        "等",
+        "了",
+        "在",
+        "对",
+        "为",
+        "以",
+        "并",
+        "其",
+        "之",
+        "将",
+        "由",
+        "把",
+        "从",
+        "向",
+        "个",
+        "各",
+        "年",
+        "好",
+        "打",
+    ]
 )
 # A quoted term (“三湖一库”, 《条例》 titles excluded: they are long and rarely shared verbatim).
 _QUOTED = re.compile(r"[“\"‘]([\u4e00-\u9fffA-Za-z0-9+]{2,12})[”\"’]")
@@ -112,8 +186,11 @@ def _tokenizer():
 def tokens(text: str) -> tuple[str, ...]:
     """Words of a text, punctuation and whitespace dropped: jieba's ``lcut``, run by run (jieba
     segments each run of word characters on its own), each run segmented once per process."""
-    return tuple(word for k, piece in enumerate(_JIEBA_RUN.split(text))
-                 for word in (_run_tokens(piece) if k % 2 else _other_characters(piece)))
+    return tuple(
+        word
+        for k, piece in enumerate(_JIEBA_RUN.split(text))
+        for word in (_run_tokens(piece) if k % 2 else _other_characters(piece))
+    )
 
 
 @lru_cache(maxsize=262_144)
@@ -193,8 +270,9 @@ def smoothed_idf(frequency: np.ndarray, n_documents: int) -> np.ndarray:
     return 1.0 + np.log((1 + n_documents) / (1 + np.asarray(frequency, dtype=np.float64)))
 
 
-def idf_weights(document_frequency: np.ndarray, n_documents: int, boilerplate: np.ndarray,
-                boilerplate_weight: float) -> np.ndarray:
+def idf_weights(
+    document_frequency: np.ndarray, n_documents: int, boilerplate: np.ndarray, boilerplate_weight: float
+) -> np.ndarray:
     """:func:`smoothed_idf` of words (e.g. over the tasks being compared), boilerplate words
     scaled by ``boilerplate_weight``."""
     return smoothed_idf(document_frequency, n_documents) * np.where(boilerplate, boilerplate_weight, 1.0)

@@ -1,6 +1,7 @@
 """Task alignment: each signal on tiny frames, task roles, the decisions, unlinked rows,
 determinism, the command-line contract, properties (scores in [0, 1], symmetry, no crash on any
 text), and that the fast paths (cached features, blocks of bounded size) change no result."""
+
 from __future__ import annotations
 
 import io
@@ -24,12 +25,24 @@ from analysis.text import segment
 
 def tasks_frame(doc: str, rows: list[tuple[str, str, str, str, str]]) -> pd.DataFrame:
     """A task table from (text, lead units, responsible units, part title, section title) rows."""
-    return pd.DataFrame([
-        {"doc_id": doc, "task_id": f"{doc}:{i}", "part_title": part, "section_title": section, "path": str(i),
-         "heading": text.split("。")[0], "text": text, "lead_units": lead, "responsible_units": responsible,
-         "char_start": 10 * i, "char_end": 10 * i + len(text)}
-        for i, (text, lead, responsible, part, section) in enumerate(rows)
-    ])
+    return pd.DataFrame(
+        [
+            {
+                "doc_id": doc,
+                "task_id": f"{doc}:{i}",
+                "part_title": part,
+                "section_title": section,
+                "path": str(i),
+                "heading": text.split("。")[0],
+                "text": text,
+                "lead_units": lead,
+                "responsible_units": responsible,
+                "char_start": 10 * i,
+                "char_end": 10 * i + len(text),
+            }
+            for i, (text, lead, responsible, part, section) in enumerate(rows)
+        ]
+    )
 
 
 def clauses_frame(tasks: pd.DataFrame) -> pd.DataFrame:
@@ -43,20 +56,33 @@ def clauses_frame(tasks: pd.DataFrame) -> pd.DataFrame:
 
 def comparison(source: pd.DataFrame, target: pd.DataFrame, indicators: pd.DataFrame | None = None) -> align.Comparison:
     space = align.FeatureSpace()
-    return align.Comparison(align.Plan(source, clauses_frame(source), space), align.Plan(target, clauses_frame(target), space),
-                            indicators)
+    return align.Comparison(
+        align.Plan(source, clauses_frame(source), space), align.Plan(target, clauses_frame(target), space), indicators
+    )
 
 
-PROVINCE = tasks_frame("province", [
-    ("深入打好蓝天保卫战。推动30家水泥企业完成深度治理。强化柴油货车监管。", "大气处", "各市、州生态环境局", "二、重点工作", "(一)污染防治"),
-    ("加强党风廉政建设。严格落实中央八项规定。", "机关党委", "各市、州生态环境局", "三、党的建设", ""),
-    ("加强省市协同共建。厅领导赴市州召开专题交流会。", "厅机关各处室、单位", "", "三、党的建设", ""),
-])
-CITY = tasks_frame("city", [
-    ("持续打好蓝天保卫战。推动10家水泥企业完成深度治理。", "", "大气科;支队", "三、重点工作", "(二)污染防治"),
-    ("深化党风廉政建设。落实中央八项规定精神。", "", "机关党委;办公室", "四、党建", ""),
-    ("持续做好招商引资工作。每月开展外出招商。", "", "招商办", "三、重点工作", "(三)其他"),
-])
+PROVINCE = tasks_frame(
+    "province",
+    [
+        (
+            "深入打好蓝天保卫战。推动30家水泥企业完成深度治理。强化柴油货车监管。",
+            "大气处",
+            "各市、州生态环境局",
+            "二、重点工作",
+            "(一)污染防治",
+        ),
+        ("加强党风廉政建设。严格落实中央八项规定。", "机关党委", "各市、州生态环境局", "三、党的建设", ""),
+        ("加强省市协同共建。厅领导赴市州召开专题交流会。", "厅机关各处室、单位", "", "三、党的建设", ""),
+    ],
+)
+CITY = tasks_frame(
+    "city",
+    [
+        ("持续打好蓝天保卫战。推动10家水泥企业完成深度治理。", "", "大气科;支队", "三、重点工作", "(二)污染防治"),
+        ("深化党风廉政建设。落实中央八项规定精神。", "", "机关党委;办公室", "四、党建", ""),
+        ("持续做好招商引资工作。每月开展外出招商。", "", "招商办", "三、重点工作", "(三)其他"),
+    ],
+)
 
 
 # --- signals on tiny frames -----------------------------------------------------------------------
@@ -66,14 +92,28 @@ def test_character_ngrams_stay_inside_runs_of_words() -> None:
     assert align.char_ngrams("蓝天,保卫", sizes=(2,)) == {"蓝天": 1, "保卫": 1}
 
 
-@pytest.mark.parametrize(("unit", "stem"), [("水处", "水"), ("水科", "水"), ("固废科", "固废"), ("人事教育科", "人事教育"),
-                                            ("执法支队", "执法"), ("监测中心站", "监测"), ("省环科院", "环科"), ("支队", "")])
+@pytest.mark.parametrize(
+    ("unit", "stem"),
+    [
+        ("水处", "水"),
+        ("水科", "水"),
+        ("固废科", "固废"),
+        ("人事教育科", "人事教育"),
+        ("执法支队", "执法"),
+        ("监测中心站", "监测"),
+        ("省环科院", "环科"),
+        ("支队", ""),
+    ],
+)
 def test_unit_stems_drop_the_ending_of_the_level(unit: str, stem: str) -> None:
     assert align.unit_stem(unit) == stem
 
 
 def test_units_of_different_levels_meet_on_their_stem_and_generic_units_are_ignored() -> None:
-    features = [align.unit_features(lead, "各市、州生态环境局;局系统相关单位") for lead in ("水处", "水科", "土壤处", "土科", "环评处")]
+    features = [
+        align.unit_features(lead, "各市、州生态环境局;局系统相关单位")
+        for lead in ("水处", "水科", "土壤处", "土科", "环评处")
+    ]
     assert features[0] == features[1] == {"stem:水": 1, "head:水": 1}
     assert set(features[2]) & set(features[3]) == {"head:土"}  # 土壤处 ↔ 土科: the head only
     assert not set(features[4]) & set(features[0])
@@ -85,7 +125,9 @@ def rows_of(ids: align.FeatureIds, features: list[dict[str, int]]) -> align.Rows
 
 def test_tfidf_rows_are_unit_length_and_rare_features_weigh_more() -> None:
     ids = align.FeatureIds()
-    left, right = align.paired_tfidf(rows_of(ids, [{"common": 1, "rare": 1}, {"common": 1}]), rows_of(ids, [{"common": 2}]), ids)
+    left, right = align.paired_tfidf(
+        rows_of(ids, [{"common": 1, "rare": 1}, {"common": 1}]), rows_of(ids, [{"common": 2}]), ids
+    )
     for matrix in (left, right):
         np.testing.assert_allclose(np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel()), 1.0)
     assert left[0, ids.known("rare")] > left[0, ids.known("common")]
@@ -101,13 +143,33 @@ def test_a_texts_counts_are_summed_over_its_runs_and_weigh_sublinearly() -> None
 
 @pytest.mark.slow  # hypothesis: several seconds
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.one_of(st.sampled_from(["深入打好蓝天保卫战", "推动30家企业深度治理", "农村生活污水治理率达到46.58%", "Ⅱ类",
-                                           "“三湖一库”", "2024 年", ",", "。"]), st.text(max_size=12)), max_size=6))
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(
+                [
+                    "深入打好蓝天保卫战",
+                    "推动30家企业深度治理",
+                    "农村生活污水治理率达到46.58%",
+                    "Ⅱ类",
+                    "“三湖一库”",
+                    "2024 年",
+                    ",",
+                    "。",
+                ]
+            ),
+            st.text(max_size=12),
+        ),
+        max_size=6,
+    )
+)
 def test_feature_rows_are_the_texts_n_grams_and_index_terms(pieces: list[str]) -> None:
     text = "".join(pieces)
     space = align.FeatureSpace()
-    for rows, counts, ids in ((space.char_rows([text]), align.char_ngrams(text), space.chars),
-                              (space.word_rows([text]), Counter(segment.index_terms(text)), space.words)):
+    for rows, counts, ids in (
+        (space.char_rows([text]), align.char_ngrams(text), space.chars),
+        (space.word_rows([text]), Counter(segment.index_terms(text)), space.words),
+    ):
         found = {ids.names[f]: w for f, w in zip(rows.feature, rows.weight)}
         assert found == pytest.approx({f: 1 + np.log(c) for f, c in counts.items()})
 
@@ -116,13 +178,19 @@ def test_pair_signals_on_tiny_frames() -> None:
     source, target = PROVINCE.iloc[:2].reset_index(drop=True), CITY.iloc[:2].reset_index(drop=True)
     pairs = align.pair_signals(comparison(source, target))
     assert list(pairs.columns) == align.PAIR_COLUMNS
-    assert_frame_equal(pairs[["source_task_id", "target_task_id"]], pd.DataFrame({
-        "source_task_id": ["province:0", "province:0", "province:1", "province:1"],
-        "target_task_id": ["city:0", "city:1", "city:0", "city:1"]}))
+    assert_frame_equal(
+        pairs[["source_task_id", "target_task_id"]],
+        pd.DataFrame(
+            {
+                "source_task_id": ["province:0", "province:0", "province:1", "province:1"],
+                "target_task_id": ["city:0", "city:1", "city:0", "city:1"],
+            }
+        ),
+    )
     matching = pairs.iloc[[0, 3]]
     crossing = pairs.iloc[[1, 2]]
     for signal in ("chars", "words", "clauses", "coverage", "units"):
-        assert (matching[signal].min() > crossing[signal].max()), signal
+        assert matching[signal].min() > crossing[signal].max(), signal
     assert pairs["indicators"].isna().all()  # no indicators given: not measured, not zero
     assert pairs.loc[0, "units"] == pytest.approx(1.0)  # 大气处 ↔ 大气科
     assert pairs["same_role"].all()
@@ -145,24 +213,34 @@ def test_a_signal_that_cannot_be_measured_is_left_out_of_the_score() -> None:
 
 
 def test_shared_indicators_are_a_signal_when_given() -> None:
-    indicators = pd.DataFrame({
-        "doc_id": ["province", "province", "city", "city"],
-        "task_id": ["province:0", "province:0", "city:0", "city:1"],
-        "indicator_id": ["cement_enterprises", "diesel_trucks", "cement_enterprises", "clean_government"],
-        "value": [30, 1, 10, 1],
-    })
+    indicators = pd.DataFrame(
+        {
+            "doc_id": ["province", "province", "city", "city"],
+            "task_id": ["province:0", "province:0", "city:0", "city:1"],
+            "indicator_id": ["cement_enterprises", "diesel_trucks", "cement_enterprises", "clean_government"],
+            "value": [30, 1, 10, 1],
+        }
+    )
     pairs = align.pair_signals(comparison(PROVINCE.iloc[:2], CITY.iloc[:2], indicators))
-    assert_frame_equal(pairs[["source_task_id", "target_task_id", "indicators"]], pd.DataFrame({
-        "source_task_id": ["province:0", "province:0", "province:1", "province:1"],
-        "target_task_id": ["city:0", "city:1", "city:0", "city:1"],
-        "indicators": [1.0, 0.0, np.nan, np.nan]}))
+    assert_frame_equal(
+        pairs[["source_task_id", "target_task_id", "indicators"]],
+        pd.DataFrame(
+            {
+                "source_task_id": ["province:0", "province:0", "province:1", "province:1"],
+                "target_task_id": ["city:0", "city:1", "city:0", "city:1"],
+                "indicators": [1.0, 0.0, np.nan, np.nan],
+            }
+        ),
+    )
     without = align.pair_signals(comparison(PROVINCE.iloc[:2], CITY.iloc[:2]))
     assert pairs.loc[0, "score"] > without.loc[0, "score"]
 
 
 def test_candidate_pairs_keep_each_rows_and_each_columns_best() -> None:
     ids = align.FeatureIds()
-    left, right = align.paired_tfidf(rows_of(ids, [{"a": 1}, {"b": 1}, {"c": 1}]), rows_of(ids, [{"c": 1}, {"a": 1}]), ids)
+    left, right = align.paired_tfidf(
+        rows_of(ids, [{"a": 1}, {"b": 1}, {"c": 1}]), rows_of(ids, [{"c": 1}, {"a": 1}]), ids
+    )
     rows, cols, values = align.candidate_pairs(left, right, k=1)
     assert list(zip(rows, cols)) == [(0, 1), (1, 0), (2, 0)]
     np.testing.assert_allclose(values, [1.0, 0.0, 1.0])
@@ -170,17 +248,20 @@ def test_candidate_pairs_keep_each_rows_and_each_columns_best() -> None:
     assert all(np.array_equal(a, b) for a, b in zip(in_blocks, (rows, cols, values)))
 
 
-@pytest.mark.parametrize(("part", "section", "heading", "role"), [
-    ("一、总体要求与主要目标", "(二)重要目标", "坚决完成环境质量改善目标", "goal"),
-    ("一、主要工作目标", "(一)水环境质量方面", "水环境质量方面", "goal"),
-    ("二、主要目标", "", "坚决打好污染防治攻坚战", "goal"),
-    ("一、总体要求与主要目标", "", "主要目标", "goal"),
-    ("一、重点工作", "", "声环境质量方面", "goal"),  # goals listed by medium
-    ("二、重点工作", "(六)完成共性目标任务", "加强法治建设", "action"),  # a list of duties
-    ("九、高质量完成其他工作目标任务", "", "全面加强精神文明建设", "action"),
-    ("二、重点工作", "(三)持续深入打好污染防治攻坚战", "持续深入打好蓝天保卫战", "action"),
-    ("二、重点工作", "", "确保完成年度工作目标", "action"),  # 工作目标 inside an action heading
-])
+@pytest.mark.parametrize(
+    ("part", "section", "heading", "role"),
+    [
+        ("一、总体要求与主要目标", "(二)重要目标", "坚决完成环境质量改善目标", "goal"),
+        ("一、主要工作目标", "(一)水环境质量方面", "水环境质量方面", "goal"),
+        ("二、主要目标", "", "坚决打好污染防治攻坚战", "goal"),
+        ("一、总体要求与主要目标", "", "主要目标", "goal"),
+        ("一、重点工作", "", "声环境质量方面", "goal"),  # goals listed by medium
+        ("二、重点工作", "(六)完成共性目标任务", "加强法治建设", "action"),  # a list of duties
+        ("九、高质量完成其他工作目标任务", "", "全面加强精神文明建设", "action"),
+        ("二、重点工作", "(三)持续深入打好污染防治攻坚战", "持续深入打好蓝天保卫战", "action"),
+        ("二、重点工作", "", "确保完成年度工作目标", "action"),  # 工作目标 inside an action heading
+    ],
+)
 def test_task_roles_tell_the_goal_block_from_the_action_tasks(part: str, section: str, heading: str, role: str) -> None:
     tasks = pd.DataFrame({"part_title": [part], "section_title": [section], "heading": [heading]})
     assert list(align.task_roles(tasks)) == [role]
@@ -190,7 +271,9 @@ def test_a_goal_paired_with_an_action_keeps_part_of_its_score() -> None:
     text = "农村环境。农村生活污水治理率达到65%。"
     goal = tasks_frame("city", [(text, "", "", "一、主要工作目标", "(四)农村环境")])
     action = tasks_frame("city", [(text, "", "", "二、重点工作", "(四)农村环境")])
-    province = tasks_frame("province", [("大力推进农村环境治理。农村生活污水治理率达到46%。", "", "", "二、重点工作", "")])
+    province = tasks_frame(
+        "province", [("大力推进农村环境治理。农村生活污水治理率达到46%。", "", "", "二、重点工作", "")]
+    )
     to_goal = align.pair_signals(comparison(province, goal)).iloc[0]
     to_action = align.pair_signals(comparison(province, action)).iloc[0]
     assert not to_goal["same_role"] and to_action["same_role"]
@@ -203,9 +286,15 @@ def test_a_goal_paired_with_an_action_keeps_part_of_its_score() -> None:
 def pairs_of(scores: list[list[float]]) -> pd.DataFrame:
     matrix = np.array(scores)
     rows, cols = np.indices(matrix.shape)
-    return pd.DataFrame({"source_index": rows.ravel(), "target_index": cols.ravel(),
-                         "source_task_id": [f"s{r}" for r in rows.ravel()], "target_task_id": [f"t{c}" for c in cols.ravel()],
-                         "score": matrix.ravel()})
+    return pd.DataFrame(
+        {
+            "source_index": rows.ravel(),
+            "target_index": cols.ravel(),
+            "source_task_id": [f"s{r}" for r in rows.ravel()],
+            "target_task_id": [f"t{c}" for c in cols.ravel()],
+            "score": matrix.ravel(),
+        }
+    )
 
 
 def test_same_is_one_to_one_and_partial_is_a_strong_runner_up() -> None:
@@ -231,12 +320,22 @@ def test_unlinked_tasks_get_their_own_rows_named_by_the_kind() -> None:
     assert list(table.columns) == align.ALIGNMENT_COLUMNS
     linked = table[table["relation"].isin(align.LINKS)]
     assert set(zip(linked["source_task_id"], linked["target_task_id"], linked["relation"])) == {
-        ("province:0", "city:0", "same"), ("province:1", "city:1", "same")}
+        ("province:0", "city:0", "same"),
+        ("province:1", "city:1", "same"),
+    }
     unlinked = table[~table["relation"].isin(align.LINKS)].reset_index(drop=True)
-    assert_frame_equal(unlinked[["source_doc", "source_task_id", "target_doc", "target_task_id", "relation"]], pd.DataFrame({
-        "source_doc": ["province", ""], "source_task_id": ["province:2", ""],
-        "target_doc": ["", "city"], "target_task_id": ["", "city:2"],
-        "relation": ["not_cascaded", "local"]}))
+    assert_frame_equal(
+        unlinked[["source_doc", "source_task_id", "target_doc", "target_task_id", "relation"]],
+        pd.DataFrame(
+            {
+                "source_doc": ["province", ""],
+                "source_task_id": ["province:2", ""],
+                "target_doc": ["", "city"],
+                "target_task_id": ["", "city:2"],
+                "relation": ["not_cascaded", "local"],
+            }
+        ),
+    )
     assert unlinked["evidence"].str.startswith("nearest: ").all()
     year = align.align(comparison(PROVINCE, CITY), "year", {"link_min": 0.3, "partial_ratio": 0.5})
     assert set(year.alignments["relation"]) == {"same", "dropped", "new"}
@@ -280,15 +379,21 @@ def test_unknown_kind_is_refused() -> None:
 
 
 def test_clauses_split_on_stops_and_attributions_with_offsets_into_the_raw_text(tmp_path) -> None:
-    raw = ("一、重点工作\n(一)污染防治\n"
-           "1.深入打好碧水保卫战。完成3个排污口整治;推进 **5** 个园区整治。(牵头单位:水科)开展水源地专项行动。(责任单位:各乡镇)\n")
+    raw = (
+        "一、重点工作\n(一)污染防治\n"
+        "1.深入打好碧水保卫战。完成3个排污口整治;推进 **5** 个园区整治。(牵头单位:水科)开展水源地专项行动。(责任单位:各乡镇)\n"
+    )
     path = tmp_path / "plan.txt"
     path.write_text(raw, encoding="utf-8")
     clauses = align.task_clauses(parse_document(path, "plan"))
     assert list(clauses["text"]) == ["深入打好碧水保卫战", "完成3个排污口整治", "推进5个园区整治", "开展水源地专项行动"]
     assert list(clauses["clause_no"]) == [0, 1, 2, 3]
     assert [raw[s:e] for s, e in zip(clauses["char_start"], clauses["char_end"])] == [
-        "深入打好碧水保卫战", "完成3个排污口整治", "推进 **5** 个园区整治", "开展水源地专项行动"]
+        "深入打好碧水保卫战",
+        "完成3个排污口整治",
+        "推进 **5** 个园区整治",
+        "开展水源地专项行动",
+    ]
 
 
 # --- the fast paths change no result ---------------------------------------------------------------------
@@ -302,8 +407,9 @@ def test_clause_blocks_of_any_size_give_the_same_alignment(corpus, monkeypatch) 
     assert_frame_equal(whole.pairs, blocks.pairs)
     assert_frame_equal(whole.alignments, blocks.alignments)
     assert_frame_equal(whole.clause_matches, blocks.clause_matches)
-    assert align.align(align.Comparison.of(source, target), "level", {"link_min": 0.99, "partial_ratio": 1.0}
-                       ).clause_matches.empty  # no link, no clause match
+    assert align.align(
+        align.Comparison.of(source, target), "level", {"link_min": 0.99, "partial_ratio": 1.0}
+    ).clause_matches.empty  # no link, no clause match
 
 
 def test_a_plans_features_are_computed_once(corpus) -> None:
@@ -328,8 +434,18 @@ def test_results_do_not_depend_on_what_a_build_aligned_before(corpus) -> None:
 
 # --- properties ------------------------------------------------------------------------------------------
 
-PHRASES = ["深入打好蓝天保卫战", "推动30家企业深度治理", "农村生活污水治理率达到46.58%", "加强党风廉政建设",
-           "完成1571个行政村环境整治", "持续推进", "“三湖一库”", "排污口溯源整治", "", "。"]
+PHRASES = [
+    "深入打好蓝天保卫战",
+    "推动30家企业深度治理",
+    "农村生活污水治理率达到46.58%",
+    "加强党风廉政建设",
+    "完成1571个行政村环境整治",
+    "持续推进",
+    "“三湖一库”",
+    "排污口溯源整治",
+    "",
+    "。",
+]
 UNITS = ["", "水处", "水科", "大气处;执法局", "各市、州生态环境局", "支队", "土壤处会同厅机关各处室、单位"]
 
 
@@ -337,9 +453,18 @@ UNITS = ["", "水处", "水科", "大气处;执法局", "各市、州生态环�
 def task_tables(draw, doc: str) -> pd.DataFrame:
     rows = []
     for _ in range(draw(st.integers(0, 5))):
-        text = "。".join(draw(st.lists(st.one_of(st.sampled_from(PHRASES), st.text(max_size=20)), min_size=1, max_size=4)))
-        rows.append((text, draw(st.sampled_from(UNITS)), draw(st.sampled_from(UNITS)),
-                     draw(st.sampled_from(["一、主要目标", "二、重点工作", ""])), draw(st.sampled_from(["(一)污染防治", ""]))))
+        text = "。".join(
+            draw(st.lists(st.one_of(st.sampled_from(PHRASES), st.text(max_size=20)), min_size=1, max_size=4))
+        )
+        rows.append(
+            (
+                text,
+                draw(st.sampled_from(UNITS)),
+                draw(st.sampled_from(UNITS)),
+                draw(st.sampled_from(["一、主要目标", "二、重点工作", ""])),
+                draw(st.sampled_from(["(一)污染防治", ""])),
+            )
+        )
     return tasks_frame(doc, rows) if rows else tasks_frame(doc, []).reindex(columns=PROVINCE.columns)
 
 
@@ -376,7 +501,10 @@ def test_align_prints_the_contract_csv_with_the_task_ids_of_tasks(run_cli) -> No
     assert result.returncode == 0, result.stderr
     table = read_csv(result.stdout)
     assert list(table.columns) == [*align.ALIGNMENT_COLUMNS, "confidence"]
-    ids = {side: set(read_csv(run_cli("tasks", path).stdout)["task_id"]) for side, path in (("source", parent), ("target", child))}
+    ids = {
+        side: set(read_csv(run_cli("tasks", path).stdout)["task_id"])
+        for side, path in (("source", parent), ("target", child))
+    }
     assert set(table["source_task_id"]) - {""} == ids["source"]  # every parent task appears
     assert set(table["target_task_id"]) - {""} == ids["target"]
     assert set(table["relation"]) <= {"same", "partial", "not_cascaded", "local"}  # a level comparison
@@ -395,8 +523,14 @@ def test_align_gives_the_links_of_the_build(run_cli, built) -> None:
 @pytest.mark.slow  # runs the command line in a subprocess
 def test_align_takes_files_outside_the_manifest_with_a_kind(run_cli, tmp_path) -> None:
     earlier, later = tmp_path / "county_2023.txt", tmp_path / "county_2024.txt"
-    earlier.write_text("2023年全县生态环境工作要点\n一、重点工作\n1.深入打好碧水保卫战。完成3个排污口整治。\n2.加强党风廉政建设。\n", encoding="utf-8")
-    later.write_text("2024年全县生态环境工作要点\n一、重点工作\n1.持续打好碧水保卫战。完成5个排污口整治。\n2.做好招商引资。\n", encoding="utf-8")
+    earlier.write_text(
+        "2023年全县生态环境工作要点\n一、重点工作\n1.深入打好碧水保卫战。完成3个排污口整治。\n2.加强党风廉政建设。\n",
+        encoding="utf-8",
+    )
+    later.write_text(
+        "2024年全县生态环境工作要点\n一、重点工作\n1.持续打好碧水保卫战。完成5个排污口整治。\n2.做好招商引资。\n",
+        encoding="utf-8",
+    )
     inferred = read_csv(run_cli("align", earlier, later).stdout)  # same level (全县), no region: a year comparison
     assert set(inferred["relation"]) == {"same", "dropped", "new"}
     as_level = read_csv(run_cli("align", earlier, later, "--kind", "level").stdout)
@@ -405,12 +539,15 @@ def test_align_takes_files_outside_the_manifest_with_a_kind(run_cli, tmp_path) -
 
 
 @pytest.mark.slow  # runs the command line in a subprocess
-@pytest.mark.parametrize(("args", "named"), [
-    (("nope.txt", "ezhou_city_2024"), "nope.txt"),
-    (("hubei_province_2024", "no_such_doc"), "no_such_doc"),
-    (("ezhou_city_2024", "hubei_province_2024"), "give the parent or earlier plan first"),
-    (("hubei_province_2023", "hubei_province_2024", "--kind", "level"), "year comparison"),
-])
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (("nope.txt", "ezhou_city_2024"), "nope.txt"),
+        (("hubei_province_2024", "no_such_doc"), "no_such_doc"),
+        (("ezhou_city_2024", "hubei_province_2024"), "give the parent or earlier plan first"),
+        (("hubei_province_2023", "hubei_province_2024", "--kind", "level"), "year comparison"),
+    ],
+)
 def test_align_errors_are_one_line_and_exit_2(run_cli, args, named) -> None:
     result = run_cli("align", *args)
     assert result.returncode == 2

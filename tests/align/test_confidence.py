@@ -1,4 +1,5 @@
 """Link confidence: the logistic model, the confidence of every alignment row, its calibration."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -60,8 +61,9 @@ def test_every_built_row_has_a_confidence(built) -> None:
 @pytest.mark.slow
 def test_the_shipped_model_is_the_fit_on_the_development_gold(corpus) -> None:
     fitted = calibration.calibrate(calibration.labelled_pairs(corpus))
-    assert fitted.model.to_json() == confidence.LinkModel.load(LINK_CONFIDENCE_PATH).to_json(), \
+    assert fitted.model.to_json() == confidence.LinkModel.load(LINK_CONFIDENCE_PATH).to_json(), (
         "refit: python -m analysis evaluate --fit-confidence"
+    )
     # calibrated on held-out folds of the development gold: expected number of links ≈ observed
     dev = fitted.reliability[fitted.reliability["gold"].str.startswith("development")]
     expected = (dev["mean_confidence"] * dev["n_pairs"]).sum()

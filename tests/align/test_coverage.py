@@ -1,4 +1,5 @@
 """Cascade coverage: tasks taken up, summaries by part/section/lead unit, indicators side by side."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -6,33 +7,60 @@ from pandas.testing import assert_frame_equal
 
 from analysis.align import coverage
 
-PARENT = pd.DataFrame({
-    "doc_id": "p", "task_id": ["p:1", "p:2", "p:3"], "path": ["二1", "二2", "三1"], "heading": ["蓝天", "碧水", "协同"],
-    "part_title": ["二、重点工作", "二、重点工作", "三、重要举措"], "section_title": ["(一)污染防治", "(一)污染防治", ""],
-    "lead_units": ["大气处", "水处;大气处", "厅机关各处室会同人事处"], "char_start": [0, 10, 20], "char_end": [9, 19, 29],
-})
-CHILD = pd.DataFrame({
-    "doc_id": "c", "task_id": ["c:1", "c:2"], "path": ["一", "二"], "heading": ["蓝天", "招商"],
-    "part_title": ["一、重点", "一、重点"], "section_title": ["", ""], "lead_units": ["", ""],
-    "char_start": [5, 15], "char_end": [14, 24],
-})
-ALIGNMENTS = pd.DataFrame({
-    "source_doc": ["p", "p", "p", ""], "source_task_id": ["p:1", "p:2", "p:3", ""],
-    "target_doc": ["c", "c", "", "c"], "target_task_id": ["c:1", "c:1", "", "c:2"],
-    "score": [0.8, 0.3, 0.1, 0.05], "relation": ["same", "partial", "not_cascaded", "local"], "evidence": "",
-})
+PARENT = pd.DataFrame(
+    {
+        "doc_id": "p",
+        "task_id": ["p:1", "p:2", "p:3"],
+        "path": ["二1", "二2", "三1"],
+        "heading": ["蓝天", "碧水", "协同"],
+        "part_title": ["二、重点工作", "二、重点工作", "三、重要举措"],
+        "section_title": ["(一)污染防治", "(一)污染防治", ""],
+        "lead_units": ["大气处", "水处;大气处", "厅机关各处室会同人事处"],
+        "char_start": [0, 10, 20],
+        "char_end": [9, 19, 29],
+    }
+)
+CHILD = pd.DataFrame(
+    {
+        "doc_id": "c",
+        "task_id": ["c:1", "c:2"],
+        "path": ["一", "二"],
+        "heading": ["蓝天", "招商"],
+        "part_title": ["一、重点", "一、重点"],
+        "section_title": ["", ""],
+        "lead_units": ["", ""],
+        "char_start": [5, 15],
+        "char_end": [14, 24],
+    }
+)
+ALIGNMENTS = pd.DataFrame(
+    {
+        "source_doc": ["p", "p", "p", ""],
+        "source_task_id": ["p:1", "p:2", "p:3", ""],
+        "target_doc": ["c", "c", "", "c"],
+        "target_task_id": ["c:1", "c:1", "", "c:2"],
+        "score": [0.8, 0.3, 0.1, 0.05],
+        "relation": ["same", "partial", "not_cascaded", "local"],
+        "evidence": "",
+    }
+)
 
 
 def test_every_task_gets_its_relation_and_linked_tasks() -> None:
     table = coverage.task_coverage(ALIGNMENTS, PARENT, CHILD, "p__c", "level")
     assert list(table.columns) == coverage.TASK_COVERAGE_COLUMNS
-    assert_frame_equal(table[["side", "task_id", "relation", "linked_task_ids", "best_score"]], pd.DataFrame({
-        "side": ["source", "source", "source", "target", "target"],
-        "task_id": ["p:1", "p:2", "p:3", "c:1", "c:2"],
-        "relation": ["same", "partial", "not_cascaded", "same", "local"],
-        "linked_task_ids": ["c:1", "c:1", "", "p:1;p:2", ""],
-        "best_score": [0.8, 0.3, 0.0, 0.8, 0.0],
-    }))
+    assert_frame_equal(
+        table[["side", "task_id", "relation", "linked_task_ids", "best_score"]],
+        pd.DataFrame(
+            {
+                "side": ["source", "source", "source", "target", "target"],
+                "task_id": ["p:1", "p:2", "p:3", "c:1", "c:2"],
+                "relation": ["same", "partial", "not_cascaded", "same", "local"],
+                "linked_task_ids": ["c:1", "c:1", "", "p:1;p:2", ""],
+                "best_score": [0.8, 0.3, 0.0, 0.8, 0.0],
+            }
+        ),
+    )
     assert list(table["char_start"]) == [0, 10, 20, 5, 15]
 
 
@@ -54,17 +82,28 @@ def test_summary_shares_by_part_section_and_lead_unit() -> None:
 
 
 def test_shared_indicators_side_by_side() -> None:
-    targets = pd.DataFrame({
-        "doc_id": ["p", "p", "c", "c"], "task_id": ["p:1", "p:2", "c:1", "c:2"],
-        "indicator_id": ["villages", "outfalls", "villages", ""], "value": [1571, 95, 10, 3],
-        "unit": ["个", "%", "个", "个"], "char_start": [1, 11, 6, 16], "char_end": [5, 14, 8, 17],
-    })
+    targets = pd.DataFrame(
+        {
+            "doc_id": ["p", "p", "c", "c"],
+            "task_id": ["p:1", "p:2", "c:1", "c:2"],
+            "indicator_id": ["villages", "outfalls", "villages", ""],
+            "value": [1571, 95, 10, 3],
+            "unit": ["个", "%", "个", "个"],
+            "char_start": [1, 11, 6, 16],
+            "char_end": [5, 14, 8, 17],
+        }
+    )
     comparisons = pd.DataFrame({"comparison_id": ["p__c"], "kind": ["level"], "source_doc": ["p"], "target_doc": ["c"]})
     table = coverage.indicator_comparison(ALIGNMENTS.assign(comparison_id="p__c"), targets, comparisons)
     assert list(table.columns) == coverage.INDICATOR_COLUMNS
     assert len(table) == 1
     row = table.iloc[0]
-    assert (row["indicator_id"], row["source_value"], row["target_value"], row["tasks_aligned"]) == ("villages", 1571, 10, True)
+    assert (row["indicator_id"], row["source_value"], row["target_value"], row["tasks_aligned"]) == (
+        "villages",
+        1571,
+        10,
+        True,
+    )
     assert (row["source_char_start"], row["target_char_start"]) == (1, 6)
     assert pd.isna(row["source_comparator"])  # not in the targets frame: carried as missing
     assert coverage.indicator_comparison(ALIGNMENTS, None, comparisons).empty

@@ -1,4 +1,5 @@
 """Peers: two plans of one level from different issuers (two cities) are compared as peers."""
+
 from __future__ import annotations
 
 import io
@@ -25,7 +26,12 @@ def _row(doc_id: str, level: str, region: str, parent: str = "", previous: str =
         (_row("a", "city", "甲市"), _row("b", "city", "乙市"), None, "peer"),
         (_row("a", "city", "甲市"), _row("b", "city", "甲市"), None, "year"),
         (_row("a", "province", "某省"), _row("b", "city", "乙市"), None, "level"),
-        (_row("a", "city", "甲市"), _row("b", "city", "乙市", previous="a"), None, "year"),  # the manifest's link decides
+        (
+            _row("a", "city", "甲市"),
+            _row("b", "city", "乙市", previous="a"),
+            None,
+            "year",
+        ),  # the manifest's link decides
         (_row("a", "city", "甲市"), _row("b", "city", "乙市"), "level", "level"),  # as asked
     ],
 )
@@ -86,10 +92,13 @@ def test_report_views_summarise_a_peer_comparison(two_cities) -> None:
     from analysis.report import palette, views
 
     docs = [parse_document(p) for p in two_cities]
-    plan = pd.DataFrame([{"comparison_id": "jia__yi", "kind": "peer", "source_doc": "jia", "target_doc": "yi"}],
-                        columns=COMPARISON_COLUMNS)
-    comparison = PlanComparison("jia__yi", "peer", "jia", "yi", docs[0].tasks, docs[1].tasks,
-                                comparison_tables(plan, docs))
+    plan = pd.DataFrame(
+        [{"comparison_id": "jia__yi", "kind": "peer", "source_doc": "jia", "target_doc": "yi"}],
+        columns=COMPARISON_COLUMNS,
+    )
+    comparison = PlanComparison(
+        "jia__yi", "peer", "jia", "yi", docs[0].tasks, docs[1].tasks, comparison_tables(plan, docs)
+    )
     counts = views.relation_counts(comparison["coverage_tasks"])
     assert list(counts.columns) == ["side", "doc_id", "same", "only_in_a", "only_in_b", "tasks"]
     summary = views.comparison_summary(comparison)

@@ -1,4 +1,5 @@
 """The benchmark harness runs its cases and judges the goals (the figures come from `make bench`)."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -43,12 +44,15 @@ def test_the_difflib_baseline_is_timed_on_a_sample_and_scaled(processed) -> None
 
 @pytest.mark.slow
 def test_the_ingestion_case_reads_every_format_of_every_clean_plan() -> None:
-    from benchmarks.ingest import ingest_case
     from pinned_corpus import PINNED_MANIFEST
+
+    from benchmarks.ingest import ingest_case
 
     results = ingest_case(1, PINNED_MANIFEST)
     assert results["plans"] == 5
-    assert {fmt: results[fmt]["files"] for fmt in ("txt", "docx", "pdf", "html")} == dict.fromkeys(("txt", "docx", "pdf", "html"), 5)
+    assert {fmt: results[fmt]["files"] for fmt in ("txt", "docx", "pdf", "html")} == dict.fromkeys(
+        ("txt", "docx", "pdf", "html"), 5
+    )
     assert results["pdf"]["pages"] > results["plans"] and results["pdf"]["pages_per_second"] > 0
 
 
@@ -56,8 +60,14 @@ def test_the_dask_cases_report_speed_up_and_scale_out_efficiency(monkeypatch) ->
     seconds = {("none", None, 1): 100.0, ("local", 1, 1): 110.0, ("local", 2, 1): 60.0, ("local", 2, 2): 130.0}
 
     def fake(function, seed, scheduler, workers, scale):
-        return {"scheduler": scheduler, "workers": workers, "scale": scale, "documents": 1000 * scale,
-                "seconds": seconds[(scheduler, workers, scale)], "tables_sha256": "same"}
+        return {
+            "scheduler": scheduler,
+            "workers": workers,
+            "scale": scale,
+            "documents": 1000 * scale,
+            "seconds": seconds[(scheduler, workers, scale)],
+            "tables_sha256": "same",
+        }
 
     monkeypatch.setattr(bench, "isolated", fake)
     found = bench.dask_cases(1, scales=(1, 2), workers=2, say=lambda message: None)

@@ -1,4 +1,5 @@
 """Synthetic plans: deterministic, parsed back into exactly the tasks they were made of."""
+
 from __future__ import annotations
 
 import random

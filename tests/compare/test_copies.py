@@ -1,5 +1,6 @@
 """Duplicates are never silent: sister plans from one template are both compared; a damaged copy
 is left out only when measurably more damaged (or declared so), and the build log names it."""
+
 from __future__ import annotations
 
 import invented_plans as ip
@@ -12,14 +13,17 @@ from analysis.compare.duplicates import is_damaged_copy, jaccard, near_duplicate
 JIA, YI = ip.city_plan("甲市", "alpha", 20), ip.city_plan("乙市", "beta", 35)
 
 
-@pytest.mark.parametrize(("copy", "original", "expected"), [
-    (31.1, 0.0, True),    # the bundled web copy against its clean original
-    (0.9, 0.0, False),    # a stray replacement character or two: not measurably more damaged
-    (1.5, 0.0, True),
-    (3.0, 1.8, False),    # more than 1 per 1k above, but not twice as damaged
-    (4.0, 1.8, True),
-    (0.0, 0.0, False),    # two clean plans
-])
+@pytest.mark.parametrize(
+    ("copy", "original", "expected"),
+    [
+        (31.1, 0.0, True),  # the bundled web copy against its clean original
+        (0.9, 0.0, False),  # a stray replacement character or two: not measurably more damaged
+        (1.5, 0.0, True),
+        (3.0, 1.8, False),  # more than 1 per 1k above, but not twice as damaged
+        (4.0, 1.8, True),
+        (0.0, 0.0, False),  # two clean plans
+    ],
+)
 def test_is_damaged_copy(copy: float, original: float, expected: bool) -> None:
     assert is_damaged_copy(copy, original) is expected
 
@@ -53,18 +57,28 @@ def test_build_compares_sister_plans_and_names_every_plan_left_out(run_cli, tmp_
         "jia_2024_scan": ("jia_2024_scan.txt", ip.damaged(JIA)),
         "jia_2024_web": ("jia_2024_web.txt", JIA + "来源：甲市生态环境局网站\n"),
     }
-    manifest = ip.write_corpus(raw, plans, [
-        "jia_2023,jia_2023.txt,,,甲市,city,2023,,,,,",
-        "jia_2024,jia_2024.txt,,,甲市,city,2024,,jia_2023,,,",
-        "yi_2024,yi_2024.txt,,,乙市,city,2024,,,,,",
-        "jia_2024_scan,jia_2024_scan.txt,,,甲市,city,2024,,jia_2023,,,",
-        "jia_2024_web,jia_2024_web.txt,,,甲市,city,2024,,,,,jia_2024",
-    ], extra_header="duplicate_of")
+    manifest = ip.write_corpus(
+        raw,
+        plans,
+        [
+            "jia_2023,jia_2023.txt,,,甲市,city,2023,,,,,",
+            "jia_2024,jia_2024.txt,,,甲市,city,2024,,jia_2023,,,",
+            "yi_2024,yi_2024.txt,,,乙市,city,2024,,,,,",
+            "jia_2024_scan,jia_2024_scan.txt,,,甲市,city,2024,,jia_2023,,,",
+            "jia_2024_web,jia_2024_web.txt,,,甲市,city,2024,,,,,jia_2024",
+        ],
+        extra_header="duplicate_of",
+    )
     result = run_cli("--manifest", manifest, "build", "--out", tmp_path / "out")
     assert result.returncode == 0, result.stderr
     documents = pd.read_csv(tmp_path / "out" / "documents.csv", dtype=str, keep_default_na=False).set_index("doc_id")
     assert documents["duplicate_of"].to_dict() == {
-        "jia_2023": "", "jia_2024": "", "yi_2024": "", "jia_2024_scan": "jia_2024", "jia_2024_web": "jia_2024"}
+        "jia_2023": "",
+        "jia_2024": "",
+        "yi_2024": "",
+        "jia_2024_scan": "jia_2024",
+        "jia_2024_web": "jia_2024",
+    }
     alignments = pd.read_csv(tmp_path / "out" / "alignments.csv", dtype=str, keep_default_na=False)
     assert set(alignments["comparison_id"]) == {"jia_2023__jia_2024"}
     left_out = [line for line in result.stderr.splitlines() if line.startswith("left out of comparisons")]
@@ -81,7 +95,8 @@ def test_the_manifest_refuses_an_unknown_duplicate_of(tmp_path) -> None:
     from analysis.corpus.manifest import load_manifest
     from analysis.errors import UserError
 
-    manifest = ip.write_corpus(tmp_path, {"jia": ("jia.txt", JIA)},
-                               ["jia,jia.txt,,,甲市,city,2024,,,,,nowhere"], extra_header="duplicate_of")
+    manifest = ip.write_corpus(
+        tmp_path, {"jia": ("jia.txt", JIA)}, ["jia,jia.txt,,,甲市,city,2024,,,,,nowhere"], extra_header="duplicate_of"
+    )
     with pytest.raises(UserError, match="unknown duplicate_of 'nowhere'"):
         load_manifest(manifest)

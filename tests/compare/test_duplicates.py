@@ -1,4 +1,5 @@
 """Near-duplicate detection: shared text, not shared vocabulary, makes a copy."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,5 @@
 """The escalation table: changes across years and levels, verdicts against the parent, and the build."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -59,59 +60,91 @@ def test_wording_notes_ignore_place_words() -> None:
 
 # --- the table on tiny frames ---------------------------------------------------------------------
 
-DOCUMENTS = pd.DataFrame({
-    "doc_id": ["p23", "p24", "p24_web", "city"],
-    "region": ["省", "省", "省", "市"],
-    "level": ["province", "province", "province", "city"],
-    "year": [2023, 2024, 2024, 2024],
-    "parent": ["", "", "", "p24"],
-    "previous": ["", "p23", "", ""],
-    "duplicate_of": ["", "", "p24", ""],
-})
-LEXICON = pd.DataFrame({
-    "indicator_id": ["sewage", "villages", "lonely"],
-    "name_zh": ["农村生活污水治理率", "行政村环境整治", "孤"],
-    "higher_is_better": [True, True, True],
-})
+DOCUMENTS = pd.DataFrame(
+    {
+        "doc_id": ["p23", "p24", "p24_web", "city"],
+        "region": ["省", "省", "省", "市"],
+        "level": ["province", "province", "province", "city"],
+        "year": [2023, 2024, 2024, 2024],
+        "parent": ["", "", "", "p24"],
+        "previous": ["", "p23", "", ""],
+        "duplicate_of": ["", "", "p24", ""],
+    }
+)
+LEXICON = pd.DataFrame(
+    {
+        "indicator_id": ["sewage", "villages", "lonely"],
+        "name_zh": ["农村生活污水治理率", "行政村环境整治", "孤"],
+        "higher_is_better": [True, True, True],
+    }
+)
 
 
-def target(doc_id: str, number: int, indicator_id: str, value: float, unit: str = "%", kind: str = "rate",
-           comparator: str = ">=", flags: str = "", wording: str = "农村生活污水治理率", role: str = "commitment",
-           score: float = 100.0) -> dict[str, object]:
-    return {"doc_id": doc_id, "target_id": f"{doc_id}:1#{number}", "indicator": wording, "indicator_id": indicator_id,
-            "indicator_score": score, "value": value, "value_text": f"{value:g}{unit}", "unit": unit, "kind": kind,
-            "comparator": comparator, "deadline": "", "role": role, "quote": f"q{value:g}", "char_start": number * 10,
-            "char_end": number * 10 + 5, "flags": flags}
+def target(
+    doc_id: str,
+    number: int,
+    indicator_id: str,
+    value: float,
+    unit: str = "%",
+    kind: str = "rate",
+    comparator: str = ">=",
+    flags: str = "",
+    wording: str = "农村生活污水治理率",
+    role: str = "commitment",
+    score: float = 100.0,
+) -> dict[str, object]:
+    return {
+        "doc_id": doc_id,
+        "target_id": f"{doc_id}:1#{number}",
+        "indicator": wording,
+        "indicator_id": indicator_id,
+        "indicator_score": score,
+        "value": value,
+        "value_text": f"{value:g}{unit}",
+        "unit": unit,
+        "kind": kind,
+        "comparator": comparator,
+        "deadline": "",
+        "role": role,
+        "quote": f"q{value:g}",
+        "char_start": number * 10,
+        "char_end": number * 10 + 5,
+        "flags": flags,
+    }
 
 
-TARGETS = pd.DataFrame([
-    target("p23", 1, "sewage", 32.0),
-    target("p24", 1, "sewage", 46.58),
-    target("p24_web", 1, "sewage", 6.58, flags="damaged_text;damaged_value"),
-    target("city", 1, "sewage", 78.02),
-    target("city", 2, "sewage", 100.0, comparator="striving", score=90.0),
-    target("p23", 2, "villages", 750.0, "个", "count", "=", wording="行政村环境整治"),
-    target("p24", 2, "villages", 1571.0, "个", "count", "=", wording="行政村环境整治"),
-    target("city", 3, "villages", 10.0, "个", "count", "=", flags="cumulative", wording="行政村环境整治"),
-    target("p24", 3, "lonely", 1.0),  # in one document only
-    target("p23", 3, "", 5.0),  # unmapped
-    target("p24", 4, "villages", 3.0, "个", "count", role="scope"),
-])
+TARGETS = pd.DataFrame(
+    [
+        target("p23", 1, "sewage", 32.0),
+        target("p24", 1, "sewage", 46.58),
+        target("p24_web", 1, "sewage", 6.58, flags="damaged_text;damaged_value"),
+        target("city", 1, "sewage", 78.02),
+        target("city", 2, "sewage", 100.0, comparator="striving", score=90.0),
+        target("p23", 2, "villages", 750.0, "个", "count", "=", wording="行政村环境整治"),
+        target("p24", 2, "villages", 1571.0, "个", "count", "=", wording="行政村环境整治"),
+        target("city", 3, "villages", 10.0, "个", "count", "=", flags="cumulative", wording="行政村环境整治"),
+        target("p24", 3, "lonely", 1.0),  # in one document only
+        target("p23", 3, "", 5.0),  # unmapped
+        target("p24", 4, "villages", 3.0, "个", "count", role="scope"),
+    ]
+)
 
 
 def test_escalation_rows_changes_and_verdicts() -> None:
     table = escalation_table(TARGETS, DOCUMENTS, LEXICON)
     assert list(table.columns) == ESCALATION_COLUMNS
-    expected = pd.DataFrame({
-        "indicator_id": ["sewage", "sewage", "sewage", "villages", "villages", "villages"],
-        "doc_id": ["p23", "p24", "city", "p23", "p24", "city"],
-        "value": [32.0, 46.58, 78.02, 750.0, 1571.0, 10.0],
-        "change_vs_previous": pd.array([None, 14.58, None, None, 2.0947, None], dtype="Float64"),
-        "change_vs_parent": pd.array([None, None, 31.44, None, None, 0.0064], dtype="Float64"),
-        "change_unit": ["pp", "pp", "pp", "ratio", "ratio", "ratio"],
-        "direction": ["new", "raised", "new", "new", "raised", "new"],
-        "vs_parent": ["", "", "stricter", "", "", ""],
-    })
+    expected = pd.DataFrame(
+        {
+            "indicator_id": ["sewage", "sewage", "sewage", "villages", "villages", "villages"],
+            "doc_id": ["p23", "p24", "city", "p23", "p24", "city"],
+            "value": [32.0, 46.58, 78.02, 750.0, 1571.0, 10.0],
+            "change_vs_previous": pd.array([None, 14.58, None, None, 2.0947, None], dtype="Float64"),
+            "change_vs_parent": pd.array([None, None, 31.44, None, None, 0.0064], dtype="Float64"),
+            "change_unit": ["pp", "pp", "pp", "ratio", "ratio", "ratio"],
+            "direction": ["new", "raised", "new", "new", "raised", "new"],
+            "vs_parent": ["", "", "stricter", "", "", ""],
+        }
+    )
     pd.testing.assert_frame_equal(table[expected.columns], expected)
 
 
@@ -143,9 +176,17 @@ def test_the_rural_sewage_chain_comes_out_of_escalation_csv(built) -> None:
     assert (province["change_vs_previous"], province["change_unit"], province["direction"]) == (14.58, "pp", "raised")
     for city, gap in (("ezhou_city_2024", 31.44), ("wuhan_city_2025", 19.18)):
         row = chain[chain["doc_id"] == city].iloc[0]
-        assert (row["parent_doc"], row["change_vs_parent"], row["vs_parent"]) == ("hubei_province_2024", gap, "stricter")
-    assert list(chain["quote"]) == ["农村生活污水治理率达32%", "农村生活污水治理率达到46.58%", "农村生活污水治理率达到78.02%",
-                                    "农村生活污水治理(管控)率达到65.76%"]
+        assert (row["parent_doc"], row["change_vs_parent"], row["vs_parent"]) == (
+            "hubei_province_2024",
+            gap,
+            "stricter",
+        )
+    assert list(chain["quote"]) == [
+        "农村生活污水治理率达32%",
+        "农村生活污水治理率达到46.58%",
+        "农村生活污水治理率达到78.02%",
+        "农村生活污水治理(管控)率达到65.76%",
+    ]
     assert "管控" in chain.iloc[3]["note"]  # the wording (scope) difference is a note, not silence
 
 
@@ -169,4 +210,6 @@ def test_escalation_output_is_deterministic(built, tmp_path) -> None:
     build(tmp_path)
     for name in ("targets.csv", "escalation.csv"):
         assert (out / name).read_bytes() == (tmp_path / name).read_bytes(), name
-    pd.testing.assert_frame_equal(pd.read_parquet(out / "escalation.parquet"), built[1]["escalation"], check_dtype=False)
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(out / "escalation.parquet"), built[1]["escalation"], check_dtype=False
+    )

@@ -1,4 +1,5 @@
 """The corpus build: document metadata and quality, duplicates, deterministic output."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -41,7 +42,9 @@ def test_two_builds_are_byte_identical(built, tmp_path) -> None:
     assert {"targets", "escalation", "alignments", "coverage_indicators"} <= set(tables)
     for name in tables:
         for suffix in (".csv", ".parquet"):
-            assert (first / f"{name}{suffix}").read_bytes() == (tmp_path / f"{name}{suffix}").read_bytes(), name + suffix
+            assert (first / f"{name}{suffix}").read_bytes() == (tmp_path / f"{name}{suffix}").read_bytes(), (
+                name + suffix
+            )
 
 
 def test_parallel_workers_give_the_same_tables(built, tmp_path) -> None:
@@ -75,8 +78,10 @@ def test_build_aligns_every_comparison_the_manifest_implies(built, corpus) -> No
         linked = rows[rows["relation"].isin(["same", "partial"])]
         raw = corpus[source].raw.text
         spans = corpus[source].tasks.set_index("task_id")
-        for task_id, start, end in zip(linked["source_task_id"], linked["source_char_start"], linked["source_char_end"]):
-            assert raw[start:end] == raw[spans.at[task_id, "char_start"]:spans.at[task_id, "char_end"]]
+        for task_id, start, end in zip(
+            linked["source_task_id"], linked["source_char_start"], linked["source_char_end"]
+        ):
+            assert raw[start:end] == raw[spans.at[task_id, "char_start"] : spans.at[task_id, "char_end"]]
     written = pd.read_csv(out / "alignments.csv", dtype=str, keep_default_na=False)
     assert len(written) == len(alignments) and set(written["comparison_id"]) == set(COMPARISONS)
 
@@ -88,7 +93,7 @@ def test_clause_matches_point_into_both_raw_texts(built, corpus) -> None:
     for side in ("source", "target"):
         for row in clauses.sample(20, random_state=0).itertuples():
             doc = corpus[getattr(row, f"{side}_doc")]
-            span = doc.raw.text[getattr(row, f"{side}_char_start"):getattr(row, f"{side}_char_end")]
+            span = doc.raw.text[getattr(row, f"{side}_char_start") : getattr(row, f"{side}_char_end")]
             assert span.replace(" ", "").replace("\n", "").replace("*", "")[:4] == getattr(row, f"{side}_clause")[:4]
 
 
@@ -118,21 +123,26 @@ def test_damaged_duplicate_copies_are_not_compared(built) -> None:
     listed.loc[listed["doc_id"] == "ezhou_city_2024", "parent"] = "hubei_province_2024_web"
     planned = planned_comparisons(listed, tables["documents"])
     assert "hubei_province_2024_web" not in set(planned["source_doc"])
-    assert list(planned["comparison_id"]) == ["hubei_province_2023__hubei_province_2024", "hubei_province_2024__wuhan_city_2025"]
+    assert list(planned["comparison_id"]) == [
+        "hubei_province_2023__hubei_province_2024",
+        "hubei_province_2024__wuhan_city_2025",
+    ]
 
 
 def test_a_word_pdf_or_web_plan_keeps_its_extracted_text_beside_the_tables(tmp_path) -> None:
-    from benchmarks.formats import plan_in_every_format
     from pinned_corpus import PINNED_DIR
 
     from analysis import storage
+    from benchmarks.formats import plan_in_every_format
 
     raw = tmp_path / "raw"
     raw.mkdir()
     files = plan_in_every_format(PINNED_DIR / "ezhou_city_2024.txt", raw)
     rows = [f"ezhou_{fmt},{files[fmt].name},,,鄂州市,city,2024,,,," for fmt in ("docx", "pdf", "html")]
-    (raw / "manifest.csv").write_text("doc_id,file,title,issuer,region,level,year,parent,previous,doc_number,date\n"
-                                      + "\n".join(rows) + "\n", encoding="utf-8")
+    (raw / "manifest.csv").write_text(
+        "doc_id,file,title,issuer,region,level,year,parent,previous,doc_number,date\n" + "\n".join(rows) + "\n",
+        encoding="utf-8",
+    )
     tables = build(tmp_path / "out", raw / "manifest.csv")
     documents = tables["documents"].set_index("doc_id")
     assert dict(documents["format"]) == {"ezhou_docx": "docx", "ezhou_pdf": "pdf", "ezhou_html": "html"}

@@ -1,4 +1,5 @@
 """The manifest is validated, and comparisons are derived from its links."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -39,22 +40,36 @@ def test_the_bundled_manifest_is_valid_and_implies_three_comparisons() -> None:
 
 def test_comparisons_come_from_the_links(tmp_path) -> None:
     found = comparisons(load_manifest(write_manifest(tmp_path, GOOD_ROWS)))
-    expected = pd.DataFrame({
-        "comparison_id": ["prov_2023__prov_2024", "prov_2024__city_2024"],
-        "kind": ["year", "level"],
-        "source_doc": ["prov_2023", "prov_2024"],
-        "target_doc": ["prov_2024", "city_2024"],
-    })
+    expected = pd.DataFrame(
+        {
+            "comparison_id": ["prov_2023__prov_2024", "prov_2024__city_2024"],
+            "kind": ["year", "level"],
+            "source_doc": ["prov_2023", "prov_2024"],
+            "target_doc": ["prov_2024", "city_2024"],
+        }
+    )
     pd.testing.assert_frame_equal(found, expected)
 
 
 @pytest.mark.parametrize(
     ("rows", "where", "problem"),
     [
-        (GOOD_ROWS[:2] + ["city_2024,c24.txt,,,鄂州市,city,2024,prov_2025,,,"], "line 4 (city_2024)", "unknown parent 'prov_2025'"),
-        (GOOD_ROWS + ["prov_2023,p23.txt,,,湖北省,province,2023,,,,"], "line 5 (prov_2023)", "duplicate doc_id (first on line 2)"),
+        (
+            GOOD_ROWS[:2] + ["city_2024,c24.txt,,,鄂州市,city,2024,prov_2025,,,"],
+            "line 4 (city_2024)",
+            "unknown parent 'prov_2025'",
+        ),
+        (
+            GOOD_ROWS + ["prov_2023,p23.txt,,,湖北省,province,2023,,,,"],
+            "line 5 (prov_2023)",
+            "duplicate doc_id (first on line 2)",
+        ),
         (GOOD_ROWS + ["extra,missing.txt,,,湖北省,province,2022,,,,"], "line 5 (extra)", "file not found: missing.txt"),
-        (["a,p23.txt,,,x,province,2023,,b,,", "b,p24.txt,,,x,province,2023,,,,"], "line 2 (a)", "not from an earlier year"),
+        (
+            ["a,p23.txt,,,x,province,2023,,b,,", "b,p24.txt,,,x,province,2023,,,,"],
+            "line 2 (a)",
+            "not from an earlier year",
+        ),
         (["a,p23.txt,,,x,city,2023,b,,,", "b,p24.txt,,,x,city,2023,,,,"], "line 2 (a)", "not a higher level"),
         (["a,p23.txt,,,x,province,2023,,a,,"], "line 2 (a)", "previous is the document itself"),
         (["a,p23.txt,,,x,planet,2023,,,,"], "line 2 (a)", "unknown level 'planet'"),
@@ -93,7 +108,11 @@ def test_a_manifest_without_its_link_columns_is_refused(tmp_path) -> None:
 @pytest.mark.parametrize(
     ("rows", "where", "problem"),
     [
-        (["../../x,p23.txt,,,x,province,2023,,,,"], "line 2", "doc_id '../../x' may hold only letters, digits, _ and -"),
+        (
+            ["../../x,p23.txt,,,x,province,2023,,,,"],
+            "line 2",
+            "doc_id '../../x' may hold only letters, digits, _ and -",
+        ),
         (["/etc/passwd,p23.txt,,,x,province,2023,,,,"], "line 2", "may hold only letters"),
         (["a<b>,p23.txt,,,x,province,2023,,,,"], "line 2", "may hold only letters"),
         (["a,p23.txt,,,x,province,²,,,,"], "line 2 (a)", "year must be a number"),
@@ -135,7 +154,9 @@ def test_a_header_only_manifest_lists_no_documents(tmp_path) -> None:
 
 def test_unknown_columns_are_named(tmp_path) -> None:
     path = write_manifest(tmp_path, [])
-    path.write_text("doc_id,file,region,level,year,parent,previous,colour,size\na,p23.txt,x,city,2024,,,red,2\n", encoding="utf-8")
+    path.write_text(
+        "doc_id,file,region,level,year,parent,previous,colour,size\na,p23.txt,x,city,2024,,,red,2\n", encoding="utf-8"
+    )
     with pytest.raises(UserError, match="unknown column\\(s\\): colour, size"):
         load_manifest(path)
 

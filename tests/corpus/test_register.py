@@ -1,4 +1,5 @@
 """Bring your own plans: `analysis add FILE` registers a plan in the manifest, `remove ID` drops it."""
+
 from __future__ import annotations
 
 import invented_plans as ip
@@ -8,15 +9,20 @@ from analysis.corpus.manifest import load_manifest
 from analysis.corpus.register import add_plan, default_doc_id, remove_plan
 from analysis.errors import UserError
 
-PROVINCE = ("2024年全省生态环境工作要点\n某省生态环境厅\n一、重点工作\n"
-            "1.深入打好碧水保卫战。完成100个入河排污口整治。\n2.深入打好蓝天保卫战。推进重点行业超低排放改造。\n")
+PROVINCE = (
+    "2024年全省生态环境工作要点\n某省生态环境厅\n一、重点工作\n"
+    "1.深入打好碧水保卫战。完成100个入河排污口整治。\n2.深入打好蓝天保卫战。推进重点行业超低排放改造。\n"
+)
 
 
 @pytest.fixture
 def corpus(tmp_path):
     """A manifest folder holding one provincial plan, and a folder of plans to bring."""
-    manifest = ip.write_corpus(tmp_path / "raw", {"prov_2024": ("prov_2024.txt", PROVINCE)},
-                               ["prov_2024,prov_2024.txt,,,某省,province,2024,,,,"])
+    manifest = ip.write_corpus(
+        tmp_path / "raw",
+        {"prov_2024": ("prov_2024.txt", PROVINCE)},
+        ["prov_2024,prov_2024.txt,,,某省,province,2024,,,,"],
+    )
     mine = tmp_path / "downloads"
     mine.mkdir()
     return manifest, mine
@@ -39,16 +45,27 @@ def test_add_infers_what_the_text_prints_and_copies_the_file(corpus) -> None:
     manifest, mine = corpus
     path = _bring(mine, "jia 2024.txt", ip.city_plan("甲市", "alpha", doc_number="甲环发〔2024〕3号"))
     done = add_plan(path, manifest, parent="prov_2024")
-    assert done.row == {"doc_id": "jia_2024", "file": "jia_2024.txt", "title": "2024年全市生态环境工作要点",
-                        "issuer": "甲市生态环境局", "doc_number": "甲环发〔2024〕3号", "date": "2024-02-10",
-                        "level": "city", "year": "2024", "region": "甲市", "parent": "prov_2024", "previous": ""}
+    assert done.row == {
+        "doc_id": "jia_2024",
+        "file": "jia_2024.txt",
+        "title": "2024年全市生态环境工作要点",
+        "issuer": "甲市生态环境局",
+        "doc_number": "甲环发〔2024〕3号",
+        "date": "2024-02-10",
+        "level": "city",
+        "year": "2024",
+        "region": "甲市",
+        "parent": "prov_2024",
+        "previous": "",
+    }
     assert done.sources["level"] == "title" and done.sources["region"] == "issuer" and done.sources["year"] == "title"
     assert (manifest.parent / "jia_2024.txt").read_bytes() == path.read_bytes() and done.copied
     assert done.notes == ["stored as jia_2024.txt: `make` cannot handle the characters of 'jia 2024.txt'"]
     listed = load_manifest(manifest).set_index("doc_id")
     assert listed.loc["jia_2024", "parent"] == "prov_2024" and listed.loc["jia_2024", "year"] == 2024
     assert manifest.read_text(encoding="utf-8").endswith(
-        "jia_2024,jia_2024.txt,2024年全市生态环境工作要点,甲市生态环境局,甲市,city,2024,prov_2024,,甲环发〔2024〕3号,2024-02-10\n")
+        "jia_2024,jia_2024.txt,2024年全市生态环境工作要点,甲市生态环境局,甲市,city,2024,prov_2024,,甲环发〔2024〕3号,2024-02-10\n"
+    )
 
 
 def test_flags_override_the_text_and_the_year_can_come_from_the_date(corpus) -> None:
@@ -61,16 +78,19 @@ def test_flags_override_the_text_and_the_year_can_come_from_the_date(corpus) -> 
     assert done.sources["issuer"] == "flag"
 
 
-@pytest.mark.parametrize(("kwargs", "text", "message"), [
-    ({}, ip.city_plan("甲市", "alpha").replace("全市", "", 1), "cannot tell the level"),
-    ({}, ip.city_plan("甲市", "alpha").replace("甲市生态环境局\n", ""), "cannot tell the region"),
-    ({"doc_id": "甲市"}, ip.city_plan("甲市", "alpha"), "letters, digits, _ and - only"),
-    ({"doc_id": None, "name": "甲市2024年工作要点.txt"}, ip.city_plan("甲市", "alpha"), "pass --doc-id"),
-    ({"doc_id": "prov_2024"}, ip.city_plan("甲市", "alpha"), "already in"),
-    ({"parent": "nowhere"}, ip.city_plan("甲市", "alpha"), "unknown parent 'nowhere'"),
-    ({"previous": "prov_2024"}, ip.city_plan("甲市", "alpha"), "is not from an earlier year"),
-    ({}, "这是一段没有层级标记的普通文字。\n", "no tasks found"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "text", "message"),
+    [
+        ({}, ip.city_plan("甲市", "alpha").replace("全市", "", 1), "cannot tell the level"),
+        ({}, ip.city_plan("甲市", "alpha").replace("甲市生态环境局\n", ""), "cannot tell the region"),
+        ({"doc_id": "甲市"}, ip.city_plan("甲市", "alpha"), "letters, digits, _ and - only"),
+        ({"doc_id": None, "name": "甲市2024年工作要点.txt"}, ip.city_plan("甲市", "alpha"), "pass --doc-id"),
+        ({"doc_id": "prov_2024"}, ip.city_plan("甲市", "alpha"), "already in"),
+        ({"parent": "nowhere"}, ip.city_plan("甲市", "alpha"), "unknown parent 'nowhere'"),
+        ({"previous": "prov_2024"}, ip.city_plan("甲市", "alpha"), "is not from an earlier year"),
+        ({}, "这是一段没有层级标记的普通文字。\n", "no tasks found"),
+    ],
+)
 def test_add_refuses_with_one_reason_and_changes_nothing(corpus, kwargs, text, message) -> None:
     manifest, mine = corpus
     before = manifest.read_bytes()
@@ -104,7 +124,9 @@ def test_add_keeps_the_manifests_bom_and_line_ends(corpus) -> None:
     manifest.write_bytes(b"\xef\xbb\xbf" + manifest.read_bytes().replace(b"\n", b"\r\n"))
     add_plan(_bring(mine, "jia_2024.txt", ip.city_plan("甲市", "alpha")), manifest)
     data = manifest.read_bytes()
-    assert data.startswith(b"\xef\xbb\xbfdoc_id,") and data.count(b"\r\n") == 3 and b"\n" not in data.replace(b"\r\n", b"")
+    assert (
+        data.startswith(b"\xef\xbb\xbfdoc_id,") and data.count(b"\r\n") == 3 and b"\n" not in data.replace(b"\r\n", b"")
+    )
     assert list(load_manifest(manifest)["doc_id"]) == ["prov_2024", "jia_2024"]
 
 

@@ -1,4 +1,5 @@
 """The review queue round trip: export the uncertain decisions, fill in two, rebuild."""
+
 from __future__ import annotations
 
 import os
@@ -31,7 +32,9 @@ def test_the_queue_holds_the_doubtful_decisions_in_the_corrections_format(built)
     assert ((queue["reason"] == "uncertain") == (queue["confidence"] >= 0.35)).all()
     texts = dict(zip(tables["tasks"]["task_id"], tables["tasks"]["text"]))
     for row in queue.itertuples():  # both tasks named, with their texts, even for an unlinked task
-        assert row.source_task_id.startswith("hubei_province_2024:") and row.target_task_id.startswith("ezhou_city_2024:")
+        assert row.source_task_id.startswith("hubei_province_2024:") and row.target_task_id.startswith(
+            "ezhou_city_2024:"
+        )
         assert (row.source_text, row.target_text) == (texts[row.source_task_id], texts[row.target_task_id])
     wider = review_queue(tables["alignments"], tables["tasks"], COMPARISON, (0.35, 0.95))
     assert len(wider) > len(queue)
@@ -53,8 +56,11 @@ def test_review_round_trip_reaches_the_tables(built, tmp_path) -> None:
     shutil.copytree(RAW_DIR, data / "raw")
     (data / "corrections").mkdir()
     filled.to_csv(data / "corrections" / "alignments.csv", index=False, encoding="utf-8-sig")
-    after = build(tmp_path / "processed", data / "raw" / "manifest.csv",
-                  alignment_corrections=data / "corrections" / "alignments.csv")
+    after = build(
+        tmp_path / "processed",
+        data / "raw" / "manifest.csv",
+        alignment_corrections=data / "corrections" / "alignments.csv",
+    )
 
     alignments = after["alignments"][after["alignments"]["comparison_id"] == COMPARISON]
     pairs = alignments.set_index(["source_task_id", "target_task_id"])
@@ -65,11 +71,15 @@ def test_review_round_trip_reaches_the_tables(built, tmp_path) -> None:
     assert (alignments["decided_by"] == "reviewer").sum() >= 2  # the added link, and the unlinked rows a removal left
     assert after["corrections"]["status"].tolist() == ["applied", "applied"]
     others = after["alignments"][after["alignments"]["comparison_id"] != COMPARISON]
-    pd.testing.assert_frame_equal(others.reset_index(drop=True),
-                                  before["alignments"][before["alignments"]["comparison_id"] != COMPARISON].reset_index(drop=True))
+    pd.testing.assert_frame_equal(
+        others.reset_index(drop=True),
+        before["alignments"][before["alignments"]["comparison_id"] != COMPARISON].reset_index(drop=True),
+    )
 
     # coverage counts the corrected links: every task's relation and each side's totals
-    tasks = after["coverage_tasks"][after["coverage_tasks"]["comparison_id"] == COMPARISON].set_index(["side", "task_id"])
+    tasks = after["coverage_tasks"][after["coverage_tasks"]["comparison_id"] == COMPARISON].set_index(
+        ["side", "task_id"]
+    )
     links = alignments[alignments["relation"].isin(LINKS)]
     assert tasks.loc[("source", partial["source_task_id"]), "relation"] in LINKS
     assert partial["source_task_id"] in tasks.loc[("target", partial["target_task_id"]), "linked_task_ids"].split(";")
@@ -90,9 +100,18 @@ def test_review_round_trip_reaches_the_tables(built, tmp_path) -> None:
 @pytest.mark.slow
 def test_the_cli_exports_a_queue_and_the_build_log_names_stale_corrections(built, tmp_path) -> None:
     folder, _ = built
+
     def run(*args, env=None):
-        return subprocess.run([sys.executable, "-m", "analysis", *map(str, args)], cwd=PROJECT_ROOT, capture_output=True,
-                              text=True, encoding="utf-8", timeout=600, env=env)
+        return subprocess.run(
+            [sys.executable, "-m", "analysis", *map(str, args)],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            timeout=600,
+            env=env,
+        )
+
     done = run("review", COMPARISON, "--out", tmp_path / "queue.csv", "--processed", folder)
     assert done.returncode == 0 and "decisions to review" in done.stderr and (tmp_path / "queue.csv").is_file()
     refused = run("review", "nope", "--out", tmp_path / "other.csv", "--processed", folder)
@@ -105,11 +124,15 @@ def test_the_cli_exports_a_queue_and_the_build_log_names_stale_corrections(built
     (data / "corrections" / "alignments.csv").write_text(
         ",".join(ALIGNMENT_CORRECTION_COLUMNS) + "\n"
         "hubei_province_2024,hubei_province_2024:9-9-9,ezhou_city_2024,ezhou_city_2024:3-1-1,same,renumbered\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     built_log = run("build", "--out", tmp_path / "processed", env={**os.environ, "ANALYSIS_DATA_DIR": str(data)})
     assert built_log.returncode == 0, built_log.stderr
     assert "corrections: 0 applied, 1 stale" in built_log.stderr
-    assert "stale: " in built_log.stderr and "line 2: link hubei_province_2024:9-9-9 → ezhou_city_2024:3-1-1" in built_log.stderr
+    assert (
+        "stale: " in built_log.stderr
+        and "line 2: link hubei_province_2024:9-9-9 → ezhou_city_2024:3-1-1" in built_log.stderr
+    )
     table = pd.read_csv(tmp_path / "processed" / "corrections.csv")
     assert table["status"].tolist() == ["stale"]
 
@@ -119,19 +142,39 @@ def test_evaluate_scores_the_model_on_the_pairs_the_reviewer_named(built, corpus
     rows = tables["alignments"][tables["alignments"]["comparison_id"] == COMPARISON]
     links = rows[rows["relation"].isin(LINKS)]
     unlinked = rows[~rows["relation"].isin(LINKS) & (rows["source_task_id"] != "")]
-    other = next(t for t in tables["tasks"]["task_id"] if t.startswith("ezhou_city_2024:")
-                 and t not in set(links.loc[links["source_task_id"] == unlinked["source_task_id"].iloc[0], "target_task_id"]))
+    other = next(
+        t
+        for t in tables["tasks"]["task_id"]
+        if t.startswith("ezhou_city_2024:")
+        and t not in set(links.loc[links["source_task_id"] == unlinked["source_task_id"].iloc[0], "target_task_id"])
+    )
     decisions = [  # one model link confirmed, one rejected, one link the model did not make
         (links["source_task_id"].iloc[0], links["target_task_id"].iloc[0], links["relation"].iloc[0]),
         (links["source_task_id"].iloc[1], links["target_task_id"].iloc[1], "none"),
         (unlinked["source_task_id"].iloc[0], other, "partial"),
     ]
     path = tmp_path / "alignments.csv"
-    pd.DataFrame([("hubei_province_2024", s, "ezhou_city_2024", t, r, "") for s, t, r in decisions],
-                 columns=ALIGNMENT_CORRECTION_COLUMNS).to_csv(path, index=False)
-    scores = reviewed.reviewed_links(read_alignment_corrections(path), corpus, load_manifest(RAW_DIR / "manifest.csv"),
-                                     tables["targets"])
-    assert scores.to_dict("records") == [{"comparison": COMPARISON, "n_decisions": 3, "precision": 0.5, "recall": 0.5,
-                                          "f1": 0.5, "label_accuracy": 1.0, "n_gold": 2, "n_predicted": 2, "n_correct": 1}]
-    text = reviewed.report(path, tmp_path / "absent.csv", corpus, load_manifest(RAW_DIR / "manifest.csv"), tables["targets"])
+    pd.DataFrame(
+        [("hubei_province_2024", s, "ezhou_city_2024", t, r, "") for s, t, r in decisions],
+        columns=ALIGNMENT_CORRECTION_COLUMNS,
+    ).to_csv(path, index=False)
+    scores = reviewed.reviewed_links(
+        read_alignment_corrections(path), corpus, load_manifest(RAW_DIR / "manifest.csv"), tables["targets"]
+    )
+    assert scores.to_dict("records") == [
+        {
+            "comparison": COMPARISON,
+            "n_decisions": 3,
+            "precision": 0.5,
+            "recall": 0.5,
+            "f1": 0.5,
+            "label_accuracy": 1.0,
+            "n_gold": 2,
+            "n_predicted": 2,
+            "n_correct": 1,
+        }
+    ]
+    text = reviewed.report(
+        path, tmp_path / "absent.csv", corpus, load_manifest(RAW_DIR / "manifest.csv"), tables["targets"]
+    )
     assert COMPARISON in text and "Targets the reviewer decided" in text

@@ -1,6 +1,7 @@
 """The build on Dask gives the same bytes as the build in this process: on a local cluster, on a
 running scheduler reached through the command line, for the bundled corpus and a synthetic one;
 an unreachable scheduler is one line and exit 2."""
+
 from __future__ import annotations
 
 import io
@@ -10,13 +11,13 @@ import time
 from pathlib import Path
 
 import pytest
+from pinned_corpus import PINNED_MANIFEST as MANIFEST_PATH
 
 from analysis import schema, storage
 from analysis.corpus import scheduler
 from analysis.corpus.build import build
 from analysis.errors import UserError
 from analysis.settings import BuildSettings
-from pinned_corpus import PINNED_MANIFEST as MANIFEST_PATH
 
 PARALLEL_MIN_ITEMS = BuildSettings().parallel_min_items
 
@@ -55,7 +56,9 @@ def test_a_local_cluster_writes_the_same_bytes_as_the_build_in_process(cluster, 
 
 
 @pytest.mark.slow
-def test_a_running_scheduler_given_to_the_command_line_writes_the_same_bytes(cluster, in_process, tmp_path, run_cli) -> None:
+def test_a_running_scheduler_given_to_the_command_line_writes_the_same_bytes(
+    cluster, in_process, tmp_path, run_cli
+) -> None:
     result = run_cli("build", "--out", tmp_path, "--scheduler", cluster.scheduler_address, "--quiet")
     assert result.returncode == 0, result.stderr
     assert _csv_bytes(tmp_path) == in_process
@@ -129,7 +132,9 @@ class _Terminal(io.StringIO):
         return True
 
 
-@pytest.mark.parametrize(("terminal", "progress", "shown"), [(True, True, True), (False, True, False), (True, False, False)])
+@pytest.mark.parametrize(
+    ("terminal", "progress", "shown"), [(True, True, True), (False, True, False), (True, False, False)]
+)
 def test_the_progress_bar_shows_on_a_terminal_unless_quiet(monkeypatch, terminal, progress, shown) -> None:
     stderr = _Terminal() if terminal else io.StringIO()
     monkeypatch.setattr(sys, "stderr", stderr)

@@ -1,5 +1,6 @@
 """The processed tables are one unit: a build killed at any moment, or stopped by a full disk,
 leaves the previous complete set; two builds never write into one folder at once."""
+
 from __future__ import annotations
 
 import errno
@@ -21,8 +22,18 @@ from analysis import cli, storage
 from analysis.corpus.build import build
 from analysis.settings import PROJECT_ROOT
 
-TABLES = {"documents", "tasks", "targets", "escalation", "alignments", "alignment_clauses", "coverage",
-          "coverage_tasks", "coverage_indicators", "corrections"}
+TABLES = {
+    "documents",
+    "tasks",
+    "targets",
+    "escalation",
+    "alignments",
+    "alignment_clauses",
+    "coverage",
+    "coverage_tasks",
+    "coverage_indicators",
+    "corrections",
+}
 
 
 def _sha256(path: Path) -> str:
@@ -82,8 +93,9 @@ def test_the_build_record_names_inputs_settings_and_tables(built) -> None:
 def test_a_second_build_into_the_same_folder_is_refused(tmp_path) -> None:
     out = tmp_path / "out"
     with storage.build_lock(out):
-        second = subprocess.run(_build_command(out), cwd=PROJECT_ROOT, env=_env(), capture_output=True, text=True,
-                                timeout=120)
+        second = subprocess.run(
+            _build_command(out), cwd=PROJECT_ROOT, env=_env(), capture_output=True, text=True, timeout=120
+        )
     assert second.returncode == 2
     assert second.stderr.strip() == f"error: {out}: another build is writing here (pid {os.getpid()})"
     assert not list(out.glob("tables-*")) and not (out / "current").exists()
@@ -102,7 +114,9 @@ def test_a_full_disk_leaves_the_previous_set(tmp_path, monkeypatch, capsys) -> N
     capsys.readouterr()
     assert cli.main(["build", "--out", str(out)]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and err.startswith(f"error: {out}: cannot write the tables (No space left on device)"), err
+    assert err.count("\n") == 1 and err.startswith(
+        f"error: {out}: cannot write the tables (No space left on device)"
+    ), err
     assert assert_one_complete_set(out) == before
     assert not list(out.glob(".staging-*"))
 
@@ -112,21 +126,29 @@ def test_a_build_killed_at_any_moment_leaves_one_complete_set(tmp_path) -> None:
     out = tmp_path / "out"
     manifests = _two_manifests(tmp_path / "raw")
     started = time.monotonic()
-    subprocess.run(_build_command(out, manifests[1]), cwd=PROJECT_ROOT, env=_env(), check=True, capture_output=True,
-                   timeout=300)
+    subprocess.run(
+        _build_command(out, manifests[1]), cwd=PROJECT_ROOT, env=_env(), check=True, capture_output=True, timeout=300
+    )
     duration = time.monotonic() - started
     ids = [assert_one_complete_set(out)]
     rng = random.Random(20240205)
     for run in range(10):
         delay = rng.uniform(0, 1.2 * duration)  # over the whole run: start-up, parsing, writing, the switch
-        with subprocess.Popen(_build_command(out, manifests[run % 2]), cwd=PROJECT_ROOT, env=_env(),
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as process:
+        with subprocess.Popen(
+            _build_command(out, manifests[run % 2]),
+            cwd=PROJECT_ROOT,
+            env=_env(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        ) as process:
             time.sleep(delay)
             process.send_signal(signal.SIGKILL)
             process.wait(timeout=60)
         ids.append(assert_one_complete_set(out))
     print(f"build {duration:.1f} s; {len(set(ids)) - 1} of 10 killed builds had switched the set before the kill")
-    done = subprocess.run(_build_command(out), cwd=PROJECT_ROOT, env=_env(), capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        _build_command(out), cwd=PROJECT_ROOT, env=_env(), capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr
     assert assert_one_complete_set(out) not in ids
     assert not list(out.glob(".staging-*")) and not list(out.glob(".current.tmp-*"))

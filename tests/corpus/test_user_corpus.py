@@ -1,5 +1,6 @@
 """A researcher's corpus is theirs: adding a plan to data/raw (`analysis add`) and removing one
 (`analysis remove`) keeps the tests green, since they run on their own pinned corpus."""
+
 from __future__ import annotations
 
 import os
@@ -17,8 +18,16 @@ pytestmark = pytest.mark.slow
 
 def _clone(folder):
     """The project's files as a clone has them (tracked, or new and not ignored)."""
-    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"], cwd=PROJECT_ROOT,
-                            capture_output=True, check=True).stdout.decode().split("\0")
+    listed = (
+        subprocess.run(
+            ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
     for name in filter(None, listed):
         source = PROJECT_ROOT / name
         if source.is_file():
@@ -33,8 +42,15 @@ def test_a_researchers_own_plans_keep_the_tests_green(tmp_path) -> None:
     env["PYTHONPATH"] = str(clone)
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "analysis", *args], cwd=clone, env=env, capture_output=True,
-                              text=True, encoding="utf-8", timeout=300)
+        return subprocess.run(
+            [sys.executable, "-m", "analysis", *args],
+            cwd=clone,
+            env=env,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            timeout=300,
+        )
 
     sister = tmp_path / "sister_city_2024.txt"
     sister.write_text(ip.city_plan("乙市", "beta"), encoding="utf-8")
@@ -45,6 +61,13 @@ def test_a_researchers_own_plans_keep_the_tests_green(tmp_path) -> None:
     manifest = (clone / "data" / "raw" / "manifest.csv").read_text(encoding="utf-8")
     assert "sister_city_2024" in manifest and "wuhan_city_2025" not in manifest
 
-    tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not slow and not browser"],
-                           cwd=clone, env=env, capture_output=True, text=True, encoding="utf-8", timeout=600)
+    tests = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not slow and not browser"],
+        cwd=clone,
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=600,
+    )
     assert tests.returncode == 0, tests.stdout[-3000:]

@@ -1,4 +1,5 @@
 """Alignment evaluation: metrics on tiny frames, the gold's ids, and the figures on the real gold."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -21,8 +22,15 @@ def test_link_metrics_count_links_and_check_labels_on_the_correct_ones() -> None
     gold = links([("a", "x", "same"), ("b", "x", "partial"), ("c", "y", "same")])
     predicted = links([("a", "x", "same"), ("b", "x", "same"), ("d", "z", "partial"), ("c", "", "dropped")])
     metrics = evaluate.link_metrics(predicted, gold)
-    assert metrics == {"precision": 2 / 3, "recall": 2 / 3, "f1": pytest.approx(2 / 3), "label_accuracy": 0.5,
-                       "n_gold": 3, "n_predicted": 3, "n_correct": 2}
+    assert metrics == {
+        "precision": 2 / 3,
+        "recall": 2 / 3,
+        "f1": pytest.approx(2 / 3),
+        "label_accuracy": 0.5,
+        "n_gold": 3,
+        "n_predicted": 3,
+        "n_correct": 2,
+    }
 
 
 def test_the_baseline_takes_each_target_tasks_best_source_by_character_ratio() -> None:
@@ -37,8 +45,15 @@ def test_threshold_grid_spans_every_combination() -> None:
 
 
 def test_selection_prefers_the_conservative_end_of_a_plateau() -> None:
-    pairs = pd.DataFrame({"source_index": [0, 1], "target_index": [0, 1], "source_task_id": ["s0", "s1"],
-                          "target_task_id": ["t0", "t1"], "score": [0.6, 0.2]})
+    pairs = pd.DataFrame(
+        {
+            "source_index": [0, 1],
+            "target_index": [0, 1],
+            "source_task_id": ["s0", "s1"],
+            "target_task_id": ["t0", "t1"],
+            "score": [0.6, 0.2],
+        }
+    )
     scorer = evaluate._Scorer(pairs, ["s0", "s1"], 2, links([("s0", "t0", "same")]))
     grid = evaluate.threshold_grid({"link_min": (0.1, 0.5, 0.1), "partial_ratio": (0.5, 1.0, 0.5)})
     chosen = scorer.select(grid)
@@ -56,7 +71,7 @@ def test_every_gold_task_id_maps_to_a_parsed_task(corpus, gold_tasks) -> None:
 
 
 def test_team_annotations_name_real_tasks_and_known_relations(corpus) -> None:
-    for (source, target, kind), path in evaluate.TEAM_CHECKS.items():
+    for (source, target, _), path in evaluate.TEAM_CHECKS.items():
         team = evaluate.read_gold(path)
         assert set(team["source_task_id"]) - {""} <= set(corpus[source].tasks["task_id"]), path.name
         assert set(team["target_task_id"]) - {""} <= set(corpus[target].tasks["task_id"]), path.name
@@ -107,8 +122,9 @@ def test_the_thresholds_carry_over_to_the_cross_level_team_checks(evaluation, ci
 def test_the_settings_hold_thresholds_the_evaluation_finds_best(evaluation, corpus) -> None:
     # the settings' thresholds score as well as the selected ones (ties on a plateau are equal)
     source, target = corpus["hubei_province_2023"], corpus["hubei_province_2024"]
-    gold = evaluate.dev_gold_links(evaluate.read_gold(evaluate.DEV_GOLD), evaluate.read_gold(evaluate.GOLD_TASKS),
-                                   source.tasks, target.tasks)
+    gold = evaluate.dev_gold_links(
+        evaluate.read_gold(evaluate.DEV_GOLD), evaluate.read_gold(evaluate.GOLD_TASKS), source.tasks, target.tasks
+    )
     pairs = align.pair_signals(align.Comparison.of(source, target, evaluate.alignment_indicators(corpus)))
     scorer = evaluate._Scorer(pairs, list(source.tasks["task_id"]), len(target.tasks), gold)
     ours = scorer.metrics(scorer.relations(ALIGNMENT_THRESHOLDS))

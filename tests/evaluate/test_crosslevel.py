@@ -1,5 +1,6 @@
 """Cross-level evaluation: the clause annotation and the task links derived from it, the baseline,
 the model's decisions under a grid, and the figures per comparison."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -13,11 +14,22 @@ from analysis.settings import AlignmentSettings
 
 
 def test_links_derived_from_clauses_keep_the_team_labels_and_add_partials() -> None:
-    clauses = pd.DataFrame({"source_task_id": ["s1", "s1", "s2"], "target_task_id": ["t1", "t2", "t3"],
-                            "confidence": ["high", "low", "high"], "note": ["a", "b", "c"]})
-    team = pd.DataFrame({"source_task_id": ["s1", "s4", "s2", ""], "target_task_id": ["t1", "t4", "", "t3"],
-                         "relation": ["same", "partial", "not_cascaded", "local"],
-                         "note": ["[conf:high] x", "[conf:medium] y", "[conf:high] z", "[conf:high] w"]})
+    clauses = pd.DataFrame(
+        {
+            "source_task_id": ["s1", "s1", "s2"],
+            "target_task_id": ["t1", "t2", "t3"],
+            "confidence": ["high", "low", "high"],
+            "note": ["a", "b", "c"],
+        }
+    )
+    team = pd.DataFrame(
+        {
+            "source_task_id": ["s1", "s4", "s2", ""],
+            "target_task_id": ["t1", "t4", "", "t3"],
+            "relation": ["same", "partial", "not_cascaded", "local"],
+            "note": ["[conf:high] x", "[conf:medium] y", "[conf:high] z", "[conf:high] w"],
+        }
+    )
     derived = crosslevel.derive_team_links(clauses, team).set_index(["source_task_id", "target_task_id"])
     assert derived.loc[("s1", "t1"), ["relation", "confidence"]].tolist() == ["same", "high"]
     assert derived.loc[("s1", "t2"), ["relation", "confidence"]].tolist() == ["partial", "low"]
@@ -30,7 +42,9 @@ def test_links_derived_from_clauses_keep_the_team_labels_and_add_partials() -> N
 
 
 def test_the_baseline_cosine_is_plain_character_ngram_tfidf() -> None:
-    cosine = crosslevel.char_tfidf_cosine(["深入打好蓝天保卫战", "加强党风廉政建设"], ["深入打好蓝天保卫战", "农村 环境"])
+    cosine = crosslevel.char_tfidf_cosine(
+        ["深入打好蓝天保卫战", "加强党风廉政建设"], ["深入打好蓝天保卫战", "农村 环境"]
+    )
     assert cosine[0, 0] == pytest.approx(1.0)
     assert cosine[1, 0] == 0.0 and cosine[0, 1] == 0.0
 
@@ -58,7 +72,9 @@ def test_the_team_task_links_are_derived_from_the_clause_annotation(key) -> None
 def test_grid_decisions_are_those_of_align_decide(corpus) -> None:
     source, target = corpus["hubei_province_2024"], corpus["wuhan_city_2025"]
     pairs = align.pair_signals(align.Comparison.of(source, target))
-    grid = pd.DataFrame({"link_min": [0.16, 0.2, 0.1], "partial_ratio": [0.75, 0.5, 0.9], "clause_min": [0.9, 0.4, 2.0]})
+    grid = pd.DataFrame(
+        {"link_min": [0.16, 0.2, 0.1], "partial_ratio": [0.75, 0.5, 0.9], "clause_min": [0.9, 0.4, 2.0]}
+    )
     linked, same = crosslevel.model_decisions(pairs, len(source.tasks), len(target.tasks), grid)
     for row, thresholds in enumerate(grid.to_dict("records")):
         relation = align.decide(pairs, len(source.tasks), len(target.tasks), thresholds)
@@ -83,8 +99,12 @@ def test_the_figures_cover_every_comparison_method_and_protocol(evaluation) -> N
 def test_the_model_as_built_beats_the_baseline_on_every_comparison(evaluation) -> None:
     figures = evaluation.figures
     built = figures[(figures["selection"] == "settings") & (figures["gold"] == "all links")].set_index("comparison")
-    baseline = figures[(figures["method"] == "baseline") & (figures["selection"] == "year pair")
-                       & (figures["setting"] == "cross-validated") & (figures["gold"] == "all links")].set_index("comparison")
+    baseline = figures[
+        (figures["method"] == "baseline")
+        & (figures["selection"] == "year pair")
+        & (figures["setting"] == "cross-validated")
+        & (figures["gold"] == "all links")
+    ].set_index("comparison")
     assert (built["f1"] > baseline.loc[built.index, "f1"]).all()
     assert (built["precision"] >= 0.94).all() and (built["label_accuracy"] >= 0.9).all()
 
@@ -95,6 +115,9 @@ def test_the_clause_rule_links_a_clause_carried_over_verbatim(corpus) -> None:
     links = result.alignments.set_index(["source_task_id", "target_task_id"])["relation"]
     assert links[("hubei_province_2024:3-2-4", "wuhan_city_2025:8-1-0")] == "partial"
     without = {k: v for k, v in AlignmentSettings().thresholds.items() if k != "clause_min"}
-    before = align.align(align.Comparison.of(corpus["hubei_province_2024"], corpus["wuhan_city_2025"]), "level", without)
+    before = align.align(
+        align.Comparison.of(corpus["hubei_province_2024"], corpus["wuhan_city_2025"]), "level", without
+    )
     assert ("hubei_province_2024:3-2-4", "wuhan_city_2025:8-1-0") not in set(
-        zip(before.alignments["source_task_id"], before.alignments["target_task_id"]))
+        zip(before.alignments["source_task_id"], before.alignments["target_task_id"])
+    )

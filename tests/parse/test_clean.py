@@ -1,4 +1,5 @@
 """Cleaning keeps a map back to the raw text while it normalises, strips and joins."""
+
 from __future__ import annotations
 
 import re
@@ -95,7 +96,10 @@ def test_a_download_site_footer_inside_a_sentence_is_removed_and_the_sentence_re
         "本文内容来自网络，由某某搜集整理，如有任何异议请联系我们，我们将酌情处理！\n\n\n\n"
         "和“襄荆荆宜”区域协同协作。\n"
     )
-    assert clean(raw).text == "7.持续深入打好蓝天保卫战。加强污染管控和重污染天气应对,做实长江中游三省联防联控,做细武汉都市圈和“襄荆荆宜”区域协同协作。"
+    assert (
+        clean(raw).text
+        == "7.持续深入打好蓝天保卫战。加强污染管控和重污染天气应对,做实长江中游三省联防联控,做细武汉都市圈和“襄荆荆宜”区域协同协作。"
+    )
 
 
 @pytest.mark.parametrize("footer", ["— 3 —", "－３－", "- 12 -", "第3页", "第 3 页 共 12 页", "3/12"])
@@ -110,19 +114,33 @@ def test_markdown_headings_and_dotted_part_markers_are_markers() -> None:
 
 
 def test_a_running_header_repeating_the_title_is_dropped_and_the_sentence_rejoined() -> None:
-    raw = ("某市2024年生态环境保护工作要点\n一、重点任务\n1.推进超低排放改造。全面完成钢铁行业超低排放改造,年底前完成\n"
-           "第 1 页 共 3 页\n某市2024年生态环境保护工作要点\n5家水泥企业深度治理。\n")
-    assert clean(raw).text.split("\n")[2] == "1.推进超低排放改造。全面完成钢铁行业超低排放改造,年底前完成5家水泥企业深度治理。"
+    raw = (
+        "某市2024年生态环境保护工作要点\n一、重点任务\n1.推进超低排放改造。全面完成钢铁行业超低排放改造,年底前完成\n"
+        "第 1 页 共 3 页\n某市2024年生态环境保护工作要点\n5家水泥企业深度治理。\n"
+    )
+    assert (
+        clean(raw).text.split("\n")[2]
+        == "1.推进超低排放改造。全面完成钢铁行业超低排放改造,年底前完成5家水泥企业深度治理。"
+    )
 
 
 def test_a_repeated_line_of_the_body_is_kept() -> None:
-    lines = ["工作要点", "一、重点任务", "1.完成治理(责任单位:各市、州、直管市及神农", "架林区生态环境局)", "2.完成改造(责任单位:各市、州、直管市及神农",
-             "架林区生态环境局)"]
+    lines = [
+        "工作要点",
+        "一、重点任务",
+        "1.完成治理(责任单位:各市、州、直管市及神农",
+        "架林区生态环境局)",
+        "2.完成改造(责任单位:各市、州、直管市及神农",
+        "架林区生态环境局)",
+    ]
     assert not any(boilerplate_lines(lines))
 
 
 def test_a_web_footer_with_an_address_is_boilerplate() -> None:
-    assert boilerplate_lines(["1.完成2个园区地下水调查。", "主办单位:某市生态环境局 地址:某市某大道1号"]) == [False, True]
+    assert boilerplate_lines(["1.完成2个园区地下水调查。", "主办单位:某市生态环境局 地址:某市某大道1号"]) == [
+        False,
+        True,
+    ]
 
 
 @pytest.mark.parametrize("line", ["3.加强执法", "2024年", "第三批", "—"])
@@ -163,7 +181,9 @@ def test_markers(line: str) -> None:
     assert starts_with_marker(line)
 
 
-@pytest.mark.parametrize("line", ["2024年", "(一般工业固体废物)", "一废一库", "2.5万吨", "(?)", "2024、2025年", "2024.3.1", "0999.加强"])
+@pytest.mark.parametrize(
+    "line", ["2024年", "(一般工业固体废物)", "一废一库", "2.5万吨", "(?)", "2024、2025年", "2024.3.1", "0999.加强"]
+)
 def test_not_markers(line: str) -> None:
     assert not starts_with_marker(line)
 

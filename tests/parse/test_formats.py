@@ -1,20 +1,21 @@
 """Plans brought as .docx, .pdf or .html read into the same tasks as their text; format by content."""
+
 from __future__ import annotations
 
 import shutil
 import zipfile
 from pathlib import Path
 
-from benchmarks import formats as mf  # the writers the ingestion benchmark uses too
 import pandas as pd
 import pytest
 from pinned_corpus import PINNED_DIR
 
 from analysis.errors import UserError
-from analysis.parse import clean, read
+from analysis.parse import read
 from analysis.parse.docx import format_number
 from analysis.parse.formats import extract
 from analysis.text.numerals import to_chinese
+from benchmarks import formats as mf  # the writers the ingestion benchmark uses too
 
 RAW = PINNED_DIR
 # The damaged web copy is no clean source: its tasks are not the reference for a clean rendering.
@@ -70,9 +71,21 @@ def test_every_format_of_a_plan_gives_the_targets_of_its_text(plan_files, stem: 
 
 # --- docx --------------------------------------------------------------------------------------
 
+
 def test_chinese_counting_and_number_formats() -> None:
     assert [to_chinese(n) for n in (1, 9, 10, 11, 19, 20, 21, 99, 100, 105, 110)] == [
-        "一", "九", "十", "十一", "十九", "二十", "二十一", "九十九", "一百", "一百零五", "一百一十"]
+        "一",
+        "九",
+        "十",
+        "十一",
+        "十九",
+        "二十",
+        "二十一",
+        "九十九",
+        "一百",
+        "一百零五",
+        "一百一十",
+    ]
     assert format_number(3, "ideographTraditional") == "丙"
     assert format_number(3, "decimalEnclosedParen") == "(3)"
     assert format_number(12, "chineseCountingThousand") == "十二"
@@ -80,30 +93,44 @@ def test_chinese_counting_and_number_formats() -> None:
 
 def test_docx_list_numbering_is_resolved(tmp_path: Path) -> None:
     p, r = mf.paragraph, mf.run
-    body = "".join([
-        p(r("总体要求"), style="PlanPart"),
-        p(r("工作目标。"), num=(1, 1)),
-        p(r("第一项。"), num=(1, 2)),
-        p(r("第二项。"), num=(1, 1)),  # a new section: items run on (lvlRestart 1)
-        p(r("第二项任务。"), num=(1, 2)),
-        p(r("重点工作"), style="PartTitle"),  # numbered through its base style; sections and items restart
-        p(r("分节。"), num=(1, 1)),
-        p(r("任务。"), num=(1, 2)),
-        p(r("甲项"), num=(2, 0)),
-        p(r("乙项"), num=(2, 0)),
-        p(r("括号项"), num=(3, 0)),
-    ])
+    body = "".join(
+        [
+            p(r("总体要求"), style="PlanPart"),
+            p(r("工作目标。"), num=(1, 1)),
+            p(r("第一项。"), num=(1, 2)),
+            p(r("第二项。"), num=(1, 1)),  # a new section: items run on (lvlRestart 1)
+            p(r("第二项任务。"), num=(1, 2)),
+            p(r("重点工作"), style="PartTitle"),  # numbered through its base style; sections and items restart
+            p(r("分节。"), num=(1, 1)),
+            p(r("任务。"), num=(1, 2)),
+            p(r("甲项"), num=(2, 0)),
+            p(r("乙项"), num=(2, 0)),
+            p(r("括号项"), num=(3, 0)),
+        ]
+    )
     numbering = mf.numbering_xml(
-        {1: mf.PLAN_LEVELS, 2: ({"fmt": "ideographTraditional", "text": "%1.", "suff": "nothing"},),
-         3: ({"fmt": "decimalEnclosedParen", "text": "%1", "suff": "space"},)},
+        {
+            1: mf.PLAN_LEVELS,
+            2: ({"fmt": "ideographTraditional", "text": "%1.", "suff": "nothing"},),
+            3: ({"fmt": "decimalEnclosedParen", "text": "%1", "suff": "space"},),
+        },
         starts={3: {0: 4}},
     )
     derived = '<w:style w:type="paragraph" w:styleId="PartTitle"><w:basedOn w:val="PlanPart"/></w:style>'
     styles = mf.styles_xml({"PlanPart": (1, 0)}).replace("</w:styles>", derived + "</w:styles>")
     path = mf.write_docx(tmp_path / "n.docx", body, numbering, styles)
     assert extract(path).text.split("\n") == [
-        "一、\t总体要求", "（一）\t工作目标。", "1.第一项。", "（二）\t第二项。", "2.第二项任务。",
-        "二、\t重点工作", "（一）\t分节。", "1.任务。", "甲.甲项", "乙.乙项", "(4) 括号项",
+        "一、\t总体要求",
+        "（一）\t工作目标。",
+        "1.第一项。",
+        "（二）\t第二项。",
+        "2.第二项任务。",
+        "二、\t重点工作",
+        "（一）\t分节。",
+        "1.任务。",
+        "甲.甲项",
+        "乙.乙项",
+        "(4) 括号项",
     ]
 
 
@@ -114,19 +141,34 @@ def test_docx_eleventh_part_reads_shi_yi(tmp_path: Path) -> None:
 
 
 def test_docx_tables_are_read_row_by_row(tmp_path: Path) -> None:
-    body = mf.paragraph(mf.run("任务分工表")) + mf.table([
-        [["任务"], ["牵头单位"]],
-        [["加强大气污染防治。", "开展臭氧治理。"], ["大气处"]],
-        [["加强水污染防治。"], ["水处"]],
-    ])
+    body = mf.paragraph(mf.run("任务分工表")) + mf.table(
+        [
+            [["任务"], ["牵头单位"]],
+            [["加强大气污染防治。", "开展臭氧治理。"], ["大气处"]],
+            [["加强水污染防治。"], ["水处"]],
+        ]
+    )
     assert extract(mf.write_docx(tmp_path / "t.docx", body)).text.split("\n") == [
-        "任务分工表", "任务", "牵头单位", "加强大气污染防治。", "开展臭氧治理。", "大气处", "加强水污染防治。", "水处"]
+        "任务分工表",
+        "任务",
+        "牵头单位",
+        "加强大气污染防治。",
+        "开展臭氧治理。",
+        "大气处",
+        "加强水污染防治。",
+        "水处",
+    ]
 
 
 def test_docx_tracked_changes_tabs_and_breaks(tmp_path: Path) -> None:
-    runs = (mf.run("保留") + '<w:del w:id="1" w:author="a"><w:r><w:delText>删掉</w:delText></w:r></w:del>'
-            + '<w:ins w:id="2" w:author="a">' + mf.run("插入") + "</w:ins>"
-            + '<w:r><w:tab/><w:t>制表</w:t><w:br/><w:t>换行</w:t></w:r>')
+    runs = (
+        mf.run("保留")
+        + '<w:del w:id="1" w:author="a"><w:r><w:delText>删掉</w:delText></w:r></w:del>'
+        + '<w:ins w:id="2" w:author="a">'
+        + mf.run("插入")
+        + "</w:ins>"
+        + "<w:r><w:tab/><w:t>制表</w:t><w:br/><w:t>换行</w:t></w:r>"
+    )
     assert extract(mf.write_docx(tmp_path / "c.docx", mf.paragraph(runs))).text == "保留插入\t制表\n换行"
 
 
@@ -138,25 +180,38 @@ def test_docx_without_text_is_refused(tmp_path: Path) -> None:
 
 # --- pdf ---------------------------------------------------------------------------------------
 
+
 def _page(n: int, total: int, body: list[str]) -> list[str]:
-    return ["2024/3/5 下午3:12 2024年全省生态环境工作要点", "2024年全省生态环境工作要点", *body,
-            f"— {n} —", f"第 {n} 页 共 {total} 页", f"https://sthjt.hubei.gov.cn/a.shtml {n}/{total}"]
+    return [
+        "2024/3/5 下午3:12 2024年全省生态环境工作要点",
+        "2024年全省生态环境工作要点",
+        *body,
+        f"— {n} —",
+        f"第 {n} 页 共 {total} 页",
+        f"https://sthjt.hubei.gov.cn/a.shtml {n}/{total}",
+    ]
 
 
 def test_pdf_page_furniture_is_removed_and_cjk_spacing_closed(tmp_path: Path) -> None:
-    bodies = [["一、总体要求", "到 2024 年 6 月底前,PM2.5 浓度下降 3 %。"],
-              ["(一)加强大气污染防治。"],
-              ["1.开展臭氧治理 (牵头单位:大气处)。"]]
+    bodies = [
+        ["一、总体要求", "到 2024 年 6 月底前,PM2.5 浓度下降 3 %。"],
+        ["(一)加强大气污染防治。"],
+        ["1.开展臭氧治理 (牵头单位:大气处)。"],
+    ]
     pages = [_page(n, 3, body) for n, body in enumerate(bodies, start=1)]
     extracted = extract(mf.write_pdf(tmp_path / "plan.pdf", pages))
     assert extracted.format == "pdf"
     # the running title stays where it is the plan's own title: at the top of the first page
     assert extracted.text.split("\n") == [
         "2024年全省生态环境工作要点",
-        "一、总体要求", "到2024年6月底前,PM2.5浓度下降3%。", "(一)加强大气污染防治。", "1.开展臭氧治理(牵头单位:大气处)。"]
+        "一、总体要求",
+        "到2024年6月底前,PM2.5浓度下降3%。",
+        "(一)加强大气污染防治。",
+        "1.开展臭氧治理(牵头单位:大气处)。",
+    ]
     assert len(extracted.page_starts) == 3
-    assert extracted.text[extracted.page_starts[1]:].startswith("(一)")
-    assert extracted.text[extracted.page_starts[2]:].startswith("1.")
+    assert extracted.text[extracted.page_starts[1] :].startswith("(一)")
+    assert extracted.text[extracted.page_starts[2] :].startswith("1.")
 
 
 def test_scanned_pdf_is_refused(tmp_path: Path) -> None:
@@ -188,8 +243,11 @@ def test_damaged_pdf_is_refused(tmp_path: Path) -> None:
 
 # --- html --------------------------------------------------------------------------------------
 
-PROSE = ["一、总体要求", "(一)加强大气污染防治。深入开展臭氧污染防治,推进重点行业深度治理,确保空气质量持续改善。",
-         "1.开展臭氧治理。推进挥发性有机物综合治理,加强油品储运销监管(牵头单位:大气处)。"]
+PROSE = [
+    "一、总体要求",
+    "(一)加强大气污染防治。深入开展臭氧污染防治,推进重点行业深度治理,确保空气质量持续改善。",
+    "1.开展臭氧治理。推进挥发性有机物综合治理,加强油品储运销监管(牵头单位:大气处)。",
+]
 
 
 def test_html_body_container_is_read_without_the_chrome(tmp_path: Path) -> None:
@@ -201,8 +259,13 @@ def test_html_body_container_is_read_without_the_chrome(tmp_path: Path) -> None:
 
 def test_html_without_a_known_container_falls_back_to_the_densest_prose(tmp_path: Path) -> None:
     links = "".join(f'<p><a href="/{i}">相关链接第{i}条新闻标题</a></p>' for i in range(30))
-    page = ("<html><body><div class='left'>" + links + "</div><div class='wrap'><div class='txt'>"
-            + "".join(f"<p>{p}</p>" for p in PROSE) + "</div></div><div class='bottom'>网站地图</div></body></html>")
+    page = (
+        "<html><body><div class='left'>"
+        + links
+        + "</div><div class='wrap'><div class='txt'>"
+        + "".join(f"<p>{p}</p>" for p in PROSE)
+        + "</div></div><div class='bottom'>网站地图</div></body></html>"
+    )
     path = tmp_path / "plain.htm"
     path.write_text(page, encoding="utf-8")
     assert extract(path).text.split("\n") == PROSE
@@ -226,6 +289,7 @@ def test_html_page_without_an_article_body_is_refused(tmp_path: Path) -> None:
 
 
 # --- detection by content ----------------------------------------------------------------------
+
 
 def test_format_is_chosen_by_content_not_by_name(tmp_path: Path) -> None:
     pdf = mf.write_pdf(tmp_path / "plan.txt", [["一、总体要求"]])

@@ -1,17 +1,18 @@
 """parse_document reads every supported format through formats.extract; the tasks command too."""
+
 from __future__ import annotations
 
 import io
 from pathlib import Path
 
 import invented_plans as ip  # tests/: on sys.path beside its conftest
-from benchmarks import formats as mf  # the writers the ingestion benchmark uses too
 import pandas as pd
 import pytest
 
 from analysis.parse import read
 from analysis.parse.document import parse_document
 from analysis.parse.structure import TASK_COLUMNS
+from benchmarks import formats as mf  # the writers the ingestion benchmark uses too
 
 COMPARED = ["task_id", "heading", "text", "lead_units", "responsible_units"]
 TITLE = "2024年全市生态环境工作要点"
@@ -27,9 +28,11 @@ def plan_files(tmp_path_factory) -> dict[str, Path]:
     txt.parent.mkdir()
     txt.write_text(text, encoding="gb18030")
     files = {"txt": txt}
-    for fmt, write in (("docx", lambda p: mf.plan_docx(p, paragraphs)),
-                       ("pdf", lambda p: mf.plan_pdf(p, text, TITLE, lines_per_page=8)),
-                       ("html", lambda p: mf.plan_html(p, paragraphs, TITLE))):
+    for fmt, write in (
+        ("docx", lambda p: mf.plan_docx(p, paragraphs)),
+        ("pdf", lambda p: mf.plan_pdf(p, text, TITLE, lines_per_page=8)),
+        ("html", lambda p: mf.plan_html(p, paragraphs, TITLE)),
+    ):
         (out / fmt).mkdir()
         files[fmt] = write(out / fmt / f"plan.{fmt}")
     return files
@@ -78,7 +81,9 @@ def test_tasks_command_reads_word_pdf_and_web_pages(run_cli, plan_files, fmt: st
 
 
 @pytest.mark.parametrize("fmt", ["docx", "pdf", "html"])
-def test_add_registers_a_word_pdf_or_web_plan_that_the_build_then_reads(run_cli, plan_files, tmp_path, fmt: str) -> None:
+def test_add_registers_a_word_pdf_or_web_plan_that_the_build_then_reads(
+    run_cli, plan_files, tmp_path, fmt: str
+) -> None:
     manifest = ip.write_corpus(tmp_path / "raw", {}, [])
     result = run_cli("add", plan_files[fmt], "--doc-id", f"jia_{fmt}", "--manifest", manifest)
     assert result.returncode == 0, result.stderr

@@ -1,7 +1,9 @@
 """Decoding: the encodings real documents arrive in, and the files that are not documents."""
+
 from __future__ import annotations
 
 import codecs
+import contextlib
 
 import pytest
 
@@ -53,6 +55,7 @@ def test_read_document_names_the_missing_file(tmp_path) -> None:
 
 # --- files that are not regular files, or too large, or unreadable --------------------------------
 
+
 def _finishes(function, seconds: float = 5.0):
     """Run ``function`` in a thread; return its outcome, or fail if it does not return in time."""
     import threading
@@ -62,7 +65,7 @@ def _finishes(function, seconds: float = 5.0):
     def run() -> None:
         try:
             outcome["value"] = function()
-        except BaseException as exc:  # noqa: BLE001 - handed back to the test
+        except BaseException as exc:
             outcome["error"] = exc
 
     thread = threading.Thread(target=run, daemon=True)
@@ -80,10 +83,10 @@ def test_a_fifo_is_refused_without_blocking(tmp_path) -> None:
     try:
         outcome = _finishes(lambda: read_document(fifo))
     finally:
-        try:  # unblock a reader stuck in open(), so that its thread can end
+        with contextlib.suppress(
+            OSError
+        ):  # unblock a reader stuck in open(), so its thread can end (none waiting: OSError)
             os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
-        except OSError:
-            pass  # no reader waiting
     error = outcome.get("error")
     assert isinstance(error, UserError), outcome
     assert "not a regular file" in error.problem and "FIFO" in error.problem
@@ -93,8 +96,10 @@ def test_a_device_is_refused_without_reading_it(monkeypatch) -> None:
     import analysis.parse.read as read
 
     opened = []
-    monkeypatch.setattr(read.os, "open", lambda *a, **k: opened.append(a) or (_ for _ in ()).throw(AssertionError("opened")))
-    with pytest.raises(UserError, match="not a regular file.*device") as info:
+    monkeypatch.setattr(
+        read.os, "open", lambda *a, **k: opened.append(a) or (_ for _ in ()).throw(AssertionError("opened"))
+    )
+    with pytest.raises(UserError, match=r"not a regular file.*device") as info:
         read_document("/dev/zero")
     assert info.value.where == "/dev/zero"
     assert not opened
@@ -158,7 +163,7 @@ def test_a_gbk_file_saved_behind_a_utf8_bom_is_read_as_gb18030() -> None:
 def test_a_few_invalid_utf8_bytes_are_replaced_and_counted() -> None:
     data = bytearray(LONG_SAMPLE.encode("utf-8"))
     at = len(SAMPLE.encode("utf-8")) * 5 + 3  # the first byte of a character
-    data[at:at + 3] = b"\xff\xfe\xff"
+    data[at : at + 3] = b"\xff\xfe\xff"
     text, used = decode(bytes(data))
     assert used == "utf-8 (3 invalid bytes replaced)"
     assert text.count("\ufffd") == 3

@@ -1,4 +1,5 @@
 """Structure: parts, sections and items become a task table; gold for the provincial plans."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -69,14 +70,21 @@ def test_numbering_gaps_are_flagged() -> None:
     assert list(tasks["flags"]) == ["", "numbering_gap"]
 
 
-@pytest.mark.parametrize("closing", [
-    "附件:2024年重点任务分工表\n抄送:生态环境部,省委办公厅。\n某省生态环境厅办公室 2024年2月6日印发",
-    "某市生态环境局\n2024年3月1日",
-    "(此件主动公开)",
-    "某市生态环境局\n二〇二四年三月五日\n附件1 重点任务分工表\n1 完成矿山修复120公顷 市自然资源局",
-])
+@pytest.mark.parametrize(
+    "closing",
+    [
+        "附件:2024年重点任务分工表\n抄送:生态环境部,省委办公厅。\n某省生态环境厅办公室 2024年2月6日印发",
+        "某市生态环境局\n2024年3月1日",
+        "(此件主动公开)",
+        "某市生态环境局\n二〇二四年三月五日\n附件1 重点任务分工表\n1 完成矿山修复120公顷 市自然资源局",
+    ],
+)
 def test_closing_matter_is_not_part_of_the_last_task(closing: str) -> None:
-    raw = "2024年工作要点\n一、重点任务\n(一)深入打好碧水保卫战。农村生活污水治理率达到50%以上。(牵头单位:水科)\n" + closing + "\n"
+    raw = (
+        "2024年工作要点\n一、重点任务\n(一)深入打好碧水保卫战。农村生活污水治理率达到50%以上。(牵头单位:水科)\n"
+        + closing
+        + "\n"
+    )
     doc = clean(raw)
     outline = parse_blocks(doc)
     (text,) = tasks_of(raw)["text"]
@@ -85,27 +93,38 @@ def test_closing_matter_is_not_part_of_the_last_task(closing: str) -> None:
 
 
 def test_a_title_on_a_line_of_its_own_stays_apart_from_the_text_after_it() -> None:
-    tasks = tasks_of("一、重点任务\n(一)大气污染防治\n持续推进扬尘治理,落实率达到95%以上。\n(二)分区管控\n1.更新分区管控成果\n年内完成动态更新。\n")
-    assert list(tasks["text"]) == ["大气污染防治 持续推进扬尘治理,落实率达到95%以上。", "更新分区管控成果 年内完成动态更新。"]
+    tasks = tasks_of(
+        "一、重点任务\n(一)大气污染防治\n持续推进扬尘治理,落实率达到95%以上。\n(二)分区管控\n1.更新分区管控成果\n年内完成动态更新。\n"
+    )
+    assert list(tasks["text"]) == [
+        "大气污染防治 持续推进扬尘治理,落实率达到95%以上。",
+        "更新分区管控成果 年内完成动态更新。",
+    ]
 
 
 @pytest.mark.parametrize("title", ["工作保障", "有关要求", "保障措施"])
 def test_framing_parts_hold_no_tasks(title: str) -> None:
-    tasks = tasks_of(f"一、重点任务\n1.完成8家企业改造。\n二、{title}\n各部门要加强协作。\n(一)强化督查。每季度通报1次。\n")
+    tasks = tasks_of(
+        f"一、重点任务\n1.完成8家企业改造。\n二、{title}\n各部门要加强协作。\n(一)强化督查。每季度通报1次。\n"
+    )
     assert list(tasks["path"]) == ["一1"]
 
 
 def test_an_item_whose_text_opens_with_a_date_is_an_item() -> None:
-    tasks = tasks_of("一、重点任务\n1.2024年底前完成15家企业改造。\n2.3月底前完成3个排污口整治。\n3.1.5万吨以上的项目不是第3项。\n")
+    tasks = tasks_of(
+        "一、重点任务\n1.2024年底前完成15家企业改造。\n2.3月底前完成3个排污口整治。\n3.1.5万吨以上的项目不是第3项。\n"
+    )
     assert list(tasks["path"]) == ["一1", "一2"]
     assert tasks["text"].iloc[0] == "2024年底前完成15家企业改造。"
     assert tasks["text"].iloc[1].endswith("3.1.5万吨以上的项目不是第3项。")  # a decimal opens no item
 
 
 def test_a_cover_letter_with_numbered_points_is_front_matter() -> None:
-    raw = ("关于印发《某县2024年生态环境保护工作要点》的通知\n一、提高思想认识。各单位要高度重视。\n二、按时报送进展。\n"
-           "某县人民政府办公室\n2024年3月1日\n某县2024年生态环境保护工作要点\n一、大气污染防治\n1.完成8家企业深度治理。\n"
-           "2.完成3个排污口整治。\n附件:重点任务分工表\n")
+    raw = (
+        "关于印发《某县2024年生态环境保护工作要点》的通知\n一、提高思想认识。各单位要高度重视。\n二、按时报送进展。\n"
+        "某县人民政府办公室\n2024年3月1日\n某县2024年生态环境保护工作要点\n一、大气污染防治\n1.完成8家企业深度治理。\n"
+        "2.完成3个排污口整治。\n附件:重点任务分工表\n"
+    )
     doc = clean(raw)
     outline = parse_blocks(doc)
     assert list(tasks_of(raw)["path"]) == ["一1", "一2"]
@@ -120,8 +139,10 @@ def test_a_date_line_before_the_first_marker_is_front_matter() -> None:
 
 
 def test_a_plan_scraped_onto_one_line_is_read_by_its_markers() -> None:
-    raw = ("某县2024年生态环境工作要点 一、重点任务 (一)大气污染防治 1.完成8家企业超低排放改造。(责任单位:县生态环境分局) "
-           "2.优良天数比率达到85%以上。 (二)水污染防治 3.完成10个入河排污口整治。\n")
+    raw = (
+        "某县2024年生态环境工作要点 一、重点任务 (一)大气污染防治 1.完成8家企业超低排放改造。(责任单位:县生态环境分局) "
+        "2.优良天数比率达到85%以上。 (二)水污染防治 3.完成10个入河排污口整治。\n"
+    )
     tasks = tasks_of(raw)
     assert list(tasks["path"]) == ["一(一)1", "一(一)2", "一(二)3"]
     assert list(tasks["responsible_units"]) == ["县生态环境分局", "", ""]
@@ -146,7 +167,10 @@ def test_offsets_slice_the_raw_text_to_the_task_source() -> None:
     assert list(tasks["text"]) == ["推进30家企业治理。", "保护长江。"]
 
 
-@pytest.mark.parametrize(("numbers", "path"), [((2, 3, 8), "二(三)8"), ((1, None, None), "一"), ((2, 1, None), "二(一)"), ((12, None, 3), "十二3")])
+@pytest.mark.parametrize(
+    ("numbers", "path"),
+    [((2, 3, 8), "二(三)8"), ((1, None, None), "一"), ((2, 1, None), "二(一)"), ((12, None, 3), "十二3")],
+)
 def test_task_path(numbers: tuple, path: str) -> None:
     assert task_path(*numbers) == path
 
@@ -200,7 +224,10 @@ def test_line_numbers_are_right_whatever_the_line_endings(newline: str) -> None:
     raw = newline.join(["2024年工作要点", "一、重点工作", "", "1.推进30家企业治理。", "", "2.保护长江。", ""])
     tasks = tasks_of(raw)
     assert list(tasks["line_start"]) == [4, 6]
-    assert [raw[s:e] for s, e in zip(tasks["char_start"], tasks["char_end"])] == ["1.推进30家企业治理。", "2.保护长江。"]
+    assert [raw[s:e] for s, e in zip(tasks["char_start"], tasks["char_end"])] == [
+        "1.推进30家企业治理。",
+        "2.保护长江。",
+    ]
 
 
 def test_item_numbers_run_on_past_999() -> None:
@@ -212,7 +239,9 @@ def test_item_numbers_run_on_past_999() -> None:
     assert tasks["flags"].eq("").all()
 
 
-@pytest.mark.parametrize("year_line", ["2024.全年目标完成。", "2024、全年目标完成。", "2024年全年目标完成。", "1000.不是第4项。"])
+@pytest.mark.parametrize(
+    "year_line", ["2024.全年目标完成。", "2024、全年目标完成。", "2024年全年目标完成。", "1000.不是第4项。"]
+)
 def test_a_year_or_a_number_that_does_not_continue_the_items_is_not_an_item(year_line: str) -> None:
     tasks = tasks_of(f"2024年工作要点\n一、重点工作\n1.甲。\n2.乙。\n3.丙。\n{year_line}\n")
     assert list(tasks["item_no"]) == [1, 2, 3]

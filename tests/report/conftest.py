@@ -1,4 +1,5 @@
 """Fixtures of the report tests: the English edition, built once like the tests' Chinese one."""
+
 from __future__ import annotations
 
 from pathlib import Path

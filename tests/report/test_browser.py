@@ -5,6 +5,7 @@ there too), so a clean clone needs no `make reports`. Chromium comes from Debian
 (`.ci/run` installs it). Outside CI, a missing browser skips the rendering test with the reason; in
 CI (``CI`` set) it fails instead.
 """
+
 from __future__ import annotations
 
 import json
@@ -45,11 +46,20 @@ def render(page: Path, tmp_path: Path) -> str:
     """The DOM of a page after its scripts ran, loaded from file:// with the network off."""
     _require(CHROMIUM is not None, "chromium not installed (Debian package `chromium`)")
     command = _no_network_prefix() + [
-        CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--proxy-server=127.0.0.1:9", "--host-resolver-rules=MAP * ~NOTFOUND",  # and no network even so
-        f"--user-data-dir={tmp_path / 'chromium-profile'}", "--virtual-time-budget=20000",
-        "--dump-dom", page.resolve().as_uri(),
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--proxy-server=127.0.0.1:9",
+        "--host-resolver-rules=MAP * ~NOTFOUND",  # and no network even so
+        f"--user-data-dir={tmp_path / 'chromium-profile'}",
+        "--virtual-time-budget=20000",
+        "--dump-dom",
+        page.resolve().as_uri(),
     ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, done.stderr[-2000:]

@@ -1,4 +1,5 @@
 """Two editions from one message catalogue per language; pages that read well (fast, no build)."""
+
 from __future__ import annotations
 
 import ast
@@ -11,7 +12,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from analysis.report import batch, i18n, page, palette, plots
+from analysis.report import batch, charts, i18n, page, palette, plots
 from analysis.settings import NOTEBOOKS_DIR
 
 PACKAGE = Path(page.__file__).resolve().parent
@@ -51,7 +52,9 @@ def _used_keys() -> set[str]:
     sources = [p.read_text(encoding="utf-8") for p in PACKAGE.glob("*.py")]
     sources += ["\n".join(c.source for c in nbformat.read(p, as_version=4).cells) for p in NOTEBOOKS]
     text = "\n".join(sources)
-    keys = set(re.findall(r'(?:msg|self\.msg|report\.msg|r\.title|r\.heading|r\.text|msg\.get)\(\s*"([a-z][a-z0-9_.]*)"', text))
+    keys = set(
+        re.findall(r'(?:msg|self\.msg|report\.msg|r\.title|r\.heading|r\.text|msg\.get)\(\s*"([a-z][a-z0-9_.]*)"', text)
+    )
     keys |= set(re.findall(r'C\("[a-z_0-9]+",\s*"([a-z][a-z0-9_.]*)"', text))
     keys |= set(re.findall(r'caption_key="([a-z][a-z0-9_.]*)"', text))
     return keys
@@ -67,9 +70,21 @@ def test_every_key_the_reports_use_is_in_both_catalogues() -> None:
             for value in values:
                 assert f"{prefix}.{value}" in table or f"{prefix}_{value}" in table, (lang, prefix, value)
         for kind in ("year", "level"):
-            for stem in ("findings.{}.coverage", "findings.{}.not_taken_up", "findings.{}.new", "heading.{}.relations",
-                         "heading.{}.flows", "heading.{}.new", "heading.{}.not_taken_up", "text.{}.relations",
-                         "text.{}.targets", "text.{}.new", "text.{}.not_taken_up", "title.{}", "intro.{}"):
+            for stem in (
+                "findings.{}.coverage",
+                "findings.{}.not_taken_up",
+                "findings.{}.new",
+                "heading.{}.relations",
+                "heading.{}.flows",
+                "heading.{}.new",
+                "heading.{}.not_taken_up",
+                "text.{}.relations",
+                "text.{}.targets",
+                "text.{}.new",
+                "text.{}.not_taken_up",
+                "title.{}",
+                "intro.{}",
+            ):
                 assert stem.format(kind) in table, (lang, stem.format(kind))
 
 
@@ -97,11 +112,15 @@ def test_notebooks_take_a_language_parameter(path) -> None:
     assert ast.literal_eval(assigned["lang"]) == "zh"
 
 
-DOCUMENTS = pd.DataFrame({
-    "doc_id": ["hubei_province_2024", "hubei_province_2024_web", "ezhou_city_2024", "xianning_city_2024"],
-    "region": ["湖北省", "湖北省", "鄂州市", "咸宁市"], "level": ["province", "province", "city", "city"],
-    "year": [2024, 2024, 2024, 2024], "duplicate_of": ["", "hubei_province_2024", "", ""],
-})
+DOCUMENTS = pd.DataFrame(
+    {
+        "doc_id": ["hubei_province_2024", "hubei_province_2024_web", "ezhou_city_2024", "xianning_city_2024"],
+        "region": ["湖北省", "湖北省", "鄂州市", "咸宁市"],
+        "level": ["province", "province", "city", "city"],
+        "year": [2024, 2024, 2024, 2024],
+        "duplicate_of": ["", "hubei_province_2024", "", ""],
+    }
+)
 
 
 def test_plans_are_named_for_people() -> None:
@@ -115,9 +134,14 @@ def test_plans_are_named_for_people() -> None:
 
 
 def test_titles_name_the_plans_and_reports_come_in_reading_order(tmp_path) -> None:
-    links = pd.DataFrame({"comparison_id": ["hubei_province_2024__ezhou_city_2024", "a__b"], "kind": ["level", "year"],
-                          "source_doc": ["hubei_province_2024", "hubei_province_2024"],
-                          "target_doc": ["ezhou_city_2024", "xianning_city_2024"]})
+    links = pd.DataFrame(
+        {
+            "comparison_id": ["hubei_province_2024__ezhou_city_2024", "a__b"],
+            "kind": ["level", "year"],
+            "source_doc": ["hubei_province_2024", "hubei_province_2024"],
+            "target_doc": ["ezhou_city_2024", "xianning_city_2024"],
+        }
+    )
     jobs = batch.plan_reports(DOCUMENTS, links, notebooks_dir=tmp_path, lang="zh")
     assert [j.kind for j in jobs] == ["overview", "year", "level", "escalation", "method"]
     level = jobs[2]
@@ -147,7 +171,9 @@ def test_shared_wording_and_changed_numbers_are_marked_on_escaped_text() -> None
 
 
 def test_evidence_terms_are_whole_words() -> None:
-    words = page.evidence_words("化学需氧量排放总量下降，农村生活污水治理率达到80%", "农村生活污水治理率提升，化学需氧量减排")
+    words = page.evidence_words(
+        "化学需氧量排放总量下降，农村生活污水治理率达到80%", "农村生活污水治理率提升，化学需氧量减排"
+    )
     assert "农村生活污水治理率" in words and "化学需氧量" in words
     assert "化学" not in words and "需氧" not in words
 
@@ -162,9 +188,19 @@ def test_a_plan_keeps_its_colour_whatever_else_is_in_the_corpus() -> None:
 def test_parts_come_in_document_order() -> None:
     titles = ["三、强化保障", "一、总体要求", "十、其他", "二、重点工作"]
     assert sorted(titles, key=plots.part_rank) == ["一、总体要求", "二、重点工作", "三、强化保障", "十、其他"]
-    coverage = pd.DataFrame({"side": "source", "scope": "part", "group": titles, "share_linked": [0.5, 1, 0, 0.25],
-                             "n_linked": [1, 2, 0, 1], "n_tasks": [2, 2, 1, 4], "n_same": [1, 2, 0, 1], "n_partial": 0})
-    figure = plots.coverage_by_part(coverage, "source", page.Report("en"))
+    coverage = pd.DataFrame(
+        {
+            "side": "source",
+            "scope": "part",
+            "group": titles,
+            "share_linked": [0.5, 1, 0, 0.25],
+            "n_linked": [1, 2, 0, 1],
+            "n_tasks": [2, 2, 1, 4],
+            "n_same": [1, 2, 0, 1],
+            "n_partial": 0,
+        }
+    )
+    figure = charts.coverage_by_part(coverage, "source", page.Report("en"))
     assert list(figure.data[0].y) == ["一、总体要求", "二、重点工作", "三、强化保障", "十、其他"]
     assert figure.data[0].text[0].startswith("100%")  # values on the bars
 
@@ -172,8 +208,15 @@ def test_parts_come_in_document_order() -> None:
 def test_tables_for_people_clip_sort_and_download() -> None:
     report = page.Report("en")
     frame = pd.DataFrame({"text": ["长" * 200 + "<b>", "short"], "n": [3.0, 12.0], "d": [0.1234, -2.0]})
-    shown = report.table(frame, [page.Column("text", "col.text"), page.Column("n", "col.n_tasks", "int"),
-                                 page.Column("d", "col.change_vs_parent", "points")], "sample")
+    shown = report.table(
+        frame,
+        [
+            page.Column("text", "col.text"),
+            page.Column("n", "col.n_tasks", "int"),
+            page.Column("d", "col.change_vs_parent", "points"),
+        ],
+        "sample",
+    )
     assert 'class="clip"' in shown and "&lt;b&gt;" in shown and "<b>" not in shown
     assert '<td class="num" data-sort="3.000000">3</td>' in shown
     assert "+0.12 pp" in shown and "-2 pp" in shown
@@ -186,7 +229,9 @@ def test_the_csp_lets_the_pages_load_their_shared_assets() -> None:
     assert "'self'" in policy["script-src"] and "'self'" in policy["style-src"]
     assert policy["default-src"] == "'none'" and policy["connect-src"] == "'none'"
     tags = batch.asset_tags(False) + batch.asset_tags(False, "body")
-    assert 'src="assets/plotly.min.js"' in tags and 'href="assets/report.css"' in tags and 'src="assets/report.js"' in tags
+    assert (
+        'src="assets/plotly.min.js"' in tags and 'href="assets/report.css"' in tags and 'src="assets/report.js"' in tags
+    )
     assert not re.search(r"(?:src|href)=\"assets/", batch.asset_tags(True) + batch.asset_tags(True, "body"))
 
 

@@ -5,6 +5,7 @@ payloads goes through the whole pipeline (tables, a cross-level report, the inde
 are opened in headless Chromium and the DOM after its scripts ran is searched for anything of
 the payload that became markup rather than text.
 """
+
 from __future__ import annotations
 
 import re

@@ -3,6 +3,7 @@
 Executed notebooks and HTML are build outputs; only the outputs of ``# NBVAL_CHECK_OUTPUT`` cells
 (the figures nbval compares in `make test`) are committed.
 """
+
 from __future__ import annotations
 
 import ast
@@ -41,8 +42,7 @@ def test_the_parameters_cell_takes_the_processed_folder(path) -> None:
     project's data/processed)."""
     notebook = nbformat.read(path, as_version=4)
     (cell,) = _tagged(notebook, PARAMETERS_TAG)
-    assigned = {target.id: statement.value for statement in ast.parse(cell.source).body
-                for target in statement.targets}
+    assigned = {target.id: statement.value for statement in ast.parse(cell.source).body for target in statement.targets}
     assert "processed_dir" in assigned
     assert isinstance(ast.literal_eval(assigned["processed_dir"]), str)
     code = "\n".join(c.source for c in notebook.cells if c.cell_type == "code")

@@ -1,6 +1,7 @@
 """The built pages of both editions: named plans, findings first, close reading, shared assets,
 small and deterministic pages; in Chromium, every page draws offline with no console error
 (a screenshot of each kept under ``reports/screenshots/``)."""
+
 from __future__ import annotations
 
 import json
@@ -44,7 +45,7 @@ def test_pages_name_plans_not_ids_and_open_with_their_findings(edition) -> None:
         assert not any(d in result["summary"] for d in doc_ids), result["summary"]
         findings = text.index('class="findings"')
         assert text.index("<h1") < findings < text.index('class="report-contents"')
-        assert 1 <= text[findings:text.index("</section>", findings)].count("<li>") <= 6
+        assert 1 <= text[findings : text.index("</section>", findings)].count("<li>") <= 6
         assert 'href="index.html"' in text
         assert result["kind"] == "method" or 'href="method.html"' in text
         assert len(text.encode("utf-8")) <= MAX_PAGE_BYTES, (result["html"], len(text))
@@ -100,11 +101,28 @@ def test_standalone_pages_embed_everything(built, tmp_path) -> None:
 
 def _chromium(page: Path, tmp_path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--proxy-server=127.0.0.1:9",
-         "--host-resolver-rules=MAP * ~NOTFOUND", f"--user-data-dir={tmp_path / 'profile'}", "--enable-logging=stderr",
-         "--v=0", "--virtual-time-budget=20000", *extra, page.resolve().as_uri()],
-        capture_output=True, text=True, timeout=180)
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--proxy-server=127.0.0.1:9",
+            "--host-resolver-rules=MAP * ~NOTFOUND",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--virtual-time-budget=20000",
+            *extra,
+            page.resolve().as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
 
 
 @pytest.mark.browser

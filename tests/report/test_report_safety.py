@@ -1,5 +1,6 @@
 """A failed or interrupted notebook never replaces a good report; stopping `reports` stops its
 workers and their kernels; the index describes the files on disk."""
+
 from __future__ import annotations
 
 import os
@@ -58,8 +59,13 @@ def test_a_failed_or_interrupted_notebook_never_replaces_a_good_report(tmp_path,
 
 
 def _notebook(path: Path, code: str) -> None:
-    cells = [new_code_cell("x = 1", metadata={"tags": ["parameters"]}), new_code_cell(code, metadata={"tags": ["summary"]})]
-    nb = new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    cells = [
+        new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
+        new_code_cell(code, metadata={"tags": ["summary"]}),
+    ]
+    nb = new_notebook(
+        cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
+    )
     nbformat.write(nb, path)
 
 
@@ -77,7 +83,9 @@ def test_the_index_describes_the_files_on_disk_after_a_failed_rebuild(tmp_path, 
     out = tmp_path / "out"
     assert batch.build_reports(out, processed, jobs=jobs, workers=1, progress=False)[0].status == "built"
     good = {p: p.read_bytes() for p in (out / "r.html", out / "notebooks" / "r.ipynb")}
-    (out / "old_comparison.html").write_text("<html><head><title>An earlier report</title></head></html>", encoding="utf-8")
+    (out / "old_comparison.html").write_text(
+        "<html><head><title>An earlier report</title></head></html>", encoding="utf-8"
+    )
     _notebook(notebook, "raise ValueError('broken now')")
     result = batch.build_reports(out, processed, jobs=jobs, workers=1, progress=False, force=True)[0]
     assert result.status == "failed" and "broken now" in result.error
@@ -109,11 +117,29 @@ def _alive(process: psutil.Process) -> bool:
 def test_stopping_reports_stops_its_workers_and_kernels(tmp_path, built, signum) -> None:
     processed, _ = built
     out = tmp_path / "reports"
-    command = [sys.executable, "-m", "analysis", "reports", "--force", "--workers", "2",
-               "--out", str(out), "--processed", str(processed)]
+    command = [
+        sys.executable,
+        "-m",
+        "analysis",
+        "reports",
+        "--force",
+        "--workers",
+        "2",
+        "--out",
+        str(out),
+        "--processed",
+        str(processed),
+    ]
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
-    with subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, start_new_session=True,
-                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) as main:
+    with subprocess.Popen(
+        command,
+        cwd=PROJECT_ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as main:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:  # until the first report's kernel runs
             family = _descendants(main.pid)

@@ -1,4 +1,5 @@
 """Batch reports: planning from the manifest's links, failure handling, HTML post-processing."""
+
 from __future__ import annotations
 
 import ast
@@ -19,10 +20,14 @@ from analysis.report.batch import ReportJob, contents_list, plan_reports, strip_
 
 def test_reports_follow_the_manifest_links(tmp_path) -> None:
     documents = pd.DataFrame({"doc_id": ["p23", "p24", "c24"]})
-    links = pd.DataFrame({
-        "comparison_id": ["p23__p24", "p24__c24"], "kind": ["year", "level"],
-        "source_doc": ["p23", "p24"], "target_doc": ["p24", "c24"],
-    })
+    links = pd.DataFrame(
+        {
+            "comparison_id": ["p23__p24", "p24__c24"],
+            "kind": ["year", "level"],
+            "source_doc": ["p23", "p24"],
+            "target_doc": ["p24", "c24"],
+        }
+    )
     jobs = plan_reports(documents, links, notebooks_dir=tmp_path)
     assert [j.report_id for j in jobs] == ["overview", "year__p23__p24", "level__p24__c24", "escalation", "method"]
     assert jobs[1].parameters == {"earlier_doc": "p23", "later_doc": "p24"}
@@ -33,9 +38,11 @@ def test_reports_follow_the_manifest_links(tmp_path) -> None:
 
 
 def test_the_contents_list_links_the_report_headings() -> None:
-    page = ('<h1 id="Title">Title<a class="anchor-link" href="#Title">¶</a></h1>'
-            '<h2 id="Cover-age">Cover &amp; age<a class="anchor-link" href="#Cover-age">¶</a></h2>'
-            '<h3 id="By-unit">By unit</h3>')
+    page = (
+        '<h1 id="Title">Title<a class="anchor-link" href="#Title">¶</a></h1>'
+        '<h2 id="Cover-age">Cover &amp; age<a class="anchor-link" href="#Cover-age">¶</a></h2>'
+        '<h3 id="By-unit">By unit</h3>'
+    )
     nav = contents_list(page)
     assert '<a href="#Cover-age">Cover &amp; age</a>' in nav and 'class="h3"><a href="#By-unit">' in nav
     assert "#Title" not in nav and "¶" not in nav
@@ -43,21 +50,31 @@ def test_the_contents_list_links_the_report_headings() -> None:
 
 
 def test_committed_notebooks_keep_only_the_checked_outputs() -> None:
-    notebook = new_notebook(cells=[
-        new_code_cell("print(1)", outputs=[new_output("stream", name="stdout", text="1\n")], execution_count=3),
-        new_code_cell("# NBVAL_CHECK_OUTPUT\nprint(2)", outputs=[new_output("stream", name="stdout", text="2\n")],
-                      execution_count=4),
-        new_markdown_cell("text"),
-    ])
+    notebook = new_notebook(
+        cells=[
+            new_code_cell("print(1)", outputs=[new_output("stream", name="stdout", text="1\n")], execution_count=3),
+            new_code_cell(
+                "# NBVAL_CHECK_OUTPUT\nprint(2)",
+                outputs=[new_output("stream", name="stdout", text="2\n")],
+                execution_count=4,
+            ),
+            new_markdown_cell("text"),
+        ]
+    )
     stripped = strip_outputs(notebook)
     assert stripped.cells[0].outputs == [] and stripped.cells[0].execution_count is None
     assert stripped.cells[1].outputs[0]["text"] == "2\n" and stripped.cells[1].execution_count == 4
 
 
 def _notebook(path, source: str) -> None:
-    cells = [new_markdown_cell("# A test report\n\n## Part one"), new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
-             new_code_cell(source, metadata={"tags": ["summary"]})]
-    nb = new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    cells = [
+        new_markdown_cell("# A test report\n\n## Part one"),
+        new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
+        new_code_cell(source, metadata={"tags": ["summary"]}),
+    ]
+    nb = new_notebook(
+        cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
+    )
     nbformat.write(nb, path)
 
 
@@ -77,14 +94,22 @@ def test_a_failing_notebook_does_not_stop_the_others(tmp_path, built) -> None:
     assert not (out / "bad.html").exists()
     assert (out / "notebooks" / "bad.failed.ipynb").is_file()  # the executed notebook, to open and see the error
     index = (out / "index.html").read_text(encoding="utf-8")
-    assert i18n.Messages("zh")("index.failed", n=1) in index and "notebooks/bad.failed.ipynb" in index and 'href="good.html"' in index
+    assert (
+        i18n.Messages("zh")("index.failed", n=1) in index
+        and "notebooks/bad.failed.ipynb" in index
+        and 'href="good.html"' in index
+    )
     page = (out / "good.html").read_text(encoding="utf-8")
     assert "x = 1" not in page  # code hidden
     assert "cdnjs" not in page and "require.min.js" not in page  # nothing fetched from the web
     assert '<nav class="report-contents">' in page and "#Part-one" in page
     assert "data/raw/hubei_province_2023.txt" in page and "sha256" in page
     params = yaml.safe_load((out / "params" / "good.yaml").read_text(encoding="utf-8"))
-    assert params == {"x": "2", "processed_dir": str(processed.resolve()), "lang": "zh"}  # reruns by hand read the same tables
+    assert params == {
+        "x": "2",
+        "processed_dir": str(processed.resolve()),
+        "lang": "zh",
+    }  # reruns by hand read the same tables
     assert json.loads((out / "build.json").read_text(encoding="utf-8"))[1]["status"] == "failed"
     # unchanged inputs: the good report is not run again, the failed one is
     again = {r.report_id: r for r in reports.build_reports(out, processed, jobs=jobs, workers=1, progress=False)}
@@ -98,7 +123,9 @@ def test_the_processed_folder_reaches_the_notebooks(built, tmp_path) -> None:
     processed, _ = built
     assert "overview" in {job.report_id for job in plan_reports(built[1]["documents"], pd.DataFrame(columns=["kind"]))}
     out = tmp_path / "reports"
-    (result,) = reports.build_reports(out_dir=out, processed_dir=processed, only=["overview"], workers=1, progress=False)
+    (result,) = reports.build_reports(
+        out_dir=out, processed_dir=processed, only=["overview"], workers=1, progress=False
+    )
     assert result.status == "built", result.error
     assert (out / "overview.html").is_file() and (out / "index.html").is_file()
     executed = nbformat.read(out / "notebooks" / "overview.ipynb", as_version=4)
@@ -106,8 +133,10 @@ def test_the_processed_folder_reaches_the_notebooks(built, tmp_path) -> None:
     injected = [i for i, cell_tags in enumerate(tags) if "injected-parameters" in cell_tags]
     assert len(injected) == 1
     assert injected[0] == 1 + next(i for i, cell_tags in enumerate(tags) if "parameters" in cell_tags)
-    values = {statement.targets[0].id: ast.literal_eval(statement.value)
-              for statement in ast.parse(executed.cells[injected[0]].source).body}
+    values = {
+        statement.targets[0].id: ast.literal_eval(statement.value)
+        for statement in ast.parse(executed.cells[injected[0]].source).body
+    }
     # the folder's current table set, resolved once: every notebook of the run reads the same set
     assert Path(values["processed_dir"]).resolve() == storage.table_folder(processed).resolve()
 
@@ -122,8 +151,16 @@ def test_an_unknown_report_is_refused(built) -> None:
 def test_a_parameter_naming_a_missing_document_fails_that_report_with_a_clear_error(tmp_path, built) -> None:
     processed, _ = built
     notebook = reports.NOTEBOOKS_DIR / reports.REPORT_KINDS["year"].notebook
-    jobs = [ReportJob("year__nope", "year", "Bad year report", notebook,
-                      {"earlier_doc": "no_such_plan", "later_doc": "hubei_province_2024"}, ())]
+    jobs = [
+        ReportJob(
+            "year__nope",
+            "year",
+            "Bad year report",
+            notebook,
+            {"earlier_doc": "no_such_plan", "later_doc": "hubei_province_2024"},
+            (),
+        )
+    ]
     result = reports.build_reports(tmp_path, processed, jobs=jobs, workers=1, progress=False)[0]
     assert result.status == "failed"
     assert "no_such_plan: unknown document" in result.error and "hubei_province_2023" in result.error

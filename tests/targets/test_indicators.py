@@ -1,4 +1,5 @@
 """The indicator lexicon and the fuzzy mapping of a phrase onto it."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -59,12 +60,18 @@ def test_wording_variants_map_to_one_indicator(lexicon, phrase: str, kind: str, 
 
 
 def test_the_kind_of_the_number_limits_the_candidates(lexicon) -> None:
-    assert indicators.map_phrase("农村生活污水治理率", "count", lexicon)["indicator_id"] != "rural_sewage_treatment_rate"
+    assert (
+        indicators.map_phrase("农村生活污水治理率", "count", lexicon)["indicator_id"] != "rural_sewage_treatment_rate"
+    )
 
 
 def test_an_unmapped_phrase_keeps_its_own_words(lexicon) -> None:
     mapped = indicators.map_phrase("饮用水水源地日常监管", "count", lexicon)
-    assert mapped == {"indicator": "饮用水水源地日常监管", "indicator_id": "", "indicator_score": mapped["indicator_score"]}
+    assert mapped == {
+        "indicator": "饮用水水源地日常监管",
+        "indicator_id": "",
+        "indicator_score": mapped["indicator_score"],
+    }
     assert mapped["indicator_score"] < INDICATOR_MIN_SCORE
 
 
@@ -72,7 +79,9 @@ def test_a_generic_phrase_is_mapped_in_its_context(lexicon) -> None:
     mapped = indicators.map_phrase("整治任务", "rate", lexicon, context="长江入河排污口整治")
     assert mapped["indicator_id"] == "yangtze_outfall_rectification_completion"
     assert mapped["indicator"] == "长江入河排污口整治 / 整治任务"
-    tributary = indicators.map_phrase("整治任务", "rate", lexicon, context="淮河干流、重点支流、重点湖库入河排污口排查整治")
+    tributary = indicators.map_phrase(
+        "整治任务", "rate", lexicon, context="淮河干流、重点支流、重点湖库入河排污口排查整治"
+    )
     assert tributary["indicator_id"] == "key_tributary_outfall_rectification_completion"  # not 溯源
 
 
@@ -83,7 +92,9 @@ def test_a_contained_alias_outscores_a_generic_overlap() -> None:
 
 
 def test_map_targets_adds_the_indicator_columns(lexicon) -> None:
-    frame = pd.DataFrame({"phrase": ["农村生活污水治理率", "主要入湖河流"], "kind": ["rate", "count"], "context": ["", ""]})
+    frame = pd.DataFrame(
+        {"phrase": ["农村生活污水治理率", "主要入湖河流"], "kind": ["rate", "count"], "context": ["", ""]}
+    )
     mapped = indicators.map_targets(frame, lexicon)
     assert list(mapped["indicator_id"]) == ["rural_sewage_treatment_rate", ""]
     assert list(mapped["indicator_name"]) == ["农村生活污水治理率", ""]
@@ -94,10 +105,15 @@ def test_map_targets_adds_the_indicator_columns(lexicon) -> None:
     ("content", "problem"),
     [
         ("indicator_id,name_zh\nx,y\n", "missing column"),
-        ("indicator_id,name_zh,aliases,name_en,unit,kind,higher_is_better,domain,note\n"
-         "a,甲,,A,%,rate,true,water,\na,乙,,B,%,rate,true,water,\n", "duplicate indicator_id 'a'"),
-        ("indicator_id,name_zh,aliases,name_en,unit,kind,higher_is_better,domain,note\na,甲,,A,%,rate,yes,water,\n",
-         "higher_is_better"),
+        (
+            "indicator_id,name_zh,aliases,name_en,unit,kind,higher_is_better,domain,note\n"
+            "a,甲,,A,%,rate,true,water,\na,乙,,B,%,rate,true,water,\n",
+            "duplicate indicator_id 'a'",
+        ),
+        (
+            "indicator_id,name_zh,aliases,name_en,unit,kind,higher_is_better,domain,note\na,甲,,A,%,rate,yes,water,\n",
+            "higher_is_better",
+        ),
     ],
 )
 def test_a_bad_lexicon_is_refused_with_its_problem(tmp_path, content: str, problem: str) -> None:

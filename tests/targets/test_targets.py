@@ -1,4 +1,5 @@
 """Target extraction: each rule on tiny strings, the corpus against the gold, the command line."""
+
 from __future__ import annotations
 
 import io
@@ -16,8 +17,22 @@ from analysis.parse.read import RawDocument
 from analysis.settings import PROJECT_ROOT
 from analysis.targets.extract import TARGET_COLUMNS, find_targets, targets_table, text_targets
 
-CONTRACT_COLUMNS = ["doc_id", "task_id", "indicator", "indicator_id", "value", "unit", "kind", "comparator",
-                    "deadline", "role", "quote", "char_start", "char_end", "flags"]
+CONTRACT_COLUMNS = [
+    "doc_id",
+    "task_id",
+    "indicator",
+    "indicator_id",
+    "value",
+    "unit",
+    "kind",
+    "comparator",
+    "deadline",
+    "role",
+    "quote",
+    "char_start",
+    "char_end",
+    "flags",
+]
 
 
 def one(text: str) -> pd.Series:
@@ -27,7 +42,9 @@ def one(text: str) -> pd.Series:
 
 
 def plan(body: str) -> RawDocument:
-    return RawDocument(PROJECT_ROOT / "plan.txt", "2024年全县生态环境工作要点\n一、重点工作\n(一)污染防治\n" + body, "utf-8")
+    return RawDocument(
+        PROJECT_ROOT / "plan.txt", "2024年全县生态环境工作要点\n一、重点工作\n(一)污染防治\n" + body, "utf-8"
+    )
 
 
 # --- comparators, kinds, units ----------------------------------------------------------------
@@ -116,7 +133,12 @@ def test_deadlines(text: str, deadline: str) -> None:
 )
 def test_a_range_is_one_target_at_its_lower_bound(text: str, value: float, value_text: str, comparator: str) -> None:
     found = one(text)
-    assert (found["value"], found["value_text"], found["comparator"], found["flags"]) == (value, value_text, comparator, "range")
+    assert (found["value"], found["value_text"], found["comparator"], found["flags"]) == (
+        value,
+        value_text,
+        comparator,
+        "range",
+    )
 
 
 def test_a_deadline_is_shared_by_the_later_clauses_of_its_sentence_only() -> None:
@@ -143,31 +165,44 @@ def test_a_clause_opening_with_its_number_continues_the_previous_target() -> Non
 
 
 def test_fenbie_gives_each_subject_the_shared_head() -> None:
-    found = text_targets("完成国家下达的化学需氧量、氨氮、氮氧化物、挥发性有机物重点工程减排量分别为2.1万吨、0.1万吨、1.5万吨、1.2万吨。")
+    found = text_targets(
+        "完成国家下达的化学需氧量、氨氮、氮氧化物、挥发性有机物重点工程减排量分别为2.1万吨、0.1万吨、1.5万吨、1.2万吨。"
+    )
     assert list(found["value"]) == [21000.0, 1000.0, 15000.0, 12000.0]
     assert list(found["phrase"])[1:] == ["氨氮重点工程减排量", "氮氧化物重点工程减排量", "挥发性有机物重点工程减排量"]
 
 
 def test_fenbie_distributes_values_over_subjects() -> None:
     found = text_targets("地表水国控、省控断面水质优良比例分别不低于90.9%(力争达到100%)、88%,不出现劣V类断面。")
-    expected = pd.DataFrame({
-        "value": [90.9, 100.0, 88.0],
-        "comparator": [">=", "striving", ">="],
-        "phrase": ["地表水国控断面水质优良比例", "地表水国控断面水质优良比例", "省控断面水质优良比例"],
-        "flags": ["distributed"] * 3,
-    })
+    expected = pd.DataFrame(
+        {
+            "value": [90.9, 100.0, 88.0],
+            "comparator": [">=", "striving", ">="],
+            "phrase": ["地表水国控断面水质优良比例", "地表水国控断面水质优良比例", "省控断面水质优良比例"],
+            "flags": ["distributed"] * 3,
+        }
+    )
     pd.testing.assert_frame_equal(found[["value", "comparator", "phrase", "flags"]], expected)
 
 
 @pytest.mark.parametrize(
     ("text", "phrases"),
     [
-        ("持续推进武汉、襄阳、宜昌、黄石4个国家级和十堰、鄂州6个省级“无废城市”建设", ["国家级“无废城市”建设", "省级“无废城市”建设"]),
-        ("完成1571个行政村环境整治、123条纳入监管清单的农村黑臭水体治理", ["行政村环境整治", "纳入监管清单的农村黑臭水体治理"]),
+        (
+            "持续推进武汉、襄阳、宜昌、黄石4个国家级和十堰、鄂州6个省级“无废城市”建设",
+            ["国家级“无废城市”建设", "省级“无废城市”建设"],
+        ),
+        (
+            "完成1571个行政村环境整治、123条纳入监管清单的农村黑臭水体治理",
+            ["行政村环境整治", "纳入监管清单的农村黑臭水体治理"],
+        ),
         ("完成重点支流排污口溯源和70%的整治任务", ["重点支流排污口整治任务"]),
         ("完成排污口排查、80%溯源和30%整治任务", ["排污口溯源", "整治任务"]),
         ("全年实施重点水污染减排和治理项目100个以上", ["重点水污染减排和治理项目"]),
-        ("常态化开展全市82个湖泊、34条河流、37个水库水质环境监测", ["湖泊水质环境监测", "河流水质环境监测", "水库水质环境监测"]),
+        (
+            "常态化开展全市82个湖泊、34条河流、37个水库水质环境监测",
+            ["湖泊水质环境监测", "河流水质环境监测", "水库水质环境监测"],
+        ),
     ],
 )
 def test_the_phrase_names_what_the_number_measures(text: str, phrases: list[str]) -> None:
@@ -197,7 +232,10 @@ def test_a_generic_phrase_carries_its_sentence_context() -> None:
     [
         ("纳入国家考核的3个断面水质优良率达到100%", ["scope", "commitment"]),
         ("加快推进12480个长江入河排污口“一口一策”溯源整治,完成80%的整治任务", ["scope", "commitment"]),
-        ("巩固204个城市黑臭水体整治成效,督促县级城市黑臭水体整治,实现消除黑臭水体比例60%的目标", ["commitment", "commitment"]),
+        (
+            "巩固204个城市黑臭水体整治成效,督促县级城市黑臭水体整治,实现消除黑臭水体比例60%的目标",
+            ["commitment", "commitment"],
+        ),
         ("雨台山、凤凰台和泥矶3个县级及以上水源保护区每月巡查不少于1次", ["scope", "commitment"]),
         ("氮氧化物、化学需氧量、氨氮等4项主要污染物总量减排完成省下达目标要求", ["scope"]),
         ("推进3项未按期完成问题(葛店4家医药企业关改搬转)整改销号", ["commitment", "scope"]),
@@ -306,11 +344,11 @@ def test_target_ids_are_unique_and_offsets_slice_the_raw_source(corpus, corpus_t
     assert corpus_targets["target_id"].is_unique
     for row in corpus_targets.itertuples():
         raw = corpus[row.doc_id].raw.text
-        source = squash(raw[row.char_start:row.char_end])
+        source = squash(raw[row.char_start : row.char_end])
         if "damaged_text" not in row.flags:  # a damaged scrape's quote has its entities decoded
             assert is_subsequence(squash(row.quote), source), (row.quote, source)
         assert source[:1] == squash(row.quote)[:1] and source[-1:] == squash(row.quote)[-1:]
-        assert squash(raw[row.value_char_start:row.value_char_end]).startswith(squash(row.value_text))
+        assert squash(raw[row.value_char_start : row.value_char_end]).startswith(squash(row.value_text))
 
 
 # --- the command line ---------------------------------------------------------------------------
@@ -331,7 +369,7 @@ def test_targets_command_contract(run_cli) -> None:
     assert set(found["task_id"]) <= set(tasks["task_id"])
     raw = path.read_text(encoding="utf-8-sig")
     for row in found.itertuples():
-        assert is_subsequence(squash(row.quote), squash(raw[int(row.char_start):int(row.char_end)]))
+        assert is_subsequence(squash(row.quote), squash(raw[int(row.char_start) : int(row.char_end)]))
     sewage = found[found["indicator_id"] == "rural_sewage_treatment_rate"].iloc[0]
     assert (sewage["value"], sewage["unit"], sewage["comparator"], sewage["role"]) == ("78.02", "%", ">=", "commitment")
 
@@ -339,7 +377,9 @@ def test_targets_command_contract(run_cli) -> None:
 @pytest.mark.slow  # runs the command line in a subprocess
 def test_targets_command_reads_a_file_outside_the_manifest(run_cli, tmp_path) -> None:
     path = tmp_path / "county plan.txt"
-    path.write_text("2024年全县生态环境工作要点\n一、重点工作\n1.农村环境。农村生活污水治理率达到50%。\n", encoding="gb18030")
+    path.write_text(
+        "2024年全县生态环境工作要点\n一、重点工作\n1.农村环境。农村生活污水治理率达到50%。\n", encoding="gb18030"
+    )
     found = read_csv(run_cli("targets", path).stdout)
     assert list(found["doc_id"]) == ["county_plan"]
     assert list(found["indicator_id"]) == ["rural_sewage_treatment_rate"]
@@ -361,16 +401,36 @@ def test_targets_command_refuses_bad_input_in_one_line(run_cli, tmp_path, name: 
 def test_evaluate_command_prints_the_figures(run_cli) -> None:
     result = run_cli("evaluate")
     assert result.returncode == 0, result.stderr
-    assert "core_recall" in result.stdout and "hubei_province_2023" in result.stdout and "hubei_province_2024" in result.stdout
+    assert (
+        "core_recall" in result.stdout
+        and "hubei_province_2023" in result.stdout
+        and "hubei_province_2024" in result.stdout
+    )
     assert "Indicator mapping" in result.stdout
 
 
 # --- properties ---------------------------------------------------------------------------------
 
-PHRASES = ["农村生活污水治理率达到46.58%", "完成1571个行政村环境整治", "确保2024年底前完成95%的整治任务",
-           "力争创建5个国家生态文明建设示范区", "办好两场新闻发布会", "每月至少开展1次外出招商", "控制在0.3%以内",
-           "“4+6”", "PM2.5", "第七批", "2024年", "分别不低于90.9%(力争达到100%)、88%", "达?6.58%", "(牵头单位:水处)",
-           "9000万元以上", "35微克/立方米", "累计创成B级以上企业100家以上", "**30**家"]
+PHRASES = [
+    "农村生活污水治理率达到46.58%",
+    "完成1571个行政村环境整治",
+    "确保2024年底前完成95%的整治任务",
+    "力争创建5个国家生态文明建设示范区",
+    "办好两场新闻发布会",
+    "每月至少开展1次外出招商",
+    "控制在0.3%以内",
+    "“4+6”",
+    "PM2.5",
+    "第七批",
+    "2024年",
+    "分别不低于90.9%(力争达到100%)、88%",
+    "达?6.58%",
+    "(牵头单位:水处)",
+    "9000万元以上",
+    "35微克/立方米",
+    "累计创成B级以上企业100家以上",
+    "**30**家",
+]
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -381,19 +441,24 @@ def test_the_extractor_never_crashes_on_arbitrary_text(text: str) -> None:
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.sampled_from(PHRASES), min_size=1, max_size=6), st.lists(st.sampled_from([",", "，", "。", "、", "\n", " "]), min_size=6, max_size=6))
+@given(
+    st.lists(st.sampled_from(PHRASES), min_size=1, max_size=6),
+    st.lists(st.sampled_from([",", "，", "。", "、", "\n", " "]), min_size=6, max_size=6),
+)
 def test_offsets_always_slice_the_raw_text_to_the_quote(words: list[str], joints: list[str]) -> None:
     body = "".join(w + j for w, j in zip(words, joints))
     doc = parse_raw(plan("1.重点任务。" + body + "\n"), "plan")
     raw = doc.raw.text
     for row in targets_table(doc).itertuples():
         assert 0 <= row.char_start < row.char_end <= len(raw)
-        assert is_subsequence(squash(row.quote), squash(raw[row.char_start:row.char_end]))
+        assert is_subsequence(squash(row.quote), squash(raw[row.char_start : row.char_end]))
         assert row.char_start <= row.value_char_start < row.value_char_end <= row.char_end
 
 
 @pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"], ids=["LF", "CRLF", "CR"])
 def test_target_line_numbers_are_right_whatever_the_line_endings(newline: str) -> None:
-    raw = newline.join(["2024年工作要点", "一、重点工作", "", "1.推进30家企业完成深度治理。", "", "2.优良天数比率达到90%。", ""])
+    raw = newline.join(
+        ["2024年工作要点", "一、重点工作", "", "1.推进30家企业完成深度治理。", "", "2.优良天数比率达到90%。", ""]
+    )
     targets = targets_table(parse_raw(RawDocument(PROJECT_ROOT / "x.txt", raw, "utf-8"), "x"))
     assert list(targets["line_start"]) == [4, 6]

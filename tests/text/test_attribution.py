@@ -1,4 +1,5 @@
 """Attribution brackets: roles, unit lists, both widths, damaged brackets."""
+
 from __future__ import annotations
 
 import pytest
@@ -26,10 +27,22 @@ def test_split_units(listing: str, units: list[str]) -> None:
 @pytest.mark.parametrize(
     ("body", "lead", "responsible"),
     [
-        ("牵头单位:水处;责任单位:各市、州、直管市及神农架林区生态环境局", ["水处"], ["各市、州、直管市及神农架林区生态环境局"]),
-        ("牵头单位：综合处；责任单位；各市、州、直管市及神农架林区生态环境局", ["综合处"], ["各市、州、直管市及神农架林区生态环境局"]),
+        (
+            "牵头单位:水处;责任单位:各市、州、直管市及神农架林区生态环境局",
+            ["水处"],
+            ["各市、州、直管市及神农架林区生态环境局"],
+        ),
+        (
+            "牵头单位：综合处；责任单位；各市、州、直管市及神农架林区生态环境局",
+            ["综合处"],
+            ["各市、州、直管市及神农架林区生态环境局"],
+        ),
         ("牵头单位气候处、综合处", ["气候处", "综合处"], []),
-        ("责任单位:法规处;责任单位:各市、州、直管市及神农架林区生态环境局", [], ["法规处", "各市、州、直管市及神农架林区生态环境局"]),
+        (
+            "责任单位:法规处;责任单位:各市、州、直管市及神农架林区生态环境局",
+            [],
+            ["法规处", "各市、州、直管市及神农架林区生态环境局"],
+        ),
         ("责任单位：大气科、支队、各区分局", [], ["大气科", "支队", "各区分局"]),
         ("相关单位分工负责", [], ["相关单位"]),
     ],
@@ -42,7 +55,7 @@ def test_several_brackets_per_task_are_found_with_their_spans() -> None:
     text = "加强监管(牵头单位:环评处;责任单位:各市)。优化政务流程(牵头单位:法规处)。"
     found = find_attributions(text)
     assert [a.lead for a in found] == [("环评处",), ("法规处",)]
-    assert [text[a.start:a.end] for a in found] == ["(牵头单位:环评处;责任单位:各市)", "(牵头单位:法规处)"]
+    assert [text[a.start : a.end] for a in found] == ["(牵头单位:环评处;责任单位:各市)", "(牵头单位:法规处)"]
 
 
 def test_a_bracket_whose_opening_was_eaten_by_encoding_damage_is_still_read() -> None:
@@ -56,17 +69,23 @@ def test_brackets_without_a_role_are_not_attributions() -> None:
     assert find_attributions("平安建设(综治工作)、推进“三线一单”(试行)") == []
 
 
-@pytest.mark.parametrize("bracketed", ["【牵头单位:县住建局;责任单位:县生态环境分局】", "[牵头单位:县住建局;责任单位:县生态环境分局]"])
+@pytest.mark.parametrize(
+    "bracketed", ["【牵头单位:县住建局;责任单位:县生态环境分局】", "[牵头单位:县住建局;责任单位:县生态环境分局]"]
+)
 def test_square_brackets_hold_attributions_too(bracketed: str) -> None:
     (found,) = find_attributions(f"完成2个乡镇污水处理厂提标改造。{bracketed}")
     assert (found.lead, found.responsible) == (("县住建局",), ("县生态环境分局",))
 
 
 def test_roles_on_lines_of_their_own_are_attributions_and_removed_whole() -> None:
-    text = "持续改善空气质量。优良天数比例达到88%。\n牵头单位:县生态环境分局\n责任单位:县发改局、县工信局,各乡镇人民政府"
+    text = (
+        "持续改善空气质量。优良天数比例达到88%。\n牵头单位:县生态环境分局\n责任单位:县发改局、县工信局,各乡镇人民政府"
+    )
     found = find_attributions(text)
     assert [(a.lead, a.responsible) for a in found] == [
-        (("县生态环境分局",), ()), ((), ("县发改局", "县工信局", "各乡镇人民政府"))]
+        (("县生态环境分局",), ()),
+        ((), ("县发改局", "县工信局", "各乡镇人民政府")),
+    ]
     assert text[: found[0].start] == "持续改善空气质量。优良天数比例达到88%。\n"
     assert found[-1].end == len(text)
 

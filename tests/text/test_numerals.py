@@ -1,4 +1,5 @@
 """Chinese numerals read and written the way plans number parts, dates and quantities."""
+
 from __future__ import annotations
 
 import pytest
@@ -8,8 +9,22 @@ from analysis.text.numerals import chinese_number, number_value, to_chinese, yea
 
 @pytest.mark.parametrize(
     ("numeral", "value"),
-    [("一", 1), ("九", 9), ("十", 10), ("十二", 12), ("二十", 20), ("三十五", 35), ("两", 2), ("一百二十三", 123),
-     ("三千", 3000), ("五万", 50000), ("一二", None), ("十十", None), ("第", None), ("", None)],
+    [
+        ("一", 1),
+        ("九", 9),
+        ("十", 10),
+        ("十二", 12),
+        ("二十", 20),
+        ("三十五", 35),
+        ("两", 2),
+        ("一百二十三", 123),
+        ("三千", 3000),
+        ("五万", 50000),
+        ("一二", None),
+        ("十十", None),
+        ("第", None),
+        ("", None),
+    ],
 )
 def test_chinese_numbers(numeral: str, value: int | None) -> None:
     assert chinese_number(numeral) == value

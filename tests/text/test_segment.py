@@ -1,4 +1,5 @@
 """Segmentation keeps domain terms whole; index terms, vocabulary hits and IDF weights."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -29,10 +30,16 @@ def test_units_cells_name_every_unit_including_joint_partners() -> None:
 
 
 def test_corpus_terms_are_units_quoted_terms_and_enumerated_places() -> None:
-    tasks = pd.DataFrame({
-        "lead_units": ["水处;人事教育科", ""], "responsible_units": ["", "梁子湖分局"],
-        "text": ["加强“三湖一库”流域专项治理,开展洪湖、梁子湖、斧头湖、丹江口水库等专项监测。", "推进“一废一库一品”。"],
-    })
+    tasks = pd.DataFrame(
+        {
+            "lead_units": ["水处;人事教育科", ""],
+            "responsible_units": ["", "梁子湖分局"],
+            "text": [
+                "加强“三湖一库”流域专项治理,开展洪湖、梁子湖、斧头湖、丹江口水库等专项监测。",
+                "推进“一废一库一品”。",
+            ],
+        }
+    )
     terms = segment.corpus_terms(tasks)
     for term in ("水处", "人事教育科", "梁子湖分局", "三湖一库", "一废一库一品", "梁子湖", "斧头湖", "丹江口水库"):
         assert term in terms
@@ -52,7 +59,12 @@ def test_index_terms_keep_the_parts_of_long_words_and_add_a_comparisons_own_term
 
 def test_vocabulary_hits_name_each_text_holding_a_term_once() -> None:
     texts = ["梁子湖和洪湖", "洪湖洪湖", "", "梁子湖分局"]
-    assert segment.vocabulary_hits(texts, ["洪湖", "梁子湖", "斧头湖"]) == [(0, "梁子湖"), (3, "梁子湖"), (0, "洪湖"), (1, "洪湖")]
+    assert segment.vocabulary_hits(texts, ["洪湖", "梁子湖", "斧头湖"]) == [
+        (0, "梁子湖"),
+        (3, "梁子湖"),
+        (0, "洪湖"),
+        (1, "洪湖"),
+    ]
     assert segment.vocabulary_hits([], ["洪湖"]) == []
 
 
@@ -60,7 +72,8 @@ def test_words_are_segmented_run_by_run_as_jieba_does() -> None:
     text = "农村生活污水治理率达到46.58%,Ⅱ类水体 2024 年“三湖一库”。"
     runs = segment.search_word_runs(text)
     assert tuple(w for run in runs for w in run) == tuple(
-        w for w in segment._tokenizer().lcut_for_search(text) if not segment._PUNCTUATION.fullmatch(w))
+        w for w in segment._tokenizer().lcut_for_search(text) if not segment._PUNCTUATION.fullmatch(w)
+    )
     assert ("Ⅱ",) in runs  # a character outside jieba's runs is a word of its own unless it is punctuation
 
 
