@@ -73,7 +73,7 @@ def _cmd_align(args: argparse.Namespace) -> int:
     from analysis.align import confidence
     from analysis.corpus.resolve import comparison_kind, document_profile, resolve_document
     from analysis.parse.document import parse_document
-    from analysis.targets.extract import targets_table
+    from analysis.targets.extract import targets_of_plans
 
     docs, rows = [], []
     for reference in (args.parent, args.child):
@@ -91,7 +91,7 @@ def _cmd_align(args: argparse.Namespace) -> int:
         (document_profile(source, source_row), document_profile(target, target_row)),
         args.kind,
     )
-    found = pd.concat([targets_table(doc) for doc in (source, target)], ignore_index=True)  # as the build does
+    found = targets_of_plans((source, target))  # as the build does
     result = align.align(align.Comparison.of(source, target, found), kind)
     chance = confidence.link_probability(
         result.pairs, confidence.LinkModel.load(LINK_CONFIDENCE_PATH), len(source.tasks), len(target.tasks)

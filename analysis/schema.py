@@ -272,7 +272,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
     ),
     "escalation": _columns(
         ("indicator_id", "str", "the canonical indicator"),
-        ("indicator", "str", "its Chinese name"),
+        ("indicator_name", "str", "its Chinese name (as in `targets.csv`; the plan's own phrase is `wording`)"),
         ("doc_id", "str", "the document, from the manifest"),
         ("region", "str", "the document, from the manifest"),
         ("level", "str", "the document, from the manifest"),

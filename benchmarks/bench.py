@@ -363,7 +363,7 @@ def dask_cases(
 def large_plan_case(n: int, seed: int) -> dict:
     """A plan of ``n`` tasks: parsed, its targets extracted, aligned with its next-year version."""
     from analysis.align import Comparison, align
-    from analysis.targets.extract import targets_table
+    from analysis.targets.extract import targets_of_plans
     from analysis.text import segment
 
     segment.tokens("生态环境")
@@ -371,7 +371,7 @@ def large_plan_case(n: int, seed: int) -> dict:
         started = time.perf_counter()
         (source, target), _ = _synthetic_pair(n, seed, Path(folder))
         parsed = time.perf_counter()
-        found = pd.concat([targets_table(doc) for doc in (source, target)], ignore_index=True)
+        found = targets_of_plans((source, target))
         extracted = time.perf_counter()
         links = align(Comparison.of(source, target, found), "year").alignments
         aligned = time.perf_counter()

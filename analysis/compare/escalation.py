@@ -190,7 +190,7 @@ def escalation_table(targets: pd.DataFrame, documents: pd.DataFrame, lexicon: pd
         rows.append(
             {
                 "indicator_id": t.indicator_id,
-                "indicator": indicators[t.indicator_id]["name_zh"],
+                "indicator_name": indicators[t.indicator_id]["name_zh"],
                 "doc_id": t.doc_id,
                 "region": doc["region"],
                 "level": doc["level"],

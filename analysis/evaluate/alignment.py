@@ -35,7 +35,7 @@ from analysis.errors import UserError
 from analysis.evaluate.metrics import precision_recall_f1
 from analysis.settings import GOLD_DIR, AlignmentSettings
 from analysis.storage import read_checked_csv
-from analysis.targets.extract import targets_table
+from analysis.targets.extract import targets_of_plans
 from analysis.targets.indicators import load_lexicon
 
 DEV_GOLD = GOLD_DIR / "align_province_2023_2024.csv"
@@ -298,7 +298,7 @@ def alignment_indicators(corpus: dict) -> pd.DataFrame:
     them to the aligner (its ``indicators`` signal)."""
     lexicon = load_lexicon()
     used = {doc_id for key in (DEV_COMPARISON, *TEAM_CHECKS) for doc_id in key[:2] if doc_id in corpus}
-    return pd.concat([targets_table(corpus[doc_id], lexicon) for doc_id in sorted(used)], ignore_index=True)
+    return targets_of_plans([corpus[doc_id] for doc_id in sorted(used)], lexicon)
 
 
 def evaluate_alignment(

@@ -74,8 +74,9 @@ class Report:
         if column not in lexicon.columns:
             return frame
         names = {k: v for k, v in zip(lexicon["indicator_id"], lexicon[column]) if isinstance(v, str) and v}
-        current = frame["indicator"] if "indicator" in frame.columns else frame["indicator_id"]
-        return frame.assign(indicator=[names.get(i, c) for i, c in zip(frame["indicator_id"], current)])
+        shown = "indicator_name" if "indicator_name" in frame.columns else "indicator"  # canonical name, or a label
+        current = frame[shown] if shown in frame.columns else frame["indicator_id"]
+        return frame.assign(**{shown: [names.get(i, c) for i, c in zip(frame["indicator_id"], current)]})
 
     def rename_ids(self, text: str) -> str:
         """``text`` with every doc id replaced by the plan's display name (longest ids first)."""

@@ -395,7 +395,7 @@ def escalation_chain(escalation: pd.DataFrame, indicator_id: str, documents: pd.
                 font={"color": palette.DIRECTION_COLOURS.get(verdict, palette.OTHER)},
             )
     fig.update_layout(
-        title=esc(msg("chart.chain", indicator=chain["indicator"].iloc[0])),
+        title=esc(msg("chart.chain", indicator=chain["indicator_name"].iloc[0])),
         xaxis={"title": "", "type": "category"},
         yaxis={"title": esc(msg("axis.target", unit=chain["unit"].iloc[0]))},
         height=460,
@@ -412,7 +412,7 @@ def escalation_dots(
     if rows.empty:
         return empty_figure(esc(msg("chart.no_indicator")))
     colours = document_colours(documents)
-    rows = rows.assign(indicator=esc(rows["indicator"]))
+    rows = rows.assign(indicator=esc(rows["indicator_name"]))
     order = rows.groupby("indicator")["value"].max().sort_values().index.tolist()
     fig = go.Figure()
     for indicator, group in rows.groupby("indicator"):

@@ -53,11 +53,11 @@ def chain_summary(escalation: pd.DataFrame, indicator_id: str) -> str:
                 f" ({_format_change(row['change_vs_parent'], str(row['change_unit']))} vs {row['parent_doc']}{verdict})"
             )
         parts.append(text)
-    return f"{chain['indicator'].iloc[0]} ({indicator_id}): " + " → ".join(parts)
+    return f"{chain['indicator_name'].iloc[0]} ({indicator_id}): " + " → ".join(parts)
 
 
 CHANGE_COLUMNS = [
-    "indicator",
+    "indicator_name",
     "doc_id",
     "level",
     "year",
@@ -447,7 +447,7 @@ def escalation_findings(escalation: pd.DataFrame, indicator_id: str, report) -> 
     chain = escalation[escalation["indicator_id"] == indicator_id]
     if len(chain):
         steps = msg.join(f"{report.name(r.doc_id)} {msg.value(r.value, r.unit)}" for r in chain.itertuples())
-        sentences.append(msg("findings.escalation.headline", indicator=chain["indicator"].iloc[0], steps=steps))
+        sentences.append(msg("findings.escalation.headline", indicator=chain["indicator_name"].iloc[0], steps=steps))
     year = escalation[
         escalation["direction"].isin(["raised", "lowered", "same"]) & escalation["previous_doc"].fillna("").ne("")
     ]

@@ -1,7 +1,14 @@
 """Stage 3, targets: the quantitative targets of each task (value, unit, comparator, deadline,
 role) and the canonical indicator each one measures."""
 
-from analysis.targets.extract import TARGET_COLUMNS, find_targets, targets_table, text_targets, with_clean_values
+from analysis.targets.extract import (
+    TARGET_COLUMNS,
+    find_targets,
+    targets_of_plans,
+    targets_table,
+    text_targets,
+    with_clean_values,
+)
 from analysis.targets.indicators import load_lexicon, map_phrase, map_targets
 
 __all__ = [
@@ -10,6 +17,7 @@ __all__ = [
     "load_lexicon",
     "map_phrase",
     "map_targets",
+    "targets_of_plans",
     "targets_table",
     "text_targets",
     "with_clean_values",

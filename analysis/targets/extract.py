@@ -297,6 +297,12 @@ EMPTY_CLEAN_VALUES = {
 }
 
 
+def targets_of_plans(docs, lexicon: pd.DataFrame | None = None, settings: TargetSettings | None = None) -> pd.DataFrame:
+    """The targets of several parsed plans, stacked: the indicators the aligner compares plans on
+    (the build computes the same table in parallel)."""
+    return pd.concat([targets_table(doc, lexicon, settings) for doc in docs], ignore_index=True)
+
+
 def targets_table(doc, lexicon: pd.DataFrame | None = None, settings: TargetSettings | None = None) -> pd.DataFrame:
     """One row per target of a parsed document, offsets into its raw text, indicators mapped.
 

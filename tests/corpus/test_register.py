@@ -169,3 +169,34 @@ def test_a_registered_plan_is_built_and_gets_its_report(corpus, tmp_path) -> Non
     links = corpus_links(tables["documents"], manifest)
     assert list(links["comparison_id"]) == ["prov_2024__jia_2024"]
     assert "level__prov_2024__jia_2024" in [job.report_id for job in plan_reports(tables["documents"], links)]
+
+
+@pytest.mark.slow
+def test_a_sister_city_from_the_same_template_gets_its_cascade_and_escalation(tmp_path) -> None:
+    """A clean plan written from Ezhou's template is a plan in its own right, never a 'damaged duplicate'."""
+    import shutil
+
+    from pinned_corpus import PINNED_DIR
+
+    from analysis.corpus.build import build
+    from analysis.report.batch import corpus_links, plan_reports
+
+    raw = tmp_path / "raw"
+    shutil.copytree(PINNED_DIR, raw)
+    sister = tmp_path / "huangshi_city_2024.txt"
+    sister.write_text(
+        (PINNED_DIR / "ezhou_city_2024.txt").read_text(encoding="utf-8").replace("鄂州", "黄石"), encoding="utf-8"
+    )
+    add_plan(sister, raw / "manifest.csv", parent="hubei_province_2024", region="黄石市")
+    tables = build(tmp_path / "out", raw / "manifest.csv")
+    documents = tables["documents"].set_index("doc_id")
+    assert documents.at["huangshi_city_2024", "duplicate_of"] == ""
+    assert documents.at["ezhou_city_2024", "duplicate_of"] == ""
+    links = corpus_links(tables["documents"], raw / "manifest.csv")
+    assert "hubei_province_2024__huangshi_city_2024" in set(links["comparison_id"])
+    assert "level__hubei_province_2024__huangshi_city_2024" in {
+        j.report_id for j in plan_reports(tables["documents"], links)
+    }
+    escalation = tables["escalation"]
+    sister_rows = escalation[escalation["doc_id"] == "huangshi_city_2024"]
+    assert len(sister_rows) > 0 and "hubei_province_2024" in set(sister_rows["parent_doc"])  # compared with its parent
