@@ -32,7 +32,7 @@ from rapidfuzz import fuzz, process
 from analysis import align
 from analysis.corpus.build import parse_manifest
 from analysis.errors import UserError
-from analysis.evaluate.metrics import precision_recall_f1
+from analysis.evaluate.metrics import link_metrics_of_counts, precision_recall_f1
 from analysis.settings import GOLD_DIR, AlignmentSettings
 from analysis.storage import read_checked_csv
 from analysis.targets.extract import targets_of_plans
@@ -189,18 +189,7 @@ class _Scorer:
         n_correct = correct.sum(axis=1)
         n_predicted = linked.sum(axis=1)
         right_label = correct & (same == (self.gold_relation == "same")[None, :])
-        precision, recall, f1 = precision_recall_f1(n_correct, n_predicted, np.full(len(n_correct), n_gold))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            label = np.where(n_correct > 0, right_label.sum(axis=1) / n_correct, 0.0)
-        return {
-            "precision": precision,
-            "recall": recall,
-            "f1": f1,
-            "label_accuracy": label,
-            "n_gold": np.full(len(n_correct), n_gold),
-            "n_predicted": n_predicted,
-            "n_correct": n_correct,
-        }
+        return link_metrics_of_counts(n_correct, n_predicted, right_label.sum(axis=1), n_gold)
 
     def select(self, grid: pd.DataFrame, rows: np.ndarray | None = None) -> dict[str, float]:
         """The grid's thresholds with the best F1, then label accuracy; among configurations the

@@ -49,7 +49,7 @@ from analysis.evaluate.alignment import (
     read_gold,
     threshold_grid,
 )
-from analysis.evaluate.metrics import precision_recall_f1
+from analysis.evaluate.metrics import link_metrics_of_counts
 from analysis.settings import GOLD_DIR, AlignmentSettings
 
 COMPARISONS = (DEV_COMPARISON, *TEAM_CHECKS)
@@ -293,18 +293,7 @@ def metrics(
     correct = linked & is_gold[None, :]
     n_correct, n_predicted = correct.sum(axis=1), linked.sum(axis=1)
     right_label = correct & (same == (candidates.gold_relation == "same")[None, :])
-    precision, recall, f1 = precision_recall_f1(n_correct, n_predicted, np.full(len(n_correct), n_gold))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        label = np.where(n_correct > 0, right_label.sum(axis=1) / np.maximum(n_correct, 1), 0.0)
-    return {
-        "precision": precision,
-        "recall": recall,
-        "f1": f1,
-        "label_accuracy": label,
-        "n_gold": np.full(len(n_correct), n_gold),
-        "n_predicted": n_predicted,
-        "n_correct": n_correct,
-    }
+    return link_metrics_of_counts(n_correct, n_predicted, right_label.sum(axis=1), n_gold)
 
 
 @dataclass

@@ -16,3 +16,21 @@ def precision_recall_f1(n_correct, n_predicted, n_gold) -> tuple:
     if precision.ndim == 0:
         return float(precision), float(recall), float(f1)
     return precision, recall, f1
+
+
+def link_metrics_of_counts(n_correct, n_predicted, n_right_label, n_gold: int) -> dict:
+    """Precision, recall, F1 and label accuracy (the share of correct links that carry the gold's
+    label) from counts, one value per configuration (arrays alike)."""
+    n_correct, n_predicted, n_right_label = (np.asarray(x) for x in (n_correct, n_predicted, n_right_label))
+    precision, recall, f1 = precision_recall_f1(n_correct, n_predicted, np.full(len(n_correct), n_gold))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        label = np.where(n_correct > 0, n_right_label / np.maximum(n_correct, 1), 0.0)
+    return {
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+        "label_accuracy": label,
+        "n_gold": np.full(len(n_correct), n_gold),
+        "n_predicted": n_predicted,
+        "n_correct": n_correct,
+    }
