@@ -18,22 +18,11 @@ import pandas as pd
 import pytest
 from pinned_corpus import PINNED_DIR, PINNED_MANIFEST
 
-from analysis import cli, storage
+from analysis import cli, schema, storage
 from analysis.corpus.build import build
 from analysis.settings import PROJECT_ROOT
 
-TABLES = {
-    "documents",
-    "tasks",
-    "targets",
-    "escalation",
-    "alignments",
-    "alignment_clauses",
-    "coverage",
-    "coverage_tasks",
-    "coverage_indicators",
-    "corrections",
-}
+TABLES = set(schema.TABLES)  # every table the build writes
 
 
 def _sha256(path: Path) -> str:
