@@ -22,6 +22,18 @@ from analysis.settings import REPORT_MAX_BYTES
 pytestmark = pytest.mark.slow  # every test reads the whole report batch (conftest's ``built_reports``)
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# Headless, with every connection refused (a proxy nobody listens on, names never resolved).
+OFFLINE_HEADLESS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--proxy-server=127.0.0.1:9",
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+]
 _REMOTE_ASSET = re.compile(r"<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)=[\"']?(?:https?:)?//", re.IGNORECASE)
 
 
@@ -47,15 +59,7 @@ def render(page: Path, tmp_path: Path) -> str:
     _require(CHROMIUM is not None, "chromium not installed (Debian package `chromium`)")
     command = _no_network_prefix() + [
         CHROMIUM,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--proxy-server=127.0.0.1:9",
-        "--host-resolver-rules=MAP * ~NOTFOUND",  # and no network even so
+        *OFFLINE_HEADLESS,
         f"--user-data-dir={tmp_path / 'chromium-profile'}",
         "--virtual-time-budget=20000",
         "--dump-dom",

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from test_browser import CHROMIUM, OFFLINE_HEADLESS  # beside this file
 
 from analysis.report import batch
 from analysis.settings import PROJECT_ROOT
@@ -19,7 +19,6 @@ pytestmark = pytest.mark.slow
 
 MAX_PAGE_BYTES = 1_500_000
 SCREENSHOTS = PROJECT_ROOT / "reports" / "screenshots"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 _GENERATED = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC")
 
 
@@ -103,15 +102,7 @@ def _chromium(page: Path, tmp_path: Path, *extra: str) -> subprocess.CompletedPr
     return subprocess.run(
         [
             CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--proxy-server=127.0.0.1:9",
-            "--host-resolver-rules=MAP * ~NOTFOUND",
+            *OFFLINE_HEADLESS,
             f"--user-data-dir={tmp_path / 'profile'}",
             "--enable-logging=stderr",
             "--v=0",
