@@ -60,6 +60,17 @@ def duplicate_findings(documents: pd.DataFrame) -> pd.DataFrame:
     ].reset_index(drop=True)
 
 
+DAMAGED_PAIR_COLUMNS = [
+    "path",
+    "doc_id_copy",
+    "text_copy",
+    "doc_id_original",
+    "text_original",
+    "char_start_copy",
+    "char_start_original",
+]
+
+
 def damaged_task_pairs(tasks: pd.DataFrame, documents: pd.DataFrame, limit: int = 5) -> pd.DataFrame:
     """Damaged tasks of each copy beside the same task (same path) of its clean original."""
     frames = []
@@ -67,31 +78,9 @@ def damaged_task_pairs(tasks: pd.DataFrame, documents: pd.DataFrame, limit: int 
         damaged = tasks[(tasks["doc_id"] == copy["doc_id"]) & tasks["flags"].str.contains("damaged_text", regex=False)]
         original = tasks[tasks["doc_id"] == copy["duplicate_of"]]
         pairs = damaged.merge(original, on="path", suffixes=("_copy", "_original"))
-        frames.append(
-            pairs[
-                [
-                    "path",
-                    "doc_id_copy",
-                    "text_copy",
-                    "doc_id_original",
-                    "text_original",
-                    "char_start_copy",
-                    "char_start_original",
-                ]
-            ].head(limit)
-        )
+        frames.append(pairs[DAMAGED_PAIR_COLUMNS].head(limit))
     if not frames:
-        return pd.DataFrame(
-            columns=[
-                "path",
-                "doc_id_copy",
-                "text_copy",
-                "doc_id_original",
-                "text_original",
-                "char_start_copy",
-                "char_start_original",
-            ]
-        )
+        return pd.DataFrame(columns=DAMAGED_PAIR_COLUMNS)
     return pd.concat(frames, ignore_index=True)
 
 
