@@ -264,7 +264,8 @@ def _cmd_review(args: argparse.Namespace) -> int:
     counts = queue["reason"].value_counts()
     print(
         f"{len(queue)} decisions to review ({counts.get('uncertain', 0)} uncertain, {counts.get('low confidence', 0)} "
-        f"low confidence) → {args.out}: fill in `relation` (same, partial, none), save it as data/corrections/alignments.csv",
+        f"low confidence, {counts.get('near miss', 0)} near misses) → {args.out}: fill in `relation` (same, partial, "
+        "none), save it as data/corrections/alignments.csv",
         file=sys.stderr,
     )
     return 0

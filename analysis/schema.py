@@ -356,6 +356,24 @@ TABLES: dict[str, tuple[Column, ...]] = {
             ("score", "float64", "the clauses' similarity"),
         ),
     ),
+    "near_misses": (
+        *_COMPARISON_LABEL,
+        *_columns(
+            ("source_doc", "str", "`doc_id` of the source plan"),
+            ("source_task_id", "str", "the source plan's task, as in `tasks.csv`"),
+            ("source_heading", "str", "its heading"),
+            ("target_doc", "str", "`doc_id` of the target plan"),
+            ("target_task_id", "str", "the target plan's task, as in `tasks.csv`"),
+            ("target_heading", "str", "its heading"),
+            ("score", "float64", "the pair's score in [0, 1]"),
+            ("best_clause_score", "float64", "similarity of the pair's best clause pair"),
+            (
+                "link_probability",
+                "float64",
+                "the probability that the pair is a link (the calibrated confidence model), at least `near_miss_min`",
+            ),
+        ),
+    ),
     "coverage": (
         *_COMPARISON_LABEL,
         *_columns(
@@ -438,6 +456,9 @@ DESCRIPTIONS: dict[str, str] = {
     "other side empty)",
     "alignment_clauses": "for each linked pair, each source clause's best clause in the target task (similarity ≥ "
     "`clause_match_min`): which sub-actions were carried over",
+    "near_misses": "candidate pairs of each comparison the model left unlinked although they may be links (link "
+    "probability ≥ `near_miss_min`), most probable first: what `analysis review` offers a reviewer besides the "
+    "doubtful links and unlinked tasks (typically a city task carrying one clause of a broad provincial task)",
     "coverage": "shares of tasks linked, per side of each comparison. For a level comparison the source rows answer "
     '"how much of the province did the city take up", the target rows "how much of the city plan is local"',
     "coverage_tasks": "one row per task of both plans of each comparison",

@@ -20,6 +20,7 @@ PROCESSED_TABLES = [
     "escalation",
     "alignments",
     "alignment_clauses",
+    "near_misses",
     "coverage",
     "coverage_tasks",
     "coverage_indicators",

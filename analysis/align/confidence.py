@@ -147,6 +147,13 @@ def link_probability(pairs, model: LinkModel, n_source: int, n_target: int) -> n
     return model.probability(pair_features(pairs, n_source, n_target))
 
 
+def near_misses(relation: np.ndarray, probability: np.ndarray, minimum: float) -> np.ndarray:
+    """Positions of the candidate pairs left unlinked (``relation`` empty) whose P(link) is at
+    least ``minimum``, most probable first: the links the model may have missed."""
+    unlinked = np.flatnonzero((np.asarray(relation) == "") & (probability >= minimum))
+    return unlinked[np.argsort(-probability[unlinked], kind="stable")]
+
+
 def nearest_candidates(own: np.ndarray, other: np.ndarray, score: np.ndarray, n_own: int) -> np.ndarray:
     """For each task, the position (in the pair arrays) of its nearest candidate — best score, ties
     to the first other task, as the evidence column names it — or -1 without any."""

@@ -149,7 +149,8 @@ def planned_comparisons(listed: pd.DataFrame, documents: pd.DataFrame) -> pd.Dat
 
 
 COMPARISON_TABLE_COLUMNS = {
-    name: schema.columns(name) for name in ("alignments", "alignment_clauses", "coverage", "coverage_tasks")
+    name: schema.columns(name)
+    for name in ("alignments", "alignment_clauses", "near_misses", "coverage", "coverage_tasks")
 }
 
 
@@ -172,15 +173,32 @@ def _compare(
     comparison = align.Comparison.of(source, target, indicators, plans, settings.alignment)
     result = align.align(comparison, plan["kind"])
     label = {"comparison_id": plan["comparison_id"], "kind": plan["kind"]}
-    found = corrections.reviewed_alignment(
-        result, link_model, link_fixes, plan["kind"], source.tasks["task_id"], target.tasks["task_id"]
+    found, missed = corrections.reviewed_alignment(
+        result,
+        link_model,
+        link_fixes,
+        plan["kind"],
+        source.tasks["task_id"],
+        target.tasks["task_id"],
+        settings.alignment.near_miss_min,
     )
+    headings = {
+        side: dict(zip(doc.tasks["task_id"], doc.tasks["heading"]))
+        for side, doc in (("source", source), ("target", target))
+    }
     tasks = coverage.task_coverage(found, source.tasks, target.tasks, plan["comparison_id"], plan["kind"])
     return {
         "alignments": align.with_task_details(found, source.tasks, target.tasks).assign(
             confidence=found["confidence"].to_numpy(), decided_by=found["decided_by"].to_numpy(), **label
         ),
         "alignment_clauses": corrections.correct_clause_matches(result.clause_matches, found).assign(**label),
+        "near_misses": missed.assign(
+            source_doc=source.doc_id,
+            target_doc=target.doc_id,
+            source_heading=missed["source_task_id"].map(headings["source"]),
+            target_heading=missed["target_task_id"].map(headings["target"]),
+            **label,
+        ),
         "coverage_tasks": tasks,
         "coverage": coverage.coverage_summary(tasks, source.tasks, target.tasks, plan["comparison_id"], plan["kind"]),
     }

@@ -30,7 +30,7 @@ import pandas as pd
 
 from analysis import schema
 from analysis.align.aligner import Alignment
-from analysis.align.confidence import LinkModel, link_probability, nearest_candidates, with_confidence
+from analysis.align.confidence import LinkModel, link_probability, near_misses, nearest_candidates, with_confidence
 from analysis.errors import UserError
 from analysis.schema import LINKS, UNLINKED
 
@@ -312,14 +312,38 @@ def alignment_log(
     return pd.DataFrame(log, columns=LOG_COLUMNS)
 
 
+class ReviewedAlignment(NamedTuple):
+    """One comparison after the reviewer: its alignment table and its near misses."""
+
+    alignments: pd.DataFrame
+    near_misses: pd.DataFrame
+
+
 def reviewed_alignment(
-    result: Alignment, model: LinkModel, fixes: pd.DataFrame | None, kind: str, source_ids, target_ids
-) -> pd.DataFrame:
+    result: Alignment,
+    model: LinkModel,
+    fixes: pd.DataFrame | None,
+    kind: str,
+    source_ids,
+    target_ids,
+    near_miss_min: float,
+) -> ReviewedAlignment:
     """The model's alignment table of one comparison with each row's ``confidence``, then the
-    reviewer's decisions applied (:func:`correct_alignment`)."""
+    reviewer's decisions applied (:func:`correct_alignment`); and the candidate pairs left
+    unlinked with a link probability of at least ``near_miss_min`` that no reviewer decided."""
     chance = link_probability(result.pairs, model, len(source_ids), len(target_ids))
     table = with_confidence(result.alignments, result.pairs, chance, source_ids, target_ids)
-    return correct_alignment(table, fixes, kind, source_ids, target_ids, result.pairs, chance)
+    corrected = correct_alignment(table, fixes, kind, source_ids, target_ids, result.pairs, chance)
+    at = near_misses(result.pairs["relation"].to_numpy(), chance, near_miss_min)
+    missed = result.pairs.iloc[at][["source_task_id", "target_task_id", "score", "clauses"]].assign(
+        link_probability=chance[at]
+    )
+    decided = [corrected.loc[corrected["relation"].isin(LINKS), ["source_task_id", "target_task_id"]]]
+    if fixes is not None and len(fixes):
+        decided.append(fixes[["source_task_id", "target_task_id"]])
+    known = pd.MultiIndex.from_frame(pd.concat(decided, ignore_index=True))
+    missed = missed[~pd.MultiIndex.from_frame(missed[["source_task_id", "target_task_id"]]).isin(known)]
+    return ReviewedAlignment(corrected, missed.rename(columns={"clauses": "best_clause_score"}).reset_index(drop=True))
 
 
 def correct_alignment(

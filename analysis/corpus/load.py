@@ -16,7 +16,14 @@ from analysis.parse.document import parse_document
 from analysis.settings import MANIFEST_PATH, PROCESSED_DIR
 from analysis.storage import read_table
 
-COMPARISON_TABLES = ("alignments", "alignment_clauses", "coverage", "coverage_tasks", "coverage_indicators")
+COMPARISON_TABLES = (
+    "alignments",
+    "alignment_clauses",
+    "near_misses",
+    "coverage",
+    "coverage_tasks",
+    "coverage_indicators",
+)
 
 
 @dataclass(frozen=True)

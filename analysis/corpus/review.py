@@ -4,8 +4,11 @@ of the reviewer's corrections file (``data/corrections/alignments.csv``), with b
 A row is queued when its ``confidence`` (:mod:`analysis.align.confidence`) lies in the band
 (``uncertain``) or below it (``low confidence``: a link the calibration doubts, or an unlinked task
 whose nearest candidate may well be its counterpart). An unlinked task is queued paired with that
-nearest candidate (named in its evidence), so that ``partial`` or ``same`` adds the link. The
-reviewer fills ``relation`` (``same``, ``partial``, ``none``) and saves the file as
+nearest candidate (named in its evidence), so that ``partial`` or ``same`` adds the link. After
+them come the ``near miss`` pairs (the ``near_misses`` table), most probable first: two tasks the
+model left unlinked, each perhaps linked elsewhere, that may still be a link — mostly a city task
+carrying one clause of a broad provincial task, which word overlap alone cannot tell from a shared
+topic; their ``confidence`` is the model's that they are not a link. The reviewer fills ``relation`` (``same``, ``partial``, ``none``) and saves the file as
 ``data/corrections/alignments.csv``; the extra columns are ignored there, rows left empty skipped.
 """
 
@@ -32,6 +35,7 @@ QUEUE_COLUMNS = [
     "source_text",
     "target_text",
 ]
+NEAR_MISS = "near miss"
 _NEAREST = re.compile(r"^nearest: (\S+) \(")
 
 
@@ -43,10 +47,15 @@ def check_band(band: tuple[float, float]) -> tuple[float, float]:
 
 
 def review_queue(
-    alignments: pd.DataFrame, tasks: pd.DataFrame, comparison_id: str, band: tuple[float, float] = DEFAULT_BAND
+    alignments: pd.DataFrame,
+    tasks: pd.DataFrame,
+    comparison_id: str,
+    band: tuple[float, float] = DEFAULT_BAND,
+    near_misses: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """The queue of one comparison (``alignments``, ``tasks``: the processed tables), most
-    doubtful first; decisions a reviewer already made are left out."""
+    """The queue of one comparison (``alignments``, ``tasks``, ``near_misses``: the processed
+    tables): the doubtful decisions, most doubtful first, then the near misses; decisions a
+    reviewer already made are left out."""
     low, high = check_band(band)
     if "confidence" not in alignments.columns or "decided_by" not in alignments.columns:
         raise UserError("alignments", "built by an older version (no confidence): run `make data` again")
@@ -85,7 +94,29 @@ def review_queue(
         columns=QUEUE_COLUMNS,
     )
     queue = queue[(queue["source_task_id"] != "") & (queue["target_task_id"] != "")]  # a task without any candidate
-    return queue.sort_values("confidence", kind="stable").reset_index(drop=True)
+    queue = queue.sort_values("confidence", kind="stable")
+    if near_misses is None:
+        return queue.reset_index(drop=True)
+    missed = near_misses[near_misses["comparison_id"] == comparison_id]
+    probability = missed["link_probability"].to_numpy(dtype=np.float64)
+    offered = pd.DataFrame(
+        {
+            "source_doc": missed["source_doc"].to_numpy(),
+            "source_task_id": missed["source_task_id"].to_numpy(),
+            "target_doc": missed["target_doc"].to_numpy(),
+            "target_task_id": missed["target_task_id"].to_numpy(),
+            "relation": "",
+            "note": "",
+            "model_relation": "",
+            "score": missed["score"].to_numpy(),
+            "confidence": 1.0 - probability,
+            "reason": NEAR_MISS,
+            "source_text": [texts.get(t, "") for t in missed["source_task_id"]],
+            "target_text": [texts.get(t, "") for t in missed["target_task_id"]],
+        },
+        columns=QUEUE_COLUMNS,
+    ).iloc[np.argsort(-probability, kind="stable")]
+    return pd.concat([queue, offered], ignore_index=True)
 
 
 def export_queue(
@@ -93,7 +124,13 @@ def export_queue(
 ) -> pd.DataFrame:
     """Write the queue to ``out`` (UTF-8 with BOM, which Excel needs to read Chinese text)."""
     folder = table_folder(processed)  # both tables of one build
-    queue = review_queue(read_table("alignments", folder), read_table("tasks", folder), comparison_id, band)
+    queue = review_queue(
+        read_table("alignments", folder),
+        read_table("tasks", folder),
+        comparison_id,
+        band,
+        read_table("near_misses", folder),
+    )
     with atomic_path(out) as tmp:
         queue.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
     return queue

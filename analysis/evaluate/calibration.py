@@ -46,6 +46,8 @@ class LabelledPairs:
     features: np.ndarray
     labels: np.ndarray
     n_gold: int  # gold links, candidates or not
+    n_source: int  # tasks of the two plans
+    n_target: int
 
 
 def labelled_pairs(
@@ -86,6 +88,8 @@ def labelled_pairs(
                 confidence.pair_features(pairs, n_source, n_target),
                 labels,
                 len(gold.drop_duplicates(["source_task_id", "target_task_id"])),
+                n_source,
+                n_target,
             )
         )
     return found
@@ -139,6 +143,7 @@ class Calibration:
     penalties: pd.DataFrame  # cross-validated log loss and Brier score for each L2 penalty
     scores: pd.DataFrame  # per gold: pairs, links, links outside the candidates, log loss, Brier
     reliability: pd.DataFrame
+    near_misses: pd.DataFrame  # per gold: the near misses offered, and the missed gold links among them
 
 
 def calibrate(labelled: list[LabelledPairs] | None = None, folds: int | None = None) -> Calibration:
@@ -173,7 +178,31 @@ def calibrate(labelled: list[LabelledPairs] | None = None, folds: int | None = N
     reliability = pd.concat(
         [reliability_table(p, item.labels, name) for name, item, p in predictions], ignore_index=True
     )
-    return Calibration(model, penalties_table, scores, reliability)
+    return Calibration(model, penalties_table, scores, reliability, near_miss_table(predictions))
+
+
+def near_miss_table(
+    predictions: list[tuple[str, LabelledPairs, np.ndarray]], settings: AlignmentSettings | None = None
+) -> pd.DataFrame:
+    """For each gold: how many near misses (:func:`analysis.align.confidence.near_misses`) the
+    review queue offers under the settings' thresholds, and how many of the gold links the model
+    misses are among them (what a reviewer can win back)."""
+    settings = settings or AlignmentSettings()
+    rows = []
+    for name, item, probability in predictions:
+        relation = align.decide(item.pairs, item.n_source, item.n_target, settings.thresholds)
+        offered = confidence.near_misses(relation, probability, settings.near_miss_min)
+        missed = item.labels & (relation == "")
+        rows.append(
+            {
+                "gold": name,
+                "near_miss_min": settings.near_miss_min,
+                "n_near_misses": len(offered),
+                "gold_links_missed": item.n_gold - int((item.labels & (relation != "")).sum()),
+                "missed_in_near_misses": int(missed[offered].sum()),
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def write_model(calibration: Calibration, path=LINK_CONFIDENCE_PATH) -> None:
@@ -197,5 +226,9 @@ def report(calibration: Calibration) -> str:
             "",
             "Reliability: candidate pairs binned by predicted confidence, against the share the gold links",
             reliability.to_string(index=False),
+            "",
+            "Near misses (the review queue's offer, `analysis review`): candidate pairs left unlinked with P(link) ≥",
+            "near_miss_min, and how many of the gold links the model misses they hold",
+            calibration.near_misses.to_string(index=False),
         ]
     )

@@ -22,6 +22,24 @@ from analysis.settings import PROJECT_ROOT, RAW_DIR
 COMPARISON = "hubei_province_2024__ezhou_city_2024"
 
 
+def test_the_queue_offers_the_near_misses_after_the_doubtful_decisions(built) -> None:
+    _, tables = built
+    doubtful = review_queue(tables["alignments"], tables["tasks"], COMPARISON)
+    queue = review_queue(tables["alignments"], tables["tasks"], COMPARISON, near_misses=tables["near_misses"])
+    offered = queue.iloc[len(doubtful) :]
+    pd.testing.assert_frame_equal(queue.iloc[: len(doubtful)], doubtful)
+    missed = tables["near_misses"][tables["near_misses"]["comparison_id"] == COMPARISON]
+    assert len(offered) == len(missed) > 0 and (offered["reason"] == "near miss").all()
+    assert (offered["model_relation"] == "").all() and offered["confidence"].is_monotonic_increasing
+    links = tables["alignments"][tables["alignments"]["relation"].isin(LINKS)]
+    linked = set(zip(links["source_task_id"], links["target_task_id"]))
+    offered_pairs = set(zip(offered["source_task_id"], offered["target_task_id"]))
+    assert not offered_pairs & linked
+    # the provincial 三湖一库 task's lake-outfall clause, carried by Ezhou's 碧水保卫战 task: a partial
+    # link of the team's clause annotation the model misses, offered to the reviewer
+    assert ("hubei_province_2024:2-2-6", "ezhou_city_2024:3-3-9") in offered_pairs
+
+
 def test_the_queue_holds_the_doubtful_decisions_in_the_corrections_format(built) -> None:
     _, tables = built
     queue = review_queue(tables["alignments"], tables["tasks"], COMPARISON)
@@ -51,7 +69,9 @@ def test_review_round_trip_reaches_the_tables(built, tmp_path) -> None:
     linked = filled["model_relation"].isin(LINKS)
     assert linked.any() and (~linked).any(), "the bundled comparison should queue a link and an unlinked task"
     removed, added = filled[linked].index[0], filled[~linked].index[0]
+    near = filled[filled["reason"] == "near miss"].index[0]
     filled.loc[removed, "relation"], filled.loc[added, "relation"] = "none", "partial"
+    filled.loc[near, "relation"] = "partial"
     data = tmp_path / "data"
     shutil.copytree(RAW_DIR, data / "raw")
     (data / "corrections").mkdir()
@@ -68,8 +88,17 @@ def test_review_round_trip_reaches_the_tables(built, tmp_path) -> None:
     assert (none["source_task_id"], none["target_task_id"]) not in pairs.index
     row = pairs.loc[(partial["source_task_id"], partial["target_task_id"])]
     assert (row["relation"], row["decided_by"], row["confidence"]) == ("partial", "reviewer", 1.0)
-    assert (alignments["decided_by"] == "reviewer").sum() >= 2  # the added link, and the unlinked rows a removal left
-    assert after["corrections"]["status"].tolist() == ["applied", "applied"]
+    assert (
+        alignments["decided_by"] == "reviewer"
+    ).sum() >= 2  # the two added links (and any unlinked row a removal left)
+    assert after["corrections"]["status"].tolist() == ["applied"] * 3
+    accepted = (filled.loc[near, "source_task_id"], filled.loc[near, "target_task_id"])
+    assert (pairs.loc[accepted, "relation"], pairs.loc[accepted, "decided_by"]) == ("partial", "reviewer")
+    missed = after["near_misses"]
+    assert accepted not in set(zip(missed["source_task_id"], missed["target_task_id"]))
+    assert len(missed[missed["comparison_id"] == COMPARISON]) == (
+        len(before["near_misses"][before["near_misses"]["comparison_id"] == COMPARISON]) - 1
+    )
     others = after["alignments"][after["alignments"]["comparison_id"] != COMPARISON]
     pd.testing.assert_frame_equal(
         others.reset_index(drop=True),
