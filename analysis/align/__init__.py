@@ -32,6 +32,7 @@ from analysis.align.tables import (
     ALIGNMENT_COLUMNS,
     CLAUSE_MATCH_COLUMNS,
     TASK_DETAIL_COLUMNS,
+    pair_evidence,
     shared_terms,
     with_task_details,
 )
@@ -67,6 +68,7 @@ __all__ = [
     "fuzzy_similarity",
     "indicator_comparison",
     "one_to_one",
+    "pair_evidence",
     "pair_signals",
     "paired_tfidf",
     "shared_terms",

@@ -99,6 +99,12 @@ class Plan:
         return [" ".join(w for w in segment.tokens(t) if w not in segment.BOILERPLATE_WORDS) for t in self.texts]
 
     @cached_property
+    def whole_words(self) -> list[frozenset[str]]:
+        """Each task's words as jieba cuts the text (precise mode): the words a reader sees, not
+        the fragments the search-mode word features add (臭水 of 黑臭水体)."""
+        return [frozenset(segment.tokens(t)) for t in self.texts]
+
+    @cached_property
     def task_chars(self) -> Rows:
         return self.space.char_rows(self.texts)
 

@@ -10,7 +10,7 @@ import pandas as pd
 
 from analysis import schema
 from analysis.align.plans import Comparison
-from analysis.align.signals import Links
+from analysis.align.signals import Links, links_of
 from analysis.schema import UNLINKED
 
 # The processed tables' columns (analysis/schema.py) without the comparison label; the contract
@@ -104,24 +104,50 @@ def shared_terms(
     comparison: Comparison, rows: np.ndarray, cols: np.ndarray, limit: int | None = None
 ) -> list[list[str]]:
     """For each pair, the most informative words its two tasks share (highest IDF first, then
-    alphabetical; boilerplate left out); at most ``limit`` (the settings' ``evidence_terms``)."""
+    alphabetical); at most ``limit`` (the settings' ``evidence_terms``). Only whole words: a word
+    jieba cuts from one of the two texts, or a term of the plans' vocabulary (units, quoted terms);
+    not boilerplate, a single character, or a word inside a longer shared word (规范化, not 规范)."""
     limit = comparison.settings.evidence_terms if limit is None else limit
     if len(rows) == 0:
         return []
     left, right = comparison.task_vectors["words"]
     both = left[rows].multiply(right[cols]).tocsr()  # weights are positive: non-zero where both tasks hold the word
     pair, words = np.repeat(np.arange(len(rows)), np.diff(both.indptr)), both.indices
-    informative = ~comparison.space.words.flags()[words]
-    pair, words = pair[informative], words[informative]
     distinct, word_of = np.unique(words, return_inverse=True)
     names = [comparison.space.words.names[w] for w in distinct]
+    informative = ~comparison.space.words.flags()[distinct]
     alphabetical = np.empty(len(names), dtype=np.int64)
     alphabetical[sorted(range(len(names)), key=names.__getitem__)] = np.arange(len(names))
     order = np.lexsort((alphabetical[word_of], -comparison.idf(words), pair))
-    rank = np.arange(len(order)) - np.searchsorted(pair[order], pair[order])
-    found: list[list[str]] = [[] for _ in rows]
-    for p, w in zip(pair[order][rank < limit], word_of[order][rank < limit]):
-        found[p].append(names[w])
+    shared: list[list[int]] = [[] for _ in rows]
+    for p, w in zip(pair[order], word_of[order]):
+        shared[p].append(w)
+    vocabulary = comparison.vocabulary
+    source_words, target_words = comparison.source.whole_words, comparison.target.whole_words
+    return [
+        [
+            names[w]
+            for w in found
+            if informative[w]
+            and len(names[w]) > 1
+            and (names[w] in source_words[r] or names[w] in target_words[c] or names[w] in vocabulary)
+            and not any(w != o and names[w] in names[o] for o in found)  # boilerplate included: 进一步 hides 一步
+        ][:limit]
+        for found, r, c in zip(shared, rows, cols)
+    ]
+
+
+def pair_evidence(comparison: Comparison, rows: np.ndarray, cols: np.ndarray) -> list[str]:
+    """The evidence of any task pairs (source ``rows`` × target ``cols``), as a link's would read:
+    what a reviewer needs to judge a pair the model left unlinked."""
+    rows, cols = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
+    order = np.lexsort((cols, rows))
+    evidence = _evidence(
+        comparison, links_of(comparison, rows[order], cols[order], np.full(len(rows), "", dtype=object))
+    )
+    found = [""] * len(rows)
+    for at, text in zip(order, evidence):
+        found[at] = text
     return found
 
 

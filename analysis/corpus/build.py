@@ -193,6 +193,11 @@ def _compare(
         ),
         "alignment_clauses": corrections.correct_clause_matches(result.clause_matches, found).assign(**label),
         "near_misses": missed.assign(
+            evidence=align.pair_evidence(
+                comparison,
+                pd.Index(source.tasks["task_id"]).get_indexer(pd.Index(missed["source_task_id"])),
+                pd.Index(target.tasks["task_id"]).get_indexer(pd.Index(missed["target_task_id"])),
+            ),
             source_doc=source.doc_id,
             target_doc=target.doc_id,
             source_heading=missed["source_task_id"].map(headings["source"]),

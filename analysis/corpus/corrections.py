@@ -334,9 +334,11 @@ def reviewed_alignment(
     chance = link_probability(result.pairs, model, len(source_ids), len(target_ids))
     table = with_confidence(result.alignments, result.pairs, chance, source_ids, target_ids)
     corrected = correct_alignment(table, fixes, kind, source_ids, target_ids, result.pairs, chance)
-    at = near_misses(result.pairs["relation"].to_numpy(), chance, near_miss_min)
-    missed = result.pairs.iloc[at][["source_task_id", "target_task_id", "score", "clauses"]].assign(
-        link_probability=chance[at]
+    # to 6 decimals, as the confidence: the last bits depend on the order features were numbered in
+    rounded = np.round(chance, 6)
+    at = near_misses(result.pairs["relation"].to_numpy(), rounded, near_miss_min)
+    missed = result.pairs.iloc[at][["source_task_id", "target_task_id", "score"]].assign(
+        clauses=np.round(result.pairs["clauses"].to_numpy()[at], 6), link_probability=rounded[at]
     )
     decided = [corrected.loc[corrected["relation"].isin(LINKS), ["source_task_id", "target_task_id"]]]
     if fixes is not None and len(fixes):

@@ -32,6 +32,7 @@ QUEUE_COLUMNS = [
     "score",
     "confidence",
     "reason",
+    "evidence",
     "source_text",
     "target_text",
 ]
@@ -88,6 +89,7 @@ def review_queue(
             "score": queued["score"].to_numpy(),
             "confidence": queued["confidence"].to_numpy(),
             "reason": np.where(queued["confidence"].to_numpy() >= low, "uncertain", "low confidence"),
+            "evidence": queued["evidence"].to_numpy(),
             "source_text": [texts.get(t, "") for t in source_task],
             "target_text": [texts.get(t, "") for t in target_task],
         },
@@ -111,6 +113,7 @@ def review_queue(
             "score": missed["score"].to_numpy(),
             "confidence": 1.0 - probability,
             "reason": NEAR_MISS,
+            "evidence": missed["evidence"].to_numpy(),
             "source_text": [texts.get(t, "") for t in missed["source_task_id"]],
             "target_text": [texts.get(t, "") for t in missed["target_task_id"]],
         },
