@@ -553,3 +553,24 @@ def test_align_errors_are_one_line_and_exit_2(run_cli, args, named) -> None:
     assert result.returncode == 2
     assert named in result.stderr and "Traceback" not in result.stderr
     assert result.stdout == ""
+
+
+def test_evidence_quotes_whole_words_never_fragments(built, corpus) -> None:
+    """Every shared term of every link and near miss of the bundled build is a word jieba cuts
+    from one of the two texts, or a term of the plans' vocabulary (units, quoted terms, places);
+    never a search-mode fragment (臭水 of 黑臭水体, 范化 of 规范化) or a single character."""
+    _, tables = built
+    texts = dict(zip(tables["tasks"]["task_id"], tables["tasks"]["text"]))
+    plans = align.PlanCache()
+    vocabulary = frozenset().union(*(plans.plan_of(doc).terms for doc in corpus.values()))
+    checked = 0
+    for name in ("alignments", "near_misses"):
+        table = tables[name]
+        for source, target, evidence in zip(table["source_task_id"], table["target_task_id"], table["evidence"]):
+            if not str(evidence).startswith("shared: "):
+                continue
+            words = set(segment.tokens(texts[source])) | set(segment.tokens(texts[target]))
+            for term in evidence.split(" | ")[0].removeprefix("shared: ").split(", "):
+                assert len(term) > 1 and (term in words or term in vocabulary), (name, source, target, term)
+                checked += 1
+    assert checked > 500
