@@ -22,6 +22,8 @@ MESSAGES_DIR = Path(__file__).resolve().parent / "messages"
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
 HTML_LANG = {"zh": "zh-CN", "en": "en"}
+# Where each edition lives in a site of both, from the site's root: reports/ and reports/en/.
+EDITION_FOLDERS = {"zh": "", "en": "en"}
 _LEVEL_WORDS = ("province", "city", "county", "district", "national")
 
 
