@@ -172,6 +172,8 @@ def test_the_reports_command_refuses_unknown_reports_and_unwritable_folders(run_
     unknown = run_cli("reports", "--processed", processed, "--only", "nonexistent", "--out", tmp_path / "out")
     assert unknown.returncode == 2 and "nonexistent: no such report" in unknown.stderr
     assert "Traceback" not in unknown.stderr
+    language = run_cli("reports", "--processed", processed, "--lang", "zh,fr", "--out", tmp_path / "out")
+    assert language.returncode == 2 and "not zh, en, all or zh,en" in language.stderr
     blocker = tmp_path / "file"
     blocker.write_text("x")
     unwritable = run_cli("reports", "--processed", processed, "--only", "overview", "--out", blocker / "out")
