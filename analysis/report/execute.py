@@ -76,12 +76,15 @@ class Kernel:
 
     @staticmethod
     def _reset(client: NotebookClient) -> None:
+        """Clear the namespace over the shell channel alone (no iopub: nothing to wait for)."""
         assert client.km is not None
         kc = client.km.blocking_client()
-        kc.start_channels()
+        kc.start_channels(shell=True, iopub=False, stdin=False, hb=False, control=False)
         try:
-            kc.wait_for_ready(timeout=KERNEL_START_SECONDS)
-            reply = kc.execute_interactive(_RESET, silent=True, store_history=False, timeout=KERNEL_START_SECONDS)
+            msg_id = kc.execute(_RESET, silent=True, store_history=False)
+            reply = kc.get_shell_msg(timeout=KERNEL_START_SECONDS)
+            while reply["parent_header"].get("msg_id") != msg_id:
+                reply = kc.get_shell_msg(timeout=KERNEL_START_SECONDS)
         finally:
             kc.stop_channels()
         if reply["content"]["status"] != "ok":
