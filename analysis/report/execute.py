@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import nbformat
+from jupyter_client.manager import AsyncKernelManager, KernelManager
 
 from analysis import storage
 from analysis.errors import UserError
@@ -31,12 +32,31 @@ from analysis.report.jobs import SUMMARY_TAG, ReportJob, ReportResult
 from analysis.report.render import render_html
 
 if TYPE_CHECKING:
-    from jupyter_client import KernelManager
     from nbclient import NotebookClient
 
 # Run in the kernel between two notebooks: an empty namespace, execution counts from 1 again.
 _RESET = "get_ipython().reset(new_session=True)"
 KERNEL_START_SECONDS = 60
+RESET_SECONDS = 10  # the reset answers in milliseconds; a kernel that does not is replaced
+
+
+class KeptKernelManager(AsyncKernelManager):
+    """A kernel manager that closes the clients it made when told: papermill leaves its client
+    (five sockets, a zmq context and a heartbeat thread) open on a kernel it did not start."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._made: list = []
+
+    def client(self, **kwargs):
+        made = super().client(**kwargs)
+        self._made.append(made)
+        return made
+
+    def close_clients(self) -> None:
+        made, self._made = self._made, []
+        for kc in made:
+            kc.stop_channels()
 
 
 class Kernel:
@@ -53,12 +73,21 @@ class Kernel:
 
     def manager(self) -> KernelManager:
         client = self._client
+        if client is not None:
+            try:
+                self._reset(client)
+            except Exception:  # a kernel that does not answer: a fresh one, as for a first notebook
+                self.discard()
+                client = None
         if client is None:
             client = self._start()
-        else:
-            self._reset(client)
         assert client.km is not None
         return client.km
+
+    def close_clients(self) -> None:
+        """Close the connections papermill opened to the kernel (the kernel keeps running)."""
+        if self._client is not None and isinstance(self._client.km, KeptKernelManager):
+            self._client.km.close_clients()
 
     def _start(self) -> NotebookClient:
         from nbclient import NotebookClient
@@ -68,6 +97,7 @@ class Kernel:
             kernel_name="python3",
             startup_timeout=KERNEL_START_SECONDS,
             shutdown_kernel="immediate",  # nothing in it to save: the notebooks wrote their outputs
+            kernel_manager_class=KeptKernelManager,
         )
         client.km = client.create_kernel_manager()
         self._client = client  # before starting: discard() ends a kernel that started but did not answer
@@ -82,9 +112,9 @@ class Kernel:
         kc.start_channels(shell=True, iopub=False, stdin=False, hb=False, control=False)
         try:
             msg_id = kc.execute(_RESET, silent=True, store_history=False)
-            reply = kc.get_shell_msg(timeout=KERNEL_START_SECONDS)
+            reply = kc.get_shell_msg(timeout=RESET_SECONDS)
             while reply["parent_header"].get("msg_id") != msg_id:
-                reply = kc.get_shell_msg(timeout=KERNEL_START_SECONDS)
+                reply = kc.get_shell_msg(timeout=RESET_SECONDS)
         finally:
             kc.stop_channels()
         if reply["content"]["status"] != "ok":
@@ -191,6 +221,9 @@ def run_report(
                 result.error = f"{exc.ename}: {exc.evalue}".strip()
             except Exception as exc:  # a kernel that dies, a missing notebook: reported, not raised
                 result.error = f"{type(exc).__name__}: {exc}"
+            finally:
+                if kernel is not None:
+                    kernel.close_clients()
             if result.error and kernel is not None:
                 kernel.discard()
         result.seconds = round(time.perf_counter() - started, 1)
