@@ -51,9 +51,9 @@ $(BUILT): $(STAMP) $(INPUTS)
 
 data: $(BUILT) ## Parse data/raw (per manifest.csv) into data/processed tables (only when inputs changed)
 
+# One run builds both editions: each worker's kernel runs a report's Chinese and English notebooks.
 reports: data ## Build the processed tables, then the reports: Chinese in reports/, English in reports/en/
-	$(BIN)/python -m analysis reports
-	$(BIN)/python -m analysis reports --lang en --out reports/en
+	$(BIN)/python -m analysis reports --lang all
 
 # The tests build their own tables and reports into temporary folders, and the notebooks' checked
 # figures (nbval) read the pinned corpus's tables in build/test-processed: nothing in data/ is used.

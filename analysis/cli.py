@@ -272,25 +272,42 @@ def _cmd_review(args: argparse.Namespace) -> int:
 
 
 def _cmd_reports(args: argparse.Namespace) -> int:
-    from analysis.report.batch import build_reports, oversized
+    from analysis.report.batch import build_editions, edition_folders, oversized
 
-    results = build_reports(
+    built = build_editions(
         Path(args.out),
         Path(args.processed),
         only=args.only,
         force=args.force,
         workers=args.workers,
-        lang=args.lang,
+        langs=args.lang,
         standalone=args.standalone,
     )
-    failed = [r for r in results if r.status == "failed"]
-    for r in results:
-        state = r.status if r.status != "failed" else f"FAILED ({r.error}); open {Path(args.out) / r.notebook}"
-        print(f"{r.report_id}: {state}", file=sys.stderr)
-    for r in oversized(results):
-        print(f"warning: {r.html} is {r.size_bytes / 1e6:.1f} MB", file=sys.stderr)
-    print(f"{len(results) - len(failed)} of {len(results)} reports → {Path(args.out) / 'index.html'}", file=sys.stderr)
-    return 1 if failed else 0
+    folders = edition_folders(Path(args.out), list(built))
+    failures = 0
+    for lang, results in built.items():
+        failed = [r for r in results if r.status == "failed"]
+        failures += len(failed)
+        for r in results:
+            state = r.status if r.status != "failed" else f"FAILED ({r.error}); open {folders[lang] / r.notebook}"
+            print(f"{r.report_id}: {state}", file=sys.stderr)
+        for r in oversized(results):
+            print(f"warning: {r.html} is {r.size_bytes / 1e6:.1f} MB", file=sys.stderr)
+        print(
+            f"{len(results) - len(failed)} of {len(results)} reports → {folders[lang] / 'index.html'}", file=sys.stderr
+        )
+    return 1 if failures else 0
+
+
+def _editions(value: str) -> tuple[str, ...]:
+    """``--lang``: zh, en, or both (``all``, ``zh,en``)."""
+    from analysis.report.i18n import LANGS
+
+    langs = LANGS if value == "all" else tuple(part.strip() for part in value.split(","))
+    unknown = [lang for lang in langs if lang not in LANGS]
+    if unknown or not langs:
+        raise argparse.ArgumentTypeError(f"{value!r}: not zh, en, all or zh,en")
+    return langs
 
 
 def _cmd_notebooks(args: argparse.Namespace) -> int:
@@ -398,9 +415,11 @@ def make_parser() -> argparse.ArgumentParser:
     )
     reports.add_argument(
         "--lang",
-        choices=("zh", "en"),
-        default="zh",
-        help="edition: zh (Chinese, default) or en (English, e.g. with --out reports/en)",
+        type=_editions,
+        default=("zh",),
+        metavar="{zh,en,all}",
+        help="edition: zh (Chinese, default), en (English, e.g. with --out reports/en), or all (also zh,en): "
+        "Chinese in --out and English in --out/en, each report's two editions run in one kernel",
     )
     reports.add_argument(
         "--standalone",

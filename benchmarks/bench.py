@@ -12,7 +12,7 @@ Measured on this machine, each case in a fresh process (so its peak memory is it
   extracted and every parent and year link aligned, with the time of each stage;
 - a plan of 10,000 tasks (parsed, targets, aligned with its next-year version) and a 50 MB text
   file (parsed): time and peak memory;
-- ``make reports`` on the bundled corpus (all notebooks rerun).
+- ``make reports`` on the bundled corpus: both editions, all notebooks rerun.
 
 Results go to ``reports/bench.json`` and ``reports/bench.html`` with the goals and whether they
 are met.
@@ -30,6 +30,8 @@ import os
 import platform
 import random
 import resource
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -55,7 +57,7 @@ GOALS = {
     "align_3000_speedup_over_difflib": ("≥", 50.0),
     "national_seconds": ("≤", 60.0),
     "national_peak_mb": ("≤", 2048.0),
-    "reports_seconds": ("≤", 60.0),
+    "reports_seconds": ("≤", 30.0),  # both editions (issue #12)
 }
 
 
@@ -403,14 +405,31 @@ def large_file_case(megabytes: int, seed: int) -> dict:
 
 
 def reports_case() -> dict:
-    """``make reports`` after set-up: every notebook rerun (no cache) into a temporary folder."""
-    from analysis.report.batch import build_reports
+    """``make reports`` after set-up: one ``python -m analysis reports --lang all`` (both editions,
+    Chinese and English, as the Makefile runs it), every notebook rerun (``--force``, no cache),
+    into a temporary folder; the command's whole time, its start-up included."""
+    from analysis.report.batch import edition_folders
+    from analysis.report.i18n import LANGS
+    from analysis.settings import PROJECT_ROOT
 
     with tempfile.TemporaryDirectory() as folder:
+        command = [sys.executable, "-m", "analysis", "reports", "--lang", "all", "--force", "--out", folder]
+        command += ["--processed", str(PROCESSED_DIR)]
         started = time.perf_counter()
-        results = build_reports(Path(folder), force=True, progress=False)
+        done = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, encoding="utf-8")
         seconds = time.perf_counter() - started
-    return {"reports": len(results), "failed": sum(r.status == "failed" for r in results), "seconds": round(seconds, 2)}
+        built = []
+        for listing in (out / "build.json" for out in edition_folders(Path(folder), LANGS).values()):
+            built += json.loads(listing.read_text(encoding="utf-8")) if listing.is_file() else []
+    case = {
+        "editions": list(LANGS),
+        "reports": len(built),
+        "failed": sum(r["status"] == "failed" for r in built),
+        "seconds": round(seconds, 2),
+    }
+    if done.returncode:
+        case["error"] = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
+    return case
 
 
 # --- the whole benchmark -----------------------------------------------------------------------

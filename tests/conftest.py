@@ -38,11 +38,12 @@ def built(tmp_path_factory) -> tuple[Path, dict[str, pd.DataFrame]]:
 
 @pytest.fixture(scope="session")
 def built_reports(tmp_path_factory, built) -> Path:
-    """Every report of the bundled corpus, built once from ``built``'s tables into a temporary folder."""
-    from analysis.report.batch import build_reports
+    """Every report of the bundled corpus, built once from ``built``'s tables into a temporary folder:
+    both editions, as `make reports` builds them (Chinese in the folder, English in its ``en/``)."""
+    from analysis.report.batch import build_editions
 
     out = tmp_path_factory.mktemp("reports")
-    build_reports(out_dir=out, processed_dir=built[0], progress=False)
+    build_editions(out_dir=out, processed_dir=built[0], progress=False)
     return out
 
 

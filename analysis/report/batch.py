@@ -2,8 +2,10 @@
 
 The manifest's links decide the reports: one cross-year report per ``previous`` link, one
 cross-level report per ``parent`` link (damaged duplicate copies left out), plus the corpus
-overview, the target escalation and the method reports. Notebooks run as separate processes in
-parallel; one failing notebook does not stop the others, and the index lists it with its error
+overview, the target escalation and the method reports, in each edition (Chinese, English; both
+in one run with :func:`build_editions`: ``reports/`` and ``reports/en/``). Notebooks run in
+parallel worker processes, each worker keeping one kernel (:mod:`analysis.report.execute`); one
+failing notebook does not stop the others, and the index lists it with its error
 and the executed notebook to open (``notebooks/<id>.failed.ipynb``). A failed or interrupted
 notebook never replaces a good report: ``<id>.html`` and ``notebooks/<id>.ipynb`` stay the last
 good pair (the index marks such a page as from earlier inputs). Stopping the command (Ctrl-C,
@@ -18,17 +20,12 @@ not run again.
 from __future__ import annotations
 
 import concurrent.futures
-import contextlib
 import datetime as dt
 import hashlib
 import html
 import json
-import os
 import re
-import sys
 import tempfile
-import time
-from collections.abc import Iterator
 from dataclasses import asdict, replace
 from pathlib import Path
 
@@ -41,6 +38,13 @@ from analysis.corpus import manifest
 from analysis.corpus.build import planned_comparisons
 from analysis.errors import UserError
 from analysis.report import i18n, site
+from analysis.report.execute import (  # noqa: F401 (part of this module's interface)
+    Kernel,
+    ReportRun,
+    cell_text,
+    run_editions,
+    run_report,
+)
 from analysis.report.jobs import (  # noqa: F401 (part of this module's interface)
     CHECKED_OUTPUT_MARK,
     HIDDEN_IN_REPORT_TAG,
@@ -170,100 +174,6 @@ def _cached(job: ReportJob, out_dir: Path, stamp: str) -> ReportResult | None:
     )
 
 
-def run_report(
-    job: ReportJob,
-    out_dir: Path,
-    stamp: str,
-    inputs: list[tuple[str, str]],
-    jobs: list[ReportJob] | None = None,
-    standalone: bool = False,
-) -> ReportResult:
-    """Execute one notebook with papermill and render it; never raises for a failing notebook.
-
-    The notebook runs into a temporary file. Only a successful run replaces the report's executed
-    notebook and HTML page; a failed run is kept as ``notebooks/<id>.failed.ipynb`` (to open and
-    see the error) and an interrupted one (KeyboardInterrupt, SIGTERM) leaves nothing behind.
-    """
-    import papermill
-
-    started = time.perf_counter()
-    out_dir = Path(out_dir)
-    result = ReportResult(
-        job.report_id, job.kind, job.title, "failed", notebook=f"notebooks/{job.report_id}.ipynb", inputs=inputs
-    )
-    executed_path = out_dir / result.notebook
-    failed_path = executed_path.with_suffix(".failed.ipynb")
-    page = out_dir / f"{job.report_id}.html"
-    try:
-        executed_path.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=f".{job.report_id}.", suffix=".tmp.ipynb", dir=executed_path.parent)
-    except OSError as exc:
-        raise UserError(executed_path.parent, f"cannot write here ({exc.strerror})") from None
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        with _stderr_to(out_dir / "logs" / f"{job.report_id}.log"):
-            try:
-                papermill.execute_notebook(
-                    str(job.notebook),
-                    str(tmp),
-                    parameters=job.parameters,
-                    cwd=str(job.notebook.parent),
-                    kernel_name="python3",
-                    progress_bar=False,
-                    log_output=False,
-                    report_mode=False,
-                )
-            except papermill.PapermillExecutionError as exc:
-                result.error = f"{exc.ename}: {exc.evalue}".strip()
-            except Exception as exc:  # a kernel that dies, a missing notebook: reported, not raised
-                result.error = f"{type(exc).__name__}: {exc}"
-        result.seconds = round(time.perf_counter() - started, 1)
-        if result.error:
-            if not tmp.stat().st_size:
-                tmp.write_text(nbformat.writes(nbformat.v4.new_notebook()), encoding="utf-8")
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, failed_path)  # beside the last good notebook, which stays
-            result.notebook = failed_path.relative_to(out_dir).as_posix()
-            return result
-        executed = nbformat.read(tmp, as_version=4)
-        result.summary = cell_text(executed, SUMMARY_TAG)
-        lang = job.parameters.get("lang", i18n.DEFAULT_LANG)
-        document = render_html(executed, job, result.summary, stamp, inputs, jobs, lang, standalone)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, executed_path)
-        storage.write_text(page, document)
-        failed_path.unlink(missing_ok=True)
-    finally:
-        tmp.unlink(missing_ok=True)
-    result.status, result.html, result.size_bytes = "built", page.name, page.stat().st_size
-    return result
-
-
-@contextlib.contextmanager
-def _stderr_to(log: Path) -> Iterator[None]:
-    """Send this process's stderr (and its kernel's) to a log file: kernel chatter is not for users."""
-    log.parent.mkdir(parents=True, exist_ok=True)
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with log.open("wb") as handle:
-        os.dup2(handle.fileno(), 2)
-        try:
-            yield
-        finally:
-            sys.stderr.flush()
-            os.dup2(saved, 2)
-            os.close(saved)
-
-
-def cell_text(notebook: nbformat.NotebookNode, tag: str) -> str:
-    """The printed output of the cell carrying ``tag`` (the report's one-line summary)."""
-    for cell in notebook.cells:
-        if tag in cell.get("metadata", {}).get("tags", []):
-            return "".join(o.get("text", "") for o in cell.get("outputs", []) if o.get("name") == "stdout").strip()
-    return ""
-
-
 # --- the index ---------------------------------------------------------------------------------
 
 
@@ -315,99 +225,131 @@ def build_reports(
     lang: str = i18n.DEFAULT_LANG,
     standalone: bool = False,
 ) -> list[ReportResult]:
-    """Run every report in parallel processes, then write ``index.html``; return the results.
+    """One edition (``lang``) into ``out_dir``: :func:`build_editions` with one language."""
+    built = build_editions(out_dir, processed_dir, jobs, only, force, workers, progress, (lang,), standalone)
+    return built[lang]
 
-    Interrupted (Ctrl-C, SIGTERM), it stops its workers and their kernels, still writes the index
-    of the reports on disk, and raises KeyboardInterrupt. The index (and ``build.json``) is written
-    last and describes the files that exist: reports built or cached now, failures (with the
-    failed run's notebook and the earlier page when there is one), and pages of earlier runs
-    (reports not run this time, or no longer planned).
+
+def edition_folders(out_dir: Path, langs: tuple[str, ...] | list[str]) -> dict[str, Path]:
+    """Where each edition goes: one edition in ``out_dir``; several as a site, each in its folder
+    of :data:`i18n.EDITION_FOLDERS` (Chinese in ``out_dir``, English in ``out_dir/en``)."""
+    if len(langs) == 1:
+        return {langs[0]: Path(out_dir)}
+    return {lang: Path(out_dir) / i18n.EDITION_FOLDERS[lang] for lang in langs}
+
+
+def build_editions(
+    out_dir: Path = REPORTS_DIR,
+    processed_dir: Path = PROCESSED_DIR,
+    jobs: list[ReportJob] | None = None,
+    only: list[str] | None = None,
+    force: bool = False,
+    workers: int = REPORT_WORKERS,
+    progress: bool = True,
+    langs: tuple[str, ...] | list[str] = i18n.LANGS,
+    standalone: bool = False,
+) -> dict[str, list[ReportResult]]:
+    """Run every report of every edition in parallel processes, then write each edition's
+    ``index.html``; return the results by language (folders: :func:`edition_folders`).
+
+    A report's editions run one after the other in one kernel (:func:`run_editions`), so both
+    editions cost little more than one. Interrupted (Ctrl-C, SIGTERM), it stops its workers and
+    their kernels, still writes the indexes of the reports on disk, and raises KeyboardInterrupt.
+    Each index (and ``build.json``) is written last and describes the files that exist: reports
+    built or cached now, failures (with the failed run's notebook and the earlier page when there
+    is one), and pages of earlier runs (reports not run this time, or no longer planned).
     """
     from tqdm import tqdm
 
-    out_dir = Path(out_dir)
+    unknown_langs = sorted(set(langs) - set(i18n.LANGS))
+    if unknown_langs or not langs:
+        raise UserError(", ".join(unknown_langs), f"no such language (known: {', '.join(i18n.LANGS)})")
+    langs = [lang for lang in i18n.LANGS if lang in langs]
+    folders = edition_folders(out_dir, langs)
     snapshot = storage.table_folder(processed_dir)  # one table set for every report of this run
     documents = storage.read_table("documents", snapshot)
-    if lang not in i18n.LANGS:
-        raise UserError(lang, f"no such language (known: {', '.join(i18n.LANGS)})")
-    if jobs is None:
-        jobs = plan_reports(documents, corpus_links(documents), lang=lang)
-    jobs = [
-        replace(job, parameters={**job.parameters, "processed_dir": str(Path(processed_dir).resolve()), "lang": lang})
-        for job in jobs
-    ]
-    planned = jobs
-    if only:
-        unknown = sorted(set(only) - {j.report_id for j in jobs})
-        if unknown:
-            raise UserError(", ".join(unknown), f"no such report (known: {', '.join(j.report_id for j in jobs)})")
-        jobs = [j for j in jobs if j.report_id in only]
-    for job in jobs:
-        write_parameters(job, out_dir / "params")
-    results: dict[str, ReportResult] = {}
-    stale: dict[str, tuple[ReportJob, str]] = {}
-    write_assets(out_dir)
-    for job in jobs:
-        stamp = fingerprint(job, snapshot) + ("-standalone" if standalone else "")
-        cached = None if force else _cached(job, out_dir, stamp)
-        if cached:
-            results[job.report_id] = cached
-        else:
-            stale[job.report_id] = (job, stamp)
+    links = corpus_links(documents) if jobs is None else None
+    planned: dict[str, list[ReportJob]] = {}
+    chosen: dict[str, list[ReportJob]] = {}
+    for lang in langs:
+        planned[lang] = [
+            replace(
+                job, parameters={**job.parameters, "processed_dir": str(Path(processed_dir).resolve()), "lang": lang}
+            )
+            for job in (plan_reports(documents, links, lang=lang) if links is not None else jobs or [])
+        ]
+        chosen[lang] = planned[lang]
+        if only:
+            unknown = sorted(set(only) - {j.report_id for j in planned[lang]})
+            if unknown:
+                known = ", ".join(j.report_id for j in planned[lang])
+                raise UserError(", ".join(unknown), f"no such report (known: {known})")
+            chosen[lang] = [j for j in planned[lang] if j.report_id in only]
+    results: dict[str, dict[str, ReportResult]] = {lang: {} for lang in langs}
+    stale: dict[str, list[ReportRun]] = {}  # by report id: its editions to run, in one kernel
+    for lang in langs:
+        for job in chosen[lang]:
+            write_parameters(job, folders[lang] / "params")
+        write_assets(folders[lang])
+        for job in chosen[lang]:
+            stamp = fingerprint(job, snapshot) + ("-standalone" if standalone else "")
+            cached = None if force else _cached(job, folders[lang], stamp)
+            if cached:
+                results[lang][job.report_id] = cached
+                continue
+            run = ReportRun(
+                _reading(job, snapshot), folders[lang], stamp, _inputs_of(job, documents), planned[lang], standalone
+            )
+            stale.setdefault(job.report_id, []).append(run)
     interrupted: BaseException | None = None
     try:
         with sigterm_interrupts():
-            _run_stale(stale, results, out_dir, snapshot, documents, workers, progress, tqdm, planned, standalone)
+            _run_stale(stale, results, workers, progress, tqdm)
     except KeyboardInterrupt as exc:
         interrupted = exc
-    described = describe_on_disk(planned, results, out_dir)
     generated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-    storage.write_text(out_dir / "build.json", json.dumps([asdict(r) for r in described], ensure_ascii=False, indent=1))
-    storage.write_text(
-        out_dir / "index.html", index_page(described, index_figures(snapshot, lang), generated, lang, standalone)
-    )
+    for lang in langs:
+        described = describe_on_disk(planned[lang], results[lang], folders[lang])
+        storage.write_text(
+            folders[lang] / "build.json", json.dumps([asdict(r) for r in described], ensure_ascii=False, indent=1)
+        )
+        figures = index_figures(snapshot, lang)
+        storage.write_text(folders[lang] / "index.html", index_page(described, figures, generated, lang, standalone))
     if interrupted is not None:
         raise interrupted
-    return [results[j.report_id] for j in jobs]
+    return {lang: [results[lang][j.report_id] for j in chosen[lang]] for lang in langs}
 
 
 def _run_stale(
-    stale: dict[str, tuple[ReportJob, str]],
-    results: dict[str, ReportResult],
-    out_dir: Path,
-    snapshot: Path,
-    documents: pd.DataFrame,
+    stale: dict[str, list[ReportRun]],
+    results: dict[str, dict[str, ReportResult]],
     workers: int,
     progress: bool,
     tqdm,
-    planned: list[ReportJob] | None = None,
-    standalone: bool = False,
 ) -> None:
-    """Run the reports to build in a pool of worker processes; stop every worker on any exception.
+    """Run the reports to build in a pool of worker processes, a report's editions together in
+    one worker (and kernel); stop every worker on any exception.
 
-    The notebooks read the table set ``snapshot`` (the parameters files name the processed folder,
+    The notebooks read the table set of the run (the parameters files name the processed folder,
     whose current set a rerun by hand reads)."""
     if not stale:
         return
     pool = worker_pool(max(1, min(workers, len(stale))))
     try:
-        futures = {
-            pool.submit(
-                run_report, _reading(job, snapshot), out_dir, stamp, _inputs_of(job, documents), planned, standalone
-            ): job
-            for job, stamp in stale.values()
-        }
-        with tqdm(total=len(stale), desc="reports", unit="report", disable=not progress) as bar:
+        futures = {pool.submit(run_editions, runs): runs for runs in stale.values()}
+        total = sum(len(runs) for runs in stale.values())
+        with tqdm(total=total, desc="reports", unit="report", disable=not progress) as bar:
             for future in concurrent.futures.as_completed(futures):
-                job = futures[future]
+                runs = futures[future]
                 try:
-                    results[job.report_id] = future.result()
+                    done = future.result()
                 except Exception as exc:  # the worker itself died
-                    results[job.report_id] = ReportResult(
-                        job.report_id, job.kind, job.title, "failed", error=f"{type(exc).__name__}: {exc}"
-                    )
-                bar.set_postfix_str(f"{job.report_id}: {results[job.report_id].status}")
-                bar.update()
+                    error = f"{type(exc).__name__}: {exc}"
+                    done = [ReportResult(r.job.report_id, r.job.kind, r.job.title, "failed", error=error) for r in runs]
+                for run, result in zip(runs, done):
+                    results[run.job.parameters.get("lang", i18n.DEFAULT_LANG)][run.job.report_id] = result
+                bar.set_postfix_str(f"{runs[0].job.report_id}: {', '.join(r.status for r in done)}")
+                bar.update(len(runs))
     except BaseException:
         stop_pool(pool)
         raise

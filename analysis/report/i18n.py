@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import posixpath
 import re
 from pathlib import Path
 
@@ -22,6 +23,8 @@ MESSAGES_DIR = Path(__file__).resolve().parent / "messages"
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
 HTML_LANG = {"zh": "zh-CN", "en": "en"}
+# Where each edition lives in a site of both, from the site's root: reports/ and reports/en/.
+EDITION_FOLDERS = {"zh": "", "en": "en"}
 _LEVEL_WORDS = ("province", "city", "county", "district", "national")
 
 
@@ -74,6 +77,18 @@ class Messages:
 
     def join(self, items) -> str:
         return self("list.separator").join(items)
+
+
+def other_edition(lang: str) -> str:
+    """The language of the other edition (en for zh, zh for en)."""
+    return next(other for other in LANGS if other != lang)
+
+
+def edition_href(page: str, lang: str) -> str:
+    """The relative link from ``page`` of the ``lang`` edition to the same page of the other:
+    ``en/<page>`` from the Chinese, ``../<page>`` from the English."""
+    other = EDITION_FOLDERS[other_edition(lang)]
+    return posixpath.relpath(posixpath.join(other, page), EDITION_FOLDERS[lang] or ".")
 
 
 def _signed(value) -> str:

@@ -74,12 +74,22 @@ def asset_tags(standalone: bool, where: str = "head") -> str:
     return '<script src="assets/report.js"></script>'
 
 
+def edition_link(page_name: str, msg: i18n.Messages) -> str:
+    """A link to the same page in the other edition (relative: ``en/…`` from the Chinese, ``../…``
+    from the English), named in that edition's language."""
+    other = i18n.HTML_LANG[i18n.other_edition(msg.lang)]
+    href = html.escape(i18n.edition_href(page_name, msg.lang))
+    text = html.escape(msg("page.other_language"))
+    return f'<a class="edition" href="{href}" hreflang="{other}" lang="{other}">{text}</a>'
+
+
 def report_links(job, jobs: list, msg: i18n.Messages) -> str:
-    """Links back to the index and to the method report, and to the sibling reports (``job`` and
-    ``jobs``: :class:`analysis.report.batch.ReportJob`)."""
+    """Links back to the index and to the method report, to the same page in the other edition,
+    and to the sibling reports (``job`` and ``jobs``: :class:`analysis.report.batch.ReportJob`)."""
     parts = [f'<a href="index.html">← {html.escape(msg("page.index"))}</a>']
     if job.kind != "method":
         parts.append(f'<a href="method.html">{html.escape(msg("page.method_link"))}</a>')
+    parts.append(edition_link(f"{job.report_id}.html", msg))
     siblings = [
         j
         for j in jobs
@@ -143,6 +153,7 @@ def index_page(
 <title>{e(msg("index.title"))}</title>
 {asset_tags(standalone)}<style>.failed{{color:#b30000}}</style></head>
 <body>
+<nav class="report-links">{edition_link("index.html", msg)}</nav>
 <h1>{e(msg("index.title"))}</h1>
 <p class="lead-in">{e(msg("index.intro"))}</p>
 {failed}

@@ -1,7 +1,7 @@
 """Report workers that go when the command goes.
 
-``python -m analysis reports`` runs notebooks in a pool of worker processes, each starting a
-Jupyter kernel in a session of its own. Stopped (Ctrl-C, SIGTERM, or killed outright on Linux),
+``python -m analysis reports`` runs notebooks in a pool of worker processes, each keeping a
+Jupyter kernel in a session of its own (:mod:`analysis.report.execute`). Stopped (Ctrl-C, SIGTERM, or killed outright on Linux),
 the command takes its workers with it, and each worker its kernel: nothing keeps running, or
 writing into the reports folder, after the command has gone.
 """

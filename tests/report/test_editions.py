@@ -150,6 +150,14 @@ def test_titles_name_the_plans_and_reports_come_in_reading_order(tmp_path) -> No
     assert "Hubei Province 2024 → Ezhou 2024" in en[2].title
 
 
+def test_the_editions_link_each_page_to_its_twin_by_a_relative_path() -> None:
+    assert i18n.edition_href("index.html", "zh") == "en/index.html"
+    assert i18n.edition_href("level__a__b.html", "en") == "../level__a__b.html"
+    job = batch.ReportJob("level__a__b", "level", "T", Path("x.ipynb"), {}, ("a", "b"))
+    links = batch.report_links(job, [job], i18n.Messages("en"))
+    assert '<a class="edition" href="../level__a__b.html" hreflang="zh-CN" lang="zh-CN">中文版</a>' in links
+
+
 def test_numbers_read_as_people_write_them() -> None:
     zh, en = i18n.Messages("zh"), i18n.Messages("en")
     assert zh.integer(1571.0) == "1571" and en.integer(1571.0) == "1,571"

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from test_browser import CHROMIUM, OFFLINE_HEADLESS  # beside this file
 
-from analysis.report import batch
+from analysis.report import batch, i18n
 from analysis.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
@@ -69,6 +69,23 @@ def test_the_index_gives_a_reading_order_with_each_finding(edition) -> None:
     assert positions == sorted(positions)
     for result in _results(folder):
         assert result["summary"] and result["summary"] in index.replace("&#x27;", "'")
+
+
+def test_every_page_links_the_same_page_in_the_other_edition(edition) -> None:
+    lang, folder = edition
+    other = "en" if lang == "zh" else "zh"
+    pages = [folder / "index.html"] + [folder / r["html"] for r in _results(folder)]
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        links = re.findall(r'<a class="edition" href="([^"]+)" hreflang="([^"]+)" lang="[^"]+">([^<]+)</a>', text)
+        assert len(links) == 1, (page.name, links)
+        href, hreflang, label = links[0]
+        assert href == (f"en/{page.name}" if lang == "zh" else f"../{page.name}")
+        assert hreflang == i18n.HTML_LANG[other] and label == i18n.Messages(lang)("page.other_language")
+        target = (page.parent / href).resolve()
+        assert target.is_file(), (page.name, href)
+        assert f'<html lang="{i18n.HTML_LANG[other]}">' in target.read_text(encoding="utf-8")
+        assert f'href="{i18n.edition_href(target.name, other)}"' in target.read_text(encoding="utf-8")  # and back
 
 
 def test_the_close_reading_marks_shared_wording_and_changed_numbers(edition) -> None:

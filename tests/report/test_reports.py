@@ -118,6 +118,28 @@ def test_a_failing_notebook_does_not_stop_the_others(tmp_path, built) -> None:
 
 
 @pytest.mark.slow  # papermill
+def test_a_worker_reuses_its_kernel_with_a_clean_namespace_and_replaces_it_after_a_failure(tmp_path, built) -> None:
+    processed, _ = built
+    shows = "import os\nprint(os.getpid(), 'leaked' in globals())"
+    sources = {"first": shows + "\nleaked = 1", "second": shows, "bad": "raise ValueError('boom')", "third": shows}
+    for name, source in sources.items():
+        _notebook(tmp_path / f"{name}.ipynb", source)
+    jobs = [ReportJob(name, "overview", name, tmp_path / f"{name}.ipynb", {}, ()) for name in sources]
+    out = tmp_path / "out"
+    results = {r.report_id: r for r in reports.build_reports(out, processed, jobs=jobs, workers=1, progress=False)}
+    assert results["bad"].status == "failed"
+    kernels = {name: results[name].summary.split()[0] for name in ("first", "second", "third")}
+    assert {results[name].summary.split()[1] for name in kernels} == {"False"}  # nothing left by the notebook before
+    assert kernels["first"] == kernels["second"] != kernels["third"]  # one kernel, a fresh one after the failure
+
+    def counts(name: str) -> list[int | None]:
+        executed = nbformat.read(out / "notebooks" / f"{name}.ipynb", as_version=4)
+        return [cell.execution_count for cell in executed.cells if cell.cell_type == "code"]
+
+    assert counts("first") == counts("second") == counts("third") == [1, 2, 3]
+
+
+@pytest.mark.slow  # papermill
 def test_the_processed_folder_reaches_the_notebooks(built, tmp_path) -> None:
     """`reports --processed DIR`: papermill injects DIR into the notebook, after its own parameters."""
     processed, _ = built
@@ -172,6 +194,8 @@ def test_the_reports_command_refuses_unknown_reports_and_unwritable_folders(run_
     unknown = run_cli("reports", "--processed", processed, "--only", "nonexistent", "--out", tmp_path / "out")
     assert unknown.returncode == 2 and "nonexistent: no such report" in unknown.stderr
     assert "Traceback" not in unknown.stderr
+    language = run_cli("reports", "--processed", processed, "--lang", "zh,fr", "--out", tmp_path / "out")
+    assert language.returncode == 2 and "not zh, en, all or zh,en" in language.stderr
     blocker = tmp_path / "file"
     blocker.write_text("x")
     unwritable = run_cli("reports", "--processed", processed, "--only", "overview", "--out", blocker / "out")
