@@ -64,11 +64,13 @@ from analysis.report.render import (  # noqa: F401 (part of this module's interf
 )
 from analysis.report.site import (  # noqa: F401 (part of this module's interface)
     ASSET_FILES,
+    ASSETS,
     ASSETS_DIR,
     READING_ORDER,
     asset_tags,
     index_figures,
     report_links,
+    shared_assets,
     write_assets,
 )
 from analysis.report.workers import sigterm_interrupts, stop_pool, worker_pool
@@ -183,9 +185,10 @@ def index_page(
     generated: str,
     lang: str = i18n.DEFAULT_LANG,
     standalone: bool = False,
+    assets: str = ASSETS,
 ) -> str:
     """``index.html``: the reports in reading order, each with its finding; failures with their error."""
-    return site.index_page(results, figures_html, generated, CSP_META, lang, standalone)
+    return site.index_page(results, figures_html, generated, CSP_META, lang, standalone, assets)
 
 
 # --- the whole batch ---------------------------------------------------------------------------
@@ -287,18 +290,28 @@ def build_editions(
             chosen[lang] = [j for j in planned[lang] if j.report_id in only]
     results: dict[str, dict[str, ReportResult]] = {lang: {} for lang in langs}
     stale: dict[str, list[ReportRun]] = {}  # by report id: its editions to run, in one kernel
+    site_folder = folders[langs[0]]  # the shared files go here once, for every edition
+    write_assets(site_folder)
+    assets = {lang: shared_assets(folders[lang], site_folder) for lang in langs}
     for lang in langs:
         for job in chosen[lang]:
             write_parameters(job, folders[lang] / "params")
-        write_assets(folders[lang])
         for job in chosen[lang]:
             stamp = fingerprint(job, snapshot) + ("-standalone" if standalone else "")
+            if assets[lang] != ASSETS:
+                stamp += f"-assets:{assets[lang]}"
             cached = None if force else _cached(job, folders[lang], stamp)
             if cached:
                 results[lang][job.report_id] = cached
                 continue
             run = ReportRun(
-                _reading(job, snapshot), folders[lang], stamp, _inputs_of(job, documents), planned[lang], standalone
+                _reading(job, snapshot),
+                folders[lang],
+                stamp,
+                _inputs_of(job, documents),
+                planned[lang],
+                standalone,
+                assets[lang],
             )
             stale.setdefault(job.report_id, []).append(run)
     interrupted: BaseException | None = None
@@ -314,7 +327,9 @@ def build_editions(
             folders[lang] / "build.json", json.dumps([asdict(r) for r in described], ensure_ascii=False, indent=1)
         )
         figures = index_figures(snapshot, lang)
-        storage.write_text(folders[lang] / "index.html", index_page(described, figures, generated, lang, standalone))
+        storage.write_text(
+            folders[lang] / "index.html", index_page(described, figures, generated, lang, standalone, assets[lang])
+        )
     if interrupted is not None:
         raise interrupted
     return {lang: [results[lang][j.report_id] for j in chosen[lang]] for lang in langs}

@@ -30,6 +30,7 @@ from analysis.errors import UserError
 from analysis.report import i18n
 from analysis.report.jobs import SUMMARY_TAG, ReportJob, ReportResult
 from analysis.report.render import render_html
+from analysis.report.site import ASSETS
 
 if TYPE_CHECKING:
     from nbclient import NotebookClient
@@ -137,6 +138,7 @@ class ReportRun:
     inputs: list[tuple[str, str]]
     planned: list[ReportJob]
     standalone: bool = False
+    assets: str = ASSETS  # where the page finds the shared files
 
 
 _worker_kernel: Kernel | None = None  # the kernel of this worker process (not results: it is reset per notebook)
@@ -164,6 +166,7 @@ def run_editions(runs: list[ReportRun]) -> list[ReportResult]:
             run.planned,
             run.standalone,
             worker_kernel(run.job.notebook.parent),
+            run.assets,
         )
         for run in runs
     ]
@@ -177,6 +180,7 @@ def run_report(
     jobs: list[ReportJob] | None = None,
     standalone: bool = False,
     kernel: Kernel | None = None,
+    assets: str = ASSETS,
 ) -> ReportResult:
     """Execute one notebook with papermill and render it; never raises for a failing notebook.
 
@@ -237,7 +241,7 @@ def run_report(
         executed = nbformat.read(tmp, as_version=4)
         result.summary = cell_text(executed, SUMMARY_TAG)
         lang = job.parameters.get("lang", i18n.DEFAULT_LANG)
-        document = render_html(executed, job, result.summary, stamp, inputs, jobs, lang, standalone)
+        document = render_html(executed, job, result.summary, stamp, inputs, jobs, lang, standalone, assets)
         os.chmod(tmp, 0o644)
         os.replace(tmp, executed_path)
         storage.write_text(page, document)

@@ -71,6 +71,7 @@ def render_html(
     jobs: list[ReportJob] | None = None,
     lang: str = i18n.DEFAULT_LANG,
     standalone: bool = False,
+    assets: str = site.ASSETS,
 ) -> str:
     """Reviewer HTML: no code, no kernel noise, a contents list on top, provenance at the bottom.
 
@@ -95,7 +96,7 @@ def render_html(
     document, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": job.title}})
     document = _REMOTE_SCRIPT.sub("", document)
     if not standalone:
-        document = site.shared_styles(document)
+        document = site.shared_styles(document, assets)
     msg = i18n.Messages(lang)
     document = re.sub(r"<html\b[^>]*>", f'<html lang="{i18n.HTML_LANG.get(lang, lang)}">', document, count=1)
     generated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
@@ -106,7 +107,7 @@ def render_html(
     )
     document = document.replace("<head>", "<head>\n" + meta, 1)
     head_end = document.find("</head>")
-    document = document[:head_end] + asset_tags(standalone) + document[head_end:]
+    document = document[:head_end] + asset_tags(standalone, assets=assets) + document[head_end:]
     nav = contents_list(document, msg("page.contents"))
     if nav and CONTENTS_MARK in document:
         document = document.replace(CONTENTS_MARK, nav, 1)
@@ -120,4 +121,4 @@ def render_html(
     close = document.rfind("</main>") if "</main>" in document else document.rfind("</body>")
     document = document[:close] + footer + document[close:]
     close = document.rfind("</body>")
-    return document[:close] + asset_tags(standalone, "body") + document[close:]
+    return document[:close] + asset_tags(standalone, "body", assets) + document[close:]

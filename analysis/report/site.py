@@ -5,6 +5,7 @@ style under ``assets/``, or inlined with ``standalone``), the links between page
 from __future__ import annotations
 
 import html
+import os
 import re
 from pathlib import Path
 
@@ -19,12 +20,21 @@ TEMPLATE_STYLE = re.compile(r"<style\b[^>]*>(?:(?!</style>).){2000,}?</style>\s*
 READING_ORDER = {"overview": 0, "year": 1, "level": 2, "escalation": 3, "method": 4}
 
 
+# The shared files' folder as a page of the edition written in ``<out>`` links it.
+ASSETS = "assets/"
+
+
+def shared_assets(page_folder: Path, site_folder: Path) -> str:
+    """The link prefix from a page in ``page_folder`` to the shared files of ``site_folder``:
+    ``assets/`` for the first edition, ``../assets/`` for a second one in ``<out>/en``."""
+    return Path(os.path.relpath(Path(site_folder) / "assets", Path(page_folder))).as_posix() + "/"
+
+
 def write_assets(out_dir: Path) -> None:
     """plotly.js and the page's script and style, once for every page, under ``<out>/assets/``."""
     from plotly.offline import get_plotlyjs
 
-    folder = Path(out_dir) / "assets"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = Path(out_dir) / "assets"  # made by the first write (an unwritable folder: a UserError)
     wanted = {
         "plotly.min.js": get_plotlyjs(),
         "report.js": (ASSETS_DIR / "report.js").read_text(encoding="utf-8"),
@@ -50,28 +60,30 @@ def notebook_css() -> str:
     )
 
 
-def shared_styles(document: str) -> str:
-    """The page with the template's style blocks replaced by a link to ``assets/notebook.css``."""
+def shared_styles(document: str, assets: str = ASSETS) -> str:
+    """The page with the template's style blocks replaced by a link to ``notebook.css`` in
+    ``assets`` (the shared files' folder, relative to the page)."""
     blocks = TEMPLATE_STYLE.findall(document)
     if not blocks:
         return document
     first = document.index(blocks[0])
     document = TEMPLATE_STYLE.sub("", document)
-    return document[:first] + '<link rel="stylesheet" href="assets/notebook.css">\n' + document[first:]
+    return document[:first] + f'<link rel="stylesheet" href="{assets}notebook.css">\n' + document[first:]
 
 
-def asset_tags(standalone: bool, where: str = "head") -> str:
-    """The tags that load the shared files: relative links (``assets/…``), or the files inlined."""
+def asset_tags(standalone: bool, where: str = "head", assets: str = ASSETS) -> str:
+    """The tags that load the shared files: relative links (``assets/…``, or ``../assets/…`` from
+    a second edition's folder), or the files inlined."""
     if where == "head":
         if standalone:
             from plotly.offline import get_plotlyjs
 
             css = (ASSETS_DIR / "report.css").read_text(encoding="utf-8")
             return f"<style>{css}</style>\n<script>{get_plotlyjs()}</script>\n"
-        return '<link rel="stylesheet" href="assets/report.css">\n<script src="assets/plotly.min.js"></script>\n'
+        return f'<link rel="stylesheet" href="{assets}report.css">\n<script src="{assets}plotly.min.js"></script>\n'
     if standalone:
         return f"<script>{(ASSETS_DIR / 'report.js').read_text(encoding='utf-8')}</script>"
-    return '<script src="assets/report.js"></script>'
+    return f'<script src="{assets}report.js"></script>'
 
 
 def edition_link(page_name: str, msg: i18n.Messages) -> str:
@@ -116,6 +128,7 @@ def index_page(
     csp_meta: str,
     lang: str = i18n.DEFAULT_LANG,
     standalone: bool = False,
+    assets: str = ASSETS,
 ) -> str:
     """``index.html``: the reports in reading order, each with its finding; failures with their error."""
     msg = i18n.Messages(lang)
@@ -151,7 +164,7 @@ def index_page(
 <html lang="{i18n.HTML_LANG.get(lang, lang)}"><head><meta charset="utf-8">{csp_meta}
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{e(msg("index.title"))}</title>
-{asset_tags(standalone)}<style>.failed{{color:#b30000}}</style></head>
+{asset_tags(standalone, assets=assets)}<style>.failed{{color:#b30000}}</style></head>
 <body>
 <nav class="report-links">{edition_link("index.html", msg)}</nav>
 <h1>{e(msg("index.title"))}</h1>
@@ -162,7 +175,7 @@ def index_page(
 <th>{e(msg("index.col_finding"))}</th><th>{e(msg("index.col_size"))}</th></tr></thead><tbody>{"".join(rows)}</tbody></table></div>
 {figures_html}
 <p class="small">{e(msg("index.generated", time=generated, version=__version__))}</p>
-{asset_tags(standalone, "body")}
+{asset_tags(standalone, "body", assets)}
 </body></html>
 """
 

@@ -48,16 +48,21 @@ def test_pages_name_plans_not_ids_and_open_with_their_findings(edition) -> None:
         assert 'href="index.html"' in text
         assert result["kind"] == "method" or 'href="method.html"' in text
         assert len(text.encode("utf-8")) <= MAX_PAGE_BYTES, (result["html"], len(text))
-        assert 'src="assets/plotly.min.js"' in text and "plotly.js v" not in text  # shipped once, not per page
-        assert 'href="assets/notebook.css"' in text and "jp-RenderedHTMLCommon{" not in text.replace(" ", "")
+        assets = "assets/" if lang == "zh" else "../assets/"  # one copy for both editions, in the site's root
+        assert f'src="{assets}plotly.min.js"' in text and "plotly.js v" not in text  # shipped once, not per page
+        assert f'href="{assets}notebook.css"' in text and "jp-RenderedHTMLCommon{" not in text.replace(" ", "")
+        for link in re.findall(r'(?:src|href)="((?:\.\./)?assets/[^"]+)"', text):
+            assert (folder / link).resolve().is_file(), (result["html"], link)
     if lang == "zh":
         level = (folder / "level__hubei_province_2024__ezhou_city_2024.html").read_text(encoding="utf-8")
         assert "上下级承接：湖北省2024年 → 鄂州市2024年" in level
     else:
         level = (folder / "level__hubei_province_2024__ezhou_city_2024.html").read_text(encoding="utf-8")
         assert "Hubei Province 2024 → Ezhou 2024" in level
+    site = folder if lang == "zh" else folder.parent
     for name in batch.ASSET_FILES:
-        assert (folder / "assets" / name).is_file()
+        assert (site / "assets" / name).is_file()
+    assert not (site / "en" / "assets").exists()
 
 
 def test_the_index_gives_a_reading_order_with_each_finding(edition) -> None:
