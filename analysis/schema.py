@@ -372,7 +372,11 @@ TABLES: dict[str, tuple[Column, ...]] = {
                 "float64",
                 "the probability that the pair is a link (the calibrated confidence model), at least `near_miss_min`",
             ),
-            ("evidence", "str", "shared terms and the best clause pair, as a link's evidence reads"),
+            (
+                "evidence",
+                "str",
+                "`shared: <terms>`: the most informative whole words both tasks hold, as in a link's evidence",
+            ),
         ),
     ),
     "coverage": (

@@ -182,9 +182,9 @@ class AlignmentSettings:
     # How many shared words the evidence column quotes.
     evidence_terms: int = 6
     # Near misses: candidate pairs left unlinked whose link probability (the calibrated confidence
-    # model) is at least this; the review queue offers them to a reviewer. On the three gold
-    # comparisons 0.02 keeps 50–70 pairs per comparison holding 3 of 4, 10 of 16 and 8 of 13 of the
-    # gold links the model misses (analysis/evaluate/crosslevel.py prints the figures).
+    # model) is at least this; the review queue offers them to a reviewer. `analysis evaluate`
+    # prints how many there are and how many of the gold links the model misses they hold (0.02:
+    # 50-70 pairs per gold comparison holding 9 of Ezhou's 16 missed links; 0.03: 35-58, 6 of 16).
     near_miss_min: float = 0.02
 
 

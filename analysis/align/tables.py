@@ -10,7 +10,7 @@ import pandas as pd
 
 from analysis import schema
 from analysis.align.plans import Comparison
-from analysis.align.signals import Links, links_of
+from analysis.align.signals import Links
 from analysis.schema import UNLINKED
 
 # The processed tables' columns (analysis/schema.py) without the comparison label; the contract
@@ -119,36 +119,32 @@ def shared_terms(
     alphabetical = np.empty(len(names), dtype=np.int64)
     alphabetical[sorted(range(len(names)), key=names.__getitem__)] = np.arange(len(names))
     order = np.lexsort((alphabetical[word_of], -comparison.idf(words), pair))
-    shared: list[list[int]] = [[] for _ in rows]
+    shared: list[list[str]] = [[] for _ in rows]
     for p, w in zip(pair[order], word_of[order]):
-        shared[p].append(w)
+        shared[p].append(names[w])
     vocabulary = comparison.vocabulary
     source_words, target_words = comparison.source.whole_words, comparison.target.whole_words
-    return [
-        [
-            names[w]
-            for w in found
-            if informative[w]
-            and len(names[w]) > 1
-            and (names[w] in source_words[r] or names[w] in target_words[c] or names[w] in vocabulary)
-            and not any(w != o and names[w] in names[o] for o in found)  # boilerplate included: 进一步 hides 一步
-        ][:limit]
-        for found, r, c in zip(shared, rows, cols)
-    ]
-
-
-def pair_evidence(comparison: Comparison, rows: np.ndarray, cols: np.ndarray) -> list[str]:
-    """The evidence of any task pairs (source ``rows`` × target ``cols``), as a link's would read:
-    what a reviewer needs to judge a pair the model left unlinked."""
-    rows, cols = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
-    order = np.lexsort((cols, rows))
-    evidence = _evidence(
-        comparison, links_of(comparison, rows[order], cols[order], np.full(len(rows), "", dtype=object))
-    )
-    found = [""] * len(rows)
-    for at, text in zip(order, evidence):
-        found[at] = text
+    keep = {name for name, flag in zip(names, informative) if flag and len(name) > 1}
+    found: list[list[str]] = []
+    for words_of_pair, r, c in zip(shared, rows, cols):
+        terms: list[str] = []
+        for word in words_of_pair:
+            if (
+                word in keep
+                and (word in source_words[r] or word in target_words[c] or word in vocabulary)
+                and not any(len(other) > len(word) and word in other for other in words_of_pair)
+            ):  # boilerplate included: 进一步 hides 一步
+                terms.append(word)
+                if len(terms) == limit:
+                    break
+        found.append(terms)
     return found
+
+
+def shared_evidence(comparison: Comparison, rows: np.ndarray, cols: np.ndarray) -> list[str]:
+    """``shared: <terms>`` of each pair (empty when its tasks share no informative word): the
+    first part of a link's evidence, and all of a near miss's (its reviewer reads both texts)."""
+    return [f"shared: {', '.join(terms)}" if terms else "" for terms in shared_terms(comparison, rows, cols)]
 
 
 def _evidence(comparison: Comparison, links: Links) -> list[str]:
@@ -162,8 +158,8 @@ def _evidence(comparison: Comparison, links: Links) -> list[str]:
         linked, first = np.unique(links.clause_link[order], return_index=True)
         best[linked] = order[first]
     evidence = []
-    for terms, at in zip(shared_terms(comparison, links.source_index, links.target_index), best):
-        parts = [f"shared: {', '.join(terms)}"] if terms else []
+    for shared, at in zip(shared_evidence(comparison, links.source_index, links.target_index), best):
+        parts = [shared] if shared else []
         if at >= 0 and links.discounted[at] > 0:
             parts.append(
                 f"best clauses ({links.discounted[at]:.2f}): 「{_short(source_texts[links.source_clause[at]])}」 ≈ "

@@ -193,15 +193,15 @@ def _compare(
         ),
         "alignment_clauses": corrections.correct_clause_matches(result.clause_matches, found).assign(**label),
         "near_misses": missed.assign(
-            evidence=align.pair_evidence(
+            evidence=align.shared_evidence(
                 comparison,
                 pd.Index(source.tasks["task_id"]).get_indexer(pd.Index(missed["source_task_id"])),
                 pd.Index(target.tasks["task_id"]).get_indexer(pd.Index(missed["target_task_id"])),
             ),
             source_doc=source.doc_id,
             target_doc=target.doc_id,
-            source_heading=missed["source_task_id"].map(headings["source"]),
-            target_heading=missed["target_task_id"].map(headings["target"]),
+            source_heading=[headings["source"][task] for task in missed["source_task_id"]],
+            target_heading=[headings["target"][task] for task in missed["target_task_id"]],
             **label,
         ),
         "coverage_tasks": tasks,

@@ -336,16 +336,23 @@ def reviewed_alignment(
     corrected = correct_alignment(table, fixes, kind, source_ids, target_ids, result.pairs, chance)
     # to 6 decimals, as the confidence: the last bits depend on the order features were numbered in
     rounded = np.round(chance, 6)
-    at = near_misses(result.pairs["relation"].to_numpy(), rounded, near_miss_min)
-    missed = result.pairs.iloc[at][["source_task_id", "target_task_id", "score"]].assign(
-        clauses=np.round(result.pairs["clauses"].to_numpy()[at], 6), link_probability=rounded[at]
-    )
-    decided = [corrected.loc[corrected["relation"].isin(LINKS), ["source_task_id", "target_task_id"]]]
+    pairs = result.pair_columns
+    at = near_misses(pairs["relation"], rounded, near_miss_min)
+    linked = corrected["relation"].isin(LINKS).to_numpy()
+    decided = set(zip(corrected["source_task_id"].to_numpy()[linked], corrected["target_task_id"].to_numpy()[linked]))
     if fixes is not None and len(fixes):
-        decided.append(fixes[["source_task_id", "target_task_id"]])
-    known = pd.MultiIndex.from_frame(pd.concat(decided, ignore_index=True))
-    missed = missed[~pd.MultiIndex.from_frame(missed[["source_task_id", "target_task_id"]]).isin(known)]
-    return ReviewedAlignment(corrected, missed.rename(columns={"clauses": "best_clause_score"}).reset_index(drop=True))
+        decided.update(zip(fixes["source_task_id"], fixes["target_task_id"]))
+    at = at[[pair not in decided for pair in zip(pairs["source_task_id"][at], pairs["target_task_id"][at])]]
+    missed = pd.DataFrame(
+        {
+            "source_task_id": pairs["source_task_id"][at],
+            "target_task_id": pairs["target_task_id"][at],
+            "score": pairs["score"][at],
+            "best_clause_score": np.round(pairs["clauses"][at], 6),
+            "link_probability": rounded[at],
+        }
+    )
+    return ReviewedAlignment(corrected, missed)
 
 
 def correct_alignment(
@@ -420,14 +427,24 @@ def correct_alignment(
 def correct_clause_matches(clause_matches: pd.DataFrame, alignments: pd.DataFrame) -> pd.DataFrame:
     """The clause matches of the links the corrected ``alignments`` keep, with their relation
     (a link the reviewer removed loses its clause matches; one the reviewer added has none)."""
-    linked = alignments[alignments["relation"].isin(LINKS)]
-    relation = pd.Series(
-        linked["relation"].to_numpy(), index=pd.MultiIndex.from_frame(linked[["source_task_id", "target_task_id"]])
+    linked = alignments["relation"].isin(LINKS).to_numpy()
+    relation_of = dict(
+        zip(
+            zip(alignments["source_task_id"].to_numpy()[linked], alignments["target_task_id"].to_numpy()[linked]),
+            alignments["relation"].to_numpy()[linked],
+        )
     )
-    at = relation.index.get_indexer(pd.MultiIndex.from_frame(clause_matches[["source_task_id", "target_task_id"]]))
-    if (at >= 0).all() and (relation.to_numpy()[at] == clause_matches["relation"].to_numpy()).all():
+    relation = np.array(
+        [
+            relation_of.get(pair, "")
+            for pair in zip(clause_matches["source_task_id"].to_numpy(), clause_matches["target_task_id"].to_numpy())
+        ],
+        dtype=object,
+    )
+    kept = relation != ""
+    if kept.all() and (relation == clause_matches["relation"].to_numpy()).all():
         return clause_matches
-    return clause_matches[at >= 0].assign(relation=relation.to_numpy()[at[at >= 0]]).reset_index(drop=True)
+    return clause_matches[kept].assign(relation=relation[kept]).reset_index(drop=True)
 
 
 def _unlinked_rows(
