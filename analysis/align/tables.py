@@ -118,22 +118,29 @@ def shared_terms(
     informative = ~comparison.space.words.flags()[distinct]
     alphabetical = np.empty(len(names), dtype=np.int64)
     alphabetical[sorted(range(len(names)), key=names.__getitem__)] = np.arange(len(names))
+    length = np.array([len(name) for name in names], dtype=np.int64)
+    candidate = informative & (length > 1)
+    # a candidate can only hide in a longer shared word: of three characters at least, boilerplate included (进一步)
+    wanted = candidate[word_of] | (length[word_of] > 2)
+    pair, words, word_of = pair[wanted], words[wanted], word_of[wanted]
     order = np.lexsort((alphabetical[word_of], -comparison.idf(words), pair))
-    shared: list[list[str]] = [[] for _ in rows]
-    for p, w in zip(pair[order], word_of[order]):
-        shared[p].append(names[w])
+    bounds = np.searchsorted(pair[order], np.arange(len(rows) + 1))
+    ordered = [names[w] for w in word_of[order]]
+    is_candidate = candidate[word_of[order]].tolist()
+    is_long = (length[word_of[order]] > 2).tolist()
     vocabulary = comparison.vocabulary
     source_words, target_words = comparison.source.whole_words, comparison.target.whole_words
-    keep = {name for name, flag in zip(names, informative) if flag and len(name) > 1}
     found: list[list[str]] = []
-    for words_of_pair, r, c in zip(shared, rows, cols):
+    for start, end, r, c in zip(bounds[:-1].tolist(), bounds[1:].tolist(), rows, cols):
+        longer = [ordered[k] for k in range(start, end) if is_long[k]]
         terms: list[str] = []
-        for word in words_of_pair:
+        for k in range(start, end):
+            word = ordered[k]
             if (
-                word in keep
+                is_candidate[k]
                 and (word in source_words[r] or word in target_words[c] or word in vocabulary)
-                and not any(len(other) > len(word) and word in other for other in words_of_pair)
-            ):  # boilerplate included: 进一步 hides 一步
+                and not any(len(other) > len(word) and word in other for other in longer)
+            ):
                 terms.append(word)
                 if len(terms) == limit:
                     break
