@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import logging
+import operator
 import os
 import sys
 import threading
@@ -309,7 +310,7 @@ class DaskSession(Session):
             common[state_as] = self.state
         shared = {name: self._shared(value) for name, value in common.items()}
         self._maps += 1  # task keys unique to this call of map
-        size = 1 if keep else self._batch_size(len(calls))  # a kept result: a future of its own
+        size = self._batch_size(len(calls))
         batches = [
             [tuple(self._argument(a) for a in call) for call in calls[start : start + size]]
             for start in range(0, len(calls), size)
@@ -337,8 +338,17 @@ class DaskSession(Session):
             self.client.cancel(futures)
             raise
         results = [r for batch in done for r in batch]
-        if keep:
-            self._futures.update({id(r): (r, f) for r, f in zip(results, futures)})
+        if keep:  # each kept result gets a future of its own, taken from its batch where it lies
+            items = (
+                futures
+                if size == 1
+                else [
+                    self.client.submit(operator.getitem, future, j, key=f"{future.key}-{j}")
+                    for future, batch in zip(futures, batches)
+                    for j in range(len(batch))
+                ]
+            )
+            self._futures.update({id(r): (r, f) for r, f in zip(results, items)})
         return results
 
     def _batch_size(self, calls: int) -> int:
