@@ -8,7 +8,8 @@ nearest candidate (named in its evidence), so that ``partial`` or ``same`` adds 
 them come the ``near miss`` pairs (the ``near_misses`` table), most probable first: two tasks the
 model left unlinked, each perhaps linked elsewhere, that may still be a link — mostly a city task
 carrying one clause of a broad provincial task, which word overlap alone cannot tell from a shared
-topic; their ``confidence`` is the model's that they are not a link. The reviewer fills ``relation`` (``same``, ``partial``, ``none``) and saves the file as
+topic; their ``confidence`` is the model's that they are not a link. The reviewer fills
+``relation`` (``same``, ``partial``, ``none``) and saves the file as
 ``data/corrections/alignments.csv``; the extra columns are ignored there, rows left empty skipped.
 """
 
