@@ -182,10 +182,7 @@ def _compare(
         target.tasks["task_id"],
         settings.alignment.near_miss_min,
     )
-    headings = {
-        side: dict(zip(doc.tasks["task_id"], doc.tasks["heading"]))
-        for side, doc in (("source", source), ("target", target))
-    }
+    rows, cols = missed.pop("source_index").to_numpy(), missed.pop("target_index").to_numpy()
     tasks = coverage.task_coverage(found, source.tasks, target.tasks, plan["comparison_id"], plan["kind"])
     return {
         "alignments": align.with_task_details(found, source.tasks, target.tasks).assign(
@@ -193,15 +190,11 @@ def _compare(
         ),
         "alignment_clauses": corrections.correct_clause_matches(result.clause_matches, found).assign(**label),
         "near_misses": missed.assign(
-            evidence=align.shared_evidence(
-                comparison,
-                pd.Index(source.tasks["task_id"]).get_indexer(pd.Index(missed["source_task_id"])),
-                pd.Index(target.tasks["task_id"]).get_indexer(pd.Index(missed["target_task_id"])),
-            ),
+            evidence=align.shared_evidence(comparison, rows, cols),
             source_doc=source.doc_id,
             target_doc=target.doc_id,
-            source_heading=[headings["source"][task] for task in missed["source_task_id"]],
-            target_heading=[headings["target"][task] for task in missed["target_task_id"]],
+            source_heading=source.tasks["heading"].to_numpy(dtype=object)[rows],
+            target_heading=target.tasks["heading"].to_numpy(dtype=object)[cols],
             **label,
         ),
         "coverage_tasks": tasks,

@@ -313,7 +313,8 @@ def alignment_log(
 
 
 class ReviewedAlignment(NamedTuple):
-    """One comparison after the reviewer: its alignment table and its near misses."""
+    """One comparison after the reviewer: its alignment table and its near misses (with each
+    pair's task positions, ``source_index`` and ``target_index``, as in the pair arrays)."""
 
     alignments: pd.DataFrame
     near_misses: pd.DataFrame
@@ -345,6 +346,8 @@ def reviewed_alignment(
     at = at[[pair not in decided for pair in zip(pairs["source_task_id"][at], pairs["target_task_id"][at])]]
     missed = pd.DataFrame(
         {
+            "source_index": pairs["source_index"][at],
+            "target_index": pairs["target_index"][at],
             "source_task_id": pairs["source_task_id"][at],
             "target_task_id": pairs["target_task_id"][at],
             "score": pairs["score"][at],
