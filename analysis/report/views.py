@@ -276,6 +276,43 @@ def _points(delta: float) -> str:
     return f"{delta:+.2f}".rstrip("0").rstrip(".") + " pp"
 
 
+POSSIBLE_LINK_COLUMNS = [
+    "link_probability",
+    "score",
+    "source_path",
+    "source_heading",
+    "target_path",
+    "target_heading",
+    "evidence",
+    "correction",
+    "source_task_id",
+    "target_task_id",
+]
+
+
+def possible_links(comparison: PlanComparison, min_probability: float) -> pd.DataFrame:
+    """The pairs the model left unlinked that may still be links (its ``near_misses`` with
+    P(link) ≥ ``min_probability``), most probable first: what a reader of the report checks by
+    eye, with the row of ``data/corrections/alignments.csv`` that accepts one as ``partial``."""
+    missed = comparison["near_misses"]
+    missed = missed[missed["link_probability"] >= min_probability].sort_values(
+        "link_probability", ascending=False, kind="stable"
+    )
+    paths = dict(zip(comparison.source_tasks["task_id"], comparison.source_tasks["path"]))
+    paths.update(zip(comparison.target_tasks["task_id"], comparison.target_tasks["path"]))
+    correction = [
+        f"{source_doc},{source},{target_doc},{target},partial,"
+        for source_doc, source, target_doc, target in zip(
+            missed["source_doc"], missed["source_task_id"], missed["target_doc"], missed["target_task_id"]
+        )
+    ]
+    return missed.assign(
+        source_path=missed["source_task_id"].map(paths).fillna(""),
+        target_path=missed["target_task_id"].map(paths).fillna(""),
+        correction=correction,
+    )[POSSIBLE_LINK_COLUMNS].reset_index(drop=True)
+
+
 def clause_reach(comparison: PlanComparison) -> pd.DataFrame:
     """For each linked source task: its clauses matched in the target plan (the sub-actions that
     reached it), out of its clauses, with the matched pairs listed."""
@@ -340,9 +377,12 @@ def caveats(row) -> list[str]:
     return keys
 
 
-def comparison_findings(comparison: PlanComparison, lexicon: pd.DataFrame, report) -> list[str]:
+def comparison_findings(
+    comparison: PlanComparison, lexicon: pd.DataFrame, report, possible_link_min: float | None = None
+) -> list[str]:
     """3–6 sentences: coverage share, the tasks not taken up (by name), the headline target
-    changes, what is new or local, and what is uncertain."""
+    changes, what is new or local, what is uncertain and, with ``possible_link_min``, how many
+    unlinked pairs may still be links (:func:`possible_links`)."""
     msg, name = report.msg, report.name
     source, target = name(comparison.source_doc), name(comparison.target_doc)
     counts = comparison["coverage_tasks"].groupby(["side", "relation"]).size()
@@ -402,6 +442,22 @@ def comparison_findings(comparison: PlanComparison, lexicon: pd.DataFrame, repor
             margin=f"{NEAR_THRESHOLD:.2f}",
         )
     )
+    if possible_link_min is not None:
+        possible = possible_links(comparison, possible_link_min)
+        share = msg.share(possible_link_min)
+        if len(possible):
+            top = possible.iloc[0]
+            sentences.append(
+                msg(
+                    "findings.possible_links",
+                    n=len(possible),
+                    min=share,
+                    pair=f"{top['source_path']}「{top['source_heading']}」 ↔ {top['target_path']}「{top['target_heading']}」",
+                    probability=msg.share(top["link_probability"]),
+                )
+            )
+        else:
+            sentences.append(msg("findings.no_possible_links", min=share))
     return sentences
 
 
