@@ -202,6 +202,16 @@ def _compare(
     }
 
 
+def _stacked(results: list[dict[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:
+    """The tables of several comparisons (or of several stacks of them), each stacked in order."""
+    return {
+        name: pd.concat([r[name] for r in results], ignore_index=True)[columns]
+        if results
+        else pd.DataFrame(columns=columns)
+        for name, columns in COMPARISON_TABLE_COLUMNS.items()
+    }
+
+
 def comparison_tables(
     comparisons: pd.DataFrame,
     docs: list[ParsedDocument],
@@ -218,7 +228,7 @@ def comparison_tables(
     by_id = {doc.doc_id: doc for doc in docs}
     calls = [(plan, by_id[plan["source_doc"]], by_id[plan["target_doc"]]) for plan in plans]
     with scheduling.session(scheduler, workers, min_items=settings.parallel_min_items) as run:
-        results = run.map(
+        results = run.map(  # stacked where they ran, a batch of comparisons at a time
             _compare,
             calls,
             "compare",
@@ -227,11 +237,9 @@ def comparison_tables(
             settings=settings,
             link_model=confidence.LinkModel.load(LINK_CONFIDENCE_PATH),
             link_fixes=link_fixes,
+            combine=_stacked,
         )
-    tables = {}
-    for name, columns in COMPARISON_TABLE_COLUMNS.items():
-        frames = [r[name] for r in results]
-        tables[name] = pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+    tables = _stacked(results)
     tables["coverage_indicators"] = coverage.indicator_comparison(tables["alignments"], indicators, comparisons)
     return tables
 
