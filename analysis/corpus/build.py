@@ -14,6 +14,7 @@ import hashlib
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from analysis import __version__, align, schema, storage
@@ -166,13 +167,13 @@ def _compare(
     link_model: confidence.LinkModel,
     link_fixes: pd.DataFrame | None,
     state: scheduling.ProcessState | scheduling.BuildState | None = None,
-) -> dict[str, pd.DataFrame]:
-    """The tables of one comparison; ``state`` keeps the plans (their features computed once per
+) -> tuple[dict, dict[str, pd.DataFrame]]:
+    """The comparison (its row of the comparisons table) and its tables, without the columns
+    :func:`_labelled` fills in; ``state`` keeps the plans (their features computed once per
     process) for the next comparisons of the build."""
     plans = state.get("plans", lambda: align.PlanCache(size=PLANS_PER_PROCESS)) if state is not None else None
     comparison = align.Comparison.of(source, target, indicators, plans, settings.alignment)
     result = align.align(comparison, plan["kind"])
-    label = {"comparison_id": plan["comparison_id"], "kind": plan["kind"]}
     found, missed = corrections.reviewed_alignment(
         result,
         link_model,
@@ -184,21 +185,53 @@ def _compare(
     )
     rows, cols = missed.pop("source_index").to_numpy(), missed.pop("target_index").to_numpy()
     tasks = coverage.task_coverage(found, source.tasks, target.tasks, plan["comparison_id"], plan["kind"])
-    return {
+    return plan, {
         "alignments": align.with_task_details(found, source.tasks, target.tasks).assign(
-            confidence=found["confidence"].to_numpy(), decided_by=found["decided_by"].to_numpy(), **label
+            confidence=found["confidence"].to_numpy(), decided_by=found["decided_by"].to_numpy()
         ),
-        "alignment_clauses": corrections.correct_clause_matches(result.clause_matches, found).assign(**label),
+        "alignment_clauses": corrections.correct_clause_matches(result.clause_matches, found),
         "near_misses": missed.assign(
             evidence=align.shared_evidence(comparison, rows, cols),
-            source_doc=source.doc_id,
-            target_doc=target.doc_id,
             source_heading=source.tasks["heading"].to_numpy(dtype=object)[rows],
             target_heading=target.tasks["heading"].to_numpy(dtype=object)[cols],
-            **label,
         ),
         "coverage_tasks": tasks,
         "coverage": coverage.coverage_summary(tasks, source.tasks, target.tasks, plan["comparison_id"], plan["kind"]),
+    }
+
+
+# Columns of one value per comparison (from its row of the comparisons table), filled in for a
+# stack of comparisons at once: cheaper than a column of a repeated string per comparison.
+PER_COMPARISON_COLUMNS = {
+    "alignments": ("comparison_id", "kind"),
+    "alignment_clauses": ("comparison_id", "kind"),
+    "near_misses": ("comparison_id", "kind", "source_doc", "target_doc"),
+}
+
+
+def _labelled(results: list[tuple[dict, dict[str, pd.DataFrame]]]) -> dict[str, pd.DataFrame]:
+    """The tables of several comparisons (:func:`_compare`'s results) stacked in order, with
+    their :data:`PER_COMPARISON_COLUMNS`."""
+    if not results:
+        return _stacked([])
+    tables = {}
+    for name, columns in COMPARISON_TABLE_COLUMNS.items():
+        stack = pd.concat([found[name] for _, found in results], ignore_index=True)
+        sizes = [len(found[name]) for _, found in results]
+        for label in PER_COMPARISON_COLUMNS.get(name, ()):
+            values = np.array([plan[label] for plan, _ in results], dtype=object)
+            stack[label] = pd.array(np.repeat(values, sizes), dtype="str")  # typed: a stack may have no rows
+        tables[name] = stack[columns]
+    return tables
+
+
+def _stacked(stacks: list[dict[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:
+    """Stacks of comparisons' tables (:func:`_labelled`'s) stacked in order."""
+    return {
+        name: pd.concat([stack[name] for stack in stacks], ignore_index=True)
+        if stacks
+        else pd.DataFrame(columns=columns)
+        for name, columns in COMPARISON_TABLE_COLUMNS.items()
     }
 
 
@@ -218,7 +251,7 @@ def comparison_tables(
     by_id = {doc.doc_id: doc for doc in docs}
     calls = [(plan, by_id[plan["source_doc"]], by_id[plan["target_doc"]]) for plan in plans]
     with scheduling.session(scheduler, workers, min_items=settings.parallel_min_items) as run:
-        results = run.map(
+        stacks = run.map(  # stacked where they ran, a batch of comparisons at a time
             _compare,
             calls,
             "compare",
@@ -227,11 +260,9 @@ def comparison_tables(
             settings=settings,
             link_model=confidence.LinkModel.load(LINK_CONFIDENCE_PATH),
             link_fixes=link_fixes,
+            combine=_labelled,
         )
-    tables = {}
-    for name, columns in COMPARISON_TABLE_COLUMNS.items():
-        frames = [r[name] for r in results]
-        tables[name] = pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+    tables = _stacked(stacks)
     tables["coverage_indicators"] = coverage.indicator_comparison(tables["alignments"], indicators, comparisons)
     return tables
 

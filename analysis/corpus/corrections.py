@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -33,6 +34,9 @@ from analysis.align.aligner import Alignment
 from analysis.align.confidence import LinkModel, link_probability, near_misses, nearest_candidates, with_confidence
 from analysis.errors import UserError
 from analysis.schema import LINKS, UNLINKED
+
+# A comparison's candidate pairs: :func:`analysis.align.pair_signals`' table, or its columns as arrays.
+PairColumns = pd.DataFrame | Mapping[str, np.ndarray]
 
 ALIGNMENT_CORRECTION_COLUMNS = ["source_doc", "source_task_id", "target_doc", "target_task_id", "relation", "note"]
 TARGET_CORRECTION_COLUMNS = ["doc_id", "target_id", "action", "value", "unit", "comparator", "indicator_id", "note"]
@@ -332,12 +336,12 @@ def reviewed_alignment(
     """The model's alignment table of one comparison with each row's ``confidence``, then the
     reviewer's decisions applied (:func:`correct_alignment`); and the candidate pairs left
     unlinked with a link probability of at least ``near_miss_min`` that no reviewer decided."""
-    chance = link_probability(result.pairs, model, len(source_ids), len(target_ids))
-    table = with_confidence(result.alignments, result.pairs, chance, source_ids, target_ids)
-    corrected = correct_alignment(table, fixes, kind, source_ids, target_ids, result.pairs, chance)
+    pairs = result.pair_columns  # the arrays themselves: no table of them to build
+    chance = link_probability(pairs, model, len(source_ids), len(target_ids))
+    table = with_confidence(result.alignments, pairs, chance, source_ids, target_ids)
+    corrected = correct_alignment(table, fixes, kind, source_ids, target_ids, pairs, chance)
     # to 6 decimals, as the confidence: the last bits depend on the order features were numbered in
     rounded = np.round(chance, 6)
-    pairs = result.pair_columns
     at = near_misses(pairs["relation"], rounded, near_miss_min)
     linked = corrected["relation"].isin(LINKS).to_numpy()
     decided = set(zip(corrected["source_task_id"].to_numpy()[linked], corrected["target_task_id"].to_numpy()[linked]))
@@ -364,7 +368,7 @@ def correct_alignment(
     kind: str,
     source_ids,
     target_ids,
-    pairs: pd.DataFrame,
+    pairs: PairColumns,
     probability: np.ndarray,
 ) -> pd.DataFrame:
     """One comparison's alignment table (with ``confidence``) corrected by the reviewer's link
@@ -459,7 +463,7 @@ def _unlinked_rows(
     target_doc: str,
     source_ids: pd.Index,
     target_ids: pd.Index,
-    pairs: pd.DataFrame,
+    pairs: PairColumns,
     score: np.ndarray,
     probability: np.ndarray,
 ) -> pd.DataFrame:

@@ -93,11 +93,15 @@ class Session:
         label: str,
         keep: bool = False,
         state_as: str | None = None,
+        combine: Callable[[list], Any] | None = None,
         **common,
     ) -> list:
         """``[function(*call, **common) for call in calls]``, in call order. ``keep``: the results
         are passed to later calls (on Dask they stay on the workers too); ``state_as``: the keyword
-        that receives :attr:`state` (what the calls of this build keep in their process)."""
+        that receives :attr:`state` (what the calls of this build keep in their process);
+        ``combine`` (not with ``keep``): merges the results of consecutive calls where they ran
+        (on Dask a batch's, on its worker: fewer, larger results to send back), and the merged
+        pieces are given, in call order, for the caller to merge."""
         if state_as:
             common[state_as] = self.state
         with _progress_bar(len(calls), label, self.progress) as bar:
@@ -105,7 +109,7 @@ class Session:
             for call in calls:
                 results.append(function(*call, **common))
                 bar.update()
-        return results
+        return [combine(results)] if combine is not None else results
 
     @property
     def state(self) -> ProcessState | BuildState:
@@ -165,9 +169,10 @@ class AutoSession(Session):
         label: str,
         keep: bool = False,
         state_as: str | None = None,
+        combine: Callable[[list], Any] | None = None,
         **common,
     ) -> list:
-        return self._choose(len(calls)).map(function, calls, label, keep, state_as, **common)
+        return self._choose(len(calls)).map(function, calls, label, keep, state_as, combine, **common)
 
     @property
     def state(self):
@@ -211,9 +216,10 @@ def _state_plugin():
     return StatePlugin()
 
 
-def _run_batch(function: Callable, calls: list[tuple], common: dict) -> list:
-    """One Dask task: ``function`` over a few calls."""
-    return [function(*call, **common) for call in calls]
+def _run_batch(function: Callable, calls: list[tuple], common: dict, combine: Callable[[list], Any] | None) -> list:
+    """One Dask task: ``function`` over a few calls (their results merged into one by ``combine``)."""
+    results = [function(*call, **common) for call in calls]
+    return [combine(results)] if combine is not None else results
 
 
 class DaskSession(Session):
@@ -302,6 +308,7 @@ class DaskSession(Session):
         label: str,
         keep: bool = False,
         state_as: str | None = None,
+        combine: Callable[[list], Any] | None = None,
         **common,
     ) -> list:
         from distributed import as_completed
@@ -315,11 +322,18 @@ class DaskSession(Session):
             [tuple(self._argument(a) for a in call) for call in calls[start : start + size]]
             for start in range(0, len(calls), size)
         ]
+        batched = size > 1 or combine is not None  # a task returns a list of results
         futures = [
             self.client.submit(
-                _run_batch, function, batch, shared, retries=RETRIES, key=f"{label}-{self._maps}-{i}-{self._token}"
+                _run_batch,
+                function,
+                batch,
+                shared,
+                combine,
+                retries=RETRIES,
+                key=f"{label}-{self._maps}-{i}-{self._token}",
             )
-            if size > 1
+            if batched
             else self.client.submit(
                 function, *batch[0], **shared, retries=RETRIES, key=f"{label}-{self._maps}-{i}-{self._token}"
             )
@@ -330,10 +344,10 @@ class DaskSession(Session):
         try:  # each result fetched as it is done (a failed task raises its exception, a UserError stays one)
             with _progress_bar(len(calls), label, self.progress) as bar:
                 for future, result in as_completed(futures, loop=self.client.loop, with_results=True):
-                    done[position[future.key]] = result if size > 1 else [result]
+                    done[position[future.key]] = result if batched else [result]
                     if not keep:
                         future.release()  # the worker can drop it now
-                    bar.update(size)
+                    bar.update(len(batches[position[future.key]]))
         except BaseException:
             self.client.cancel(futures)
             raise
@@ -341,7 +355,7 @@ class DaskSession(Session):
         if keep:  # each kept result gets a future of its own, taken from its batch where it lies
             items = (
                 futures
-                if size == 1
+                if not batched
                 else [
                     self.client.submit(operator.getitem, future, j, key=f"{future.key}-{j}")
                     for future, batch in zip(futures, batches)

@@ -113,6 +113,19 @@ def test_a_small_corpus_stays_in_process_and_a_large_one_goes_to_a_local_cluster
         assert run.map(divmod, [(7, 2), (9, 4)], "test") == [(3, 1), (2, 1)]
 
 
+def test_results_merged_where_they_ran_come_back_in_call_order() -> None:
+    with scheduler.session("none") as run:
+        assert run.map(divmod, [(7, 2), (9, 4)], "test", combine=tuple) == [((3, 1), (2, 1))]
+
+
+@pytest.mark.slow
+def test_results_merged_on_the_workers_come_back_in_call_order(cluster) -> None:
+    calls = [(i, 3) for i in range(200)]
+    with _on(cluster) as run:
+        merged = run.map(divmod, calls, "test", combine=list)
+    assert len(merged) > 1 and [result for batch in merged for result in batch] == [divmod(*call) for call in calls]
+
+
 def test_the_state_of_a_build_is_kept_per_process_and_dropped_with_the_session() -> None:
     with scheduler.session("none") as run:
         first = run.map(lambda state: state.get("plans", list), [()], "test", state_as="state")[0]
