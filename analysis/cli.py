@@ -138,8 +138,8 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
     from analysis.evaluate import crosslevel_report, evaluate_alignment, evaluate_crosslevel, report
 
-    print("\n" + report(evaluate_alignment()))
     corpus = {doc.doc_id: doc for doc in docs}
+    print("\n" + report(evaluate_alignment(corpus)))
     print("\n" + crosslevel_report(evaluate_crosslevel(corpus)))
 
     from analysis.evaluate import calibration, reviewed

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from pinned_corpus import PINNED_MANIFEST
 
-from analysis.corpus.build import build, parse_manifest
+from analysis.corpus.build import build, parsed_corpus
 from analysis.parse.document import ParsedDocument
 from analysis.settings import GOLD_DIR, PROJECT_ROOT
 
@@ -25,8 +25,7 @@ from analysis.settings import GOLD_DIR, PROJECT_ROOT
 @pytest.fixture(scope="session")
 def corpus() -> dict[str, ParsedDocument]:
     """Every document of the pinned corpus, parsed, by doc id."""
-    _, docs = parse_manifest(PINNED_MANIFEST)
-    return {doc.doc_id: doc for doc in docs}
+    return parsed_corpus(PINNED_MANIFEST)
 
 
 @pytest.fixture(scope="session")

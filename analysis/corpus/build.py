@@ -121,6 +121,12 @@ def parse_manifest(
         return listed, run.map(_parse_listed, [(row,) for row in rows], "parse", keep=True, settings=settings)
 
 
+def parsed_corpus(manifest_path: Path | None = None) -> dict[str, ParsedDocument]:
+    """Every document of the manifest (``MANIFEST_PATH`` unless given), parsed, by doc id: what the
+    evaluations against the gold read."""
+    return {doc.doc_id: doc for doc in parse_manifest(manifest_path)[1]}
+
+
 def _targets_of_document(doc: ParsedDocument, lexicon: pd.DataFrame, settings: BuildSettings) -> pd.DataFrame:
     return targets.targets_table(doc, lexicon, settings.targets)
 

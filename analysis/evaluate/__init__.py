@@ -2,7 +2,12 @@
 naive baseline), scored with one definition of precision, recall and F1."""
 
 from analysis.evaluate.alignment import AlignmentEvaluation, evaluate_alignment, method_summary, report
-from analysis.evaluate.crosslevel import CrossLevelEvaluation, crosslevel_report, evaluate_crosslevel
+from analysis.evaluate.crosslevel import (
+    CrossLevelEvaluation,
+    crosslevel_report,
+    evaluate_crosslevel,
+    figures_side_by_side,
+)
 from analysis.evaluate.metrics import precision_recall_f1
 from analysis.evaluate.targets import (
     evaluate_targets,
@@ -19,6 +24,7 @@ __all__ = [
     "evaluate_alignment",
     "evaluate_crosslevel",
     "evaluate_targets",
+    "figures_side_by_side",
     "indicator_mapping",
     "load_gold_targets",
     "match_targets",

@@ -30,7 +30,7 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from analysis import align
-from analysis.corpus.build import parse_manifest
+from analysis.corpus.build import parsed_corpus
 from analysis.errors import UserError
 from analysis.evaluate.metrics import link_metrics_of_counts, precision_recall_f1
 from analysis.settings import GOLD_DIR, AlignmentSettings
@@ -302,7 +302,7 @@ def evaluate_alignment(
     sees (those of the compared documents, as in the build, when omitted)."""
     settings = settings or AlignmentSettings()
     if corpus is None:
-        corpus = {doc.doc_id: doc for doc in parse_manifest()[1]}
+        corpus = parsed_corpus()
     grid = threshold_grid(settings.threshold_grid) if grid is None else grid
     indicators = alignment_indicators(corpus) if indicators is None else indicators
     source_id, target_id, _ = DEV_COMPARISON

@@ -17,7 +17,7 @@ import pandas as pd
 
 from analysis import align
 from analysis.align import confidence
-from analysis.corpus.build import parse_manifest
+from analysis.corpus.build import parsed_corpus
 from analysis.evaluate.alignment import (
     DEV_COMPARISON,
     DEV_GOLD,
@@ -33,7 +33,11 @@ from analysis.storage import write_text
 
 L2_GRID = (0.1, 0.3, 1.0, 3.0, 10.0)
 RELIABILITY_BINS = 10
-RELIABILITY_COLUMNS = ["gold", "bin", "n_pairs", "mean_confidence", "observed_link_rate", "n_links"]
+# Each table of a calibration names its gold (development / team check), the comparison and how the
+# predictions were made (cross-validated on the development gold; held out: a gold never fitted on).
+PREDICTION_COLUMNS = ["gold", "comparison", "setting"]
+RELIABILITY_COLUMNS = [*PREDICTION_COLUMNS, "bin", "n_pairs", "mean_confidence", "observed_link_rate", "n_links"]
+HELD_OUT = "held out"
 
 
 @dataclass(frozen=True)
@@ -55,7 +59,7 @@ def labelled_pairs(
 ) -> list[LabelledPairs]:
     """The development comparison's candidate pairs first, then each team check's."""
     settings = settings or AlignmentSettings()
-    corpus = {doc.doc_id: doc for doc in parse_manifest()[1]} if corpus is None else corpus
+    corpus = parsed_corpus() if corpus is None else corpus
     indicators = alignment_indicators(corpus) if indicators is None else indicators
     plans = align.PlanCache()
     source_id, target_id, _ = DEV_COMPARISON
@@ -114,9 +118,22 @@ def brier(probability: np.ndarray, labels: np.ndarray) -> float:
     return float(np.mean((probability - labels) ** 2))
 
 
-def reliability_table(
-    probability: np.ndarray, labels: np.ndarray, gold: str, bins: int = RELIABILITY_BINS
-) -> pd.DataFrame:
+@dataclass(frozen=True)
+class Predictions:
+    """The link probabilities of one gold's candidate pairs, and how they were made."""
+
+    gold: str
+    comparison: str
+    setting: str
+    pairs: LabelledPairs
+    probability: np.ndarray
+
+    @property
+    def label(self) -> dict[str, str]:
+        return {"gold": self.gold, "comparison": self.comparison, "setting": self.setting}
+
+
+def reliability_table(probability: np.ndarray, labels: np.ndarray, bins: int = RELIABILITY_BINS) -> pd.DataFrame:
     """Pairs binned by predicted confidence (equal-width bins, empty ones left out): how many, the
     mean prediction, and the share that the gold links."""
     which = np.minimum((probability * bins).astype(int), bins - 1)
@@ -126,7 +143,6 @@ def reliability_table(
         if inside.any():
             rows.append(
                 {
-                    "gold": gold,
                     "bin": f"{b / bins:.1f}–{(b + 1) / bins:.1f}",
                     "n_pairs": int(inside.sum()),
                     "mean_confidence": float(probability[inside].mean()),
@@ -134,7 +150,7 @@ def reliability_table(
                     "n_links": int(labels[inside].sum()),
                 }
             )
-    return pd.DataFrame(rows, columns=RELIABILITY_COLUMNS)
+    return pd.DataFrame(rows, columns=RELIABILITY_COLUMNS[len(PREDICTION_COLUMNS) :])
 
 
 @dataclass(frozen=True)
@@ -160,42 +176,45 @@ def calibrate(labelled: list[LabelledPairs] | None = None, folds: int | None = N
     model = confidence.fit(
         dev.features, dev.labels, l2, fitted_on=f"{DEV_GOLD.name}: {dev.name} ({len(dev.labels)} candidate pairs)"
     )
-    predictions = [(f"{dev.gold} ({folds}-fold cross-validated)", dev, cross_validated(dev, l2, folds))]
-    predictions += [(f"{item.gold}: {item.name}", item, model.probability(item.features)) for item in labelled[1:]]
+    predictions = [
+        Predictions(dev.gold, dev.name, f"{folds}-fold cross-validated", dev, cross_validated(dev, l2, folds))
+    ]
+    predictions += [
+        Predictions(item.gold, item.name, HELD_OUT, item, model.probability(item.features)) for item in labelled[1:]
+    ]
     scores = pd.DataFrame(
         [
             {
-                "gold": name,
-                "n_pairs": len(item.labels),
-                "n_links": int(item.labels.sum()),
-                "gold_links_not_candidates": item.n_gold - int(item.labels.sum()),
-                "log_loss": log_loss(p, item.labels),
-                "brier": brier(p, item.labels),
+                **p.label,
+                "n_pairs": len(p.pairs.labels),
+                "n_links": int(p.pairs.labels.sum()),
+                "gold_links_not_candidates": p.pairs.n_gold - int(p.pairs.labels.sum()),
+                "log_loss": log_loss(p.probability, p.pairs.labels),
+                "brier": brier(p.probability, p.pairs.labels),
             }
-            for name, item, p in predictions
+            for p in predictions
         ]
     )
     reliability = pd.concat(
-        [reliability_table(p, item.labels, name) for name, item, p in predictions], ignore_index=True
-    )
+        [reliability_table(p.probability, p.pairs.labels).assign(**p.label) for p in predictions], ignore_index=True
+    )[RELIABILITY_COLUMNS]
     return Calibration(model, penalties_table, scores, reliability, near_miss_table(predictions))
 
 
-def near_miss_table(
-    predictions: list[tuple[str, LabelledPairs, np.ndarray]], settings: AlignmentSettings | None = None
-) -> pd.DataFrame:
+def near_miss_table(predictions: list[Predictions], settings: AlignmentSettings | None = None) -> pd.DataFrame:
     """For each gold: how many near misses (:func:`analysis.align.confidence.near_misses`) the
     review queue offers under the settings' thresholds, and how many of the gold links the model
     misses are among them (what a reviewer can win back)."""
     settings = settings or AlignmentSettings()
     rows = []
-    for name, item, probability in predictions:
+    for p in predictions:
+        item = p.pairs
         relation = align.decide(item.pairs, item.n_source, item.n_target, settings.thresholds)
-        offered = confidence.near_misses(relation, probability, settings.near_miss_min)
+        offered = confidence.near_misses(relation, p.probability, settings.near_miss_min)
         missed = item.labels & (relation == "")
         rows.append(
             {
-                "gold": name,
+                **p.label,
                 "near_miss_min": settings.near_miss_min,
                 "n_near_misses": len(offered),
                 "gold_links_missed": item.n_gold - int((item.labels & (relation != "")).sum()),

@@ -522,25 +522,32 @@ def evaluate_crosslevel(
     return evaluate_methods(methods, names, n_sources, settings.cv_folds)
 
 
+FIGURE_GOLDS = {"all links": "all", "high confidence": "high"}  # gold link sets → column prefixes
+SIDE_BY_SIDE_MEASURES = ("precision", "recall", "f1", "label_accuracy")
+
+
+def figures_side_by_side(figures: pd.DataFrame) -> pd.DataFrame:
+    """The figures (``FIGURE_COLUMNS``) one row per comparison × method × selection × setting,
+    all links and high-confidence links side by side (``all_f1``, ``high_f1`` …), with the all-links
+    counts."""
+    keys = ["comparison", "method", "selection", "setting"]
+    wide = figures.pivot_table(index=keys, columns="gold", values=list(SIDE_BY_SIDE_MEASURES), sort=False)
+    order = [(gold, measure) for gold in FIGURE_GOLDS for measure in SIDE_BY_SIDE_MEASURES]
+    wide = wide.reorder_levels([1, 0], axis=1)[order]
+    wide.columns = [f"{FIGURE_GOLDS[gold]}_{measure}" for gold, measure in order]
+    counts = figures[figures["gold"] == "all links"].set_index(keys)[["n_gold", "n_predicted", "n_correct"]]
+    return wide.join(counts).reset_index()
+
+
 def crosslevel_report(evaluation: CrossLevelEvaluation) -> str:
     """The figures as one table (all links | high-confidence links side by side) and the
     parameters each protocol chose."""
-    figures = evaluation.figures.copy()
-    figures["comparison"] = figures["comparison"].str.replace("hubei_province_", "province ").str.replace("_city_", " ")
-    wide = figures.pivot_table(
-        index=["comparison", "method", "selection", "setting"],
-        columns="gold",
-        values=["precision", "recall", "f1", "label_accuracy"],
-        sort=False,
-    )
+    table = figures_side_by_side(evaluation.figures)
+    table["comparison"] = table["comparison"].str.replace("hubei_province_", "province ").str.replace("_city_", " ")
     short = {"precision": "P", "recall": "R", "f1": "F1", "label_accuracy": "label"}
-    order = [(g, m) for g in ("all links", "high confidence") for m in short]
-    wide = wide.reorder_levels([1, 0], axis=1)[order]
-    wide.columns = [f"{'all' if g == 'all links' else 'high'}:{short[m]}" for g, m in order]
-    counts = figures[figures["gold"] == "all links"].set_index(["comparison", "method", "selection", "setting"])[
-        ["n_gold", "n_predicted", "n_correct"]
-    ]
-    table = wide.join(counts).reset_index()
+    table = table.rename(
+        columns={f"{prefix}_{name}": f"{prefix}:{s}" for prefix in FIGURE_GOLDS.values() for name, s in short.items()}
+    )
     lines = [
         "Alignment per comparison, model and baseline. P/R/F1 count links; label = share of the correct links",
         "with the gold's same/partial. all: every gold link; high: low-confidence gold links left out of both sides.",
@@ -571,9 +578,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"{derived['relation'].value_counts().to_dict()}, {derived['confidence'].value_counts().to_dict()}"
             )
         return 0
-    from analysis.corpus.build import parse_manifest
+    from analysis.corpus.build import parsed_corpus
 
-    corpus = {doc.doc_id: doc for doc in parse_manifest()[1]}
+    corpus = parsed_corpus()
     print(crosslevel_report(evaluate_crosslevel(corpus)))
     return 0
 

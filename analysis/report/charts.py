@@ -1,5 +1,6 @@
 """Charts of one comparison and of the method report: sections flowing into sections, relations,
-coverage by part and lead unit, F1 against the gold and its sensitivity to the thresholds.
+coverage by part and lead unit, F1 against the gold, its sensitivity to the thresholds and the
+reliability of the link confidence.
 Shared helpers (escaping, colours, part order, legends) are :mod:`analysis.report.plots`'."""
 
 from __future__ import annotations
@@ -184,8 +185,9 @@ def coverage_heatmap(unit_part: pd.DataFrame, report=None) -> go.Figure:
     return fig
 
 
-def f1_bars(summary: pd.DataFrame, report=None) -> go.Figure:
-    """F1 of the model and the naive baseline per comparison and gold, values shown."""
+def f1_bars(summary: pd.DataFrame, report=None, title: str = "chart.f1") -> go.Figure:
+    """F1 of the model and a baseline per comparison and gold, values shown (``title``: the
+    catalogue key of the chart's title)."""
     msg, _ = report_context(report)
     gold = [msg.get(f"label.{g}", str(g)) for g in summary["gold"]]
     rows = summary.assign(label=esc(summary["comparison"]) + "<br>(" + esc(pd.Series(gold, index=summary.index)) + ")")
@@ -219,7 +221,7 @@ def f1_bars(summary: pd.DataFrame, report=None) -> go.Figure:
     )
     fig.update_layout(
         barmode="group",
-        title=esc(msg("chart.f1")),
+        title=esc(msg(title)),
         xaxis_title="",
         yaxis={"title": "F1", "range": [0, 1.12]},
         legend_title=esc(msg("legend.method")),
@@ -280,4 +282,45 @@ def threshold_sensitivity(sensitivity: pd.DataFrame, report=None) -> go.Figure:
     fig.update_layout(title=esc(msg("chart.sensitivity")), height=480)
     legend_at_bottom(fig)
     fig.update_layout(legend_y=1.1, margin_t=150)  # above the subplot titles
+    return fig
+
+
+def reliability_plot(reliability: pd.DataFrame, report=None) -> go.Figure:
+    """The link confidence against the share of links the gold holds, bin by bin, one line per
+    comparison (marker area ~ the bin's pairs): on the diagonal, a confidence of 0.8 means 8 links
+    in 10 pairs."""
+    msg, _ = report_context(report)
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=[0, 1],
+            y=[0, 1],
+            mode="lines",
+            line={"dash": "dot", "color": palette.OTHER},
+            name=esc(msg("legend.calibrated")),
+            hoverinfo="skip",
+        )
+    )
+    for number, (comparison, rows) in enumerate(reliability.groupby("comparison", sort=False)):
+        setting = str(rows["setting"].iloc[0])
+        fig.add_trace(
+            go.Scatter(
+                x=rows["mean_confidence"],
+                y=rows["observed_link_rate"],
+                mode="lines+markers",
+                name=esc(f"{comparison} · {msg.get(f'setting.{setting}', setting)}"),
+                line={"color": palette.PLAN_COLOURS[number % len(palette.PLAN_COLOURS)]},
+                marker={"size": [min(40, 6 + 2 * n**0.5) for n in rows["n_pairs"]]},
+                customdata=rows[["bin", "n_pairs", "n_links"]].to_numpy(),
+                hovertemplate="%{customdata[0]}: %{x:.2f} → %{y:.2f}<br>%{customdata[2]} / %{customdata[1]}"
+                "<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        title=esc(msg("chart.reliability")),
+        xaxis={"title": esc(msg("axis.predicted_confidence")), "range": [0, 1.02]},
+        yaxis={"title": esc(msg("axis.observed_link_rate")), "range": [-0.02, 1.05]},
+        height=520,
+    )
+    legend_at_bottom(fig, 2)
     return fig

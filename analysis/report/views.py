@@ -529,36 +529,6 @@ def escalation_findings(escalation: pd.DataFrame, indicator_id: str, report) -> 
     return sentences
 
 
-def method_findings(alignment, targets: pd.DataFrame, report) -> list[str]:
-    msg = report.msg
-    summary = alignment.summary
-    dev = summary[(summary["gold"] == "development")]
-    model = dev[dev["method"] == "model"]
-    cross = model[model["setting"].str.contains("cross")]
-    base = dev[dev["method"] == "baseline"]
-    sentences = [
-        msg(
-            "findings.method.alignment",
-            f1=msg.ratio(model["f1"].iloc[0]) if len(model) else "",
-            cross=msg.ratio(cross["f1"].iloc[0]) if len(cross) else "",
-            baseline=msg.ratio(base["f1"].iloc[0]) if len(base) else "",
-        )
-    ]
-    team = summary[(summary["gold"] != "development") & (summary["method"] == "model")]
-    if len(team):
-        sentences.append(msg("findings.method.team", low=msg.ratio(team["f1"].min()), high=msg.ratio(team["f1"].max())))
-    if len(targets):
-        sentences.append(
-            msg(
-                "findings.method.targets",
-                recall=msg.ratio(targets["core_recall"].min()),
-                precision=msg.ratio(targets["precision"].min()),
-            )
-        )
-    sentences.append(msg("findings.method.caveat"))
-    return sentences
-
-
 def overview_findings(documents: pd.DataFrame, report) -> list[str]:
     from analysis.report.overview import duplicate_findings, in_order
 

@@ -71,11 +71,16 @@ def test_the_shipped_model_is_the_fit_on_the_development_gold(corpus) -> None:
     # on every gold, the year model's confident links hold, and it never over-states the links
     confident = fitted.reliability[fitted.reliability["bin"] == "0.9–1.0"]
     assert (confident["observed_link_rate"] >= 0.9).all() and len(confident) == 3
-    for gold, rows in fitted.reliability.groupby("gold"):
+    for gold, rows in fitted.reliability.groupby(["gold", "comparison"]):
         assert (rows["mean_confidence"] * rows["n_pairs"]).sum() <= 1.1 * rows["n_links"].sum(), gold
+    assert fitted.reliability.groupby("comparison")["setting"].unique().map(list).to_dict() == {
+        "hubei_province_2023 → hubei_province_2024": ["5-fold cross-validated"],
+        "hubei_province_2024 → ezhou_city_2024": [calibration.HELD_OUT],
+        "hubei_province_2024 → wuhan_city_2025": [calibration.HELD_OUT],
+    }
     assert "Reliability" in calibration.report(fitted)
     # the near misses win back some of what the model misses on every gold, at a bounded reading cost
-    near = fitted.near_misses.set_index("gold")
+    near = fitted.near_misses.set_index("comparison")
     assert (near["missed_in_near_misses"] >= 1).all() and (near["n_near_misses"] <= 100).all()
     assert (near["missed_in_near_misses"] <= near["gold_links_missed"]).all()
     assert "Near misses" in calibration.report(fitted)
@@ -91,7 +96,7 @@ def test_near_misses_are_the_probable_unlinked_pairs_most_probable_first() -> No
 def test_reliability_table_bins_predictions() -> None:
     p = np.array([0.05, 0.06, 0.55, 0.95, 1.0])
     y = np.array([False, True, True, True, True])
-    table = calibration.reliability_table(p, y, "toy")
+    table = calibration.reliability_table(p, y)
     assert table["bin"].tolist() == ["0.0–0.1", "0.5–0.6", "0.9–1.0"]
     assert table["n_pairs"].tolist() == [2, 1, 2]
     assert table["observed_link_rate"].tolist() == [0.5, 1.0, 1.0]

@@ -96,6 +96,20 @@ def test_the_figures_cover_every_comparison_method_and_protocol(evaluation) -> N
     assert len(figures) == len(figures.drop_duplicates(["comparison", "method", "selection", "setting", "gold"]))
 
 
+def test_the_figures_side_by_side_give_every_link_and_high_confidence_links_in_one_row(evaluation) -> None:
+    figures = evaluation.figures
+    side = crosslevel.figures_side_by_side(figures)
+    keys = ["comparison", "method", "selection", "setting"]
+    assert len(side) == len(figures) / 2 and not side.duplicated(keys).any()
+    for gold, prefix in crosslevel.FIGURE_GOLDS.items():
+        expected = figures[figures["gold"] == gold].set_index(keys)
+        shown = side.set_index(keys).loc[expected.index]
+        for measure in crosslevel.SIDE_BY_SIDE_MEASURES:
+            np.testing.assert_allclose(shown[f"{prefix}_{measure}"], expected[measure])
+    every = figures[figures["gold"] == "all links"].set_index(keys)
+    assert side.set_index(keys).loc[every.index, "n_gold"].tolist() == every["n_gold"].tolist()
+
+
 def test_the_model_as_built_beats_the_baseline_on_every_comparison(evaluation) -> None:
     figures = evaluation.figures
     built = figures[(figures["selection"] == "settings") & (figures["gold"] == "all links")].set_index("comparison")

@@ -119,6 +119,19 @@ def test_comparison_pages_list_the_possible_links_to_check(edition) -> None:
         assert re.search(r"<td[^>]*>\d+%</td>", table) and ",partial," in table
 
 
+def test_the_method_page_gives_each_pair_and_the_reliability_of_the_confidence(edition) -> None:
+    lang, folder = edition
+    msg = i18n.Messages(lang)
+    text = (folder / "method.html").read_text(encoding="utf-8")
+    for heading in ("heading.method.pairs", "heading.method.confidence"):
+        assert f">{msg(heading)}</h2>" in text
+    for table in ("pair_figures", "confidence_scores", "reliability", "near_misses"):
+        start = text.index(f'data-name="{table}.csv"')
+        assert text[start : text.index("</table>", start)].count("<tr>") > 3, table
+    for title in ("chart.reliability", "chart.pair_f1"):  # in the charts' JSON, non-ASCII escaped
+        assert json.dumps(msg(title))[1:-1] in text, title
+
+
 def test_a_rebuild_gives_the_same_page_but_the_time(built, built_reports, tmp_path) -> None:
     batch.build_reports(tmp_path, built[0], only=["escalation"], force=True, progress=False)
     again = _GENERATED.sub("", (tmp_path / "escalation.html").read_text(encoding="utf-8"))

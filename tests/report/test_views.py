@@ -1,10 +1,16 @@
-"""Report views on the pinned corpus's tables: the possible links a reader is asked to check."""
+"""Report views on the pinned corpus: the possible links a reader is asked to check, and what the
+method report shows of each pair and of the link confidence."""
 
 from __future__ import annotations
 
+import pandas as pd
+import pytest
+
+from analysis import evaluate
 from analysis.corpus.corrections import ALIGNMENT_CORRECTION_COLUMNS, read_alignment_corrections
 from analysis.corpus.load import load_comparison
-from analysis.report import views
+from analysis.evaluate import calibration
+from analysis.report import charts, quality, views
 from analysis.report.page import Report
 from analysis.targets import indicators
 
@@ -49,3 +55,52 @@ def test_the_findings_count_the_possible_links_and_name_the_likeliest(built) -> 
     assert findings[-1].startswith(f"{len(offered)} pairs the model left unlinked may still be links")
     assert top["source_heading"] in findings[-1] and top["target_heading"] in findings[-1]
     assert views.comparison_findings(comparison, lexicon, report, 1.0)[-1].startswith("No pair the model left")
+
+
+@pytest.fixture(scope="module")
+def method_tables(corpus):
+    """What the method report shows: the evaluation on the development gold, per pair, and the
+    calibration of the link confidence."""
+    return (
+        evaluate.evaluate_alignment(corpus),
+        evaluate.evaluate_crosslevel(corpus),
+        calibration.calibrate(calibration.labelled_pairs(corpus)),
+    )
+
+
+def test_the_method_findings_give_each_pair_and_how_the_confidence_holds_where_never_fitted(method_tables) -> None:
+    alignment, pairs, fitted = method_tables
+    report = Report("en")  # no documents table: plans named by their ids
+    findings = quality.method_findings(
+        alignment, pd.DataFrame(), report, pairs.figures, fitted.reliability, fitted.near_misses
+    )
+    figures = pairs.figures
+    built = figures[(figures["setting"] == "as built") & (figures["gold"] == "all links")].set_index("comparison")
+    across = findings[1]
+    assert across.startswith("Across levels") and len(findings) <= 6
+    for comparison in ("hubei_province_2024 → ezhou_city_2024", "hubei_province_2024 → wuhan_city_2025"):
+        assert f"{built.loc[comparison, 'f1']:.2f} ({comparison.split(' → ')[1]})" in across
+    assert "hubei_province_2024)" not in across  # the year pair is the development gold's sentence
+    held_out = fitted.reliability[fitted.reliability["setting"] == calibration.HELD_OUT]
+    confident = held_out[held_out["mean_confidence"] >= 0.9]
+    links, n_pairs = int(confident["n_links"].sum()), int(confident["n_pairs"].sum())
+    assert f"{links} of the {n_pairs} pairs it gives 90% or more are links" in findings[-2]
+    assert links >= 0.9 * n_pairs  # the claim the sentence makes holds
+    assert quality.method_findings(alignment, pd.DataFrame(), report)[1].startswith("On the team's own annotation")
+
+
+def test_the_method_charts_show_each_pair_and_the_reliability_per_comparison(method_tables) -> None:
+    _, pairs, fitted = method_tables
+    report = Report("en")
+    bars = quality.pair_f1(pairs.figures, report)
+    assert set(zip(bars["method"], bars["setting"])) == {
+        ("model", "as built"),
+        ("model", "cross-validated"),
+        ("baseline", "cross-validated"),
+    }
+    assert len(bars) == 3 * 3 * 2  # three methods × three comparisons × every / high-confidence links
+    figure = charts.reliability_plot(fitted.reliability, report)
+    assert len(figure.data) == 1 + fitted.reliability["comparison"].nunique()  # the diagonal, then each comparison
+    assert list(figure.data[0].x) == [0, 1] and list(figure.data[0].y) == [0, 1]
+    for trace in figure.data[1:]:
+        assert all(0 <= v <= 1 for v in (*trace.x, *trace.y))
