@@ -78,23 +78,19 @@ def review_queue(
     source_task = np.where(unlinked_target, nearest, queued["source_task_id"])
     target_task = np.where(unlinked_source, nearest, queued["target_task_id"])
     texts = dict(zip(tasks["task_id"], tasks["text"]))
-    queue = pd.DataFrame(
+    queue = _queue_rows(
         {
             "source_doc": np.where(source_task != "", source_doc, ""),
             "source_task_id": source_task,
             "target_doc": np.where(target_task != "", target_doc, ""),
             "target_task_id": target_task,
-            "relation": "",
-            "note": "",
             "model_relation": queued["relation"].to_numpy(),
             "score": queued["score"].to_numpy(),
             "confidence": queued["confidence"].to_numpy(),
             "reason": np.where(queued["confidence"].to_numpy() >= low, "uncertain", "low confidence"),
             "evidence": queued["evidence"].to_numpy(),
-            "source_text": [texts.get(t, "") for t in source_task],
-            "target_text": [texts.get(t, "") for t in target_task],
         },
-        columns=QUEUE_COLUMNS,
+        texts,
     )
     queue = queue[(queue["source_task_id"] != "") & (queue["target_task_id"] != "")]  # a task without any candidate
     queue = queue.sort_values("confidence", kind="stable")
@@ -102,25 +98,36 @@ def review_queue(
         return queue.reset_index(drop=True)
     missed = near_misses[near_misses["comparison_id"] == comparison_id]
     probability = missed["link_probability"].to_numpy(dtype=np.float64)
-    offered = pd.DataFrame(
+    offered = _queue_rows(
         {
             "source_doc": missed["source_doc"].to_numpy(),
             "source_task_id": missed["source_task_id"].to_numpy(),
             "target_doc": missed["target_doc"].to_numpy(),
             "target_task_id": missed["target_task_id"].to_numpy(),
-            "relation": "",
-            "note": "",
             "model_relation": "",
             "score": missed["score"].to_numpy(),
             "confidence": 1.0 - probability,
             "reason": NEAR_MISS,
             "evidence": missed["evidence"].to_numpy(),
-            "source_text": [texts.get(t, "") for t in missed["source_task_id"]],
-            "target_text": [texts.get(t, "") for t in missed["target_task_id"]],
         },
-        columns=QUEUE_COLUMNS,
+        texts,
     ).iloc[np.argsort(-probability, kind="stable")]
     return pd.concat([queue, offered], ignore_index=True)
+
+
+def _queue_rows(pairs: dict, texts: dict[str, str]) -> pd.DataFrame:
+    """Rows of the queue: ``pairs`` (both tasks and what the model says of them) with the decision
+    left empty for the reviewer and both tasks' texts beside it."""
+    return pd.DataFrame(
+        {
+            **pairs,
+            "relation": "",
+            "note": "",
+            "source_text": [texts.get(t, "") for t in pairs["source_task_id"]],
+            "target_text": [texts.get(t, "") for t in pairs["target_task_id"]],
+        },
+        columns=QUEUE_COLUMNS,
+    )
 
 
 def export_queue(
