@@ -16,11 +16,12 @@ PROCESSED := data/processed
 BUILT := $(PROCESSED)/.built
 INPUTS := $(wildcard data/raw/*) $(wildcard data/corrections/*.csv) $(wildcard analysis/*.py analysis/*/*.py analysis/lexicon/*)
 PYTEST_NOTEBOOKS := --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg
-# The tests and the notebooks' checked figures run on the tests' pinned copy of the bundled corpus,
-# whatever a researcher adds to data/raw or removes from it.
+# The tests and the notebooks' checked figures run on the tests' pinned copies of the bundled corpus
+# and of the corrections files, whatever a researcher adds to data/raw or data/corrections.
 PINNED_MANIFEST := $(CURDIR)/tests/data/corpus/manifest.csv
+PINNED_CORRECTIONS := $(CURDIR)/tests/data/corrections
 PINNED_PROCESSED := $(CURDIR)/build/test-processed
-PINNED := ANALYSIS_MANIFEST=$(PINNED_MANIFEST) ANALYSIS_PROCESSED_DIR=$(PINNED_PROCESSED)
+PINNED := ANALYSIS_MANIFEST=$(PINNED_MANIFEST) ANALYSIS_CORRECTIONS_DIR=$(PINNED_CORRECTIONS) ANALYSIS_PROCESSED_DIR=$(PINNED_PROCESSED)
 LINTED := analysis benchmarks tests notebooks
 
 .DEFAULT_GOAL := help

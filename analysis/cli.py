@@ -1,7 +1,8 @@
 """Command line: ``python -m analysis <command>``.
 
-A mistake in the user's input (a missing or unreadable file, a bad manifest) is reported as one
-line on stderr naming the file and the problem, with exit status 2 and no traceback.
+Each command parses its arguments, calls one stage function and prints what it returns. A
+mistake in the user's input (a missing or unreadable file, a bad manifest) is reported as one line
+on stderr naming the file and the problem, with exit status 2 and no traceback.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import pandas as pd
 from analysis.errors import UserError
 from analysis.schema import KINDS, LEVEL_RANK
 from analysis.settings import (
-    ALIGNMENT_CORRECTIONS_PATH,
     GOLD_TARGETS_PATH,
     LINK_CONFIDENCE_PATH,
     MANIFEST_PATH,
@@ -23,202 +23,84 @@ from analysis.settings import (
     PROCESSED_DIR,
     REPORT_WORKERS,
     REPORTS_DIR,
-    TARGET_CORRECTIONS_PATH,
-    TargetSettings,
+    BuildSettings,
 )
 
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130
+PLAN_FILE = "a work-plan file: .txt, .docx, .pdf or .html (inside or outside the manifest)"
 
 
 def _print_csv(frame: pd.DataFrame) -> None:
     frame.to_csv(sys.stdout, index=False, lineterminator="\n")
 
 
-def _with_tasks(doc, reference):
-    """The parsed document, or a user error saying why it holds no task."""
-    from analysis.parse.structure import require_tasks
-
-    require_tasks(doc.tasks, doc.outline, reference)
-    return doc
-
-
-def _parse_plan(args: argparse.Namespace):
-    from analysis.corpus.resolve import manifest_doc_id
-    from analysis.parse.document import doc_id_for, parse_raw
-    from analysis.parse.formats import read_plan
-
-    raw = read_plan(args.path)  # first: what is not a readable plan file (text, Word, PDF, web page) is refused as such
-    return _with_tasks(parse_raw(raw, manifest_doc_id(args.path, args.manifest) or doc_id_for(args.path)), args.path)
+def _say(message: str) -> None:
+    print(message, file=sys.stderr)
 
 
 def _cmd_tasks(args: argparse.Namespace) -> int:
-    doc = _parse_plan(args)
-    tasks = doc.tasks
-    if doc.page_starts:  # a PDF: the page each task begins on (printed here only, not in the built tables)
-        tasks = tasks.assign(page_start=[doc.page_of(start) for start in tasks["char_start"]])
-    _print_csv(tasks)
+    from analysis.corpus.resolve import parse_reference
+
+    doc = parse_reference(args.path, Path(args.manifest), BuildSettings().parse)
+    _print_csv(doc.tasks_with_pages())
     return 0
 
 
 def _cmd_targets(args: argparse.Namespace) -> int:
+    from analysis.corpus.resolve import parse_reference
     from analysis.targets.extract import targets_table
 
-    _print_csv(targets_table(_parse_plan(args)))
+    settings = BuildSettings()
+    _print_csv(targets_table(parse_reference(args.path, Path(args.manifest), settings.parse), None, settings.targets))
     return 0
 
 
 def _cmd_align(args: argparse.Namespace) -> int:
-    from analysis import align
-    from analysis.align import confidence
-    from analysis.corpus.resolve import comparison_kind, document_profile, resolve_document
-    from analysis.parse.document import parse_document
-    from analysis.targets.extract import targets_of_plans
+    from analysis.align import ALIGNMENT_COLUMNS
+    from analysis.corpus.load import compare_references
+    from analysis.review import Corrections
 
-    docs, rows = [], []
-    for reference in (args.parent, args.child):
-        path, doc_id, row = resolve_document(reference, Path(args.manifest))
-        docs.append(_with_tasks(parse_document(path, doc_id), reference))
-        rows.append(row)
-    (source, target), (source_row, target_row) = docs, rows
-    if source.doc_id == target.doc_id:
-        raise UserError(args.child, "is the same document as the parent")
-    kind = comparison_kind(
-        source.doc_id,
-        source_row,
-        target.doc_id,
-        target_row,
-        (document_profile(source, source_row), document_profile(target, target_row)),
-        args.kind,
+    corrections = Corrections.read_default()
+    comparison, applied = compare_references(
+        args.parent, args.child, Path(args.manifest), BuildSettings(), corrections, args.kind
     )
-    found = targets_of_plans((source, target))  # as the build does
-    result = align.align(align.Comparison.of(source, target, found), kind)
-    chance = confidence.link_probability(
-        result.pairs, confidence.LinkModel.load(LINK_CONFIDENCE_PATH), len(source.tasks), len(target.tasks)
-    )
-    _print_csv(
-        confidence.with_confidence(
-            result.alignments, result.pairs, chance, source.tasks["task_id"], target.tasks["task_id"]
-        )
-    )
+    if applied:
+        _say(f"applied {applied} reviewer decision(s) of {corrections.links_path} to {comparison.comparison_id}")
+    _print_csv(comparison.alignments[[*ALIGNMENT_COLUMNS, "confidence", "decided_by"]])
     return 0
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from analysis import evaluate
-    from analysis.corpus.build import documents_table, parse_manifest, targets_of
-    from analysis.targets import indicators
+    from analysis.evaluate.run import evaluation_text
+    from analysis.review import Corrections
 
-    gold = evaluate.load_gold_targets(args.gold)
-    listed, docs = parse_manifest(Path(args.manifest))
-    lexicon = indicators.load_lexicon()
-    found = targets_of(docs, documents_table(docs, listed), lexicon)
-    scores = evaluate.evaluate_targets(found, gold)
-    print(f"Targets against {args.gold} (core recall, precision; rule: analysis/evaluate/targets.py)")
-    print(scores.set_index("doc_id").astype(object).T.to_string())
-    mapping = evaluate.indicator_mapping(gold, lexicon)
-    print(
-        f"\nIndicator mapping of the gold's own phrases (threshold {TargetSettings().indicator_min_score:g}): "
-        f"accuracy {mapping['correct'].mean():.4f} ({int(mapping['correct'].sum())}/{len(mapping)})"
+    sections = evaluation_text(
+        Path(args.manifest), Path(args.gold), BuildSettings(), Corrections.read_default(), args.fit_confidence
     )
-    sweep = evaluate.threshold_sweep(evaluate.indicator_mapping(gold, lexicon, min_score=0), list(range(40, 95, 5)))
-    print("by threshold: " + ", ".join(f"{t:g}: {a:.4f}" for t, a in sweep.itertuples(index=False)))
-    for wrong in mapping[~mapping["correct"]].to_dict(orient="records"):
-        print(
-            f"  wrong: {wrong['doc']} «{wrong['indicator']}» → {wrong['indicator_id'] or '(unmapped)'} ({wrong['indicator_score']}), "
-            f"expected {wrong['canonical_indicator']}"
-        )
-    unmapped = found[(found["role"] == "commitment") & (found["indicator_id"] == "")]
-    print(
-        f"\nCommitments whose phrase maps to no indicator: {len(unmapped)} of "
-        f"{int((found['role'] == 'commitment').sum())}"
-    )
-    for row in unmapped.itertuples():
-        print(f"  {row.target_id} {row.value_text} «{row.indicator}» (best score {row.indicator_score})")
-
-    from analysis.evaluate import crosslevel_report, evaluate_alignment, evaluate_crosslevel, report
-
-    corpus = {doc.doc_id: doc for doc in docs}
-    print("\n" + report(evaluate_alignment(corpus)))
-    print("\n" + crosslevel_report(evaluate_crosslevel(corpus)))
-
-    from analysis.evaluate import calibration, reviewed
-
-    fitted = calibration.calibrate(calibration.labelled_pairs(corpus))
-    print("\n" + calibration.report(fitted))
-    if args.fit_confidence:
-        calibration.write_model(fitted)
-        print(f"link-confidence model → {LINK_CONFIDENCE_PATH}")
-    print("\n" + reviewed.report(ALIGNMENT_CORRECTIONS_PATH, TARGET_CORRECTIONS_PATH, corpus, listed, found))
+    print("\n\n".join(sections))
     return 0
-
-
-def target_log(targets: pd.DataFrame) -> list[str]:
-    """Build log lines: unmapped indicator phrases, damaged values and their clean counterparts."""
-    commitments = targets[targets["role"] == "commitment"]
-    lines = []
-    for doc_id, found in commitments.groupby("doc_id", sort=False):
-        unmapped = found[found["indicator_id"] == ""]
-        damaged = found[found["flags"].str.contains("damaged_value", regex=False)]
-        line = f"targets {doc_id}: {len(found)} commitments, {len(unmapped)} with no canonical indicator"
-        if len(damaged):
-            line += f", {len(damaged)} damaged values ({int(damaged['clean_value'].notna().sum())} with a clean value beside)"
-        lines.append(line)
-        lines.extend(f"  unmapped: {t.target_id} {t.value_text} «{t.indicator}»" for t in unmapped.itertuples())
-    return lines
-
-
-def left_out_log(documents: pd.DataFrame, manifest_path: Path) -> list[str]:
-    """Build log lines: every document left out of the comparisons (a damaged copy), its reason
-    and the comparisons its manifest links would have made."""
-    from analysis.compare.duplicates import left_out_log as lines_for
-    from analysis.corpus import manifest
-    from analysis.corpus.build import planned_comparisons
-
-    listed = manifest.load_manifest(manifest_path)
-    planned = set(planned_comparisons(listed, documents)["comparison_id"])
-    dropped: dict[str, list[str]] = {}
-    for plan in manifest.comparisons(listed).itertuples():
-        if plan.comparison_id not in planned:
-            for doc_id in (str(plan.source_doc), str(plan.target_doc)):
-                dropped.setdefault(doc_id, []).append(f"{plan.kind} {plan.comparison_id}")
-    return lines_for(documents, dict(zip(listed["doc_id"], listed["duplicate_of"])), dropped)
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    from analysis.corpus import corrections, scheduler
+    from analysis.corpus import scheduler
     from analysis.corpus.build import build
+    from analysis.corpus.summary import build_summary
 
     def log(message: str) -> None:
         if not args.quiet:
-            print(message, file=sys.stderr)
+            _say(message)
 
     scheduler_name = None if args.scheduler == "auto" else args.scheduler
     with scheduler.session(scheduler_name, args.workers, progress=not args.quiet, log=log) as run:
-        tables = build(Path(args.out), Path(args.manifest), args.workers, scheduler=run)
-    for name, frame in tables.items():
-        print(f"{name}: {len(frame)} rows → {Path(args.out) / name}.csv", file=sys.stderr)
-    for line in (
-        target_log(tables["targets"])
-        + left_out_log(tables["documents"], Path(args.manifest))
-        + corrections.log_lines(tables["corrections"])
-    ):
-        print(line, file=sys.stderr)
+        tables = build(Path(args.out), Path(args.manifest), args.workers, BuildSettings(), scheduler=run)
+    for line in build_summary(tables, Path(args.out), Path(args.manifest)):
+        _say(line)
     return 0
 
 
-_SOURCE_NAMES = {
-    "text": "printed in the text",
-    "title": "from the title",
-    "date": "from the printed date",
-    "issuer": "from the issuer",
-    "file name": "from the file name",
-    "flag": "as given",
-}
-
-
 def _cmd_add(args: argparse.Namespace) -> int:
-    from analysis.corpus.register import add_plan
+    from analysis.corpus.register import add_plan, registration_lines
 
     done = add_plan(
         args.path,
@@ -232,16 +114,7 @@ def _cmd_add(args: argparse.Namespace) -> int:
         issuer=args.issuer,
         region=args.region,
     )
-    row = done.row
-    print(f"registered {row['doc_id']} in {args.manifest}: {done.format} file with {done.n_tasks} tasks")
-    print(f"  file: {done.file}" + ("" if done.copied else " (already there, not copied)"))
-    for name in ("title", "issuer", "region", "level", "year", "doc_number", "date", "parent", "previous"):
-        if row.get(name):
-            source = _SOURCE_NAMES.get(done.sources.get(name, ""), "")
-            print(f"  {name}: {row[name]}" + (f" ({source})" if source else ""))
-    for note in done.notes:
-        print(f"  note: {note}")
-    print("next: `make reports` (or `.venv/bin/python -m analysis build`) to compare it")
+    print("\n".join(registration_lines(done, args.manifest)))
     return 0
 
 
@@ -258,21 +131,15 @@ def _cmd_remove(args: argparse.Namespace) -> int:
 
 
 def _cmd_review(args: argparse.Namespace) -> int:
-    from analysis.corpus.review import export_queue
+    from analysis.review import export_queue, queue_summary
 
     queue = export_queue(args.comparison_id, Path(args.out), Path(args.processed), tuple(args.band))
-    counts = queue["reason"].value_counts()
-    print(
-        f"{len(queue)} decisions to review ({counts.get('uncertain', 0)} uncertain, {counts.get('low confidence', 0)} "
-        f"low confidence, {counts.get('near miss', 0)} near misses) → {args.out}: fill in `relation` (same, partial, "
-        "none), save it as data/corrections/alignments.csv",
-        file=sys.stderr,
-    )
+    _say(queue_summary(queue, args.out))
     return 0
 
 
 def _cmd_reports(args: argparse.Namespace) -> int:
-    from analysis.report.batch import build_editions, edition_folders, oversized
+    from analysis.report.batch import build_editions, result_lines
 
     built = build_editions(
         Path(args.out),
@@ -283,19 +150,9 @@ def _cmd_reports(args: argparse.Namespace) -> int:
         langs=args.lang,
         standalone=args.standalone,
     )
-    folders = edition_folders(Path(args.out), list(built))
-    failures = 0
-    for lang, results in built.items():
-        failed = [r for r in results if r.status == "failed"]
-        failures += len(failed)
-        for r in results:
-            state = r.status if r.status != "failed" else f"FAILED ({r.error}); open {folders[lang] / r.notebook}"
-            print(f"{r.report_id}: {state}", file=sys.stderr)
-        for r in oversized(results):
-            print(f"warning: {r.html} is {r.size_bytes / 1e6:.1f} MB", file=sys.stderr)
-        print(
-            f"{len(results) - len(failed)} of {len(results)} reports → {folders[lang] / 'index.html'}", file=sys.stderr
-        )
+    lines, failures = result_lines(built, Path(args.out))
+    for line in lines:
+        _say(line)
     return 1 if failures else 0
 
 
@@ -315,24 +172,25 @@ def _cmd_notebooks(args: argparse.Namespace) -> int:
 
     for path in args.paths or sorted(NOTEBOOKS_DIR.glob("*.ipynb")):
         refresh_notebook(Path(path))
-        print(f"refreshed {path}", file=sys.stderr)
+        _say(f"refreshed {path}")
     return 0
 
 
-def make_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__.splitlines()[0])
-    parser.add_argument("--manifest", default=str(MANIFEST_PATH), help="manifest CSV (default: %(default)s)")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+# --- the parser: one function a command ---------------------------------------------------------
 
+
+def _add_plan_commands(commands) -> None:
     tasks = commands.add_parser("tasks", help="print the task table of a plan file as CSV (a PDF's with page_start)")
-    tasks.add_argument("path", help="a work-plan file: .txt, .docx, .pdf or .html (inside or outside the manifest)")
+    tasks.add_argument("path", help=PLAN_FILE)
     tasks.set_defaults(run=_cmd_tasks)
-
     targets = commands.add_parser("targets", help="print the quantitative targets of a plan file as CSV")
-    targets.add_argument("path", help="a work-plan file: .txt, .docx, .pdf or .html (inside or outside the manifest)")
+    targets.add_argument("path", help=PLAN_FILE)
     targets.set_defaults(run=_cmd_targets)
-
-    align = commands.add_parser("align", help="align the tasks of two plans; CSV of links and unlinked tasks")
+    align = commands.add_parser(
+        "align",
+        help="align the tasks of two plans as the build does (the reviewer's decisions applied); CSV of links "
+        "and unlinked tasks",
+    )
     align.add_argument(
         "parent", help="the parent (higher-level) or earlier plan, or peer A: a file or a manifest doc id"
     )
@@ -342,6 +200,9 @@ def make_parser() -> argparse.ArgumentParser:
     )
     align.set_defaults(run=_cmd_align)
 
+
+def _add_manifest_commands(commands) -> None:
+    manifest = argparse.SUPPRESS  # given after the command, it overrides the one before it
     add = commands.add_parser("add", help="register a plan file (.txt, .docx, .pdf, .html) in the manifest")
     add.add_argument("path", help="the plan file; copied into the manifest's folder")
     add.add_argument("--doc-id", help="its id (default: the file name's letters, digits, _ and -)")
@@ -352,25 +213,15 @@ def make_parser() -> argparse.ArgumentParser:
     add.add_argument("--year", help="year (default: from the title, else the printed date)")
     add.add_argument("--issuer", help="issuing body (default: as printed)")
     add.add_argument("--region", help="region, e.g. 武汉市 (default: from the issuer)")
-    add.add_argument("--manifest", default=argparse.SUPPRESS, help=f"manifest CSV (default: {MANIFEST_PATH})")
+    add.add_argument("--manifest", default=manifest, help=f"manifest CSV (default: {MANIFEST_PATH})")
     add.set_defaults(run=_cmd_add)
-
     remove = commands.add_parser("remove", help="drop a plan's row from the manifest (its file stays in place)")
     remove.add_argument("doc_id", help="the doc id to drop")
-    remove.add_argument("--manifest", default=argparse.SUPPRESS, help=f"manifest CSV (default: {MANIFEST_PATH})")
+    remove.add_argument("--manifest", default=manifest, help=f"manifest CSV (default: {MANIFEST_PATH})")
     remove.set_defaults(run=_cmd_remove)
 
-    evaluate = commands.add_parser(
-        "evaluate", help="score targets and task alignment against the gold (with the naive baseline)"
-    )
-    evaluate.add_argument("--gold", default=str(GOLD_TARGETS_PATH), help="gold target table (default: %(default)s)")
-    evaluate.add_argument(
-        "--fit-confidence",
-        action="store_true",
-        help=f"store the link-confidence model fitted on the development gold in {LINK_CONFIDENCE_PATH.name}",
-    )
-    evaluate.set_defaults(run=_cmd_evaluate)
 
+def _add_build_commands(commands) -> None:
     build = commands.add_parser("build", help="write the processed tables for the whole manifest")
     build.add_argument("--out", default=str(PROCESSED_DIR), help="output folder (default: %(default)s)")
     build.add_argument(
@@ -384,7 +235,19 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--workers", type=int, help="worker processes of the local cluster (default: one per core)")
     build.add_argument("--quiet", action="store_true", help="no progress bar, no cluster address")
     build.set_defaults(run=_cmd_build)
+    evaluate = commands.add_parser(
+        "evaluate", help="score targets and task alignment against the gold (with the naive baseline)"
+    )
+    evaluate.add_argument("--gold", default=str(GOLD_TARGETS_PATH), help="gold target table (default: %(default)s)")
+    evaluate.add_argument(
+        "--fit-confidence",
+        action="store_true",
+        help=f"store the link-confidence model fitted on the development gold in {LINK_CONFIDENCE_PATH.name}",
+    )
+    evaluate.set_defaults(run=_cmd_evaluate)
 
+
+def _add_review_command(commands) -> None:
     review = commands.add_parser(
         "review", help="export a comparison's uncertain alignment decisions for a reviewer (CSV)"
     )
@@ -403,6 +266,8 @@ def make_parser() -> argparse.ArgumentParser:
     )
     review.set_defaults(run=_cmd_review)
 
+
+def _add_report_commands(commands) -> None:
     reports = commands.add_parser("reports", help="run the notebooks with papermill and render the HTML reports")
     reports.add_argument("--out", default=str(REPORTS_DIR), help="output folder (default: %(default)s)")
     reports.add_argument("--processed", default=str(PROCESSED_DIR), help="processed tables (default: %(default)s)")
@@ -427,12 +292,25 @@ def make_parser() -> argparse.ArgumentParser:
         help="embed plotly.js, script and style in every page (default: shared files under assets/)",
     )
     reports.set_defaults(run=_cmd_reports)
-
     notebooks = commands.add_parser(
         "notebooks", help="rerun committed notebooks and keep only their checked outputs (nbval's expected figures)"
     )
     notebooks.add_argument("paths", nargs="*", help="notebooks (default: all in notebooks/)")
     notebooks.set_defaults(run=_cmd_notebooks)
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__.splitlines()[0])
+    parser.add_argument("--manifest", default=str(MANIFEST_PATH), help="manifest CSV (default: %(default)s)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add_commands in (
+        _add_plan_commands,
+        _add_manifest_commands,
+        _add_build_commands,
+        _add_review_command,
+        _add_report_commands,
+    ):
+        add_commands(commands)
     return parser
 
 

@@ -440,7 +440,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
     ),
 }
 
-# Columns the build adds after the model (analysis/align/confidence.py, analysis/corpus/corrections.py);
+# Columns the build adds after the model (analysis/align/confidence.py, analysis/review/apply.py);
 # ``decided_by`` is one of DECIDERS.
 REVIEW_COLUMNS = {"alignments": ("confidence", "decided_by"), "targets": ("decided_by",)}
 DECIDERS = ("model", "reviewer")

@@ -9,6 +9,8 @@ variables override them (read once, at import):
 - ``ANALYSIS_MANIFEST``: the manifest (default ``<data>/raw/manifest.csv``);
 - ``ANALYSIS_PROCESSED_DIR``: the processed tables (default ``<data>/processed``; `make test` points
   it and the manifest at the tests' pinned corpus);
+- ``ANALYSIS_CORRECTIONS_DIR``: the reviewer's corrections files (default ``<data>/corrections``;
+  the tests point it at their pinned copies);
 - ``ANALYSIS_REPORTS_DIR``: where the HTML reports go (default ``<project>/reports``).
 
 Settings that change the output are frozen dataclasses, passed explicitly: a function takes a
@@ -26,7 +28,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
-from types import MappingProxyType
+from types import UnionType
+from typing import Union, get_args, get_origin, get_type_hints
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("ANALYSIS_DATA_DIR", PROJECT_ROOT / "data"))
@@ -42,7 +45,7 @@ GOLD_TARGETS_PATH = GOLD_DIR / "targets_province.csv"
 
 # Reviewer corrections (optional files; see data/corrections/README.md) and the link-confidence
 # model fitted on the development gold (`python -m analysis evaluate --fit-confidence`).
-CORRECTIONS_DIR = DATA_DIR / "corrections"
+CORRECTIONS_DIR = Path(os.environ.get("ANALYSIS_CORRECTIONS_DIR", DATA_DIR / "corrections"))
 ALIGNMENT_CORRECTIONS_PATH = CORRECTIONS_DIR / "alignments.csv"
 TARGET_CORRECTIONS_PATH = CORRECTIONS_DIR / "targets.csv"
 LINK_CONFIDENCE_PATH = LEXICON_DIR / "link_confidence.json"
@@ -131,41 +134,56 @@ class DuplicateSettings:
 
 
 @dataclass(frozen=True)
-class AlignmentSettings:
-    """Every tunable of the task alignment; a :class:`analysis.align.Comparison` carries one."""
+class SignalWeights:
+    """Weights of the signals in a pair's score: a weighted mean over the signals that can be
+    measured for the pair (see analysis/align/signals.py)."""
 
-    # Weights of the signals in a pair's score: a weighted mean over the signals that can be
-    # measured for the pair (see analysis/align/signals.py).
-    weights: Mapping[str, float] = field(
-        default_factory=lambda: MappingProxyType(
-            {
-                "chars": 1.0,
-                "words": 1.0,
-                "clauses": 1.0,
-                "coverage": 1.0,
-                "fuzzy": 0.5,
-                "units": 0.25,
-                "indicators": 0.5,
-            }
-        )
-    )
-    # Decision thresholds (chosen by cross-validated evaluation on the development gold): a link
-    # needs score >= link_min; it is `same` when the one-to-one assignment picks it, else `partial`
-    # when its score is >= partial_ratio x the best score of one of the pair's two tasks; or `partial`
-    # whatever its score when the two tasks share a role and their best clause pair is >= clause_min
-    # (a clause carried over nearly verbatim; every value from ~0.4 to 0.9 scores alike on the three
-    # gold files, see analysis/evaluate/crosslevel.py; the grid's conservative end is kept). With the
-    # clause rule, partial_ratio 0.75 and 0.80 tie on the development gold; 0.75 is kept (0.80 loses
-    # a link of the province → Wuhan team check).
-    thresholds: Mapping[str, float] = field(
-        default_factory=lambda: MappingProxyType({"link_min": 0.16, "partial_ratio": 0.75, "clause_min": 0.9})
-    )
-    # The grid the thresholds are chosen from, (first, last, step) each, and the cross-validation folds.
-    threshold_grid: Mapping[str, tuple[float, float, float]] = field(
-        default_factory=lambda: MappingProxyType(
-            {"link_min": (0.06, 0.40, 0.02), "partial_ratio": (0.40, 0.90, 0.05), "clause_min": (0.30, 0.90, 0.05)}
-        )
-    )
+    chars: float = 1.0
+    words: float = 1.0
+    clauses: float = 1.0
+    coverage: float = 1.0
+    fuzzy: float = 0.5
+    units: float = 0.25
+    indicators: float = 0.5
+
+    def items(self) -> list[tuple[str, float]]:
+        """(signal, weight) in the signals' order."""
+        return [(f.name, float(getattr(self, f.name))) for f in fields(self)]
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The link decision's thresholds (analysis/align/decide.py), chosen by cross-validated
+    evaluation on the development gold: a link needs score >= ``link_min``; it is `same` when the
+    one-to-one assignment picks it, else `partial` when its score is >= ``partial_ratio`` x the best
+    score of one of the pair's two tasks; or `partial` whatever its score when the two tasks share
+    a role and their best clause pair is >= ``clause_min`` (a clause carried over nearly verbatim;
+    ``None`` turns this rule off). Every ``clause_min`` from ~0.4 to 0.9 scores alike on the three
+    gold files (analysis/evaluate/crosslevel.py); the grid's conservative end is kept. With the
+    clause rule, ``partial_ratio`` 0.75 and 0.80 tie on the development gold; 0.75 is kept (0.80
+    loses a link of the province → Wuhan team check)."""
+
+    link_min: float = 0.16
+    partial_ratio: float = 0.75
+    clause_min: float | None = 0.9
+
+
+@dataclass(frozen=True)
+class ThresholdGrid:
+    """The values the thresholds are chosen from: (first, last, step) each."""
+
+    link_min: tuple[float, float, float] = (0.06, 0.40, 0.02)
+    partial_ratio: tuple[float, float, float] = (0.40, 0.90, 0.05)
+    clause_min: tuple[float, float, float] = (0.30, 0.90, 0.05)
+
+
+@dataclass(frozen=True)
+class AlignmentSettings:
+    """Every tunable of the task alignment; a :class:`analysis.align.PlanPair` carries one."""
+
+    weights: SignalWeights = field(default_factory=SignalWeights)
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    threshold_grid: ThresholdGrid = field(default_factory=ThresholdGrid)
     cv_folds: int = 5
     # Policy boilerplate (持续, 深入, 推进 …) keeps this share of its IDF weight.
     boilerplate_weight: float = 0.2
@@ -210,41 +228,76 @@ class BuildSettings:
 
     @classmethod
     def from_dict(cls, data: Mapping) -> BuildSettings:
-        """The settings of :meth:`as_dict` (e.g. read back from JSON)."""
-        return _from_plain(cls, data)
+        """The settings of :meth:`as_dict` (e.g. read back from JSON): every key known, every
+        value of its field's type (:class:`SettingsError` names the first that is not)."""
+        return _from_plain(cls, data, "")
+
+
+class SettingsError(ValueError):
+    """Settings data naming an unknown key or holding a value of the wrong type (the message
+    names the key by its dotted path, e.g. ``alignment.thresholds.link_min``)."""
 
 
 def _plain(value):
     if is_dataclass(value) and not isinstance(value, type):
         return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
-    if isinstance(value, Mapping):
-        return {str(key): _plain(item) for key, item in value.items()}
     if isinstance(value, (tuple, list)):
         return [_plain(item) for item in value]
     return value
 
 
-def _frozen(value):
-    """Plain data back as the dataclasses hold it: read-only mappings, tuples."""
-    if isinstance(value, Mapping):
-        return MappingProxyType({key: _frozen(item) for key, item in value.items()})
-    if isinstance(value, list):
-        return tuple(_frozen(item) for item in value)
-    return value
-
-
-def _from_plain(cls, data: Mapping):
-    unknown = set(data) - {f.name for f in fields(cls)}
+def _from_plain(cls, data, path: str):
+    where = path or "the settings"
+    if not isinstance(data, Mapping):
+        raise SettingsError(f"{where}: expected the fields of {cls.__name__}, not {type(data).__name__} {data!r}")
+    hints = get_type_hints(cls)
+    names = [f.name for f in fields(cls)]
+    unknown = sorted(str(key) for key in data if key not in names)
     if unknown:
-        raise ValueError(f"unknown {cls.__name__} setting(s): {', '.join(sorted(unknown))}")
+        dotted = f"{path}.{unknown[0]}" if path else unknown[0]
+        raise SettingsError(f"unknown setting {dotted!r} (the fields of {where}: {', '.join(names)})")
+    defaults = cls()
     values = {}
-    for f in fields(cls):
-        if f.name in data:
-            default = getattr(cls(), f.name)
-            values[f.name] = (
-                _from_plain(type(default), data[f.name]) if is_dataclass(default) else _frozen(data[f.name])
+    for name in names:
+        if name in data:
+            dotted = f"{path}.{name}" if path else name
+            default = getattr(defaults, name)
+            values[name] = (
+                _from_plain(type(default), data[name], dotted)
+                if is_dataclass(default)
+                else _typed(data[name], hints[name], dotted)
             )
     return cls(**values)
+
+
+def _typed(value, hint, dotted: str):
+    """``value`` as a field annotated ``hint`` holds it (int, float, bool, str, ``X | None``,
+    ``tuple[float, ...]``), or :class:`SettingsError`."""
+    options = get_args(hint) if get_origin(hint) in (UnionType, Union) else (hint,)
+    if value is None and type(None) in options:
+        return None
+    for option in options:
+        if get_origin(option) is tuple and isinstance(value, (list, tuple)):
+            items = get_args(option)
+            if len(items) == len(value) or (len(items) == 2 and items[1] is Ellipsis):
+                return tuple(_typed(v, items[0], f"{dotted}[{i}]") for i, v in enumerate(value))
+        elif (option is bool and isinstance(value, bool)) or (
+            option is int and isinstance(value, int) and not isinstance(value, bool)
+        ):
+            return value
+        elif option is float and isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        elif option is str and isinstance(value, str):
+            return value
+    raise SettingsError(f"setting {dotted!r} must be {_type_name(hint)}, not {value!r}")
+
+
+def _type_name(hint) -> str:
+    if get_origin(hint) is tuple:
+        items = get_args(hint)
+        return f"a list of {len(items)} {_type_name(items[0])} values"
+    options = get_args(hint) if get_origin(hint) in (UnionType, Union) else (hint,)
+    return " or ".join("null" if o is type(None) else o.__name__ for o in options)
 
 
 def processed_folder(folder: str | Path = "") -> Path:

@@ -198,6 +198,7 @@ def _synthetic_pair(n: int, seed: int, folder: Path):
     from analysis.parse.document import parse_document
     from benchmarks import synthetic
 
+    settings = BuildSettings()
     bank = synthetic.clause_bank(storage.read_table("tasks", PROCESSED_DIR))
     rng = random.Random(seed)
     earlier = synthetic.random_plan(bank, rng, "earlier", n)
@@ -213,14 +214,15 @@ def _synthetic_pair(n: int, seed: int, folder: Path):
 
 def align_case(n: int, seed: int) -> dict:
     """Align two synthetic plans of ``n`` tasks; score ``same`` links against the true lineage."""
-    from analysis.align import Comparison, align
+    from analysis.align import PlanPair, align
+    from analysis.settings import AlignmentSettings
     from analysis.text import segment
 
     segment.tokens("生态环境")  # jieba loads once per process: not part of the cost measured
     with tempfile.TemporaryDirectory() as folder:
         (source, target), truth = _synthetic_pair(n, seed, Path(folder))
         started = time.perf_counter()
-        result = align(Comparison.of(source, target), "year")
+        result = align(PlanPair.of(source, target, AlignmentSettings()), "year")
         seconds = time.perf_counter() - started
     position = {doc.doc_id: dict(zip(doc.tasks["task_id"], range(len(doc.tasks)))) for doc in (source, target)}
     uid_at = truth.set_index(["doc_id", "position"])["uid"]
@@ -292,6 +294,7 @@ def national_case(seed: int, scheduler: str | None = None, workers: int | None =
     from analysis.targets import indicators
     from benchmarks import synthetic
 
+    settings = BuildSettings()
     bank = synthetic.clause_bank(storage.read_table("tasks", PROCESSED_DIR))
     plans = synthetic.national_corpus(bank, seed=seed, provinces=synthetic.PROVINCES * scale)
     stages = {}
@@ -299,15 +302,15 @@ def national_case(seed: int, scheduler: str | None = None, workers: int | None =
         manifest = synthetic.write_corpus(plans, Path(folder) / "raw", seed=seed)
         started = time.perf_counter()
         with scheduling.session(scheduler, workers, progress=False) as run:
-            listed, docs = parse_manifest(manifest, scheduler=run)
-            documents = documents_table(docs, listed)
+            listed, docs = parse_manifest(manifest, settings, scheduler=run)
+            documents = documents_table(docs, listed, settings.duplicates)
             stages["parse_seconds"] = time.perf_counter() - started  # with the cluster's start
             mark = time.perf_counter()
-            found = targets_of(docs, documents, indicators.load_lexicon(), scheduler=run)
+            found = targets_of(docs, documents, indicators.load_lexicon(), settings, scheduler=run)
             stages["targets_seconds"] = time.perf_counter() - mark
             mark = time.perf_counter()
             comparisons = planned_comparisons(listed, documents)
-            tables = comparison_tables(comparisons, docs, found, scheduler=run)
+            tables = comparison_tables(comparisons, docs, found, settings, scheduler=run)
             stages["align_seconds"] = time.perf_counter() - mark
             ran_on = run.name
         seconds = time.perf_counter() - started
@@ -364,7 +367,8 @@ def dask_cases(
 
 def large_plan_case(n: int, seed: int) -> dict:
     """A plan of ``n`` tasks: parsed, its targets extracted, aligned with its next-year version."""
-    from analysis.align import Comparison, align
+    from analysis.align import PlanPair, align
+    from analysis.settings import AlignmentSettings
     from analysis.targets.extract import targets_of_plans
     from analysis.text import segment
 
@@ -375,7 +379,7 @@ def large_plan_case(n: int, seed: int) -> dict:
         parsed = time.perf_counter()
         found = targets_of_plans((source, target))
         extracted = time.perf_counter()
-        links = align(Comparison.of(source, target, found), "year").alignments
+        links = align(PlanPair.of(source, target, AlignmentSettings(), found), "year").alignments
         aligned = time.perf_counter()
     return {
         "n": n,

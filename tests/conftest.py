@@ -9,30 +9,38 @@ fixture that builds (``built``, ``built_reports``) is marked ``slow`` by
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from pinned_corpus import PINNED_MANIFEST
+from pinned_corpus import PINNED_ALIGNMENT_CORRECTIONS, PINNED_MANIFEST, PINNED_TARGET_CORRECTIONS, pin
 
-from analysis.corpus.build import build, parsed_corpus
-from analysis.parse.document import ParsedDocument
-from analysis.settings import GOLD_DIR, PROJECT_ROOT
+pin()  # before the package reads its paths: every test reads the pinned corpus and corrections
+
+from analysis.corpus.build import build, parsed_corpus  # noqa: E402
+from analysis.parse.document import ParsedDocument  # noqa: E402
+from analysis.settings import GOLD_DIR, PROJECT_ROOT, BuildSettings  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def corpus() -> dict[str, ParsedDocument]:
     """Every document of the pinned corpus, parsed, by doc id."""
-    return parsed_corpus(PINNED_MANIFEST)
+    return parsed_corpus(PINNED_MANIFEST, BuildSettings())
 
 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory) -> tuple[Path, dict[str, pd.DataFrame]]:
     """The processed tables of the pinned corpus, built once into a temporary folder: (folder, tables)."""
     out = tmp_path_factory.mktemp("processed")
-    return out, build(out, PINNED_MANIFEST)
+    return out, build(
+        out,
+        PINNED_MANIFEST,
+        alignment_corrections=PINNED_ALIGNMENT_CORRECTIONS,
+        target_corrections=PINNED_TARGET_CORRECTIONS,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -62,7 +70,10 @@ def gold_tasks() -> pd.DataFrame:
     return pd.read_csv(GOLD_DIR / "tasks_province.csv", dtype=str, keep_default_na=False)
 
 
-def _run_cli(*args: object, cwd: Path = PROJECT_ROOT) -> subprocess.CompletedProcess[str]:
+def _run_cli(
+    *args: object, cwd: Path = PROJECT_ROOT, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``python -m analysis ARGS``; ``env``: variables set on top of this process's (the pinned paths)."""
     return subprocess.run(
         [sys.executable, "-m", "analysis", *map(str, args)],
         cwd=cwd,
@@ -70,6 +81,7 @@ def _run_cli(*args: object, cwd: Path = PROJECT_ROOT) -> subprocess.CompletedPro
         text=True,
         encoding="utf-8",
         timeout=600,
+        env={**os.environ, **env} if env else None,
     )
 
 

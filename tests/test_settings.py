@@ -22,7 +22,9 @@ from analysis.settings import (
     BuildSettings,
     DuplicateSettings,
     ParseSettings,
+    SettingsError,
     TargetSettings,
+    Thresholds,
 )
 from analysis.targets import extract, indicators
 
@@ -32,16 +34,35 @@ def test_build_settings_round_trip_through_json() -> None:
     data = defaults.as_dict()
     assert json.loads(json.dumps(data)) == data  # JSON-ready: plain dicts, lists, numbers
     assert set(data) == {"parse", "targets", "duplicates", "alignment", "parallel_min_items"}
-    assert data["alignment"]["thresholds"] == dict(defaults.alignment.thresholds)  # mappings as plain dicts
+    assert data["alignment"]["thresholds"] == {"link_min": 0.16, "partial_ratio": 0.75, "clause_min": 0.9}
     assert BuildSettings.from_dict(json.loads(json.dumps(data))) == defaults
     changed = dataclasses.replace(
         defaults,
         targets=TargetSettings(indicator_min_score=70.0),
-        alignment=AlignmentSettings(thresholds={"link_min": 0.2, "partial_ratio": 0.8}),
+        alignment=AlignmentSettings(thresholds=Thresholds(link_min=0.2, partial_ratio=0.8, clause_min=None)),
     )
     assert BuildSettings.from_dict(json.loads(json.dumps(changed.as_dict()))) == changed
-    with pytest.raises(ValueError, match="unknown"):
-        BuildSettings.from_dict({"nonsense": 1})
+
+
+@pytest.mark.parametrize(
+    ("data", "named"),
+    [
+        ({"nonsense": 1}, "'nonsense'"),
+        ({"alignment": {"thresholds": {"link_mn": 0.2}}}, "'alignment.thresholds.link_mn'"),  # misspelt, deep down
+        ({"alignment": {"weights": {"char": 1.0}}}, "'alignment.weights.char'"),
+        ({"alignment": {"thresholds": {"link_min": "0.2"}}}, "'alignment.thresholds.link_min' must be float"),
+        (
+            {"alignment": {"threshold_grid": {"link_min": [0.1, 0.2]}}},
+            "'alignment.threshold_grid.link_min' must be a list of 3",
+        ),
+        ({"parallel_min_items": 2.5}, "'parallel_min_items' must be int"),
+        ({"parse": 3}, "parse: expected the fields of ParseSettings"),
+    ],
+)
+def test_settings_data_naming_an_unknown_key_or_a_wrong_type_is_refused_with_the_key(data, named) -> None:
+    with pytest.raises(SettingsError) as raised:
+        BuildSettings.from_dict(data)
+    assert named in str(raised.value)
 
 
 @pytest.mark.parametrize("cls", [BuildSettings, ParseSettings, TargetSettings, DuplicateSettings, AlignmentSettings])

@@ -1,12 +1,15 @@
 """Stage 4, align: which tasks of one plan continue (across years) or implement (across levels)
 which tasks of another, and how much of a plan the other takes up.
 
-clauses → features → plans (a plan's features; two plans compared) → signals → decide →
-tables → aligner (:func:`align`) → coverage.
+clauses → features → plans (a plan's features; a pair of plans) → signals → decide → tables →
+aligner (:func:`align`) → confidence → coverage → comparison (:func:`compare_plans`, one
+comparison as one unit: :class:`PlanComparison`).
 """
 
 from analysis.align.aligner import Alignment, align
 from analysis.align.clauses import CLAUSE_COLUMNS, task_clauses
+from analysis.align.comparison import COMPARISON_TABLES, PlanComparison, compare_plans, scored_pairs, stack_tables
+from analysis.align.confidence import LinkModel
 from analysis.align.coverage import (
     INDICATOR_COLUMNS,
     SUMMARY_COLUMNS,
@@ -15,7 +18,7 @@ from analysis.align.coverage import (
     indicator_comparison,
     task_coverage,
 )
-from analysis.align.decide import best_ratio, decide, one_to_one
+from analysis.align.decide import best_ratio, decide, decide_grid, one_to_one, threshold_table, thresholds_of
 from analysis.align.features import (
     FeatureIds,
     FeatureSpace,
@@ -26,7 +29,7 @@ from analysis.align.features import (
     unit_features,
     unit_stem,
 )
-from analysis.align.plans import Comparison, Plan, PlanCache
+from analysis.align.plans import Plan, PlanCache, PlanPair
 from analysis.align.signals import PAIR_COLUMNS, SIGNALS, candidate_pairs, combine, fuzzy_similarity, pair_signals
 from analysis.align.tables import (
     ALIGNMENT_COLUMNS,
@@ -42,6 +45,7 @@ __all__ = [
     "ALIGNMENT_COLUMNS",
     "CLAUSE_COLUMNS",
     "CLAUSE_MATCH_COLUMNS",
+    "COMPARISON_TABLES",
     "INDICATOR_COLUMNS",
     "KINDS",
     "LINKS",
@@ -52,29 +56,37 @@ __all__ = [
     "TASK_DETAIL_COLUMNS",
     "UNLINKED",
     "Alignment",
-    "Comparison",
     "FeatureIds",
     "FeatureSpace",
+    "LinkModel",
     "Plan",
     "PlanCache",
+    "PlanComparison",
+    "PlanPair",
     "Rows",
     "align",
     "best_ratio",
     "candidate_pairs",
     "char_ngrams",
     "combine",
+    "compare_plans",
     "coverage_summary",
     "decide",
+    "decide_grid",
     "fuzzy_similarity",
     "indicator_comparison",
     "one_to_one",
     "pair_signals",
     "paired_tfidf",
+    "scored_pairs",
     "shared_evidence",
     "shared_terms",
+    "stack_tables",
     "task_clauses",
     "task_coverage",
     "task_roles",
+    "threshold_table",
+    "thresholds_of",
     "unit_features",
     "unit_stem",
     "with_task_details",

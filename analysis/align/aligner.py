@@ -3,7 +3,6 @@ earlier (or higher-level) plan — signals of candidate pairs, decisions, output
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -11,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.align.decide import decide
-from analysis.align.plans import Comparison
+from analysis.align.plans import PlanPair
 from analysis.align.signals import PAIR_COLUMNS, links_of, pair_arrays
 from analysis.align.tables import alignment_table, clause_matches
 from analysis.schema import KINDS
@@ -31,21 +30,16 @@ class Alignment:
         return pd.DataFrame(self.pair_columns, columns=PAIR_COLUMNS)
 
 
-def align(
-    comparison: Comparison,
-    kind: str,
-    thresholds: Mapping[str, float] | None = None,
-    weights: Mapping[str, float] | None = None,
-) -> Alignment:
+def align(plan_pair: PlanPair, kind: str) -> Alignment:
     """Align the source plan's tasks with the target plan's (``kind``: one of :data:`KINDS`, ``year``,
-    ``level`` or ``peer``, which only names the unlinked relations);
-    thresholds and weights are the comparison's settings' unless given."""
+    ``level`` or ``peer``, which only names the unlinked relations), with the weights and
+    thresholds of the pair's settings."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
-    pairs, kept = pair_arrays(comparison, weights)
+    pairs, kept = pair_arrays(plan_pair)
     relation = pairs["relation"] = decide(
-        pairs, len(comparison.source.tasks), len(comparison.target.tasks), thresholds or comparison.settings.thresholds
+        pairs, len(plan_pair.source.tasks), len(plan_pair.target.tasks), plan_pair.settings.thresholds
     )
     linked = np.flatnonzero(relation != "")
-    links = links_of(comparison, pairs["source_index"][linked], pairs["target_index"][linked], relation[linked], kept)
-    return Alignment(alignment_table(comparison, pairs, kind, links), clause_matches(comparison, links), pairs)
+    links = links_of(plan_pair, pairs["source_index"][linked], pairs["target_index"][linked], relation[linked], kept)
+    return Alignment(alignment_table(plan_pair, pairs, kind, links), clause_matches(plan_pair, links), pairs)

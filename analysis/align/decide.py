@@ -16,7 +16,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
+import pandas as pd
 from scipy.optimize import linear_sum_assignment
+
+from analysis.settings import Thresholds
+
+THRESHOLD_NAMES = ("link_min", "partial_ratio", "clause_min")
 
 # ``pairs`` below: the pair table of :func:`pair_signals`, or any mapping of its columns to arrays.
 
@@ -51,28 +56,66 @@ def best_ratio(pairs, n_source: int, n_target: int) -> np.ndarray:
     return np.divide(score, reference, out=np.zeros(len(score)), where=reference > 0)
 
 
+def threshold_table(*thresholds: Thresholds) -> pd.DataFrame:
+    """Thresholds as rows of a grid (:func:`decide_grid`'s ``grid``; a clause rule turned off is
+    an infinite ``clause_min``)."""
+    return pd.DataFrame(
+        [
+            {
+                "link_min": t.link_min,
+                "partial_ratio": t.partial_ratio,
+                "clause_min": np.inf if t.clause_min is None else t.clause_min,
+            }
+            for t in thresholds
+        ],
+        columns=list(THRESHOLD_NAMES),
+    )
+
+
+def thresholds_of(row: Mapping[str, float]) -> Thresholds:
+    """A row of a grid (:func:`threshold_table`) as :class:`Thresholds`."""
+    clause_min = float(row.get("clause_min", np.inf))
+    return Thresholds(
+        link_min=float(row["link_min"]),
+        partial_ratio=float(row["partial_ratio"]),
+        clause_min=clause_min if np.isfinite(clause_min) else None,
+    )
+
+
+def decide_grid(
+    pairs,
+    n_source: int,
+    n_target: int,
+    grid: pd.DataFrame,
+    assigned: np.ndarray | None = None,
+    ratio: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The decision rule under every row of ``grid`` at once (columns ``link_min``,
+    ``partial_ratio`` and optionally ``clause_min``): ``linked`` and ``same``, boolean arrays of
+    configurations × candidate pairs. ``assigned`` and ``ratio`` (from :func:`one_to_one` and
+    :func:`best_ratio`) may be passed in when deciding the same pairs again."""
+    assigned = one_to_one(pairs, n_source, n_target) if assigned is None else assigned
+    ratio = best_ratio(pairs, n_source, n_target) if ratio is None else ratio
+    score = np.asarray(pairs["score"], dtype=np.float64)[None, :]
+    column = {name: grid[name].to_numpy(dtype=np.float64)[:, None] for name in grid.columns}
+    strong = score >= column["link_min"]
+    same = strong & assigned[None, :]
+    linked = same | (strong & (ratio[None, :] >= column["partial_ratio"]))
+    if "clause_min" in column and np.isfinite(column["clause_min"]).any():  # an infinite clause_min: the rule is off
+        clauses = np.asarray(pairs["clauses"], dtype=np.float64)[None, :]
+        linked |= (clauses >= column["clause_min"]) & np.asarray(pairs["same_role"], dtype=bool)[None, :]
+    return linked, same
+
+
 def decide(
     pairs,
     n_source: int,
     n_target: int,
-    thresholds: Mapping[str, float],
+    thresholds: Thresholds,
     assigned: np.ndarray | None = None,
     ratio: np.ndarray | None = None,
 ) -> np.ndarray:
-    """The relation of every candidate pair: ``same``, ``partial`` or ``""`` (no link).
-
-    ``assigned`` and ``ratio`` (from :func:`one_to_one` and :func:`best_ratio`) may be passed in
-    when deciding the same pairs under many thresholds.
-    """
-    assigned = one_to_one(pairs, n_source, n_target) if assigned is None else assigned
-    ratio = best_ratio(pairs, n_source, n_target) if ratio is None else ratio
-    score = np.asarray(pairs["score"])
-    relation = np.full(len(score), "", dtype=object)
-    strong = score >= thresholds["link_min"]
-    relation[strong & (ratio >= thresholds["partial_ratio"])] = "partial"
-    if "clause_min" in thresholds:
-        relation[
-            (np.asarray(pairs["clauses"]) >= thresholds["clause_min"]) & np.asarray(pairs["same_role"], dtype=bool)
-        ] = "partial"
-    relation[strong & assigned] = "same"
-    return relation
+    """The relation of every candidate pair under ``thresholds``: ``same``, ``partial`` or ``""``
+    (no link); the rule of :func:`decide_grid`."""
+    linked, same = decide_grid(pairs, n_source, n_target, threshold_table(thresholds), assigned, ratio)
+    return np.where(same[0], "same", np.where(linked[0], "partial", "")).astype(object)

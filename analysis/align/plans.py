@@ -1,11 +1,11 @@
 """A plan as alignment sees it (its tasks, clauses and their features, computed once) and the
-comparison of two plans (their features weighed together)."""
+pair of two plans compared (their features weighed together)."""
 
 from __future__ import annotations
 
 import weakref
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
@@ -218,15 +218,15 @@ class PlanCache:
 
 
 @dataclass(frozen=True)
-class Comparison:
+class PlanPair:
     """Two plans compared source → target (their features numbered in one space); optional
     indicator links (a frame with at least ``doc_id, task_id, indicator_id``, e.g. the targets
     table); the settings every step of the alignment reads."""
 
     source: Plan
     target: Plan
+    settings: AlignmentSettings
     indicators: pd.DataFrame | None = None
-    settings: AlignmentSettings = field(default_factory=AlignmentSettings)
     indicator_index: dict[tuple[str, str], tuple[str, ...]] | None = None
 
     def __post_init__(self) -> None:
@@ -238,15 +238,15 @@ class Comparison:
         cls,
         source: ParsedDocument,
         target: ParsedDocument,
+        settings: AlignmentSettings,
         indicators: pd.DataFrame | None = None,
         plans: PlanCache | None = None,
-        settings: AlignmentSettings | None = None,
-    ) -> Comparison:
-        """The comparison of two parsed documents; ``plans`` (a build's cache) keeps their features
+    ) -> PlanPair:
+        """The pair of two parsed documents; ``plans`` (a build's cache) keeps their features
         for the next comparisons, else they are computed for this one alone."""
         plans = plans or PlanCache()
         index = plans.indicators_by_task(indicators) if indicators is not None and not indicators.empty else None
-        return cls(plans.plan_of(source), plans.plan_of(target), indicators, settings or AlignmentSettings(), index)
+        return cls(plans.plan_of(source), plans.plan_of(target), settings, indicators, index)
 
     @property
     def space(self) -> FeatureSpace:

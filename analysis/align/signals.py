@@ -34,7 +34,8 @@ from rapidfuzz import fuzz, process
 from scipy import sparse
 
 from analysis.align.features import group_starts
-from analysis.align.plans import Comparison
+from analysis.align.plans import PlanPair
+from analysis.settings import SignalWeights
 
 SIGNALS = ("chars", "words", "clauses", "coverage", "fuzzy", "units", "indicators")
 PAIR_COLUMNS = [
@@ -149,10 +150,10 @@ class ClauseBlock:
         )
 
 
-def _clause_blocks(comparison: Comparison, rows: np.ndarray, cols: np.ndarray) -> Iterator[ClauseBlock]:
+def _clause_blocks(plan_pair: PlanPair, rows: np.ndarray, cols: np.ndarray) -> Iterator[ClauseBlock]:
     """The clause similarities of pairs (sorted by row; both tasks with clauses), in blocks of at
     most ``_CLAUSE_BLOCK`` clause pairs where the pairs allow (a block holds whole source tasks)."""
-    source, target = comparison.source, comparison.target
+    source, target = plan_pair.source, plan_pair.target
     for a, b in _block_bounds(rows, cols, source.clause_counts, target.clause_counts):
         source_tasks, pair_source = np.unique(rows[a:b], return_inverse=True)
         target_tasks, pair_target = np.unique(cols[a:b], return_inverse=True)
@@ -160,8 +161,8 @@ def _clause_blocks(comparison: Comparison, rows: np.ndarray, cols: np.ndarray) -
         target_clauses = _clause_index(target.clause_starts, target.clause_counts, target_tasks)
         similarity = sum(
             np.minimum((_rows_of(left, source_clauses) @ _rows_of(right, target_clauses).T).toarray(), 1.0)
-            for left, right in comparison.clause_vectors
-        ) / len(comparison.clause_vectors)  # cosines ≥ 0
+            for left, right in plan_pair.clause_vectors
+        ) / len(plan_pair.clause_vectors)  # cosines ≥ 0
         yield ClauseBlock(
             np.arange(a, b),
             pair_source,
@@ -172,7 +173,7 @@ def _clause_blocks(comparison: Comparison, rows: np.ndarray, cols: np.ndarray) -
             group_starts(target.clause_counts[target_tasks]),
             similarity,
             np.outer(source.heading_clauses[source_clauses], target.heading_clauses[target_clauses]),
-            comparison.settings.heading_pair_weight,
+            plan_pair.settings.heading_pair_weight,
         )
 
 
@@ -215,13 +216,13 @@ def _clause_index(starts: np.ndarray, counts: np.ndarray, tasks: np.ndarray) -> 
     return np.repeat(starts[tasks], lengths) + offsets
 
 
-def _with_clauses(comparison: Comparison, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+def _with_clauses(plan_pair: PlanPair, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """Positions of the pairs whose two tasks both have clauses."""
-    return np.flatnonzero((comparison.source.clause_counts[rows] > 0) & (comparison.target.clause_counts[cols] > 0))
+    return np.flatnonzero((plan_pair.source.clause_counts[rows] > 0) & (plan_pair.target.clause_counts[cols] > 0))
 
 
 def _clause_signals(
-    comparison: Comparison, rows: np.ndarray, cols: np.ndarray
+    plan_pair: PlanPair, rows: np.ndarray, cols: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, KeptBlocks | None]:
     """For each candidate pair: best clause-pair similarity and coverage; and the clause blocks
     themselves when they are small enough to keep for the links' clause pairs.
@@ -230,12 +231,12 @@ def _clause_signals(
     the other task (soft recall: one moved sub-action covers little of a big task, a successor
     most of it); on equal sizes the larger of the two shares (so it is symmetric).
     """
-    source, target = comparison.source, comparison.target
+    source, target = plan_pair.source, plan_pair.target
     best, coverage = np.zeros(len(rows)), np.zeros(len(rows))
-    measured = _with_clauses(comparison, rows, cols)
+    measured = _with_clauses(plan_pair, rows, cols)
     kept: list[ClauseBlock] | None = []
     kept_size = 0
-    for block in _clause_blocks(comparison, rows[measured], cols[measured]):
+    for block in _clause_blocks(plan_pair, rows[measured], cols[measured]):
         kept_size += block.similarity.size
         kept = kept + [block] if kept is not None and kept_size <= _CLAUSE_KEPT else None
         similarity = block.discounted()
@@ -261,12 +262,12 @@ def _clause_signals(
     return best, np.clip(coverage, 0.0, 1.0), blocks
 
 
-def _indicator_signal(comparison: Comparison, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+def _indicator_signal(plan_pair: PlanPair, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """Overlap coefficient of the pair's indicator sets; NaN where either task has none."""
     result = np.full(len(rows), np.nan)
-    if comparison.indicator_rows is None:
+    if plan_pair.indicator_rows is None:
         return result
-    source, target = comparison.indicator_rows
+    source, target = plan_pair.indicator_rows
     shared = products_at(source, target, rows, cols, clip=False)
     smaller = np.minimum(source.getnnz(axis=1)[rows], target.getnnz(axis=1)[cols])
     measured = smaller > 0
@@ -274,24 +275,21 @@ def _indicator_signal(comparison: Comparison, rows: np.ndarray, cols: np.ndarray
     return result
 
 
-def pair_signals(comparison: Comparison, weights: Mapping[str, float] | None = None) -> pd.DataFrame:
+def pair_signals(plan_pair: PlanPair) -> pd.DataFrame:
     """Every candidate pair with its signals (NaN where not measurable), whether the two tasks
-    share their role, and the combined ``score`` (``weights``: the comparison's settings' unless
-    given)."""
-    return pd.DataFrame(pair_arrays(comparison, weights)[0], columns=PAIR_COLUMNS)
+    share their role, and the combined ``score`` (the weights of the pair's settings)."""
+    return pd.DataFrame(pair_arrays(plan_pair)[0], columns=PAIR_COLUMNS)
 
 
-def pair_arrays(
-    comparison: Comparison, weights: Mapping[str, float] | None = None
-) -> tuple[dict[str, np.ndarray], KeptBlocks | None]:
+def pair_arrays(plan_pair: PlanPair) -> tuple[dict[str, np.ndarray], KeptBlocks | None]:
     """The columns of :func:`pair_signals`, and the clause blocks kept for the links."""
-    source, target = comparison.source, comparison.target
-    settings = comparison.settings
-    vectors = comparison.task_vectors
+    source, target = plan_pair.source, plan_pair.target
+    settings = plan_pair.settings
+    vectors = plan_pair.task_vectors
     rows, cols, chars = candidate_pairs(*vectors["chars"], k=settings.candidates_per_task)
     units = vectors["units"]
     has_units = (units[0].getnnz(axis=1)[rows] > 0) & (units[1].getnnz(axis=1)[cols] > 0)
-    best_clause, coverage, kept = _clause_signals(comparison, rows, cols)
+    best_clause, coverage, kept = _clause_signals(plan_pair, rows, cols)
     signals = {
         "chars": chars,
         "words": products_at(*vectors["words"], rows, cols),
@@ -299,12 +297,10 @@ def pair_arrays(
         "coverage": coverage,
         "fuzzy": fuzzy_similarity(source.token_strings, target.token_strings, rows, cols),
         "units": np.where(has_units, products_at(*units, rows, cols), np.nan),
-        "indicators": _indicator_signal(comparison, rows, cols),
+        "indicators": _indicator_signal(plan_pair, rows, cols),
     }
     same_role = source.roles[rows] == target.roles[cols]
-    score = np.round(
-        combine(signals, weights or settings.weights) * np.where(same_role, 1.0, settings.role_mismatch_factor), 6
-    )
+    score = np.round(combine(signals, settings.weights) * np.where(same_role, 1.0, settings.role_mismatch_factor), 6)
     return {
         "source_index": rows,
         "target_index": cols,
@@ -330,11 +326,12 @@ def fuzzy_similarity(left: list[str], right: list[str], rows: np.ndarray, cols: 
     )
 
 
-def combine(signals, weights: Mapping[str, float]) -> np.ndarray:
+def combine(signals, weights: SignalWeights | Mapping[str, float]) -> np.ndarray:
     """Weighted mean of the signals measured for each pair (a NaN signal is left out);
     ``signals`` maps each signal's name to its values (a dict or a DataFrame)."""
-    values = np.column_stack([np.asarray(signals[name], dtype=np.float64) for name in weights])
-    w = np.array(list(weights.values()), dtype=np.float64)
+    named = list(weights.items())
+    values = np.column_stack([np.asarray(signals[name], dtype=np.float64) for name, _ in named])
+    w = np.array([weight for _, weight in named], dtype=np.float64)
     measured = ~np.isnan(values)
     total = np.where(measured, values, 0.0) @ w
     used = measured.astype(np.float64) @ w
@@ -361,18 +358,18 @@ class Links:
 
 
 def links_of(
-    comparison: Comparison, rows: np.ndarray, cols: np.ndarray, relation: np.ndarray, kept: KeptBlocks | None = None
+    plan_pair: PlanPair, rows: np.ndarray, cols: np.ndarray, relation: np.ndarray, kept: KeptBlocks | None = None
 ) -> Links:
     """The linked pairs (sorted) with every clause pair of each: read from the candidates' clause
     blocks when the clause signal kept them (``kept``), else computed."""
-    measured = _with_clauses(comparison, rows, cols)
-    width = len(comparison.target.tasks)
+    measured = _with_clauses(plan_pair, rows, cols)
+    width = len(plan_pair.target.tasks)
     blocks: Iterable[ClauseBlock]
     if kept is not None:
         block_rows, block_cols, blocks = kept
     else:
         block_rows, block_cols = rows[measured], cols[measured]
-        blocks = _clause_blocks(comparison, block_rows, block_cols)
+        blocks = _clause_blocks(plan_pair, block_rows, block_cols)
     keys = rows[measured] * width + cols[measured]
     parts: list[tuple[np.ndarray, ...]] = []
     for block in blocks:

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import schema
-from analysis.align.plans import Comparison
+from analysis.align.plans import PlanPair
 from analysis.align.signals import Links
 from analysis.schema import UNLINKED
 
@@ -20,14 +20,14 @@ CLAUSE_MATCH_COLUMNS = [c for c in schema.columns("alignment_clauses") if c not 
 ALIGNMENT_COLUMNS = [c for c in TASK_DETAIL_COLUMNS if not c.endswith(("_heading", "_char_start", "_char_end"))]
 
 
-def alignment_table(comparison: Comparison, pairs: Mapping[str, np.ndarray], kind: str, links: Links) -> pd.DataFrame:
+def alignment_table(plan_pair: PlanPair, pairs: Mapping[str, np.ndarray], kind: str, links: Links) -> pd.DataFrame:
     """The contract table: one row per link, and one per task left unlinked (other side empty).
 
     For an unlinked task, ``score`` is its best candidate's and ``evidence`` names that nearest
     candidate, so a reader sees how close it came. Rows in source task order, then the unlinked
     target tasks in their order.
     """
-    source, target = comparison.source, comparison.target
+    source, target = plan_pair.source, plan_pair.target
     n_source, n_target = len(source.tasks), len(target.tasks)
     source_index, target_index = np.asarray(pairs["source_index"]), np.asarray(pairs["target_index"])
     score = np.asarray(pairs["score"])
@@ -49,7 +49,7 @@ def alignment_table(comparison: Comparison, pairs: Mapping[str, np.ndarray], kin
         "score": np.r_[linked_score, source_near_score[unlinked_source], target_near_score[unlinked_target]],
         "relation": np.r_[links.relation, np.full(n_dropped, dropped, dtype=object), np.full(n_new, new, dtype=object)],
         "evidence": np.array(
-            _evidence(comparison, links)
+            _evidence(plan_pair, links)
             + _nearest_evidence(target.task_ids, source_near[unlinked_source], source_near_score[unlinked_source])
             + _nearest_evidence(source.task_ids, target_near[unlinked_target], target_near_score[unlinked_target]),
             dtype=object,
@@ -100,22 +100,20 @@ def _taken(values: np.ndarray, position: np.ndarray, missing) -> np.ndarray:
     return np.where(position >= 0, values[position], missing).astype(values.dtype)
 
 
-def shared_terms(
-    comparison: Comparison, rows: np.ndarray, cols: np.ndarray, limit: int | None = None
-) -> list[list[str]]:
+def shared_terms(plan_pair: PlanPair, rows: np.ndarray, cols: np.ndarray, limit: int | None = None) -> list[list[str]]:
     """For each pair, the most informative words its two tasks share (highest IDF first, then
     alphabetical); at most ``limit`` (the settings' ``evidence_terms``). Only whole words: a word
     jieba cuts from one of the two texts, or a term of the plans' vocabulary (units, quoted terms);
     not boilerplate, a single character, or a word inside a longer shared word (规范化, not 规范)."""
-    limit = comparison.settings.evidence_terms if limit is None else limit
+    limit = plan_pair.settings.evidence_terms if limit is None else limit
     if len(rows) == 0:
         return []
-    left, right = comparison.task_vectors["words"]
+    left, right = plan_pair.task_vectors["words"]
     both = left[rows].multiply(right[cols]).tocsr()  # weights are positive: non-zero where both tasks hold the word
     pair, words = np.repeat(np.arange(len(rows)), np.diff(both.indptr)), both.indices
     distinct, word_of = np.unique(words, return_inverse=True)
-    names = [comparison.space.words.names[w] for w in distinct]
-    informative = ~comparison.space.words.flags()[distinct]
+    names = [plan_pair.space.words.names[w] for w in distinct]
+    informative = ~plan_pair.space.words.flags()[distinct]
     alphabetical = np.empty(len(names), dtype=np.int64)
     alphabetical[sorted(range(len(names)), key=names.__getitem__)] = np.arange(len(names))
     length = np.array([len(name) for name in names], dtype=np.int64)
@@ -123,13 +121,13 @@ def shared_terms(
     # a candidate can only hide in a longer shared word: of three characters at least, boilerplate included (进一步)
     wanted = candidate[word_of] | (length[word_of] > 2)
     pair, words, word_of = pair[wanted], words[wanted], word_of[wanted]
-    order = np.lexsort((alphabetical[word_of], -comparison.idf(words), pair))
+    order = np.lexsort((alphabetical[word_of], -plan_pair.idf(words), pair))
     bounds = np.searchsorted(pair[order], np.arange(len(rows) + 1))
     ordered = [names[w] for w in word_of[order]]
     is_candidate = candidate[word_of[order]].tolist()
     is_long = (length[word_of[order]] > 2).tolist()
-    vocabulary = comparison.vocabulary
-    source_words, target_words = comparison.source.whole_words, comparison.target.whole_words
+    vocabulary = plan_pair.vocabulary
+    source_words, target_words = plan_pair.source.whole_words, plan_pair.target.whole_words
     found: list[list[str]] = []
     for start, end, r, c in zip(bounds[:-1].tolist(), bounds[1:].tolist(), rows, cols):
         longer = [ordered[k] for k in range(start, end) if is_long[k]]
@@ -148,15 +146,15 @@ def shared_terms(
     return found
 
 
-def shared_evidence(comparison: Comparison, rows: np.ndarray, cols: np.ndarray) -> list[str]:
+def shared_evidence(plan_pair: PlanPair, rows: np.ndarray, cols: np.ndarray) -> list[str]:
     """``shared: <terms>`` of each pair (empty when its tasks share no informative word): the
     first part of a link's evidence, and all of a near miss's (its reviewer reads both texts)."""
-    return [f"shared: {', '.join(terms)}" if terms else "" for terms in shared_terms(comparison, rows, cols)]
+    return [f"shared: {', '.join(terms)}" if terms else "" for terms in shared_terms(plan_pair, rows, cols)]
 
 
-def _evidence(comparison: Comparison, links: Links) -> list[str]:
+def _evidence(plan_pair: PlanPair, links: Links) -> list[str]:
     """Readable evidence for each link: shared terms and the best clause pair with its similarity."""
-    source_texts, target_texts = comparison.source.clause_texts, comparison.target.clause_texts
+    source_texts, target_texts = plan_pair.source.clause_texts, plan_pair.target.clause_texts
     best = np.full(len(links.relation), -1)
     if len(links.clause_link):  # each link's best clause pair (the first of equals, to 6 decimals as in clause_matches:
         # the last bits of a similarity depend on the order features were numbered in, i.e. on which
@@ -165,7 +163,7 @@ def _evidence(comparison: Comparison, links: Links) -> list[str]:
         linked, first = np.unique(links.clause_link[order], return_index=True)
         best[linked] = order[first]
     evidence = []
-    for shared, at in zip(shared_evidence(comparison, links.source_index, links.target_index), best):
+    for shared, at in zip(shared_evidence(plan_pair, links.source_index, links.target_index), best):
         parts = [shared] if shared else []
         if at >= 0 and links.discounted[at] > 0:
             parts.append(
@@ -180,11 +178,11 @@ def _short(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def clause_matches(comparison: Comparison, links: Links) -> pd.DataFrame:
+def clause_matches(plan_pair: PlanPair, links: Links) -> pd.DataFrame:
     """For every linked pair, each source clause's best clause in the target task, kept where
     their similarity reaches the settings' ``clause_match_min``: which sub-actions of a task were
     carried over."""
-    minimum = comparison.settings.clause_match_min
+    minimum = plan_pair.settings.clause_match_min
     similarity = np.round(links.similarity, 6)
     order = np.lexsort((links.target_clause, -similarity, links.source_clause, links.clause_link))
     first = np.r_[True, (np.diff(links.clause_link[order]) != 0) | (np.diff(links.source_clause[order]) != 0)]
@@ -192,7 +190,7 @@ def clause_matches(comparison: Comparison, links: Links) -> pd.DataFrame:
     best = best[similarity[best] >= minimum]
     i, j = links.source_clause[best], links.target_clause[best]
     columns = {}
-    for side, plan, rows in (("source", comparison.source, i), ("target", comparison.target, j)):
+    for side, plan, rows in (("source", plan_pair.source, i), ("target", plan_pair.target, j)):
         clauses = plan.clauses
         columns.update(
             {

@@ -14,14 +14,13 @@ import hashlib
 import json
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from analysis import __version__, align, schema, storage
-from analysis.align import confidence, coverage
+from analysis import __version__, align, review, schema, storage
+from analysis.align import coverage
 from analysis.compare import duplicates
 from analysis.compare import escalation as compare
-from analysis.corpus import corrections, manifest
+from analysis.corpus import manifest
 from analysis.corpus import scheduler as scheduling
 from analysis.errors import UserError
 from analysis.parse import damage, metadata, structure
@@ -33,12 +32,12 @@ from analysis.settings import (
     MANIFEST_PATH,
     PROCESSED_DIR,
     TARGET_CORRECTIONS_PATH,
+    AlignmentSettings,
     BuildSettings,
     DuplicateSettings,
 )
 from analysis.storage import write_table
-from analysis.targets import extract as targets
-from analysis.targets import indicators
+from analysis.targets import extract, indicators
 
 DOCUMENT_COLUMNS = schema.columns("documents")
 
@@ -52,9 +51,7 @@ def extracted_text_path(doc_id: str) -> str:
     return f"texts/{doc_id}.txt"
 
 
-def documents_table(
-    docs: list[ParsedDocument], listed: pd.DataFrame, settings: DuplicateSettings | None = None
-) -> pd.DataFrame:
+def documents_table(docs: list[ParsedDocument], listed: pd.DataFrame, settings: DuplicateSettings) -> pd.DataFrame:
     """One row per document: metadata (with sources), structure counts, damage, duplicates."""
     rows = []
     declarations = {str(row["doc_id"]): {str(k): v for k, v in row.items()} for row in listed.to_dict(orient="records")}
@@ -107,46 +104,44 @@ def _parse_listed(row: dict, settings: BuildSettings) -> ParsedDocument:
 
 
 def parse_manifest(
-    manifest_path: Path | None = None,
+    manifest_path: Path,
+    settings: BuildSettings,
     workers: int | None = None,
-    settings: BuildSettings | None = None,
     scheduler: str | scheduling.Session | None = None,
 ) -> tuple[pd.DataFrame, list[ParsedDocument]]:
-    """The manifest (``MANIFEST_PATH`` unless given) and every document it lists, parsed (on Dask
-    for a large corpus: ``scheduler`` and ``workers`` as in :func:`analysis.corpus.scheduler.session`)."""
-    settings = settings or BuildSettings()
-    listed = manifest.load_manifest(MANIFEST_PATH if manifest_path is None else manifest_path)
+    """The manifest and every document it lists, parsed (on Dask for a large corpus:
+    ``scheduler`` and ``workers`` as in :func:`analysis.corpus.scheduler.session`)."""
+    listed = manifest.load_manifest(manifest_path)
     rows = listed.to_dict(orient="records")
     with scheduling.session(scheduler, workers, min_items=settings.parallel_min_items) as run:
         return listed, run.map(_parse_listed, [(row,) for row in rows], "parse", keep=True, settings=settings)
 
 
-def parsed_corpus(manifest_path: Path | None = None) -> dict[str, ParsedDocument]:
-    """Every document of the manifest (``MANIFEST_PATH`` unless given), parsed, by doc id: what the
-    evaluations against the gold read."""
-    return {doc.doc_id: doc for doc in parse_manifest(manifest_path)[1]}
+def parsed_corpus(manifest_path: Path, settings: BuildSettings) -> dict[str, ParsedDocument]:
+    """Every document of the manifest, parsed, by doc id: what the evaluations against the gold
+    read."""
+    return {doc.doc_id: doc for doc in parse_manifest(manifest_path, settings)[1]}
 
 
 def _targets_of_document(doc: ParsedDocument, lexicon: pd.DataFrame, settings: BuildSettings) -> pd.DataFrame:
-    return targets.targets_table(doc, lexicon, settings.targets)
+    return extract.targets_table(doc, lexicon, settings.targets)
 
 
 def targets_of(
     docs: list[ParsedDocument],
     documents: pd.DataFrame,
     lexicon: pd.DataFrame,
+    settings: BuildSettings,
     workers: int | None = None,
-    settings: BuildSettings | None = None,
     scheduler: str | scheduling.Session | None = None,
 ) -> pd.DataFrame:
     """The targets of every document; a damaged duplicate's with the clean copy's values beside them."""
-    settings = settings or BuildSettings()
     with scheduling.session(scheduler, workers, min_items=settings.parallel_min_items) as run:
         found = pd.concat(
             run.map(_targets_of_document, [(doc,) for doc in docs], "targets", lexicon=lexicon, settings=settings),
             ignore_index=True,
         )
-    return targets.with_clean_values(found, documents, {d.doc_id: d.raw.text for d in docs}, settings.targets)
+    return extract.with_clean_values(found, documents, {d.doc_id: d.raw.text for d in docs}, settings.targets)
 
 
 def planned_comparisons(listed: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
@@ -155,104 +150,66 @@ def planned_comparisons(listed: pd.DataFrame, documents: pd.DataFrame) -> pd.Dat
     return manifest.comparisons(listed, exclude=copies)
 
 
-COMPARISON_TABLE_COLUMNS = {
-    name: schema.columns(name)
-    for name in ("alignments", "alignment_clauses", "near_misses", "coverage", "coverage_tasks")
-}
-
-
 PLANS_PER_PROCESS = 128  # the plans a process keeps for its next comparisons (a batch needs fewer)
+
+
+def comparison_of(
+    source: ParsedDocument,
+    target: ParsedDocument,
+    kind: str,
+    targets: pd.DataFrame | None,
+    settings: AlignmentSettings,
+    link_model: align.LinkModel,
+    link_fixes: pd.DataFrame | None,
+    plans: align.PlanCache | None = None,
+) -> align.PlanComparison:
+    """One comparison as the build makes it: the model's (:func:`analysis.align.compare_plans`,
+    ``targets`` as the indicator signal), then the reviewer's link decisions ``link_fixes``
+    applied (:func:`analysis.review.apply_link_decisions`). The ``align`` command and the
+    notebooks' comparisons not in the tables are made by this function too."""
+    model = align.compare_plans(source, target, kind, settings, link_model, targets, plans)
+    return review.apply_link_decisions(model, link_fixes)
 
 
 def _compare(
     plan: dict,
     source: ParsedDocument,
     target: ParsedDocument,
-    indicators: pd.DataFrame | None,
+    targets: pd.DataFrame | None,
     settings: BuildSettings,
-    link_model: confidence.LinkModel,
+    link_model: align.LinkModel,
     link_fixes: pd.DataFrame | None,
     state: scheduling.ProcessState | scheduling.BuildState | None = None,
-) -> tuple[dict, dict[str, pd.DataFrame]]:
-    """The comparison (its row of the comparisons table) and its tables, without the columns
-    :func:`_labelled` fills in; ``state`` keeps the plans (their features computed once per
-    process) for the next comparisons of the build."""
+) -> tuple[dict[str, str], dict[str, pd.DataFrame]]:
+    """A comparison's labels and tables (:meth:`analysis.align.PlanComparison.model_tables`);
+    ``state`` keeps the plans (their features computed once per process) for the next
+    comparisons of the build."""
     plans = state.get("plans", lambda: align.PlanCache(size=PLANS_PER_PROCESS)) if state is not None else None
-    comparison = align.Comparison.of(source, target, indicators, plans, settings.alignment)
-    result = align.align(comparison, plan["kind"])
-    found, missed = corrections.reviewed_alignment(
-        result,
-        link_model,
-        link_fixes,
-        plan["kind"],
-        source.tasks["task_id"],
-        target.tasks["task_id"],
-        settings.alignment.near_miss_min,
-    )
-    rows, cols = missed.pop("source_index").to_numpy(), missed.pop("target_index").to_numpy()
-    tasks = coverage.task_coverage(found, source.tasks, target.tasks, plan["comparison_id"], plan["kind"])
-    return plan, {
-        "alignments": align.with_task_details(found, source.tasks, target.tasks).assign(
-            confidence=found["confidence"].to_numpy(), decided_by=found["decided_by"].to_numpy()
-        ),
-        "alignment_clauses": corrections.correct_clause_matches(result.clause_matches, found),
-        "near_misses": missed.assign(
-            evidence=align.shared_evidence(comparison, rows, cols),
-            source_heading=source.tasks["heading"].to_numpy(dtype=object)[rows],
-            target_heading=target.tasks["heading"].to_numpy(dtype=object)[cols],
-        ),
-        "coverage_tasks": tasks,
-        "coverage": coverage.coverage_summary(tasks, source.tasks, target.tasks, plan["comparison_id"], plan["kind"]),
-    }
-
-
-# Columns of one value per comparison (from its row of the comparisons table), filled in for a
-# stack of comparisons at once: cheaper than a column of a repeated string per comparison.
-PER_COMPARISON_COLUMNS = {
-    "alignments": ("comparison_id", "kind"),
-    "alignment_clauses": ("comparison_id", "kind"),
-    "near_misses": ("comparison_id", "kind", "source_doc", "target_doc"),
-}
-
-
-def _labelled(results: list[tuple[dict, dict[str, pd.DataFrame]]]) -> dict[str, pd.DataFrame]:
-    """The tables of several comparisons (:func:`_compare`'s results) stacked in order, with
-    their :data:`PER_COMPARISON_COLUMNS`."""
-    if not results:
-        return _stacked([])
-    tables = {}
-    for name, columns in COMPARISON_TABLE_COLUMNS.items():
-        stack = pd.concat([found[name] for _, found in results], ignore_index=True)
-        sizes = [len(found[name]) for _, found in results]
-        for label in PER_COMPARISON_COLUMNS.get(name, ()):
-            values = np.array([plan[label] for plan, _ in results], dtype=object)
-            stack[label] = pd.array(np.repeat(values, sizes), dtype="str")  # typed: a stack may have no rows
-        tables[name] = stack[columns]
-    return tables
+    comparison = comparison_of(source, target, plan["kind"], targets, settings.alignment, link_model, link_fixes, plans)
+    return comparison.labels(), comparison.model_tables()
 
 
 def _stacked(stacks: list[dict[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:
-    """Stacks of comparisons' tables (:func:`_labelled`'s) stacked in order."""
-    return {
-        name: pd.concat([stack[name] for stack in stacks], ignore_index=True)
-        if stacks
-        else pd.DataFrame(columns=columns)
-        for name, columns in COMPARISON_TABLE_COLUMNS.items()
-    }
+    """Stacks of comparisons' tables (:func:`analysis.align.stack_tables`'s) stacked in order."""
+    return (
+        align.stack_tables([])
+        if not stacks
+        else {name: pd.concat([stack[name] for stack in stacks], ignore_index=True) for name in align.COMPARISON_TABLES}
+    )
 
 
 def comparison_tables(
     comparisons: pd.DataFrame,
     docs: list[ParsedDocument],
-    indicators: pd.DataFrame | None = None,
-    workers: int | None = None,
-    settings: BuildSettings | None = None,
+    targets: pd.DataFrame | None,
+    settings: BuildSettings,
     link_fixes: pd.DataFrame | None = None,
+    workers: int | None = None,
     scheduler: str | scheduling.Session | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """Alignments, clause matches and coverage of every comparison, stacked with its id and kind
-    (the reviewer's ``link_fixes`` applied: :func:`corrections.read_alignment_corrections`)."""
-    settings = settings or BuildSettings()
+    """Alignments, clause matches, near misses and coverage of every comparison
+    (:func:`comparison_of`), stacked with its id and kind (the reviewer's ``link_fixes`` applied:
+    :func:`analysis.review.read_alignment_corrections`)."""
     plans = comparisons.to_dict(orient="records")
     by_id = {doc.doc_id: doc for doc in docs}
     calls = [(plan, by_id[plan["source_doc"]], by_id[plan["target_doc"]]) for plan in plans]
@@ -262,14 +219,14 @@ def comparison_tables(
             calls,
             "compare",
             state_as="state",
-            indicators=indicators,
+            targets=targets,
             settings=settings,
-            link_model=confidence.LinkModel.load(LINK_CONFIDENCE_PATH),
+            link_model=align.LinkModel.load(LINK_CONFIDENCE_PATH),
             link_fixes=link_fixes,
-            combine=_labelled,
+            combine=align.stack_tables,
         )
     tables = _stacked(stacks)
-    tables["coverage_indicators"] = coverage.indicator_comparison(tables["alignments"], indicators, comparisons)
+    tables["coverage_indicators"] = coverage.indicator_comparison(tables["alignments"], targets, comparisons)
     return tables
 
 
@@ -336,14 +293,14 @@ def build(
     out_dir = Path(PROCESSED_DIR if out_dir is None else out_dir)
     manifest_path = Path(MANIFEST_PATH if manifest_path is None else manifest_path)
     manifest.load_manifest(manifest_path)  # a bad manifest is refused before the output folder is touched
-    reviewed = corrections.Corrections.read(
+    reviewed = review.Corrections.read(
         ALIGNMENT_CORRECTIONS_PATH if alignment_corrections is None else alignment_corrections,
         TARGET_CORRECTIONS_PATH if target_corrections is None else target_corrections,
     )
     with storage.table_set(out_dir) as staged:
         with scheduling.session(scheduler, workers, min_items=settings.parallel_min_items) as run:
-            listed, docs = parse_manifest(manifest_path, workers, settings, run)
-            tables = build_tables(listed, docs, workers, settings, reviewed, run)
+            listed, docs = parse_manifest(manifest_path, settings, workers, run)
+            tables = build_tables(listed, docs, settings, reviewed, workers, run)
         try:
             for name, frame in tables.items():
                 write_table(frame, staged.folder, name)
@@ -366,18 +323,17 @@ def build(
 def build_tables(
     listed: pd.DataFrame,
     docs: list[ParsedDocument],
-    workers: int | None,
     settings: BuildSettings,
-    reviewed: corrections.Corrections | None = None,
+    reviewed: review.Corrections,
+    workers: int | None = None,
     scheduler: str | scheduling.Session | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Every processed table of the parsed corpus, by name, each checked against :mod:`analysis.schema`
-    (the reviewer's corrections applied after the model; none when ``reviewed`` is None)."""
-    reviewed = reviewed or corrections.Corrections.none()
+    (the reviewer's ``reviewed`` decisions applied after the model)."""
     lexicon = indicators.load_lexicon()
     documents = documents_table(docs, listed, settings.duplicates)
-    target_table, target_log = corrections.correct_targets(
-        targets_of(docs, documents, lexicon, workers, settings, scheduler),
+    target_table, target_log = review.correct_targets(
+        targets_of(docs, documents, lexicon, settings, workers, scheduler),
         reviewed.targets,
         lexicon,
         reviewed.targets_path,
@@ -389,11 +345,11 @@ def build_tables(
         "escalation": compare.escalation_table(target_table, documents, lexicon),
     }
     planned = planned_comparisons(listed, documents)
-    tables.update(comparison_tables(planned, docs, target_table, workers, settings, reviewed.links, scheduler))
-    link_log = corrections.alignment_log(
+    tables.update(comparison_tables(planned, docs, target_table, settings, reviewed.links, workers, scheduler))
+    link_log = review.alignment_log(
         reviewed.links, planned, {d.doc_id: set(d.tasks["task_id"]) for d in docs}, reviewed.links_path
     )
-    tables["corrections"] = corrections.log_table(link_log, target_log)
+    tables["corrections"] = review.log_table(link_log, target_log)
     for name, frame in tables.items():
         schema.check(name, frame.columns)
     return tables

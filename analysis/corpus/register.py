@@ -53,6 +53,30 @@ class Registered:
     notes: list[str] = field(default_factory=list)
 
 
+_SOURCE_NAMES = {
+    "text": "printed in the text",
+    "title": "from the title",
+    "date": "from the printed date",
+    "issuer": "from the issuer",
+    "file name": "from the file name",
+    "flag": "as given",
+}
+
+
+def registration_lines(done: Registered, manifest_path: Path | str) -> list[str]:
+    """What ``analysis add`` prints: the row written, where each value came from, what next."""
+    row = done.row
+    lines = [f"registered {row['doc_id']} in {manifest_path}: {done.format} file with {done.n_tasks} tasks"]
+    lines.append(f"  file: {done.file}" + ("" if done.copied else " (already there, not copied)"))
+    for name in ("title", "issuer", "region", "level", "year", "doc_number", "date", "parent", "previous"):
+        if row.get(name):
+            source = _SOURCE_NAMES.get(done.sources.get(name, ""), "")
+            lines.append(f"  {name}: {row[name]}" + (f" ({source})" if source else ""))
+    lines += [f"  note: {note}" for note in done.notes]
+    lines.append("next: `make reports` (or `.venv/bin/python -m analysis build`) to compare it")
+    return lines
+
+
 def default_doc_id(path: Path | str) -> str:
     """A doc id from a file name: its letters, digits, ``_`` and ``-`` (other runs become ``_``);
     empty when that leaves no letter (``孝感市2024年….pdf`` would give a bare ``2024``)."""

@@ -9,8 +9,10 @@ from pathlib import Path
 from analysis.corpus import manifest
 from analysis.errors import UserError
 from analysis.parse import metadata
-from analysis.parse.document import ParsedDocument, doc_id_for
-from analysis.settings import MANIFEST_PATH
+from analysis.parse.document import ParsedDocument, doc_id_for, parse_raw
+from analysis.parse.formats import read_plan
+from analysis.parse.structure import require_tasks
+from analysis.settings import MANIFEST_PATH, ParseSettings
 
 # Scope words of a plan's title (全省生态环境工作要点) and the level they name.
 SCOPE_LEVELS = {
@@ -43,6 +45,15 @@ def manifest_doc_id(path: Path | str, manifest_path: Path = MANIFEST_PATH) -> st
     listed = manifest.load_manifest(manifest_path)
     hits = listed.loc[listed["file_path"] == str(target), "doc_id"]
     return hits.iloc[0] if len(hits) else None
+
+
+def parse_reference(path: Path | str, manifest_path: Path, settings: ParseSettings) -> ParsedDocument:
+    """A plan file parsed (the manifest's doc id when it lists the file), or a user error saying
+    why it is not a plan: not a readable plan file, or no task found."""
+    raw = read_plan(path)  # first: what is not a readable plan file (text, Word, PDF, web page) is refused as such
+    doc = parse_raw(raw, manifest_doc_id(path, manifest_path) or doc_id_for(path), settings)
+    require_tasks(doc.tasks, doc.outline, str(path))
+    return doc
 
 
 def resolve_document(reference: str, manifest_path: Path = MANIFEST_PATH) -> tuple[Path, str, dict | None]:

@@ -8,7 +8,6 @@ from analysis.evaluate.crosslevel import (
     evaluate_crosslevel,
     figures_side_by_side,
 )
-from analysis.evaluate.metrics import precision_recall_f1
 from analysis.evaluate.targets import (
     evaluate_targets,
     indicator_mapping,
@@ -16,6 +15,7 @@ from analysis.evaluate.targets import (
     match_targets,
     threshold_sweep,
 )
+from analysis.metrics import precision_recall_f1
 
 __all__ = [
     "AlignmentEvaluation",

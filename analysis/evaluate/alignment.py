@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from itertools import product
 
 import numpy as np
@@ -30,10 +30,9 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from analysis import align
-from analysis.corpus.build import parsed_corpus
 from analysis.errors import UserError
-from analysis.evaluate.metrics import link_metrics_of_counts, precision_recall_f1
-from analysis.settings import GOLD_DIR, AlignmentSettings
+from analysis.metrics import METRIC_COLUMNS, link_metrics, link_metrics_of_counts
+from analysis.settings import GOLD_DIR, LINK_CONFIDENCE_PATH, AlignmentSettings, ThresholdGrid
 from analysis.storage import read_checked_csv
 from analysis.targets.extract import targets_of_plans
 from analysis.targets.indicators import load_lexicon
@@ -47,7 +46,6 @@ TEAM_CHECKS = {
     ("hubei_province_2024", "wuhan_city_2025", "level"): GOLD_DIR / "team_align_province_2024_wuhan_2025.csv",
 }
 LINK_COLUMNS = ["source_task_id", "target_task_id", "relation"]
-METRIC_COLUMNS = ["precision", "recall", "f1", "label_accuracy", "n_gold", "n_predicted", "n_correct"]
 SUMMARY_COLUMNS = ["comparison", "gold", "method", "setting", *METRIC_COLUMNS]
 _GOLD_ID = re.compile(r"^P(\d{2})-(\d+)-(\d+)$")
 
@@ -97,26 +95,6 @@ def read_gold(path) -> pd.DataFrame:
 # --- metrics ------------------------------------------------------------------------------------
 
 
-def link_metrics(predicted: pd.DataFrame, gold: pd.DataFrame) -> dict[str, float]:
-    """Precision, recall, F1 of links and label accuracy on the correctly found links."""
-    keys = ["source_task_id", "target_task_id"]
-    predicted = predicted[predicted["relation"].isin(align.LINKS)].drop_duplicates(keys)
-    gold = gold.drop_duplicates(keys)
-    hits = predicted.merge(gold, on=keys, suffixes=("", "_gold"))
-    n_correct, n_predicted, n_gold = len(hits), len(predicted), len(gold)
-    precision, recall, f1 = precision_recall_f1(n_correct, n_predicted, n_gold)
-    label = float((hits["relation"] == hits["relation_gold"]).mean()) if n_correct else 0.0
-    return {
-        "precision": precision,
-        "recall": recall,
-        "f1": f1,
-        "label_accuracy": label,
-        "n_gold": n_gold,
-        "n_predicted": n_predicted,
-        "n_correct": n_correct,
-    }
-
-
 def baseline_links(source: pd.DataFrame, target: pd.DataFrame) -> pd.DataFrame:
     """Each target task's single best source task by ``fuzz.ratio`` on the task text, as ``same``."""
     if source.empty or target.empty:
@@ -135,11 +113,10 @@ def baseline_links(source: pd.DataFrame, target: pd.DataFrame) -> pd.DataFrame:
 # --- threshold selection ------------------------------------------------------------------------
 
 
-def threshold_grid(grid: Mapping[str, tuple[float, float, float]] | None = None) -> pd.DataFrame:
-    """Every combination of the thresholds' candidate values (``(first, last, step)`` each; the
-    settings' grid unless given)."""
-    grid = AlignmentSettings().threshold_grid if grid is None else grid
-    axes = {name: np.round(np.arange(first, last + step / 2, step), 4) for name, (first, last, step) in grid.items()}
+def threshold_grid(grid: ThresholdGrid | Mapping[str, tuple[float, float, float]]) -> pd.DataFrame:
+    """Every combination of the thresholds' candidate values (``(first, last, step)`` each)."""
+    ranges = {f.name: getattr(grid, f.name) for f in fields(grid)} if isinstance(grid, ThresholdGrid) else dict(grid)
+    axes = {name: np.round(np.arange(first, last + step / 2, step), 4) for name, (first, last, step) in ranges.items()}
     return pd.DataFrame(list(product(*axes.values())), columns=list(axes))
 
 
@@ -159,7 +136,9 @@ class _Scorer:
         self.gold = gold
 
     def relations(self, thresholds: dict[str, float]) -> np.ndarray:
-        return align.decide(self.pairs, self.n_source, self.n_target, thresholds, self.assigned, self.ratio)
+        return align.decide(
+            self.pairs, self.n_source, self.n_target, align.thresholds_of(thresholds), self.assigned, self.ratio
+        )
 
     def metrics(self, relation: np.ndarray, rows: np.ndarray | None = None) -> dict[str, float]:
         """Link metrics over the pairs whose source task is in ``rows`` (all when None)."""
@@ -169,16 +148,8 @@ class _Scorer:
 
     def grid_metrics(self, grid: pd.DataFrame, rows: np.ndarray | None = None) -> pd.DataFrame:
         """Metrics of every row of the threshold grid at once (one row of results per config)."""
-        score = self.pairs["score"].to_numpy()[None, :]
-        column = {name: grid[name].to_numpy()[:, None] for name in grid.columns}
-        strong = score >= column["link_min"]
-        partial = strong & (self.ratio[None, :] >= column["partial_ratio"])
-        if "clause_min" in column:  # the clause-level rule of align.decide
-            partial |= (self.pairs["clauses"].to_numpy()[None, :] >= column["clause_min"]) & self.pairs[
-                "same_role"
-            ].to_numpy(dtype=bool)[None, :]
-        same = strong & self.assigned[None, :]
-        return pd.DataFrame(self._counts(partial | same, same, rows))
+        linked, same = align.decide_grid(self.pairs, self.n_source, self.n_target, grid, self.assigned, self.ratio)
+        return pd.DataFrame(self._counts(linked, same, rows))
 
     def _counts(self, linked: np.ndarray, same: np.ndarray, rows: np.ndarray | None) -> dict[str, np.ndarray]:
         in_scope = np.ones(linked.shape[1], dtype=bool) if rows is None else np.isin(self.pairs["source_index"], rows)
@@ -290,80 +261,74 @@ def alignment_indicators(corpus: dict) -> pd.DataFrame:
     return targets_of_plans([corpus[doc_id] for doc_id in sorted(used)], lexicon)
 
 
+def _summary_row(comparison: str, gold: str, method: str, setting: str, metrics: dict) -> dict:
+    return {"comparison": comparison, "gold": gold, "method": method, "setting": setting, **metrics}
+
+
+def _team_checks(
+    corpus: dict, indicators: pd.DataFrame, settings: AlignmentSettings, plans: align.PlanCache
+) -> tuple[list[dict], list[pd.DataFrame]]:
+    """The model (as the build decides, :func:`analysis.align.compare_plans`) and the baseline on
+    the team's cross-level checks: summary rows and the model's errors."""
+    link_model = align.LinkModel.load(LINK_CONFIDENCE_PATH)
+    rows, errors = [], []
+    for (team_source, team_target, team_kind), path in TEAM_CHECKS.items():
+        if team_source not in corpus or team_target not in corpus:
+            continue
+        source, target = corpus[team_source], corpus[team_target]
+        check = align.compare_plans(source, target, team_kind, settings, link_model, indicators, plans).alignments
+        team = team_links(read_gold(path))
+        name = f"{team_source} → {team_target}"
+        rows.append(_summary_row(name, "team check", "model", "thresholds of the settings", link_metrics(check, team)))
+        baseline = link_metrics(baseline_links(source.tasks, target.tasks), team)
+        rows.append(_summary_row(name, "team check", "baseline", "no fitting", baseline))
+        errors.append(_errors(name, check, team, pd.concat([source.tasks, target.tasks])))
+    return rows, errors
+
+
 def evaluate_alignment(
-    corpus: dict | None = None,
+    corpus: dict,
+    settings: AlignmentSettings,
     grid: pd.DataFrame | None = None,
     indicators: pd.DataFrame | None = None,
-    settings: AlignmentSettings | None = None,
 ) -> AlignmentEvaluation:
     """Evaluate the aligner and the baseline on the development gold (in-sample and
     cross-validated) and on the team's cross-level checks. ``corpus`` maps doc ids to parsed
-    documents (parsed from the manifest when omitted); ``indicators`` are the targets the aligner
-    sees (those of the compared documents, as in the build, when omitted)."""
-    settings = settings or AlignmentSettings()
-    if corpus is None:
-        corpus = parsed_corpus()
+    documents; ``grid``: the thresholds tried (the settings' grid when omitted); ``indicators``
+    are the targets the aligner sees (those of the compared documents, as in the build, when
+    omitted)."""
     grid = threshold_grid(settings.threshold_grid) if grid is None else grid
     indicators = alignment_indicators(corpus) if indicators is None else indicators
     source_id, target_id, _ = DEV_COMPARISON
     source, target = corpus[source_id], corpus[target_id]
     plans = align.PlanCache()
-    comparison = align.Comparison.of(source, target, indicators, plans, settings)
     gold = dev_gold_links(read_gold(DEV_GOLD), read_gold(GOLD_TASKS), source.tasks, target.tasks)
-    pairs = align.pair_signals(comparison)
+    pairs = align.scored_pairs(source, target, settings, indicators, plans)
     scorer = _Scorer(pairs, list(source.tasks["task_id"]), len(target.tasks), gold)
     thresholds = scorer.select(grid)
-    in_sample = scorer.metrics(scorer.relations(thresholds))
     cross_validated, folds = cross_validate(scorer, grid, settings.cv_folds)
-    baseline = link_metrics(baseline_links(source.tasks, target.tasks), gold)
     name = f"{source_id} → {target_id}"
     rows = [
-        {"comparison": name, "gold": "development", "method": "model", "setting": "in-sample", **in_sample},
-        {
-            "comparison": name,
-            "gold": "development",
-            "method": "model",
-            "setting": f"{settings.cv_folds}-fold cross-validated",
-            **cross_validated,
-        },
-        {"comparison": name, "gold": "development", "method": "baseline", "setting": "no fitting", **baseline},
+        _summary_row(name, "development", "model", "in-sample", scorer.metrics(scorer.relations(thresholds))),
+        _summary_row(name, "development", "model", f"{settings.cv_folds}-fold cross-validated", cross_validated),
+        _summary_row(
+            name,
+            "development",
+            "baseline",
+            "no fitting",
+            link_metrics(baseline_links(source.tasks, target.tasks), gold),
+        ),
     ]
     predicted = pairs.assign(relation=scorer.relations(thresholds))
     errors = [_errors(name, predicted, gold, pd.concat([source.tasks, target.tasks]))]
-    for (team_source, team_target, team_kind), path in TEAM_CHECKS.items():
-        if team_source not in corpus or team_target not in corpus:
-            continue
-        check = align.align(
-            align.Comparison.of(corpus[team_source], corpus[team_target], indicators, plans, settings), team_kind
-        )
-        team = team_links(read_gold(path))
-        team_name = f"{team_source} → {team_target}"
-        rows.append(
-            {
-                "comparison": team_name,
-                "gold": "team check",
-                "method": "model",
-                "setting": "thresholds of the settings",
-                **link_metrics(check.alignments, team),
-            }
-        )
-        rows.append(
-            {
-                "comparison": team_name,
-                "gold": "team check",
-                "method": "baseline",
-                "setting": "no fitting",
-                **link_metrics(baseline_links(corpus[team_source].tasks, corpus[team_target].tasks), team),
-            }
-        )
-        errors.append(
-            _errors(
-                team_name, check.alignments, team, pd.concat([corpus[team_source].tasks, corpus[team_target].tasks])
-            )
-        )
-    summary = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+    team_rows, team_errors = _team_checks(corpus, indicators, settings, plans)
+    summary = pd.DataFrame(rows + team_rows, columns=SUMMARY_COLUMNS)
     return AlignmentEvaluation(
-        summary, thresholds, folds, sensitivity(scorer, thresholds, grid), pd.concat(errors, ignore_index=True)
+        summary,
+        thresholds,
+        folds,
+        sensitivity(scorer, thresholds, grid),
+        pd.concat(errors + team_errors, ignore_index=True),
     )
 
 

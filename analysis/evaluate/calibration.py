@@ -17,7 +17,6 @@ import pandas as pd
 
 from analysis import align
 from analysis.align import confidence
-from analysis.corpus.build import parsed_corpus
 from analysis.evaluate.alignment import (
     DEV_COMPARISON,
     DEV_GOLD,
@@ -55,11 +54,9 @@ class LabelledPairs:
 
 
 def labelled_pairs(
-    corpus: dict | None = None, indicators: pd.DataFrame | None = None, settings: AlignmentSettings | None = None
+    corpus: dict, settings: AlignmentSettings, indicators: pd.DataFrame | None = None
 ) -> list[LabelledPairs]:
     """The development comparison's candidate pairs first, then each team check's."""
-    settings = settings or AlignmentSettings()
-    corpus = parsed_corpus() if corpus is None else corpus
     indicators = alignment_indicators(corpus) if indicators is None else indicators
     plans = align.PlanCache()
     source_id, target_id, _ = DEV_COMPARISON
@@ -80,7 +77,7 @@ def labelled_pairs(
     ]
     found = []
     for source, target, gold_name, gold in checks:
-        pairs = align.pair_signals(align.Comparison.of(corpus[source], corpus[target], indicators, plans, settings))
+        pairs = align.scored_pairs(corpus[source], corpus[target], settings, indicators, plans)
         n_source, n_target = len(corpus[source].tasks), len(corpus[target].tasks)
         keys = pd.MultiIndex.from_frame(gold[["source_task_id", "target_task_id"]])
         labels = keys.get_indexer(pd.MultiIndex.from_frame(pairs[["source_task_id", "target_task_id"]])) >= 0
@@ -162,10 +159,10 @@ class Calibration:
     near_misses: pd.DataFrame  # per gold: the near misses offered, and the missed gold links among them
 
 
-def calibrate(labelled: list[LabelledPairs] | None = None, folds: int | None = None) -> Calibration:
-    """Fit the link model on the development pairs and measure how well its confidence holds."""
-    labelled = labelled_pairs() if labelled is None else labelled
-    folds = AlignmentSettings().cv_folds if folds is None else folds
+def calibrate(labelled: list[LabelledPairs], settings: AlignmentSettings) -> Calibration:
+    """Fit the link model on the development pairs and measure how well its confidence holds
+    (folds over source tasks: the settings' ``cv_folds``)."""
+    folds = settings.cv_folds
     dev = labelled[0]
     penalties = []
     for l2 in L2_GRID:
@@ -198,14 +195,13 @@ def calibrate(labelled: list[LabelledPairs] | None = None, folds: int | None = N
     reliability = pd.concat(
         [reliability_table(p.probability, p.pairs.labels).assign(**p.label) for p in predictions], ignore_index=True
     )[RELIABILITY_COLUMNS]
-    return Calibration(model, penalties_table, scores, reliability, near_miss_table(predictions))
+    return Calibration(model, penalties_table, scores, reliability, near_miss_table(predictions, settings))
 
 
-def near_miss_table(predictions: list[Predictions], settings: AlignmentSettings | None = None) -> pd.DataFrame:
+def near_miss_table(predictions: list[Predictions], settings: AlignmentSettings) -> pd.DataFrame:
     """For each gold: how many near misses (:func:`analysis.align.confidence.near_misses`) the
     review queue offers under the settings' thresholds, and how many of the gold links the model
     misses are among them (what a reviewer can win back)."""
-    settings = settings or AlignmentSettings()
     rows = []
     for p in predictions:
         item = p.pairs

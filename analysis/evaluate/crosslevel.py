@@ -49,8 +49,9 @@ from analysis.evaluate.alignment import (
     read_gold,
     threshold_grid,
 )
-from analysis.evaluate.metrics import link_metrics_of_counts
-from analysis.settings import GOLD_DIR, AlignmentSettings
+from analysis.metrics import link_metrics_of_counts
+from analysis.settings import GOLD_DIR, MANIFEST_PATH, AlignmentSettings, BuildSettings
+from analysis.storage import write_csv
 
 COMPARISONS = (DEV_COMPARISON, *TEAM_CHECKS)
 TEAM_CLAUSES = {
@@ -240,25 +241,6 @@ class Candidates:
         merged = keys.merge(self.gold, how="left", on=["source_task_id", "target_task_id"])
         self.gold_relation = merged["relation"].fillna("").to_numpy()
         self.gold_low = (merged["confidence"] == "low").to_numpy()
-
-
-def model_decisions(
-    pairs: Mapping | pd.DataFrame, n_source: int, n_target: int, grid: pd.DataFrame
-) -> tuple[np.ndarray, np.ndarray]:
-    """``linked`` and ``same`` (configurations × pairs) of :func:`analysis.align.decide` for every
-    row of ``grid`` at once (a ``clause_min`` column adds the clause-level rule)."""
-    score = np.asarray(pairs["score"])[None, :]
-    assigned = align.one_to_one(pairs, n_source, n_target)[None, :]
-    ratio = align.best_ratio(pairs, n_source, n_target)[None, :]
-    column = {name: grid[name].to_numpy(dtype=float)[:, None] for name in grid.columns}
-    strong = score >= column["link_min"]
-    same = strong & assigned
-    linked = (strong & (ratio >= column["partial_ratio"])) | same
-    if "clause_min" in column:
-        linked |= (np.asarray(pairs["clauses"])[None, :] >= column["clause_min"]) & np.asarray(pairs["same_role"])[
-            None, :
-        ]
-    return linked, same
 
 
 def baseline_decisions(cosine: np.ndarray, grid: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -459,14 +441,13 @@ def evaluate_methods(
 
 def build_methods(
     corpus: Mapping,
-    settings: AlignmentSettings | None = None,
+    settings: AlignmentSettings,
     grid: pd.DataFrame | None = None,
     indicators: pd.DataFrame | None = None,
 ) -> tuple[list[Method], list[str], list[int]]:
     """The model and the baseline on the three comparisons."""
-    settings = settings or AlignmentSettings()
     grid = threshold_grid(settings.threshold_grid) if grid is None else grid
-    fixed = pd.DataFrame([{name: settings.thresholds.get(name, np.inf) for name in grid.columns}])
+    fixed = align.threshold_table(settings.thresholds)[list(grid.columns)]
     grid = pd.concat([grid, fixed], ignore_index=True)
     indicators = alignment_indicators(dict(corpus)) if indicators is None else indicators
     plans = align.PlanCache()
@@ -482,7 +463,7 @@ def build_methods(
         name = f"{key[0]} → {key[1]}"
         names.append(name)
         n_sources.append(len(source.tasks))
-        pairs = align.pair_signals(align.Comparison.of(source, target, indicators, plans, settings))
+        pairs = align.scored_pairs(source, target, settings, indicators, plans)
         model.candidates.append(
             Candidates(
                 name,
@@ -493,7 +474,7 @@ def build_methods(
                 gold_source,
             )
         )
-        model.decisions.append(model_decisions(pairs, len(source.tasks), len(target.tasks), grid))
+        model.decisions.append(align.decide_grid(pairs, len(source.tasks), len(target.tasks), grid))
         cosine = char_tfidf_cosine(list(source.tasks["text"]), list(target.tasks["text"]))
         n_target = len(target.tasks)
         index = np.arange(cosine.size)
@@ -513,11 +494,10 @@ def build_methods(
 
 def evaluate_crosslevel(
     corpus: Mapping,
-    settings: AlignmentSettings | None = None,
+    settings: AlignmentSettings,
     grid: pd.DataFrame | None = None,
     indicators: pd.DataFrame | None = None,
 ) -> CrossLevelEvaluation:
-    settings = settings or AlignmentSettings()
     methods, names, n_sources = build_methods(corpus, settings, grid, indicators)
     return evaluate_methods(methods, names, n_sources, settings.cv_folds)
 
@@ -572,7 +552,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv[:1] == ["derive"]:
         for key, path in TEAM_CLAUSES.items():
             derived = derive_team_links(read_gold(path), read_gold(TEAM_CHECKS[key]))
-            derived.to_csv(TEAM_CHECKS[key], index=False)
+            write_csv(derived, TEAM_CHECKS[key])
             print(
                 f"{TEAM_CHECKS[key].name}: {len(derived)} rows, "
                 f"{derived['relation'].value_counts().to_dict()}, {derived['confidence'].value_counts().to_dict()}"
@@ -580,8 +560,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     from analysis.corpus.build import parsed_corpus
 
-    corpus = parsed_corpus()
-    print(crosslevel_report(evaluate_crosslevel(corpus)))
+    settings = BuildSettings()
+    print(crosslevel_report(evaluate_crosslevel(parsed_corpus(MANIFEST_PATH, settings), settings.alignment)))
     return 0
 
 

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from analysis.parse import clean, formats, read, structure
@@ -41,6 +42,14 @@ class ParsedDocument:
         if not self.raw.page_starts:
             return None
         return max(1, bisect.bisect_right(self.raw.page_starts, offset))
+
+    def tasks_with_pages(self) -> pd.DataFrame:
+        """The task table; a PDF's with ``page_start``, the page each task begins on (the built
+        tables keep character offsets only)."""
+        if not self.page_starts:
+            return self.tasks
+        starts = self.tasks["char_start"].to_numpy()
+        return self.tasks.assign(page_start=np.maximum(1, np.searchsorted(self.page_starts, starts, side="right")))
 
     def printed_matter(self) -> list[str]:
         """The paragraphs around the plan's blocks: front matter, then back matter."""

@@ -439,6 +439,22 @@ def oversized(results: list[ReportResult], limit: int = REPORT_MAX_BYTES) -> lis
     return [r for r in results if r.size_bytes > limit]
 
 
+def result_lines(built: dict[str, list[ReportResult]], out_dir: Path) -> tuple[list[str], int]:
+    """What ``analysis reports`` prints of each edition's results (a failure with the notebook to
+    open), and how many reports failed."""
+    folders = edition_folders(out_dir, list(built))
+    lines, failures = [], 0
+    for lang, results in built.items():
+        failed = [r for r in results if r.status == "failed"]
+        failures += len(failed)
+        for r in results:
+            state = r.status if r.status != "failed" else f"FAILED ({r.error}); open {folders[lang] / r.notebook}"
+            lines.append(f"{r.report_id}: {state}")
+        lines += [f"warning: {r.html} is {r.size_bytes / 1e6:.1f} MB" for r in oversized(results)]
+        lines.append(f"{len(results) - len(failed)} of {len(results)} reports → {folders[lang] / 'index.html'}")
+    return lines, failures
+
+
 # --- committed notebooks -----------------------------------------------------------------------
 
 

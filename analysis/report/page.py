@@ -313,11 +313,13 @@ def evidence_words(text: str, other: str, limit: int = 8) -> list[str]:
 _NEAREST = re.compile(r"nearest:\s*(\S+)\s*\(([\d.]+)\)")
 
 
-def close_reading(report: Report, comparison, link_min: float, margin: float = 0.04) -> Html:
+def close_reading(report: Report, comparison, margin: float = 0.04) -> Html:
     """Every linked pair's two texts in two columns, shared wording marked, changed numbers marked
     apart; unlinked tasks beside their nearest counterpart (not linked) with its score, marked
-    uncertain near the threshold. Grouped by section (collapsible), filterable and searchable."""
+    uncertain within ``margin`` of the link threshold the comparison was decided with. Grouped by
+    section (collapsible), filterable and searchable."""
     msg = report.msg
+    link_min = comparison.settings.thresholds.link_min
     source = comparison.source_tasks.set_index("task_id")
     target = comparison.target_tasks.set_index("task_id")
     order = {

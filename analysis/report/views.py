@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from analysis.align import PlanComparison
 from analysis.compare.escalation import POINT_KINDS, change, direction, vs_parent
-from analysis.corpus.load import PlanComparison
 
 # --- reading the escalation table ---------------------------------------------------------------
 
@@ -348,16 +348,14 @@ def clause_reach(comparison: PlanComparison) -> pd.DataFrame:
 NEAR_THRESHOLD = 0.04
 
 
-def _link_min() -> float:
-    from analysis.settings import AlignmentSettings
+def link_min(comparison: PlanComparison) -> float:
+    """The score a link needs, as the comparison's build decided it (its ``build.json``)."""
+    return float(comparison.settings.thresholds.link_min)
 
-    return float(AlignmentSettings().thresholds["link_min"])
 
-
-def uncertain_count(comparison: PlanComparison, link_min: float | None = None, margin: float = NEAR_THRESHOLD) -> int:
+def uncertain_count(comparison: PlanComparison, margin: float = NEAR_THRESHOLD) -> int:
     """Links and unlinked tasks whose score lies within ``margin`` of the link threshold."""
-    link_min = _link_min() if link_min is None else link_min
-    return int(((comparison["alignments"]["score"] - link_min).abs() <= margin).sum())
+    return int(((comparison["alignments"]["score"] - link_min(comparison)).abs() <= margin).sum())
 
 
 def caveats(row) -> list[str]:
@@ -438,7 +436,7 @@ def comparison_findings(
         msg(
             "findings.uncertain",
             n=uncertain_count(comparison),
-            threshold=f"{_link_min():.2f}",
+            threshold=f"{link_min(comparison):.2f}",
             margin=f"{NEAR_THRESHOLD:.2f}",
         )
     )

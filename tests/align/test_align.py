@@ -5,6 +5,7 @@ text), and that the fast paths (cached features, blocks of bounded size) change 
 from __future__ import annotations
 
 import io
+import shutil
 from collections import Counter
 
 import numpy as np
@@ -18,8 +19,10 @@ from rapidfuzz import fuzz
 
 from analysis import align
 from analysis.align import signals
+from analysis.corpus.build import build
 from analysis.parse.document import parse_document
-from analysis.settings import AlignmentSettings
+from analysis.review import ALIGNMENT_CORRECTION_COLUMNS
+from analysis.settings import AlignmentSettings, Thresholds
 from analysis.text import segment
 
 
@@ -54,11 +57,24 @@ def clauses_frame(tasks: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=align.CLAUSE_COLUMNS)
 
 
-def comparison(source: pd.DataFrame, target: pd.DataFrame, indicators: pd.DataFrame | None = None) -> align.Comparison:
+def comparison(
+    source: pd.DataFrame,
+    target: pd.DataFrame,
+    indicators: pd.DataFrame | None = None,
+    thresholds: Thresholds | None = None,
+) -> align.PlanPair:
     space = align.FeatureSpace()
-    return align.Comparison(
-        align.Plan(source, clauses_frame(source), space), align.Plan(target, clauses_frame(target), space), indicators
+    settings = AlignmentSettings() if thresholds is None else AlignmentSettings(thresholds=thresholds)
+    return align.PlanPair(
+        align.Plan(source, clauses_frame(source), space),
+        align.Plan(target, clauses_frame(target), space),
+        settings,
+        indicators,
     )
+
+
+def loose(link_min: float, partial_ratio: float) -> Thresholds:
+    return Thresholds(link_min=link_min, partial_ratio=partial_ratio, clause_min=None)
 
 
 PROVINCE = tasks_frame(
@@ -300,13 +316,13 @@ def pairs_of(scores: list[list[float]]) -> pd.DataFrame:
 def test_same_is_one_to_one_and_partial_is_a_strong_runner_up() -> None:
     # s0 merges into t0 (s1 is its smaller part); s2 matches nothing well
     pairs = pairs_of([[0.8, 0.1], [0.5, 0.05], [0.12, 0.15]])
-    relation = align.decide(pairs, 3, 2, {"link_min": 0.2, "partial_ratio": 0.5})
+    relation = align.decide(pairs, 3, 2, loose(0.2, 0.5))
     assert list(relation) == ["same", "", "partial", "", "", ""]
 
 
 def test_a_weak_pair_is_no_link_even_when_it_is_the_best() -> None:
     pairs = pairs_of([[0.1]])
-    assert list(align.decide(pairs, 1, 1, {"link_min": 0.2, "partial_ratio": 0.5})) == [""]
+    assert list(align.decide(pairs, 1, 1, loose(0.2, 0.5))) == [""]
 
 
 def test_ratio_compares_with_the_weaker_linked_task() -> None:
@@ -315,7 +331,7 @@ def test_ratio_compares_with_the_weaker_linked_task() -> None:
 
 
 def test_unlinked_tasks_get_their_own_rows_named_by_the_kind() -> None:
-    result = align.align(comparison(PROVINCE, CITY), "level", {"link_min": 0.3, "partial_ratio": 0.5})
+    result = align.align(comparison(PROVINCE, CITY, thresholds=loose(0.3, 0.5)), "level")
     table = result.alignments
     assert list(table.columns) == align.ALIGNMENT_COLUMNS
     linked = table[table["relation"].isin(align.LINKS)]
@@ -337,7 +353,7 @@ def test_unlinked_tasks_get_their_own_rows_named_by_the_kind() -> None:
         ),
     )
     assert unlinked["evidence"].str.startswith("nearest: ").all()
-    year = align.align(comparison(PROVINCE, CITY), "year", {"link_min": 0.3, "partial_ratio": 0.5})
+    year = align.align(comparison(PROVINCE, CITY, thresholds=loose(0.3, 0.5)), "year")
     assert set(year.alignments["relation"]) == {"same", "dropped", "new"}
 
 
@@ -401,14 +417,14 @@ def test_clauses_split_on_stops_and_attributions_with_offsets_into_the_raw_text(
 
 def test_clause_blocks_of_any_size_give_the_same_alignment(corpus, monkeypatch) -> None:
     source, target = corpus["hubei_province_2024"], corpus["ezhou_city_2024"]
-    whole = align.align(align.Comparison.of(source, target), "level")
+    whole = align.align(align.PlanPair.of(source, target, AlignmentSettings()), "level")
     monkeypatch.setattr(signals, "_CLAUSE_BLOCK", 50)  # one source task per block, nothing kept for the links
-    blocks = align.align(align.Comparison.of(source, target), "level")
+    blocks = align.align(align.PlanPair.of(source, target, AlignmentSettings()), "level")
     assert_frame_equal(whole.pairs, blocks.pairs)
     assert_frame_equal(whole.alignments, blocks.alignments)
     assert_frame_equal(whole.clause_matches, blocks.clause_matches)
     assert align.align(
-        align.Comparison.of(source, target), "level", {"link_min": 0.99, "partial_ratio": 1.0}
+        align.PlanPair.of(source, target, AlignmentSettings(thresholds=loose(0.99, 1.0))), "level"
     ).clause_matches.empty  # no link, no clause match
 
 
@@ -423,11 +439,11 @@ def test_results_do_not_depend_on_what_a_build_aligned_before(corpus) -> None:
     """A build's plan cache and feature space only save time: each comparison gives the same
     tables as on its own, whichever comparisons came first."""
     province, ezhou, wuhan = (corpus[d] for d in ("hubei_province_2024", "ezhou_city_2024", "wuhan_city_2025"))
-    alone = align.align(align.Comparison.of(province, wuhan), "level")
+    alone = align.align(align.PlanPair.of(province, wuhan, AlignmentSettings()), "level")
     shared = align.PlanCache()
-    align.align(align.Comparison.of(ezhou, province, plans=shared), "level")
-    align.align(align.Comparison.of(corpus["hubei_province_2023"], province, plans=shared), "year")
-    after = align.align(align.Comparison.of(province, wuhan, plans=shared), "level")
+    align.align(align.PlanPair.of(ezhou, province, AlignmentSettings(), plans=shared), "level")
+    align.align(align.PlanPair.of(corpus["hubei_province_2023"], province, AlignmentSettings(), plans=shared), "year")
+    after = align.align(align.PlanPair.of(province, wuhan, AlignmentSettings(), plans=shared), "level")
     assert_frame_equal(alone.alignments, after.alignments)
     assert_frame_equal(alone.clause_matches, after.clause_matches)
 
@@ -500,7 +516,7 @@ def test_align_prints_the_contract_csv_with_the_task_ids_of_tasks(run_cli) -> No
     result = run_cli("align", parent, child)
     assert result.returncode == 0, result.stderr
     table = read_csv(result.stdout)
-    assert list(table.columns) == [*align.ALIGNMENT_COLUMNS, "confidence"]
+    assert list(table.columns) == [*align.ALIGNMENT_COLUMNS, "confidence", "decided_by"]
     ids = {
         side: set(read_csv(run_cli("tasks", path).stdout)["task_id"])
         for side, path in (("source", parent), ("target", child))
@@ -518,6 +534,64 @@ def test_align_gives_the_links_of_the_build(run_cli, built) -> None:
     build = tables["alignments"][tables["alignments"]["comparison_id"] == "hubei_province_2023__hubei_province_2024"]
     columns = ["source_task_id", "target_task_id", "relation", "confidence"]
     assert_frame_equal(result[columns].reset_index(drop=True), build[columns].reset_index(drop=True).astype(str))
+
+
+@pytest.mark.slow  # builds, and runs the command line in a subprocess
+def test_align_and_the_build_agree_on_a_pair_after_a_reviewer_decision(run_cli, built, tmp_path) -> None:
+    _, before = built
+    comparison_id = "hubei_province_2023__hubei_province_2024"
+    rows = before["alignments"][before["alignments"]["comparison_id"] == comparison_id]
+    links = rows[rows["relation"].isin(align.LINKS)]
+    dropped = rows[rows["relation"] == "dropped"]
+    removed = links.iloc[0]
+    added_source = dropped["source_task_id"].iloc[0] if len(dropped) else links["source_task_id"].iloc[1]
+    added_target = next(
+        t
+        for t in links["target_task_id"]
+        if (added_source, t) not in set(zip(links["source_task_id"], links["target_task_id"]))
+    )
+    data = tmp_path / "data"
+    shutil.copytree(RAW_DIR, data / "raw")
+    (data / "corrections").mkdir()
+    decisions = pd.DataFrame(
+        [
+            (
+                "hubei_province_2023",
+                removed["source_task_id"],
+                "hubei_province_2024",
+                removed["target_task_id"],
+                "none",
+                "",
+            ),
+            ("hubei_province_2023", added_source, "hubei_province_2024", added_target, "partial", "checked"),
+        ],
+        columns=ALIGNMENT_CORRECTION_COLUMNS,
+    )
+    decisions.to_csv(data / "corrections" / "alignments.csv", index=False)
+    after = build(
+        tmp_path / "processed",
+        data / "raw" / "manifest.csv",
+        alignment_corrections=data / "corrections" / "alignments.csv",
+    )
+    env = {
+        "ANALYSIS_MANIFEST": str(data / "raw" / "manifest.csv"),
+        "ANALYSIS_CORRECTIONS_DIR": str(data / "corrections"),
+    }
+    result = run_cli("align", "hubei_province_2023", "hubei_province_2024", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "applied 2 reviewer decision(s)" in result.stderr and comparison_id in result.stderr
+    printed = read_csv(result.stdout)
+    built_rows = after["alignments"][after["alignments"]["comparison_id"] == comparison_id]
+    columns = ["source_task_id", "target_task_id", "relation", "confidence", "decided_by"]
+    assert_frame_equal(printed[columns].reset_index(drop=True), built_rows[columns].reset_index(drop=True).astype(str))
+    assert (removed["source_task_id"], removed["target_task_id"]) not in set(
+        zip(printed["source_task_id"], printed["target_task_id"])
+    )
+    assert (
+        (printed["source_task_id"] == added_source)
+        & (printed["target_task_id"] == added_target)
+        & (printed["decided_by"] == "reviewer")
+    ).any()
 
 
 @pytest.mark.slow  # runs the command line in a subprocess

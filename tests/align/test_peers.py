@@ -14,6 +14,7 @@ from analysis.corpus.resolve import comparison_kind, document_profile
 from analysis.errors import UserError
 from analysis.parse.document import parse_document
 from analysis.schema import KINDS, UNLINKED
+from analysis.settings import AlignmentSettings
 
 
 def _row(doc_id: str, level: str, region: str, parent: str = "", previous: str = "") -> dict:
@@ -66,7 +67,7 @@ def test_two_city_plans_outside_the_manifest_are_peers(two_cities) -> None:
 def test_peer_alignment_and_coverage_label_the_unlinked_tasks_by_side(two_cities) -> None:
     assert "peer" in KINDS and UNLINKED["peer"] == ("only_in_a", "only_in_b")
     source, target = (parse_document(p) for p in two_cities)
-    result = align.align(align.Comparison.of(source, target), "peer").alignments
+    result = align.align(align.PlanPair.of(source, target, AlignmentSettings()), "peer").alignments
     assert set(result["relation"]) <= {"same", "partial", "only_in_a", "only_in_b"}
     tasks = coverage.task_coverage(result, source.tasks, target.tasks, "jia__yi", "peer")
     by_heading = dict(zip(tasks["heading"] + "/" + tasks["side"], tasks["relation"]))
@@ -86,19 +87,14 @@ def test_align_command_on_two_peer_cities(run_cli, two_cities) -> None:
 
 
 def test_report_views_summarise_a_peer_comparison(two_cities) -> None:
-    from analysis.corpus.build import comparison_tables
-    from analysis.corpus.load import PlanComparison
-    from analysis.corpus.manifest import COMPARISON_COLUMNS
     from analysis.report import palette, views
+    from analysis.settings import LINK_CONFIDENCE_PATH
 
     docs = [parse_document(p) for p in two_cities]
-    plan = pd.DataFrame(
-        [{"comparison_id": "jia__yi", "kind": "peer", "source_doc": "jia", "target_doc": "yi"}],
-        columns=COMPARISON_COLUMNS,
+    comparison = align.compare_plans(
+        docs[0], docs[1], "peer", AlignmentSettings(), align.LinkModel.load(LINK_CONFIDENCE_PATH)
     )
-    comparison = PlanComparison(
-        "jia__yi", "peer", "jia", "yi", docs[0].tasks, docs[1].tasks, comparison_tables(plan, docs)
-    )
+    assert comparison.comparison_id == "jia__yi"
     counts = views.relation_counts(comparison["coverage_tasks"])
     assert list(counts.columns) == ["side", "doc_id", "same", "only_in_a", "only_in_b", "tasks"]
     summary = views.comparison_summary(comparison)

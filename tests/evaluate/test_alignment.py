@@ -9,9 +9,11 @@ from pandas.testing import assert_frame_equal
 
 from analysis import align
 from analysis.evaluate import alignment as evaluate
+from analysis.metrics import link_metrics
 from analysis.settings import AlignmentSettings
 
-ALIGNMENT_THRESHOLDS = AlignmentSettings().thresholds
+SETTINGS = AlignmentSettings()
+ALIGNMENT_THRESHOLDS = align.threshold_table(SETTINGS.thresholds).iloc[0].to_dict()
 
 
 def links(rows: list[tuple[str, str, str]]) -> pd.DataFrame:
@@ -21,7 +23,7 @@ def links(rows: list[tuple[str, str, str]]) -> pd.DataFrame:
 def test_link_metrics_count_links_and_check_labels_on_the_correct_ones() -> None:
     gold = links([("a", "x", "same"), ("b", "x", "partial"), ("c", "y", "same")])
     predicted = links([("a", "x", "same"), ("b", "x", "same"), ("d", "z", "partial"), ("c", "", "dropped")])
-    metrics = evaluate.link_metrics(predicted, gold)
+    metrics = link_metrics(predicted, gold)
     assert metrics == {
         "precision": 2 / 3,
         "recall": 2 / 3,
@@ -84,7 +86,7 @@ def test_team_annotations_name_real_tasks_and_known_relations(corpus) -> None:
 
 @pytest.fixture(scope="module")
 def evaluation(corpus) -> evaluate.AlignmentEvaluation:
-    return evaluate.evaluate_alignment(corpus)
+    return evaluate.evaluate_alignment(corpus, SETTINGS)
 
 
 def figures(evaluation, gold: str, method: str, comparison: str | None = None) -> pd.DataFrame:
@@ -125,7 +127,7 @@ def test_the_settings_hold_thresholds_the_evaluation_finds_best(evaluation, corp
     gold = evaluate.dev_gold_links(
         evaluate.read_gold(evaluate.DEV_GOLD), evaluate.read_gold(evaluate.GOLD_TASKS), source.tasks, target.tasks
     )
-    pairs = align.pair_signals(align.Comparison.of(source, target, evaluate.alignment_indicators(corpus)))
+    pairs = align.scored_pairs(source, target, SETTINGS, evaluate.alignment_indicators(corpus))
     scorer = evaluate._Scorer(pairs, list(source.tasks["task_id"]), len(target.tasks), gold)
     ours = scorer.metrics(scorer.relations(ALIGNMENT_THRESHOLDS))
     best = scorer.metrics(scorer.relations(evaluation.thresholds))

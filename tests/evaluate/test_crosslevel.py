@@ -3,6 +3,8 @@ the model's decisions under a grid, and the figures per comparison."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -71,20 +73,20 @@ def test_the_team_task_links_are_derived_from_the_clause_annotation(key) -> None
 
 def test_grid_decisions_are_those_of_align_decide(corpus) -> None:
     source, target = corpus["hubei_province_2024"], corpus["wuhan_city_2025"]
-    pairs = align.pair_signals(align.Comparison.of(source, target))
+    pairs = align.scored_pairs(source, target, AlignmentSettings())
     grid = pd.DataFrame(
-        {"link_min": [0.16, 0.2, 0.1], "partial_ratio": [0.75, 0.5, 0.9], "clause_min": [0.9, 0.4, 2.0]}
+        {"link_min": [0.16, 0.2, 0.1], "partial_ratio": [0.75, 0.5, 0.9], "clause_min": [0.9, 0.4, np.inf]}
     )
-    linked, same = crosslevel.model_decisions(pairs, len(source.tasks), len(target.tasks), grid)
+    linked, same = align.decide_grid(pairs, len(source.tasks), len(target.tasks), grid)
     for row, thresholds in enumerate(grid.to_dict("records")):
-        relation = align.decide(pairs, len(source.tasks), len(target.tasks), thresholds)
+        relation = align.decide(pairs, len(source.tasks), len(target.tasks), align.thresholds_of(thresholds))
         np.testing.assert_array_equal(linked[row], relation != "")
         np.testing.assert_array_equal(same[row], relation == "same")
 
 
 @pytest.fixture(scope="module")
 def evaluation(corpus) -> crosslevel.CrossLevelEvaluation:
-    return crosslevel.evaluate_crosslevel(corpus)
+    return crosslevel.evaluate_crosslevel(corpus, AlignmentSettings())
 
 
 def test_the_figures_cover_every_comparison_method_and_protocol(evaluation) -> None:
@@ -125,13 +127,12 @@ def test_the_model_as_built_beats_the_baseline_on_every_comparison(evaluation) -
 
 def test_the_clause_rule_links_a_clause_carried_over_verbatim(corpus) -> None:
     # “严格落实意识形态工作责任制” moves from the province's 宣传教育 task into Wuhan's 政治机关建设 task
-    result = align.align(align.Comparison.of(corpus["hubei_province_2024"], corpus["wuhan_city_2025"]), "level")
+    settings = AlignmentSettings()
+    result = align.align(align.PlanPair.of(corpus["hubei_province_2024"], corpus["wuhan_city_2025"], settings), "level")
     links = result.alignments.set_index(["source_task_id", "target_task_id"])["relation"]
     assert links[("hubei_province_2024:3-2-4", "wuhan_city_2025:8-1-0")] == "partial"
-    without = {k: v for k, v in AlignmentSettings().thresholds.items() if k != "clause_min"}
-    before = align.align(
-        align.Comparison.of(corpus["hubei_province_2024"], corpus["wuhan_city_2025"]), "level", without
-    )
+    without = replace(settings, thresholds=replace(settings.thresholds, clause_min=None))
+    before = align.align(align.PlanPair.of(corpus["hubei_province_2024"], corpus["wuhan_city_2025"], without), "level")
     assert ("hubei_province_2024:3-2-4", "wuhan_city_2025:8-1-0") not in set(
         zip(before.alignments["source_task_id"], before.alignments["target_task_id"])
     )

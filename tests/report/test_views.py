@@ -7,11 +7,12 @@ import pandas as pd
 import pytest
 
 from analysis import evaluate
-from analysis.corpus.corrections import ALIGNMENT_CORRECTION_COLUMNS, read_alignment_corrections
 from analysis.corpus.load import load_comparison
 from analysis.evaluate import calibration
 from analysis.report import charts, quality, views
 from analysis.report.page import Report
+from analysis.review import ALIGNMENT_CORRECTION_COLUMNS, read_alignment_corrections
+from analysis.settings import AlignmentSettings
 from analysis.targets import indicators
 
 SOURCE, TARGET = "hubei_province_2024", "ezhou_city_2024"
@@ -62,9 +63,9 @@ def method_tables(corpus):
     """What the method report shows: the evaluation on the development gold, per pair, and the
     calibration of the link confidence."""
     return (
-        evaluate.evaluate_alignment(corpus),
-        evaluate.evaluate_crosslevel(corpus),
-        calibration.calibrate(calibration.labelled_pairs(corpus)),
+        evaluate.evaluate_alignment(corpus, AlignmentSettings()),
+        evaluate.evaluate_crosslevel(corpus, AlignmentSettings()),
+        calibration.calibrate(calibration.labelled_pairs(corpus, AlignmentSettings()), AlignmentSettings()),
     )
 
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from pinned_corpus import PINNED_ALIGNMENT_CORRECTIONS, PINNED_TARGET_CORRECTIONS
 
-from analysis.corpus import corrections
+from analysis import review as corrections
 from analysis.errors import UserError
-from analysis.settings import ALIGNMENT_CORRECTIONS_PATH, CORRECTIONS_DIR, TARGET_CORRECTIONS_PATH
+from analysis.settings import PROJECT_ROOT
 from analysis.targets.indicators import load_lexicon
 
 HEADER = ",".join(corrections.ALIGNMENT_CORRECTION_COLUMNS)
@@ -19,12 +20,14 @@ def _write(path, text: str, bom: bool = False) -> None:
     path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8"))
 
 
-def test_the_shipped_files_are_header_only_and_explained() -> None:
-    assert ALIGNMENT_CORRECTIONS_PATH.read_text(encoding="utf-8").strip() == HEADER
-    assert TARGET_CORRECTIONS_PATH.read_text(encoding="utf-8").strip() == ",".join(
+def test_the_files_as_shipped_are_header_only_and_explained() -> None:
+    # the pinned copies of data/corrections as shipped: a reviewer's own decisions there change nothing here
+    assert PINNED_ALIGNMENT_CORRECTIONS.read_text(encoding="utf-8").strip() == HEADER
+    assert PINNED_TARGET_CORRECTIONS.read_text(encoding="utf-8").strip() == ",".join(
         corrections.TARGET_CORRECTION_COLUMNS
     )
-    readme = (CORRECTIONS_DIR / "README.md").read_text(encoding="utf-8")
+    assert corrections.read_alignment_corrections(PINNED_ALIGNMENT_CORRECTIONS).empty
+    readme = (PROJECT_ROOT / "data" / "corrections" / "README.md").read_text(encoding="utf-8")
     assert all(
         column in readme for column in corrections.ALIGNMENT_CORRECTION_COLUMNS + corrections.TARGET_CORRECTION_COLUMNS
     )

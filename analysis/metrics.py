@@ -1,9 +1,14 @@
 """Precision, recall and F1: one definition for every evaluation (targets, links, grids of
-thresholds)."""
+thresholds), against the gold or against a reviewer's decisions."""
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
+
+LINKS = ("same", "partial")
+LINK_KEYS = ["source_task_id", "target_task_id"]
+METRIC_COLUMNS = ["precision", "recall", "f1", "label_accuracy", "n_gold", "n_predicted", "n_correct"]
 
 
 def precision_recall_f1(n_correct, n_predicted, n_gold) -> tuple:
@@ -31,6 +36,27 @@ def link_metrics_of_counts(n_correct, n_predicted, n_right_label, n_gold: int) -
         "f1": f1,
         "label_accuracy": label,
         "n_gold": np.full(len(n_correct), n_gold),
+        "n_predicted": n_predicted,
+        "n_correct": n_correct,
+    }
+
+
+def link_metrics(predicted: pd.DataFrame, gold: pd.DataFrame) -> dict[str, float]:
+    """Precision, recall, F1 of links (pairs related ``same`` or ``partial``) and label accuracy on
+    the correctly found links; ``predicted`` and ``gold`` hold ``source_task_id, target_task_id,
+    relation``."""
+    predicted = predicted[predicted["relation"].isin(LINKS)].drop_duplicates(LINK_KEYS)
+    gold = gold.drop_duplicates(LINK_KEYS)
+    hits = predicted.merge(gold, on=LINK_KEYS, suffixes=("", "_gold"))
+    n_correct, n_predicted, n_gold = len(hits), len(predicted), len(gold)
+    precision, recall, f1 = precision_recall_f1(n_correct, n_predicted, n_gold)
+    label = float((hits["relation"] == hits["relation_gold"]).mean()) if n_correct else 0.0
+    return {
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+        "label_accuracy": label,
+        "n_gold": n_gold,
         "n_predicted": n_predicted,
         "n_correct": n_correct,
     }

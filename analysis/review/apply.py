@@ -1,243 +1,88 @@
-"""Reviewer corrections: a researcher's decisions on links and targets, applied after the model.
+"""Reviewer decisions applied after the model, the same way wherever a comparison is made.
 
-Two optional CSV files a researcher edits (in Excel too: UTF-8 with or without BOM, cells
-stripped, extra columns ignored, rows whose decision is left empty skipped), described in
-``data/corrections/README.md``:
-
-- ``alignments.csv`` (:data:`ALIGNMENT_CORRECTION_COLUMNS`): ``none`` removes a link, ``same`` /
-  ``partial`` add or relabel one. An added link replaces the unlinked rows of its two tasks; a
-  task whose every link is removed gets its unlinked row back (the kind's relation of
-  :data:`analysis.schema.UNLINKED`, its nearest remaining candidate as evidence).
-- ``targets.csv`` (:data:`TARGET_CORRECTION_COLUMNS`): ``reject`` removes a target, ``fix`` sets
-  the fields given (value, unit, comparator, indicator_id; an empty cell keeps the model's).
+- Link decisions (``alignments.csv``): :func:`apply_link_decisions` takes a
+  :class:`analysis.align.PlanComparison` and returns it reviewed: ``none`` removes a link,
+  ``same`` / ``partial`` add or relabel one. An added link replaces the unlinked rows of its two
+  tasks; a task whose every link is removed gets its unlinked row back (the kind's relation of
+  :data:`analysis.schema.UNLINKED`, its nearest remaining candidate as evidence); a removed link
+  loses its clause matches; a pair the reviewer decided is no longer a near miss.
+- Target decisions (``targets.csv``): :func:`correct_targets`: ``reject`` removes a target,
+  ``fix`` sets the fields given.
 
 Rows decided by a reviewer carry ``decided_by == "reviewer"`` (and confidence 1), the others
-``"model"``. A correction naming a comparison, task or target that no longer exists is *stale*:
-it changes nothing and is listed, by file and line, in the ``corrections`` table (the build's
-log prints one line each).
+``"model"``. A decision naming a comparison, task or target that no longer exists is *stale*: it
+changes nothing and is listed, by file and line, in the ``corrections`` table (the build's log
+prints one line each).
 """
 
 from __future__ import annotations
 
-import csv
-import io
+import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from analysis import schema
-from analysis.align.aligner import Alignment
-from analysis.align.confidence import LinkModel, link_probability, near_misses, nearest_candidates, with_confidence
+from analysis.align import ALIGNMENT_COLUMNS, PlanComparison, with_task_details
+from analysis.align.confidence import nearest_candidates
 from analysis.errors import UserError
+from analysis.review.decisions import link_fixes, target_fixes
 from analysis.schema import LINKS, UNLINKED
 
 # A comparison's candidate pairs: :func:`analysis.align.pair_signals`' table, or its columns as arrays.
 PairColumns = pd.DataFrame | Mapping[str, np.ndarray]
-
-ALIGNMENT_CORRECTION_COLUMNS = ["source_doc", "source_task_id", "target_doc", "target_task_id", "relation", "note"]
-TARGET_CORRECTION_COLUMNS = ["doc_id", "target_id", "action", "value", "unit", "comparator", "indicator_id", "note"]
-REVIEW_RELATIONS = (*LINKS, "none")
-TARGET_ACTIONS = ("reject", "fix")
-COMPARATORS = (">=", "<=", "=", "striving")
-FIXABLE = ("value", "unit", "comparator", "indicator_id")
 LOG_COLUMNS = schema.columns("corrections")
 MODEL, REVIEWER = schema.DECIDERS
+CONTRACT_COLUMNS = [*ALIGNMENT_COLUMNS, "confidence", "decided_by"]
 
 
-# --- reading -----------------------------------------------------------------------------------
-
-
-class LinkFix(NamedTuple):
-    """One row of a link decisions table (:data:`ALIGNMENT_CORRECTION_COLUMNS` and ``line``)."""
-
-    source_doc: str
-    source_task_id: str
-    target_doc: str
-    target_task_id: str
-    relation: str
-    note: str
-    line: int
-
-
-class TargetFix(NamedTuple):
-    """One row of a target decisions table (:data:`TARGET_CORRECTION_COLUMNS` and ``line``)."""
-
-    doc_id: str
-    target_id: str
-    action: str
-    value: str
-    unit: str
-    comparator: str
-    indicator_id: str
-    note: str
-    line: int
-
-
-def _text(frame: pd.DataFrame, columns: list[str]) -> dict[str, list[str]]:
-    """The cells of ``columns`` (a decisions table holds text, and ``line``), column by column."""
-    return {c: frame[c].astype(str).tolist() for c in columns}
-
-
-def link_fixes(frame: pd.DataFrame) -> list[LinkFix]:
-    """The rows of a link decisions table (:func:`read_alignment_corrections`), typed."""
-    text, lines = _text(frame, ALIGNMENT_CORRECTION_COLUMNS), frame["line"].astype(int).tolist()
-    return [
-        LinkFix(
-            source_doc=text["source_doc"][i],
-            source_task_id=text["source_task_id"][i],
-            target_doc=text["target_doc"][i],
-            target_task_id=text["target_task_id"][i],
-            relation=text["relation"][i],
-            note=text["note"][i],
-            line=lines[i],
-        )
-        for i in range(len(frame))
+def decisions_of(comparison: PlanComparison, fixes: pd.DataFrame | None) -> pd.DataFrame | None:
+    """The link decisions naming this comparison's documents and tasks (the others are the
+    business of other comparisons, or stale: :func:`alignment_log`)."""
+    if fixes is None or not len(fixes):
+        return None
+    named = fixes[
+        (fixes["source_doc"] == comparison.source_doc)
+        & (fixes["target_doc"] == comparison.target_doc)
+        & fixes["source_task_id"].isin(comparison.source_tasks["task_id"])
+        & fixes["target_task_id"].isin(comparison.target_tasks["task_id"])
     ]
+    return named if len(named) else None
 
 
-def target_fixes(frame: pd.DataFrame) -> list[TargetFix]:
-    """The rows of a target decisions table (:func:`read_target_corrections`), typed."""
-    text, lines = _text(frame, TARGET_CORRECTION_COLUMNS), frame["line"].astype(int).tolist()
-    return [
-        TargetFix(
-            doc_id=text["doc_id"][i],
-            target_id=text["target_id"][i],
-            action=text["action"][i],
-            value=text["value"][i],
-            unit=text["unit"][i],
-            comparator=text["comparator"][i],
-            indicator_id=text["indicator_id"][i],
-            note=text["note"][i],
-            line=lines[i],
-        )
-        for i in range(len(frame))
-    ]
-
-
-def read_corrections(
-    path: Path | str, columns: list[str], decision: str, allowed: tuple[str, ...], required: tuple[str, ...]
-) -> pd.DataFrame:
-    """The decided rows of a corrections file (``columns`` and ``line``, the row's first line in
-    the file); no file → no rows. ``decision`` is the column holding the decision (``allowed``
-    values, case-insensitive); a decided row must fill ``required``."""
-    path = Path(path)
-    empty = pd.DataFrame(columns=[*columns, "line"])
-    if not path.is_file():
-        return empty
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise UserError(path, f"not UTF-8 text (save it as 'CSV UTF-8'): {exc.reason} at byte {exc.start}") from None
-    except OSError as exc:
-        raise UserError(path, f"cannot read the corrections file ({exc.strerror})") from None
-    reader = csv.reader(io.StringIO(text, newline=""))
-    rows, lines, line = [], [], 1
-    try:
-        header = [cell.strip() for cell in next(reader, [])]
-        line = reader.line_num + 1
-        for row in reader:
-            rows.append(row)
-            lines.append(line)
-            line = reader.line_num + 1
-    except csv.Error as exc:
-        raise UserError(f"{path}, line {line}", f"not readable as CSV ({exc})") from None
-    if not header:
-        return empty
-    missing = [c for c in columns if c not in header]
-    if missing:
-        raise UserError(path, f"missing column(s): {', '.join(missing)} (expected {', '.join(columns)})")
-    at = [header.index(c) for c in columns]
-    records: list[dict[str, str | int]] = []
-    for row, line in zip(rows, lines):
-        cells = [row[i].strip() if i < len(row) else "" for i in at]
-        record = dict(zip(columns, cells))
-        record[decision] = record[decision].lower()
-        if not record[decision]:
-            continue  # not decided yet (a review queue's row left empty)
-        if record[decision] not in allowed:
-            raise UserError(
-                f"{path}, line {line}",
-                f"{decision} must be one of {', '.join(allowed)}, not {cells[columns.index(decision)]!r}",
-            )
-        blank = [c for c in required if not record[c]]
-        if blank:
-            raise UserError(f"{path}, line {line}", f"{', '.join(blank)} empty")
-        records.append({**record, "line": line})
-    return pd.DataFrame(records, columns=[*columns, "line"]).astype({"line": "int64"})
-
-
-def read_alignment_corrections(path: Path | str) -> pd.DataFrame:
-    """The link decisions of ``path``; two rows deciding one pair differently are an error."""
-    found = read_corrections(
-        path,
-        ALIGNMENT_CORRECTION_COLUMNS,
-        "relation",
-        REVIEW_RELATIONS,
-        ("source_doc", "source_task_id", "target_doc", "target_task_id"),
+def apply_link_decisions(comparison: PlanComparison, fixes: pd.DataFrame | None) -> PlanComparison:
+    """``comparison`` (as :func:`analysis.align.compare_plans` made it) with the reviewer's link
+    decisions ``fixes`` (rows of :func:`analysis.review.read_alignment_corrections`) applied."""
+    named = decisions_of(comparison, fixes)
+    if named is None or not len(comparison.alignments):
+        return comparison
+    if comparison.pairs is None:
+        raise ValueError(f"{comparison.comparison_id}: read back from built tables, it was reviewed when built")
+    pairs = comparison.pairs
+    corrected = correct_alignment(
+        comparison.alignments[CONTRACT_COLUMNS],
+        named,
+        comparison.kind,
+        comparison.source_tasks["task_id"],
+        comparison.target_tasks["task_id"],
+        pairs,
+        np.asarray(pairs["link_probability"]),
     )
-    _refuse_conflicts(path, found, ["source_doc", "source_task_id", "target_doc", "target_task_id"], ["relation"])
-    return found
-
-
-def read_target_corrections(path: Path | str) -> pd.DataFrame:
-    """The target decisions of ``path``: values checked (a number, a known comparator), a fix
-    that sets nothing refused, two rows deciding one target differently refused."""
-    found = read_corrections(path, TARGET_CORRECTION_COLUMNS, "action", TARGET_ACTIONS, ("doc_id", "target_id"))
-    for row in target_fixes(found):
-        where = f"{path}, line {row.line}"
-        if row.value:
-            try:
-                float(row.value.replace(",", ""))
-            except ValueError:
-                raise UserError(where, f"value must be a number, not {row.value!r}") from None
-        if row.comparator and row.comparator not in COMPARATORS:
-            raise UserError(where, f"comparator must be one of {', '.join(COMPARATORS)}, not {row.comparator!r}")
-        if row.action == "fix" and not any(getattr(row, c) for c in FIXABLE):
-            raise UserError(where, f"a fix must give at least one of {', '.join(FIXABLE)}")
-    _refuse_conflicts(path, found, ["doc_id", "target_id"], ["action", *FIXABLE])
-    return found
-
-
-def _refuse_conflicts(path, found: pd.DataFrame, keys: list[str], decision: list[str]) -> None:
-    distinct = found.drop_duplicates([*keys, *decision])
-    clash = distinct[distinct.duplicated(keys, keep=False)]
-    if len(clash):
-        first, second = clash["line"].iloc[0], clash["line"].iloc[1]
-        raise UserError(f"{path}, line {second}", f"contradicts line {first} on the same {' / '.join(keys)}")
-
-
-@dataclass(frozen=True)
-class Corrections:
-    """The reviewer's decisions a build applies: link and target corrections and their files."""
-
-    links: pd.DataFrame
-    targets: pd.DataFrame
-    links_path: str = ""
-    targets_path: str = ""
-
-    @classmethod
-    def read(cls, links_path: Path | str, targets_path: Path | str) -> Corrections:
-        return cls(
-            read_alignment_corrections(links_path),
-            read_target_corrections(targets_path),
-            str(links_path),
-            str(targets_path),
-        )
-
-    @classmethod
-    def none(cls) -> Corrections:
-        return cls(
-            pd.DataFrame(columns=[*ALIGNMENT_CORRECTION_COLUMNS, "line"]),
-            pd.DataFrame(columns=[*TARGET_CORRECTION_COLUMNS, "line"]),
-        )
-
-    def files(self) -> tuple[Path, ...]:
-        """The corrections files that exist (a build records their SHA-256)."""
-        return tuple(Path(p) for p in (self.links_path, self.targets_path) if p and Path(p).is_file())
+    linked = corrected["relation"].isin(LINKS).to_numpy()
+    decided = set(zip(corrected["source_task_id"].to_numpy()[linked], corrected["target_task_id"].to_numpy()[linked]))
+    decided.update(zip(named["source_task_id"], named["target_task_id"]))
+    near = comparison.near_misses
+    kept = [pair not in decided for pair in zip(near["source_task_id"], near["target_task_id"])]
+    return dataclasses.replace(
+        comparison,
+        alignments=with_task_details(corrected, comparison.source_tasks, comparison.target_tasks).assign(
+            confidence=corrected["confidence"].to_numpy(), decided_by=corrected["decided_by"].to_numpy()
+        ),
+        clause_matches=correct_clause_matches(comparison.clause_matches, corrected),
+        near_misses=near[np.asarray(kept, dtype=bool)].reset_index(drop=True),
+    )
 
 
 # --- targets -----------------------------------------------------------------------------------
@@ -314,52 +159,6 @@ def alignment_log(
         ]
         log.append(_log(path, row.line, what, "; ".join(problems)))
     return pd.DataFrame(log, columns=LOG_COLUMNS)
-
-
-class ReviewedAlignment(NamedTuple):
-    """One comparison after the reviewer: its alignment table and its near misses (with each
-    pair's task positions, ``source_index`` and ``target_index``, as in the pair arrays)."""
-
-    alignments: pd.DataFrame
-    near_misses: pd.DataFrame
-
-
-def reviewed_alignment(
-    result: Alignment,
-    model: LinkModel,
-    fixes: pd.DataFrame | None,
-    kind: str,
-    source_ids,
-    target_ids,
-    near_miss_min: float,
-) -> ReviewedAlignment:
-    """The model's alignment table of one comparison with each row's ``confidence``, then the
-    reviewer's decisions applied (:func:`correct_alignment`); and the candidate pairs left
-    unlinked with a link probability of at least ``near_miss_min`` that no reviewer decided."""
-    pairs = result.pair_columns  # the arrays themselves: no table of them to build
-    chance = link_probability(pairs, model, len(source_ids), len(target_ids))
-    table = with_confidence(result.alignments, pairs, chance, source_ids, target_ids)
-    corrected = correct_alignment(table, fixes, kind, source_ids, target_ids, pairs, chance)
-    # to 6 decimals, as the confidence: the last bits depend on the order features were numbered in
-    rounded = np.round(chance, 6)
-    at = near_misses(pairs["relation"], rounded, near_miss_min)
-    linked = corrected["relation"].isin(LINKS).to_numpy()
-    decided = set(zip(corrected["source_task_id"].to_numpy()[linked], corrected["target_task_id"].to_numpy()[linked]))
-    if fixes is not None and len(fixes):
-        decided.update(zip(fixes["source_task_id"], fixes["target_task_id"]))
-    at = at[[pair not in decided for pair in zip(pairs["source_task_id"][at], pairs["target_task_id"][at])]]
-    missed = pd.DataFrame(
-        {
-            "source_index": pairs["source_index"][at],
-            "target_index": pairs["target_index"][at],
-            "source_task_id": pairs["source_task_id"][at],
-            "target_task_id": pairs["target_task_id"][at],
-            "score": pairs["score"][at],
-            "best_clause_score": np.round(pairs["clauses"][at], 6),
-            "link_probability": rounded[at],
-        }
-    )
-    return ReviewedAlignment(corrected, missed)
 
 
 def correct_alignment(

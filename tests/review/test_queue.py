@@ -9,15 +9,22 @@ import sys
 
 import pandas as pd
 import pytest
+from pinned_corpus import PINNED_DIR, PINNED_MANIFEST
 
+from analysis import review
 from analysis.corpus.build import build
-from analysis.corpus.corrections import ALIGNMENT_CORRECTION_COLUMNS, read_alignment_corrections
 from analysis.corpus.manifest import load_manifest
-from analysis.corpus.review import QUEUE_COLUMNS, export_queue, review_queue
 from analysis.errors import UserError
-from analysis.evaluate import reviewed
+from analysis.evaluate.run import model_comparisons
+from analysis.review import (
+    ALIGNMENT_CORRECTION_COLUMNS,
+    QUEUE_COLUMNS,
+    export_queue,
+    read_alignment_corrections,
+    review_queue,
+)
 from analysis.schema import LINKS, UNLINKED
-from analysis.settings import PROJECT_ROOT, RAW_DIR
+from analysis.settings import PROJECT_ROOT, BuildSettings
 
 COMPARISON = "hubei_province_2024__ezhou_city_2024"
 
@@ -73,7 +80,7 @@ def test_review_round_trip_reaches_the_tables(built, tmp_path) -> None:
     filled.loc[removed, "relation"], filled.loc[added, "relation"] = "none", "partial"
     filled.loc[near, "relation"] = "partial"
     data = tmp_path / "data"
-    shutil.copytree(RAW_DIR, data / "raw")
+    shutil.copytree(PINNED_DIR, data / "raw")
     (data / "corrections").mkdir()
     filled.to_csv(data / "corrections" / "alignments.csv", index=False, encoding="utf-8-sig")
     after = build(
@@ -148,14 +155,19 @@ def test_the_cli_exports_a_queue_and_the_build_log_names_stale_corrections(built
     assert not (tmp_path / "other.csv").exists()
 
     data = tmp_path / "data"
-    shutil.copytree(RAW_DIR, data / "raw")
+    shutil.copytree(PINNED_DIR, data / "raw")
     (data / "corrections").mkdir()
     (data / "corrections" / "alignments.csv").write_text(
         ",".join(ALIGNMENT_CORRECTION_COLUMNS) + "\n"
         "hubei_province_2024,hubei_province_2024:9-9-9,ezhou_city_2024,ezhou_city_2024:3-1-1,same,renumbered\n",
         encoding="utf-8",
     )
-    built_log = run("build", "--out", tmp_path / "processed", env={**os.environ, "ANALYSIS_DATA_DIR": str(data)})
+    env = {
+        **os.environ,
+        "ANALYSIS_MANIFEST": str(data / "raw" / "manifest.csv"),
+        "ANALYSIS_CORRECTIONS_DIR": str(data / "corrections"),
+    }
+    built_log = run("build", "--out", tmp_path / "processed", env=env)
     assert built_log.returncode == 0, built_log.stderr
     assert "corrections: 0 applied, 1 stale" in built_log.stderr
     assert (
@@ -187,8 +199,9 @@ def test_evaluate_scores_the_model_on_the_pairs_the_reviewer_named(built, corpus
         [("hubei_province_2024", s, "ezhou_city_2024", t, r, "") for s, t, r in decisions],
         columns=ALIGNMENT_CORRECTION_COLUMNS,
     ).to_csv(path, index=False)
-    scores = reviewed.reviewed_links(
-        read_alignment_corrections(path), corpus, load_manifest(RAW_DIR / "manifest.csv"), tables["targets"]
+    listed, settings = load_manifest(PINNED_MANIFEST), BuildSettings()
+    scores = review.link_agreement(
+        read_alignment_corrections(path), model_comparisons(listed, corpus, tables["targets"], settings)
     )
     assert scores.to_dict("records") == [
         {
@@ -203,7 +216,10 @@ def test_evaluate_scores_the_model_on_the_pairs_the_reviewer_named(built, corpus
             "n_correct": 1,
         }
     ]
-    text = reviewed.report(
-        path, tmp_path / "absent.csv", corpus, load_manifest(RAW_DIR / "manifest.csv"), tables["targets"]
+    text = review.agreement_report(
+        scores,
+        review.target_agreement(review.read_target_corrections(tmp_path / "absent.csv"), tables["targets"]),
+        path,
+        tmp_path / "absent.csv",
     )
     assert COMPARISON in text and "Targets the reviewer decided" in text

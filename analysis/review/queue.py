@@ -21,12 +21,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.corpus.corrections import ALIGNMENT_CORRECTION_COLUMNS, MODEL
 from analysis.errors import UserError
-from analysis.schema import LINKS
+from analysis.review.decisions import ALIGNMENT_CORRECTION_COLUMNS
+from analysis.schema import DECIDERS, LINKS
 from analysis.storage import atomic_path, read_table, table_folder
 
 DEFAULT_BAND = (0.35, 0.65)
+MODEL = DECIDERS[0]
 QUEUE_COLUMNS = [
     *ALIGNMENT_CORRECTION_COLUMNS,
     "model_relation",
@@ -145,3 +146,13 @@ def export_queue(
     with atomic_path(out) as tmp:
         queue.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
     return queue
+
+
+def queue_summary(queue: pd.DataFrame, out: Path | str) -> str:
+    """What ``analysis review`` says of the queue it wrote, and what to do with it."""
+    counts = queue["reason"].value_counts()
+    return (
+        f"{len(queue)} decisions to review ({counts.get('uncertain', 0)} uncertain, {counts.get('low confidence', 0)} "
+        f"low confidence, {counts.get(NEAR_MISS, 0)} near misses) → {out}: fill in `relation` (same, partial, "
+        "none), save it as data/corrections/alignments.csv"
+    )
