@@ -41,7 +41,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import __version__, storage
-from analysis.settings import MANIFEST_PATH, PROCESSED_DIR, REPORTS_DIR
+from analysis.settings import MANIFEST_PATH, PROCESSED_DIR, REPORTS_DIR, BuildSettings
 from benchmarks.ingest import ingest_case
 
 SIZES = (100, 300, 1000, 3000)
@@ -198,7 +198,6 @@ def _synthetic_pair(n: int, seed: int, folder: Path):
     from analysis.parse.document import parse_document
     from benchmarks import synthetic
 
-    settings = BuildSettings()
     bank = synthetic.clause_bank(storage.read_table("tasks", PROCESSED_DIR))
     rng = random.Random(seed)
     earlier = synthetic.random_plan(bank, rng, "earlier", n)
