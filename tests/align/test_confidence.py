@@ -10,7 +10,7 @@ from analysis.align import confidence
 from analysis.errors import UserError
 from analysis.evaluate import calibration
 from analysis.schema import LINKS, UNLINKED
-from analysis.settings import LINK_CONFIDENCE_PATH
+from analysis.settings import LINK_CONFIDENCE_PATH, AlignmentSettings
 
 
 def test_fit_is_deterministic_and_ranks_by_evidence() -> None:
