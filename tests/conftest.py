@@ -3,8 +3,9 @@ folders (never data/processed or reports/, which a clean clone lacks), and a run
 
 The tests mirror the package: tests/text, tests/parse, ... tests/report, tests/evaluate, and
 tests/benchmarks for the harness outside it; the cross-cutting ones stay here. A test using a
-fixture that builds (``built``, ``built_reports``) is marked ``slow`` by
-:func:`pytest_collection_modifyitems`, so `make test-fast` never builds.
+fixture of :data:`SLOW_FIXTURES` (building, running notebooks, spawning the command line,
+evaluating the corpus) is marked ``slow`` by :func:`pytest_collection_modifyitems`, so `make
+test-fast` never builds nor starts a process.
 """
 
 from __future__ import annotations
@@ -54,14 +55,16 @@ def built_reports(tmp_path_factory, built) -> Path:
     return out
 
 
-# Fixtures that build the corpus or run notebooks: a test that uses one is slow whatever it does itself.
-BUILDING_FIXTURES = {"built", "built_reports"}
+# Fixtures whose users are slow whatever they do themselves: they build the corpus, run notebooks,
+# spawn the command line (a new interpreter importing the package and jieba: seconds each) or run an
+# evaluation of the whole corpus (tests/evaluate, tests/report/test_views.py).
+SLOW_FIXTURES = {"built", "built_reports", "run_cli", "evaluation", "method_tables"}
 
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if BUILDING_FIXTURES & set(getattr(item, "fixturenames", ())):
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
 
 

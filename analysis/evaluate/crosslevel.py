@@ -325,106 +325,74 @@ class CrossLevelEvaluation:
     chosen: pd.DataFrame  # method, selection, setting, held-out comparison/fold, thresholds
 
 
+# A protocol: (selection, setting, per comparison: the (source rows, grid row) choices that decide it).
+Protocol = tuple[str, str, list[list[tuple[np.ndarray, int]]]]
+
+
+def _fold(n: int, folds: int, fold: int, held_out: bool = True) -> np.ndarray:
+    """Source task numbers of a fold (task i in fold i mod ``folds``), or of the other folds."""
+    in_fold = np.arange(n) % folds == fold
+    return np.flatnonzero(in_fold if held_out else ~in_fold)
+
+
+def _choice(method: Method, selection: str, setting: str, held_out: str, row: int) -> dict:
+    return {
+        "method": method.name,
+        "selection": selection,
+        "setting": setting,
+        "held_out": held_out,
+        **method.thresholds(row),
+    }
+
+
+def _protocols(
+    method: Method, names: Sequence[str], n_sources: Sequence[int], folds: int
+) -> tuple[list[Protocol], list[dict]]:
+    """The protocols a method is scored under (see the module's docstring), and the thresholds
+    each chose."""
+    everything = list(range(len(names)))
+    protocols: list[Protocol] = []
+    chosen: list[dict] = []
+
+    def everywhere(selection: str, setting: str, row: int) -> None:
+        protocols.append((selection, setting, [[(np.arange(n), row)] for n in n_sources]))
+        chosen.append(_choice(method, selection, setting, "", row))
+
+    if method.settings_row is not None:
+        everywhere("settings", "as built", method.settings_row)
+    for selection, trained_on in (("year pair", [0]), ("all pairs", everything)):  # the year pair is index 0
+        everywhere(selection, "in-sample", method.select([(i, None) for i in trained_on]))
+        per_fold = [
+            method.select([(i, _fold(n_sources[i], folds, f, held_out=False)) for i in trained_on])
+            for f in range(folds)
+        ]
+        chosen += [_choice(method, selection, "cross-validated", f"fold {f}", row) for f, row in enumerate(per_fold)]
+        protocols.append(
+            (
+                selection,
+                "cross-validated",
+                [[(_fold(n, folds, f), per_fold[f]) for f in range(folds)] for n in n_sources],
+            )
+        )
+    other = []
+    for i in everything:
+        row = method.select([(j, None) for j in everything if j != i])
+        other.append([(np.arange(n_sources[i]), row)])
+        chosen.append(_choice(method, "all pairs", "other pairs", names[i], row))
+    protocols.append(("all pairs", "other pairs", other))
+    return protocols, chosen
+
+
 def evaluate_methods(
     methods: Sequence[Method], names: Sequence[str], n_sources: Sequence[int], folds: int
 ) -> CrossLevelEvaluation:
     """Every method under every protocol (see the module's docstring)."""
     figures, chosen = [], []
-    everything = range(len(names))
     for method in methods:
-        protocols: list[tuple[str, str, list[list[tuple[np.ndarray, int]]]]] = []
-        if method.settings_row is not None:
-            protocols.append(("settings", "as built", [[(np.arange(n), method.settings_row)] for n in n_sources]))
-            chosen.append(
-                {
-                    "method": method.name,
-                    "selection": "settings",
-                    "setting": "as built",
-                    "held_out": "",
-                    **method.thresholds(method.settings_row),
-                }
-            )
-        # selection on the year pair (index 0)
-        full = method.select([(0, None)])
-        protocols.append(("year pair", "in-sample", [[(np.arange(n), full)] for n in n_sources]))
-        chosen.append(
-            {
-                "method": method.name,
-                "selection": "year pair",
-                "setting": "in-sample",
-                "held_out": "",
-                **method.thresholds(full),
-            }
-        )
-        per_fold = []
-        for f in range(folds):
-            train = np.flatnonzero(np.arange(n_sources[0]) % folds != f)
-            row = method.select([(0, train)])
-            per_fold.append(row)
-            chosen.append(
-                {
-                    "method": method.name,
-                    "selection": "year pair",
-                    "setting": "cross-validated",
-                    "held_out": f"fold {f}",
-                    **method.thresholds(row),
-                }
-            )
-        protocols.append(
-            (
-                "year pair",
-                "cross-validated",
-                [[(np.flatnonzero(np.arange(n) % folds == f), per_fold[f]) for f in range(folds)] for n in n_sources],
-            )
-        )
-        # selection on all pairs
-        full = method.select([(i, None) for i in everything])
-        protocols.append(("all pairs", "in-sample", [[(np.arange(n), full)] for n in n_sources]))
-        chosen.append(
-            {
-                "method": method.name,
-                "selection": "all pairs",
-                "setting": "in-sample",
-                "held_out": "",
-                **method.thresholds(full),
-            }
-        )
-        per_fold = []
-        for f in range(folds):
-            row = method.select([(i, np.flatnonzero(np.arange(n_sources[i]) % folds != f)) for i in everything])
-            per_fold.append(row)
-            chosen.append(
-                {
-                    "method": method.name,
-                    "selection": "all pairs",
-                    "setting": "cross-validated",
-                    "held_out": f"fold {f}",
-                    **method.thresholds(row),
-                }
-            )
-        protocols.append(
-            (
-                "all pairs",
-                "cross-validated",
-                [[(np.flatnonzero(np.arange(n) % folds == f), per_fold[f]) for f in range(folds)] for n in n_sources],
-            )
-        )
-        other = []
-        for i in everything:
-            row = method.select([(j, None) for j in everything if j != i])
-            other.append([(np.arange(n_sources[i]), row)])
-            chosen.append(
-                {
-                    "method": method.name,
-                    "selection": "all pairs",
-                    "setting": "other pairs",
-                    "held_out": names[i],
-                    **method.thresholds(row),
-                }
-            )
-        protocols.append(("all pairs", "other pairs", other))
+        protocols, choices = _protocols(method, names, n_sources, folds)
+        chosen += choices
         for selection, setting, per_comparison in protocols:
-            for i, choices in enumerate(per_comparison):
+            for i, decided_by in enumerate(per_comparison):
                 for gold, high_only in (("all links", False), ("high confidence", True)):
                     figures.append(
                         {
@@ -433,7 +401,7 @@ def evaluate_methods(
                             "selection": selection,
                             "setting": setting,
                             "gold": gold,
-                            **_pooled(method, i, choices, high_only),
+                            **_pooled(method, i, decided_by, high_only),
                         }
                     )
     return CrossLevelEvaluation(pd.DataFrame(figures, columns=FIGURE_COLUMNS), pd.DataFrame(chosen))

@@ -79,6 +79,7 @@ def test_the_build_record_names_inputs_settings_and_tables(built) -> None:
     assert "weights" in json.dumps(alignment) and "link_min" in json.dumps(alignment)
 
 
+@pytest.mark.slow  # a second build runs in its own process
 def test_a_second_build_into_the_same_folder_is_refused(tmp_path) -> None:
     out = tmp_path / "out"
     with storage.build_lock(out):
