@@ -101,3 +101,25 @@ def test_no_file_is_over_600_lines(path: Path) -> None:
 
 def test_the_installed_package_holds_no_benchmark() -> None:
     assert not any("bench" in path.name or "synthetic" in path.name for path in PACKAGE.rglob("*.py"))
+
+
+# Functions still over the limit, each waiting to be split by the work on its module; the list only shrinks.
+LONG_FUNCTIONS_TO_SPLIT = {
+    "analysis/corpus/register.py:add_plan",
+    "analysis/parse/structure.py:task_spans",
+    "analysis/report/batch.py:build_editions",
+    "analysis/report/page.py:close_reading",
+    "analysis/report/views.py:comparison_findings",
+    "analysis/targets/mentions.py:find_mentions",
+}
+MAX_FUNCTION_LINES = 80
+
+
+def test_no_function_is_over_80_lines() -> None:
+    long = set()
+    for path in sorted([*PACKAGE.rglob("*.py"), *(PROJECT_ROOT / "benchmarks").rglob("*.py")]):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            is_function = isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+            if is_function and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES:
+                long.add(f"{path.relative_to(PROJECT_ROOT).as_posix()}:{node.name}")
+    assert long <= LONG_FUNCTIONS_TO_SPLIT, f"over {MAX_FUNCTION_LINES} lines: {sorted(long - LONG_FUNCTIONS_TO_SPLIT)}"

@@ -158,7 +158,7 @@ def _listed(text: str, manifest_path: Path) -> pd.DataFrame:
     return manifest.load_manifest(manifest_path)
 
 
-def add_plan(
+def add_plan(  # noqa: C901 (to split with the duplicate guard of add)
     source: Path | str,
     manifest_path: Path | str,
     *,

@@ -373,7 +373,7 @@ def _heading_units(doc: CleanDocument, block: Block) -> tuple[tuple[str, ...], t
     )
 
 
-def task_spans(doc: CleanDocument, outline: Outline) -> list[TaskSpan]:
+def task_spans(doc: CleanDocument, outline: Outline) -> list[TaskSpan]:  # noqa: C901 (to split)
     """The leaf blocks that carry content, in document order."""
     spans: list[TaskSpan] = []
 
