@@ -121,7 +121,7 @@ def test_parse_settings_reach_cleaning() -> None:
 def test_duplicate_settings_reach_near_duplicates() -> None:
     a = "深入打好蓝天保卫战推动重点行业深度治理强化柴油货车监管" * 3
     b = a.replace("柴油货车", "非道路机械")
-    found = duplicates.near_duplicates(["a", "b"], [a, b], [0.0, 5.0])
+    found = duplicates.near_duplicates(["a", "b"], [a, b], [0.0, 5.0], DuplicateSettings())
     assert list(found["duplicate_of"]) == ["", "a"]
     strict = duplicates.near_duplicates(["a", "b"], [a, b], [0.0, 5.0], DuplicateSettings(min_similarity=0.99))
     assert list(strict["duplicate_of"]) == ["", ""]

@@ -25,10 +25,9 @@ _NOT_HAN = re.compile(r"[^\u4e00-\u9fff]+")
 _RNG_SEED = 20240205
 
 
-def shingles(text: str, size: int | None = None) -> np.ndarray:
+def shingles(text: str, size: int) -> np.ndarray:
     """Sorted unique 64-bit hashes of the character ``size``-grams of the Han text (``size``:
-    the settings' ``shingle_size`` unless given)."""
-    size = DuplicateSettings().shingle_size if size is None else size
+    the settings' ``shingle_size``)."""
     han = _NOT_HAN.sub("", text)
     if len(han) < size:
         return np.zeros(0, dtype=np.uint64)
@@ -60,10 +59,9 @@ def _minhash(sets: list[np.ndarray], permutations: int) -> np.ndarray:
     return signatures
 
 
-def candidate_pairs(sets: list[np.ndarray], signatures: np.ndarray, bands: int | None = None) -> set[tuple[int, int]]:
+def candidate_pairs(sets: list[np.ndarray], signatures: np.ndarray, bands: int) -> set[tuple[int, int]]:
     """Pairs of (non-empty) documents sharing at least one of ``bands`` MinHash bands (the
-    settings' ``minhash_bands`` unless given): likely similar."""
-    bands = DuplicateSettings().minhash_bands if bands is None else bands
+    settings' ``minhash_bands``): likely similar."""
     rows = signatures.shape[1] // bands
     pairs: set[tuple[int, int]] = set()
     for band in range(bands):
@@ -76,20 +74,18 @@ def candidate_pairs(sets: list[np.ndarray], signatures: np.ndarray, bands: int |
     return pairs
 
 
-def is_damaged_copy(copy_rate: float, original_rate: float, settings: DuplicateSettings | None = None) -> bool:
+def is_damaged_copy(copy_rate: float, original_rate: float, settings: DuplicateSettings) -> bool:
     """Whether a document damaged at ``copy_rate`` (events per 1k chars) is measurably more
     damaged than a similar one at ``original_rate``: by more than the settings' margin and ratio."""
-    settings = settings or DuplicateSettings()
     return (
         copy_rate > original_rate + settings.copy_min_extra_damage_per_1k
         and copy_rate >= settings.copy_min_damage_ratio * original_rate
     )
 
 
-def similar_pairs(sets: list[np.ndarray], settings: DuplicateSettings | None = None) -> list[tuple[int, int, float]]:
+def similar_pairs(sets: list[np.ndarray], settings: DuplicateSettings) -> list[tuple[int, int, float]]:
     """Pairs ``(x, y, similarity)`` (x < y) whose shingle sets share at least the settings'
     ``min_similarity`` (Jaccard)."""
-    settings = settings or DuplicateSettings()
     signatures = _minhash(sets, settings.minhash_permutations)
     found = []
     for x, y in sorted(candidate_pairs(sets, signatures, settings.minhash_bands)):
@@ -105,7 +101,7 @@ def near_duplicates(
     doc_ids: list[str],
     texts: list[str],
     damage_rates: list[float],
-    settings: DuplicateSettings | None = None,
+    settings: DuplicateSettings,
     declared: dict[str, str] | None = None,
 ) -> pd.DataFrame:
     """One row per document: ``duplicate_of`` (the cleaner copy) and the similarity to it.
@@ -115,7 +111,6 @@ def near_duplicates(
     no copies. ``declared`` (doc id → the doc id it copies, from the manifest) decides for the
     documents it names, whatever their similarity.
     """
-    settings = settings or DuplicateSettings()
     sets = [shingles(text, settings.shingle_size) for text in texts]
     best: dict[int, tuple[float, int]] = {}
     for x, y, similarity in similar_pairs(sets, settings):

@@ -9,8 +9,11 @@ import pandas as pd
 import pytest
 
 from analysis.compare.duplicates import is_damaged_copy, jaccard, near_duplicates, shingles
+from analysis.settings import DuplicateSettings
 
 JIA, YI = ip.city_plan("甲市", "alpha", 20), ip.city_plan("乙市", "beta", 35)
+
+DEFAULTS = DuplicateSettings()
 
 
 @pytest.mark.parametrize(
@@ -25,24 +28,28 @@ JIA, YI = ip.city_plan("甲市", "alpha", 20), ip.city_plan("乙市", "beta", 35
     ],
 )
 def test_is_damaged_copy(copy: float, original: float, expected: bool) -> None:
-    assert is_damaged_copy(copy, original) is expected
+    assert is_damaged_copy(copy, original, DEFAULTS) is expected
 
 
 def test_two_clean_plans_from_one_template_are_no_duplicates() -> None:
-    assert jaccard(shingles(JIA), shingles(YI)) >= 0.5  # what used to make the later one a "copy"
-    found = near_duplicates(["jia", "yi"], [JIA, YI], [0.0, 0.0])
+    assert (
+        jaccard(shingles(JIA, DEFAULTS.shingle_size), shingles(YI, DEFAULTS.shingle_size)) >= 0.5
+    )  # what used to make the later one a "copy"
+    found = near_duplicates(["jia", "yi"], [JIA, YI], [0.0, 0.0], DEFAULTS)
     assert list(found["duplicate_of"]) == ["", ""]
     assert found["duplicate_similarity"].isna().all()
 
 
 def test_a_measurably_more_damaged_sister_is_a_copy_whichever_is_listed_first() -> None:
-    found = near_duplicates(["copy", "jia"], [ip.damaged(JIA), JIA], [23.2, 0.0])
+    found = near_duplicates(["copy", "jia"], [ip.damaged(JIA), JIA], [23.2, 0.0], DEFAULTS)
     assert list(found["duplicate_of"]) == ["jia", ""]
     assert found.loc[0, "duplicate_similarity"] > 0.5
 
 
 def test_the_manifest_declares_a_duplicate_whatever_the_damage() -> None:
-    found = near_duplicates(["jia", "yi", "web"], [JIA, YI, JIA], [0.0, 0.0, 0.0], declared={"web": "jia", "yi": ""})
+    found = near_duplicates(
+        ["jia", "yi", "web"], [JIA, YI, JIA], [0.0, 0.0, 0.0], DEFAULTS, declared={"web": "jia", "yi": ""}
+    )
     assert list(found["duplicate_of"]) == ["", "", "jia"]
     assert found.loc[2, "duplicate_similarity"] == 1.0 and np.isnan(found.loc[1, "duplicate_similarity"])
 

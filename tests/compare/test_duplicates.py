@@ -5,13 +5,16 @@ from __future__ import annotations
 import numpy as np
 
 from analysis.compare.duplicates import jaccard, near_duplicates, shingles
+from analysis.settings import DuplicateSettings
+
+DEFAULTS = DuplicateSettings()
 
 
 def test_near_duplicates_need_shared_text_not_shared_vocabulary() -> None:
     a = "深入打好蓝天保卫战推动重点行业深度治理强化柴油货车监管" * 3
     b = a.replace("柴油货车", "非道路机械")
     c = "完成一千五百七十一个行政村环境整治加快农村黑臭水体治理" * 3
-    assert jaccard(shingles(a), shingles(b)) > 0.5
-    found = near_duplicates(["a", "b", "c"], [a, b, c], [0.0, 5.0, 0.0])
+    assert jaccard(shingles(a, DEFAULTS.shingle_size), shingles(b, DEFAULTS.shingle_size)) > 0.5
+    found = near_duplicates(["a", "b", "c"], [a, b, c], [0.0, 5.0, 0.0], DEFAULTS)
     assert list(found["duplicate_of"]) == ["", "a", ""]
     assert np.isnan(found.loc[2, "duplicate_similarity"])
