@@ -1,5 +1,6 @@
-"""A researcher's corpus is theirs: adding a plan to data/raw (`analysis add`) and removing one
-(`analysis remove`) keeps the tests green, since they run on their own pinned corpus."""
+"""A researcher's corpus is theirs: adding a plan to data/raw (`analysis add`), removing one
+(`analysis remove`) and recording a reviewer's decision in data/corrections keep the tests green,
+since they run on their own pinned copies of the corpus and of the corrections files."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ def _clone(folder):
     return folder
 
 
-def test_a_researchers_own_plans_keep_the_tests_green(tmp_path) -> None:
+def test_a_researchers_own_plans_and_decisions_keep_the_tests_green(tmp_path) -> None:
     clone = _clone(tmp_path / "clone")
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANALYSIS_")}
     env["PYTHONPATH"] = str(clone)
@@ -60,14 +61,28 @@ def test_a_researchers_own_plans_keep_the_tests_green(tmp_path) -> None:
     assert removed.returncode == 0, removed.stderr
     manifest = (clone / "data" / "raw" / "manifest.csv").read_text(encoding="utf-8")
     assert "sister_city_2024" in manifest and "wuhan_city_2025" not in manifest
+    with (clone / "data" / "corrections" / "alignments.csv").open("a", encoding="utf-8") as decisions:
+        decisions.write(
+            "hubei_province_2024,hubei_province_2024:2-2-6,ezhou_city_2024,ezhou_city_2024:3-3-9,partial,lake outfalls\n"
+        )
 
-    tests = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not slow and not browser"],
-        cwd=clone,
-        env=env,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=600,
+    def pytest_in_clone(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
+            cwd=clone,
+            env=env,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            timeout=900,
+        )
+
+    fast = pytest_in_clone("-m", "not slow and not browser")
+    assert fast.returncode == 0, fast.stdout[-3000:]
+    # the tests that once read the researcher's files: the review round trip copied data/raw, a
+    # test asserted that data/corrections/alignments.csv held its header only
+    once_red = pytest_in_clone(
+        "tests/review/test_queue.py::test_review_round_trip_reaches_the_tables",
+        "tests/review/test_corrections.py",
     )
-    assert tests.returncode == 0, tests.stdout[-3000:]
+    assert once_red.returncode == 0, once_red.stdout[-3000:]
