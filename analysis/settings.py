@@ -13,13 +13,17 @@ variables override them (read once, at import):
   the tests point it at their pinned copies);
 - ``ANALYSIS_REPORTS_DIR``: where the HTML reports go (default ``<project>/reports``).
 
-Settings that change the output are frozen dataclasses, passed explicitly: a function takes a
-``settings`` argument that defaults to ``None``, meaning the dataclass's defaults constructed at
-call time (never a value bound at import). :class:`BuildSettings` gathers them for a build
-(``analysis.corpus.build.build(settings=...)``), which hands each stage its part:
-:class:`ParseSettings` (clean, structure), :class:`TargetSettings` (targets, indicators),
-:class:`DuplicateSettings` (near-duplicate documents), :class:`AlignmentSettings` (task
-alignment) and ``parallel_min_items``. :meth:`BuildSettings.as_dict` gives them JSON-ready.
+Settings that change the output are frozen dataclasses, passed explicitly: a stage's function
+takes the settings it reads as an argument; the defaults are made at the entry points only (the
+command line, :func:`analysis.corpus.build.build`, the notebooks), and a report reads the settings
+its tables were built with from the build's ``build.json``
+(:func:`analysis.corpus.load.build_settings`). :class:`BuildSettings` gathers them for a build,
+which hands each stage its part: :class:`ParseSettings` (clean, structure), :class:`TargetSettings`
+(targets, indicators), :class:`DuplicateSettings` (near-duplicate documents),
+:class:`AlignmentSettings` (task alignment: :class:`SignalWeights`, :class:`Thresholds`,
+:class:`ThresholdGrid` and the rest) and ``parallel_min_items``. :meth:`BuildSettings.as_dict`
+gives them JSON-ready; :meth:`BuildSettings.from_dict` reads them back, refusing an unknown key or
+a value of the wrong type anywhere with its dotted name (:class:`SettingsError`).
 """
 
 from __future__ import annotations

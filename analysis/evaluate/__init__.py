@@ -1,4 +1,4 @@
-"""Evaluation against hand-annotated gold: the target extractor and the task aligner (with a
+"""Stage 8 (beside report), evaluate: evaluation against hand-annotated gold: the target extractor and the task aligner (with a
 naive baseline), scored with one definition of precision, recall and F1."""
 
 from analysis.evaluate.alignment import AlignmentEvaluation, evaluate_alignment, method_summary, report

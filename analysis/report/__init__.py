@@ -1,4 +1,4 @@
-"""Stage 7, report: what the notebooks show (views, plots, one palette) and the batch that runs
+"""Stage 8, report: what the notebooks show (views, plots, one palette) and the batch that runs
 them with papermill into offline HTML.
 
 ``build_reports`` is imported on first use: a notebook importing ``analysis.report.plots`` does not
