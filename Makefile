@@ -77,7 +77,7 @@ strip-notebooks: $(STAMP) ## Drop notebook outputs except the `# NBVAL_CHECK_OUT
 		 for new in [nbformat.writes(strip_outputs(nbformat.read(p, as_version=4))) + "\n"] \
 		 if new != p.read_text(encoding="utf-8")]'
 
-readme-tables: $(STAMP) ## Rewrite the README's "Processed tables" reference from analysis/schema.py
+readme-tables: $(STAMP) ## Rewrite the README's "Processed tables" reference from analysis/schema/
 	$(BIN)/python -m analysis.schema README.md
 
 hooks: $(STAMP) ## Install pre-commit into .venv and its git hook (runs .pre-commit-config.yaml on commit)

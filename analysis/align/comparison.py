@@ -154,11 +154,10 @@ def stack_tables(comparisons: list[tuple[Mapping[str, str], Mapping[str, pd.Data
     filled in once per stack, cheaper than a repeated string column per comparison."""
     tables = {}
     for name in COMPARISON_TABLES:
-        stack = (
-            pd.concat([found[name] for _, found in comparisons], ignore_index=True)
-            if comparisons
-            else pd.DataFrame(columns=OWN_COLUMNS.get(name, schema.columns(name)))
-        )
+        # a comparison without rows (no clause matches, no near misses) is left out of the stack:
+        # its columns, of no values, would turn the stack's into Python objects
+        frames = [found[name] for _, found in comparisons if len(found[name])]
+        stack = pd.concat(frames, ignore_index=True) if frames else schema.empty(name)
         sizes = [len(found[name]) for _, found in comparisons]
         for label in PER_COMPARISON_COLUMNS.get(name, ()):
             values = np.array([labels[label] for labels, _ in comparisons], dtype=object)

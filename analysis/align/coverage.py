@@ -141,6 +141,7 @@ def _lead_units(units: list[str]) -> list[str]:
 _SIDE_COLUMNS = {
     "doc_id": "doc",
     "task_id": "task_id",
+    "target_id": "target_id",
     "value": "value",
     "unit": "unit",
     "comparator": "comparator",
@@ -155,7 +156,7 @@ def _side(indicators: pd.DataFrame, prefix: str) -> pd.DataFrame:
     frame = pd.DataFrame({"indicator_id": indicators["indicator_id"].astype(str)})
     for column, name in _SIDE_COLUMNS.items():
         frame[f"{prefix}_{name}"] = indicators[column] if column in indicators.columns else pd.NA
-    return frame
+    return frame.astype({f"{prefix}_char_start": "Int64", f"{prefix}_char_end": "Int64"})  # as every side's offsets
 
 
 def indicator_comparison(
@@ -164,21 +165,21 @@ def indicator_comparison(
     """For every comparison, each indicator set in both plans: the values side by side.
 
     ``indicators`` needs at least ``doc_id, task_id, indicator_id, value`` (e.g. the targets
-    table; ``unit, comparator, quote, char_start, char_end`` are carried when present);
+    table; ``target_id, unit, comparator, quote, char_start, char_end`` are carried when present);
     ``alignments`` has ``comparison_id`` and the link rows; ``comparisons`` the
     ``comparison_id, kind, source_doc, target_doc`` of each comparison. Every pairing of a
     source and a target value of the same indicator is a row (comparisons in order, then source
     rows, then target rows); ``tasks_aligned`` says whether the two tasks are linked.
     """
     if indicators is None or indicators.empty or comparisons.empty:
-        return pd.DataFrame(columns=INDICATOR_COLUMNS)
+        return schema.empty("coverage_indicators")
     indicators = indicators[indicators["indicator_id"].notna() & (indicators["indicator_id"].astype(str) != "")]
     plans = comparisons[["comparison_id", "kind", "source_doc", "target_doc"]]
     pairs = plans.merge(_side(indicators, "source"), on="source_doc").merge(
         _side(indicators, "target"), on=["target_doc", "indicator_id"]
     )
     if pairs.empty:
-        return pd.DataFrame(columns=INDICATOR_COLUMNS)
+        return schema.empty("coverage_indicators")
     links = alignments.loc[alignments["relation"].isin(LINKS), ["comparison_id", "source_task_id", "target_task_id"]]
     keys = set(zip(links["comparison_id"], links["source_task_id"], links["target_task_id"]))
     pairs["tasks_aligned"] = [

@@ -13,7 +13,7 @@ from analysis.align.plans import PlanPair
 from analysis.align.signals import Links
 from analysis.schema import UNLINKED
 
-# The processed tables' columns (analysis/schema.py) without the comparison label; the contract
+# The processed tables' columns (analysis/schema/) without the comparison label; the contract
 # table of the `align` command leaves out each side's heading and offsets.
 TASK_DETAIL_COLUMNS = [c for c in schema.model_columns("alignments") if c not in schema.COMPARISON_LABEL]
 CLAUSE_MATCH_COLUMNS = [c for c in schema.columns("alignment_clauses") if c not in schema.COMPARISON_LABEL]
@@ -198,8 +198,8 @@ def clause_matches(plan_pair: PlanPair, links: Links) -> pd.DataFrame:
                 f"{side}_task_id": plan.task_ids[plan.clause_task[rows]],
                 f"{side}_clause_no": clauses["clause_no"].to_numpy()[rows],
                 f"{side}_clause": np.array(plan.clause_texts, dtype=object)[rows],
-                f"{side}_char_start": clauses["char_start"].to_numpy()[rows],
-                f"{side}_char_end": clauses["char_end"].to_numpy()[rows],
+                f"{side}_char_start": pd.array(clauses["char_start"].to_numpy()[rows], dtype="Int64"),
+                f"{side}_char_end": pd.array(clauses["char_end"].to_numpy()[rows], dtype="Int64"),
             }
         )
     columns.update({"relation": links.relation[links.clause_link[best]], "score": similarity[best]})

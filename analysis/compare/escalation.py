@@ -227,7 +227,7 @@ def escalation_table(targets: pd.DataFrame, documents: pd.DataFrame, lexicon: pd
     frame = pd.DataFrame(rows, columns=ESCALATION_COLUMNS)
     frame["_level"] = frame["level"].map(LEVEL_RANK)
     frame = frame.sort_values(["indicator_id", "year", "_level", "doc_id"], kind="stable").drop(columns="_level")
-    return frame.astype({"change_vs_previous": "Float64", "change_vs_parent": "Float64"}).reset_index(drop=True)
+    return frame.astype(schema.dtypes("escalation")).reset_index(drop=True)  # typed even without rows
 
 
 def _flag_note(target: Target, previous: Target | None, parent: Target | None) -> str:

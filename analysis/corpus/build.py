@@ -351,5 +351,5 @@ def build_tables(
     )
     tables["corrections"] = review.log_table(link_log, target_log)
     for name, frame in tables.items():
-        schema.check(name, frame.columns)
+        schema.check(name, frame)
     return tables

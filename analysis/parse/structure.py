@@ -38,7 +38,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
 
 import pandas as pd
 
@@ -559,27 +558,12 @@ def tasks_table(
                 "flags": ";".join(unique(flags)),
             }
         )
-    return frame_of(
-        rows,
-        TASK_COLUMNS,
-        {
-            "part_no": "Int64",
-            "section_no": "Int64",
-            "item_no": "Int64",
-            "char_start": "int64",
-            "char_end": "int64",
-            "line_start": "int64",
-        },
-    )
+    return frame_of(rows, TASK_COLUMNS, schema.dtypes("tasks"))
 
 
-# The dtypes :func:`frame_of` builds columns with.
-ColumnDtype = Literal["str", "int64", "Int64", "float64", "Float64"]
-
-
-def frame_of(rows: list[dict], columns: list[str], dtypes: Mapping[str, ColumnDtype]) -> pd.DataFrame:
-    """A DataFrame built column by column with its dtypes (much cheaper than from row dicts);
-    columns not in ``dtypes`` are strings."""
+def frame_of(rows: list[dict], columns: list[str], dtypes: Mapping[str, schema.Dtype]) -> pd.DataFrame:
+    """A DataFrame built column by column with its dtypes (a schema's, :func:`analysis.schema.dtypes`;
+    much cheaper than from row dicts); columns not in ``dtypes`` are strings."""
     return pd.DataFrame(
         {column: pd.array([row[column] for row in rows], dtype=dtypes.get(column, "str")) for column in columns},
         columns=columns,

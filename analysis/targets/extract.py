@@ -29,7 +29,7 @@ import pandas as pd
 from rapidfuzz import fuzz
 
 from analysis import schema
-from analysis.parse.structure import ColumnDtype, frame_of
+from analysis.parse.structure import frame_of
 from analysis.settings import TargetSettings
 from analysis.targets.mentions import (
     _BRACKETED_ALTERNATIVE,
@@ -366,18 +366,8 @@ def targets_table(doc, lexicon: pd.DataFrame | None = None, settings: TargetSett
     return frame_of(rows, TARGET_COLUMNS, TARGET_DTYPES)
 
 
-TARGET_DTYPES: dict[str, ColumnDtype] = {
-    "value": "float64",
-    "indicator_score": "float64",
-    "clean_value": "Float64",
-    "clean_char_start": "Int64",
-    "clean_char_end": "Int64",
-    "char_start": "int64",
-    "char_end": "int64",
-    "value_char_start": "int64",
-    "value_char_end": "int64",
-    "line_start": "int64",
-}
+# The targets' columns that are not strings, with their dtypes (cast by :func:`_typed`).
+TARGET_DTYPES = {column: dtype for column, dtype in schema.dtypes("targets").items() if dtype != "str"}
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
