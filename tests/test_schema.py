@@ -68,6 +68,13 @@ def test_a_field_declared_twice_or_with_an_unknown_dtype_is_refused() -> None:
         _fields(("n", "int", "a count"))
 
 
+def test_a_table_whose_key_is_not_among_its_columns_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"'t' .*: key column task_id not among the columns"):
+        schema.tables._table("t", "one row per document", ("task_id",), "doc_id")
+    with pytest.raises(ValueError, match=r"'t' .*: doc_id listed twice"):
+        schema.tables._table("t", "one row per document", ("doc_id",), "doc_id", "doc_id")
+
+
 def test_columns_returns_a_fresh_list() -> None:
     first = schema.columns("tasks")
     first.append("extra")

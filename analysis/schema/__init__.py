@@ -189,7 +189,7 @@ def _cell(text: str) -> str:
 def _key_line(contract: Table) -> str:
     names = ", ".join(f"`{c}`" for c in contract.key)
     sparse = " or ".join(f"`{c}`" for c in contract.sparse_key)
-    return f"Key: {names}" + (f" ({sparse} empty on an unlinked task's row, never both)" if sparse else "") + "."
+    return f"Key: {names}" + (f" ({sparse} may be empty, not all at once)" if sparse else "") + "."
 
 
 def markdown() -> str:

@@ -16,9 +16,9 @@ class Column:
     name: str
     dtype: Dtype
     meaning: str
-    unit: str = ""
-    note: str = ""
-    field: str = ""  # the field's name in FIELDS (a family's: `<side>_char_start`)
+    unit: str
+    note: str
+    field: str  # the field's name in FIELDS (a family's: `<side>_char_start`)
 
 
 def field_of(column: str) -> tuple[Field, str]:
@@ -59,10 +59,11 @@ def _table(
 ) -> Table:
     declared = tuple(column(c) if isinstance(c, str) else column(*c) for c in columns)
     names = [c.name for c in declared]
-    repeated = sorted({n for n in names if names.count(n) > 1})
-    unknown = [k for k in (*key, *sparse_key) if k not in names or (k in sparse_key and k not in key)]
-    if repeated or unknown or not key:
-        raise ValueError(f"table {name!r}: columns listed twice {repeated}, key {key} with unknown columns {unknown}")
+    problems = [f"{n} listed twice" for n in dict.fromkeys(n for n in names if names.count(n) > 1)]
+    problems += [f"key column {k} not among the columns" for k in key if k not in names]
+    problems += [f"sparse key column {k} not in the key" for k in sparse_key if k not in key]
+    if problems or not key:
+        raise ValueError(f"table {name!r} in analysis/schema/tables.py: {'; '.join(problems) or 'no key'}")
     return Table(name, description, declared, key, sparse_key)
 
 
