@@ -276,7 +276,7 @@ def _add_report_commands(commands) -> None:
     )
     reports.add_argument("--force", action="store_true", help="rerun reports whose inputs have not changed")
     reports.add_argument(
-        "--workers", type=int, default=REPORT_WORKERS, help="parallel notebooks (default: %(default)s)"
+        "--workers", type=int, default=REPORT_WORKERS, help="parallel notebooks (default: one per core, at most 4)"
     )
     reports.add_argument(
         "--lang",

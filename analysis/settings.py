@@ -96,7 +96,7 @@ class TargetSettings:
 
     # The fuzzy-match score (0–100, rapidfuzz over jieba tokens) from which a target's phrase is
     # mapped to a canonical indicator of the lexicon (set from the evaluation against the gold's
-    # canonical_indicator, see README).
+    # canonical_indicator, see docs/evaluation.md).
     indicator_min_score: float = 60.0
     # A longer phrase contains an alias when it holds at least this share (%) of the alias's
     # characters in order; a contained alias keeps at least unexplained_floor of that score

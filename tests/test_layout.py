@@ -29,6 +29,7 @@ RANKS = {
     "evaluate": 9,
     "cli": 10,
     "__main__": 11,
+    "docs": 11,
 }
 
 

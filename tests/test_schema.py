@@ -173,26 +173,11 @@ def test_a_corpus_without_comparisons_writes_every_table_typed(tmp_path) -> None
         assert {c: str(t) for c, t in written.dtypes.items()} == schema.dtypes(name), name
 
 
-def test_the_readme_reference_is_generated_from_the_schema() -> None:
-    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
-    assert schema.readme_section(readme) == schema.markdown(), "README is stale: run `make readme-tables`"
-
-
 def test_the_reference_gives_each_tables_key_and_units() -> None:
     reference = schema.markdown()
     assert "Key: `comparison_id`, `source_task_id`, `target_task_id` (`source_task_id` or `target_task_id`" in reference
     assert "| `share_linked` | float64 | share, 0–1 |" in reference
     assert reference.count("| column | dtype | unit | meaning |") == len(schema.TABLES)
-
-
-def test_readme_tables_rewrites_only_the_marked_section(tmp_path) -> None:
-    readme = tmp_path / "README.md"
-    readme.write_text(f"# T\n\nbefore\n{schema.README_START}\nold\n{schema.README_END}\nafter\n", encoding="utf-8")
-    schema.main(str(readme))
-    text = readme.read_text(encoding="utf-8")
-    assert text.startswith("# T\n\nbefore\n") and text.endswith(f"{schema.README_END}\nafter\n")
-    assert schema.readme_section(text) == schema.markdown()
-    assert list(tmp_path.iterdir()) == [readme]  # atomic: no temporary file left
 
 
 def test_schema_imports_nothing_from_the_stages() -> None:

@@ -6,8 +6,8 @@ for its ``source_`` and ``target_`` columns. A table (:mod:`analysis.schema.tabl
 list of fields, each with at most a short note where the table narrows its meaning, and a primary
 key: the columns whose values are unique per row. The stages take their column lists from here
 (``schema.columns("tasks")``), the build checks every table against it before writing
-(:func:`check`: names and order, dtypes, key), and the README's "Processed tables" reference is
-rendered from it (:func:`markdown`; ``make readme-tables`` rewrites it).
+(:func:`check`: names and order, dtypes, key), and the documentation's "Processed tables" reference
+(docs/tables.md) is rendered from it (:func:`markdown`; ``make docs-reference`` rewrites it).
 
 It sits at the bottom of the package: it imports nothing from the stages, the stages import it.
 """
@@ -179,7 +179,7 @@ def _check_key(contract: Table, frame: pd.DataFrame) -> None:
         )
 
 
-# --- the README's reference, between two marker comments ---------------------------------------
+# --- the documentation's reference (docs/tables.md) -------------------------------------------
 
 
 def _cell(text: str) -> str:
@@ -193,7 +193,7 @@ def _key_line(contract: Table) -> str:
 
 
 def markdown() -> str:
-    """The "Processed tables" reference of the README: each table's key, then its columns with their
+    """The "Processed tables" reference (docs/tables.md): each table's key, then its columns with their
     dtype, unit and meaning (the field's, then the table's note after "here:")."""
     blocks = []
     for contract in TABLES.values():
@@ -213,46 +213,3 @@ def markdown() -> str:
         ]
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + "\n"
-
-
-README_START = "<!-- schema:start -->"
-README_END = "<!-- schema:end -->"
-
-
-def readme_section(readme: str) -> str:
-    """The text between the README's schema markers (without the markers' own lines)."""
-    start, end = readme.index(README_START), readme.index(README_END)
-    return readme[readme.index("\n", start) + 1 : end]
-
-
-def with_readme_section(readme: str) -> str:
-    """``readme`` with the text between its schema markers replaced by :func:`markdown`."""
-    if README_START not in readme or README_END not in readme:
-        raise ValueError(f"the README has no {README_START} … {README_END} markers")
-    start, end = readme.index(README_START), readme.index(README_END)
-    return readme[: readme.index("\n", start) + 1] + markdown() + readme[end:]
-
-
-def main(readme_path: str | None = None) -> None:
-    """Rewrite the README's "Processed tables" reference from this module (``make readme-tables``).
-
-    Atomic, as :mod:`analysis.storage` writes (which this bottom module does not import): a
-    temporary file beside the README, then renamed onto it.
-    """
-    import os
-    import tempfile
-    from pathlib import Path
-
-    path = Path(readme_path) if readme_path else Path(__file__).resolve().parent.parent / "README.md"
-    text = path.read_text(encoding="utf-8")
-    updated = with_readme_section(text)
-    if updated != text:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-                out.write(updated)
-            os.chmod(tmp, path.stat().st_mode & 0o777)
-            os.replace(tmp, path)
-        finally:
-            Path(tmp).unlink(missing_ok=True)
-    print(f"{path}: {'rewritten' if updated != text else 'already current'}")
