@@ -25,7 +25,7 @@ PINNED := ANALYSIS_MANIFEST=$(PINNED_MANIFEST) ANALYSIS_CORRECTIONS_DIR=$(PINNED
 LINTED := analysis benchmarks tests notebooks
 
 .DEFAULT_GOAL := help
-.PHONY: help venv lock data reports test test-fast lint typecheck strip-notebooks readme-tables hooks bench notebooks lab clean distclean
+.PHONY: help venv lock data reports test test-fast lint typecheck strip-notebooks docs docs-reference hooks bench notebooks lab clean distclean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -77,8 +77,13 @@ strip-notebooks: $(STAMP) ## Drop notebook outputs except the `# NBVAL_CHECK_OUT
 		 for new in [nbformat.writes(strip_outputs(nbformat.read(p, as_version=4))) + "\n"] \
 		 if new != p.read_text(encoding="utf-8")]'
 
-readme-tables: $(STAMP) ## Rewrite the README's "Processed tables" reference from analysis/schema/
-	$(BIN)/python -m analysis.schema README.md
+# The generated parts of the documentation (the README's stage table; in docs/ the commands, the
+# processed tables, the modules, the settings and these targets): tests/test_docs.py checks them.
+docs-reference: $(STAMP) ## Regenerate the documentation's generated parts (README stage table, docs/ reference pages)
+	$(BIN)/python -m analysis.docs
+
+docs: docs-reference ## Build the documentation site from docs/ into site/ (offline: open site/index.html)
+	$(BIN)/mkdocs build --strict --quiet
 
 hooks: $(STAMP) ## Install pre-commit into .venv and its git hook (runs .pre-commit-config.yaml on commit)
 	$(PIP) install --quiet pre-commit
@@ -94,8 +99,8 @@ notebooks: $(STAMP) ## Rerun the notebooks on the pinned corpus and store the fi
 lab: data ## Open the notebooks in JupyterLab
 	$(BIN)/jupyter lab notebooks/
 
-clean: ## Remove build outputs (processed tables, reports)
-	rm -rf $(PROCESSED)/*.csv $(PROCESSED)/*.parquet $(PROCESSED)/build.json $(PROCESSED)/current $(PROCESSED)/tables-* $(PROCESSED)/.staging-* $(BUILT) reports build .pytest_cache .mypy_cache .ruff_cache
+clean: ## Remove build outputs (processed tables, reports, the documentation site)
+	rm -rf $(PROCESSED)/*.csv $(PROCESSED)/*.parquet $(PROCESSED)/build.json $(PROCESSED)/current $(PROCESSED)/tables-* $(PROCESSED)/.staging-* $(BUILT) reports build site .pytest_cache .mypy_cache .ruff_cache
 
 distclean: clean ## Also remove the virtual environment
 	rm -rf $(VENV) *.egg-info
