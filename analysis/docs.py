@@ -164,7 +164,9 @@ def _argument(action: argparse.Action, paths: dict[str, str]) -> str:
         name = " ".join(filter(None, [", ".join(action.option_strings), _metavar(action)]))
     else:
         name = action.metavar if isinstance(action.metavar, str) else action.dest
-    text = (action.help or "") % {"default": action.default} if "%(" in (action.help or "") else action.help or ""
+    text = action.help or ""
+    if "%(" in text:
+        text %= {"default": action.default}
     for live in sorted(paths, key=len, reverse=True):
         text = text.replace(live, paths[live])
     if action.required and action.option_strings:
@@ -174,7 +176,7 @@ def _argument(action: argparse.Action, paths: dict[str, str]) -> str:
 
 def _arguments(parser: argparse.ArgumentParser, paths: dict[str, str]) -> list[str]:
     rows = [_argument(action, paths) for action in _own_actions(parser)]
-    return ["| argument | meaning |", "|---|---|", *rows] if rows else []
+    return ["", "| argument | meaning |", "|---|---|", *rows] if rows else []
 
 
 def _own_actions(parser: argparse.ArgumentParser) -> list[argparse.Action]:
@@ -182,9 +184,9 @@ def _own_actions(parser: argparse.ArgumentParser) -> list[argparse.Action]:
     return [action for action in parser._actions if not isinstance(action, skipped)]
 
 
-def _synopsis(parser: argparse.ArgumentParser, command: str) -> str:
-    words = [parser.prog, "[--manifest MANIFEST]", command]
-    for action in _own_actions(_subcommands(parser)[command]):
+def _synopsis(prog: str, name: str, command: argparse.ArgumentParser) -> str:
+    words = [prog, "[--manifest MANIFEST]", name]
+    for action in _own_actions(command):
         if not action.option_strings:
             words.append(f"[{action.dest} ...]" if action.nargs == "*" else action.dest)
         else:
@@ -193,23 +195,17 @@ def _synopsis(parser: argparse.ArgumentParser, command: str) -> str:
     return " ".join(words)
 
 
-def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
-    actions = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
-    return dict(actions[0].choices)
-
-
 def command_reference() -> str:
     """docs/commands.md's reference: every command of ``python -m analysis``, its arguments and help."""
     parser = make_parser()
     paths = _default_paths()
-    lines = [f"`{parser.prog} [OPTIONS] COMMAND ...`; the options, before the command's name:", ""]
+    lines = [f"`{parser.prog} [OPTIONS] COMMAND ...`; the options, before the command's name:"]
     lines += _arguments(parser, paths)
-    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    helps = {choice.dest: choice.help or "" for choice in subparsers._choices_actions}
-    for name, command in _subcommands(parser).items():
-        lines += ["", f"### {name}", "", f"{_markdown(helps[name])}.", "", "```text", _synopsis(parser, name), "```"]
-        arguments = _arguments(command, paths)
-        lines += ["", *arguments] if arguments else []
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    helps = {choice.dest: choice.help or "" for choice in commands._choices_actions}
+    for name, command in commands.choices.items():
+        lines += ["", f"### {name}", "", f"{_markdown(helps[name])}.", "", "```text"]
+        lines += [_synopsis(parser.prog, name, command), "```", *_arguments(command, paths)]
     return "\n".join(lines) + "\n"
 
 
