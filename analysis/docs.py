@@ -37,7 +37,7 @@ STAGES = ("text", "parse", "targets", "align", "compare", "review", "corpus", "r
 ENTRY_POINTS = ("cli", "__main__", "docs")
 BOTTOM = ("settings", "schema", "storage", "errors", "metrics")
 PIPELINE = (*STAGES, *ENTRY_POINTS, *BOTTOM)
-_STAGE_PREFIX = re.compile(r"^Stage \d+, \w+: ")
+_STAGE_PREFIX = re.compile(r"^Stage \d+[^:]*:\s*")
 _ROLE = re.compile(r":\w+:`~?([^`]+)`")
 
 

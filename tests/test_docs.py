@@ -71,10 +71,11 @@ def test_a_part_the_pipeline_does_not_place_is_refused(tmp_path) -> None:
     ]
 
 
-def test_a_summary_is_the_first_sentence_of_the_docstring_in_markdown(tmp_path) -> None:
+@pytest.mark.parametrize("prefix", ["", "Stage 3, targets: ", "Stage 8 (beside report), evaluate: "])
+def test_a_summary_is_the_first_sentence_of_the_docstring_in_markdown(tmp_path, prefix: str) -> None:
     module = tmp_path / "m.py"
     module.write_text(
-        '"""Stage 3, targets: the ``value`` of a :class:`Target`, read\nfrom its clause. More words.\n\nDetails."""\n',
+        f'"""{prefix}the ``value`` of a :class:`Target`, read\nfrom its clause. More words.\n\nDetails."""\n',
         encoding="utf-8",
     )
     assert docs.summary(module) == "The `value` of a `Target`, read from its clause."
