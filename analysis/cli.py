@@ -86,6 +86,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
     from analysis.corpus import scheduler
     from analysis.corpus.build import build
     from analysis.corpus.summary import build_summary
+    from analysis.evaluate.run import evaluation_tables
 
     def log(message: str) -> None:
         if not args.quiet:
@@ -93,7 +94,14 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
     scheduler_name = None if args.scheduler == "auto" else args.scheduler
     with scheduler.session(scheduler_name, args.workers, progress=not args.quiet, log=log) as run:
-        tables = build(Path(args.out), Path(args.manifest), args.workers, BuildSettings(), scheduler=run)
+        tables = build(
+            Path(args.out),
+            Path(args.manifest),
+            args.workers,
+            BuildSettings(),
+            scheduler=run,
+            evaluation=evaluation_tables,
+        )
     for line in build_summary(tables, Path(args.out), Path(args.manifest)):
         _say(line)
     return 0

@@ -28,6 +28,14 @@ PROCESSED_TABLES = [
     "coverage_tasks",
     "coverage_indicators",
     "corrections",
+    "evaluation_alignment",
+    "evaluation_sensitivity",
+    "evaluation_folds",
+    "evaluation_errors",
+    "evaluation_pairs",
+    "evaluation_confidence",
+    "evaluation_reliability",
+    "evaluation_near_misses",
 ]
 ALL_TABLES = {**schema.TABLES, **schema.INPUTS}
 

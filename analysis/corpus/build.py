@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -241,6 +242,7 @@ def build_record(
     folder: Path,
     settings: BuildSettings,
     corrections_files: tuple[Path, ...] = (),
+    gold_files: tuple[Path, ...] = (),
 ) -> dict:
     """``build.json``: the build's id, the package version, the SHA-256 of every input (manifest,
     documents, lexicon), the settings and the SHA-256 of every table file written to ``folder``."""
@@ -256,6 +258,7 @@ def build_record(
             },
             "lexicon": {p.name: _sha256(p) for p in sorted(Path(LEXICON_DIR).iterdir()) if p.is_file()},
             "corrections": {str(p): _sha256(p) for p in corrections_files},
+            "gold": {str(p): _sha256(p) for p in gold_files},
         },
         "settings": settings.as_dict(),
         "tables": {
@@ -266,6 +269,12 @@ def build_record(
     }
 
 
+# What evaluates a build's parsed corpus against the gold (analysis.evaluate.run.evaluation_tables,
+# passed in by the caller: the evaluation is a later stage): its tables and the gold files it read.
+Evaluation = Callable[[list[ParsedDocument], BuildSettings], tuple[dict[str, pd.DataFrame], tuple[Path, ...]]]
+EVALUATION_TABLES = tuple(name for name in schema.TABLES if name.startswith("evaluation_"))
+
+
 def build(
     out_dir: Path | None = None,
     manifest_path: Path | None = None,
@@ -274,6 +283,7 @@ def build(
     alignment_corrections: Path | None = None,
     target_corrections: Path | None = None,
     scheduler: str | scheduling.Session | None = None,
+    evaluation: Evaluation | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Parse every document of the manifest (``MANIFEST_PATH`` unless given) and write the
     processed tables into ``out_dir`` (``PROCESSED_DIR`` unless given).
@@ -284,6 +294,8 @@ def build(
     stage. Each table is checked against :mod:`analysis.schema` before any is written. The
     reviewer's corrections (``ALIGNMENT_CORRECTIONS_PATH``, ``TARGET_CORRECTIONS_PATH`` unless
     given; optional files) are applied after the model; the ``corrections`` table lists each.
+    ``evaluation`` scores the parsed corpus against the gold, written with the tables (its tables
+    are empty without it).
 
     The tables are written as one unit (:func:`analysis.storage.table_set`): a build that fails,
     or is killed, leaves the previous set complete; a second build writing into the same folder
@@ -301,13 +313,19 @@ def build(
         with scheduling.session(scheduler, workers, min_items=settings.parallel_min_items) as run:
             listed, docs = parse_manifest(manifest_path, settings, workers, run)
             tables = build_tables(listed, docs, settings, reviewed, workers, run)
+        evaluated, gold_files = evaluation(docs, settings) if evaluation else ({}, ())
+        for name in EVALUATION_TABLES:
+            tables[name] = evaluated.get(name, schema.empty(name))
+            schema.check(name, tables[name])
         try:
             for name, frame in tables.items():
                 write_table(frame, staged.folder, name)
             for doc in docs:  # offsets of a Word, PDF or web page's rows point into its extracted text
                 if doc.format != "txt":
                     storage.write_text(staged.folder / extracted_text_path(doc.doc_id), doc.raw.text)
-            record = build_record(staged.build_id, manifest_path, listed, staged.folder, settings, reviewed.files())
+            record = build_record(
+                staged.build_id, manifest_path, listed, staged.folder, settings, reviewed.files(), gold_files
+            )
             storage.write_text(
                 staged.folder / storage.BUILD_RECORD, json.dumps(record, ensure_ascii=False, indent=1) + "\n"
             )

@@ -209,7 +209,7 @@ def sensitivity(scorer: _Scorer, thresholds: dict[str, float], grid: pd.DataFram
             rows.append(
                 {
                     "threshold": name,
-                    "value": float(value),
+                    "threshold_value": float(value),
                     "selected": bool(np.isclose(value, thresholds[name])),
                     **{k: metrics[k] for k in ("precision", "recall", "f1", "label_accuracy")},
                 }
@@ -356,7 +356,8 @@ def report(evaluation: AlignmentEvaluation) -> str:
     ]
     for name, rows in sensitivity.groupby("threshold", sort=False):
         lines.append(
-            f"  {name}: " + "  ".join(f"{'*' if r.selected else ''}{r.value:g}→{r.f1:.3f}" for r in rows.itertuples())
+            f"  {name}: "
+            + "  ".join(f"{'*' if r.selected else ''}{r.threshold_value:g}→{r.f1:.3f}" for r in rows.itertuples())
         )
     within = sensitivity.groupby("threshold")["f1"].agg(["min", "max"])
     lines.append(

@@ -250,7 +250,7 @@ def threshold_sensitivity(sensitivity: pd.DataFrame, report=None) -> go.Figure:
         ):
             fig.add_trace(
                 go.Scatter(
-                    x=rows["value"],
+                    x=rows["threshold_value"],
                     y=rows[metric],
                     name=esc(msg(f"metric.{metric}")),
                     mode="lines+markers",
@@ -265,7 +265,7 @@ def threshold_sensitivity(sensitivity: pd.DataFrame, report=None) -> go.Figure:
         chosen = rows[rows["selected"]]
         fig.add_trace(
             go.Scatter(
-                x=chosen["value"],
+                x=chosen["threshold_value"],
                 y=chosen["f1"],
                 mode="markers",
                 name=esc(msg("legend.chosen")),

@@ -1,10 +1,18 @@
-"""What the method report shows of the evaluation against the gold, for people: its findings, the
-per-pair F1 it charts, comparisons named by their plans. DataFrame in, DataFrame (or sentences) out:
-the evaluation itself is :mod:`analysis.evaluate`'s."""
+"""What the method report shows of the evaluation against the gold, for people: the evaluation
+tables the build wrote (:func:`method_tables`), its findings, the per-pair F1 it charts,
+comparisons named by their plans. DataFrame in, DataFrame (or sentences) out: the evaluation itself
+is :mod:`analysis.evaluate`'s."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
+
 import pandas as pd
+
+from analysis import schema
+from analysis.evaluate.targets import evaluate_targets, load_gold_targets
+from analysis.storage import read_table
 
 # The rows of the per-pair figures the method report charts: (method, selection, setting) → the
 # bar's setting. The model as built and cross-validated over the three pairs; the baseline the same.
@@ -13,6 +21,37 @@ PAIR_F1_ROWS = {
     ("model", "all pairs", "cross-validated"): "cross-validated",
     ("baseline", "all pairs", "cross-validated"): "cross-validated",
 }
+
+
+@dataclass(frozen=True)
+class MethodTables:
+    """The evaluation a build wrote (the ``evaluation_*`` tables, named without the prefix), and
+    the built targets scored against the gold; every table empty when the corpus lacks the gold's
+    plans."""
+
+    alignment: pd.DataFrame
+    sensitivity: pd.DataFrame
+    folds: pd.DataFrame
+    errors: pd.DataFrame
+    pairs: pd.DataFrame
+    confidence: pd.DataFrame
+    reliability: pd.DataFrame
+    near_misses: pd.DataFrame
+    targets: pd.DataFrame
+
+    @property
+    def evaluated(self) -> bool:
+        return len(self.alignment) > 0
+
+
+def method_tables(folder: Path | str) -> MethodTables:
+    """The evaluation tables of the processed tables in ``folder``, read, no parse nor evaluation
+    run again; the built targets scored against the gold's targets."""
+    names = [name for name in schema.TABLES if name.startswith("evaluation_")]
+    tables = {name.removeprefix("evaluation_"): read_table(name, folder) for name in names}
+    evaluated = len(tables["alignment"]) > 0
+    targets = evaluate_targets(read_table("targets", folder), load_gold_targets()) if evaluated else pd.DataFrame()
+    return MethodTables(**tables, targets=targets)
 
 
 def with_plan_names(frame: pd.DataFrame, report, column: str = "comparison") -> pd.DataFrame:
@@ -39,20 +78,15 @@ def _by_city(rows: pd.DataFrame, column: str, report) -> str:
     )
 
 
-def method_findings(
-    alignment,
-    targets: pd.DataFrame,
-    report,
-    figures: pd.DataFrame | None = None,
-    reliability: pd.DataFrame | None = None,
-    near_misses: pd.DataFrame | None = None,
-) -> list[str]:
+def method_findings(tables: MethodTables, report) -> list[str]:
     """The method report's sentences: alignment on the development gold, then across levels (per
-    pair from ``figures`` when given, else the team checks' range), targets, how far the link
-    confidence holds on the city checks it never saw (``reliability``, ``near_misses`` of the
-    calibration), the caveat."""
+    pair, else the team checks' range), targets, how far the link confidence holds on the city
+    checks it never saw, the caveat; only the caveat when nothing was evaluated."""
     msg = report.msg
-    summary = alignment.summary
+    if not tables.evaluated:
+        return [msg("findings.method.none"), msg("findings.method.caveat")]
+    summary, targets, figures = tables.alignment, tables.targets, tables.pairs
+    reliability, near_misses = tables.reliability, tables.near_misses
     dev = summary[(summary["gold"] == "development")]
     model = dev[dev["method"] == "model"]
     cross = model[model["setting"].str.contains("cross")]
@@ -66,7 +100,7 @@ def method_findings(
         )
     ]
     team = summary[(summary["gold"] != "development") & (summary["method"] == "model")]
-    if figures is not None:
+    if len(figures):
         across = figures[figures["comparison"].isin(team["comparison"])]
         built = across[(across["method"] == "model") & (across["setting"] == "as built")]
         baseline = across[
@@ -92,7 +126,7 @@ def method_findings(
                 precision=msg.ratio(targets["precision"].min()),
             )
         )
-    if reliability is not None and near_misses is not None:
+    if len(reliability) and len(near_misses):
         unseen = reliability[(reliability["gold"] != "development") & (reliability["mean_confidence"] >= 0.9)]
         offered = near_misses[near_misses["gold"] != "development"]
         sentences.append(

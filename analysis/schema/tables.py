@@ -108,6 +108,70 @@ MANIFEST_REQUIRED = ("doc_id", "file", "region", "level", "year", "parent", "pre
 # the tasks' ``path`` (a task's outline position, e.g. 二(三)8).
 FILE_PATH = FIELDS["file_path"]
 
+# --- the evaluation against the gold, written with the tables when the gold's plans are in the
+# manifest (analysis/evaluate/run.py): what the method report shows --------------------------------
+
+_SCORES = ("precision", "recall", "f1", "label_accuracy", "n_gold", "n_predicted", "n_correct")
+_PREDICTIONS = ("gold", "comparison", "setting")
+EVALUATION = (
+    _table(
+        "evaluation_alignment",
+        "the aligner and its naive baseline on each gold comparison: one row per comparison, gold, method and setting",
+        ("comparison", "gold", "method", "setting"),
+        *("comparison", "gold", "method", "setting", *_SCORES),
+    ),
+    _table(
+        "evaluation_sensitivity",
+        "F1 on the development gold as one decision threshold moves over its grid, the others as selected",
+        ("threshold", "threshold_value"),
+        *("threshold", "threshold_value", "selected", "precision", "recall", "f1", "label_accuracy"),
+    ),
+    _table(
+        "evaluation_folds",
+        "the thresholds chosen in each cross-validation fold of the development gold, and the held-out F1",
+        ("fold",),
+        *("fold", "link_min", "partial_ratio", "clause_min", "held_out_f1", "held_out_n_gold"),
+    ),
+    _table(
+        "evaluation_errors",
+        "the model's errors on each gold comparison (the development gold's under the selected thresholds)",
+        ("comparison", "source_task_id", "target_task_id"),
+        *("comparison", "error", "source_task_id", "target_task_id", "relation_predicted", "relation_gold"),
+        *("source_heading", "target_heading"),
+    ),
+    _table(
+        "evaluation_pairs",
+        "each gold comparison under each method and protocol (thresholds as built, chosen on the year pair or on "
+        "all pairs, in-sample, cross-validated or on the other pairs), on every link and on high-confidence links",
+        ("comparison", "method", "selection", "setting", "gold"),
+        *("comparison", "method", "selection", "setting", "gold", *_SCORES),
+    ),
+    _table(
+        "evaluation_confidence",
+        "the link confidence's fit on each gold's candidate pairs (cross-validated on the development gold, held "
+        "out on the team checks)",
+        _PREDICTIONS,
+        *_PREDICTIONS,
+        *("n_pairs", "n_links", "gold_links_not_candidates", "log_loss", "brier"),
+    ),
+    _table(
+        "evaluation_reliability",
+        "the link confidence's reliability: candidate pairs binned by predicted probability, against the share "
+        "the gold links",
+        (*_PREDICTIONS, "bin"),
+        *_PREDICTIONS,
+        *("bin", "n_pairs", "mean_confidence", "observed_link_rate", "n_links"),
+    ),
+    _table(
+        "evaluation_near_misses",
+        "the near misses a reviewer is offered on each gold comparison, and how many of the links the model "
+        "misses they hold",
+        _PREDICTIONS,
+        *_PREDICTIONS,
+        *("near_miss_min", "n_near_misses", "gold_links_missed", "missed_in_near_misses"),
+    ),
+)
+
 # --- the processed tables (data/processed/<name>.csv and .parquet) ----------------------------
 
 TABLES: dict[str, Table] = {
@@ -241,6 +305,7 @@ TABLES: dict[str, Table] = {
             ("file", "line"),
             *(("file", "the corrections file"), "line", "correction", "status", "problem"),
         ),
+        *EVALUATION,
     )
 }
 

@@ -3,6 +3,8 @@ method report shows of each pair and of the link confidence."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 import pytest
 
@@ -59,49 +61,63 @@ def test_the_findings_count_the_possible_links_and_name_the_likeliest(built) -> 
 
 
 @pytest.fixture(scope="module")
-def method_tables(corpus):
-    """What the method report shows: the evaluation on the development gold, per pair, and the
-    calibration of the link confidence."""
-    return (
-        evaluate.evaluate_alignment(corpus, AlignmentSettings()),
-        evaluate.evaluate_crosslevel(corpus, AlignmentSettings()),
-        calibration.calibrate(calibration.labelled_pairs(corpus, AlignmentSettings()), AlignmentSettings()),
+def method_tables(built) -> quality.MethodTables:
+    """What the method report shows, as the build wrote it: the evaluation on the development
+    gold, per pair, and the calibration of the link confidence."""
+    return quality.method_tables(built[0])
+
+
+def test_the_build_writes_the_evaluation_the_method_report_reads(method_tables, corpus) -> None:
+    assert method_tables.evaluated and len(method_tables.targets) == 2  # the two provincial plans' target gold
+    again = evaluate.evaluate_alignment(corpus, AlignmentSettings())
+    pd.testing.assert_frame_equal(method_tables.alignment, again.summary, check_dtype=False)
+    assert set(method_tables.pairs["comparison"]) == set(again.summary["comparison"])
+
+
+def test_without_the_golds_plans_the_method_report_says_nothing_was_evaluated(tmp_path) -> None:
+    from analysis.evaluate.run import evaluation_tables
+    from analysis.settings import BuildSettings
+
+    tables, files = evaluation_tables([], BuildSettings())
+    assert files == () and all(len(frame) == 0 for frame in tables.values())
+    empty = quality.MethodTables(
+        **{n.removeprefix("evaluation_"): t for n, t in tables.items()}, targets=pd.DataFrame()
     )
+    assert quality.method_findings(empty, Report("en"))[0].startswith("Nothing is evaluated here")
 
 
 def test_the_method_findings_give_each_pair_and_how_the_confidence_holds_where_never_fitted(method_tables) -> None:
-    alignment, pairs, fitted = method_tables
     report = Report("en")  # no documents table: plans named by their ids
-    findings = quality.method_findings(
-        alignment, pd.DataFrame(), report, pairs.figures, fitted.reliability, fitted.near_misses
-    )
-    figures = pairs.figures
+    findings = quality.method_findings(method_tables, report)
+    figures = method_tables.pairs
     built = figures[(figures["setting"] == "as built") & (figures["gold"] == "all links")].set_index("comparison")
     across = findings[1]
     assert across.startswith("Across levels") and len(findings) <= 6
     for comparison in ("hubei_province_2024 → ezhou_city_2024", "hubei_province_2024 → wuhan_city_2025"):
         assert f"{built.loc[comparison, 'f1']:.2f} ({comparison.split(' → ')[1]})" in across
     assert "hubei_province_2024)" not in across  # the year pair is the development gold's sentence
-    held_out = fitted.reliability[fitted.reliability["setting"] == calibration.HELD_OUT]
+    held_out = method_tables.reliability[method_tables.reliability["setting"] == calibration.HELD_OUT]
     confident = held_out[held_out["mean_confidence"] >= 0.9]
     links, n_pairs = int(confident["n_links"].sum()), int(confident["n_pairs"].sum())
     assert f"{links} of the {n_pairs} pairs it gives 90% or more are links" in findings[-2]
     assert links >= 0.9 * n_pairs  # the claim the sentence makes holds
-    assert quality.method_findings(alignment, pd.DataFrame(), report)[1].startswith("On the team's own annotation")
+    without_pairs = dataclasses.replace(method_tables, pairs=method_tables.pairs.iloc[0:0])
+    assert quality.method_findings(without_pairs, report)[1].startswith("On the team's own annotation")
 
 
 def test_the_method_charts_show_each_pair_and_the_reliability_per_comparison(method_tables) -> None:
-    _, pairs, fitted = method_tables
     report = Report("en")
-    bars = quality.pair_f1(pairs.figures, report)
+    bars = quality.pair_f1(method_tables.pairs, report)
     assert set(zip(bars["method"], bars["setting"])) == {
         ("model", "as built"),
         ("model", "cross-validated"),
         ("baseline", "cross-validated"),
     }
     assert len(bars) == 3 * 3 * 2  # three methods × three comparisons × every / high-confidence links
-    figure = charts.reliability_plot(fitted.reliability, report)
-    assert len(figure.data) == 1 + fitted.reliability["comparison"].nunique()  # the diagonal, then each comparison
+    figure = charts.reliability_plot(method_tables.reliability, report)
+    assert (
+        len(figure.data) == 1 + method_tables.reliability["comparison"].nunique()
+    )  # the diagonal, then each comparison
     assert list(figure.data[0].x) == [0, 1] and list(figure.data[0].y) == [0, 1]
     for trace in figure.data[1:]:
         assert all(0 <= v <= 1 for v in (*trace.x, *trace.y))
