@@ -72,7 +72,7 @@ def _cmd_align(args: argparse.Namespace) -> int:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from analysis.evaluate.run import evaluation_text
+    from analysis.corpus.evaluation import evaluation_text
     from analysis.review import Corrections
 
     sections = evaluation_text(
@@ -86,7 +86,6 @@ def _cmd_build(args: argparse.Namespace) -> int:
     from analysis.corpus import scheduler
     from analysis.corpus.build import build
     from analysis.corpus.summary import build_summary
-    from analysis.evaluate.run import evaluation_tables
 
     def log(message: str) -> None:
         if not args.quiet:
@@ -94,14 +93,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
     scheduler_name = None if args.scheduler == "auto" else args.scheduler
     with scheduler.session(scheduler_name, args.workers, progress=not args.quiet, log=log) as run:
-        tables = build(
-            Path(args.out),
-            Path(args.manifest),
-            args.workers,
-            BuildSettings(),
-            scheduler=run,
-            evaluation=evaluation_tables,
-        )
+        tables = build(Path(args.out), Path(args.manifest), args.workers, BuildSettings(), scheduler=run)
     for line in build_summary(tables, Path(args.out), Path(args.manifest)):
         _say(line)
     return 0

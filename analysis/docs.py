@@ -33,7 +33,7 @@ from analysis.storage import write_text
 PACKAGE = Path(__file__).resolve().parent
 # The package's parts in pipeline order: a stage imports only from the stages before it and from
 # the bottom modules (tests/test_layout.py checks the imports).
-STAGES = ("text", "parse", "targets", "align", "compare", "review", "corpus", "report", "evaluate")
+STAGES = ("text", "parse", "targets", "align", "compare", "review", "evaluate", "corpus", "report")
 ENTRY_POINTS = ("cli", "__main__", "docs")
 BOTTOM = ("settings", "schema", "storage", "errors", "metrics")
 PIPELINE = (*STAGES, *ENTRY_POINTS, *BOTTOM)

@@ -22,7 +22,6 @@ from pinned_corpus import PINNED_ALIGNMENT_CORRECTIONS, PINNED_MANIFEST, PINNED_
 pin()  # before the package reads its paths: every test reads the pinned corpus and corrections
 
 from analysis.corpus.build import build, parsed_corpus  # noqa: E402
-from analysis.evaluate.run import evaluation_tables  # noqa: E402
 from analysis.parse.document import ParsedDocument  # noqa: E402
 from analysis.settings import GOLD_DIR, PROJECT_ROOT, BuildSettings  # noqa: E402
 
@@ -42,7 +41,6 @@ def built(tmp_path_factory) -> tuple[Path, dict[str, pd.DataFrame]]:
         PINNED_MANIFEST,
         alignment_corrections=PINNED_ALIGNMENT_CORRECTIONS,
         target_corrections=PINNED_TARGET_CORRECTIONS,
-        evaluation=evaluation_tables,
     )
 
 

@@ -24,12 +24,12 @@ RANKS = {
     "align": 5,
     "compare": 6,
     "review": 7,
-    "corpus": 8,
-    "report": 9,
-    "evaluate": 9,
-    "cli": 10,
-    "__main__": 11,
-    "docs": 11,
+    "evaluate": 8,
+    "corpus": 9,
+    "report": 10,
+    "cli": 11,
+    "__main__": 12,
+    "docs": 12,
 }
 
 

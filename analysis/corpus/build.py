@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -24,6 +23,7 @@ from analysis.compare import escalation as compare
 from analysis.corpus import manifest
 from analysis.corpus import scheduler as scheduling
 from analysis.errors import UserError
+from analysis.evaluate.tables import evaluation_tables
 from analysis.parse import damage, metadata, structure
 from analysis.parse.document import ParsedDocument, parse_document
 from analysis.settings import (
@@ -269,12 +269,6 @@ def build_record(
     }
 
 
-# What evaluates a build's parsed corpus against the gold (analysis.evaluate.run.evaluation_tables,
-# passed in by the caller: the evaluation is a later stage): its tables and the gold files it read.
-Evaluation = Callable[[list[ParsedDocument], BuildSettings], tuple[dict[str, pd.DataFrame], tuple[Path, ...]]]
-EVALUATION_TABLES = tuple(name for name in schema.TABLES if name.startswith("evaluation_"))
-
-
 def build(
     out_dir: Path | None = None,
     manifest_path: Path | None = None,
@@ -283,7 +277,6 @@ def build(
     alignment_corrections: Path | None = None,
     target_corrections: Path | None = None,
     scheduler: str | scheduling.Session | None = None,
-    evaluation: Evaluation | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Parse every document of the manifest (``MANIFEST_PATH`` unless given) and write the
     processed tables into ``out_dir`` (``PROCESSED_DIR`` unless given).
@@ -294,8 +287,8 @@ def build(
     stage. Each table is checked against :mod:`analysis.schema` before any is written. The
     reviewer's corrections (``ALIGNMENT_CORRECTIONS_PATH``, ``TARGET_CORRECTIONS_PATH`` unless
     given; optional files) are applied after the model; the ``corrections`` table lists each.
-    ``evaluation`` scores the parsed corpus against the gold, written with the tables (its tables
-    are empty without it).
+    When the manifest holds the plans the gold annotates, the evaluation against the gold is
+    written with the tables (:mod:`analysis.evaluate.tables`; empty tables otherwise).
 
     The tables are written as one unit (:func:`analysis.storage.table_set`): a build that fails,
     or is killed, leaves the previous set complete; a second build writing into the same folder
@@ -313,10 +306,10 @@ def build(
         with scheduling.session(scheduler, workers, min_items=settings.parallel_min_items) as run:
             listed, docs = parse_manifest(manifest_path, settings, workers, run)
             tables = build_tables(listed, docs, settings, reviewed, workers, run)
-        evaluated, gold_files = evaluation(docs, settings) if evaluation else ({}, ())
-        for name in EVALUATION_TABLES:
-            tables[name] = evaluated.get(name, schema.empty(name))
-            schema.check(name, tables[name])
+        evaluated, gold_files = evaluation_tables(docs, settings)
+        for name, frame in evaluated.items():
+            schema.check(name, frame)
+        tables.update(evaluated)
         try:
             for name, frame in tables.items():
                 write_table(frame, staged.folder, name)

@@ -50,7 +50,7 @@ from analysis.evaluate.alignment import (
     threshold_grid,
 )
 from analysis.metrics import link_metrics_of_counts
-from analysis.settings import GOLD_DIR, MANIFEST_PATH, AlignmentSettings, BuildSettings
+from analysis.settings import GOLD_DIR, AlignmentSettings
 from analysis.storage import write_csv
 
 COMPARISONS = (DEV_COMPARISON, *TEAM_CHECKS)
@@ -511,25 +511,16 @@ def crosslevel_report(evaluation: CrossLevelEvaluation) -> str:
     return "\n".join(lines)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m analysis.evaluate.crosslevel derive``: rewrite the team task files from the
-    clause annotation; ``report``: print the figures."""
-    import sys
-
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["derive"]:
-        for key, path in TEAM_CLAUSES.items():
-            derived = derive_team_links(read_gold(path), read_gold(TEAM_CHECKS[key]))
-            write_csv(derived, TEAM_CHECKS[key])
-            print(
-                f"{TEAM_CHECKS[key].name}: {len(derived)} rows, "
-                f"{derived['relation'].value_counts().to_dict()}, {derived['confidence'].value_counts().to_dict()}"
-            )
-        return 0
-    from analysis.corpus.build import parsed_corpus
-
-    settings = BuildSettings()
-    print(crosslevel_report(evaluate_crosslevel(parsed_corpus(MANIFEST_PATH, settings), settings.alignment)))
+def main() -> int:
+    """``python -m analysis.evaluate.crosslevel``: rewrite the team task files from the clause
+    annotation (the figures: ``python -m analysis evaluate``)."""
+    for key, path in TEAM_CLAUSES.items():
+        derived = derive_team_links(read_gold(path), read_gold(TEAM_CHECKS[key]))
+        write_csv(derived, TEAM_CHECKS[key])
+        print(
+            f"{TEAM_CHECKS[key].name}: {len(derived)} rows, "
+            f"{derived['relation'].value_counts().to_dict()}, {derived['confidence'].value_counts().to_dict()}"
+        )
     return 0
 
 

@@ -17,7 +17,6 @@ from analysis import schema, storage
 from analysis.corpus import scheduler
 from analysis.corpus.build import build
 from analysis.errors import UserError
-from analysis.evaluate.run import evaluation_tables
 from analysis.settings import BuildSettings
 
 PARALLEL_MIN_ITEMS = BuildSettings().parallel_min_items
@@ -38,7 +37,7 @@ def cluster():
 @pytest.fixture(scope="session")
 def in_process(tmp_path_factory) -> dict[str, bytes]:
     out = tmp_path_factory.mktemp("in_process")
-    build(out, MANIFEST_PATH, scheduler="none", evaluation=evaluation_tables)  # as `analysis build` builds
+    build(out, MANIFEST_PATH, scheduler="none")
     return _csv_bytes(out)
 
 
@@ -51,7 +50,7 @@ def _on(cluster) -> scheduler.DaskSession:
 @pytest.mark.slow
 def test_a_local_cluster_writes_the_same_bytes_as_the_build_in_process(cluster, in_process, tmp_path) -> None:
     with _on(cluster) as run:
-        build(tmp_path, MANIFEST_PATH, scheduler=run, evaluation=evaluation_tables)
+        build(tmp_path, MANIFEST_PATH, scheduler=run)
     assert _csv_bytes(tmp_path) == in_process
     assert set(in_process) == {f"{name}.csv" for name in schema.TABLES}
 

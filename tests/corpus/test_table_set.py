@@ -73,7 +73,8 @@ def test_the_build_record_names_inputs_settings_and_tables(built) -> None:
     assert_one_complete_set(out)
     record = json.loads((out / "build.json").read_text(encoding="utf-8"))
     assert record["package_version"]
-    assert set(record["inputs"]) == {"manifest", "documents", "lexicon", "corrections"}
+    assert set(record["inputs"]) == {"manifest", "documents", "lexicon", "corrections", "gold"}
+    assert record["inputs"]["gold"]  # the pinned corpus holds the gold's plans: the build evaluated them
     assert len(record["inputs"]["documents"]["hubei_province_2024"]["sha256"]) == 64
     alignment = record["settings"].get("alignment", record["settings"])
     assert "weights" in json.dumps(alignment) and "link_min" in json.dumps(alignment)

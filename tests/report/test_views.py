@@ -75,7 +75,7 @@ def test_the_build_writes_the_evaluation_the_method_report_reads(method_tables, 
 
 
 def test_without_the_golds_plans_the_method_report_says_nothing_was_evaluated(tmp_path) -> None:
-    from analysis.evaluate.run import evaluation_tables
+    from analysis.evaluate.tables import evaluation_tables
     from analysis.settings import BuildSettings
 
     tables, files = evaluation_tables([], BuildSettings())

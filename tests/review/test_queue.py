@@ -13,9 +13,9 @@ from pinned_corpus import PINNED_DIR, PINNED_MANIFEST
 
 from analysis import review
 from analysis.corpus.build import build
+from analysis.corpus.evaluation import model_comparisons
 from analysis.corpus.manifest import load_manifest
 from analysis.errors import UserError
-from analysis.evaluate.run import model_comparisons
 from analysis.review import (
     ALIGNMENT_CORRECTION_COLUMNS,
     QUEUE_COLUMNS,

@@ -1,7 +1,7 @@
-"""Every evaluation of the corpus against the gold: as tables written with the processed tables
-(:func:`evaluation_tables`, what the method report shows), and as text for ``python -m analysis
-evaluate`` (targets and their indicator mapping, the task alignment beside its baselines, the link
-confidence's calibration, and the model against the reviewer's decisions)."""
+"""``python -m analysis evaluate``: every evaluation of the corpus against the gold, as text —
+targets and their indicator mapping, the task alignment beside its baselines, the link
+confidence's calibration, and the model against the reviewer's decisions (the evaluation's tables
+are written by the build: :mod:`analysis.evaluate.tables`)."""
 
 from __future__ import annotations
 
@@ -10,52 +10,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import align, review, schema
+from analysis import align, review
 from analysis.corpus import manifest
-from analysis.corpus.build import EVALUATION_TABLES, documents_table, parse_manifest, targets_of
+from analysis.corpus.build import documents_table, parse_manifest, targets_of
 from analysis.evaluate import calibration
-from analysis.evaluate.alignment import DEV_GOLD, GOLD_TASKS, TEAM_CHECKS, evaluate_alignment, report
-from analysis.evaluate.crosslevel import COMPARISONS, TEAM_CLAUSES, crosslevel_report, evaluate_crosslevel
+from analysis.evaluate.alignment import evaluate_alignment, report
+from analysis.evaluate.crosslevel import crosslevel_report, evaluate_crosslevel
 from analysis.evaluate.targets import evaluate_targets, indicator_mapping, load_gold_targets, threshold_sweep
 from analysis.parse.document import ParsedDocument
 from analysis.settings import LINK_CONFIDENCE_PATH, BuildSettings
 from analysis.targets import indicators
-
-GOLD_FILES = (DEV_GOLD, GOLD_TASKS, *TEAM_CHECKS.values(), *TEAM_CLAUSES.values())
-
-
-def gold_plans() -> tuple[str, ...]:
-    """The doc ids of the plans the alignment gold annotates."""
-    return tuple(dict.fromkeys(doc_id for key in COMPARISONS for doc_id in key[:2]))
-
-
-def evaluation_tables(
-    docs: list[ParsedDocument], settings: BuildSettings
-) -> tuple[dict[str, pd.DataFrame], tuple[Path, ...]]:
-    """The evaluation of the aligner and its link confidence against the gold, as the tables of
-    :data:`analysis.corpus.build.EVALUATION_TABLES`, and the gold files read; empty tables (and no file) when the corpus
-    lacks one of the gold's plans (:func:`gold_plans`): there is nothing to score then."""
-    corpus = {doc.doc_id: doc for doc in docs}
-    if not set(gold_plans()) <= set(corpus):
-        return {name: schema.empty(name) for name in EVALUATION_TABLES}, ()
-    alignment = evaluate_alignment(corpus, settings.alignment)
-    pairs = evaluate_crosslevel(corpus, settings.alignment)
-    fitted = calibration.calibrate(calibration.labelled_pairs(corpus, settings.alignment), settings.alignment)
-    found = {
-        "evaluation_alignment": alignment.summary,
-        "evaluation_sensitivity": alignment.sensitivity,
-        "evaluation_folds": alignment.folds,
-        "evaluation_errors": alignment.errors,
-        "evaluation_pairs": pairs.figures,
-        "evaluation_confidence": fitted.scores,
-        "evaluation_reliability": fitted.reliability,
-        "evaluation_near_misses": fitted.near_misses,
-    }
-    tables = {
-        name: frame[schema.columns(name)].reset_index(drop=True).astype(schema.dtypes(name))
-        for name, frame in found.items()
-    }
-    return tables, GOLD_FILES
 
 
 def target_sections(found: pd.DataFrame, gold_path: Path, lexicon: pd.DataFrame, settings: BuildSettings) -> list[str]:
