@@ -23,8 +23,9 @@ from functools import cached_property
 
 import numpy as np
 
-from analysis.parse.script import looks_traditional, pinyin_spans, simplified
+from analysis.parse.script import looks_traditional, pinyin_spans, simplified_edits
 from analysis.parse.tables import find_tables
+from analysis.parse.text_tables import remove_pipes, split_rows
 from analysis.settings import ParseSettings
 from analysis.text.attribution import ROLES, find_attributions
 
@@ -188,6 +189,9 @@ _ENTITY_CHARS = {
     "lt": "<",
     "gt": ">",
 }
+# A list bullet opening a line (a web page's <li> or a markdown list): never text, and it hides the
+# hierarchy marker after it (• 一、总体目标).
+_LIST_BULLET = re.compile(r"^[ \t]*(?:[•·●○◆◇■□▪▫►▶➢➤√✓][ \t]*|[-*+][ \t]+(?=[^\s\d-]))", re.MULTILINE)
 _WORD_BOOKMARK = re.compile(r"\[bookmark:[^\]\n]*\]")
 _MARKDOWN_BOLD = re.compile(r"\*\*|__")
 _MARKDOWN_HEADING = re.compile(r"^[ \t]*#{1,6}[ \t]*", re.MULTILINE)
@@ -509,9 +513,10 @@ def clean(raw: str, settings: ParseSettings | None = None) -> CleanDocument:
     doc = MappedText.from_raw(raw)
     doc = strip_markup(doc, looks_like_html_page(raw))
     doc = doc.translate(_WIDTH_TABLE)
-    if looks_traditional(doc.text):  # 1:1 characters: offsets unchanged
-        doc = doc.edit([(0, len(doc.text), simplified(doc.text))])
+    if looks_traditional(doc.text):  # characters 1:1; Taiwan phrases map to their raw span
+        doc = doc.edit(simplified_edits(doc.text))
     doc = doc.edit((a, b, "") for a, b in pinyin_spans(doc.text))
+    doc = split_rows(remove_pipes(doc.sub(_LIST_BULLET, "")))
     doc = drop_boilerplate(doc, settings)
     if not any(starts_with_marker(line.strip()) for line in doc.text.split("\n")):
         doc = doc.sub(_INLINE_MARKER, "\n")  # a plan scraped onto one line: its markers open paragraphs

@@ -5,6 +5,11 @@ pages (``— 3 —``, ``第3页``, ``3/12``) and, when saved from a browser, car
 page title and URL: these lines sit at the page edges and would otherwise break sentences in
 the middle. PDF extraction also spaces CJK text (``2024 年 6 月``); both are removed here. Hard
 line breaks inside paragraphs are kept: the cleaner joins them.
+
+A page whose text layer is a table prints a row's cells on one line with wide gaps between them,
+which PDFium gives as a single space like any other: a space standing for a gap wider than
+:data:`CELL_GAP_EMS` times the height of the character before it is kept as a tab, so the cleaner
+can read the row's cells (:mod:`analysis.parse.text_tables`).
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from analysis.errors import UserError
 from analysis.parse.metadata import ISSUER_LINE, TITLE_LINE
 
 _CJK = "\u2e80-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef“”‘’《》〔〕…—·"
-_SPACE_NEAR_CJK = re.compile(f"(?<=[{_CJK}])[ \\t\u3000\u00a0]+|[ \\t\u3000\u00a0]+(?=[{_CJK}])")
+_SPACE_NEAR_CJK = re.compile(f"(?<=[{_CJK}])[ \u3000\u00a0]+|[ \u3000\u00a0]+(?=[{_CJK}])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ufffe\uffff]")
 _UNMAPPED = re.compile(r"[\ue000-\uf8ff\ufffd]")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
@@ -48,6 +53,22 @@ _SPACE_BEFORE_PERCENT = re.compile(r"(?<=\d)[ \t\u00a0]+(?=[%‰])")
 _MAX_UNMAPPED_SHARE = 0.05
 _MIN_HAN_SHARE = 0.1
 _MIN_CHARS_FOR_HAN_CHECK = 200
+# A gap between two characters of a line wider than this many character heights separates cells.
+CELL_GAP_EMS = 1.5
+
+
+def _gapped_text(textpage) -> str:
+    """The text of a page, a space standing for a cell gap (see the module doc) made a tab."""
+    text = textpage.get_text_range()
+    chars = list(text)
+    for i, char in enumerate(text):
+        if char != " " or i == 0 or i + 1 >= len(text) or text[i - 1] in " \r\n" or text[i + 1] in " \r\n":
+            continue
+        _, bottom, right, top = textpage.get_charbox(i - 1)
+        next_left = textpage.get_charbox(i + 1)[0]
+        if top > bottom and next_left - right > CELL_GAP_EMS * (top - bottom):
+            chars[i] = "\t"
+    return "".join(chars)
 
 
 def _page_lines(document: pdfium.PdfDocument) -> list[list[str]]:
@@ -55,7 +76,7 @@ def _page_lines(document: pdfium.PdfDocument) -> list[list[str]]:
     for index in range(len(document)):
         page = document[index]
         textpage = page.get_textpage()
-        text = _CONTROL.sub("", textpage.get_text_range().replace("\r\n", "\n").replace("\r", "\n"))
+        text = _CONTROL.sub("", _gapped_text(textpage).replace("\r\n", "\n").replace("\r", "\n"))
         pages.append([line.strip() for line in text.split("\n") if line.strip()])
         textpage.close()
         page.close()

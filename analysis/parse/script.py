@@ -13,6 +13,13 @@ offset map, so every span found afterwards still points into the raw text.
   every offset; a conversion that would change the length is replaced by a per-character one. A
   simplified text is never touched (a single quoted traditional name does not make a text
   traditional).
+- **Taiwan vocabulary** (mirrors converted with Taiwan phrases, Taiwan sources: ``計畫``, ``最佳化``,
+  ``資訊``, ``品質``). A traditional text holding at least :data:`_MIN_TAIWAN_TERMS` of
+  :data:`TAIWAN_TERMS` is converted with OpenCC's phrase configuration ``tw2sp`` (Taiwan phrases to
+  mainland ones: ``最佳化`` → ``优化``, ``資訊`` → ``信息``), then :data:`_MAINLAND_TERMS` (what
+  ``tw2sp`` leaves: ``空氣品質`` → ``空气质量``). A phrase of another length is one edit mapping to
+  the raw span of the phrase it replaces; sentence by sentence, everything else stays character
+  for character.
 - **Injected pinyin** (mirror sites that annotate characters: ``開(kāi)展(zhǎn)``, or toneless
   ``生(sheng)態(tai)``, repeated as ``會(hui)(hui)``). A bracket right after a Han character (or
   after another such bracket) that holds exactly one pinyin syllable (:data:`_SYLLABLE`, tone marks
@@ -24,6 +31,7 @@ offset map, so every span found afterwards still points into the raw text.
 
 from __future__ import annotations
 
+import difflib
 import re
 from functools import lru_cache
 
@@ -36,6 +44,15 @@ _HINT = re.compile(f"[{''.join(sorted(_TRADITIONAL_HINTS))}]")
 _MIN_HINTS = 3
 _MIN_HINT_SHARE = 0.02
 _HAN = re.compile(r"[\u3400-\u9fff]")
+# Words a Taiwan source (or a mirror converted with Taiwan phrases) prints where the mainland
+# prints another: the cue for phrase conversion.
+TAIWAN_TERMS = ("計畫", "最佳化", "資訊", "軟體", "網路", "品質", "專案", "透過", "數位", "影片", "伺服器", "硬體")
+_TAIWAN_TERM = re.compile("|".join(TAIWAN_TERMS))
+_MIN_TAIWAN_TERMS = 2
+# Taiwan terms ``tw2sp`` keeps (they are words in the mainland too) that plans print otherwise.
+_MAINLAND_TERMS = {"空气品质": "空气质量", "环境品质": "环境质量", "水质品质": "水质"}
+_MAINLAND_TERM = re.compile("|".join(_MAINLAND_TERMS))
+_SENTENCE = re.compile(r"[^。;；!?！？\n]*[。;；!?！？\n]?")
 
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
 _TONELESS = str.maketrans("āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ", "aaaaeeeeiiiioooouuuuüüüünnnm")
@@ -59,11 +76,42 @@ def looks_traditional(text: str) -> bool:
     return hints >= _MIN_HINT_SHARE * len(_HAN.findall(text))
 
 
-@lru_cache(maxsize=1)
-def _converter():
+@lru_cache(maxsize=2)
+def _converter(config: str = "t2s"):
     import opencc  # a dependency (pyproject.toml); loaded only for traditional texts
 
-    return opencc.OpenCC("t2s")
+    return opencc.OpenCC(config)
+
+
+def has_taiwan_vocabulary(text: str) -> bool:
+    """Whether a traditional text prints Taiwan vocabulary (see the module doc)."""
+    return len(_TAIWAN_TERM.findall(text)) >= _MIN_TAIWAN_TERMS
+
+
+def simplified_edits(text: str) -> list[tuple[int, int, str]]:
+    """``(start, end, replacement)`` edits that bring a traditional text to simplified (see the
+    module doc): one same-length edit, or sentence by sentence with Taiwan phrases converted."""
+    characters = simplified(text)
+    if not has_taiwan_vocabulary(text):
+        return [(0, len(text), characters)]
+    phrases = _converter("tw2sp")
+    edits: list[tuple[int, int, str]] = []
+    for m in _SENTENCE.finditer(text):
+        if m.start() == m.end():
+            continue
+        plain = characters[m.start() : m.end()]
+        converted = _MAINLAND_TERM.sub(lambda t: _MAINLAND_TERMS[t.group(0)], phrases.convert(m.group(0)))
+        edits.extend(_aligned(plain, converted, m.start()))
+    return edits
+
+
+def _aligned(plain: str, converted: str, offset: int) -> list[tuple[int, int, str]]:
+    """Edits turning ``plain`` (offsets from ``offset``) into ``converted``: equal stretches
+    character for character, each changed phrase one edit."""
+    if len(plain) == len(converted):
+        return [(offset, offset + len(plain), converted)]
+    matcher = difflib.SequenceMatcher(None, plain, converted, autojunk=False)
+    return [(offset + i1, offset + i2, converted[j1:j2]) for _, i1, i2, j1, j2 in matcher.get_opcodes()]
 
 
 def simplified(text: str) -> str:
