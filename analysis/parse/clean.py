@@ -45,9 +45,9 @@ PART_MARKER = re.compile(r"([一二三四五六七八九十]{1,3})[、.]")
 # "(?" is a section marker whose number was eaten by encoding damage.
 SECTION_MARKER = re.compile(r"\((?:([一二三四五六七八九十]{1,3})\)|(\?)(?=[^\s)?]))")
 # An item number is not followed by a digit (1.5万吨 is a decimal) unless a date follows (1.2024年底前…).
-# A four-digit one (item 1000 of a long plan) is followed by text only, and is an item only where
-# it continues the numbering (structure.py): 2024. or 2024、 is more often a year.
-ITEM_MARKER = re.compile(r"(\d{1,3}|[1-9]\d{3}(?=[.、](?![\d年月日])))[.、](?:(?!\d)|(?=20\d{2}年|\d{1,2}月))")
+# One of four digits or more (item 1000, item 10000 of a long plan) is followed by text only, and is
+# an item only where it continues the numbering (structure.py): 2024. or 2024、 is more often a year.
+ITEM_MARKER = re.compile(r"(\d{1,3}|[1-9]\d{3,}(?=[.、](?![\d年月日])))[.、](?:(?!\d)|(?=20\d{2}年|\d{1,2}月))")
 
 
 def starts_with_marker(line: str) -> bool:

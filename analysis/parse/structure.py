@@ -51,8 +51,19 @@ from analysis.parse.clean import (
     CleanDocument,
     is_block_boundary,
 )
+from analysis.parse.framing import (
+    GUIDING_IDEOLOGY,
+    TRAILING_PUNCT,
+    front_goal,
+    goal_span,
+    is_framing,
+    is_goal_block,
+    lead_end,
+    paragraph_heading,
+    title_of,
+)
 from analysis.parse.metadata import DATE_LINE, ISSUER_LINE, TITLE_LINE
-from analysis.parse.tables import TableRow, find_tables
+from analysis.parse.tables import IndicatorRow, Table, TableRow, find_tables
 from analysis.settings import ParseSettings
 from analysis.text.attribution import find_attributions, split_units, unique
 from analysis.text.numerals import chinese_number, to_chinese
@@ -61,25 +72,10 @@ from analysis.text.offsets import LineIndex
 TASK_COLUMNS = schema.columns("tasks")
 LEVELS = ("part", "section", "item")
 
-# Titles of blocks that frame the plan rather than assign work.
-FRAMING_TITLES = re.compile(
-    r"^(总体要求|指导思想|基本原则|工作要求|有关要求|相关要求|保障措施|工作保障|组织保障|组织实施|工作目标和要求)$"
-)
-# The guiding-ideology formula that opens a 总体要求 paragraph: "以…思想为指导".
-GUIDING_IDEOLOGY = re.compile(r"^.{0,20}以[^。]{2,40}为指导")
-# A goal label (主要目标:, 基本目标:, 目标任务是) and a figure: a number that is not a year, a date or a name (PM2.5).
-GOAL_LABEL = re.compile(r"(?:主要|基本|总体|工作|年度|具体|奋斗|预期性|约束性)?目标(?:任务)?(?:是|为|[:：])")
-GOAL_TITLE = re.compile(r"目标")
-FIGURE = re.compile(r"(?<![A-Za-z\d.])\d+(?:\.\d+)?(?![\d.])(?!\s*(?:年|月|日|号))")
-_SENTENCE_START = re.compile(r"[。;；!！?？]")
 _CLOSED_ENDING = tuple("。!?！？;；)】]”’》")
 _CUT_ENDING = ("…", "...")
-# "主要目标是:" — a label that opens an unnumbered paragraph.
-PARAGRAPH_LABEL = re.compile(r"^([^,，。:：;；()]{2,12}?)(?:是|为)?[:：]")
-_HEADING_END = re.compile(r"[。]")
 _PARAGRAPH_BREAK = re.compile(r"(?<=(.))\n")
 _SENTENCE_CLOSED = "。!?！？;；:：,，、)"
-_TRAILING_PUNCT = " 。.,，;；:：、"
 _REPEATED_STOPS = re.compile(r"。{2,}")
 _LEADING_PUNCT = re.compile(r"^[。,;:]+")
 _LEAD_MARK = "(牵头)"
@@ -110,15 +106,6 @@ class Block:
         return self.paragraphs[-1][1]
 
 
-def _title_of(text: str) -> str:
-    """The title sentence of a block: up to the first full stop, attribution brackets removed."""
-    m = _HEADING_END.search(text)
-    sentence = text[: m.start()] if m else text
-    for attribution in reversed(find_attributions(sentence)):
-        sentence = sentence[: attribution.start] + sentence[attribution.end :]
-    return sentence.strip(_TRAILING_PUNCT)
-
-
 def _match_marker(paragraph: str) -> tuple[str, int | None, int, list[str]] | None:
     """``(level, number, marker_length, flags)`` if the paragraph opens with a marker."""
     if m := PART_MARKER.match(paragraph):
@@ -140,6 +127,8 @@ class Outline:
     front_matter: list[tuple[int, int]]
     roots: list[Block]
     back_matter: list[tuple[int, int]]
+    lead: list[tuple[int, int]] = field(default_factory=list)  # a repost's news lead (part of the front matter)
+    indicators: list[IndicatorRow] = field(default_factory=list)  # the rows of the indicator tables
 
 
 def plan_start(paragraphs: list[str], markers: list, title_to_body: int | None = None) -> int:
@@ -184,19 +173,23 @@ def parse_blocks(doc: CleanDocument, settings: ParseSettings | None = None) -> O
     spans = list(doc.paragraphs())
     paragraphs = [text[s:e] for s, e in spans]
     markers = [_match_marker(p) for p in paragraphs]
-    body_start = plan_start(paragraphs, markers, settings.title_to_body)
+    first_marker = next((i for i, m in enumerate(markers) if m), len(paragraphs))
+    lead = lead_end(paragraphs[:first_marker])
+    body_start = max(plan_start(paragraphs, markers, settings.title_to_body), lead)
     body_end = back_matter_start(paragraphs, body_start, markers)
     preamble.extend(spans[:body_start])
     last_item = None
     tables = find_tables(paragraphs, is_block_boundary)
     in_table = {i for table in tables for i in table.indices}
-    rows = {row.serial_index: row for table in tables for row in table.rows}
+    rows = {row.serial_index: row for table in tables if table.key == "task" for row in table.rows}
+    indicators = [
+        indicator_row(spans, table, row) for table in tables if table.key == "indicator" for row in table.rows
+    ]
     back_matter = []
     for k in range(body_start, len(paragraphs)):
         if k in rows:  # a table row is an item of the open part or section (none in the closing matter)
             parent = (open_blocks["section"] or open_blocks["part"]) if k < body_end else None
-            block = _row_block(text, spans, rows[k], parent)
-            if block is not None:
+            if (block := _row_block(text, spans, rows[k], parent)) is not None:
                 (parent.children if parent else roots).append(block)
             open_blocks["item"] = None
             continue
@@ -207,13 +200,16 @@ def parse_blocks(doc: CleanDocument, settings: ParseSettings | None = None) -> O
             continue
         start, end = spans[k]
         paragraph, marker = paragraphs[k], markers[k]
-        if marker and not _plausible(marker, open_blocks, last_item):
+        merged = bool(marker and not _plausible(marker, open_blocks, last_item))
+        if merged:
             marker = None
         if marker and marker[0] == "item":
             last_item = marker[1]
         if marker is None:
             deepest = open_blocks["item"] or open_blocks["section"] or open_blocks["part"]
             (deepest.paragraphs if deepest else preamble).append((start, end))
+            if merged and deepest and markers[k][0] == "item":  # an item number out of sequence is text, never silently
+                deepest.flags.append("merged_number")
             continue
         level, number, length, flags = marker
         depth = LEVELS.index(level)
@@ -223,13 +219,19 @@ def parse_blocks(doc: CleanDocument, settings: ParseSettings | None = None) -> O
             previous = [b.number for b in siblings if b.level == "section" and b.number]
             number = (previous[-1] + 1) if previous else 1
         block = Block(
-            level, number, start + length, _title_of(paragraph[length:]), [(start, end)], parent=parent, flags=flags
+            level, number, start + length, title_of(paragraph[length:]), [(start, end)], parent=parent, flags=flags
         )
         (parent.children if parent else roots).append(block)
         open_blocks[level] = block
         for deeper in LEVELS[depth + 1 :]:
             open_blocks[deeper] = None
-    return Outline(preamble, roots, back_matter)
+    return Outline(preamble, roots, back_matter, spans[:lead], indicators)
+
+
+def indicator_row(spans: list[tuple[int, int]], table: Table, row: TableRow) -> IndicatorRow:
+    """A row of an indicator table with its cells as clean-text spans and its columns' header text."""
+    cells = {column: tuple(spans[i] for i in lines) for column, lines in row.cells.items()}
+    return IndicatorRow(row.serial, cells, {column: table.label(column) for column in cells})
 
 
 def _row_block(text: str, spans: list[tuple[int, int]], row: TableRow, parent: Block | None) -> Block | None:
@@ -249,7 +251,7 @@ def _row_block(text: str, spans: list[tuple[int, int]], row: TableRow, parent: B
     else:
         lead = [unit for kind, unit in units if kind == "lead"]
         responsible = [unit for kind, unit in units if kind == "responsible"]
-    title = _title_of(text[task[0][0] : task[0][1]])
+    title = title_of(text[task[0][0] : task[0][1]])
     deadline = "".join(text[spans[i][0] : spans[i][1]] for i in row.cells.get("deadline", []))
     return Block(
         "item",
@@ -271,8 +273,9 @@ def require_tasks(tasks: pd.DataFrame, outline: Outline, where: object) -> None:
         return
     if outline.roots:
         raise UserError(
-            where, "no tasks found: its blocks (一、 / (一) / 1.) hold headings only"
-        )  # framing text is read
+            where,
+            "no tasks found: its blocks (一、 / (一) / 1.) hold headings or framing only (指导思想, 基本原则, 工作要求…)",
+        )
     raise UserError(where, "no tasks found: no hierarchy markers (一、 / (一) / 1.) that open a work plan's blocks")
 
 
@@ -302,16 +305,6 @@ def count_blocks(outline: Outline) -> dict[str, int]:
     return counts
 
 
-def _is_framing(block: Block) -> bool:
-    return bool(FRAMING_TITLES.match(block.title))
-
-
-def _paragraph_heading(paragraph: str) -> str:
-    if m := PARAGRAPH_LABEL.match(paragraph):
-        return m.group(1)
-    return _title_of(paragraph)
-
-
 @dataclass
 class TaskSpan:
     """A task before it becomes a row: its blocks' context and its clean-text span."""
@@ -330,39 +323,6 @@ class TaskSpan:
     deadline: str = ""  # a table's deadline column: the deadline of targets that print none
 
 
-def _goal_span(doc: CleanDocument, block: Block) -> tuple[int, int, str] | None:
-    """``(start, end, heading)`` of the goal paragraph(s) of a framing block's own text (see the
-    module doc), or None."""
-    first_end = block.paragraphs[0][1]
-    paragraphs = [(block.marker_end, first_end)] + block.paragraphs[1:]
-    text = doc.text
-    start: int | None = None
-    index = 0
-    if GOAL_TITLE.search(block.title):  # the goals may follow a guiding-ideology paragraph
-        index = next((i for i, (s, e) in enumerate(paragraphs) if FIGURE.search(text, s, e)), -1)
-        if index < 0:
-            return None
-        start = block.marker_end if index == 0 else paragraphs[index][0]
-    else:
-        for i, (s, e) in enumerate(paragraphs):
-            if m := GOAL_LABEL.search(text, s, e):
-                opened = [x.end() for x in _SENTENCE_START.finditer(text, s, m.start())]
-                start, index = (opened[-1] if opened else s), i
-                break
-    if start is None:
-        return None
-    end = None
-    for j, (s, e) in enumerate(paragraphs[index:]):
-        if FIGURE.search(text, max(s, start), e):
-            end = e
-        elif j:  # the label's (or title's) own line may hold no figure: "主要目标:" then the figures
-            break
-    if end is None:
-        return None
-    heading = block.title if GOAL_TITLE.search(block.title) else _paragraph_heading(text[start : paragraphs[index][1]])
-    return start, end, heading
-
-
 def _heading_units(doc: CleanDocument, block: Block) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Units of the attributions on a block's heading paragraph."""
     attributions = find_attributions(doc.text[block.marker_end : block.paragraphs[0][1]])
@@ -372,44 +332,76 @@ def _heading_units(doc: CleanDocument, block: Block) -> tuple[tuple[str, ...], t
     )
 
 
-def task_spans(doc: CleanDocument, outline: Outline) -> list[TaskSpan]:  # noqa: C901 (to split)
-    """The leaf blocks that carry content, in document order."""
+def task_spans(doc: CleanDocument, outline: Outline) -> list[TaskSpan]:
+    """The leaf blocks that carry content, in document order; framing is never a task, the goals
+    in it are (see :mod:`analysis.parse.framing`)."""
     spans: list[TaskSpan] = []
+    lead = set(outline.lead)
+    if front := front_goal(doc.text, [span for span in outline.front_matter if span not in lead]):
+        spans.append(TaskSpan(None, None, None, front[0], front[0], front[1], front[2], ["goal"]))
 
-    def context(block: Block) -> dict[str, Block | None]:
-        found: dict[str, Block | None] = {level: None for level in LEVELS}
-        node: Block | None = block
-        while node is not None:
-            found[node.level] = node
-            node = node.parent
-        return found
-
-    def visit(block: Block, framed: bool, relaxed: bool, inherited: tuple) -> None:
-        framed = framed or _is_framing(block)
+    def visit(block: Block, framed: bool, goal: bool, inherited: tuple) -> None:
+        framed = framed or is_framing(block.title)
+        if framed and is_goal_block(block.title):  # the goals in the framing: tasks, and so is what is under them
+            framed, goal = False, True
         if block.children:
-            if framed and not relaxed and (goal := _goal_span(doc, block)):
-                ctx = context(block)
-                spans.append(TaskSpan(ctx["part"], ctx["section"], None, goal[0], goal[0], goal[1], goal[2], ["goal"]))
+            if framed and (found := _own_goal(doc, block)):
+                ctx = _context(block)
+                spans.append(TaskSpan(ctx["part"], ctx["section"], None, found[0], found[0], *found[1:], ["goal"]))
             own = _heading_units(doc, block)
             inherited = (own[0] or inherited[0], own[1] or inherited[1])
             for child in block.children:
-                visit(child, framed, relaxed, inherited)
+                visit(child, framed, goal, inherited)
             return
-        ctx = context(block)
+        ctx = _context(block)
         # an inferred part or section number is inferred for every task under it
         flags = [flag for node in (ctx[level] for level in LEVELS) if node for flag in node.flags]
-        if relaxed and framed:
-            flags.append("framing")
-            framed = False
         spans_before = len(spans)
-        _leaf(block, ctx, flags, framed, relaxed)
+        _leaf(doc, block, ctx, flags + ["goal"] * goal, framed, spans)
         for span in spans[spans_before:]:
             span.inherited = inherited
 
-    def _leaf(block: Block, ctx: dict[str, Block | None], flags: list[str], framed: bool, relaxed: bool) -> None:
-        if block.level == "item":
-            if not doc.text[block.marker_end : block.end].strip(_TRAILING_PUNCT):
-                return  # a bare number: no content, no task
+    for root in outline.roots:
+        visit(root, False, False, ((), ()))
+    _numbering_flags(spans)
+    if spans and not outline.back_matter:
+        _truncation_flag(doc, spans[-1])
+    return spans
+
+
+def _context(block: Block) -> dict[str, Block | None]:
+    """The block and the blocks above it, by level."""
+    found: dict[str, Block | None] = {level: None for level in LEVELS}
+    node: Block | None = block
+    while node is not None:
+        found[node.level] = node
+        node = node.parent
+    return found
+
+
+def _own_goal(doc: CleanDocument, block: Block) -> tuple[int, int, str] | None:
+    """The goal paragraph(s) of a framing block's own text, from after its marker."""
+    paragraphs = [(block.marker_end, block.paragraphs[0][1])] + block.paragraphs[1:]
+    return goal_span(doc.text, paragraphs, block.title)
+
+
+def _leaf(
+    doc: CleanDocument,
+    block: Block,
+    ctx: dict[str, Block | None],
+    flags: list[str],
+    framed: bool,
+    spans: list[TaskSpan],
+) -> None:
+    """The task of a leaf block, if it has one, appended to ``spans``."""
+    if framed:
+        if goal := _own_goal(doc, block):
+            spans.append(
+                TaskSpan(ctx["part"], ctx["section"], None, goal[0], goal[0], goal[1], goal[2], flags + ["goal"])
+            )
+        return
+    if block.level == "item":
+        if doc.text[block.marker_end : block.end].strip(TRAILING_PUNCT):  # a bare number: no content, no task
             spans.append(
                 TaskSpan(
                     ctx["part"],
@@ -425,38 +417,22 @@ def task_spans(doc: CleanDocument, outline: Outline) -> list[TaskSpan]:  # noqa:
                     deadline=block.deadline,
                 )
             )
-            return
-        if framed:
-            if goal := _goal_span(doc, block):
-                spans.append(
-                    TaskSpan(ctx["part"], ctx["section"], None, goal[0], goal[0], goal[1], goal[2], flags + ["goal"])
-                )
-            return
-        if block.level == "section":
-            own_end = block.paragraphs[0][1]
-            if block.marker_end + len(block.title) + 1 < own_end or len(block.paragraphs) > 1:
-                spans.append(
-                    TaskSpan(ctx["part"], block, None, block.start, block.marker_end, block.end, block.title, flags)
-                )
-            return
-        # A part without sub-structure: its non-framing paragraphs form one task.
-        _, first_end = block.paragraphs[0]
-        inline = block.marker_end + len(block.title) + 1
-        paragraphs = ([(inline, first_end)] if inline < first_end else []) + block.paragraphs[1:]
-        body = [(s, e) for s, e in paragraphs if relaxed or not GUIDING_IDEOLOGY.match(doc.text[s:e])]
-        if body:
-            heading = _paragraph_heading(doc.text[body[0][0] : body[0][1]])
-            spans.append(TaskSpan(block, None, None, body[0][0], body[0][0], body[-1][1], heading, flags))
-
-    for root in outline.roots:
-        visit(root, False, False, ((), ()))
-    if not spans:  # numbered blocks with text never make a plan without tasks
-        for root in outline.roots:
-            visit(root, False, True, ((), ()))
-    _numbering_flags(spans)
-    if spans and not outline.back_matter:
-        _truncation_flag(doc, spans[-1])
-    return spans
+        return
+    if block.level == "section":
+        own_end = block.paragraphs[0][1]
+        if block.marker_end + len(block.title) + 1 < own_end or len(block.paragraphs) > 1:
+            spans.append(
+                TaskSpan(ctx["part"], block, None, block.start, block.marker_end, block.end, block.title, flags)
+            )
+        return
+    # A part without sub-structure: its paragraphs form one task, a guiding-ideology paragraph left out.
+    _, first_end = block.paragraphs[0]
+    inline = block.marker_end + len(block.title) + 1
+    paragraphs = ([(inline, first_end)] if inline < first_end else []) + block.paragraphs[1:]
+    body = [(s, e) for s, e in paragraphs if not GUIDING_IDEOLOGY.match(doc.text[s:e])]
+    if body:
+        heading = paragraph_heading(doc.text[body[0][0] : body[0][1]])
+        spans.append(TaskSpan(block, None, None, body[0][0], body[0][0], body[-1][1], heading, flags))
 
 
 def _truncation_flag(doc: CleanDocument, span: TaskSpan) -> None:

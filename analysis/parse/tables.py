@@ -81,6 +81,16 @@ class TableRow:
 
 
 @dataclass(frozen=True)
+class IndicatorRow:
+    """A row of an indicator table: its serial, its cells' clean-text spans by column, and each
+    column's header text (``2025年``, ``目标值``, ``单位``)."""
+
+    serial: int
+    cells: dict[str, tuple[tuple[int, int], ...]]
+    labels: dict[str, str]
+
+
+@dataclass(frozen=True)
 class Table:
     """A table: its header lines, the kind of each column (numbered apart where a table repeats
     it, ``target#2``), the header's text of each column, and its rows."""

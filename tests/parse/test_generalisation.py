@@ -4,10 +4,12 @@ corpus, each on a small invented example."""
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
+from analysis.errors import UserError
 from analysis.parse.clean import clean
 from analysis.parse.script import looks_traditional, pinyin_spans
-from analysis.parse.structure import parse_blocks, task_spans, tasks_table
+from analysis.parse.structure import parse_blocks, require_tasks, task_spans, tasks_table
 from analysis.targets.extract import text_targets
 
 
@@ -53,11 +55,11 @@ def test_pinyin_injected_after_characters_is_removed_with_offsets_kept() -> None
 
 
 def test_toneless_pinyin_repeated_after_characters_is_removed_when_the_text_carries_it() -> None:
-    raw = "一、總(zong)體要求\n1.推(tui)(tui)進大(da)氣污染防治,完成10個(ge)企業深度治理。\n"
+    raw = "一、重(zhong)點(dian)任務\n1.推(tui)(tui)進大(da)氣污染防治,完成10個(ge)企業深度治理。\n"
     tasks = tasks_of(raw)
     assert list(tasks["path"]) == ["一1"]
     assert tasks.loc[0, "text"] == "推进大气污染防治,完成10个企业深度治理。"
-    assert tasks.loc[0, "part_title"] == "一、总体要求"
+    assert tasks.loc[0, "part_title"] == "一、重点任务"
     assert pinyin_spans("措施(an)和方案(ban)") == []  # one or two toneless brackets: not a mirror's annotation
 
 
@@ -107,14 +109,17 @@ def test_a_framing_part_without_a_figure_or_a_goal_label_stays_framing() -> None
     assert list(tasks_of(raw)["path"]) == ["二1"]
 
 
-def test_a_plan_of_framing_blocks_only_still_has_tasks() -> None:
+def test_a_plan_of_framing_blocks_only_has_no_task_and_is_refused_saying_so() -> None:
     raw = (
         "某县2024年生态环境工作计划\n一、指导思想\n以习近平生态文明思想为指导,持续改善生态环境质量。\n"
         "二、工作要求\n各乡镇要落实属地责任,加强督查考核。\n"
     )
-    tasks = tasks_of(raw)
-    assert list(tasks["path"]) == ["一", "二"]
-    assert tasks["flags"].str.contains("framing").all()
+    doc = clean(raw)
+    outline = parse_blocks(doc)
+    tasks = tasks_table(doc, "doc", task_spans(doc, outline))
+    assert tasks.empty
+    with pytest.raises(UserError, match="framing only"):
+        require_tasks(tasks, outline, "plan.txt")
 
 
 # --- 2, 3. parts with items, items numbered across parts ----------------------------------------
