@@ -267,6 +267,12 @@ STRONG_BOILERPLATE_CUES = (
     "相关阅读",
     "责任编辑",
     "ICP备",
+    "阅读全文",
+    "展开全文",
+    "查看全文",
+    "查看更多",
+    "先登录",
+    "先登陆",
     "公网安备",
     "网站标识码",
     "地址:",
@@ -294,9 +300,9 @@ WEAK_BOILERPLATE_CUES = (
     "返回顶部",
 )
 # Closing matter after a plan's last block (not part of its last task): an attachment's header,
-# the distribution list, a publication note, the printing colophon.
+# the distribution list, a publication note, a contact line, the printing colophon.
 BACK_MATTER = re.compile(
-    r"^(?:附件\s*(?:\d|[:：]|$)|抄送|抄报|\(?此件|主动公开|公开方式)|\d{4}年\d{1,2}月\d{1,2}日印发$"
+    r"^(?:附件\s*(?:\d|[:：]|$)|抄送|抄报|\(?此件|主动公开|公开方式|联系人\s*[:：])|\d{4}年\d{1,2}月\d{1,2}日印发$"
 )
 # A printed page number: "- 3 -", "— 3 —", "第3页", "第 3 页 共 12 页", "3/12" (after width folding).
 PAGE_NUMBER = re.compile(r"^[-—–―~·\s]*(?:第\s*)?\d{1,4}\s*(?:页)?(?:\s*(?:/|共)\s*\d{1,4}\s*页?)?[-—–―~·\s]*$")

@@ -72,6 +72,7 @@ from analysis.text.offsets import LineIndex
 TASK_COLUMNS = schema.columns("tasks")
 LEVELS = ("part", "section", "item")
 
+_SENTENCE_OF_CLAUSES = re.compile(r"^[^。]*[,，;；][^。]*。$")
 _CLOSED_ENDING = tuple("。!?！？;；)】]”’》")
 _CUT_ENDING = ("…", "...")
 _PARAGRAPH_BREAK = re.compile(r"(?<=(.))\n")
@@ -425,10 +426,13 @@ def _leaf(
                 TaskSpan(ctx["part"], block, None, block.start, block.marker_end, block.end, block.title, flags)
             )
         return
-    # A part without sub-structure: its paragraphs form one task, a guiding-ideology paragraph left out.
+    # A part without sub-structure: its paragraphs form one task, a guiding-ideology paragraph left out;
+    # a part that is one sentence of clauses (一、各单位要高度重视…,确保…。) is a task, not a heading.
     _, first_end = block.paragraphs[0]
     inline = block.marker_end + len(block.title) + 1
     paragraphs = ([(inline, first_end)] if inline < first_end else []) + block.paragraphs[1:]
+    if not paragraphs and _SENTENCE_OF_CLAUSES.search(doc.text[block.marker_end : first_end]):
+        paragraphs = [(block.marker_end, first_end)]
     body = [(s, e) for s, e in paragraphs if not GUIDING_IDEOLOGY.match(doc.text[s:e])]
     if body:
         heading = paragraph_heading(doc.text[body[0][0] : body[0][1]])

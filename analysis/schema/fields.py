@@ -119,7 +119,7 @@ FIELDS = _fields(
         "`;`-separated; `X会同…` phrases are one unit. Read from brackets `(牵头单位:…;责任单位:…)` "
         "(either width, `【】`, `[]`, several per task, one role or both, `(相关单位分工负责)`), from role lines without a "
         "bracket (`牵头单位:县生态环境分局` on a line of its own), and from units named before their verb "
-        "(`(县林业局牵头,县生态环境分局配合)`)",
+        "(`(县林业局牵头,县生态环境分局配合)`); of a target: an indicator table row's lead unit(s), empty otherwise",
     ),
     ("responsible_units", "str", "`;`-separated, read as `lead_units`"),
     (
@@ -135,18 +135,24 @@ FIELDS = _fields(
         "flags",
         "str",
         "`;`-separated. Of a task: `damaged_text` (encoding damage in the span), `damaged_marker` (a section number "
-        "inferred), `numbering_gap`, `goal` (a goal paragraph with figures inside a framing block such as 总体要求), "
-        "`framing` (a plan with framing blocks only: their text is read as tasks rather than none), `inherited_units` "
-        "(units taken from the heading above), `table` (a row of a task-division table flattened to one cell per line), "
-        "`truncated` (the last task of a text cut mid-sentence, e.g. a web excerpt). Of a target: `damaged_text` "
+        "inferred), `numbering_gap`, `merged_number` (an out-of-sequence item number read as text), `goal` (the goals "
+        "in a framing block such as 总体要求, or a goal paragraph before the first block), `inherited_units` "
+        "(units taken from the heading above), `table` (a row of a task-division table written as text: a cell, or a "
+        "row, per line), `truncated` (the last task of a text cut mid-sentence, e.g. a web excerpt). Of a target: `damaged_text` "
         "(encoding damage in the quote), `damaged_value` (damage touching the number: never read it as clean), "
         "`shared_deadline`, `distributed` (分别), `continued` (a clause holding only a number continues the previous "
         "target: `,1次客商接待`), `cumulative` (累计), `range` (`3—5个`: the value is the lower bound, comparator `>=`; "
         "`value_text` keeps the range), `table_deadline` (a table row's target without a deadline of its own takes the "
-        "row's deadline column)",
+        "row's deadline column); a document-level target's place: `preamble`, `lead` (a repost's news lead), `table` "
+        "(an indicator table)",
     ),
     # --- targets and their escalation
-    ("target_id", "str", "a target's id: `<task_id>#<n>`, the n-th target of the task: deterministic"),
+    (
+        "target_id",
+        "str",
+        "a target's id: `<task_id>#<n>`, the n-th target of the task, or `<doc_id>:document#<n>`, the n-th "
+        "document-level target: deterministic",
+    ),
     (
         "indicator",
         "str",
@@ -194,7 +200,10 @@ FIELDS = _fields(
         "role",
         "str",
         "`commitment`, or `scope`: a count saying what a commitment applies to (`纳入国家考核的3个断面…达到100%`, "
-        "`12480个排污口…完成80%的整治任务`, `…等4项主要污染物`)",
+        "`12480个排污口…完成80%的整治任务`, `…等4项主要污染物`); `document`: a number the plan commits to outside any task "
+        "(a preamble sentence with a commitment cue such as 到2025年 or 力争, a repost's news lead before 原文如下 whose "
+        "figure the plan does not state again, an indicator table's target column); `baseline`: an indicator table's "
+        "starting value (基准值, 现状值, the earliest of its year columns), not a target",
     ),
     ("quote", "str", "the clause quoted (clean text)"),
     ("value_char_start", "int64", "where the number itself is printed in the raw text", CHARACTERS),

@@ -194,9 +194,9 @@ TABLES: dict[str, Table] = {
         _table(
             "tasks",
             "one row per task (a leaf block that carries content; part and section headings are context; framing "
-            "blocks such as 总体要求 are not tasks; closing matter after the last block — 附件 headers, 抄送 lists, the "
-            "印发 colophon, a signature of issuer and date (digits or 二〇二四年三月五日) — is not part of the last task, "
-            "and the signature is read for the metadata)",
+            "(指导思想, 基本原则, 总体要求, 工作要求, 保障措施) is never a task, the goals in it are; closing matter after the "
+            "last block — 附件 headers, 抄送 lists, the 印发 colophon, a signature of issuer and date (digits or "
+            "二〇二四年三月五日) — is not part of the last task, and the signature is read for the metadata)",
             ("task_id",),
             *("doc_id", "task_id", "part_no", "part_title", "section_no", "section_title", "item_no", "path"),
             *("heading", "text", "lead_units", "responsible_units"),
@@ -204,13 +204,15 @@ TABLES: dict[str, Table] = {
         ),
         _table(
             "targets",
-            "one row per quantitative target (a number a task commits to, or a scope count that says what a "
-            "commitment applies to; see [what is not a target](#what-is-not-a-target))",
+            "one row per quantitative target (a number a task, or the plan outside its tasks, commits to, or a scope "
+            "count that says what a commitment applies to; see [what is not a target](#what-is-not-a-target))",
             ("target_id",),
-            *("doc_id", "task_id", "target_id", "path", "indicator", "indicator_id", "indicator_name"),
+            *("doc_id", ("task_id", "empty for a document-level target"), "target_id"),
+            *(("path", "empty for a document-level target"), "indicator", "indicator_id", "indicator_name"),
             *("indicator_score", "value", "value_text", "unit", ("kind", "of a target"), "comparator", "deadline"),
             *("role", "quote", ("char_start", "the quote's span"), ("char_end", "the quote's span")),
             *("value_char_start", "value_char_end", ("line_start", "of the quote"), "flags"),
+            ("lead_units", "an indicator table row's"),
             *("clean_value", "clean_unit", "clean_quote", "clean_source", "clean_char_start", "clean_char_end"),
             ("decided_by", "data/corrections/targets.csv"),
         ),

@@ -31,6 +31,7 @@ from rapidfuzz import fuzz
 from analysis import schema
 from analysis.parse.structure import frame_of
 from analysis.settings import TargetSettings
+from analysis.targets.document import DOCUMENT_ROLE, TableValue, document_sentences, table_values
 from analysis.targets.mentions import (
     _BRACKETED_ALTERNATIVE,
     _CUE,
@@ -304,7 +305,8 @@ def targets_of_plans(docs, lexicon: pd.DataFrame | None = None, settings: Target
 
 
 def targets_table(doc, lexicon: pd.DataFrame | None = None, settings: TargetSettings | None = None) -> pd.DataFrame:
-    """One row per target of a parsed document, offsets into its raw text, indicators mapped.
+    """One row per target of a parsed document, offsets into its raw text, indicators mapped: the
+    targets of its tasks, then its document-level targets (:mod:`analysis.targets.document`).
 
     ``doc`` is an :class:`analysis.pipeline.ParsedDocument`; ``raw[char_start:char_end]`` is the
     clause quoted, ``raw[value_char_start:value_char_end]`` the number as printed.
@@ -312,58 +314,126 @@ def targets_table(doc, lexicon: pd.DataFrame | None = None, settings: TargetSett
     from analysis.targets import indicators
 
     matcher = indicators.matcher(indicators.load_lexicon() if lexicon is None else lexicon, settings)
-    clean_doc = doc.clean
     lines = LineIndex(doc.raw.text)
     rows = []
     for task, span in zip(doc.tasks.itertuples(index=False), doc.spans):
-        body = clean_doc.text[span.content_start : span.end]
+        body = doc.clean.text[span.content_start : span.end]
         for number, target in enumerate(find_targets(body), start=1):
-            quote = body[target.start : target.end].strip()
-            lead = len(body[target.start : target.end]) - len(body[target.start : target.end].lstrip())
-            quote_start = span.content_start + target.start + lead
-            char_start, char_end = clean_doc.raw_span(quote_start, quote_start + len(quote))
-            value_start, value_end = clean_doc.raw_span(
-                span.content_start + target.mention.start, span.content_start + target.mention.end
-            )
-            flags = list(target.flags)
-            deadline = target.deadline
+            ids = (task.task_id, task.path, f"{task.task_id}#{number}")
             table_deadline: str = getattr(span, "deadline", "")  # a task-division table's deadline column
-            if not deadline and table_deadline:
-                deadline = table_deadline
-                flags.append("table_deadline")
-            if clean_doc.damaged_between(value_start, value_end) or clean_doc.damaged_between(
-                value_start - 1, value_start
-            ):
-                flags.insert(0, "damaged_value")
-            if clean_doc.damaged_between(char_start, char_end):
-                flags.insert(0, "damaged_text")
-            mapped = matcher.map(target.phrase, target.mention.kind, target.context)
-            rows.append(
-                {
-                    "doc_id": doc.doc_id,
-                    "task_id": task.task_id,
-                    "target_id": f"{task.task_id}#{number}",
-                    "path": task.path,
-                    **mapped,
-                    "indicator_name": matcher.names.get(mapped["indicator_id"], ""),
-                    "value": target.mention.value,
-                    "value_text": target.mention.value_text,
-                    "unit": target.mention.unit,
-                    "kind": target.mention.kind,
-                    "comparator": target.comparator,
-                    "deadline": deadline,
-                    "role": target.role,
-                    "quote": quote,
-                    "char_start": char_start,
-                    "char_end": char_end,
-                    "value_char_start": value_start,
-                    "value_char_end": value_end,
-                    "line_start": lines.line_of(char_start),
-                    "flags": ";".join(dict.fromkeys(flags)),
-                    **EMPTY_CLEAN_VALUES,
-                }
-            )
+            rows.append(_text_row(doc, matcher, lines, ids, (span.content_start, body), target, table_deadline))
+    rows.extend(_document_rows(doc, matcher, lines, rows))
     return frame_of(rows, TARGET_COLUMNS, TARGET_DTYPES)
+
+
+def _damage_flags(clean_doc, quote: tuple[int, int], value: tuple[int, int]) -> list[str]:
+    """``damaged_text`` / ``damaged_value`` for damage touching a quote or its number (raw spans)."""
+    flags = []
+    if clean_doc.damaged_between(quote[0], quote[1]):
+        flags.append("damaged_text")
+    if clean_doc.damaged_between(*value) or clean_doc.damaged_between(value[0] - 1, value[0]):
+        flags.append("damaged_value")
+    return flags
+
+
+def _text_row(
+    doc, matcher, lines: LineIndex, ids: tuple[str, str, str], where: tuple[int, str], target: Target, table_deadline=""
+) -> dict:
+    """The row of a target found in a text: ``ids`` are its task id, path and target id, ``where``
+    the clean offset of the text and the text."""
+    offset, body = where
+    clean_doc = doc.clean
+    quote = body[target.start : target.end].strip()
+    lead = len(body[target.start : target.end]) - len(body[target.start : target.end].lstrip())
+    quote_start = offset + target.start + lead
+    char_start, char_end = clean_doc.raw_span(quote_start, quote_start + len(quote))
+    value_start, value_end = clean_doc.raw_span(offset + target.mention.start, offset + target.mention.end)
+    flags = list(target.flags)
+    deadline = target.deadline
+    if not deadline and table_deadline:
+        deadline = table_deadline
+        flags.append("table_deadline")
+    flags = _damage_flags(clean_doc, (char_start, char_end), (value_start, value_end)) + flags
+    mapped = matcher.map(target.phrase, target.mention.kind, target.context)
+    return {
+        "doc_id": doc.doc_id,
+        "task_id": ids[0],
+        "target_id": ids[2],
+        "path": ids[1],
+        **mapped,
+        "indicator_name": matcher.names.get(mapped["indicator_id"], ""),
+        "value": target.mention.value,
+        "value_text": target.mention.value_text,
+        "unit": target.mention.unit,
+        "kind": target.mention.kind,
+        "comparator": target.comparator,
+        "deadline": deadline,
+        "role": target.role,
+        "quote": quote,
+        "char_start": char_start,
+        "char_end": char_end,
+        "value_char_start": value_start,
+        "value_char_end": value_end,
+        "line_start": lines.line_of(char_start),
+        "flags": ";".join(dict.fromkeys(flags)),
+        "lead_units": "",
+        **EMPTY_CLEAN_VALUES,
+    }
+
+
+def _table_row(doc, matcher, lines: LineIndex, value: TableValue) -> dict:
+    """The row of a value of an indicator table."""
+    clean_doc = doc.clean
+    char_start, char_end = clean_doc.raw_span(*value.row_span)
+    value_start, value_end = clean_doc.raw_span(*value.value_span)
+    mapped = matcher.map(value.indicator, value.kind)
+    flags = _damage_flags(clean_doc, (char_start, char_end), (value_start, value_end)) + list(value.flags)
+    return {
+        "doc_id": doc.doc_id,
+        "task_id": "",
+        "target_id": "",
+        "path": "",
+        **mapped,
+        "indicator_name": matcher.names.get(mapped["indicator_id"], ""),
+        "value": value.value,
+        "value_text": value.value_text,
+        "unit": value.unit,
+        "kind": value.kind,
+        "comparator": value.comparator,
+        "deadline": value.deadline,
+        "role": value.role,
+        "quote": clean_doc.text[value.row_span[0] : value.row_span[1]].replace("\n", " "),
+        "char_start": char_start,
+        "char_end": char_end,
+        "value_char_start": value_start,
+        "value_char_end": value_end,
+        "line_start": lines.line_of(char_start),
+        "flags": ";".join(dict.fromkeys(flags)),
+        "lead_units": value.lead_units,
+        **EMPTY_CLEAN_VALUES,
+    }
+
+
+def _document_rows(doc, matcher, lines: LineIndex, task_rows: list[dict]) -> list[dict]:
+    """The document-level targets (:mod:`analysis.targets.document`), numbered ``<doc_id>:document#n``;
+    a lead's figure that the plan states elsewhere is left out."""
+    text = doc.clean.text
+    found = []
+    for start, end, source in document_sentences(doc):
+        for target in find_targets(text[start:end]):
+            role = DOCUMENT_ROLE if target.role == "commitment" else target.role
+            target = replace(target, role=role, flags=(*target.flags, source))
+            found.append(_text_row(doc, matcher, lines, ("", "", ""), (start, text[start:end]), target))
+    found.extend(_table_row(doc, matcher, lines, value) for value in table_values(text, doc.outline.indicators))
+
+    def from_lead(row: dict) -> bool:
+        return "lead" in row["flags"].split(";")
+
+    stated = {(row["value"], row["unit"]) for row in task_rows + [row for row in found if not from_lead(row)]}
+    found = [row for row in found if not (from_lead(row) and (row["value"], row["unit"]) in stated)]
+    for number, row in enumerate(found, start=1):
+        row["target_id"] = f"{doc.doc_id}:document#{number}"
+    return found
 
 
 # The targets' columns that are not strings, with their dtypes (cast by :func:`_typed`).

@@ -22,7 +22,7 @@ _UNIT = re.compile(
     r"|(?P<rate>%|‰)"
     r"|(?P<money>(?:万|亿)?元)"
     r"|(?P<concentration>(?:微克|毫克|纳克)/(?:标准)?(?:立方米|升))"
-    r"|(?P<quantity>蒸吨/小时|千瓦时|千瓦|兆瓦|吨标准煤|吨|千克|公斤|平方公里|平方千米|平方米|立方米|公里|千米|亩|公顷|分贝)"
+    r"|(?P<quantity>蒸吨/小时|千瓦时|千瓦|兆瓦|吨标准煤|吨|千克|公斤|斤|平方公里|平方千米|平方米|立方米|公里|千米|亩|公顷|分贝)"
     rf"|(?P<count>(?:{_COUNT_WORDS})(?!月|工作日|小时|百分点))"
 )
 _UNIT_KIND = {
@@ -329,6 +329,12 @@ class Target:
 
 
 # --- numbers ------------------------------------------------------------------------------------
+
+
+def unit_kind(unit: str) -> str:
+    """The kind of number a unit measures (``%`` → rate, ``万亩`` → quantity); quantity if unknown."""
+    m = _UNIT.fullmatch(unit.removeprefix("万").removeprefix("亿")) if unit else None
+    return _UNIT_KIND[m.lastgroup] if m and m.lastgroup in _UNIT_KIND else "quantity"
 
 
 def label_spans(text: str) -> list[tuple[int, int]]:
