@@ -25,7 +25,7 @@ import numpy as np
 
 from analysis.parse.script import looks_traditional, pinyin_spans, simplified_edits
 from analysis.parse.tables import find_tables
-from analysis.parse.text_tables import remove_pipes, split_rows
+from analysis.parse.text_tables import EDGE_PIPE, INNER_PIPE, PIPE_LINE, row_breaks
 from analysis.settings import ParseSettings
 from analysis.text.attribution import ROLES, find_attributions
 
@@ -212,6 +212,14 @@ def strip_markup(doc: MappedText, html_page: bool) -> MappedText:
     doc = doc.sub(_TAG_REMNANT, "").sub(_ATTRIBUTE_REMNANT, "")
     doc = doc.sub(_WORD_BOOKMARK, "").sub(_MARKDOWN_BOLD, "").sub(_MARKDOWN_HEADING, "")
     return doc.sub(_ENTITY_OR_REMNANT if html_page else _ENTITY_REMNANT, _entity_text)
+
+
+def _one_cell_per_line(doc: MappedText) -> MappedText:
+    """Tables written with pipes or one row per line brought to one cell per line
+    (:mod:`analysis.parse.text_tables`)."""
+    if "|" in doc.text:
+        doc = doc.sub(PIPE_LINE, "").sub(EDGE_PIPE, "").sub(INNER_PIPE, "\n")
+    return doc.edit(row_breaks(doc.text))
 
 
 def _entity_text(m: re.Match[str]) -> str:
@@ -522,7 +530,7 @@ def clean(raw: str, settings: ParseSettings | None = None) -> CleanDocument:
     if looks_traditional(doc.text):  # characters 1:1; Taiwan phrases map to their raw span
         doc = doc.edit(simplified_edits(doc.text))
     doc = doc.edit((a, b, "") for a, b in pinyin_spans(doc.text))
-    doc = split_rows(remove_pipes(doc.sub(_LIST_BULLET, "")))
+    doc = _one_cell_per_line(doc.sub(_LIST_BULLET, ""))
     doc = drop_boilerplate(doc, settings)
     if not any(starts_with_marker(line.strip()) for line in doc.text.split("\n")):
         doc = doc.sub(_INLINE_MARKER, "\n")  # a plan scraped onto one line: its markers open paragraphs

@@ -13,8 +13,15 @@ from analysis.text.numerals import number_value, year_value
 
 METADATA_FIELDS = ("title", "issuer", "doc_number", "date")
 
-_TITLE_ENDINGS = "要点|计划|方案|安排|意见|规划"
-TITLE_LINE = re.compile(rf"^(?!关于)[^。,;《》]{{4,40}}(?:{_TITLE_ENDINGS})$")
+_TITLE_ENDINGS = "要点|计划|方案|安排|意见|规划|思路"
+# What a scrape leaves after a title: tags (</strong>, <br/>), markdown marks (**, ##), a bracketed
+# page control ([打印], 【字体:大 中 小】), a file extension (.docx), a version note ((全文), (试行)).
+_TRAILING_MARKUP = (
+    r"(?:\s*(?:</?[A-Za-z][^<>]{0,40}>|[*#_]{1,3}|\[[^\[\]]{0,20}\]|【[^【】]{0,20}】|\.(?:docx?|pdf|wps|html?)"
+    r"|\((?:全文|正文|试行|征求意见稿|修订稿|印发稿)\)))*\s*"
+)
+# A title line: the title (group 1) and any trailing markup.
+TITLE_LINE = re.compile(rf"^(?:[*#_]{{1,3}}\s*)?(?!关于)([^。,;《》<>\[\]【】]{{4,40}}(?:{_TITLE_ENDINGS})){_TRAILING_MARKUP}$")
 _CIRCULAR_TITLE = re.compile(rf"关于印发《?([^。《》]{{4,40}}?(?:{_TITLE_ENDINGS}))》?的通知")
 ISSUER_LINE = re.compile(r"^[\u4e00-\u9fff]{2,24}(?:厅|局|委员会|人民政府|办公厅|办公室)$")
 _CIRCULAR_ISSUER = re.compile(r"^([\u4e00-\u9fff]{2,24}?(?:厅|局|委员会|人民政府|办公厅|办公室))关于")
@@ -28,8 +35,8 @@ def extract_metadata(front_matter: list[str]) -> dict[str, str]:
     """Metadata found in the front- (and back-) matter paragraphs; a field not printed is absent."""
     found: dict[str, str] = {}
     for paragraph in front_matter:
-        if "title" not in found and TITLE_LINE.match(paragraph):
-            found["title"] = paragraph
+        if "title" not in found and (m := TITLE_LINE.match(paragraph)):
+            found["title"] = m.group(1)
         if "issuer" not in found and ISSUER_LINE.match(paragraph):
             found["issuer"] = paragraph
         if "date" not in found and (m := DATE_LINE.match(paragraph)):

@@ -21,28 +21,18 @@ Every rewrite is an edit of the offset-keeping text: a cell still points at its 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from analysis.parse.tables import SERIAL_HEADER, column_of
 
-if TYPE_CHECKING:  # the cleaner's offset-keeping text (clean.py imports this module)
-    from analysis.parse.clean import MappedText
-
 MIN_HEADER_CELLS = 3
-# A line of pipes only (a separator printed alone) or a markdown rule (|---|:---:|).
-_PIPE_LINE = re.compile(r"^[ \t]*\|[ \t|:-]*$|^[ \t]*:?-{3,}:?(?:[ \t]*\|[ \t]*:?-{3,}:?)+[ \t]*$", re.MULTILINE)
-_EDGE_PIPE = re.compile(r"^[ \t]*\|[ \t]*|[ \t]*\|[ \t]*$", re.MULTILINE)
-_INNER_PIPE = re.compile(r"[ \t]*\|[ \t]*")
+# Applied in this order by the cleaner: a line of pipes only (a separator printed alone) or a
+# markdown rule (|---|:---:|) is removed, then a pipe opening or closing a line, then the pipes
+# between cells become line breaks.
+PIPE_LINE = re.compile(r"^[ \t]*\|[ \t|:-]*$|^[ \t]*:?-{3,}:?(?:[ \t]*\|[ \t]*:?-{3,}:?)+[ \t]*$", re.MULTILINE)
+EDGE_PIPE = re.compile(r"^[ \t]*\|[ \t]*|[ \t]*\|[ \t]*$", re.MULTILINE)
+INNER_PIPE = re.compile(r"[ \t]*\|[ \t]*")
 _CELL_GAP = re.compile(r"[ \t]*\t[ \t]*| {2,}")
 _SERIAL_CELL = re.compile(r"^\d{1,5}[.、]?$")
-
-
-def remove_pipes(doc: MappedText) -> MappedText:
-    """Pipe lines and rules removed, closing and opening pipes removed, inner pipes made line breaks."""
-    if "|" not in doc.text:
-        return doc
-    doc = doc.sub(_PIPE_LINE, "").sub(_EDGE_PIPE, "")
-    return doc.sub(_INNER_PIPE, "\n")
 
 
 def _cells(line: str) -> list[str]:
@@ -86,16 +76,15 @@ def row_gaps(lines: list[str]) -> dict[int, list[tuple[int, int]]]:
     return found
 
 
-def split_rows(doc: MappedText) -> MappedText:
-    """Tables of one row per line rewritten one cell per line (see the module doc)."""
-    if "\t" not in doc.text and "  " not in doc.text:
-        return doc
-    lines = doc.text.split("\n")
+def row_breaks(text: str) -> list[tuple[int, int, str]]:
+    """Edits that rewrite the tables of one row per line one cell per line: each gap of a header
+    or a row becomes a line break (see the module doc)."""
+    if "\t" not in text and "  " not in text:
+        return []
+    lines = text.split("\n")
     gaps = row_gaps(lines)
-    if not gaps:
-        return doc
     edits, pos = [], 0
     for i, line in enumerate(lines):
         edits.extend((pos + a, pos + b, "\n") for a, b in gaps.get(i, []))
         pos += len(line) + 1
-    return doc.edit(edits)
+    return edits
