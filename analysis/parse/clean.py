@@ -23,6 +23,7 @@ from functools import cached_property
 
 import numpy as np
 
+from analysis.parse.framing import REPOST_CUE
 from analysis.parse.script import looks_traditional, pinyin_spans, simplified_edits
 from analysis.parse.tables import find_tables
 from analysis.parse.text_tables import EDGE_PIPE, INNER_PIPE, PIPE_LINE, row_breaks
@@ -425,6 +426,7 @@ def is_wrapped(previous: str, following: str, settings: ParseSettings | None = N
         previous.endswith(_LINE_END_TERMINAL)
         or previous.endswith(_TITLE_ENDINGS)
         or _ends_with_attribution(previous, settings.attribution_tail)
+        or REPOST_CUE.search(previous)  # 原文如下: the plan follows on its own line
     ):
         return False
     if starts_with_marker(previous) and len(previous) <= settings.heading_max and "。" not in previous:

@@ -21,7 +21,9 @@ _TRAILING_MARKUP = (
     r"|\((?:全文|正文|试行|征求意见稿|修订稿|印发稿)\)))*\s*"
 )
 # A title line: the title (group 1) and any trailing markup.
-TITLE_LINE = re.compile(rf"^(?:[*#_]{{1,3}}\s*)?(?!关于)([^。,;《》<>\[\]【】]{{4,40}}(?:{_TITLE_ENDINGS})){_TRAILING_MARKUP}$")
+TITLE_LINE = re.compile(
+    rf"^(?:[*#_]{{1,3}}\s*)?(?!关于)([^。,;《》<>\[\]【】]{{4,40}}(?:{_TITLE_ENDINGS})){_TRAILING_MARKUP}$"
+)
 _CIRCULAR_TITLE = re.compile(rf"关于印发《?([^。《》]{{4,40}}?(?:{_TITLE_ENDINGS}))》?的通知")
 ISSUER_LINE = re.compile(r"^[\u4e00-\u9fff]{2,24}(?:厅|局|委员会|人民政府|办公厅|办公室)$")
 _CIRCULAR_ISSUER = re.compile(r"^([\u4e00-\u9fff]{2,24}?(?:厅|局|委员会|人民政府|办公厅|办公室))关于")

@@ -9,7 +9,8 @@ line breaks inside paragraphs are kept: the cleaner joins them.
 A page whose text layer is a table prints a row's cells on one line with wide gaps between them,
 which PDFium gives as a single space like any other: a space standing for a gap wider than
 :data:`CELL_GAP_EMS` times the height of the character before it is kept as a tab, so the cleaner
-can read the row's cells (:mod:`analysis.parse.text_tables`).
+can read the row's cells (:mod:`analysis.parse.text_tables`), and a space between two characters
+on different lines (rows PDFium joined) is a line break.
 """
 
 from __future__ import annotations
@@ -58,15 +59,19 @@ CELL_GAP_EMS = 1.5
 
 
 def _gapped_text(textpage) -> str:
-    """The text of a page, a space standing for a cell gap (see the module doc) made a tab."""
+    """The text of a page, a space standing for a cell gap made a tab, one between two lines a line
+    break (see the module doc)."""
     text = textpage.get_text_range()
     chars = list(text)
     for i, char in enumerate(text):
         if char != " " or i == 0 or i + 1 >= len(text) or text[i - 1] in " \r\n" or text[i + 1] in " \r\n":
             continue
-        _, bottom, right, top = textpage.get_charbox(i - 1)
-        next_left = textpage.get_charbox(i + 1)[0]
-        if top > bottom and next_left - right > CELL_GAP_EMS * (top - bottom):
+        _, bottom, right, top = textpage.get_charbox(i - 1, loose=True)
+        next_left, next_bottom, _, _ = textpage.get_charbox(i + 1, loose=True)
+        height = top - bottom
+        if height > 0 and abs(next_bottom - bottom) > height / 2:
+            chars[i] = "\n"  # the next character stands on another line: PDFium joined two rows with a space
+        elif height > 0 and next_left - right > CELL_GAP_EMS * height:
             chars[i] = "\t"
     return "".join(chars)
 

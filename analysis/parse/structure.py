@@ -174,8 +174,7 @@ def parse_blocks(doc: CleanDocument, settings: ParseSettings | None = None) -> O
     spans = list(doc.paragraphs())
     paragraphs = [text[s:e] for s, e in spans]
     markers = [_match_marker(p) for p in paragraphs]
-    first_marker = next((i for i, m in enumerate(markers) if m), len(paragraphs))
-    lead = lead_end(paragraphs[:first_marker])
+    lead = lead_end(paragraphs, markers)
     body_start = max(plan_start(paragraphs, markers, settings.title_to_body), lead)
     body_end = back_matter_start(paragraphs, body_start, markers)
     preamble.extend(spans[:body_start])
