@@ -130,7 +130,12 @@ def front_goal(text: str, paragraphs: list[Span]) -> tuple[int, int, str] | None
 def lead_end(paragraphs: list[str], markers: list) -> int:
     """The index of the first paragraph after a repost's news lead (0 when there is none): the
     paragraph after the first one ending in a repost cue (原文如下 …) that a hierarchy marker follows
-    (the lead may number its own points)."""
+    (the lead may number its own points) or that no marker precedes (an excerpt cut before the blocks)."""
     return next(
-        (i + 1 for i, paragraph in enumerate(paragraphs) if REPOST_CUE.search(paragraph) and any(markers[i + 1 :])), 0
+        (
+            i + 1
+            for i, paragraph in enumerate(paragraphs)
+            if REPOST_CUE.search(paragraph) and (any(markers[i + 1 :]) or not any(markers[:i]))
+        ),
+        0,
     )
