@@ -65,6 +65,10 @@ def vs_parent(value: float, parent_value: float | None, higher_is_better: bool, 
     return "stricter" if (value > parent_value) == higher_is_better else "looser"
 
 
+# The roles of the targets a plan commits to (not a scope count, not an indicator table's baseline).
+COMMITTED_ROLES = ("commitment", "document")
+
+
 class Target(NamedTuple):
     """The fields of a target row (a ``targets`` table row) the escalation table reads."""
 
@@ -131,15 +135,17 @@ def target_rows(targets: pd.DataFrame) -> list[Target]:
 def primary_targets(targets: pd.DataFrame) -> pd.DataFrame:
     """One target per (document, indicator): the binding commitment that names it best.
 
-    Preference: not damaged, not striving (力争), the highest indicator score, then the earliest.
+    Commitments are a task's (role ``commitment``) or the plan's outside any task (``document``).
+    Preference: a task's, not damaged, not striving (力争), the highest indicator score, then the earliest.
     The others of the same document and indicator are listed in ``others`` (for the notes).
     """
-    committed = targets[(targets["role"] == "commitment") & (targets["indicator_id"] != "")].copy()
+    committed = targets[targets["role"].isin(COMMITTED_ROLES) & (targets["indicator_id"] != "")].copy()
     committed["_damaged"] = committed["flags"].str.contains("damaged", regex=False)
     committed["_striving"] = committed["comparator"] == "striving"
+    committed["_outside"] = committed["role"] != "commitment"  # a task's commitment before a document-level one
     committed = committed.sort_values(
-        ["doc_id", "indicator_id", "_damaged", "_striving", "indicator_score", "char_start"],
-        ascending=[True, True, True, True, False, True],
+        ["doc_id", "indicator_id", "_outside", "_damaged", "_striving", "indicator_score", "char_start"],
+        ascending=[True, True, True, True, True, False, True],
         kind="stable",
     )
     rank = committed.groupby(["doc_id", "indicator_id"], sort=False).cumcount()
@@ -148,7 +154,7 @@ def primary_targets(targets: pd.DataFrame) -> pd.DataFrame:
     for target in target_rows(committed[rank > 0]):
         others.setdefault((target.doc_id, target.indicator_id), []).append(_describe(target))
     primary["others"] = ["; ".join(others.get(key, [])) for key in zip(primary["doc_id"], primary["indicator_id"])]
-    return primary.drop(columns=["_damaged", "_striving"])
+    return primary.drop(columns=["_outside", "_damaged", "_striving"])
 
 
 def _describe(target: Target) -> str:

@@ -356,7 +356,8 @@ def build_tables(
         "escalation": compare.escalation_table(target_table, documents, lexicon),
     }
     planned = planned_comparisons(listed, documents)
-    tables.update(comparison_tables(planned, docs, target_table, settings, reviewed.links, workers, scheduler))
+    compared = target_table[target_table["role"] != "baseline"]  # an indicator table's starting value is no target
+    tables.update(comparison_tables(planned, docs, compared, settings, reviewed.links, workers, scheduler))
     link_log = review.alignment_log(
         reviewed.links, planned, {d.doc_id: set(d.tasks["task_id"]) for d in docs}, reviewed.links_path
     )

@@ -459,6 +459,18 @@ def comparison_findings(
     return sentences
 
 
+def document_targets(targets: pd.DataFrame) -> pd.DataFrame:
+    """The targets outside any task (role ``document``, and an indicator table's ``baseline``), for
+    reading: the value as printed with its unit, its role as a label key."""
+    outside = targets[targets["task_id"].fillna("") == ""].copy()
+    printed = outside["value_text"].astype(str)
+    unit = outside["unit"].astype(str)
+    outside["value_shown"] = [v if not v[-1:].isdigit() else v + u for v, u in zip(printed, unit)]
+    outside["role_label"] = outside["role"].map({"baseline": "baseline_value"}).fillna(outside["role"])
+    columns = ["doc_id", "indicator", "value_shown", "comparator", "deadline", "role_label", "lead_units", "quote"]
+    return outside[columns].reset_index(drop=True)
+
+
 def people_targets(comparison: PlanComparison, lexicon: pd.DataFrame, report) -> pd.DataFrame:
     """The shared targets for reading: values with their caveats beside them, signed change."""
     import html

@@ -162,6 +162,21 @@ def test_the_binding_undamaged_target_represents_a_document() -> None:
     assert ("p24", "") not in primary.index and ("p23", "") not in primary.index
 
 
+def test_a_document_level_commitment_counts_a_task_commitment_first_and_a_baseline_never() -> None:
+    outside = pd.DataFrame(
+        [
+            target("p23", 7, "lonely", 2.0, role="document"),  # the only commitment of p23 to "lonely"
+            target("p24", 7, "lonely", 9.0, role="document"),  # p24's task commits to 1.0
+            target("p24", 8, "lonely", 0.5, role="baseline"),
+        ]
+    )
+    primary = primary_targets(pd.concat([TARGETS, outside], ignore_index=True)).set_index(["doc_id", "indicator_id"])
+    assert primary.at[("p23", "lonely"), "value"] == 2.0
+    assert primary.at[("p24", "lonely"), "value"] == 1.0
+    assert "also 9%" in primary.at[("p24", "lonely"), "others"]
+    assert "0.5" not in primary.at[("p24", "lonely"), "others"]
+
+
 # --- from the build (conftest's ``built``: these tests are slow) -------------------------------------
 
 

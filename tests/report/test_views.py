@@ -121,3 +121,23 @@ def test_the_method_charts_show_each_pair_and_the_reliability_per_comparison(met
     assert list(figure.data[0].x) == [0, 1] and list(figure.data[0].y) == [0, 1]
     for trace in figure.data[1:]:
         assert all(0 <= v <= 1 for v in (*trace.x, *trace.y))
+
+
+def test_the_targets_outside_the_tasks_are_listed_with_their_role_label() -> None:
+    targets = pd.DataFrame(
+        {
+            "doc_id": ["a", "a", "a"],
+            "task_id": ["a:1-0-1", "", ""],
+            "indicator": ["x", "优良比例", "优良比例"],
+            "value_text": ["5家", "≥90", "80"],
+            "unit": ["家", "%", "%"],
+            "comparator": ["=", ">=", "="],
+            "deadline": ["", "2025年", ""],
+            "role": ["commitment", "document", "baseline"],
+            "lead_units": ["", "县环保局", "县环保局"],
+            "quote": ["q", "优良比例 ≥90", "优良比例 80"],
+        }
+    )
+    table = views.document_targets(targets)
+    assert list(table["value_shown"]) == ["≥90%", "80%"]
+    assert list(table["role_label"]) == ["document", "baseline_value"]
