@@ -6,8 +6,11 @@ breaks, and of a marker printed alone on its line to the heading on the next lin
 character the raw span it came from. So any span found in the clean text can be reported as ``raw[char_start:char_end]``.
 
 A text in traditional script is converted to simplified character for character (the parser's
-cues are simplified; offsets are unchanged), and pinyin that mirror sites inject after characters
-(``開(kāi)展(zhǎn)``) is removed: see :mod:`analysis.parse.script` for both rules.
+cues are simplified; offsets are unchanged), Taiwan vocabulary phrase by phrase where the text
+prints it (``最佳化`` → ``优化``, each phrase mapping to its raw span), and pinyin that mirror sites
+inject after characters (``開(kāi)展(zhǎn)``) is removed: see :mod:`analysis.parse.script`. List bullets
+opening a line are removed, and tables written with pipes or one row per line are brought to one
+cell per line (:mod:`analysis.parse.text_tables`).
 
 Damage (encoding damage, HTML remnants, broken hierarchy markers) is measured on the raw text
 and kept as raw spans, so that tasks and targets touching it can be flagged.

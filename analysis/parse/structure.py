@@ -3,28 +3,32 @@
 Parts open with ``一、``, sections with ``(一)``, items with ``1.``. Item numbers may run on
 across sections and restart in a later part; some plans have no items (their sections are the
 tasks), and some parts have no sub-structure (the part's body is the task). A task is a leaf
-block that carries content; headings of parts and sections are its context. Framing blocks
-(总体要求, 工作要求: how to carry out the plan, not what to do) are not tasks.
+block that carries content; headings of parts and sections are its context. Framing (指导思想,
+基本原则, 总体要求, 工作要求, 保障措施: how to carry out the plan, not what to do) is never a task, the
+goals in it are: the rule and its exceptions are :mod:`analysis.parse.framing`'s.
 
 Rules for plans of other regions and departments:
 
 - Parts may hold items directly (一、 then 1., no (一)), and items may be numbered on across parts
   (一、 1. 2. 二、 3.): an item's parent is the deepest open block, and a number that follows the
-  previous item is never a gap.
+  previous item is never a gap. An item number of four digits or more is an item only where it
+  continues the numbering; otherwise it is text of the task above, flagged ``merged_number``.
 - A marker printed alone on its line (``一、`` then ``深入打好污染防治攻坚战``) takes the heading on the
-  next line: the cleaner joins the two lines.
+  next line: the cleaner joins the two lines. A list bullet before a marker (``• 一、总体目标``) is
+  removed by the cleaner.
 - A paragraph without a marker belongs to the block above it, so attribution lines
   (``牵头单位:X`` then ``责任单位:Y``) attach to the task above them.
-- A task-division table flattened to one cell per line (``序号 / 工作任务 / 牵头单位 / 责任单位 /
-  完成时限``) gives one item task per row, flagged ``table``, with the units of its columns; rows
-  in the closing matter (an attachment) are tasks too: see :mod:`analysis.parse.tables`.
-- A *goal paragraph* inside a framing block — one opened by a goal label (``主要目标:``,
-  ``基本目标:``, ``目标任务是``…) or under a title naming 目标 — that holds a figure (a number that
-  is not a year: ``35.6微克``, ``50%``) is a task flagged ``goal``, from the label's sentence (or,
-  under such a title, the first paragraph with a figure) to the last of the following paragraphs
-  that hold figures, so its targets are found.
-- A plan whose numbered blocks hold text never ends with no task: when no block qualifies, the
-  framing blocks' text is read as tasks after all (flag ``framing``).
+- A part whose only text is one sentence of clauses (``一、各单位要高度重视…,确保…。``) is a task,
+  not a heading.
+- A task-division table written as text (``序号 / 工作任务 / 牵头单位 / 责任单位 / 完成时限``, a cell
+  or a row per line) gives one item task per row, flagged ``table``, with the units of its
+  columns; rows in the closing matter (an attachment) are tasks too: see :mod:`analysis.parse.tables`.
+  The rows of an indicator table are no tasks: the outline keeps them for the targets stage.
+- A goal block inside a framing block (``(三)主要目标``), and what is under it, is a task flagged
+  ``goal``; so is a goal paragraph with figures in a framing block's own text, and a goal
+  paragraph without a number before the first block (``主要目标:…``).
+- A repost's news lead (up to ``原文如下`` / ``全文如下`` …) is front matter, never the plan: the outline
+  keeps its paragraphs apart for the targets stage.
 - An attribution on the heading of a part or section that has children (``(一)大气污染防治
   (市生态环境局总牵头)``) is inherited by its tasks, role by role, when they name no unit of that
   role (flag ``inherited_units``).
