@@ -121,9 +121,9 @@ def front_goal(text: str, paragraphs: list[Span]) -> tuple[int, int, str] | None
             end = _last_figure_paragraph(text, paragraphs[i:], s) or e
             return s, end, paragraph_heading(paragraph[: m.end()])
         if is_goal_block(paragraph.strip(TRAILING_PUNCT)) and i + 1 < len(paragraphs):
-            end = _last_figure_paragraph(text, paragraphs[i + 1 :], paragraphs[i + 1][0])
-            if end is not None:
-                return paragraphs[i + 1][0], end, paragraph.strip(TRAILING_PUNCT)
+            last = _last_figure_paragraph(text, paragraphs[i + 1 :], paragraphs[i + 1][0])
+            if last is not None:
+                return paragraphs[i + 1][0], last, paragraph.strip(TRAILING_PUNCT)
     return None
 
 

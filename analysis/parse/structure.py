@@ -204,6 +204,7 @@ def parse_blocks(doc: CleanDocument, settings: ParseSettings | None = None) -> O
             continue
         start, end = spans[k]
         paragraph, marker = paragraphs[k], markers[k]
+        printed = marker
         merged = bool(marker and not _plausible(marker, open_blocks, last_item))
         if merged:
             marker = None
@@ -212,7 +213,9 @@ def parse_blocks(doc: CleanDocument, settings: ParseSettings | None = None) -> O
         if marker is None:
             deepest = open_blocks["item"] or open_blocks["section"] or open_blocks["part"]
             (deepest.paragraphs if deepest else preamble).append((start, end))
-            if merged and deepest and markers[k][0] == "item":  # an item number out of sequence is text, never silently
+            if (
+                merged and deepest and printed and printed[0] == "item"
+            ):  # an item number out of sequence is text, never silently
                 deepest.flags.append("merged_number")
             continue
         level, number, length, flags = marker

@@ -83,7 +83,8 @@ def row_breaks(text: str) -> list[tuple[int, int, str]]:
         return []
     lines = text.split("\n")
     gaps = row_gaps(lines)
-    edits, pos = [], 0
+    edits: list[tuple[int, int, str]] = []
+    pos = 0
     for i, line in enumerate(lines):
         edits.extend((pos + a, pos + b, "\n") for a, b in gaps.get(i, []))
         pos += len(line) + 1
