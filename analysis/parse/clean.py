@@ -393,10 +393,24 @@ def boilerplate_lines(lines: list[str], settings: ParseSettings | None = None) -
     return dropped
 
 
+# A "read more" control: a page that prints it after the plan has begun shows no more of the plan.
+READ_MORE = re.compile(r"^[\s(（]*(?:点击)?(?:阅读|查看|展开)(?:剩余)?全文[\s)）>»]*$")
+
+
+def _cut_at_read_more(lines: list[str], dropped: list[bool]) -> list[bool]:
+    """Every line from a read-more control on dropped, when a hierarchy marker precedes it."""
+    seen_marker = False
+    for i, line in enumerate(lines):
+        seen_marker = seen_marker or starts_with_marker(line.strip())
+        if seen_marker and READ_MORE.match(line):
+            return dropped[:i] + [True] * (len(lines) - i)
+    return dropped
+
+
 def drop_boilerplate(doc: MappedText, settings: ParseSettings | None = None) -> MappedText:
     lines = doc.text.split("\n")
     edits, pos = [], 0
-    for line, drop in zip(lines, boilerplate_lines(lines, settings)):
+    for line, drop in zip(lines, _cut_at_read_more(lines, boilerplate_lines(lines, settings))):
         if drop:
             edits.append((pos, pos + len(line), ""))
         pos += len(line) + 1

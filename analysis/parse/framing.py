@@ -14,6 +14,9 @@ a repost's news lead ends.
 - **A goal paragraph without a number** (:func:`front_goal`): in the text before the first block,
   a paragraph opened by a goal label, or a goal title alone on its line followed by paragraphs,
   is a goal task too (with the paragraphs that follow it holding figures).
+- **Lists that are no work** (:func:`attachment_list`, :func:`is_unit_list`): the numbered list of
+  a circular's attachments (``附件:1.市级有关单位名单`` ``2.…评分细则``: each a document's title) and a
+  block whose text only lists organisations (a leading group's member units) are not tasks.
 - **A repost's news lead** (:func:`lead_end`): a news site that reposts a plan summarises it
   first (often quoting its targets), then says ``原文如下`` / ``内容如下`` / ``全文如下`` / ``详情如下``.
   The paragraphs up to that cue are the lead: never tasks; their figures are document-level
@@ -125,6 +128,32 @@ def front_goal(text: str, paragraphs: list[Span]) -> tuple[int, int, str] | None
             if last is not None:
                 return paragraphs[i + 1][0], last, paragraph.strip(TRAILING_PUNCT)
     return None
+
+
+ATTACHMENT_CUE = re.compile(r"^附件\s*[:：]")
+DOCUMENT_TITLE = re.compile(r"^[^。]{2,60}(?:名单|细则|任务书|一览表|清单|分工表|台账|表|方案|要点|计划|办法|意见|规划|指标)$")
+_ORGANISATION = re.compile(r"(?:部|委|局|办|厅|院|署|会|室|中心|政府|公司|集团|单位|银行|管委会)$")
+_LIST_SEPARATOR = re.compile(r"[、,，;；。\s]+")
+
+
+def attachment_list(paragraphs: list[str], markers: list) -> set[int]:
+    """Indices of the numbered attachment titles after a circular's ``附件:`` (the first may share
+    its line): document titles, not tasks."""
+    found: set[int] = set()
+    for i, paragraph in enumerate(paragraphs):
+        if not ATTACHMENT_CUE.match(paragraph):
+            continue
+        j = i + 1
+        while j < len(paragraphs) and markers[j] and DOCUMENT_TITLE.match(paragraphs[j][markers[j][2] :].strip()):
+            found.add(j)
+            j += 1
+    return found
+
+
+def is_unit_list(text: str) -> bool:
+    """Whether a block's text only lists organisations (``市委组织部、市委宣传部、市发改委。``)."""
+    names = [name for name in _LIST_SEPARATOR.split(text) if name]
+    return len(names) >= 2 and all(_ORGANISATION.search(name) for name in names)
 
 
 def lead_end(paragraphs: list[str], markers: list) -> int:

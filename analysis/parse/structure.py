@@ -57,6 +57,8 @@ from analysis.parse.clean import (
 )
 from analysis.parse.framing import (
     GUIDING_IDEOLOGY,
+    attachment_list,
+    is_unit_list,
     TRAILING_PUNCT,
     front_goal,
     goal_span,
@@ -178,6 +180,8 @@ def parse_blocks(doc: CleanDocument, settings: ParseSettings | None = None) -> O
     spans = list(doc.paragraphs())
     paragraphs = [text[s:e] for s, e in spans]
     markers = [_match_marker(p) for p in paragraphs]
+    for k in attachment_list(paragraphs, markers):  # 附件:1.… 2.…: titles of documents, not items
+        markers[k] = None
     lead = lead_end(paragraphs, markers)
     body_start = max(plan_start(paragraphs, markers, settings.title_to_body), lead)
     body_end = back_matter_start(paragraphs, body_start, markers)
@@ -425,6 +429,8 @@ def _leaf(
                 )
             )
         return
+    if is_unit_list(doc.text[block.marker_end + len(block.title) + 1 : block.end]):
+        return  # a list of member units, not work
     if block.level == "section":
         own_end = block.paragraphs[0][1]
         if block.marker_end + len(block.title) + 1 < own_end or len(block.paragraphs) > 1:

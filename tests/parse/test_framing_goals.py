@@ -94,6 +94,25 @@ def test_a_part_of_one_sentence_of_clauses_is_a_task_and_a_contact_line_is_closi
     assert tasks.loc[1, "text"] == "每月5日前报送进展。"
 
 
+def test_a_circulars_attachment_list_and_a_list_of_member_units_are_not_tasks() -> None:
+    raw = (
+        "关于印发2024年河长制工作要点的通知\n各乡镇:现将有关文件印发给你们。\n"
+        "附件:1.2024年河长制工作要点\n2.河长制成员单位名单\n3.重点任务分工表\n某县河长办\n2024年3月1日\n"
+        "2024年河长制工作要点\n一、成员单位\n县水利局、县生态环境分局、县农业农村局。\n"
+        "二、重点任务\n1.完成河道清淤5公里。\n"
+    )
+    assert list(tasks_of(raw)["path"]) == ["二1"]
+
+
+def test_a_read_more_control_after_the_plan_began_ends_the_text() -> None:
+    raw = (
+        "一、水安全\n投资2000万元推进水闸除险加固。\n二、水生态\n阅读全文\n"
+        "如果喜欢本篇内容,请打赏!\n尚未有人打赏,赶紧来一个吧\n"
+    )
+    tasks = tasks_of(raw)
+    assert list(tasks["path"]) == ["一"]
+
+
 # --- a repost's news lead ----------------------------------------------------------------------
 
 
