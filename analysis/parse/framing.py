@@ -131,7 +131,9 @@ def front_goal(text: str, paragraphs: list[Span]) -> tuple[int, int, str] | None
 
 
 ATTACHMENT_CUE = re.compile(r"^附件\s*[:：]")
-DOCUMENT_TITLE = re.compile(r"^[^。]{2,60}(?:名单|细则|任务书|一览表|清单|分工表|台账|表|方案|要点|计划|办法|意见|规划|指标)$")
+DOCUMENT_TITLE = re.compile(
+    r"^[^。]{2,60}(?:名单|细则|任务书|一览表|清单|分工表|台账|表|方案|要点|计划|办法|意见|规划|指标)$"
+)
 _ORGANISATION = re.compile(r"(?:部|委|局|办|厅|院|署|会|室|中心|政府|公司|集团|单位|银行|管委会)$")
 _LIST_SEPARATOR = re.compile(r"[、,，;；。\s]+")
 

@@ -57,13 +57,13 @@ from analysis.parse.clean import (
 )
 from analysis.parse.framing import (
     GUIDING_IDEOLOGY,
-    attachment_list,
-    is_unit_list,
     TRAILING_PUNCT,
+    attachment_list,
     front_goal,
     goal_span,
     is_framing,
     is_goal_block,
+    is_unit_list,
     lead_end,
     paragraph_heading,
     title_of,
