@@ -342,59 +342,32 @@ def _text_row(
     """The row of a target found in a text: ``ids`` are its task id, path and target id, ``where``
     the clean offset of the text and the text."""
     offset, body = where
-    clean_doc = doc.clean
     quote = body[target.start : target.end].strip()
     lead = len(body[target.start : target.end]) - len(body[target.start : target.end].lstrip())
     quote_start = offset + target.start + lead
-    char_start, char_end = clean_doc.raw_span(quote_start, quote_start + len(quote))
-    value_start, value_end = clean_doc.raw_span(offset + target.mention.start, offset + target.mention.end)
     flags = list(target.flags)
     deadline = target.deadline
     if not deadline and table_deadline:
         deadline = table_deadline
         flags.append("table_deadline")
-    flags = _damage_flags(clean_doc, (char_start, char_end), (value_start, value_end)) + flags
-    mapped = matcher.map(target.phrase, target.mention.kind, target.context)
-    return {
-        "doc_id": doc.doc_id,
-        "task_id": ids[0],
-        "target_id": ids[2],
-        "path": ids[1],
-        **mapped,
-        "indicator_name": matcher.names.get(mapped["indicator_id"], ""),
-        "value": target.mention.value,
-        "value_text": target.mention.value_text,
-        "unit": target.mention.unit,
-        "kind": target.mention.kind,
+    mention = target.mention
+    found = {
+        "value": mention.value,
+        "value_text": mention.value_text,
+        "unit": mention.unit,
+        "kind": mention.kind,
         "comparator": target.comparator,
         "deadline": deadline,
         "role": target.role,
         "quote": quote,
-        "char_start": char_start,
-        "char_end": char_end,
-        "value_char_start": value_start,
-        "value_char_end": value_end,
-        "line_start": lines.line_of(char_start),
-        "flags": ";".join(dict.fromkeys(flags)),
-        "lead_units": "",
-        **EMPTY_CLEAN_VALUES,
     }
+    spans = ((quote_start, quote_start + len(quote)), (offset + mention.start, offset + mention.end))
+    return _row(doc, matcher, lines, ids, found, spans, (target.phrase, target.context), flags)
 
 
 def _table_row(doc, matcher, lines: LineIndex, value: TableValue) -> dict:
-    """The row of a value of an indicator table."""
-    clean_doc = doc.clean
-    char_start, char_end = clean_doc.raw_span(*value.row_span)
-    value_start, value_end = clean_doc.raw_span(*value.value_span)
-    mapped = matcher.map(value.indicator, value.kind)
-    flags = _damage_flags(clean_doc, (char_start, char_end), (value_start, value_end)) + list(value.flags)
-    return {
-        "doc_id": doc.doc_id,
-        "task_id": "",
-        "target_id": "",
-        "path": "",
-        **mapped,
-        "indicator_name": matcher.names.get(mapped["indicator_id"], ""),
+    """The row of a value of an indicator table (ids set by :func:`_document_rows`)."""
+    found = {
         "value": value.value,
         "value_text": value.value_text,
         "unit": value.unit,
@@ -402,14 +375,47 @@ def _table_row(doc, matcher, lines: LineIndex, value: TableValue) -> dict:
         "comparator": value.comparator,
         "deadline": value.deadline,
         "role": value.role,
-        "quote": clean_doc.text[value.row_span[0] : value.row_span[1]].replace("\n", " "),
+        "quote": doc.clean.text[value.row_span[0] : value.row_span[1]].replace("\n", " "),
+    }
+    spans = (value.row_span, value.value_span)
+    return _row(
+        doc, matcher, lines, ("", "", ""), found, spans, (value.indicator, ""), list(value.flags), value.lead_units
+    )
+
+
+def _row(
+    doc,
+    matcher,
+    lines: LineIndex,
+    ids: tuple[str, str, str],
+    found: dict,
+    spans: tuple[tuple[int, int], tuple[int, int]],
+    named: tuple[str, str],
+    flags: list[str],
+    lead_units: str = "",
+) -> dict:
+    """A targets row: ``found`` holds the value's fields and its quote, ``spans`` the clean spans of
+    the quote and of the number, ``named`` the phrase and context the indicator is mapped from."""
+    clean_doc = doc.clean
+    char_start, char_end = clean_doc.raw_span(*spans[0])
+    value_start, value_end = clean_doc.raw_span(*spans[1])
+    mapped = matcher.map(named[0], found["kind"], named[1])
+    flags = _damage_flags(clean_doc, (char_start, char_end), (value_start, value_end)) + flags
+    return {
+        "doc_id": doc.doc_id,
+        "task_id": ids[0],
+        "target_id": ids[2],
+        "path": ids[1],
+        **mapped,
+        "indicator_name": matcher.names.get(mapped["indicator_id"], ""),
+        **found,
         "char_start": char_start,
         "char_end": char_end,
         "value_char_start": value_start,
         "value_char_end": value_end,
         "line_start": lines.line_of(char_start),
         "flags": ";".join(dict.fromkeys(flags)),
-        "lead_units": value.lead_units,
+        "lead_units": lead_units,
         **EMPTY_CLEAN_VALUES,
     }
 
