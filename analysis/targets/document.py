@@ -12,8 +12,8 @@ and in its indicator tables. They are *document-level* targets (no task; role ``
 - **Indicator tables** (:mod:`analysis.parse.tables`): each row's indicator, its unit (the unit
   column, or the unit in brackets after the name: ``优良天数比率(%)``), one target per target
   column (``目标值``, or each later year column, whose year is its deadline) and the baseline (role
-  ``baseline``); the row's lead unit is kept. A cell's comparator is read from ``≥ > ≤ <``, 不低于 …
-  before the number and 以上 / 以下 / 左右 after it; ``〔18〕`` is cumulative.
+  ``baseline``); the row's lead unit is kept. A cell's comparator is read from ``≥ > ≤ <`` before
+  the number, else as in a sentence (不低于 …, 以上 / 以下 / 左右 after it); ``〔18〕`` is cumulative.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 
 from analysis.parse.tables import IndicatorRow
-from analysis.targets.mentions import unit_kind
+from analysis.targets.mentions import comparator_of, unit_kind
 from analysis.text.attribution import split_units, unique
 
 DOCUMENT_ROLE = "document"
@@ -33,12 +33,11 @@ COMMITMENT_CUE = re.compile(
 PAST_CUE = re.compile(r"以来|已经|已|取得|同比|较上年|比上年|上年|去年|过去|截至|截止|累计完成")
 _SENTENCE = re.compile(r"[^。!！?？\n]+[。!！?？]?")
 _UNIT_IN_NAME = re.compile(r"[(（]([^()（）]{1,12})[)）]\s*$")
+# A value cell: an optional sign or cue word, the number (in 〔〕 when cumulative), 以上 / 左右 after it.
 _CELL_VALUE = re.compile(
-    r"(?P<cmp>≥|>=|>|≤|<=|<|不低于|不少于|大于|高于|不高于|不超过|小于|低于|达到|控制在)?\s*"
-    r"(?P<open>[〔\[])?(?P<number>\d+(?:\.\d+)?)[〕\]]?\s*(?P<suffix>以上|以下|以内|左右)?"
+    r"(?P<open>[〔\[])?(?P<number>\d+(?:\.\d+)?)[〕\]]?\s*(?P<suffix>(?:及|或)?以上|以下|以内|左右)?"
 )
-_AT_LEAST = ("≥", ">=", ">", "不低于", "不少于", "大于", "高于", "达到", "以上")
-_AT_MOST = ("≤", "<=", "<", "不高于", "不超过", "小于", "低于", "控制在", "以下", "以内")
+_SIGNS = {"≥": ">=", ">": ">=", "≤": "<=", "<": "<="}
 _YEAR = re.compile(r"20\d{2}年")
 
 Span = tuple[int, int]
@@ -112,12 +111,8 @@ def _cell_value(
     m = _CELL_VALUE.search(text, cell[0], cell[1])
     if m is None:
         return None
-    cues = (m.group("cmp") or "") + (m.group("suffix") or "")
-    comparator = ">=" if cues.endswith(_AT_LEAST) or cues.startswith(_AT_LEAST) else "="
-    if cues.endswith(_AT_MOST) or cues.startswith(_AT_MOST):
-        comparator = "<="
-    if m.group("suffix") == "左右":
-        comparator = "~"
+    prefix = text[cell[0] : m.start()].rstrip(" =")
+    comparator = _SIGNS.get(prefix[-1:]) or comparator_of(prefix, prefix, m.group("suffix") or "")
     deadline = label if _YEAR.search(label) and kind == "target" else ""
     return TableValue(
         indicator=name.strip(),
