@@ -285,7 +285,7 @@ def require_tasks(tasks: pd.DataFrame, outline: Outline, where: object) -> None:
     if outline.roots:
         raise UserError(
             where,
-            "no tasks found: its blocks (一、 / (一) / 1.) hold headings or framing only (指导思想, 基本原则, 工作要求…)",
+            "no tasks found: its blocks (一、 / (一) / 1.) hold headings only, or framing (指导思想, 基本原则, 工作要求…)",
         )
     raise UserError(where, "no tasks found: no hierarchy markers (一、 / (一) / 1.) that open a work plan's blocks")
 
