@@ -1,4 +1,4 @@
-"""Script fixes for the cleaner: traditional characters and injected pinyin.
+"""Script fixes for the cleaner: traditional characters, Taiwan phrases and injected pinyin.
 
 Both return plain-string edits, which :func:`analysis.parse.clean.clean` applies through its
 offset map, so every span found afterwards still points into the raw text.

@@ -1,5 +1,5 @@
-"""Stage 3, targets: the quantitative targets of each task (value, unit, comparator, deadline,
-role) and the canonical indicator each one measures."""
+"""Stage 3, targets: the quantitative targets of each task, and of the plan outside its tasks
+(value, unit, comparator, deadline, role), and the canonical indicator each one measures."""
 
 from analysis.targets.extract import (
     TARGET_COLUMNS,
