@@ -107,11 +107,9 @@ def test_the_installed_package_holds_no_benchmark() -> None:
 # Functions still over the limit, each waiting to be split by the work on its module; the list only shrinks.
 LONG_FUNCTIONS_TO_SPLIT = {
     "analysis/corpus/register.py:add_plan",
-    "analysis/parse/structure.py:task_spans",
     "analysis/report/batch.py:build_editions",
     "analysis/report/page.py:close_reading",
     "analysis/report/views.py:comparison_findings",
-    "analysis/targets/mentions.py:find_mentions",
 }
 MAX_FUNCTION_LINES = 80
 

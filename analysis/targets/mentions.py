@@ -410,8 +410,15 @@ def find_mentions(text: str) -> list[Mention]:
     Chinese numerals counted out by a verb (``办好两场``).
     """
     labels = label_spans(text)
+    found = _rank_mentions(text, labels)
+    found = _arabic_mentions(text, labels, found)
+    found += _chinese_mentions(text, labels, found)
+    return sorted(found, key=lambda f: f.start)
+
+
+def _rank_mentions(text: str, labels: list[tuple[int, int]]) -> list[Mention]:
+    """Ranks: ``列…第一位`` and ``进入前3名`` (a top-N: suffix ``前``)."""
     found: list[Mention] = []
-    ranges = {m.start("high"): m for m in _RANGE.finditer(text) if not _inside(m.start(), labels)}
     for m in _RANK.finditer(text):
         number = m.group("ordinal") or m.group("top")
         value = int(number) if number.isdigit() else chinese_number(number)
@@ -429,6 +436,14 @@ def find_mentions(text: str) -> list[Mention]:
                 "" if m.group("ordinal") else "前",
             )
         )
+    return found
+
+
+def _arabic_mentions(text: str, labels: list[tuple[int, int]], found: list[Mention]) -> list[Mention]:
+    """``found`` with the Arabic numbers that carry a unit added; a range is one mention (its lower
+    bound, ``upper`` kept), which replaces a mention found at its start."""
+    found = list(found)
+    ranges = {m.start("high"): m for m in _RANGE.finditer(text) if not _inside(m.start(), labels)}
     for m in _ARABIC.finditer(text):
         if _inside(m.start(), labels) or _inside(m.start(), [(f.start, f.end) for f in found]):
             continue
@@ -468,23 +483,29 @@ def find_mentions(text: str) -> list[Mention]:
                     suffix,
                 )
             )
+    return found
+
+
+def _chinese_mentions(text: str, labels: list[tuple[int, int]], found: list[Mention]) -> list[Mention]:
+    """Chinese numerals counted out by a verb (``办好两场``), outside what is ``found``."""
+    counted: list[Mention] = []
     for m in _CHINESE.finditer(text):
         value = chinese_number(m.group("number"))
         if (
             value is None
             or value < 2
             or _inside(m.start(), labels)
-            or _inside(m.start(), [(f.start, f.end) for f in found])
+            or _inside(m.start(), [(f.start, f.end) for f in [*found, *counted]])
         ):
             continue
         if not text[max(0, m.start() - 6) : m.start()].endswith(CHINESE_COUNT_VERBS + AT_LEAST_CUES):
             continue  # 十条措施, 三大都市圈, 落实两个责任: names, unless a verb counts them out
         suffix = _suffix_at(text, m.end())
         if not _is_trap(text, m.start(), m.end(), "count", suffix):
-            found.append(
+            counted.append(
                 Mention(m.start(), m.end() + len(suffix), float(value), m.group(0), m.group("unit"), "count", suffix)
             )
-    return sorted(found, key=lambda f: f.start)
+    return counted
 
 
 def _suffix_at(text: str, position: int) -> str:
