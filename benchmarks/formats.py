@@ -16,6 +16,7 @@ import zipfile
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from analysis.settings import ParseSettings
 from analysis.text.numerals import chinese_number
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -308,7 +309,7 @@ def plan_in_every_format(path: Path, out: Path) -> dict[str, Path]:
     from analysis.parse import clean, read
 
     raw = read.read_document(path)
-    paragraphs = clean.clean(raw.text).text.split("\n")
+    paragraphs = clean.clean(raw.text, ParseSettings()).text.split("\n")
     title = next((p for p in paragraphs if p.endswith("要点")), paragraphs[0])
     stem = Path(path).stem
     return {

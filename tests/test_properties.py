@@ -19,6 +19,7 @@ from analysis.errors import UserError
 from analysis.parse.clean import clean
 from analysis.parse.read import decode
 from analysis.parse.structure import tasks_table
+from analysis.settings import ParseSettings
 
 PHRASES = [
     "深入打好蓝天保卫战",
@@ -102,7 +103,7 @@ def work_plans(draw) -> str:
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(max_size=400))
 def test_the_parser_never_crashes_on_arbitrary_text(text: str) -> None:
-    tasks = tasks_table(clean(text), "doc")
+    tasks = tasks_table(clean(text, ParseSettings()), "doc", ParseSettings())
     assert (
         (tasks["char_start"] >= 0) & (tasks["char_end"] <= len(text)) & (tasks["char_start"] < tasks["char_end"])
     ).all()
@@ -112,7 +113,7 @@ def test_the_parser_never_crashes_on_arbitrary_text(text: str) -> None:
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(work_plans())
 def test_every_task_offset_slices_the_raw_text_to_its_source(raw: str) -> None:
-    tasks = tasks_table(clean(raw), "doc")
+    tasks = tasks_table(clean(raw, ParseSettings()), "doc", ParseSettings())
     for task in tasks.itertuples():
         assert 0 <= task.char_start < task.char_end <= len(raw)
         source = squash(raw[task.char_start : task.char_end])

@@ -114,7 +114,7 @@ def test_no_setting_is_a_default_bound_at_import(function) -> None:
 
 def test_parse_settings_reach_cleaning() -> None:
     raw = "一、重点工作\n1.任务。\n推进大气污染\n防治。\n"  # a 6-character line: too short to be a hard wrap by default
-    assert "推进大气污染\n防治" in clean.clean(raw).text
+    assert "推进大气污染\n防治" in clean.clean(raw, ParseSettings()).text
     assert "推进大气污染防治" in clean.clean(raw, ParseSettings(wrapped_line_min=5)).text
 
 

@@ -355,7 +355,7 @@ def table_lines(lines: list[str]) -> set[int]:
     return {i for table in find_tables(lines, is_block_boundary) for i in table.indices}
 
 
-def boilerplate_lines(lines: list[str], settings: ParseSettings | None = None) -> list[bool]:
+def boilerplate_lines(lines: list[str], settings: ParseSettings) -> list[bool]:
     """Mark boilerplate lines: cue lines, repeats in the body of a short unpunctuated line of the
     front matter (running headers: the title or the issuer), then runs of chrome fragments fenced
     in by boilerplate.
@@ -363,7 +363,6 @@ def boilerplate_lines(lines: list[str], settings: ParseSettings | None = None) -
     A run of short unpunctuated lines between two dropped lines (or a dropped line and the end
     of the text) is page chrome too: navigation menus, footer fragments.
     """
-    settings = settings or ParseSettings()
     in_table = table_lines(lines)  # short unpunctuated cells and bare serial numbers are not chrome
     dropped = [_is_boilerplate_line(line, settings) and i not in in_table for i, line in enumerate(lines)]
     first_marker = next((i for i, line in enumerate(lines) if starts_with_marker(line.strip())), len(lines))
@@ -407,7 +406,7 @@ def _cut_at_read_more(lines: list[str], dropped: list[bool]) -> list[bool]:
     return dropped
 
 
-def drop_boilerplate(doc: MappedText, settings: ParseSettings | None = None) -> MappedText:
+def drop_boilerplate(doc: MappedText, settings: ParseSettings) -> MappedText:
     lines = doc.text.split("\n")
     edits, pos = [], 0
     for line, drop in zip(lines, _cut_at_read_more(lines, boilerplate_lines(lines, settings))):
@@ -432,13 +431,12 @@ def _is_bare_marker(line: str) -> bool:
     return m is not None and m.end() == len(line)
 
 
-def is_wrapped(previous: str, following: str, settings: ParseSettings | None = None) -> bool:
+def is_wrapped(previous: str, following: str, settings: ParseSettings) -> bool:
     """Whether a line break between two stripped lines is a hard wrap inside a sentence."""
     if not previous or not following or starts_with_marker(following) or BACK_MATTER.search(following):
         return False
     if _is_bare_marker(previous):
         return True  # "一、" alone on its line: its heading is on the next line
-    settings = settings or ParseSettings()
     if (
         previous.endswith(_LINE_END_TERMINAL)
         or previous.endswith(_TITLE_ENDINGS)
@@ -467,11 +465,10 @@ def _ends_with_attribution(line: str, reach: int) -> bool:
     return bool(found) and found[-1].end == len(tail)
 
 
-def join_wrapped_lines(doc: MappedText, settings: ParseSettings | None = None) -> MappedText:
+def join_wrapped_lines(doc: MappedText, settings: ParseSettings) -> MappedText:
     """Join PDF hard line breaks (and page breaks) inside sentences; one newline per paragraph.
     The cells of a flattened table stay one per line."""
     text = doc.text
-    settings = settings or ParseSettings()
     lines = text.split("\n")
     line_starts = np.cumsum([0] + [len(line) + 1 for line in lines[:-1]]).tolist()
     table_starts = {line_starts[i] for i in table_lines(lines)}
@@ -540,9 +537,8 @@ class CleanDocument:
         return last >= 0 and bool(reach[last] > raw_start)
 
 
-def clean(raw: str, settings: ParseSettings | None = None) -> CleanDocument:
+def clean(raw: str, settings: ParseSettings) -> CleanDocument:
     """Clean a raw document: markup, width, boilerplate, hard line breaks, spaces."""
-    settings = settings or ParseSettings()
     doc = MappedText.from_raw(raw)
     doc = strip_markup(doc, looks_like_html_page(raw))
     doc = doc.translate(_WIDTH_TABLE)

@@ -65,14 +65,14 @@ def parse_document(
     path: Path | str, doc_id: str | None = None, settings: ParseSettings | None = None
 ) -> ParsedDocument:
     """Read a plan file of any supported format (.txt, .docx, .pdf, .html: chosen by content, see
-    :mod:`analysis.parse.formats`), then clean and structure it."""
-    return parse_raw(formats.read_plan(path), doc_id or doc_id_for(path), settings)
+    :mod:`analysis.parse.formats`), then clean and structure it. The entry point for a notebook:
+    without ``settings`` it parses with the defaults; the pipeline passes the build's."""
+    return parse_raw(formats.read_plan(path), doc_id or doc_id_for(path), settings or ParseSettings())
 
 
-def parse_raw(raw: read.RawDocument, doc_id: str, settings: ParseSettings | None = None) -> ParsedDocument:
+def parse_raw(raw: read.RawDocument, doc_id: str, settings: ParseSettings) -> ParsedDocument:
     """Clean and structure an already decoded document."""
-    settings = settings or ParseSettings()
     cleaned = clean.clean(raw.text, settings)
     outline = structure.parse_blocks(cleaned, settings)
     spans = structure.task_spans(cleaned, outline)
-    return ParsedDocument(doc_id, raw, cleaned, outline, spans, structure.tasks_table(cleaned, doc_id, spans))
+    return ParsedDocument(doc_id, raw, cleaned, outline, spans, structure.tasks_table(cleaned, doc_id, settings, spans))

@@ -170,9 +170,8 @@ def back_matter_start(paragraphs: list[str], body_start: int, markers: list) -> 
     return len(paragraphs)
 
 
-def parse_blocks(doc: CleanDocument, settings: ParseSettings | None = None) -> Outline:
+def parse_blocks(doc: CleanDocument, settings: ParseSettings) -> Outline:
     """Read the paragraphs into parts, sections and items."""
-    settings = settings or ParseSettings()
     text = doc.text
     preamble: list[tuple[int, int]] = []
     roots: list[Block] = []
@@ -498,7 +497,7 @@ def _join_paragraphs(m: re.Match[str]) -> str:
 
 
 def tasks_table(
-    doc: CleanDocument, doc_id: str, spans: list[TaskSpan] | None = None, settings: ParseSettings | None = None
+    doc: CleanDocument, doc_id: str, settings: ParseSettings, spans: list[TaskSpan] | None = None
 ) -> pd.DataFrame:
     """One row per task of a cleaned document, with offsets into the raw text.
 

@@ -15,6 +15,7 @@ from analysis.parse.clean import (
     is_wrapped,
     starts_with_marker,
 )
+from analysis.settings import ParseSettings
 
 
 def test_mapped_text_edits_keep_the_raw_span_of_every_character() -> None:
@@ -47,11 +48,11 @@ def test_a_replacement_of_another_length_maps_to_the_whole_replaced_span() -> No
     ],
 )
 def test_cleaning_normalises_width_spaces_and_markup(raw: str, expected: str) -> None:
-    assert clean(raw).text == expected
+    assert clean(raw, ParseSettings()).text == expected
 
 
 def test_a_question_mark_in_chinese_text_is_kept_full_width() -> None:
-    assert clean("是否达标？").text == "是否达标？"
+    assert clean("是否达标？", ParseSettings()).text == "是否达标？"
 
 
 def test_pdf_hard_breaks_inside_sentences_are_joined_but_paragraphs_kept() -> None:
@@ -63,7 +64,7 @@ def test_pdf_hard_breaks_inside_sentences_are_joined_but_paragraphs_kept() -> No
         "流域处)。\n"
         "2.坚决打好污染防治攻坚战。\n"
     )
-    paragraphs = clean(raw).text.split("\n")
+    paragraphs = clean(raw, ParseSettings()).text.split("\n")
     assert paragraphs == [
         "2024年全省生态环境工作要点",
         "一、总体要求",
@@ -87,7 +88,7 @@ def test_pdf_hard_breaks_inside_sentences_are_joined_but_paragraphs_kept() -> No
     ],
 )
 def test_is_wrapped(previous: str, following: str, wrapped: bool) -> None:
-    assert is_wrapped(previous, following) is wrapped
+    assert is_wrapped(previous, following, ParseSettings()) is wrapped
 
 
 def test_a_download_site_footer_inside_a_sentence_is_removed_and_the_sentence_rejoined() -> None:
@@ -97,7 +98,7 @@ def test_a_download_site_footer_inside_a_sentence_is_removed_and_the_sentence_re
         "和“襄荆荆宜”区域协同协作。\n"
     )
     assert (
-        clean(raw).text
+        clean(raw, ParseSettings()).text
         == "7.持续深入打好蓝天保卫战。加强污染管控和重污染天气应对,做实长江中游三省联防联控,做细武汉都市圈和“襄荆荆宜”区域协同协作。"
     )
 
@@ -105,11 +106,14 @@ def test_a_download_site_footer_inside_a_sentence_is_removed_and_the_sentence_re
 @pytest.mark.parametrize("footer", ["— 3 —", "－３－", "- 12 -", "第3页", "第 3 页 共 12 页", "3/12"])
 def test_a_page_number_inside_a_sentence_is_removed_and_the_sentence_rejoined(footer: str) -> None:
     raw = f"1．推进重点行业深度治理。完成钢铁企业超低排放改造，\n{footer}\n淘汰老旧柴油货车。\n"
-    assert clean(raw).text == "1.推进重点行业深度治理。完成钢铁企业超低排放改造,淘汰老旧柴油货车。"
+    assert clean(raw, ParseSettings()).text == "1.推进重点行业深度治理。完成钢铁企业超低排放改造,淘汰老旧柴油货车。"
 
 
 def test_markdown_headings_and_dotted_part_markers_are_markers() -> None:
-    assert clean("## 一、重点工作\n### (一)大气\n一.水污染防治\n").text == "一、重点工作\n(一)大气\n一.水污染防治"
+    assert (
+        clean("## 一、重点工作\n### (一)大气\n一.水污染防治\n", ParseSettings()).text
+        == "一、重点工作\n(一)大气\n一.水污染防治"
+    )
     assert starts_with_marker("一.水污染防治")
 
 
@@ -119,7 +123,7 @@ def test_a_running_header_repeating_the_title_is_dropped_and_the_sentence_rejoin
         "第 1 页 共 3 页\n某市2024年生态环境保护工作要点\n5家水泥企业深度治理。\n"
     )
     assert (
-        clean(raw).text.split("\n")[2]
+        clean(raw, ParseSettings()).text.split("\n")[2]
         == "1.推进超低排放改造。全面完成钢铁行业超低排放改造,年底前完成5家水泥企业深度治理。"
     )
 
@@ -133,11 +137,13 @@ def test_a_repeated_line_of_the_body_is_kept() -> None:
         "2.完成改造(责任单位:各市、州、直管市及神农",
         "架林区生态环境局)",
     ]
-    assert not any(boilerplate_lines(lines))
+    assert not any(boilerplate_lines(lines, ParseSettings()))
 
 
 def test_a_web_footer_with_an_address_is_boilerplate() -> None:
-    assert boilerplate_lines(["1.完成2个园区地下水调查。", "主办单位:某市生态环境局 地址:某市某大道1号"]) == [
+    assert boilerplate_lines(
+        ["1.完成2个园区地下水调查。", "主办单位:某市生态环境局 地址:某市某大道1号"], ParseSettings()
+    ) == [
         False,
         True,
     ]
@@ -160,7 +166,7 @@ def test_web_page_chrome_and_footer_runs_are_boilerplate() -> None:
         "Baidu",
         "页?",
     ]
-    assert boilerplate_lines(lines) == [True, False, False, False, True, True, True, True, True]
+    assert boilerplate_lines(lines, ParseSettings()) == [True, False, False, False, True, True, True, True, True]
 
 
 def test_damage_is_found_on_the_raw_text() -> None:
@@ -208,7 +214,7 @@ PAGE = "<html><body><div><p>2024年工作要点</p><p>一、重点工作</p><p>{
 )
 def test_entities_of_an_html_page_decode_to_text_never_to_markup(body: str, text: str) -> None:
     raw = PAGE.format(body)
-    doc = clean(raw)
+    doc = clean(raw, ParseSettings())
     assert text in doc.text
     at = doc.text.index(text)
     lo, hi = doc.raw_span(at, at + len(text))
@@ -226,11 +232,11 @@ def test_entities_of_an_html_page_decode_to_text_never_to_markup(body: str, text
     ids=["escaped-entity", "br", "bare-remnants", "words-ending-in-an-entity-name"],
 )
 def test_entity_remnants_of_a_scrape_decode_to_text_never_to_markup(raw: str, text: str) -> None:
-    assert clean(raw).text == text
+    assert clean(raw, ParseSettings()).text == text
 
 
 def test_a_decoded_angle_bracket_maps_to_its_whole_entity() -> None:
     raw = "一、甲&lt;乙"
-    doc = clean(raw)
+    doc = clean(raw, ParseSettings())
     assert doc.text == "一、甲<乙"
     assert doc.raw_span(3, 4) == (3, 7)

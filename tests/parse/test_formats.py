@@ -14,6 +14,7 @@ from analysis.errors import UserError
 from analysis.parse import read
 from analysis.parse.docx import format_number
 from analysis.parse.formats import extract
+from analysis.settings import ParseSettings
 from analysis.text.numerals import to_chinese
 from benchmarks import formats as mf  # the writers the ingestion benchmark uses too
 
@@ -27,7 +28,7 @@ def parsed(path: Path, text: str, encoding: str, doc_id: str):
     """A decoded plan, parsed."""
     from analysis.parse.document import parse_raw
 
-    return parse_raw(read.RawDocument(path, text, encoding), doc_id)
+    return parse_raw(read.RawDocument(path, text, encoding), doc_id, ParseSettings())
 
 
 def plan_tasks(path: Path, text: str, encoding: str, doc_id: str) -> pd.DataFrame:

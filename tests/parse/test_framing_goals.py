@@ -8,10 +8,11 @@ import pandas as pd
 from analysis.parse.clean import ITEM_MARKER, clean
 from analysis.parse.metadata import extract_metadata
 from analysis.parse.structure import parse_blocks, plan_start, tasks_table
+from analysis.settings import ParseSettings
 
 
 def tasks_of(raw: str) -> pd.DataFrame:
-    return tasks_table(clean(raw), "doc")
+    return tasks_table(clean(raw, ParseSettings()), "doc", ParseSettings())
 
 
 # --- framing ------------------------------------------------------------------------------------
@@ -122,11 +123,11 @@ def test_a_repost_lead_before_the_full_text_cue_is_kept_out_of_the_plan() -> Non
         "1.要新建污水管网30公里。\n原文如下:\n"
         "2024年河湖长制工作要点\n一、强化河湖长履职\n1.开展巡河4次以上。\n"
     )
-    doc = clean(raw)
-    outline = parse_blocks(doc)
+    doc = clean(raw, ParseSettings())
+    outline = parse_blocks(doc, ParseSettings())
     assert [doc.text[s:e] for s, e in outline.lead][-1] == "原文如下:"
     assert set(outline.lead) <= set(outline.front_matter)
-    assert list(tasks_table(doc, "doc")["path"]) == ["一1"]
+    assert list(tasks_table(doc, "doc", ParseSettings())["path"]) == ["一1"]
 
 
 # --- Taiwan vocabulary ------------------------------------------------------------------------
@@ -136,7 +137,7 @@ def test_taiwan_vocabulary_is_converted_as_phrases_with_offsets_kept() -> None:
     raw = "某市空氣品質改善計畫\n一、重點工作\n1.最佳化能源結構,加強資訊化建設,完成10個計畫。\n"
     tasks = tasks_of(raw)
     assert tasks.loc[0, "text"] == "优化能源结构,加强信息化建设,完成10个计划。"
-    doc = clean(raw)
+    doc = clean(raw, ParseSettings())
     at = doc.text.index("信息化")
     assert raw[slice(*doc.raw_span(at, at + 3))] == "資訊化"
     at = doc.text.index("空气质量")

@@ -10,11 +10,12 @@ from analysis.errors import UserError
 from analysis.parse.clean import clean
 from analysis.parse.script import looks_traditional, pinyin_spans
 from analysis.parse.structure import parse_blocks, require_tasks, task_spans, tasks_table
+from analysis.settings import ParseSettings
 from analysis.targets.extract import text_targets
 
 
 def tasks_of(raw: str) -> pd.DataFrame:
-    return tasks_table(clean(raw), "doc")
+    return tasks_table(clean(raw, ParseSettings()), "doc", ParseSettings())
 
 
 # --- 9. traditional script ----------------------------------------------------------------------
@@ -41,7 +42,10 @@ def test_a_traditional_plan_is_read_in_simplified_with_offsets_into_the_raw_text
 def test_a_simplified_text_with_a_few_traditional_characters_is_left_alone() -> None:
     assert not looks_traditional("一、重点任务\n1.推进《環境》杂志合作,完成3个项目。\n")
     assert looks_traditional(TRADITIONAL)
-    assert clean("一、重点任务\n1.推进《環境》杂志合作。\n").text == "一、重点任务\n1.推进《環境》杂志合作。"
+    assert (
+        clean("一、重点任务\n1.推进《環境》杂志合作。\n", ParseSettings()).text
+        == "一、重点任务\n1.推进《環境》杂志合作。"
+    )
 
 
 # --- 10. injected pinyin ------------------------------------------------------------------------
@@ -114,9 +118,9 @@ def test_a_plan_of_framing_blocks_only_has_no_task_and_is_refused_saying_so() ->
         "某县2024年生态环境工作计划\n一、指导思想\n以习近平生态文明思想为指导,持续改善生态环境质量。\n"
         "二、工作要求\n各乡镇要落实属地责任,加强督查考核。\n"
     )
-    doc = clean(raw)
-    outline = parse_blocks(doc)
-    tasks = tasks_table(doc, "doc", task_spans(doc, outline))
+    doc = clean(raw, ParseSettings())
+    outline = parse_blocks(doc, ParseSettings())
+    tasks = tasks_table(doc, "doc", ParseSettings(), task_spans(doc, outline))
     assert tasks.empty
     with pytest.raises(UserError, match="or framing"):
         require_tasks(tasks, outline, "plan.txt")
@@ -275,9 +279,9 @@ def test_an_attachment_table_after_the_plan_is_read_too() -> None:
         "一、重点任务\n1.完成8家企业深度治理。\n某区生态环境分局\n2024年3月1日\n附件\n重点任务分工表\n"
         + TABLE.split("\n", 1)[1]
     )
-    doc = clean(raw)
-    outline = parse_blocks(doc)
-    tasks = tasks_table(doc, "doc", task_spans(doc, outline))
+    doc = clean(raw, ParseSettings())
+    outline = parse_blocks(doc, ParseSettings())
+    tasks = tasks_table(doc, "doc", ParseSettings(), task_spans(doc, outline))
     assert list(tasks["path"]) == ["一1", "1", "2", "3"]
     assert [doc.text[s:e] for s, e in outline.back_matter] == [
         "某区生态环境分局",

@@ -7,10 +7,11 @@ import pytest
 
 from analysis.parse.clean import clean
 from analysis.parse.structure import TASK_COLUMNS, parse_blocks, task_path, tasks_table
+from analysis.settings import ParseSettings
 
 
 def tasks_of(raw: str) -> pd.DataFrame:
-    return tasks_table(clean(raw), "doc")
+    return tasks_table(clean(raw, ParseSettings()), "doc", ParseSettings())
 
 
 def test_items_run_on_across_sections_and_restart_in_a_later_part() -> None:
@@ -85,11 +86,11 @@ def test_closing_matter_is_not_part_of_the_last_task(closing: str) -> None:
         + closing
         + "\n"
     )
-    doc = clean(raw)
-    outline = parse_blocks(doc)
+    doc = clean(raw, ParseSettings())
+    outline = parse_blocks(doc, ParseSettings())
     (text,) = tasks_of(raw)["text"]
     assert text == "深入打好碧水保卫战。农村生活污水治理率达到50%以上。"
-    assert "\n".join(doc.text[s:e] for s, e in outline.back_matter) == clean(closing).text
+    assert "\n".join(doc.text[s:e] for s, e in outline.back_matter) == clean(closing, ParseSettings()).text
 
 
 def test_a_title_on_a_line_of_its_own_stays_apart_from_the_text_after_it() -> None:
@@ -125,8 +126,8 @@ def test_a_cover_letter_with_numbered_points_is_front_matter() -> None:
         "某县人民政府办公室\n2024年3月1日\n某县2024年生态环境保护工作要点\n一、大气污染防治\n1.完成8家企业深度治理。\n"
         "2.完成3个排污口整治。\n附件:重点任务分工表\n"
     )
-    doc = clean(raw)
-    outline = parse_blocks(doc)
+    doc = clean(raw, ParseSettings())
+    outline = parse_blocks(doc, ParseSettings())
     assert list(tasks_of(raw)["path"]) == ["一1", "一2"]
     assert doc.text[slice(*outline.front_matter[-1])] == "某县2024年生态环境保护工作要点"
     assert [doc.text[s:e] for s, e in outline.back_matter] == ["附件:重点任务分工表"]
@@ -134,7 +135,7 @@ def test_a_cover_letter_with_numbered_points_is_front_matter() -> None:
 
 def test_a_date_line_before_the_first_marker_is_front_matter() -> None:
     raw = "某市生态环境局\n2024年3月1日\n2024年工作要点\n一、重点任务\n(一)推进治理。完成1次调查。\n"
-    outline = parse_blocks(clean(raw))
+    outline = parse_blocks(clean(raw, ParseSettings()), ParseSettings())
     assert len(outline.front_matter) == 3 and outline.back_matter == []
 
 

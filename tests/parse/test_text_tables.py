@@ -13,11 +13,12 @@ from analysis.parse.clean import clean
 from analysis.parse.document import parse_document
 from analysis.parse.structure import parse_blocks, tasks_table
 from analysis.parse.tables import find_tables
+from analysis.settings import ParseSettings
 from benchmarks import formats as mf
 
 
 def tasks_of(raw: str) -> pd.DataFrame:
-    return tasks_table(clean(raw), "doc")
+    return tasks_table(clean(raw, ParseSettings()), "doc", ParseSettings())
 
 
 ROWS_BY_SPACES = (
@@ -91,13 +92,13 @@ def test_an_indicator_table_is_kept_apart_from_the_tasks() -> None:
         "2\n城市生活污水集中收集率\n%\n65\n70\n75\n市住建局\n"
         "二、重点任务\n1.完成6家企业深度治理。\n"
     )
-    doc = clean(raw)
-    outline = parse_blocks(doc)
+    doc = clean(raw, ParseSettings())
+    outline = parse_blocks(doc, ParseSettings())
     assert [row.serial for row in outline.indicators] == [1, 2]
     first = outline.indicators[0]
     assert [doc.text[s:e] for s, e in first.cells["indicator"]] == ["地表水优良水体比例"]
     assert {first.labels[column] for column in first.cells if column.startswith("target")} == {"2024年", "2025年"}
-    assert list(tasks_table(doc, "doc")["path"]) == ["二1"]
+    assert list(tasks_table(doc, "doc", ParseSettings())["path"]) == ["二1"]
 
 
 def test_a_pdf_page_whose_text_layer_is_a_table(tmp_path: Path) -> None:

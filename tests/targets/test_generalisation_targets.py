@@ -10,6 +10,7 @@ import pytest
 from analysis.compare.escalation import _flag_note
 from analysis.parse.document import parse_raw
 from analysis.parse.read import RawDocument
+from analysis.settings import ParseSettings
 from analysis.targets.extract import targets_table, text_targets
 from analysis.targets.mentions import APPROXIMATE
 
@@ -57,7 +58,7 @@ def test_the_targets_of_a_goal_paragraph_in_a_framing_part_are_found() -> None:
         "基本目标:PM2.5平均浓度控制在35.6微克/立方米以下,优良天数比率达到85%左右;农村生活污水治理率提高到50%。\n"
         "二、重点任务\n1.完成10家重点企业深度治理。\n"
     )
-    doc = parse_raw(RawDocument(Path("plan.txt"), raw, "utf-8"), "plan")
+    doc = parse_raw(RawDocument(Path("plan.txt"), raw, "utf-8"), "plan", ParseSettings())
     targets = targets_table(doc)
     goal = targets[targets["task_id"] == "plan:1-0-0"]
     assert list(goal["value"]) == [35.6, 85.0, 50.0]
@@ -71,7 +72,7 @@ def test_a_table_row_target_takes_the_deadline_column_when_it_prints_none() -> N
         "1\n完成10家重点企业超低排放改造\n区生态环境分局\n各街道办事处\n2024年底\n"
         "2\n6月底前新建城镇污水管网50公里\n区住建局\n区水务局\n2024年10月底\n"
     )
-    targets = targets_table(parse_raw(RawDocument(Path("plan.txt"), raw, "utf-8"), "plan"))
+    targets = targets_table(parse_raw(RawDocument(Path("plan.txt"), raw, "utf-8"), "plan", ParseSettings()))
     assert list(targets["value_text"]) == ["10家", "50公里"]
     assert list(targets["deadline"]) == ["2024年底", "6月底前"]
     assert list(targets["flags"]) == ["table_deadline", ""]

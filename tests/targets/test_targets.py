@@ -14,7 +14,7 @@ from test_properties import is_subsequence, squash
 from analysis.evaluate import evaluate_targets, load_gold_targets
 from analysis.parse.document import parse_raw
 from analysis.parse.read import RawDocument
-from analysis.settings import PROJECT_ROOT
+from analysis.settings import PROJECT_ROOT, ParseSettings
 from analysis.targets.extract import TARGET_COLUMNS, find_targets, targets_table, text_targets
 
 CONTRACT_COLUMNS = [
@@ -296,7 +296,11 @@ def test_attribution_brackets_hold_no_targets() -> None:
 
 
 def test_a_number_whose_digit_was_eaten_is_flagged() -> None:
-    doc = parse_raw(plan("1.农村环境。农村生活污水治理率达?6.58%,完成30%以上?市、区)调查,完成12个村整治。\n"), "web")
+    doc = parse_raw(
+        plan("1.农村环境。农村生活污水治理率达?6.58%,完成30%以上?市、区)调查,完成12个村整治。\n"),
+        "web",
+        ParseSettings(),
+    )
     found = targets_table(doc).set_index("value_text")
     assert found.at["6.58%", "flags"] == "damaged_text;damaged_value"
     assert found.at["30%", "flags"] == "damaged_text;damaged_value"  # its context was eaten
@@ -447,7 +451,7 @@ def test_the_extractor_never_crashes_on_arbitrary_text(text: str) -> None:
 )
 def test_offsets_always_slice_the_raw_text_to_the_quote(words: list[str], joints: list[str]) -> None:
     body = "".join(w + j for w, j in zip(words, joints))
-    doc = parse_raw(plan("1.重点任务。" + body + "\n"), "plan")
+    doc = parse_raw(plan("1.重点任务。" + body + "\n"), "plan", ParseSettings())
     raw = doc.raw.text
     for row in targets_table(doc).itertuples():
         assert 0 <= row.char_start < row.char_end <= len(raw)
@@ -460,5 +464,5 @@ def test_target_line_numbers_are_right_whatever_the_line_endings(newline: str) -
     raw = newline.join(
         ["2024年工作要点", "一、重点工作", "", "1.推进30家企业完成深度治理。", "", "2.优良天数比率达到90%。", ""]
     )
-    targets = targets_table(parse_raw(RawDocument(PROJECT_ROOT / "x.txt", raw, "utf-8"), "x"))
+    targets = targets_table(parse_raw(RawDocument(PROJECT_ROOT / "x.txt", raw, "utf-8"), "x", ParseSettings()))
     assert list(targets["line_start"]) == [4, 6]
