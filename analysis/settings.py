@@ -208,6 +208,14 @@ class AlignmentSettings:
     # prints how many there are and how many of the gold links the model misses they hold (0.02:
     # 50-70 pairs per gold comparison holding 9 of Ezhou's 16 missed links; 0.03: 35-58, 6 of 16).
     near_miss_min: float = 0.02
+    # A decision (a link, or a task left unlinked) is reported as sure when its confidence — the
+    # calibrated probability that it is right — is at least this, and an unlinked task only while
+    # none of its near misses is a link with a probability above 1 − this; the reports count and
+    # mark the others as to check (analysis/compare/facts.py). 0.8, from `analysis evaluate`'s
+    # reliability table over the three gold comparisons: candidate pairs given 0.8 or more were
+    # links in 83 of 84 cases and those given 0.2 or less were not in 1522 of 1547, while in
+    # between 26 of 41 were links: a decision there is a coin toss a reviewer should settle.
+    sure_min: float = 0.8
 
 
 # --- the build (analysis/corpus/build.py) ------------------------------------------------------

@@ -18,6 +18,7 @@ import pandas as pd
 
 from analysis import schema
 from analysis.schema import LINKS, UNLINKED
+from analysis.targets.pairing import NOT_COMPARED_ROLES, pairing
 
 TASK_COVERAGE_COLUMNS = schema.columns("coverage_tasks")
 SUMMARY_COLUMNS = schema.columns("coverage")
@@ -142,13 +143,20 @@ _SIDE_COLUMNS = {
     "doc_id": "doc",
     "task_id": "task_id",
     "target_id": "target_id",
+    "role": "role",
+    "scope_words": "scope_words",
     "value": "value",
     "unit": "unit",
     "comparator": "comparator",
     "quote": "quote",
+    "value_text": "value_text",
     "char_start": "char_start",
     "char_end": "char_end",
 }
+
+
+# The fields of each side a pairing reads (:func:`analysis.targets.pairing.pairing`).
+_PAIRED = ("role", "scope_words", "unit", "value_text")
 
 
 def _side(indicators: pd.DataFrame, prefix: str) -> pd.DataFrame:
@@ -165,19 +173,33 @@ def indicator_comparison(
     """For every comparison, each indicator set in both plans: the values side by side.
 
     ``indicators`` needs at least ``doc_id, task_id, indicator_id, value`` (e.g. the targets
-    table; ``target_id, unit, comparator, quote, char_start, char_end`` are carried when present);
-    ``alignments`` has ``comparison_id`` and the link rows; ``comparisons`` the
-    ``comparison_id, kind, source_doc, target_doc`` of each comparison. Every pairing of a
+    table; ``target_id, role, scope_words, unit, comparator, quote, char_start, char_end`` are
+    carried when present); ``alignments`` has ``comparison_id`` and the link rows; ``comparisons``
+    the ``comparison_id, kind, source_doc, target_doc`` of each comparison. Every pairing of a
     source and a target value of the same indicator is a row (comparisons in order, then source
-    rows, then target rows); ``tasks_aligned`` says whether the two tasks are linked.
+    rows, then target rows), but for scope counts and two implied values; ``pairing`` and
+    ``reason`` say whether it is like with like (:func:`analysis.targets.pairing.pairing`);
+    ``tasks_aligned`` whether the two tasks are linked.
     """
     if indicators is None or indicators.empty or comparisons.empty:
         return schema.empty("coverage_indicators")
-    indicators = indicators[indicators["indicator_id"].notna() & (indicators["indicator_id"].astype(str) != "")]
+    known = indicators["indicator_id"].notna() & (indicators["indicator_id"].astype(str) != "")
+    if "role" in indicators.columns:
+        known &= ~indicators["role"].isin(NOT_COMPARED_ROLES)
+    indicators = indicators[known]
     plans = comparisons[["comparison_id", "kind", "source_doc", "target_doc"]]
     pairs = plans.merge(_side(indicators, "source"), on="source_doc").merge(
         _side(indicators, "target"), on=["target_doc", "indicator_id"]
     )
+    decided = [
+        pairing(
+            {name: row[f"source_{name}"] for name in _PAIRED},
+            {name: row[f"target_{name}"] for name in _PAIRED},
+        )
+        for row in pairs.to_dict(orient="records")
+    ]
+    kept = [d is not None for d in decided]
+    pairs = pairs[kept].copy()
     if pairs.empty:
         return schema.empty("coverage_indicators")
     links = alignments.loc[alignments["relation"].isin(LINKS), ["comparison_id", "source_task_id", "target_task_id"]]
@@ -185,4 +207,6 @@ def indicator_comparison(
     pairs["tasks_aligned"] = [
         key in keys for key in zip(pairs["comparison_id"], pairs["source_task_id"], pairs["target_task_id"])
     ]
+    pairs["pairing"] = [d.decision for d in decided if d is not None]
+    pairs["reason"] = [d.reason for d in decided if d is not None]
     return pairs[INDICATOR_COLUMNS].reset_index(drop=True)

@@ -4,15 +4,19 @@
 and gives, for every canonical indicator committed to in two or more documents, one row per
 document in year and level order. Document links (``previous``: the same issuer's earlier plan,
 ``parent``: the higher-level plan) come from the documents table (the manifest); a damaged
-duplicate (``duplicate_of`` set) is not a document of its own here.
+duplicate (``duplicate_of`` set) is not a document of its own here. A plan's value may be
+implied by its wording (role ``implied``: 全面完成… is 100%) where it prints none.
 
-Changes are in percentage points for rates (``pp``) and as a ratio for everything else
-(``ratio``, money brought to one unit first). ``direction`` compares a document with its
-previous plan (raised / lowered / same), or is ``new`` when the issuer's earlier plan in the
-corpus does not commit to the indicator or there is none. ``vs_parent`` says whether a plan is
-stricter, looser or equal to its parent, honouring ``higher_is_better``; counts, money and
-quantities are not compared across levels (a city's 10 villages are part of the province's
-1571, not a looser target), only their ratio is given.
+A change is stated by the kind of number (:mod:`analysis.compare.change`): percentage points for
+rates (``pp``), the ratio for counts and amounts (``ratio``, money brought to one unit first; a
+city's ratio to its parent's is its share of it), the difference for concentrations and ranks
+(``difference``). ``direction`` compares a document with its previous plan (raised / lowered /
+same), or is ``new`` when the issuer's earlier plan in the corpus does not commit to the
+indicator or there is none; ``vs_parent`` says whether a plan is stricter, looser or equal to
+its parent, honouring ``higher_is_better`` (empty for counts and amounts: only their ratio is
+given). Two targets are compared only like with like (:mod:`analysis.targets.pairing`): against
+a plan whose target it doubts (other scope words, units) the change is empty and ``direction``
+/ ``vs_parent`` say ``check``.
 """
 
 from __future__ import annotations
@@ -23,50 +27,20 @@ from typing import NamedTuple
 import pandas as pd
 
 from analysis import schema
+from analysis.compare.change import LEVEL_COMPARABLE_KINDS, describe, measure
 from analysis.schema import LEVEL_RANK
-from analysis.targets.extract import unit_factor
+from analysis.targets.implied import IMPLIED_ROLE
 from analysis.targets.mentions import APPROXIMATE
+from analysis.targets.pairing import CHECK, pairing
 from analysis.text.segment import tokens
 
 ESCALATION_COLUMNS = schema.columns("escalation")
-POINT_KINDS = frozenset({"rate", "percentage_points"})
-LEVEL_COMPARABLE_KINDS = frozenset({"rate", "percentage_points", "concentration", "frequency", "rank"})
+# The roles of the targets a plan commits to (not a scope count, not an indicator table's baseline), the implied ones last.
+COMMITTED_ROLES = ("commitment", "document", IMPLIED_ROLE)
 # Words that say where a target applies or what sort of item it is, not what it measures: a
 # difference in them alone is not worth a note.
 _PLACE_WORDS = re.compile(r"全省|全市|全区|全县|全州|我省|我市")
 _GENERIC_WORDS = frozenset({"任务", "工作", "目标", "要求", "建设", "实施"})
-_ROUND = 4
-
-
-def change(value: float, other: float, unit: str, other_unit: str, kind: str) -> float | None:
-    """Percentage points for rates, else the ratio (money in one unit first); None if undefined."""
-    if pd.isna(value) or pd.isna(other):
-        return None
-    if kind in POINT_KINDS:
-        return round(value - other, _ROUND)
-    base = other * unit_factor(other_unit)
-    return round(value * unit_factor(unit) / base, _ROUND) if base else None
-
-
-def direction(value: float, previous: float | None, unit: str = "", previous_unit: str = "") -> str:
-    """raised / lowered / same against the previous plan's value; new if it had none."""
-    if previous is None or pd.isna(previous):
-        return "new"
-    difference = value * unit_factor(unit) - previous * unit_factor(previous_unit)
-    return "same" if abs(difference) < 1e-9 else ("raised" if difference > 0 else "lowered")
-
-
-def vs_parent(value: float, parent_value: float | None, higher_is_better: bool, kind: str) -> str:
-    """stricter / looser / equal than the parent plan's value (empty if not comparable)."""
-    if parent_value is None or pd.isna(parent_value) or kind not in LEVEL_COMPARABLE_KINDS:
-        return ""
-    if abs(value - parent_value) < 1e-9:
-        return "equal"
-    return "stricter" if (value > parent_value) == higher_is_better else "looser"
-
-
-# The roles of the targets a plan commits to (not a scope count, not an indicator table's baseline).
-COMMITTED_ROLES = ("commitment", "document")
 
 
 class Target(NamedTuple):
@@ -86,6 +60,8 @@ class Target(NamedTuple):
     char_start: int
     char_end: int
     target_id: str
+    role: str = "commitment"
+    scope_words: str = ""
     others: str = ""  # set on the primary targets only (:func:`primary_targets`)
 
 
@@ -102,6 +78,7 @@ _TEXT_FIELDS = (
     "flags",
     "target_id",
 )
+_OPTIONAL_FIELDS = ("role", "scope_words", "others")
 
 
 def target_rows(targets: pd.DataFrame) -> list[Target]:
@@ -109,7 +86,12 @@ def target_rows(targets: pd.DataFrame) -> list[Target]:
     text = {c: targets[c].astype(str).tolist() for c in _TEXT_FIELDS}
     value = targets["value"].astype(float).tolist()
     char_start, char_end = targets["char_start"].astype(int).tolist(), targets["char_end"].astype(int).tolist()
-    others = targets["others"].astype(str).tolist() if "others" in targets.columns else [""] * len(targets)
+    optional = {
+        c: targets[c].fillna("").astype(str).tolist()
+        if c in targets.columns
+        else [Target._field_defaults[c]] * len(targets)
+        for c in _OPTIONAL_FIELDS
+    }
     return [
         Target(
             doc_id=text["doc_id"][i],
@@ -126,40 +108,51 @@ def target_rows(targets: pd.DataFrame) -> list[Target]:
             char_start=char_start[i],
             char_end=char_end[i],
             target_id=text["target_id"][i],
-            others=others[i],
+            **{c: optional[c][i] for c in _OPTIONAL_FIELDS},
         )
         for i in range(len(targets))
     ]
 
 
-def primary_targets(targets: pd.DataFrame) -> pd.DataFrame:
-    """One target per (document, indicator): the binding commitment that names it best.
+def ranked_targets(targets: pd.DataFrame) -> pd.DataFrame:
+    """The targets a plan commits to (roles :data:`COMMITTED_ROLES`, an indicator mapped), best
+    first within each (document, indicator), with their ``rank`` there (0: the primary).
 
-    Commitments are a task's (role ``commitment``) or the plan's outside any task (``document``).
-    Preference: a task's, not damaged, not striving (力争), the highest indicator score, then the earliest.
-    The others of the same document and indicator are listed in ``others`` (for the notes).
+    Commitments are a task's (role ``commitment``), the plan's outside any task (``document``) or
+    implied by a task's wording (``implied``). Preference: printed (not implied), a task's, not
+    damaged, not striving (力争), the highest indicator score, then the earliest.
     """
     committed = targets[targets["role"].isin(COMMITTED_ROLES) & (targets["indicator_id"] != "")].copy()
+    committed["_implied"] = committed["role"] == IMPLIED_ROLE
     committed["_damaged"] = committed["flags"].str.contains("damaged", regex=False)
     committed["_striving"] = committed["comparator"] == "striving"
-    committed["_outside"] = committed["role"] != "commitment"  # a task's commitment before a document-level one
+    committed["_outside"] = committed["role"] == "document"  # a task's commitment before a document-level one
     committed = committed.sort_values(
-        ["doc_id", "indicator_id", "_outside", "_damaged", "_striving", "indicator_score", "char_start"],
-        ascending=[True, True, True, True, True, False, True],
+        ["doc_id", "indicator_id", "_implied", "_outside", "_damaged", "_striving", "indicator_score", "char_start"],
+        ascending=[True, True, True, True, True, True, False, True],
         kind="stable",
     )
-    rank = committed.groupby(["doc_id", "indicator_id"], sort=False).cumcount()
-    primary = committed[rank == 0].copy()
+    committed["rank"] = committed.groupby(["doc_id", "indicator_id"], sort=False).cumcount()
+    return committed.drop(columns=["_implied", "_outside", "_damaged", "_striving"])
+
+
+def primary_targets(targets: pd.DataFrame) -> pd.DataFrame:
+    """One target per (document, indicator): the binding commitment that names it best
+    (:func:`ranked_targets`). The others of the same document and indicator are listed in
+    ``others`` (for the notes)."""
+    committed = ranked_targets(targets)
+    primary = committed[committed["rank"] == 0].copy()
     others: dict[tuple[str, str], list[str]] = {}
-    for target in target_rows(committed[rank > 0]):
+    for target in target_rows(committed[committed["rank"] > 0]):
         others.setdefault((target.doc_id, target.indicator_id), []).append(_describe(target))
     primary["others"] = ["; ".join(others.get(key, [])) for key in zip(primary["doc_id"], primary["indicator_id"])]
-    return primary.drop(columns=["_outside", "_damaged", "_striving"])
+    return primary.drop(columns="rank")
 
 
 def _describe(target: Target) -> str:
     wording = {"striving": " (力争)", APPROXIMATE: " (左右)"}.get(target.comparator, "")
-    return f"also {target.value_text}{wording} «{target.quote}»"
+    value = f"{target.value:g}{target.unit}" if target.role == IMPLIED_ROLE else target.value_text
+    return f"also {value}{wording} «{target.quote}»"
 
 
 def wording_note(wording: str, other_wording: str, other_doc: str) -> str:
@@ -187,7 +180,9 @@ def escalation_table(targets: pd.DataFrame, documents: pd.DataFrame, lexicon: pd
         previous = by_key.get((doc["previous"], t.indicator_id)) if doc["previous"] else None
         parent = by_key.get((doc["parent"], t.indicator_id)) if doc["parent"] else None
         higher_is_better = bool(indicators[t.indicator_id]["higher_is_better"])
-        notes = [_flag_note(t, previous, parent), t.others]
+        year, year_note = _versus(t, previous, False, higher_is_better)
+        level, level_note = _versus(t, parent, True, higher_is_better)
+        notes = [_flag_note(t, previous, parent), t.others, year_note, level_note]
         for other in (previous, parent):
             if other is not None:
                 notes.append(wording_note(t.indicator, other.indicator, other.doc_id))
@@ -206,21 +201,12 @@ def escalation_table(targets: pd.DataFrame, documents: pd.DataFrame, lexicon: pd
                 "comparator": t.comparator,
                 "deadline": t.deadline,
                 "previous_doc": previous.doc_id if previous is not None else "",
-                "change_vs_previous": change(t.value, previous.value, t.unit, previous.unit, t.kind)
-                if previous is not None
-                else None,
+                "change_vs_previous": year[0],
                 "parent_doc": parent.doc_id if parent is not None else "",
-                "change_vs_parent": change(t.value, parent.value, t.unit, parent.unit, t.kind)
-                if parent is not None
-                else None,
-                "change_unit": "pp" if t.kind in POINT_KINDS else "ratio",
-                "direction": direction(
-                    t.value,
-                    previous.value if previous is not None else None,
-                    t.unit,
-                    previous.unit if previous is not None else "",
-                ),
-                "vs_parent": vs_parent(t.value, parent.value if parent is not None else None, higher_is_better, t.kind),
+                "change_vs_parent": level[0],
+                "change_unit": measure(t.kind),
+                "direction": year[1] or "new",
+                "vs_parent": "" if level[1] == "share of parent's" else level[1],
                 "higher_is_better": higher_is_better,
                 "wording": t.indicator,
                 "quote": t.quote,
@@ -236,10 +222,37 @@ def escalation_table(targets: pd.DataFrame, documents: pd.DataFrame, lexicon: pd
     return frame.astype(schema.dtypes("escalation")).reset_index(drop=True)  # typed even without rows
 
 
+def _versus(
+    target: Target, other: Target | None, level: bool, higher_is_better: bool
+) -> tuple[tuple[float | None, str], str]:
+    """(the change against ``other``, its direction or verdict) and a note: empty without
+    ``other``; no change and ``check`` against a target not like with like; a note when
+    ``other``'s value is implied by its wording (the row's own is noted by :func:`_flag_note`)."""
+    if other is None:
+        return (None, ""), ""
+    decided = pairing(other._asdict(), target._asdict())
+    if decided is None:
+        return (None, ""), ""
+    if decided.decision == CHECK:
+        return (None, CHECK), f"not compared with {other.doc_id}: {decided.reason}"
+    found = describe(
+        other.value,
+        target.value,
+        target.kind,
+        units=(other.unit, target.unit),
+        level=level,
+        higher_is_better=higher_is_better,
+    )
+    implied = f"compared with a value implied by the wording in {other.doc_id}" if other.role == IMPLIED_ROLE else ""
+    return (found.value, found.verdict), implied
+
+
 def _flag_note(target: Target, previous: Target | None, parent: Target | None) -> str:
-    """Notes from flags: a striving or approximate (``~``, 左右) target, a cumulative count where the
-    other plan's is not."""
+    """Notes from flags: an implied value, a striving or approximate (``~``, 左右) target, a
+    cumulative count where the other plan's is not."""
     notes = []
+    if target.role == IMPLIED_ROLE:
+        notes.append(f"implied by «{target.value_text}» (no number printed)")
     if target.comparator == "striving":
         notes.append("striving (力争) target")
     if target.comparator == APPROXIMATE:

@@ -75,6 +75,36 @@ class Messages:
     def value(self, value, unit: str = "") -> str:
         return "" if _missing(value) else f"{float(value):g}{unit}"
 
+    def change(self, measure: str, value, relative=None, unit: str = "", verdict: str = "") -> str:
+        """A change as its kind says it (:mod:`analysis.compare.change`): ``+14.58 个百分点``,
+        ``×0.72``, ``占上级的 0.64%``, ``-2 微克/立方米（-5.4%）``; equal values: ``不变``."""
+        if _missing(value):
+            return ""
+        number = float(value)
+        if verdict == "share of parent's":
+            return self("change.share_of_parent", share=_percent(number))
+        if number == (1.0 if measure == "ratio" else 0.0):
+            return self("change.none")
+        if measure == "ratio":
+            return self("change.ratio", ratio=_decimals(number, 2))
+        if measure == "pp":
+            return self.points(number)
+        shown = self("change.difference", value=_signed(number), unit=unit)
+        return shown + ("" if _missing(relative) else self("change.relative", share=_percent(float(relative), True)))
+
+    def scope_words(self, words: str) -> str:
+        """Scope words (``yangtze;into_river``) as the reader says them: 长江·入河."""
+        labels = [w for w in str(words or "").split(";") if w]
+        return "·".join(self.get(f"scope.{w}", w) for w in labels) if labels else self("scope.none")
+
+    def doubt(self, doubt: str, source_words: str, target_words: str, source_unit: str, target_unit: str) -> str:
+        """Why a pair of targets is to check: its scope words or its units differ."""
+        if doubt == "scope":
+            return self(
+                "pairing.scope_differs", source=self.scope_words(source_words), target=self.scope_words(target_words)
+            )
+        return self("pairing.units_differ", source=source_unit, target=target_unit)
+
     def join(self, items) -> str:
         return self("list.separator").join(items)
 
@@ -93,8 +123,26 @@ def edition_href(page: str, lang: str) -> str:
 
 def _signed(value) -> str:
     number = float(value)
-    text = f"{number:+.2f}".rstrip("0").rstrip(".")
+    text = _decimals(number, 2, signed=True).rstrip("0").rstrip(".")
     return "±0" if text in ("+0", "-0") else text
+
+
+def _decimals(number: float, places: int, signed: bool = False) -> str:
+    """``number`` to ``places`` decimals, more where those would hide that it differs from the
+    nearest round value (0.004 is not 0, 1.004 is not 1): the digits never contradict the sign."""
+    for digits in range(places, places + 6):
+        text = f"{number:+.{digits}f}" if signed else f"{number:.{digits}f}"
+        if float(text) != round(number) or number == round(number):
+            return text
+    return f"{number:+g}" if signed else f"{number:g}"
+
+
+def _percent(share: float, signed: bool = False) -> str:
+    """A share as a percentage with two significant digits below 10% (0.64%), none above (40%)."""
+    percent = share * 100
+    places = 0 if abs(percent) >= 10 or percent == round(percent) else (1 if abs(percent) >= 1 else 2)
+    text = _decimals(percent, places, signed)
+    return f"{text}%"
 
 
 def _missing(value) -> bool:

@@ -313,19 +313,20 @@ def evidence_words(text: str, other: str, limit: int = 8) -> list[str]:
 _NEAREST = re.compile(r"nearest:\s*(\S+)\s*\(([\d.]+)\)")
 
 
-def close_reading(report: Report, comparison, margin: float = 0.04) -> Html:
+def close_reading(report: Report, comparison) -> Html:
     """Every linked pair's two texts in two columns, shared wording marked, changed numbers marked
-    apart; unlinked tasks beside their nearest counterpart (not linked) with its score, marked
-    uncertain within ``margin`` of the link threshold the comparison was decided with. Grouped by
-    section (collapsible), filterable and searchable."""
+    apart; unlinked tasks beside their nearest counterpart (not linked) with its score; a decision
+    the model is not sure of (:func:`analysis.compare.facts.row_sure`, the comparison's
+    ``sure_min``) marked to check. Grouped by section (collapsible), filterable and searchable."""
+    from analysis.compare.facts import row_sure
+
     msg = report.msg
-    link_min = comparison.settings.thresholds.link_min
     source = comparison.source_tasks.set_index("task_id")
     target = comparison.target_tasks.set_index("task_id")
     order = {
         t: i for i, t in enumerate(list(comparison.source_tasks["task_id"]) + list(comparison.target_tasks["task_id"]))
     }
-    rows = comparison["alignments"].copy()
+    rows = comparison["alignments"].assign(unsure=~row_sure(comparison, comparison.settings.sure_min))
     rows["_order"] = [
         order.get(s or t, 0) + (0 if s else len(order)) for s, t in zip(rows["source_task_id"], rows["target_task_id"])
     ]
@@ -354,68 +355,24 @@ def close_reading(report: Report, comparison, margin: float = 0.04) -> Html:
         right = target.loc[right_id] if right_id in target.index else None
         left_text = "" if left is None else left["text"]
         right_text = "" if right is None else right["text"]
-        uncertain = abs(float(nearest_score) - link_min) <= margin
         words = evidence_words(left_text, right_text) if left_text and right_text else []
         relation = link.relation
         badge = f'<span class="rel rel-{esc(relation)}">{esc(msg.relation(relation))}</span>'
-        score = (
-            msg("close.score", score=f"{float(nearest_score):.2f}")
-            if linked
-            else msg("close.nearest_score", score=f"{float(nearest_score):.2f}")
-        )
-        flag = f' <span class="uncertain">{esc(msg("close.uncertain"))}</span>' if uncertain else ""
-        evidence = (
-            (
-                f'<div class="evidence">{esc(msg("close.shared_words"))}: '
-                + "".join(f'<span class="word">{esc(w)}</span>' for w in words)
-                + "</div>"
-            )
-            if words
-            else ""
-        )
-
-        def side(task, text, other_text, own_side: bool, doc_id: str) -> str:
-            if task is None:
-                return f'<div class="side empty">{esc(msg("close.no_counterpart"))}</div>'
-            units = task["lead_units"] or task["responsible_units"] or ""
-            label = msg("close.nearest_label") if not own_side else ""
-            return (
-                f'<div class="side{" nearest" if label else ""}"><div class="where">{esc(report.name(doc_id))} · '
-                f"{esc(task['path'])} <b>{esc(task['heading'])}</b>"
-                + (f' <span class="tag">{esc(label)}</span>' if label else "")
-                + "</div>"
-                f'<div class="text">{marked(text, other_text)}</div>'
-                + (
-                    f'<div class="units">{esc(msg("close.units"))}: {esc(units.replace(";", "、"))}</div>'
-                    if units
-                    else ""
-                )
-                + f'<div class="prov">{esc(task.name)}</div></div>'
-            )
-
-        left_own = bool(link.source_task_id)
-        right_own = bool(link.target_task_id)
+        score = msg("close.score" if linked else "close.nearest_score", score=f"{float(nearest_score):.2f}")
+        flag = f' <span class="uncertain">{esc(msg("close.uncertain"))}</span>' if link.unsure else ""
+        shared = "".join(f'<span class="word">{esc(w)}</span>' for w in words)
+        evidence = f'<div class="evidence">{esc(msg("close.shared_words"))}: {shared}</div>' if words else ""
         search = esc(f"{left_text} {right_text}")
         pair = (
-            f'<div class="pair" data-rel="{esc(relation)}" data-uncertain="{int(uncertain)}" data-search="{search}">'
+            f'<div class="pair" data-rel="{esc(relation)}" data-uncertain="{int(link.unsure)}" data-search="{search}">'
             f'<div class="pair-head">{badge} <span class="score">{esc(score)}</span>{flag}</div>'
-            f'<div class="cols">{side(left, left_text, right_text, left_own, comparison.source_doc)}'
-            f"{side(right, right_text, left_text, right_own, comparison.target_doc)}</div>{evidence}</div>"
+            f'<div class="cols">{_side(report, left, left_text, right_text, bool(link.source_task_id), comparison.source_doc)}'
+            f"{_side(report, right, right_text, left_text, bool(link.target_task_id), comparison.target_doc)}</div>"
+            f"{evidence}</div>"
         )
         groups.setdefault(group_key, []).append(pair)
         tally = counts.setdefault(group_key, {})
         tally[relation] = tally.get(relation, 0) + 1
-    options = "".join(
-        f'<option value="{esc(r)}">{esc(msg.relation(r))}</option>' for r in dict.fromkeys(rows["relation"])
-    )
-    tools = (
-        f'<div class="tools close-tools"><label>{esc(msg("close.filter_relation"))} '
-        f'<select class="rel-filter"><option value="">{esc(msg("close.all"))}</option>{options}'
-        f'<option value="uncertain">{esc(msg("close.only_uncertain"))}</option></select></label> '
-        f'<input type="search" class="close-search" placeholder="{esc(msg("close.search"))}" '
-        f'aria-label="{esc(msg("close.search"))}"> <span class="legend"><mark>{esc(msg("close.legend_shared"))}</mark> '
-        f'<mark class="num">{esc(msg("close.legend_number"))}</mark></span></div>'
-    )
     blocks = []
     for i, (key, pairs) in enumerate(groups.items()):
         tally_text = msg("list.separator").join(f"{msg.relation(r)} {n}" for r, n in counts[key].items())
@@ -423,4 +380,35 @@ def close_reading(report: Report, comparison, margin: float = 0.04) -> Html:
             f'<details class="group"{" open" if i < 3 else ""}><summary>{esc(key)} '
             f'<span class="small">({esc(tally_text)})</span></summary>{"".join(pairs)}</details>'
         )
-    return Html(f'<div class="close-reading">{tools}{"".join(blocks)}</div>')
+    return Html(f'<div class="close-reading">{_close_tools(msg, rows["relation"])}{"".join(blocks)}</div>')
+
+
+def _side(report: Report, task, text: str, other_text: str, own_side: bool, doc_id: str) -> str:
+    """One task's column of a pair in the close reading (its nearest counterpart's when not its own)."""
+    msg = report.msg
+    if task is None:
+        return f'<div class="side empty">{esc(msg("close.no_counterpart"))}</div>'
+    units = task["lead_units"] or task["responsible_units"] or ""
+    label = msg("close.nearest_label") if not own_side else ""
+    return (
+        f'<div class="side{" nearest" if label else ""}"><div class="where">{esc(report.name(doc_id))} · '
+        f"{esc(task['path'])} <b>{esc(task['heading'])}</b>"
+        + (f' <span class="tag">{esc(label)}</span>' if label else "")
+        + "</div>"
+        f'<div class="text">{marked(text, other_text)}</div>'
+        + (f'<div class="units">{esc(msg("close.units"))}: {esc(units.replace(";", "、"))}</div>' if units else "")
+        + f'<div class="prov">{esc(task.name)}</div></div>'
+    )
+
+
+def _close_tools(msg: Messages, relations) -> str:
+    """The close reading's relation filter (to check too), search box and legend."""
+    options = "".join(f'<option value="{esc(r)}">{esc(msg.relation(r))}</option>' for r in dict.fromkeys(relations))
+    return (
+        f'<div class="tools close-tools"><label>{esc(msg("close.filter_relation"))} '
+        f'<select class="rel-filter"><option value="">{esc(msg("close.all"))}</option>{options}'
+        f'<option value="uncertain">{esc(msg("close.only_uncertain"))}</option></select></label> '
+        f'<input type="search" class="close-search" placeholder="{esc(msg("close.search"))}" '
+        f'aria-label="{esc(msg("close.search"))}"> <span class="legend"><mark>{esc(msg("close.legend_shared"))}</mark> '
+        f'<mark class="num">{esc(msg("close.legend_number"))}</mark></span></div>'
+    )

@@ -24,6 +24,7 @@ import plotly.io as pio
 from analysis.report import palette
 from analysis.report.i18n import Messages
 from analysis.report.overview import in_order
+from analysis.report.views import escalation_change
 from analysis.schema import LEVEL_RANK
 from analysis.text.numerals import chinese_number, to_chinese
 
@@ -367,11 +368,9 @@ def escalation_chain(escalation: pd.DataFrame, indicator_id: str, documents: pd.
     )
     position = dict(zip(chain["doc_id"], zip(chain["label"], chain["value"])))
     for row in chain.to_dict(orient="records"):
-        for link, change_value, dash in (
-            (row["previous_doc"], row["change_vs_previous"], "solid"),
-            (row["parent_doc"], row["change_vs_parent"], "dot"),
-        ):
-            if not link or link not in position or pd.isna(change_value):
+        for link, against, dash in ((row["previous_doc"], "previous", "solid"), (row["parent_doc"], "parent", "dot")):
+            change_text = escalation_change(row, against, msg)
+            if not link or link not in position or not change_text:
                 continue
             x0, y0 = position[link]
             fig.add_trace(
@@ -384,7 +383,6 @@ def escalation_chain(escalation: pd.DataFrame, indicator_id: str, documents: pd.
                     showlegend=False,
                 )
             )
-            change_text = msg.points(change_value) if row["change_unit"] == "pp" else "×" + msg.ratio(change_value)
             verdict = str(row["vs_parent"] or row["direction"])
             fig.add_annotation(
                 x=row["label"],

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from analysis import __version__, storage
 from analysis.report import i18n, page, plots, views
+from analysis.report.findings import escalation_findings
 
 ASSETS_DIR = Path(__file__).resolve().parent / "assets"
 # The files every page shares, written once to ``<out>/assets/`` (inlined with ``standalone``).
@@ -196,7 +197,7 @@ def index_figures(processed_dir: Path, lang: str = i18n.DEFAULT_LANG) -> str:
         headline = views.headline_indicator(escalation)
         if headline:
             chain = escalation[escalation["indicator_id"] == headline]
-            sentence = views.escalation_findings(escalation, headline, report)[0]
+            sentence = escalation_findings(escalation, headline, report)[0]
             figures.insert(
                 0,
                 (

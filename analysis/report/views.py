@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis.align import PlanComparison
-from analysis.compare.escalation import POINT_KINDS, change, direction, vs_parent
+from analysis.compare.facts import TARGET_FACT_COLUMNS, comparison_facts, task_facts
 
 # --- reading the escalation table ---------------------------------------------------------------
 
@@ -28,10 +28,12 @@ def _format_value(value: float, unit: str) -> str:
     return f"{value:g}{unit}"
 
 
-def _format_change(change_value, change_unit: str) -> str:
+def _format_change(change_value, change_unit: str, unit: str = "") -> str:
     if pd.isna(change_value):
         return ""
-    return f"{change_value:+g} pp" if change_unit == "pp" else f"×{change_value:g}"
+    if change_unit == "ratio":
+        return f"×{change_value:g}"
+    return f"{change_value:+g} {'pp' if change_unit == 'pp' else unit}"
 
 
 def chain_summary(escalation: pd.DataFrame, indicator_id: str) -> str:
@@ -44,13 +46,15 @@ def chain_summary(escalation: pd.DataFrame, indicator_id: str) -> str:
         text = f"{row['doc_id']} {_format_value(float(row['value']), str(row['unit']))}"
         if row["previous_doc"]:
             text += (
-                f" ({_format_change(row['change_vs_previous'], str(row['change_unit']))} vs {row['previous_doc']}, "
+                f" ({_format_change(row['change_vs_previous'], str(row['change_unit']), str(row['unit']))} vs "
+                f"{row['previous_doc']}, "
                 f"{row['direction']})"
             )
         elif row["parent_doc"]:
             verdict = f", {row['vs_parent']}" if row["vs_parent"] else ""
             text += (
-                f" ({_format_change(row['change_vs_parent'], str(row['change_unit']))} vs {row['parent_doc']}{verdict})"
+                f" ({_format_change(row['change_vs_parent'], str(row['change_unit']), str(row['unit']))} vs "
+                f"{row['parent_doc']}{verdict})"
             )
         parts.append(text)
     return f"{chain['indicator_name'].iloc[0]} ({indicator_id}): " + " → ".join(parts)
@@ -177,11 +181,17 @@ def aligned_tasks(comparison: PlanComparison) -> pd.DataFrame:
 
 
 def unlinked_tasks(comparison, side: str) -> pd.DataFrame:
-    """Tasks of one side with no link (not cascaded / dropped, or local / new), with their text."""
-    rows = comparison["coverage_tasks"]
-    rows = rows[(rows["side"] == side) & ~rows["relation"].isin(LINK_RELATIONS)]
+    """Tasks of one side the model does not surely link: those with no link (not cascaded /
+    dropped, or local / new) and those whose every link is to check (``certainty``: ``sure`` or
+    ``unsure``, :func:`analysis.compare.facts.task_facts`), with their text."""
+    facts = task_facts(comparison, float(comparison.settings.sure_min))
+    rows = facts[(facts["side"] == side) & (~facts["linked"] | ~facts["sure"])]
+    best = comparison["coverage_tasks"].set_index("task_id")["best_score"]
     tasks = comparison.source_tasks if side == "source" else comparison.target_tasks
-    merged = rows[["task_id", "relation", "best_score"]].merge(
+    merged = rows.assign(
+        best_score=rows["task_id"].map(best).astype(float),
+        certainty=["sure" if s else "unsure" for s in rows["sure"]],
+    )[["task_id", "relation", "best_score", "certainty"]].merge(
         tasks[["task_id", "path", "heading", "text", "lead_units", "responsible_units", "char_start", "char_end"]],
         on="task_id",
     )
@@ -190,6 +200,7 @@ def unlinked_tasks(comparison, side: str) -> pd.DataFrame:
             "path",
             "heading",
             "relation",
+            "certainty",
             "best_score",
             "text",
             "lead_units",
@@ -217,63 +228,26 @@ def coverage_by_unit_and_part(comparison: PlanComparison) -> pd.DataFrame:
     return table.reset_index()
 
 
+# The like-with-like pairs' facts, with the indicator's name in this edition's words after its id.
+TARGET_COLUMNS = ["indicator_id", "indicator", *TARGET_FACT_COLUMNS[1:]]
+
+
 def targets_side_by_side(comparison: PlanComparison, lexicon: pd.DataFrame) -> pd.DataFrame:
-    """Shared indicators' targets, source beside target, with the change and a verdict (stricter /
-    looser / equal for rates and other level-comparable kinds; raised / lowered across years)."""
-    pairs = comparison["coverage_indicators"]
-    if pairs.empty:
-        return pd.DataFrame(
-            columns=[
-                "indicator_id",
-                "indicator",
-                "source_value",
-                "target_value",
-                "unit",
-                "change",
-                "delta",
-                "change_kind",
-                "change_shown",
-                "verdict",
-                "tasks_aligned",
-                "source_quote",
-                "target_quote",
-            ]
-        )
-    indicators = lexicon.set_index("indicator_id")
-    rows = []
-    for pair in pairs.to_dict(orient="records"):
-        indicator_id = pair["indicator_id"]
-        kind = str(indicators.at[indicator_id, "kind"]) if indicator_id in indicators.index else ""
-        higher_is_better = bool(indicators.at[indicator_id, "higher_is_better"]) if kind else True
-        target_value, source_value = float(pair["target_value"]), float(pair["source_value"])
-        target_unit, source_unit = str(pair["target_unit"]), str(pair["source_unit"])
-        delta = change(target_value, source_value, target_unit, source_unit, kind)
-        if comparison.kind == "level":
-            verdict = vs_parent(target_value, source_value, higher_is_better, kind) or "share of parent's"
-        else:
-            verdict = direction(target_value, source_value, target_unit, source_unit)
-        rows.append(
-            {
-                "indicator_id": indicator_id,
-                "indicator": indicators.at[indicator_id, "name_zh"] if kind else indicator_id,
-                "source_value": pair["source_value"],
-                "target_value": pair["target_value"],
-                "unit": pair["target_unit"],
-                "change": (f"{delta:+g} pp" if kind in POINT_KINDS else f"×{delta:g}") if delta is not None else "",
-                "delta": delta,
-                "change_kind": "pp" if kind in POINT_KINDS else "ratio",
-                "change_shown": "" if delta is None else (_points(delta) if kind in POINT_KINDS else f"×{delta:.2f}"),
-                "verdict": verdict,
-                "tasks_aligned": pair["tasks_aligned"],
-                "source_quote": pair["source_quote"],
-                "target_quote": pair["target_quote"],
-            }
-        )
-    return pd.DataFrame(rows)
+    """The targets both plans set, like with like, one per indicator (largest change first): the
+    values side by side, the change stated by the kind of number (``measure``: ``pp``, ``ratio`` or
+    ``difference``; ``relative`` for a concentration), its ``direction`` and ``verdict``
+    (raised / lowered / same across years; stricter / looser / equal or ``share of parent's``
+    across levels), and whether one value is implied by its wording
+    (:func:`analysis.compare.facts.comparison_facts`)."""
+    found = comparison_facts(comparison, lexicon).targets
+    names = dict(zip(lexicon["indicator_id"], lexicon["name_zh"]))
+    return found.assign(indicator=[names.get(i, i) for i in found["indicator_id"]])[TARGET_COLUMNS]
 
 
-def _points(delta: float) -> str:
-    return f"{delta:+.2f}".rstrip("0").rstrip(".") + " pp"
+def targets_to_check(comparison: PlanComparison, lexicon: pd.DataFrame) -> pd.DataFrame:
+    """The pairs of targets of one indicator the comparison doubts (other scope words or units):
+    listed for a reviewer, never stated as a change."""
+    return comparison_facts(comparison, lexicon).to_check
 
 
 POSSIBLE_LINK_COLUMNS = [
@@ -343,25 +317,10 @@ def clause_reach(comparison: PlanComparison) -> pd.DataFrame:
     return pd.DataFrame(rows).sort_values("source_task_id", key=lambda s: s.map(order)).reset_index(drop=True)
 
 
-# --- findings: the sentences a report opens with, generated from its tables ---------------------
-
-NEAR_THRESHOLD = 0.04
-
-
-def link_min(comparison: PlanComparison) -> float:
-    """The score a link needs, as the comparison's build decided it (its ``build.json``)."""
-    return float(comparison.settings.thresholds.link_min)
-
-
-def uncertain_count(comparison: PlanComparison, margin: float = NEAR_THRESHOLD) -> int:
-    """Links and unlinked tasks whose score lies within ``margin`` of the link threshold."""
-    return int(((comparison["alignments"]["score"] - link_min(comparison)).abs() <= margin).sum())
-
-
 def caveats(row) -> list[str]:
-    """Caveat keys of an escalation row (or a pair of quotes): wording differs, striving (力争),
-    cumulative (累计)."""
-    note = str(row.get("note", "") or "")
+    """Caveat keys of an escalation row or a pair of targets: wording differs, striving (力争),
+    cumulative (累计), a count's share of the parent's, a value implied by its wording."""
+    note = " ".join(str(row.get(c, "") or "") for c in ("note", "reason"))
     quotes = " ".join(str(row.get(c, "") or "") for c in ("quote", "source_quote", "target_quote", "comparator"))
     keys = []
     if "worded" in note:
@@ -370,93 +329,11 @@ def caveats(row) -> list[str]:
         keys.append("caveat.striving")
     if "累计" in quotes or "cumulative" in note:
         keys.append("caveat.cumulative")
-    if "not compared across levels" in note:
+    if "not compared across levels" in note or row.get("verdict") == "share of parent's":
         keys.append("caveat.count_share")
+    if row.get("implied") is True or "implied by" in note:
+        keys.append("caveat.implied")
     return keys
-
-
-def comparison_findings(
-    comparison: PlanComparison, lexicon: pd.DataFrame, report, possible_link_min: float | None = None
-) -> list[str]:
-    """3–6 sentences: coverage share, the tasks not taken up (by name), the headline target
-    changes, what is new or local, what is uncertain and, with ``possible_link_min``, how many
-    unlinked pairs may still be links (:func:`possible_links`)."""
-    msg, name = report.msg, report.name
-    source, target = name(comparison.source_doc), name(comparison.target_doc)
-    counts = comparison["coverage_tasks"].groupby(["side", "relation"]).size()
-    sides = counts.index.get_level_values("side")
-    n_source, n_target = int(counts[sides == "source"].sum()), int(counts[sides == "target"].sum())
-    same, partial = int(counts.get(("source", "same"), 0)), int(counts.get(("source", "partial"), 0))
-    kind = comparison.kind
-    new_relation = "new" if kind == "year" else "local"
-    sentences = [
-        msg(
-            f"findings.{kind}.coverage",
-            source=source,
-            target=target,
-            n=n_source,
-            linked=same + partial,
-            share=msg.share((same + partial) / n_source if n_source else 0),
-            same=same,
-            partial=partial,
-        )
-    ]
-    unlinked = unlinked_tasks(comparison, "source")
-    if len(unlinked):
-        shown = [f"{p}「{h}」" for p, h in zip(unlinked["path"], unlinked["heading"])][:3]
-        sentences.append(
-            msg(
-                f"findings.{kind}.not_taken_up",
-                n=len(unlinked),
-                tasks=msg.join(shown),
-                more=msg("findings.and_more") if len(unlinked) > 3 else "",
-            )
-        )
-    n_new = int(counts.get(("target", new_relation), 0))
-    sentences.append(msg(f"findings.{kind}.new", n=n_new, total=n_target, target=target))
-    targets = report.indicator_names(targets_side_by_side(comparison, lexicon))
-    changed = targets[targets["change"] != ""] if len(targets) else targets
-    if len(changed):
-        changed = changed.assign(_size=changed["delta"].abs()).sort_values("_size", ascending=False)
-        items = [
-            msg(
-                "findings.target_change",
-                indicator=r.indicator,
-                before=msg.value(r.source_value, r.unit),
-                after=msg.value(r.target_value, r.unit),
-                change=msg.points(r.delta) if r.change_kind == "pp" else "×" + msg.ratio(r.delta),
-                verdict=msg.verdict(r.verdict),
-            )
-            for r in changed.head(3).itertuples()
-        ]
-        sentences.append(msg("findings.targets", n=len(targets), items=msg.join(items)))
-    else:
-        sentences.append(msg("findings.no_targets"))
-    sentences.append(
-        msg(
-            "findings.uncertain",
-            n=uncertain_count(comparison),
-            threshold=f"{link_min(comparison):.2f}",
-            margin=f"{NEAR_THRESHOLD:.2f}",
-        )
-    )
-    if possible_link_min is not None:
-        possible = possible_links(comparison, possible_link_min)
-        share = msg.share(possible_link_min)
-        if len(possible):
-            top = possible.iloc[0]
-            sentences.append(
-                msg(
-                    "findings.possible_links",
-                    n=len(possible),
-                    min=share,
-                    pair=f"{top['source_path']}「{top['source_heading']}」 ↔ {top['target_path']}「{top['target_heading']}」",
-                    probability=msg.share(top["link_probability"]),
-                )
-            )
-        else:
-            sentences.append(msg("findings.no_possible_links", min=share))
-    return sentences
 
 
 def document_targets(targets: pd.DataFrame) -> pd.DataFrame:
@@ -472,26 +349,57 @@ def document_targets(targets: pd.DataFrame) -> pd.DataFrame:
 
 
 def people_targets(comparison: PlanComparison, lexicon: pd.DataFrame, report) -> pd.DataFrame:
-    """The shared targets for reading: values with their caveats beside them, signed change."""
+    """The shared targets for reading: both values with their units (the caveats beside the
+    later or lower one), the change as the kind of number says it, the verdict."""
     import html
 
     table = report.indicator_names(targets_side_by_side(comparison, lexicon))
     if table.empty:
-        return table
+        return table.assign(source_shown=[], target_shown=[], change_shown=[])
     msg = report.msg
-    marks = []
-    for row in table.to_dict("records"):
-        keys = caveats(row)
-        marks.append("".join(f'<span class="caveat">{html.escape(msg(k))}</span>' for k in keys))
-    table = table.assign(
-        target_shown=[html.escape(msg.value(v, u)) + m for v, u, m in zip(table["target_value"], table["unit"], marks)],
-        source_shown=[html.escape(msg.value(v, u)) for v, u in zip(table["source_value"], table["unit"])],
+    marks = [
+        "".join(f'<span class="caveat">{html.escape(msg(k))}</span>' for k in caveats(row))
+        for row in table.to_dict("records")
+    ]
+    return table.assign(
+        source_shown=[html.escape(msg.value(v, u)) for v, u in zip(table["source_value"], table["source_unit"])],
+        target_shown=[
+            html.escape(msg.value(v, u)) + m for v, u, m in zip(table["target_value"], table["target_unit"], marks)
+        ],
+        change_shown=[
+            msg.change(r.measure, r.change, r.relative, r.target_unit, r.verdict) for r in table.itertuples()
+        ],
     )
-    return table
+
+
+def people_targets_to_check(comparison: PlanComparison, lexicon: pd.DataFrame, report) -> pd.DataFrame:
+    """The doubted pairs for reading: both values, and why they are not compared."""
+    table = report.indicator_names(targets_to_check(comparison, lexicon).assign(indicator=lambda t: t["indicator_id"]))
+    msg = report.msg
+    return table.assign(
+        source_shown=[msg.value(v, u) for v, u in zip(table["source_value"], table["source_unit"])],
+        target_shown=[msg.value(v, u) for v, u in zip(table["target_value"], table["target_unit"])],
+        why=[
+            msg.doubt(r.doubt, r.source_scope_words, r.target_scope_words, r.source_unit, r.target_unit)
+            for r in table.itertuples()
+        ],
+    )
+
+
+def escalation_change(row, against: str, msg) -> str:
+    """An escalation row's change against its ``previous`` plan or its ``parent``, as the kind of
+    number says it (a count against the parent: its share of the parent's)."""
+    value = row[f"change_vs_{against}"]
+    if value is None or pd.isna(value):
+        return ""
+    measure = str(row["change_unit"])
+    verdict = "share of parent's" if against == "parent" and measure == "ratio" else ""
+    return msg.change(measure, value, None, str(row["unit"]), verdict)
 
 
 def escalation_for_people(escalation: pd.DataFrame, report, kinds: tuple[str, ...] = ("pp",)) -> pd.DataFrame:
-    """The changed escalation rows with display names and caveats next to the value."""
+    """The changed escalation rows with display names, caveats next to the value and the changes
+    as the kind of number says them."""
     import html
 
     rows = changes(escalation, kinds)
@@ -500,73 +408,11 @@ def escalation_for_people(escalation: pd.DataFrame, report, kinds: tuple[str, ..
     for row in rows.to_dict("records"):
         marks = "".join(f'<span class="caveat">{html.escape(msg(k))}</span>' for k in caveats(row))
         shown.append(html.escape(msg.value(row["value"], row["unit"])) + marks)
+    records = rows.to_dict("records")
     return rows.assign(
         plan=[report.name(d) for d in rows["doc_id"]],
         value_shown=shown,
         previous=[report.name(d) if d else "" for d in escalation.loc[rows.index, "previous_doc"]] if len(rows) else [],
+        previous_change=[escalation_change(r, "previous", msg) for r in records],
+        parent_change=[escalation_change(r, "parent", msg) for r in records],
     )
-
-
-def escalation_findings(escalation: pd.DataFrame, indicator_id: str, report) -> list[str]:
-    msg = report.msg
-    sentences = []
-    chain = escalation[escalation["indicator_id"] == indicator_id]
-    if len(chain):
-        steps = msg.join(f"{report.name(r.doc_id)} {msg.value(r.value, r.unit)}" for r in chain.itertuples())
-        sentences.append(msg("findings.escalation.headline", indicator=chain["indicator_name"].iloc[0], steps=steps))
-    year = escalation[
-        escalation["direction"].isin(["raised", "lowered", "same"]) & escalation["previous_doc"].fillna("").ne("")
-    ]
-    sentences.append(
-        msg(
-            "findings.escalation.years",
-            raised=int((year["direction"] == "raised").sum()),
-            lowered=int((year["direction"] == "lowered").sum()),
-            same=int((year["direction"] == "same").sum()),
-        )
-    )
-    level = escalation[escalation["vs_parent"].fillna("") != ""]
-    sentences.append(
-        msg(
-            "findings.escalation.levels",
-            stricter=int((level["vs_parent"] == "stricter").sum()),
-            looser=int((level["vs_parent"] == "looser").sum()),
-            equal=int((level["vs_parent"] == "equal").sum()),
-        )
-    )
-    n_caveat = sum(1 for row in escalation.to_dict("records") if caveats(row))
-    sentences.append(msg("findings.escalation.caveats", n=n_caveat))
-    return sentences
-
-
-def overview_findings(documents: pd.DataFrame, report) -> list[str]:
-    from analysis.report.overview import duplicate_findings, in_order
-
-    msg = report.msg
-    levels = msg.join(
-        f"{n} {msg(f'level.{lv}')}" for lv, n in in_order(documents)["level"].value_counts(sort=False).items()
-    )
-    sentences = [
-        msg(
-            "findings.overview.corpus",
-            n=len(documents),
-            levels=levels,
-            first=int(documents["year"].min()),
-            last=int(documents["year"].max()),
-            tasks=int(documents["n_tasks"].sum()),
-        )
-    ]
-    copies = duplicate_findings(documents)
-    for row in copies.head(2).itertuples():
-        sentences.append(
-            msg(
-                "findings.overview.copy",
-                copy=report.name(row.doc_id),
-                original=report.name(row.duplicate_of),
-                similarity=msg.ratio(row.duplicate_similarity),
-                damage=msg.ratio(row.damage_per_1k_chars),
-            )
-        )
-    links = documents["previous"].fillna("").ne("").sum() + documents["parent"].fillna("").ne("").sum()
-    sentences.append(msg("findings.overview.links", n=int(links)))
-    return sentences

@@ -143,8 +143,8 @@ FIELDS = _fields(
         "`shared_deadline`, `distributed` (分别), `continued` (a clause holding only a number continues the previous "
         "target: `,1次客商接待`), `cumulative` (累计), `range` (`3—5个`: the value is the lower bound, comparator `>=`; "
         "`value_text` keeps the range), `table_deadline` (a table row's target without a deadline of its own takes the "
-        "row's deadline column); a document-level target's place: `preamble`, `lead` (a repost's news lead), `table` "
-        "(an indicator table)",
+        "row's deadline column), `implied` (role `implied`); a document-level target's place: `preamble`, `lead` (a "
+        "repost's news lead), `table` (an indicator table)",
     ),
     # --- targets and their escalation
     (
@@ -203,7 +203,15 @@ FIELDS = _fields(
         "`12480个排污口…完成80%的整治任务`, `…等4项主要污染物`); `document`: a number the plan commits to outside any task "
         "(a preamble sentence with a commitment cue such as 到2025年 or 力争, a repost's news lead before 原文如下 whose "
         "figure the plan does not state again, an indicator table's target column); `baseline`: an indicator table's "
-        "starting value (基准值, 现状值, the earliest of its year columns), not a target",
+        "starting value (基准值, 现状值, the earliest of its year columns), not a target; or `implied`: a value the "
+        "wording fixes without printing it (`全面完成…整治` is 100%, `各区完成…` 100% of the districts, "
+        "`华容区、鄂城区创建…` 2; `analysis/targets/implied.py`), compared only beside a value the other plan prints",
+    ),
+    (
+        "scope_words",
+        "str",
+        "`;`-separated scope words of the target's sentence (`yangtze;into_river`, `lake;into_lake`, `tributary`, "
+        "`control`: `analysis/targets/scope.py`): two targets of one indicator are like with like only when they agree",
     ),
     ("quote", "str", "the clause quoted (clean text)"),
     ("value_char_start", "int64", "where the number itself is printed in the raw text", CHARACTERS),
@@ -233,29 +241,34 @@ FIELDS = _fields(
     (
         "change_unit",
         "str",
-        "`pp` (percentage points, for rates) or `ratio` (everything else; money in one unit first)",
+        "how a change is stated, by the kind of number (`analysis/compare/change.py`): `pp` (percentage points, for "
+        "rates and shares), `ratio` (counts and amounts; money in one unit first; against the parent: the share of "
+        "the parent's) or `difference` (concentrations and ranks, in the unit)",
     ),
     (
         "direction",
         "str",
         "against the previous plan: `raised`, `lowered`, `same`; `new` when the issuer's earlier plan in "
-        "the corpus does not commit to the indicator, or there is none",
+        "the corpus does not commit to the indicator, or there is none; `check` when its target is not like with "
+        "like (other scope words or units: `note` says which; no change given)",
     ),
     (
         "vs_parent",
         "str",
         "`stricter`, `looser` or `equal` than the parent, honouring `higher_is_better`; empty for counts, "
-        "money and quantities (a city's count is a share of its province's: only the ratio is given)",
+        "money and quantities (a city's count is a share of its province's: only the ratio is given); `check` when "
+        "the parent's target is not like with like",
     ),
     ("higher_is_better", "bool", "whether a higher value is stricter, from the lexicon"),
     ("wording", "str", "the document's own phrase for the indicator (`indicator` in `targets.csv`)"),
     (
         "note",
         "str",
-        "what differs besides the number: a striving (力争) target, a count kept cumulatively (累计) where the "
-        "other plan counts per year, a different wording (a possible scope difference: `农村生活污水治理(管控)率` vs "
-        "`农村生活污水治理率`; 2023's `淮河干流、重点支流、重点湖库` vs 2024's `重点支流`), other targets of the same indicator "
-        "in the plan",
+        "what differs besides the number: a value implied by the wording (and compared with one), a striving (力争) "
+        "target, a count kept cumulatively (累计) where the other plan counts per year, a different wording "
+        "(`农村生活污水治理(管控)率` vs `农村生活污水治理率`), a plan it is not compared with and why (`not compared with "
+        "hubei_province_2023: scope differs: lake·tributary·into_river vs tributary`), other targets of the same "
+        "indicator in the plan",
     ),
     # --- comparisons: their label, and the side families of their rows
     ("comparison_id", "str", "a comparison's id: `<source doc_id>__<target doc_id>`"),
@@ -272,6 +285,8 @@ FIELDS = _fields(
     ("<side>_clause_no", "int64", "the {side} clause's number within its task (0: the heading sentence)"),
     ("<side>_clause", "str", "the {side} clause's text"),
     ("<side>_target_id", "str", "the {side} plan's target, as in `targets.csv`"),
+    ("<side>_role", "str", "`role` of the {side} plan's target, as in `targets.csv` (`implied`: flagged)"),
+    ("<side>_scope_words", "str", "`scope_words` of the {side} plan's target, as in `targets.csv`"),
     ("<side>_value", "float64", "`value` of the {side} plan's target, as in `targets.csv`", "`{side}_unit`"),
     ("<side>_unit", "str", "`unit` of the {side} plan's target, as in `targets.csv`"),
     ("<side>_comparator", "str", "`comparator` of the {side} plan's target, as in `targets.csv`"),
@@ -315,6 +330,18 @@ FIELDS = _fields(
     ("linked_task_ids", "str", "the tasks linked to this one, `;`-separated, best first"),
     ("best_score", "float64", "the task's best link's score (0 without one)", SCORE_0_1),
     ("tasks_aligned", "bool", "whether the two targets' tasks are linked"),
+    (
+        "pairing",
+        "str",
+        "`compare` (like with like), `implied` (the same, one value implied by its wording: `全面完成…` is 100%) or "
+        "`check` (a pair it doubts — scope words or units differ —: listed for a reviewer, never reported as a change); "
+        "`analysis/targets/pairing.py`",
+    ),
+    (
+        "reason",
+        "str",
+        "why the pair is compared or doubted, in plain words (`same indicator; scope yangtze·into_river in both`)",
+    ),
     # --- the reviewer's corrections
     ("line", "int64", "the correction's line in its file", "line, 1-based"),
     (

@@ -204,13 +204,14 @@ TABLES: dict[str, Table] = {
         ),
         _table(
             "targets",
-            "one row per quantitative target (a number a task, or the plan outside its tasks, commits to, or a scope "
-            "count that says what a commitment applies to; see [what is not a target](#what-is-not-a-target))",
+            "one row per quantitative target (a number a task, or the plan outside its tasks, commits to, a scope "
+            "count that says what a commitment applies to, or a value its wording implies; see "
+            "[what is not a target](#what-is-not-a-target))",
             ("target_id",),
             *("doc_id", ("task_id", "empty for a document-level target"), "target_id"),
             *(("path", "empty for a document-level target"), "indicator", "indicator_id", "indicator_name"),
             *("indicator_score", "value", "value_text", "unit", ("kind", "of a target"), "comparator", "deadline"),
-            *("role", "quote", ("char_start", "the quote's span"), ("char_end", "the quote's span")),
+            *("role", "scope_words", "quote", ("char_start", "the quote's span"), ("char_end", "the quote's span")),
             *("value_char_start", "value_char_end", ("line_start", "of the quote"), "flags"),
             ("lead_units", "an indicator table row's"),
             *("clean_value", "clean_unit", "clean_quote", "clean_source", "clean_char_start", "clean_char_end"),
@@ -222,7 +223,7 @@ TABLES: dict[str, Table] = {
             "document of its own), one row per document in year and level order",
             ("indicator_id", "doc_id"),
             *("indicator_id", "indicator_name", "doc_id", "region", "level", "year"),
-            ("value", "the binding, undamaged target if a plan has several (the others are in `note`)"),
+            ("value", "the binding, printed, undamaged target if a plan has several (the others are in `note`)"),
             *("unit", "comparator", "deadline", "previous_doc", "change_vs_previous", "parent_doc"),
             *("change_vs_parent", "change_unit", "direction", "vs_parent", "higher_is_better", "wording", "quote"),
             *(("char_start", "the quote's span"), ("char_end", "the quote's span"), "target_id", "note"),
@@ -290,16 +291,16 @@ TABLES: dict[str, Table] = {
         _table(
             "coverage_indicators",
             "for indicators both plans set targets for, the values side by side: every pairing of a source and a "
-            "target value of the same indicator",
+            "target value of the same indicator (not scope counts, not two implied values), like with like or not",
             ("comparison_id", "source_target_id", "target_target_id"),
             *(*_LABEL, ("indicator_id", "one both plans set targets for")),
-            *("source_doc", ("source_task_id", "the task setting the target"), "source_target_id", "source_value"),
-            *("source_unit", "source_comparator", "source_quote"),
+            *("source_doc", ("source_task_id", "the task setting the target"), "source_target_id", "source_role"),
+            *("source_scope_words", "source_value", "source_unit", "source_comparator", "source_quote"),
             *(("source_char_start", "the quote's span"), ("source_char_end", "the quote's span")),
-            *("target_doc", ("target_task_id", "the task setting the target"), "target_target_id", "target_value"),
-            *("target_unit", "target_comparator", "target_quote"),
+            *("target_doc", ("target_task_id", "the task setting the target"), "target_target_id", "target_role"),
+            *("target_scope_words", "target_value", "target_unit", "target_comparator", "target_quote"),
             *(("target_char_start", "the quote's span"), ("target_char_end", "the quote's span")),
-            "tasks_aligned",
+            *("tasks_aligned", "pairing", "reason"),
         ),
         _table(
             "corrections",

@@ -32,6 +32,7 @@ from analysis import schema
 from analysis.parse.structure import frame_of
 from analysis.settings import TargetSettings
 from analysis.targets.document import DOCUMENT_ROLE, TableValue, document_sentences, table_values
+from analysis.targets.implied import IMPLIED_ROLE, implied_targets
 from analysis.targets.mentions import (
     _BRACKETED_ALTERNATIVE,
     _CUE,
@@ -56,6 +57,7 @@ from analysis.targets.mentions import (
     find_mentions,
 )
 from analysis.targets.phrases import _without_mentions, clean_phrase, conjunct_head, context_phrase, local_phrase
+from analysis.targets.scope import scope_words
 from analysis.text.attribution import find_attributions
 from analysis.text.offsets import LineIndex
 
@@ -162,6 +164,11 @@ def find_targets(text: str) -> list[Target]:
     return targets
 
 
+def find_implied(text: str, stated: list[Target]) -> list[Target]:
+    """The implied targets of a task's text (:mod:`analysis.targets.implied`), given its stated ones."""
+    return implied_targets(_masked(text), clauses(_masked(text)), stated)
+
+
 def _target(
     text: str,
     resolved: Mention,
@@ -217,7 +224,9 @@ def _target(
         role, deadline = last.role, deadline or last.deadline
         flags.append("continued")
     context = context_phrase(text, clause, sentence, mentions)
-    return Target(resolved, clause, comparator, deadline, role, phrase, context, tuple(flags))
+    before = [text[c.start : c.end] for c in reversed(sentence) if c.end <= clause.start]
+    scope = scope_words(text[clause.start : clause.end], before)
+    return Target(resolved, clause, comparator, deadline, role, phrase, context, tuple(flags), scope)
 
 
 TEXT_TARGET_COLUMNS = [
@@ -306,7 +315,8 @@ def targets_of_plans(docs, lexicon: pd.DataFrame | None = None, settings: Target
 
 def targets_table(doc, lexicon: pd.DataFrame | None = None, settings: TargetSettings | None = None) -> pd.DataFrame:
     """One row per target of a parsed document, offsets into its raw text, indicators mapped: the
-    targets of its tasks, then its document-level targets (:mod:`analysis.targets.document`).
+    targets of its tasks, then its document-level targets (:mod:`analysis.targets.document`); an
+    implied target only for an indicator the document states no value of.
 
     ``doc`` is an :class:`analysis.pipeline.ParsedDocument`; ``raw[char_start:char_end]`` is the
     clause quoted, ``raw[value_char_start:value_char_end]`` the number as printed.
@@ -318,11 +328,19 @@ def targets_table(doc, lexicon: pd.DataFrame | None = None, settings: TargetSett
     rows = []
     for task, span in zip(doc.tasks.itertuples(index=False), doc.spans):
         body = doc.clean.text[span.content_start : span.end]
-        for number, target in enumerate(find_targets(body), start=1):
+        stated = find_targets(body)
+        implied = [
+            t
+            for t in find_implied(body, stated)
+            if matcher.map(t.phrase, t.mention.kind, scope=t.scope)["indicator_id"]
+        ]
+        for number, target in enumerate([*stated, *implied], start=1):
             ids = (task.task_id, task.path, f"{task.task_id}#{number}")
             table_deadline: str = getattr(span, "deadline", "")  # a task-division table's deadline column
             rows.append(_text_row(doc, matcher, lines, ids, (span.content_start, body), target, table_deadline))
-    rows.extend(_document_rows(doc, matcher, lines, rows))
+    rows.extend(_document_rows(doc, matcher, lines, [row for row in rows if row["role"] != IMPLIED_ROLE]))
+    printed = {row["indicator_id"] for row in rows if row["role"] != IMPLIED_ROLE}
+    rows = [row for row in rows if row["role"] != IMPLIED_ROLE or row["indicator_id"] not in printed]
     return frame_of(rows, TARGET_COLUMNS, TARGET_DTYPES)
 
 
@@ -359,6 +377,7 @@ def _text_row(
         "comparator": target.comparator,
         "deadline": deadline,
         "role": target.role,
+        "scope_words": target.scope,
         "quote": quote,
     }
     spans = ((quote_start, quote_start + len(quote)), (offset + mention.start, offset + mention.end))
@@ -375,6 +394,7 @@ def _table_row(doc, matcher, lines: LineIndex, value: TableValue) -> dict:
         "comparator": value.comparator,
         "deadline": value.deadline,
         "role": value.role,
+        "scope_words": "",
         "quote": doc.clean.text[value.row_span[0] : value.row_span[1]].replace("\n", " "),
     }
     spans = (value.row_span, value.value_span)
@@ -399,7 +419,7 @@ def _row(
     clean_doc = doc.clean
     char_start, char_end = clean_doc.raw_span(*spans[0])
     value_start, value_end = clean_doc.raw_span(*spans[1])
-    mapped = matcher.map(named[0], found["kind"], named[1])
+    mapped = matcher.map(named[0], found["kind"], named[1], scope=found["scope_words"])
     flags = _damage_flags(clean_doc, (char_start, char_end), (value_start, value_end)) + flags
     return {
         "doc_id": doc.doc_id,

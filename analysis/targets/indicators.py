@@ -2,10 +2,13 @@
 
 Plans word one indicator many ways (农村生活污水治理率 / 农村生活污水治理(管控)率, 验收销号比例 /
 整治验收率). The lexicon (``lexicon/indicators.csv``) gives each indicator an id, a Chinese name,
-``|``-separated aliases, an English label, its unit and kind, and whether higher is better. A
-phrase is mapped by rapidfuzz over jieba tokens (``analysis.segment.token_string``) against every
-name and alias of the indicators whose kind fits the number's kind; the best score is kept, and
-below the settings' ``indicator_min_score`` (:class:`analysis.settings.TargetSettings`) the phrase stays unmapped (its own words, empty id), never dropped.
+``|``-separated aliases, an English label, its unit and kind, whether higher is better and, for an
+indicator split by scope (the Yangtze's outfalls, the lakes'), its scope words
+(:mod:`analysis.targets.scope`). A phrase is mapped by rapidfuzz over jieba tokens
+(``analysis.segment.token_string``) against every name and alias of the indicators whose kind fits
+the number's kind and whose scope the target's scope words do not contradict; the best score is
+kept, and below the settings' ``indicator_min_score`` (:class:`analysis.settings.TargetSettings`)
+the phrase stays unmapped (its own words, empty id), never dropped.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from rapidfuzz.distance import Indel
 from analysis.errors import UserError
 from analysis.settings import TargetSettings
 from analysis.storage import read_checked_csv
+from analysis.targets.scope import by_dimension, contradicts
 from analysis.text.segment import INDICATOR_LEXICON, token_string
 
 LEXICON_COLUMNS = [
@@ -35,6 +39,8 @@ LEXICON_COLUMNS = [
     "domain",
     "note",
 ]
+# Optional: an indicator split by scope names its scope words (analysis.targets.scope); empty if absent.
+OPTIONAL_COLUMNS = ["scope"]
 # Which lexicon kinds a number of a given kind may measure (any other kind: its own).
 COMPATIBLE_KINDS = {
     "rate": {"rate"},
@@ -68,7 +74,15 @@ def load_lexicon(path: Path | str = INDICATOR_LEXICON) -> pd.DataFrame:
         raise UserError(path, f"duplicate indicator_id {duplicated.iloc[0]!r}")
     if not lexicon["higher_is_better"].isin(["true", "false"]).all():
         raise UserError(path, "higher_is_better must be true or false")
-    lexicon = lexicon[LEXICON_COLUMNS].copy()
+    for column in OPTIONAL_COLUMNS:
+        if column not in lexicon.columns:
+            lexicon[column] = ""
+    for indicator_id, scope in zip(lexicon["indicator_id"], lexicon["scope"]):
+        try:
+            by_dimension(scope)
+        except ValueError as exc:
+            raise UserError(path, f"{indicator_id}: {exc}") from None
+    lexicon = lexicon[LEXICON_COLUMNS + OPTIONAL_COLUMNS].copy()
     lexicon["higher_is_better"] = lexicon["higher_is_better"] == "true"
     return lexicon
 
@@ -132,6 +146,7 @@ class Matcher:
         self.settings = settings or TargetSettings()
         aliases = alias_table(lexicon)
         self.names = dict(zip(lexicon["indicator_id"], lexicon["name_zh"]))
+        self.scopes = dict(zip(lexicon["indicator_id"], lexicon["scope"])) if "scope" in lexicon else {}
         self._by_kind: dict[str, tuple[np.ndarray, list[str], np.ndarray]] = {}
         for kind in {*COMPATIBLE_KINDS, *lexicon["kind"]}:
             accepted = COMPATIBLE_KINDS.get(kind, {kind})
@@ -163,24 +178,27 @@ class Matcher:
             return pd.Series(dtype=float)
         return pd.Series(found, index=self._by_kind[kind][0])
 
-    def map(self, phrase: str, kind: str, context: str = "", min_score: float | None = None) -> IndicatorMatch:
+    def map(
+        self, phrase: str, kind: str, context: str = "", min_score: float | None = None, scope: str = ""
+    ) -> IndicatorMatch:
         """Map a phrase to an indicator; a phrase too generic alone is read in its sentence's context.
 
-        ``min_score``: the settings' ``indicator_min_score`` unless given.
+        ``min_score``: the settings' ``indicator_min_score`` unless given; ``scope``: the target's
+        scope words (an indicator whose declared scope they contradict is never chosen).
 
         In context the phrase is scored as ``context + phrase``, and equal scores are told apart
         by the phrase alone (``…入河排污口排查整治`` + ``整治任务`` is rectification, not traceability).
         """
         min_score = self.settings.indicator_min_score if min_score is None else min_score
-        local = self._scores(phrase, kind)
+        local = self._in_scope(self._scores(phrase, kind), kind, scope)
         wording, scores = phrase, local
         local_best = local.max() if local is not None else 0.0
         if context and local_best < min_score:
-            joined = self._scores(context + phrase, kind)
+            joined = self._in_scope(self._scores(context + phrase, kind), kind, scope)
             if joined is not None and joined.max() > local_best:
                 wording = f"{context}{CONTEXT_JOINER}{phrase}" if phrase else context
                 scores = np.minimum(joined + (local if local is not None else 0.0) / 100, 100.0)
-        if scores is None:
+        if scores is None or not np.isfinite(scores).any():
             return {"indicator": wording, "indicator_id": "", "indicator_score": 0.0}
         best = int(np.argmax(scores))
         score = float(scores[best])
@@ -189,6 +207,14 @@ class Matcher:
             "indicator_id": self._by_kind[kind][0][best] if score >= min_score else "",
             "indicator_score": round(score, 1),
         }
+
+    def _in_scope(self, scores: np.ndarray | None, kind: str, scope: str) -> np.ndarray | None:
+        """``scores`` with the indicators whose declared scope ``scope`` contradicts ruled out."""
+        if scores is None or not scope:
+            return scores
+        ids = self._by_kind[kind][0]
+        ruled_out = np.array([contradicts(scope, self.scopes.get(i, "")) for i in ids], dtype=bool)
+        return np.where(ruled_out, -np.inf, scores) if ruled_out.any() else scores
 
 
 def indicator_scores(
@@ -226,11 +252,12 @@ def map_targets(
 
 def matcher(lexicon: pd.DataFrame, settings: TargetSettings | None = None) -> Matcher:
     """The matcher of a lexicon, built once per distinct lexicon content and settings."""
-    key = tuple(zip(lexicon["indicator_id"], lexicon["name_zh"], lexicon["aliases"], lexicon["kind"]))
+    scope = lexicon["scope"] if "scope" in lexicon.columns else [""] * len(lexicon)
+    key = tuple(zip(lexicon["indicator_id"], lexicon["name_zh"], lexicon["aliases"], lexicon["kind"], scope))
     return _matcher_of(key, settings or TargetSettings())
 
 
 @lru_cache(maxsize=4)
-def _matcher_of(rows: tuple[tuple[str, str, str, str], ...], settings: TargetSettings) -> Matcher:
-    frame = pd.DataFrame(list(rows), columns=["indicator_id", "name_zh", "aliases", "kind"])
+def _matcher_of(rows: tuple[tuple[str, str, str, str, str], ...], settings: TargetSettings) -> Matcher:
+    frame = pd.DataFrame(list(rows), columns=["indicator_id", "name_zh", "aliases", "kind", "scope"])
     return Matcher(frame, settings)

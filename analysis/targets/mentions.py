@@ -318,6 +318,7 @@ class Target:
     phrase: str
     context: str = ""
     flags: tuple[str, ...] = field(default_factory=tuple)
+    scope: str = ""  # the scope words of its sentence (analysis.targets.scope)
 
     @property
     def start(self) -> int:

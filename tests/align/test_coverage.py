@@ -107,3 +107,30 @@ def test_shared_indicators_side_by_side() -> None:
     assert (row["source_char_start"], row["target_char_start"]) == (1, 6)
     assert pd.isna(row["source_comparator"])  # not in the targets frame: carried as missing
     assert coverage.indicator_comparison(ALIGNMENTS, None, comparisons).empty
+
+
+def test_a_shared_indicator_is_compared_like_with_like_or_listed_to_check() -> None:
+    """Scope counts are not compared, nor two implied values; a pair whose scope words differ is
+    kept with ``check``; every row says why."""
+    rows = [
+        ("p", "p:1", "outfalls", 80.0, "commitment", "yangtze;into_river"),
+        ("p", "p:1", "outfalls", 12480.0, "scope", "yangtze;into_river"),
+        ("p", "p:2", "share", 30.0, "commitment", ""),
+        ("p", "p:2", "lake", 80.0, "implied", "lake"),
+        ("c", "c:1", "outfalls", 65.0, "commitment", "yangtze;into_river"),
+        ("c", "c:1", "outfalls", 100.0, "commitment", "lake;into_lake"),
+        ("c", "c:2", "share", 100.0, "implied", ""),
+        ("c", "c:2", "lake", 100.0, "implied", "lake"),
+    ]
+    targets = pd.DataFrame(rows, columns=["doc_id", "task_id", "indicator_id", "value", "role", "scope_words"])
+    targets = targets.assign(unit="%", value_text="全面完成", target_id=[f"t{i}" for i in range(len(rows))])
+    comparisons = pd.DataFrame({"comparison_id": ["p__c"], "kind": ["level"], "source_doc": ["p"], "target_doc": ["c"]})
+    table = coverage.indicator_comparison(ALIGNMENTS.assign(comparison_id="p__c"), targets, comparisons)
+    found = list(zip(table["indicator_id"], table["source_value"], table["target_value"], table["pairing"]))
+    assert found == [
+        ("outfalls", 80.0, 65.0, "compare"),
+        ("outfalls", 80.0, 100.0, "check"),
+        ("share", 30.0, 100.0, "implied"),
+    ]
+    assert table["reason"].str.len().gt(0).all()
+    assert "scope differs: yangtze·into_river vs lake·into_lake" in table["reason"].iloc[1]

@@ -3,54 +3,13 @@
 from __future__ import annotations
 
 import pandas as pd
-import pytest
 
 from analysis.compare.escalation import (
     ESCALATION_COLUMNS,
-    change,
-    direction,
     escalation_table,
     primary_targets,
-    vs_parent,
     wording_note,
 )
-
-
-@pytest.mark.parametrize(
-    ("value", "other", "unit", "other_unit", "kind", "expected"),
-    [
-        (46.58, 32.0, "%", "%", "rate", 14.58),
-        (65.76, 46.58, "%", "%", "rate", 19.18),
-        (1571.0, 750.0, "个", "个", "count", 2.0947),
-        (1.0, 5000.0, "亿元", "万元", "money", 2.0),
-        (5.0, 0.0, "个", "个", "count", None),
-    ],
-)
-def test_change_is_in_points_for_rates_and_a_ratio_otherwise(value, other, unit, other_unit, kind, expected) -> None:
-    assert change(value, other, unit, other_unit, kind) == expected
-
-
-@pytest.mark.parametrize(
-    ("value", "previous", "expected"),
-    [(46.58, 32.0, "raised"), (123.0, 170.0, "lowered"), (7.0, 7.0, "same"), (5.0, None, "new")],
-)
-def test_direction(value, previous, expected) -> None:
-    assert direction(value, previous) == expected
-
-
-@pytest.mark.parametrize(
-    ("value", "parent", "higher_is_better", "kind", "expected"),
-    [
-        (78.02, 46.58, True, "rate", "stricter"),
-        (65.0, 80.0, True, "rate", "looser"),
-        (92.0, 92.0, True, "rate", "equal"),
-        (30.0, 35.0, False, "concentration", "stricter"),  # lower PM2.5 is stricter
-        (10.0, 1571.0, True, "count", ""),  # a city's count is part of its parent's
-        (80.0, None, True, "rate", ""),
-    ],
-)
-def test_vs_parent_honours_higher_is_better(value, parent, higher_is_better, kind, expected) -> None:
-    assert vs_parent(value, parent, higher_is_better, kind) == expected
 
 
 def test_wording_notes_ignore_place_words() -> None:
@@ -92,6 +51,7 @@ def target(
     wording: str = "农村生活污水治理率",
     role: str = "commitment",
     score: float = 100.0,
+    scope: str = "",
 ) -> dict[str, object]:
     return {
         "doc_id": doc_id,
@@ -110,6 +70,7 @@ def target(
         "char_start": number * 10,
         "char_end": number * 10 + 5,
         "flags": flags,
+        "scope_words": scope,
     }
 
 
@@ -175,6 +136,33 @@ def test_a_document_level_commitment_counts_a_task_commitment_first_and_a_baseli
     assert primary.at[("p24", "lonely"), "value"] == 1.0
     assert "also 9%" in primary.at[("p24", "lonely"), "others"]
     assert "0.5" not in primary.at[("p24", "lonely"), "others"]
+
+
+def test_a_target_of_another_scope_is_not_compared_and_an_implied_one_is_flagged() -> None:
+    lexicon = pd.concat(
+        [LEXICON, pd.DataFrame({"indicator_id": ["outfalls"], "name_zh": ["排污口整治"], "higher_is_better": [True]})]
+    )
+    rows = [
+        target("p23", 4, "outfalls", 30.0, scope="lake;tributary;into_river"),
+        target("p24", 5, "outfalls", 70.0, scope="tributary"),
+        target("city", 4, "outfalls", 100.0, "%", "rate", "=", role="implied", scope="tributary"),
+    ]
+    table = escalation_table(pd.DataFrame(rows), DOCUMENTS, lexicon).set_index("doc_id")
+    p24, city = table.loc["p24"], table.loc["city"]
+    assert (p24["direction"], pd.isna(p24["change_vs_previous"])) == ("check", True)
+    assert "not compared with p23: scope differs: lake·tributary·into_river vs tributary" in p24["note"]
+    assert (city["vs_parent"], city["change_vs_parent"], city["change_unit"]) == ("stricter", 30.0, "pp")
+    assert "implied by" in city["note"]
+
+
+def test_a_printed_target_represents_a_plan_before_an_implied_one() -> None:
+    rows = [
+        target("city", 1, "sewage", 100.0, role="implied"),
+        target("city", 2, "sewage", 78.02, score=80.0),
+    ]
+    primary = primary_targets(pd.DataFrame(rows)).set_index(["doc_id", "indicator_id"])
+    assert primary.at[("city", "sewage"), "value"] == 78.02
+    assert "also 100%" in primary.at[("city", "sewage"), "others"]
 
 
 # --- from the build (conftest's ``built``: these tests are slow) -------------------------------------

@@ -15,7 +15,6 @@ from analysis.report import charts, quality, views
 from analysis.report.page import Report
 from analysis.review import ALIGNMENT_CORRECTION_COLUMNS, read_alignment_corrections
 from analysis.settings import AlignmentSettings
-from analysis.targets import indicators
 
 SOURCE, TARGET = "hubei_province_2024", "ezhou_city_2024"
 
@@ -43,21 +42,6 @@ def test_possible_links_are_the_probable_near_misses_with_the_row_that_accepts_e
         zip(offered["source_task_id"], offered["target_task_id"])
     )
     assert (accepted["relation"] == "partial").all() and set(accepted["source_doc"]) == {SOURCE}
-
-
-def test_the_findings_count_the_possible_links_and_name_the_likeliest(built) -> None:
-    folder, tables = built
-    comparison = load_comparison(SOURCE, TARGET, folder)
-    report = Report("en", tables["documents"])
-    lexicon = indicators.load_lexicon()
-    plain = views.comparison_findings(comparison, lexicon, report)
-    findings = views.comparison_findings(comparison, lexicon, report, 0.1)
-    offered = views.possible_links(comparison, 0.1)
-    top = offered.iloc[0]
-    assert findings[:-1] == plain and len(findings) <= 6
-    assert findings[-1].startswith(f"{len(offered)} pairs the model left unlinked may still be links")
-    assert top["source_heading"] in findings[-1] and top["target_heading"] in findings[-1]
-    assert views.comparison_findings(comparison, lexicon, report, 1.0)[-1].startswith("No pair the model left")
 
 
 @pytest.fixture(scope="module")

@@ -28,7 +28,7 @@ def test_striving_wins_over_zuoyou() -> None:
 
 
 def test_an_approximate_target_gets_an_escalation_note() -> None:
-    target = SimpleNamespace(comparator="~", flags="")
+    target = SimpleNamespace(comparator="~", flags="", role="commitment")
     assert _flag_note(target, None, None) == "approximate (左右) target"
 
 

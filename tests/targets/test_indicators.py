@@ -114,6 +114,11 @@ def test_map_targets_adds_the_indicator_columns(lexicon) -> None:
             "indicator_id,name_zh,aliases,name_en,unit,kind,higher_is_better,domain,note\na,甲,,A,%,rate,yes,water,\n",
             "higher_is_better",
         ),
+        (
+            "indicator_id,name_zh,aliases,name_en,unit,kind,higher_is_better,domain,scope,note\n"
+            "a,甲,,A,%,rate,true,water,yangtze;sea,\n",
+            "a: unknown scope label 'sea'",
+        ),
     ],
 )
 def test_a_bad_lexicon_is_refused_with_its_problem(tmp_path, content: str, problem: str) -> None:
