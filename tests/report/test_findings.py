@@ -5,6 +5,7 @@ number in both editions."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pandas as pd
@@ -192,3 +193,31 @@ def test_the_escalation_findings_count_the_pairs_to_check(built) -> None:
     years = escalation_findings(escalation, "rural_sewage_treatment_rate", report)[1]
     checked = escalation[escalation["previous_doc"].ne("") & escalation["direction"].eq("check")]
     assert years.facts["check"] == len(checked) >= 1 and f"{len(checked)} pairs differ in scope" in years
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_pages_state_changes_by_kind_and_headlines_with_their_unsure_part(
+    built_reports, built_reports_en, lang
+) -> None:
+    folder = built_reports if lang == "zh" else built_reports_en
+    msg = Messages(lang)
+    points = msg("unit.pp", value="").strip()
+
+    def target_rows(page_name: str) -> list[str]:
+        text = (folder / page_name).read_text(encoding="utf-8")
+        start = text.index('data-name="targets.csv"')
+        return re.findall(r"<tr>.*?</tr>", text[start : text.index("</table>", start)], re.DOTALL)
+
+    year = target_rows("year__hubei_province_2023__hubei_province_2024.html")
+    (odorous,) = [row for row in year if "<td>123条</td>" in row]
+    assert "×0.72" in odorous and points not in odorous and msg.verdict("lowered") in odorous
+    (reserves,) = [row for row in year if "<td>7个</td><td>7个" in row]
+    assert msg("change.none") in reserves and points not in reserves
+    level = target_rows("level__hubei_province_2024__ezhou_city_2024.html")
+    (graded,) = [row for row in level if "<td>100家</td><td>3家" in row]
+    assert msg("change.share_of_parent", share="3%") in graded and points not in graded
+    implied = [row for row in level if msg("caveat.implied") in row]
+    assert len(implied) == 4  # 全面完成 twice, two lists of districts
+    summaries = {r["html"]: r["summary"] for r in json.loads((folder / "build.json").read_text(encoding="utf-8"))}
+    headline = summaries["year__hubei_province_2023__hubei_province_2024.html"]
+    assert msg.share(0.8) in headline and ("待核查" in headline if lang == "zh" else "to check" in headline)
