@@ -48,6 +48,8 @@ def lexicon() -> pd.DataFrame:
         ("zh", ("ratio", 0.03, None, "家", "share of parent's"), "占上级的 3%"),
         ("en", ("ratio", 0.0064, None, "个", "share of parent's"), "0.64% of the parent's"),
         ("zh", ("difference", -2.0, -0.0541, "微克/立方米"), "-2 微克/立方米（-5.4%）"),
+        ("en", ("difference", -2.0, -0.0541, "μg/m³"), "-2 μg/m³ (-5.4%)"),
+        ("zh", ("difference", 0.0, 0.0, "微克/立方米"), "不变"),
         ("en", ("difference", 3.0, None, "位"), "+3 位"),
     ],
 )
