@@ -41,7 +41,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import __version__, storage
-from analysis.settings import MANIFEST_PATH, PROCESSED_DIR, REPORTS_DIR, BuildSettings
+from analysis.settings import MANIFEST_PATH, PROCESSED_DIR, REPORTS_DIR, BuildSettings, TargetSettings
 from benchmarks.ingest import ingest_case
 
 SIZES = (100, 300, 1000, 3000)
@@ -175,12 +175,12 @@ def targets_case(repeats: int) -> dict:
 
     docs = [parse_document(path, doc_id) for doc_id, path in _corpus_paths()]
     lexicon = load_lexicon()
-    targets_table(docs[0], lexicon)  # warm: jieba, lexicon
+    targets_table(docs[0], lexicon, TargetSettings())  # warm: jieba, lexicon
     started = time.perf_counter()
     found = 0
     for _ in range(repeats):
         for doc in docs:
-            found += len(targets_table(doc, lexicon))
+            found += len(targets_table(doc, lexicon, TargetSettings()))
     seconds = time.perf_counter() - started
     tasks = repeats * sum(len(d.tasks) for d in docs)
     chars = repeats * sum(int(d.tasks["text"].str.len().sum()) for d in docs)
@@ -376,7 +376,7 @@ def large_plan_case(n: int, seed: int) -> dict:
         started = time.perf_counter()
         (source, target), _ = _synthetic_pair(n, seed, Path(folder))
         parsed = time.perf_counter()
-        found = targets_of_plans((source, target))
+        found = targets_of_plans((source, target), None, TargetSettings())
         extracted = time.perf_counter()
         links = align(PlanPair.of(source, target, AlignmentSettings(), found), "year").alignments
         aligned = time.perf_counter()

@@ -33,6 +33,15 @@ def corpus() -> dict[str, ParsedDocument]:
 
 
 @pytest.fixture(scope="session")
+def corpus_targets(corpus) -> pd.DataFrame:
+    """The targets the aligner compares the pinned plans on, as the build passes them (the shipped
+    corrections of the pinned copy are empty)."""
+    from analysis.targets import compared_targets, targets_of_plans
+
+    return compared_targets(targets_of_plans(list(corpus.values()), None, BuildSettings().targets))
+
+
+@pytest.fixture(scope="session")
 def built(tmp_path_factory) -> tuple[Path, dict[str, pd.DataFrame]]:
     """The processed tables of the pinned corpus, built once into a temporary folder: (folder, tables)."""
     out = tmp_path_factory.mktemp("processed")

@@ -129,7 +129,7 @@ def test_duplicate_settings_reach_near_duplicates() -> None:
 
 def test_target_settings_reach_the_indicator_mapping() -> None:
     lexicon = indicators.load_lexicon()
-    mapped = indicators.map_phrase("农村生活污水治理率", "rate", lexicon)
+    mapped = indicators.map_phrase("农村生活污水治理率", "rate", lexicon, settings=TargetSettings())
     assert mapped["indicator_id"]
     unmapped = indicators.map_phrase(
         "农村生活污水治理率", "rate", lexicon, settings=TargetSettings(indicator_min_score=101)

@@ -38,7 +38,7 @@ from analysis.settings import (
     DuplicateSettings,
 )
 from analysis.storage import write_table
-from analysis.targets import extract, indicators
+from analysis.targets import compared_targets, extract, indicators
 
 DOCUMENT_COLUMNS = schema.columns("documents")
 
@@ -306,7 +306,7 @@ def build(
         with scheduling.session(scheduler, workers, min_items=settings.parallel_min_items) as run:
             listed, docs = parse_manifest(manifest_path, settings, workers, run)
             tables = build_tables(listed, docs, settings, reviewed, workers, run)
-        evaluated, gold_files = evaluation_tables(docs, settings)
+        evaluated, gold_files = evaluation_tables(docs, compared_targets(tables["targets"]), settings)
         for name, frame in evaluated.items():
             schema.check(name, frame)
         tables.update(evaluated)
@@ -356,8 +356,9 @@ def build_tables(
         "escalation": compare.escalation_table(target_table, documents, lexicon),
     }
     planned = planned_comparisons(listed, documents)
-    compared = target_table[target_table["role"] != "baseline"]  # an indicator table's starting value is no target
-    tables.update(comparison_tables(planned, docs, compared, settings, reviewed.links, workers, scheduler))
+    tables.update(
+        comparison_tables(planned, docs, compared_targets(target_table), settings, reviewed.links, workers, scheduler)
+    )
     link_log = review.alignment_log(
         reviewed.links, planned, {d.doc_id: set(d.tasks["task_id"]) for d in docs}, reviewed.links_path
     )

@@ -19,7 +19,7 @@ from analysis.evaluate.crosslevel import crosslevel_report, evaluate_crosslevel
 from analysis.evaluate.targets import evaluate_targets, indicator_mapping, load_gold_targets, threshold_sweep
 from analysis.parse.document import ParsedDocument
 from analysis.settings import LINK_CONFIDENCE_PATH, BuildSettings
-from analysis.targets import indicators
+from analysis.targets import compared_targets, indicators
 
 
 def target_sections(found: pd.DataFrame, gold_path: Path, lexicon: pd.DataFrame, settings: BuildSettings) -> list[str]:
@@ -28,12 +28,12 @@ def target_sections(found: pd.DataFrame, gold_path: Path, lexicon: pd.DataFrame,
     scores = evaluate_targets(found, gold)
     lines = [f"Targets against {gold_path} (core recall, precision; rule: analysis/evaluate/targets.py)"]
     lines.append(scores.set_index("doc_id").astype(object).T.to_string())
-    mapping = indicator_mapping(gold, lexicon)
+    mapping = indicator_mapping(gold, lexicon, settings.targets)
     lines.append(
         f"\nIndicator mapping of the gold's own phrases (threshold {settings.targets.indicator_min_score:g}): "
         f"accuracy {mapping['correct'].mean():.4f} ({int(mapping['correct'].sum())}/{len(mapping)})"
     )
-    sweep = threshold_sweep(indicator_mapping(gold, lexicon, min_score=0), list(range(40, 95, 5)))
+    sweep = threshold_sweep(indicator_mapping(gold, lexicon, settings.targets, min_score=0), list(range(40, 95, 5)))
     lines.append("by threshold: " + ", ".join(f"{t:g}: {a:.4f}" for t, a in sweep.itertuples(index=False)))
     lines += [
         f"  wrong: {w['doc']} «{w['indicator']}» → {w['indicator_id'] or '(unmapped)'} ({w['indicator_score']}), "
@@ -79,9 +79,12 @@ def evaluation_text(
     found = targets_of(docs, documents_table(docs, listed, settings.duplicates), lexicon, settings)
     yield "\n".join(target_sections(found, gold_path, lexicon, settings))
     corpus = {doc.doc_id: doc for doc in docs}
-    yield report(evaluate_alignment(corpus, settings.alignment))
-    yield crosslevel_report(evaluate_crosslevel(corpus, settings.alignment))
-    fitted = calibration.calibrate(calibration.labelled_pairs(corpus, settings.alignment), settings.alignment)
+    corrected, _ = review.correct_targets(found, corrections.targets, lexicon, corrections.targets_path)
+    compared = compared_targets(corrected)  # as the build's comparisons see them
+    yield report(evaluate_alignment(corpus, settings.alignment, compared))
+    yield crosslevel_report(evaluate_crosslevel(corpus, settings.alignment, compared))
+    labelled = calibration.labelled_pairs(corpus, settings.alignment, compared)
+    fitted = calibration.calibrate(labelled, settings.alignment)
     yield calibration.report(fitted)
     if fit:
         calibration.write_model(fitted)

@@ -11,8 +11,8 @@ gold's label (same vs partial).
 - The naive baseline links each target task to its single best source task by
   ``rapidfuzz.fuzz.ratio`` on the task text as printed (no segmentation, no preprocessing),
   labelled ``same``.
-- The aligner sees the quantitative targets of the compared documents as indicators, as the
-  build does (:func:`alignment_indicators`).
+- The aligner sees the quantitative targets of the compared documents as indicators, those the
+  build's comparisons see (passed in: :func:`analysis.targets.compared_targets`).
 - The team's own cross-level annotations (``data/gold/team_align_*.csv``; not the held-out gold)
   check that the thresholds of the settings (those the build uses, best on the development
   gold) carry over to province → city comparisons.
@@ -34,8 +34,6 @@ from analysis.errors import UserError
 from analysis.metrics import METRIC_COLUMNS, link_metrics, link_metrics_of_counts
 from analysis.settings import GOLD_DIR, LINK_CONFIDENCE_PATH, AlignmentSettings, ThresholdGrid
 from analysis.storage import read_checked_csv
-from analysis.targets.extract import targets_of_plans
-from analysis.targets.indicators import load_lexicon
 
 DEV_GOLD = GOLD_DIR / "align_province_2023_2024.csv"
 GOLD_TASKS = GOLD_DIR / "tasks_province.csv"
@@ -253,14 +251,6 @@ def _errors(comparison_name: str, predicted: pd.DataFrame, gold: pd.DataFrame, t
     ]
 
 
-def alignment_indicators(corpus: dict) -> pd.DataFrame:
-    """The quantitative targets of the documents the evaluation compares, as the build passes
-    them to the aligner (its ``indicators`` signal)."""
-    lexicon = load_lexicon()
-    used = {doc_id for key in (DEV_COMPARISON, *TEAM_CHECKS) for doc_id in key[:2] if doc_id in corpus}
-    return targets_of_plans([corpus[doc_id] for doc_id in sorted(used)], lexicon)
-
-
 def _summary_row(comparison: str, gold: str, method: str, setting: str, metrics: dict) -> dict:
     return {"comparison": comparison, "gold": gold, "method": method, "setting": setting, **metrics}
 
@@ -289,16 +279,14 @@ def _team_checks(
 def evaluate_alignment(
     corpus: dict,
     settings: AlignmentSettings,
+    indicators: pd.DataFrame,
     grid: pd.DataFrame | None = None,
-    indicators: pd.DataFrame | None = None,
 ) -> AlignmentEvaluation:
     """Evaluate the aligner and the baseline on the development gold (in-sample and
     cross-validated) and on the team's cross-level checks. ``corpus`` maps doc ids to parsed
     documents; ``grid``: the thresholds tried (the settings' grid when omitted); ``indicators``
-    are the targets the aligner sees (those of the compared documents, as in the build, when
-    omitted)."""
+    are the targets the aligner sees (as in the build's comparisons)."""
     grid = threshold_grid(settings.threshold_grid) if grid is None else grid
-    indicators = alignment_indicators(corpus) if indicators is None else indicators
     source_id, target_id, _ = DEV_COMPARISON
     source, target = corpus[source_id], corpus[target_id]
     plans = align.PlanCache()

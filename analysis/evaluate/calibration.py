@@ -22,7 +22,6 @@ from analysis.evaluate.alignment import (
     DEV_GOLD,
     GOLD_TASKS,
     TEAM_CHECKS,
-    alignment_indicators,
     dev_gold_links,
     read_gold,
     team_links,
@@ -53,11 +52,9 @@ class LabelledPairs:
     n_target: int
 
 
-def labelled_pairs(
-    corpus: dict, settings: AlignmentSettings, indicators: pd.DataFrame | None = None
-) -> list[LabelledPairs]:
-    """The development comparison's candidate pairs first, then each team check's."""
-    indicators = alignment_indicators(corpus) if indicators is None else indicators
+def labelled_pairs(corpus: dict, settings: AlignmentSettings, indicators: pd.DataFrame) -> list[LabelledPairs]:
+    """The development comparison's candidate pairs first, then each team check's (``indicators``:
+    the targets the aligner sees)."""
     plans = align.PlanCache()
     source_id, target_id, _ = DEV_COMPARISON
     checks = [

@@ -44,7 +44,6 @@ from analysis.evaluate.alignment import (
     DEV_GOLD,
     GOLD_TASKS,
     TEAM_CHECKS,
-    alignment_indicators,
     dev_gold_links,
     read_gold,
     threshold_grid,
@@ -410,14 +409,13 @@ def evaluate_methods(
 def build_methods(
     corpus: Mapping,
     settings: AlignmentSettings,
+    indicators: pd.DataFrame,
     grid: pd.DataFrame | None = None,
-    indicators: pd.DataFrame | None = None,
 ) -> tuple[list[Method], list[str], list[int]]:
     """The model and the baseline on the three comparisons."""
     grid = threshold_grid(settings.threshold_grid) if grid is None else grid
     fixed = align.threshold_table(settings.thresholds)[list(grid.columns)]
     grid = pd.concat([grid, fixed], ignore_index=True)
-    indicators = alignment_indicators(dict(corpus)) if indicators is None else indicators
     plans = align.PlanCache()
     baseline_grid = threshold_grid(BASELINE_GRID)
     model = Method("model", grid, [], [], settings_row=len(grid) - 1)
@@ -463,10 +461,10 @@ def build_methods(
 def evaluate_crosslevel(
     corpus: Mapping,
     settings: AlignmentSettings,
+    indicators: pd.DataFrame,
     grid: pd.DataFrame | None = None,
-    indicators: pd.DataFrame | None = None,
 ) -> CrossLevelEvaluation:
-    methods, names, n_sources = build_methods(corpus, settings, grid, indicators)
+    methods, names, n_sources = build_methods(corpus, settings, indicators, grid)
     return evaluate_methods(methods, names, n_sources, settings.cv_folds)
 
 

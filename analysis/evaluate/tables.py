@@ -25,17 +25,19 @@ def gold_plans() -> tuple[str, ...]:
 
 
 def evaluation_tables(
-    docs: list[ParsedDocument], settings: BuildSettings
+    docs: list[ParsedDocument], targets: pd.DataFrame, settings: BuildSettings
 ) -> tuple[dict[str, pd.DataFrame], tuple[Path, ...]]:
     """The evaluation of the aligner and its link confidence against the gold, as the tables of
     :data:`EVALUATION_TABLES`, and the gold files read; empty tables (and no file) when the corpus
-    lacks one of the gold's plans (:func:`gold_plans`): there is nothing to score then."""
+    lacks one of the gold's plans (:func:`gold_plans`): there is nothing to score then. ``targets``:
+    those the aligner compares the plans on, as in the build's comparisons."""
     corpus = {doc.doc_id: doc for doc in docs}
     if not set(gold_plans()) <= set(corpus):
         return {name: schema.empty(name) for name in EVALUATION_TABLES}, ()
-    alignment = evaluate_alignment(corpus, settings.alignment)
-    pairs = evaluate_crosslevel(corpus, settings.alignment)
-    fitted = calibration.calibrate(calibration.labelled_pairs(corpus, settings.alignment), settings.alignment)
+    alignment = evaluate_alignment(corpus, settings.alignment, targets)
+    pairs = evaluate_crosslevel(corpus, settings.alignment, targets)
+    labelled = calibration.labelled_pairs(corpus, settings.alignment, targets)
+    fitted = calibration.calibrate(labelled, settings.alignment)
     found = {
         "evaluation_alignment": alignment.summary,
         "evaluation_sensitivity": alignment.sensitivity,

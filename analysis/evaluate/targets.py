@@ -223,7 +223,7 @@ def evaluate_targets(targets: pd.DataFrame, gold: pd.DataFrame) -> pd.DataFrame:
 
 
 def indicator_mapping(
-    gold: pd.DataFrame, lexicon: pd.DataFrame, min_score: float | None = None, settings: TargetSettings | None = None
+    gold: pd.DataFrame, lexicon: pd.DataFrame, settings: TargetSettings, min_score: float | None = None
 ) -> pd.DataFrame:
     """Each gold row's own indicator phrase mapped onto the lexicon, beside the annotators' id
     (``min_score``: the settings' ``indicator_min_score`` unless given)."""

@@ -21,6 +21,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import pandas as pd
+
 from analysis.parse.tables import IndicatorRow
 from analysis.targets.mentions import comparator_of, unit_kind
 from analysis.text.attribution import split_units, unique
@@ -128,3 +130,9 @@ def _cell_value(
         value_span=(m.start("number"), m.end("number")),
         flags=("table", *(("cumulative",) if m.group("open") else ())),
     )
+
+
+def compared_targets(targets: pd.DataFrame) -> pd.DataFrame:
+    """The targets plans are compared on: all but an indicator table's starting values (role
+    ``baseline``), which no plan commits to."""
+    return targets[targets["role"] != BASELINE_ROLE]

@@ -307,13 +307,13 @@ EMPTY_CLEAN_VALUES = {
 }
 
 
-def targets_of_plans(docs, lexicon: pd.DataFrame | None = None, settings: TargetSettings | None = None) -> pd.DataFrame:
+def targets_of_plans(docs, lexicon: pd.DataFrame | None, settings: TargetSettings) -> pd.DataFrame:
     """The targets of several parsed plans, stacked: the indicators the aligner compares plans on
     (the build computes the same table in parallel)."""
     return pd.concat([targets_table(doc, lexicon, settings) for doc in docs], ignore_index=True)
 
 
-def targets_table(doc, lexicon: pd.DataFrame | None = None, settings: TargetSettings | None = None) -> pd.DataFrame:
+def targets_table(doc, lexicon: pd.DataFrame | None, settings: TargetSettings) -> pd.DataFrame:
     """One row per target of a parsed document, offsets into its raw text, indicators mapped: the
     targets of its tasks, then its document-level targets (:mod:`analysis.targets.document`); an
     implied target only for an indicator the document states no value of.
@@ -471,7 +471,7 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def with_clean_values(
-    targets: pd.DataFrame, documents: pd.DataFrame, raw_texts: dict[str, str], settings: TargetSettings | None = None
+    targets: pd.DataFrame, documents: pd.DataFrame, raw_texts: dict[str, str], settings: TargetSettings
 ) -> pd.DataFrame:
     """Put beside each target of a damaged duplicate the clean document's value and its source.
 
@@ -482,7 +482,6 @@ def with_clean_values(
     used once, best pairs first; pairs below the settings' ``duplicate_quote_min_score`` stay
     unmatched.
     """
-    settings = settings or TargetSettings()
     targets = targets.copy()
     copies = documents.loc[documents["duplicate_of"].fillna("") != "", ["doc_id", "duplicate_of"]]
     for copy_id, original_id in copies.itertuples(index=False):

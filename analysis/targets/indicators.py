@@ -122,7 +122,8 @@ def phrase_score(phrase_tokens: str, alias_tokens: str, settings: TargetSettings
     alias. Equal readings are told apart by the token-sorted similarity (a hundredth of it is
     added).
     """
-    settings = settings or TargetSettings()
+    if settings is None:  # optional only in the signature rapidfuzz's scorers have
+        raise TypeError("phrase_score needs the target settings (scorer_kwargs)")
     sorted_score = fuzz.token_sort_ratio(phrase_tokens, alias_tokens)
     phrase_chars, alias_chars = phrase_tokens.replace(" ", ""), alias_tokens.replace(" ", "")
     if not alias_chars or len(alias_chars) >= len(phrase_chars):
@@ -142,8 +143,8 @@ class Matcher:
     phrases already seen remembered (plans repeat their phrases); scored and mapped with its
     ``settings``."""
 
-    def __init__(self, lexicon: pd.DataFrame, settings: TargetSettings | None = None):
-        self.settings = settings or TargetSettings()
+    def __init__(self, lexicon: pd.DataFrame, settings: TargetSettings):
+        self.settings = settings
         aliases = alias_table(lexicon)
         self.names = dict(zip(lexicon["indicator_id"], lexicon["name_zh"]))
         self.scopes = dict(zip(lexicon["indicator_id"], lexicon["scope"])) if "scope" in lexicon else {}
@@ -217,9 +218,7 @@ class Matcher:
         return np.where(ruled_out, -np.inf, scores) if ruled_out.any() else scores
 
 
-def indicator_scores(
-    phrase: str, kind: str, lexicon: pd.DataFrame, settings: TargetSettings | None = None
-) -> pd.Series:
+def indicator_scores(phrase: str, kind: str, lexicon: pd.DataFrame, settings: TargetSettings) -> pd.Series:
     """Score of a phrase for each indicator of a compatible kind (its best name or alias)."""
     return matcher(lexicon, settings).scores(phrase, kind)
 
@@ -230,14 +229,15 @@ def map_phrase(
     lexicon: pd.DataFrame,
     context: str = "",
     min_score: float | None = None,
-    settings: TargetSettings | None = None,
+    *,
+    settings: TargetSettings,
 ) -> IndicatorMatch:
     """Map one phrase (see :meth:`Matcher.map`)."""
     return matcher(lexicon, settings).map(phrase, kind, context, min_score)
 
 
 def map_targets(
-    targets: pd.DataFrame, lexicon: pd.DataFrame, min_score: float | None = None, settings: TargetSettings | None = None
+    targets: pd.DataFrame, lexicon: pd.DataFrame, settings: TargetSettings, min_score: float | None = None
 ) -> pd.DataFrame:
     """Add ``indicator``, ``indicator_id``, ``indicator_name``, ``indicator_score`` to a target table."""
     found = matcher(lexicon, settings)
@@ -250,11 +250,11 @@ def map_targets(
     return pd.concat([targets, mapped], axis=1)
 
 
-def matcher(lexicon: pd.DataFrame, settings: TargetSettings | None = None) -> Matcher:
+def matcher(lexicon: pd.DataFrame, settings: TargetSettings) -> Matcher:
     """The matcher of a lexicon, built once per distinct lexicon content and settings."""
     scope = lexicon["scope"] if "scope" in lexicon.columns else [""] * len(lexicon)
     key = tuple(zip(lexicon["indicator_id"], lexicon["name_zh"], lexicon["aliases"], lexicon["kind"], scope))
-    return _matcher_of(key, settings or TargetSettings())
+    return _matcher_of(key, settings)
 
 
 @lru_cache(maxsize=4)

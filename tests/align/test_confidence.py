@@ -59,9 +59,9 @@ def test_every_built_row_has_a_confidence(built) -> None:
 
 
 @pytest.mark.slow
-def test_the_shipped_model_is_the_fit_on_the_development_gold(corpus) -> None:
+def test_the_shipped_model_is_the_fit_on_the_development_gold(corpus, corpus_targets) -> None:
     settings = AlignmentSettings()
-    fitted = calibration.calibrate(calibration.labelled_pairs(corpus, settings), settings)
+    fitted = calibration.calibrate(calibration.labelled_pairs(corpus, settings, corpus_targets), settings)
     assert fitted.model.to_json() == confidence.LinkModel.load(LINK_CONFIDENCE_PATH).to_json(), (
         "refit: python -m analysis evaluate --fit-confidence"
     )

@@ -85,8 +85,8 @@ def test_team_annotations_name_real_tasks_and_known_relations(corpus) -> None:
 
 
 @pytest.fixture(scope="module")
-def evaluation(corpus) -> evaluate.AlignmentEvaluation:
-    return evaluate.evaluate_alignment(corpus, SETTINGS)
+def evaluation(corpus, corpus_targets) -> evaluate.AlignmentEvaluation:
+    return evaluate.evaluate_alignment(corpus, SETTINGS, corpus_targets)
 
 
 def figures(evaluation, gold: str, method: str, comparison: str | None = None) -> pd.DataFrame:
@@ -121,13 +121,13 @@ def test_the_thresholds_carry_over_to_the_cross_level_team_checks(evaluation, ci
     assert model["f1"] > baseline["f1"]
 
 
-def test_the_settings_hold_thresholds_the_evaluation_finds_best(evaluation, corpus) -> None:
+def test_the_settings_hold_thresholds_the_evaluation_finds_best(evaluation, corpus, corpus_targets) -> None:
     # the settings' thresholds score as well as the selected ones (ties on a plateau are equal)
     source, target = corpus["hubei_province_2023"], corpus["hubei_province_2024"]
     gold = evaluate.dev_gold_links(
         evaluate.read_gold(evaluate.DEV_GOLD), evaluate.read_gold(evaluate.GOLD_TASKS), source.tasks, target.tasks
     )
-    pairs = align.scored_pairs(source, target, SETTINGS, evaluate.alignment_indicators(corpus))
+    pairs = align.scored_pairs(source, target, SETTINGS, corpus_targets)
     scorer = evaluate._Scorer(pairs, list(source.tasks["task_id"]), len(target.tasks), gold)
     ours = scorer.metrics(scorer.relations(ALIGNMENT_THRESHOLDS))
     best = scorer.metrics(scorer.relations(evaluation.thresholds))

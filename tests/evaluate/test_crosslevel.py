@@ -85,8 +85,8 @@ def test_grid_decisions_are_those_of_align_decide(corpus) -> None:
 
 
 @pytest.fixture(scope="module")
-def evaluation(corpus) -> crosslevel.CrossLevelEvaluation:
-    return crosslevel.evaluate_crosslevel(corpus, AlignmentSettings())
+def evaluation(corpus, corpus_targets) -> crosslevel.CrossLevelEvaluation:
+    return crosslevel.evaluate_crosslevel(corpus, AlignmentSettings(), corpus_targets)
 
 
 def test_the_figures_cover_every_comparison_method_and_protocol(evaluation) -> None:

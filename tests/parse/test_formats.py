@@ -14,7 +14,7 @@ from analysis.errors import UserError
 from analysis.parse import read
 from analysis.parse.docx import format_number
 from analysis.parse.formats import extract
-from analysis.settings import ParseSettings
+from analysis.settings import ParseSettings, TargetSettings
 from analysis.text.numerals import to_chinese
 from benchmarks import formats as mf  # the writers the ingestion benchmark uses too
 
@@ -63,9 +63,9 @@ def test_every_format_of_a_plan_gives_the_targets_of_its_text(plan_files, stem: 
     from analysis.targets.extract import targets_table
 
     reference = read.read_document(RAW / f"{stem}.txt")
-    expected = targets_table(parsed(reference.path, reference.text, reference.encoding, stem))
+    expected = targets_table(parsed(reference.path, reference.text, reference.encoding, stem), None, TargetSettings())
     extracted = extract(plan_files[stem][fmt])
-    got = targets_table(parsed(plan_files[stem][fmt], extracted.text, extracted.encoding, stem))
+    got = targets_table(parsed(plan_files[stem][fmt], extracted.text, extracted.encoding, stem), None, TargetSettings())
     assert len(expected) > 0
     pd.testing.assert_frame_equal(got[TARGET_FIELDS], expected[TARGET_FIELDS])
 

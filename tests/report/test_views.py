@@ -51,9 +51,9 @@ def method_tables(built) -> quality.MethodTables:
     return quality.method_tables(built[0])
 
 
-def test_the_build_writes_the_evaluation_the_method_report_reads(method_tables, corpus) -> None:
+def test_the_build_writes_the_evaluation_the_method_report_reads(method_tables, corpus, corpus_targets) -> None:
     assert method_tables.evaluated and len(method_tables.targets) == 2  # the two provincial plans' target gold
-    again = evaluate.evaluate_alignment(corpus, AlignmentSettings())
+    again = evaluate.evaluate_alignment(corpus, AlignmentSettings(), corpus_targets)
     pd.testing.assert_frame_equal(method_tables.alignment, again.summary, check_dtype=False)
     assert set(method_tables.pairs["comparison"]) == set(again.summary["comparison"])
 

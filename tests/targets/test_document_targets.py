@@ -9,12 +9,14 @@ import pandas as pd
 
 from analysis.parse.document import parse_raw
 from analysis.parse.read import RawDocument
-from analysis.settings import ParseSettings
+from analysis.settings import ParseSettings, TargetSettings
 from analysis.targets.extract import targets_table, text_targets
 
 
 def targets_of(raw: str) -> pd.DataFrame:
-    return targets_table(parse_raw(RawDocument(Path("plan.txt"), raw, "utf-8"), "plan", ParseSettings()))
+    return targets_table(
+        parse_raw(RawDocument(Path("plan.txt"), raw, "utf-8"), "plan", ParseSettings()), None, TargetSettings()
+    )
 
 
 def test_a_preamble_commitment_is_a_document_level_target_and_a_past_result_is_not() -> None:

@@ -10,7 +10,7 @@ import pytest
 from analysis.compare.escalation import _flag_note
 from analysis.parse.document import parse_raw
 from analysis.parse.read import RawDocument
-from analysis.settings import ParseSettings
+from analysis.settings import ParseSettings, TargetSettings
 from analysis.targets.extract import targets_table, text_targets
 from analysis.targets.mentions import APPROXIMATE
 
@@ -59,7 +59,7 @@ def test_the_targets_of_a_goal_paragraph_in_a_framing_part_are_found() -> None:
         "二、重点任务\n1.完成10家重点企业深度治理。\n"
     )
     doc = parse_raw(RawDocument(Path("plan.txt"), raw, "utf-8"), "plan", ParseSettings())
-    targets = targets_table(doc)
+    targets = targets_table(doc, None, TargetSettings())
     goal = targets[targets["task_id"] == "plan:1-0-0"]
     assert list(goal["value"]) == [35.6, 85.0, 50.0]
     assert list(goal["comparator"]) == ["<=", "~", ">="]
@@ -72,7 +72,9 @@ def test_a_table_row_target_takes_the_deadline_column_when_it_prints_none() -> N
         "1\n完成10家重点企业超低排放改造\n区生态环境分局\n各街道办事处\n2024年底\n"
         "2\n6月底前新建城镇污水管网50公里\n区住建局\n区水务局\n2024年10月底\n"
     )
-    targets = targets_table(parse_raw(RawDocument(Path("plan.txt"), raw, "utf-8"), "plan", ParseSettings()))
+    targets = targets_table(
+        parse_raw(RawDocument(Path("plan.txt"), raw, "utf-8"), "plan", ParseSettings()), None, TargetSettings()
+    )
     assert list(targets["value_text"]) == ["10家", "50公里"]
     assert list(targets["deadline"]) == ["2024年底", "6月底前"]
     assert list(targets["flags"]) == ["table_deadline", ""]

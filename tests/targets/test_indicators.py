@@ -12,6 +12,8 @@ from analysis.targets import indicators
 from analysis.targets.mentions import KINDS
 from analysis.text import segment
 
+TARGETS = TargetSettings()
+
 INDICATOR_MIN_SCORE = TargetSettings().indicator_min_score
 GOLD_FILES = [PROJECT_ROOT / "data/gold/targets_province.csv", PROJECT_ROOT / "tests/data/targets_city_dev.csv"]
 
@@ -55,18 +57,19 @@ def test_the_segmenter_keeps_lexicon_names_whole() -> None:
     ],
 )
 def test_wording_variants_map_to_one_indicator(lexicon, phrase: str, kind: str, expected: str) -> None:
-    mapped = indicators.map_phrase(phrase, kind, lexicon)
+    mapped = indicators.map_phrase(phrase, kind, lexicon, settings=TARGETS)
     assert mapped["indicator_id"] == expected and mapped["indicator_score"] >= INDICATOR_MIN_SCORE
 
 
 def test_the_kind_of_the_number_limits_the_candidates(lexicon) -> None:
     assert (
-        indicators.map_phrase("农村生活污水治理率", "count", lexicon)["indicator_id"] != "rural_sewage_treatment_rate"
+        indicators.map_phrase("农村生活污水治理率", "count", lexicon, settings=TARGETS)["indicator_id"]
+        != "rural_sewage_treatment_rate"
     )
 
 
 def test_an_unmapped_phrase_keeps_its_own_words(lexicon) -> None:
-    mapped = indicators.map_phrase("饮用水水源地日常监管", "count", lexicon)
+    mapped = indicators.map_phrase("饮用水水源地日常监管", "count", lexicon, settings=TARGETS)
     assert mapped == {
         "indicator": "饮用水水源地日常监管",
         "indicator_id": "",
@@ -76,17 +79,19 @@ def test_an_unmapped_phrase_keeps_its_own_words(lexicon) -> None:
 
 
 def test_a_generic_phrase_is_mapped_in_its_context(lexicon) -> None:
-    mapped = indicators.map_phrase("整治任务", "rate", lexicon, context="长江入河排污口整治")
+    mapped = indicators.map_phrase("整治任务", "rate", lexicon, context="长江入河排污口整治", settings=TARGETS)
     assert mapped["indicator_id"] == "yangtze_outfall_rectification_completion"
     assert mapped["indicator"] == "长江入河排污口整治 / 整治任务"
     tributary = indicators.map_phrase(
-        "整治任务", "rate", lexicon, context="淮河干流、重点支流、重点湖库入河排污口排查整治"
+        "整治任务", "rate", lexicon, context="淮河干流、重点支流、重点湖库入河排污口排查整治", settings=TARGETS
     )
     assert tributary["indicator_id"] == "key_tributary_outfall_rectification_completion"  # not 溯源
 
 
 def test_a_contained_alias_outscores_a_generic_overlap() -> None:
-    score = indicators.phrase_score
+    def score(phrase: str, alias: str) -> float:
+        return indicators.phrase_score(phrase, alias, TARGETS)
+
     assert score("纳入 全国 碳市场 的 在 汉 企业履约率", "企业履约率") > score("问题 整改", "督办问题")
     assert score("整治 任务", "长江入河排污口整治任务") < INDICATOR_MIN_SCORE  # short phrases are never "inside"
 
@@ -95,7 +100,7 @@ def test_map_targets_adds_the_indicator_columns(lexicon) -> None:
     frame = pd.DataFrame(
         {"phrase": ["农村生活污水治理率", "主要入湖河流"], "kind": ["rate", "count"], "context": ["", ""]}
     )
-    mapped = indicators.map_targets(frame, lexicon)
+    mapped = indicators.map_targets(frame, lexicon, TARGETS)
     assert list(mapped["indicator_id"]) == ["rural_sewage_treatment_rate", ""]
     assert list(mapped["indicator_name"]) == ["农村生活污水治理率", ""]
     assert list(mapped["indicator"]) == ["农村生活污水治理率", "主要入湖河流"]
@@ -134,13 +139,15 @@ def test_a_bad_lexicon_is_refused_with_its_problem(tmp_path, content: str, probl
 @pytest.mark.parametrize("path", GOLD_FILES)
 def test_annotated_phrases_map_to_the_annotated_indicator(lexicon, path) -> None:
     gold = load_gold_targets(path)
-    mapping = indicator_mapping(gold[gold["canonical_indicator"] != ""], lexicon)
+    mapping = indicator_mapping(gold[gold["canonical_indicator"] != ""], lexicon, TARGETS)
     assert mapping["correct"].mean() >= 0.95, mapping[~mapping["correct"]]
 
 
 def test_the_threshold_sits_on_the_best_plateau(lexicon) -> None:
     gold = pd.concat([load_gold_targets(p) for p in GOLD_FILES], ignore_index=True)
-    sweep = threshold_sweep(indicator_mapping(gold, lexicon, min_score=0), [40, 50, INDICATOR_MIN_SCORE, 70, 90])
+    sweep = threshold_sweep(
+        indicator_mapping(gold, lexicon, TARGETS, min_score=0), [40, 50, INDICATOR_MIN_SCORE, 70, 90]
+    )
     best = sweep["accuracy"].max()
     assert sweep.set_index("threshold").at[INDICATOR_MIN_SCORE, "accuracy"] == best
     assert sweep.set_index("threshold").at[90, "accuracy"] < best  # a stricter threshold loses true mappings

@@ -10,7 +10,7 @@ import pytest
 
 from analysis.parse.document import parse_raw
 from analysis.parse.read import RawDocument
-from analysis.settings import ParseSettings
+from analysis.settings import ParseSettings, TargetSettings
 from analysis.targets import indicators
 from analysis.targets.extract import targets_table
 from analysis.targets.pairing import CHECK, COMPARE, IMPLIED, pairing
@@ -25,7 +25,9 @@ def lexicon() -> pd.DataFrame:
 def plan_targets(body: str) -> pd.DataFrame:
     """The targets of an invented plan with one task holding ``body``."""
     raw = f"某市2024年生态环境工作要点\n一、重点任务\n1.持续推进水环境治理。{body}\n2.加强宣传教育。开展宣传活动。\n"
-    return targets_table(parse_raw(RawDocument(Path("plan.txt"), raw, "utf-8"), "plan", ParseSettings()))
+    return targets_table(
+        parse_raw(RawDocument(Path("plan.txt"), raw, "utf-8"), "plan", ParseSettings()), None, TargetSettings()
+    )
 
 
 # --- scope words -------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from test_properties import is_subsequence, squash
 from analysis.evaluate import evaluate_targets, load_gold_targets
 from analysis.parse.document import parse_raw
 from analysis.parse.read import RawDocument
-from analysis.settings import PROJECT_ROOT, ParseSettings
+from analysis.settings import PROJECT_ROOT, ParseSettings, TargetSettings
 from analysis.targets.extract import TARGET_COLUMNS, find_targets, targets_table, text_targets
 
 CONTRACT_COLUMNS = [
@@ -301,7 +301,7 @@ def test_a_number_whose_digit_was_eaten_is_flagged() -> None:
         "web",
         ParseSettings(),
     )
-    found = targets_table(doc).set_index("value_text")
+    found = targets_table(doc, None, TargetSettings()).set_index("value_text")
     assert found.at["6.58%", "flags"] == "damaged_text;damaged_value"
     assert found.at["30%", "flags"] == "damaged_text;damaged_value"  # its context was eaten
     assert "damaged_value" not in found.at["12个", "flags"]
@@ -333,7 +333,7 @@ def built_targets(built) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def corpus_targets(corpus) -> pd.DataFrame:
-    return pd.concat([targets_table(doc) for doc in corpus.values()], ignore_index=True)
+    return pd.concat([targets_table(doc, None, TargetSettings()) for doc in corpus.values()], ignore_index=True)
 
 
 @pytest.mark.parametrize("gold_path", ["data/gold/targets_province.csv", "tests/data/targets_city_dev.csv"])
@@ -453,7 +453,7 @@ def test_offsets_always_slice_the_raw_text_to_the_quote(words: list[str], joints
     body = "".join(w + j for w, j in zip(words, joints))
     doc = parse_raw(plan("1.重点任务。" + body + "\n"), "plan", ParseSettings())
     raw = doc.raw.text
-    for row in targets_table(doc).itertuples():
+    for row in targets_table(doc, None, TargetSettings()).itertuples():
         assert 0 <= row.char_start < row.char_end <= len(raw)
         assert is_subsequence(squash(row.quote), squash(raw[row.char_start : row.char_end]))
         assert row.char_start <= row.value_char_start < row.value_char_end <= row.char_end
@@ -464,5 +464,7 @@ def test_target_line_numbers_are_right_whatever_the_line_endings(newline: str) -
     raw = newline.join(
         ["2024年工作要点", "一、重点工作", "", "1.推进30家企业完成深度治理。", "", "2.优良天数比率达到90%。", ""]
     )
-    targets = targets_table(parse_raw(RawDocument(PROJECT_ROOT / "x.txt", raw, "utf-8"), "x", ParseSettings()))
+    targets = targets_table(
+        parse_raw(RawDocument(PROJECT_ROOT / "x.txt", raw, "utf-8"), "x", ParseSettings()), None, TargetSettings()
+    )
     assert list(targets["line_start"]) == [4, 6]
