@@ -53,6 +53,10 @@ CORRECTIONS_DIR = Path(os.environ.get("ANALYSIS_CORRECTIONS_DIR", DATA_DIR / "co
 ALIGNMENT_CORRECTIONS_PATH = CORRECTIONS_DIR / "alignments.csv"
 TARGET_CORRECTIONS_PATH = CORRECTIONS_DIR / "targets.csv"
 LINK_CONFIDENCE_PATH = LEXICON_DIR / "link_confidence.json"
+# The lexicons alignment reads meaning from (no model is downloaded): the field's topics, and the
+# level words (全省/全市, place names, 省X厅/市X局) made neutral before matching.
+TOPIC_LEXICON_PATH = LEXICON_DIR / "topics.csv"
+LEVEL_WORDS_PATH = LEXICON_DIR / "level_words.csv"
 
 # Reports: notebooks run in this many parallel processes (one kernel each); a report above this
 # size is flagged (plotly.js alone, embedded for offline reading, is ~4.8 MB).
@@ -149,6 +153,12 @@ class SignalWeights:
     fuzzy: float = 0.5
     units: float = 0.25
     indicators: float = 0.5
+    # The field's topics (analysis/text/topics.py): the two tasks' topic profiles, and their best
+    # clause pair's similarity weighed by the two clauses' topic agreement.
+    topics: float = 0.0
+    topic_clauses: float = 0.0
+    # Structure: how well the two tasks' sections (or parts) align.
+    section: float = 0.0
 
     def items(self) -> list[tuple[str, float]]:
         """(signal, weight) in the signals' order."""
@@ -170,15 +180,27 @@ class Thresholds:
     link_min: float = 0.16
     partial_ratio: float = 0.75
     clause_min: float | None = 0.9
+    # `partial` when the two tasks share a role and a clause pair agrees in topic and wording
+    # (the ``topic_clauses`` signal) at least this much; and a goal block's `partial` link to a
+    # goal task of the other plan whose media one of its clauses names (``goal_media``).
+    topic_clause_min: float | None = None
+    goal_media_min: float | None = None
 
 
 @dataclass(frozen=True)
 class ThresholdGrid:
-    """The values the thresholds are chosen from: (first, last, step) each."""
+    """The values the thresholds are chosen from: (first, last, step) each; the rules of the
+    topics (:data:`OPTIONAL_RULES`) may also be off."""
 
     link_min: tuple[float, float, float] = (0.06, 0.40, 0.02)
     partial_ratio: tuple[float, float, float] = (0.40, 0.90, 0.05)
-    clause_min: tuple[float, float, float] = (0.30, 0.90, 0.05)
+    clause_min: tuple[float, float, float] = (0.40, 0.90, 0.10)
+    topic_clause_min: tuple[float, float, float] = (0.15, 0.45, 0.05)
+    goal_media_min: tuple[float, float, float] = (0.50, 0.90, 0.20)
+
+
+# Thresholds whose grid also holds "off" (None; an infinite value in a grid).
+OPTIONAL_RULES = ("topic_clause_min", "goal_media_min")
 
 
 @dataclass(frozen=True)
@@ -189,6 +211,9 @@ class AlignmentSettings:
     thresholds: Thresholds = field(default_factory=Thresholds)
     threshold_grid: ThresholdGrid = field(default_factory=ThresholdGrid)
     cv_folds: int = 5
+    # Level words (全省/全市, place names, 省X厅/市X局: analysis/text/levels.py) made neutral in the
+    # texts the signals compare.
+    neutral_level_words: bool = True
     # Policy boilerplate (持续, 深入, 推进 …) keeps this share of its IDF weight.
     boilerplate_weight: float = 0.2
     # A goal-block task paired with an action task keeps this share of its score: goal paragraphs

@@ -6,7 +6,12 @@ of the maximum-weight assignment. Any other pair is ``partial`` when its score i
 ``partial_ratio`` of the best score of one of its two tasks (a real, if smaller, overlap next to
 that task's main link). With a ``clause_min`` threshold, a pair of tasks of the same role whose
 best clause pair (the ``clauses`` signal) reaches it is ``partial`` whatever its score: one
-clause carried over nearly verbatim into a differently titled task. Tasks left without a link get
+clause carried over nearly verbatim into a differently titled task. Two rules read the field's
+topics: with ``topic_clause_min``, a pair of the same role whose clause pair agrees in topic and
+wording (the ``topic_clauses`` signal) at least that much is ``partial`` (a city task carrying one
+theme of a broad provincial task in its own words); with ``goal_media_min``, a goal block and a
+goal task of the other plan whose medium one of its clauses names (``goal_media``, measured for
+goal pairs only) are ``partial``. Tasks left without a link get
 a row of their own: ``new``/``dropped`` across years, ``local``/``not_cascaded`` across levels,
 ``only_in_a``/``only_in_b`` between peers.
 """
@@ -21,7 +26,14 @@ from scipy.optimize import linear_sum_assignment
 
 from analysis.settings import Thresholds
 
-THRESHOLD_NAMES = ("link_min", "partial_ratio", "clause_min")
+THRESHOLD_NAMES = ("link_min", "partial_ratio", "clause_min", "topic_clause_min", "goal_media_min")
+# The rules a threshold turns on (None: off; an infinite value in a grid): the signal each reads,
+# and whether the two tasks must share their role.
+RULES = {
+    "clause_min": ("clauses", True),
+    "topic_clause_min": ("topic_clauses", True),
+    "goal_media_min": ("goal_media", False),
+}
 
 # ``pairs`` below: the pair table of :func:`pair_signals`, or any mapping of its columns to arrays.
 
@@ -57,15 +69,11 @@ def best_ratio(pairs, n_source: int, n_target: int) -> np.ndarray:
 
 
 def threshold_table(*thresholds: Thresholds) -> pd.DataFrame:
-    """Thresholds as rows of a grid (:func:`decide_grid`'s ``grid``; a clause rule turned off is
-    an infinite ``clause_min``)."""
+    """Thresholds as rows of a grid (:func:`decide_grid`'s ``grid``; a rule turned off is an
+    infinite threshold)."""
     return pd.DataFrame(
         [
-            {
-                "link_min": t.link_min,
-                "partial_ratio": t.partial_ratio,
-                "clause_min": np.inf if t.clause_min is None else t.clause_min,
-            }
+            {name: np.inf if getattr(t, name) is None else getattr(t, name) for name in THRESHOLD_NAMES}
             for t in thresholds
         ],
         columns=list(THRESHOLD_NAMES),
@@ -73,12 +81,12 @@ def threshold_table(*thresholds: Thresholds) -> pd.DataFrame:
 
 
 def thresholds_of(row: Mapping[str, float]) -> Thresholds:
-    """A row of a grid (:func:`threshold_table`) as :class:`Thresholds`."""
-    clause_min = float(row.get("clause_min", np.inf))
+    """A row of a grid (:func:`threshold_table`) as :class:`Thresholds` (a rule it lacks is off)."""
+    rules = {name: float(row.get(name, np.inf)) for name in RULES}
     return Thresholds(
         link_min=float(row["link_min"]),
         partial_ratio=float(row["partial_ratio"]),
-        clause_min=clause_min if np.isfinite(clause_min) else None,
+        **{name: value if np.isfinite(value) else None for name, value in rules.items()},
     )
 
 
@@ -91,7 +99,7 @@ def decide_grid(
     ratio: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The decision rule under every row of ``grid`` at once (columns ``link_min``,
-    ``partial_ratio`` and optionally ``clause_min``): ``linked`` and ``same``, boolean arrays of
+    ``partial_ratio`` and optionally the thresholds of :data:`RULES`): ``linked`` and ``same``, boolean arrays of
     configurations × candidate pairs. ``assigned`` and ``ratio`` (from :func:`one_to_one` and
     :func:`best_ratio`) may be passed in when deciding the same pairs again."""
     assigned = one_to_one(pairs, n_source, n_target) if assigned is None else assigned
@@ -101,9 +109,11 @@ def decide_grid(
     strong = score >= column["link_min"]
     same = strong & assigned[None, :]
     linked = same | (strong & (ratio[None, :] >= column["partial_ratio"]))
-    if "clause_min" in column and np.isfinite(column["clause_min"]).any():  # an infinite clause_min: the rule is off
-        clauses = np.asarray(pairs["clauses"], dtype=np.float64)[None, :]
-        linked |= (clauses >= column["clause_min"]) & np.asarray(pairs["same_role"], dtype=bool)[None, :]
+    same_role = np.asarray(pairs["same_role"], dtype=bool)[None, :]
+    for name, (signal, needs_same_role) in RULES.items():
+        if name in column and np.isfinite(column[name]).any():  # an infinite threshold: the rule is off
+            values = np.nan_to_num(np.asarray(pairs[signal], dtype=np.float64), nan=-np.inf)[None, :]
+            linked |= (values >= column[name]) & (same_role if needs_same_role else True)
     return linked, same
 
 

@@ -20,7 +20,9 @@ from scipy import sparse
 
 from analysis.align.clauses import WORD_RUN
 from analysis.text import segment
+from analysis.text.levels import LevelWords, load_level_words
 from analysis.text.segment import smoothed_idf
+from analysis.text.topics import TopicLexicon, load_topics
 
 GOAL, ACTION = "goal", "action"
 # Units named for everyone (各市、州…局, 局系统相关单位, 厅机关各处室): no evidence of a shared task.
@@ -251,14 +253,20 @@ def paired_tfidf(left: Rows, right: Rows, ids: FeatureIds) -> tuple[sparse.csr_m
 
 class FeatureSpace:
     """One numbering of features (n-grams, words, unit stems, indicators) shared by the plans
-    compared in one build, with each text run's row computed once within it.
+    compared in one build, with each text run's row computed once within it, and the lexicons
+    the plans are read with (the field's topics, the level words; those of ``lexicon/`` unless
+    given).
 
     A build (or a single comparison) owns its space: nothing is kept process-wide, so results do
     not depend on what was aligned before. The run caches only save time; they are emptied when
     they reach ``cache_size`` entries (a run met again gets the same ids).
     """
 
-    def __init__(self, cache_size: int = 262_144) -> None:
+    def __init__(
+        self, cache_size: int = 262_144, topics: TopicLexicon | None = None, levels: LevelWords | None = None
+    ) -> None:
+        self.topics = topics or load_topics()
+        self.levels = levels or load_level_words()
         self.chars = FeatureIds()
         self.words = FeatureIds(flag=segment.BOILERPLATE_WORDS.__contains__)
         self.units = FeatureIds()

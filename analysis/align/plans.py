@@ -32,12 +32,15 @@ class Plan:
     """A plan's tasks and clauses with what every comparison of it needs, computed once.
 
     ``clauses`` come grouped by task in task order (as :func:`task_clauses` gives them); the
-    features are numbered in ``space``, shared with every plan it is compared with.
+    features are numbered in ``space``, shared with every plan it is compared with. With
+    ``neutral``, the features are read from the texts with their level words made neutral
+    (:mod:`analysis.text.levels`: 全省/全市, place names, 省X厅/市X局).
     """
 
     tasks: pd.DataFrame
     clauses: pd.DataFrame
     space: FeatureSpace
+    neutral: bool = False
 
     @cached_property
     def doc_id(self) -> str:
@@ -54,6 +57,15 @@ class Plan:
     @cached_property
     def clause_texts(self) -> list[str]:
         return [str(t) for t in self.clauses["text"]]
+
+    @cached_property
+    def match_texts(self) -> list[str]:
+        """The task texts the features are read from (level words neutral with ``neutral``)."""
+        return [self.space.levels.neutral(t) for t in self.texts] if self.neutral else self.texts
+
+    @cached_property
+    def match_clause_texts(self) -> list[str]:
+        return [self.space.levels.neutral(t) for t in self.clause_texts] if self.neutral else self.clause_texts
 
     @cached_property
     def clause_task(self) -> np.ndarray:
@@ -96,29 +108,56 @@ class Plan:
     def token_strings(self) -> list[str]:
         """Each task's jieba words but boilerplate, joined by spaces (what rapidfuzz's token
         scorers split on)."""
-        return [" ".join(w for w in segment.tokens(t) if w not in segment.BOILERPLATE_WORDS) for t in self.texts]
+        return [" ".join(w for w in segment.tokens(t) if w not in segment.BOILERPLATE_WORDS) for t in self.match_texts]
 
     @cached_property
     def whole_words(self) -> list[frozenset[str]]:
         """Each task's words as jieba cuts the text (precise mode): the words a reader sees, not
         the fragments the search-mode word features add (臭水 of 黑臭水体)."""
-        return [frozenset(segment.tokens(t)) for t in self.texts]
+        return [frozenset(segment.tokens(t)) for t in self.match_texts]
 
     @cached_property
     def task_chars(self) -> Rows:
-        return self.space.char_rows(self.texts)
+        return self.space.char_rows(self.match_texts)
 
     @cached_property
     def clause_chars(self) -> Rows:
-        return self.space.char_rows(self.clause_texts)
+        return self.space.char_rows(self.match_clause_texts)
 
     @cached_property
     def task_words(self) -> Rows:
-        return self.space.word_rows(self.texts)
+        return self.space.word_rows(self.match_texts)
 
     @cached_property
     def clause_words(self) -> Rows:
-        return self.space.word_rows(self.clause_texts)
+        return self.space.word_rows(self.match_clause_texts)
+
+    @cached_property
+    def clause_topics(self) -> sparse.csr_matrix:
+        """Which of the lexicon's topics each clause touches (clauses × topics, 0/1)."""
+        counts = self.space.topics.counts(self.match_clause_texts)
+        counts.data[:] = 1.0
+        return counts
+
+    @cached_property
+    def task_topics(self) -> sparse.csr_matrix:
+        """Each task's topic profile: in how many of its clauses each topic occurs (tasks × topics)."""
+        by_task = sparse.csr_matrix(
+            (np.ones(len(self.clause_task)), (self.clause_task, np.arange(len(self.clause_task)))),
+            shape=(len(self.tasks), len(self.clause_task)),
+        )
+        return (by_task @ self.clause_topics).tocsr()
+
+    @cached_property
+    def groups(self) -> np.ndarray:
+        """Each task's group in the plan's structure: its section when the section holds more than
+        one task, else its part (a plan whose sections are single tasks is grouped by part)."""
+        part, section = (self.tasks[c].fillna(-1).to_numpy(dtype=np.int64) for c in ("part_no", "section_no"))
+        width = int(section.max()) + 2 if len(section) else 1
+        key = part * width + section + 1
+        _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+        grouped = np.where(counts[inverse] > 1, key, part * width)
+        return np.unique(grouped, return_inverse=True)[1].astype(np.int64)
 
     @cached_property
     def _term_hits(self) -> dict[str, tuple[list[int], list[int]]]:
@@ -133,7 +172,8 @@ class Plan:
         for term in new:
             hits[term] = ([], [])
         new = [term for term, held in zip(new, self._may_hold(new)) if held]
-        for side, (texts, words) in enumerate(((self.texts, self.task_words), (self.clause_texts, self.clause_words))):
+        sides = ((self.match_texts, self.task_words), (self.match_clause_texts, self.clause_words))
+        for side, (texts, words) in enumerate(sides):
             for i, term in segment.vocabulary_hits(texts, new):
                 if not words.holds(i, self.space.words.known(term)):
                     hits[term][side].append(i)
@@ -181,15 +221,16 @@ class PlanCache:
     def __init__(self, space: FeatureSpace | None = None, size: int = 512) -> None:
         self.space = space or FeatureSpace()
         self._size = size
-        self._plans: OrderedDict[tuple[str, str], Plan] = OrderedDict()
+        self._plans: OrderedDict[tuple[str, str, bool], Plan] = OrderedDict()
         self._indicators: dict[int, tuple[weakref.ref, dict[tuple[str, str], tuple[str, ...]]]] = {}
 
-    def plan_of(self, doc: ParsedDocument) -> Plan:
-        """The plan of a parsed document, computed on its first comparison."""
-        key = (doc.doc_id, doc.raw.text)
+    def plan_of(self, doc: ParsedDocument, neutral: bool = False) -> Plan:
+        """The plan of a parsed document (its level words neutral with ``neutral``), computed on
+        its first comparison."""
+        key = (doc.doc_id, doc.raw.text, neutral)
         plan = self._plans.get(key)
         if plan is None:
-            plan = self._plans[key] = Plan(doc.tasks, task_clauses(doc), self.space)
+            plan = self._plans[key] = Plan(doc.tasks, task_clauses(doc), self.space, neutral)
             if len(self._plans) > self._size:
                 self._plans.popitem(last=False)
         else:
@@ -246,7 +287,8 @@ class PlanPair:
         for the next comparisons, else they are computed for this one alone."""
         plans = plans or PlanCache()
         index = plans.indicators_by_task(indicators) if indicators is not None and not indicators.empty else None
-        return cls(plans.plan_of(source), plans.plan_of(target), settings, indicators, index)
+        neutral = settings.neutral_level_words
+        return cls(plans.plan_of(source, neutral), plans.plan_of(target, neutral), settings, indicators, index)
 
     @property
     def space(self) -> FeatureSpace:
@@ -311,6 +353,44 @@ class PlanPair:
         )
 
     @cached_property
+    def _topic_idf(self) -> np.ndarray:
+        """Weights of the topics over the tasks compared: a topic few tasks touch says more."""
+        held = (self.source.task_topics > 0).sum(axis=0).A1 + (self.target.task_topics > 0).sum(axis=0).A1
+        return segment.smoothed_idf(held, len(self.source.tasks) + len(self.target.tasks))
+
+    def _topic_rows(self, matrix: sparse.csr_matrix) -> sparse.csr_matrix:
+        return weighted(matrix, lambda topics: self._topic_idf[topics])
+
+    @cached_property
+    def topic_vectors(self) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+        """Source and target tasks' topic profiles, weighted and L2-normalised (cosines are dot
+        products; a task touching no topic is a zero row)."""
+        return self._topic_rows(self.source.task_topics), self._topic_rows(self.target.task_topics)
+
+    @cached_property
+    def clause_topic_vectors(self) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+        """Source and target clauses' topics, weighted and L2-normalised."""
+        return self._topic_rows(self.source.clause_topics), self._topic_rows(self.target.clause_topics)
+
+    @cached_property
+    def group_alignment(self) -> np.ndarray:
+        """How well each source group (section, or part: :attr:`Plan.groups`) aligns with each
+        target group, in [0, 1]: their similarity (the mean of the cosines of their tasks' words
+        summed and of their topic profiles summed) relative to the best match of one of the two
+        (1 where one is the other's best match)."""
+        similarity = (
+            sum(
+                _group_rows(left, self.source.groups) @ _group_rows(right, self.target.groups).T
+                for left, right in (self.task_vectors["words"], self.topic_vectors)
+            ).toarray()
+            / 2
+        )
+        if similarity.size == 0:
+            return similarity
+        best = np.minimum(similarity.max(axis=1, keepdims=True), similarity.max(axis=0, keepdims=True))
+        return np.divide(similarity, best, out=np.zeros_like(similarity), where=best > 0)
+
+    @cached_property
     def indicator_rows(self) -> tuple[sparse.csr_matrix, sparse.csr_matrix] | None:
         """Which indicators each task sets targets for (0/1 rows), or None without indicators."""
         if self.indicators is None or self.indicators.empty:
@@ -320,3 +400,10 @@ class PlanPair:
             by_task = PlanCache(self.space).indicators_by_task(self.indicators)
         source, target = (plan.indicator_rows(by_task) for plan in (self.source, self.target))
         return source.matrix(len(self.space.indicators)), target.matrix(len(self.space.indicators))
+
+
+def _group_rows(rows: sparse.csr_matrix, groups: np.ndarray) -> sparse.csr_matrix:
+    """The rows of each group summed and L2-normalised (groups × features)."""
+    n_groups = int(groups.max()) + 1 if len(groups) else 0
+    member = sparse.csr_matrix((np.ones(len(groups)), (groups, np.arange(len(groups)))), shape=(n_groups, len(groups)))
+    return weighted(member @ rows, lambda features: np.ones(len(features)))

@@ -11,7 +11,17 @@ candidate pair gets signals:
 - ``fuzzy``: rapidfuzz ``token_sort_ratio`` of the two tasks' jieba words joined by spaces
   (boilerplate words left out: shared 持续/推进 is no evidence);
 - ``units``: cosine of the lead/responsible unit stems (province 水处 ↔ city 水科 share 水);
-- ``indicators``: overlap of the quantitative indicators both tasks set targets for (optional).
+- ``indicators``: overlap of the quantitative indicators both tasks set targets for (optional);
+- ``topics``: cosine of the two tasks' topic profiles (the field's themes, :mod:`analysis.text.topics`;
+  weighted by how few tasks touch each topic; NaN when a task touches none);
+- ``topic_clauses``: the best clause pair's similarity times the two clauses' topic agreement: the
+  same theme, in some shared wording (a city task carrying one theme of a broad provincial task in
+  its own words);
+- ``section``: how well the two tasks' sections (or parts) align (:attr:`PlanPair.group_alignment`):
+  a candidate within aligned sections is favoured;
+- ``goal_media``: for two goal tasks only (else NaN), the best topic agreement of a clause of one
+  with a clause of the other: a goal block names the media (水环境, 声环境, 应对气候变化 …) of the
+  other plan's goal tasks. Read by the decision rule, not combined into the score.
 
 They are combined into one ``score``, the weighted mean of the settings' ``weights`` over the
 signals measured for the pair: a signal that cannot be measured (no units printed, no
@@ -33,11 +43,23 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 from scipy import sparse
 
-from analysis.align.features import group_starts
+from analysis.align.features import GOAL, group_starts
 from analysis.align.plans import PlanPair
 from analysis.settings import SignalWeights
 
-SIGNALS = ("chars", "words", "clauses", "coverage", "fuzzy", "units", "indicators")
+SIGNALS = (
+    "chars",
+    "words",
+    "clauses",
+    "coverage",
+    "fuzzy",
+    "units",
+    "indicators",
+    "topics",
+    "topic_clauses",
+    "section",
+    "goal_media",
+)
 PAIR_COLUMNS = [
     "source_index",
     "target_index",
@@ -114,7 +136,8 @@ def products_at(
 @dataclass(frozen=True)
 class ClauseBlock:
     """Clause similarities for a block of candidate pairs: every clause of ``source_tasks`` with
-    every clause of ``target_tasks`` (a dense matrix), the mean of the character and word cosines."""
+    every clause of ``target_tasks`` (a dense matrix), the mean of the character and word cosines;
+    and the clauses' topic agreement (the cosine of their topics)."""
 
     pairs: np.ndarray  # the block's pairs, as positions in the pair arrays it was made from
     pair_source: np.ndarray  # each pair's source task, as a position in source_tasks
@@ -126,6 +149,7 @@ class ClauseBlock:
     similarity: np.ndarray
     heading_pairs: np.ndarray  # heading ↔ heading (each task with more than its heading)
     heading_weight: float  # what a heading ↔ heading similarity counts for
+    topic_agreement: np.ndarray
 
     def discounted(self) -> np.ndarray:
         """Similarities with a heading matched to a heading counting ``heading_weight``: similar
@@ -174,7 +198,14 @@ def _clause_blocks(plan_pair: PlanPair, rows: np.ndarray, cols: np.ndarray) -> I
             similarity,
             np.outer(source.heading_clauses[source_clauses], target.heading_clauses[target_clauses]),
             plan_pair.settings.heading_pair_weight,
+            _topic_agreement(plan_pair, source_clauses, target_clauses),
         )
+
+
+def _topic_agreement(plan_pair: PlanPair, source_clauses: np.ndarray, target_clauses: np.ndarray) -> np.ndarray:
+    """Cosines of the topics of the clauses given (source × target, dense)."""
+    left, right = plan_pair.clause_topic_vectors
+    return np.minimum((_rows_of(left, source_clauses) @ _rows_of(right, target_clauses).T).toarray(), 1.0)
 
 
 def _rows_of(matrix: sparse.csr_matrix, rows: np.ndarray) -> sparse.csr_matrix:
@@ -221,45 +252,64 @@ def _with_clauses(plan_pair: PlanPair, rows: np.ndarray, cols: np.ndarray) -> np
     return np.flatnonzero((plan_pair.source.clause_counts[rows] > 0) & (plan_pair.target.clause_counts[cols] > 0))
 
 
-def _clause_signals(
-    plan_pair: PlanPair, rows: np.ndarray, cols: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, KeptBlocks | None]:
-    """For each candidate pair: best clause-pair similarity and coverage; and the clause blocks
-    themselves when they are small enough to keep for the links' clause pairs.
+def _clause_signals(plan_pair: PlanPair, rows: np.ndarray, cols: np.ndarray) -> tuple[dict, KeptBlocks | None]:
+    """For each candidate pair: the signals read from its clause pairs (``clauses``: the best
+    similarity; ``coverage``; ``topic_clauses``; the best topic agreement, from which
+    ``goal_media`` is taken); and the clause blocks themselves when they are small enough to keep
+    for the links' clause pairs.
 
     Coverage is the length-weighted share of the smaller task's clauses matched by a clause of
     the other task (soft recall: one moved sub-action covers little of a big task, a successor
     most of it); on equal sizes the larger of the two shares (so it is symmetric).
     """
-    source, target = plan_pair.source, plan_pair.target
-    best, coverage = np.zeros(len(rows)), np.zeros(len(rows))
+    found = {name: np.zeros(len(rows)) for name in ("clauses", "coverage", "topic_clauses", "topic_agreement")}
     measured = _with_clauses(plan_pair, rows, cols)
     kept: list[ClauseBlock] | None = []
     kept_size = 0
     for block in _clause_blocks(plan_pair, rows[measured], cols[measured]):
         kept_size += block.similarity.size
         kept = kept + [block] if kept is not None and kept_size <= _CLAUSE_KEPT else None
-        similarity = block.discounted()
-        at = (block.pair_source, block.pair_target)
-        per_target_task = np.maximum.reduceat(similarity, block.target_bounds, axis=1)  # source clause × target task
-        per_source_task = np.maximum.reduceat(similarity, block.source_bounds, axis=0)  # source task × target clause
         pairs = measured[block.pairs]
-        best[pairs] = np.maximum.reduceat(per_target_task, block.source_bounds, axis=0)[at]
-        covered_source = np.add.reduceat(
-            per_target_task * source.clause_lengths[block.source_clauses][:, None], block.source_bounds, axis=0
-        )[at]
-        covered_target = np.add.reduceat(
-            per_source_task * target.clause_lengths[block.target_clauses][None, :], block.target_bounds, axis=1
-        )[at]
-        size_source, size_target = source.task_sizes[rows[pairs]], target.task_sizes[cols[pairs]]
-        of_source, of_target = covered_source / size_source, covered_target / size_target
-        coverage[pairs] = np.where(
-            size_source < size_target,
-            of_source,
-            np.where(size_source > size_target, of_target, np.fmax(of_source, of_target)),
-        )
+        similarity = block.discounted()
+        for name, values in (
+            ("clauses", similarity),
+            ("topic_clauses", similarity * block.topic_agreement),
+            ("topic_agreement", block.topic_agreement),
+        ):
+            found[name][pairs] = _pair_maxima(block, values)
+        found["coverage"][pairs] = _coverage(plan_pair, block, similarity, rows[pairs], cols[pairs])
+    found["coverage"] = np.clip(found["coverage"], 0.0, 1.0)
     blocks = (rows[measured], cols[measured], kept) if kept is not None else None
-    return best, np.clip(coverage, 0.0, 1.0), blocks
+    return found, blocks
+
+
+def _pair_maxima(block: ClauseBlock, values: np.ndarray) -> np.ndarray:
+    """The largest of ``values`` (a block's clause × clause matrix) over each pair's clause pairs."""
+    per_target_task = np.maximum.reduceat(values, block.target_bounds, axis=1)
+    return np.maximum.reduceat(per_target_task, block.source_bounds, axis=0)[block.pair_source, block.pair_target]
+
+
+def _coverage(
+    plan_pair: PlanPair, block: ClauseBlock, similarity: np.ndarray, rows: np.ndarray, cols: np.ndarray
+) -> np.ndarray:
+    """The coverage of each pair of a block (see :func:`_clause_signals`)."""
+    source, target = plan_pair.source, plan_pair.target
+    at = (block.pair_source, block.pair_target)
+    per_target_task = np.maximum.reduceat(similarity, block.target_bounds, axis=1)  # source clause × target task
+    per_source_task = np.maximum.reduceat(similarity, block.source_bounds, axis=0)  # source task × target clause
+    covered_source = np.add.reduceat(
+        per_target_task * source.clause_lengths[block.source_clauses][:, None], block.source_bounds, axis=0
+    )[at]
+    covered_target = np.add.reduceat(
+        per_source_task * target.clause_lengths[block.target_clauses][None, :], block.target_bounds, axis=1
+    )[at]
+    size_source, size_target = source.task_sizes[rows], target.task_sizes[cols]
+    of_source, of_target = covered_source / size_source, covered_target / size_target
+    return np.where(
+        size_source < size_target,
+        of_source,
+        np.where(size_source > size_target, of_target, np.fmax(of_source, of_target)),
+    )
 
 
 def _indicator_signal(plan_pair: PlanPair, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -287,19 +337,23 @@ def pair_arrays(plan_pair: PlanPair) -> tuple[dict[str, np.ndarray], KeptBlocks 
     settings = plan_pair.settings
     vectors = plan_pair.task_vectors
     rows, cols, chars = candidate_pairs(*vectors["chars"], k=settings.candidates_per_task)
-    units = vectors["units"]
-    has_units = (units[0].getnnz(axis=1)[rows] > 0) & (units[1].getnnz(axis=1)[cols] > 0)
-    best_clause, coverage, kept = _clause_signals(plan_pair, rows, cols)
+    units, topics = vectors["units"], plan_pair.topic_vectors
+    clauses, kept = _clause_signals(plan_pair, rows, cols)
+    same_role = source.roles[rows] == target.roles[cols]
+    goals = same_role & (source.roles[rows] == GOAL)
     signals = {
         "chars": chars,
         "words": products_at(*vectors["words"], rows, cols),
-        "clauses": best_clause,
-        "coverage": coverage,
+        "clauses": clauses["clauses"],
+        "coverage": clauses["coverage"],
         "fuzzy": fuzzy_similarity(source.token_strings, target.token_strings, rows, cols),
-        "units": np.where(has_units, products_at(*units, rows, cols), np.nan),
+        "units": np.where(_both_hold(units, rows, cols), products_at(*units, rows, cols), np.nan),
         "indicators": _indicator_signal(plan_pair, rows, cols),
+        "topics": np.where(_both_hold(topics, rows, cols), products_at(*topics, rows, cols), np.nan),
+        "topic_clauses": clauses["topic_clauses"],
+        "section": plan_pair.group_alignment[source.groups[rows], target.groups[cols]] if len(rows) else np.zeros(0),
+        "goal_media": np.where(goals, clauses["topic_agreement"], np.nan),
     }
-    same_role = source.roles[rows] == target.roles[cols]
     score = np.round(combine(signals, settings.weights) * np.where(same_role, 1.0, settings.role_mismatch_factor), 6)
     return {
         "source_index": rows,
@@ -311,6 +365,11 @@ def pair_arrays(plan_pair: PlanPair) -> tuple[dict[str, np.ndarray], KeptBlocks 
         "score": score,
         "relation": np.full(len(rows), "", dtype=object),
     }, kept
+
+
+def _both_hold(vectors: tuple[sparse.csr_matrix, sparse.csr_matrix], rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Whether both tasks of each pair have a feature in ``vectors`` (else the signal is NaN)."""
+    return (vectors[0].getnnz(axis=1)[rows] > 0) & (vectors[1].getnnz(axis=1)[cols] > 0)
 
 
 def fuzzy_similarity(left: list[str], right: list[str], rows: np.ndarray, cols: np.ndarray) -> np.ndarray:

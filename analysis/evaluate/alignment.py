@@ -32,7 +32,7 @@ from rapidfuzz import fuzz, process
 from analysis import align
 from analysis.errors import UserError
 from analysis.metrics import METRIC_COLUMNS, link_metrics, link_metrics_of_counts
-from analysis.settings import GOLD_DIR, LINK_CONFIDENCE_PATH, AlignmentSettings, ThresholdGrid
+from analysis.settings import GOLD_DIR, LINK_CONFIDENCE_PATH, OPTIONAL_RULES, AlignmentSettings, ThresholdGrid
 from analysis.storage import read_checked_csv
 
 DEV_GOLD = GOLD_DIR / "align_province_2023_2024.csv"
@@ -112,9 +112,13 @@ def baseline_links(source: pd.DataFrame, target: pd.DataFrame) -> pd.DataFrame:
 
 
 def threshold_grid(grid: ThresholdGrid | Mapping[str, tuple[float, float, float]]) -> pd.DataFrame:
-    """Every combination of the thresholds' candidate values (``(first, last, step)`` each)."""
+    """Every combination of the thresholds' candidate values (``(first, last, step)`` each; a rule
+    of :data:`OPTIONAL_RULES` may also be off, an infinite value)."""
     ranges = {f.name: getattr(grid, f.name) for f in fields(grid)} if isinstance(grid, ThresholdGrid) else dict(grid)
-    axes = {name: np.round(np.arange(first, last + step / 2, step), 4) for name, (first, last, step) in ranges.items()}
+    axes = {
+        name: np.r_[np.round(np.arange(first, last + step / 2, step), 4), [np.inf] if name in OPTIONAL_RULES else []]
+        for name, (first, last, step) in ranges.items()
+    }
     return pd.DataFrame(list(product(*axes.values())), columns=list(axes))
 
 
