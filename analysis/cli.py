@@ -76,7 +76,12 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     from analysis.review import Corrections
 
     sections = evaluation_text(
-        Path(args.manifest), Path(args.gold), BuildSettings(), Corrections.read_default(), args.fit_confidence
+        Path(args.manifest),
+        Path(args.gold),
+        BuildSettings(),
+        Corrections.read_default(),
+        args.fit_confidence,
+        args.ablation,
     )
     print("\n\n".join(sections))
     return 0
@@ -243,6 +248,12 @@ def _add_build_commands(commands) -> None:
         "--fit-confidence",
         action="store_true",
         help=f"store the link-confidence model fitted on the development gold in {LINK_CONFIDENCE_PATH.name}",
+    )
+    evaluate.add_argument(
+        "--ablation",
+        action="store_true",
+        help="also score the alignment with and without each signal of meaning (topics, goal media, structure, "
+        "level words), per comparison and error class (a few minutes)",
     )
     evaluate.set_defaults(run=_cmd_evaluate)
 

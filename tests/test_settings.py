@@ -34,7 +34,13 @@ def test_build_settings_round_trip_through_json() -> None:
     data = defaults.as_dict()
     assert json.loads(json.dumps(data)) == data  # JSON-ready: plain dicts, lists, numbers
     assert set(data) == {"parse", "targets", "duplicates", "alignment", "parallel_min_items"}
-    assert data["alignment"]["thresholds"] == {"link_min": 0.16, "partial_ratio": 0.75, "clause_min": 0.9}
+    assert data["alignment"]["thresholds"] == {
+        "link_min": 0.22,
+        "partial_ratio": 0.75,
+        "clause_min": 0.4,
+        "topic_clause_min": None,
+        "goal_media_min": 0.5,
+    }
     assert BuildSettings.from_dict(json.loads(json.dumps(data))) == defaults
     changed = dataclasses.replace(
         defaults,

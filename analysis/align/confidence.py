@@ -33,19 +33,25 @@ FEATURES = (
     "units_measured",
     "indicators",
     "indicators_measured",
+    "topics",
+    "topics_measured",
+    "topic_clauses",
+    "section",
+    "goal_media",
+    "goal_media_measured",
     "same_role",
     "assigned",
     "best_ratio",
 )
+# Signals read as they are, and those that may not be measured (NaN: 0, with a ``_measured`` flag).
+_PLAIN = ("score", "chars", "words", "clauses", "coverage", "fuzzy", "topic_clauses", "section")
+_MAY_BE_MISSING = ("units", "indicators", "topics", "goal_media")
 
 
 def pair_features(pairs, n_source: int, n_target: int) -> np.ndarray:
     """The :data:`FEATURES` of every candidate pair (``pairs``: :func:`pair_signals`' columns)."""
-    columns = {
-        name: np.asarray(pairs[name], dtype=np.float64)
-        for name in ("score", "chars", "words", "clauses", "coverage", "fuzzy", "units", "indicators")
-    }
-    for name in ("units", "indicators"):
+    columns = {name: np.asarray(pairs[name], dtype=np.float64) for name in _PLAIN + _MAY_BE_MISSING}
+    for name in _MAY_BE_MISSING:
         columns[f"{name}_measured"] = (~np.isnan(columns[name])).astype(np.float64)
         columns[name] = np.nan_to_num(columns[name], nan=0.0)
     columns["same_role"] = np.asarray(pairs["same_role"], dtype=np.float64)

@@ -109,11 +109,12 @@ def decide_grid(
     strong = score >= column["link_min"]
     same = strong & assigned[None, :]
     linked = same | (strong & (ratio[None, :] >= column["partial_ratio"]))
-    same_role = np.asarray(pairs["same_role"], dtype=bool)[None, :]
     for name, (signal, needs_same_role) in RULES.items():
         if name in column and np.isfinite(column[name]).any():  # an infinite threshold: the rule is off
-            values = np.nan_to_num(np.asarray(pairs[signal], dtype=np.float64), nan=-np.inf)[None, :]
-            linked |= (values >= column[name]) & (same_role if needs_same_role else True)
+            values = np.nan_to_num(np.asarray(pairs[signal], dtype=np.float64), nan=-np.inf)
+            if needs_same_role:
+                values = np.where(np.asarray(pairs["same_role"], dtype=bool), values, -np.inf)
+            linked |= values[None, :] >= column[name]
     return linked, same
 
 

@@ -152,12 +152,11 @@ class Plan:
     def groups(self) -> np.ndarray:
         """Each task's group in the plan's structure: its section when the section holds more than
         one task, else its part (a plan whose sections are single tasks is grouped by part)."""
-        part, section = (self.tasks[c].fillna(-1).to_numpy(dtype=np.int64) for c in ("part_no", "section_no"))
-        width = int(section.max()) + 2 if len(section) else 1
-        key = part * width + section + 1
-        _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
-        grouped = np.where(counts[inverse] > 1, key, part * width)
-        return np.unique(grouped, return_inverse=True)[1].astype(np.int64)
+        part = self.tasks["part_title"].astype(str).to_numpy()
+        section = self.tasks["section_title"].astype(str).to_numpy()
+        keys = pd.Series(part + "\x00" + section)
+        shared = keys.map(keys.value_counts()).to_numpy() > 1
+        return pd.factorize(np.where(shared, keys, part + "\x00"))[0].astype(np.int64)
 
     @cached_property
     def _term_hits(self) -> dict[str, tuple[list[int], list[int]]]:

@@ -1,6 +1,7 @@
 """``python -m analysis evaluate``: every evaluation of the corpus against the gold, as text —
 targets and their indicator mapping, the task alignment beside its baselines, the link
-confidence's calibration, and the model against the reviewer's decisions (the evaluation's tables
+confidence's calibration, the review queue's reach (and, asked for, the signals' ablation), and
+the model against the reviewer's decisions (the evaluation's tables
 are written by the build: :mod:`analysis.evaluate.tables`)."""
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import pandas as pd
 from analysis import align, review
 from analysis.corpus import manifest
 from analysis.corpus.build import documents_table, parse_manifest, targets_of
-from analysis.evaluate import calibration
+from analysis.evaluate import ablation, calibration, queue
 from analysis.evaluate.alignment import evaluate_alignment, report
 from analysis.evaluate.crosslevel import crosslevel_report, evaluate_crosslevel
 from analysis.evaluate.targets import evaluate_targets, indicator_mapping, load_gold_targets, threshold_sweep
@@ -70,10 +71,16 @@ def model_comparisons(
 
 
 def evaluation_text(
-    manifest_path: Path, gold_path: Path, settings: BuildSettings, corrections: review.Corrections, fit: bool = False
+    manifest_path: Path,
+    gold_path: Path,
+    settings: BuildSettings,
+    corrections: review.Corrections,
+    fit: bool = False,
+    with_ablation: bool = False,
 ) -> Iterator[str]:
     """The sections of the evaluation, each as text; with ``fit``, the link-confidence model
-    fitted on the development gold is stored where the build reads it."""
+    fitted on the development gold is stored where the build reads it; with ``with_ablation``,
+    the alignment with and without each signal of meaning (a few minutes)."""
     listed, docs = parse_manifest(manifest_path, settings)
     lexicon = indicators.load_lexicon()
     found = targets_of(docs, documents_table(docs, listed, settings.duplicates), lexicon, settings)
@@ -89,6 +96,12 @@ def evaluation_text(
     if fit:
         calibration.write_model(fitted)
         yield f"link-confidence model → {LINK_CONFIDENCE_PATH}"
+    link_model = fitted.model if fit else align.LinkModel.load(LINK_CONFIDENCE_PATH)
+    yield queue.queue_report(
+        queue.queue_coverage(queue.queue_checks(corpus, settings.alignment, link_model)), settings.alignment
+    )
+    if with_ablation:
+        yield ablation.ablation_report(ablation.ablation(corpus, settings.alignment))
     agreement = review.link_agreement(corrections.links, model_comparisons(listed, corpus, found, settings))
     counts = review.target_agreement(corrections.targets, found)
     yield review.agreement_report(agreement, counts, corrections.links_path, corrections.targets_path)

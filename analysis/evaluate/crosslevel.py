@@ -69,6 +69,7 @@ CLAUSE_GOLD_COLUMNS = [
 ]
 TEAM_COLUMNS = ["source_task_id", "target_task_id", "relation", "note", "confidence"]
 GOLD_COLUMNS = ["source_task_id", "target_task_id", "relation", "confidence"]
+LINK_COLUMNS = ["comparison", "method", "selection", "setting", "source_task_id", "target_task_id", "relation"]
 FIGURE_COLUMNS = [
     "comparison",
     "method",
@@ -303,25 +304,23 @@ class Method:
         return {str(name): float(value) for name, value in self.grid.iloc[row].items()}
 
 
-def _folds(candidates: Candidates, n_source: int, folds: int) -> list[np.ndarray]:
-    return [np.flatnonzero(np.arange(n_source) % folds == f) for f in range(folds)]
-
-
-def _pooled(method: Method, i: int, choices: list[tuple[np.ndarray, int]], high_only: bool) -> dict[str, float]:
-    """Metrics of comparison ``i`` with each source-row set decided by its own grid row."""
+def _pooled(method: Method, i: int, choices: list[tuple[np.ndarray, int]]) -> tuple[np.ndarray, np.ndarray]:
+    """``linked`` and ``same`` of comparison ``i``'s candidates, each source-row set decided by its
+    own grid row."""
     linked_all, same_all = method.decisions[i]
     linked = np.zeros(linked_all.shape[1], dtype=bool)
     same = np.zeros_like(linked)
     for rows, choice in choices:
         at = np.isin(method.candidates[i].source_index, rows)
         linked[at], same[at] = linked_all[choice, at], same_all[choice, at]
-    return {k: v[0] for k, v in metrics(method.candidates[i], linked[None, :], same[None, :], None, high_only).items()}
+    return linked, same
 
 
 @dataclass(frozen=True)
 class CrossLevelEvaluation:
     figures: pd.DataFrame  # FIGURE_COLUMNS
     chosen: pd.DataFrame  # method, selection, setting, held-out comparison/fold, thresholds
+    links: pd.DataFrame  # LINK_COLUMNS: the links each method predicts under each protocol
 
 
 # A protocol: (selection, setting, per comparison: the (source rows, grid row) choices that decide it).
@@ -386,24 +385,32 @@ def evaluate_methods(
     methods: Sequence[Method], names: Sequence[str], n_sources: Sequence[int], folds: int
 ) -> CrossLevelEvaluation:
     """Every method under every protocol (see the module's docstring)."""
-    figures, chosen = [], []
+    figures, chosen, links = [], [], []
     for method in methods:
         protocols, choices = _protocols(method, names, n_sources, folds)
         chosen += choices
         for selection, setting, per_comparison in protocols:
             for i, decided_by in enumerate(per_comparison):
+                label = {"comparison": names[i], "method": method.name, "selection": selection, "setting": setting}
+                linked, same = _pooled(method, i, decided_by)
                 for gold, high_only in (("all links", False), ("high confidence", True)):
-                    figures.append(
+                    found = metrics(method.candidates[i], linked[None, :], same[None, :], None, high_only)
+                    figures.append({**label, "gold": gold, **{k: v[0] for k, v in found.items()}})
+                candidates = method.candidates[i]
+                links.append(
+                    pd.DataFrame(
                         {
-                            "comparison": names[i],
-                            "method": method.name,
-                            "selection": selection,
-                            "setting": setting,
-                            "gold": gold,
-                            **_pooled(method, i, decided_by, high_only),
-                        }
+                            **label,
+                            "source_task_id": candidates.source_task_id[linked],
+                            "target_task_id": candidates.target_task_id[linked],
+                            "relation": np.where(same[linked], "same", "partial"),
+                        },
+                        columns=LINK_COLUMNS,
                     )
-    return CrossLevelEvaluation(pd.DataFrame(figures, columns=FIGURE_COLUMNS), pd.DataFrame(chosen))
+                )
+    return CrossLevelEvaluation(
+        pd.DataFrame(figures, columns=FIGURE_COLUMNS), pd.DataFrame(chosen), pd.concat(links, ignore_index=True)
+    )
 
 
 def build_methods(

@@ -1,14 +1,16 @@
-"""The review queue: the model's uncertain alignment decisions of one comparison, in the format
+"""The review queue: the model's doubtful alignment decisions of one comparison, in the format
 of the reviewer's corrections file (``data/corrections/alignments.csv``), with both tasks' texts.
 
-A row is queued when its ``confidence`` (:mod:`analysis.align.confidence`) lies in the band
+A decision is queued when its ``confidence`` (:mod:`analysis.align.confidence`) lies in the band
 (``uncertain``) or below it (``low confidence``: a link the calibration doubts, or an unlinked task
 whose nearest candidate may well be its counterpart). An unlinked task is queued paired with that
-nearest candidate (named in its evidence), so that ``partial`` or ``same`` adds the link. After
-them come the ``near miss`` pairs (the ``near_misses`` table), most probable first: two tasks the
-model left unlinked, each perhaps linked elsewhere, that may still be a link — mostly a city task
-carrying one clause of a broad provincial task, which word overlap alone cannot tell from a shared
-topic; their ``confidence`` is the model's that they are not a link. The reviewer fills
+nearest candidate (named in its evidence), so that ``partial`` or ``same`` adds the link. So is
+every ``near miss`` pair (the ``near_misses`` table: P(link) at least the build's
+``near_miss_min``, the band's floor chosen on the gold): two tasks the model left unlinked, each
+perhaps linked elsewhere, that may still be a link — mostly a city task carrying one theme of a
+broad provincial task; its ``confidence`` is the model's that it is not a link. A pair is listed
+once. Rows come in order of ``confidence``, lowest first: the chance that a row hides a mistake
+(a link where the model has none, or none where it has one), highest first. The reviewer fills
 ``relation`` (``same``, ``partial``, ``none``) and saves the file as
 ``data/corrections/alignments.csv``; the extra columns are ignored there, rows left empty skipped.
 """
@@ -57,8 +59,8 @@ def review_queue(
     near_misses: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The queue of one comparison (``alignments``, ``tasks``, ``near_misses``: the processed
-    tables): the doubtful decisions, most doubtful first, then the near misses; decisions a
-    reviewer already made are left out."""
+    tables): the doubtful decisions and the near misses, each pair once, the most likely mistakes
+    first; decisions a reviewer already made are left out."""
     low, high = check_band(band)
     if "confidence" not in alignments.columns or "decided_by" not in alignments.columns:
         raise UserError("alignments", "built by an older version (no confidence): run `make data` again")
@@ -94,12 +96,19 @@ def review_queue(
         texts,
     )
     queue = queue[(queue["source_task_id"] != "") & (queue["target_task_id"] != "")]  # a task without any candidate
-    queue = queue.sort_values("confidence", kind="stable")
-    if near_misses is None:
-        return queue.reset_index(drop=True)
+    if near_misses is not None:
+        queue = pd.concat([queue, _near_miss_rows(near_misses, comparison_id, texts)], ignore_index=True)
+    queue = queue.drop_duplicates(
+        ["source_task_id", "target_task_id"]
+    )  # an unlinked task's nearest pair, also a near miss
+    return queue.sort_values("confidence", kind="stable").reset_index(drop=True)
+
+
+def _near_miss_rows(near_misses: pd.DataFrame, comparison_id: str, texts: dict[str, str]) -> pd.DataFrame:
+    """The near misses of a comparison as queue rows, most probable first."""
     missed = near_misses[near_misses["comparison_id"] == comparison_id]
     probability = missed["link_probability"].to_numpy(dtype=np.float64)
-    offered = _queue_rows(
+    return _queue_rows(
         {
             "source_doc": missed["source_doc"].to_numpy(),
             "source_task_id": missed["source_task_id"].to_numpy(),
@@ -113,7 +122,6 @@ def review_queue(
         },
         texts,
     ).iloc[np.argsort(-probability, kind="stable")]
-    return pd.concat([queue, offered], ignore_index=True)
 
 
 def _queue_rows(pairs: dict, texts: dict[str, str]) -> pd.DataFrame:

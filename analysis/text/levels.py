@@ -64,7 +64,7 @@ def _alternation(terms: tuple[str, ...]) -> str:
 
 
 def _replacement(match: re.Match) -> str:
-    return match.group("department") or " "
+    return match.groupdict().get("department") or " "
 
 
 def load_level_words(path: Path | str = LEVEL_WORDS_PATH) -> LevelWords:

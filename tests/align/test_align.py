@@ -74,7 +74,10 @@ def comparison(
 
 
 def loose(link_min: float, partial_ratio: float) -> Thresholds:
-    return Thresholds(link_min=link_min, partial_ratio=partial_ratio, clause_min=None)
+    """The score rule alone: every rule reading a signal of its own (clauses, topics) off."""
+    return Thresholds(
+        link_min=link_min, partial_ratio=partial_ratio, clause_min=None, topic_clause_min=None, goal_media_min=None
+    )
 
 
 PROVINCE = tasks_frame(
