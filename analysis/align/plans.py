@@ -133,30 +133,33 @@ class Plan:
         return self.space.word_rows(self.match_clause_texts)
 
     @cached_property
-    def clause_topics(self) -> sparse.csr_matrix:
-        """Which of the lexicon's topics each clause touches (clauses × topics, 0/1)."""
-        counts = self.space.topics.counts(self.match_clause_texts)
-        counts.data[:] = 1.0
-        return counts
+    def clause_topics(self) -> np.ndarray:
+        """Which of the lexicon's topics each clause touches (clauses × topics, 0/1; a topic list
+        is short, so the rows are dense)."""
+        return (self.space.topics.counts(self.match_clause_texts).toarray() > 0).astype(np.float64)
 
     @cached_property
-    def task_topics(self) -> sparse.csr_matrix:
+    def task_topics(self) -> np.ndarray:
         """Each task's topic profile: in how many of its clauses each topic occurs (tasks × topics)."""
-        by_task = sparse.csr_matrix(
-            (np.ones(len(self.clause_task)), (self.clause_task, np.arange(len(self.clause_task)))),
-            shape=(len(self.tasks), len(self.clause_task)),
-        )
-        return (by_task @ self.clause_topics).tocsr()
+        profile = np.zeros((len(self.tasks), self.clause_topics.shape[1]))
+        np.add.at(profile, self.clause_task, self.clause_topics)
+        return profile
+
+    @cached_property
+    def group_members(self) -> sparse.csr_matrix:
+        """Which tasks each group (:attr:`groups`) holds (groups × tasks, 0/1)."""
+        n_groups = int(self.groups.max()) + 1 if len(self.groups) else 0
+        tasks = np.arange(len(self.groups))
+        return sparse.csr_matrix((np.ones(len(tasks)), (self.groups, tasks)), shape=(n_groups, len(tasks)))
 
     @cached_property
     def groups(self) -> np.ndarray:
         """Each task's group in the plan's structure: its section when the section holds more than
         one task, else its part (a plan whose sections are single tasks is grouped by part)."""
-        part = self.tasks["part_title"].astype(str).to_numpy()
-        section = self.tasks["section_title"].astype(str).to_numpy()
-        keys = pd.Series(part + "\x00" + section)
-        shared = keys.map(keys.value_counts()).to_numpy() > 1
-        return pd.factorize(np.where(shared, keys, part + "\x00"))[0].astype(np.int64)
+        part = np.array([str(t) for t in self.tasks["part_title"]], dtype=object)
+        keys = part + "\x00" + np.array([str(t) for t in self.tasks["section_title"]], dtype=object)
+        _, inverse, counts = np.unique(keys.astype(str), return_inverse=True, return_counts=True)
+        return _numbered(np.where(counts[inverse] > 1, keys, part).astype(str))
 
     @cached_property
     def _term_hits(self) -> dict[str, tuple[list[int], list[int]]]:
@@ -354,20 +357,20 @@ class PlanPair:
     @cached_property
     def _topic_idf(self) -> np.ndarray:
         """Weights of the topics over the tasks compared: a topic few tasks touch says more."""
-        held = (self.source.task_topics > 0).sum(axis=0).A1 + (self.target.task_topics > 0).sum(axis=0).A1
+        held = (self.source.task_topics > 0).sum(axis=0) + (self.target.task_topics > 0).sum(axis=0)
         return segment.smoothed_idf(held, len(self.source.tasks) + len(self.target.tasks))
 
-    def _topic_rows(self, matrix: sparse.csr_matrix) -> sparse.csr_matrix:
-        return weighted(matrix, lambda topics: self._topic_idf[topics])
+    def _topic_rows(self, profiles: np.ndarray) -> np.ndarray:
+        return _unit_rows(profiles * self._topic_idf)
 
     @cached_property
-    def topic_vectors(self) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+    def topic_vectors(self) -> tuple[np.ndarray, np.ndarray]:
         """Source and target tasks' topic profiles, weighted and L2-normalised (cosines are dot
         products; a task touching no topic is a zero row)."""
         return self._topic_rows(self.source.task_topics), self._topic_rows(self.target.task_topics)
 
     @cached_property
-    def clause_topic_vectors(self) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+    def clause_topic_vectors(self) -> tuple[np.ndarray, np.ndarray]:
         """Source and target clauses' topics, weighted and L2-normalised."""
         return self._topic_rows(self.source.clause_topics), self._topic_rows(self.target.clause_topics)
 
@@ -377,13 +380,11 @@ class PlanPair:
         target group, in [0, 1]: their similarity (the mean of the cosines of their tasks' words
         summed and of their topic profiles summed) relative to the best match of one of the two
         (1 where one is the other's best match)."""
-        similarity = (
-            sum(
-                _group_rows(left, self.source.groups) @ _group_rows(right, self.target.groups).T
-                for left, right in (self.task_vectors["words"], self.topic_vectors)
-            ).toarray()
-            / 2
-        )
+        source, target = self.source.group_members, self.target.group_members
+        (source_words, target_words), (source_topics, target_topics) = self.task_vectors["words"], self.topic_vectors
+        words = weighted(source @ source_words, _unweighted) @ weighted(target @ target_words, _unweighted).T
+        topics = _unit_rows(source @ source_topics) @ _unit_rows(target @ target_topics).T
+        similarity = (words.toarray() + topics) / 2
         if similarity.size == 0:
             return similarity
         best = np.minimum(similarity.max(axis=1, keepdims=True), similarity.max(axis=0, keepdims=True))
@@ -401,8 +402,17 @@ class PlanPair:
         return source.matrix(len(self.space.indicators)), target.matrix(len(self.space.indicators))
 
 
-def _group_rows(rows: sparse.csr_matrix, groups: np.ndarray) -> sparse.csr_matrix:
-    """The rows of each group summed and L2-normalised (groups × features)."""
-    n_groups = int(groups.max()) + 1 if len(groups) else 0
-    member = sparse.csr_matrix((np.ones(len(groups)), (groups, np.arange(len(groups)))), shape=(n_groups, len(groups)))
-    return weighted(member @ rows, lambda features: np.ones(len(features)))
+def _numbered(values: np.ndarray) -> np.ndarray:
+    """Each value's number, in the order values first occur."""
+    _, first, inverse = np.unique(values, return_index=True, return_inverse=True)
+    return np.argsort(np.argsort(first))[inverse].astype(np.int64)
+
+
+def _unweighted(features: np.ndarray) -> np.ndarray:
+    return np.ones(len(features))
+
+
+def _unit_rows(rows: np.ndarray) -> np.ndarray:
+    """Dense rows L2-normalised (a zero row stays zero)."""
+    norms = np.linalg.norm(rows, axis=1, keepdims=True)
+    return np.divide(rows, norms, out=np.zeros_like(rows), where=norms > 0)

@@ -205,7 +205,7 @@ def _clause_blocks(plan_pair: PlanPair, rows: np.ndarray, cols: np.ndarray) -> I
 def _topic_agreement(plan_pair: PlanPair, source_clauses: np.ndarray, target_clauses: np.ndarray) -> np.ndarray:
     """Cosines of the topics of the clauses given (source × target, dense)."""
     left, right = plan_pair.clause_topic_vectors
-    return np.minimum((_rows_of(left, source_clauses) @ _rows_of(right, target_clauses).T).toarray(), 1.0)
+    return np.minimum(left[source_clauses] @ right[target_clauses].T, 1.0)
 
 
 def _rows_of(matrix: sparse.csr_matrix, rows: np.ndarray) -> sparse.csr_matrix:
@@ -349,7 +349,7 @@ def pair_arrays(plan_pair: PlanPair) -> tuple[dict[str, np.ndarray], KeptBlocks 
         "fuzzy": fuzzy_similarity(source.token_strings, target.token_strings, rows, cols),
         "units": np.where(_both_hold(units, rows, cols), products_at(*units, rows, cols), np.nan),
         "indicators": _indicator_signal(plan_pair, rows, cols),
-        "topics": np.where(_both_hold(topics, rows, cols), products_at(*topics, rows, cols), np.nan),
+        "topics": _dense_cosines(topics, rows, cols),
         "topic_clauses": clauses["topic_clauses"],
         "section": plan_pair.group_alignment[source.groups[rows], target.groups[cols]] if len(rows) else np.zeros(0),
         "goal_media": np.where(goals, clauses["topic_agreement"], np.nan),
@@ -370,6 +370,13 @@ def pair_arrays(plan_pair: PlanPair) -> tuple[dict[str, np.ndarray], KeptBlocks 
 def _both_hold(vectors: tuple[sparse.csr_matrix, sparse.csr_matrix], rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """Whether both tasks of each pair have a feature in ``vectors`` (else the signal is NaN)."""
     return (vectors[0].getnnz(axis=1)[rows] > 0) & (vectors[1].getnnz(axis=1)[cols] > 0)
+
+
+def _dense_cosines(vectors: tuple[np.ndarray, np.ndarray], rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Cosines of unit rows ``left[rows[k]] · right[cols[k]]``; NaN where either row is zero."""
+    left, right = vectors[0][rows], vectors[1][cols]
+    measured = left.any(axis=1) & right.any(axis=1)
+    return np.where(measured, np.clip(np.einsum("ij,ij->i", left, right), 0.0, 1.0), np.nan)
 
 
 def fuzzy_similarity(left: list[str], right: list[str], rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
