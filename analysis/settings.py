@@ -199,7 +199,7 @@ class ThresholdGrid:
     link_min: tuple[float, float, float] = (0.06, 0.40, 0.02)
     partial_ratio: tuple[float, float, float] = (0.40, 0.90, 0.05)
     clause_min: tuple[float, float, float] = (0.40, 0.90, 0.10)
-    topic_clause_min: tuple[float, float, float] = (0.15, 0.45, 0.05)
+    topic_clause_min: tuple[float, float, float] = (0.20, 0.40, 0.10)
     goal_media_min: tuple[float, float, float] = (0.50, 0.90, 0.20)
 
 

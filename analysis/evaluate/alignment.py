@@ -159,10 +159,10 @@ class _Scorer:
         gold_link = (self.gold_relation != "") & in_scope
         linked = linked & in_scope[None, :]
         correct = linked & gold_link[None, :]
-        n_correct = correct.sum(axis=1)
-        n_predicted = linked.sum(axis=1)
+        n_correct = np.count_nonzero(correct, axis=1)
+        n_predicted = np.count_nonzero(linked, axis=1)
         right_label = correct & (same == (self.gold_relation == "same")[None, :])
-        return link_metrics_of_counts(n_correct, n_predicted, right_label.sum(axis=1), n_gold)
+        return link_metrics_of_counts(n_correct, n_predicted, np.count_nonzero(right_label, axis=1), n_gold)
 
     def select(self, grid: pd.DataFrame, rows: np.ndarray | None = None) -> dict[str, float]:
         """The grid's thresholds with the best F1, then label accuracy; among configurations the

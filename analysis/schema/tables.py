@@ -130,7 +130,8 @@ EVALUATION = (
         "evaluation_folds",
         "the thresholds chosen in each cross-validation fold of the development gold, and the held-out F1",
         ("fold",),
-        *("fold", "link_min", "partial_ratio", "clause_min", "held_out_f1", "held_out_n_gold"),
+        *("fold", "link_min", "partial_ratio", "clause_min", "topic_clause_min", "goal_media_min"),
+        *("held_out_f1", "held_out_n_gold"),
     ),
     _table(
         "evaluation_errors",
