@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
+from analysis.align import CLAUSE_COLUMNS
+
 MANIFEST_HEADER = "doc_id,file,title,issuer,region,level,year,parent,previous,doc_number,date\n"
 
 # (heading, text) of the tasks every city copies from the template; {city} and {n} vary.
@@ -96,3 +100,38 @@ def write_corpus(folder: Path, plans: dict[str, tuple[str, str]], rows: list[str
     header = MANIFEST_HEADER.rstrip("\n") + (f",{extra_header}" if extra_header else "") + "\n"
     manifest.write_text(header + "".join(row + "\n" for row in rows), encoding="utf-8")
     return manifest
+
+
+# --- task tables of invented plans, for the aligner -------------------------------------------------
+
+
+def tasks_frame(doc: str, rows: list[tuple[str, str, str, str, str]]) -> pd.DataFrame:
+    """A task table from (text, lead units, responsible units, part title, section title) rows."""
+    return pd.DataFrame(
+        [
+            {
+                "doc_id": doc,
+                "task_id": f"{doc}:{i}",
+                "part_title": part,
+                "section_title": section,
+                "path": str(i),
+                "heading": text.split("。")[0],
+                "text": text,
+                "lead_units": lead,
+                "responsible_units": responsible,
+                "char_start": 10 * i,
+                "char_end": 10 * i + len(text),
+            }
+            for i, (text, lead, responsible, part, section) in enumerate(rows)
+        ]
+    )
+
+
+def clauses_frame(tasks: pd.DataFrame) -> pd.DataFrame:
+    """The clauses of a task table: its texts split on 。 (no offsets into a raw text)."""
+    rows = [
+        {"doc_id": doc, "task_id": task, "clause_no": n, "text": clause, "char_start": 0, "char_end": len(clause)}
+        for task, doc, text in zip(tasks["task_id"], tasks["doc_id"], tasks["text"])
+        for n, clause in enumerate(c for c in text.split("。") if c)
+    ]
+    return pd.DataFrame(rows, columns=CLAUSE_COLUMNS)

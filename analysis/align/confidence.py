@@ -19,38 +19,25 @@ import numpy as np
 import pandas as pd
 
 from analysis.align.decide import best_ratio, one_to_one
+from analysis.align.signals import SIGNALS
 from analysis.errors import UserError
 
-# Features of a candidate pair; a signal that cannot be measured (NaN) counts as 0, with a flag.
+# Signals that may not be measured (NaN): counted as 0, beside a ``_measured`` flag.
+_MAY_BE_MISSING = ("units", "indicators", "topics", "goal_media")
+# Features of a candidate pair: its score, every signal, the flags, its place in the decisions.
 FEATURES = (
     "score",
-    "chars",
-    "words",
-    "clauses",
-    "coverage",
-    "fuzzy",
-    "units",
-    "units_measured",
-    "indicators",
-    "indicators_measured",
-    "topics",
-    "topics_measured",
-    "topic_clauses",
-    "section",
-    "goal_media",
-    "goal_media_measured",
+    *SIGNALS,
+    *(f"{name}_measured" for name in _MAY_BE_MISSING),
     "same_role",
     "assigned",
     "best_ratio",
 )
-# Signals read as they are, and those that may not be measured (NaN: 0, with a ``_measured`` flag).
-_PLAIN = ("score", "chars", "words", "clauses", "coverage", "fuzzy", "topic_clauses", "section")
-_MAY_BE_MISSING = ("units", "indicators", "topics", "goal_media")
 
 
 def pair_features(pairs, n_source: int, n_target: int) -> np.ndarray:
     """The :data:`FEATURES` of every candidate pair (``pairs``: :func:`pair_signals`' columns)."""
-    columns = {name: np.asarray(pairs[name], dtype=np.float64) for name in _PLAIN + _MAY_BE_MISSING}
+    columns = {name: np.asarray(pairs[name], dtype=np.float64) for name in ("score", *SIGNALS)}
     for name in _MAY_BE_MISSING:
         columns[f"{name}_measured"] = (~np.isnan(columns[name])).astype(np.float64)
         columns[name] = np.nan_to_num(columns[name], nan=0.0)

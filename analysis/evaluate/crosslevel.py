@@ -260,19 +260,12 @@ def metrics(
     high_only: bool = False,
 ) -> dict[str, np.ndarray]:
     """Link metrics per configuration over the pairs whose source task is in ``rows`` (every
-    pair when None); ``high_only`` leaves the low-confidence gold pairs out of both sides."""
-    return packed_metrics(candidates, np.packbits(linked, axis=1), np.packbits(same, axis=1), rows, high_only)
-
-
-def packed_metrics(
-    candidates: Candidates,
-    linked: np.ndarray,
-    same: np.ndarray,
-    rows: np.ndarray | None = None,
-    high_only: bool = False,
-) -> dict[str, np.ndarray]:
-    """:func:`metrics` of decisions packed 8 pairs a byte (``np.packbits`` along the pairs): a
-    grid of tens of thousands of configurations is counted in a few passes over small arrays."""
+    pair when None); ``high_only`` leaves the low-confidence gold pairs out of both sides.
+    ``linked`` and ``same`` (configurations × pairs) are booleans or packed 8 pairs a byte
+    (``np.packbits`` along the pairs: a grid of tens of thousands of configurations is counted in
+    a few passes over small arrays)."""
+    if linked.dtype == bool:
+        linked, same = np.packbits(linked, axis=1), np.packbits(same, axis=1)
     in_scope = (
         np.ones(len(candidates.source_index), dtype=bool) if rows is None else np.isin(candidates.source_index, rows)
     )
@@ -304,7 +297,7 @@ class Method:
     _packed: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
 
     def packed(self, i: int) -> tuple[np.ndarray, np.ndarray]:
-        """Comparison ``i``'s decisions packed for :func:`packed_metrics` (once)."""
+        """Comparison ``i``'s decisions packed for :func:`metrics` (once)."""
         if i not in self._packed:
             self._packed[i] = tuple(np.packbits(d, axis=1) for d in self.decisions[i])  # type: ignore[assignment]
         return self._packed[i]
@@ -312,7 +305,7 @@ class Method:
     def select(self, scopes: Sequence[tuple[int, np.ndarray | None]]) -> int:
         """The grid row with the best mean F1 over ``scopes`` ((comparison, source rows) each),
         then mean label accuracy; then the fewest predicted links and the highest thresholds."""
-        results = [packed_metrics(self.candidates[i], *self.packed(i), rows) for i, rows in scopes]
+        results = [metrics(self.candidates[i], *self.packed(i), rows) for i, rows in scopes]
         f1 = np.mean([r["f1"] for r in results], axis=0)
         label = np.mean([r["label_accuracy"] for r in results], axis=0)
         predicted = np.sum([r["n_predicted"] for r in results], axis=0)

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from invented_plans import clauses_frame, tasks_frame
 from pandas.testing import assert_frame_equal
 from pinned_corpus import PINNED_DIR as RAW_DIR
 from rapidfuzz import fuzz
@@ -24,37 +25,6 @@ from analysis.parse.document import parse_document
 from analysis.review import ALIGNMENT_CORRECTION_COLUMNS
 from analysis.settings import AlignmentSettings, Thresholds
 from analysis.text import segment
-
-
-def tasks_frame(doc: str, rows: list[tuple[str, str, str, str, str]]) -> pd.DataFrame:
-    """A task table from (text, lead units, responsible units, part title, section title) rows."""
-    return pd.DataFrame(
-        [
-            {
-                "doc_id": doc,
-                "task_id": f"{doc}:{i}",
-                "part_title": part,
-                "section_title": section,
-                "path": str(i),
-                "heading": text.split("。")[0],
-                "text": text,
-                "lead_units": lead,
-                "responsible_units": responsible,
-                "char_start": 10 * i,
-                "char_end": 10 * i + len(text),
-            }
-            for i, (text, lead, responsible, part, section) in enumerate(rows)
-        ]
-    )
-
-
-def clauses_frame(tasks: pd.DataFrame) -> pd.DataFrame:
-    rows = [
-        {"doc_id": doc, "task_id": task, "clause_no": n, "text": clause, "char_start": 0, "char_end": len(clause)}
-        for task, doc, text in zip(tasks["task_id"], tasks["doc_id"], tasks["text"])
-        for n, clause in enumerate(c for c in text.split("。") if c)
-    ]
-    return pd.DataFrame(rows, columns=align.CLAUSE_COLUMNS)
 
 
 def comparison(

@@ -8,37 +8,15 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
+from invented_plans import clauses_frame, tasks_frame
 
 from analysis import align
 from analysis.settings import AlignmentSettings, Thresholds
 
 
 def plan_tasks(doc: str, rows: list[tuple[str, str, str]]) -> pd.DataFrame:
-    """A task table from (text, part title, section title) rows; the heading is the first sentence."""
-    return pd.DataFrame(
-        [
-            {
-                "doc_id": doc,
-                "task_id": f"{doc}:{i}",
-                "part_title": part,
-                "section_title": section,
-                "heading": text.split("。")[0],
-                "text": text,
-                "lead_units": "",
-                "responsible_units": "",
-            }
-            for i, (text, part, section) in enumerate(rows)
-        ]
-    )
-
-
-def clauses_of(tasks: pd.DataFrame) -> pd.DataFrame:
-    rows = [
-        {"doc_id": doc, "task_id": task, "clause_no": n, "text": clause, "char_start": 0, "char_end": len(clause)}
-        for task, doc, text in zip(tasks["task_id"], tasks["doc_id"], tasks["text"])
-        for n, clause in enumerate(c for c in text.split("。") if c)
-    ]
-    return pd.DataFrame(rows, columns=align.CLAUSE_COLUMNS)
+    """A task table from (text, part title, section title) rows, no units named."""
+    return tasks_frame(doc, [(text, "", "", part, section) for text, part, section in rows])
 
 
 def plan_pair(source: pd.DataFrame, target: pd.DataFrame, settings: AlignmentSettings | None = None) -> align.PlanPair:
@@ -46,8 +24,8 @@ def plan_pair(source: pd.DataFrame, target: pd.DataFrame, settings: AlignmentSet
     space = align.FeatureSpace()
     neutral = settings.neutral_level_words
     return align.PlanPair(
-        align.Plan(source, clauses_of(source), space, neutral),
-        align.Plan(target, clauses_of(target), space, neutral),
+        align.Plan(source, clauses_frame(source), space, neutral),
+        align.Plan(target, clauses_frame(target), space, neutral),
         settings,
     )
 
@@ -140,7 +118,7 @@ def test_sections_that_match_favour_the_tasks_inside_them(pairs) -> None:
 
 
 def test_groups_are_sections_of_several_tasks_else_parts() -> None:
-    plan = align.Plan(CITY, clauses_of(CITY), align.FeatureSpace())
+    plan = align.Plan(CITY, clauses_frame(CITY), align.FeatureSpace())
     # the goal part's sections hold one task each: the part is the group
     assert plan.groups.tolist() == [0, 0, 1, 1, 2, 2]
 
