@@ -13,7 +13,7 @@ from test_layout import RANKS
 
 from analysis import docs
 from analysis.cli import make_parser
-from analysis.settings import MANIFEST_PATH, PROJECT_ROOT
+from analysis.settings import MANIFEST_PATH, PROJECT_ROOT, AlignmentSettings
 
 
 @pytest.mark.parametrize("section", docs.SECTIONS, ids=lambda s: f"{s.page}:{s.name}")
@@ -105,7 +105,7 @@ def test_the_command_reference_shows_the_defaults_without_the_environment() -> N
 def test_the_settings_reference_gives_each_field_its_default_and_comment() -> None:
     reference = docs.settings_reference()
     row = next(line for line in reference.splitlines() if line.startswith("| `near_miss_min`"))
-    assert "| `0.02` |" in row and "review queue" in row
+    assert f"| `{AlignmentSettings().near_miss_min!r}` |" in row and "review queue" in row
     assert "| `strong_cue_max_line`, `weak_cue_max_line` | `300`, `20` |" in reference  # one comment, two fields
 
 
