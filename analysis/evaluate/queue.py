@@ -34,6 +34,7 @@ COVERAGE_GOAL = 0.97
 # The floors tried: every 0.005 up to 0.045, then every 0.025 up to 0.3.
 FLOORS = tuple(round(0.005 * k, 3) for k in range(1, 10)) + tuple(round(0.05 + 0.025 * k, 3) for k in range(11))
 COVERAGE_COLUMNS = ["comparison", "near_miss_min", "n_rows", "gold_links_missed", "missed_in_queue"]
+_PAIR = ("source_task_id", "target_task_id")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -67,9 +68,6 @@ def queue_checks(
         missed = frozenset(set(zip(gold["source_task_id"], gold["target_task_id"])) - linked)
         checks.append(QueueCheck(f"{key[0]} → {key[1]}", made, missed))
     return checks
-
-
-_PAIR = ("source_task_id", "target_task_id")
 
 
 def queue_of(comparison: align.PlanComparison, near_miss_min: float) -> pd.DataFrame:
