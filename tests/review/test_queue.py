@@ -15,6 +15,7 @@ from pinned_corpus import PINNED_DIR, PINNED_MANIFEST
 from analysis import review
 from analysis.corpus.build import build
 from analysis.corpus.evaluation import model_comparisons
+from analysis.corpus.load import load_comparison
 from analysis.corpus.manifest import load_manifest
 from analysis.errors import UserError
 from analysis.review import (
@@ -79,6 +80,23 @@ def test_the_queue_holds_the_doubtful_decisions_in_the_corrections_format(built)
     assert len(wider) > len(queue)
     with pytest.raises(UserError, match="no such comparison"):
         review_queue(tables["alignments"], tables["tasks"], "a__b")
+
+
+def test_a_comparison_queues_the_rows_the_command_lists_and_a_floor_trims_only_near_misses(built) -> None:
+    folder, tables = built
+    comparison = load_comparison(*COMPARISON.split("__"), folder)
+    queued = review.comparison_queue(comparison)
+    listed = review_queue(tables["alignments"], tables["tasks"], COMPARISON, near_misses=tables["near_misses"])
+    for column in ("source_task_id", "target_task_id", "reason", "model_relation", "evidence"):
+        assert list(queued[column]) == list(listed[column]), column
+    np.testing.assert_allclose(queued["confidence"], listed["confidence"])
+    near = queued[queued["reason"] == "near miss"]
+    floor = float(np.median(1 - near["confidence"]))
+    trimmed = review.comparison_queue(comparison, near_miss_min=floor)
+    kept = trimmed[trimmed["reason"] == "near miss"]
+    assert 0 < len(kept) < len(near) and (1 - kept["confidence"] >= floor - 1e-12).all()
+    doubtful = queued[queued["reason"] != "near miss"]
+    assert list(trimmed.loc[trimmed["reason"] != "near miss", "source_task_id"]) == list(doubtful["source_task_id"])
 
 
 @pytest.mark.slow
