@@ -70,25 +70,12 @@ def queue_checks(
     return checks
 
 
-def queue_of(comparison: align.PlanComparison, near_miss_min: float) -> pd.DataFrame:
-    """The queue ``analysis review`` lists for a comparison whose near misses start at ``near_miss_min``."""
-    tables = comparison.tables(with_indicators=False)
-    near = tables["near_misses"]
-    tasks = pd.concat([comparison.source_tasks, comparison.target_tasks], ignore_index=True)
-    return review.review_queue(
-        tables["alignments"],
-        tasks,
-        comparison.comparison_id,
-        near_misses=near[near["link_probability"] >= near_miss_min],
-    )
-
-
 def queue_coverage(checks: Sequence[QueueCheck], floors: Sequence[float] = FLOORS) -> pd.DataFrame:
     """For each comparison and floor: the queue's rows and the missed gold links among them."""
     rows = []
     for check in checks:
         for floor in floors:
-            queue = queue_of(check.comparison, floor)
+            queue = review.comparison_queue(check.comparison, near_miss_min=floor)
             listed = set(zip(queue["source_task_id"], queue["target_task_id"]))
             rows.append(
                 {

@@ -23,7 +23,14 @@ from analysis.review.decisions import (
     read_alignment_corrections,
     read_target_corrections,
 )
-from analysis.review.queue import DEFAULT_BAND, QUEUE_COLUMNS, export_queue, queue_summary, review_queue
+from analysis.review.queue import (
+    DEFAULT_BAND,
+    QUEUE_COLUMNS,
+    comparison_queue,
+    export_queue,
+    queue_summary,
+    review_queue,
+)
 
 __all__ = [
     "ALIGNMENT_CORRECTION_COLUMNS",
@@ -34,6 +41,7 @@ __all__ = [
     "agreement_report",
     "alignment_log",
     "apply_link_decisions",
+    "comparison_queue",
     "correct_alignment",
     "correct_clause_matches",
     "correct_targets",

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.align import PlanComparison
 from analysis.errors import UserError
 from analysis.review.decisions import ALIGNMENT_CORRECTION_COLUMNS
 from analysis.schema import DECIDERS, LINKS
@@ -102,6 +103,20 @@ def review_queue(
         ["source_task_id", "target_task_id"]
     )  # an unlinked task's nearest pair, also a near miss
     return queue.sort_values("confidence", kind="stable").reset_index(drop=True)
+
+
+def comparison_queue(
+    comparison: PlanComparison, band: tuple[float, float] = DEFAULT_BAND, near_miss_min: float | None = None
+) -> pd.DataFrame:
+    """The queue of one comparison, made or read back from the built tables: for a built
+    comparison, the rows ``analysis review`` writes; with ``near_miss_min``, the near misses
+    from that floor up only (as a build with that floor lists them)."""
+    tables = comparison.tables(with_indicators=False)
+    near = tables["near_misses"]
+    if near_miss_min is not None:
+        near = near[near["link_probability"] >= near_miss_min]
+    tasks = pd.concat([comparison.source_tasks, comparison.target_tasks], ignore_index=True)
+    return review_queue(tables["alignments"], tasks, comparison.comparison_id, band, near)
 
 
 def _near_miss_rows(near_misses: pd.DataFrame, comparison_id: str, texts: dict[str, str]) -> pd.DataFrame:

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import align
+from analysis import align, review
 from analysis.evaluate import ablation, queue
 from analysis.evaluate.alignment import threshold_grid
 from analysis.settings import LINK_CONFIDENCE_PATH, AlignmentSettings
@@ -81,7 +81,7 @@ def test_the_queue_reaches_more_missed_links_the_lower_its_floor(checks) -> None
     assert (at_floor["n_rows"] <= queue.MAX_ROWS).all()
     # the queue holds what `analysis review` lists: every near miss above the floor, each pair once
     check = checks[1]
-    listed = queue.queue_of(check.comparison, 0.05)
+    listed = review.comparison_queue(check.comparison, near_miss_min=0.05)
     assert len(listed) == len(listed.drop_duplicates(["source_task_id", "target_task_id"]))
     near = check.comparison.near_misses
     likely = near[near["link_probability"] >= 0.05]
