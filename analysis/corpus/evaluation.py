@@ -98,10 +98,10 @@ def evaluation_text(
         yield f"link-confidence model → {LINK_CONFIDENCE_PATH}"
     link_model = fitted.model if fit else align.LinkModel.load(LINK_CONFIDENCE_PATH)
     yield queue.queue_report(
-        queue.queue_coverage(queue.queue_checks(corpus, settings.alignment, link_model)), settings.alignment
+        queue.queue_coverage(queue.queue_checks(corpus, settings.alignment, link_model, compared)), settings.alignment
     )
     if with_ablation:
-        yield ablation.ablation_report(ablation.ablation(corpus, settings.alignment))
+        yield ablation.ablation_report(ablation.ablation(corpus, settings.alignment, compared))
     agreement = review.link_agreement(corrections.links, model_comparisons(listed, corpus, found, settings))
     counts = review.target_agreement(corrections.targets, found)
     yield review.agreement_report(agreement, counts, corrections.links_path, corrections.targets_path)

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import align
-from analysis.evaluate.alignment import alignment_indicators, threshold_grid
+from analysis.evaluate.alignment import threshold_grid
 from analysis.evaluate.crosslevel import COMPARISONS, comparison_gold, evaluate_crosslevel
 from analysis.settings import AlignmentSettings
 
@@ -107,12 +107,15 @@ class Ablation:
 
 
 def ablation(
-    corpus: Mapping, settings: AlignmentSettings, grid: pd.DataFrame | None = None, names: Sequence[str] | None = None
+    corpus: Mapping,
+    settings: AlignmentSettings,
+    indicators: pd.DataFrame,
+    grid: pd.DataFrame | None = None,
+    names: Sequence[str] | None = None,
 ) -> Ablation:
     """The model under every variant (those named, or all of :func:`variants`) on the three gold
-    comparisons, and the baseline beside it."""
+    comparisons, and the baseline beside it (``indicators``: the targets the aligner sees)."""
     grid = threshold_grid(settings.threshold_grid) if grid is None else grid
-    indicators = alignment_indicators(dict(corpus))
     gold = {f"{key[0]} → {key[1]}": comparison_gold(key, corpus) for key in COMPARISONS}
     classes_of = _classifier(corpus)
     figures, classes = [], []

@@ -25,7 +25,6 @@ import numpy as np
 import pandas as pd
 
 from analysis import align, review
-from analysis.evaluate.alignment import alignment_indicators
 from analysis.evaluate.crosslevel import COMPARISONS, comparison_gold
 from analysis.settings import AlignmentSettings
 
@@ -51,11 +50,11 @@ def queue_checks(
     corpus: Mapping,
     settings: AlignmentSettings,
     link_model: align.LinkModel,
+    indicators: pd.DataFrame,
     floors: Sequence[float] = FLOORS,
-    indicators: pd.DataFrame | None = None,
 ) -> list[QueueCheck]:
-    """The gold comparisons with the links the model misses."""
-    indicators = alignment_indicators(dict(corpus)) if indicators is None else indicators
+    """The gold comparisons with the links the model misses (``indicators``: the targets the
+    aligner sees)."""
     lowest = dataclasses.replace(settings, near_miss_min=float(min(floors)))
     plans = align.PlanCache()
     checks = []

@@ -64,8 +64,8 @@ def test_the_variants_switch_each_signal_off_and_on() -> None:
 
 
 @pytest.fixture(scope="module")
-def checks(corpus) -> list[queue.QueueCheck]:
-    return queue.queue_checks(corpus, AlignmentSettings(), align.LinkModel.load(LINK_CONFIDENCE_PATH))
+def checks(corpus, corpus_targets) -> list[queue.QueueCheck]:
+    return queue.queue_checks(corpus, AlignmentSettings(), align.LinkModel.load(LINK_CONFIDENCE_PATH), corpus_targets)
 
 
 @pytest.mark.slow
@@ -92,12 +92,12 @@ def test_the_queue_reaches_more_missed_links_the_lower_its_floor(checks) -> None
 
 
 @pytest.mark.slow
-def test_the_ablation_gives_each_variant_per_comparison_and_error_class(corpus) -> None:
+def test_the_ablation_gives_each_variant_per_comparison_and_error_class(corpus, corpus_targets) -> None:
     settings = AlignmentSettings()
     small = pd.DataFrame({"link_min": [0.16, 0.22], "partial_ratio": [0.75, 0.75], "clause_min": [0.4, 0.4]}).merge(
         pd.DataFrame({"topic_clause_min": [np.inf, np.inf], "goal_media_min": [0.5, np.inf]}), how="cross"
     )
-    result = ablation.ablation(corpus, settings, small, names=[ablation.AS_BUILT, ablation.NONE])
+    result = ablation.ablation(corpus, settings, corpus_targets, small, names=[ablation.AS_BUILT, ablation.NONE])
     figures = result.figures
     assert set(figures["variant"]) == {ablation.AS_BUILT, ablation.NONE}
     assert set(figures["protocol"]) == set(ablation.PROTOCOLS)
