@@ -8,7 +8,7 @@ import dataclasses
 import pandas as pd
 import pytest
 
-from analysis import evaluate
+from analysis import evaluate, schema
 from analysis.corpus.load import load_comparison
 from analysis.evaluate import calibration
 from analysis.report import charts, quality, views
@@ -62,7 +62,7 @@ def test_without_the_golds_plans_the_method_report_says_nothing_was_evaluated(tm
     from analysis.evaluate.tables import evaluation_tables
     from analysis.settings import BuildSettings
 
-    tables, files = evaluation_tables([], BuildSettings())
+    tables, files = evaluation_tables([], schema.empty("targets"), BuildSettings())
     assert files == () and all(len(frame) == 0 for frame in tables.values())
     empty = quality.MethodTables(
         **{n.removeprefix("evaluation_"): t for n, t in tables.items()}, targets=pd.DataFrame()
