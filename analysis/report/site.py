@@ -133,6 +133,7 @@ def index_page(
     """``index.html``: the reports in reading order, each with its finding; failures with their error."""
     msg = i18n.Messages(lang)
     e = html.escape
+    quoted = page.Report(lang).quote_marked  # a plan's 「words」 inside lang="zh" in the English edition
     rows: list[str] = []
     failures: list[str] = []
     ordered = sorted(results, key=lambda r: READING_ORDER.get(r.kind, 9))
@@ -152,7 +153,7 @@ def index_page(
         kind = msg.get(f"kind.{r.kind}", r.kind)
         rows.append(
             f'<tr><td class="num">{len(rows) + 1}</td><td><a href="{e(r.html)}">{e(r.title)}</a>{note}</td><td>{e(kind)}</td>'
-            f'<td>{e(r.summary)}</td><td class="num">{r.size_bytes / 1e6:.1f} MB</td></tr>'
+            f'<td>{quoted(e(r.summary))}</td><td class="num">{r.size_bytes / 1e6:.1f} MB</td></tr>'
         )
     failed = ""
     if failures:
@@ -168,7 +169,7 @@ def index_page(
 <body>
 <nav class="report-links">{edition_link("index.html", msg)}</nav>
 <h1>{e(msg("index.title"))}</h1>
-<p class="lead-in">{e(msg("index.intro"))}</p>
+<p class="lead-in">{quoted(e(msg("index.intro")))}</p>
 {failed}
 <h2 id="reading-order">{e(msg("index.reading_order"))}</h2>
 <div class="tbl-scroll"><table class="data"><thead><tr><th>#</th><th>{e(msg("index.col_report"))}</th><th>{e(msg("index.col_kind"))}</th>
@@ -208,6 +209,6 @@ def index_figures(processed_dir: Path, lang: str = i18n.DEFAULT_LANG) -> str:
             )
     parts = []
     for title, figure, data, name in figures:
-        parts.append(f"<h2>{html.escape(title)}</h2>")
+        parts.append(f"<h2>{report.quote_marked(html.escape(title))}</h2>")
         parts.append(str(report.figure(figure, data, name, height="460px")))
     return "".join(parts)

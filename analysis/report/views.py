@@ -403,7 +403,7 @@ def comparison_findings(
     ]
     unlinked = unlinked_tasks(comparison, "source")
     if len(unlinked):
-        shown = [f"{p}「{h}」" for p, h in zip(unlinked["path"], unlinked["heading"])][:3]
+        shown = [report.task_label(p, h) for p, h in zip(unlinked["path"], unlinked["heading"])][:3]
         sentences.append(
             msg(
                 f"findings.{kind}.not_taken_up",
@@ -450,7 +450,9 @@ def comparison_findings(
                     "findings.possible_links",
                     n=len(possible),
                     min=share,
-                    pair=f"{top['source_path']}「{top['source_heading']}」 ↔ {top['target_path']}「{top['target_heading']}」",
+                    pair=report.task_label(top["source_path"], top["source_heading"])
+                    + " ↔ "
+                    + report.task_label(top["target_path"], top["target_heading"]),
                     probability=msg.share(top["link_probability"]),
                 )
             )
@@ -482,7 +484,7 @@ def people_targets(comparison: PlanComparison, lexicon: pd.DataFrame, report) ->
     marks = []
     for row in table.to_dict("records"):
         keys = caveats(row)
-        marks.append("".join(f'<span class="caveat">{html.escape(msg(k))}</span>' for k in keys))
+        marks.append("".join(f'<span class="caveat">{report.quote_marked(html.escape(msg(k)))}</span>' for k in keys))
     table = table.assign(
         target_shown=[html.escape(msg.value(v, u)) + m for v, u, m in zip(table["target_value"], table["unit"], marks)],
         source_shown=[html.escape(msg.value(v, u)) for v, u in zip(table["source_value"], table["unit"])],
@@ -498,7 +500,7 @@ def escalation_for_people(escalation: pd.DataFrame, report, kinds: tuple[str, ..
     msg = report.msg
     shown = []
     for row in rows.to_dict("records"):
-        marks = "".join(f'<span class="caveat">{html.escape(msg(k))}</span>' for k in caveats(row))
+        marks = "".join(f'<span class="caveat">{report.quote_marked(html.escape(msg(k)))}</span>' for k in caveats(row))
         shown.append(html.escape(msg.value(row["value"], row["unit"])) + marks)
     return rows.assign(
         plan=[report.name(d) for d in rows["doc_id"]],
