@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import plotly.graph_objects as go
 
+from analysis.align.coverage import NO_UNIT
 from analysis.report import palette
+from analysis.report.glossary import chart_heading, chart_unit
 
 if TYPE_CHECKING:
     pass
@@ -32,7 +34,9 @@ def section_sankey(flows: pd.DataFrame, source_doc: str, target_doc: str, report
     def label(section: str) -> str:
         if section in pseudo:
             return "〔" + msg.relation(section[1:-1]) + "〕"
-        return section if len(section) <= 18 else section[:17] + "…"
+        section = chart_heading(section, msg.lang)
+        limit = 18 if msg.lang == "zh" else 40
+        return section if len(section) <= limit else section[: limit - 1] + "…"
 
     flows = flows.assign(
         source_section=flows["source_section"].map(label), target_section=flows["target_section"].map(label)
@@ -125,7 +129,7 @@ def coverage_by_part(coverage: pd.DataFrame, side: str = "source", report=None) 
     fig = go.Figure(
         go.Bar(
             x=rows["share_linked"] * 100,
-            y=esc(rows["group"]),
+            y=esc(rows["group"].map(lambda g: chart_heading(g, msg.lang))),
             orientation="h",
             marker_color=palette.RELATION_COLOURS["same"],
             text=[
@@ -158,6 +162,7 @@ def coverage_heatmap(unit_part: pd.DataFrame, report=None) -> go.Figure:
     parts = sorted(share.columns, key=part_rank)
     order = tasks.sum(axis=1).sort_values(ascending=False).index
     share, linked, tasks = share.loc[order, parts], linked.loc[order, parts], tasks.loc[order, parts]
+    units = [msg("chart.no_unit") if u == NO_UNIT else chart_unit(u, msg.lang) for u in share.index]
     text = [
         [("" if pd.isna(t) else f"{int(n)}/{int(t)}") for n, t in zip(nr, tr)]
         for nr, tr in zip(linked.to_numpy(), tasks.to_numpy())
@@ -165,8 +170,8 @@ def coverage_heatmap(unit_part: pd.DataFrame, report=None) -> go.Figure:
     fig = go.Figure(
         go.Heatmap(
             z=share.to_numpy() * 100,
-            x=list(share.columns),
-            y=list(share.index),
+            x=[chart_heading(p, msg.lang) for p in share.columns],
+            y=units,
             text=text,
             texttemplate="%{text}",
             colorscale=palette.SHARE_SCALE,

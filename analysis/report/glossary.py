@@ -64,8 +64,8 @@ def gloss_measure(measure: str) -> str:
 class _VisibleText(HTMLParser):
     """Characters a reader sees, split by whether they sit inside a ``lang="zh…"`` element."""
 
-    _SKIP = {"script", "style", "template", "title", "head"}
-    _VOID = {"br", "img", "input", "meta", "link", "hr", "wbr", "col", "area", "base", "source"}
+    _SKIP = frozenset({"script", "style", "template", "title", "head"})
+    _VOID = frozenset({"br", "img", "input", "meta", "link", "hr", "wbr", "col", "area", "base", "source"})
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -77,7 +77,7 @@ class _VisibleText(HTMLParser):
         if tag in self._VOID:
             return
         values = dict(attrs)
-        zh, hidden = (self.stack[-1][1:] if self.stack else (False, False))
+        zh, hidden = self.stack[-1][1:] if self.stack else (False, False)
         lang = values.get("lang")
         if lang is not None:
             zh = str(lang).lower().startswith("zh")
@@ -96,12 +96,10 @@ class _VisibleText(HTMLParser):
             (self.quoted if zh else self.other).append(data)
 
 
-def chinese_share(page_html: str, html_lang: str = "en") -> float:
+def chinese_share(page_html: str) -> float:
     """Share of the visible non-space characters outside ``lang="zh"`` elements that are Chinese
-    (the page's own ``<html lang>`` counts as the starting language)."""
+    (a Chinese page's ``<html lang="zh-CN">`` puts all of it inside)."""
     parser = _VisibleText()
-    if html_lang.lower().startswith("zh"):
-        return 0.0
     parser.feed(page_html)
     text = re.sub(r"\s+", "", "".join(parser.other))
     return len(CJK.findall(text)) / len(text) if text else 0.0
@@ -126,3 +124,23 @@ def english_position(path: str) -> str:
     the path itself when it holds no number."""
     numbers = [str(_numeral(n)) for n in _POSITION_PART.findall(str(path or ""))]
     return ".".join(numbers) or str(path or "")
+
+
+def chart_heading(heading: str, lang: str) -> str:
+    """A part's or section's heading on a chart, whose SVG text cannot be marked as Chinese: in
+    English its number and gloss (``三、重点工作安排`` → ``3. Key work arrangements``) when the
+    glossary knows the phrase, the heading itself otherwise (and always in Chinese)."""
+    heading = str(heading or "")
+    gloss = gloss_heading(heading) if lang != "zh" else ""
+    if not gloss:
+        return heading
+    numbering = _NUMBERING.match(heading)
+    return f"{english_position(numbering.group())}. {gloss}" if numbering else gloss
+
+
+def chart_unit(unit: str, lang: str) -> str:
+    """A unit's name on a chart (``X会同Y``: X together with Y): in English each name's gloss when
+    the glossary knows it."""
+    if lang == "zh":
+        return str(unit)
+    return " with ".join(gloss_unit(u) or u for u in str(unit).split("会同"))

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from analysis.align.coverage import NO_UNIT
 from analysis.report.glossary import CJK, english_position, gloss_heading, gloss_unit, split_units
 from analysis.report.i18n import Messages, plan_names
 
@@ -55,6 +56,8 @@ PLAN_WORD_KINDS = {
     "source_path": "position",
     "target_path": "position",
 }
+# Columns of ids and character offsets (task_id, doc_id_copy, char_start): provenance, not for reading.
+PROVENANCE = re.compile(r"(?:^|_)id(?:_|$)|^char_")
 # Pairs of 「quoted」 plan text in a sentence.
 QUOTED = re.compile(r"「[^」]*」")
 # A shared-term / best-clause / nearest-candidate part of the alignments' ``evidence``.
@@ -66,7 +69,7 @@ _EVIDENCE_PART = re.compile(
 @dataclass
 class Column:
     """A table column: the frame's column, its header's catalogue key, how to show its values.
-    Ids and character offsets (``*_id``, ``char_*``) are provenance: kept out of sight, in the row's
+    Ids and character offsets (``*_id``, ``*_id_*``, ``char_*``) are provenance: kept out of sight, in the row's
     tooltip and in the table's CSV download."""
 
     name: str
@@ -75,7 +78,7 @@ class Column:
     clip: bool = False
 
     def __post_init__(self) -> None:
-        if self.name.endswith("_id") or self.name.startswith("char_"):
+        if PROVENANCE.search(self.name):
             self.kind = "id"
         elif self.kind == "text":
             self.kind = PLAN_WORD_KINDS.get(self.name, "text")
@@ -334,10 +337,11 @@ class Report:
         return Html(f'<div class="chart">{self._tools(name, False)}{chart}{hidden}</div>')
 
     def _datum(self, value):
-        """A chart's data value for its CSV download: yes / no in the report's language, else as is."""
+        """A chart's data value for its CSV download: yes / no and the tables' "no unit" in the
+        report's language, else as is."""
         if isinstance(value, (bool, np.bool_)):
             return self.msg("value.yes" if value else "value.no")
-        return value
+        return self.msg("chart.no_unit") if value == NO_UNIT else value
 
     def show_figure(self, fig, data: pd.DataFrame, name: str):
         """Display a chart: plotly's own output in JupyterLab, the page's block in the HTML report."""
@@ -502,7 +506,9 @@ def close_reading(report: Report, comparison, margin: float = 0.04) -> Html:
             report.html("close.group_source", section=Html(report.heading_html(section)))
             if link.source_task_id
             else report.html(
-                "close.group_target", section=Html(report.heading_html(section)), target=report.name(comparison.target_doc)
+                "close.group_target",
+                section=Html(report.heading_html(section)),
+                target=report.name(comparison.target_doc),
             )
         )
         left = source.loc[left_id] if left_id in source.index else None
@@ -541,7 +547,11 @@ def close_reading(report: Report, comparison, margin: float = 0.04) -> Html:
                 f"{esc(report.position(task['path']))} <b>{report.heading_html(task['heading'])}</b>"
                 + (f' <span class="tag">{esc(label)}</span>' if label else "")
                 + "</div>"
-                + (f'<div class="text">{text_html}</div>' if report.lang == "zh" else f'<div class="text" lang="zh">{text_html}</div>')
+                + (
+                    f'<div class="text">{text_html}</div>'
+                    if report.lang == "zh"
+                    else f'<div class="text" lang="zh">{text_html}</div>'
+                )
                 + (f'<div class="units">{esc(msg("close.units"))}: {report.units_html(units)}</div>' if units else "")
                 + "</div>"
             )

@@ -122,8 +122,8 @@ def method_findings(tables: MethodTables, report) -> list[str]:
         sentences.append(
             msg(
                 "findings.method.targets",
-                recall=msg.ratio(targets["core_recall"].min()),
-                precision=msg.ratio(targets["precision"].min()),
+                recall=msg.share(targets["core_recall"].min()),
+                precision=msg.share(targets["precision"].min()),
             )
         )
     if len(reliability) and len(near_misses):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis.align import PlanComparison
+from analysis.align.coverage import NO_UNIT
 from analysis.compare.escalation import POINT_KINDS, change, direction, vs_parent
 
 # --- reading the escalation table ---------------------------------------------------------------
@@ -208,7 +209,7 @@ def coverage_by_unit_and_part(comparison: PlanComparison) -> pd.DataFrame:
         comparison.source_tasks[["task_id", "part_title", "lead_units"]], on="task_id"
     )
     source["unit"] = (
-        source["lead_units"].str.split(";").map(lambda units: [u.split("会同")[0] for u in units if u] or ["(none)"])
+        source["lead_units"].str.split(";").map(lambda units: [u.split("会同")[0] for u in units if u] or [NO_UNIT])
     )
     exploded = source.explode("unit")
     exploded["linked"] = exploded["relation"].isin(LINK_RELATIONS)
