@@ -68,6 +68,7 @@ from analysis.report.site import (  # noqa: F401 (part of this module's interfac
     ASSETS_DIR,
     READING_ORDER,
     asset_tags,
+    drop_dead_links,
     index_figures,
     report_links,
     shared_assets,
@@ -330,6 +331,10 @@ def build_editions(
         storage.write_text(
             folders[lang] / "index.html", index_page(described, figures, generated, lang, standalone, assets[lang])
         )
+    if standalone:  # once every edition's pages and index are written: what is not there is left out
+        for lang in langs:
+            written = [folders[lang] / r.html for r in results[lang].values() if r.html]
+            drop_dead_links([folders[lang] / "index.html", *written])
     if interrupted is not None:
         raise interrupted
     return {lang: [results[lang][j.report_id] for j in chosen[lang]] for lang in langs}

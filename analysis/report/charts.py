@@ -197,9 +197,14 @@ def f1_bars(summary: pd.DataFrame, report=None, title: str = "chart.f1") -> go.F
     gold = [msg.get(f"label.{g}", str(g)) for g in summary["gold"]]
     rows = summary.assign(label=esc(summary["comparison"]) + "<br>(" + esc(pd.Series(gold, index=summary.index)) + ")")
     fig = go.Figure()
-    colours = {"model": palette.RELATION_COLOURS["same"], "baseline": palette.OTHER}
+    # every legend entry its own colour: the model's settings in blues, the baseline's in greys and orange
+    shades = {"model": ("#0072B2", "#56B4E9", "#1f3b73"), "baseline": ("#999999", "#E69F00", "#4d4d4d")}
+    used: dict[str, int] = {}
     for (method_key, setting_key), group in rows.groupby(["method", "setting"], sort=False):
         method, setting = str(method_key), str(setting_key)
+        family = shades.get(method, palette.PLAN_COLOURS)
+        colour = family[used.get(method, 0) % len(family)]
+        used[method] = used.get(method, 0) + 1
         fig.add_trace(
             go.Bar(
                 x=group["label"],
@@ -208,8 +213,7 @@ def f1_bars(summary: pd.DataFrame, report=None, title: str = "chart.f1") -> go.F
                 text=[f"{v:.2f}" for v in group["f1"]],
                 textposition="outside",
                 marker={
-                    "color": colours.get(method, palette.OTHER),
-                    "opacity": 1.0 if "cross" not in setting else 0.6,
+                    "color": colour,
                     "pattern": {"shape": "/" if "cross" in setting else ""},
                 },
                 customdata=group[["precision", "recall", "label_accuracy", "n_gold"]].to_numpy(),

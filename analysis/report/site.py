@@ -212,3 +212,30 @@ def index_figures(processed_dir: Path, lang: str = i18n.DEFAULT_LANG) -> str:
         parts.append(f"<h2>{report.quote_marked(html.escape(title))}</h2>")
         parts.append(str(report.figure(figure, data, name, height="460px")))
     return "".join(parts)
+
+
+_SCRIPT = re.compile(r"(<script\b.*?</script>)", re.DOTALL | re.IGNORECASE)
+_LOCAL_LINK = re.compile(r'<a\b[^>]*\bhref="(?![a-z][a-z0-9+.-]*:|#|/)([^"#?]+)[^"]*"[^>]*>.*?</a>\s*', re.DOTALL)
+
+
+def without_dead_links(document: str, folder: Path) -> str:
+    """``document`` (a page in ``folder``) without its links to pages that do not exist there: a
+    standalone page is read where it lies, so a link to a report not built (another edition, a
+    report left out with ``--only``) is left out instead of leading nowhere. Scripts are untouched."""
+
+    def keep(link: re.Match) -> str:
+        target = folder / html.unescape(link.group(1))
+        return link.group() if target.exists() else ""
+
+    parts = _SCRIPT.split(document)
+    return "".join(part if i % 2 else _LOCAL_LINK.sub(keep, part) for i, part in enumerate(parts))
+
+
+def drop_dead_links(pages: list[Path]) -> None:
+    """Rewrite each page without its links to pages that do not exist (:func:`without_dead_links`)."""
+    for path in pages:
+        if path.is_file():
+            text = path.read_text(encoding="utf-8")
+            kept = without_dead_links(text, path.parent)
+            if kept != text:
+                storage.write_text(path, kept)

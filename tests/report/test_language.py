@@ -164,3 +164,41 @@ def test_built_chinese_pages_leak_no_english_leftovers(built_reports) -> None:
         assert not re.search(r"<td[^>]*>(?:<div class=\"cell\">)?(?:True|False)<", text), path.name
         assert "shared:" not in text and "(none)" not in text, path.name
         assert not re.search(r'<mark class="num">(?:19|20)\d\d年?</mark>', text), path.name
+
+
+def test_each_legend_entry_of_the_f1_chart_has_its_own_colour() -> None:
+    from analysis.report import charts
+
+    summary = pd.DataFrame(
+        {
+            "comparison": ["a → b"] * 4,
+            "gold": ["development"] * 4,
+            "method": ["model", "model", "model", "baseline"],
+            "setting": ["as built", "in-sample", "cross-validated", "no fitting"],
+            "f1": [0.9, 0.8, 0.7, 0.5],
+            "precision": 0.5,
+            "recall": 0.5,
+            "label_accuracy": 0.5,
+            "n_gold": 10,
+        }
+    )
+    figure = charts.f1_bars(summary, page.Report("en"))
+    colours = [trace.marker.color for trace in figure.data]
+    assert len(colours) == 4 and len(set(colours)) == 4
+
+
+def test_a_standalone_page_leaves_out_links_to_pages_that_are_not_there(tmp_path) -> None:
+    from analysis.report import site
+
+    (tmp_path / "en").mkdir()
+    (tmp_path / "index.html").write_text("x")
+    (tmp_path / "en" / "a.html").write_text("x")
+    document = (
+        '<nav><a href="index.html">← All</a> <a href="method.html">Method</a> <a href="en/a.html">EN</a> '
+        '<a href="#sec-1">here</a> <a href="https://example.org/x.html">web</a></nav>'
+        "<script>var s = '<a href=\"gone.html\">';</script>"
+    )
+    kept = site.without_dead_links(document, tmp_path)
+    assert 'href="index.html"' in kept and 'href="en/a.html"' in kept and 'href="#sec-1"' in kept
+    assert "method.html" not in kept.split("<script>")[0] and "Method" not in kept
+    assert 'href="https://example.org/x.html"' in kept and "gone.html" in kept  # scripts untouched
