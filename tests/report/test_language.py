@@ -33,6 +33,7 @@ def test_the_glossary_is_english_bare_and_says_each_phrase_once() -> None:
     assert {r["kind"] for r in rows} == set(glossary.KINDS)
     seen = set()
     for row in rows:
+        assert None not in row and None not in row.values(), row  # three fields: an English comma is quoted
         assert (row["kind"], row["zh"]) not in seen, row
         seen.add((row["kind"], row["zh"]))
         assert CJK.search(row["zh"]) and not CJK.search(row["en"]), row
