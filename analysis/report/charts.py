@@ -226,9 +226,10 @@ def f1_bars(summary: pd.DataFrame, report=None, title: str = "chart.f1") -> go.F
         line_dash="dot",
         line_color=palette.DIRECTION_COLOURS["lowered"],
         annotation_text=esc(msg("chart.goal")),
-        annotation_position="bottom right",
+        annotation_position="right",  # beside the plot, clear of the bars' values
     )
     fig.update_layout(
+        margin_r=90,
         barmode="group",
         title=esc(msg(title)),
         xaxis_title="",

@@ -203,3 +203,11 @@ def test_a_standalone_page_leaves_out_links_to_pages_that_are_not_there(tmp_path
     assert 'href="index.html"' in kept and 'href="en/a.html"' in kept and 'href="#sec-1"' in kept
     assert "method.html" not in kept.split("<script>")[0] and "Method" not in kept
     assert 'href="https://example.org/x.html"' in kept and "gone.html" in kept  # scripts untouched
+
+
+def test_the_method_findings_say_shares_as_a_reader_does() -> None:
+    from analysis.report import quality
+
+    english = Messages("en")
+    assert quality._span(pd.Series([1.0, 1.0]), english) == "100%"  # not "at least 1.00"
+    assert quality._span(pd.Series([0.92, 1.0]), english) == "92%–100%"
