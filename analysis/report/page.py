@@ -78,7 +78,7 @@ class Column:
     clip: bool = False
 
     def __post_init__(self) -> None:
-        if PROVENANCE.search(self.name):
+        if PROVENANCE.search(self.name) and self.kind in ("text", "int"):  # a kind given (doc) is kept
             self.kind = "id"
         elif self.kind == "text":
             self.kind = PLAN_WORD_KINDS.get(self.name, "text")

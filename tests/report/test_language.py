@@ -211,3 +211,9 @@ def test_the_method_findings_say_shares_as_a_reader_does() -> None:
     english = Messages("en")
     assert quality._span(pd.Series([1.0, 1.0]), english) == "100%"  # not "at least 1.00"
     assert quality._span(pd.Series([0.92, 1.0]), english) == "92%–100%"
+
+
+def test_an_id_column_with_a_kind_of_its_own_stays_visible() -> None:
+    assert page.Column("doc_id", "col.plan", "doc").kind == "doc"
+    assert page.Column("doc_id", "col.doc_id").kind == "id"
+    assert page.Column("char_start", "col.char_start", "int").kind == "id"
