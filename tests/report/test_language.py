@@ -217,3 +217,12 @@ def test_an_id_column_with_a_kind_of_its_own_stays_visible() -> None:
     assert page.Column("doc_id", "col.plan", "doc").kind == "doc"
     assert page.Column("doc_id", "col.doc_id").kind == "id"
     assert page.Column("char_start", "col.char_start", "int").kind == "id"
+
+
+def test_every_indicator_has_an_english_name() -> None:
+    from analysis.targets import indicators
+
+    lexicon = indicators.load_lexicon()
+    missing = [i for i, name in zip(lexicon["indicator_id"], lexicon["name_en"]) if not str(name).strip()]
+    chinese = [name for name in lexicon["name_en"] if CJK.search(str(name))]
+    assert missing == [] and chinese == []
