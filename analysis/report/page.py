@@ -470,6 +470,43 @@ def evidence_words(text: str, other: str, limit: int = 8) -> list[str]:
 _NEAREST = re.compile(r"nearest:\s*(\S+)\s*\(([\d.]+)\)")
 
 
+def _side(report: Report, task, other_text: str, own_side: bool, doc_id: str) -> str:
+    """One side of a pair: where the task is, its text marked against the other side's, its units."""
+    msg = report.msg
+    if task is None:
+        return f'<div class="side empty">{esc(msg("close.no_counterpart"))}</div>'
+    units = task["lead_units"] or task["responsible_units"] or ""
+    label = msg("close.nearest_label") if not own_side else ""
+    text_html = marked(task["text"], other_text)
+    return (
+        f'<div class="side{" nearest" if label else ""}">'
+        f'<div class="where" title="{esc(msg("close.task_id", task=task.name))}">{esc(report.name(doc_id))} · '
+        f"{esc(report.position(task['path']))} <b>{report.heading_html(task['heading'])}</b>"
+        + (f' <span class="tag">{esc(label)}</span>' if label else "")
+        + "</div>"
+        + (
+            f'<div class="text">{text_html}</div>'
+            if report.lang == "zh"
+            else f'<div class="text" lang="zh">{text_html}</div>'
+        )
+        + (f'<div class="units">{esc(msg("close.units"))}: {report.units_html(units)}</div>' if units else "")
+        + "</div>"
+    )
+
+
+def _close_tools(msg: Messages, relations: list[str]) -> str:
+    """The close reading's relation filter, search box and legend."""
+    options = "".join(f'<option value="{esc(r)}">{esc(msg.relation(r))}</option>' for r in relations)
+    return (
+        f'<div class="tools close-tools"><label>{esc(msg("close.filter_relation"))} '
+        f'<select class="rel-filter"><option value="">{esc(msg("close.all"))}</option>{options}'
+        f'<option value="uncertain">{esc(msg("close.only_uncertain"))}</option></select></label> '
+        f'<input type="search" class="close-search" placeholder="{esc(msg("close.search"))}" '
+        f'aria-label="{esc(msg("close.search"))}"> <span class="legend"><mark>{esc(msg("close.legend_shared"))}</mark> '
+        f'<mark class="num">{esc(msg("close.legend_number"))}</mark></span></div>'
+    )
+
+
 def close_reading(report: Report, comparison, margin: float = 0.04) -> Html:
     """Every linked pair's two texts in two columns, shared wording marked, changed numbers marked
     apart; unlinked tasks beside their nearest counterpart (not linked) with its score, marked
@@ -502,14 +539,10 @@ def close_reading(report: Report, comparison, margin: float = 0.04) -> Html:
         owner = source if link.source_task_id else target
         home = owner.loc[anchor] if anchor in owner.index else None
         section = "" if home is None else (home["section_title"] or home["part_title"] or "")
-        group_key = (
-            report.html("close.group_source", section=Html(report.heading_html(section)))
-            if link.source_task_id
-            else report.html(
-                "close.group_target",
-                section=Html(report.heading_html(section)),
-                target=report.name(comparison.target_doc),
-            )
+        group_key = report.html(
+            "close.group_source" if link.source_task_id else "close.group_target",
+            section=Html(report.heading_html(section)),
+            target=report.name(comparison.target_doc),
         )
         left = source.loc[left_id] if left_id in source.index else None
         right = target.loc[right_id] if right_id in target.index else None
@@ -535,50 +568,17 @@ def close_reading(report: Report, comparison, margin: float = 0.04) -> Html:
             else ""
         )
 
-        def side(task, text, other_text, own_side: bool, doc_id: str) -> str:
-            if task is None:
-                return f'<div class="side empty">{esc(msg("close.no_counterpart"))}</div>'
-            units = task["lead_units"] or task["responsible_units"] or ""
-            label = msg("close.nearest_label") if not own_side else ""
-            text_html = marked(text, other_text)
-            return (
-                f'<div class="side{" nearest" if label else ""}">'
-                f'<div class="where" title="{esc(msg("close.task_id", task=task.name))}">{esc(report.name(doc_id))} · '
-                f"{esc(report.position(task['path']))} <b>{report.heading_html(task['heading'])}</b>"
-                + (f' <span class="tag">{esc(label)}</span>' if label else "")
-                + "</div>"
-                + (
-                    f'<div class="text">{text_html}</div>'
-                    if report.lang == "zh"
-                    else f'<div class="text" lang="zh">{text_html}</div>'
-                )
-                + (f'<div class="units">{esc(msg("close.units"))}: {report.units_html(units)}</div>' if units else "")
-                + "</div>"
-            )
-
-        left_own = bool(link.source_task_id)
-        right_own = bool(link.target_task_id)
         search = esc(f"{left_text} {right_text}")
         pair = (
             f'<div class="pair" data-rel="{esc(relation)}" data-uncertain="{int(uncertain)}" data-search="{search}">'
             f'<div class="pair-head">{badge} <span class="score">{esc(score)}</span>{flag}</div>'
-            f'<div class="cols">{side(left, left_text, right_text, left_own, comparison.source_doc)}'
-            f"{side(right, right_text, left_text, right_own, comparison.target_doc)}</div>{evidence}</div>"
+            f'<div class="cols">{_side(report, left, right_text, bool(link.source_task_id), comparison.source_doc)}'
+            f"{_side(report, right, left_text, bool(link.target_task_id), comparison.target_doc)}</div>{evidence}</div>"
         )
         groups.setdefault(group_key, []).append(pair)
         tally = counts.setdefault(group_key, {})
         tally[relation] = tally.get(relation, 0) + 1
-    options = "".join(
-        f'<option value="{esc(r)}">{esc(msg.relation(r))}</option>' for r in dict.fromkeys(rows["relation"])
-    )
-    tools = (
-        f'<div class="tools close-tools"><label>{esc(msg("close.filter_relation"))} '
-        f'<select class="rel-filter"><option value="">{esc(msg("close.all"))}</option>{options}'
-        f'<option value="uncertain">{esc(msg("close.only_uncertain"))}</option></select></label> '
-        f'<input type="search" class="close-search" placeholder="{esc(msg("close.search"))}" '
-        f'aria-label="{esc(msg("close.search"))}"> <span class="legend"><mark>{esc(msg("close.legend_shared"))}</mark> '
-        f'<mark class="num">{esc(msg("close.legend_number"))}</mark></span></div>'
-    )
+    tools = _close_tools(msg, list(dict.fromkeys(rows["relation"])))
     blocks = []
     for i, (key, pairs) in enumerate(groups.items()):
         tally_text = msg("list.separator").join(f"{msg.relation(r)} {n}" for r, n in counts[key].items())
