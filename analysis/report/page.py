@@ -45,17 +45,12 @@ class Html(str):
 
 # How a column of the plans' own words is shown, by its name (unless a table gives a kind): quoted
 # as Chinese in the English edition, headings with their English gloss, units by their English names.
-PLAN_WORD_KINDS = {
-    "heading": "heading",
-    "source_heading": "heading",
-    "target_heading": "heading",
-    "lead_units": "units",
-    "responsible_units": "units",
-    "evidence": "evidence",
-    "path": "position",
-    "source_path": "position",
-    "target_path": "position",
-}
+PLAN_WORD_KINDS = (
+    dict.fromkeys(("heading", "source_heading", "target_heading"), "heading")
+    | dict.fromkeys(("lead_units", "responsible_units", "issuer"), "units")
+    | dict.fromkeys(("path", "source_path", "target_path"), "position")
+    | {"evidence": "evidence"}
+)
 # Columns of ids and character offsets (task_id, doc_id_copy, char_start): provenance, not for reading.
 PROVENANCE = re.compile(r"(?:^|_)id(?:_|$)|^char_")
 # Pairs of 「quoted」 plan text in a sentence.
@@ -92,10 +87,12 @@ class Report:
     documents: pd.DataFrame | None = None
     msg: Messages = field(init=False)
     names: dict[str, str] = field(init=False)
+    places: dict[str, str] = field(init=False)  # place names the catalogue gives in this language
     _counter: dict[str, int] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
         self.msg = Messages(self.lang)
+        self.places = {k.removeprefix("region."): v for k, v in self.msg.table.items() if k.startswith("region.")}
         self.names = plan_names(self.documents, self.lang) if self.documents is not None else {}
 
     def name(self, doc_id: str) -> str:
@@ -151,7 +148,16 @@ class Report:
         names = split_units(units)
         if self.lang == "zh":
             return esc("、".join(names))
-        return "; ".join(esc(gloss_unit(u)) if gloss_unit(u) else self.quoted(u) for u in names)
+        return "; ".join(esc(self.unit_name(u)) if self.unit_name(u) else self.quoted(u) for u in names)
+
+    def unit_name(self, unit: str) -> str:
+        """A unit's English name: the glossary's, or for a unit named with its place (湖北省生态环境厅)
+        the glossary's name of the unit with the catalogue's name of the place; ``""`` if unknown."""
+        known = gloss_unit(unit)
+        for place, english in self.places.items():
+            if not known and unit.startswith(place) and gloss_unit(unit[len(place) :]):
+                known = f"{gloss_unit(unit[len(place) :])}, {english}"
+        return known
 
     def position(self, path) -> str:
         """A task's position: 三(一)4 in Chinese, 3.1.4 in English."""

@@ -52,6 +52,8 @@ def test_headings_units_positions_and_measures_read_in_english() -> None:
     assert glossary.english_position("十二(十一)20") == "12.11.20"
     assert glossary.split_units("各市、州;水处会同土壤处") == ["各市", "州", "水处", "土壤处"]
     assert glossary.gloss_unit("水处") == "Water Division"
+    assert page.Report("en").unit_name("湖北省生态环境厅") == "Department of Ecology and Environment, Hubei Province"
+    assert page.Report("en").unit_name("湖北省某某办") == ""  # the place alone names no unit
     assert glossary.chart_heading("三、主要目标", "en") == "3. Main targets"
     assert glossary.chart_heading("三、主要目标", "zh") == "三、主要目标"
     assert glossary.chart_unit("水处会同法规处", "en") == "Water Division with Regulations Division"
