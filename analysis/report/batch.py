@@ -68,6 +68,7 @@ from analysis.report.site import (  # noqa: F401 (part of this module's interfac
     ASSETS_DIR,
     READING_ORDER,
     asset_tags,
+    drop_dead_links,
     index_figures,
     report_links,
     shared_assets,
@@ -320,19 +321,35 @@ def build_editions(
             _run_stale(stale, results, workers, progress, tqdm)
     except KeyboardInterrupt as exc:
         interrupted = exc
-    generated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-    for lang in langs:
-        described = describe_on_disk(planned[lang], results[lang], folders[lang])
-        storage.write_text(
-            folders[lang] / "build.json", json.dumps([asdict(r) for r in described], ensure_ascii=False, indent=1)
-        )
-        figures = index_figures(snapshot, lang)
-        storage.write_text(
-            folders[lang] / "index.html", index_page(described, figures, generated, lang, standalone, assets[lang])
-        )
+    _write_indexes(planned, results, folders, snapshot, standalone, assets)
     if interrupted is not None:
         raise interrupted
     return {lang: [results[lang][j.report_id] for j in chosen[lang]] for lang in langs}
+
+
+def _write_indexes(
+    planned: dict[str, list[ReportJob]],
+    results: dict[str, dict[str, ReportResult]],
+    folders: dict[str, Path],
+    snapshot: Path,
+    standalone: bool,
+    assets: dict[str, str],
+) -> None:
+    """Each edition's ``build.json`` and ``index.html``, describing the files on disk; standalone,
+    then every page written without its links to pages that are not there."""
+    generated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    for lang, folder in folders.items():
+        described = describe_on_disk(planned[lang], results[lang], folder)
+        storage.write_text(
+            folder / "build.json", json.dumps([asdict(r) for r in described], ensure_ascii=False, indent=1)
+        )
+        figures = index_figures(snapshot, lang)
+        storage.write_text(
+            folder / "index.html", index_page(described, figures, generated, lang, standalone, assets[lang])
+        )
+    if standalone:  # once every edition's pages and index are written
+        for lang, folder in folders.items():
+            drop_dead_links([folder / "index.html", *(folder / r.html for r in results[lang].values() if r.html)])
 
 
 def _run_stale(

@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import plotly.graph_objects as go
 
+from analysis.align.coverage import NO_UNIT
 from analysis.report import palette
+from analysis.report.glossary import chart_heading, chart_unit
 
 if TYPE_CHECKING:
     pass
@@ -32,7 +34,9 @@ def section_sankey(flows: pd.DataFrame, source_doc: str, target_doc: str, report
     def label(section: str) -> str:
         if section in pseudo:
             return "〔" + msg.relation(section[1:-1]) + "〕"
-        return section if len(section) <= 18 else section[:17] + "…"
+        section = chart_heading(section, msg.lang)
+        limit = 18 if msg.lang == "zh" else 40
+        return section if len(section) <= limit else section[: limit - 1] + "…"
 
     flows = flows.assign(
         source_section=flows["source_section"].map(label), target_section=flows["target_section"].map(label)
@@ -125,7 +129,7 @@ def coverage_by_part(coverage: pd.DataFrame, side: str = "source", report=None) 
     fig = go.Figure(
         go.Bar(
             x=rows["share_linked"] * 100,
-            y=esc(rows["group"]),
+            y=esc(rows["group"].map(lambda g: chart_heading(g, msg.lang))),
             orientation="h",
             marker_color=palette.RELATION_COLOURS["same"],
             text=[
@@ -158,6 +162,7 @@ def coverage_heatmap(unit_part: pd.DataFrame, report=None) -> go.Figure:
     parts = sorted(share.columns, key=part_rank)
     order = tasks.sum(axis=1).sort_values(ascending=False).index
     share, linked, tasks = share.loc[order, parts], linked.loc[order, parts], tasks.loc[order, parts]
+    units = [msg("chart.no_unit") if u == NO_UNIT else chart_unit(u, msg.lang) for u in share.index]
     text = [
         [("" if pd.isna(t) else f"{int(n)}/{int(t)}") for n, t in zip(nr, tr)]
         for nr, tr in zip(linked.to_numpy(), tasks.to_numpy())
@@ -165,8 +170,8 @@ def coverage_heatmap(unit_part: pd.DataFrame, report=None) -> go.Figure:
     fig = go.Figure(
         go.Heatmap(
             z=share.to_numpy() * 100,
-            x=list(share.columns),
-            y=list(share.index),
+            x=[chart_heading(p, msg.lang) for p in share.columns],
+            y=units,
             text=text,
             texttemplate="%{text}",
             colorscale=palette.SHARE_SCALE,
@@ -192,9 +197,14 @@ def f1_bars(summary: pd.DataFrame, report=None, title: str = "chart.f1") -> go.F
     gold = [msg.get(f"label.{g}", str(g)) for g in summary["gold"]]
     rows = summary.assign(label=esc(summary["comparison"]) + "<br>(" + esc(pd.Series(gold, index=summary.index)) + ")")
     fig = go.Figure()
-    colours = {"model": palette.RELATION_COLOURS["same"], "baseline": palette.OTHER}
+    # every legend entry its own colour: the model's settings in blues, the baseline's in greys and orange
+    shades = {"model": ("#0072B2", "#56B4E9", "#1f3b73"), "baseline": ("#999999", "#E69F00", "#4d4d4d")}
+    used: dict[str, int] = {}
     for (method_key, setting_key), group in rows.groupby(["method", "setting"], sort=False):
         method, setting = str(method_key), str(setting_key)
+        family = shades.get(method, palette.PLAN_COLOURS)
+        colour = family[used.get(method, 0) % len(family)]
+        used[method] = used.get(method, 0) + 1
         fig.add_trace(
             go.Bar(
                 x=group["label"],
@@ -203,8 +213,7 @@ def f1_bars(summary: pd.DataFrame, report=None, title: str = "chart.f1") -> go.F
                 text=[f"{v:.2f}" for v in group["f1"]],
                 textposition="outside",
                 marker={
-                    "color": colours.get(method, palette.OTHER),
-                    "opacity": 1.0 if "cross" not in setting else 0.6,
+                    "color": colour,
                     "pattern": {"shape": "/" if "cross" in setting else ""},
                 },
                 customdata=group[["precision", "recall", "label_accuracy", "n_gold"]].to_numpy(),
@@ -217,9 +226,10 @@ def f1_bars(summary: pd.DataFrame, report=None, title: str = "chart.f1") -> go.F
         line_dash="dot",
         line_color=palette.DIRECTION_COLOURS["lowered"],
         annotation_text=esc(msg("chart.goal")),
-        annotation_position="bottom right",
+        annotation_position="right",  # beside the plot, clear of the bars' values
     )
     fig.update_layout(
+        margin_r=90,
         barmode="group",
         title=esc(msg(title)),
         xaxis_title="",

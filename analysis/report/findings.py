@@ -42,8 +42,9 @@ def _count_values(count: Count) -> dict[str, int]:
     return {"n": count.total, "sure": count.sure, "unsure": count.unsure}
 
 
-def _task_names(msg, tasks: pd.DataFrame) -> str:
-    shown = [f"{p}「{h}」" for p, h in zip(tasks["path"], tasks["heading"])][:SHOWN_TASKS]
+def _task_names(report, tasks: pd.DataFrame) -> str:
+    msg = report.msg
+    shown = [report.task_label(p, h) for p, h in zip(tasks["path"], tasks["heading"])][:SHOWN_TASKS]
     return msg.join(shown) + (msg("findings.and_more") if len(tasks) > SHOWN_TASKS else "")
 
 
@@ -97,9 +98,9 @@ def _left_out(facts: ComparisonFacts, report) -> list[Finding]:
     sure, unsure = named[named["sure"]], named[~named["sure"]]
     parts = []
     if len(sure):
-        parts.append(msg("findings.named.sure", tasks=_task_names(msg, sure)))
+        parts.append(msg("findings.named.sure", tasks=_task_names(report, sure)))
     if len(unsure):
-        parts.append(msg("findings.named.unsure", tasks=_task_names(msg, unsure)))
+        parts.append(msg("findings.named.unsure", tasks=_task_names(report, unsure)))
     return [
         _said(
             msg,
@@ -191,8 +192,9 @@ def _possible(facts: ComparisonFacts, report, minimum: float) -> Finding:
     top = possible.iloc[0]
     paths = dict(zip(facts.tasks["task_id"], facts.tasks["path"]))
     pair = (
-        f"{paths.get(top['source_task_id'], '')}「{top['source_heading']}」 ↔ "
-        f"{paths.get(top['target_task_id'], '')}「{top['target_heading']}」"
+        report.task_label(paths.get(top["source_task_id"], ""), top["source_heading"])
+        + " ↔ "
+        + report.task_label(paths.get(top["target_task_id"], ""), top["target_heading"])
     )
     return _said(
         msg,

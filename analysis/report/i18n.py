@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.report.glossary import gloss_measure
+
 MESSAGES_DIR = Path(__file__).resolve().parent / "messages"
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
@@ -73,7 +75,13 @@ class Messages:
         return "" if _missing(value) else self("unit.pp", value=_signed(value))
 
     def value(self, value, unit: str = "") -> str:
-        return "" if _missing(value) else f"{float(value):g}{unit}"
+        """A target's value with its measure: 7个, 46.58%; in English 7, 46.58%, 35 μg/m³."""
+        if _missing(value):
+            return ""
+        if self.lang == "zh" or unit in ("", "%", "‰"):
+            return f"{float(value):g}{unit}"
+        measure = gloss_measure(unit)
+        return f"{float(value):g} {measure}" if measure else f"{float(value):g}"
 
     def change(self, measure: str, value, relative=None, unit: str = "", verdict: str = "") -> str:
         """A change as its kind says it (:mod:`analysis.compare.change`): ``+14.58 个百分点``,

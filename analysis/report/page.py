@@ -15,14 +15,21 @@ import html
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
+from analysis.align.coverage import NO_UNIT
+from analysis.report.glossary import CJK, english_position, gloss_heading, gloss_unit, split_units
 from analysis.report.i18n import Messages, plan_names
 
 CLIP_CHARS = 80
 NUMBER = re.compile(
     r"\d+(?:\.\d+)?\s*(?:%|‰|个百分点|微克/立方米|平方公里|万千瓦|万亩|万吨|万元|亿元|公里|千米|吨|个|家|座|条|处|项|所|辆|台|人|次|天|年|亩|户|村)?"
 )
+
+
+def _blank(value) -> bool:
+    return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
 
 
 def esc(text) -> str:
@@ -36,14 +43,40 @@ class Html(str):
         return str(self)
 
 
+# How a column of the plans' own words is shown, by its name (unless a table gives a kind): quoted
+# as Chinese in the English edition, headings with their English gloss, units by their English names.
+PLAN_WORD_KINDS = (
+    dict.fromkeys(("heading", "source_heading", "target_heading"), "heading")
+    | dict.fromkeys(("lead_units", "responsible_units", "issuer"), "units")
+    | dict.fromkeys(("path", "source_path", "target_path"), "position")
+    | {"evidence": "evidence"}
+)
+# Columns of ids and character offsets (task_id, doc_id_copy, char_start): provenance, not for reading.
+PROVENANCE = re.compile(r"(?:^|_)id(?:_|$)|^char_")
+# Pairs of 「quoted」 plan text in a sentence.
+QUOTED = re.compile(r"「[^」]*」")
+# A shared-term / best-clause / nearest-candidate part of the alignments' ``evidence``.
+_EVIDENCE_PART = re.compile(
+    r"^(?:shared: (?P<shared>.*)|best clauses \((?P<score>[\d.]+)\): (?P<clauses>.*)|nearest: (?P<task>\S+) \((?P<near>[\d.]+)\))$"
+)
+
+
 @dataclass
 class Column:
-    """A table column: the frame's column, its header's catalogue key, how to show its values."""
+    """A table column: the frame's column, its header's catalogue key, how to show its values.
+    Ids and character offsets (``*_id``, ``*_id_*``, ``char_*``) are provenance: kept out of sight, in the row's
+    tooltip and in the table's CSV download."""
 
     name: str
     header: str
-    kind: str = "text"  # text, int, ratio, share, points, value, id, html
+    kind: str = "text"  # text, int, ratio, share, points, value, html, heading, units, evidence, position, id
     clip: bool = False
+
+    def __post_init__(self) -> None:
+        if PROVENANCE.search(self.name) and self.kind in ("text", "int"):  # a kind given (doc) is kept
+            self.kind = "id"
+        elif self.kind == "text":
+            self.kind = PLAN_WORD_KINDS.get(self.name, "text")
 
 
 @dataclass
@@ -54,10 +87,12 @@ class Report:
     documents: pd.DataFrame | None = None
     msg: Messages = field(init=False)
     names: dict[str, str] = field(init=False)
+    places: dict[str, str] = field(init=False)  # place names the catalogue gives in this language
     _counter: dict[str, int] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
         self.msg = Messages(self.lang)
+        self.places = {k.removeprefix("region."): v for k, v in self.msg.table.items() if k.startswith("region.")}
         self.names = plan_names(self.documents, self.lang) if self.documents is not None else {}
 
     def name(self, doc_id: str) -> str:
@@ -84,6 +119,85 @@ class Report:
             text = str(text).replace(doc_id, self.names[doc_id])
         return text
 
+    def html(self, key: str, **values) -> str:
+        """The catalogue's text for ``key`` as HTML: escaped, values escaped unless already :class:`Html`."""
+        return esc(self.msg(key)).format(**{k: v if isinstance(v, Html) else esc(v) for k, v in values.items()})
+
+    # --- the plans' own words -----------------------------------------------------------------
+
+    def quoted(self, text) -> str:
+        """A plan's own text as HTML; in the English edition inside ``lang="zh"`` (a quotation, and
+        the hook of the CJK font)."""
+        shown = esc(text)
+        return f'<span lang="zh">{shown}</span>' if self.lang != "zh" and CJK.search(shown) else shown
+
+    def quote_marked(self, escaped: str) -> str:
+        """Escaped text with its 「quotations」 of a plan inside ``lang="zh"`` (English edition)."""
+        if self.lang == "zh":
+            return escaped
+        return QUOTED.sub(lambda m: f'<span lang="zh">{m.group()}</span>', escaped)
+
+    def heading_html(self, heading) -> str:
+        """A plan's heading: in English its gloss (when the glossary knows the phrase), then the Chinese."""
+        gloss = gloss_heading(heading) if self.lang != "zh" else ""
+        return f"{esc(gloss)} {self.quoted(heading)}" if gloss else self.quoted(heading)
+
+    def units_html(self, units) -> str:
+        """A task's units: 、-separated in Chinese; in English each by its English name, a unit the
+        glossary does not know quoted."""
+        names = split_units(units)
+        if self.lang == "zh":
+            return esc("、".join(names))
+        return "; ".join(esc(self.unit_name(u)) if self.unit_name(u) else self.quoted(u) for u in names)
+
+    def unit_name(self, unit: str) -> str:
+        """A unit's English name: the glossary's, or for a unit named with its place (湖北省生态环境厅)
+        the glossary's name of the unit with the catalogue's name of the place; ``""`` if unknown."""
+        known = gloss_unit(unit)
+        for place, english in self.places.items():
+            if not known and unit.startswith(place) and gloss_unit(unit[len(place) :]):
+                known = f"{gloss_unit(unit[len(place) :])}, {english}"
+        return known
+
+    def position(self, path) -> str:
+        """A task's position: 三(一)4 in Chinese, 3.1.4 in English."""
+        return str(path or "") if self.lang == "zh" else english_position(path)
+
+    def task_label(self, path, heading) -> str:
+        """A task named in a sentence: its position, in English the gloss of a known heading, and
+        the heading quoted (「…」, shown inside ``lang="zh"`` by :meth:`findings`)."""
+        if self.lang == "zh":
+            return f"{path}「{heading}」"
+        gloss = gloss_heading(heading)
+        return self.msg("task.label", position=english_position(path), gloss=f" ({gloss})" if gloss else "") + (
+            f" 「{heading}」"
+        )
+
+    def evidence_html(self, evidence) -> str:
+        """The alignments' machine-written evidence in the report's words: shared words, the best
+        clause pair, the nearest candidate (its id in a tooltip)."""
+        parts = []
+        for part in re.split(r" \| |; ", str(evidence or "")):
+            found = _EVIDENCE_PART.match(part.strip())
+            if not found:
+                parts.append(self.quoted(part))
+            elif found["shared"] is not None:
+                words = found["shared"].split(", ")
+                parts.append(
+                    esc(self.msg("evidence.shared")) + " " + self.msg("list.separator").join(map(self.quoted, words))
+                )
+            elif found["clauses"] is not None:
+                parts.append(
+                    esc(self.msg("evidence.best_clauses", score=found["score"]))
+                    + " "
+                    + self.quote_marked(esc(found["clauses"]))
+                )
+            else:
+                parts.append(
+                    f'<span title="{esc(found["task"])}">{esc(self.msg("evidence.nearest", score=found["near"]))}</span>'
+                )
+        return "<br>".join(p for p in parts if p)
+
     def _next(self, prefix: str) -> str:
         self._counter[prefix] = self._counter.get(prefix, 0) + 1
         return f"{prefix}-{self._counter[prefix]}"
@@ -98,10 +212,10 @@ class Report:
         return Html(f'<h{level} id="{anchor}">{esc(self.msg(key, **values))}</h{level}>')
 
     def text(self, key: str, **values) -> Html:
-        return Html(f'<p class="lead-in">{esc(self.msg(key, **values))}</p>')
+        return Html(f'<p class="lead-in">{self.quote_marked(esc(self.msg(key, **values)))}</p>')
 
     def findings(self, sentences: list[str]) -> Html:
-        items = "".join(f"<li>{esc(s)}</li>" for s in sentences if s)
+        items = "".join(f"<li>{self.quote_marked(esc(s))}</li>" for s in sentences if s)
         return Html(
             f'<section class="findings"><h2 id="sec-findings">{esc(self.msg("findings.heading"))}</h2>'
             f"<ul>{items}</ul></section><!--contents-->"
@@ -137,22 +251,44 @@ class Report:
             return esc(shown), esc(shown)
         if kind == "verdict":
             return esc(msg.verdict(value)), esc(msg.verdict(value))
-        text = "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
-        return esc(text), esc(text)
+        if isinstance(value, (bool, np.bool_)):
+            shown = msg("value.yes" if value else "value.no")
+            return esc(shown), esc(shown)
+        text = "" if _blank(value) else str(value)
+        plan_words = {
+            "heading": self.heading_html,
+            "units": self.units_html,
+            "evidence": self.evidence_html,
+            "position": lambda v: esc(self.position(v)),
+        }
+        if kind in plan_words:
+            return (plan_words[kind](text) if text else ""), esc(text)
+        if kind == "id":
+            return esc(text), esc(text)
+        return (self.quote_marked(esc(text)) if QUOTED.search(text) else self.quoted(text)), esc(text)
 
     def table(self, frame: pd.DataFrame, columns: list[Column], name: str, caption_key: str = "") -> Html:
         """A table for people: sortable (click a header), filterable, long cells clipped (click to
         open), downloadable as CSV; numbers formatted by kind."""
         table_id = self._next("tbl")
         head = "".join(
-            f'<th data-kind="{c.kind}" title="{esc(self.msg("table.sort_hint"))}">{esc(self.msg(c.header))}</th>'
+            f'<th data-kind="{c.kind}"{" hidden" if c.kind == "id" else ""} title="{esc(self.msg("table.sort_hint"))}">'
+            f"{esc(self.msg(c.header))}</th>"
             for c in columns
         )
         body = []
         for row in frame.to_dict("records"):
             cells = []
+            provenance = [
+                f"{self.msg(c.header)}: {'' if _blank(row.get(c.name)) else row.get(c.name)}"
+                for c in columns
+                if c.kind == "id"
+            ]
             for column in columns:
                 inner, sort = self.cell(row.get(column.name), column, row)
+                if column.kind == "id":
+                    cells.append(f"<td hidden>{inner}</td>")
+                    continue
                 plain_len = len(re.sub(r"<[^>]+>", "", inner))
                 numeric = column.kind in ("int", "ratio", "share", "points", "value", "score")
                 classes = ["num"] if numeric else []
@@ -163,7 +299,8 @@ class Report:
                 if numeric:
                     attrs += f' data-sort="{sort}"'
                 cells.append(f"<td{attrs}>{inner}</td>")
-            body.append("<tr>" + "".join(cells) + "</tr>")
+            tooltip = f' title="{html.escape(chr(10).join(provenance), quote=True)}"' if provenance else ""
+            body.append(f"<tr{tooltip}>" + "".join(cells) + "</tr>")
         if not body:
             body.append(f'<tr><td colspan="{len(columns)}" class="empty">{esc(self.msg("table.empty"))}</td></tr>')
         caption = f"<caption>{esc(self.msg(caption_key))}</caption>" if caption_key else ""
@@ -197,13 +334,20 @@ class Report:
             default_height=height or "100%",
             config={"displaylogo": False, "responsive": True, "toImageButtonOptions": {"filename": name}},
         )
-        head = "".join(f"<th>{esc(c)}</th>" for c in data.columns)
+        head = "".join(f"<th>{esc(self.msg.get(f'col.{c}', str(c)))}</th>" for c in data.columns)
         rows = "".join(
-            "<tr>" + "".join(f"<td>{esc(v)}</td>" for v in row) + "</tr>"
+            "<tr>" + "".join(f"<td>{esc(self._datum(v))}</td>" for v in row) + "</tr>"
             for row in data.astype(object).where(data.notna(), "").itertuples(index=False)
         )
         hidden = f'<table class="chart-data" hidden><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
         return Html(f'<div class="chart">{self._tools(name, False)}{chart}{hidden}</div>')
+
+    def _datum(self, value):
+        """A chart's data value for its CSV download: yes / no and the tables' "no unit" in the
+        report's language, else as is."""
+        if isinstance(value, (bool, np.bool_)):
+            return self.msg("value.yes" if value else "value.no")
+        return self.msg("chart.no_unit") if value == NO_UNIT else value
 
     def show_figure(self, fig, data: pd.DataFrame, name: str):
         """Display a chart: plotly's own output in JupyterLab, the page's block in the HTML report."""
@@ -218,6 +362,23 @@ class Report:
 # --- close reading: two task texts side by side -------------------------------------------------
 
 
+# Numbers that commit to nothing: years (2023年, 2025), dates and document numbers (6月, 15日, 3号),
+# ordinals (第3), and digits inside a name (PM2.5, 14th). A changed one is not a changed target.
+_YEAR = re.compile(r"(?:19|20)\d\d年?")
+
+
+def _not_a_commitment(text: str, match: re.Match) -> bool:
+    before = text[match.start() - 1] if match.start() else ""
+    after = text[match.end()] if match.end() < len(text) else ""
+    return bool(
+        _YEAR.fullmatch(match.group().strip())
+        or after in ("月", "日", "号", "届")
+        or before == "第"
+        or (before.isascii() and before.isalpha())
+        or (after.isascii() and after.isalpha())
+    )
+
+
 def _marks(text: str, other: str, min_run: int = 2) -> list[str]:
     """A class per character of ``text``: ``shared`` (in a run both texts have), ``num`` (a number,
     with its unit, the other text does not have) or ``""``."""
@@ -229,6 +390,8 @@ def _marks(text: str, other: str, min_run: int = 2) -> list[str]:
                 classes[i] = "shared"
     others = {re.sub(r"\s+", "", m.group()) for m in NUMBER.finditer(other)}
     for match in NUMBER.finditer(text):
+        if _not_a_commitment(text, match):
+            continue
         if re.sub(r"\s+", "", match.group()) not in others and re.search(r"\d", match.group()):
             for i in range(match.start(), match.end()):
                 classes[i] = "num"
@@ -346,10 +509,10 @@ def close_reading(report: Report, comparison) -> Html:
         owner = source if link.source_task_id else target
         home = owner.loc[anchor] if anchor in owner.index else None
         section = "" if home is None else (home["section_title"] or home["part_title"] or "")
-        group_key = (
-            msg("close.group_source", section=section)
-            if link.source_task_id
-            else msg("close.group_target", section=section, target=report.name(comparison.target_doc))
+        group_key = report.html(
+            "close.group_source" if link.source_task_id else "close.group_target",
+            section=Html(report.heading_html(section)),
+            target=report.name(comparison.target_doc),
         )
         left = source.loc[left_id] if left_id in source.index else None
         right = target.loc[right_id] if right_id in target.index else None
@@ -360,7 +523,7 @@ def close_reading(report: Report, comparison) -> Html:
         badge = f'<span class="rel rel-{esc(relation)}">{esc(msg.relation(relation))}</span>'
         score = msg("close.score" if linked else "close.nearest_score", score=f"{float(nearest_score):.2f}")
         flag = f' <span class="uncertain">{esc(msg("close.uncertain"))}</span>' if link.unsure else ""
-        shared = "".join(f'<span class="word">{esc(w)}</span>' for w in words)
+        shared = "".join(f'<span class="word">{report.quoted(w)}</span>' for w in words)
         evidence = f'<div class="evidence">{esc(msg("close.shared_words"))}: {shared}</div>' if words else ""
         search = esc(f"{left_text} {right_text}")
         pair = (
@@ -377,27 +540,31 @@ def close_reading(report: Report, comparison) -> Html:
     for i, (key, pairs) in enumerate(groups.items()):
         tally_text = msg("list.separator").join(f"{msg.relation(r)} {n}" for r, n in counts[key].items())
         blocks.append(
-            f'<details class="group"{" open" if i < 3 else ""}><summary>{esc(key)} '
+            f'<details class="group"{" open" if i < 3 else ""}><summary>{key} '
             f'<span class="small">({esc(tally_text)})</span></summary>{"".join(pairs)}</details>'
         )
     return Html(f'<div class="close-reading">{_close_tools(msg, rows["relation"])}{"".join(blocks)}</div>')
 
 
 def _side(report: Report, task, text: str, other_text: str, own_side: bool, doc_id: str) -> str:
-    """One task's column of a pair in the close reading (its nearest counterpart's when not its own)."""
+    """One task's column of a pair in the close reading (its nearest counterpart's when not its own):
+    where it is (its id in a tooltip), its text marked against the other side's (quoted as Chinese
+    in the English edition), its units."""
     msg = report.msg
     if task is None:
         return f'<div class="side empty">{esc(msg("close.no_counterpart"))}</div>'
     units = task["lead_units"] or task["responsible_units"] or ""
     label = msg("close.nearest_label") if not own_side else ""
+    lang = "" if report.lang == "zh" else ' lang="zh"'
     return (
-        f'<div class="side{" nearest" if label else ""}"><div class="where">{esc(report.name(doc_id))} · '
-        f"{esc(task['path'])} <b>{esc(task['heading'])}</b>"
+        f'<div class="side{" nearest" if label else ""}">'
+        f'<div class="where" title="{esc(msg("close.task_id", task=task.name))}">{esc(report.name(doc_id))} · '
+        f"{esc(report.position(task['path']))} <b>{report.heading_html(task['heading'])}</b>"
         + (f' <span class="tag">{esc(label)}</span>' if label else "")
         + "</div>"
-        f'<div class="text">{marked(text, other_text)}</div>'
-        + (f'<div class="units">{esc(msg("close.units"))}: {esc(units.replace(";", "、"))}</div>' if units else "")
-        + f'<div class="prov">{esc(task.name)}</div></div>'
+        + f'<div class="text"{lang}>{marked(text, other_text)}</div>'
+        + (f'<div class="units">{esc(msg("close.units"))}: {report.units_html(units)}</div>' if units else "")
+        + "</div>"
     )
 
 

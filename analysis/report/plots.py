@@ -22,6 +22,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from analysis.report import palette
+from analysis.report.glossary import chart_heading, chart_unit
 from analysis.report.i18n import Messages
 from analysis.report.overview import in_order
 from analysis.report.views import escalation_change
@@ -229,7 +230,7 @@ def tasks_by_part(tasks: pd.DataFrame, documents: pd.DataFrame, report=None) -> 
                 text=group["tasks"].astype(int),
                 textposition="inside",
                 insidetextanchor="middle",
-                customdata=esc(group["part_title"]).to_numpy().reshape(-1, 1),
+                customdata=esc(group["part_title"].map(lambda t: chart_heading(t, msg.lang))).to_numpy().reshape(-1, 1),
                 hovertemplate="%{y}<br>%{customdata[0]}<br>%{x} " + esc(msg("unit.tasks")) + "<extra></extra>",
             )
         )
@@ -256,7 +257,9 @@ def unit_load(tasks: pd.DataFrame, column: str = "lead_units", top: int = 15, re
     )
     if units.empty:
         return empty_figure(esc(msg(f"chart.no_{column}")))
-    units = units.assign(unit=esc(units["unit"]), doc=[esc(name(d)) for d in units["doc_id"]])
+    units = units.assign(
+        unit=esc(units["unit"].map(lambda u: chart_unit(u, msg.lang))), doc=[esc(name(d)) for d in units["doc_id"]]
+    )
     table = units.groupby(["unit", "doc"]).size().unstack(fill_value=0)
     order = list(dict.fromkeys(esc(name(d)) for d in tasks["doc_id"]))
     table = table[[c for c in order if c in table.columns]]
@@ -357,7 +360,7 @@ def escalation_chain(escalation: pd.DataFrame, indicator_id: str, documents: pd.
             x=chain["label"],
             y=chain["value"],
             mode="markers+text",
-            text=[f"{v:g}{esc(u)}" for v, u in zip(chain["value"], chain["unit"])],
+            text=[esc(msg.value(v, u)) for v, u in zip(chain["value"], chain["unit"])],
             textposition="middle right",
             marker={"size": 20, "color": [colours.get(d, palette.OTHER) for d in chain["doc_id"]]},
             customdata=list(zip(esc(chain["comparator"]), esc(chain["deadline"]), chain["quote"].map(hover_text))),

@@ -78,6 +78,12 @@ def _by_city(rows: pd.DataFrame, column: str, report) -> str:
     )
 
 
+def _span(values: pd.Series, msg) -> str:
+    """Shares of several plans as a reader says them: ``100%`` when all agree, else ``92%–100%``."""
+    low, high = msg.share(values.min()), msg.share(values.max())
+    return low if low == high else f"{low}–{high}"
+
+
 def method_findings(tables: MethodTables, report) -> list[str]:
     """The method report's sentences: alignment on the development gold, then across levels (per
     pair, else the team checks' range), targets, how far the link confidence holds on the city
@@ -122,8 +128,8 @@ def method_findings(tables: MethodTables, report) -> list[str]:
         sentences.append(
             msg(
                 "findings.method.targets",
-                recall=msg.ratio(targets["core_recall"].min()),
-                precision=msg.ratio(targets["precision"].min()),
+                recall=_span(targets["core_recall"], msg),
+                precision=_span(targets["precision"], msg),
             )
         )
     if len(reliability) and len(near_misses):

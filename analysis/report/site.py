@@ -134,6 +134,7 @@ def index_page(
     """``index.html``: the reports in reading order, each with its finding; failures with their error."""
     msg = i18n.Messages(lang)
     e = html.escape
+    quoted = page.Report(lang).quote_marked  # a plan's 「words」 inside lang="zh" in the English edition
     rows: list[str] = []
     failures: list[str] = []
     ordered = sorted(results, key=lambda r: READING_ORDER.get(r.kind, 9))
@@ -153,7 +154,7 @@ def index_page(
         kind = msg.get(f"kind.{r.kind}", r.kind)
         rows.append(
             f'<tr><td class="num">{len(rows) + 1}</td><td><a href="{e(r.html)}">{e(r.title)}</a>{note}</td><td>{e(kind)}</td>'
-            f'<td>{e(r.summary)}</td><td class="num">{r.size_bytes / 1e6:.1f} MB</td></tr>'
+            f'<td>{quoted(e(r.summary))}</td><td class="num">{r.size_bytes / 1e6:.1f} MB</td></tr>'
         )
     failed = ""
     if failures:
@@ -169,7 +170,7 @@ def index_page(
 <body>
 <nav class="report-links">{edition_link("index.html", msg)}</nav>
 <h1>{e(msg("index.title"))}</h1>
-<p class="lead-in">{e(msg("index.intro"))}</p>
+<p class="lead-in">{quoted(e(msg("index.intro")))}</p>
 {failed}
 <h2 id="reading-order">{e(msg("index.reading_order"))}</h2>
 <div class="tbl-scroll"><table class="data"><thead><tr><th>#</th><th>{e(msg("index.col_report"))}</th><th>{e(msg("index.col_kind"))}</th>
@@ -209,6 +210,33 @@ def index_figures(processed_dir: Path, lang: str = i18n.DEFAULT_LANG) -> str:
             )
     parts = []
     for title, figure, data, name in figures:
-        parts.append(f"<h2>{html.escape(title)}</h2>")
+        parts.append(f"<h2>{report.quote_marked(html.escape(title))}</h2>")
         parts.append(str(report.figure(figure, data, name, height="460px")))
     return "".join(parts)
+
+
+_SCRIPT = re.compile(r"(<script\b.*?</script>)", re.DOTALL | re.IGNORECASE)
+_LOCAL_LINK = re.compile(r'<a\b[^>]*\bhref="(?![a-z][a-z0-9+.-]*:|#|/)([^"#?]+)[^"]*"[^>]*>.*?</a>\s*', re.DOTALL)
+
+
+def without_dead_links(document: str, folder: Path) -> str:
+    """``document`` (a page in ``folder``) without its links to pages that do not exist there: a
+    standalone page is read where it lies, so a link to a report not built (another edition, a
+    report left out with ``--only``) is left out instead of leading nowhere. Scripts are untouched."""
+
+    def keep(link: re.Match) -> str:
+        target = folder / html.unescape(link.group(1))
+        return link.group() if target.exists() else ""
+
+    parts = _SCRIPT.split(document)
+    return "".join(part if i % 2 else _LOCAL_LINK.sub(keep, part) for i, part in enumerate(parts))
+
+
+def drop_dead_links(pages: list[Path]) -> None:
+    """Rewrite each page without its links to pages that do not exist (:func:`without_dead_links`)."""
+    for path in pages:
+        if path.is_file():
+            text = path.read_text(encoding="utf-8")
+            kept = without_dead_links(text, path.parent)
+            if kept != text:
+                storage.write_text(path, kept)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis.align import PlanComparison
+from analysis.align.coverage import NO_UNIT
 from analysis.compare.facts import TARGET_FACT_COLUMNS, comparison_facts, task_facts
 
 # --- reading the escalation table ---------------------------------------------------------------
@@ -219,7 +220,7 @@ def coverage_by_unit_and_part(comparison: PlanComparison) -> pd.DataFrame:
         comparison.source_tasks[["task_id", "part_title", "lead_units"]], on="task_id"
     )
     source["unit"] = (
-        source["lead_units"].str.split(";").map(lambda units: [u.split("会同")[0] for u in units if u] or ["(none)"])
+        source["lead_units"].str.split(";").map(lambda units: [u.split("会同")[0] for u in units if u] or [NO_UNIT])
     )
     exploded = source.explode("unit")
     exploded["linked"] = exploded["relation"].isin(LINK_RELATIONS)
@@ -358,7 +359,7 @@ def people_targets(comparison: PlanComparison, lexicon: pd.DataFrame, report) ->
         return table.assign(source_shown=[], target_shown=[], change_shown=[])
     msg = report.msg
     marks = [
-        "".join(f'<span class="caveat">{html.escape(msg(k))}</span>' for k in caveats(row))
+        "".join(f'<span class="caveat">{report.quote_marked(html.escape(msg(k)))}</span>' for k in caveats(row))
         for row in table.to_dict("records")
     ]
     return table.assign(
@@ -406,7 +407,7 @@ def escalation_for_people(escalation: pd.DataFrame, report, kinds: tuple[str, ..
     msg = report.msg
     shown = []
     for row in rows.to_dict("records"):
-        marks = "".join(f'<span class="caveat">{html.escape(msg(k))}</span>' for k in caveats(row))
+        marks = "".join(f'<span class="caveat">{report.quote_marked(html.escape(msg(k)))}</span>' for k in caveats(row))
         shown.append(html.escape(msg.value(row["value"], row["unit"])) + marks)
     records = rows.to_dict("records")
     return rows.assign(

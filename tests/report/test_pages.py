@@ -125,7 +125,7 @@ def test_the_method_page_gives_each_pair_and_the_reliability_of_the_confidence(e
     text = (folder / "method.html").read_text(encoding="utf-8")
     for heading in ("heading.method.pairs", "heading.method.confidence"):
         assert f">{msg(heading)}</h2>" in text
-    for table in ("pair_figures", "confidence_scores", "reliability", "near_misses"):
+    for table in ("pair_figures_all", "pair_figures_high", "confidence_scores", "reliability", "near_misses"):
         start = text.index(f'data-name="{table}.csv"')
         assert text[start : text.index("</table>", start)].count("<tr>") > 3, table
     for title in ("chart.reliability", "chart.pair_f1"):  # in the charts' JSON, non-ASCII escaped
@@ -145,6 +145,10 @@ def test_standalone_pages_embed_everything(built, tmp_path) -> None:
     text = (tmp_path / "method.html").read_text(encoding="utf-8")
     assert 'src="assets/' not in text and 'href="assets/' not in text
     assert "plotly.js v" in text and "tableCsv" in text and "@media print" in text and "--jp-" in text
+    outside_scripts = re.sub(r"<script\b.*?</script>", "", text, flags=re.DOTALL)
+    local = [h for h in re.findall(r'<a\b[^>]*href="([^"#][^"]*)"', outside_scripts) if ":" not in h]
+    assert 'href="index.html"' in outside_scripts  # built with the page
+    assert [h for h in local if not (tmp_path / h).is_file()] == []  # no link to a page not built (en/, siblings)
 
 
 def _chromium(page: Path, tmp_path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
