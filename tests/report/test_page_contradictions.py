@@ -47,7 +47,9 @@ def table_rows(page: str, name: str) -> list[list[str]]:
     if start < 0:
         return []
     table = page[start : page.index("</table>", start)]
-    rows = [re.findall(r"<td[^>]*>(.*?)</td>", row, re.S) for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)]
+    rows = [
+        re.findall(r"<td[^>]*>(.*?)</td>", row, re.S) for row in re.findall(r"<tr(?: [^>]*)?>(.*?)</tr>", table, re.S)
+    ]
     return [[_text(c) for c in row] for row in rows if len(row) > 1]
 
 

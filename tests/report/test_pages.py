@@ -115,7 +115,7 @@ def test_comparison_pages_list_the_possible_links_to_check(edition) -> None:
         table = text[
             text.index('data-name="possible_links.csv"') : text.index("</table>", text.index("possible_links"))
         ]
-        assert f">{heading}</h2>" in text and table.count("<tr>") > 1  # its header and at least one pair
+        assert f">{heading}</h2>" in text and len(re.findall(r"<tr[ >]", table)) > 1  # its header and at least one pair
         assert re.search(r"<td[^>]*>\d+%</td>", table) and ",partial," in table
 
 
@@ -127,7 +127,7 @@ def test_the_method_page_gives_each_pair_and_the_reliability_of_the_confidence(e
         assert f">{msg(heading)}</h2>" in text
     for table in ("pair_figures_all", "pair_figures_high", "confidence_scores", "reliability", "near_misses"):
         start = text.index(f'data-name="{table}.csv"')
-        assert text[start : text.index("</table>", start)].count("<tr>") > 3, table
+        assert len(re.findall(r"<tr[ >]", text[start : text.index("</table>", start)])) > 3, table
     for title in ("chart.reliability", "chart.pair_f1"):  # in the charts' JSON, non-ASCII escaped
         assert json.dumps(msg(title))[1:-1] in text, title
 
