@@ -122,7 +122,7 @@ def ablation(
     for name, (variant_settings, variant_grid) in variants(settings, grid).items():
         if names is not None and name not in names:
             continue
-        evaluation = evaluate_crosslevel(corpus, variant_settings, variant_grid, indicators)
+        evaluation = evaluate_crosslevel(corpus, variant_settings, indicators, variant_grid)
         for protocol, (selection, setting) in PROTOCOLS.items():
             rows = evaluation.figures[
                 (evaluation.figures["selection"] == selection)
