@@ -1,16 +1,14 @@
-"""HTML blocks of a report, in the report's language: headings, findings, tables for people,
-charts with their data, and the side-by-side close reading of two plans.
+"""HTML blocks of a report, in the report's language: headings, findings, tables for people and
+charts with their data (the side-by-side reading of two plans: :mod:`analysis.report.reading`).
 
 The notebooks show nothing but these blocks; every visible word comes from the message
-catalogue (:mod:`analysis.report.i18n`). Document text is escaped before it reaches HTML: the
-close reading escapes each segment of a task's text, then wraps the escaped segments in
-``<mark>``. Element ids are fixed (``fig-3``, ``tbl-2``, ``sec-coverage``) so that a rebuild
+catalogue (:mod:`analysis.report.i18n`). Document text is escaped before it reaches HTML.
+Element ids are fixed (``fig-3``, ``tbl-2``, ``sec-coverage``) so that a rebuild
 gives the same page.
 """
 
 from __future__ import annotations
 
-import difflib
 import html
 import re
 from dataclasses import dataclass, field
@@ -20,9 +18,6 @@ import pandas as pd
 from analysis.report.i18n import Messages, plan_names
 
 CLIP_CHARS = 80
-NUMBER = re.compile(
-    r"\d+(?:\.\d+)?\s*(?:%|‰|个百分点|微克/立方米|平方公里|万千瓦|万亩|万吨|万元|亿元|公里|千米|吨|个|家|座|条|处|项|所|辆|台|人|次|天|年|亩|户|村)?"
-)
 
 
 def esc(text) -> str:
@@ -213,214 +208,3 @@ class Report:
             {"application/vnd.plotly.v1+json": fig.to_plotly_json(), "text/html": str(self.figure(fig, data, name))},
             raw=True,
         )
-
-
-# --- close reading: two task texts side by side -------------------------------------------------
-
-
-def _marks(text: str, other: str, min_run: int = 2) -> list[str]:
-    """A class per character of ``text``: ``shared`` (in a run both texts have), ``num`` (a number,
-    with its unit, the other text does not have) or ``""``."""
-    classes = [""] * len(text)
-    matcher = difflib.SequenceMatcher(None, text, other, autojunk=False)
-    for block in matcher.get_matching_blocks():
-        if block.size >= min_run:
-            for i in range(block.a, block.a + block.size):
-                classes[i] = "shared"
-    others = {re.sub(r"\s+", "", m.group()) for m in NUMBER.finditer(other)}
-    for match in NUMBER.finditer(text):
-        if re.sub(r"\s+", "", match.group()) not in others and re.search(r"\d", match.group()):
-            for i in range(match.start(), match.end()):
-                classes[i] = "num"
-    return classes
-
-
-def marked(text: str, other: str) -> str:
-    """``text`` as HTML, with the wording it shares with ``other`` in ``<mark>`` and its numbers
-    that ``other`` lacks in ``<mark class="num">``: each segment escaped first, then wrapped."""
-    if not other:
-        return esc(text)
-    classes = _marks(text, other)
-    out, start = [], 0
-    for i in range(1, len(text) + 1):
-        if i == len(text) or classes[i] != classes[start]:
-            segment = esc(text[start:i])
-            kind = classes[start]
-            out.append(
-                f'<mark class="num">{segment}</mark>'
-                if kind == "num"
-                else f"<mark>{segment}</mark>"
-                if kind == "shared"
-                else segment
-            )
-            start = i
-    return "".join(out)
-
-
-_STOP = set(
-    [
-        "的",
-        "和",
-        "与",
-        "及",
-        "等",
-        "对",
-        "在",
-        "为",
-        "以",
-        "是",
-        "了",
-        "将",
-        "把",
-        "并",
-        "或",
-        "其",
-        "各",
-        "年",
-        "推进",
-        "加强",
-        "开展",
-        "持续",
-        "深入",
-        "全面",
-        "进一步",
-        "工作",
-        "做好",
-        "落实",
-        "完善",
-        "强化",
-        "推动",
-        "提升",
-        "有序",
-        "扎实",
-    ]
-)
-
-
-def evidence_words(text: str, other: str, limit: int = 8) -> list[str]:
-    """Whole words (jieba) both texts use, longest first, in the order of ``text``: never n-gram
-    fragments."""
-    from analysis.text.segment import tokens
-
-    theirs = {w for w in tokens(other) if len(w) >= 2}
-    seen: list[str] = []
-    for word in tokens(text):
-        if len(word) >= 2 and word in theirs and word not in _STOP and not word.isdigit() and word not in seen:
-            seen.append(word)
-    return sorted(seen, key=len, reverse=True)[:limit]
-
-
-_NEAREST = re.compile(r"nearest:\s*(\S+)\s*\(([\d.]+)\)")
-
-
-def close_reading(report: Report, comparison, margin: float = 0.04) -> Html:
-    """Every linked pair's two texts in two columns, shared wording marked, changed numbers marked
-    apart; unlinked tasks beside their nearest counterpart (not linked) with its score, marked
-    uncertain within ``margin`` of the link threshold the comparison was decided with. Grouped by
-    section (collapsible), filterable and searchable."""
-    msg = report.msg
-    link_min = comparison.settings.thresholds.link_min
-    source = comparison.source_tasks.set_index("task_id")
-    target = comparison.target_tasks.set_index("task_id")
-    order = {
-        t: i for i, t in enumerate(list(comparison.source_tasks["task_id"]) + list(comparison.target_tasks["task_id"]))
-    }
-    rows = comparison["alignments"].copy()
-    rows["_order"] = [
-        order.get(s or t, 0) + (0 if s else len(order)) for s, t in zip(rows["source_task_id"], rows["target_task_id"])
-    ]
-    rows = rows.sort_values(["_order", "score"], ascending=[True, False])
-    groups: dict[str, list[str]] = {}
-    counts: dict[str, dict[str, int]] = {}
-    for link in rows.itertuples():
-        left_id, right_id, linked = link.source_task_id, link.target_task_id, link.relation in ("same", "partial")
-        nearest_score = link.score
-        if not linked:
-            found = _NEAREST.search(link.evidence or "")
-            other = found.group(1) if found else ""
-            if found:
-                nearest_score = float(found.group(2))
-            left_id, right_id = (left_id, other) if left_id else (other, right_id)
-        anchor = left_id if link.source_task_id else right_id
-        owner = source if link.source_task_id else target
-        home = owner.loc[anchor] if anchor in owner.index else None
-        section = "" if home is None else (home["section_title"] or home["part_title"] or "")
-        group_key = (
-            msg("close.group_source", section=section)
-            if link.source_task_id
-            else msg("close.group_target", section=section, target=report.name(comparison.target_doc))
-        )
-        left = source.loc[left_id] if left_id in source.index else None
-        right = target.loc[right_id] if right_id in target.index else None
-        left_text = "" if left is None else left["text"]
-        right_text = "" if right is None else right["text"]
-        uncertain = abs(float(nearest_score) - link_min) <= margin
-        words = evidence_words(left_text, right_text) if left_text and right_text else []
-        relation = link.relation
-        badge = f'<span class="rel rel-{esc(relation)}">{esc(msg.relation(relation))}</span>'
-        score = (
-            msg("close.score", score=f"{float(nearest_score):.2f}")
-            if linked
-            else msg("close.nearest_score", score=f"{float(nearest_score):.2f}")
-        )
-        flag = f' <span class="uncertain">{esc(msg("close.uncertain"))}</span>' if uncertain else ""
-        evidence = (
-            (
-                f'<div class="evidence">{esc(msg("close.shared_words"))}: '
-                + "".join(f'<span class="word">{esc(w)}</span>' for w in words)
-                + "</div>"
-            )
-            if words
-            else ""
-        )
-
-        def side(task, text, other_text, own_side: bool, doc_id: str) -> str:
-            if task is None:
-                return f'<div class="side empty">{esc(msg("close.no_counterpart"))}</div>'
-            units = task["lead_units"] or task["responsible_units"] or ""
-            label = msg("close.nearest_label") if not own_side else ""
-            return (
-                f'<div class="side{" nearest" if label else ""}"><div class="where">{esc(report.name(doc_id))} · '
-                f"{esc(task['path'])} <b>{esc(task['heading'])}</b>"
-                + (f' <span class="tag">{esc(label)}</span>' if label else "")
-                + "</div>"
-                f'<div class="text">{marked(text, other_text)}</div>'
-                + (
-                    f'<div class="units">{esc(msg("close.units"))}: {esc(units.replace(";", "、"))}</div>'
-                    if units
-                    else ""
-                )
-                + f'<div class="prov">{esc(task.name)}</div></div>'
-            )
-
-        left_own = bool(link.source_task_id)
-        right_own = bool(link.target_task_id)
-        search = esc(f"{left_text} {right_text}")
-        pair = (
-            f'<div class="pair" data-rel="{esc(relation)}" data-uncertain="{int(uncertain)}" data-search="{search}">'
-            f'<div class="pair-head">{badge} <span class="score">{esc(score)}</span>{flag}</div>'
-            f'<div class="cols">{side(left, left_text, right_text, left_own, comparison.source_doc)}'
-            f"{side(right, right_text, left_text, right_own, comparison.target_doc)}</div>{evidence}</div>"
-        )
-        groups.setdefault(group_key, []).append(pair)
-        tally = counts.setdefault(group_key, {})
-        tally[relation] = tally.get(relation, 0) + 1
-    options = "".join(
-        f'<option value="{esc(r)}">{esc(msg.relation(r))}</option>' for r in dict.fromkeys(rows["relation"])
-    )
-    tools = (
-        f'<div class="tools close-tools"><label>{esc(msg("close.filter_relation"))} '
-        f'<select class="rel-filter"><option value="">{esc(msg("close.all"))}</option>{options}'
-        f'<option value="uncertain">{esc(msg("close.only_uncertain"))}</option></select></label> '
-        f'<input type="search" class="close-search" placeholder="{esc(msg("close.search"))}" '
-        f'aria-label="{esc(msg("close.search"))}"> <span class="legend"><mark>{esc(msg("close.legend_shared"))}</mark> '
-        f'<mark class="num">{esc(msg("close.legend_number"))}</mark></span></div>'
-    )
-    blocks = []
-    for i, (key, pairs) in enumerate(groups.items()):
-        tally_text = msg("list.separator").join(f"{msg.relation(r)} {n}" for r, n in counts[key].items())
-        blocks.append(
-            f'<details class="group"{" open" if i < 3 else ""}><summary>{esc(key)} '
-            f'<span class="small">({esc(tally_text)})</span></summary>{"".join(pairs)}</details>'
-        )
-    return Html(f'<div class="close-reading">{tools}{"".join(blocks)}</div>')

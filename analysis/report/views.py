@@ -7,6 +7,7 @@ import pandas as pd
 
 from analysis.align import PlanComparison
 from analysis.compare.escalation import POINT_KINDS, change, direction, vs_parent
+from analysis.schema import UNLINKED
 
 # --- reading the escalation table ---------------------------------------------------------------
 
@@ -156,11 +157,14 @@ def section_flows(comparison: PlanComparison) -> pd.DataFrame:
     )
 
 
-def aligned_tasks(comparison: PlanComparison) -> pd.DataFrame:
-    """The alignment table for reading: paths and headings of both sides, score, relation, evidence."""
+def aligned_tasks(comparison: PlanComparison, links_only: bool = False) -> pd.DataFrame:
+    """The alignment table for reading: paths and headings of both sides, score, relation,
+    evidence; its links only with ``links_only`` (the tasks both plans have)."""
     paths = dict(zip(comparison.source_tasks["task_id"], comparison.source_tasks["path"]))
     paths.update(zip(comparison.target_tasks["task_id"], comparison.target_tasks["path"]))
     table = comparison["alignments"]
+    if links_only:
+        table = table[table["relation"].isin(LINK_RELATIONS)]
     return pd.DataFrame(
         {
             "relation": table["relation"],
@@ -388,7 +392,7 @@ def comparison_findings(
     n_source, n_target = int(counts[sides == "source"].sum()), int(counts[sides == "target"].sum())
     same, partial = int(counts.get(("source", "same"), 0)), int(counts.get(("source", "partial"), 0))
     kind = comparison.kind
-    new_relation = "new" if kind == "year" else "local"
+    new_relation = UNLINKED[kind][1]  # new (year), local (level), only_in_b (peer)
     sentences = [
         msg(
             f"findings.{kind}.coverage",

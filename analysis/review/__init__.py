@@ -23,17 +23,28 @@ from analysis.review.decisions import (
     read_alignment_corrections,
     read_target_corrections,
 )
-from analysis.review.queue import DEFAULT_BAND, QUEUE_COLUMNS, export_queue, queue_summary, review_queue
+from analysis.review.queue import (
+    DEFAULT_BAND,
+    QUEUE_COLUMNS,
+    REASONS,
+    comparison_queue,
+    export_queue,
+    queue_summary,
+    review_queue,
+    write_queue,
+)
 
 __all__ = [
     "ALIGNMENT_CORRECTION_COLUMNS",
     "DEFAULT_BAND",
     "QUEUE_COLUMNS",
+    "REASONS",
     "TARGET_CORRECTION_COLUMNS",
     "Corrections",
     "agreement_report",
     "alignment_log",
     "apply_link_decisions",
+    "comparison_queue",
     "correct_alignment",
     "correct_clause_matches",
     "correct_targets",
@@ -47,4 +58,5 @@ __all__ = [
     "read_target_corrections",
     "review_queue",
     "target_agreement",
+    "write_queue",
 ]
