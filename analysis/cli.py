@@ -113,6 +113,9 @@ def _cmd_add(args: argparse.Namespace) -> int:
         year=args.year,
         issuer=args.issuer,
         region=args.region,
+        duplicate_of=args.duplicate_of or "",
+        force=args.force,
+        settings=BuildSettings().duplicates,
     )
     print("\n".join(registration_lines(done, args.manifest)))
     return 0
@@ -228,6 +231,15 @@ def _add_manifest_commands(commands) -> None:
     add.add_argument("--year", help="year (default: from the title, else the printed date)")
     add.add_argument("--issuer", help="issuing body (default: as printed)")
     add.add_argument("--region", help="region, e.g. 武汉市 (default: from the issuer)")
+    add.add_argument(
+        "--duplicate-of",
+        metavar="ID",
+        help="register it as a copy of this plan (left out of the comparisons); a file whose text duplicates a "
+        "registered plan is refused without it",
+    )
+    add.add_argument(
+        "--force", action="store_true", help="register it as a plan of its own although its text duplicates one"
+    )
     add.add_argument("--manifest", default=manifest, help=f"manifest CSV (default: {MANIFEST_PATH})")
     add.set_defaults(run=_cmd_add)
     remove = commands.add_parser("remove", help="drop a plan's row from the manifest (its file stays in place)")
