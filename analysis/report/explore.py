@@ -18,7 +18,9 @@ def find_task(value: str, tasks: pd.DataFrame, parameter: str = "task") -> str:
         return value
     holds = tasks["heading"].str.contains(value, regex=False) | tasks["text"].str.contains(value, regex=False)
     if not value or not holds.any():
-        raise UserError(parameter, f"no task has the id or the words {value!r} (task ids look like {tasks['task_id'].iloc[0]})")
+        raise UserError(
+            parameter, f"no task has the id or the words {value!r} (task ids look like {tasks['task_id'].iloc[0]})"
+        )
     return str(tasks.loc[holds, "task_id"].iloc[0])
 
 

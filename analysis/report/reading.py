@@ -29,7 +29,7 @@ import pandas as pd
 
 from analysis.report.page import Html, Report, esc
 from analysis.review import ALIGNMENT_CORRECTION_COLUMNS
-from analysis.review.queue import LINK, NEAR_MISS
+from analysis.review.queue import LINK, NEAR_MISS, REASONS
 from analysis.schema import LINKS
 
 NUMBER = re.compile(
@@ -38,6 +38,7 @@ NUMBER = re.compile(
 DECISIONS = ("same", "partial", "none")
 PAIR_KEYS = ("source_task_id", "target_task_id")
 CORRECTIONS_FILE = "alignments.csv"
+REASON_KEYS = {reason: "review.reason." + reason.replace(" ", "_") for reason in REASONS}
 _NEAREST = re.compile(r"nearest:\s*(\S+)\s*\(([\d.]+)\)")
 
 
@@ -94,8 +95,42 @@ def marked(text: str, other: str, clause: str = "") -> str:
 
 
 _STOP = set(
-    "的 和 与 及 等 对 在 为 以 是 了 将 把 并 或 其 各 年 推进 加强 开展 持续 深入 全面 进一步 工作 做好 落实 完善 强化 推动 "
-    "提升 有序 扎实".split()
+    [
+        "的",
+        "和",
+        "与",
+        "及",
+        "等",
+        "对",
+        "在",
+        "为",
+        "以",
+        "是",
+        "了",
+        "将",
+        "把",
+        "并",
+        "或",
+        "其",
+        "各",
+        "年",
+        "推进",
+        "加强",
+        "开展",
+        "持续",
+        "深入",
+        "全面",
+        "进一步",
+        "工作",
+        "做好",
+        "落实",
+        "完善",
+        "强化",
+        "推动",
+        "提升",
+        "有序",
+        "扎实",
+    ]
 )
 
 
@@ -197,7 +232,7 @@ def _review_card(report: Report, comparison, row, number: int) -> str:
     )
     return (
         f'<div class="pair decide" id="review-{number}" {pair_attributes(row)}>'
-        f'<div class="pair-head"><span class="reason">{esc(msg("review.reason." + row.reason.replace(" ", "_")))}</span> '
+        f'<div class="pair-head"><span class="reason">{esc(msg(REASON_KEYS[row.reason]))}</span> '
         f'<span class="score">{esc(said)}</span></div>{columns}{clause_line}'
         f"{_shared_words(report, left_text, right_text)}{decision_controls(report)}</div>"
     )
@@ -241,7 +276,9 @@ def _reading_rows(comparison) -> pd.DataFrame:
     width = len(order)
     order.update({t: width + i for i, t in enumerate(comparison.target_tasks["task_id"])})
     rows = comparison["alignments"]
-    position = [order.get(s or t, 0) + (0 if s else width) for s, t in zip(rows["source_task_id"], rows["target_task_id"])]
+    position = [
+        order.get(s or t, 0) + (0 if s else width) for s, t in zip(rows["source_task_id"], rows["target_task_id"])
+    ]
     return rows.assign(_order=position).sort_values("_order", kind="stable")
 
 

@@ -29,42 +29,73 @@ from analysis.settings import PROJECT_ROOT, BuildSettings
 COMPARISON = "hubei_province_2024__ezhou_city_2024"
 
 
-def test_the_queue_offers_the_near_misses_after_the_doubtful_decisions(built) -> None:
+def _queue(tables, band=(0.35, 0.65)):
+    return review_queue(
+        tables["alignments"], tables["tasks"], COMPARISON, band, tables["near_misses"], tables["alignment_clauses"]
+    )
+
+
+def test_the_queue_lists_doubtful_decisions_then_near_misses_then_the_models_other_links(built) -> None:
     _, tables = built
-    doubtful = review_queue(tables["alignments"], tables["tasks"], COMPARISON)
-    queue = review_queue(tables["alignments"], tables["tasks"], COMPARISON, near_misses=tables["near_misses"])
-    offered = queue.iloc[len(doubtful) :]
-    pd.testing.assert_frame_equal(queue.iloc[: len(doubtful)], doubtful)
-    missed = tables["near_misses"][tables["near_misses"]["comparison_id"] == COMPARISON]
-    assert len(offered) == len(missed) > 0 and (offered["reason"] == "near miss").all()
+    queue = _queue(tables)
+    reasons = queue["reason"].tolist()
+    assert reasons == sorted(reasons, key=lambda r: (r == "near miss") + 2 * (r == "link"))  # in that order
+    assert not queue.duplicated(["source_task_id", "target_task_id"]).any()  # each pair once
+    offered = queue[queue["reason"] == "near miss"]
     assert (offered["model_relation"] == "").all() and offered["confidence"].is_monotonic_increasing
-    links = tables["alignments"][tables["alignments"]["relation"].isin(LINKS)]
+    rows = tables["alignments"][tables["alignments"]["comparison_id"] == COMPARISON]
+    links = rows[rows["relation"].isin(LINKS)]
     linked = set(zip(links["source_task_id"], links["target_task_id"]))
     offered_pairs = set(zip(offered["source_task_id"], offered["target_task_id"]))
     assert not offered_pairs & linked
+    doubtful = queue[queue["reason"].isin(["uncertain", "low confidence"])]
+    missed = tables["near_misses"][tables["near_misses"]["comparison_id"] == COMPARISON]
+    every_missed = set(zip(missed["source_task_id"], missed["target_task_id"]))
+    assert offered_pairs == every_missed - set(zip(doubtful["source_task_id"], doubtful["target_task_id"]))
     # the provincial 三湖一库 task's lake-outfall clause, carried by Ezhou's 碧水保卫战 task: a partial
     # link of the team's clause annotation the model misses, offered to the reviewer
     assert ("hubei_province_2024:2-2-6", "ezhou_city_2024:3-3-9") in offered_pairs
+    # every link of the model is there to be decided: the sure ones last, in the alignment table's order
+    sure = queue[queue["reason"] == "link"]
+    sure_pairs = list(zip(sure["source_task_id"], sure["target_task_id"]))
+    doubtful_pairs = set(zip(doubtful["source_task_id"], doubtful["target_task_id"]))
+    assert set(sure_pairs) | (linked & doubtful_pairs) == linked
+    assert sure_pairs == [p for p in zip(links["source_task_id"], links["target_task_id"]) if p in set(sure_pairs)]
+    relation_of = dict(zip(zip(links["source_task_id"], links["target_task_id"]), links["relation"]))
+    assert list(sure["model_relation"]) == [relation_of[p] for p in sure_pairs]
 
 
 def test_the_queue_holds_the_doubtful_decisions_in_the_corrections_format(built) -> None:
     _, tables = built
-    queue = review_queue(tables["alignments"], tables["tasks"], COMPARISON)
+    queue = _queue(tables)
     assert list(queue.columns) == QUEUE_COLUMNS and QUEUE_COLUMNS[:6] == ALIGNMENT_CORRECTION_COLUMNS
     assert len(queue) and (queue["relation"] == "").all()
-    assert queue["confidence"].is_monotonic_increasing and (queue["confidence"] <= 0.65).all()
-    assert set(queue["reason"]) <= {"uncertain", "low confidence"}
-    assert ((queue["reason"] == "uncertain") == (queue["confidence"] >= 0.35)).all()
+    doubtful = queue[queue["reason"].isin(["uncertain", "low confidence"])]
+    assert len(doubtful) and doubtful["confidence"].is_monotonic_increasing and (doubtful["confidence"] <= 0.65).all()
+    assert ((doubtful["reason"] == "uncertain") == (doubtful["confidence"] >= 0.35)).all()
     texts = dict(zip(tables["tasks"]["task_id"], tables["tasks"]["text"]))
     for row in queue.itertuples():  # both tasks named, with their texts, even for an unlinked task
         assert row.source_task_id.startswith("hubei_province_2024:") and row.target_task_id.startswith(
             "ezhou_city_2024:"
         )
         assert (row.source_text, row.target_text) == (texts[row.source_task_id], texts[row.target_task_id])
-    wider = review_queue(tables["alignments"], tables["tasks"], COMPARISON, (0.35, 0.95))
-    assert len(wider) > len(queue)
+        # the best-matching clauses: one of each task's, or none (tasks sharing no clause)
+        assert (row.source_clause in row.source_text and row.target_clause in row.target_text) or not row.source_clause
+    assert (queue["source_clause"] != "").mean() > 0.9
+    wider = _queue(tables, (0.35, 0.95))
+    assert (wider["reason"] != "link").sum() > (queue["reason"] != "link").sum() and len(wider) == len(queue)
     with pytest.raises(UserError, match="no such comparison"):
         review_queue(tables["alignments"], tables["tasks"], "a__b")
+
+
+def test_near_misses_carry_their_best_clause_pair(built) -> None:
+    _, tables = built
+    missed, texts = tables["near_misses"], dict(zip(tables["tasks"]["task_id"], tables["tasks"]["text"]))
+    assert len(missed) and (missed["source_clause"] != "").all()
+    for row in missed.itertuples():
+        assert row.source_clause in texts[row.source_task_id] and row.target_clause in texts[row.target_task_id]
+    # a clause the pair shares most with: for near misses of one task, different partners give different clauses
+    assert missed.groupby("source_task_id")["target_clause"].nunique().max() > 1
 
 
 @pytest.mark.slow
@@ -76,6 +107,7 @@ def test_review_round_trip_reaches_the_tables(built, tmp_path) -> None:
     linked = filled["model_relation"].isin(LINKS)
     assert linked.any() and (~linked).any(), "the bundled comparison should queue a link and an unlinked task"
     removed, added = filled[linked].index[0], filled[~linked].index[0]
+    assert filled.loc[removed, "reason"] in ("uncertain", "low confidence")
     near = filled[filled["reason"] == "near miss"].index[0]
     filled.loc[removed, "relation"], filled.loc[added, "relation"] = "none", "partial"
     filled.loc[near, "relation"] = "partial"
@@ -103,9 +135,10 @@ def test_review_round_trip_reaches_the_tables(built, tmp_path) -> None:
     assert (pairs.loc[accepted, "relation"], pairs.loc[accepted, "decided_by"]) == ("partial", "reviewer")
     missed = after["near_misses"]
     assert accepted not in set(zip(missed["source_task_id"], missed["target_task_id"]))
-    assert len(missed[missed["comparison_id"] == COMPARISON]) == (
-        len(before["near_misses"][before["near_misses"]["comparison_id"] == COMPARISON]) - 1
-    )
+    was_missed = before["near_misses"][before["near_misses"]["comparison_id"] == COMPARISON]
+    was_pairs = set(zip(was_missed["source_task_id"], was_missed["target_task_id"]))
+    decided = {(filled.loc[i, "source_task_id"], filled.loc[i, "target_task_id"]) for i in (removed, added, near)}
+    assert len(missed[missed["comparison_id"] == COMPARISON]) == len(was_pairs - decided) < len(was_pairs)
     others = after["alignments"][after["alignments"]["comparison_id"] != COMPARISON]
     pd.testing.assert_frame_equal(
         others.reset_index(drop=True),
