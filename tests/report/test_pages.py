@@ -105,20 +105,6 @@ def test_the_close_reading_marks_shared_wording_and_changed_numbers(edition) -> 
         assert re.search(r'class="score">[^<]*0\.\d\d', text)
 
 
-def test_comparison_pages_list_the_possible_links_to_check(edition) -> None:
-    lang, folder = edition
-    heading = i18n.Messages(lang)("heading.possible_links")
-    for result in _results(folder):
-        if result["kind"] not in ("year", "level"):
-            continue
-        text = (folder / result["html"]).read_text(encoding="utf-8")
-        table = text[
-            text.index('data-name="possible_links.csv"') : text.index("</table>", text.index("possible_links"))
-        ]
-        assert f">{heading}</h2>" in text and table.count("<tr>") > 1  # its header and at least one pair
-        assert re.search(r"<td[^>]*>\d+%</td>", table) and ",partial," in table
-
-
 def test_the_method_page_gives_each_pair_and_the_reliability_of_the_confidence(edition) -> None:
     lang, folder = edition
     msg = i18n.Messages(lang)

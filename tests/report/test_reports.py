@@ -185,7 +185,7 @@ def test_a_parameter_naming_a_missing_document_fails_that_report_with_a_clear_er
     ]
     result = reports.build_reports(tmp_path, processed, jobs=jobs, workers=1, progress=False)[0]
     assert result.status == "failed"
-    assert "no_such_plan: unknown document" in result.error and "hubei_province_2023" in result.error
+    assert "earlier_doc: no plan 'no_such_plan'" in result.error and "hubei_province_2023" in result.error
 
 
 @pytest.mark.slow  # runs the command line in a subprocess
