@@ -81,7 +81,7 @@ def load_comparison(
     if comparison_id not in set(alignments["comparison_id"]):
         kind = manifest_comparison_kind(source_doc, target_doc, manifest_path)
         listed = manifest.load_manifest(manifest_path).set_index("doc_id")
-        docs = [parse_document(listed.at[d, "file_path"], d, settings.parse) for d in (source_doc, target_doc)]
+        docs = [parse_document(str(listed.at[d, "file_path"]), d, settings.parse) for d in (source_doc, target_doc)]
         return _made(docs[0], docs[1], kind, targets, settings, review.Corrections.read_default())[0]
     tables = {
         name: _rows_of(read_table(name, processed_dir), comparison_id)

@@ -45,5 +45,5 @@ def indicator_id(value: str, escalation: pd.DataFrame, lexicon: pd.DataFrame, pa
         row = known.loc[indicator] if indicator in known.index else None
         aliases = str(row["aliases"]).split("|") if row is not None and isinstance(row["aliases"], str) else []
         names[indicator] = {indicator, *aliases, *([] if row is None else [row["name_zh"], row["name_en"]])}
-    listed = [f"{i} ({known.at[i, 'name_zh']})" if i in known.index else i for i in followed]
+    listed = [f"{i} ({known.at[i, 'name_zh']!s})" if i in known.index else str(i) for i in followed]
     return _pick(value, names, parameter, "indicator followed across plans", listed)

@@ -35,13 +35,16 @@ def follow_task(task_id: str, alignments: pd.DataFrame, tasks: pd.DataFrame) -> 
             links.rename(columns={"target_task_id": "task_id", "source_task_id": "via"}),
         ]
     )[["task_id", "via", "relation", "score", "kind"]]
-    found = [{"task_id": task_id, "step": 0, "via": "", "relation": "", "score": float("nan"), "kind": ""}]
-    seen, frontier = {task_id}, [task_id]
+    start = {"task_id": [task_id], "via": [""], "relation": [""], "score": [float("nan")], "kind": [""], "step": [0]}
+    found = [pd.DataFrame(start)]
+    seen, frontier, step = {task_id}, [task_id], 0
     while frontier:
-        step = found[-1]["step"] + 1
+        step += 1
         reached = ends[ends["via"].isin(frontier) & ~ends["task_id"].isin(seen)].drop_duplicates("task_id")
-        found += [dict(row, step=step) for row in reached.to_dict("records")]
+        found.append(reached.assign(step=step))
         seen.update(reached["task_id"])
         frontier = list(reached["task_id"])
-    trail = pd.DataFrame(found).merge(tasks[["task_id", "doc_id", "path", "heading", "text"]], on="task_id")
+    trail = pd.concat(found, ignore_index=True).merge(
+        tasks[["task_id", "doc_id", "path", "heading", "text"]], on="task_id"
+    )
     return trail.sort_values("step", kind="stable")[TRAIL_COLUMNS].reset_index(drop=True)

@@ -352,8 +352,9 @@ def close_reading(report: Report, comparison, queue: pd.DataFrame | None = None,
         group, card = _reading_card(report, comparison, link, queued, margin)
         if not groups or groups[-1][0] != group:
             groups.append((group, [], {}))
+        relation, tally = str(link.relation), groups[-1][2]
         groups[-1][1].append(card)
-        groups[-1][2][link.relation] = groups[-1][2].get(link.relation, 0) + 1
+        tally[relation] = tally.get(relation, 0) + 1
     blocks = []
     for i, (label, cards, tally) in enumerate(groups):
         counts = msg("list.separator").join(f"{msg.relation(r)} {n}" for r, n in tally.items())
