@@ -80,9 +80,10 @@ def write_bytes(target: Path | str, data: bytes) -> None:
 
 
 # OWASP's CSV injection rule: a cell starting with =, +, -, @, TAB or CR is read by a spreadsheet as
-# a formula (``=HYPERLINK(…)``, ``=cmd|' /C calc'!A0``, ``@SUM(…)``); a plain number is not. Leading
-# ``'`` are looked through, so that an escaped cell (and a text that began with ``'=``) reads back.
-# The report's corrections download applies the same rule (``csvCell`` in report/assets/report.js).
+# a formula (``=HYPERLINK(…)``, ``=cmd|' /C calc'!A0``, ``@SUM(…)``); a plain number is not. Such a
+# cell is written with a leading ``'`` (the report's corrections download: ``csvCell`` in
+# report/assets/report.js, the same rule); leading ``'`` are looked through, so that an escaped cell
+# (and a text that began with ``'=``) reads back as it was.
 _FORMULA = re.compile(r"'*[=+\-@\t\r]")
 _QUOTED_NUMBER = re.compile(r"'*[+-]?(?:[0-9][0-9,]*(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?%?")
 
@@ -91,15 +92,9 @@ def _formula_like(text: str) -> bool:
     return bool(_FORMULA.match(text)) and not _QUOTED_NUMBER.fullmatch(text)
 
 
-def escape_formula(value):
-    """A cell as a spreadsheet shows it as text: ``'`` before a text starting with ``=``, ``+``,
-    ``-``, ``@``, TAB or CR (or ``'`` and one of them); numbers, and text that is a plain number
-    (``-5``, ``+3.5%``), unchanged. Anything not a string is returned as it is."""
-    return "'" + value if isinstance(value, str) and _formula_like(value) else value
-
-
 def unescape_formula(text: str) -> str:
-    """A cell read back from a CSV written with :func:`escape_formula`: as it was before."""
+    """A cell read back from a spreadsheet-safe CSV (a leading ``'`` before a text a spreadsheet
+    would run as a formula): as it was before."""
     return text[1:] if text.startswith("'") and _formula_like(text[1:]) else text
 
 
