@@ -29,7 +29,7 @@ import pandas as pd
 
 from analysis.report.page import Html, Report, esc
 from analysis.review import ALIGNMENT_CORRECTION_COLUMNS
-from analysis.review.queue import LINK, NEAR_MISS, REASONS
+from analysis.review.queue import LINK, LOW_CONFIDENCE, NEAR_MISS, REASONS, UNCERTAIN
 from analysis.schema import LINKS
 
 NUMBER = re.compile(
@@ -215,8 +215,9 @@ def _queued(queue: pd.DataFrame, reasons) -> pd.DataFrame:
     return queue[queue["reason"].isin(reasons)]
 
 
-def _review_card(report: Report, comparison, row, number: int) -> str:
-    """A pair of the review section: why it is queued, both texts, the controls."""
+def _review_card(report: Report, comparison, row) -> str:
+    """A pair of the review section (a queue row, its position in the queue for an id): why it is
+    queued, both texts, the controls."""
     msg = report.msg
     clauses = (str(row.source_clause), str(row.target_clause))
     columns, left_text, right_text = _columns(report, comparison, row.source_task_id, row.target_task_id, clauses)
@@ -231,7 +232,7 @@ def _review_card(report: Report, comparison, row, number: int) -> str:
         else ""
     )
     return (
-        f'<div class="pair decide" id="review-{number}" {pair_attributes(row)}>'
+        f'<div class="pair decide" id="review-{row.Index}" {pair_attributes(row)}>'
         f'<div class="pair-head"><span class="reason">{esc(msg(REASON_KEYS[row.reason]))}</span> '
         f'<span class="score">{esc(said)}</span></div>{columns}{clause_line}'
         f"{_shared_words(report, left_text, right_text)}{decision_controls(report)}</div>"
@@ -253,11 +254,11 @@ def review_section(report: Report, comparison, queue: pd.DataFrame, build_id: st
     )
     blocks = []
     for reasons, heading, text in (
-        (("uncertain", "low confidence"), "heading.review.doubtful", "text.review.doubtful"),
+        ((UNCERTAIN, LOW_CONFIDENCE), "heading.review.doubtful", "text.review.doubtful"),
         ((NEAR_MISS,), "heading.possible_links", "text.possible_links"),
     ):
         rows = _queued(queue, reasons)
-        cards = "".join(_review_card(report, comparison, row, at) for at, row in zip(rows.index, rows.itertuples()))
+        cards = "".join(_review_card(report, comparison, row) for row in rows.itertuples())
         empty = f'<p class="empty">{esc(msg("table.empty"))}</p>' if not len(rows) else ""
         blocks.append(f"{report.heading(heading, 3)}{report.text(text)}{cards}{empty}")
     return Html(
