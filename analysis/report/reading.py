@@ -30,7 +30,7 @@ import pandas as pd
 from analysis.report.page import Html, Report, esc
 from analysis.review import ALIGNMENT_CORRECTION_COLUMNS
 from analysis.review.queue import LINK, LOW_CONFIDENCE, NEAR_MISS, REASONS, UNCERTAIN
-from analysis.schema import LINKS
+from analysis.schema import DECIDERS, LINKS
 
 NUMBER = re.compile(
     r"\d+(?:\.\d+)?\s*(?:%|‰|个百分点|微克/立方米|平方公里|万千瓦|万亩|万吨|万元|亿元|公里|千米|吨|个|家|座|条|处|项|所|辆|台|人|次|天|年|亩|户|村)?"
@@ -38,6 +38,7 @@ NUMBER = re.compile(
 DECISIONS = ("same", "partial", "none")
 PAIR_KEYS = ("source_task_id", "target_task_id")
 CORRECTIONS_FILE = "alignments.csv"
+REVIEWER = DECIDERS[1]
 REASON_KEYS = {reason: "review.reason." + reason.replace(" ", "_") for reason in REASONS}
 _NEAREST = re.compile(r"nearest:\s*(\S+)\s*\(([\d.]+)\)")
 
@@ -313,12 +314,16 @@ def _reading_card(report: Report, comparison, link, queued: dict, margin: float)
     flag = f' <span class="uncertain">{esc(msg("close.uncertain"))}</span>' if uncertain else ""
     if row is not None and decide is None:
         flag += f' <a class="to-review" href="#review-{row.Index}">{esc(msg("review.decide_there"))}</a>'
+    decided_by = ""  # a reviewer's link is marked: the page shows the decisions the build applied
+    if linked and getattr(link, "decided_by", "") == REVIEWER:
+        flag += f' <span class="by-reviewer">{esc(msg("close.by_reviewer"))}</span>'
+        decided_by = f' data-decided-by="{REVIEWER}"'
 
     badge = f'<span class="rel rel-{esc(link.relation)}">{esc(msg.relation(link.relation))}</span>'
     attributes = f" {pair_attributes(decide)}" if decide is not None else ""
     card = (
         f'<div class="pair{" decide" if decide is not None else ""}" data-rel="{esc(link.relation)}" '
-        f'data-uncertain="{int(uncertain)}" data-search="{esc(f"{left_text} {right_text}")}"{attributes}>'
+        f'data-uncertain="{int(uncertain)}"{decided_by} data-search="{esc(f"{left_text} {right_text}")}"{attributes}>'
         f'<div class="pair-head">{badge} <span class="score">{esc(shown)}</span>{flag}</div>{columns}'
         f"{_shared_words(report, left_text, right_text)}{decision_controls(report) if decide is not None else ''}</div>"
     )
