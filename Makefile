@@ -96,8 +96,11 @@ notebooks: $(STAMP) ## Rerun the notebooks on the pinned corpus and store the fi
 	$(PINNED) $(BIN)/python -m analysis build --out $(PINNED_PROCESSED)
 	$(PINNED) $(BIN)/python -m analysis notebooks
 
-lab: data ## Open the notebooks in JupyterLab
-	$(BIN)/jupyter lab notebooks/
+# Jupyter refuses to start as root without --allow-root (most containers run as root): given only then.
+LAB_FLAGS = $(if $(filter 0,$(shell id -u)),--allow-root)
+
+lab: data ## Open the notebooks in JupyterLab (as root too, e.g. in a container)
+	$(BIN)/jupyter lab notebooks/ $(LAB_FLAGS)
 
 clean: ## Remove build outputs (processed tables, reports, the documentation site)
 	rm -rf $(PROCESSED)/*.csv $(PROCESSED)/*.parquet $(PROCESSED)/build.json $(PROCESSED)/current $(PROCESSED)/tables-* $(PROCESSED)/.staging-* $(BUILT) reports build site .pytest_cache .mypy_cache .ruff_cache

@@ -118,6 +118,9 @@ def _cmd_add(args: argparse.Namespace) -> int:
         year=args.year,
         issuer=args.issuer,
         region=args.region,
+        duplicate_of=args.duplicate_of or "",
+        force=args.force,
+        settings=BuildSettings().duplicates,
     )
     print("\n".join(registration_lines(done, args.manifest)))
     return 0
@@ -136,15 +139,29 @@ def _cmd_remove(args: argparse.Namespace) -> int:
 
 
 def _cmd_review(args: argparse.Namespace) -> int:
-    from analysis.review import export_queue, queue_summary
+    from analysis.review import export_queue, queue_summary, review_pairs, write_queue
 
-    queue = export_queue(args.comparison_id, Path(args.out), Path(args.processed), tuple(args.band))
+    band = tuple(args.band)
+    if len(args.comparison) == 1:
+        queue = export_queue(args.comparison[0], Path(args.out), Path(args.processed), band)
+    elif len(args.comparison) == 2:
+        from analysis.corpus.load import load_comparison
+
+        source, target = args.comparison
+        comparison = load_comparison(source, target, Path(args.processed), Path(args.manifest))
+        queue = review_pairs(comparison, band)
+        write_queue(queue, Path(args.out))
+    else:
+        raise UserError("review", "give a comparison id, or the doc ids of two plans")
     _say(queue_summary(queue, args.out))
     return 0
 
 
 def _cmd_reports(args: argparse.Namespace) -> int:
     from analysis.report.batch import build_editions, result_lines
+
+    if args.pair and args.only:
+        raise UserError("--pair", "builds one report: give --pair or --only, not both")
 
     built = build_editions(
         Path(args.out),
@@ -154,6 +171,7 @@ def _cmd_reports(args: argparse.Namespace) -> int:
         workers=args.workers,
         langs=args.lang,
         standalone=args.standalone,
+        pair=tuple(args.pair) if args.pair else None,
     )
     lines, failures = result_lines(built, Path(args.out))
     for line in lines:
@@ -218,6 +236,15 @@ def _add_manifest_commands(commands) -> None:
     add.add_argument("--year", help="year (default: from the title, else the printed date)")
     add.add_argument("--issuer", help="issuing body (default: as printed)")
     add.add_argument("--region", help="region, e.g. 武汉市 (default: from the issuer)")
+    add.add_argument(
+        "--duplicate-of",
+        metavar="ID",
+        help="register it as a copy of this plan (left out of the comparisons); a file whose text duplicates a "
+        "registered plan is refused without it",
+    )
+    add.add_argument(
+        "--force", action="store_true", help="register it as a plan of its own although its text duplicates one"
+    )
     add.add_argument("--manifest", default=manifest, help=f"manifest CSV (default: {MANIFEST_PATH})")
     add.set_defaults(run=_cmd_add)
     remove = commands.add_parser("remove", help="drop a plan's row from the manifest (its file stays in place)")
@@ -260,10 +287,16 @@ def _add_build_commands(commands) -> None:
 
 def _add_review_command(commands) -> None:
     review = commands.add_parser(
-        "review", help="export a comparison's uncertain alignment decisions for a reviewer (CSV)"
+        "review",
+        help="export the pairs of a comparison a reviewer may decide (CSV; the pairs and order of its report's "
+        "review section)",
     )
     review.add_argument(
-        "comparison_id", help="a comparison id of the processed alignments (e.g. hubei_province_2024__ezhou_city_2024)"
+        "comparison",
+        nargs="+",
+        metavar="COMPARISON",
+        help="a comparison id of the processed alignments (e.g. hubei_province_2024__ezhou_city_2024), or the doc "
+        "ids of any two plans (the parent or earlier plan, or peer A, first)",
     )
     review.add_argument("--out", required=True, help="the review queue to write (CSV, the corrections file's columns)")
     review.add_argument("--processed", default=str(PROCESSED_DIR), help="processed tables (default: %(default)s)")
@@ -284,6 +317,13 @@ def _add_report_commands(commands) -> None:
     reports.add_argument("--processed", default=str(PROCESSED_DIR), help="processed tables (default: %(default)s)")
     reports.add_argument(
         "--only", nargs="+", metavar="REPORT_ID", help="build only these reports (ids as in the index)"
+    )
+    reports.add_argument(
+        "--pair",
+        nargs=2,
+        metavar=("A", "B"),
+        help="the report of one comparison of any two plans (doc ids or display names; the parent or earlier "
+        "plan, or peer A, first), of the kind `align` gives them (year, level or peer)",
     )
     reports.add_argument("--force", action="store_true", help="rerun reports whose inputs have not changed")
     reports.add_argument(

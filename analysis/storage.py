@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -76,6 +77,25 @@ def write_text(target: Path | str, text: str) -> None:
 def write_bytes(target: Path | str, data: bytes) -> None:
     with atomic_path(target) as tmp:
         tmp.write_bytes(data)
+
+
+# OWASP's CSV injection rule: a cell starting with =, +, -, @, TAB or CR is read by a spreadsheet as
+# a formula (``=HYPERLINK(…)``, ``=cmd|' /C calc'!A0``, ``@SUM(…)``); a plain number is not. Such a
+# cell is written with a leading ``'`` (the report's corrections download: ``csvCell`` in
+# report/assets/report.js, the same rule); leading ``'`` are looked through, so that an escaped cell
+# (and a text that began with ``'=``) reads back as it was.
+_FORMULA = re.compile(r"'*[=+\-@\t\r]")
+_QUOTED_NUMBER = re.compile(r"'*[+-]?(?:[0-9][0-9,]*(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?%?")
+
+
+def _formula_like(text: str) -> bool:
+    return bool(_FORMULA.match(text)) and not _QUOTED_NUMBER.fullmatch(text)
+
+
+def unescape_formula(text: str) -> str:
+    """A cell read back from a spreadsheet-safe CSV (a leading ``'`` before a text a spreadsheet
+    would run as a formula): as it was before."""
+    return text[1:] if text.startswith("'") and _formula_like(text[1:]) else text
 
 
 def write_csv(frame: pd.DataFrame, target: Path | str) -> None:

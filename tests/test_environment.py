@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 import tomllib
 
+import pytest
 import yaml
 
 from analysis.settings import PROJECT_ROOT
@@ -48,3 +51,16 @@ def test_environment_yml_uses_the_same_lower_bounds_as_pyproject() -> None:
         for d in environment["dependencies"]
         if isinstance(d, str) and _name(d) not in {"python", "pip"}
     )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("uid", "flagged"), [("0", True), ("1000", False)])
+def test_make_lab_passes_allow_root_only_to_a_root_user(tmp_path, uid: str, flagged: bool) -> None:
+    """Jupyter refuses to start as root without --allow-root (containers mostly run as root)."""
+    fake = tmp_path / "id"
+    fake.write_text(f"#!/bin/sh\necho {uid}\n", encoding="utf-8")
+    fake.chmod(0o755)
+    env = {**os.environ, "PATH": f"{tmp_path}{os.pathsep}{os.environ['PATH']}"}
+    done = subprocess.run(["make", "-n", "lab"], cwd=PROJECT_ROOT, capture_output=True, text=True, env=env, timeout=60)
+    command = next(line for line in done.stdout.splitlines() if "jupyter lab" in line)
+    assert command.split()[1:] == ["lab", "notebooks/", *(["--allow-root"] if flagged else [])]

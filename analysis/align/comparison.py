@@ -24,8 +24,8 @@ from analysis.align.aligner import align
 from analysis.align.confidence import LinkModel, link_probability, near_misses, with_confidence
 from analysis.align.coverage import coverage_summary, indicator_comparison, task_coverage
 from analysis.align.plans import PlanCache, PlanPair
-from analysis.align.signals import pair_signals
-from analysis.align.tables import shared_evidence, with_task_details
+from analysis.align.signals import links_of, pair_signals
+from analysis.align.tables import best_clause_texts, shared_evidence, with_task_details
 from analysis.parse.document import ParsedDocument
 from analysis.settings import AlignmentSettings
 
@@ -212,6 +212,10 @@ def _near_misses(plan_pair: PlanPair, pairs: Mapping[str, np.ndarray], minimum: 
     at = near_misses(pairs["relation"], rounded, minimum)
     rows, cols = pairs["source_index"][at], pairs["target_index"][at]
     source, target = plan_pair.source.tasks, plan_pair.target.tasks
+    by_task = np.lexsort((cols, rows))  # clause pairs are found for pairs in task order
+    source_clause, target_clause = np.empty(len(at), dtype=object), np.empty(len(at), dtype=object)
+    found = best_clause_texts(plan_pair, links_of(plan_pair, rows[by_task], cols[by_task], np.full(len(at), "")))
+    source_clause[by_task], target_clause[by_task] = found
     return pd.DataFrame(
         {
             "source_task_id": pairs["source_task_id"][at],
@@ -220,6 +224,8 @@ def _near_misses(plan_pair: PlanPair, pairs: Mapping[str, np.ndarray], minimum: 
             "target_heading": target["heading"].to_numpy(dtype=object)[cols],
             "score": pairs["score"][at],
             "best_clause_score": np.round(pairs["clauses"][at], 6),
+            "source_clause": source_clause,
+            "target_clause": target_clause,
             "link_probability": rounded[at],
             "evidence": shared_evidence(plan_pair, rows, cols),
         },

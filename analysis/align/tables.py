@@ -152,16 +152,37 @@ def shared_evidence(plan_pair: PlanPair, rows: np.ndarray, cols: np.ndarray) -> 
     return [f"shared: {', '.join(terms)}" if terms else "" for terms in shared_terms(plan_pair, rows, cols)]
 
 
-def _evidence(plan_pair: PlanPair, links: Links) -> list[str]:
-    """Readable evidence for each link: shared terms and the best clause pair with its similarity."""
-    source_texts, target_texts = plan_pair.source.clause_texts, plan_pair.target.clause_texts
+def best_clause_pairs(links: Links) -> np.ndarray:
+    """For each pair of ``links``, the position of its best clause pair in the clause arrays (the
+    first of equals, to 6 decimals as in clause_matches: the last bits of a similarity depend on
+    the order features were numbered in, i.e. on which comparisons the process ran before); -1
+    when its tasks share no clause."""
     best = np.full(len(links.relation), -1)
-    if len(links.clause_link):  # each link's best clause pair (the first of equals, to 6 decimals as in clause_matches:
-        # the last bits of a similarity depend on the order features were numbered in, i.e. on which
-        # comparisons the process ran before)
+    if len(links.clause_link):
         order = np.lexsort((np.arange(len(links.clause_link)), -np.round(links.discounted, 6), links.clause_link))
         linked, first = np.unique(links.clause_link[order], return_index=True)
         best[linked] = order[first]
+    return best
+
+
+def best_clause_texts(plan_pair: PlanPair, links: Links) -> tuple[np.ndarray, np.ndarray]:
+    """The texts of each pair's best clause pair (:func:`best_clause_pairs`), source and target;
+    empty where the pair's clauses share nothing."""
+    best = best_clause_pairs(links)
+    found = np.flatnonzero(best >= 0)
+    found = found[links.discounted[best[found]] > 0]
+    texts = []
+    for plan, clause in ((plan_pair.source, links.source_clause), (plan_pair.target, links.target_clause)):
+        side = np.full(len(best), "", dtype=object)
+        side[found] = np.array(plan.clause_texts, dtype=object)[clause[best[found]]]
+        texts.append(side)
+    return texts[0], texts[1]
+
+
+def _evidence(plan_pair: PlanPair, links: Links) -> list[str]:
+    """Readable evidence for each link: shared terms and the best clause pair with its similarity."""
+    source_texts, target_texts = plan_pair.source.clause_texts, plan_pair.target.clause_texts
+    best = best_clause_pairs(links)
     evidence = []
     for shared, at in zip(shared_evidence(plan_pair, links.source_index, links.target_index), best):
         parts = [shared] if shared else []

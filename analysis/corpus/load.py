@@ -13,7 +13,7 @@ from analysis import align, review
 from analysis.align import PlanComparison
 from analysis.corpus import manifest
 from analysis.corpus.build import comparison_of
-from analysis.corpus.resolve import comparison_kind, document_profile, resolve_document
+from analysis.corpus.resolve import comparison_kind, document_profile, manifest_comparison_kind, resolve_document
 from analysis.errors import UserError
 from analysis.parse.document import ParsedDocument, parse_document
 from analysis.parse.structure import require_tasks
@@ -28,19 +28,33 @@ from analysis.storage import BUILD_RECORD, read_table, table_folder
 from analysis.targets import indicators
 from analysis.targets.extract import targets_of_plans
 
-__all__ = ["PlanComparison", "build_settings", "compare_references", "load_comparison"]
+__all__ = ["PlanComparison", "build_id", "build_settings", "compare_references", "load_comparison"]
+
+
+def _build_record(processed_dir: Path | str) -> tuple[Path, dict]:
+    """The ``build.json`` of ``processed_dir``'s current table set, and where it is."""
+    path = table_folder(processed_dir) / BUILD_RECORD
+    try:
+        return path, json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UserError(path, "no build record: build the tables first (make data)") from None
+    except (OSError, ValueError) as exc:
+        raise UserError(path, f"not a readable build record ({exc})") from None
+
+
+def build_id(processed_dir: Path | str = PROCESSED_DIR) -> str:
+    """The id of the build of ``processed_dir``'s tables: what a reviewer's decisions in a page of
+    them are kept under."""
+    path, record = _build_record(processed_dir)
+    if not record.get("build_id"):
+        raise UserError(path, "the build record has no build_id: rebuild the tables with this version (make data)")
+    return str(record["build_id"])
 
 
 def build_settings(processed_dir: Path | str = PROCESSED_DIR) -> BuildSettings:
     """The settings the build of ``processed_dir`` recorded in its ``build.json``: what its
     tables were decided with, and what a report of them states."""
-    path = table_folder(processed_dir) / BUILD_RECORD
-    try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UserError(path, "no build record: build the tables first (make data)") from None
-    except (OSError, ValueError) as exc:
-        raise UserError(path, f"not a readable build record ({exc})") from None
+    path, record = _build_record(processed_dir)
     try:
         return BuildSettings.from_dict(record.get("settings", {}))
     except SettingsError as exc:
@@ -65,11 +79,9 @@ def load_comparison(
     comparison_id = f"{source_doc}__{target_doc}"
     alignments = read_table("alignments", processed_dir)
     if comparison_id not in set(alignments["comparison_id"]):
-        listed = manifest.load_manifest(manifest_path)
-        rows = {r["doc_id"]: r for r in listed.to_dict(orient="records")}
-        docs = [parse_document(rows[d]["file_path"], d, settings.parse) for d in (source_doc, target_doc)]
-        profiles = (document_profile(docs[0], rows[source_doc]), document_profile(docs[1], rows[target_doc]))
-        kind = comparison_kind(source_doc, rows[source_doc], target_doc, rows[target_doc], profiles)
+        kind = manifest_comparison_kind(source_doc, target_doc, manifest_path)
+        listed = manifest.load_manifest(manifest_path).set_index("doc_id")
+        docs = [parse_document(str(listed.at[d, "file_path"]), d, settings.parse) for d in (source_doc, target_doc)]
         return _made(docs[0], docs[1], kind, targets, settings, review.Corrections.read_default())[0]
     tables = {
         name: _rows_of(read_table(name, processed_dir), comparison_id)

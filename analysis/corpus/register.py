@@ -21,13 +21,16 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.compare.duplicates import jaccard, shingles
 from analysis.corpus import manifest
 from analysis.corpus.resolve import level_of_title, region_of_issuer
 from analysis.errors import UserError
 from analysis.parse import metadata
 from analysis.parse.document import ParsedDocument, parse_document
+from analysis.parse.formats import read_plan
 from analysis.parse.structure import require_tasks
 from analysis.schema import LEVEL_RANK
+from analysis.settings import DuplicateSettings
 from analysis.storage import write_bytes, write_text
 from analysis.text.numerals import year_value
 
@@ -158,7 +161,94 @@ def _listed(text: str, manifest_path: Path) -> pd.DataFrame:
     return manifest.load_manifest(manifest_path)
 
 
-def add_plan(  # noqa: C901 (to split with the duplicate guard of add)
+def _metadata(doc: ParsedDocument, flags: dict[str, str | None], source: Path) -> tuple[dict, dict]:
+    """The plan's title, issuer, number, date, level, year and region, and where each came from
+    (a flag, else what the text prints or implies); every value that cannot be told is named in
+    one message, with what was found."""
+    printed = metadata.extract_metadata(doc.printed_matter())
+    values: dict[str, str] = {}
+    sources: dict[str, str] = {}
+    for name in ("title", "issuer", "doc_number", "date"):
+        if flags.get(name) is not None:
+            values[name], sources[name] = str(flags[name]).strip(), "flag"
+        elif printed.get(name):
+            values[name], sources[name] = printed[name], "text"
+        else:
+            values[name] = ""
+    inferred = {
+        "level": (level_of_title(values["title"]), "title"),
+        "year": _year_of(values["title"], values["date"]) or (None, ""),
+        "region": (region_of_issuer(values["issuer"]), "issuer"),
+    }
+    missing = []
+    for name, (found, origin) in inferred.items():
+        if flags.get(name):
+            values[name], sources[name] = str(flags[name]), "flag"
+        elif found:
+            values[name], sources[name] = found, origin
+        else:
+            missing.append(name)
+    if missing:
+        seen = ", ".join(f"{name} {values[name]!r}" for name in (*values, *missing) if values.get(name)) or "nothing"
+        raise UserError(
+            source,
+            f"cannot tell its {', '.join(missing)} ({'; '.join(_WHY_MISSING[name] for name in missing)}): pass "
+            f"{' '.join(_FLAG_OF[name] for name in missing)} (found: {seen})",
+        )
+    return values, sources
+
+
+_WHY_MISSING = {
+    "level": "no scope word 全省/全市/全州/全县/全区 in the title",
+    "year": "no year in the title or a printed date",
+    "region": "no region in the issuer's name",
+}
+_FLAG_OF = {"level": f"--level ({'|'.join(LEVEL_RANK)})", "year": "--year", "region": "--region (e.g. 武汉市)"}
+
+
+def copies_of(
+    source: Path, values: dict[str, str], listed: pd.DataFrame, settings: DuplicateSettings
+) -> list[tuple[str, float]]:
+    """The registered plans ``source`` duplicates, most similar first, with the shingle similarity
+    of their texts (:mod:`analysis.compare.duplicates`): the same text, or a text that resembles a
+    plan of the same region, level and year (a repost, a damaged or revised copy of it). Sister
+    plans written from one template, of other regions, are no copies."""
+    own = shingles(read_plan(source).text, settings.shingle_size)
+    plan = (values["region"], values["level"], str(values["year"]))
+    found = []
+    for row in listed.to_dict(orient="records"):
+        theirs = shingles(read_plan(row["file_path"]).text, settings.shingle_size)
+        similarity = jaccard(own, theirs)
+        same_plan = (row["region"], row["level"], str(row["year"])) == plan
+        if similarity == 1.0 or (same_plan and similarity >= settings.min_similarity):
+            found.append((str(row["doc_id"]), similarity))
+    return sorted(found, key=lambda copy: -copy[1])
+
+
+def _guard_copies(
+    source: Path, values: dict, listed: pd.DataFrame, duplicate_of: str, force: bool, settings: DuplicateSettings
+) -> list[str]:
+    """Refuse a file that duplicates a registered plan (:func:`copies_of`), naming it, unless it
+    is declared a copy (``duplicate_of``) or ``force``d; the notes to print when it is let in."""
+    if duplicate_of:
+        if duplicate_of not in set(listed["doc_id"]):
+            raise UserError("--duplicate-of", f"{duplicate_of!r} is not a doc id of the manifest")
+        return [f"declared a copy of {duplicate_of}: the build leaves it out of the comparisons"]
+    copies = copies_of(source, values, listed, settings)
+    if not copies:
+        return []
+    named = ", ".join(f"{doc_id} (shingle similarity {similarity:.2f})" for doc_id, similarity in copies)
+    if not force:
+        first = copies[0][0]
+        raise UserError(
+            source,
+            f"its text duplicates the registered plan {named}: pass --duplicate-of {first} to register it as "
+            "a copy (left out of the comparisons), or --force to register it as a plan of its own",
+        )
+    return [f"registered with --force although its text duplicates {named}"]
+
+
+def add_plan(
     source: Path | str,
     manifest_path: Path | str,
     *,
@@ -170,22 +260,52 @@ def add_plan(  # noqa: C901 (to split with the duplicate guard of add)
     year: str | int | None = None,
     issuer: str | None = None,
     region: str | None = None,
+    duplicate_of: str = "",
+    force: bool = False,
+    settings: DuplicateSettings | None = None,
 ) -> Registered:
-    """Copy ``source`` beside the manifest and append its row (see the module's docstring)."""
+    """Copy ``source`` beside the manifest and append its row (see the module's docstring); a
+    file duplicating a registered plan is refused unless ``duplicate_of`` declares it or ``force``."""
     source, manifest_path = Path(source), Path(manifest_path)
     text, bom = _read_manifest_text(manifest_path)
     columns = _header(text, manifest_path)
     listed = _listed(text, manifest_path)
-    flags = {
-        "title": title,
-        "issuer": issuer,
-        "level": level,
-        "year": None if year is None else str(year),
-        "region": region,
-    }
-    sources: dict[str, str] = {}
+    flags = {"title": title, "issuer": issuer, "level": level, "year": None if year is None else str(year)}
+    flags["region"] = region
+    doc_id, doc_id_source = _doc_id(doc_id, source, listed, manifest_path)
+    doc = _with_tasks(parse_document(source, doc_id), source)
+    values, sources = _metadata(doc, flags, source)
+    sources["doc_id"] = doc_id_source
+    name = stored_name(source, doc_id)
+    row = {"doc_id": doc_id, "file": name, **values, "parent": parent, "previous": previous}
+    if duplicate_of:
+        row["duplicate_of"] = duplicate_of
+    missing = [name for name in manifest.REQUIRED_COLUMNS if name not in columns]
+    if missing:
+        raise UserError(manifest_path, f"missing column(s): {', '.join(missing)}")
+    if duplicate_of and "duplicate_of" not in columns:
+        raise UserError(manifest_path, "no duplicate_of column: add one to declare a copy")
+    notes = _guard_copies(source, values, listed, duplicate_of, force, settings or DuplicateSettings())
+    dropped = [column for column in row if row[column] and column not in columns]
+    target, copied = _destination(source, manifest_path, name, listed)
+    newline = _newline(text)
+    body = text if not text or text.endswith(("\n", "\r")) else text + newline
+    checked = dict(row, file=str(source.resolve()))  # the file is checked where it is, before any copy
+    _check(body + _csv_line([checked.get(name, "") for name in columns], newline), manifest_path)
+    if copied:
+        write_bytes(target, source.read_bytes())
+    write_text(
+        manifest_path, ("\ufeff" if bom else "") + body + _csv_line([row.get(name, "") for name in columns], newline)
+    )
+    notes += [f"the manifest has no {column} column: {column} {row[column]!r} not recorded" for column in dropped]
+    if name != source.name:
+        notes.append(f"stored as {name}: `make` cannot handle the characters of {source.name!r}")
+    return Registered(row, sources, target, copied, doc.format, len(doc.tasks), notes)
 
-    sources["doc_id"] = "flag" if doc_id is not None else "file name"
+
+def _doc_id(doc_id: str | None, source: Path, listed: pd.DataFrame, manifest_path: Path) -> tuple[str, str]:
+    """The new plan's doc id (given, else from the file name) and where it came from."""
+    given = doc_id is not None
     doc_id = doc_id if doc_id is not None else default_doc_id(source)
     if not doc_id:
         raise UserError(
@@ -200,75 +320,22 @@ def add_plan(  # noqa: C901 (to split with the duplicate guard of add)
             doc_id,
             f"this doc id is already in {manifest_path}: choose another with --doc-id (or `remove {doc_id}` first)",
         )
+    return doc_id, "flag" if given else "file name"
 
-    doc = _with_tasks(parse_document(source, doc_id), source)
-    printed = metadata.extract_metadata(doc.printed_matter())
-    values: dict[str, str] = {}
-    for name in ("title", "issuer", "doc_number", "date"):
-        if flags.get(name) is not None:
-            values[name], sources[name] = str(flags[name]).strip(), "flag"
-        elif printed.get(name):
-            values[name], sources[name] = printed[name], "text"
-        else:
-            values[name] = ""
-    inferred_level = level_of_title(values["title"])
-    if flags["level"]:
-        values["level"], sources["level"] = flags["level"], "flag"
-    elif inferred_level:
-        values["level"], sources["level"] = inferred_level, "title"
-    else:
-        raise UserError(
-            source,
-            f"cannot tell the level from the title {values['title'] or '(none found)'!r}: "
-            f"pass --level ({', '.join(LEVEL_RANK)})",
-        )
-    if flags["year"]:
-        values["year"], sources["year"] = flags["year"], "flag"
-    elif found := _year_of(values["title"], values["date"]):
-        values["year"], sources["year"] = found
-    else:
-        raise UserError(source, "cannot tell the year from the title or a printed date: pass --year")
-    if flags["region"]:
-        values["region"], sources["region"] = flags["region"], "flag"
-    elif found_region := region_of_issuer(values["issuer"]):
-        values["region"], sources["region"] = found_region, "issuer"
-    else:
-        raise UserError(
-            source,
-            f"cannot tell the region from the issuer {values['issuer'] or '(none found)'!r}: "
-            "pass --region (e.g. 武汉市)",
-        )
-    name = stored_name(source, doc_id)
-    row = {"doc_id": doc_id, "file": name, **values, "parent": parent, "previous": previous}
-    missing = [name for name in manifest.REQUIRED_COLUMNS if name not in columns]
-    if missing:
-        raise UserError(manifest_path, f"missing column(s): {', '.join(missing)}")
-    dropped = [column for column in row if row[column] and column not in columns]
 
+def _destination(source: Path, manifest_path: Path, name: str, listed: pd.DataFrame) -> tuple[Path, bool]:
+    """Where the plan is stored beside the manifest, and whether it has to be copied there (never
+    over a different file of that name, never a file registered already)."""
     target = manifest_path.parent / name
-    copied = True
-    if target.exists():
-        same_file = target.resolve() == source.resolve()
-        if not same_file and (not target.is_file() or target.read_bytes() != source.read_bytes()):
-            raise UserError(target, "a different file of this name is already there: rename your file and add it again")
-        copied = False
-        taken = listed.loc[listed["file"] == name, "doc_id"]
-        if len(taken):
-            raise UserError(source, f"this file is already registered as {taken.iloc[0]}")
-
-    newline = _newline(text)
-    body = text if not text or text.endswith(("\n", "\r")) else text + newline
-    checked = dict(row, file=str(source.resolve()))  # the file is checked where it is, before any copy
-    _check(body + _csv_line([checked.get(name, "") for name in columns], newline), manifest_path)
-    if copied:
-        write_bytes(target, source.read_bytes())
-    write_text(
-        manifest_path, ("\ufeff" if bom else "") + body + _csv_line([row.get(name, "") for name in columns], newline)
-    )
-    notes = [f"the manifest has no {column} column: {column} {row[column]!r} not recorded" for column in dropped]
-    if name != source.name:
-        notes.append(f"stored as {name}: `make` cannot handle the characters of {source.name!r}")
-    return Registered(row, sources, target, copied, doc.format, len(doc.tasks), notes)
+    if not target.exists():
+        return target, True
+    same_file = target.resolve() == source.resolve()
+    if not same_file and (not target.is_file() or target.read_bytes() != source.read_bytes()):
+        raise UserError(target, "a different file of this name is already there: rename your file and add it again")
+    taken = listed.loc[listed["file"] == name, "doc_id"]
+    if len(taken):
+        raise UserError(source, f"this file is already registered as {taken.iloc[0]}")
+    return target, False
 
 
 def linked_from(listed, doc_id: str) -> list[str]:

@@ -112,3 +112,16 @@ def comparison_kind(
         return "level"
     same_region = source_region is None or target_region is None or source_region == target_region
     return "year" if same_region else "peer"
+
+
+def manifest_comparison_kind(source_doc: str, target_doc: str, manifest_path: Path = MANIFEST_PATH) -> str:
+    """The kind of comparison two plans of the manifest make (:func:`comparison_kind`, from their
+    rows: no file is read)."""
+    listed = manifest.load_manifest(manifest_path)
+    rows = {row["doc_id"]: row for row in listed.to_dict(orient="records")}
+    for doc_id in (source_doc, target_doc):
+        if doc_id not in rows:
+            raise UserError(doc_id, f"not a doc id of {manifest_path} (known: {', '.join(rows)})")
+    source, target = rows[source_doc], rows[target_doc]
+    profiles = ((source["level"], source["region"]), (target["level"], target["region"]))
+    return comparison_kind(source_doc, source, target_doc, target, profiles)

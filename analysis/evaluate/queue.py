@@ -2,9 +2,9 @@
 
 For each gold comparison (the development gold, the team's two cross-level checks) the model's
 comparison is made as the build makes it (:func:`analysis.align.compare_plans`, the shipped link
-model) and its queue as ``analysis review`` lists it (:func:`analysis.review.review_queue`, the one
-function the command and the pages use); the gold links the model misses are then looked for
-among the queue's rows. A queue holds more of them the lower the floor of its near misses
+model) and its queue (:func:`analysis.review.comparison_queue`: the rows ``analysis review`` and the
+pages list before the model's sure links, which are not counted); the gold links the model misses
+are then looked for among the queue's rows. A queue holds more of them the lower the floor of its near misses
 (``near_miss_min``: the least P(link) a near miss has), at the price of more rows.
 
 The floor is chosen on the gold: the highest floor at which the queue holds at least

@@ -242,6 +242,51 @@ def edition_folders(out_dir: Path, langs: tuple[str, ...] | list[str]) -> dict[s
     return {lang: Path(out_dir) / i18n.EDITION_FOLDERS[lang] for lang in langs}
 
 
+def pair_report(documents: pd.DataFrame, plans: tuple[str, str], lang: str = i18n.DEFAULT_LANG) -> ReportJob:
+    """The report of one comparison of any two plans of the corpus (named by doc id, display name
+    or title), of the kind ``analysis align`` gives them: year, level or peer."""
+    from analysis.corpus.resolve import manifest_comparison_kind
+    from analysis.report.choices import plan_id
+
+    source, target = (plan_id(name, documents, side) for name, side in zip(plans, ("plan A", "plan B")))
+    kind = manifest_comparison_kind(source, target)
+    parameters = dict(zip(REPORT_KINDS[kind].parameter_names, (source, target)))
+    names = i18n.plan_names(documents, lang)
+    return _job(f"{kind}__{source}__{target}", kind, parameters, (source, target), NOTEBOOKS_DIR, names, lang)
+
+
+def _plan_editions(
+    documents: pd.DataFrame,
+    langs: list[str],
+    processed_dir: Path,
+    jobs: list[ReportJob] | None,
+    only: list[str] | None,
+    pair: tuple[str, str] | None,
+) -> tuple[dict[str, list[ReportJob]], dict[str, list[ReportJob]]]:
+    """The reports of each edition (``jobs``, else those the corpus implies, with the ``pair``'s),
+    with the tables folder and the language as parameters; and those to build (``only`` them, or
+    the ``pair``'s only)."""
+    links = corpus_links(documents) if jobs is None else None
+    planned: dict[str, list[ReportJob]] = {}
+    chosen: dict[str, list[ReportJob]] = {}
+    for lang in langs:
+        found = plan_reports(documents, links, lang=lang) if links is not None else list(jobs or [])
+        if pair is not None:
+            wanted = pair_report(documents, pair, lang)
+            found = [j for j in found if j.report_id != wanted.report_id] + [wanted]
+            only = [wanted.report_id]
+        parameters = {"processed_dir": str(processed_dir.resolve()), "lang": lang}
+        planned[lang] = [replace(job, parameters={**job.parameters, **parameters}) for job in found]
+        chosen[lang] = planned[lang]
+        if only:
+            unknown = sorted(set(only) - {j.report_id for j in planned[lang]})
+            if unknown:
+                known = ", ".join(j.report_id for j in planned[lang])
+                raise UserError(", ".join(unknown), f"no such report (known: {known})")
+            chosen[lang] = [j for j in planned[lang] if j.report_id in only]
+    return planned, chosen
+
+
 def build_editions(
     out_dir: Path = REPORTS_DIR,
     processed_dir: Path = PROCESSED_DIR,
@@ -252,9 +297,11 @@ def build_editions(
     progress: bool = True,
     langs: tuple[str, ...] | list[str] = i18n.LANGS,
     standalone: bool = False,
+    pair: tuple[str, str] | None = None,
 ) -> dict[str, list[ReportResult]]:
     """Run every report of every edition in parallel processes, then write each edition's
     ``index.html``; return the results by language (folders: :func:`edition_folders`).
+    ``pair`` (two plans): that comparison's report only (:func:`pair_report`), beside the others.
 
     A report's editions run one after the other in one kernel (:func:`run_editions`), so both
     editions cost little more than one. Interrupted (Ctrl-C, SIGTERM), it stops its workers and
@@ -272,23 +319,7 @@ def build_editions(
     folders = edition_folders(out_dir, langs)
     snapshot = storage.table_folder(processed_dir)  # one table set for every report of this run
     documents = storage.read_table("documents", snapshot)
-    links = corpus_links(documents) if jobs is None else None
-    planned: dict[str, list[ReportJob]] = {}
-    chosen: dict[str, list[ReportJob]] = {}
-    for lang in langs:
-        planned[lang] = [
-            replace(
-                job, parameters={**job.parameters, "processed_dir": str(Path(processed_dir).resolve()), "lang": lang}
-            )
-            for job in (plan_reports(documents, links, lang=lang) if links is not None else jobs or [])
-        ]
-        chosen[lang] = planned[lang]
-        if only:
-            unknown = sorted(set(only) - {j.report_id for j in planned[lang]})
-            if unknown:
-                known = ", ".join(j.report_id for j in planned[lang])
-                raise UserError(", ".join(unknown), f"no such report (known: {known})")
-            chosen[lang] = [j for j in planned[lang] if j.report_id in only]
+    planned, chosen = _plan_editions(documents, langs, Path(processed_dir), jobs, only, pair)
     results: dict[str, dict[str, ReportResult]] = {lang: {} for lang in langs}
     stale: dict[str, list[ReportRun]] = {}  # by report id: its editions to run, in one kernel
     site_folder = folders[langs[0]]  # the shared files go here once, for every edition

@@ -26,7 +26,11 @@ REPORT_KINDS = {
     "level": ReportKind("03_level_cascade.ipynb", "Cross-level cascade", ("parent_doc", "child_doc")),
     "escalation": ReportKind("04_target_escalation.ipynb", "Target escalation"),
     "method": ReportKind("05_method_quality.ipynb", "Method and quality"),
+    # Not planned from the manifest: two plans of one level compared on demand (`reports --pair`).
+    "peer": ReportKind("06_peer_comparison.ipynb", "Peer comparison", ("plan_a", "plan_b")),
 }
+# The kinds of report that compare two plans, by the kind of the comparison.
+COMPARISON_REPORTS = ("year", "level", "peer")
 
 
 @dataclass(frozen=True)

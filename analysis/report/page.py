@@ -1,16 +1,14 @@
-"""HTML blocks of a report, in the report's language: headings, findings, tables for people,
-charts with their data, and the side-by-side close reading of two plans.
+"""HTML blocks of a report, in the report's language: headings, findings, tables for people and
+charts with their data (the side-by-side reading of two plans: :mod:`analysis.report.reading`).
 
 The notebooks show nothing but these blocks; every visible word comes from the message
-catalogue (:mod:`analysis.report.i18n`). Document text is escaped before it reaches HTML: the
-close reading escapes each segment of a task's text, then wraps the escaped segments in
-``<mark>``. Element ids are fixed (``fig-3``, ``tbl-2``, ``sec-coverage``) so that a rebuild
+catalogue (:mod:`analysis.report.i18n`). Document text is escaped before it reaches HTML.
+Element ids are fixed (``fig-3``, ``tbl-2``, ``sec-coverage``) so that a rebuild
 gives the same page.
 """
 
 from __future__ import annotations
 
-import difflib
 import html
 import re
 from dataclasses import dataclass, field
@@ -23,9 +21,6 @@ from analysis.report.glossary import CJK, english_position, gloss_heading, gloss
 from analysis.report.i18n import Messages, plan_names
 
 CLIP_CHARS = 80
-NUMBER = re.compile(
-    r"\d+(?:\.\d+)?\s*(?:%|‰|个百分点|微克/立方米|平方公里|万千瓦|万亩|万吨|万元|亿元|公里|千米|吨|个|家|座|条|处|项|所|辆|台|人|次|天|年|亩|户|村)?"
-)
 
 
 def _blank(value) -> bool:
@@ -357,225 +352,3 @@ class Report:
             {"application/vnd.plotly.v1+json": fig.to_plotly_json(), "text/html": str(self.figure(fig, data, name))},
             raw=True,
         )
-
-
-# --- close reading: two task texts side by side -------------------------------------------------
-
-
-# Numbers that commit to nothing: years (2023年, 2025), dates and document numbers (6月, 15日, 3号),
-# ordinals (第3), and digits inside a name (PM2.5, 14th). A changed one is not a changed target.
-_YEAR = re.compile(r"(?:19|20)\d\d年?")
-
-
-def _not_a_commitment(text: str, match: re.Match) -> bool:
-    before = text[match.start() - 1] if match.start() else ""
-    after = text[match.end()] if match.end() < len(text) else ""
-    return bool(
-        _YEAR.fullmatch(match.group().strip())
-        or after in ("月", "日", "号", "届")
-        or before == "第"
-        or (before.isascii() and before.isalpha())
-        or (after.isascii() and after.isalpha())
-    )
-
-
-def _marks(text: str, other: str, min_run: int = 2) -> list[str]:
-    """A class per character of ``text``: ``shared`` (in a run both texts have), ``num`` (a number,
-    with its unit, the other text does not have) or ``""``."""
-    classes = [""] * len(text)
-    matcher = difflib.SequenceMatcher(None, text, other, autojunk=False)
-    for block in matcher.get_matching_blocks():
-        if block.size >= min_run:
-            for i in range(block.a, block.a + block.size):
-                classes[i] = "shared"
-    others = {re.sub(r"\s+", "", m.group()) for m in NUMBER.finditer(other)}
-    for match in NUMBER.finditer(text):
-        if _not_a_commitment(text, match):
-            continue
-        if re.sub(r"\s+", "", match.group()) not in others and re.search(r"\d", match.group()):
-            for i in range(match.start(), match.end()):
-                classes[i] = "num"
-    return classes
-
-
-def marked(text: str, other: str) -> str:
-    """``text`` as HTML, with the wording it shares with ``other`` in ``<mark>`` and its numbers
-    that ``other`` lacks in ``<mark class="num">``: each segment escaped first, then wrapped."""
-    if not other:
-        return esc(text)
-    classes = _marks(text, other)
-    out, start = [], 0
-    for i in range(1, len(text) + 1):
-        if i == len(text) or classes[i] != classes[start]:
-            segment = esc(text[start:i])
-            kind = classes[start]
-            out.append(
-                f'<mark class="num">{segment}</mark>'
-                if kind == "num"
-                else f"<mark>{segment}</mark>"
-                if kind == "shared"
-                else segment
-            )
-            start = i
-    return "".join(out)
-
-
-_STOP = set(
-    [
-        "的",
-        "和",
-        "与",
-        "及",
-        "等",
-        "对",
-        "在",
-        "为",
-        "以",
-        "是",
-        "了",
-        "将",
-        "把",
-        "并",
-        "或",
-        "其",
-        "各",
-        "年",
-        "推进",
-        "加强",
-        "开展",
-        "持续",
-        "深入",
-        "全面",
-        "进一步",
-        "工作",
-        "做好",
-        "落实",
-        "完善",
-        "强化",
-        "推动",
-        "提升",
-        "有序",
-        "扎实",
-    ]
-)
-
-
-def evidence_words(text: str, other: str, limit: int = 8) -> list[str]:
-    """Whole words (jieba) both texts use, longest first, in the order of ``text``: never n-gram
-    fragments."""
-    from analysis.text.segment import tokens
-
-    theirs = {w for w in tokens(other) if len(w) >= 2}
-    seen: list[str] = []
-    for word in tokens(text):
-        if len(word) >= 2 and word in theirs and word not in _STOP and not word.isdigit() and word not in seen:
-            seen.append(word)
-    return sorted(seen, key=len, reverse=True)[:limit]
-
-
-_NEAREST = re.compile(r"nearest:\s*(\S+)\s*\(([\d.]+)\)")
-
-
-def close_reading(report: Report, comparison) -> Html:
-    """Every linked pair's two texts in two columns, shared wording marked, changed numbers marked
-    apart; unlinked tasks beside their nearest counterpart (not linked) with its score; a decision
-    the model is not sure of (:func:`analysis.compare.facts.row_sure`, the comparison's
-    ``sure_min``) marked to check. Grouped by section (collapsible), filterable and searchable."""
-    from analysis.compare.facts import row_sure
-
-    msg = report.msg
-    source = comparison.source_tasks.set_index("task_id")
-    target = comparison.target_tasks.set_index("task_id")
-    order = {
-        t: i for i, t in enumerate(list(comparison.source_tasks["task_id"]) + list(comparison.target_tasks["task_id"]))
-    }
-    rows = comparison["alignments"].assign(unsure=~row_sure(comparison, comparison.settings.sure_min))
-    rows["_order"] = [
-        order.get(s or t, 0) + (0 if s else len(order)) for s, t in zip(rows["source_task_id"], rows["target_task_id"])
-    ]
-    rows = rows.sort_values(["_order", "score"], ascending=[True, False])
-    groups: dict[str, list[str]] = {}
-    counts: dict[str, dict[str, int]] = {}
-    for link in rows.itertuples():
-        left_id, right_id, linked = link.source_task_id, link.target_task_id, link.relation in ("same", "partial")
-        nearest_score = link.score
-        if not linked:
-            found = _NEAREST.search(link.evidence or "")
-            other = found.group(1) if found else ""
-            if found:
-                nearest_score = float(found.group(2))
-            left_id, right_id = (left_id, other) if left_id else (other, right_id)
-        anchor = left_id if link.source_task_id else right_id
-        owner = source if link.source_task_id else target
-        home = owner.loc[anchor] if anchor in owner.index else None
-        section = "" if home is None else (home["section_title"] or home["part_title"] or "")
-        group_key = report.html(
-            "close.group_source" if link.source_task_id else "close.group_target",
-            section=Html(report.heading_html(section)),
-            target=report.name(comparison.target_doc),
-        )
-        left = source.loc[left_id] if left_id in source.index else None
-        right = target.loc[right_id] if right_id in target.index else None
-        left_text = "" if left is None else left["text"]
-        right_text = "" if right is None else right["text"]
-        words = evidence_words(left_text, right_text) if left_text and right_text else []
-        relation = link.relation
-        badge = f'<span class="rel rel-{esc(relation)}">{esc(msg.relation(relation))}</span>'
-        score = msg("close.score" if linked else "close.nearest_score", score=f"{float(nearest_score):.2f}")
-        flag = f' <span class="uncertain">{esc(msg("close.uncertain"))}</span>' if link.unsure else ""
-        shared = "".join(f'<span class="word">{report.quoted(w)}</span>' for w in words)
-        evidence = f'<div class="evidence">{esc(msg("close.shared_words"))}: {shared}</div>' if words else ""
-        search = esc(f"{left_text} {right_text}")
-        pair = (
-            f'<div class="pair" data-rel="{esc(relation)}" data-uncertain="{int(link.unsure)}" data-search="{search}">'
-            f'<div class="pair-head">{badge} <span class="score">{esc(score)}</span>{flag}</div>'
-            f'<div class="cols">{_side(report, left, left_text, right_text, bool(link.source_task_id), comparison.source_doc)}'
-            f"{_side(report, right, right_text, left_text, bool(link.target_task_id), comparison.target_doc)}</div>"
-            f"{evidence}</div>"
-        )
-        groups.setdefault(group_key, []).append(pair)
-        tally = counts.setdefault(group_key, {})
-        tally[relation] = tally.get(relation, 0) + 1
-    blocks = []
-    for i, (key, pairs) in enumerate(groups.items()):
-        tally_text = msg("list.separator").join(f"{msg.relation(r)} {n}" for r, n in counts[key].items())
-        blocks.append(
-            f'<details class="group"{" open" if i < 3 else ""}><summary>{key} '
-            f'<span class="small">({esc(tally_text)})</span></summary>{"".join(pairs)}</details>'
-        )
-    return Html(f'<div class="close-reading">{_close_tools(msg, rows["relation"])}{"".join(blocks)}</div>')
-
-
-def _side(report: Report, task, text: str, other_text: str, own_side: bool, doc_id: str) -> str:
-    """One task's column of a pair in the close reading (its nearest counterpart's when not its own):
-    where it is (its id in a tooltip), its text marked against the other side's (quoted as Chinese
-    in the English edition), its units."""
-    msg = report.msg
-    if task is None:
-        return f'<div class="side empty">{esc(msg("close.no_counterpart"))}</div>'
-    units = task["lead_units"] or task["responsible_units"] or ""
-    label = msg("close.nearest_label") if not own_side else ""
-    lang = "" if report.lang == "zh" else ' lang="zh"'
-    return (
-        f'<div class="side{" nearest" if label else ""}">'
-        f'<div class="where" title="{esc(msg("close.task_id", task=task.name))}">{esc(report.name(doc_id))} · '
-        f"{esc(report.position(task['path']))} <b>{report.heading_html(task['heading'])}</b>"
-        + (f' <span class="tag">{esc(label)}</span>' if label else "")
-        + "</div>"
-        + f'<div class="text"{lang}>{marked(text, other_text)}</div>'
-        + (f'<div class="units">{esc(msg("close.units"))}: {report.units_html(units)}</div>' if units else "")
-        + "</div>"
-    )
-
-
-def _close_tools(msg: Messages, relations) -> str:
-    """The close reading's relation filter (to check too), search box and legend."""
-    options = "".join(f'<option value="{esc(r)}">{esc(msg.relation(r))}</option>' for r in dict.fromkeys(relations))
-    return (
-        f'<div class="tools close-tools"><label>{esc(msg("close.filter_relation"))} '
-        f'<select class="rel-filter"><option value="">{esc(msg("close.all"))}</option>{options}'
-        f'<option value="uncertain">{esc(msg("close.only_uncertain"))}</option></select></label> '
-        f'<input type="search" class="close-search" placeholder="{esc(msg("close.search"))}" '
-        f'aria-label="{esc(msg("close.search"))}"> <span class="legend"><mark>{esc(msg("close.legend_shared"))}</mark> '
-        f'<mark class="num">{esc(msg("close.legend_number"))}</mark></span></div>'
-    )

@@ -76,7 +76,8 @@ def render_html(
     """Reviewer HTML: no code, no kernel noise, a contents list on top, provenance at the bottom.
 
     Cells tagged ``hide_in_report`` (plain-text copies of styled tables, kept for nbval) show no
-    output here.
+    output here, and markdown cells (the notebook's guide for a researcher, in one language) are
+    left out: the page's words are its blocks', from the message catalogue of its edition.
     """
     from nbconvert import HTMLExporter
 
@@ -90,6 +91,7 @@ def render_html(
         template_name="offline",
         extra_template_basedirs=[str(TEMPLATES_DIR)],
         exclude_input=True,
+        exclude_markdown=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
     )

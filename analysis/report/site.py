@@ -18,7 +18,7 @@ ASSETS_DIR = Path(__file__).resolve().parent / "assets"
 ASSET_FILES = ("plotly.min.js", "report.js", "report.css", "notebook.css")
 # The notebook template's own style blocks (JupyterLab's CSS, ~250 kB): in assets/notebook.css.
 TEMPLATE_STYLE = re.compile(r"<style\b[^>]*>(?:(?!</style>).){2000,}?</style>\s*", re.DOTALL)
-READING_ORDER = {"overview": 0, "year": 1, "level": 2, "escalation": 3, "method": 4}
+READING_ORDER = {"overview": 0, "year": 1, "level": 2, "peer": 3, "escalation": 4, "method": 5}
 
 
 # The shared files' folder as a page of the edition written in ``<out>`` links it.

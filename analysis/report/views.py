@@ -161,11 +161,14 @@ def section_flows(comparison: PlanComparison) -> pd.DataFrame:
     )
 
 
-def aligned_tasks(comparison: PlanComparison) -> pd.DataFrame:
-    """The alignment table for reading: paths and headings of both sides, score, relation, evidence."""
+def aligned_tasks(comparison: PlanComparison, links_only: bool = False) -> pd.DataFrame:
+    """The alignment table for reading: paths and headings of both sides, score, relation,
+    evidence; its links only with ``links_only`` (the tasks both plans have)."""
     paths = dict(zip(comparison.source_tasks["task_id"], comparison.source_tasks["path"]))
     paths.update(zip(comparison.target_tasks["task_id"], comparison.target_tasks["path"]))
     table = comparison["alignments"]
+    if links_only:
+        table = table[table["relation"].isin(LINK_RELATIONS)]
     return pd.DataFrame(
         {
             "relation": table["relation"],

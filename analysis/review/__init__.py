@@ -26,16 +26,20 @@ from analysis.review.decisions import (
 from analysis.review.queue import (
     DEFAULT_BAND,
     QUEUE_COLUMNS,
+    REASONS,
     comparison_queue,
     export_queue,
     queue_summary,
+    review_pairs,
     review_queue,
+    write_queue,
 )
 
 __all__ = [
     "ALIGNMENT_CORRECTION_COLUMNS",
     "DEFAULT_BAND",
     "QUEUE_COLUMNS",
+    "REASONS",
     "TARGET_CORRECTION_COLUMNS",
     "Corrections",
     "agreement_report",
@@ -53,6 +57,8 @@ __all__ = [
     "queue_summary",
     "read_alignment_corrections",
     "read_target_corrections",
+    "review_pairs",
     "review_queue",
     "target_agreement",
+    "write_queue",
 ]

@@ -271,7 +271,10 @@ TABLES: dict[str, Table] = {
             ("comparison_id", "source_task_id", "target_task_id"),
             *_LABEL,
             *_SIDE_TASK,
-            *("score", "best_clause_score", "link_probability", "evidence"),
+            *("score", "best_clause_score"),
+            ("source_clause", "of the pair's best clause pair (empty when the two tasks share no clause)"),
+            ("target_clause", "of the pair's best clause pair: what a reviewer compares first"),
+            *("link_probability", "evidence"),
         ),
         _table(
             "coverage",

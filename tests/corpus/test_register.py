@@ -81,8 +81,8 @@ def test_flags_override_the_text_and_the_year_can_come_from_the_date(corpus) -> 
 @pytest.mark.parametrize(
     ("kwargs", "text", "message"),
     [
-        ({}, ip.city_plan("甲市", "alpha").replace("全市", "", 1), "cannot tell the level"),
-        ({}, ip.city_plan("甲市", "alpha").replace("甲市生态环境局\n", ""), "cannot tell the region"),
+        ({}, ip.city_plan("甲市", "alpha").replace("全市", "", 1), "cannot tell its level"),
+        ({}, ip.city_plan("甲市", "alpha").replace("甲市生态环境局\n", ""), "cannot tell its region"),
         ({"doc_id": "甲市"}, ip.city_plan("甲市", "alpha"), "letters, digits, _ and - only"),
         ({"doc_id": None, "name": "甲市2024年工作要点.txt"}, ip.city_plan("甲市", "alpha"), "pass --doc-id"),
         ({"doc_id": "prov_2024"}, ip.city_plan("甲市", "alpha"), "already in"),
@@ -100,6 +100,63 @@ def test_add_refuses_with_one_reason_and_changes_nothing(corpus, kwargs, text, m
         add_plan(path, manifest, **kwargs)
     assert manifest.read_bytes() == before
     assert not (manifest.parent / name).exists()
+
+
+def test_add_names_every_value_it_cannot_tell_in_one_message_with_what_it_found(corpus) -> None:
+    manifest, mine = corpus
+    text = (
+        ip.city_plan("甲市", "alpha")
+        .replace("2024年全市", "", 1)
+        .replace("甲市生态环境局\n", "")
+        .replace("2024年2月10日", "")
+    )
+    with pytest.raises(UserError) as refused:
+        add_plan(_bring(mine, "jia_2024.txt", text), manifest)
+    message = refused.value.problem
+    assert "cannot tell its level, year, region" in message
+    assert "--level" in message and "--year" in message and "--region" in message
+    assert "found: title '生态环境工作要点'" in message
+
+
+def _declared(corpus):
+    """``corpus``'s manifest with a duplicate_of column, and the provincial plan's text."""
+    manifest, mine = corpus
+    lines = manifest.read_text(encoding="utf-8").splitlines()
+    manifest.write_text(
+        "\n".join([lines[0] + ",duplicate_of", *(line + "," for line in lines[1:])]) + "\n", encoding="utf-8"
+    )
+    return manifest, mine
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        PROVINCE,  # the same text under another name
+        PROVINCE.replace(
+            "一、重点工作", "来源：某省人民政府网 2024-03-01\n一、重点工作"
+        ),  # a repost with a line of its own
+    ],
+    ids=["same text", "near-identical"],
+)
+def test_add_refuses_a_copy_of_a_registered_plan_unless_declared_or_forced(corpus, text) -> None:
+    manifest, mine = _declared(corpus)
+    before = manifest.read_bytes()
+    path = _bring(mine, "prov_copy.txt", text)
+    with pytest.raises(UserError, match=r"duplicates the registered plan prov_2024 \(shingle similarity \d\.\d\d\)"):
+        add_plan(path, manifest, region="某省")
+    assert manifest.read_bytes() == before and not (manifest.parent / "prov_copy.txt").exists()
+    declared = add_plan(path, manifest, region="某省", duplicate_of="prov_2024")
+    assert declared.row["duplicate_of"] == "prov_2024" and "declared a copy of prov_2024" in declared.notes[0]
+    assert load_manifest(manifest).set_index("doc_id").at["prov_copy", "duplicate_of"] == "prov_2024"
+    forced = add_plan(_bring(mine, "prov_again.txt", text), manifest, region="某省", force=True)
+    assert "duplicate_of" not in forced.row and "--force" in forced.notes[0] and "prov_2024" in forced.notes[0]
+
+
+def test_a_sister_plan_from_one_template_is_no_copy(corpus) -> None:
+    manifest, mine = corpus
+    add_plan(_bring(mine, "jia_2024.txt", ip.city_plan("甲市", "alpha")), manifest)
+    sister = add_plan(_bring(mine, "yi_2024.txt", ip.city_plan("乙市", "alpha")), manifest)
+    assert sister.row["region"] == "乙市" and not sister.notes
 
 
 def test_add_never_overwrites_a_different_file_of_the_same_name(corpus) -> None:

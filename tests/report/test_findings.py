@@ -13,7 +13,7 @@ import pytest
 
 from analysis.compare.facts import comparison_facts, row_sure
 from analysis.corpus.load import load_comparison
-from analysis.report import page, views
+from analysis.report import reading, views
 from analysis.report.findings import comparison_findings, escalation_findings
 from analysis.report.i18n import LANGS, Messages
 from analysis.report.page import Report
@@ -116,7 +116,7 @@ def test_no_finding_of_a_page_contradicts_another(built, lexicon, source, target
         moved = change["target_value"] - change["source_value"]
         assert change["direction"] == ("raised" if moved > 0 else "lowered" if moved < 0 else "same")
     # the decisions to check are the ones the close reading marks
-    marked = str(page.close_reading(Report("zh"), comparison)).count('data-uncertain="1"')
+    marked = str(reading.close_reading(Report("zh"), comparison)).count('data-uncertain="1"')
     assert said["findings.uncertain"]["n"] == marked == int((~row_sure(comparison, sure_min)).sum())
 
 

@@ -15,7 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from analysis.report import glossary, page
+from analysis.report import glossary, page, reading
 from analysis.report.i18n import Messages
 from analysis.settings import NOTEBOOKS_DIR
 
@@ -115,7 +115,7 @@ def test_the_chinese_edition_says_yes_no_shared_words_and_none_in_chinese() -> N
     ],
 )
 def test_only_numbers_that_commit_are_marked_as_changed(text, other, marked_numbers) -> None:
-    shown = page.marked(text, other)
+    shown = reading.marked(text, other)
     assert re.findall(r'<mark class="num">(.*?)</mark>', shown) == marked_numbers
     assert html.unescape(re.sub(r"</?mark[^>]*>", "", shown)) == text
 

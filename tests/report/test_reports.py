@@ -67,9 +67,13 @@ def test_committed_notebooks_keep_only_the_checked_outputs() -> None:
 
 
 def _notebook(path, source: str) -> None:
+    heading = (
+        'from IPython.display import HTML\nHTML(\'<h1 id="top">A test report</h1><h2 id="part-one">Part one</h2>\')'
+    )
     cells = [
-        new_markdown_cell("# A test report\n\n## Part one"),
+        new_markdown_cell("# A guide for a researcher\n\n## Its notes"),
         new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
+        new_code_cell(heading),
         new_code_cell(source, metadata={"tags": ["summary"]}),
     ]
     nb = new_notebook(
@@ -102,7 +106,8 @@ def test_a_failing_notebook_does_not_stop_the_others(tmp_path, built) -> None:
     page = (out / "good.html").read_text(encoding="utf-8")
     assert "x = 1" not in page  # code hidden
     assert "cdnjs" not in page and "require.min.js" not in page  # nothing fetched from the web
-    assert '<nav class="report-contents">' in page and "#Part-one" in page
+    assert '<nav class="report-contents">' in page and 'href="#part-one"' in page
+    assert "A guide for a researcher" not in page and "Its notes" not in page  # the markdown is the notebook's
     assert "data/raw/hubei_province_2023.txt" in page and "sha256" in page
     params = yaml.safe_load((out / "params" / "good.yaml").read_text(encoding="utf-8"))
     assert params == {
@@ -136,7 +141,8 @@ def test_a_worker_reuses_its_kernel_with_a_clean_namespace_and_replaces_it_after
         executed = nbformat.read(out / "notebooks" / f"{name}.ipynb", as_version=4)
         return [cell.execution_count for cell in executed.cells if cell.cell_type == "code"]
 
-    assert counts("first") == counts("second") == counts("third") == [1, 2, 3]
+    # parameters, papermill's injected parameters, the heading, the summary: counted from 1 in each notebook
+    assert counts("first") == counts("second") == counts("third") == [1, 2, 3, 4]
 
 
 @pytest.mark.slow  # papermill
@@ -185,7 +191,7 @@ def test_a_parameter_naming_a_missing_document_fails_that_report_with_a_clear_er
     ]
     result = reports.build_reports(tmp_path, processed, jobs=jobs, workers=1, progress=False)[0]
     assert result.status == "failed"
-    assert "no_such_plan: unknown document" in result.error and "hubei_province_2023" in result.error
+    assert "earlier_doc: no plan 'no_such_plan'" in result.error and "hubei_province_2023" in result.error
 
 
 @pytest.mark.slow  # runs the command line in a subprocess

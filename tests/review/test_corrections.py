@@ -55,6 +55,18 @@ def test_excel_files_are_read_with_bom_stripped_cells_and_extra_columns(tmp_path
     assert corrections.read_alignment_corrections(path).empty
 
 
+def test_a_spreadsheet_safe_cell_reads_back_as_it_was_written(tmp_path) -> None:
+    """The report's download and the queue write a cell that starts like a formula with a leading
+    ' (a spreadsheet shows it as text); reading undoes it, and leaves every other ' alone."""
+    path = tmp_path / "alignments.csv"
+    rows = [('\'=HYPERLINK("x")', '=HYPERLINK("x")'), ("'-推动减排", "-推动减排"), ("'plain", "'plain"), ("-5", "-5")]
+    body = "".join(
+        f'a,a:1,b,b:{i},same,"{written.replace(chr(34), chr(34) * 2)}"\n' for i, (written, _) in enumerate(rows)
+    )
+    _write(path, f"{HEADER}\n{body}", bom=True)
+    assert corrections.read_alignment_corrections(path)["note"].tolist() == [note for _, note in rows]
+
+
 @pytest.mark.parametrize(
     "rows, problem",
     [

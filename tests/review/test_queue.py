@@ -31,6 +31,18 @@ from analysis.settings import PROJECT_ROOT, BuildSettings
 COMPARISON = "hubei_province_2024__ezhou_city_2024"
 
 
+def _queue(tables, band=(0.35, 0.65), links=False):
+    return review_queue(
+        tables["alignments"],
+        tables["tasks"],
+        COMPARISON,
+        band,
+        tables["near_misses"],
+        tables["alignment_clauses"],
+        links,
+    )
+
+
 def test_the_queue_lists_doubtful_decisions_and_near_misses_once_most_likely_mistakes_first(built) -> None:
     _, tables = built
     doubtful = review_queue(tables["alignments"], tables["tasks"], COMPARISON)
@@ -62,22 +74,44 @@ def test_the_queue_lists_doubtful_decisions_and_near_misses_once_most_likely_mis
     assert ("hubei_province_2024:2-2-5", "ezhou_city_2024:3-3-9") in set(pairs)
 
 
+def test_the_models_sure_links_follow_the_queue_in_the_alignment_tables_order(built) -> None:
+    _, tables = built
+    queue, every = _queue(tables), _queue(tables, links=True)
+    pd.testing.assert_frame_equal(every.iloc[: len(queue)], queue)  # the queue itself unchanged, first
+    sure = every.iloc[len(queue) :]
+    assert len(sure) and (sure["reason"] == "link").all() and (queue["reason"] != "link").all()
+    assert not every.duplicated(["source_task_id", "target_task_id"]).any()  # each pair once
+    rows = tables["alignments"][tables["alignments"]["comparison_id"] == COMPARISON]
+    links = rows[rows["relation"].isin(LINKS)]
+    linked = set(zip(links["source_task_id"], links["target_task_id"]))
+    doubtful = queue[queue["reason"].isin(["uncertain", "low confidence"])]
+    sure_pairs = list(zip(sure["source_task_id"], sure["target_task_id"]))
+    # every link of the model is there to be decided: the doubtful ones in the queue, the sure ones after it
+    assert set(sure_pairs) | (linked & set(zip(doubtful["source_task_id"], doubtful["target_task_id"]))) == linked
+    assert sure_pairs == [p for p in zip(links["source_task_id"], links["target_task_id"]) if p in set(sure_pairs)]
+    relation_of = dict(zip(zip(links["source_task_id"], links["target_task_id"]), links["relation"]))
+    assert list(sure["model_relation"]) == [relation_of[p] for p in sure_pairs]
+
+
 def test_the_queue_holds_the_doubtful_decisions_in_the_corrections_format(built) -> None:
     _, tables = built
-    queue = review_queue(tables["alignments"], tables["tasks"], COMPARISON)
+    queue = _queue(tables)
     assert list(queue.columns) == QUEUE_COLUMNS and QUEUE_COLUMNS[:6] == ALIGNMENT_CORRECTION_COLUMNS
     assert len(queue) and (queue["relation"] == "").all()
-    assert queue["confidence"].is_monotonic_increasing and (queue["confidence"] <= 0.65).all()
-    assert set(queue["reason"]) <= {"uncertain", "low confidence"}
-    assert ((queue["reason"] == "uncertain") == (queue["confidence"] >= 0.35)).all()
+    doubtful = queue[queue["reason"].isin(["uncertain", "low confidence"])]
+    assert len(doubtful) and doubtful["confidence"].is_monotonic_increasing and (doubtful["confidence"] <= 0.65).all()
+    assert ((doubtful["reason"] == "uncertain") == (doubtful["confidence"] >= 0.35)).all()
     texts = dict(zip(tables["tasks"]["task_id"], tables["tasks"]["text"]))
     for row in queue.itertuples():  # both tasks named, with their texts, even for an unlinked task
         assert row.source_task_id.startswith("hubei_province_2024:") and row.target_task_id.startswith(
             "ezhou_city_2024:"
         )
         assert (row.source_text, row.target_text) == (texts[row.source_task_id], texts[row.target_task_id])
-    wider = review_queue(tables["alignments"], tables["tasks"], COMPARISON, (0.35, 0.95))
-    assert len(wider) > len(queue)
+        # the best-matching clauses: one of each task's, or none (tasks sharing no clause)
+        assert (row.source_clause in row.source_text and row.target_clause in row.target_text) or not row.source_clause
+    assert (queue["source_clause"] != "").mean() > 0.9
+    every, wider = _queue(tables, links=True), _queue(tables, (0.35, 0.95), links=True)
+    assert (wider["reason"] != "link").sum() > len(queue) and len(wider) == len(every)
     with pytest.raises(UserError, match="no such comparison"):
         review_queue(tables["alignments"], tables["tasks"], "a__b")
 
@@ -99,6 +133,16 @@ def test_a_comparison_queues_the_rows_the_command_lists_and_a_floor_trims_only_n
     assert list(trimmed.loc[trimmed["reason"] != "near miss", "source_task_id"]) == list(doubtful["source_task_id"])
 
 
+def test_near_misses_carry_their_best_clause_pair(built) -> None:
+    _, tables = built
+    missed, texts = tables["near_misses"], dict(zip(tables["tasks"]["task_id"], tables["tasks"]["text"]))
+    assert len(missed) and (missed["source_clause"] != "").all()
+    for row in missed.itertuples():
+        assert row.source_clause in texts[row.source_task_id] and row.target_clause in texts[row.target_task_id]
+    # a clause the pair shares most with: for near misses of one task, different partners give different clauses
+    assert missed.groupby("source_task_id")["target_clause"].nunique().max() > 1
+
+
 @pytest.mark.slow
 def test_review_round_trip_reaches_the_tables(built, tmp_path) -> None:
     folder, before = built
@@ -108,6 +152,7 @@ def test_review_round_trip_reaches_the_tables(built, tmp_path) -> None:
     linked = filled["model_relation"].isin(LINKS)
     assert linked.any() and (~linked).any(), "the bundled comparison should queue a link and an unlinked task"
     removed, added = filled[linked].index[0], filled[~linked].index[0]
+    assert filled.loc[removed, "reason"] in ("uncertain", "low confidence")  # the queue comes first
     near = filled[(filled["reason"] == "near miss") & (filled.index != added)].index[0]
     filled.loc[removed, "relation"], filled.loc[added, "relation"] = "none", "partial"
     filled.loc[near, "relation"] = "partial"

@@ -1,9 +1,17 @@
 /* The reports' one script (shipped once as reports/assets/report.js; inlined with --standalone):
-   sort and filter tables, open clipped cells, filter and search the close reading, CSV downloads. */
+   sort and filter tables, open clipped cells, filter and search the close reading, CSV downloads,
+   and the review: a reader's decisions on the page's pairs, kept in the browser (localStorage) and
+   downloaded as the corrections file (analysis/report/reading.py describes the page's contract). */
 (function () {
   "use strict";
   function text(el) { return (el.innerText || el.textContent || "").trim(); }
-  function csvCell(v) { return /[",\n\r]/.test(v) ? '"' + v.replace(/"/g, '""') + '"' : v; }
+  // Spreadsheet-safe (the rule analysis/storage.py's unescape_formula undoes): a cell Excel or WPS would run
+  // as a formula (=, +, -, @, TAB, CR first, once any leading ' are set aside; not a plain number) gets a leading '.
+  function csvCell(v) {
+    var core = v.replace(/^'+/, "");
+    if (/^[=+\-@\t\r]/.test(core) && !/^[+-]?(?:[0-9][0-9,]*(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?%?$/.test(core)) v = "'" + v;
+    return /[",\n\r]/.test(v) ? '"' + v.replace(/"/g, '""') + '"' : v;
+  }
   function tableCsv(table) {
     var lines = [];
     table.querySelectorAll("tr").forEach(function (tr) {
@@ -20,7 +28,65 @@
     document.body.appendChild(a); a.click();
     setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 0);
   }
+  // --- the review: decisions by pair (source doc, source task, target doc, target task) ---
+  var PAIR = ["data-source-doc", "data-source-task", "data-target-doc", "data-target-task"];
+  var reviewRoot = document.querySelector("[data-review-key]");
+  var storeKey = reviewRoot && "workplan-review/" + reviewRoot.getAttribute("data-review-key");
+  var decisions = {};
+  try { decisions = JSON.parse(window.localStorage.getItem(storeKey) || "{}") || {}; } catch (e) { decisions = {}; }
+  function saveDecisions() {
+    try { window.localStorage.setItem(storeKey, JSON.stringify(decisions)); } catch (e) { /* kept for this visit only */ }
+  }
+  function pairKey(el) { return PAIR.map(function (name) { return el.getAttribute(name); }).join("\t"); }
+  function decidable() { return document.querySelectorAll(".decide[data-source-task]"); }
+  function showDecisions() {
+    var decided = {};
+    decidable().forEach(function (pair) {
+      var key = pairKey(pair), d = decisions[key] || {};
+      pair.querySelectorAll("[data-relation]").forEach(function (b) {
+        b.setAttribute("aria-pressed", String(b.getAttribute("data-relation") === d.relation));
+      });
+      var note = pair.querySelector("[data-note]");
+      if (note && note !== document.activeElement) note.value = d.note || "";
+      pair.classList.toggle("decided", !!d.relation);
+      if (d.relation) decided[key] = true;
+    });
+    document.querySelectorAll(".review-count").forEach(function (c) {
+      c.textContent = c.getAttribute("data-template").replace("{n}", String(Object.keys(decided).length));
+    });
+  }
+  function decide(pair, changes) {
+    var key = pairKey(pair), d = decisions[key] || {relation: "", note: ""};
+    Object.keys(changes).forEach(function (k) { d[k] = changes[k]; });
+    if (d.relation || d.note) decisions[key] = d; else delete decisions[key];
+    saveDecisions();
+    showDecisions();
+  }
+  function correctionsCsv(columns) {
+    var lines = [columns.map(csvCell).join(",")], seen = {};
+    decidable().forEach(function (pair) {
+      var key = pairKey(pair), d = decisions[key];
+      if (!d || !d.relation || seen[key]) return;
+      seen[key] = true;
+      var ids = key.split("\t"), row = {source_doc: ids[0], source_task_id: ids[1], target_doc: ids[2],
+        target_task_id: ids[3], relation: d.relation, note: d.note || ""};
+      lines.push(columns.map(function (c) { return csvCell(row[c] || ""); }).join(","));
+    });
+    return "\ufeff" + lines.join("\r\n") + "\r\n";
+  }
+  if (reviewRoot) showDecisions();
   document.addEventListener("click", function (event) {
+    var choice = event.target.closest(".decide [data-relation]");
+    if (choice) {
+      var pair = choice.closest(".decide"), chosen = choice.getAttribute("data-relation");
+      decide(pair, {relation: (decisions[pairKey(pair)] || {}).relation === chosen ? "" : chosen});
+      return;
+    }
+    var save = event.target.closest("[data-action=download-corrections]");
+    if (save) {
+      download(save.getAttribute("data-name"), correctionsCsv(save.getAttribute("data-columns").split(",")));
+      return;
+    }
     var button = event.target.closest("button.csv");
     if (button) {
       var box = button.closest(".tbl, .chart");
@@ -55,6 +121,7 @@
   }
   document.addEventListener("input", function (event) {
     var input = event.target;
+    if (input.hasAttribute("data-note") && input.closest(".decide")) decide(input.closest(".decide"), {note: input.value});
     if (input.classList.contains("tbl-filter")) {
       var q = input.value.trim().toLowerCase();
       input.closest(".tbl").querySelectorAll("tbody tr").forEach(function (tr) {
