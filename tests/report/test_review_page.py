@@ -65,7 +65,8 @@ def test_comparison_pages_offer_every_pair_to_decide(edition) -> None:
         text = page.read_text(encoding="utf-8")
         review = text[text.index('<section class="review"') : text.index("</section>", text.index('class="review"'))]
         assert f">{html.escape(msg('heading.review'))}</h2>" in review
-        assert f">{html.escape(msg('heading.possible_links'))}</h3>" in review  # the findings point there
+        assert f">{html.escape(msg('heading.possible_links'))}</h2>" in text  # the findings point there
+        assert f">{html.escape(msg('review.reason.near_miss'))}</span>" in review  # and the review decides them
         assert re.search(r'data-review-key="\d{8}T\d+Z-\d+/[a-z0-9_]+__[a-z0-9_]+"', review)
         (button,) = [a for a in _tags(review, "button") if a.get("data-action") == "download-corrections"]
         assert (button["data-name"], button["data-columns"]) == (
