@@ -25,6 +25,7 @@ from analysis.settings import (
     REPORTS_DIR,
     BuildSettings,
 )
+from analysis.storage import to_spreadsheet_csv
 
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130
@@ -32,7 +33,7 @@ PLAN_FILE = "a work-plan file: .txt, .docx, .pdf or .html (inside or outside the
 
 
 def _print_csv(frame: pd.DataFrame) -> None:
-    frame.to_csv(sys.stdout, index=False, lineterminator="\n")
+    to_spreadsheet_csv(frame, sys.stdout)
 
 
 def _say(message: str) -> None:

@@ -11,6 +11,12 @@ folder holds the previous complete set or the new one, never a mix. ``<out>/<nam
 ``.parquet`` are symlinks through ``current`` (so paths such as ``data/processed/tasks.csv`` keep
 working), and :func:`read_table` reads through ``current`` too. A lock (``<out>/.lock``) keeps a
 second build from writing into the same folder at the same time: it is refused at once.
+
+Every CSV written for people (:func:`write_csv`, the review queue, the command line's output) is
+spreadsheet-safe: a text cell that Excel or WPS would run as a formula gets a leading ``'``
+(:func:`escape_formula`); Parquet keeps the raw text, and a reader of a file a person edited undoes
+it (:func:`unescape_formula`). The report's CSV downloads apply the same rule in
+``analysis/report/assets/report.js``.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -78,10 +85,44 @@ def write_bytes(target: Path | str, data: bytes) -> None:
         tmp.write_bytes(data)
 
 
+# OWASP's CSV injection rule: a cell starting with one of these is read by a spreadsheet as a
+# formula (``=HYPERLINK(…)``, ``=cmd|' /C calc'!A0``, ``@SUM(…)``); a plain number is not.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9][0-9,]*(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?%?")
+
+
+def _formula_like(text: str) -> bool:
+    """True for text that would start a formula once its leading ``'`` are gone (so that an
+    escaped cell, and a text that already began with ``'=``, read back exactly)."""
+    core = text.lstrip("'")
+    return core.startswith(FORMULA_START) and not _PLAIN_NUMBER.fullmatch(core)
+
+
+def escape_formula(value):
+    """A cell as a spreadsheet shows it as text: ``'`` before a text starting with ``=``, ``+``,
+    ``-``, ``@``, TAB or CR (or ``'`` and one of them); numbers, and text that is a plain number
+    (``-5``, ``+3.5%``), unchanged. Anything not a string is returned as it is."""
+    return "'" + value if isinstance(value, str) and _formula_like(value) else value
+
+
+def unescape_formula(text: str) -> str:
+    """A cell read back from a CSV written with :func:`escape_formula`: as it was before."""
+    return text[1:] if text.startswith("'") and _formula_like(text[1:]) else text
+
+
+def to_spreadsheet_csv(frame: pd.DataFrame, target, encoding: str = "utf-8") -> None:
+    """``frame`` as CSV for people (no index, ``\\n`` line ends) into a path or a stream, every text
+    cell through :func:`escape_formula` (numbers untouched)."""
+    text = [name for name, dtype in frame.dtypes.items() if not pd.api.types.is_numeric_dtype(dtype)]
+    safe = frame.assign(**{str(name): frame[name].map(escape_formula) for name in text})
+    safe.to_csv(target, index=False, encoding=encoding, lineterminator="\n")
+
+
 def write_csv(frame: pd.DataFrame, target: Path | str) -> None:
-    """CSV in UTF-8 with a header, ``\\n`` line ends, no index: byte-identical for equal frames."""
+    """Spreadsheet-safe CSV in UTF-8 with a header, ``\\n`` line ends, no index: byte-identical
+    for equal frames."""
     with atomic_path(target) as tmp:
-        frame.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
+        to_spreadsheet_csv(frame, tmp)
 
 
 def write_parquet(frame: pd.DataFrame, target: Path | str) -> None:

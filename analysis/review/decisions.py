@@ -1,7 +1,8 @@
 """Reviewer decisions: the two corrections files a researcher edits, read and checked.
 
 Two optional CSV files a researcher edits (in Excel too: UTF-8 with or without BOM, cells
-stripped, extra columns ignored, rows whose decision is left empty skipped), described in
+stripped, a cell's spreadsheet-safe ``'`` undone, extra columns ignored, rows whose decision is
+left empty skipped), described in
 ``data/corrections/README.md``:
 
 - ``alignments.csv`` (:data:`ALIGNMENT_CORRECTION_COLUMNS`): ``none`` removes a link, ``same`` /
@@ -27,6 +28,7 @@ import pandas as pd
 from analysis.errors import UserError
 from analysis.schema import LINKS
 from analysis.settings import ALIGNMENT_CORRECTIONS_PATH, TARGET_CORRECTIONS_PATH
+from analysis.storage import unescape_formula
 
 ALIGNMENT_CORRECTION_COLUMNS = ["source_doc", "source_task_id", "target_doc", "target_task_id", "relation", "note"]
 TARGET_CORRECTION_COLUMNS = ["doc_id", "target_id", "action", "value", "unit", "comparator", "indicator_id", "note"]
@@ -141,7 +143,7 @@ def read_corrections(
     at = [header.index(c) for c in columns]
     records: list[dict[str, str | int]] = []
     for row, line in zip(rows, lines):
-        cells = [row[i].strip() if i < len(row) else "" for i in at]
+        cells = [unescape_formula(row[i]).strip() if i < len(row) else "" for i in at]
         record = dict(zip(columns, cells))
         record[decision] = record[decision].lower()
         if not record[decision]:

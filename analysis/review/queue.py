@@ -27,7 +27,7 @@ from analysis.align import PlanComparison
 from analysis.errors import UserError
 from analysis.review.decisions import ALIGNMENT_CORRECTION_COLUMNS
 from analysis.schema import DECIDERS, LINKS
-from analysis.storage import atomic_path, read_table, table_folder
+from analysis.storage import atomic_path, read_table, table_folder, to_spreadsheet_csv
 
 DEFAULT_BAND = (0.35, 0.65)
 MODEL = DECIDERS[0]
@@ -167,7 +167,7 @@ def export_queue(
         read_table("near_misses", folder),
     )
     with atomic_path(out) as tmp:
-        queue.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
+        to_spreadsheet_csv(queue, tmp, encoding="utf-8-sig")
     return queue
 
 

@@ -3,7 +3,13 @@
 (function () {
   "use strict";
   function text(el) { return (el.innerText || el.textContent || "").trim(); }
-  function csvCell(v) { return /[",\n\r]/.test(v) ? '"' + v.replace(/"/g, '""') + '"' : v; }
+  // Spreadsheet-safe, as analysis/storage.py's escape_formula: a cell Excel or WPS would run as a
+  // formula (=, +, -, @, TAB, CR first, once any leading ' are set aside; not a plain number) gets a leading '.
+  function csvCell(v) {
+    var core = v.replace(/^'+/, "");
+    if (/^[=+\-@\t\r]/.test(core) && !/^[+-]?(?:[0-9][0-9,]*(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?%?$/.test(core)) v = "'" + v;
+    return /[",\n\r]/.test(v) ? '"' + v.replace(/"/g, '""') + '"' : v;
+  }
   function tableCsv(table) {
     var lines = [];
     table.querySelectorAll("tr").forEach(function (tr) {

@@ -1,0 +1,247 @@
+"""Hostile inputs (issue #24): what one bad file or manifest costs the command line.
+
+``python -m benchmarks.hostile [--work DIR] [--out FILE] [--only NAME ...]`` writes each input
+(once; reused from ``--work``), runs the command a user would run on it in a fresh process and
+measures that process's peak resident memory (``wait4``'s ``ru_maxrss``) and wall time, with a
+time limit. Each row gives the exit status and the last line the user saw on stderr. The goal:
+every input ≤ 1 GB and ≤ 60 s, or refused with one line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import threading
+import time
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from analysis.settings import PROJECT_ROOT
+
+PINNED_PLAN = PROJECT_ROOT / "tests" / "data" / "corpus" / "hubei_province_2024.txt"
+TIME_LIMIT_S = 300
+GOAL_MB, GOAL_S = 1024, 60
+MEMORY_CAP = 6 * 1024**3
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_CONTENT_TYPES = (
+    '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="xml" ContentType="application/xml"/></Types>'
+)
+
+
+def _docx(path: Path, chunks: Callable[[], object]) -> None:
+    """A Word file whose ``word/document.xml`` is the concatenation of ``chunks()`` (streamed)."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr("[Content_Types].xml", _CONTENT_TYPES)
+        with archive.open("word/document.xml", "w", force_zip64=True) as part:
+            for chunk in chunks():  # type: ignore[attr-defined]
+                part.write(chunk.encode("utf-8"))
+
+
+def _paragraph(text: str) -> str:
+    return f"<w:p><w:r><w:t>{text}</w:t></w:r></w:p>"
+
+
+def zip_bomb(path: Path) -> None:
+    """About 6 MB of Word file whose document.xml unpacks to 1.5 GB."""
+    head = f'<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="{W_NS}"><w:body>'
+
+    def chunks():
+        yield head + _paragraph("2024年全省生态环境工作要点") + _paragraph("一、重点任务")
+        block = "".join(_paragraph(f"{i}.深入打好蓝天保卫战，推进钢铁行业超低排放改造。") for i in range(1, 101))
+        for _ in range(1_500_000_000 // len(block.encode("utf-8"))):
+            yield block
+        yield "</w:body></w:document>"
+
+    _docx(path, chunks)
+
+
+def nested_sdt(path: Path, depth: int = 500) -> None:
+    """A Word plan whose tasks sit inside ``depth`` nested content controls (``w:sdt``)."""
+    head = f'<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="{W_NS}"><w:body>'
+    plan = [_paragraph("2024年全省生态环境工作要点"), _paragraph("一、重点任务")]
+    plan += [_paragraph(f"{i}.深入打好蓝天保卫战，推进钢铁行业超低排放改造，完成{i}家企业改造。") for i in range(1, 6)]
+
+    def chunks():
+        yield head + "<w:sdt><w:sdtContent>" * depth + "".join(plan) + "</w:sdtContent></w:sdt>" * depth
+        yield "</w:body></w:document>"
+
+    _docx(path, chunks)
+
+
+def text_just_under_limit(path: Path) -> None:
+    """A real plan repeated to just under 200 MiB (the file-size limit before #24)."""
+    plan = PINNED_PLAN.read_bytes()
+    limit = 200 * 1024 * 1024 - 1024
+    with open(path, "wb") as out:
+        for _ in range(limit // len(plan)):
+            out.write(plan)
+
+
+def million_numbered_lines(path: Path, lines: int = 1_000_000) -> None:
+    """A plan of one part holding a million numbered items."""
+    with open(path, "w", encoding="utf-8") as out:
+        out.write("2024年全省生态环境工作要点\n一、重点任务\n")
+        for i in range(1, lines + 1):
+            out.write(f"{i}.推进第{i}项污染防治工作。\n")
+
+
+def large_manifest(folder: Path, rows: int = 10_000, chain: bool = False) -> Path:
+    """A manifest of ``rows`` documents (each the same small plan file): provinces, their cities
+    and their previous years; with ``chain``, one issuer's plans linked year after year."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "plan.txt").write_bytes(PINNED_PLAN.read_bytes())
+    lines = ["doc_id,file,title,issuer,region,level,year,parent,previous"]
+    if chain:
+        for year in range(rows):
+            previous = f"p{year - 1}" if year else ""
+            lines.append(f"p{year},plan.txt,要点,厅,某省,province,{year},,{previous}")
+    else:
+        years = (2023, 2024, 2025)
+        for n in range(rows // len(years)):
+            for k, year in enumerate(years):
+                province = f"prov{n // 100}_{year}"
+                if n % 100 == 0:
+                    parent, level, doc = "", "province", province
+                else:
+                    parent, level, doc = province, "city", f"city{n}_{year}"
+                previous = "" if k == 0 else doc.replace(str(year), str(years[k - 1]))
+                lines.append(f"{doc},plan.txt,要点,局,某地,{level},{year},{parent},{previous}")
+    path = folder / "manifest.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    make: Callable[[Path], Path]  # writes the input under the work folder, returns the command's arguments' file
+    command: Callable[[Path, Path], list[str]]  # (input, work folder) → arguments of `python -m analysis`
+    first_line: bool = False  # measure the time to the first stderr line, then stop the command
+
+
+def _file(name: str, write: Callable[[Path], None]) -> Callable[[Path], Path]:
+    def make(work: Path) -> Path:
+        path = work / name
+        if not path.is_file():
+            write(path)
+        return path
+
+    return make
+
+
+def _manifest(name: str, chain: bool) -> Callable[[Path], Path]:
+    def make(work: Path) -> Path:
+        path = work / name / "manifest.csv"
+        return path if path.is_file() else large_manifest(work / name, chain=chain)
+
+    return make
+
+
+def _tasks(path: Path, work: Path) -> list[str]:
+    return ["tasks", str(path)]
+
+
+def _add(path: Path, work: Path) -> list[str]:
+    manifest = work / "add" / "manifest.csv"
+    manifest.parent.mkdir(exist_ok=True)
+    manifest.write_text("doc_id,file,title,issuer,region,level,year,parent,previous\n", encoding="utf-8")
+    return ["--manifest", str(manifest), "add", str(path), "--doc-id", "x" * 300]
+
+
+def _build(path: Path, work: Path) -> list[str]:
+    return ["--manifest", str(path), "build", "--out", str(work / "out"), "--scheduler", "none"]
+
+
+CASES = (
+    Case("zip bomb (10 MB .docx, 1.5 GB document.xml)", _file("bomb.docx", zip_bomb), _tasks),
+    Case("500 nested w:sdt (.docx)", _file("nested.docx", nested_sdt), _tasks),
+    Case("text plan just under 200 MiB", _file("huge.txt", text_just_under_limit), _tasks),
+    Case("a million numbered lines", _file("million.txt", million_numbered_lines), _tasks),
+    Case("--doc-id of 300 characters (add)", lambda work: PINNED_PLAN, _add),
+    Case("10,000-row manifest: first line of build", _manifest("manifest10k", False), _build, first_line=True),
+    Case("10,000-year chain manifest: first line of build", _manifest("chain10k", True), _build, first_line=True),
+)
+
+
+def _limit_memory() -> None:
+    """Keep a runaway case from taking the machine: address space capped at 6 GiB."""
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
+
+
+def measure(arguments: list[str], first_line: bool = False, limit: float = TIME_LIMIT_S) -> dict:
+    """Run ``python -m analysis ARGUMENTS``: its peak RSS (MB), seconds, exit status, last stderr line."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "analysis", *arguments],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        cwd=PROJECT_ROOT,
+        preexec_fn=_limit_memory,
+    )
+    lines: list[str] = []
+    first: list[float] = []
+
+    def read() -> None:
+        assert process.stderr is not None
+        for raw in process.stderr:
+            if not first:
+                first.append(time.perf_counter() - started)
+                if first_line:
+                    process.kill()
+            lines.append(raw.decode("utf-8", "replace").rstrip())
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    timer = threading.Timer(limit, process.kill)
+    timer.start()
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    timer.cancel()
+    process.returncode = os.waitstatus_to_exitcode(status)
+    reader.join(5)
+    shown = [line for line in lines if line.strip()]
+    result = {
+        "peak_mb": round(usage.ru_maxrss / 1024, 1),
+        "seconds": round(first[0] if first_line and first else seconds, 2),
+        "exit": process.returncode,
+        "stderr_lines": len(shown),
+        "last_line": shown[-1][:300] if shown else "",
+    }
+    if seconds >= limit:
+        result["last_line"] = f"(killed after {limit} s) " + result["last_line"]
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.hostile", description=__doc__.splitlines()[0])
+    parser.add_argument("--work", default=str(PROJECT_ROOT / "build" / "hostile"), help="where the inputs are written")
+    parser.add_argument("--out", help="write the results here as JSON")
+    parser.add_argument("--only", nargs="+", default=[], help="run only the cases whose name holds one of these")
+    args = parser.parse_args(argv)
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    results = []
+    for case in CASES:
+        if args.only and not any(word in case.name for word in args.only):
+            continue
+        path = case.make(work)
+        result = {"case": case.name, **measure(case.command(path, work), case.first_line)}
+        result["met"] = (result["peak_mb"] <= GOAL_MB and result["seconds"] <= GOAL_S) and (
+            result["exit"] == 0 or result["stderr_lines"] == 1
+        )
+        print(json.dumps(result, ensure_ascii=False), flush=True)
+        results.append(result)
+    if args.out:
+        Path(args.out).write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
