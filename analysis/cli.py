@@ -8,8 +8,10 @@ on stderr naming the file and the problem, with exit status 2 and no traceback.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import pandas as pd
 
@@ -182,6 +184,15 @@ def _cmd_notebooks(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a mistake in the arguments reported as one line (exit 2), not the usage."""
+
+    def error(self, message: str) -> NoReturn:
+        missing = re.fullmatch(r"argument (\S+?)(?:/\S+)?: expected one argument", message)
+        hint = f" (a value that starts with '-' is written {missing.group(1)}=VALUE)" if missing else ""
+        self.exit(EXIT_USER_ERROR, f"error: {self.prog}: {message}{hint}; see {self.prog} --help\n")
+
+
 # --- the parser: one function a command ---------------------------------------------------------
 
 
@@ -312,7 +323,7 @@ def _add_report_commands(commands) -> None:
 
 
 def make_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="python -m analysis", description=__doc__.splitlines()[0])
     parser.add_argument("--manifest", default=str(MANIFEST_PATH), help="manifest CSV (default: %(default)s)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add_commands in (

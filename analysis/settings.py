@@ -69,7 +69,8 @@ REPORT_MAX_BYTES = 10_000_000
 @dataclass(frozen=True)
 class ParseSettings:
     """The length limits by which cleaning tells page chrome and hard line wraps from the text,
-    and structure finds where a plan starts (lengths in characters of a stripped line)."""
+    and structure finds where a plan starts (lengths in characters of a stripped line); the size
+    limits of a plan file."""
 
     # A line holding a strong boilerplate cue (主办单位, 版权所有 …) is dropped up to this length;
     # one holding a weak cue (打印, 返回顶部 …) up to this one.
@@ -89,6 +90,14 @@ class ParseSettings:
     attribution_tail: int = 300
     # Paragraphs a plan's title may stand above its first marker (a cover letter before the plan).
     title_to_body: int = 3
+    # Size limits, so that one hostile or broken file is refused in one line instead of taking the
+    # machine's memory (each refusal names the setting to raise): the characters of a plan's text
+    # (real plans hold 10,000-100,000; at the limit a plan parses in ~6 s and ~400 MB), and for a
+    # Word file the unpacked size of one XML part and how many times it may be packed (text packs
+    # 5-20 times; a zip bomb packs 1.5 GB into 10 MB).
+    max_text_chars: int = 500_000
+    max_part_bytes: int = 128 * 1024 * 1024
+    max_part_ratio: float = 100.0
 
 
 # --- targets (analysis/targets/) ---------------------------------------------------------------

@@ -85,17 +85,15 @@ def write_bytes(target: Path | str, data: bytes) -> None:
         tmp.write_bytes(data)
 
 
-# OWASP's CSV injection rule: a cell starting with one of these is read by a spreadsheet as a
-# formula (``=HYPERLINK(…)``, ``=cmd|' /C calc'!A0``, ``@SUM(…)``); a plain number is not.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9][0-9,]*(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?%?")
+# OWASP's CSV injection rule: a cell starting with =, +, -, @, TAB or CR is read by a spreadsheet as
+# a formula (``=HYPERLINK(…)``, ``=cmd|' /C calc'!A0``, ``@SUM(…)``); a plain number is not. Leading
+# ``'`` are looked through, so that an escaped cell (and a text that began with ``'=``) reads back.
+_FORMULA = re.compile(r"'*[=+\-@\t\r]")
+_QUOTED_NUMBER = re.compile(r"'*[+-]?(?:[0-9][0-9,]*(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?%?")
 
 
 def _formula_like(text: str) -> bool:
-    """True for text that would start a formula once its leading ``'`` are gone (so that an
-    escaped cell, and a text that already began with ``'=``, read back exactly)."""
-    core = text.lstrip("'")
-    return core.startswith(FORMULA_START) and not _PLAIN_NUMBER.fullmatch(core)
+    return bool(_FORMULA.match(text)) and not _QUOTED_NUMBER.fullmatch(text)
 
 
 def escape_formula(value):
@@ -110,11 +108,32 @@ def unescape_formula(text: str) -> str:
     return text[1:] if text.startswith("'") and _formula_like(text[1:]) else text
 
 
+_CARRIAGE_RETURN = re.compile(r"\r\n?")
+
+
+def _csv_cell(value):
+    """A cell as :func:`to_spreadsheet_csv` writes it: a CR written as a line break (the csv module
+    leaves a cell holding a bare CR unquoted, and a reader starts a new row there: a row of the
+    cell's text, unescaped), then through :func:`escape_formula`."""
+    return escape_formula(_CARRIAGE_RETURN.sub("\n", value)) if isinstance(value, str) else value
+
+
+def _csv_column(column: pd.Series) -> pd.Series:
+    """:func:`_csv_cell` over a column (by regular expressions over the whole column when it holds
+    text only: a table of a million cells is not a million Python calls)."""
+    textual = isinstance(column.dtype, pd.StringDtype) or pd.api.types.infer_dtype(column) in ("string", "empty")
+    if not textual:
+        return column.map(_csv_cell)
+    column = column.str.replace(_CARRIAGE_RETURN.pattern, "\n", regex=True)
+    risky = column.str.match(_FORMULA.pattern, na=False) & ~column.str.fullmatch(_QUOTED_NUMBER.pattern, na=False)
+    return column.mask(risky.astype(bool), "'" + column)
+
+
 def to_spreadsheet_csv(frame: pd.DataFrame, target, encoding: str = "utf-8") -> None:
     """``frame`` as CSV for people (no index, ``\\n`` line ends) into a path or a stream, every text
-    cell through :func:`escape_formula` (numbers untouched)."""
+    cell through :func:`_csv_cell` (numbers untouched)."""
     text = [name for name, dtype in frame.dtypes.items() if not pd.api.types.is_numeric_dtype(dtype)]
-    safe = frame.assign(**{str(name): frame[name].map(escape_formula) for name in text})
+    safe = frame.assign(**{str(name): _csv_column(frame[name]) for name in text})
     safe.to_csv(target, index=False, encoding=encoding, lineterminator="\n")
 
 

@@ -10,6 +10,7 @@ every input ≤ 1 GB and ≤ 60 s, or refused with one line.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import resource
@@ -18,61 +19,56 @@ import sys
 import threading
 import time
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from analysis.settings import PROJECT_ROOT
+from benchmarks import formats as mf
 
 PINNED_PLAN = PROJECT_ROOT / "tests" / "data" / "corpus" / "hubei_province_2024.txt"
 TIME_LIMIT_S = 300
 GOAL_MB, GOAL_S = 1024, 60
 MEMORY_CAP = 6 * 1024**3
-W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-_CONTENT_TYPES = (
-    '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-    '<Default Extension="xml" ContentType="application/xml"/></Types>'
-)
 
 
-def _docx(path: Path, chunks: Callable[[], object]) -> None:
-    """A Word file whose ``word/document.xml`` is the concatenation of ``chunks()`` (streamed)."""
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-        archive.writestr("[Content_Types].xml", _CONTENT_TYPES)
-        with archive.open("word/document.xml", "w", force_zip64=True) as part:
-            for chunk in chunks():  # type: ignore[attr-defined]
-                part.write(chunk.encode("utf-8"))
+def _streamed_docx(path: Path, parts: Iterable[str]) -> None:
+    """A Word file whose ``word/document.xml`` is ``parts`` joined, streamed into the archive (it may
+    unpack to more than memory holds)."""
+    with (
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive,
+        archive.open("word/document.xml", "w", force_zip64=True) as part,
+    ):
+        for text in parts:
+            part.write(text.encode("utf-8"))
 
 
-def _paragraph(text: str) -> str:
-    return f"<w:p><w:r><w:t>{text}</w:t></w:r></w:p>"
+def _item(i: int) -> str:
+    return mf.paragraph(mf.run(f"{i}.深入打好蓝天保卫战，推进钢铁行业超低排放改造，完成{i}家企业改造。"))
 
 
-def zip_bomb(path: Path) -> None:
-    """About 6 MB of Word file whose document.xml unpacks to 1.5 GB."""
-    head = f'<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="{W_NS}"><w:body>'
+_HEAD = f'<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="{mf.W_NS}"><w:body>'
+_PLAN_START = mf.paragraph(mf.run("2024年全省生态环境工作要点")) + mf.paragraph(mf.run("一、重点任务"))
+_TAIL = "</w:body></w:document>"
 
-    def chunks():
-        yield head + _paragraph("2024年全省生态环境工作要点") + _paragraph("一、重点任务")
-        block = "".join(_paragraph(f"{i}.深入打好蓝天保卫战，推进钢铁行业超低排放改造。") for i in range(1, 101))
-        for _ in range(1_500_000_000 // len(block.encode("utf-8"))):
-            yield block
-        yield "</w:body></w:document>"
 
-    _docx(path, chunks)
+def zip_bomb(path: Path, unpacked: int = 1_500_000_000) -> None:
+    """A Word file whose document.xml unpacks to ``unpacked`` bytes, packed ~150 times (1.5 GB: 10 MB)."""
+    block = "".join(_item(i) for i in range(1, 101))
+
+    def parts() -> Iterator[str]:
+        yield _HEAD + _PLAN_START
+        yield from itertools.repeat(block, unpacked // len(block.encode("utf-8")))
+        yield _TAIL
+
+    _streamed_docx(path, parts())
 
 
 def nested_sdt(path: Path, depth: int = 500) -> None:
     """A Word plan whose tasks sit inside ``depth`` nested content controls (``w:sdt``)."""
-    head = f'<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="{W_NS}"><w:body>'
-    plan = [_paragraph("2024年全省生态环境工作要点"), _paragraph("一、重点任务")]
-    plan += [_paragraph(f"{i}.深入打好蓝天保卫战，推进钢铁行业超低排放改造，完成{i}家企业改造。") for i in range(1, 6)]
-
-    def chunks():
-        yield head + "<w:sdt><w:sdtContent>" * depth + "".join(plan) + "</w:sdtContent></w:sdt>" * depth
-        yield "</w:body></w:document>"
-
-    _docx(path, chunks)
+    items = "".join(_item(i) for i in range(1, 6))
+    nest = "<w:sdt><w:sdtContent>" * depth + _PLAN_START + items + "</w:sdtContent></w:sdt>" * depth
+    mf.write_docx(path, nest)
 
 
 def text_just_under_limit(path: Path) -> None:
@@ -175,14 +171,17 @@ def _limit_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
 
 
-def measure(arguments: list[str], first_line: bool = False, limit: float = TIME_LIMIT_S) -> dict:
-    """Run ``python -m analysis ARGUMENTS``: its peak RSS (MB), seconds, exit status, last stderr line."""
+def measure(
+    arguments: list[str], first_line: bool = False, limit: float = TIME_LIMIT_S, code: Path = PROJECT_ROOT
+) -> dict:
+    """Run ``python -m analysis ARGUMENTS`` from the checkout ``code``: its peak RSS (MB), seconds,
+    exit status, last stderr line."""
     started = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "-m", "analysis", *arguments],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
-        cwd=PROJECT_ROOT,
+        cwd=code,
         preexec_fn=_limit_memory,
     )
     lines: list[str] = []
@@ -223,6 +222,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.hostile", description=__doc__.splitlines()[0])
     parser.add_argument("--work", default=str(PROJECT_ROOT / "build" / "hostile"), help="where the inputs are written")
     parser.add_argument("--out", help="write the results here as JSON")
+    parser.add_argument("--code", default=str(PROJECT_ROOT), help="the checkout whose code is measured")
     parser.add_argument("--only", nargs="+", default=[], help="run only the cases whose name holds one of these")
     args = parser.parse_args(argv)
     work = Path(args.work)
@@ -232,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.only and not any(word in case.name for word in args.only):
             continue
         path = case.make(work)
-        result = {"case": case.name, **measure(case.command(path, work), case.first_line)}
+        result = {"case": case.name, **measure(case.command(path, work), case.first_line, code=Path(args.code))}
         result["met"] = (result["peak_mb"] <= GOAL_MB and result["seconds"] <= GOAL_S) and (
             result["exit"] == 0 or result["stderr_lines"] == 1
         )

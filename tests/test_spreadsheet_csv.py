@@ -43,6 +43,29 @@ def test_a_formula_cell_gets_a_quote_and_reads_back_exactly(cell: str, safe: str
     assert storage.unescape_formula(safe) == cell
 
 
+@pytest.mark.parametrize("dtype", [object, "string", "str"])
+def test_every_kind_of_text_column_is_escaped_cell_by_cell_as_the_rule_says(dtype) -> None:
+    cells = [cell for cell, _ in FORMULA_CASES]
+    out = io.StringIO()
+    storage.to_spreadsheet_csv(pd.DataFrame({"cell": pd.Series(cells, dtype=dtype)}), out)
+    back = pd.read_csv(io.StringIO(out.getvalue()), dtype=str, keep_default_na=False)["cell"].tolist()
+    # a CR is written as a line break: the csv module leaves a bare CR unquoted, a new row to a reader
+    assert back == [storage.escape_formula(cell.replace("\r", "\n")) for cell in cells]
+
+
+def test_a_carriage_return_inside_a_cell_cannot_start_a_row_of_its_own() -> None:
+    out = io.StringIO()
+    storage.to_spreadsheet_csv(pd.DataFrame({"text": ['推进\r=HYPERLINK("x")', "b"], "n": [1, 2]}), out)
+    back = pd.read_csv(io.StringIO(out.getvalue()), dtype=str, keep_default_na=False)
+    assert back.values.tolist() == [['推进\n=HYPERLINK("x")', "1"], ["b", "2"]]
+
+
+def test_a_column_of_mixed_values_escapes_only_its_text() -> None:
+    out = io.StringIO()
+    storage.to_spreadsheet_csv(pd.DataFrame({"mixed": ["=a", -1, None, 2.5], "n": [1, 2, 3, 4]}), out)
+    assert out.getvalue().splitlines() == ["mixed,n", "'=a,1", "-1,2", ",3", "2.5,4"]
+
+
 def _formula_frame() -> pd.DataFrame:
     return pd.DataFrame(
         {

@@ -14,6 +14,7 @@ as ``duplicate_of`` the cleaner one, and the build leaves it out of the comparis
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import numpy as np
@@ -97,6 +98,27 @@ def similar_pairs(sets: list[np.ndarray], settings: DuplicateSettings) -> list[t
     return found
 
 
+class _Originals:
+    """The documents of one group of identical texts, by damage: which of them a document can be a
+    damaged copy of, found by bisection (a manifest listing one file 10,000 times stays linear)."""
+
+    def __init__(self, members: list[int], damage_rates: list[float]) -> None:
+        ordered = sorted(members, key=lambda i: damage_rates[i])
+        self.rates = [damage_rates[i] for i in ordered]
+        self.first = list(itertools.accumulate(ordered, min))  # the lowest index among the k least damaged
+
+    def first_original(self, copy_rate: float, settings: DuplicateSettings) -> int | None:
+        """The lowest-index member that a document damaged at ``copy_rate`` is a damaged copy of."""
+        low, high = 0, len(self.rates)  # is_damaged_copy holds for the least damaged members, then never
+        while low < high:
+            middle = (low + high) // 2
+            if is_damaged_copy(copy_rate, self.rates[middle], settings):
+                low = middle + 1
+            else:
+                high = middle
+        return self.first[low - 1] if low else None
+
+
 def near_duplicates(
     doc_ids: list[str],
     texts: list[str],
@@ -108,17 +130,31 @@ def near_duplicates(
 
     Of two similar documents the more damaged one is the copy when :func:`is_damaged_copy` says
     it is measurably more damaged; two equally clean ones (sister plans from one template) are
-    no copies. ``declared`` (doc id → the doc id it copies, from the manifest) decides for the
-    documents it names, whatever their similarity.
+    no copies; of several originals the most similar, then the first listed. ``declared`` (doc id →
+    the doc id it copies, from the manifest) decides for the documents it names, whatever their
+    similarity. Documents of identical text are compared once, as a group.
     """
     sets = [shingles(text, settings.shingle_size) for text in texts]
+    groups: dict[bytes, list[int]] = {}
+    for i, values in enumerate(sets):
+        groups.setdefault(values.tobytes(), []).append(i)
+    members = list(groups.values())
+    group_of = {i: k for k, group in enumerate(members) for i in group}
+    similar: dict[int, list[tuple[float, int]]] = {
+        k: [(1.0, k)] for k, group in enumerate(members) if len(sets[group[0]])
+    }
+    for x, y, similarity in similar_pairs([sets[group[0]] for group in members], settings):
+        similar[x].append((similarity, y))
+        similar[y].append((similarity, x))
+    originals = [_Originals(group, damage_rates) for group in members]
     best: dict[int, tuple[float, int]] = {}
-    for x, y, similarity in similar_pairs(sets, settings):
-        copy, original = (x, y) if damage_rates[x] > damage_rates[y] else (y, x)
-        if not is_damaged_copy(damage_rates[copy], damage_rates[original], settings):
-            continue
-        if similarity > best.get(copy, (0.0, -1))[0]:
-            best[copy] = (similarity, original)
+    for copy in range(len(sets)):
+        by_similarity = sorted(similar.get(group_of[copy], []), key=lambda pair: -pair[0])
+        for similarity, tied in itertools.groupby(by_similarity, key=lambda pair: pair[0]):
+            found = [o for _, k in tied if (o := originals[k].first_original(damage_rates[copy], settings)) is not None]
+            if found:
+                best[copy] = (similarity, min(found))
+                break
     index = {doc_id: i for i, doc_id in enumerate(doc_ids)}
     for copy_id, original_id in (declared or {}).items():
         if original_id and copy_id in index and original_id in index:

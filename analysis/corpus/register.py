@@ -193,6 +193,10 @@ def add_plan(  # noqa: C901 (to split with the duplicate guard of add)
             "the file name gives no doc id (letters, digits, _ and -, with a letter): "
             "pass --doc-id, e.g. xiaogan_city_2024",
         )
+    if problem := manifest.doc_id_problem(doc_id):
+        if sources["doc_id"] == "flag":
+            raise UserError("--doc-id", problem)
+        raise UserError(source, f"the file name gives no usable doc id ({problem}): pass --doc-id")
     if not DOC_ID.match(doc_id):
         raise UserError(doc_id, "a doc id is letters, digits, _ and - only")
     if doc_id in set(listed["doc_id"]):

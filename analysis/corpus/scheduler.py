@@ -26,6 +26,7 @@ import operator
 import os
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -36,6 +37,7 @@ from analysis.settings import BuildSettings
 NONE, LOCAL = "none", "local"
 CONNECT_TIMEOUT_SECONDS = 5  # an unreachable scheduler is reported after this long
 BATCHES_PER_THREAD, BATCH_MAX = 8, 64
+PROGRESS_EVERY_SECONDS = 10.0
 RETRIES = 2  # a task that raised is run again this many times (one whose worker died: Dask's allowed-failures, 3)
 
 
@@ -44,9 +46,39 @@ def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def _progress_bar(total: int, label: str, enabled: bool):
+class ProgressLines:
+    """A stage's progress as lines of the build's log, where stderr is no terminal (a log file, a
+    pipe, a batch job) and a progress bar would not show: the stage and its size at once, how far
+    it got every :data:`PROGRESS_EVERY_SECONDS`, and its time when it is done."""
+
+    def __init__(self, total: int, label: str, log: Callable[[str], None], every: float | None = None) -> None:
+        self.total, self.label, self.log = total, label, log
+        self.every = PROGRESS_EVERY_SECONDS if every is None else every
+        self.done, self.started = 0, time.monotonic()
+        self.shown = self.started
+        log(f"{label}: {total:,} to do")
+
+    def update(self, n: int = 1) -> None:
+        self.done += n
+        now = time.monotonic()
+        if now - self.shown >= self.every and self.done < self.total:
+            self.shown = now
+            self.log(f"{self.label}: {self.done:,} of {self.total:,} done ({now - self.started:,.0f} s)")
+
+    def __enter__(self) -> ProgressLines:
+        return self
+
+    def __exit__(self, failed, *exc) -> None:
+        if failed is None:
+            self.log(f"{self.label}: {self.total:,} done in {time.monotonic() - self.started:,.1f} s")
+
+
+def _progress_bar(total: int, label: str, enabled: bool, log: Callable[[str], None]):
+    """A progress bar on a terminal; elsewhere :class:`ProgressLines` in the log."""
     from tqdm import tqdm
 
+    if enabled and not sys.stderr.isatty():
+        return ProgressLines(total, label, log)
     return tqdm(
         total=total,
         desc=label,
@@ -104,7 +136,7 @@ class Session:
         pieces are given, in call order, for the caller to merge."""
         if state_as:
             common[state_as] = self.state
-        with _progress_bar(len(calls), label, self.progress) as bar:
+        with _progress_bar(len(calls), label, self.progress, self.log) as bar:
             results = []
             for call in calls:
                 results.append(function(*call, **common))
@@ -342,7 +374,7 @@ class DaskSession(Session):
         position = {future.key: i for i, future in enumerate(futures)}
         done: list = [None] * len(futures)
         try:  # each result fetched as it is done (a failed task raises its exception, a UserError stays one)
-            with _progress_bar(len(calls), label, self.progress) as bar:
+            with _progress_bar(len(calls), label, self.progress, self.log) as bar:
                 for future, result in as_completed(futures, loop=self.client.loop, with_results=True):
                     done[position[future.key]] = result if batched else [result]
                     if not keep:

@@ -115,6 +115,8 @@ def test_a_manifest_without_its_link_columns_is_refused(tmp_path) -> None:
         ),
         (["/etc/passwd,p23.txt,,,x,province,2023,,,,"], "line 2", "may hold only letters"),
         (["a<b>,p23.txt,,,x,province,2023,,,,"], "line 2", "may hold only letters"),
+        ([f"{'a' * 65},p23.txt,,,x,province,2023,,,,"], "line 2", "is 65 characters long (at most 64)"),
+        (["-rf,p23.txt,,,x,province,2023,,,,"], "line 2", "doc_id '-rf' starts with '-'"),
         (["a,p23.txt,,,x,province,²,,,,"], "line 2 (a)", "year must be a number"),
         (["a,p23.txt,,,x,province,２０２４,,,,"], "line 2 (a)", "year must be a number"),
         (["a,.,,,x,province,2023,,,,"], "line 2 (a)", "is a folder, not a file"),
