@@ -100,6 +100,9 @@ def test_build_writes_the_tables_atomically_into_the_chosen_folder(run_cli, tmp_
     written = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert {"documents.csv", "documents.parquet", "tasks.csv", "tasks.parquet"} <= set(written)
     assert not [name for name in written if name.endswith(".tmp") or (name.startswith(".") and name != ".lock")]
+    lines = result.stderr.splitlines()  # no terminal: progress as lines, from the first
+    assert lines[0].startswith("build: checking the manifest ")
+    assert lines[1:4] == ["parse: 5 to do", lines[2], "targets: 5 to do"] and lines[2].startswith("parse: 5 done in ")
 
 
 def test_build_refuses_an_output_folder_it_cannot_write(run_cli, tmp_path) -> None:

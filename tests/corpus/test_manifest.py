@@ -184,3 +184,15 @@ def test_the_loaded_manifest_names_its_files_file_path_not_path(tmp_path) -> Non
     listed = load_manifest(write_manifest(tmp_path, GOOD_ROWS))
     assert "path" not in listed.columns
     assert list(listed["file_path"]) == [str((tmp_path / name).resolve()) for name in ("p23.txt", "p24.txt", "c24.txt")]
+
+
+def test_a_long_chain_of_links_is_validated_walking_each_document_once(tmp_path) -> None:
+    """3,000 plans, each the previous year's successor: valid (each chain walked once, not from
+    every row again); a loop closed at the far end is found from the first row."""
+    rows = [f"p{y},p23.txt,,,x,province,{y},,{f'p{y - 1}' if y else ''},," for y in range(3000)]
+    assert len(load_manifest(write_manifest(tmp_path, rows))) == 3000
+    looped = [rows[0].replace(",0,,,,", ",0,,p2999,,")] + rows[1:]
+    with pytest.raises(UserError) as info:
+        load_manifest(write_manifest(tmp_path, looped))
+    assert info.value.where.endswith("line 2 (p0)")
+    assert info.value.problem.startswith("previous links form a cycle: p0 → p2999 → p2998")

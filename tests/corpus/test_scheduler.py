@@ -154,3 +154,17 @@ def test_the_progress_bar_shows_on_a_terminal_unless_quiet(monkeypatch, terminal
     with scheduler.session("none", progress=progress) as run:
         assert run.map(divmod, [(i, 3) for i in range(20)], "parse") == [divmod(i, 3) for i in range(20)]
     assert ("parse:" in stderr.getvalue()) is shown
+
+
+def test_without_a_terminal_each_stage_logs_its_size_its_progress_and_its_time(monkeypatch) -> None:
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    monkeypatch.setattr(scheduler, "PROGRESS_EVERY_SECONDS", 0.0)  # a line after every call
+    lines: list[str] = []
+    with scheduler.session("none", log=lines.append) as run:
+        assert run.map(divmod, [(i, 3) for i in range(3)], "parse") == [divmod(i, 3) for i in range(3)]
+    assert lines[:3] == ["parse: 3 to do", "parse: 1 of 3 done (0 s)", "parse: 2 of 3 done (0 s)"]
+    assert len(lines) == 4 and lines[3].startswith("parse: 3 done in ")
+    lines.clear()
+    with scheduler.session("none", progress=False, log=lines.append) as run:  # --quiet
+        run.map(divmod, [(i, 3) for i in range(3)], "parse")
+    assert lines == []
