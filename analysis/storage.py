@@ -60,6 +60,17 @@ def atomic_path(target: Path | str) -> Iterator[Path]:
         tmp_path.unlink(missing_ok=True)
 
 
+LEFTOVERS = ".*.tmp*"  # the temporary files of atomic_path (and of a report's notebook run)
+
+
+def remove_leftovers(folder: Path | str) -> None:
+    """Remove the temporary files a killed writer left in ``folder`` (call it holding the folder's
+    :func:`build_lock`: a live writer's files look the same)."""
+    for path in Path(folder).glob(LEFTOVERS):
+        if path.is_file() and not path.is_symlink():
+            path.unlink(missing_ok=True)
+
+
 def read_checked_csv(path: Path | str, required: list[str], what: str) -> pd.DataFrame:
     """A CSV of strings (empty cells as ``""``) that must hold the ``required`` columns."""
     path = Path(path)
@@ -164,7 +175,31 @@ def read_table(name: str, folder: Path | str) -> pd.DataFrame:
     path = table_folder(folder) / f"{name}.parquet"
     if not path.is_file():
         raise UserError(path, "table not built yet: run `make data` (or `python -m analysis build`)")
-    return pd.read_parquet(path)
+    with _damaged_table(path):
+        return pd.read_parquet(path)
+
+
+def check_tables(folder: Path | str) -> None:
+    """Refuse a table set holding a damaged Parquet file (its footer unreadable), naming it: one
+    line before a batch of readers each fails on it."""
+    import pyarrow.parquet as pq
+
+    for path in sorted(table_folder(folder).glob("*.parquet")):
+        with _damaged_table(path):
+            pq.read_metadata(path)
+
+
+@contextlib.contextmanager
+def _damaged_table(path: Path) -> Iterator[None]:
+    import pyarrow as pa
+
+    try:
+        yield
+    except (OSError, ValueError, pa.ArrowException) as exc:
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        raise UserError(
+            path, f"the table is damaged ({reason}): rebuild it with `make data` (or `python -m analysis build`)"
+        ) from None
 
 
 # --- the processed tables as one unit ----------------------------------------------------------

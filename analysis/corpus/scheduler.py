@@ -37,7 +37,7 @@ from analysis.settings import BuildSettings
 NONE, LOCAL = "none", "local"
 CONNECT_TIMEOUT_SECONDS = 5  # an unreachable scheduler is reported after this long
 BATCHES_PER_THREAD, BATCH_MAX = 8, 64
-PROGRESS_EVERY_SECONDS = 10.0
+PROGRESS_FIRST_SECONDS, PROGRESS_EVERY_SECONDS = 1.0, 10.0
 RETRIES = 2  # a task that raised is run again this many times (one whose worker died: Dask's allowed-failures, 3)
 
 
@@ -47,29 +47,35 @@ def default_workers() -> int:
 
 
 class ProgressLines:
-    """A stage's progress as lines of the build's log, where stderr is no terminal (a log file, a
-    pipe, a batch job) and a progress bar would not show: the stage and its size at once, how far
-    it got every :data:`PROGRESS_EVERY_SECONDS`, and its time when it is done."""
+    """A stage's progress as lines of the build's log where stderr is no terminal (a log file, a
+    pipe, a batch job) and a progress bar would not show: how far it got once it has run for
+    :data:`PROGRESS_FIRST_SECONDS`, then every :data:`PROGRESS_EVERY_SECONDS` (from a thread: one
+    long call does not silence it), and its time when it ends. A quick stage shows nothing."""
 
-    def __init__(self, total: int, label: str, log: Callable[[str], None], every: float | None = None) -> None:
+    def __init__(self, total: int, label: str, log: Callable[[str], None]) -> None:
         self.total, self.label, self.log = total, label, log
-        self.every = PROGRESS_EVERY_SECONDS if every is None else every
-        self.done, self.started = 0, time.monotonic()
-        self.shown = self.started
-        log(f"{label}: {total:,} to do")
+        self.done, self.started, self.shown = 0, time.monotonic(), False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._report, daemon=True)
+
+    def _report(self) -> None:
+        wait = PROGRESS_FIRST_SECONDS
+        while not self._stop.wait(wait):
+            self.shown = True
+            self.log(f"{self.label}: {self.done:,} of {self.total:,} done ({time.monotonic() - self.started:,.0f} s)")
+            wait = PROGRESS_EVERY_SECONDS
 
     def update(self, n: int = 1) -> None:
         self.done += n
-        now = time.monotonic()
-        if now - self.shown >= self.every and self.done < self.total:
-            self.shown = now
-            self.log(f"{self.label}: {self.done:,} of {self.total:,} done ({now - self.started:,.0f} s)")
 
     def __enter__(self) -> ProgressLines:
+        self._thread.start()
         return self
 
     def __exit__(self, failed, *exc) -> None:
-        if failed is None:
+        self._stop.set()
+        self._thread.join()
+        if failed is None and self.shown:
             self.log(f"{self.label}: {self.total:,} done in {time.monotonic() - self.started:,.1f} s")
 
 

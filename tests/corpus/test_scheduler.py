@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -156,15 +157,24 @@ def test_the_progress_bar_shows_on_a_terminal_unless_quiet(monkeypatch, terminal
     assert ("parse:" in stderr.getvalue()) is shown
 
 
-def test_without_a_terminal_each_stage_logs_its_size_its_progress_and_its_time(monkeypatch) -> None:
+def test_without_a_terminal_a_long_stage_logs_its_progress_and_its_time(monkeypatch) -> None:
     monkeypatch.setattr(sys, "stderr", io.StringIO())
-    monkeypatch.setattr(scheduler, "PROGRESS_EVERY_SECONDS", 0.0)  # a line after every call
+    monkeypatch.setattr(scheduler, "PROGRESS_FIRST_SECONDS", 0.05)
+    monkeypatch.setattr(scheduler, "PROGRESS_EVERY_SECONDS", 0.1)
     lines: list[str] = []
     with scheduler.session("none", log=lines.append) as run:
-        assert run.map(divmod, [(i, 3) for i in range(3)], "parse") == [divmod(i, 3) for i in range(3)]
-    assert lines[:3] == ["parse: 3 to do", "parse: 1 of 3 done (0 s)", "parse: 2 of 3 done (0 s)"]
-    assert len(lines) == 4 and lines[3].startswith("parse: 3 done in ")
+        assert run.map(_slowly, [(i,) for i in range(3)], "parse") == [0, 1, 2]
+    assert lines[0] == "parse: 0 of 3 done (0 s)"  # while the first call still runs
+    assert len(lines) >= 3 and all(re.fullmatch(r"parse: [0-3] of 3 done \(0 s\)", line) for line in lines[:-1])
+    assert re.fullmatch(r"parse: 3 done in 0\.\d s", lines[-1])
     lines.clear()
-    with scheduler.session("none", progress=False, log=lines.append) as run:  # --quiet
+    with scheduler.session("none", log=lines.append) as run:  # a quick stage: nothing
         run.map(divmod, [(i, 3) for i in range(3)], "parse")
+    with scheduler.session("none", progress=False, log=lines.append) as run:  # --quiet
+        run.map(_slowly, [(i,) for i in range(3)], "parse")
     assert lines == []
+
+
+def _slowly(i: int) -> int:
+    time.sleep(0.15)
+    return i
