@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import os
 import re
 import shutil
@@ -60,6 +61,8 @@ def atomic_path(target: Path | str) -> Iterator[Path]:
         tmp_path.unlink(missing_ok=True)
 
 
+# Errors of a write that cannot succeed however often it is tried: a full disk or quota, a read-only folder.
+DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS})
 LEFTOVERS = ".*.tmp*"  # the temporary files of atomic_path (and of a report's notebook run)
 
 

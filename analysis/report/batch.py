@@ -85,6 +85,9 @@ from analysis.settings import (
     REPORTS_DIR,
 )
 
+# The folders of an edition the runs write into (besides the edition's own): leftovers are looked for there.
+REPORT_SUBFOLDERS = ("notebooks", "params", "logs", "assets")
+
 # --- planning ----------------------------------------------------------------------------------
 
 
@@ -261,16 +264,49 @@ def build_editions(
     their kernels, still writes the indexes of the reports on disk, and raises KeyboardInterrupt.
     Each index (and ``build.json``) is written last and describes the files that exist: reports
     built or cached now, failures (with the failed run's notebook and the earlier page when there
-    is one), and pages of earlier runs (reports not run this time, or no longer planned).
+    is one), and pages of earlier runs (reports not run this time, or no longer planned). A second
+    run writing into the same folder is refused; the temporary files of a killed run are removed;
+    a damaged table or a full disk is one :class:`UserError`.
     """
-    from tqdm import tqdm
-
     unknown_langs = sorted(set(langs) - set(i18n.LANGS))
     if unknown_langs or not langs:
         raise UserError(", ".join(unknown_langs), f"no such language (known: {', '.join(i18n.LANGS)})")
     langs = [lang for lang in i18n.LANGS if lang in langs]
     folders = edition_folders(out_dir, langs)
     snapshot = storage.table_folder(processed_dir)  # one table set for every report of this run
+    storage.check_tables(snapshot)  # a damaged table: one line naming it, before any notebook reads it
+    with storage.build_lock(folders[langs[0]]):  # one run at a time writes here
+        _remove_leftovers(folders)  # of a run that was killed
+        try:
+            return _build_planned(processed_dir, snapshot, folders, jobs, only, force, workers, progress, standalone)
+        except OSError as exc:  # a full disk: the files already written stay whole (atomic writes)
+            where = exc.filename or folders[langs[0]]
+            raise UserError(where, f"cannot write the reports ({exc.strerror or exc})") from None
+        finally:
+            _remove_leftovers(folders)  # of workers stopped mid-notebook (interrupted, or the disk full)
+
+
+def _remove_leftovers(folders: dict[str, Path]) -> None:
+    for folder in folders.values():
+        for place in (folder, *(folder / sub for sub in REPORT_SUBFOLDERS)):
+            storage.remove_leftovers(place)
+
+
+def _build_planned(
+    processed_dir: Path,
+    snapshot: Path,
+    folders: dict[str, Path],
+    jobs: list[ReportJob] | None,
+    only: list[str] | None,
+    force: bool,
+    workers: int,
+    progress: bool,
+    standalone: bool,
+) -> dict[str, list[ReportResult]]:
+    """:func:`build_editions` after its checks, holding the output folder."""
+    from tqdm import tqdm
+
+    langs = list(folders)
     documents = storage.read_table("documents", snapshot)
     links = corpus_links(documents) if jobs is None else None
     planned: dict[str, list[ReportJob]] = {}
@@ -376,6 +412,8 @@ def _run_stale(
                 try:
                     done = future.result()
                 except Exception as exc:  # the worker itself died
+                    if isinstance(exc, OSError) and exc.errno in storage.DISK_FULL:
+                        raise  # a full disk: no report can be written (build_editions says so in one line)
                     error = f"{type(exc).__name__}: {exc}"
                     done = [ReportResult(r.job.report_id, r.job.kind, r.job.title, "failed", error=error) for r in runs]
                 for run, result in zip(runs, done):

@@ -224,6 +224,8 @@ def run_report(
             except papermill.PapermillExecutionError as exc:
                 result.error = f"{exc.ename}: {exc.evalue}".strip()
             except Exception as exc:  # a kernel that dies, a missing notebook: reported, not raised
+                if isinstance(exc, OSError) and exc.errno in storage.DISK_FULL:
+                    raise  # the notebook could not be written whole: the batch stops, nothing half-written kept
                 result.error = f"{type(exc).__name__}: {exc}"
             finally:
                 if kernel is not None:
