@@ -53,8 +53,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(bench.goals_met(results).to_string(index=False), file=sys.stderr)
+    for failure in results["failed"]:
+        print(f"FAILED {failure}", file=sys.stderr)
     print(f"→ {json_path}, {html_path}", file=sys.stderr)
-    return 0
+    return 1 if results["failed"] else 0
 
 
 if __name__ == "__main__":

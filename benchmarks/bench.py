@@ -122,10 +122,27 @@ def _pss_kb(pid: int) -> int:
 
 def isolated(function: Callable[..., dict], *args) -> dict:
     """Run ``function(*args)`` in a fresh process; add its peak memory (MB): its own resident peak
-    and, sampled, the peak of it and its worker processes together (PSS)."""
+    and, sampled, the peak of it and its worker processes together (PSS). A case that fails (an
+    error, a process killed for its memory) gives ``{"failed": why}``: the benchmark goes on."""
     context = multiprocessing.get_context("spawn")
-    with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-        return pool.submit(_measured, function, *args).result()
+    try:
+        with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+            return pool.submit(_measured, function, *args).result()
+    except Exception as exc:
+        reason = (str(exc).strip().splitlines() or [""])[0][:300]
+        return {"failed": f"{type(exc).__name__}: {reason}".rstrip(": ")}
+
+
+def failed_cases(results: dict) -> list[str]:
+    """The cases of ``results`` that failed, each as ``name: why``."""
+    found = []
+    for name, value in results.items():
+        if name == "dask":
+            cases = {id(case): case for case in value["runs"] + value["scales"]}.values()
+        else:
+            cases = value if isinstance(value, list) else [value]
+        found += [f"{name}: {case['failed']}" for case in cases if isinstance(case, dict) and "failed" in case]
+    return found
 
 
 def _measured(function: Callable[..., dict], *args) -> dict:
@@ -347,22 +364,33 @@ def dask_cases(
     from analysis.corpus.scheduler import default_workers
 
     workers = workers or default_workers()
+
+    def case(scheduler: str, count: int | None, scale: int) -> dict:  # labelled, failed or not
+        return {
+            "scheduler": scheduler,
+            "workers": count,
+            "scale": scale,
+            **isolated(national_case, seed, scheduler, count, scale),
+        }
+
     say("national corpus in process …")
-    runs = [isolated(national_case, seed, "none", None, 1)]
+    runs = [case("none", None, 1)]
     for count in sorted({1, workers}):
         say(f"national corpus on a local Dask cluster of {count} workers …")
-        runs.append(isolated(national_case, seed, "local", count, 1))
-    alone = runs[0]["seconds"]
-    identical = len({run["tables_sha256"] for run in runs}) == 1  # the same bytes in process and on 1 or n workers
-    for run in runs[1:]:
-        run["speedup"] = round(alone / run["seconds"], 2)
+        runs.append(case("local", count, 1))
+    measured = [run for run in runs if "failed" not in run]
+    # the same bytes in process and on 1 or n workers (None: a run failed, nothing to compare)
+    identical = len({run["tables_sha256"] for run in measured}) == 1 if len(measured) == len(runs) else None
+    for run in measured[1:] if measured and measured[0] is runs[0] else []:
+        run["speedup"] = round(runs[0]["seconds"] / run["seconds"], 2)
         run["efficiency"] = round(run["speedup"] / run["workers"], 2)
     scaled = [next(r for r in runs if r["workers"] == workers)] if 1 in scales else []
     for scale in (s for s in scales if s != 1):
         say(f"{scale} × the national corpus on a local Dask cluster of {workers} workers …")
-        scaled.append(isolated(national_case, seed, "local", workers, scale))
+        scaled.append(case("local", workers, scale))
     for run in scaled:
-        run["seconds_per_document"] = round(run["seconds"] / run["documents"], 4)
+        if "failed" not in run:
+            run["seconds_per_document"] = round(run["seconds"] / run["documents"], 4)
     return {"runs": runs, "identical_tables": identical, "scales": scaled}
 
 
@@ -442,8 +470,8 @@ def reports_case() -> dict:
 
 def goals_met(results: dict) -> pd.DataFrame:
     """Each goal, the measured value and whether it is met."""
-    align = {r["n"]: r for r in results.get("align", [])}
-    baseline = {r["n"]: r for r in results.get("difflib", [])}
+    align = {r["n"]: r for r in results.get("align", []) if "failed" not in r}
+    baseline = {r["n"]: r for r in results.get("difflib", []) if "failed" not in r}
     measured = {
         "align_3000_over_300_cost": (align[3000]["seconds"] / align[300]["seconds"])
         if {300, 3000} <= set(align)
@@ -499,9 +527,9 @@ def run(
     results["align"], results["difflib"] = [], []
     for n in sizes:
         say(f"align {n}×{n} …")
-        results["align"].append(isolated(align_case, n, SEED))
+        results["align"].append({"n": n, **isolated(align_case, n, SEED)})
         say(f"difflib {n}×{n} (sampled) …")
-        results["difflib"].append(isolated(difflib_case, n, SEED, BASELINE_SAMPLE_ROWS))
+        results["difflib"].append({"n": n, **isolated(difflib_case, n, SEED, BASELINE_SAMPLE_ROWS)})
     if large:
         say(f"a plan of {LARGE_PLAN_TASKS} tasks …")
         results["large_plan"] = isolated(large_plan_case, LARGE_PLAN_TASKS, SEED)
@@ -516,6 +544,7 @@ def run(
         say("reports …")
         results["reports"] = isolated(reports_case)
     results["goals"] = goals_met(results).to_dict(orient="records")
+    results["failed"] = failed_cases(results)
     return results
 
 
@@ -526,8 +555,8 @@ def bench_page(results: dict) -> str:
     from analysis.report import palette, plots
 
     plots.setup()
-    align = pd.DataFrame(results["align"])
-    baseline = pd.DataFrame(results["difflib"])
+    align = pd.DataFrame([r for r in results["align"] if "failed" not in r], columns=["n", "seconds"])
+    baseline = pd.DataFrame([r for r in results["difflib"] if "failed" not in r], columns=["n", "seconds"])
     figure = go.Figure()
     for frame, name, colour in (
         (align, "aligner", palette.RELATION_COLOURS["same"]),

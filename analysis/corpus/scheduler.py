@@ -39,6 +39,7 @@ CONNECT_TIMEOUT_SECONDS = 5  # an unreachable scheduler is reported after this l
 BATCHES_PER_THREAD, BATCH_MAX = 8, 64
 PROGRESS_FIRST_SECONDS, PROGRESS_EVERY_SECONDS = 1.0, 10.0
 RETRIES = 2  # a task that raised is run again this many times (one whose worker died: Dask's allowed-failures, 3)
+RESUBMITS = 2  # a task lost with its worker (cancelled, or its workers died) is submitted again this many times
 
 
 def default_workers() -> int:
@@ -254,6 +255,33 @@ def _state_plugin():
     return StatePlugin()
 
 
+def _names(calls: Sequence[tuple]) -> str:
+    """What a batch of calls works on, for a message: their plans' or comparisons' ids."""
+    names = []
+    for call in calls:
+        first = call[0] if call else None
+        found = next(
+            (str(first[key]) for key in ("comparison_id", "doc_id") if isinstance(first, dict) and key in first), None
+        )
+        names.append(found or str(getattr(first, "doc_id", "")) or repr(first)[:40])
+    return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+
+
+def _why_lost(future, result, times: int) -> str:
+    """Why a task came back without its result (its worker lost); raises the task's own exception
+    when the task itself failed."""
+    import dask
+    from distributed import KilledWorker
+
+    if future.status == "error":
+        _, exc, traceback = result
+        if not isinstance(exc, KilledWorker):
+            raise exc.with_traceback(traceback)
+        tries = dask.config.get("distributed.scheduler.allowed-failures")
+        return f"the Dask worker processes running it died, {tries + 1} times (out of memory?)"
+    return f"its Dask task was cancelled {times} times (its worker lost: out of memory?)"
+
+
 def _run_batch(function: Callable, calls: list[tuple], common: dict, combine: Callable[[list], Any] | None) -> list:
     """One Dask task: ``function`` over a few calls (their results merged into one by ``combine``)."""
     results = [function(*call, **common) for call in calls]
@@ -353,7 +381,6 @@ class DaskSession(Session):
 
         if state_as:
             common[state_as] = self.state
-        shared = {name: self._shared(value) for name, value in common.items()}
         self._maps += 1  # task keys unique to this call of map
         size = self._batch_size(len(calls))
         batches = [
@@ -361,31 +388,36 @@ class DaskSession(Session):
             for start in range(0, len(calls), size)
         ]
         batched = size > 1 or combine is not None  # a task returns a list of results
+        shared = {name: self._shared(value) for name, value in common.items()}
         futures = [
-            self.client.submit(
-                _run_batch,
-                function,
-                batch,
-                shared,
-                combine,
-                retries=RETRIES,
-                key=f"{label}-{self._maps}-{i}-{self._token}",
-            )
-            if batched
-            else self.client.submit(
-                function, *batch[0], **shared, retries=RETRIES, key=f"{label}-{self._maps}-{i}-{self._token}"
-            )
+            self._submit(function, batch, shared, combine, batched, f"{label}-{self._maps}-{i}-{self._token}")
             for i, batch in enumerate(batches)
         ]
         position = {future.key: i for i, future in enumerate(futures)}
         done: list = [None] * len(futures)
+        lost = [0] * len(futures)
         try:  # each result fetched as it is done (a failed task raises its exception, a UserError stays one)
             with _progress_bar(len(calls), label, self.progress, self.log) as bar:
-                for future, result in as_completed(futures, loop=self.client.loop, with_results=True):
-                    done[position[future.key]] = result if batched else [result]
+                finished = as_completed(futures, loop=self.client.loop, with_results=True, raise_errors=False)
+                for future, result in finished:
+                    i = position.pop(future.key)
+                    if future.status != "finished":  # lost with its worker (run again), or failed (raised)
+                        lost[i] += 1
+                        why = _why_lost(future, result, lost[i])  # the task's own error is raised
+                        if future.status == "error" or lost[i] > RESUBMITS:  # Dask tried other workers already
+                            where = f"{label} of {_names(calls[i * size : (i + 1) * size])}"
+                            raise UserError(where, f"{why}; nothing was written") from None
+                        self._scattered.clear()  # the lost worker may have held the shared objects
+                        shared = {name: self._shared(value) for name, value in common.items()}
+                        key = f"{label}-{self._maps}-{i}-again{lost[i]}-{self._token}"
+                        futures[i] = self._submit(function, batches[i], shared, combine, batched, key)
+                        position[key] = i
+                        finished.add(futures[i])
+                        continue
+                    done[i] = result if batched else [result]
                     if not keep:
                         future.release()  # the worker can drop it now
-                    bar.update(len(batches[position[future.key]]))
+                    bar.update(len(batches[i]))
         except BaseException:
             self.client.cancel(futures)
             raise
@@ -402,6 +434,12 @@ class DaskSession(Session):
             )
             self._futures.update({id(r): (r, f) for r, f in zip(results, items)})
         return results
+
+    def _submit(self, function: Callable, batch: list[tuple], shared: dict, combine, batched: bool, key: str):
+        """One task: a batch of calls (or one call, when calls are not batched)."""
+        if batched:
+            return self.client.submit(_run_batch, function, batch, shared, combine, retries=RETRIES, key=key)
+        return self.client.submit(function, *batch[0], **shared, retries=RETRIES, key=key)
 
     def _batch_size(self, calls: int) -> int:
         """Calls per task: about 8 tasks per worker thread (a task costs the scheduler a few ms;

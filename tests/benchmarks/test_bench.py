@@ -76,3 +76,37 @@ def test_the_dask_cases_report_speed_up_and_scale_out_efficiency(monkeypatch) ->
     assert runs[("local", 1)]["efficiency"] == 0.91
     assert found["identical_tables"]
     assert [r["scale"] for r in found["scales"]] == [1, 2] and found["scales"][1]["seconds_per_document"] == 0.065
+
+
+@pytest.mark.slow
+def test_a_case_that_fails_is_marked_and_the_benchmark_goes_on() -> None:
+    import json
+
+    assert bench.isolated(json.loads, "not json") == {
+        "failed": "JSONDecodeError: Expecting value: line 1 column 1 (char 0)"
+    }
+
+
+def test_a_failed_dask_run_is_named_and_the_other_runs_keep_their_figures(monkeypatch) -> None:
+    def fake(function, seed, scheduler, workers, scale):
+        if scale == 2:
+            return {"failed": "UserError: compare of a__b: the Dask worker processes running it died, 4 times"}
+        return {
+            "scheduler": scheduler,
+            "workers": workers,
+            "scale": scale,
+            "documents": 10,
+            "seconds": 10.0 / (workers or 1),
+            "tables_sha256": "same",
+        }
+
+    monkeypatch.setattr(bench, "isolated", fake)
+    found = bench.dask_cases(1, scales=(1, 2), workers=2, say=lambda message: None)
+    assert [r.get("speedup") for r in found["runs"]] == [None, 1.0, 2.0] and found["identical_tables"]
+    assert found["scales"][1] == {"scheduler": "local", "workers": 2, "scale": 2, **fake(None, 1, "local", 2, 2)}
+    results = {"version": "x", "align": [{"n": 300, "failed": "BrokenProcessPool: killed"}], "dask": found}
+    assert bench.failed_cases(results) == [
+        "align: BrokenProcessPool: killed",
+        "dask: UserError: compare of a__b: the Dask worker processes running it died, 4 times",
+    ]
+    assert bench.goals_met(results).set_index("goal")["measured"].isna().all()

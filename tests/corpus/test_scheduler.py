@@ -95,6 +95,39 @@ def test_a_task_whose_worker_dies_is_run_again(cluster, tmp_path) -> None:
     assert (tmp_path / "marker").exists()
 
 
+def _cancelled_once(marker: str, row: dict) -> str:
+    """Cancels its own task the first time it runs (as the scheduler does with a task it loses)."""
+    from distributed import Future, get_client, get_worker
+
+    path = Path(marker)
+    if not path.exists():
+        path.write_text("cancelled", encoding="utf-8")
+        get_client().cancel(Future(get_worker().get_current_task()), force=True)
+        time.sleep(5)  # cancelled meanwhile: this result is never fetched
+    return row["doc_id"]
+
+
+@pytest.mark.slow
+def test_a_cancelled_task_is_submitted_again(cluster, tmp_path) -> None:
+    with _on(cluster) as run:
+        calls = [(str(tmp_path / "marker"), {"doc_id": f"plan{i}"}) for i in range(3)]
+        assert run.map(_cancelled_once, calls, "parse") == ["plan0", "plan1", "plan2"]
+    assert (tmp_path / "marker").exists()
+
+
+def _always_dies(row: dict) -> str:
+    os._exit(1)
+
+
+@pytest.mark.slow
+def test_a_task_whose_workers_keep_dying_stops_in_one_line_naming_its_plan(cluster) -> None:
+    with _on(cluster) as run, pytest.raises(UserError) as stopped:
+        run.map(_always_dies, [({"comparison_id": "a__b"},)], "compare")
+    assert stopped.value.where == "compare of a__b"
+    assert stopped.value.problem.startswith("the Dask worker processes running it died, ")
+    assert stopped.value.problem.endswith("times (out of memory?); nothing was written")
+
+
 @pytest.mark.slow
 def test_an_unreachable_scheduler_is_one_line_and_exit_2(tmp_path, run_cli) -> None:
     started = time.monotonic()
