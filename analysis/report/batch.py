@@ -57,8 +57,8 @@ from analysis.report.jobs import (  # noqa: F401 (part of this module's interfac
 )
 from analysis.report.render import (  # noqa: F401 (part of this module's interface)
     CONTENT_SECURITY_POLICY,
-    CSP_META,
     contents_list,
+    csp_meta,
     provenance_footer,
     render_html,
 )
@@ -192,7 +192,7 @@ def index_page(
     assets: str = ASSETS,
 ) -> str:
     """``index.html``: the reports in reading order, each with its finding; failures with their error."""
-    return site.index_page(results, figures_html, generated, CSP_META, lang, standalone, assets)
+    return site.index_page(results, figures_html, generated, csp_meta(standalone), lang, standalone, assets)
 
 
 # --- the whole batch ---------------------------------------------------------------------------

@@ -129,3 +129,29 @@ def test_the_reports_csv_downloads_escape_formulas_as_the_python_rule_does(tmp_p
     for _, safe in FORMULA_CASES:  # then quoted as CSV, as tableCsv does
         expected.append('"' + safe.replace('"', '""') + '"' if any(c in safe for c in '",\n\r') else safe)
     assert json.loads(html.unescape(shown.group(1))) == expected
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_a_script_inserted_into_a_page_by_hand_does_not_run(built, built_reports, tmp_path) -> None:
+    """The pages' Content-Security-Policy runs the shared scripts only (by hash when inlined): a
+    script, an event handler or an SVG handler inserted into a saved page runs nothing, and the
+    charts still draw."""
+    from test_browser import render  # beside this file
+
+    standalone = tmp_path / "standalone"
+    batch.build_reports(standalone, built[0], only=["overview"], progress=False, standalone=True)
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "assets").symlink_to(built_reports / "assets")
+    for name in ("overview.html", "index.html"):
+        (shared / name).write_text((built_reports / name).read_text(encoding="utf-8"), encoding="utf-8")
+    payload = SCRIPT + IMG + SVG.replace(">", "></svg>")
+    for page in (shared / "overview.html", shared / "index.html", standalone / "overview.html"):
+        source = page.read_text(encoding="utf-8")
+        assert "<script>" not in source or page.parent == standalone  # no inline script but the inlined shared ones
+        page.write_text(source.replace("</h1>", "</h1>" + payload, 1), encoding="utf-8")
+        dom = render(page, tmp_path)
+        title = re.search(r"<title>(.*?)</title>", dom, re.DOTALL)
+        assert title and "pwned" not in title.group(1), (page, title and title.group(1))
+        assert 'class="main-svg"' in dom, f"{page}: no chart drawn"

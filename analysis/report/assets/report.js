@@ -1,5 +1,6 @@
 /* The reports' one script (shipped once as reports/assets/report.js; inlined with --standalone):
-   sort and filter tables, open clipped cells, filter and search the close reading, CSV downloads. */
+   draw the charts, sort and filter tables, open clipped cells, filter and search the close reading,
+   CSV downloads. */
 (function () {
   "use strict";
   function text(el) { return (el.innerText || el.textContent || "").trim(); }
@@ -86,5 +87,10 @@
       if ((rel !== "" || q !== "") && shown) group.open = true;
     });
   }
+  // The charts: each page holds its figures as JSON (no inline script: the pages' CSP runs none).
+  document.querySelectorAll("script.plotly-figure").forEach(function (spec) {
+    var chart = JSON.parse(spec.textContent), div = document.getElementById(spec.getAttribute("data-for"));
+    if (div && window.Plotly) Plotly.newPlot(div, chart.figure.data, chart.figure.layout, chart.config);
+  });
   window.addEventListener("beforeprint", function () { document.querySelectorAll("details").forEach(function (d) { d.open = true; }); });
 })();
