@@ -27,7 +27,7 @@ def test_one_text_listed_thousands_of_times_is_compared_once_as_a_group() -> Non
     b = a.replace("柴油货车", "非道路机械")
     texts = [a, b] * 1500
     rates = [5.0 if i % 4 == 2 else 0.0 for i in range(len(texts))]  # every other copy of a is damaged
-    found = near_duplicates([f"d{i}" for i in range(len(texts))], texts, rates)
+    found = near_duplicates([f"d{i}" for i in range(len(texts))], texts, rates, DEFAULTS)
     expected = ["d0" if i % 4 == 2 else "" for i in range(len(texts))]
     assert list(found["duplicate_of"]) == expected
     assert set(found["duplicate_similarity"].dropna()) == {1.0}
