@@ -88,6 +88,46 @@ def million_numbered_lines(path: Path, lines: int = 1_000_000) -> None:
             out.write(f"{i}.推进第{i}项污染防治工作。\n")
 
 
+def short_numbered_lines(path: Path, chars: int = 490_000) -> None:
+    """Just under the text limit in items as short as an item gets (``12.推进。``): the most tasks
+    a text of that length can hold."""
+    with open(path, "w", encoding="utf-8") as out:
+        out.write("2024年全省生态环境工作要点\n一、重点任务\n")
+        written, i = 0, 0
+        while written < chars:
+            i = i % 99 + 1
+            line = f"{i}.推进。\n"
+            out.write(line)
+            written += len(line)
+
+
+def many_tags_page(path: Path, tags: int = 280_000) -> None:
+    """A web page of a few hundred thousand empty tags (under 2 MB: within the text limit)."""
+    body = "<p>一、重点任务</p><p>1.推进。</p>" + "<b></b>" * tags
+    path.write_text(f"<html><body><div>{body}</div></body></html>", encoding="utf-8")
+
+
+def deep_page(path: Path, depth: int = 5000) -> None:
+    """A web page whose plan sits inside ``depth`` nested ``<div>``s."""
+    items = "".join(f"<p>{i}.深入打好蓝天保卫战，推进钢铁行业超低排放改造。</p>" for i in range(1, 6))
+    nest = "<div>" * depth + "<p>2024年全省生态环境工作要点</p><p>一、重点任务</p>" + items + "</div>" * depth
+    path.write_text(f"<html><body>{nest}</body></html>", encoding="utf-8")
+
+
+def one_plan_manifest(work: Path) -> Path:
+    """A manifest of one document: the short numbered lines."""
+    folder = work / "one_plan"
+    folder.mkdir(parents=True, exist_ok=True)
+    if not (folder / "plan.txt").is_file():
+        short_numbered_lines(folder / "plan.txt")
+    path = folder / "manifest.csv"
+    path.write_text(
+        "doc_id,file,title,issuer,region,level,year,parent,previous\nplan,plan.txt,要点,厅,某省,province,2024,,\n",
+        encoding="utf-8",
+    )
+    return path
+
+
 def large_manifest(folder: Path, rows: int = 10_000, chain: bool = False) -> Path:
     """A manifest of ``rows`` documents (each the same small plan file): provinces, their cities
     and their previous years; with ``chain``, one issuer's plans linked year after year."""
@@ -160,6 +200,10 @@ CASES = (
     Case("500 nested w:sdt (.docx)", _file("nested.docx", nested_sdt), _tasks),
     Case("text plan just under 200 MiB", _file("huge.txt", text_just_under_limit), _tasks),
     Case("a million numbered lines", _file("million.txt", million_numbered_lines), _tasks),
+    Case("490,000 characters of short numbered items (tasks)", _file("short.txt", short_numbered_lines), _tasks),
+    Case("490,000 characters of short numbered items (build)", one_plan_manifest, _build),
+    Case("web page of 280,000 empty tags", _file("tags.html", many_tags_page), _tasks),
+    Case("web page nesting 5,000 <div>s", _file("deep.html", deep_page), _tasks),
     Case("--doc-id of 300 characters (add)", lambda work: PINNED_PLAN, _add),
     Case("10,000-row manifest: first line of build", _manifest("manifest10k", False), _build, first_line=True),
     Case("10,000-year chain manifest: first line of build", _manifest("chain10k", True), _build, first_line=True),

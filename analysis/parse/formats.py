@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import re
 import shutil
+import stat
 import subprocess
 import tempfile
 import zipfile
@@ -94,11 +95,27 @@ def _is_docx(path: Path, data: bytes) -> bool:
         raise UserError(path, "this zip archive (.docx?) is damaged and cannot be read") from None
 
 
+def _text_over(path: Path, max_bytes: int) -> int | None:
+    """The size of a regular text file (not a PDF, Word or old Word file, by its first bytes) larger
+    than ``max_bytes``; None otherwise, or when it cannot be read (:func:`read_bytes` says why)."""
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode) or info.st_size <= max_bytes:
+            return None
+        with open(path, "rb") as handle:
+            head = handle.read(_HTML_SNIFF_CHARS)
+    except OSError:
+        return None
+    return info.st_size if sniff(head) == "text" else None
+
+
 def extract(path: Path | str, settings: ParseSettings | None = None) -> Extracted:
     """Read a plan file of any supported format into plain text (paragraphs separated by ``\\n``);
     a text longer than ``settings.max_text_chars`` is refused (as soon as that is certain)."""
     path, settings = Path(path), settings or ParseSettings()
     limit = settings.max_text_chars
+    if (size := _text_over(path, MAX_BYTES_PER_CHAR * limit)) is not None:  # refused before it is read
+        raise UserError(path, text_too_long(size // MAX_BYTES_PER_CHAR, limit, at_least=True))
     data = read_bytes(path)
     kind = sniff(data)
     if kind == "pdf":

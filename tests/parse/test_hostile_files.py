@@ -67,10 +67,10 @@ def test_a_text_over_the_length_limit_is_refused_saying_how_to_raise_it(plan_fil
     assert len(extract(plan, ParseSettings(max_text_chars=room)).text) == length
 
 
-def test_a_text_file_certainly_too_long_is_refused_from_its_size(tmp_path: Path, monkeypatch) -> None:
+def test_a_text_file_certainly_too_long_is_refused_from_its_size_unread(tmp_path: Path, monkeypatch) -> None:
     path = tmp_path / "huge.txt"
     path.write_bytes(hostile.PINNED_PLAN.read_bytes() * 4)
-    monkeypatch.setattr("analysis.parse.formats.decode", lambda *args: pytest.fail("decoded"))
+    monkeypatch.setattr("analysis.parse.formats.read_bytes", lambda *args: pytest.fail("read"))
     with pytest.raises(UserError, match=r"at least [\d,]+ characters; the limit is 1,000\)"):
         extract(path, ParseSettings(max_text_chars=1000))
 
