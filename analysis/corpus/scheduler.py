@@ -51,9 +51,10 @@ class ProgressLines:
     """A stage's progress as lines of the build's log where stderr is no terminal (a log file, a
     pipe, a batch job) and a progress bar would not show: how far it got once it has run for
     :data:`PROGRESS_FIRST_SECONDS`, then every :data:`PROGRESS_EVERY_SECONDS` (from a thread: one
-    long call does not silence it), and its time when it ends. A quick stage shows nothing."""
+    long call does not silence it), and its time when it ends. A quick stage shows nothing. Without
+    a ``total``, only the time the stage has taken so far."""
 
-    def __init__(self, total: int, label: str, log: Callable[[str], None]) -> None:
+    def __init__(self, total: int | None, label: str, log: Callable[[str], None]) -> None:
         self.total, self.label, self.log = total, label, log
         self.done, self.started, self.shown = 0, time.monotonic(), False
         self._stop = threading.Event()
@@ -63,7 +64,12 @@ class ProgressLines:
         wait = PROGRESS_FIRST_SECONDS
         while not self._stop.wait(wait):
             self.shown = True
-            self.log(f"{self.label}: {self.done:,} of {self.total:,} done ({time.monotonic() - self.started:,.0f} s)")
+            seconds = f"{time.monotonic() - self.started:,.0f} s"
+            self.log(
+                f"{self.label}: {self.done:,} of {self.total:,} done ({seconds})"
+                if self.total
+                else f"{self.label} ({seconds})"
+            )
             wait = PROGRESS_EVERY_SECONDS
 
     def update(self, n: int = 1) -> None:
@@ -76,7 +82,7 @@ class ProgressLines:
     def __exit__(self, failed, *exc) -> None:
         self._stop.set()
         self._thread.join()
-        if failed is None and self.shown:
+        if failed is None and self.shown and self.total is not None:
             self.log(f"{self.label}: {self.total:,} done in {time.monotonic() - self.started:,.1f} s")
 
 
@@ -124,6 +130,7 @@ class Session:
     def __init__(self, progress: bool = True, log: Callable[[str], None] | None = None) -> None:
         self.progress, self.log = progress, log or (lambda message: None)
         self._state = ProcessState()
+        self._preparing: ProgressLines | None = None
 
     def map(
         self,
@@ -141,6 +148,7 @@ class Session:
         ``combine`` (not with ``keep``): merges the results of consecutive calls where they ran
         (on Dask a batch's, on its worker: fewer, larger results to send back), and the merged
         pieces are given, in call order, for the caller to merge."""
+        self._prepared()
         if state_as:
             common[state_as] = self.state
         with _progress_bar(len(calls), label, self.progress, self.log) as bar:
@@ -159,10 +167,21 @@ class Session:
         self._state.clear()
 
     def __enter__(self) -> Session:
+        """Without a terminal, the time before the first stage (the manifest read and checked, the
+        corrections read) is logged as the stages are, once it passes a second."""
+        if self.progress and not sys.stderr.isatty():
+            self._preparing = ProgressLines(None, "build: reading the manifest", self.log).__enter__()
         return self
 
     def __exit__(self, *exc) -> None:
+        self._prepared()
         self.close()
+
+    def _prepared(self) -> None:
+        """The first stage begins: no more lines about the time before it."""
+        if self._preparing is not None:
+            self._preparing.__exit__(None)
+            self._preparing = None
 
 
 class AutoSession(Session):
@@ -211,6 +230,7 @@ class AutoSession(Session):
         combine: Callable[[list], Any] | None = None,
         **common,
     ) -> list:
+        self._prepared()
         return self._choose(len(calls)).map(function, calls, label, keep, state_as, combine, **common)
 
     @property
@@ -379,6 +399,7 @@ class DaskSession(Session):
     ) -> list:
         from distributed import as_completed
 
+        self._prepared()
         if state_as:
             common[state_as] = self.state
         self._maps += 1  # task keys unique to this call of map

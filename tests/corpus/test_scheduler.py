@@ -211,3 +211,17 @@ def test_without_a_terminal_a_long_stage_logs_its_progress_and_its_time(monkeypa
 def _slowly(i: int) -> int:
     time.sleep(0.15)
     return i
+
+
+def test_without_a_terminal_the_time_before_the_first_stage_is_logged_too(monkeypatch) -> None:
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    monkeypatch.setattr(scheduler, "PROGRESS_FIRST_SECONDS", 0.05)
+    monkeypatch.setattr(scheduler, "PROGRESS_EVERY_SECONDS", 0.05)
+    lines: list[str] = []
+    with scheduler.session("none", log=lines.append) as run:
+        time.sleep(0.3)  # reading a manifest of 10,000 rows
+        waited = len(lines)
+        run.map(divmod, [(i, 3) for i in range(3)], "parse")
+        time.sleep(0.2)
+    assert waited >= 2 and lines[:waited] == ["build: reading the manifest (0 s)"] * waited
+    assert len(lines) == waited  # the lines stop when the first stage begins (a quick one: silent)
