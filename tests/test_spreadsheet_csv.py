@@ -156,3 +156,23 @@ def test_a_target_correction_written_safe_is_read_as_it_was(tmp_path) -> None:
     assert "'=吨,'=," in path.read_text(encoding="utf-8")
     found = decisions.read_target_corrections(path)
     assert found.iloc[0][["value", "unit", "comparator", "note"]].tolist() == ["-5", "=吨", "=", "@reviewer"]
+
+
+@pytest.mark.slow
+def test_a_manifests_formula_cells_reach_documents_csv_quoted_and_parquet_raw(tmp_path) -> None:
+    import invented_plans as ip
+
+    from analysis.corpus.build import build
+
+    manifest = ip.write_corpus(
+        tmp_path / "raw",
+        {
+            "jia_2024": ("jia.txt", "\n".join(ip.city_plan("甲市", "alpha").splitlines()[2:]))
+        },  # no printed title, issuer
+        ['jia_2024,jia.txt,"=HYPERLINK(""http://x"",""title"")",甲市生态环境局,@SUM(1),city,2024,,,,'],
+    )
+    build(tmp_path / "out", manifest)
+    csv_text = (tmp_path / "out" / "documents.csv").read_text(encoding="utf-8")
+    assert '"\'=HYPERLINK(""http://x"",""title"")"' in csv_text and ",'@SUM(1)," in csv_text
+    raw = pd.read_parquet(tmp_path / "out" / "documents.parquet")
+    assert (raw.at[0, "title"], raw.at[0, "region"]) == ('=HYPERLINK("http://x","title")', "@SUM(1)")
