@@ -93,10 +93,12 @@ class ParseSettings:
     # Size limits, so that one hostile or broken file is refused in one line instead of taking the
     # machine's memory (each refusal names the setting to raise): the characters of a plan's text
     # (real plans hold 10,000-100,000; at the limit a plan parses in ~6 s and ~400 MB), and for a
-    # Word file the unpacked size of one XML part and how many times it may be packed (text packs
-    # 5-20 times; a zip bomb packs 1.5 GB into 10 MB).
+    # Word file the unpacked size of its body (read as a stream) and of its styles and list
+    # definitions (read whole; real ones hold under 1 MB), and how many times a part may be packed
+    # (text packs 5-20 times; a zip bomb packs 1.5 GB into 10 MB).
     max_text_chars: int = 500_000
     max_part_bytes: int = 128 * 1024 * 1024
+    max_style_part_bytes: int = 8 * 1024 * 1024
     max_part_ratio: float = 100.0
 
 

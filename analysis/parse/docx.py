@@ -129,12 +129,15 @@ class Numbering:
         if root is None:
             return cls()
         abstract = {a.get(W + "abstractNumId"): a for a in root.iter(W + "abstractNum")}
+        nums: dict[str | None, ET.Element] = {}
+        for num in root.iter(W + "num"):
+            nums.setdefault(num.get(W + "numId"), num)  # the first of an id, as a lookup finds it
         levels: dict[str, dict[int, Level]] = {}
         for num in root.iter(W + "num"):
             definition = abstract.get(_val(num.find(W + "abstractNumId")))
             linked = None if definition is None else _val(definition.find(W + "numStyleLink"))
             if linked and styles.get(linked, (None, None))[0]:  # a list style: its numId holds the levels
-                target = root.find(f"{W}num[@{W}numId='{styles[linked][0]}']")
+                target = nums.get(styles[linked][0])
                 definition = abstract.get(_val(target.find(W + "abstractNumId"))) if target is not None else None
             lvls = [] if definition is None else definition.iter(W + "lvl")
             by_level = {int(lvl.get(W + "ilvl", "0")): _level(lvl) for lvl in lvls}
@@ -182,16 +185,17 @@ def _styles(root: ET.Element | None) -> dict[str, tuple[str | None, str | None]]
         if num_pr is not None:
             own[sid] = (_val(num_pr.find(W + "numId")), _val(num_pr.find(W + "ilvl")))
         based[sid] = _val(style.find(W + "basedOn"))
-    resolved: dict[str, tuple[str | None, str | None]] = {}
+    found: dict[str, tuple[str | None, str | None] | None] = {}  # each style walked once (chains may be long)
     for sid in based:
-        seen: set[str] = set()
+        chain: dict[str, None] = {}
         current: str | None = sid
-        while current and current not in own and current not in seen:
-            seen.add(current)
+        while current and current not in own and current not in found and current not in chain:
+            chain[current] = None
             current = based.get(current)
-        if current in own:
-            resolved[sid] = own[current]
-    return resolved
+        result = own.get(current) if current in own else found.get(current) if current else None
+        found.update(dict.fromkeys(chain, None if current in chain else result))
+        found[sid] = None if current in chain else result
+    return {sid: numbering for sid, numbering in found.items() if numbering is not None and sid in based}
 
 
 def _preorder(
@@ -280,21 +284,26 @@ class _Reader:
 
 
 def _checked_part(
-    archive: zipfile.ZipFile, name: str, path: Path | str, settings: ParseSettings
+    archive: zipfile.ZipFile, name: str, path: Path | str, settings: ParseSettings, whole: bool = False
 ) -> zipfile.ZipInfo | None:
     """The entry ``name`` of the archive (None if absent), refused before it is unpacked when it
-    would unpack to more than the limit or is packed more tightly than any text (a zip bomb).
-    zipfile never unpacks more than the size the archive declares."""
+    would unpack to more than the limit (of a part read ``whole`` into memory, or as a stream) or
+    is packed more tightly than any text (a zip bomb). zipfile never unpacks more than the size the
+    archive declares."""
     try:
         info = archive.getinfo(name)
     except KeyError:
         return None
-    raise_setting = "raise ParseSettings.max_part_bytes in analysis/settings.py if this is a real plan"
-    if info.file_size > settings.max_part_bytes:
+    limit, setting = (
+        (settings.max_style_part_bytes, "max_style_part_bytes")
+        if whole
+        else (settings.max_part_bytes, "max_part_bytes")
+    )
+    if info.file_size > limit:
         raise UserError(
             path,
-            f"{name} would unpack to {info.file_size:,} bytes (the limit is {settings.max_part_bytes:,}): "
-            f"a zip bomb or not a plan ({raise_setting})",
+            f"{name} would unpack to {info.file_size:,} bytes (the limit is {limit:,}): a zip bomb or not a "
+            f"plan (raise ParseSettings.{setting} in analysis/settings.py if this is a real plan)",
         )
     ratio = info.file_size / max(info.compress_size, 1)
     if info.file_size > _RATIO_FLOOR_BYTES and ratio > settings.max_part_ratio:
@@ -307,7 +316,7 @@ def _checked_part(
 
 
 def _part(archive: zipfile.ZipFile, name: str, path: Path | str, settings: ParseSettings) -> ET.Element | None:
-    info = _checked_part(archive, name, path, settings)
+    info = _checked_part(archive, name, path, settings, whole=True)
     return None if info is None else ET.fromstring(archive.read(info))
 
 

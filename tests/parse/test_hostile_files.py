@@ -82,3 +82,17 @@ def test_a_web_page_nesting_its_plan_thousands_deep_is_read(tmp_path: Path) -> N
         path = tmp_path / "deep.html"
         path.write_text(page, encoding="utf-8")
         assert list(parse_document(path).tasks["item_no"]) == [1, 2, 3, 4, 5]
+
+
+def test_a_chain_of_10000_styles_passes_its_list_numbering_down_at_once(tmp_path: Path) -> None:
+    chain = "".join(
+        f'<w:style w:type="paragraph" w:styleId="S{i}"><w:basedOn w:val="{"PlanPart" if i == 0 else f"S{i - 1}"}"/></w:style>'
+        for i in range(10_000)
+    )
+    styles = mf.styles_xml({"PlanPart": (1, 0)}).replace("</w:styles>", chain + "</w:styles>")
+    body = mf.paragraph(mf.run("总体要求"), style="S9999") + mf.paragraph(mf.run("重点工作"), style="S7")
+    path = mf.write_docx(tmp_path / "styles.docx", body, mf.numbering_xml({1: mf.PLAN_LEVELS}), styles)
+    assert extract(path).text.split("\n") == ["一、\t总体要求", "二、\t重点工作"]
+    size = zipfile.ZipFile(path).getinfo("word/styles.xml").file_size
+    with pytest.raises(UserError, match=r"word/styles\.xml would unpack to .*ParseSettings\.max_style_part_bytes"):
+        extract(path, ParseSettings(max_style_part_bytes=size - 1))
