@@ -196,6 +196,7 @@ def _build(path: Path, work: Path) -> list[str]:
 
 
 CASES = (
+    Case("a real plan (22 kB; the floor: start-up and imports)", lambda work: PINNED_PLAN, _tasks),
     Case("zip bomb (10 MB .docx, 1.5 GB document.xml)", _file("bomb.docx", zip_bomb), _tasks),
     Case("500 nested w:sdt (.docx)", _file("nested.docx", nested_sdt), _tasks),
     Case("text plan just under 200 MiB", _file("huge.txt", text_just_under_limit), _tasks),
