@@ -37,6 +37,9 @@ from analysis.settings import BuildSettings
 NONE, LOCAL = "none", "local"
 CONNECT_TIMEOUT_SECONDS = 5  # an unreachable scheduler is reported after this long
 BATCHES_PER_THREAD, BATCH_MAX = 8, 64
+# Without a terminal, a stage of this many calls or more logs its progress (a small build's log,
+# and its one-line errors, stay as they are), after its first second and then every ten.
+PROGRESS_MIN_ITEMS = 40
 PROGRESS_FIRST_SECONDS, PROGRESS_EVERY_SECONDS = 1.0, 10.0
 RETRIES = 2  # a task that raised is run again this many times (one whose worker died: Dask's allowed-failures, 3)
 RESUBMITS = 2  # a task lost with its worker (cancelled, or its workers died) is submitted again this many times
@@ -87,10 +90,10 @@ class ProgressLines:
 
 
 def _progress_bar(total: int, label: str, enabled: bool, log: Callable[[str], None]):
-    """A progress bar on a terminal; elsewhere :class:`ProgressLines` in the log."""
+    """A progress bar on a terminal; elsewhere :class:`ProgressLines` in the log (for a large stage)."""
     from tqdm import tqdm
 
-    if enabled and not sys.stderr.isatty():
+    if enabled and not sys.stderr.isatty() and total >= PROGRESS_MIN_ITEMS:
         return ProgressLines(total, label, log)
     return tqdm(
         total=total,
@@ -167,15 +170,17 @@ class Session:
         self._state.clear()
 
     def __enter__(self) -> Session:
-        """Without a terminal, the time before the first stage (the manifest read and checked, the
-        corrections read) is logged as the stages are, once it passes a second."""
-        if self.progress and not sys.stderr.isatty():
-            self._preparing = ProgressLines(None, "build: reading the manifest", self.log).__enter__()
         return self
 
     def __exit__(self, *exc) -> None:
         self._prepared()
         self.close()
+
+    def preparing(self, label: str) -> None:
+        """Without a terminal, log the time before the first stage (e.g. a large manifest read and
+        checked) as the stages log theirs, once it passes a second."""
+        if self.progress and not sys.stderr.isatty() and self._preparing is None:
+            self._preparing = ProgressLines(None, label, self.log).__enter__()
 
     def _prepared(self) -> None:
         """The first stage begins: no more lines about the time before it."""

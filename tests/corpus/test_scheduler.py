@@ -192,6 +192,7 @@ def test_the_progress_bar_shows_on_a_terminal_unless_quiet(monkeypatch, terminal
 
 def test_without_a_terminal_a_long_stage_logs_its_progress_and_its_time(monkeypatch) -> None:
     monkeypatch.setattr(sys, "stderr", io.StringIO())
+    monkeypatch.setattr(scheduler, "PROGRESS_MIN_ITEMS", 3)
     monkeypatch.setattr(scheduler, "PROGRESS_FIRST_SECONDS", 0.05)
     monkeypatch.setattr(scheduler, "PROGRESS_EVERY_SECONDS", 0.1)
     lines: list[str] = []
@@ -205,6 +206,8 @@ def test_without_a_terminal_a_long_stage_logs_its_progress_and_its_time(monkeypa
         run.map(divmod, [(i, 3) for i in range(3)], "parse")
     with scheduler.session("none", progress=False, log=lines.append) as run:  # --quiet
         run.map(_slowly, [(i,) for i in range(3)], "parse")
+    with scheduler.session("none", log=lines.append) as run:  # a small stage (a small build's log stays as it is)
+        run.map(_slowly, [(i,) for i in range(2)], "parse")
     assert lines == []
 
 
@@ -219,6 +222,7 @@ def test_without_a_terminal_the_time_before_the_first_stage_is_logged_too(monkey
     monkeypatch.setattr(scheduler, "PROGRESS_EVERY_SECONDS", 0.05)
     lines: list[str] = []
     with scheduler.session("none", log=lines.append) as run:
+        run.preparing("build: reading the manifest")
         time.sleep(0.3)  # reading a manifest of 10,000 rows
         waited = len(lines)
         run.map(divmod, [(i, 3) for i in range(3)], "parse")
