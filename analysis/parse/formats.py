@@ -23,7 +23,14 @@ from analysis.errors import UserError
 from analysis.parse.docx import read_docx
 from analysis.parse.html_page import read_html
 from analysis.parse.pdf import read_pdf
-from analysis.parse.read import MAX_BYTES_PER_CHAR, RawDocument, decode, read_bytes, text_too_long
+from analysis.parse.read import (
+    DEFAULT_MAX_BYTES,
+    MAX_BYTES_PER_CHAR,
+    RawDocument,
+    decode,
+    read_bytes,
+    text_too_long,
+)
 from analysis.settings import ParseSettings
 
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -97,10 +104,11 @@ def _is_docx(path: Path, data: bytes) -> bool:
 
 def _text_over(path: Path, max_bytes: int) -> int | None:
     """The size of a regular text file (not a PDF, Word or old Word file, by its first bytes) larger
-    than ``max_bytes``; None otherwise, or when it cannot be read (:func:`read_bytes` says why)."""
+    than ``max_bytes``; None otherwise, or when :func:`read_bytes` refuses it unread anyway (too
+    large for any file, not readable: it says why)."""
     try:
         info = path.stat()
-        if not stat.S_ISREG(info.st_mode) or info.st_size <= max_bytes:
+        if not stat.S_ISREG(info.st_mode) or not max_bytes < info.st_size <= DEFAULT_MAX_BYTES:
             return None
         with open(path, "rb") as handle:
             head = handle.read(_HTML_SNIFF_CHARS)
