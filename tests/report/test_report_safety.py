@@ -154,10 +154,10 @@ def test_stopping_reports_stops_its_workers_and_kernels(tmp_path, built, signum)
         family = _descendants(main.pid)
         assert len(family) >= 2
         os.kill(main.pid, signum)
-        time.sleep(5)
-        left = [(p.pid, " ".join(p.cmdline())[:120]) for p in family if _alive(p)]
         try:
-            main.wait(timeout=60)
+            main.wait(timeout=60)  # the command ends (it writes the indexes first) ...
+            _, alive = psutil.wait_procs(family, timeout=5)  # ... and nothing of it keeps running
+            left = [(p.pid, " ".join(p.cmdline())[:120]) for p in alive if _alive(p)]
         finally:
             for p in family:  # never leave them behind, whatever the test found
                 if _alive(p):
@@ -166,6 +166,35 @@ def test_stopping_reports_stops_its_workers_and_kernels(tmp_path, built, signum)
         assert main.returncode == 130, main.stderr.read()
     index = (out / "index.html").read_text(encoding="utf-8")
     assert all((out / link).is_file() for link in _hrefs(index))
+
+
+def _busy_worker_with_a_kernel(started: str) -> None:
+    """A report worker too busy to stop when told (SIGTERM ignored), its kernel in a session of its own."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    kernel = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"], start_new_session=True)
+    Path(started).write_text(str(kernel.pid), encoding="utf-8")
+    time.sleep(120)
+
+
+@pytest.mark.slow
+def test_a_worker_killed_before_it_ends_its_kernel_takes_the_kernel_with_it(tmp_path) -> None:
+    from analysis.report.workers import stop_pool, worker_pool
+
+    started = tmp_path / "kernel.pid"
+    pool = worker_pool(1)
+    pool.submit(_busy_worker_with_a_kernel, str(started))
+    deadline = time.monotonic() + 60
+    while not started.exists() or not started.read_text(encoding="utf-8"):
+        assert time.monotonic() < deadline, "the worker never started its kernel"
+        time.sleep(0.1)
+    kernel = psutil.Process(int(started.read_text(encoding="utf-8")))
+    try:
+        stop_pool(pool)
+        psutil.wait_procs([kernel], timeout=2)
+        assert not _alive(kernel)
+    finally:
+        if _alive(kernel):
+            kernel.kill()
 
 
 def test_a_full_disk_while_a_notebook_runs_keeps_no_half_written_notebook(tmp_path, monkeypatch) -> None:
