@@ -94,14 +94,14 @@ def test_the_command_line_prints_safe_csv(tmp_path, capsys) -> None:
     plan = tmp_path / "plan.txt"
     plan.write_text(
         "2024年全县生态环境工作要点\n一、重点工作\n"
-        '1.=HYPERLINK("http://x","点击")深入打好碧水保卫战。完成3个排污口整治。(牵头单位:=cmd|\' /C calc\'!A0)\n'
+        '1.=HYPERLINK("http://x","点击")深入打好碧水保卫战。完成3个排污口整治。(牵头单位:-县环保局)\n'
         "2.@SUM(1+1)深入打好蓝天保卫战。推动10家企业深度治理。(责任单位:+大气科)\n",
         encoding="utf-8",
     )
     assert cli.main(["tasks", str(plan)]) == 0
     tasks = pd.read_csv(io.StringIO(capsys.readouterr().out), dtype=str, keep_default_na=False)
     assert list(tasks["text"].str[:2]) == ["'=", "'@"]
-    assert list(tasks["lead_units"]) == ["'=cmd|' /C calc'!A0", ""]
+    assert list(tasks["lead_units"]) == ["'-县环保局", ""]
     assert list(tasks["responsible_units"]) == ["", "'+大气科"]
     assert list(tasks["char_start"].str[0]) != ["'", "'"]  # numbers untouched
     assert cli.main(["targets", str(plan)]) == 0
