@@ -107,7 +107,6 @@ def test_the_installed_package_holds_no_benchmark() -> None:
 # Functions still over the limit, each waiting to be split by the work on its module; the list only shrinks.
 LONG_FUNCTIONS_TO_SPLIT = {
     "analysis/corpus/register.py:add_plan",
-    "analysis/report/batch.py:build_editions",
     "analysis/report/views.py:comparison_findings",
 }
 MAX_FUNCTION_LINES = 80
