@@ -198,9 +198,10 @@ def test_without_a_terminal_a_long_stage_logs_its_progress_and_its_time(monkeypa
     lines: list[str] = []
     with scheduler.session("none", log=lines.append) as run:
         assert run.map(_slowly, [(i,) for i in range(3)], "parse") == [0, 1, 2]
+    # The seconds as the clock gives them (a loaded machine makes 0.45 s of sleep more than half a second).
     assert lines[0] == "parse: 0 of 3 done (0 s)"  # while the first call still runs
-    assert len(lines) >= 3 and all(re.fullmatch(r"parse: [0-3] of 3 done \(0 s\)", line) for line in lines[:-1])
-    assert re.fullmatch(r"parse: 3 done in 0\.\d s", lines[-1])
+    assert len(lines) >= 3 and all(re.fullmatch(r"parse: [0-3] of 3 done \(\d+ s\)", line) for line in lines[:-1])
+    assert re.fullmatch(r"parse: 3 done in \d+\.\d s", lines[-1])
     lines.clear()
     with scheduler.session("none", log=lines.append) as run:  # a quick stage: nothing
         run.map(divmod, [(i, 3) for i in range(3)], "parse")
@@ -227,5 +228,5 @@ def test_without_a_terminal_the_time_before_the_first_stage_is_logged_too(monkey
         waited = len(lines)
         run.map(divmod, [(i, 3) for i in range(3)], "parse")
         time.sleep(0.2)
-    assert waited >= 2 and lines[:waited] == ["build: reading the manifest (0 s)"] * waited
+    assert waited >= 2 and all(re.fullmatch(r"build: reading the manifest \(\d+ s\)", line) for line in lines[:waited])
     assert len(lines) == waited  # the lines stop when the first stage begins (a quick one: silent)
