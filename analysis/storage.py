@@ -78,10 +78,15 @@ def write_bytes(target: Path | str, data: bytes) -> None:
         tmp.write_bytes(data)
 
 
+def csv_bytes(frame: pd.DataFrame, header: bool = True) -> bytes:
+    """``frame`` as :func:`write_csv` writes it (``header=False``: its rows alone). A row's bytes
+    depend on its values and the columns' dtypes only, never on the other rows."""
+    return frame.to_csv(index=False, header=header, lineterminator="\n").encode("utf-8")
+
+
 def write_csv(frame: pd.DataFrame, target: Path | str) -> None:
     """CSV in UTF-8 with a header, ``\\n`` line ends, no index: byte-identical for equal frames."""
-    with atomic_path(target) as tmp:
-        frame.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
+    write_bytes(target, csv_bytes(frame))
 
 
 def write_parquet(frame: pd.DataFrame, target: Path | str) -> None:

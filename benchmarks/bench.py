@@ -41,7 +41,8 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import __version__, storage
-from analysis.settings import MANIFEST_PATH, PROCESSED_DIR, REPORTS_DIR, BuildSettings, TargetSettings
+from analysis.settings import MANIFEST_PATH, PROCESSED_DIR, REPORTS_DIR, BuildSettings, CacheSettings, TargetSettings
+from benchmarks.incremental import incremental_cases
 from benchmarks.ingest import ingest_case
 
 SIZES = (100, 300, 1000, 3000)
@@ -58,6 +59,8 @@ GOALS = {
     "national_seconds": ("≤", 60.0),
     "national_peak_mb": ("≤", 2048.0),
     "reports_seconds": ("≤", 30.0),  # both editions (issue #12)
+    "incremental_add_seconds": ("≤", 5.0),  # one plan added to the national corpus (issue #26)
+    "incremental_add_share": ("≤", 0.1),  # … as a share of the build from nothing
 }
 
 
@@ -278,59 +281,49 @@ def difflib_case(n: int, seed: int, sample_rows: int) -> dict:
 
 
 def national_case(seed: int, scheduler: str | None = None, workers: int | None = None, scale: int = 1) -> dict:
-    """Generate the simulated national corpus (``scale`` × its provinces) and run the pipeline on
-    it, stage by stage: parse (read → clean → structure, duplicates), targets, alignment of every
-    parent and year link; on ``scheduler`` (default: as ``analysis build`` decides, i.e. a local
-    Dask cluster with ``workers`` processes), whose start counts in the time."""
+    """Generate the simulated national corpus (``scale`` × its provinces) and build it from nothing
+    (``analysis build --no-cache``), with the time of each stage: parse, documents (profiles and
+    near-duplicates), targets, alignment of every parent and year link, the corpus tables
+    (escalation, coverage of indicators, corrections) and writing; on ``scheduler`` (default: as
+    ``analysis build`` decides, i.e. a local Dask cluster with ``workers`` processes), whose start
+    counts in the time."""
     from analysis.corpus import scheduler as scheduling
-    from analysis.corpus.build import (
-        comparison_tables,
-        documents_table,
-        parse_manifest,
-        planned_comparisons,
-        targets_of,
-    )
-    from analysis.targets import indicators
+    from analysis.corpus.build import build
     from benchmarks import synthetic
 
-    settings = BuildSettings()
     bank = synthetic.clause_bank(storage.read_table("tasks", PROCESSED_DIR))
     plans = synthetic.national_corpus(bank, seed=seed, provinces=synthetic.PROVINCES * scale)
-    stages = {}
+    stages: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as folder:
         manifest = synthetic.write_corpus(plans, Path(folder) / "raw", seed=seed)
+        load = os.getloadavg()[0]
         started = time.perf_counter()
         with scheduling.session(scheduler, workers, progress=False) as run:
-            listed, docs = parse_manifest(manifest, settings, scheduler=run)
-            documents = documents_table(docs, listed, settings.duplicates)
-            stages["parse_seconds"] = time.perf_counter() - started  # with the cluster's start
-            mark = time.perf_counter()
-            found = targets_of(docs, documents, indicators.load_lexicon(), settings, scheduler=run)
-            stages["targets_seconds"] = time.perf_counter() - mark
-            mark = time.perf_counter()
-            comparisons = planned_comparisons(listed, documents)
-            tables = comparison_tables(comparisons, docs, found, settings, scheduler=run)
-            stages["align_seconds"] = time.perf_counter() - mark
+            tables = build(
+                Path(folder) / "out",
+                manifest,
+                settings=BuildSettings(),
+                scheduler=run,
+                cache=CacheSettings(enabled=False),
+                timings=stages,
+            )
             ran_on = run.name
         seconds = time.perf_counter() - started
-        tables.update(
-            {"documents": documents, "tasks": pd.concat([d.tasks for d in docs], ignore_index=True), "targets": found}
-        )
         digest = hashlib.sha256()  # of the tables' CSV bytes: equal whatever ran the build
-        for name in sorted(tables):
-            storage.write_csv(tables[name], Path(folder) / f"{name}.csv")
-            digest.update((Path(folder) / f"{name}.csv").read_bytes())
+        for path in sorted(storage.table_folder(Path(folder) / "out").glob("*.csv")):
+            digest.update(path.read_bytes())
     return {
         "scale": scale,
         "scheduler": ran_on,
         "workers": workers,
-        "documents": len(documents),
-        "tasks": int(documents["n_tasks"].sum()),
-        "comparisons": len(comparisons),
+        "documents": len(tables["documents"]),
+        "tasks": len(tables["tasks"]),
+        "comparisons": int(tables["coverage"]["comparison_id"].nunique()),
         "alignment_rows": len(tables["alignments"]),
-        "targets": len(found),
-        **{k: round(v, 2) for k, v in stages.items()},
+        "targets": len(tables["targets"]),
+        **{f"{stage.replace(' ', '_')}_seconds": round(value, 2) for stage, value in stages.items()},
         "seconds": round(seconds, 2),
+        "load_average": round(load, 2),
         "tables_sha256": digest.hexdigest(),
     }
 
@@ -442,6 +435,7 @@ def goals_met(results: dict) -> pd.DataFrame:
     """Each goal, the measured value and whether it is met."""
     align = {r["n"]: r for r in results.get("align", [])}
     baseline = {r["n"]: r for r in results.get("difflib", [])}
+    added = results.get("incremental", {}).get("cases", {}).get("add", {})
     measured = {
         "align_3000_over_300_cost": (align[3000]["seconds"] / align[300]["seconds"])
         if {300, 3000} <= set(align)
@@ -452,6 +446,8 @@ def goals_met(results: dict) -> pd.DataFrame:
         "national_seconds": results.get("national", {}).get("seconds"),
         "national_peak_mb": results.get("national", {}).get("peak_tree_mb", results.get("national", {}).get("peak_mb")),
         "reports_seconds": results.get("reports", {}).get("seconds"),
+        "incremental_add_seconds": added.get("seconds"),
+        "incremental_add_share": added.get("share_of_full"),
     }
     rows = []
     for goal, (sense, limit) in GOALS.items():
@@ -476,6 +472,7 @@ def run(
     progress: bool = True,
     dask: bool = True,
     dask_scales: tuple[int, ...] = DASK_SCALES,
+    incremental: bool = True,
 ) -> dict:
     """Every case, each in a fresh process; the results as one dict."""
 
@@ -508,6 +505,8 @@ def run(
     if national:
         say("national corpus …")
         results["national"] = isolated(national_case, SEED)
+    if incremental:
+        results["incremental"] = incremental_cases(SEED, isolated, say)
     if dask:
         results["dask"] = dask_cases(SEED, dask_scales, say=say)
     if reports:

@@ -139,6 +139,7 @@ class ReportRun:
     planned: list[ReportJob]
     standalone: bool = False
     assets: str = ASSETS  # where the page finds the shared files
+    already_run: Path | None = None  # its notebook executed on the same inputs: the page is only rendered again
 
 
 _worker_kernel: Kernel | None = None  # the kernel of this worker process (not results: it is reset per notebook)
@@ -165,8 +166,9 @@ def run_editions(runs: list[ReportRun]) -> list[ReportResult]:
             run.inputs,
             run.planned,
             run.standalone,
-            worker_kernel(run.job.notebook.parent),
+            None if run.already_run else worker_kernel(run.job.notebook.parent),
             run.assets,
+            run.already_run,
         )
         for run in runs
     ]
@@ -181,18 +183,22 @@ def run_report(
     standalone: bool = False,
     kernel: Kernel | None = None,
     assets: str = ASSETS,
+    already_run: Path | None = None,
 ) -> ReportResult:
     """Execute one notebook with papermill and render it; never raises for a failing notebook.
+    ``already_run``: the notebook executed on the same inputs, only rendered again (``rendered``).
 
     The notebook runs into a temporary file, in ``kernel`` when given (else in a kernel of its
     own). Only a successful run replaces the report's executed notebook and HTML page; a failed
     run is kept as ``notebooks/<id>.failed.ipynb`` (to open and see the error) and an interrupted
     one (KeyboardInterrupt, SIGTERM) leaves nothing behind.
     """
-    import papermill
-
     started = time.perf_counter()
     out_dir = Path(out_dir)
+    if already_run is not None:
+        return _rendered_again(job, out_dir, stamp, inputs, jobs, standalone, assets, already_run, started)
+    import papermill
+
     result = ReportResult(
         job.report_id, job.kind, job.title, "failed", notebook=f"notebooks/{job.report_id}.ipynb", inputs=inputs
     )
@@ -238,18 +244,61 @@ def run_report(
             os.replace(tmp, failed_path)  # beside the last good notebook, which stays
             result.notebook = failed_path.relative_to(out_dir).as_posix()
             return result
-        executed = nbformat.read(tmp, as_version=4)
-        result.summary = cell_text(executed, SUMMARY_TAG)
-        lang = job.parameters.get("lang", i18n.DEFAULT_LANG)
-        document = render_html(executed, job, result.summary, stamp, inputs, jobs, lang, standalone, assets)
+        result.summary = _write_page(
+            nbformat.read(tmp, as_version=4), job, page, stamp, inputs, jobs, standalone, assets
+        )
         os.chmod(tmp, 0o644)
         os.replace(tmp, executed_path)
-        storage.write_text(page, document)
         failed_path.unlink(missing_ok=True)
     finally:
         tmp.unlink(missing_ok=True)
     result.status, result.html, result.size_bytes = "built", page.name, page.stat().st_size
     return result
+
+
+def _write_page(
+    executed: nbformat.NotebookNode,
+    job: ReportJob,
+    page: Path,
+    stamp: str,
+    inputs: list[tuple[str, str]],
+    jobs: list[ReportJob] | None,
+    standalone: bool,
+    assets: str,
+) -> str:
+    """Render an executed notebook into ``page``; its summary."""
+    summary = cell_text(executed, SUMMARY_TAG)
+    lang = job.parameters.get("lang", i18n.DEFAULT_LANG)
+    storage.write_text(page, render_html(executed, job, summary, stamp, inputs, jobs, lang, standalone, assets))
+    return summary
+
+
+def _rendered_again(
+    job: ReportJob,
+    out_dir: Path,
+    stamp: str,
+    inputs: list[tuple[str, str]],
+    jobs: list[ReportJob] | None,
+    standalone: bool,
+    assets: str,
+    executed: Path,
+    started: float,
+) -> ReportResult:
+    """The page of a notebook already executed on the same inputs, rendered again."""
+    page = out_dir / f"{job.report_id}.html"
+    summary = _write_page(nbformat.read(executed, as_version=4), job, page, stamp, inputs, jobs, standalone, assets)
+    return ReportResult(
+        job.report_id,
+        job.kind,
+        job.title,
+        "rendered",
+        summary=summary,
+        html=page.name,
+        notebook=executed.relative_to(out_dir).as_posix(),
+        size_bytes=page.stat().st_size,
+        seconds=round(time.perf_counter() - started, 1),
+        inputs=inputs,
+    )
 
 
 @contextlib.contextmanager

@@ -76,3 +76,20 @@ def test_the_dask_cases_report_speed_up_and_scale_out_efficiency(monkeypatch) ->
     assert runs[("local", 1)]["efficiency"] == 0.91
     assert found["identical_tables"]
     assert [r["scale"] for r in found["scales"]] == [1, 2] and found["scales"][1]["seconds_per_document"] == 0.065
+
+
+@pytest.mark.slow
+def test_the_incremental_cases_add_edit_and_rethreshold_one_folder(built, monkeypatch) -> None:
+    """On a small synthetic corpus, each build run here: the held-out plan added, a plan edited,
+    the threshold changed, and the final state built from nothing gives the same bytes."""
+    from benchmarks import incremental, synthetic
+
+    monkeypatch.setattr(incremental, "PROCESSED_DIR", built[0])
+    small = synthetic.national_corpus
+    monkeypatch.setattr(synthetic, "national_corpus", lambda bank, seed: small(bank, seed, 1, (2024, 2025), (3, 4)))
+    found = incremental.incremental_cases(7, lambda function, *args: function(*args), say=lambda message: None)
+    cases = found["cases"]
+    assert found["identical"] and found["cache_mb"] > 0
+    assert cases["add"]["documents"] == cases["full"]["documents"] + 1
+    assert cases["add"]["comparisons"] == cases["full"]["comparisons"] + 2  # its parent's and its predecessor's
+    assert cases["full"]["share_of_full"] == 1.0 and all(case["share_of_full"] > 0 for case in cases.values())
