@@ -282,6 +282,7 @@ class CacheSettings:
     its tables. It lives in ``<out>/.cache``; deleting that folder (or ``build --no-cache``) makes
     the next build compute everything."""
 
+    # False: every piece computed, the cache neither read nor written, the current tables not reused.
     enabled: bool = True
     # The cache is pruned to this size after each build, least recently used entries first (the
     # simulated national corpus of 1,233 plans needs about 0.5 GB; `build --cache-limit-mb`).
