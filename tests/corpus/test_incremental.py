@@ -5,23 +5,29 @@ among them), removed and edited, the link threshold changed, reviewer decisions 
 dropped; every kind in each sequence, in a random order — each followed by an incremental build into one folder and a build from nothing
 (``cache=False``) into another: every CSV must be byte-identical. Besides: a decision makes no
 comparison again, a damaged cache entry or an edited table of the previous set is not trusted,
-and ``enabled=False`` neither reads nor writes the cache.
+and ``enabled=False`` neither reads nor writes the cache. On the pinned corpus (which holds the
+gold's plans, so the build evaluates): adding a plan computes its parse and its comparisons alone,
+and a build with nothing changed computes nothing and writes the same bytes.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import random
+import shutil
 from pathlib import Path
 
 import invented_plans as ip
 import pandas as pd
 import pytest
+from pinned_corpus import PINNED_ALIGNMENT_CORRECTIONS, PINNED_MANIFEST, PINNED_TARGET_CORRECTIONS
 
 from analysis import align, storage
-from analysis.corpus import incremental
+from analysis.corpus import incremental, manifest
 from analysis.corpus.build import build
 from analysis.errors import UserError
+from analysis.evaluate import tables as evaluate
 from analysis.settings import BuildSettings, CacheSettings
 
 pytestmark = pytest.mark.slow
@@ -239,3 +245,72 @@ def test_a_first_build_that_fails_leaves_no_folder_and_no_cache(tmp_path) -> Non
     with pytest.raises(UserError, match="yi_2024"):
         _build(corpus, tmp_path / "raw", tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+@pytest.fixture
+def computed(monkeypatch) -> dict[str, list]:
+    """What the builds compute, by kind, as it happens: the plans parsed, profiled and whose
+    targets are extracted, the comparisons made (source, target), the evaluations against the
+    gold (the plans scored)."""
+    found: dict[str, list] = {"parse": [], "profile": [], "targets": [], "compare": [], "evaluation": []}
+    parse, profile, targets = incremental.parsed_plan, incremental.document_profile, incremental.model_targets
+    compare, evaluation = align.compare_plans, evaluate.evaluation_tables
+
+    def counted(kind: str, function, name_of):
+        return lambda first, *a, **k: found[kind].append(name_of(first)) or function(first, *a, **k)
+
+    monkeypatch.setattr(incremental, "parsed_plan", counted("parse", parse, lambda row: row["doc_id"]))
+    monkeypatch.setattr(incremental, "document_profile", counted("profile", profile, lambda doc: doc.doc_id))
+    monkeypatch.setattr(incremental, "model_targets", counted("targets", targets, lambda doc: doc.doc_id))
+    monkeypatch.setattr(evaluate, "evaluation_tables", counted("evaluation", evaluation, lambda docs: len(docs)))
+    monkeypatch.setattr(
+        align,
+        "compare_plans",
+        lambda source, target, *a, **k: (
+            found["compare"].append((source.doc_id, target.doc_id)) or compare(source, target, *a, **k)
+        ),
+    )
+    return found
+
+
+def _build_pinned(raw: Path, out: Path) -> dict[str, pd.DataFrame]:
+    return build(out, raw / PINNED_MANIFEST.name, scheduler="none", alignment_corrections=PINNED_ALIGNMENT_CORRECTIONS,
+                 target_corrections=PINNED_TARGET_CORRECTIONS)  # fmt: skip
+
+
+def test_an_added_plan_computes_its_parse_and_its_comparisons_and_nothing_else(tmp_path, computed) -> None:
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    shutil.copytree(PINNED_MANIFEST.parent, raw)
+    _build_pinned(raw, out)
+    gold_plans = evaluate.gold_plans()
+    assert computed["evaluation"] == [len(gold_plans)]  # the corpus holds the gold's plans: it was scored
+    assert computed["parse"] == list(manifest.load_manifest(raw / PINNED_MANIFEST.name)["doc_id"])
+
+    added = "jia_city_2024"
+    (raw / f"{added}.txt").write_text(ip.city_plan("甲市", "alpha"), encoding="utf-8")
+    with (raw / PINNED_MANIFEST.name).open("a", encoding="utf-8") as listed:
+        listed.write(f"{added},{added}.txt,2024年全市生态环境工作要点,,甲市,city,2024,hubei_province_2024,,,\n")
+    planned = manifest.comparisons(manifest.load_manifest(raw / PINNED_MANIFEST.name))
+    involving = planned[(planned["source_doc"] == added) | (planned["target_doc"] == added)]
+    assert len(involving) and len(involving) < len(planned)
+    for made in computed.values():
+        made.clear()
+    tables = _build_pinned(raw, out)
+    assert computed == {
+        "parse": [added],
+        "profile": [added],
+        "targets": [added],
+        "compare": list(zip(involving["source_doc"], involving["target_doc"])),
+        "evaluation": [],  # the gold's plans, the gold and the settings are unchanged
+    }
+    assert set(tables["coverage"]["comparison_id"]) == set(planned["comparison_id"])
+
+    before = _csvs(out)
+    first_id = json.loads((storage.table_folder(out) / storage.BUILD_RECORD).read_text(encoding="utf-8"))["build_id"]
+    for made in computed.values():
+        made.clear()
+    _build_pinned(raw, out)
+    assert computed == {"parse": [], "profile": [], "targets": [], "compare": [], "evaluation": []}
+    record = json.loads((storage.table_folder(out) / storage.BUILD_RECORD).read_text(encoding="utf-8"))
+    assert record["build_id"] != first_id  # a new table set, written from the cache and the previous set
+    assert _csvs(out) == before
