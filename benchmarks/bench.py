@@ -6,7 +6,8 @@ Measured on this machine, each case in a fresh process (so its peak memory is it
   the bundled corpus;
 - alignment of one pair of synthetic plans at N tasks per side (plans recombined from the
   corpus's clauses, :mod:`analysis.synthetic`): task pairs per second and peak memory, beside a
-  naive ``difflib`` best-match baseline (timed on a sample of rows and scaled to all of them);
+  naive ``difflib`` best-match baseline (timed on a sample of rows and scaled to all of them)
+  and the character TF-IDF peer (:mod:`benchmarks.peer`, the ratio of seconds);
   the synthetic lineage also scores the aligner (F1 of ``same`` links) at every size;
 - a simulated national corpus (31 provinces, their cities, 3 years): parsed, its targets
   extracted and every parent and year link aligned, with the time of each stage;
@@ -28,7 +29,6 @@ import json
 import multiprocessing
 import os
 import platform
-import random
 import resource
 import subprocess
 import sys
@@ -44,6 +44,7 @@ from analysis import __version__, storage
 from analysis.settings import MANIFEST_PATH, PROCESSED_DIR, REPORTS_DIR, BuildSettings, CacheSettings, TargetSettings
 from benchmarks.incremental import incremental_cases
 from benchmarks.ingest import ingest_case
+from benchmarks.peer import align_case, synthetic_pair
 
 SIZES = (100, 300, 1000, 3000)
 BASELINE_SAMPLE_ROWS = 20
@@ -56,6 +57,7 @@ DASK_SCALES = (1, 2, 4)  # × the simulated national corpus, on the local Dask c
 GOALS = {
     "align_3000_over_300_cost": ("≤", 15.0),
     "align_3000_speedup_over_difflib": ("≥", 50.0),
+    "align_3000_over_tfidf": ("≤", 1.0),  # the aligner's seconds over the TF-IDF peer's (issue #26)
     "national_seconds": ("≤", 60.0),
     "national_peak_mb": ("≤", 2048.0),
     "reports_seconds": ("≤", 30.0),  # both editions (issue #12)
@@ -196,69 +198,13 @@ def targets_case(repeats: int) -> dict:
     }
 
 
-def _synthetic_pair(n: int, seed: int, folder: Path):
-    """A synthetic plan of ``n`` tasks and its next-year successor, written and parsed."""
-    from analysis.parse.document import parse_document
-    from benchmarks import synthetic
-
-    bank = synthetic.clause_bank(storage.read_table("tasks", PROCESSED_DIR))
-    rng = random.Random(seed)
-    earlier = synthetic.random_plan(bank, rng, "earlier", n)
-    later = synthetic.next_year(earlier, bank, rng, "later")
-    docs = []
-    for plan in (earlier, later):
-        path = folder / f"{plan.doc_id}.txt"
-        path.write_text(synthetic.render(plan, rng), encoding="utf-8")
-        docs.append(parse_document(path, plan.doc_id))
-    truth = synthetic.lineage([earlier, later])
-    return docs, truth
-
-
-def align_case(n: int, seed: int) -> dict:
-    """Align two synthetic plans of ``n`` tasks; score ``same`` links against the true lineage."""
-    from analysis.align import PlanPair, align
-    from analysis.settings import AlignmentSettings
-    from analysis.text import segment
-
-    segment.tokens("生态环境")  # jieba loads once per process: not part of the cost measured
-    with tempfile.TemporaryDirectory() as folder:
-        (source, target), truth = _synthetic_pair(n, seed, Path(folder))
-        started = time.perf_counter()
-        result = align(PlanPair.of(source, target, AlignmentSettings()), "year")
-        seconds = time.perf_counter() - started
-    position = {doc.doc_id: dict(zip(doc.tasks["task_id"], range(len(doc.tasks)))) for doc in (source, target)}
-    uid_at = truth.set_index(["doc_id", "position"])["uid"]
-    found = result.alignments[result.alignments["relation"] == "same"]
-    predicted = {
-        (uid_at[("earlier", position[source.doc_id][s])], uid_at[("later", position[target.doc_id][t])])
-        for s, t in zip(found["source_task_id"], found["target_task_id"])
-    }
-    later = truth[(truth["doc_id"] == "later") & (truth["origin"] != "")]
-    true_links = set(zip(later["origin"], later["uid"]))
-    hits = len(predicted & true_links)
-    precision = hits / len(predicted) if predicted else 0.0
-    recall = hits / len(true_links) if true_links else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if hits else 0.0
-    pairs = len(source.tasks) * len(target.tasks)
-    return {
-        "n": n,
-        "source_tasks": len(source.tasks),
-        "target_tasks": len(target.tasks),
-        "seconds": round(seconds, 3),
-        "pairs_per_second": round(pairs / seconds),
-        "same_precision": round(precision, 3),
-        "same_recall": round(recall, 3),
-        "same_f1": round(f1, 3),
-    }
-
-
 def difflib_case(n: int, seed: int, sample_rows: int) -> dict:
     """The naive baseline: each target task's best ``difflib`` ratio over all source tasks.
 
     Timed on ``sample_rows`` target tasks and scaled to all of them (the cost is linear in rows).
     """
     with tempfile.TemporaryDirectory() as folder:
-        (source, target), _ = _synthetic_pair(n, seed, Path(folder))
+        (source, target), _ = synthetic_pair(n, seed, Path(folder))
     source_texts, target_texts = list(source.tasks["text"]), list(target.tasks["text"])
     rows = target_texts[:sample_rows]
     started = time.perf_counter()
@@ -367,7 +313,7 @@ def large_plan_case(n: int, seed: int) -> dict:
     segment.tokens("生态环境")
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
-        (source, target), _ = _synthetic_pair(n, seed, Path(folder))
+        (source, target), _ = synthetic_pair(n, seed, Path(folder))
         parsed = time.perf_counter()
         found = targets_of_plans((source, target), None, TargetSettings())
         extracted = time.perf_counter()
@@ -389,7 +335,7 @@ def large_file_case(megabytes: int, seed: int) -> dict:
     from analysis.parse.document import parse_document
 
     with tempfile.TemporaryDirectory() as folder:
-        (plan, _), _ = _synthetic_pair(2000, seed, Path(folder))
+        (plan, _), _ = synthetic_pair(2000, seed, Path(folder))
         copies = max(1, round(megabytes * 1e6 / len(plan.raw.text.encode("utf-8"))))
         path = Path(folder) / "large.txt"
         path.write_text(plan.raw.text * copies, encoding="utf-8")
@@ -443,6 +389,7 @@ def goals_met(results: dict) -> pd.DataFrame:
         "align_3000_speedup_over_difflib": (baseline[3000]["seconds"] / align[3000]["seconds"])
         if 3000 in align and 3000 in baseline
         else None,
+        "align_3000_over_tfidf": align[3000].get("over_tfidf") if 3000 in align else None,
         "national_seconds": results.get("national", {}).get("seconds"),
         "national_peak_mb": results.get("national", {}).get("peak_tree_mb", results.get("national", {}).get("peak_mb")),
         "reports_seconds": results.get("reports", {}).get("seconds"),

@@ -8,6 +8,7 @@ before and after, the stages' seconds and the process's CPU seconds:
 
 - ``full``: the corpus less one city plan of the last year, from nothing (empty cache);
 - ``add``: that plan added to the manifest (two comparisons are new);
+- ``again``: nothing changed (nothing computed: every table from the cache and the previous set);
 - ``edit``: one city plan's text edited (a task gains a sentence: its comparisons are made again);
 - ``threshold``: the link threshold changed (every comparison made again, as it must be).
 
@@ -105,6 +106,8 @@ def incremental_cases(
         say(f"incremental: {held_out['doc_id']} added …")
         full_manifest.replace(manifest)
         cases["add"] = isolated(build_case, str(out), str(manifest))
+        say("incremental: nothing changed …")
+        cases["again"] = isolated(build_case, str(out), str(manifest))
         edited = listed[(listed["level"] == "city") & (listed["doc_id"] != held_out["doc_id"])].iloc[len(listed) // 3]
         path = raw / edited["file"]
         path.write_text(_edited(path.read_text(encoding="utf-8")), encoding="utf-8")
@@ -123,3 +126,14 @@ def incremental_cases(
     for case in cases.values():
         case["share_of_full"] = round(case["seconds"] / full, 3)
     return {**result, "cases": cases, "cache_mb": round(cache_bytes / 1e6, 1)}
+
+
+if __name__ == "__main__":  # python -m benchmarks.incremental: these cases alone, as JSON on stdout
+    import json
+    import sys
+
+    from benchmarks import incremental  # by its name: the cases' functions are pickled for their processes
+    from benchmarks.bench import SEED, isolated
+
+    say = lambda message: print(message, file=sys.stderr)  # noqa: E731
+    print(json.dumps(incremental.incremental_cases(SEED, isolated, say), indent=1))
