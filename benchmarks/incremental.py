@@ -14,7 +14,9 @@ before and after, the stages' seconds and the process's CPU seconds:
 
 Then ``scratch``: the same final state built from nothing (``cache=False``) into another folder;
 ``identical`` says whether every CSV of the two folders is byte-identical. The cache's size on
-disk is reported after the ``threshold`` build.
+disk is reported after the last of these builds. ``python -m benchmarks.incremental [--quick]``
+runs these cases alone (``--quick``: neither ``threshold`` nor ``scratch``), each case's figures
+printed as it ends.
 """
 
 from __future__ import annotations
@@ -85,9 +87,14 @@ def _edited(text: str) -> str:
 
 
 def incremental_cases(
-    seed: int, isolated: Callable[..., dict], say: Callable[[str], None] = print, scratch: bool = True
+    seed: int,
+    isolated: Callable[..., dict],
+    say: Callable[[str], None] = print,
+    scratch: bool = True,
+    threshold: bool = True,
 ) -> dict:
-    """The cases of the module docstring, each build in a process of its own (``isolated``)."""
+    """The cases of the module docstring, each build in a process of its own (``isolated``);
+    without ``threshold`` and ``scratch`` (the two that compute everything again) when false."""
     from benchmarks import synthetic
 
     bank = synthetic.clause_bank(storage.read_table("tasks", PROCESSED_DIR))
@@ -113,9 +120,10 @@ def incremental_cases(
         path.write_text(_edited(path.read_text(encoding="utf-8")), encoding="utf-8")
         say(f"incremental: {edited['doc_id']} edited …")
         cases["edit"] = isolated(build_case, str(out), str(manifest))
-        link_min = BuildSettings().alignment.thresholds.link_min + THRESHOLD_STEP
-        say(f"incremental: link_min {link_min:g} …")
-        cases["threshold"] = isolated(build_case, str(out), str(manifest), link_min)
+        link_min = BuildSettings().alignment.thresholds.link_min + (THRESHOLD_STEP if threshold else 0)
+        if threshold:
+            say(f"incremental: link_min {link_min:g} …")
+            cases["threshold"] = isolated(build_case, str(out), str(manifest), link_min)
         cache_bytes = _folder_bytes(out / ".cache")
         result: dict = {"held_out": held_out["doc_id"], "edited": edited["doc_id"], "link_min": link_min}
         if scratch:
@@ -128,12 +136,18 @@ def incremental_cases(
     return {**result, "cases": cases, "cache_mb": round(cache_bytes / 1e6, 1)}
 
 
-if __name__ == "__main__":  # python -m benchmarks.incremental: these cases alone, as JSON on stdout
+if __name__ == "__main__":  # python -m benchmarks.incremental [--quick]: these cases alone, as JSON on stdout
     import json
     import sys
 
     from benchmarks import incremental  # by its name: the cases' functions are pickled for their processes
     from benchmarks.bench import SEED, isolated
 
-    say = lambda message: print(message, file=sys.stderr)  # noqa: E731
-    print(json.dumps(incremental.incremental_cases(SEED, isolated, say), indent=1))
+    def logged(function: Callable[..., dict], *args) -> dict:
+        found = isolated(function, *args)
+        print(json.dumps(found), file=sys.stderr, flush=True)
+        return found
+
+    say = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
+    quick = "--quick" in sys.argv[1:]
+    print(json.dumps(incremental.incremental_cases(SEED, logged, say, not quick, not quick), indent=1))
