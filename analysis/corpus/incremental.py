@@ -51,7 +51,7 @@ from analysis.evaluate import tables as evaluate
 from analysis.parse import structure
 from analysis.parse.document import ParsedDocument, parse_document
 from analysis.settings import LINK_CONFIDENCE_PATH, BuildSettings, CacheSettings, DuplicateSettings
-from analysis.targets import extract, indicators
+from analysis.targets import compared_targets, extract, indicators
 
 CACHE_FOLDER = ".cache"
 PLANS_PER_PROCESS = 128  # the plans a process keeps for its next comparisons (a batch needs fewer)
@@ -435,23 +435,26 @@ def _made(
 # --- the evaluation against the gold ----------------------------------------------------------
 
 
-def evaluation_tables(plans: Plans) -> tuple[dict[str, pd.DataFrame], tuple[Path, ...]]:
-    """The evaluation against the gold (:func:`analysis.evaluate.tables.evaluation_tables`) and the
-    gold files read: cached while the gold's plans, the gold files, the settings and the code are
-    unchanged; empty tables when the manifest lacks one of the gold's plans."""
+def evaluation_tables(plans: Plans, targets: pd.DataFrame) -> tuple[dict[str, pd.DataFrame], tuple[Path, ...]]:
+    """The evaluation against the gold (:func:`analysis.evaluate.tables.evaluation_tables`, on the
+    ``targets`` the comparisons see) and the gold files read: cached while the gold's plans, their
+    targets, the gold files, the settings and the code are unchanged; empty tables when the
+    manifest lacks one of the gold's plans."""
     gold_plans = evaluate.gold_plans()
     if not set(gold_plans) <= set(plans.order):
-        return evaluate.evaluation_tables([], plans.settings)
+        return evaluate.evaluation_tables([], targets, plans.settings)
+    gold_targets = targets[targets["doc_id"].isin(gold_plans)]
     key = cache.content_key(
         "evaluation",
         [plans.key[d] for d in gold_plans],
+        hashlib.sha256(pd.util.hash_pandas_object(gold_targets, index=False).to_numpy().tobytes()).hexdigest(),
         [_sha256(str(path)) for path in evaluate.GOLD_FILES],
         plans.settings_key,
     )
     found = plans.store.entries.get(key, tuple)
     if found is None:
         docs = plans.documents(gold_plans)
-        found = evaluate.evaluation_tables([docs[d] for d in gold_plans], plans.settings)
+        found = evaluate.evaluation_tables([docs[d] for d in gold_plans], targets, plans.settings)
         plans.store.entries.put(key, found)
     return found
 
@@ -506,9 +509,8 @@ def build_tables(
         tasks, task_blocks = tasks_table(plans)
     planned = planned_comparisons(listed, documents)
     with timed(timings, "align"):
-        # an indicator table's starting value is no target
-        compared_targets = target_table[target_table["role"] != "baseline"]
-        compared, comparison_blocks = comparison_tables(plans, planned, compared_targets, reviewed)
+        targets_compared = compared_targets(target_table)
+        compared, comparison_blocks = comparison_tables(plans, planned, targets_compared, reviewed)
     with timed(timings, "corpus tables"):
         named = set(reviewed.links["source_doc"]) | set(reviewed.links["target_doc"])
         task_ids = tasks.loc[tasks["doc_id"].isin(named), ["doc_id", "task_id"]].groupby("doc_id")["task_id"]
@@ -524,7 +526,7 @@ def build_tables(
             "corrections": review.log_table(link_log, target_log),
         }
     with timed(timings, "evaluation"):
-        evaluated, gold_files = evaluation_tables(plans)
+        evaluated, gold_files = evaluation_tables(plans, targets_compared)
         tables.update(evaluated)
     with timed(timings, "corpus tables"):
         for name, frame in tables.items():
