@@ -7,7 +7,8 @@ dropped; every kind in each sequence, in a random order — each followed by an 
 comparison again, a damaged cache entry or an edited table of the previous set is not trusted,
 and ``enabled=False`` neither reads nor writes the cache. On the pinned corpus (which holds the
 gold's plans, so the build evaluates): adding a plan computes its parse and its comparisons alone,
-and a build with nothing changed computes nothing and writes the same bytes.
+a build with nothing changed computes nothing and writes the same bytes, and a decision on a
+gold plan's target evaluates again.
 """
 
 from __future__ import annotations
@@ -273,9 +274,11 @@ def computed(monkeypatch) -> dict[str, list]:
     return found
 
 
-def _build_pinned(raw: Path, out: Path) -> dict[str, pd.DataFrame]:
+def _build_pinned(
+    raw: Path, out: Path, target_corrections: Path = PINNED_TARGET_CORRECTIONS
+) -> dict[str, pd.DataFrame]:
     return build(out, raw / PINNED_MANIFEST.name, scheduler="none", alignment_corrections=PINNED_ALIGNMENT_CORRECTIONS,
-                 target_corrections=PINNED_TARGET_CORRECTIONS)  # fmt: skip
+                 target_corrections=target_corrections)  # fmt: skip
 
 
 def test_an_added_plan_computes_its_parse_and_its_comparisons_and_nothing_else(tmp_path, computed) -> None:
@@ -314,3 +317,12 @@ def test_an_added_plan_computes_its_parse_and_its_comparisons_and_nothing_else(t
     record = json.loads((storage.table_folder(out) / storage.BUILD_RECORD).read_text(encoding="utf-8"))
     assert record["build_id"] != first_id  # a new table set, written from the cache and the previous set
     assert _csvs(out) == before
+
+    linked = tables["targets"][tables["targets"]["doc_id"].isin(gold_plans) & (tables["targets"]["indicator_id"] != "")]
+    rejected = linked.iloc[0]
+    decisions = tmp_path / "targets.csv"
+    decisions.write_text(
+        TARGET_HEADER + f"{rejected['doc_id']},{rejected['target_id']},reject,,,,,\n", encoding="utf-8"
+    )
+    _build_pinned(raw, out, decisions)
+    assert computed["evaluation"] == [len(gold_plans)]  # a gold plan's targets changed: scored again
