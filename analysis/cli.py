@@ -27,6 +27,7 @@ from analysis.settings import (
     REPORT_WORKERS,
     REPORTS_DIR,
     BuildSettings,
+    CacheSettings,
 )
 from analysis.storage import to_spreadsheet_csv
 
@@ -110,10 +111,11 @@ def _cmd_build(args: argparse.Namespace) -> int:
             _say(message)
 
     scheduler_name = None if args.scheduler == "auto" else args.scheduler
+    cache = CacheSettings(enabled=not args.no_cache, max_bytes=int(args.cache_limit_mb * 1_000_000))
     with scheduler.session(scheduler_name, args.workers, progress=not args.quiet, log=log) as run:
         if _rows_at_least(Path(args.manifest), scheduler.PROGRESS_MIN_ITEMS):  # checking it takes a while
             run.preparing("build: reading the manifest")
-        tables = build(Path(args.out), Path(args.manifest), args.workers, BuildSettings(), scheduler=run)
+        tables = build(Path(args.out), Path(args.manifest), args.workers, BuildSettings(), scheduler=run, cache=cache)
     for line in build_summary(tables, Path(args.out), Path(args.manifest)):
         _say(line)
     return 0
@@ -263,6 +265,18 @@ def _add_build_commands(commands) -> None:
     )
     build.add_argument("--workers", type=int, help="worker processes of the local cluster (default: one per core)")
     build.add_argument("--quiet", action="store_true", help="no progress bar, no cluster address")
+    build.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="compute everything: neither read nor write the cache (OUT/.cache) nor reuse the current tables",
+    )
+    build.add_argument(
+        "--cache-limit-mb",
+        type=float,
+        default=CacheSettings().max_bytes / 1_000_000,
+        metavar="MB",
+        help="prune the cache to this size after the build, least recently used first (default: %(default)g)",
+    )
     build.set_defaults(run=_cmd_build)
     evaluate = commands.add_parser(
         "evaluate", help="score targets and task alignment against the gold (with the naive baseline)"

@@ -288,6 +288,19 @@ class BuildSettings:
         return _from_plain(cls, data, "")
 
 
+@dataclass(frozen=True)
+class CacheSettings:
+    """The build's cache (analysis/corpus/incremental.py): it changes how long a build takes, never
+    its tables. It lives in ``<out>/.cache``; deleting that folder (or ``build --no-cache``) makes
+    the next build compute everything."""
+
+    # False: every piece computed, the cache neither read nor written, the current tables not reused.
+    enabled: bool = True
+    # The cache is pruned to this size after each build, least recently used entries first (the
+    # simulated national corpus of 1,233 plans needs about 0.5 GB; `build --cache-limit-mb`).
+    max_bytes: int = 2_000_000_000
+
+
 class SettingsError(ValueError):
     """Settings data naming an unknown key or holding a value of the wrong type (the message
     names the key by its dotted path, e.g. ``alignment.thresholds.link_min``)."""

@@ -143,19 +143,28 @@ def _csv_column(column: pd.Series) -> pd.Series:
     return column.mask(risky.astype(bool), "'" + column)
 
 
+def _spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every text cell through :func:`_csv_cell` (numbers untouched)."""
+    text = [name for name, dtype in frame.dtypes.items() if not pd.api.types.is_numeric_dtype(dtype)]
+    return frame.assign(**{str(name): _csv_column(frame[name]) for name in text})
+
+
 def to_spreadsheet_csv(frame: pd.DataFrame, target, encoding: str = "utf-8") -> None:
     """``frame`` as CSV for people (no index, ``\\n`` line ends) into a path or a stream, every text
-    cell through :func:`_csv_cell` (numbers untouched)."""
-    text = [name for name, dtype in frame.dtypes.items() if not pd.api.types.is_numeric_dtype(dtype)]
-    safe = frame.assign(**{str(name): _csv_column(frame[name]) for name in text})
-    safe.to_csv(target, index=False, encoding=encoding, lineterminator="\n")
+    cell spreadsheet-safe (:func:`_csv_cell`)."""
+    _spreadsheet_safe(frame).to_csv(target, index=False, encoding=encoding, lineterminator="\n")
+
+
+def csv_bytes(frame: pd.DataFrame, header: bool = True) -> bytes:
+    """``frame`` as :func:`write_csv` writes it (``header=False``: its rows alone). A row's bytes
+    depend on its values and the columns' dtypes only, never on the other rows."""
+    return _spreadsheet_safe(frame).to_csv(index=False, header=header, lineterminator="\n").encode("utf-8")
 
 
 def write_csv(frame: pd.DataFrame, target: Path | str) -> None:
     """Spreadsheet-safe CSV in UTF-8 with a header, ``\\n`` line ends, no index: byte-identical
     for equal frames."""
-    with atomic_path(target) as tmp:
-        to_spreadsheet_csv(frame, tmp)
+    write_bytes(target, csv_bytes(frame))
 
 
 def write_parquet(frame: pd.DataFrame, target: Path | str) -> None:

@@ -47,8 +47,9 @@ def jaccard(a: np.ndarray, b: np.ndarray) -> float:
     return shared / (len(a) + len(b) - shared)
 
 
-def _minhash(sets: list[np.ndarray], permutations: int) -> np.ndarray:
-    """MinHash signatures by multiply-shift hashing (no modulo: fast on uint64)."""
+def signatures(sets: list[np.ndarray], permutations: int) -> np.ndarray:
+    """MinHash signatures by multiply-shift hashing (no modulo: fast on uint64), one row per set
+    (a set's row does not depend on the others: a build keeps each document's)."""
     rng = np.random.default_rng(_RNG_SEED)
     a = rng.integers(1, np.iinfo(np.int64).max, size=permutations, dtype=np.uint64) | np.uint64(1)
     b = rng.integers(0, np.iinfo(np.int64).max, size=permutations, dtype=np.uint64)
@@ -84,13 +85,16 @@ def is_damaged_copy(copy_rate: float, original_rate: float, settings: DuplicateS
     )
 
 
-def similar_pairs(sets: list[np.ndarray], settings: DuplicateSettings) -> list[tuple[int, int, float]]:
+def similar_pairs(
+    sets: list[np.ndarray], settings: DuplicateSettings, minhashes: np.ndarray | None = None
+) -> list[tuple[int, int, float]]:
     """Pairs ``(x, y, similarity)`` (x < y) whose shingle sets share at least the settings'
-    ``min_similarity`` (Jaccard)."""
-    signatures = _minhash(sets, settings.minhash_permutations)
+    ``min_similarity`` (Jaccard); ``minhashes``: the sets' :func:`signatures` when known."""
+    if minhashes is None:
+        minhashes = signatures(sets, settings.minhash_permutations)
     found = []
-    for x, y in sorted(candidate_pairs(sets, signatures, settings.minhash_bands)):
-        if np.mean(signatures[x] == signatures[y]) < settings.min_similarity - settings.estimate_margin:
+    for x, y in sorted(candidate_pairs(sets, minhashes, settings.minhash_bands)):
+        if np.mean(minhashes[x] == minhashes[y]) < settings.min_similarity - settings.estimate_margin:
             continue
         similarity = jaccard(sets[x], sets[y])
         if similarity >= settings.min_similarity:
@@ -126,7 +130,24 @@ def near_duplicates(
     settings: DuplicateSettings,
     declared: dict[str, str] | None = None,
 ) -> pd.DataFrame:
-    """One row per document: ``duplicate_of`` (the cleaner copy) and the similarity to it.
+    """One row per document: ``duplicate_of`` (the cleaner copy) and the similarity to it
+    (:func:`copies_among` the documents' shingle sets)."""
+    sets = [shingles(text, settings.shingle_size) for text in texts]
+    return copies_among(
+        doc_ids, sets, signatures(sets, settings.minhash_permutations), damage_rates, settings, declared
+    )
+
+
+def copies_among(
+    doc_ids: list[str],
+    sets: list[np.ndarray],
+    minhashes: np.ndarray,
+    damage_rates: list[float],
+    settings: DuplicateSettings,
+    declared: dict[str, str] | None = None,
+) -> pd.DataFrame:
+    """One row per document: ``duplicate_of`` (the cleaner copy) and the similarity to it, from the
+    documents' shingle ``sets`` and their MinHash :func:`signatures` ``minhashes``.
 
     Of two similar documents the more damaged one is the copy when :func:`is_damaged_copy` says
     it is measurably more damaged; two equally clean ones (sister plans from one template) are
@@ -134,7 +155,6 @@ def near_duplicates(
     the doc id it copies, from the manifest) decides for the documents it names, whatever their
     similarity. Documents of identical text are compared once, as a group.
     """
-    sets = [shingles(text, settings.shingle_size) for text in texts]
     groups: dict[bytes, list[int]] = {}
     for i, values in enumerate(sets):
         groups.setdefault(values.tobytes(), []).append(i)
@@ -143,7 +163,8 @@ def near_duplicates(
     similar: dict[int, list[tuple[float, int]]] = {
         k: [(1.0, k)] for k, group in enumerate(members) if len(sets[group[0]])
     }
-    for x, y, similarity in similar_pairs([sets[group[0]] for group in members], settings):
+    firsts = [group[0] for group in members]
+    for x, y, similarity in similar_pairs([sets[i] for i in firsts], settings, minhashes[firsts]):
         similar[x].append((similarity, y))
         similar[y].append((similarity, x))
     originals = [_Originals(group, damage_rates) for group in members]

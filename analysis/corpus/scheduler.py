@@ -161,6 +161,11 @@ class Session:
                 bar.update()
         return [combine(results)] if combine is not None else results
 
+    def share(self, values: Sequence) -> None:
+        """Objects that later calls take as arguments (e.g. plans read from the build's cache), as
+        results kept with ``keep`` are: on Dask each is sent to the workers once, not with every
+        call. In this process there is nothing to do."""
+
     @property
     def state(self) -> ProcessState | BuildState:
         """The per-process state of this build, passed to the calls that keep something."""
@@ -205,6 +210,7 @@ class AutoSession(Session):
         self.workers = workers
         self.min_items = BuildSettings().parallel_min_items if min_items is None else min_items
         self._chosen: Session | None = None
+        self._shared: list = []
 
     @property
     def name(self) -> str:  # type: ignore[override]
@@ -223,7 +229,15 @@ class AutoSession(Session):
                 if self.wants_cluster(items)
                 else Session(self.progress, self.log)
             )
+            self._chosen.share(self._shared)
+            self._shared = []
         return self._chosen
+
+    def share(self, values: Sequence) -> None:
+        if self._chosen is not None:
+            self._chosen.share(values)
+        else:  # shared with the session chosen on the first call
+            self._shared.extend(values)
 
     def map(
         self,
@@ -377,6 +391,12 @@ class DaskSession(Session):
     @property
     def state(self) -> BuildState:
         return self._build_state
+
+    def share(self, values: Sequence) -> None:
+        new = [v for v in values if self._argument(v) is v]
+        if new:
+            futures = self.client.scatter(list(new), hash=False)
+            self._futures.update({id(v): (v, f) for v, f in zip(new, futures)})
 
     def _argument(self, value):
         """A result kept from an earlier call: its future (the worker holding it passes it on)."""

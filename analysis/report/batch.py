@@ -13,8 +13,9 @@ SIGTERM) stops its workers and their kernels; the index is written last, from th
 
 Each HTML report hides the code, embeds plotly.js (it works offline), opens with a contents list
 and closes with the generation time and the hashes of its input files. A report whose inputs
-(notebook, parameters, processed tables, package code) have not changed since the last build is
-not run again.
+(notebook, parameters, the rows of the processed tables it reads, package code) have not changed
+since the last build is not run again, only rendered again when the links around it changed
+(:mod:`analysis.report.stamps`).
 """
 
 from __future__ import annotations
@@ -33,11 +34,11 @@ import nbformat
 import pandas as pd
 import yaml
 
-from analysis import __version__, storage
+from analysis import storage
 from analysis.corpus import manifest
-from analysis.corpus.build import planned_comparisons
+from analysis.corpus.documents import planned_comparisons
 from analysis.errors import UserError
-from analysis.report import i18n, site
+from analysis.report import i18n, site, stamps
 from analysis.report.execute import (  # noqa: F401 (part of this module's interface)
     Kernel,
     ReportRun,
@@ -147,27 +148,19 @@ def corpus_links(documents: pd.DataFrame, manifest_path: Path = MANIFEST_PATH) -
 # --- running one report (in a worker process) --------------------------------------------------
 
 
-def fingerprint(job: ReportJob, processed_dir: Path) -> str:
-    """Hash of everything a report depends on: notebook, parameters, tables, package code."""
-    digest = hashlib.sha256()
-    digest.update(json.dumps([job.report_id, job.parameters, __version__], sort_keys=True).encode())
-    package = Path(__file__).resolve().parent
-    code = sorted(p for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
-    inputs = [job.notebook, *sorted(Path(processed_dir).glob("*.parquet")), *code]
-    for path in inputs:
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes() if path.is_file() else b"(missing)")
-    return digest.hexdigest()
-
-
-def _cached(job: ReportJob, out_dir: Path, stamp: str) -> ReportResult | None:
+def _cached(job: ReportJob, out_dir: Path, stamp: str) -> ReportResult | str | None:
+    """The page of ``job`` as it stands when its fingerprint is ``stamp``; else its executed
+    notebook's path when only the page around it changed (it is rendered again from it); else None."""
     page = out_dir / f"{job.report_id}.html"
     if not page.is_file():
         return None
     head = page.read_text(encoding="utf-8", errors="replace")[:20_000]
     meta = dict(re.findall(r'<meta name="workplan-([a-z]+)" content="([^"]*)"', head))
-    if meta.get("fingerprint") != stamp:
-        return None
+    found = html.unescape(meta.get("fingerprint", ""))
+    if found != stamp:
+        notebook = out_dir / "notebooks" / f"{job.report_id}.ipynb"
+        same_inputs = stamps.inputs_of(found) == stamps.inputs_of(stamp)
+        return str(notebook) if same_inputs and notebook.is_file() else None
     return ReportResult(
         job.report_id,
         job.kind,
@@ -330,15 +323,15 @@ def _build_planned(
     site_folder = folders[langs[0]]  # the shared files go here once, for every edition
     write_assets(site_folder)
     assets = {lang: shared_assets(folders[lang], site_folder) for lang in langs}
+    inputs = stamps.PageInputs(snapshot)
     for lang in langs:
         for job in chosen[lang]:
             write_parameters(job, folders[lang] / "params")
         for job in chosen[lang]:
-            stamp = fingerprint(job, snapshot) + ("-standalone" if standalone else "")
-            if assets[lang] != ASSETS:
-                stamp += f"-assets:{assets[lang]}"
+            page = f"{inputs.page(job, planned[lang], lang)}-{'standalone' if standalone else assets[lang]}"
+            stamp = stamps.page_stamp(inputs.inputs(job), page)
             cached = None if force else _cached(job, folders[lang], stamp)
-            if cached:
+            if isinstance(cached, ReportResult):
                 results[lang][job.report_id] = cached
                 continue
             run = ReportRun(
@@ -349,6 +342,7 @@ def _build_planned(
                 planned[lang],
                 standalone,
                 assets[lang],
+                Path(cached) if cached else None,
             )
             stale.setdefault(job.report_id, []).append(run)
     interrupted: BaseException | None = None

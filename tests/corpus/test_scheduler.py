@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -18,7 +19,7 @@ from analysis import schema, storage
 from analysis.corpus import scheduler
 from analysis.corpus.build import build
 from analysis.errors import UserError
-from analysis.settings import BuildSettings
+from analysis.settings import BuildSettings, CacheSettings
 
 PARALLEL_MIN_ITEMS = BuildSettings().parallel_min_items
 
@@ -77,6 +78,28 @@ def test_a_synthetic_corpus_gives_the_same_bytes_in_process_and_on_the_cluster(c
         build(tmp_path / "dask", manifest, scheduler=run)
     assert set(_csv_bytes(tmp_path / "none")) == {f"{name}.csv" for name in schema.TABLES}
     assert _csv_bytes(tmp_path / "dask") == _csv_bytes(tmp_path / "none")
+
+
+@pytest.mark.slow
+def test_the_cluster_computes_the_misses_of_the_cache_this_process_keeps(cluster, in_process, tmp_path) -> None:
+    """A build here fills the cache; after an edit, a build on the cluster computes what changed on
+    the workers (the other plans read from the cache and sent to them) and writes the bytes of a
+    build from nothing."""
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    shutil.copytree(MANIFEST_PATH.parent, raw)
+    build(out, raw / "manifest.csv", scheduler="none")
+    assert _csv_bytes(out) == in_process
+    edited = raw / "ezhou_city_2024.txt"
+    edited.write_text(edited.read_text(encoding="utf-8").replace("。", "。加强监测能力建设。", 1), encoding="utf-8")
+    with _on(cluster) as run:
+        build(out, raw / "manifest.csv", scheduler=run)
+    build(
+        tmp_path / "scratch",
+        raw / "manifest.csv",
+        scheduler="none",
+        cache=CacheSettings(enabled=False),
+    )
+    assert _csv_bytes(out) == _csv_bytes(tmp_path / "scratch") != in_process
 
 
 def _die_once(marker: str, value: int) -> int:

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from analysis.corpus import manifest
-from analysis.corpus.build import build, planned_comparisons
+from analysis.corpus.build import build
+from analysis.corpus.documents import planned_comparisons
 from analysis.report import batch, plots
 
 SCRIPT = "<script>document.title='pwned'</script>"
