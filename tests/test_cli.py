@@ -101,7 +101,9 @@ def test_build_writes_the_tables_atomically_into_the_chosen_folder(run_cli, tmp_
     assert result.returncode == 0, result.stderr
     written = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert {"documents.csv", "documents.parquet", "tasks.csv", "tasks.parquet"} <= set(written)
-    assert not [name for name in written if name.endswith(".tmp") or (name.startswith(".") and name != ".lock")]
+    assert not [
+        name for name in written if name.endswith(".tmp") or (name.startswith(".") and name not in (".lock", ".cache"))
+    ]
 
 
 def test_build_refuses_an_output_folder_it_cannot_write(run_cli, tmp_path) -> None:
@@ -230,7 +232,7 @@ def test_build_without_a_terminal_logs_each_stage_that_takes_time(tmp_path, monk
     monkeypatch.setattr(scheduler, "PROGRESS_FIRST_SECONDS", 0.0)  # and long
     assert cli.main(["build", "--out", str(tmp_path / "out"), "--scheduler", "none"]) == 0
     done = [line.split(":")[0] for line in capsys.readouterr().err.splitlines() if " done in " in line]
-    assert done == ["parse", "targets", "compare"]
+    assert done == ["parse", "profiles", "targets", "compare"]
 
 
 def test_build_of_a_large_manifest_without_a_terminal_logs_from_its_first_second(tmp_path, monkeypatch, capsys) -> None:
@@ -248,7 +250,7 @@ def test_build_of_a_large_manifest_without_a_terminal_logs_from_its_first_second
     monkeypatch.setattr(scheduler, "PROGRESS_FIRST_SECONDS", 0.05)
     slow = manifest.load_manifest
     monkeypatch.setattr(manifest, "load_manifest", lambda *args, **kw: time.sleep(0.3) or slow(*args, **kw))
-    monkeypatch.setattr("analysis.corpus.build.parse_manifest", lambda *args, **kw: sys.exit(3))  # stop there
+    monkeypatch.setattr("analysis.corpus.incremental.build_tables", lambda *args, **kw: sys.exit(3))  # stop there
     with pytest.raises(SystemExit):
         cli.main(
             [
