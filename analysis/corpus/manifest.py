@@ -53,6 +53,8 @@ def doc_id_problem(doc_id: str) -> str | None:
         return f"doc_id {doc_id!r} starts with '-' (a command line would take it for an option)"
     if not DOC_ID.fullmatch(doc_id):
         return f"doc_id {doc_id!r} may hold only letters, digits, _ and -"
+    if "__" in doc_id:
+        return f"doc_id {doc_id!r} holds '__', which joins two doc ids in a comparison's id"
     return None
 
 
@@ -73,7 +75,7 @@ def _first_cycle(starts: list[str], links: dict[str, str]) -> tuple[str, list[st
     return None
 
 
-def load_manifest(path: Path | str = MANIFEST_PATH) -> pd.DataFrame:  # noqa: C901 (to split with its validation rework)
+def load_manifest(path: Path | str = MANIFEST_PATH) -> pd.DataFrame:
     """Read and validate the manifest; raise :class:`UserError` naming the offending row.
 
     The frame has the manifest's columns and ``file_path``, each file's absolute path (a task's
@@ -81,6 +83,21 @@ def load_manifest(path: Path | str = MANIFEST_PATH) -> pd.DataFrame:  # noqa: C9
     """
     path = Path(path)
     frame, lines = _read_rows(path)
+    _check_columns(path, frame)
+    for column in MANIFEST_COLUMNS:
+        if column not in frame.columns:
+            frame[column] = ""
+    frame = frame.apply(lambda col: col.str.strip())
+    rows = records(frame)
+    first_line = _check_rows(path, rows, lines)
+    _check_links(path, rows, lines, first_line)
+    frame["year"] = frame["year"].astype(int)
+    frame[FILE_PATH] = _resolved(path.parent, frame["file"].tolist())
+    return frame[LOADED_COLUMNS]
+
+
+def _check_columns(path: Path, frame: pd.DataFrame) -> None:
+    """The required columns present, no unknown one, at least one row."""
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:
         raise UserError(path, f"missing column(s): {', '.join(missing)}")
@@ -91,11 +108,10 @@ def load_manifest(path: Path | str = MANIFEST_PATH) -> pd.DataFrame:  # noqa: C9
         )
     if frame.empty:
         raise UserError(path, "the manifest lists no documents")
-    for column in MANIFEST_COLUMNS:
-        if column not in frame.columns:
-            frame[column] = ""
-    frame = frame.apply(lambda col: col.str.strip())
-    rows = records(frame)
+
+
+def _check_rows(path: Path, rows: list[dict[str, str]], lines: list[int]) -> dict[str, int]:
+    """Each row on its own: its doc id (once), file, level and year; the line of each doc id."""
     first_line: dict[str, int] = {}
     for row, line in zip(rows, lines):
         doc_id = row["doc_id"]
@@ -114,6 +130,12 @@ def load_manifest(path: Path | str = MANIFEST_PATH) -> pd.DataFrame:  # noqa: C9
             raise UserError(
                 _where(path, line, doc_id), f"year must be a number in ASCII digits (e.g. 2024), not {row['year']!r}"
             )
+    return first_line
+
+
+def _check_links(path: Path, rows: list[dict[str, str]], lines: list[int], first_line: dict[str, int]) -> None:
+    """The links between rows: to a listed document other than itself, parent and previous not one
+    document (its comparison would be made twice), no cycle, previous earlier, parent higher."""
     by_id = {row["doc_id"]: row for row in rows}
     for row, line in zip(rows, lines):
         where = _where(path, line, row["doc_id"])
@@ -123,6 +145,10 @@ def load_manifest(path: Path | str = MANIFEST_PATH) -> pd.DataFrame:  # noqa: C9
                 raise UserError(where, f"unknown {link} {target!r}")
             if target == row["doc_id"]:
                 raise UserError(where, f"{link} is the document itself")
+        if row["parent"] and row["parent"] == row["previous"]:
+            raise UserError(
+                where, f"parent and previous are both {row['parent']!r}: a plan is one or the other of them"
+            )
     for link in ("parent", "previous"):
         if found := _first_cycle([row["doc_id"] for row in rows], {row["doc_id"]: row[link] for row in rows}):
             start, cycle = found
@@ -133,9 +159,6 @@ def load_manifest(path: Path | str = MANIFEST_PATH) -> pd.DataFrame:  # noqa: C9
             raise UserError(where, f"previous {row['previous']!r} is not from an earlier year")
         if row["parent"] and LEVEL_RANK[by_id[row["parent"]]["level"]] >= LEVEL_RANK[row["level"]]:
             raise UserError(where, f"parent {row['parent']!r} is not a higher level than {row['level']}")
-    frame["year"] = frame["year"].astype(int)
-    frame[FILE_PATH] = _resolved(path.parent, frame["file"].tolist())
-    return frame[LOADED_COLUMNS]
 
 
 def _read_rows(path: Path) -> tuple[pd.DataFrame, list[int]]:

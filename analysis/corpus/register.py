@@ -78,9 +78,10 @@ def registration_lines(done: Registered, manifest_path: Path | str) -> list[str]
 
 
 def default_doc_id(path: Path | str) -> str:
-    """A doc id from a file name: its letters, digits, ``_`` and ``-`` (other runs become ``_``);
-    empty when that leaves no letter (``孝感市2024年….pdf`` would give a bare ``2024``)."""
-    doc_id = _NOT_DOC_ID.sub("_", Path(path).stem).strip("_")
+    """A doc id from a file name: its letters, digits, ``_`` and ``-`` (other runs become one
+    ``_``, as does ``__``, which joins doc ids in a comparison's id); empty when that leaves no
+    letter (``孝感市2024年….pdf`` would give a bare ``2024``)."""
+    doc_id = re.sub("_{2,}", "_", _NOT_DOC_ID.sub("_", Path(path).stem)).strip("_")
     return doc_id if re.search(r"[A-Za-z]", doc_id) else ""
 
 
