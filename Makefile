@@ -103,7 +103,7 @@ lab: data ## Open the notebooks in JupyterLab (as root too, e.g. in a container)
 	$(BIN)/jupyter lab notebooks/ $(LAB_FLAGS)
 
 clean: ## Remove build outputs (processed tables, reports, the documentation site)
-	rm -rf $(PROCESSED)/*.csv $(PROCESSED)/*.parquet $(PROCESSED)/build.json $(PROCESSED)/current $(PROCESSED)/tables-* $(PROCESSED)/.staging-* $(BUILT) reports build site .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(PROCESSED)/*.csv $(PROCESSED)/*.parquet $(PROCESSED)/build.json $(PROCESSED)/current $(PROCESSED)/tables-* $(PROCESSED)/.staging-* $(PROCESSED)/.cache $(BUILT) reports build site .pytest_cache .mypy_cache .ruff_cache
 
 distclean: clean ## Also remove the virtual environment
 	rm -rf $(VENV) *.egg-info

@@ -8,8 +8,11 @@ on stderr naming the file and the problem, with exit status 2 and no traceback.
 from __future__ import annotations
 
 import argparse
+import itertools
+import re
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import pandas as pd
 
@@ -24,7 +27,9 @@ from analysis.settings import (
     REPORT_WORKERS,
     REPORTS_DIR,
     BuildSettings,
+    CacheSettings,
 )
+from analysis.storage import to_spreadsheet_csv
 
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130
@@ -32,7 +37,7 @@ PLAN_FILE = "a work-plan file: .txt, .docx, .pdf or .html (inside or outside the
 
 
 def _print_csv(frame: pd.DataFrame) -> None:
-    frame.to_csv(sys.stdout, index=False, lineterminator="\n")
+    to_spreadsheet_csv(frame, sys.stdout)
 
 
 def _say(message: str) -> None:
@@ -87,6 +92,15 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _rows_at_least(path: Path, rows: int) -> bool:
+    """Whether a CSV file has more than ``rows`` lines (False when it cannot be read: the build says why)."""
+    try:
+        with open(path, "rb") as handle:
+            return sum(1 for _ in itertools.islice(handle, rows + 1)) > rows
+    except OSError:
+        return False
+
+
 def _cmd_build(args: argparse.Namespace) -> int:
     from analysis.corpus import scheduler
     from analysis.corpus.build import build
@@ -97,8 +111,11 @@ def _cmd_build(args: argparse.Namespace) -> int:
             _say(message)
 
     scheduler_name = None if args.scheduler == "auto" else args.scheduler
+    cache = CacheSettings(enabled=not args.no_cache, max_bytes=int(args.cache_limit_mb * 1_000_000))
     with scheduler.session(scheduler_name, args.workers, progress=not args.quiet, log=log) as run:
-        tables = build(Path(args.out), Path(args.manifest), args.workers, BuildSettings(), scheduler=run)
+        if _rows_at_least(Path(args.manifest), scheduler.PROGRESS_MIN_ITEMS):  # checking it takes a while
+            run.preparing("build: reading the manifest")
+        tables = build(Path(args.out), Path(args.manifest), args.workers, BuildSettings(), scheduler=run, cache=cache)
     for line in build_summary(tables, Path(args.out), Path(args.manifest)):
         _say(line)
     return 0
@@ -199,6 +216,15 @@ def _cmd_notebooks(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a mistake in the arguments reported as one line (exit 2), not the usage."""
+
+    def error(self, message: str) -> NoReturn:
+        missing = re.fullmatch(r"argument (\S+?)(?:/\S+)?: expected one argument", message)
+        hint = f" (a value that starts with '-' is written {missing.group(1)}=VALUE)" if missing else ""
+        self.exit(EXIT_USER_ERROR, f"error: {self.prog}: {message}{hint}; see {self.prog} --help\n")
+
+
 # --- the parser: one function a command ---------------------------------------------------------
 
 
@@ -266,6 +292,18 @@ def _add_build_commands(commands) -> None:
     )
     build.add_argument("--workers", type=int, help="worker processes of the local cluster (default: one per core)")
     build.add_argument("--quiet", action="store_true", help="no progress bar, no cluster address")
+    build.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="compute everything: neither read nor write the cache (OUT/.cache) nor reuse the current tables",
+    )
+    build.add_argument(
+        "--cache-limit-mb",
+        type=float,
+        default=CacheSettings().max_bytes / 1_000_000,
+        metavar="MB",
+        help="prune the cache to this size after the build, least recently used first (default: %(default)g)",
+    )
     build.set_defaults(run=_cmd_build)
     evaluate = commands.add_parser(
         "evaluate", help="score targets and task alignment against the gold (with the naive baseline)"
@@ -351,7 +389,7 @@ def _add_report_commands(commands) -> None:
 
 
 def make_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="python -m analysis", description=__doc__.splitlines()[0])
     parser.add_argument("--manifest", default=str(MANIFEST_PATH), help="manifest CSV (default: %(default)s)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add_commands in (

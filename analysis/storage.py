@@ -11,12 +11,19 @@ folder holds the previous complete set or the new one, never a mix. ``<out>/<nam
 ``.parquet`` are symlinks through ``current`` (so paths such as ``data/processed/tasks.csv`` keep
 working), and :func:`read_table` reads through ``current`` too. A lock (``<out>/.lock``) keeps a
 second build from writing into the same folder at the same time: it is refused at once.
+
+Every CSV written for people (:func:`write_csv`, the review queue, the command line's output) is
+spreadsheet-safe: a text cell that Excel or WPS would run as a formula gets a leading ``'``
+(:func:`escape_formula`); Parquet keeps the raw text, and a reader of a file a person edited undoes
+it (:func:`unescape_formula`). The report's CSV downloads apply the same rule in
+``analysis/report/assets/report.js``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import os
 import re
 import shutil
@@ -54,6 +61,19 @@ def atomic_path(target: Path | str) -> Iterator[Path]:
         tmp_path.unlink(missing_ok=True)
 
 
+# Errors of a write that cannot succeed however often it is tried: a full disk or quota, a read-only folder.
+DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS})
+LEFTOVERS = ".*.tmp*"  # the temporary files of atomic_path (and of a report's notebook run)
+
+
+def remove_leftovers(folder: Path | str) -> None:
+    """Remove the temporary files a killed writer left in ``folder`` (call it holding the folder's
+    :func:`build_lock`: a live writer's files look the same)."""
+    for path in Path(folder).glob(LEFTOVERS):
+        if path.is_file() and not path.is_symlink():
+            path.unlink(missing_ok=True)
+
+
 def read_checked_csv(path: Path | str, required: list[str], what: str) -> pd.DataFrame:
     """A CSV of strings (empty cells as ``""``) that must hold the ``required`` columns."""
     path = Path(path)
@@ -80,10 +100,8 @@ def write_bytes(target: Path | str, data: bytes) -> None:
 
 
 # OWASP's CSV injection rule: a cell starting with =, +, -, @, TAB or CR is read by a spreadsheet as
-# a formula (``=HYPERLINK(…)``, ``=cmd|' /C calc'!A0``, ``@SUM(…)``); a plain number is not. Such a
-# cell is written with a leading ``'`` (the report's corrections download: ``csvCell`` in
-# report/assets/report.js, the same rule); leading ``'`` are looked through, so that an escaped cell
-# (and a text that began with ``'=``) reads back as it was.
+# a formula (``=HYPERLINK(…)``, ``=cmd|' /C calc'!A0``, ``@SUM(…)``); a plain number is not. Leading
+# ``'`` are looked through, so that an escaped cell (and a text that began with ``'=``) reads back.
 _FORMULA = re.compile(r"'*[=+\-@\t\r]")
 _QUOTED_NUMBER = re.compile(r"'*[+-]?(?:[0-9][0-9,]*(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?%?")
 
@@ -92,16 +110,61 @@ def _formula_like(text: str) -> bool:
     return bool(_FORMULA.match(text)) and not _QUOTED_NUMBER.fullmatch(text)
 
 
+def escape_formula(value):
+    """A cell as a spreadsheet shows it as text: ``'`` before a text starting with ``=``, ``+``,
+    ``-``, ``@``, TAB or CR (or ``'`` and one of them); numbers, and text that is a plain number
+    (``-5``, ``+3.5%``), unchanged. Anything not a string is returned as it is."""
+    return "'" + value if isinstance(value, str) and _formula_like(value) else value
+
+
 def unescape_formula(text: str) -> str:
-    """A cell read back from a spreadsheet-safe CSV (a leading ``'`` before a text a spreadsheet
-    would run as a formula): as it was before."""
+    """A cell read back from a CSV written with :func:`escape_formula`: as it was before."""
     return text[1:] if text.startswith("'") and _formula_like(text[1:]) else text
 
 
+_CARRIAGE_RETURN = re.compile(r"\r\n?")
+
+
+def _csv_cell(value):
+    """A cell as :func:`to_spreadsheet_csv` writes it: a CR written as a line break (the csv module
+    leaves a cell holding a bare CR unquoted, and a reader starts a new row there: a row of the
+    cell's text, unescaped), then through :func:`escape_formula`."""
+    return escape_formula(_CARRIAGE_RETURN.sub("\n", value)) if isinstance(value, str) else value
+
+
+def _csv_column(column: pd.Series) -> pd.Series:
+    """:func:`_csv_cell` over a column (by regular expressions over the whole column when it holds
+    text only: a table of a million cells is not a million Python calls)."""
+    textual = isinstance(column.dtype, pd.StringDtype) or pd.api.types.infer_dtype(column) in ("string", "empty")
+    if not textual:
+        return column.map(_csv_cell)
+    column = column.str.replace(_CARRIAGE_RETURN.pattern, "\n", regex=True)
+    risky = column.str.match(_FORMULA.pattern, na=False) & ~column.str.fullmatch(_QUOTED_NUMBER.pattern, na=False)
+    return column.mask(risky.astype(bool), "'" + column)
+
+
+def _spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every text cell through :func:`_csv_cell` (numbers untouched)."""
+    text = [name for name, dtype in frame.dtypes.items() if not pd.api.types.is_numeric_dtype(dtype)]
+    return frame.assign(**{str(name): _csv_column(frame[name]) for name in text})
+
+
+def to_spreadsheet_csv(frame: pd.DataFrame, target, encoding: str = "utf-8") -> None:
+    """``frame`` as CSV for people (no index, ``\\n`` line ends) into a path or a stream, every text
+    cell spreadsheet-safe (:func:`_csv_cell`)."""
+    _spreadsheet_safe(frame).to_csv(target, index=False, encoding=encoding, lineterminator="\n")
+
+
+def csv_bytes(frame: pd.DataFrame, header: bool = True) -> bytes:
+    """``frame`` as :func:`write_csv` writes it (``header=False``: its rows alone). A row's bytes
+    depend on its values and the columns' dtypes only, never on the other rows."""
+    return _spreadsheet_safe(frame).to_csv(index=False, header=header, lineterminator="\n").encode("utf-8")
+
+
 def write_csv(frame: pd.DataFrame, target: Path | str) -> None:
-    """CSV in UTF-8 with a header, ``\\n`` line ends, no index: byte-identical for equal frames."""
-    with atomic_path(target) as tmp:
-        frame.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
+    """Spreadsheet-safe CSV in UTF-8 with a header, ``\\n`` line ends, no index: byte-identical
+    for equal frames."""
+    write_bytes(target, csv_bytes(frame))
 
 
 def write_parquet(frame: pd.DataFrame, target: Path | str) -> None:
@@ -124,7 +187,31 @@ def read_table(name: str, folder: Path | str) -> pd.DataFrame:
     path = table_folder(folder) / f"{name}.parquet"
     if not path.is_file():
         raise UserError(path, "table not built yet: run `make data` (or `python -m analysis build`)")
-    return pd.read_parquet(path)
+    with _damaged_table(path):
+        return pd.read_parquet(path)
+
+
+def check_tables(folder: Path | str) -> None:
+    """Refuse a table set holding a damaged Parquet file (its footer unreadable), naming it: one
+    line before a batch of readers each fails on it."""
+    import pyarrow.parquet as pq
+
+    for path in sorted(table_folder(folder).glob("*.parquet")):
+        with _damaged_table(path):
+            pq.read_metadata(path)
+
+
+@contextlib.contextmanager
+def _damaged_table(path: Path) -> Iterator[None]:
+    import pyarrow as pa
+
+    try:
+        yield
+    except (OSError, ValueError, pa.ArrowException) as exc:
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        raise UserError(
+            path, f"the table is damaged ({reason}): rebuild it with `make data` (or `python -m analysis build`)"
+        ) from None
 
 
 # --- the processed tables as one unit ----------------------------------------------------------

@@ -38,6 +38,11 @@ def main(argv: list[str] | None = None) -> int:
         help="sizes of the corpus on the Dask cluster, × the national corpus (default: %(default)s)",
     )
     parser.add_argument("--skip-large", action="store_true", help="skip the 10,000-task plan and the 50 MB file")
+    parser.add_argument(
+        "--skip-incremental",
+        action="store_true",
+        help="skip the national corpus's incremental builds (a plan added, a plan edited, a threshold changed)",
+    )
     args = parser.parse_args(argv)
     try:
         results = bench.run(
@@ -47,14 +52,17 @@ def main(argv: list[str] | None = None) -> int:
             large=not args.skip_large,
             dask=not args.skip_dask,
             dask_scales=tuple(args.dask_scales),
+            incremental=not args.skip_incremental,
         )
         json_path, html_path = bench.write(results, Path(args.out))
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(bench.goals_met(results).to_string(index=False), file=sys.stderr)
+    for failure in results["failed"]:
+        print(f"FAILED {failure}", file=sys.stderr)
     print(f"→ {json_path}, {html_path}", file=sys.stderr)
-    return 0
+    return 1 if results["failed"] else 0
 
 
 if __name__ == "__main__":

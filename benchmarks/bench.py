@@ -6,7 +6,8 @@ Measured on this machine, each case in a fresh process (so its peak memory is it
   the bundled corpus;
 - alignment of one pair of synthetic plans at N tasks per side (plans recombined from the
   corpus's clauses, :mod:`analysis.synthetic`): task pairs per second and peak memory, beside a
-  naive ``difflib`` best-match baseline (timed on a sample of rows and scaled to all of them);
+  naive ``difflib`` best-match baseline (timed on a sample of rows and scaled to all of them)
+  and the character TF-IDF peer (:mod:`benchmarks.peer`, the ratio of seconds);
   the synthetic lineage also scores the aligner (F1 of ``same`` links) at every size;
 - a simulated national corpus (31 provinces, their cities, 3 years): parsed, its targets
   extracted and every parent and year link aligned, with the time of each stage;
@@ -28,7 +29,6 @@ import json
 import multiprocessing
 import os
 import platform
-import random
 import resource
 import subprocess
 import sys
@@ -41,8 +41,17 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import __version__, storage
-from analysis.settings import MANIFEST_PATH, PROCESSED_DIR, REPORTS_DIR, BuildSettings, TargetSettings
+from analysis.settings import (
+    MANIFEST_PATH,
+    PROCESSED_DIR,
+    REPORTS_DIR,
+    BuildSettings,
+    CacheSettings,
+    TargetSettings,
+)
+from benchmarks.incremental import incremental_cases
 from benchmarks.ingest import ingest_case
+from benchmarks.peer import LARGE_PARSE, align_case, synthetic_pair
 
 SIZES = (100, 300, 1000, 3000)
 BASELINE_SAMPLE_ROWS = 20
@@ -55,9 +64,12 @@ DASK_SCALES = (1, 2, 4)  # × the simulated national corpus, on the local Dask c
 GOALS = {
     "align_3000_over_300_cost": ("≤", 15.0),
     "align_3000_speedup_over_difflib": ("≥", 50.0),
+    "align_3000_over_tfidf": ("≤", 1.0),  # the aligner's seconds over the TF-IDF peer's (issue #26)
     "national_seconds": ("≤", 60.0),
     "national_peak_mb": ("≤", 2048.0),
     "reports_seconds": ("≤", 30.0),  # both editions (issue #12)
+    "incremental_add_seconds": ("≤", 5.0),  # one plan added to the national corpus (issue #26)
+    "incremental_add_share": ("≤", 0.1),  # … as a share of the build from nothing
 }
 
 
@@ -120,10 +132,27 @@ def _pss_kb(pid: int) -> int:
 
 def isolated(function: Callable[..., dict], *args) -> dict:
     """Run ``function(*args)`` in a fresh process; add its peak memory (MB): its own resident peak
-    and, sampled, the peak of it and its worker processes together (PSS)."""
+    and, sampled, the peak of it and its worker processes together (PSS). A case that fails (an
+    error, a process killed for its memory) gives ``{"failed": why}``: the benchmark goes on."""
     context = multiprocessing.get_context("spawn")
-    with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-        return pool.submit(_measured, function, *args).result()
+    try:
+        with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+            return pool.submit(_measured, function, *args).result()
+    except Exception as exc:
+        reason = (str(exc).strip().splitlines() or [""])[0][:300]
+        return {"failed": f"{type(exc).__name__}: {reason}".rstrip(": ")}
+
+
+def failed_cases(results: dict) -> list[str]:
+    """The cases of ``results`` that failed, each as ``name: why``."""
+    found = []
+    for name, value in results.items():
+        if name == "dask":
+            cases = {id(case): case for case in value["runs"] + value["scales"]}.values()
+        else:
+            cases = value if isinstance(value, list) else [value]
+        found += [f"{name}: {case['failed']}" for case in cases if isinstance(case, dict) and "failed" in case]
+    return found
 
 
 def _measured(function: Callable[..., dict], *args) -> dict:
@@ -193,69 +222,13 @@ def targets_case(repeats: int) -> dict:
     }
 
 
-def _synthetic_pair(n: int, seed: int, folder: Path):
-    """A synthetic plan of ``n`` tasks and its next-year successor, written and parsed."""
-    from analysis.parse.document import parse_document
-    from benchmarks import synthetic
-
-    bank = synthetic.clause_bank(storage.read_table("tasks", PROCESSED_DIR))
-    rng = random.Random(seed)
-    earlier = synthetic.random_plan(bank, rng, "earlier", n)
-    later = synthetic.next_year(earlier, bank, rng, "later")
-    docs = []
-    for plan in (earlier, later):
-        path = folder / f"{plan.doc_id}.txt"
-        path.write_text(synthetic.render(plan, rng), encoding="utf-8")
-        docs.append(parse_document(path, plan.doc_id))
-    truth = synthetic.lineage([earlier, later])
-    return docs, truth
-
-
-def align_case(n: int, seed: int) -> dict:
-    """Align two synthetic plans of ``n`` tasks; score ``same`` links against the true lineage."""
-    from analysis.align import PlanPair, align
-    from analysis.settings import AlignmentSettings
-    from analysis.text import segment
-
-    segment.tokens("生态环境")  # jieba loads once per process: not part of the cost measured
-    with tempfile.TemporaryDirectory() as folder:
-        (source, target), truth = _synthetic_pair(n, seed, Path(folder))
-        started = time.perf_counter()
-        result = align(PlanPair.of(source, target, AlignmentSettings()), "year")
-        seconds = time.perf_counter() - started
-    position = {doc.doc_id: dict(zip(doc.tasks["task_id"], range(len(doc.tasks)))) for doc in (source, target)}
-    uid_at = truth.set_index(["doc_id", "position"])["uid"]
-    found = result.alignments[result.alignments["relation"] == "same"]
-    predicted = {
-        (uid_at[("earlier", position[source.doc_id][s])], uid_at[("later", position[target.doc_id][t])])
-        for s, t in zip(found["source_task_id"], found["target_task_id"])
-    }
-    later = truth[(truth["doc_id"] == "later") & (truth["origin"] != "")]
-    true_links = set(zip(later["origin"], later["uid"]))
-    hits = len(predicted & true_links)
-    precision = hits / len(predicted) if predicted else 0.0
-    recall = hits / len(true_links) if true_links else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if hits else 0.0
-    pairs = len(source.tasks) * len(target.tasks)
-    return {
-        "n": n,
-        "source_tasks": len(source.tasks),
-        "target_tasks": len(target.tasks),
-        "seconds": round(seconds, 3),
-        "pairs_per_second": round(pairs / seconds),
-        "same_precision": round(precision, 3),
-        "same_recall": round(recall, 3),
-        "same_f1": round(f1, 3),
-    }
-
-
 def difflib_case(n: int, seed: int, sample_rows: int) -> dict:
     """The naive baseline: each target task's best ``difflib`` ratio over all source tasks.
 
     Timed on ``sample_rows`` target tasks and scaled to all of them (the cost is linear in rows).
     """
     with tempfile.TemporaryDirectory() as folder:
-        (source, target), _ = _synthetic_pair(n, seed, Path(folder))
+        (source, target), _ = synthetic_pair(n, seed, Path(folder))
     source_texts, target_texts = list(source.tasks["text"]), list(target.tasks["text"])
     rows = target_texts[:sample_rows]
     started = time.perf_counter()
@@ -278,59 +251,49 @@ def difflib_case(n: int, seed: int, sample_rows: int) -> dict:
 
 
 def national_case(seed: int, scheduler: str | None = None, workers: int | None = None, scale: int = 1) -> dict:
-    """Generate the simulated national corpus (``scale`` × its provinces) and run the pipeline on
-    it, stage by stage: parse (read → clean → structure, duplicates), targets, alignment of every
-    parent and year link; on ``scheduler`` (default: as ``analysis build`` decides, i.e. a local
-    Dask cluster with ``workers`` processes), whose start counts in the time."""
+    """Generate the simulated national corpus (``scale`` × its provinces) and build it from nothing
+    (``analysis build --no-cache``), with the time of each stage: parse, documents (profiles and
+    near-duplicates), targets, alignment of every parent and year link, the corpus tables
+    (escalation, coverage of indicators, corrections) and writing; on ``scheduler`` (default: as
+    ``analysis build`` decides, i.e. a local Dask cluster with ``workers`` processes), whose start
+    counts in the time."""
     from analysis.corpus import scheduler as scheduling
-    from analysis.corpus.build import (
-        comparison_tables,
-        documents_table,
-        parse_manifest,
-        planned_comparisons,
-        targets_of,
-    )
-    from analysis.targets import indicators
+    from analysis.corpus.build import build
     from benchmarks import synthetic
 
-    settings = BuildSettings()
     bank = synthetic.clause_bank(storage.read_table("tasks", PROCESSED_DIR))
     plans = synthetic.national_corpus(bank, seed=seed, provinces=synthetic.PROVINCES * scale)
-    stages = {}
+    stages: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as folder:
         manifest = synthetic.write_corpus(plans, Path(folder) / "raw", seed=seed)
+        load = os.getloadavg()[0]
         started = time.perf_counter()
         with scheduling.session(scheduler, workers, progress=False) as run:
-            listed, docs = parse_manifest(manifest, settings, scheduler=run)
-            documents = documents_table(docs, listed, settings.duplicates)
-            stages["parse_seconds"] = time.perf_counter() - started  # with the cluster's start
-            mark = time.perf_counter()
-            found = targets_of(docs, documents, indicators.load_lexicon(), settings, scheduler=run)
-            stages["targets_seconds"] = time.perf_counter() - mark
-            mark = time.perf_counter()
-            comparisons = planned_comparisons(listed, documents)
-            tables = comparison_tables(comparisons, docs, found, settings, scheduler=run)
-            stages["align_seconds"] = time.perf_counter() - mark
+            tables = build(
+                Path(folder) / "out",
+                manifest,
+                settings=BuildSettings(),
+                scheduler=run,
+                cache=CacheSettings(enabled=False),
+                timings=stages,
+            )
             ran_on = run.name
         seconds = time.perf_counter() - started
-        tables.update(
-            {"documents": documents, "tasks": pd.concat([d.tasks for d in docs], ignore_index=True), "targets": found}
-        )
         digest = hashlib.sha256()  # of the tables' CSV bytes: equal whatever ran the build
-        for name in sorted(tables):
-            storage.write_csv(tables[name], Path(folder) / f"{name}.csv")
-            digest.update((Path(folder) / f"{name}.csv").read_bytes())
+        for path in sorted(storage.table_folder(Path(folder) / "out").glob("*.csv")):
+            digest.update(path.read_bytes())
     return {
         "scale": scale,
         "scheduler": ran_on,
         "workers": workers,
-        "documents": len(documents),
-        "tasks": int(documents["n_tasks"].sum()),
-        "comparisons": len(comparisons),
+        "documents": len(tables["documents"]),
+        "tasks": len(tables["tasks"]),
+        "comparisons": int(tables["coverage"]["comparison_id"].nunique()),
         "alignment_rows": len(tables["alignments"]),
-        "targets": len(found),
-        **{k: round(v, 2) for k, v in stages.items()},
+        "targets": len(tables["targets"]),
+        **{f"{stage.replace(' ', '_')}_seconds": round(value, 2) for stage, value in stages.items()},
         "seconds": round(seconds, 2),
+        "load_average": round(load, 2),
         "tables_sha256": digest.hexdigest(),
     }
 
@@ -345,22 +308,33 @@ def dask_cases(
     from analysis.corpus.scheduler import default_workers
 
     workers = workers or default_workers()
+
+    def case(scheduler: str, count: int | None, scale: int) -> dict:  # labelled, failed or not
+        return {
+            "scheduler": scheduler,
+            "workers": count,
+            "scale": scale,
+            **isolated(national_case, seed, scheduler, count, scale),
+        }
+
     say("national corpus in process …")
-    runs = [isolated(national_case, seed, "none", None, 1)]
+    runs = [case("none", None, 1)]
     for count in sorted({1, workers}):
         say(f"national corpus on a local Dask cluster of {count} workers …")
-        runs.append(isolated(national_case, seed, "local", count, 1))
-    alone = runs[0]["seconds"]
-    identical = len({run["tables_sha256"] for run in runs}) == 1  # the same bytes in process and on 1 or n workers
-    for run in runs[1:]:
-        run["speedup"] = round(alone / run["seconds"], 2)
+        runs.append(case("local", count, 1))
+    measured = [run for run in runs if "failed" not in run]
+    # the same bytes in process and on 1 or n workers (None: a run failed, nothing to compare)
+    identical = len({run["tables_sha256"] for run in measured}) == 1 if len(measured) == len(runs) else None
+    for run in measured[1:] if measured and measured[0] is runs[0] else []:
+        run["speedup"] = round(runs[0]["seconds"] / run["seconds"], 2)
         run["efficiency"] = round(run["speedup"] / run["workers"], 2)
     scaled = [next(r for r in runs if r["workers"] == workers)] if 1 in scales else []
     for scale in (s for s in scales if s != 1):
         say(f"{scale} × the national corpus on a local Dask cluster of {workers} workers …")
-        scaled.append(isolated(national_case, seed, "local", workers, scale))
+        scaled.append(case("local", workers, scale))
     for run in scaled:
-        run["seconds_per_document"] = round(run["seconds"] / run["documents"], 4)
+        if "failed" not in run:
+            run["seconds_per_document"] = round(run["seconds"] / run["documents"], 4)
     return {"runs": runs, "identical_tables": identical, "scales": scaled}
 
 
@@ -374,7 +348,7 @@ def large_plan_case(n: int, seed: int) -> dict:
     segment.tokens("生态环境")
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
-        (source, target), _ = _synthetic_pair(n, seed, Path(folder))
+        (source, target), _ = synthetic_pair(n, seed, Path(folder))
         parsed = time.perf_counter()
         found = targets_of_plans((source, target), None, TargetSettings())
         extracted = time.perf_counter()
@@ -396,12 +370,12 @@ def large_file_case(megabytes: int, seed: int) -> dict:
     from analysis.parse.document import parse_document
 
     with tempfile.TemporaryDirectory() as folder:
-        (plan, _), _ = _synthetic_pair(2000, seed, Path(folder))
+        (plan, _), _ = synthetic_pair(2000, seed, Path(folder))
         copies = max(1, round(megabytes * 1e6 / len(plan.raw.text.encode("utf-8"))))
         path = Path(folder) / "large.txt"
         path.write_text(plan.raw.text * copies, encoding="utf-8")
         started = time.perf_counter()
-        parsed = parse_document(path, "large")
+        parsed = parse_document(path, "large", LARGE_PARSE)
         seconds = time.perf_counter() - started
         size = path.stat().st_size
     return {"megabytes": round(size / 1e6, 1), "tasks": len(parsed.tasks), "seconds": round(seconds, 2)}
@@ -440,8 +414,9 @@ def reports_case() -> dict:
 
 def goals_met(results: dict) -> pd.DataFrame:
     """Each goal, the measured value and whether it is met."""
-    align = {r["n"]: r for r in results.get("align", [])}
-    baseline = {r["n"]: r for r in results.get("difflib", [])}
+    align = {r["n"]: r for r in results.get("align", []) if "failed" not in r}
+    baseline = {r["n"]: r for r in results.get("difflib", []) if "failed" not in r}
+    added = results.get("incremental", {}).get("cases", {}).get("add", {})
     measured = {
         "align_3000_over_300_cost": (align[3000]["seconds"] / align[300]["seconds"])
         if {300, 3000} <= set(align)
@@ -449,9 +424,12 @@ def goals_met(results: dict) -> pd.DataFrame:
         "align_3000_speedup_over_difflib": (baseline[3000]["seconds"] / align[3000]["seconds"])
         if 3000 in align and 3000 in baseline
         else None,
+        "align_3000_over_tfidf": align[3000].get("over_tfidf") if 3000 in align else None,
         "national_seconds": results.get("national", {}).get("seconds"),
         "national_peak_mb": results.get("national", {}).get("peak_tree_mb", results.get("national", {}).get("peak_mb")),
         "reports_seconds": results.get("reports", {}).get("seconds"),
+        "incremental_add_seconds": added.get("seconds"),
+        "incremental_add_share": added.get("share_of_full"),
     }
     rows = []
     for goal, (sense, limit) in GOALS.items():
@@ -476,6 +454,7 @@ def run(
     progress: bool = True,
     dask: bool = True,
     dask_scales: tuple[int, ...] = DASK_SCALES,
+    incremental: bool = True,
 ) -> dict:
     """Every case, each in a fresh process; the results as one dict."""
 
@@ -497,9 +476,9 @@ def run(
     results["align"], results["difflib"] = [], []
     for n in sizes:
         say(f"align {n}×{n} …")
-        results["align"].append(isolated(align_case, n, SEED))
+        results["align"].append({"n": n, **isolated(align_case, n, SEED)})
         say(f"difflib {n}×{n} (sampled) …")
-        results["difflib"].append(isolated(difflib_case, n, SEED, BASELINE_SAMPLE_ROWS))
+        results["difflib"].append({"n": n, **isolated(difflib_case, n, SEED, BASELINE_SAMPLE_ROWS)})
     if large:
         say(f"a plan of {LARGE_PLAN_TASKS} tasks …")
         results["large_plan"] = isolated(large_plan_case, LARGE_PLAN_TASKS, SEED)
@@ -508,12 +487,15 @@ def run(
     if national:
         say("national corpus …")
         results["national"] = isolated(national_case, SEED)
+    if incremental:
+        results["incremental"] = incremental_cases(SEED, isolated, say)
     if dask:
         results["dask"] = dask_cases(SEED, dask_scales, say=say)
     if reports:
         say("reports …")
         results["reports"] = isolated(reports_case)
     results["goals"] = goals_met(results).to_dict(orient="records")
+    results["failed"] = failed_cases(results)
     return results
 
 
@@ -524,8 +506,8 @@ def bench_page(results: dict) -> str:
     from analysis.report import palette, plots
 
     plots.setup()
-    align = pd.DataFrame(results["align"])
-    baseline = pd.DataFrame(results["difflib"])
+    align = pd.DataFrame([r for r in results["align"] if "failed" not in r], columns=["n", "seconds"])
+    baseline = pd.DataFrame([r for r in results["difflib"] if "failed" not in r], columns=["n", "seconds"])
     figure = go.Figure()
     for frame, name, colour in (
         (align, "aligner", palette.RELATION_COLOURS["same"]),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import sys
+import time
 
 import pandas as pd
 import pytest
@@ -99,7 +101,9 @@ def test_build_writes_the_tables_atomically_into_the_chosen_folder(run_cli, tmp_
     assert result.returncode == 0, result.stderr
     written = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert {"documents.csv", "documents.parquet", "tasks.csv", "tasks.parquet"} <= set(written)
-    assert not [name for name in written if name.endswith(".tmp") or (name.startswith(".") and name != ".lock")]
+    assert not [
+        name for name in written if name.endswith(".tmp") or (name.startswith(".") and name not in (".lock", ".cache"))
+    ]
 
 
 def test_build_refuses_an_output_folder_it_cannot_write(run_cli, tmp_path) -> None:
@@ -218,3 +222,45 @@ def test_a_plan_with_a_few_invalid_bytes_is_read_and_its_damage_flagged(run_cli,
     tasks = read_csv(result.stdout)
     assert list(tasks["heading"]) == ["深入打好\ufffd\ufffd保卫战", "深入打好蓝天保卫战"]
     assert list(tasks["flags"]) == ["damaged_text", ""]
+
+
+def test_build_without_a_terminal_logs_each_stage_that_takes_time(tmp_path, monkeypatch, capsys) -> None:
+    from analysis import cli
+    from analysis.corpus import scheduler
+
+    monkeypatch.setattr(scheduler, "PROGRESS_MIN_ITEMS", 1)  # every stage counts as large
+    monkeypatch.setattr(scheduler, "PROGRESS_FIRST_SECONDS", 0.0)  # and long
+    assert cli.main(["build", "--out", str(tmp_path / "out"), "--scheduler", "none"]) == 0
+    done = [line.split(":")[0] for line in capsys.readouterr().err.splitlines() if " done in " in line]
+    assert done == ["parse", "profiles", "targets", "compare"]
+
+
+def test_build_of_a_large_manifest_without_a_terminal_logs_from_its_first_second(tmp_path, monkeypatch, capsys) -> None:
+    """A manifest of 40 rows or more: the time it takes to read is logged (a smaller one stays silent)."""
+    from analysis import cli
+    from analysis.corpus import manifest, scheduler
+
+    rows = "".join(f"p{y},plan.txt,,,x,province,{y},,{f'p{y - 1}' if y else ''}\n" for y in range(45))
+    (tmp_path / "plan.txt").write_text(
+        (RAW_DIR / "hubei_province_2024.txt").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    (tmp_path / "manifest.csv").write_text(
+        "doc_id,file,title,issuer,region,level,year,parent,previous\n" + rows, encoding="utf-8"
+    )
+    monkeypatch.setattr(scheduler, "PROGRESS_FIRST_SECONDS", 0.05)
+    slow = manifest.load_manifest
+    monkeypatch.setattr(manifest, "load_manifest", lambda *args, **kw: time.sleep(0.3) or slow(*args, **kw))
+    monkeypatch.setattr("analysis.corpus.incremental.build_tables", lambda *args, **kw: sys.exit(3))  # stop there
+    with pytest.raises(SystemExit):
+        cli.main(
+            [
+                "--manifest",
+                str(tmp_path / "manifest.csv"),
+                "build",
+                "--out",
+                str(tmp_path / "out"),
+                "--scheduler",
+                "none",
+            ]
+        )
+    assert capsys.readouterr().err.splitlines()[0] == "build: reading the manifest (0 s)"

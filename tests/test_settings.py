@@ -14,7 +14,7 @@ import pytest
 from analysis import settings
 from analysis.compare import duplicates
 from analysis.corpus import build as build_module
-from analysis.corpus import scheduler
+from analysis.corpus import documents, scheduler
 from analysis.parse import clean, document, structure
 from analysis.settings import (
     PROJECT_ROOT,
@@ -100,8 +100,8 @@ def test_settings_are_frozen(cls) -> None:
         build_module.build,
         build_module.parse_manifest,
         build_module.targets_of,
-        build_module.comparison_tables,
-        build_module.documents_table,
+        documents.documents_table,
+        documents.document_profile,
         scheduler.session,
         scheduler.AutoSession,
     ],

@@ -29,7 +29,7 @@ from analysis.align.features import (
     unit_features,
     unit_stem,
 )
-from analysis.align.plans import Plan, PlanCache, PlanPair
+from analysis.align.plans import Plan, PlanCache, PlanPair, indicator_links
 from analysis.align.signals import PAIR_COLUMNS, SIGNALS, candidate_pairs, combine, fuzzy_similarity, pair_signals
 from analysis.align.tables import (
     ALIGNMENT_COLUMNS,
@@ -75,6 +75,7 @@ __all__ = [
     "decide_grid",
     "fuzzy_similarity",
     "indicator_comparison",
+    "indicator_links",
     "one_to_one",
     "pair_signals",
     "paired_tfidf",

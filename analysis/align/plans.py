@@ -215,6 +215,14 @@ class Plan:
         return self.space.unit_rows(list(self.tasks["lead_units"]), list(self.tasks["responsible_units"]))
 
 
+def indicator_links(frame: pd.DataFrame) -> pd.DataFrame:
+    """All the alignment reads of a targets table (its indicator signal): the ``doc_id, task_id,
+    indicator_id`` of each target mapped to an indicator, as strings, without repeats. A build's
+    cache keys a comparison by its two plans' rows of it."""
+    known = frame["indicator_id"].notna() & (frame["indicator_id"].astype(str) != "")
+    return frame.loc[known, ["doc_id", "task_id", "indicator_id"]].astype(str).drop_duplicates()
+
+
 class PlanCache:
     """The plans of one build, their features numbered in one :class:`FeatureSpace`: a plan takes
     part in several comparisons (its parent, its predecessor, its children) and its features are
@@ -245,12 +253,11 @@ class PlanCache:
         kept = self._indicators.get(id(frame))
         if kept is not None and kept[0]() is frame:
             return kept[1]
-        known = frame["indicator_id"].notna() & (frame["indicator_id"].astype(str) != "")
-        rows = frame.loc[known, ["doc_id", "task_id", "indicator_id"]].astype(str).drop_duplicates()
-        index = {
-            (str(doc_id), str(task_id)): tuple(sorted(group["indicator_id"].astype(str).tolist()))
-            for (doc_id, task_id), group in rows.groupby(["doc_id", "task_id"], sort=False)
-        }
+        rows = indicator_links(frame)
+        found: dict[tuple[str, str], list[str]] = {}
+        for doc_id, task_id, indicator_id in zip(rows["doc_id"], rows["task_id"], rows["indicator_id"]):
+            found.setdefault((doc_id, task_id), []).append(indicator_id)  # a loop: ~100× a groupby's cost less
+        index = {task: tuple(sorted(ids)) for task, ids in found.items()}
         key = id(frame)
 
         def forget(_: object) -> None:  # the frame is gone: so is its entry

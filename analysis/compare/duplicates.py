@@ -14,6 +14,7 @@ as ``duplicate_of`` the cleaner one, and the build leaves it out of the comparis
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import numpy as np
@@ -46,8 +47,9 @@ def jaccard(a: np.ndarray, b: np.ndarray) -> float:
     return shared / (len(a) + len(b) - shared)
 
 
-def _minhash(sets: list[np.ndarray], permutations: int) -> np.ndarray:
-    """MinHash signatures by multiply-shift hashing (no modulo: fast on uint64)."""
+def signatures(sets: list[np.ndarray], permutations: int) -> np.ndarray:
+    """MinHash signatures by multiply-shift hashing (no modulo: fast on uint64), one row per set
+    (a set's row does not depend on the others: a build keeps each document's)."""
     rng = np.random.default_rng(_RNG_SEED)
     a = rng.integers(1, np.iinfo(np.int64).max, size=permutations, dtype=np.uint64) | np.uint64(1)
     b = rng.integers(0, np.iinfo(np.int64).max, size=permutations, dtype=np.uint64)
@@ -83,18 +85,42 @@ def is_damaged_copy(copy_rate: float, original_rate: float, settings: DuplicateS
     )
 
 
-def similar_pairs(sets: list[np.ndarray], settings: DuplicateSettings) -> list[tuple[int, int, float]]:
+def similar_pairs(
+    sets: list[np.ndarray], settings: DuplicateSettings, minhashes: np.ndarray | None = None
+) -> list[tuple[int, int, float]]:
     """Pairs ``(x, y, similarity)`` (x < y) whose shingle sets share at least the settings'
-    ``min_similarity`` (Jaccard)."""
-    signatures = _minhash(sets, settings.minhash_permutations)
+    ``min_similarity`` (Jaccard); ``minhashes``: the sets' :func:`signatures` when known."""
+    if minhashes is None:
+        minhashes = signatures(sets, settings.minhash_permutations)
     found = []
-    for x, y in sorted(candidate_pairs(sets, signatures, settings.minhash_bands)):
-        if np.mean(signatures[x] == signatures[y]) < settings.min_similarity - settings.estimate_margin:
+    for x, y in sorted(candidate_pairs(sets, minhashes, settings.minhash_bands)):
+        if np.mean(minhashes[x] == minhashes[y]) < settings.min_similarity - settings.estimate_margin:
             continue
         similarity = jaccard(sets[x], sets[y])
         if similarity >= settings.min_similarity:
             found.append((x, y, similarity))
     return found
+
+
+class _Originals:
+    """The documents of one group of identical texts, by damage: which of them a document can be a
+    damaged copy of, found by bisection (a manifest listing one file 10,000 times stays linear)."""
+
+    def __init__(self, members: list[int], damage_rates: list[float]) -> None:
+        ordered = sorted(members, key=lambda i: damage_rates[i])
+        self.rates = [damage_rates[i] for i in ordered]
+        self.first = list(itertools.accumulate(ordered, min))  # the lowest index among the k least damaged
+
+    def first_original(self, copy_rate: float, settings: DuplicateSettings) -> int | None:
+        """The lowest-index member that a document damaged at ``copy_rate`` is a damaged copy of."""
+        low, high = 0, len(self.rates)  # is_damaged_copy holds for the least damaged members, then never
+        while low < high:
+            middle = (low + high) // 2
+            if is_damaged_copy(copy_rate, self.rates[middle], settings):
+                low = middle + 1
+            else:
+                high = middle
+        return self.first[low - 1] if low else None
 
 
 def near_duplicates(
@@ -104,21 +130,52 @@ def near_duplicates(
     settings: DuplicateSettings,
     declared: dict[str, str] | None = None,
 ) -> pd.DataFrame:
-    """One row per document: ``duplicate_of`` (the cleaner copy) and the similarity to it.
+    """One row per document: ``duplicate_of`` (the cleaner copy) and the similarity to it
+    (:func:`copies_among` the documents' shingle sets)."""
+    sets = [shingles(text, settings.shingle_size) for text in texts]
+    return copies_among(
+        doc_ids, sets, signatures(sets, settings.minhash_permutations), damage_rates, settings, declared
+    )
+
+
+def copies_among(
+    doc_ids: list[str],
+    sets: list[np.ndarray],
+    minhashes: np.ndarray,
+    damage_rates: list[float],
+    settings: DuplicateSettings,
+    declared: dict[str, str] | None = None,
+) -> pd.DataFrame:
+    """One row per document: ``duplicate_of`` (the cleaner copy) and the similarity to it, from the
+    documents' shingle ``sets`` and their MinHash :func:`signatures` ``minhashes``.
 
     Of two similar documents the more damaged one is the copy when :func:`is_damaged_copy` says
     it is measurably more damaged; two equally clean ones (sister plans from one template) are
-    no copies. ``declared`` (doc id → the doc id it copies, from the manifest) decides for the
-    documents it names, whatever their similarity.
+    no copies; of several originals the most similar, then the first listed. ``declared`` (doc id →
+    the doc id it copies, from the manifest) decides for the documents it names, whatever their
+    similarity. Documents of identical text are compared once, as a group.
     """
-    sets = [shingles(text, settings.shingle_size) for text in texts]
+    groups: dict[bytes, list[int]] = {}
+    for i, values in enumerate(sets):
+        groups.setdefault(values.tobytes(), []).append(i)
+    members = list(groups.values())
+    group_of = {i: k for k, group in enumerate(members) for i in group}
+    similar: dict[int, list[tuple[float, int]]] = {
+        k: [(1.0, k)] for k, group in enumerate(members) if len(sets[group[0]])
+    }
+    firsts = [group[0] for group in members]
+    for x, y, similarity in similar_pairs([sets[i] for i in firsts], settings, minhashes[firsts]):
+        similar[x].append((similarity, y))
+        similar[y].append((similarity, x))
+    originals = [_Originals(group, damage_rates) for group in members]
     best: dict[int, tuple[float, int]] = {}
-    for x, y, similarity in similar_pairs(sets, settings):
-        copy, original = (x, y) if damage_rates[x] > damage_rates[y] else (y, x)
-        if not is_damaged_copy(damage_rates[copy], damage_rates[original], settings):
-            continue
-        if similarity > best.get(copy, (0.0, -1))[0]:
-            best[copy] = (similarity, original)
+    for copy in range(len(sets)):
+        by_similarity = sorted(similar.get(group_of[copy], []), key=lambda pair: -pair[0])
+        for similarity, tied in itertools.groupby(by_similarity, key=lambda pair: pair[0]):
+            found = [o for _, k in tied if (o := originals[k].first_original(damage_rates[copy], settings)) is not None]
+            if found:
+                best[copy] = (similarity, min(found))
+                break
     index = {doc_id: i for i, doc_id in enumerate(doc_ids)}
     for copy_id, original_id in (declared or {}).items():
         if original_id and copy_id in index and original_id in index:

@@ -13,7 +13,8 @@ import pandas as pd
 
 from analysis import align, review
 from analysis.corpus import manifest
-from analysis.corpus.build import documents_table, parse_manifest, targets_of
+from analysis.corpus.build import parse_manifest, targets_of
+from analysis.corpus.documents import documents_table
 from analysis.evaluate import ablation, calibration, queue
 from analysis.evaluate.alignment import evaluate_alignment, report
 from analysis.evaluate.crosslevel import crosslevel_report, evaluate_crosslevel

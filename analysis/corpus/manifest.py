@@ -26,8 +26,10 @@ REQUIRED_COLUMNS = list(schema.MANIFEST_REQUIRED)
 COMPARISON_COLUMNS = schema.columns("comparisons")
 FILE_PATH = schema.FILE_PATH.name  # the column load_manifest adds: each file's absolute path
 LOADED_COLUMNS = schema.columns("loaded_manifest")
-# A doc id names files and pages: letters (ASCII or Chinese), digits, _ and -; never a path.
+# A doc id names files and pages: letters (ASCII or Chinese), digits, _ and -; never a path, never
+# longer than a file name allows beside its suffixes, never read as a command-line option.
 DOC_ID = re.compile(r"[0-9A-Za-z_\-\u4e00-\u9fff]+")
+DOC_ID_MAX_CHARS = 64
 YEAR = re.compile(r"[0-9]{1,4}")
 
 
@@ -35,17 +37,45 @@ def _where(path: Path, line: int, doc_id: str = "") -> str:
     return f"{path} line {line}" + (f" ({doc_id})" if doc_id else "")
 
 
-def _follow(links: dict[str, str], start: str) -> list[str] | None:
-    """The chain of links from ``start``; None if it ends, the cycle if it loops."""
-    chain = [start]
-    while step := links.get(chain[-1], ""):
-        if step in chain:
-            return chain[chain.index(step) :] + [step]
-        chain.append(step)
+def records(frame: pd.DataFrame) -> list[dict]:
+    """The rows of ``frame`` as plain dicts: a row costs microseconds, a pandas row (``iterrows``,
+    ``.at``) about a millisecond, which a manifest of 10,000 rows feels."""
+    return [dict(zip(frame.columns, values)) for values in zip(*(frame[c].tolist() for c in frame.columns))]
+
+
+def doc_id_problem(doc_id: str) -> str | None:
+    """Why ``doc_id`` cannot be a doc id (None when it can)."""
+    if not doc_id:
+        return "empty doc_id"
+    if len(doc_id) > DOC_ID_MAX_CHARS:
+        return f"doc_id {doc_id[:20]!r}… is {len(doc_id)} characters long (at most {DOC_ID_MAX_CHARS})"
+    if doc_id.startswith("-"):
+        return f"doc_id {doc_id!r} starts with '-' (a command line would take it for an option)"
+    if not DOC_ID.fullmatch(doc_id):
+        return f"doc_id {doc_id!r} may hold only letters, digits, _ and -"
+    if "__" in doc_id:
+        return f"doc_id {doc_id!r} holds '__', which joins two doc ids in a comparison's id"
     return None
 
 
-def load_manifest(path: Path | str = MANIFEST_PATH) -> pd.DataFrame:  # noqa: C901 (to split with its validation rework)
+def _first_cycle(starts: list[str], links: dict[str, str]) -> tuple[str, list[str]] | None:
+    """The first start (in order) whose chain of links loops, and the loop (``a → b → a``); None
+    if no chain loops. Each document is walked once however long the chains (linear in rows)."""
+    ends: set[str] = set()  # documents whose chain ends without a loop
+    for start in starts:
+        path: dict[str, int] = {}
+        step = start
+        while step and step not in ends:
+            if step in path:
+                chain = list(path)
+                return start, chain[path[step] :] + [step]
+            path[step] = len(path)
+            step = links.get(step, "")
+        ends.update(path)
+    return None
+
+
+def load_manifest(path: Path | str = MANIFEST_PATH) -> pd.DataFrame:
     """Read and validate the manifest; raise :class:`UserError` naming the offending row.
 
     The frame has the manifest's columns and ``file_path``, each file's absolute path (a task's
@@ -53,6 +83,21 @@ def load_manifest(path: Path | str = MANIFEST_PATH) -> pd.DataFrame:  # noqa: C9
     """
     path = Path(path)
     frame, lines = _read_rows(path)
+    _check_columns(path, frame)
+    for column in MANIFEST_COLUMNS:
+        if column not in frame.columns:
+            frame[column] = ""
+    frame = frame.apply(lambda col: col.str.strip())
+    rows = records(frame)
+    first_line = _check_rows(path, rows, lines)
+    _check_links(path, rows, lines, first_line)
+    frame["year"] = frame["year"].astype(int)
+    frame[FILE_PATH] = _resolved(path.parent, frame["file"].tolist())
+    return frame[LOADED_COLUMNS]
+
+
+def _check_columns(path: Path, frame: pd.DataFrame) -> None:
+    """The required columns present, no unknown one, at least one row."""
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:
         raise UserError(path, f"missing column(s): {', '.join(missing)}")
@@ -63,18 +108,15 @@ def load_manifest(path: Path | str = MANIFEST_PATH) -> pd.DataFrame:  # noqa: C9
         )
     if frame.empty:
         raise UserError(path, "the manifest lists no documents")
-    for column in MANIFEST_COLUMNS:
-        if column not in frame.columns:
-            frame[column] = ""
-    frame = frame.apply(lambda col: col.str.strip())
+
+
+def _check_rows(path: Path, rows: list[dict[str, str]], lines: list[int]) -> dict[str, int]:
+    """Each row on its own: its doc id (once), file, level and year; the line of each doc id."""
     first_line: dict[str, int] = {}
-    for index, row in frame.iterrows():
-        line = lines[index]
+    for row, line in zip(rows, lines):
         doc_id = row["doc_id"]
-        if not doc_id:
-            raise UserError(_where(path, line), "empty doc_id")
-        if not DOC_ID.fullmatch(doc_id):
-            raise UserError(_where(path, line), f"doc_id {doc_id!r} may hold only letters, digits, _ and -")
+        if problem := doc_id_problem(doc_id):
+            raise UserError(_where(path, line), problem)
         if doc_id in first_line:
             raise UserError(_where(path, line, doc_id), f"duplicate doc_id (first on line {first_line[doc_id]})")
         first_line[doc_id] = line
@@ -88,30 +130,35 @@ def load_manifest(path: Path | str = MANIFEST_PATH) -> pd.DataFrame:  # noqa: C9
             raise UserError(
                 _where(path, line, doc_id), f"year must be a number in ASCII digits (e.g. 2024), not {row['year']!r}"
             )
-    by_id = frame.set_index("doc_id")
-    for index, row in frame.iterrows():
-        where = _where(path, lines[index], row["doc_id"])
+    return first_line
+
+
+def _check_links(path: Path, rows: list[dict[str, str]], lines: list[int], first_line: dict[str, int]) -> None:
+    """The links between rows: to a listed document other than itself, parent and previous not one
+    document (its comparison would be made twice), no cycle, previous earlier, parent higher."""
+    by_id = {row["doc_id"]: row for row in rows}
+    for row, line in zip(rows, lines):
+        where = _where(path, line, row["doc_id"])
         for link in ("parent", "previous", "duplicate_of"):
             target = row[link]
-            if target and target not in by_id.index:
+            if target and target not in by_id:
                 raise UserError(where, f"unknown {link} {target!r}")
             if target == row["doc_id"]:
                 raise UserError(where, f"{link} is the document itself")
+        if row["parent"] and row["parent"] == row["previous"]:
+            raise UserError(
+                where, f"parent and previous are both {row['parent']!r}: a plan is one or the other of them"
+            )
     for link in ("parent", "previous"):
-        links = dict(zip(frame["doc_id"], frame[link]))
-        for index, doc_id in frame["doc_id"].items():
-            cycle = _follow(links, doc_id)
-            if cycle:
-                raise UserError(_where(path, lines[index], doc_id), f"{link} links form a cycle: {' → '.join(cycle)}")
-    for index, row in frame.iterrows():
-        where = _where(path, lines[index], row["doc_id"])
-        if row["previous"] and int(by_id.at[row["previous"], "year"]) >= int(row["year"]):
+        if found := _first_cycle([row["doc_id"] for row in rows], {row["doc_id"]: row[link] for row in rows}):
+            start, cycle = found
+            raise UserError(_where(path, first_line[start], start), f"{link} links form a cycle: {' → '.join(cycle)}")
+    for row, line in zip(rows, lines):
+        where = _where(path, line, row["doc_id"])
+        if row["previous"] and int(by_id[row["previous"]]["year"]) >= int(row["year"]):
             raise UserError(where, f"previous {row['previous']!r} is not from an earlier year")
-        if row["parent"] and LEVEL_RANK[by_id.at[row["parent"], "level"]] >= LEVEL_RANK[row["level"]]:
+        if row["parent"] and LEVEL_RANK[by_id[row["parent"]]["level"]] >= LEVEL_RANK[row["level"]]:
             raise UserError(where, f"parent {row['parent']!r} is not a higher level than {row['level']}")
-    frame["year"] = frame["year"].astype(int)
-    frame[FILE_PATH] = [str((path.parent / f).resolve()) for f in frame["file"]]
-    return frame[LOADED_COLUMNS]
 
 
 def _read_rows(path: Path) -> tuple[pd.DataFrame, list[int]]:
@@ -145,6 +192,16 @@ def _read_rows(path: Path) -> tuple[pd.DataFrame, list[int]]:
     return pd.DataFrame(records, columns=header, dtype=str), lines
 
 
+def _resolved(folder: Path, files: list[str]) -> list[str]:
+    """Each file's absolute path with symbolic links resolved; the folder is resolved once (a
+    plain name in it that is no link needs nothing more)."""
+    base = folder.resolve()
+    return [
+        str(base / f) if "/" not in f and "\\" not in f and not (base / f).is_symlink() else str((folder / f).resolve())
+        for f in files
+    ]
+
+
 def _file_problem(folder: Path, file: str) -> str | None:
     """Why a manifest's ``file`` cannot be read as a document; None if it is a regular file.
 
@@ -168,7 +225,7 @@ def _file_problem(folder: Path, file: str) -> str | None:
 def comparisons(manifest: pd.DataFrame, exclude: AbstractSet[str] = frozenset()) -> pd.DataFrame:
     """Every comparison the links imply: ``year`` (previous → doc) and ``level`` (parent → doc)."""
     rows = []
-    for _, row in manifest.iterrows():
+    for row in records(manifest):
         if row["doc_id"] in exclude:
             continue
         for kind, link in (("year", "previous"), ("level", "parent")):

@@ -81,9 +81,10 @@ def registration_lines(done: Registered, manifest_path: Path | str) -> list[str]
 
 
 def default_doc_id(path: Path | str) -> str:
-    """A doc id from a file name: its letters, digits, ``_`` and ``-`` (other runs become ``_``);
-    empty when that leaves no letter (``孝感市2024年….pdf`` would give a bare ``2024``)."""
-    doc_id = _NOT_DOC_ID.sub("_", Path(path).stem).strip("_")
+    """A doc id from a file name: its letters, digits, ``_`` and ``-`` (other runs become one
+    ``_``, as does ``__``, which joins doc ids in a comparison's id); empty when that leaves no
+    letter (``孝感市2024年….pdf`` would give a bare ``2024``)."""
+    doc_id = re.sub("_{2,}", "_", _NOT_DOC_ID.sub("_", Path(path).stem)).strip("_")
     return doc_id if re.search(r"[A-Za-z]", doc_id) else ""
 
 
@@ -313,6 +314,10 @@ def _doc_id(doc_id: str | None, source: Path, listed: pd.DataFrame, manifest_pat
             "the file name gives no doc id (letters, digits, _ and -, with a letter): "
             "pass --doc-id, e.g. xiaogan_city_2024",
         )
+    if problem := manifest.doc_id_problem(doc_id):
+        if given:
+            raise UserError("--doc-id", problem)
+        raise UserError(source, f"the file name gives no usable doc id ({problem}): pass --doc-id")
     if not DOC_ID.match(doc_id):
         raise UserError(doc_id, "a doc id is letters, digits, _ and - only")
     if doc_id in set(listed["doc_id"]):

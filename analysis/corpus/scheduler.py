@@ -26,6 +26,7 @@ import operator
 import os
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -36,7 +37,12 @@ from analysis.settings import BuildSettings
 NONE, LOCAL = "none", "local"
 CONNECT_TIMEOUT_SECONDS = 5  # an unreachable scheduler is reported after this long
 BATCHES_PER_THREAD, BATCH_MAX = 8, 64
+# Without a terminal, a stage of this many calls or more logs its progress (a small build's log,
+# and its one-line errors, stay as they are), after its first second and then every ten.
+PROGRESS_MIN_ITEMS = 40
+PROGRESS_FIRST_SECONDS, PROGRESS_EVERY_SECONDS = 1.0, 10.0
 RETRIES = 2  # a task that raised is run again this many times (one whose worker died: Dask's allowed-failures, 3)
+RESUBMITS = 2  # a task lost with its worker (cancelled, or its workers died) is submitted again this many times
 
 
 def default_workers() -> int:
@@ -44,9 +50,51 @@ def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def _progress_bar(total: int, label: str, enabled: bool):
+class ProgressLines:
+    """A stage's progress as lines of the build's log where stderr is no terminal (a log file, a
+    pipe, a batch job) and a progress bar would not show: how far it got once it has run for
+    :data:`PROGRESS_FIRST_SECONDS`, then every :data:`PROGRESS_EVERY_SECONDS` (from a thread: one
+    long call does not silence it), and its time when it ends. A quick stage shows nothing. Without
+    a ``total``, only the time the stage has taken so far."""
+
+    def __init__(self, total: int | None, label: str, log: Callable[[str], None]) -> None:
+        self.total, self.label, self.log = total, label, log
+        self.done, self.started, self.shown = 0, time.monotonic(), False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._report, daemon=True)
+
+    def _report(self) -> None:
+        wait = PROGRESS_FIRST_SECONDS
+        while not self._stop.wait(wait):
+            self.shown = True
+            seconds = f"{time.monotonic() - self.started:,.0f} s"
+            self.log(
+                f"{self.label}: {self.done:,} of {self.total:,} done ({seconds})"
+                if self.total
+                else f"{self.label} ({seconds})"
+            )
+            wait = PROGRESS_EVERY_SECONDS
+
+    def update(self, n: int = 1) -> None:
+        self.done += n
+
+    def __enter__(self) -> ProgressLines:
+        self._thread.start()
+        return self
+
+    def __exit__(self, failed, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        if failed is None and self.shown and self.total is not None:
+            self.log(f"{self.label}: {self.total:,} done in {time.monotonic() - self.started:,.1f} s")
+
+
+def _progress_bar(total: int, label: str, enabled: bool, log: Callable[[str], None]):
+    """A progress bar on a terminal; elsewhere :class:`ProgressLines` in the log (for a large stage)."""
     from tqdm import tqdm
 
+    if enabled and not sys.stderr.isatty() and total >= PROGRESS_MIN_ITEMS:
+        return ProgressLines(total, label, log)
     return tqdm(
         total=total,
         desc=label,
@@ -85,6 +133,7 @@ class Session:
     def __init__(self, progress: bool = True, log: Callable[[str], None] | None = None) -> None:
         self.progress, self.log = progress, log or (lambda message: None)
         self._state = ProcessState()
+        self._preparing: ProgressLines | None = None
 
     def map(
         self,
@@ -102,14 +151,20 @@ class Session:
         ``combine`` (not with ``keep``): merges the results of consecutive calls where they ran
         (on Dask a batch's, on its worker: fewer, larger results to send back), and the merged
         pieces are given, in call order, for the caller to merge."""
+        self._prepared()
         if state_as:
             common[state_as] = self.state
-        with _progress_bar(len(calls), label, self.progress) as bar:
+        with _progress_bar(len(calls), label, self.progress, self.log) as bar:
             results = []
             for call in calls:
                 results.append(function(*call, **common))
                 bar.update()
         return [combine(results)] if combine is not None else results
+
+    def share(self, values: Sequence) -> None:
+        """Objects that later calls take as arguments (e.g. plans read from the build's cache), as
+        results kept with ``keep`` are: on Dask each is sent to the workers once, not with every
+        call. In this process there is nothing to do."""
 
     @property
     def state(self) -> ProcessState | BuildState:
@@ -123,7 +178,20 @@ class Session:
         return self
 
     def __exit__(self, *exc) -> None:
+        self._prepared()
         self.close()
+
+    def preparing(self, label: str) -> None:
+        """Without a terminal, log the time before the first stage (e.g. a large manifest read and
+        checked) as the stages log theirs, once it passes a second."""
+        if self.progress and not sys.stderr.isatty() and self._preparing is None:
+            self._preparing = ProgressLines(None, label, self.log).__enter__()
+
+    def _prepared(self) -> None:
+        """The first stage begins: no more lines about the time before it."""
+        if self._preparing is not None:
+            self._preparing.__exit__(None)
+            self._preparing = None
 
 
 class AutoSession(Session):
@@ -142,6 +210,7 @@ class AutoSession(Session):
         self.workers = workers
         self.min_items = BuildSettings().parallel_min_items if min_items is None else min_items
         self._chosen: Session | None = None
+        self._shared: list = []
 
     @property
     def name(self) -> str:  # type: ignore[override]
@@ -160,7 +229,15 @@ class AutoSession(Session):
                 if self.wants_cluster(items)
                 else Session(self.progress, self.log)
             )
+            self._chosen.share(self._shared)
+            self._shared = []
         return self._chosen
+
+    def share(self, values: Sequence) -> None:
+        if self._chosen is not None:
+            self._chosen.share(values)
+        else:  # shared with the session chosen on the first call
+            self._shared.extend(values)
 
     def map(
         self,
@@ -172,6 +249,7 @@ class AutoSession(Session):
         combine: Callable[[list], Any] | None = None,
         **common,
     ) -> list:
+        self._prepared()
         return self._choose(len(calls)).map(function, calls, label, keep, state_as, combine, **common)
 
     @property
@@ -214,6 +292,33 @@ def _state_plugin():
             self.state.clear()
 
     return StatePlugin()
+
+
+def _names(calls: Sequence[tuple]) -> str:
+    """What a batch of calls works on, for a message: their plans' or comparisons' ids."""
+    names = []
+    for call in calls:
+        first = call[0] if call else None
+        found = next(
+            (str(first[key]) for key in ("comparison_id", "doc_id") if isinstance(first, dict) and key in first), None
+        )
+        names.append(found or str(getattr(first, "doc_id", "")) or repr(first)[:40])
+    return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+
+
+def _why_lost(future, result, times: int) -> str:
+    """Why a task came back without its result (its worker lost); raises the task's own exception
+    when the task itself failed."""
+    import dask
+    from distributed import KilledWorker
+
+    if future.status == "error":
+        _, exc, traceback = result
+        if not isinstance(exc, KilledWorker):
+            raise exc.with_traceback(traceback)
+        tries = dask.config.get("distributed.scheduler.allowed-failures")
+        return f"the Dask worker processes running it died, {tries + 1} times (out of memory?)"
+    return f"its Dask task was cancelled {times} times (its worker lost: out of memory?)"
 
 
 def _run_batch(function: Callable, calls: list[tuple], common: dict, combine: Callable[[list], Any] | None) -> list:
@@ -287,6 +392,12 @@ class DaskSession(Session):
     def state(self) -> BuildState:
         return self._build_state
 
+    def share(self, values: Sequence) -> None:
+        new = [v for v in values if self._argument(v) is v]
+        if new:
+            futures = self.client.scatter(list(new), hash=False)
+            self._futures.update({id(v): (v, f) for v, f in zip(new, futures)})
+
     def _argument(self, value):
         """A result kept from an earlier call: its future (the worker holding it passes it on)."""
         kept = self._futures.get(id(value))
@@ -313,9 +424,9 @@ class DaskSession(Session):
     ) -> list:
         from distributed import as_completed
 
+        self._prepared()
         if state_as:
             common[state_as] = self.state
-        shared = {name: self._shared(value) for name, value in common.items()}
         self._maps += 1  # task keys unique to this call of map
         size = self._batch_size(len(calls))
         batches = [
@@ -323,31 +434,36 @@ class DaskSession(Session):
             for start in range(0, len(calls), size)
         ]
         batched = size > 1 or combine is not None  # a task returns a list of results
+        shared = {name: self._shared(value) for name, value in common.items()}
         futures = [
-            self.client.submit(
-                _run_batch,
-                function,
-                batch,
-                shared,
-                combine,
-                retries=RETRIES,
-                key=f"{label}-{self._maps}-{i}-{self._token}",
-            )
-            if batched
-            else self.client.submit(
-                function, *batch[0], **shared, retries=RETRIES, key=f"{label}-{self._maps}-{i}-{self._token}"
-            )
+            self._submit(function, batch, shared, combine, batched, f"{label}-{self._maps}-{i}-{self._token}")
             for i, batch in enumerate(batches)
         ]
         position = {future.key: i for i, future in enumerate(futures)}
         done: list = [None] * len(futures)
+        lost = [0] * len(futures)
         try:  # each result fetched as it is done (a failed task raises its exception, a UserError stays one)
-            with _progress_bar(len(calls), label, self.progress) as bar:
-                for future, result in as_completed(futures, loop=self.client.loop, with_results=True):
-                    done[position[future.key]] = result if batched else [result]
+            with _progress_bar(len(calls), label, self.progress, self.log) as bar:
+                finished = as_completed(futures, loop=self.client.loop, with_results=True, raise_errors=False)
+                for future, result in finished:
+                    i = position.pop(future.key)
+                    if future.status != "finished":  # lost with its worker (run again), or failed (raised)
+                        lost[i] += 1
+                        why = _why_lost(future, result, lost[i])  # the task's own error is raised
+                        if future.status == "error" or lost[i] > RESUBMITS:  # Dask tried other workers already
+                            where = f"{label} of {_names(calls[i * size : (i + 1) * size])}"
+                            raise UserError(where, f"{why}; nothing was written") from None
+                        self._scattered.clear()  # the lost worker may have held the shared objects
+                        shared = {name: self._shared(value) for name, value in common.items()}
+                        key = f"{label}-{self._maps}-{i}-again{lost[i]}-{self._token}"
+                        futures[i] = self._submit(function, batches[i], shared, combine, batched, key)
+                        position[key] = i
+                        finished.add(futures[i])
+                        continue
+                    done[i] = result if batched else [result]
                     if not keep:
                         future.release()  # the worker can drop it now
-                    bar.update(len(batches[position[future.key]]))
+                    bar.update(len(batches[i]))
         except BaseException:
             self.client.cancel(futures)
             raise
@@ -364,6 +480,12 @@ class DaskSession(Session):
             )
             self._futures.update({id(r): (r, f) for r, f in zip(results, items)})
         return results
+
+    def _submit(self, function: Callable, batch: list[tuple], shared: dict, combine, batched: bool, key: str):
+        """One task: a batch of calls (or one call, when calls are not batched)."""
+        if batched:
+            return self.client.submit(_run_batch, function, batch, shared, combine, retries=RETRIES, key=key)
+        return self.client.submit(function, *batch[0], **shared, retries=RETRIES, key=key)
 
     def _batch_size(self, calls: int) -> int:
         """Calls per task: about 8 tasks per worker thread (a task costs the scheduler a few ms;

@@ -11,7 +11,7 @@ import pandas as pd
 from analysis import review
 from analysis.compare.duplicates import left_out_log
 from analysis.corpus import manifest
-from analysis.corpus.build import planned_comparisons
+from analysis.corpus.documents import planned_comparisons
 
 
 def target_lines(targets: pd.DataFrame) -> list[str]:

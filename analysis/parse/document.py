@@ -67,7 +67,8 @@ def parse_document(
     """Read a plan file of any supported format (.txt, .docx, .pdf, .html: chosen by content, see
     :mod:`analysis.parse.formats`), then clean and structure it. The entry point for a notebook:
     without ``settings`` it parses with the defaults; the pipeline passes the build's."""
-    return parse_raw(formats.read_plan(path), doc_id or doc_id_for(path), settings or ParseSettings())
+    settings = settings or ParseSettings()
+    return parse_raw(formats.read_plan(path, settings), doc_id or doc_id_for(path), settings)
 
 
 def parse_raw(raw: read.RawDocument, doc_id: str, settings: ParseSettings) -> ParsedDocument:

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 import zipfile
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import overload
 
 from analysis.errors import UserError
+from analysis.parse.read import text_too_long
+from analysis.settings import ParseSettings
 from analysis.text.numerals import to_chinese
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -24,6 +27,9 @@ _HIDDEN = {W + "del", W + "moveFrom", W + "instrText", W + "delText", W + "pPr",
 _STEMS = "甲乙丙丁戊己庚辛壬癸"
 _BRANCHES = "子丑寅卯辰巳午未申酉戌亥"
 _LEGAL_DIGITS = "零壹贰叁肆伍陆柒捌玖"
+# A part unpacking to less than this is never judged by its packing ratio (small repetitive
+# parts pack tightly too).
+_RATIO_FLOOR_BYTES = 1_000_000
 
 
 def _roman(n: int) -> str:
@@ -123,12 +129,15 @@ class Numbering:
         if root is None:
             return cls()
         abstract = {a.get(W + "abstractNumId"): a for a in root.iter(W + "abstractNum")}
+        nums: dict[str | None, ET.Element] = {}
+        for num in root.iter(W + "num"):
+            nums.setdefault(num.get(W + "numId"), num)  # the first of an id, as a lookup finds it
         levels: dict[str, dict[int, Level]] = {}
         for num in root.iter(W + "num"):
             definition = abstract.get(_val(num.find(W + "abstractNumId")))
             linked = None if definition is None else _val(definition.find(W + "numStyleLink"))
             if linked and styles.get(linked, (None, None))[0]:  # a list style: its numId holds the levels
-                target = root.find(f"{W}num[@{W}numId='{styles[linked][0]}']")
+                target = nums.get(styles[linked][0])
                 definition = abstract.get(_val(target.find(W + "abstractNumId"))) if target is not None else None
             lvls = [] if definition is None else definition.iter(W + "lvl")
             by_level = {int(lvl.get(W + "ilvl", "0")): _level(lvl) for lvl in lvls}
@@ -176,68 +185,87 @@ def _styles(root: ET.Element | None) -> dict[str, tuple[str | None, str | None]]
         if num_pr is not None:
             own[sid] = (_val(num_pr.find(W + "numId")), _val(num_pr.find(W + "ilvl")))
         based[sid] = _val(style.find(W + "basedOn"))
-    resolved: dict[str, tuple[str | None, str | None]] = {}
+    found: dict[str, tuple[str | None, str | None] | None] = {}  # each style walked once (chains may be long)
     for sid in based:
-        seen: set[str] = set()
+        chain: dict[str, None] = {}
         current: str | None = sid
-        while current and current not in own and current not in seen:
-            seen.add(current)
+        while current and current not in own and current not in found and current not in chain:
+            chain[current] = None
             current = based.get(current)
-        if current in own:
-            resolved[sid] = own[current]
-    return resolved
+        result = own.get(current) if current in own else found.get(current) if current else None
+        found.update(dict.fromkeys(chain, None if current in chain else result))
+        found[sid] = None if current in chain else result
+    return {sid: numbering for sid, numbering in found.items() if numbering is not None and sid in based}
+
+
+def _preorder(
+    elements: Iterable[ET.Element], below: Callable[[ET.Element], Iterable[ET.Element] | None]
+) -> Iterator[ET.Element]:
+    """``elements`` and what lies below them, depth first in document order, without recursion (a
+    file may nest content controls or text boxes hundreds deep). ``below(element)`` gives what to
+    visit under an element once it has been yielded (None: nothing)."""
+    pending: list[Iterator[ET.Element]] = [iter(elements)]
+    while pending:
+        element = next(pending[-1], None)
+        if element is None:
+            pending.pop()
+            continue
+        yield element
+        if (under := below(element)) is not None:
+            pending.append(iter(under))
+
+
+_RUN_MARKS = {W + "tab": "\t", W + "ptab": "\t", W + "br": "\n", W + "cr": "\n", W + "noBreakHyphen": "-"}
+
+
+def _visible_children(element: ET.Element) -> ET.Element | None:
+    """Below a paragraph's element, what the reader sees: not hidden subtrees, not a hidden run,
+    not a nested paragraph (a text box, read as its own paragraph)."""
+    tag = element.tag
+    if tag in _HIDDEN or tag == W + "p" or (tag == W + "r" and element.find(f"{W}rPr/{W}vanish") is not None):
+        return None
+    return element
 
 
 def _run_text(paragraph: ET.Element) -> str:
     out: list[str] = []
-
-    def walk(element: ET.Element) -> None:
-        for child in element:
-            tag = child.tag
-            if tag in _HIDDEN or (tag == W + "r" and child.find(f"{W}rPr/{W}vanish") is not None):
-                continue
-            if tag == W + "t":
-                out.append(child.text or "")
-            elif tag in (W + "tab", W + "ptab"):
-                out.append("\t")
-            elif tag in (W + "br", W + "cr"):
-                out.append("\n")
-            elif tag == W + "noBreakHyphen":
-                out.append("-")
-            elif tag != W + "p":  # a nested paragraph (text box) is read as its own paragraph
-                walk(child)
-
-    walk(paragraph)
+    for element in _preorder(paragraph, _visible_children):
+        if element.tag == W + "t":
+            out.append(element.text or "")
+        elif element.tag in _RUN_MARKS:
+            out.append(_RUN_MARKS[element.tag])
     return "".join(out)
 
 
-def _text_boxes(element: ET.Element):
+def _text_boxes(element: ET.Element) -> Iterator[ET.Element]:
     """The text boxes drawn in a paragraph (not the duplicate of a compatibility fallback)."""
-    for child in element:
-        if child.tag == W + "txbxContent":
-            yield child
-        elif child.tag != _MC_FALLBACK:
-            yield from _text_boxes(child)
+    skipped = (W + "txbxContent", _MC_FALLBACK)
+    for inner in _preorder(element, lambda e: None if e.tag in skipped else e):
+        if inner.tag == W + "txbxContent":
+            yield inner
+
+
+# Body-level elements whose children are read as body content.
+_CONTAINERS = {W + "sdt", W + "sdtContent", W + "customXml", W + "ins", W + "moveTo"}
+
+
+def _block_children(element: ET.Element) -> Iterable[ET.Element] | None:
+    """What is read under a body-level element: a paragraph's text boxes' content (after the
+    paragraph), a table's cells' content row by row, a container's children."""
+    if element.tag == W + "p":
+        return (child for box in _text_boxes(element) for child in box)
+    if element.tag == W + "tbl":
+        return (child for row in element.findall(W + "tr") for cell in row.findall(W + "tc") for child in cell)
+    return element if element.tag in _CONTAINERS else None
 
 
 class _Reader:
     def __init__(self, numbering: Numbering, styles: dict[str, tuple[str | None, str | None]]):
         self.numbering, self.styles = numbering, styles
 
-    def block(self, element: ET.Element) -> list[str]:
-        """The lines of a body-level element in document order."""
-        lines: list[str] = []
-        for child in element:
-            if child.tag == W + "p":
-                lines.append(self.paragraph(child))
-                lines.extend(line for box in _text_boxes(child) for line in self.block(box))
-            elif child.tag == W + "tbl":
-                for row in child.findall(W + "tr"):
-                    for cell in row.findall(W + "tc"):
-                        lines.extend(self.block(cell))
-            elif child.tag in (W + "sdt", W + "sdtContent", W + "customXml", W + "ins", W + "moveTo"):
-                lines.extend(self.block(child))
-        return lines
+    def block(self, elements: Iterable[ET.Element]) -> list[str]:
+        """The lines of body-level elements in document order."""
+        return [self.paragraph(e) for e in _preorder(elements, _block_children) if e.tag == W + "p"]
 
     def paragraph(self, p: ET.Element) -> str:
         text = _run_text(p)
@@ -255,26 +283,88 @@ class _Reader:
         return num_id, int(ilvl or 0)
 
 
-def _part(archive: zipfile.ZipFile, name: str) -> ET.Element | None:
+def _checked_part(
+    archive: zipfile.ZipFile, name: str, path: Path | str, settings: ParseSettings, whole: bool = False
+) -> zipfile.ZipInfo | None:
+    """The entry ``name`` of the archive (None if absent), refused before it is unpacked when it
+    would unpack to more than the limit (of a part read ``whole`` into memory, or as a stream) or
+    is packed more tightly than any text (a zip bomb). zipfile never unpacks more than the size the
+    archive declares."""
     try:
-        return ET.fromstring(archive.read(name))
+        info = archive.getinfo(name)
     except KeyError:
         return None
+    limit, setting = (
+        (settings.max_style_part_bytes, "max_style_part_bytes")
+        if whole
+        else (settings.max_part_bytes, "max_part_bytes")
+    )
+    if info.file_size > limit:
+        raise UserError(
+            path,
+            f"{name} would unpack to {info.file_size:,} bytes (the limit is {limit:,}): a zip bomb or not a "
+            f"plan (raise ParseSettings.{setting} in analysis/settings.py if this is a real plan)",
+        )
+    ratio = info.file_size / max(info.compress_size, 1)
+    if info.file_size > _RATIO_FLOOR_BYTES and ratio > settings.max_part_ratio:
+        raise UserError(
+            path,
+            f"{name} is packed {ratio:,.0f} times (a zip bomb; the limit is {settings.max_part_ratio:g} times, "
+            "ParseSettings.max_part_ratio in analysis/settings.py)",
+        )
+    return info
 
 
-def read_docx(path: Path | str) -> str:
+def _part(archive: zipfile.ZipFile, name: str, path: Path | str, settings: ParseSettings) -> ET.Element | None:
+    info = _checked_part(archive, name, path, settings, whole=True)
+    return None if info is None else ET.fromstring(archive.read(info))
+
+
+def _body_lines(
+    archive: zipfile.ZipFile, path: Path | str, reader: _Reader, settings: ParseSettings
+) -> list[str] | None:
+    """The lines of ``word/document.xml``'s body (None when there is no body), read as a stream:
+    each body-level element is read and dropped as soon as it ends, so memory holds one of them,
+    and reading stops once the text passes ``settings.max_text_chars``."""
+    info = _checked_part(archive, "word/document.xml", path, settings)
+    if info is None:
+        return None
+    lines: list[str] = []
+    chars, depth, body = 0, 0, None
+    with archive.open(info) as part:
+        for event, element in ET.iterparse(part, events=("start", "end")):
+            if event == "start":
+                depth += 1
+                if depth == 2 and body is None and element.tag == W + "body":
+                    body = element
+                continue
+            depth -= 1
+            if element is body:
+                break
+            if body is None or depth != 2:
+                continue
+            found = reader.block([element])
+            body.clear()  # the element is read: drop it
+            lines.extend(found)
+            chars += sum(len(line) + 1 for line in found)  # each line and the line break after it
+            if chars - 1 > settings.max_text_chars:
+                raise UserError(path, text_too_long(chars - 1, settings.max_text_chars, at_least=True))
+    return None if body is None else lines
+
+
+def read_docx(path: Path | str, settings: ParseSettings | None = None) -> str:
     """The visible text of a ``.docx``: one line per paragraph (table cells row by row)."""
+    settings = settings or ParseSettings()
     try:
         with zipfile.ZipFile(path) as archive:
-            document = _part(archive, "word/document.xml")
-            styles = _styles(_part(archive, "word/styles.xml"))
-            numbering = Numbering.parse(_part(archive, "word/numbering.xml"), styles)
+            styles = _styles(_part(archive, "word/styles.xml", path, settings))
+            numbering = Numbering.parse(_part(archive, "word/numbering.xml", path, settings), styles)
+            lines = _body_lines(archive, path, _Reader(numbering, styles), settings)
     except (zipfile.BadZipFile, ET.ParseError, EOFError) as exc:
         raise UserError(path, f"this Word file is damaged and cannot be read ({exc})") from None
-    body = None if document is None else document.find(W + "body")
-    if body is None:
+    if lines is None:
         raise UserError(path, "this zip archive has no Word document body (word/document.xml)")
-    text = "\n".join(_Reader(numbering, styles).block(body))
+    text = "\n".join(lines)
     if not text.strip():
         raise UserError(path, "the Word file holds no text")
     return text

@@ -125,22 +125,24 @@ def _prune(root: Tag) -> None:
 
 
 def block_text(root: Tag) -> str:
-    """The text of an element: block boundaries become newlines, cells are tab-separated."""
+    """The text of an element: block boundaries become newlines, cells are tab-separated (walked
+    without recursion: a page may nest its elements thousands deep)."""
     out: list[str] = []
-
-    def walk(node: Tag) -> None:
-        for child in node.children:
-            if isinstance(child, PreformattedString):  # comments, CDATA, doctype: not page text
-                continue
-            if isinstance(child, NavigableString):
-                out.append(_SPACES.sub(" ", str(child)))
-            elif isinstance(child, Tag):
-                boundary = "\n" if child.name in _BLOCK_TAGS else "\t" if child.name in _CELL_TAGS else ""
-                out.append(boundary)
-                walk(child)
-                out.append(boundary)
-
-    walk(root)
+    pending = [(iter(root.children), "")]  # each open element's remaining children, and its closing boundary
+    while pending:
+        children, closing = pending[-1]
+        child = next(children, None)
+        if child is None:
+            pending.pop()
+            out.append(closing)
+        elif isinstance(child, PreformattedString):  # comments, CDATA, doctype: not page text
+            continue
+        elif isinstance(child, NavigableString):
+            out.append(_SPACES.sub(" ", str(child)))
+        elif isinstance(child, Tag):
+            boundary = "\n" if child.name in _BLOCK_TAGS else "\t" if child.name in _CELL_TAGS else ""
+            out.append(boundary)
+            pending.append((iter(child.children), boundary))
     lines = (line.strip(" \t\u3000\u00a0") for line in "".join(out).split("\n"))
     return "\n".join(
         line for line in lines if line and not (len(line) <= _CHROME_LINE_MAX and _CHROME_LINE.search(line))
@@ -171,7 +173,10 @@ def readable_block(body: Tag) -> Tag | None:
         )
         if paragraph.name == "p":
             direct = paragraph.get_text()
-        score = (_han(direct) + 10 * len(_SENTENCE_PUNCT.findall(direct))) * (1 - _link_density(paragraph))
+        prose = _han(direct) + 10 * len(_SENTENCE_PUNCT.findall(direct))
+        if prose <= 0:  # a wrapper without text of its own (its link density would walk all it holds)
+            continue
+        score = prose * (1 - _link_density(paragraph))
         if score <= 0:
             continue
         for ancestor, share in ((paragraph.parent, 1.0), (paragraph.parent.parent if paragraph.parent else None, 0.5)):
@@ -183,16 +188,32 @@ def readable_block(body: Tag) -> Tag | None:
     return tags[max(scores, key=scores.__getitem__)]
 
 
+def _containers(body: Tag):
+    """The elements :data:`BODY_CONTAINERS` name, selector by selector, each selector's in page
+    order: one walk over the page (a CSS query per selector would walk a page of 300,000 tags
+    twenty times)."""
+    found: dict[str, list[Tag]] = {selector: [] for selector in BODY_CONTAINERS}
+    for tag in body.find_all(True):
+        for selector in (
+            tag.name,
+            *(f"#{i}" for i in tag.get_attribute_list("id") if i),
+            *(f".{c}" for c in tag.get("class") or []),
+        ):
+            if selector in found:
+                found[selector].append(tag)
+    for selector in BODY_CONTAINERS:
+        yield from found[selector]
+
+
 def read_html(html: str, where: Path | str) -> str:
     """The article text of an HTML page, one paragraph per line."""
     soup = BeautifulSoup(html, "html.parser")
     body = soup.body or soup
     _prune(body)
-    for selector in BODY_CONTAINERS:
-        for container in body.select(selector):
-            text = block_text(container)
-            if _han(text) >= MIN_BODY_HAN:
-                return text
+    for container in _containers(body):
+        text = block_text(container)
+        if _han(text) >= MIN_BODY_HAN:
+            return text
     block = readable_block(body)
     text = block_text(block) if block is not None else ""
     if _han(text) < MIN_BODY_HAN or not _SENTENCE_PUNCT.search(text):

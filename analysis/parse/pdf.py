@@ -25,6 +25,8 @@ import pypdfium2.raw as pdfium_c
 
 from analysis.errors import UserError
 from analysis.parse.metadata import ISSUER_LINE, TITLE_LINE
+from analysis.parse.read import text_too_long
+from analysis.settings import ParseSettings
 
 _CJK = "\u2e80-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef“”‘’《》〔〕…—·"
 _SPACE_NEAR_CJK = re.compile(f"(?<=[{_CJK}])[ \u3000\u00a0]+|[ \u3000\u00a0]+(?=[{_CJK}])")
@@ -76,8 +78,9 @@ def _gapped_text(textpage) -> str:
     return "".join(chars)
 
 
-def _page_lines(document: pdfium.PdfDocument) -> list[list[str]]:
-    pages = []
+def _page_lines(document: pdfium.PdfDocument, path: Path | str, max_chars: int) -> list[list[str]]:
+    """Each page's lines; reading stops once they hold more than ``max_chars`` characters."""
+    pages, chars = [], 0
     for index in range(len(document)):
         page = document[index]
         textpage = page.get_textpage()
@@ -85,6 +88,9 @@ def _page_lines(document: pdfium.PdfDocument) -> list[list[str]]:
         pages.append([line.strip() for line in text.split("\n") if line.strip()])
         textpage.close()
         page.close()
+        chars += len(text)
+        if chars > max_chars:
+            raise UserError(path, text_too_long(chars, max_chars, at_least=True))
     return pages
 
 
@@ -143,8 +149,9 @@ def _check_text_layer(path: Path | str, text: str) -> None:
         )
 
 
-def read_pdf(path: Path | str) -> tuple[str, tuple[int, ...]]:
-    """The text of a PDF (lines separated by ``\\n``) and the offset where each page begins."""
+def read_pdf(path: Path | str, max_chars: int = ParseSettings.max_text_chars) -> tuple[str, tuple[int, ...]]:
+    """The text of a PDF (lines separated by ``\\n``) and the offset where each page begins; a
+    text of more than ``max_chars`` characters is refused."""
     try:
         document = pdfium.PdfDocument(str(path))
     except pdfium.PdfiumError as exc:
@@ -152,7 +159,7 @@ def read_pdf(path: Path | str) -> tuple[str, tuple[int, ...]]:
             raise UserError(path, "this PDF is encrypted with a password: save an unprotected copy first") from None
         raise UserError(path, "this PDF is damaged and cannot be read") from None
     try:
-        pages = _page_lines(document)
+        pages = _page_lines(document, path, max_chars)
     finally:
         document.close()
     pages = remove_page_furniture(pages)

@@ -28,8 +28,11 @@ _MIN_PLAUSIBILITY = 0.9
 # Share of invalid bytes up to which a UTF-8 file is read with replacement characters (damage,
 # measured downstream) rather than refused.
 _MAX_INVALID_UTF8_SHARE = 0.01
-# Largest file read (bytes); ``read_document(max_bytes=...)`` changes it.
+# Largest file read (bytes); ``read_document(max_bytes=...)`` changes it. (A plan's text has its
+# own limit, ``ParseSettings.max_text_chars``: a PDF or Word file may hold images.)
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
+# A character takes at most this many bytes in the encodings read (UTF-8, UTF-16, GB18030).
+MAX_BYTES_PER_CHAR = 4
 _SURROGATE_ESCAPE = re.compile("[\udc80-\udcff]")
 
 
@@ -216,6 +219,15 @@ def read_bytes(path: Path | str, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     if len(data) > max_bytes:
         raise UserError(path, _too_large(len(data), max_bytes))
     return data
+
+
+def text_too_long(chars: int, limit: int, at_least: bool = False) -> str:
+    """Why a plan whose text passes ``ParseSettings.max_text_chars`` is refused, and what to do."""
+    count = f"{'at least ' if at_least else ''}{chars:,} characters"
+    return (
+        f"the text is too long for a plan ({count}; the limit is {limit:,}): split the file, or raise "
+        "ParseSettings.max_text_chars in analysis/settings.py"
+    )
 
 
 def _too_large(size: int, max_bytes: int) -> str:

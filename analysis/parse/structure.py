@@ -293,7 +293,8 @@ def _plausible(
     marker: tuple[str, int | None, int, list[str]], open_blocks: dict[str, Block | None], last_item: int | None = None
 ) -> bool:
     """A part marker must continue the part sequence (一、 after 一、 is text, not a new part);
-    a four-digit item number must continue the items (1000. after 999., not 2024. after 3.)."""
+    an item number of four digits or more must continue the items (1000. after 999., not 2024.
+    after 3.)."""
     level, number, _, _ = marker
     if level == "item" and number is not None and number >= 1000:
         return number == (last_item or 0) + 1

@@ -13,8 +13,9 @@ SIGTERM) stops its workers and their kernels; the index is written last, from th
 
 Each HTML report hides the code, embeds plotly.js (it works offline), opens with a contents list
 and closes with the generation time and the hashes of its input files. A report whose inputs
-(notebook, parameters, processed tables, package code) have not changed since the last build is
-not run again.
+(notebook, parameters, the rows of the processed tables it reads, package code) have not changed
+since the last build is not run again, only rendered again when the links around it changed
+(:mod:`analysis.report.stamps`).
 """
 
 from __future__ import annotations
@@ -33,11 +34,11 @@ import nbformat
 import pandas as pd
 import yaml
 
-from analysis import __version__, storage
+from analysis import storage
 from analysis.corpus import manifest
-from analysis.corpus.build import planned_comparisons
+from analysis.corpus.documents import planned_comparisons
 from analysis.errors import UserError
-from analysis.report import i18n, site
+from analysis.report import i18n, site, stamps
 from analysis.report.execute import (  # noqa: F401 (part of this module's interface)
     Kernel,
     ReportRun,
@@ -57,8 +58,8 @@ from analysis.report.jobs import (  # noqa: F401 (part of this module's interfac
 )
 from analysis.report.render import (  # noqa: F401 (part of this module's interface)
     CONTENT_SECURITY_POLICY,
-    CSP_META,
     contents_list,
+    csp_meta,
     provenance_footer,
     render_html,
 )
@@ -84,6 +85,9 @@ from analysis.settings import (
     REPORT_WORKERS,
     REPORTS_DIR,
 )
+
+# The folders of an edition the runs write into (besides the edition's own): leftovers are looked for there.
+REPORT_SUBFOLDERS = ("notebooks", "params", "logs", "assets")
 
 # --- planning ----------------------------------------------------------------------------------
 
@@ -144,27 +148,19 @@ def corpus_links(documents: pd.DataFrame, manifest_path: Path = MANIFEST_PATH) -
 # --- running one report (in a worker process) --------------------------------------------------
 
 
-def fingerprint(job: ReportJob, processed_dir: Path) -> str:
-    """Hash of everything a report depends on: notebook, parameters, tables, package code."""
-    digest = hashlib.sha256()
-    digest.update(json.dumps([job.report_id, job.parameters, __version__], sort_keys=True).encode())
-    package = Path(__file__).resolve().parent
-    code = sorted(p for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
-    inputs = [job.notebook, *sorted(Path(processed_dir).glob("*.parquet")), *code]
-    for path in inputs:
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes() if path.is_file() else b"(missing)")
-    return digest.hexdigest()
-
-
-def _cached(job: ReportJob, out_dir: Path, stamp: str) -> ReportResult | None:
+def _cached(job: ReportJob, out_dir: Path, stamp: str) -> ReportResult | str | None:
+    """The page of ``job`` as it stands when its fingerprint is ``stamp``; else its executed
+    notebook's path when only the page around it changed (it is rendered again from it); else None."""
     page = out_dir / f"{job.report_id}.html"
     if not page.is_file():
         return None
     head = page.read_text(encoding="utf-8", errors="replace")[:20_000]
     meta = dict(re.findall(r'<meta name="workplan-([a-z]+)" content="([^"]*)"', head))
-    if meta.get("fingerprint") != stamp:
-        return None
+    found = html.unescape(meta.get("fingerprint", ""))
+    if found != stamp:
+        notebook = out_dir / "notebooks" / f"{job.report_id}.ipynb"
+        same_inputs = stamps.inputs_of(found) == stamps.inputs_of(stamp)
+        return str(notebook) if same_inputs and notebook.is_file() else None
     return ReportResult(
         job.report_id,
         job.kind,
@@ -189,7 +185,7 @@ def index_page(
     assets: str = ASSETS,
 ) -> str:
     """``index.html``: the reports in reading order, each with its finding; failures with their error."""
-    return site.index_page(results, figures_html, generated, CSP_META, lang, standalone, assets)
+    return site.index_page(results, figures_html, generated, csp_meta(standalone), lang, standalone, assets)
 
 
 # --- the whole batch ---------------------------------------------------------------------------
@@ -308,16 +304,52 @@ def build_editions(
     their kernels, still writes the indexes of the reports on disk, and raises KeyboardInterrupt.
     Each index (and ``build.json``) is written last and describes the files that exist: reports
     built or cached now, failures (with the failed run's notebook and the earlier page when there
-    is one), and pages of earlier runs (reports not run this time, or no longer planned).
+    is one), and pages of earlier runs (reports not run this time, or no longer planned). A second
+    run writing into the same folder is refused; the temporary files of a killed run are removed;
+    a damaged table or a full disk is one :class:`UserError`.
     """
-    from tqdm import tqdm
-
     unknown_langs = sorted(set(langs) - set(i18n.LANGS))
     if unknown_langs or not langs:
         raise UserError(", ".join(unknown_langs), f"no such language (known: {', '.join(i18n.LANGS)})")
     langs = [lang for lang in i18n.LANGS if lang in langs]
     folders = edition_folders(out_dir, langs)
     snapshot = storage.table_folder(processed_dir)  # one table set for every report of this run
+    storage.check_tables(snapshot)  # a damaged table: one line naming it, before any notebook reads it
+    with storage.build_lock(folders[langs[0]]):  # one run at a time writes here
+        _remove_leftovers(folders)  # of a run that was killed
+        try:
+            return _build_planned(
+                processed_dir, snapshot, folders, jobs, only, force, workers, progress, standalone, pair
+            )
+        except OSError as exc:  # a full disk: the files already written stay whole (atomic writes)
+            where = exc.filename or folders[langs[0]]
+            raise UserError(where, f"cannot write the reports ({exc.strerror or exc})") from None
+        finally:
+            _remove_leftovers(folders)  # of workers stopped mid-notebook (interrupted, or the disk full)
+
+
+def _remove_leftovers(folders: dict[str, Path]) -> None:
+    for folder in folders.values():
+        for place in (folder, *(folder / sub for sub in REPORT_SUBFOLDERS)):
+            storage.remove_leftovers(place)
+
+
+def _build_planned(
+    processed_dir: Path,
+    snapshot: Path,
+    folders: dict[str, Path],
+    jobs: list[ReportJob] | None,
+    only: list[str] | None,
+    force: bool,
+    workers: int,
+    progress: bool,
+    standalone: bool,
+    pair: tuple[str, str] | None,
+) -> dict[str, list[ReportResult]]:
+    """:func:`build_editions` after its checks, holding the output folder."""
+    from tqdm import tqdm
+
+    langs = list(folders)
     documents = storage.read_table("documents", snapshot)
     planned, chosen = _plan_editions(documents, langs, Path(processed_dir), jobs, only, pair)
     results: dict[str, dict[str, ReportResult]] = {lang: {} for lang in langs}
@@ -325,15 +357,15 @@ def build_editions(
     site_folder = folders[langs[0]]  # the shared files go here once, for every edition
     write_assets(site_folder)
     assets = {lang: shared_assets(folders[lang], site_folder) for lang in langs}
+    inputs = stamps.PageInputs(snapshot)
     for lang in langs:
         for job in chosen[lang]:
             write_parameters(job, folders[lang] / "params")
         for job in chosen[lang]:
-            stamp = fingerprint(job, snapshot) + ("-standalone" if standalone else "")
-            if assets[lang] != ASSETS:
-                stamp += f"-assets:{assets[lang]}"
+            page = f"{inputs.page(job, planned[lang], lang)}-{'standalone' if standalone else assets[lang]}"
+            stamp = stamps.page_stamp(inputs.inputs(job), page)
             cached = None if force else _cached(job, folders[lang], stamp)
-            if cached:
+            if isinstance(cached, ReportResult):
                 results[lang][job.report_id] = cached
                 continue
             run = ReportRun(
@@ -344,6 +376,7 @@ def build_editions(
                 planned[lang],
                 standalone,
                 assets[lang],
+                Path(cached) if cached else None,
             )
             stale.setdefault(job.report_id, []).append(run)
     interrupted: BaseException | None = None
@@ -407,6 +440,8 @@ def _run_stale(
                 try:
                     done = future.result()
                 except Exception as exc:  # the worker itself died
+                    if isinstance(exc, OSError) and exc.errno in storage.DISK_FULL:
+                        raise  # a full disk: no report can be written (build_editions says so in one line)
                     error = f"{type(exc).__name__}: {exc}"
                     done = [ReportResult(r.job.report_id, r.job.kind, r.job.title, "failed", error=error) for r in runs]
                 for run, result in zip(runs, done):

@@ -139,6 +139,7 @@ class ReportRun:
     planned: list[ReportJob]
     standalone: bool = False
     assets: str = ASSETS  # where the page finds the shared files
+    already_run: Path | None = None  # its notebook executed on the same inputs: the page is only rendered again
 
 
 _worker_kernel: Kernel | None = None  # the kernel of this worker process (not results: it is reset per notebook)
@@ -158,7 +159,9 @@ def worker_kernel(cwd: Path) -> Kernel:
 def run_editions(runs: list[ReportRun]) -> list[ReportResult]:
     """The editions of one report, one after the other in this worker's kernel; a result for each."""
     return [
-        run_report(
+        _rendered_again(run, run.already_run)
+        if run.already_run
+        else run_report(
             run.job,
             run.out_dir,
             run.stamp,
@@ -224,6 +227,8 @@ def run_report(
             except papermill.PapermillExecutionError as exc:
                 result.error = f"{exc.ename}: {exc.evalue}".strip()
             except Exception as exc:  # a kernel that dies, a missing notebook: reported, not raised
+                if isinstance(exc, OSError) and exc.errno in storage.DISK_FULL:
+                    raise  # the notebook could not be written whole: the batch stops, nothing half-written kept
                 result.error = f"{type(exc).__name__}: {exc}"
             finally:
                 if kernel is not None:
@@ -238,18 +243,54 @@ def run_report(
             os.replace(tmp, failed_path)  # beside the last good notebook, which stays
             result.notebook = failed_path.relative_to(out_dir).as_posix()
             return result
-        executed = nbformat.read(tmp, as_version=4)
-        result.summary = cell_text(executed, SUMMARY_TAG)
-        lang = job.parameters.get("lang", i18n.DEFAULT_LANG)
-        document = render_html(executed, job, result.summary, stamp, inputs, jobs, lang, standalone, assets)
+        result.summary = _write_page(
+            nbformat.read(tmp, as_version=4), job, page, stamp, inputs, jobs, standalone, assets
+        )
         os.chmod(tmp, 0o644)
         os.replace(tmp, executed_path)
-        storage.write_text(page, document)
         failed_path.unlink(missing_ok=True)
     finally:
         tmp.unlink(missing_ok=True)
     result.status, result.html, result.size_bytes = "built", page.name, page.stat().st_size
     return result
+
+
+def _write_page(
+    executed: nbformat.NotebookNode,
+    job: ReportJob,
+    page: Path,
+    stamp: str,
+    inputs: list[tuple[str, str]],
+    jobs: list[ReportJob] | None,
+    standalone: bool,
+    assets: str,
+) -> str:
+    """Render an executed notebook into ``page``; its summary."""
+    summary = cell_text(executed, SUMMARY_TAG)
+    lang = job.parameters.get("lang", i18n.DEFAULT_LANG)
+    storage.write_text(page, render_html(executed, job, summary, stamp, inputs, jobs, lang, standalone, assets))
+    return summary
+
+
+def _rendered_again(run: ReportRun, notebook: Path) -> ReportResult:
+    """The page of a report whose ``notebook`` ran on the same inputs, rendered again around it
+    (status ``rendered``) without a kernel."""
+    started = time.perf_counter()
+    page = run.out_dir / f"{run.job.report_id}.html"
+    executed = nbformat.read(notebook, as_version=4)
+    summary = _write_page(executed, run.job, page, run.stamp, run.inputs, run.planned, run.standalone, run.assets)
+    return ReportResult(
+        run.job.report_id,
+        run.job.kind,
+        run.job.title,
+        "rendered",
+        summary=summary,
+        html=page.name,
+        notebook=notebook.relative_to(run.out_dir).as_posix(),
+        size_bytes=page.stat().st_size,
+        seconds=round(time.perf_counter() - started, 1),
+        inputs=run.inputs,
+    )
 
 
 @contextlib.contextmanager

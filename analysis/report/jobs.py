@@ -50,7 +50,7 @@ class ReportResult:
     report_id: str
     kind: str
     title: str
-    status: str  # "built", "cached", "failed" or "earlier" (a page from earlier inputs, not rebuilt this time)
+    status: str  # "built", "rendered" (its notebook unchanged), "cached", "failed" or "earlier" (a page from earlier inputs)
     summary: str = ""
     error: str = ""
     html: str = ""  # file name inside the output folder

@@ -10,6 +10,7 @@ gives the same page.
 from __future__ import annotations
 
 import html
+import json
 import re
 from dataclasses import dataclass, field
 
@@ -320,14 +321,19 @@ class Report:
     # --- charts -------------------------------------------------------------------------------
 
     def figure(self, fig, data: pd.DataFrame, name: str, height: str = "") -> Html:
-        """A plotly chart (plotly.js is loaded once by the page) with its data as a CSV download."""
+        """A plotly chart with its data as a CSV download. The figure is JSON in the page, drawn
+        by the page's script (plotly.js and report.js are loaded once by the page): a page holds
+        no script of its own, so its Content-Security-Policy runs none."""
+        import plotly.io as pio
+
         div_id = self._next("fig")
-        chart = fig.to_html(
-            full_html=False,
-            include_plotlyjs=False,
-            div_id=div_id,
-            default_height=height or "100%",
-            config={"displaylogo": False, "responsive": True, "toImageButtonOptions": {"filename": name}},
+        config = {"displaylogo": False, "responsive": True, "toImageButtonOptions": {"filename": name}}
+        spec = f'{{"figure":{pio.to_json(fig)},"config":{json.dumps(config)}}}'.replace("<", "\\u003c")
+        box_height = f"{fig.layout.height}px" if fig.layout.height else height or "100%"
+        chart = (
+            f'<div style="height:{box_height}; width:100%;"><div id="{div_id}" class="plotly-graph-div" '
+            f'style="height:100%; width:100%;"></div><script type="application/json" class="plotly-figure" '
+            f'data-for="{div_id}">{spec}</script></div>'
         )
         head = "".join(f"<th>{esc(self.msg.get(f'col.{c}', str(c)))}</th>" for c in data.columns)
         rows = "".join(

@@ -23,15 +23,28 @@ TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
 # Script tags that fetch from the web, here the MathJax plotly's notebook renderer asks for in
 # every chart's output (the reports have no LaTeX; the page template fetches nothing either).
-# Every page forbids every network request, plugin, form and <base>: a document's text that got
-# past the escaping could still not fetch or send anything. plotly.js needs inline script (it is
-# embedded), eval (its number formatting) and inline style.
+# Every page forbids every network request, plugin, form and <base>, and runs no script but the
+# shared files (plotly.js and report.js, which draws the charts from the JSON in the page; with
+# ``standalone`` those two inlined, allowed by their hashes): a document's text that got past the
+# escaping could neither run nor fetch nor send anything. plotly.js needs no eval; it sets inline
+# styles.
 CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data:; font-src 'self' data:; connect-src 'none'; object-src 'none'; "
     "base-uri 'none'; form-action 'none'"
 )
-CSP_META = f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}">'
+
+
+def csp_meta(standalone: bool = False) -> str:
+    """The page's Content-Security-Policy: :data:`CONTENT_SECURITY_POLICY`, with the hashes of the
+    inlined shared scripts when ``standalone``."""
+    policy = CONTENT_SECURITY_POLICY
+    if standalone:
+        hashes = " ".join(f"'{digest}'" for digest in site.inline_script_hashes())
+        policy = policy.replace("script-src 'self'", f"script-src 'self' {hashes}")
+    return f'<meta http-equiv="Content-Security-Policy" content="{policy}">'
+
+
 _REMOTE_SCRIPT = re.compile(r"<script\b[^>]*\bsrc=[\"']?(?:https?:)?//[^>]*>\s*</script>", re.IGNORECASE)
 _HEADING = re.compile(r'<h([1-3])\b[^>]*\bid="([^"]+)"[^>]*>(.*?)</h\1>', re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
@@ -103,7 +116,7 @@ def render_html(
     document = re.sub(r"<html\b[^>]*>", f'<html lang="{i18n.HTML_LANG.get(lang, lang)}">', document, count=1)
     generated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     meta = (
-        f'{CSP_META}\n<meta name="workplan-fingerprint" content="{html.escape(stamp)}">\n'
+        f'{csp_meta(standalone)}\n<meta name="workplan-fingerprint" content="{html.escape(stamp)}">\n'
         f'<meta name="workplan-summary" content="{html.escape(summary, quote=True)}">\n'
         f'<meta name="workplan-lang" content="{html.escape(lang)}">\n'
     )

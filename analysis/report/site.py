@@ -4,6 +4,8 @@ style under ``assets/``, or inlined with ``standalone``), the links between page
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
 import os
 import re
@@ -72,18 +74,32 @@ def shared_styles(document: str, assets: str = ASSETS) -> str:
     return document[:first] + f'<link rel="stylesheet" href="{assets}notebook.css">\n' + document[first:]
 
 
+def _inline_scripts() -> tuple[str, str]:
+    """plotly.js and report.js, as a standalone page inlines them."""
+    from plotly.offline import get_plotlyjs
+
+    return get_plotlyjs(), (ASSETS_DIR / "report.js").read_text(encoding="utf-8")
+
+
+def inline_script_hashes() -> list[str]:
+    """The CSP hashes (``sha256-…``) of the scripts a standalone page inlines: the only ones it runs."""
+    return [
+        "sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode()
+        for text in _inline_scripts()
+    ]
+
+
 def asset_tags(standalone: bool, where: str = "head", assets: str = ASSETS) -> str:
     """The tags that load the shared files: relative links (``assets/…``, or ``../assets/…`` from
     a second edition's folder), or the files inlined."""
+    plotly_js, report_js = _inline_scripts() if standalone else ("", "")
     if where == "head":
         if standalone:
-            from plotly.offline import get_plotlyjs
-
             css = (ASSETS_DIR / "report.css").read_text(encoding="utf-8")
-            return f"<style>{css}</style>\n<script>{get_plotlyjs()}</script>\n"
+            return f"<style>{css}</style>\n<script>{plotly_js}</script>\n"
         return f'<link rel="stylesheet" href="{assets}report.css">\n<script src="{assets}plotly.min.js"></script>\n'
     if standalone:
-        return f"<script>{(ASSETS_DIR / 'report.js').read_text(encoding='utf-8')}</script>"
+        return f"<script>{report_js}</script>"
     return f'<script src="{assets}report.js"></script>'
 
 

@@ -62,15 +62,20 @@ def _raise_interrupt(signum, frame) -> None:
 
 
 def stop_pool(pool: concurrent.futures.ProcessPoolExecutor) -> None:
-    """Terminate every worker of ``pool`` (each ends its kernel), kill what is left after 5 s."""
+    """Terminate every worker of ``pool`` (each ends its kernel), kill what is left after 5 s: a
+    worker too busy to end its kernel in time (a loaded machine) and that kernel too."""
+    import psutil
+
     saved = {}
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGTERM, signal.SIGINT):  # a second signal must not cut this short
             saved[signum] = signal.signal(signum, signal.SIG_IGN)
     try:
         processes = list((getattr(pool, "_processes", None) or {}).values())
+        kernels = []
         for process in processes:
             with contextlib.suppress(Exception):
+                kernels += psutil.Process(process.pid).children(recursive=True)
                 process.terminate()
         deadline = time.monotonic() + 5
         for process in processes:
@@ -79,6 +84,9 @@ def stop_pool(pool: concurrent.futures.ProcessPoolExecutor) -> None:
                 if process.is_alive():
                     process.kill()
                     process.join(1)
+        for kernel in kernels:  # already gone unless its worker was killed before ending it
+            with contextlib.suppress(psutil.Error):
+                kernel.kill()
         pool.shutdown(wait=False, cancel_futures=True)
     finally:
         for signum, handler in saved.items():

@@ -7,6 +7,7 @@ left to decide, for a reviewer) → agreement (the model scored against the deci
 
 from analysis.review.agreement import agreement_report, link_agreement, target_agreement
 from analysis.review.apply import (
+    DECISION_PAIR_COLUMNS,
     alignment_log,
     apply_link_decisions,
     correct_alignment,
@@ -37,6 +38,7 @@ from analysis.review.queue import (
 
 __all__ = [
     "ALIGNMENT_CORRECTION_COLUMNS",
+    "DECISION_PAIR_COLUMNS",
     "DEFAULT_BAND",
     "QUEUE_COLUMNS",
     "REASONS",

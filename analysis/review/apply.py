@@ -33,6 +33,16 @@ from analysis.schema import LINKS, UNLINKED
 
 # A comparison's candidate pairs: :func:`analysis.align.pair_signals`' table, or its columns as arrays.
 PairColumns = pd.DataFrame | Mapping[str, np.ndarray]
+# The columns of the candidate pairs that applying decisions reads (what a build keeps of a
+# comparison's pairs, so that a decision recorded later never needs the comparison made again).
+DECISION_PAIR_COLUMNS = (
+    "source_task_id",
+    "target_task_id",
+    "source_index",
+    "target_index",
+    "score",
+    "link_probability",
+)
 LOG_COLUMNS = schema.columns("corrections")
 MODEL, REVIEWER = schema.DECIDERS
 CONTRACT_COLUMNS = [*ALIGNMENT_COLUMNS, "confidence", "decided_by"]

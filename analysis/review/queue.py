@@ -33,7 +33,7 @@ from analysis.align import PlanComparison
 from analysis.errors import UserError
 from analysis.review.decisions import ALIGNMENT_CORRECTION_COLUMNS
 from analysis.schema import DECIDERS, LINKS
-from analysis.storage import atomic_path, read_table, table_folder
+from analysis.storage import atomic_path, read_table, table_folder, to_spreadsheet_csv
 
 DEFAULT_BAND = (0.35, 0.65)
 MODEL = DECIDERS[0]
@@ -235,7 +235,7 @@ def export_queue(
 def write_queue(queue: pd.DataFrame, out: Path | str) -> None:
     """The queue as CSV (UTF-8 with BOM, which Excel needs to read Chinese text)."""
     with atomic_path(out) as tmp:
-        queue.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
+        to_spreadsheet_csv(queue, tmp, encoding="utf-8-sig")
 
 
 def queue_summary(queue: pd.DataFrame, out: Path | str) -> str:

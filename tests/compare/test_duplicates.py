@@ -18,3 +18,16 @@ def test_near_duplicates_need_shared_text_not_shared_vocabulary() -> None:
     found = near_duplicates(["a", "b", "c"], [a, b, c], [0.0, 5.0, 0.0], DEFAULTS)
     assert list(found["duplicate_of"]) == ["", "a", ""]
     assert np.isnan(found.loc[2, "duplicate_similarity"])
+
+
+def test_one_text_listed_thousands_of_times_is_compared_once_as_a_group() -> None:
+    """A manifest naming one file 3,000 times: each damaged copy is a copy of the first clean one,
+    the clean ones of nobody (decided per group, not over 4.5 million pairs)."""
+    a = "深入打好蓝天保卫战推动重点行业深度治理强化柴油货车监管" * 3
+    b = a.replace("柴油货车", "非道路机械")
+    texts = [a, b] * 1500
+    rates = [5.0 if i % 4 == 2 else 0.0 for i in range(len(texts))]  # every other copy of a is damaged
+    found = near_duplicates([f"d{i}" for i in range(len(texts))], texts, rates, DEFAULTS)
+    expected = ["d0" if i % 4 == 2 else "" for i in range(len(texts))]
+    assert list(found["duplicate_of"]) == expected
+    assert set(found["duplicate_similarity"].dropna()) == {1.0}

@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 from pinned_corpus import PINNED_MANIFEST
 
-from analysis.corpus.build import build, planned_comparisons
+from analysis.corpus.build import build
+from analysis.corpus.documents import planned_comparisons
 from analysis.corpus.manifest import load_manifest
 
 pytestmark = pytest.mark.slow  # every test reads a full build (conftest's ``built``)

@@ -74,6 +74,11 @@ def test_comparisons_come_from_the_links(tmp_path) -> None:
         (["a,p23.txt,,,x,province,2023,,a,,"], "line 2 (a)", "previous is the document itself"),
         (["a,p23.txt,,,x,planet,2023,,,,"], "line 2 (a)", "unknown level 'planet'"),
         (["a,p23.txt,,,x,province,soon,,,,"], "line 2 (a)", "year must be a number"),
+        (
+            ["prov_2023,p23.txt,,,x,province,2023,,,,", "city_2024,c24.txt,,,y,city,2024,prov_2023,prov_2023,,"],
+            "line 3 (city_2024)",
+            "parent and previous are both 'prov_2023'",
+        ),
     ],
 )
 def test_a_bad_manifest_is_refused_naming_the_row(tmp_path, rows: list[str], where: str, problem: str) -> None:
@@ -115,6 +120,9 @@ def test_a_manifest_without_its_link_columns_is_refused(tmp_path) -> None:
         ),
         (["/etc/passwd,p23.txt,,,x,province,2023,,,,"], "line 2", "may hold only letters"),
         (["a<b>,p23.txt,,,x,province,2023,,,,"], "line 2", "may hold only letters"),
+        ([f"{'a' * 65},p23.txt,,,x,province,2023,,,,"], "line 2", "is 65 characters long (at most 64)"),
+        (["-rf,p23.txt,,,x,province,2023,,,,"], "line 2", "doc_id '-rf' starts with '-'"),
+        (["hubei__2024,p23.txt,,,x,province,2023,,,,"], "line 2", "holds '__', which joins two doc ids"),
         (["a,p23.txt,,,x,province,²,,,,"], "line 2 (a)", "year must be a number"),
         (["a,p23.txt,,,x,province,２０２４,,,,"], "line 2 (a)", "year must be a number"),
         (["a,.,,,x,province,2023,,,,"], "line 2 (a)", "is a folder, not a file"),
@@ -182,3 +190,21 @@ def test_the_loaded_manifest_names_its_files_file_path_not_path(tmp_path) -> Non
     listed = load_manifest(write_manifest(tmp_path, GOOD_ROWS))
     assert "path" not in listed.columns
     assert list(listed["file_path"]) == [str((tmp_path / name).resolve()) for name in ("p23.txt", "p24.txt", "c24.txt")]
+
+
+def test_a_long_chain_of_links_is_validated_walking_each_document_once(tmp_path) -> None:
+    """3,000 plans, each the previous year's successor: valid (each chain walked once, not from
+    every row again); a loop closed at the far end is found from the first row."""
+    rows = [f"p{y},p23.txt,,,x,province,{y},,{f'p{y - 1}' if y else ''},," for y in range(3000)]
+    assert len(load_manifest(write_manifest(tmp_path, rows))) == 3000
+    looped = [rows[0].replace(",0,,,,", ",0,,p2999,,")] + rows[1:]
+    with pytest.raises(UserError) as info:
+        load_manifest(write_manifest(tmp_path, looped))
+    assert info.value.where.endswith("line 2 (p0)")
+    assert info.value.problem.startswith("previous links form a cycle: p0 → p2999 → p2998")
+
+
+def test_a_file_name_with_a_double_underscore_gives_a_doc_id_without_one() -> None:
+    from analysis.corpus.register import default_doc_id
+
+    assert default_doc_id("hubei__2024 plan.txt") == "hubei_2024_plan"

@@ -84,6 +84,9 @@ def test_flags_override_the_text_and_the_year_can_come_from_the_date(corpus) -> 
         ({}, ip.city_plan("甲市", "alpha").replace("全市", "", 1), "cannot tell its level"),
         ({}, ip.city_plan("甲市", "alpha").replace("甲市生态环境局\n", ""), "cannot tell its region"),
         ({"doc_id": "甲市"}, ip.city_plan("甲市", "alpha"), "letters, digits, _ and - only"),
+        ({"doc_id": "x" * 300}, ip.city_plan("甲市", "alpha"), "is 300 characters long \\(at most 64\\)"),
+        ({"doc_id": "-x"}, ip.city_plan("甲市", "alpha"), "starts with '-'"),
+        ({"doc_id": None, "name": "-jia_2024.txt"}, ip.city_plan("甲市", "alpha"), "starts with '-'.*pass --doc-id"),
         ({"doc_id": None, "name": "甲市2024年工作要点.txt"}, ip.city_plan("甲市", "alpha"), "pass --doc-id"),
         ({"doc_id": "prov_2024"}, ip.city_plan("甲市", "alpha"), "already in"),
         ({"parent": "nowhere"}, ip.city_plan("甲市", "alpha"), "unknown parent 'nowhere'"),
@@ -257,3 +260,19 @@ def test_a_sister_city_from_the_same_template_gets_its_cascade_and_escalation(tm
     escalation = tables["escalation"]
     sister_rows = escalation[escalation["doc_id"] == "huangshi_city_2024"]
     assert len(sister_rows) > 0 and "hubei_province_2024" in set(sister_rows["parent_doc"])  # compared with its parent
+
+
+def test_a_doc_id_that_looks_like_an_option_is_one_line_not_the_usage(corpus, capsys) -> None:
+    from analysis import cli
+
+    manifest, mine = corpus
+    path = _bring(mine, "jia_2024.txt", ip.city_plan("甲市", "alpha"))
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["add", str(path), "--manifest", str(manifest), "--doc-id", "-x"])
+    err = capsys.readouterr().err
+    assert stopped.value.code == 2 and "usage:" not in err and err.count("\n") == 1
+    assert "argument --doc-id: expected one argument (a value that starts with '-' is written --doc-id=VALUE)" in err
+    assert cli.main(["add", str(path), "--manifest", str(manifest), "--doc-id=-x"]) == 2
+    assert capsys.readouterr().err == (
+        "error: --doc-id: doc_id '-x' starts with '-' (a command line would take it for an option)\n"
+    )

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import io
 import os
+import re
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -17,7 +19,7 @@ from analysis import schema, storage
 from analysis.corpus import scheduler
 from analysis.corpus.build import build
 from analysis.errors import UserError
-from analysis.settings import BuildSettings
+from analysis.settings import BuildSettings, CacheSettings
 
 PARALLEL_MIN_ITEMS = BuildSettings().parallel_min_items
 
@@ -78,6 +80,28 @@ def test_a_synthetic_corpus_gives_the_same_bytes_in_process_and_on_the_cluster(c
     assert _csv_bytes(tmp_path / "dask") == _csv_bytes(tmp_path / "none")
 
 
+@pytest.mark.slow
+def test_the_cluster_computes_the_misses_of_the_cache_this_process_keeps(cluster, in_process, tmp_path) -> None:
+    """A build here fills the cache; after an edit, a build on the cluster computes what changed on
+    the workers (the other plans read from the cache and sent to them) and writes the bytes of a
+    build from nothing."""
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    shutil.copytree(MANIFEST_PATH.parent, raw)
+    build(out, raw / "manifest.csv", scheduler="none")
+    assert _csv_bytes(out) == in_process
+    edited = raw / "ezhou_city_2024.txt"
+    edited.write_text(edited.read_text(encoding="utf-8").replace("。", "。加强监测能力建设。", 1), encoding="utf-8")
+    with _on(cluster) as run:
+        build(out, raw / "manifest.csv", scheduler=run)
+    build(
+        tmp_path / "scratch",
+        raw / "manifest.csv",
+        scheduler="none",
+        cache=CacheSettings(enabled=False),
+    )
+    assert _csv_bytes(out) == _csv_bytes(tmp_path / "scratch") != in_process
+
+
 def _die_once(marker: str, value: int) -> int:
     """Kills its worker process the first time it runs (``marker`` not yet there), then returns."""
     path = Path(marker)
@@ -92,6 +116,39 @@ def test_a_task_whose_worker_dies_is_run_again(cluster, tmp_path) -> None:
     with _on(cluster) as run:
         assert run.map(_die_once, [(str(tmp_path / "marker"), 7)], "die") == [7]
     assert (tmp_path / "marker").exists()
+
+
+def _cancelled_once(marker: str, row: dict) -> str:
+    """Cancels its own task the first time it runs (as the scheduler does with a task it loses)."""
+    from distributed import Future, get_client, get_worker
+
+    path = Path(marker)
+    if not path.exists():
+        path.write_text("cancelled", encoding="utf-8")
+        get_client().cancel(Future(get_worker().get_current_task()), force=True)
+        time.sleep(5)  # cancelled meanwhile: this result is never fetched
+    return row["doc_id"]
+
+
+@pytest.mark.slow
+def test_a_cancelled_task_is_submitted_again(cluster, tmp_path) -> None:
+    with _on(cluster) as run:
+        calls = [(str(tmp_path / "marker"), {"doc_id": f"plan{i}"}) for i in range(3)]
+        assert run.map(_cancelled_once, calls, "parse") == ["plan0", "plan1", "plan2"]
+    assert (tmp_path / "marker").exists()
+
+
+def _always_dies(row: dict) -> str:
+    os._exit(1)
+
+
+@pytest.mark.slow
+def test_a_task_whose_workers_keep_dying_stops_in_one_line_naming_its_plan(cluster) -> None:
+    with _on(cluster) as run, pytest.raises(UserError) as stopped:
+        run.map(_always_dies, [({"comparison_id": "a__b"},)], "compare")
+    assert stopped.value.where == "compare of a__b"
+    assert stopped.value.problem.startswith("the Dask worker processes running it died, ")
+    assert stopped.value.problem.endswith("times (out of memory?); nothing was written")
 
 
 @pytest.mark.slow
@@ -154,3 +211,45 @@ def test_the_progress_bar_shows_on_a_terminal_unless_quiet(monkeypatch, terminal
     with scheduler.session("none", progress=progress) as run:
         assert run.map(divmod, [(i, 3) for i in range(20)], "parse") == [divmod(i, 3) for i in range(20)]
     assert ("parse:" in stderr.getvalue()) is shown
+
+
+def test_without_a_terminal_a_long_stage_logs_its_progress_and_its_time(monkeypatch) -> None:
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    monkeypatch.setattr(scheduler, "PROGRESS_MIN_ITEMS", 3)
+    monkeypatch.setattr(scheduler, "PROGRESS_FIRST_SECONDS", 0.05)
+    monkeypatch.setattr(scheduler, "PROGRESS_EVERY_SECONDS", 0.1)
+    lines: list[str] = []
+    with scheduler.session("none", log=lines.append) as run:
+        assert run.map(_slowly, [(i,) for i in range(3)], "parse") == [0, 1, 2]
+    # The seconds as the clock gives them (a loaded machine makes 0.45 s of sleep more than half a second).
+    assert lines[0] == "parse: 0 of 3 done (0 s)"  # while the first call still runs
+    assert len(lines) >= 3 and all(re.fullmatch(r"parse: [0-3] of 3 done \(\d+ s\)", line) for line in lines[:-1])
+    assert re.fullmatch(r"parse: 3 done in \d+\.\d s", lines[-1])
+    lines.clear()
+    with scheduler.session("none", log=lines.append) as run:  # a quick stage: nothing
+        run.map(divmod, [(i, 3) for i in range(3)], "parse")
+    with scheduler.session("none", progress=False, log=lines.append) as run:  # --quiet
+        run.map(_slowly, [(i,) for i in range(3)], "parse")
+    with scheduler.session("none", log=lines.append) as run:  # a small stage (a small build's log stays as it is)
+        run.map(_slowly, [(i,) for i in range(2)], "parse")
+    assert lines == []
+
+
+def _slowly(i: int) -> int:
+    time.sleep(0.15)
+    return i
+
+
+def test_without_a_terminal_the_time_before_the_first_stage_is_logged_too(monkeypatch) -> None:
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    monkeypatch.setattr(scheduler, "PROGRESS_FIRST_SECONDS", 0.05)
+    monkeypatch.setattr(scheduler, "PROGRESS_EVERY_SECONDS", 0.05)
+    lines: list[str] = []
+    with scheduler.session("none", log=lines.append) as run:
+        run.preparing("build: reading the manifest")
+        time.sleep(0.3)  # reading a manifest of 10,000 rows
+        waited = len(lines)
+        run.map(divmod, [(i, 3) for i in range(3)], "parse")
+        time.sleep(0.2)
+    assert waited >= 2 and all(re.fullmatch(r"build: reading the manifest \(\d+ s\)", line) for line in lines[:waited])
+    assert len(lines) == waited  # the lines stop when the first stage begins (a quick one: silent)

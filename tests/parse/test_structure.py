@@ -241,7 +241,8 @@ def test_item_numbers_run_on_past_999() -> None:
 
 
 @pytest.mark.parametrize(
-    "year_line", ["2024.全年目标完成。", "2024、全年目标完成。", "2024年全年目标完成。", "1000.不是第4项。"]
+    "year_line",
+    ["2024.全年目标完成。", "2024、全年目标完成。", "2024年全年目标完成。", "1000.不是第4项。", "10000.不是第4项。"],
 )
 def test_a_year_or_a_number_that_does_not_continue_the_items_is_not_an_item(year_line: str) -> None:
     tasks = tasks_of(f"2024年工作要点\n一、重点工作\n1.甲。\n2.乙。\n3.丙。\n{year_line}\n")

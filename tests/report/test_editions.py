@@ -243,6 +243,22 @@ def test_the_csp_lets_the_pages_load_their_shared_assets() -> None:
     assert not re.search(r"(?:src|href)=\"assets/", batch.asset_tags(True) + batch.asset_tags(True, "body"))
 
 
+def test_the_csp_runs_no_inline_script_but_the_inlined_shared_ones() -> None:
+    import base64
+    import hashlib
+
+    policy = dict(part.strip().split(" ", 1) for part in batch.CONTENT_SECURITY_POLICY.split(";") if part.strip())
+    assert policy["script-src"] == "'self'"  # neither 'unsafe-inline' nor 'unsafe-eval'
+    assert (
+        batch.csp_meta(False)
+        == f'<meta http-equiv="Content-Security-Policy" content="{batch.CONTENT_SECURITY_POLICY}">'
+    )
+    inlined = re.findall(r"<script>(.*?)</script>", batch.asset_tags(True) + batch.asset_tags(True, "body"), re.DOTALL)
+    digests = [base64.b64encode(hashlib.sha256(script.encode()).digest()).decode() for script in inlined]
+    assert len(digests) == 2
+    assert f"script-src 'self' 'sha256-{digests[0]}' 'sha256-{digests[1]}';" in batch.csp_meta(True)
+
+
 def test_the_stylesheet_declares_a_cjk_font_stack_and_prints_on_a4() -> None:
     css = (PACKAGE / "assets" / "report.css").read_text(encoding="utf-8")
     for font in ("PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "Source Han Sans SC", "sans-serif"):

@@ -8,13 +8,16 @@ the payload that became markup rather than text.
 
 from __future__ import annotations
 
+import html
+import json
 import re
 from pathlib import Path
 
 import pytest
 
 from analysis.corpus import manifest
-from analysis.corpus.build import build, planned_comparisons
+from analysis.corpus.build import build
+from analysis.corpus.documents import planned_comparisons
 from analysis.report import batch, plots
 
 SCRIPT = "<script>document.title='pwned'</script>"
@@ -97,3 +100,59 @@ def test_a_hostile_plan_runs_nothing_in_the_reports(tmp_path) -> None:
         assert 'class="main-svg"' in dom, f"{page.name}: plotly drew no chart under the Content-Security-Policy"
     level = (out / results[1].html).read_text(encoding="utf-8")
     assert "&lt;script&gt;" in level or "\\u003cscript\\u003e" in level or "&amp;lt;script&amp;gt;" in level
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_the_reports_csv_downloads_escape_formulas_as_the_python_rule_does(tmp_path) -> None:
+    """report.js's ``csvCell`` (the «下载 CSV» buttons), run in Chromium on the cases of the
+    Python rule (``analysis.storage.escape_formula``), gives the same cells."""
+    from test_browser import render  # beside this file
+    from test_spreadsheet_csv import FORMULA_CASES
+
+    from analysis.report.site import ASSETS_DIR
+
+    script = (ASSETS_DIR / "report.js").read_text(encoding="utf-8")
+    function = re.search(r"\n  function csvCell\(v\) \{\n.*?\n  \}\n", script, re.DOTALL)
+    assert function, "csvCell not found in report.js"
+    cells = [cell for cell, _ in FORMULA_CASES]
+    page = tmp_path / "csv.html"
+    page.write_text(
+        "<!DOCTYPE html><html><head><meta charset='utf-8'></head><body><pre id='out'></pre><script>"
+        f"{function.group(0)}\nvar cells = {json.dumps(cells)};\n"
+        "document.getElementById('out').textContent = JSON.stringify(cells.map(csvCell));</script></body></html>",
+        encoding="utf-8",
+    )
+    dom = render(page, tmp_path)
+    shown = re.search(r'<pre id="out">(.*?)</pre>', dom, re.DOTALL)
+    assert shown, dom[-2000:]
+    expected = []
+    for _, safe in FORMULA_CASES:  # then quoted as CSV, as tableCsv does
+        expected.append('"' + safe.replace('"', '""') + '"' if any(c in safe for c in '",\n\r') else safe)
+    assert json.loads(html.unescape(shown.group(1))) == expected
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_a_script_inserted_into_a_page_by_hand_does_not_run(built, built_reports, tmp_path) -> None:
+    """The pages' Content-Security-Policy runs the shared scripts only (by hash when inlined): a
+    script, an event handler or an SVG handler inserted into a saved page runs nothing, and the
+    charts still draw."""
+    from test_browser import render  # beside this file
+
+    standalone = tmp_path / "standalone"
+    batch.build_reports(standalone, built[0], only=["overview"], progress=False, standalone=True)
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "assets").symlink_to(built_reports / "assets")
+    for name in ("overview.html", "index.html"):
+        (shared / name).write_text((built_reports / name).read_text(encoding="utf-8"), encoding="utf-8")
+    payload = SCRIPT + IMG + SVG.replace(">", "></svg>")
+    for page in (shared / "overview.html", shared / "index.html", standalone / "overview.html"):
+        source = page.read_text(encoding="utf-8")
+        assert "<script>" not in source or page.parent == standalone  # no inline script but the inlined shared ones
+        page.write_text(source.replace("</h1>", "</h1>" + payload, 1), encoding="utf-8")
+        dom = render(page, tmp_path)
+        title = re.search(r"<title>(.*?)</title>", dom, re.DOTALL)
+        assert title and "pwned" not in title.group(1), (page, title and title.group(1))
+        assert 'class="main-svg"' in dom, f"{page}: no chart drawn"

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import psutil
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
@@ -153,10 +154,10 @@ def test_stopping_reports_stops_its_workers_and_kernels(tmp_path, built, signum)
         family = _descendants(main.pid)
         assert len(family) >= 2
         os.kill(main.pid, signum)
-        time.sleep(5)
-        left = [(p.pid, " ".join(p.cmdline())[:120]) for p in family if _alive(p)]
         try:
-            main.wait(timeout=60)
+            main.wait(timeout=60)  # the command ends (it writes the indexes first) ...
+            _, alive = psutil.wait_procs(family, timeout=5)  # ... and nothing of it keeps running
+            left = [(p.pid, " ".join(p.cmdline())[:120]) for p in alive if _alive(p)]
         finally:
             for p in family:  # never leave them behind, whatever the test found
                 if _alive(p):
@@ -165,3 +166,113 @@ def test_stopping_reports_stops_its_workers_and_kernels(tmp_path, built, signum)
         assert main.returncode == 130, main.stderr.read()
     index = (out / "index.html").read_text(encoding="utf-8")
     assert all((out / link).is_file() for link in _hrefs(index))
+
+
+def _busy_worker_with_a_kernel(started: str) -> None:
+    """A report worker too busy to stop when told (SIGTERM ignored), its kernel in a session of its own."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    kernel = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"], start_new_session=True)
+    Path(started).write_text(str(kernel.pid), encoding="utf-8")
+    time.sleep(120)
+
+
+@pytest.mark.slow
+def test_a_worker_killed_before_it_ends_its_kernel_takes_the_kernel_with_it(tmp_path) -> None:
+    from analysis.report.workers import stop_pool, worker_pool
+
+    started = tmp_path / "kernel.pid"
+    pool = worker_pool(1)
+    pool.submit(_busy_worker_with_a_kernel, str(started))
+    deadline = time.monotonic() + 60
+    while not started.exists() or not started.read_text(encoding="utf-8"):
+        assert time.monotonic() < deadline, "the worker never started its kernel"
+        time.sleep(0.1)
+    kernel = psutil.Process(int(started.read_text(encoding="utf-8")))
+    try:
+        stop_pool(pool)
+        psutil.wait_procs([kernel], timeout=2)
+        assert not _alive(kernel)
+    finally:
+        if _alive(kernel):
+            kernel.kill()
+
+
+def test_a_full_disk_while_a_notebook_runs_keeps_no_half_written_notebook(tmp_path, monkeypatch) -> None:
+    import errno
+
+    import papermill
+
+    out = tmp_path / "out"
+    good = _good_outputs(out)
+    job = ReportJob("r", "overview", "R", tmp_path / "r.ipynb", {}, ())
+
+    def fills_the_disk(input_path, output_path, **kwargs):
+        Path(output_path).write_text('{"half": ', encoding="utf-8")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(papermill, "execute_notebook", fills_the_disk)
+    with pytest.raises(OSError, match="No space left on device"):
+        batch.run_report(job, out, "stamp", [])
+    assert {path: path.read_bytes() for path in good} == good
+    assert sorted(p.name for p in (out / "notebooks").iterdir()) == ["r.ipynb"]  # no failed notebook, no temp
+
+
+def test_reports_on_a_full_disk_stop_with_one_error_naming_the_folder(tmp_path, monkeypatch) -> None:
+    import errno
+
+    from analysis import storage
+    from analysis.errors import UserError
+
+    processed = tmp_path / "processed"
+    storage.write_parquet(pd.DataFrame({"doc_id": ["a"]}), processed / "documents.parquet")
+
+    def fills_the_disk(target, text):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(storage, "write_text", fills_the_disk)
+    out = tmp_path / "reports"
+    with pytest.raises(UserError) as stopped:
+        batch.build_reports(out, processed, jobs=[], progress=False)
+    assert str(stopped.value) == f"{out}: cannot write the reports (No space left on device)"
+
+
+def test_a_damaged_table_is_one_line_naming_it(tmp_path, capsys) -> None:
+    from analysis import cli, storage
+
+    processed = tmp_path / "processed"
+    storage.write_parquet(pd.DataFrame({"doc_id": ["a"]}), processed / "documents.parquet")
+    damaged = processed / "alignments.parquet"
+    damaged.write_bytes(b"PAR1 half a table")
+    for command in (
+        ["reports", "--out", str(tmp_path / "reports")],
+        ["review", "a__b", "--out", str(tmp_path / "q.csv")],
+    ):
+        assert cli.main([*command, "--processed", str(processed)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"error: {damaged}: the table is damaged (") and err.count("\n") == 1, err
+        assert err.endswith("rebuild it with `make data` (or `python -m analysis build`)\n")
+    assert not (tmp_path / "reports").exists() and not (tmp_path / "q.csv").exists()
+
+
+@pytest.mark.slow
+def test_reports_clean_what_a_killed_run_left_and_refuse_a_second_run(tmp_path, built) -> None:
+    from analysis import storage
+    from analysis.errors import UserError
+
+    processed, _ = built
+    out = tmp_path / "reports"
+    leftovers = [
+        out / ".index.ab12.tmp.html",
+        out / "notebooks" / ".overview.cd34.tmp.ipynb",
+        out / "assets" / ".report.ef56.tmp.js",
+    ]
+    kept = [out / "notebooks" / "overview.ipynb", out / "notes.txt"]
+    for path in leftovers + kept:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("left", encoding="utf-8")
+    with storage.build_lock(out), pytest.raises(UserError, match="another build is writing here"):
+        batch.build_reports(out, processed, jobs=[], progress=False)
+    assert all(path.exists() for path in leftovers)  # a live run's temporary files look the same: left alone
+    batch.build_reports(out, processed, jobs=[], progress=False)
+    assert not [path for path in leftovers if path.exists()] and all(path.exists() for path in kept)
+    assert (out / "index.html").is_file()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import json
+import shutil
 from pathlib import Path
 
 import nbformat
@@ -14,7 +15,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 from analysis import storage
 from analysis.report import batch as reports
-from analysis.report import i18n
+from analysis.report import i18n, stamps
 from analysis.report.batch import ReportJob, contents_list, plan_reports, strip_outputs
 
 
@@ -207,3 +208,37 @@ def test_the_reports_command_refuses_unknown_reports_and_unwritable_folders(run_
     unwritable = run_cli("reports", "--processed", processed, "--only", "overview", "--out", blocker / "out")
     assert unwritable.returncode == 2 and "cannot write here" in unwritable.stderr
     assert "Traceback" not in unwritable.stderr
+
+
+@pytest.mark.slow  # papermill
+def test_a_page_whose_links_alone_changed_is_rendered_again_without_running(tmp_path, built) -> None:
+    processed, _ = built
+    _notebook(tmp_path / "a.ipynb", "print(f'a, x={x}')")
+    _notebook(tmp_path / "b.ipynb", "print('b')")
+    first = [ReportJob("a", "overview", "A", tmp_path / "a.ipynb", {"x": "1"}, ())]
+    out = tmp_path / "out"
+    assert reports.build_reports(out, processed, jobs=first, workers=1, progress=False)[0].status == "built"
+    both = [*first, ReportJob("b", "overview", "B", tmp_path / "b.ipynb", {}, ())]  # b: a new link on a's page
+    again = {r.report_id: r for r in reports.build_reports(out, processed, jobs=both, workers=1, progress=False)}
+    assert again["a"].status == "rendered" and again["a"].summary == "a, x=1" and again["b"].status == "built"
+    assert 'href="b.html"' in (out / "a.html").read_text(encoding="utf-8")
+    third = {r.report_id: r.status for r in reports.build_reports(out, processed, jobs=both, workers=1, progress=False)}
+    assert third == {"a": "cached", "b": "cached"}
+
+
+def test_a_comparison_page_reads_its_own_rows_and_a_corpus_page_every_row(built, tmp_path) -> None:
+    processed, tables = built
+    snapshot = storage.table_folder(processed)
+    changed = tmp_path / "changed"
+    shutil.copytree(snapshot, changed)
+    alignments = tables["alignments"].copy()
+    first, other = list(dict.fromkeys(alignments["comparison_id"]))[:2]
+    alignments.loc[alignments["comparison_id"] == first, "evidence"] = "edited"
+    storage.write_table(alignments, changed, "alignments")
+    jobs = reports.plan_reports(tables["documents"], reports.corpus_links(tables["documents"]))
+    by_comparison = {"__".join(job.doc_ids): job for job in jobs if len(job.doc_ids) == 2}
+    overview = next(job for job in jobs if job.kind == "overview")
+    before, after = stamps.PageInputs(snapshot), stamps.PageInputs(changed)
+    assert before.inputs(by_comparison[first]) != after.inputs(by_comparison[first])
+    assert before.inputs(by_comparison[other]) == after.inputs(by_comparison[other])
+    assert before.inputs(overview) != after.inputs(overview)

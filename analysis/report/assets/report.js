@@ -1,12 +1,14 @@
 /* The reports' one script (shipped once as reports/assets/report.js; inlined with --standalone):
-   sort and filter tables, open clipped cells, filter and search the close reading, CSV downloads,
-   and the review: a reader's decisions on the page's pairs, kept in the browser (localStorage) and
-   downloaded as the corrections file (analysis/report/reading.py describes the page's contract). */
+   draw the charts, sort and filter tables, open clipped cells, filter and search the close reading,
+   CSV downloads, and the review: a reader's decisions on the page's pairs, kept in the browser
+   (localStorage) and downloaded as the corrections file (analysis/report/reading.py describes the
+   page's contract). */
 (function () {
   "use strict";
   function text(el) { return (el.innerText || el.textContent || "").trim(); }
-  // Spreadsheet-safe (the rule analysis/storage.py's unescape_formula undoes): a cell Excel or WPS would run
-  // as a formula (=, +, -, @, TAB, CR first, once any leading ' are set aside; not a plain number) gets a leading '.
+  // Spreadsheet-safe, as analysis/storage.py's escape_formula (unescape_formula reads it back): a cell Excel or
+  // WPS would run as a formula (=, +, -, @, TAB, CR first, once any leading ' are set aside; not a plain number)
+  // gets a leading '.
   function csvCell(v) {
     var core = v.replace(/^'+/, "");
     if (/^[=+\-@\t\r]/.test(core) && !/^[+-]?(?:[0-9][0-9,]*(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?%?$/.test(core)) v = "'" + v;
@@ -147,5 +149,10 @@
       if ((rel !== "" || q !== "") && shown) group.open = true;
     });
   }
+  // The charts: each page holds its figures as JSON (no inline script: the pages' CSP runs none).
+  document.querySelectorAll("script.plotly-figure").forEach(function (spec) {
+    var chart = JSON.parse(spec.textContent), div = document.getElementById(spec.getAttribute("data-for"));
+    if (div && window.Plotly) Plotly.newPlot(div, chart.figure.data, chart.figure.layout, chart.config);
+  });
   window.addEventListener("beforeprint", function () { document.querySelectorAll("details").forEach(function (d) { d.open = true; }); });
 })();
