@@ -127,8 +127,12 @@ def test_the_review_queue_is_safe_and_reads_back_as_the_reviewer_saw_it(tmp_path
     )
     tasks = pd.DataFrame({"task_id": ["a:1-0-1", "b:1-0-1"], "text": ['=HYPERLINK("x")推进', "@SUM(1)推进"]})
     near = alignments.iloc[:0][["comparison_id", "source_doc", "source_task_id", "target_doc", "target_task_id"]]
-    near = near.assign(score=0.0, link_probability=0.0, evidence="")
-    for name, frame in (("alignments", alignments), ("tasks", tasks), ("near_misses", near)):
+    near = near.assign(score=0.0, link_probability=0.0, evidence="", source_clause="", target_clause="")
+    clauses = alignments[["comparison_id", "source_task_id", "target_task_id"]].assign(
+        score=0.5, source_clause='=HYPERLINK("x")', target_clause="@SUM(1)"
+    )
+    tables = (("alignments", alignments), ("tasks", tasks), ("near_misses", near), ("alignment_clauses", clauses))
+    for name, frame in tables:
         storage.write_parquet(frame, tmp_path / f"{name}.parquet")
     out = tmp_path / "queue.csv"
     export_queue(comparison, out, tmp_path)
@@ -139,6 +143,7 @@ def test_the_review_queue_is_safe_and_reads_back_as_the_reviewer_saw_it(tmp_path
         "'@SUM(1)推进",
         "'=shared words",
     )
+    assert (raw.at[0, "source_clause"], raw.at[0, "target_clause"]) == ('\'=HYPERLINK("x")', "'@SUM(1)")
     decided = raw.assign(relation="same", note="-checked by hand")
     decided.to_csv(out, index=False, encoding="utf-8-sig")  # as the reviewer saves it
     storage.write_text(out, out.read_text(encoding="utf-8-sig").replace("-checked", "'-checked"))
