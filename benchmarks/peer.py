@@ -120,9 +120,9 @@ def align_case(n: int, seed: int) -> dict:
         "n": n,
         "source_tasks": len(source.tasks),
         "target_tasks": len(target.tasks),
-        "seconds": round(seconds, 3),
+        "seconds": float(f"{seconds:.4g}"),  # significant figures: a 30-task case takes milliseconds
         "pairs_per_second": round(pairs / seconds),
         **same_link_scores(set(zip(same["source_task_id"], same["target_task_id"])), source, target, truth),
-        "tfidf": {"seconds": round(peer_seconds, 3), "pairs_per_second": round(pairs / peer_seconds), **peer},
+        "tfidf": {"seconds": float(f"{peer_seconds:.4g}"), "pairs_per_second": round(pairs / peer_seconds), **peer},
         "over_tfidf": round(seconds / peer_seconds, 2),
     }

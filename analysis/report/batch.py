@@ -39,39 +39,24 @@ from analysis.corpus import manifest
 from analysis.corpus.documents import planned_comparisons
 from analysis.errors import UserError
 from analysis.report import i18n, site, stamps
-from analysis.report.execute import (  # noqa: F401 (part of this module's interface)
-    Kernel,
+from analysis.report.execute import (
     ReportRun,
-    cell_text,
     run_editions,
-    run_report,
 )
-from analysis.report.jobs import (  # noqa: F401 (part of this module's interface)
+from analysis.report.jobs import (
     CHECKED_OUTPUT_MARK,
-    HIDDEN_IN_REPORT_TAG,
-    PARAMETERS_TAG,
     REPORT_KINDS,
-    SUMMARY_TAG,
     ReportJob,
-    ReportKind,
     ReportResult,
 )
-from analysis.report.render import (  # noqa: F401 (part of this module's interface)
-    CONTENT_SECURITY_POLICY,
-    contents_list,
+from analysis.report.render import (
     csp_meta,
-    provenance_footer,
-    render_html,
 )
-from analysis.report.site import (  # noqa: F401 (part of this module's interface)
-    ASSET_FILES,
+from analysis.report.site import (
     ASSETS,
-    ASSETS_DIR,
     READING_ORDER,
-    asset_tags,
     drop_dead_links,
     index_figures,
-    report_links,
     shared_assets,
     write_assets,
 )

@@ -55,7 +55,7 @@ def notebook_css() -> str:
     import nbformat
     from nbconvert import HTMLExporter
 
-    templates = Path(__file__).resolve().parent / "templates"  # batch.TEMPLATES_DIR
+    templates = Path(__file__).resolve().parent / "templates"
     exporter = HTMLExporter(template_name="offline", extra_template_basedirs=[str(templates)], exclude_input=True)
     empty, _ = exporter.from_notebook_node(nbformat.v4.new_notebook())
     return "\n".join(

@@ -12,7 +12,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from analysis.report import batch, charts, i18n, page, palette, plots, reading
+from analysis.report import batch, charts, i18n, page, palette, plots, reading, render, site
 from analysis.settings import NOTEBOOKS_DIR
 
 PACKAGE = Path(page.__file__).resolve().parent
@@ -153,7 +153,7 @@ def test_the_editions_link_each_page_to_its_twin_by_a_relative_path() -> None:
     assert i18n.edition_href("index.html", "zh") == "en/index.html"
     assert i18n.edition_href("level__a__b.html", "en") == "../level__a__b.html"
     job = batch.ReportJob("level__a__b", "level", "T", Path("x.ipynb"), {}, ("a", "b"))
-    links = batch.report_links(job, [job], i18n.Messages("en"))
+    links = site.report_links(job, [job], i18n.Messages("en"))
     assert '<a class="edition" href="../level__a__b.html" hreflang="zh-CN" lang="zh-CN">中文版</a>' in links
 
 
@@ -233,30 +233,30 @@ def test_tables_for_people_clip_sort_and_download() -> None:
 
 
 def test_the_csp_lets_the_pages_load_their_shared_assets() -> None:
-    policy = dict(part.strip().split(" ", 1) for part in batch.CONTENT_SECURITY_POLICY.split(";") if part.strip())
+    policy = dict(part.strip().split(" ", 1) for part in render.CONTENT_SECURITY_POLICY.split(";") if part.strip())
     assert "'self'" in policy["script-src"] and "'self'" in policy["style-src"]
     assert policy["default-src"] == "'none'" and policy["connect-src"] == "'none'"
-    tags = batch.asset_tags(False) + batch.asset_tags(False, "body")
+    tags = site.asset_tags(False) + site.asset_tags(False, "body")
     assert (
         'src="assets/plotly.min.js"' in tags and 'href="assets/report.css"' in tags and 'src="assets/report.js"' in tags
     )
-    assert not re.search(r"(?:src|href)=\"assets/", batch.asset_tags(True) + batch.asset_tags(True, "body"))
+    assert not re.search(r"(?:src|href)=\"assets/", site.asset_tags(True) + site.asset_tags(True, "body"))
 
 
 def test_the_csp_runs_no_inline_script_but_the_inlined_shared_ones() -> None:
     import base64
     import hashlib
 
-    policy = dict(part.strip().split(" ", 1) for part in batch.CONTENT_SECURITY_POLICY.split(";") if part.strip())
+    policy = dict(part.strip().split(" ", 1) for part in render.CONTENT_SECURITY_POLICY.split(";") if part.strip())
     assert policy["script-src"] == "'self'"  # neither 'unsafe-inline' nor 'unsafe-eval'
     assert (
-        batch.csp_meta(False)
-        == f'<meta http-equiv="Content-Security-Policy" content="{batch.CONTENT_SECURITY_POLICY}">'
+        render.csp_meta(False)
+        == f'<meta http-equiv="Content-Security-Policy" content="{render.CONTENT_SECURITY_POLICY}">'
     )
-    inlined = re.findall(r"<script>(.*?)</script>", batch.asset_tags(True) + batch.asset_tags(True, "body"), re.DOTALL)
+    inlined = re.findall(r"<script>(.*?)</script>", site.asset_tags(True) + site.asset_tags(True, "body"), re.DOTALL)
     digests = [base64.b64encode(hashlib.sha256(script.encode()).digest()).decode() for script in inlined]
     assert len(digests) == 2
-    assert f"script-src 'self' 'sha256-{digests[0]}' 'sha256-{digests[1]}';" in batch.csp_meta(True)
+    assert f"script-src 'self' 'sha256-{digests[0]}' 'sha256-{digests[1]}';" in render.csp_meta(True)
 
 
 def test_the_stylesheet_declares_a_cjk_font_stack_and_prints_on_a4() -> None:

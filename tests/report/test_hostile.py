@@ -18,7 +18,7 @@ import pytest
 from analysis.corpus import manifest
 from analysis.corpus.build import build
 from analysis.corpus.documents import planned_comparisons
-from analysis.report import batch, plots
+from analysis.report import batch, plots, render
 
 SCRIPT = "<script>document.title='pwned'</script>"
 IMG = "<img src=x onerror=document.title='pwned-img'>"
@@ -69,7 +69,7 @@ def test_style_table_and_hover_text_escape_document_text() -> None:
     assert "<script>" not in html and "<img" not in html and "<svg" not in html
     assert "&lt;script&gt;" in html and "&lt;svg onload" in html
     assert "<" not in plots.hover_text(SCRIPT).replace("<br>", "")
-    assert "<svg" not in batch.provenance_footer([(SVG, IMG)], "now")
+    assert "<svg" not in render.provenance_footer([(SVG, IMG)], "now")
 
 
 @pytest.mark.slow

@@ -11,7 +11,7 @@ import ast
 import nbformat
 import pytest
 
-from analysis.report.batch import CHECKED_OUTPUT_MARK, PARAMETERS_TAG, REPORT_KINDS, SUMMARY_TAG
+from analysis.report.jobs import CHECKED_OUTPUT_MARK, PARAMETERS_TAG, REPORT_KINDS, SUMMARY_TAG
 from analysis.settings import NOTEBOOKS_DIR
 
 NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))

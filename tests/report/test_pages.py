@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from test_browser import CHROMIUM, OFFLINE_HEADLESS  # beside this file
 
-from analysis.report import batch, i18n
+from analysis.report import batch, i18n, site
 from analysis.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
@@ -60,7 +60,7 @@ def test_pages_name_plans_not_ids_and_open_with_their_findings(edition) -> None:
         level = (folder / "level__hubei_province_2024__ezhou_city_2024.html").read_text(encoding="utf-8")
         assert "Hubei Province 2024 → Ezhou 2024" in level
     site = folder if lang == "zh" else folder.parent
-    for name in batch.ASSET_FILES:
+    for name in site.ASSET_FILES:
         assert (site / "assets" / name).is_file()
     assert not (site / "en" / "assets").exists()
 
@@ -70,7 +70,7 @@ def test_the_index_gives_a_reading_order_with_each_finding(edition) -> None:
     index = (folder / "index.html").read_text(encoding="utf-8")
     positions = [index.index(f'href="{r["html"]}"') for r in _results(folder)]
     kinds = [r["kind"] for r in _results(folder)]
-    assert kinds == sorted(kinds, key=batch.READING_ORDER.get)
+    assert kinds == sorted(kinds, key=site.READING_ORDER.get)
     assert positions == sorted(positions)
     for result in _results(folder):
         assert result["summary"] and result["summary"] in index.replace("&#x27;", "'")

@@ -17,7 +17,7 @@ import psutil
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from analysis.report import batch, i18n
+from analysis.report import batch, execute, i18n
 from analysis.report.batch import ReportJob
 from analysis.settings import PROJECT_ROOT
 
@@ -42,7 +42,7 @@ def test_a_failed_or_interrupted_notebook_never_replaces_a_good_report(tmp_path,
         raise RuntimeError("Kernel died before replying to kernel_info")
 
     monkeypatch.setattr(papermill, "execute_notebook", dies)
-    result = batch.run_report(job, out, "stamp", [])
+    result = execute.run_report(job, out, "stamp", [])
     assert result.status == "failed" and "Kernel died" in result.error
     assert {path: path.read_bytes() for path in good} == good
     assert result.notebook == "notebooks/r.failed.ipynb"
@@ -54,7 +54,7 @@ def test_a_failed_or_interrupted_notebook_never_replaces_a_good_report(tmp_path,
 
     monkeypatch.setattr(papermill, "execute_notebook", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        batch.run_report(job, out, "stamp", [])
+        execute.run_report(job, out, "stamp", [])
     assert {path: path.read_bytes() for path in good} == good
     assert sorted(p.name for p in (out / "notebooks").iterdir()) == ["r.failed.ipynb", "r.ipynb"]  # no temp left
 
@@ -212,7 +212,7 @@ def test_a_full_disk_while_a_notebook_runs_keeps_no_half_written_notebook(tmp_pa
 
     monkeypatch.setattr(papermill, "execute_notebook", fills_the_disk)
     with pytest.raises(OSError, match="No space left on device"):
-        batch.run_report(job, out, "stamp", [])
+        execute.run_report(job, out, "stamp", [])
     assert {path: path.read_bytes() for path in good} == good
     assert sorted(p.name for p in (out / "notebooks").iterdir()) == ["r.ipynb"]  # no failed notebook, no temp
 

@@ -16,7 +16,9 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from analysis import storage
 from analysis.report import batch as reports
 from analysis.report import i18n, stamps
-from analysis.report.batch import ReportJob, contents_list, plan_reports, strip_outputs
+from analysis.report.batch import plan_reports, strip_outputs
+from analysis.report.jobs import ReportJob
+from analysis.report.render import contents_list
 
 
 def test_reports_follow_the_manifest_links(tmp_path) -> None:
