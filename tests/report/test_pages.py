@@ -59,10 +59,10 @@ def test_pages_name_plans_not_ids_and_open_with_their_findings(edition) -> None:
     else:
         level = (folder / "level__hubei_province_2024__ezhou_city_2024.html").read_text(encoding="utf-8")
         assert "Hubei Province 2024 → Ezhou 2024" in level
-    site = folder if lang == "zh" else folder.parent
+    root = folder if lang == "zh" else folder.parent
     for name in site.ASSET_FILES:
-        assert (site / "assets" / name).is_file()
-    assert not (site / "en" / "assets").exists()
+        assert (root / "assets" / name).is_file()
+    assert not (root / "en" / "assets").exists()
 
 
 def test_the_index_gives_a_reading_order_with_each_finding(edition) -> None:
