@@ -88,6 +88,7 @@ _DATE_LIKE = re.compile(r"\d{4}年|\d{1,2}月|年底|年内|全年|季度|底前
 _SLACK = 2  # wrapped lines a row may have beyond the header's width
 # Loose indicator tables (see the module doc).
 _CELL_MAX = 40  # a longer line is prose: the table has ended
+_HEADER_BEFORE_INDICATOR = 8  # header lines a loose table's header may have before its indicator column
 _SENTENCE_END = ("。", "!", "?", "！", "？", ";", "；")
 _VALUE_KINDS = ("baseline", "target")
 _INDICATOR_HEAD = re.compile(r"(?:率|比|比例|比重|度|指数|数|量|面积|值|水平)$")
@@ -187,6 +188,10 @@ def find_tables(lines: list[str], is_boundary: Callable[[str], bool] = lambda li
     content = [i for i, line in enumerate(lines) if line.strip()]
     cell = [lines[i].strip() for i in content]
     tables: list[Table] = []
+    indicator_cells = [
+        k for k, line in enumerate(cell) if "指标" in line and COLUMNS["indicator"].match(_SPACES.sub("", line))
+    ]
+    loose_starts = {p for k in indicator_cells for p in range(max(0, k - _HEADER_BEFORE_INDICATOR), k + 1)}
     pos = 0
     while pos < len(content):
         if SERIAL_HEADER.match(_SPACES.sub("", cell[pos])):
@@ -199,7 +204,7 @@ def find_tables(lines: list[str], is_boundary: Callable[[str], bool] = lambda li
                     tables.append(Table(content[pos:end], columns, rows, tuple(labels)))
                     pos = after
                     continue
-        if found := _loose_table(content, cell, pos):
+        if pos in loose_starts and (found := _loose_table(content, cell, pos)):
             table, pos = found
             tables.append(table)
             continue

@@ -77,6 +77,19 @@ def test_the_page_number_is_no_value_and_the_rows_are_no_tasks() -> None:
     assert not (table_targets(LOOSE_TABLE)["value"] == 7.0).any()
 
 
+def test_bare_serial_numbers_open_rows_and_a_bare_value_is_no_serial() -> None:
+    raw = (
+        "领域\n序号\n指标\n单位\n目标值\n固废\n"
+        "1\n新建收运站点数\n个\n1\n2\n生活垃圾分类覆盖率\n%\n≥95\n填埋场渗滤液处理达标率\n100\n"
+    )
+    found = table_targets(raw)
+    assert list(zip(found["indicator"], found["value"], found["unit"])) == [
+        ("新建收运站点数", 1.0, "个"),
+        ("生活垃圾分类覆盖率", 95.0, "%"),
+        ("填埋场渗滤液处理达标率", 100.0, "%"),
+    ]
+
+
 def test_a_header_with_several_year_columns_is_not_read_loosely() -> None:
     raw = (
         "领域\n序号\n指标\n单位\n2024年目标\n2025年目标\n"
