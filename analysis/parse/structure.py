@@ -69,7 +69,7 @@ from analysis.parse.framing import (
     title_of,
 )
 from analysis.parse.metadata import DATE_LINE, ISSUER_LINE, TITLE_LINE
-from analysis.parse.tables import IndicatorRow, Table, TableRow, find_tables
+from analysis.parse.tables import IndicatorRow, Table, TableRow, find_tables, value_span
 from analysis.settings import ParseSettings
 from analysis.text.attribution import find_attributions, split_units, unique
 from analysis.text.numerals import chinese_number, to_chinese
@@ -190,7 +190,7 @@ def parse_blocks(doc: CleanDocument, settings: ParseSettings) -> Outline:
     in_table = {i for table in tables for i in table.indices}
     rows = {row.serial_index: row for table in tables if table.key == "task" for row in table.rows}
     indicators = [
-        indicator_row(spans, table, row) for table in tables if table.key == "indicator" for row in table.rows
+        indicator_row(text, spans, table, row) for table in tables if table.key == "indicator" for row in table.rows
     ]
     back_matter = []
     for k in range(body_start, len(paragraphs)):
@@ -238,10 +238,18 @@ def parse_blocks(doc: CleanDocument, settings: ParseSettings) -> Outline:
     return Outline(preamble, roots, back_matter, spans[:lead], indicators)
 
 
-def indicator_row(spans: list[tuple[int, int]], table: Table, row: TableRow) -> IndicatorRow:
-    """A row of an indicator table with its cells as clean-text spans and its columns' header text."""
+def indicator_row(text: str, spans: list[tuple[int, int]], table: Table, row: TableRow) -> IndicatorRow:
+    """A row of an indicator table with its cells as clean-text spans and its columns' header text;
+    a loose table's value cell narrowed to its value (:func:`analysis.parse.tables.value_span`)."""
     cells = {column: tuple(spans[i] for i in lines) for column, lines in row.cells.items()}
+    if table.loose:
+        cells["target"] = tuple(_narrowed(text, span) for span in cells["target"])
     return IndicatorRow(row.serial, cells, {column: table.label(column) for column in cells})
+
+
+def _narrowed(text: str, span: tuple[int, int]) -> tuple[int, int]:
+    found = value_span(text[span[0] : span[1]])
+    return (span[0] + found[0], span[0] + found[1]) if found else span
 
 
 def _row_block(text: str, spans: list[tuple[int, int]], row: TableRow, parent: Block | None) -> Block | None:

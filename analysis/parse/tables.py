@@ -28,7 +28,28 @@ print none). Several task-like columns (``重点工作`` and ``攻坚目标``) m
 An *indicator table* (an indicator column, no task column) is read by the targets stage: each row
 is an indicator with its unit (the unit column, or the unit in brackets after the name), a
 baseline (a 基准值 / 现状值 column, or the earliest of two or more year columns) and one target per
-target column (目标值, or each later year column), and its lead unit.
+target column (目标值, 指标值, or each later year column), and its lead unit.
+
+An indicator table whose rows do not keep the header's width (a PDF text layer: merged cells such
+as 领域 / 任务 printed once for several rows, several indicators under one serial number, a value
+wrapped over two or three lines, a row without a unit cell, the header repeated on each page) is
+read *loosely* (:func:`_loose_table`) when the strict reading finds no row:
+
+- its header is a run of lines that each name a column (序号 included, anywhere in the run) with an
+  indicator column followed by exactly one value column (目标值 / 指标值 …); the run ends at that
+  value column; a header holding a baseline or a second value column (years) is not read loosely;
+- below it, a *value cell* is a line that is a number (``100``, ``≥85``, ``90%以上``) or holds a
+  number after a comparator ``≥ ≤ > <`` (``考核任务,且≥90`` at the end of a wrapped cell, ``≥25 或…``):
+  the value is that comparator and number only. It is read with the nearest *indicator cell*
+  above it since the previous value or serial line (a line ending in an indicator's head noun,
+  :data:`_INDICATOR_HEAD`: 率, 比例, 浓度, 指数 …; failing one, the line before the unit cell, or the
+  line right above), and the nearest *unit cell* above it (:data:`_UNIT_CELL`: ``%``, ``μg/m3``,
+  ``万吨``, ``-`` for none …): a row without a unit cell takes the previous row's;
+- a serial line (``4.``, ``4、``, or a bare number continuing the serials and not followed by a unit
+  or value cell) opens a row; the header printed again is skipped, and a bare number right before
+  it is a page number, not a cell;
+- the table ends before a line that ends a sentence (。!?;) or is longer than :data:`_CELL_MAX`
+  characters, and its lines run to its last header, serial, unit or value line.
 """
 
 from __future__ import annotations
@@ -52,7 +73,7 @@ COLUMNS: dict[str, re.Pattern[str]] = {
     "indicator": re.compile(r"^(?:主要|考核|具体)?指标(?:名称|内容)?$"),
     "unit": re.compile(r"^(?:计量)?单位$"),
     "baseline": re.compile(rf"^(?:基准值|基期值|基数|现状值?|(?:{_YEAR})(?:现状|基准|基数|基期|实际|完成)值?)$"),
-    "target": re.compile(rf"^(?:目标值?|预期值|预期目标|(?:{_YEAR})(?:目标值?|预期值?)?)$"),
+    "target": re.compile(rf"^(?:目标值?|指标值|预期值|预期目标|(?:{_YEAR})(?:目标值?|预期值?)?)$"),
     "other": re.compile(
         r"^(?:备注|类别|分类|领域|工作类别|任务类别|属性|指标属性|(?:分管|责任)(?:[省市县区])?领导|责任人|联系人"
         r"|(?:联系)?电话|(?:第[一二三四]季度)?(?:完成|进展)情况)$"
@@ -65,6 +86,25 @@ _SPACES = re.compile(r"\s+")
 _SERIAL = re.compile(r"^(\d{1,5})[.、]?$")
 _DATE_LIKE = re.compile(r"\d{4}年|\d{1,2}月|年底|年内|全年|季度|底前|长期|持续|常态")
 _SLACK = 2  # wrapped lines a row may have beyond the header's width
+# Loose indicator tables (see the module doc).
+_CELL_MAX = 40  # a longer line is prose: the table has ended
+_HEADER_BEFORE_INDICATOR = 8  # header lines a loose table's header may have before its indicator column
+_SENTENCE_END = ("。", "!", "?", "！", "？", ";", "；")
+_VALUE_KINDS = ("baseline", "target")
+_INDICATOR_HEAD = re.compile(r"(?:率|比|比例|比重|度|指数|数|量|面积|值|水平)$")
+_NAME_TAIL = re.compile(r"(?:[*※]|[(（][^()（）]*[)）])+$")
+_UNIT_CELL = re.compile(
+    r"^(?:[-—–/／]|无|%|‰|个?百分点"
+    r"|[a-zμµ][A-Za-z]{0,2}[23³²]?(?:/[A-Za-z]{1,3}[23³²]?)?(?:\([A-Z]\))?|[A-Za-z]{1,3}/[A-Za-z]{1,3}[23³²]?"
+    r"|(?:万|亿|千|百)?(?:元|吨|千克|公斤|立方米|平方米|平方千米|平方公里|公顷|亩|千米|公里|米|个|家|座|处|项|条|台|辆"
+    r"|套|户|人|人次|次|天|日|年|小时|千瓦时|千瓦|吨标准煤|标准煤|分贝|毫克/升|微克/立方米|毫克/立方米)"
+    r"(?:/(?:万元|元|吨|人|年|天|户|亩|公顷|平方米|立方米|升|千瓦时))?)$"
+)
+_VALUE_IN_CELL = re.compile(
+    r"^(?:[≥≤><]\s*)?\d+(?:\.\d+)?\s*(?:%|‰)?\s*(?:(?:及|或)?以上|以下|以内|左右)?$|[≥≤><]\s*\d+(?:\.\d+)?\s*(?:%|‰)?"
+)
+_LIST_SERIAL = re.compile(r"^(\d{1,3})[.、]$")
+_BARE_NUMBER = re.compile(r"^\d{1,4}$")
 
 
 @dataclass(frozen=True)
@@ -99,10 +139,12 @@ class Table:
     columns: list[str]
     rows: list[TableRow]
     labels: tuple[str, ...] = ()
+    extent: tuple[int, ...] = ()  # a loose table's every line (merged cells, headers repeated)
+    loose: bool = False  # read loosely: its value cells are narrowed to the value (value_span)
 
     @property
     def indices(self) -> set[int]:
-        return set(self.header) | {i for row in self.rows for i in row.indices}
+        return set(self.header) | {i for row in self.rows for i in row.indices} | set(self.extent)
 
     @property
     def key(self) -> str:
@@ -125,15 +167,9 @@ def _header(cell: list[str], pos: int) -> tuple[list[str], int]:
     position after them."""
     labels: list[str] = []
     end = pos + 1
-    while end < len(cell):
-        if end + 1 < len(cell) and column_of(cell[end] + cell[end + 1]):
-            labels.append(_SPACES.sub("", cell[end] + cell[end + 1]))
-            end += 2
-        elif column_of(cell[end]):
-            labels.append(_SPACES.sub("", cell[end]))
-            end += 1
-        else:
-            break
+    while end < len(cell) and (found := _label_at(cell, end)):
+        label, end = found
+        labels.append(label)
     return labels, end
 
 
@@ -152,6 +188,10 @@ def find_tables(lines: list[str], is_boundary: Callable[[str], bool] = lambda li
     content = [i for i, line in enumerate(lines) if line.strip()]
     cell = [lines[i].strip() for i in content]
     tables: list[Table] = []
+    indicator_cells = [
+        k for k, line in enumerate(cell) if "指标" in line and COLUMNS["indicator"].match(_SPACES.sub("", line))
+    ]
+    loose_starts = {p for k in indicator_cells for p in range(max(0, k - _HEADER_BEFORE_INDICATOR), k + 1)}
     pos = 0
     while pos < len(content):
         if SERIAL_HEADER.match(_SPACES.sub("", cell[pos])):
@@ -164,8 +204,135 @@ def find_tables(lines: list[str], is_boundary: Callable[[str], bool] = lambda li
                     tables.append(Table(content[pos:end], columns, rows, tuple(labels)))
                     pos = after
                     continue
+        if pos in loose_starts and (found := _loose_table(content, cell, pos)):
+            table, pos = found
+            tables.append(table)
+            continue
         pos += 1
     return tables
+
+
+def value_span(cell: str) -> tuple[int, int] | None:
+    """Where a loose table's value cell holds its value: the whole cell when it is only a number,
+    else its comparator and number (``考核任务,且≥90`` → ``≥90``)."""
+    m = _VALUE_IN_CELL.search(cell)
+    return m.span() if m else None
+
+
+def _label_at(cell: list[str], k: int) -> tuple[str, int] | None:
+    """The column name at ``k`` (a name wrapped over two lines joined) and the position after it."""
+    if k + 1 < len(cell) and column_of(cell[k] + cell[k + 1]):
+        return _SPACES.sub("", cell[k] + cell[k + 1]), k + 2
+    if column_of(cell[k]):
+        return _SPACES.sub("", cell[k]), k + 1
+    return None
+
+
+def _loose_header(cell: list[str], pos: int) -> tuple[list[str], int] | None:
+    """The header of a loose indicator table starting at ``pos`` (see the module doc): its labels
+    up to its value column and the position after it; None when there is none."""
+    labels: list[str] = []
+    ends: list[int] = []
+    end = pos
+    while end < len(cell):
+        serial = SERIAL_HEADER.match(_SPACES.sub("", cell[end]))
+        found = ("序号", end + 1) if serial else _label_at(cell, end)
+        if found is None:
+            break
+        labels.append(found[0])
+        end = found[1]
+        ends.append(end)
+    kinds = [column_of(label) or "" for label in labels]
+    if "indicator" not in kinds:
+        return None
+    value = next((i for i in range(kinds.index("indicator"), len(kinds)) if kinds[i] in _VALUE_KINDS), None)
+    if value is None or kinds[value] != "target" or any(kind in _VALUE_KINDS for kind in kinds[:value]):
+        return None
+    if value + 1 < len(labels) and (kinds[value + 1] == "baseline" or re.search(_YEAR, labels[value + 1])):
+        return None  # several value columns (years): a loose row cannot say which a value is
+    return labels[: value + 1], ends[value]
+
+
+def _loose_table(content: list[int], cell: list[str], pos: int) -> tuple[Table, int] | None:
+    """A loose indicator table whose header starts at ``pos`` (see the module doc) and the position
+    after it; None when there is none."""
+    header = _loose_header(cell, pos)
+    if header is None:
+        return None
+    labels, body = header
+    rows, taken, after = _loose_rows(content, cell, body, cell[pos:body])
+    if not rows:
+        return None
+    named = {column_of(label): label for label in labels}
+    columns = ["indicator", "unit", "target"]
+    extent = tuple(content[k] for k in taken)
+    return Table(content[pos:body], columns, rows, tuple(named.get(c) or "" for c in columns), extent, True), after
+
+
+def _loose_rows(
+    content: list[int], cell: list[str], start: int, header: list[str]
+) -> tuple[list[TableRow], list[int], int]:
+    """The rows of a loose table whose body starts at ``start``: one per value cell, with its
+    indicator and unit cells; the positions of the table's lines; the position after its last."""
+    rows: list[TableRow] = []
+    taken: list[int] = []
+    segment: list[int] = []  # the lines since the last serial or value line
+    unit = None  # the last unit cell
+    serial, last, k = 0, start - 1, start
+    width = len(header)
+    while k < len(cell) and len(cell[k]) <= _CELL_MAX and not cell[k].endswith(_SENTENCE_END):
+        if cell[k : k + width] == header:  # the header printed again, on the next page
+            taken.extend(range(k, k + width))
+            k, last, segment = k + width, k + width - 1, []
+            continue
+        if _BARE_NUMBER.match(cell[k]) and cell[k + 1 : k + 1 + width] == header:  # a page number
+            k += 1
+            continue
+        if (number := _row_serial(cell, k, serial)) is not None:
+            serial, last, segment = number, k, []
+        elif _is_unit(cell[k]):
+            unit, last = k, k
+            segment.append(k)
+        elif value_span(cell[k]) and (name := _indicator_cell(cell, segment, k)) is not None:
+            cells = {"indicator": [content[name]], "target": [content[k]]}
+            if unit is not None:
+                cells["unit"] = [content[unit]]
+            rows.append(TableRow(serial, content[k], cells))
+            last, segment = k, []
+        else:
+            segment.append(k)
+        taken.append(k)
+        k += 1
+    return rows, [t for t in taken if t <= last], last + 1
+
+
+def _is_unit(line: str) -> bool:
+    return bool(_UNIT_CELL.match(_SPACES.sub("", line)))
+
+
+def _row_serial(cell: list[str], k: int, serial: int) -> int | None:
+    """The serial number a line opens a row with: ``4.`` / ``4、``, or a bare number continuing the
+    serials that no unit or value cell follows; None for any other line."""
+    if m := _LIST_SERIAL.match(cell[k]):
+        return int(m.group(1))
+    following = cell[k + 1] if k + 1 < len(cell) else ""
+    if _BARE_NUMBER.match(cell[k]) and int(cell[k]) == serial + 1 and following:
+        return None if _is_unit(following) or value_span(following) else serial + 1
+    return None
+
+
+def _indicator_cell(cell: list[str], segment: list[int], at: int) -> int | None:
+    """The indicator cell of the value cell at ``at`` among the lines since the last serial or value
+    line: the nearest naming an indicator's head noun, else the line before the unit cell, else the
+    line right above."""
+    text = [k for k in segment if not _is_unit(cell[k])]
+    named = [k for k in text if _INDICATOR_HEAD.search(_NAME_TAIL.sub("", cell[k]))]
+    if named:
+        return named[-1]
+    units = [k for k in segment if k not in text]
+    if units and units[-1] - 1 in text:
+        return units[-1] - 1
+    return at - 1 if at - 1 in text else None
 
 
 def _rows(

@@ -83,3 +83,8 @@ def test_an_indicator_table_with_a_baseline_column_and_the_unit_in_the_name() ->
 def test_jin_is_a_unit_of_quantity() -> None:
     (row,) = text_targets("全年粮食产量稳定在50亿斤以上。").itertuples()
     assert (row.value, row.unit, row.comparator) == (5e9, "斤", ">=")
+
+
+def test_micrograms_per_cubic_metre_in_latin_letters_is_a_concentration() -> None:
+    (row,) = text_targets("全市PM2.5年均浓度控制在35μg/m3以下。").itertuples()
+    assert (row.value, row.unit, row.kind, row.comparator) == (35.0, "μg/m3", "concentration", "<=")
