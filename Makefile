@@ -16,6 +16,9 @@ PROCESSED := data/processed
 BUILT := $(PROCESSED)/.built
 INPUTS := $(wildcard data/raw/*) $(wildcard data/corrections/*.csv) $(wildcard analysis/*.py analysis/*/*.py analysis/lexicon/*)
 PYTEST_NOTEBOOKS := --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg
+# `make test` runs in TEST_WORKERS processes (pytest-xdist), a whole test file or notebook to one
+# process (a notebook's cells run in order in one kernel); TEST_WORKERS=0 runs in this process.
+TEST_WORKERS ?= 2
 # The tests and the notebooks' checked figures run on the tests' pinned copies of the bundled corpus
 # and of the corrections files, whatever a researcher adds to data/raw or data/corrections.
 PINNED_MANIFEST := $(CURDIR)/tests/data/corpus/manifest.csv
@@ -60,7 +63,7 @@ reports: data ## Build the processed tables, then the reports: Chinese in report
 # figures (nbval) read the pinned corpus's tables in build/test-processed: nothing in data/ is used.
 test: $(STAMP) ## Run every test (on the pinned corpus): unit, property, corpus vs gold, notebooks (nbval), reports in Chromium
 	$(PINNED) $(BIN)/python -m analysis build --out $(PINNED_PROCESSED)
-	$(PINNED) $(BIN)/python -m pytest tests notebooks $(PYTEST_NOTEBOOKS)
+	$(PINNED) $(BIN)/python -m pytest tests notebooks $(PYTEST_NOTEBOOKS) -n $(TEST_WORKERS) --dist loadfile
 
 test-fast: $(STAMP) ## Run the tests not marked slow or browser (no build, no notebooks, no reports)
 	$(PINNED) $(BIN)/python -m pytest -m "not slow and not browser" -q
