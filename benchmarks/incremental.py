@@ -141,7 +141,7 @@ if __name__ == "__main__":  # python -m benchmarks.incremental [--quick]: these 
     import sys
 
     from benchmarks import incremental  # by its name: the cases' functions are pickled for their processes
-    from benchmarks.bench import SEED, isolated
+    from benchmarks.measure import SEED, isolated
 
     def logged(function: Callable[..., dict], *args) -> dict:
         found = isolated(function, *args)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from benchmarks import bench, peer
+from benchmarks import bench, measure, peer
 
 
 @pytest.fixture
@@ -93,7 +93,7 @@ def test_the_dask_cases_report_speed_up_and_scale_out_efficiency(monkeypatch) ->
 def test_a_case_that_fails_is_marked_and_the_benchmark_goes_on() -> None:
     import json
 
-    assert bench.isolated(json.loads, "not json") == {
+    assert measure.isolated(json.loads, "not json") == {
         "failed": "JSONDecodeError: Expecting value: line 1 column 1 (char 0)"
     }
 
@@ -116,7 +116,7 @@ def test_a_failed_dask_run_is_named_and_the_other_runs_keep_their_figures(monkey
     assert [r.get("speedup") for r in found["runs"]] == [None, 1.0, 2.0] and found["identical_tables"]
     assert found["scales"][1] == {"scheduler": "local", "workers": 2, "scale": 2, **fake(None, 1, "local", 2, 2)}
     results = {"version": "x", "align": [{"n": 300, "failed": "BrokenProcessPool: killed"}], "dask": found}
-    assert bench.failed_cases(results) == [
+    assert measure.failed_cases(results) == [
         "align: BrokenProcessPool: killed",
         "dask: UserError: compare of a__b: the Dask worker processes running it died, 4 times",
     ]
