@@ -20,15 +20,19 @@ def target_lines(targets: pd.DataFrame) -> list[str]:
     found = targets[targets["role"] == "commitment"]
     unmapped = found["indicator_id"] == ""
     damaged = found["flags"].str.contains("damaged_value", regex=False)
-    counts = pd.DataFrame(
-        {
-            "doc_id": found["doc_id"],
-            "found": 1,
-            "unmapped": unmapped,
-            "damaged": damaged,
-            "clean": damaged & found["clean_value"].notna(),
-        }
-    ).groupby("doc_id", sort=False).sum()
+    counts = (
+        pd.DataFrame(
+            {
+                "doc_id": found["doc_id"],
+                "found": 1,
+                "unmapped": unmapped,
+                "damaged": damaged,
+                "clean": damaged & found["clean_value"].notna(),
+            }
+        )
+        .groupby("doc_id", sort=False)
+        .sum()
+    )
     unmapped_rows = found[unmapped].groupby("doc_id", sort=False)
     listed = {doc_id: rows for doc_id, rows in unmapped_rows}
     lines = []
