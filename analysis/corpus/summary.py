@@ -33,16 +33,17 @@ def target_lines(targets: pd.DataFrame) -> list[str]:
         .groupby("doc_id", sort=False)
         .sum()
     )
-    unmapped_rows = found[unmapped].groupby("doc_id", sort=False)
-    listed = {doc_id: rows for doc_id, rows in unmapped_rows}
+    listed = {str(doc_id): rows for doc_id, rows in found[unmapped].groupby("doc_id", sort=False)}
     lines = []
-    for count in counts.itertuples():
-        line = f"targets {count.Index}: {count.found} commitments, {count.unmapped} with no canonical indicator"
-        if count.damaged:
-            line += f", {count.damaged} damaged values ({count.clean} with a clean value beside)"
+    for doc_id, n_found, n_unmapped, n_damaged, n_clean in zip(
+        counts.index.astype(str), counts["found"], counts["unmapped"], counts["damaged"], counts["clean"]
+    ):
+        line = f"targets {doc_id}: {n_found} commitments, {n_unmapped} with no canonical indicator"
+        if n_damaged:
+            line += f", {n_damaged} damaged values ({n_clean} with a clean value beside)"
         lines.append(line)
-        if count.Index in listed:
-            rows = listed[count.Index]
+        if doc_id in listed:
+            rows = listed[doc_id]
             lines.extend(
                 f"  unmapped: {target_id} {value_text} «{indicator}»"
                 for target_id, value_text, indicator in zip(rows["target_id"], rows["value_text"], rows["indicator"])
