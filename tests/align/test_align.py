@@ -19,7 +19,7 @@ from pinned_corpus import PINNED_DIR as RAW_DIR
 from rapidfuzz import fuzz
 
 from analysis import align
-from analysis.align import signals
+from analysis.align import clause_pairs
 from analysis.corpus.build import build
 from analysis.parse.document import parse_document
 from analysis.review import ALIGNMENT_CORRECTION_COLUMNS
@@ -391,7 +391,7 @@ def test_clauses_split_on_stops_and_attributions_with_offsets_into_the_raw_text(
 def test_clause_blocks_of_any_size_give_the_same_alignment(corpus, monkeypatch) -> None:
     source, target = corpus["hubei_province_2024"], corpus["ezhou_city_2024"]
     whole = align.align(align.PlanPair.of(source, target, AlignmentSettings()), "level")
-    monkeypatch.setattr(signals, "_CLAUSE_BLOCK", 50)  # one source task per block, nothing kept for the links
+    monkeypatch.setattr(clause_pairs, "_CLAUSE_BLOCK", 50)  # one source task per block
     blocks = align.align(align.PlanPair.of(source, target, AlignmentSettings()), "level")
     assert_frame_equal(whole.pairs, blocks.pairs)
     assert_frame_equal(whole.alignments, blocks.alignments)
