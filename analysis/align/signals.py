@@ -224,7 +224,6 @@ def combine(signals, weights: SignalWeights | Mapping[str, float]) -> np.ndarray
     return np.divide(total, used, out=np.zeros(len(values)), where=used > 0)
 
 
-
 @dataclass(frozen=True)
 class Links:
     """The linked pairs of an alignment, with every clause pair of each (``clause_link`` numbers

@@ -3,6 +3,7 @@ tasks' headings and offsets beside it, the evidence of each link, and the matche
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 
 import numpy as np
@@ -131,7 +132,7 @@ def shared_terms(plan_pair: PlanPair, rows: np.ndarray, cols: np.ndarray, limit:
     kept &= _rank_in_group(pair, kept) < limit  # the first ``limit`` of each pair
     bounds = np.searchsorted(pair[kept], np.arange(len(rows) + 1)).tolist()
     ordered = np.array(names, dtype=object)[word_of[kept]].tolist()
-    return [ordered[start:end] for start, end in zip(bounds[:-1], bounds[1:])]
+    return [ordered[start:end] for start, end in itertools.pairwise(bounds)]
 
 
 def _whole(plan_pair: PlanPair, names: list[str], rows: np.ndarray, cols: np.ndarray, word: np.ndarray) -> np.ndarray:
@@ -141,9 +142,7 @@ def _whole(plan_pair: PlanPair, names: list[str], rows: np.ndarray, cols: np.nda
     found = np.array([name in plan_pair.vocabulary for name in names], dtype=bool)[word]
     for plan, tasks in ((plan_pair.source, rows), (plan_pair.target, cols)):
         held = np.unique(tasks)
-        keys = [
-            task * len(names) + number[w] for task in held.tolist() for w in plan.whole_words[task] if w in number
-        ]
+        keys = [task * len(names) + number[w] for task in held.tolist() for w in plan.whole_words[task] if w in number]
         found |= np.isin(tasks * len(names) + word, np.array(keys, dtype=np.int64))
     return found
 
