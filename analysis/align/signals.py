@@ -201,12 +201,18 @@ def _dense_cosines(vectors: tuple[np.ndarray, np.ndarray], rows: np.ndarray, col
 
 def fuzzy_similarity(left: list[str], right: list[str], rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """rapidfuzz ``token_sort_ratio`` of the pairs ``(left[rows[k]], right[cols[k]])``, in [0, 1]
-    (``process.cpdist``: pair by pair in C++, no Python loop)."""
+    (``process.cpdist``: pair by pair in C++, no Python loop); each text's words are sorted once,
+    not once per pair (``token_sort_ratio`` is the ``ratio`` of the sorted words)."""
     if not len(rows):
         return np.zeros(0)
+    left_sorted, right_sorted = ([" ".join(sorted(text.split())) for text in texts] for texts in (left, right))
     return (
         process.cpdist(
-            [left[i] for i in rows], [right[j] for j in cols], scorer=fuzz.token_sort_ratio, dtype=np.float64, workers=1
+            [left_sorted[i] for i in rows],
+            [right_sorted[j] for j in cols],
+            scorer=fuzz.ratio,
+            dtype=np.float64,
+            workers=1,
         )
         / 100.0
     )
