@@ -304,11 +304,15 @@ class FeatureSpace:
         return self._cached(self._words, words, make)
 
     def char_rows(self, texts: Sequence[str]) -> Rows:
-        return Rows.summed([[self._run_grams(run) for run in WORD_RUN.findall(text)] for text in texts])
+        known = self._grams  # most runs were met before: looked up here, without a call
+        return Rows.summed([[known.get(run) or self._run_grams(run) for run in WORD_RUN.findall(t)] for t in texts])
 
     def word_rows(self, texts: Sequence[str]) -> Rows:
         """Rows of jieba's search-mode terms (:func:`segment.index_terms` without a vocabulary)."""
-        return Rows.summed([[self._run_words(run) for run in segment.search_word_runs(text)] for text in texts])
+        known = self._words
+        return Rows.summed(
+            [[known.get(run) or self._run_words(run) for run in segment.search_word_runs(t)] for t in texts]
+        )
 
     def unit_rows(self, lead_units: Sequence[str], responsible_units: Sequence[str]) -> Rows:
         return Rows.stack(
