@@ -143,7 +143,10 @@ def _whole(plan_pair: PlanPair, names: list[str], rows: np.ndarray, cols: np.nda
     for plan, tasks in ((plan_pair.source, rows), (plan_pair.target, cols)):
         held = np.unique(tasks)
         keys = [task * len(names) + number[w] for task in held.tolist() for w in plan.whole_words[task] if w in number]
-        found |= np.isin(tasks * len(names) + word, np.array(keys, dtype=np.int64))
+        whole = np.sort(np.array(keys, dtype=np.int64))
+        if len(whole):
+            asked = tasks * len(names) + word
+            found |= whole[np.minimum(np.searchsorted(whole, asked), len(whole) - 1)] == asked
     return found
 
 
