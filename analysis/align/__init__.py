@@ -1,8 +1,8 @@
 """Stage 4, align: which tasks of one plan continue (across years) or implement (across levels)
 which tasks of another, and how much of a plan the other takes up.
 
-clauses → features → plans (a plan's features; a pair of plans) → signals → decide → tables →
-aligner (:func:`align`) → confidence → coverage → comparison (:func:`compare_plans`, one
+clauses → features → plans (a plan's features; a pair of plans) → clause_pairs → signals → decide →
+tables → aligner (:func:`align`) → confidence → coverage → comparison (:func:`compare_plans`, one
 comparison as one unit: :class:`PlanComparison`).
 """
 

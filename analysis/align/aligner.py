@@ -41,5 +41,7 @@ def align(plan_pair: PlanPair, kind: str) -> Alignment:
         pairs, len(plan_pair.source.tasks), len(plan_pair.target.tasks), plan_pair.settings.thresholds
     )
     linked = np.flatnonzero(relation != "")
-    links = links_of(plan_pair, pairs["source_index"][linked], pairs["target_index"][linked], relation[linked], kept)
+    links = links_of(
+        plan_pair, pairs["source_index"][linked], pairs["target_index"][linked], relation[linked], kept.of_pairs(linked)
+    )
     return Alignment(alignment_table(plan_pair, pairs, kind, links), clause_matches(plan_pair, links), pairs)

@@ -197,9 +197,11 @@ class Rows:
         sizes = [sum(len(ids) for ids, _ in text_parts) for text_parts in parts]
         ids = np.concatenate([ids for ids, _ in flat])
         width = int(ids.max()) + 1 if len(ids) else 1
-        keys, inverse = np.unique(np.repeat(np.arange(len(parts)), sizes) * width + ids, return_inverse=True)
-        counts = np.bincount(inverse, np.concatenate([counts for _, counts in flat]))
-        return cls(np.searchsorted(keys // width, np.arange(len(parts) + 1)), keys % width, 1.0 + np.log(counts))
+        counts = np.concatenate([counts for _, counts in flat])
+        # scipy sums a row's repeated features and sorts them (in C, row by row: no sort of all keys)
+        matrix = sparse.csr_matrix((counts, (np.repeat(np.arange(len(parts)), sizes), ids)), shape=(len(parts), width))
+        matrix.sum_duplicates()
+        return cls(matrix.indptr.astype(np.int64), matrix.indices.astype(np.int64), 1.0 + np.log(matrix.data))
 
     def holds(self, row: int, feature: int) -> bool:
         """Whether ``row`` has ``feature`` (rows made by :meth:`summed`, features ascending)."""
@@ -302,11 +304,15 @@ class FeatureSpace:
         return self._cached(self._words, words, make)
 
     def char_rows(self, texts: Sequence[str]) -> Rows:
-        return Rows.summed([[self._run_grams(run) for run in WORD_RUN.findall(text)] for text in texts])
+        known = self._grams  # most runs were met before: looked up here, without a call
+        return Rows.summed([[known.get(run) or self._run_grams(run) for run in WORD_RUN.findall(t)] for t in texts])
 
     def word_rows(self, texts: Sequence[str]) -> Rows:
         """Rows of jieba's search-mode terms (:func:`segment.index_terms` without a vocabulary)."""
-        return Rows.summed([[self._run_words(run) for run in segment.search_word_runs(text)] for text in texts])
+        known = self._words
+        return Rows.summed(
+            [[known.get(run) or self._run_words(run) for run in segment.search_word_runs(t)] for t in texts]
+        )
 
     def unit_rows(self, lead_units: Sequence[str], responsible_units: Sequence[str]) -> Rows:
         return Rows.stack(

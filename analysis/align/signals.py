@@ -28,14 +28,13 @@ signals measured for the pair: a signal that cannot be measured (no units printe
 indicators known) is left out rather than counted as a mismatch. A pair of tasks of different
 *roles* (a plan's goal block vs its action tasks) keeps ``role_mismatch_factor`` of its score.
 
-Clause similarities are computed in blocks of bounded size, so memory stays flat for large
-plans; the blocks of a small comparison are kept for the links' clause pairs.
+The clause signals come from the pairs' clause pairs (:mod:`analysis.align.clause_pairs`), which
+are kept for the links' clause matches and evidence.
 """
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,7 +42,8 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 from scipy import sparse
 
-from analysis.align.features import GOAL, group_starts
+from analysis.align.clause_pairs import ClausePairs, clause_pairs, clause_signals
+from analysis.align.features import GOAL
 from analysis.align.plans import PlanPair
 from analysis.settings import SignalWeights
 
@@ -70,8 +70,6 @@ PAIR_COLUMNS = [
     "score",
     "relation",
 ]
-_CLAUSE_BLOCK = 250_000  # clause pairs per block of clause similarities (bounds memory and waste)
-_CLAUSE_KEPT = 4_000_000  # clause pairs of candidate blocks kept for the links' clause matches
 _PRODUCT_ROWS = 512  # task rows per block of a task × task product
 
 
@@ -133,185 +131,6 @@ def products_at(
     return np.clip(values, 0.0, 1.0) if clip else values
 
 
-@dataclass(frozen=True)
-class ClauseBlock:
-    """Clause similarities for a block of candidate pairs: every clause of ``source_tasks`` with
-    every clause of ``target_tasks`` (a dense matrix), the mean of the character and word cosines;
-    and the clauses' topic agreement (the cosine of their topics)."""
-
-    pairs: np.ndarray  # the block's pairs, as positions in the pair arrays it was made from
-    pair_source: np.ndarray  # each pair's source task, as a position in source_tasks
-    pair_target: np.ndarray
-    source_clauses: np.ndarray  # clause rows, task by task
-    target_clauses: np.ndarray
-    source_bounds: np.ndarray  # where each task's clauses start in the block
-    target_bounds: np.ndarray
-    similarity: np.ndarray
-    heading_pairs: np.ndarray  # heading ↔ heading (each task with more than its heading)
-    heading_weight: float  # what a heading ↔ heading similarity counts for
-    topic_agreement: np.ndarray
-
-    def discounted(self) -> np.ndarray:
-        """Similarities with a heading matched to a heading counting ``heading_weight``: similar
-        headings can carry different substance (守住 vs 守牢 生态环境安全底线)."""
-        return np.where(self.heading_pairs, self.similarity * self.heading_weight, self.similarity)
-
-    def pair_entries(self, local: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Every clause pair of the block's pairs ``local`` (positions in ``pairs``): the pair (a
-        position in ``local``), its row and its column in the block; by pair, then source clause,
-        then target clause."""
-        source_counts = np.diff(np.r_[self.source_bounds, len(self.source_clauses)])
-        target_counts = np.diff(np.r_[self.target_bounds, len(self.target_clauses)])
-        source_task, target_task = self.pair_source[local], self.pair_target[local]
-        width = target_counts[target_task]
-        sizes = source_counts[source_task] * width
-        pair = np.repeat(np.arange(len(local)), sizes)
-        offset = np.arange(sizes.sum()) - np.repeat(group_starts(sizes), sizes)
-        return (
-            pair,
-            self.source_bounds[source_task][pair] + offset // width[pair],
-            self.target_bounds[target_task][pair] + offset % width[pair],
-        )
-
-
-def _clause_blocks(plan_pair: PlanPair, rows: np.ndarray, cols: np.ndarray) -> Iterator[ClauseBlock]:
-    """The clause similarities of pairs (sorted by row; both tasks with clauses), in blocks of at
-    most ``_CLAUSE_BLOCK`` clause pairs where the pairs allow (a block holds whole source tasks)."""
-    source, target = plan_pair.source, plan_pair.target
-    for a, b in _block_bounds(rows, cols, source.clause_counts, target.clause_counts):
-        source_tasks, pair_source = np.unique(rows[a:b], return_inverse=True)
-        target_tasks, pair_target = np.unique(cols[a:b], return_inverse=True)
-        source_clauses = _clause_index(source.clause_starts, source.clause_counts, source_tasks)
-        target_clauses = _clause_index(target.clause_starts, target.clause_counts, target_tasks)
-        similarity = sum(
-            np.minimum((_rows_of(left, source_clauses) @ _rows_of(right, target_clauses).T).toarray(), 1.0)
-            for left, right in plan_pair.clause_vectors
-        ) / len(plan_pair.clause_vectors)  # cosines ≥ 0
-        yield ClauseBlock(
-            np.arange(a, b),
-            pair_source,
-            pair_target,
-            source_clauses,
-            target_clauses,
-            group_starts(source.clause_counts[source_tasks]),
-            group_starts(target.clause_counts[target_tasks]),
-            similarity,
-            np.outer(source.heading_clauses[source_clauses], target.heading_clauses[target_clauses]),
-            plan_pair.settings.heading_pair_weight,
-            _topic_agreement(plan_pair, source_clauses, target_clauses),
-        )
-
-
-def _topic_agreement(plan_pair: PlanPair, source_clauses: np.ndarray, target_clauses: np.ndarray) -> np.ndarray:
-    """Cosines of the topics of the clauses given (source × target, dense)."""
-    left, right = plan_pair.clause_topic_vectors
-    return np.minimum(left[source_clauses] @ right[target_clauses].T, 1.0)
-
-
-def _rows_of(matrix: sparse.csr_matrix, rows: np.ndarray) -> sparse.csr_matrix:
-    """``matrix[rows]`` (the matrix itself when ``rows`` are all of its rows in order)."""
-    return matrix if len(rows) == matrix.shape[0] and (len(rows) == 0 or rows[-1] == len(rows) - 1) else matrix[rows]
-
-
-def _block_bounds(
-    rows: np.ndarray, cols: np.ndarray, source_counts: np.ndarray, target_counts: np.ndarray
-) -> Iterator[tuple[int, int]]:
-    """Slices of the pairs (sorted by row) whose source clauses × the clauses of their target
-    tasks stay within ``_CLAUSE_BLOCK``."""
-    if len(rows) == 0:
-        return
-    if source_counts[np.unique(rows)].sum() * target_counts[np.unique(cols)].sum() <= _CLAUSE_BLOCK:
-        yield 0, len(rows)  # all in one block
-        return
-    groups = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1], True])
-    in_block = np.zeros(len(target_counts), dtype=bool)
-    start, source_clauses, target_clauses = 0, 0, 0
-    for first, last in itertools.pairwise(groups.tolist()):
-        targets = np.unique(cols[first:last])
-        added = targets[~in_block[targets]]
-        grown = (source_clauses + source_counts[rows[first]]) * (target_clauses + target_counts[added].sum())
-        if first > start and grown > _CLAUSE_BLOCK:
-            yield start, first
-            in_block[:] = False
-            start, source_clauses, target_clauses, added = first, 0, 0, targets
-        source_clauses += source_counts[rows[first]]
-        target_clauses += target_counts[added].sum()
-        in_block[added] = True
-    yield start, len(rows)
-
-
-def _clause_index(starts: np.ndarray, counts: np.ndarray, tasks: np.ndarray) -> np.ndarray:
-    """The clause rows of ``tasks``, task by task."""
-    lengths = counts[tasks]
-    offsets = np.arange(lengths.sum()) - np.repeat(group_starts(lengths), lengths)
-    return np.repeat(starts[tasks], lengths) + offsets
-
-
-def _with_clauses(plan_pair: PlanPair, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """Positions of the pairs whose two tasks both have clauses."""
-    return np.flatnonzero((plan_pair.source.clause_counts[rows] > 0) & (plan_pair.target.clause_counts[cols] > 0))
-
-
-def _clause_signals(plan_pair: PlanPair, rows: np.ndarray, cols: np.ndarray) -> tuple[dict, KeptBlocks | None]:
-    """For each candidate pair: the signals read from its clause pairs (``clauses``: the best
-    similarity; ``coverage``; ``topic_clauses``; the best topic agreement, from which
-    ``goal_media`` is taken); and the clause blocks themselves when they are small enough to keep
-    for the links' clause pairs.
-
-    Coverage is the length-weighted share of the smaller task's clauses matched by a clause of
-    the other task (soft recall: one moved sub-action covers little of a big task, a successor
-    most of it); on equal sizes the larger of the two shares (so it is symmetric).
-    """
-    found = {name: np.zeros(len(rows)) for name in ("clauses", "coverage", "topic_clauses", "topic_agreement")}
-    measured = _with_clauses(plan_pair, rows, cols)
-    kept: list[ClauseBlock] | None = []
-    kept_size = 0
-    for block in _clause_blocks(plan_pair, rows[measured], cols[measured]):
-        kept_size += block.similarity.size
-        kept = kept + [block] if kept is not None and kept_size <= _CLAUSE_KEPT else None
-        pairs = measured[block.pairs]
-        similarity = block.discounted()
-        for name, values in (
-            ("clauses", similarity),
-            ("topic_clauses", similarity * block.topic_agreement),
-            ("topic_agreement", block.topic_agreement),
-        ):
-            found[name][pairs] = _pair_maxima(block, values)
-        found["coverage"][pairs] = _coverage(plan_pair, block, similarity, rows[pairs], cols[pairs])
-    found["coverage"] = np.clip(found["coverage"], 0.0, 1.0)
-    blocks = (rows[measured], cols[measured], kept) if kept is not None else None
-    return found, blocks
-
-
-def _pair_maxima(block: ClauseBlock, values: np.ndarray) -> np.ndarray:
-    """The largest of ``values`` (a block's clause × clause matrix) over each pair's clause pairs."""
-    per_target_task = np.maximum.reduceat(values, block.target_bounds, axis=1)
-    return np.maximum.reduceat(per_target_task, block.source_bounds, axis=0)[block.pair_source, block.pair_target]
-
-
-def _coverage(
-    plan_pair: PlanPair, block: ClauseBlock, similarity: np.ndarray, rows: np.ndarray, cols: np.ndarray
-) -> np.ndarray:
-    """The coverage of each pair of a block (see :func:`_clause_signals`)."""
-    source, target = plan_pair.source, plan_pair.target
-    at = (block.pair_source, block.pair_target)
-    per_target_task = np.maximum.reduceat(similarity, block.target_bounds, axis=1)  # source clause × target task
-    per_source_task = np.maximum.reduceat(similarity, block.source_bounds, axis=0)  # source task × target clause
-    covered_source = np.add.reduceat(
-        per_target_task * source.clause_lengths[block.source_clauses][:, None], block.source_bounds, axis=0
-    )[at]
-    covered_target = np.add.reduceat(
-        per_source_task * target.clause_lengths[block.target_clauses][None, :], block.target_bounds, axis=1
-    )[at]
-    size_source, size_target = source.task_sizes[rows], target.task_sizes[cols]
-    of_source, of_target = covered_source / size_source, covered_target / size_target
-    return np.where(
-        size_source < size_target,
-        of_source,
-        np.where(size_source > size_target, of_target, np.fmax(of_source, of_target)),
-    )
-
-
 def _indicator_signal(plan_pair: PlanPair, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """Overlap coefficient of the pair's indicator sets; NaN where either task has none."""
     result = np.full(len(rows), np.nan)
@@ -331,14 +150,15 @@ def pair_signals(plan_pair: PlanPair) -> pd.DataFrame:
     return pd.DataFrame(pair_arrays(plan_pair)[0], columns=PAIR_COLUMNS)
 
 
-def pair_arrays(plan_pair: PlanPair) -> tuple[dict[str, np.ndarray], KeptBlocks | None]:
-    """The columns of :func:`pair_signals`, and the clause blocks kept for the links."""
+def pair_arrays(plan_pair: PlanPair) -> tuple[dict[str, np.ndarray], ClausePairs]:
+    """The columns of :func:`pair_signals`, and the clause pairs of the candidate pairs (kept for
+    the links)."""
     source, target = plan_pair.source, plan_pair.target
     settings = plan_pair.settings
     vectors = plan_pair.task_vectors
     rows, cols, chars = candidate_pairs(*vectors["chars"], k=settings.candidates_per_task)
     units, topics = vectors["units"], plan_pair.topic_vectors
-    clauses, kept = _clause_signals(plan_pair, rows, cols)
+    clauses, kept = clause_signals(plan_pair, rows, cols)
     same_role = source.roles[rows] == target.roles[cols]
     goals = same_role & (source.roles[rows] == GOAL)
     signals = {
@@ -381,12 +201,18 @@ def _dense_cosines(vectors: tuple[np.ndarray, np.ndarray], rows: np.ndarray, col
 
 def fuzzy_similarity(left: list[str], right: list[str], rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """rapidfuzz ``token_sort_ratio`` of the pairs ``(left[rows[k]], right[cols[k]])``, in [0, 1]
-    (``process.cpdist``: pair by pair in C++, no Python loop)."""
+    (``process.cpdist``: pair by pair in C++, no Python loop); each text's words are sorted once,
+    not once per pair (``token_sort_ratio`` is the ``ratio`` of the sorted words)."""
     if not len(rows):
         return np.zeros(0)
+    left_sorted, right_sorted = ([" ".join(sorted(text.split())) for text in texts] for texts in (left, right))
     return (
         process.cpdist(
-            [left[i] for i in rows], [right[j] for j in cols], scorer=fuzz.token_sort_ratio, dtype=np.float64, workers=1
+            [left_sorted[i] for i in rows],
+            [right_sorted[j] for j in cols],
+            scorer=fuzz.ratio,
+            dtype=np.float64,
+            workers=1,
         )
         / 100.0
     )
@@ -402,10 +228,6 @@ def combine(signals, weights: SignalWeights | Mapping[str, float]) -> np.ndarray
     total = np.where(measured, values, 0.0) @ w
     used = measured.astype(np.float64) @ w
     return np.divide(total, used, out=np.zeros(len(values)), where=used > 0)
-
-
-# The clause blocks of a comparison's candidate pairs: (rows, cols, blocks).
-KeptBlocks = tuple[np.ndarray, np.ndarray, list[ClauseBlock]]
 
 
 @dataclass(frozen=True)
@@ -424,35 +246,11 @@ class Links:
 
 
 def links_of(
-    plan_pair: PlanPair, rows: np.ndarray, cols: np.ndarray, relation: np.ndarray, kept: KeptBlocks | None = None
+    plan_pair: PlanPair, rows: np.ndarray, cols: np.ndarray, relation: np.ndarray, kept: ClausePairs | None = None
 ) -> Links:
-    """The linked pairs (sorted) with every clause pair of each: read from the candidates' clause
-    blocks when the clause signal kept them (``kept``), else computed."""
-    measured = _with_clauses(plan_pair, rows, cols)
-    width = len(plan_pair.target.tasks)
-    blocks: Iterable[ClauseBlock]
-    if kept is not None:
-        block_rows, block_cols, blocks = kept
-    else:
-        block_rows, block_cols = rows[measured], cols[measured]
-        blocks = _clause_blocks(plan_pair, block_rows, block_cols)
-    keys = rows[measured] * width + cols[measured]
-    parts: list[tuple[np.ndarray, ...]] = []
-    for block in blocks:
-        block_keys = block_rows[block.pairs] * width + block_cols[block.pairs]
-        at = np.minimum(np.searchsorted(block_keys, keys), len(block_keys) - 1)
-        links = np.flatnonzero(block_keys[at] == keys)
-        pair, i, j = block.pair_entries(at[links])
-        parts.append(
-            (
-                measured[links[pair]],
-                block.source_clauses[i],
-                block.target_clauses[j],
-                block.similarity[i, j],
-                block.discounted()[i, j],
-            )
-        )
-    columns = (
-        [np.concatenate(c) for c in zip(*parts)] if parts else [np.zeros(0, dtype=np.int64)] * 3 + [np.zeros(0)] * 2
+    """The linked pairs (sorted) with every clause pair of each: ``kept`` (the clause pairs of
+    these links, numbered by link) when the clause signal found them, else computed."""
+    found = clause_pairs(plan_pair, rows, cols) if kept is None else kept
+    return Links(
+        rows, cols, relation, found.pair, found.source_clause, found.target_clause, found.similarity, found.discounted
     )
-    return Links(rows, cols, relation, *columns)

@@ -3,12 +3,14 @@ tasks' headings and offsets beside it, the evidence of each link, and the matche
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
 from analysis import schema
+from analysis.align.features import group_starts
 from analysis.align.plans import PlanPair
 from analysis.align.signals import Links
 from analysis.schema import UNLINKED
@@ -111,7 +113,9 @@ def shared_terms(plan_pair: PlanPair, rows: np.ndarray, cols: np.ndarray, limit:
     left, right = plan_pair.task_vectors["words"]
     both = left[rows].multiply(right[cols]).tocsr()  # weights are positive: non-zero where both tasks hold the word
     pair, words = np.repeat(np.arange(len(rows)), np.diff(both.indptr)), both.indices
-    distinct, word_of = np.unique(words, return_inverse=True)
+    present = np.zeros(len(plan_pair.space.words), dtype=bool)
+    present[words] = True
+    distinct, word_of = np.flatnonzero(present), (np.cumsum(present) - 1)[words]  # np.unique's, without a sort
     names = [plan_pair.space.words.names[w] for w in distinct]
     informative = ~plan_pair.space.words.flags()[distinct]
     alphabetical = np.empty(len(names), dtype=np.int64)
@@ -122,28 +126,59 @@ def shared_terms(plan_pair: PlanPair, rows: np.ndarray, cols: np.ndarray, limit:
     wanted = candidate[word_of] | (length[word_of] > 2)
     pair, words, word_of = pair[wanted], words[wanted], word_of[wanted]
     order = np.lexsort((alphabetical[word_of], -plan_pair.idf(words), pair))
-    bounds = np.searchsorted(pair[order], np.arange(len(rows) + 1))
-    ordered = [names[w] for w in word_of[order]]
-    is_candidate = candidate[word_of[order]].tolist()
-    is_long = (length[word_of[order]] > 2).tolist()
-    vocabulary = plan_pair.vocabulary
-    source_words, target_words = plan_pair.source.whole_words, plan_pair.target.whole_words
-    found: list[list[str]] = []
-    for start, end, r, c in zip(bounds[:-1].tolist(), bounds[1:].tolist(), rows, cols):
-        longer = [ordered[k] for k in range(start, end) if is_long[k]]
-        terms: list[str] = []
-        for k in range(start, end):
-            word = ordered[k]
-            if (
-                is_candidate[k]
-                and (word in source_words[r] or word in target_words[c] or word in vocabulary)
-                and not any(len(other) > len(word) and word in other for other in longer)
-            ):
-                terms.append(word)
-                if len(terms) == limit:
-                    break
-        found.append(terms)
+    pair, word_of = pair[order], word_of[order]
+    kept = candidate[word_of] & _whole(plan_pair, names, rows[pair], cols[pair], word_of)
+    kept &= ~_hidden(names, pair, word_of, length > 2, candidate)
+    kept &= _rank_in_group(pair, kept) < limit  # the first ``limit`` of each pair
+    bounds = np.searchsorted(pair[kept], np.arange(len(rows) + 1)).tolist()
+    ordered = np.array(names, dtype=object)[word_of[kept]].tolist()
+    return [ordered[start:end] for start, end in itertools.pairwise(bounds)]
+
+
+def _whole(plan_pair: PlanPair, names: list[str], rows: np.ndarray, cols: np.ndarray, word: np.ndarray) -> np.ndarray:
+    """Whether each word (a position in ``names``) is a whole word of the source task ``rows``
+    or of the target task ``cols`` (as jieba cuts it), or a term of the plans' vocabulary."""
+    number = {name: k for k, name in enumerate(names)}
+    found = np.array([name in plan_pair.vocabulary for name in names], dtype=bool)[word]
+    for plan, tasks in ((plan_pair.source, rows), (plan_pair.target, cols)):
+        held = np.unique(tasks)
+        keys = [task * len(names) + number[w] for task in held.tolist() for w in plan.whole_words[task] if w in number]
+        whole = np.sort(np.array(keys, dtype=np.int64))
+        if len(whole):
+            asked = tasks * len(names) + word
+            found |= whole[np.minimum(np.searchsorted(whole, asked), len(whole) - 1)] == asked
     return found
+
+
+def _hidden(names: list[str], pair: np.ndarray, word: np.ndarray, long: np.ndarray, asked: np.ndarray) -> np.ndarray:
+    """Whether each word (a position in ``names``) of a pair sits inside a longer word of ``long``
+    that the same pair holds; for the words ``asked`` about only (else False)."""
+    number = {names[k]: k for k in np.flatnonzero(asked).tolist()}
+    inside = sorted(  # (a longer word, a word inside it)
+        {
+            (k, number[name[start:end]])
+            for k, name in ((k, names[k]) for k in np.flatnonzero(long).tolist())
+            for start in range(len(name))
+            for end in range(start + 1, len(name) + 1)
+            if end - start < len(name) and name[start:end] in number
+        }
+    )
+    if not inside:
+        return np.zeros(len(word), dtype=bool)
+    outer, inner = (np.array(column, dtype=np.int64) for column in zip(*inside))
+    held = np.flatnonzero(long[word])  # the entries of long words
+    count = np.bincount(outer, minlength=len(names))[word[held]]
+    at = np.repeat(group_starts(np.bincount(outer, minlength=len(names)))[word[held]], count)
+    at += np.arange(len(at)) - np.repeat(group_starts(count), count)
+    covered = np.sort(np.repeat(pair[held], count) * len(names) + inner[at])  # (pair, a word inside its long words)
+    keys = pair * len(names) + word
+    return covered[np.minimum(np.searchsorted(covered, keys), len(covered) - 1)] == keys
+
+
+def _rank_in_group(group: np.ndarray, counted: np.ndarray) -> np.ndarray:
+    """For entries sorted by ``group``: how many ``counted`` entries of their group precede each."""
+    before = np.cumsum(counted) - counted
+    return before - before[np.searchsorted(group, group)]
 
 
 def shared_evidence(plan_pair: PlanPair, rows: np.ndarray, cols: np.ndarray) -> list[str]:

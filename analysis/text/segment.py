@@ -198,8 +198,10 @@ def _run_tokens(run: str) -> tuple[str, ...]:
     return tuple(w for w in _tokenizer().lcut(run) if not _PUNCTUATION.fullmatch(w))
 
 
+@lru_cache(maxsize=65_536)
 def _other_characters(piece: str) -> tuple[str, ...]:
-    """What jieba makes of the text between runs: each character a word, punctuation dropped."""
+    """What jieba makes of the text between runs: each character a word, punctuation dropped (the
+    same few pieces recur: cached)."""
     return tuple(c for c in piece if not _PUNCTUATION.fullmatch(c))
 
 

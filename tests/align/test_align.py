@@ -19,7 +19,7 @@ from pinned_corpus import PINNED_DIR as RAW_DIR
 from rapidfuzz import fuzz
 
 from analysis import align
-from analysis.align import signals
+from analysis.align import clause_pairs
 from analysis.corpus.build import build
 from analysis.parse.document import parse_document
 from analysis.review import ALIGNMENT_CORRECTION_COLUMNS
@@ -191,6 +191,13 @@ def test_fuzzy_similarity_compares_word_order_free_and_ignores_boilerplate() -> 
     scores = align.fuzzy_similarity(left, right, np.array([0, 1]), np.array([0, 1]))
     np.testing.assert_allclose(scores, [1.0, fuzz.token_sort_ratio(left[1], right[1]) / 100])
     assert scores[1] < 0.5
+    texts = ["b a  c", " c b", "", "a", "污水 治理 农村", "农村 污水", "x y x"]
+    every = np.arange(len(texts))
+    rows, cols = np.repeat(every, len(texts)), np.tile(every, len(texts))
+    np.testing.assert_array_equal(  # the words sorted once per text: token_sort_ratio to the last bit
+        align.fuzzy_similarity(texts, texts, rows, cols),
+        [fuzz.token_sort_ratio(texts[i], texts[j]) / 100.0 for i, j in zip(rows, cols)],
+    )
     plan = align.Plan(CITY, clauses_frame(CITY), align.FeatureSpace())
     assert "持续" in CITY["text"].iloc[0] and "持续" not in plan.token_strings[0].split()
     assert "蓝天保卫战" in plan.token_strings[0].split()
@@ -391,7 +398,7 @@ def test_clauses_split_on_stops_and_attributions_with_offsets_into_the_raw_text(
 def test_clause_blocks_of_any_size_give_the_same_alignment(corpus, monkeypatch) -> None:
     source, target = corpus["hubei_province_2024"], corpus["ezhou_city_2024"]
     whole = align.align(align.PlanPair.of(source, target, AlignmentSettings()), "level")
-    monkeypatch.setattr(signals, "_CLAUSE_BLOCK", 50)  # one source task per block, nothing kept for the links
+    monkeypatch.setattr(clause_pairs, "_CLAUSE_BLOCK", 50)  # one source task per block
     blocks = align.align(align.PlanPair.of(source, target, AlignmentSettings()), "level")
     assert_frame_equal(whole.pairs, blocks.pairs)
     assert_frame_equal(whole.alignments, blocks.alignments)
