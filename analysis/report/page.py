@@ -52,6 +52,20 @@ PROVENANCE = re.compile(r"(?:^|_)id(?:_|$)|^char_")
 # Pairs of 「quoted」 plan text in a sentence.
 QUOTED = re.compile(r"「[^」]*」")
 # A shared-term / best-clause / nearest-candidate part of the alignments' ``evidence``.
+# The columns of the charts' data whose values are codes, and the prefix of the messages naming them.
+CODED_COLUMNS = {
+    "level": "level",
+    "kind": "kind",
+    "side": "side",
+    "relation": "relation",
+    "direction": "verdict",
+    "vs_previous": "verdict",
+    "vs_parent": "verdict",
+    "change_unit": "change_unit",
+    "method": "method",
+    "setting": "setting",
+    "gold": "label",
+}
 _EVIDENCE_PART = re.compile(
     r"^(?:shared: (?P<shared>.*)|best clauses \((?P<score>[\d.]+)\): (?P<clauses>.*)|nearest: (?P<task>\S+) \((?P<near>[\d.]+)\))$"
 )
@@ -337,18 +351,23 @@ class Report:
         )
         head = "".join(f"<th>{esc(self.msg.get(f'col.{c}', str(c)))}</th>" for c in data.columns)
         rows = "".join(
-            "<tr>" + "".join(f"<td>{esc(self._datum(v))}</td>" for v in row) + "</tr>"
+            "<tr>" + "".join(f"<td>{esc(self._datum(v, c))}</td>" for c, v in zip(data.columns, row)) + "</tr>"
             for row in data.astype(object).where(data.notna(), "").itertuples(index=False)
         )
         hidden = f'<table class="chart-data" hidden><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
         return Html(f'<div class="chart">{self._tools(name, False)}{chart}{hidden}</div>')
 
-    def _datum(self, value):
-        """A chart's data value for its CSV download: yes / no and the tables' "no unit" in the
-        report's language, else as is."""
+    def _datum(self, value, column: str = ""):
+        """A chart's data value for its CSV download in the report's language: yes / no, the
+        tables' "no unit", and the codes of :data:`CODED_COLUMNS` by their message (a code
+        without one as is)."""
         if isinstance(value, (bool, np.bool_)):
             return self.msg("value.yes" if value else "value.no")
-        return self.msg("chart.no_unit") if value == NO_UNIT else value
+        if value == NO_UNIT:
+            return self.msg("chart.no_unit")
+        if isinstance(value, str) and value and column in CODED_COLUMNS:
+            return self.msg.get(f"{CODED_COLUMNS[column]}.{value}", value)
+        return value
 
     def show_figure(self, fig, data: pd.DataFrame, name: str):
         """Display a chart: plotly's own output in JupyterLab, the page's block in the HTML report."""

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import nbformat
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 
 from analysis.report import batch, charts, i18n, page, palette, plots, reading, render, site
@@ -266,3 +267,28 @@ def test_the_stylesheet_declares_a_cjk_font_stack_and_prints_on_a4() -> None:
     assert "@media print" in css and "size:A4" in css and "break-before:page" in css
     js = (PACKAGE / "assets" / "report.js").read_text(encoding="utf-8")
     assert "\\ufeff" in js  # CSV with a BOM (Excel reads it as UTF-8)
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("zh", ["前一 / 上级文件", "同一任务", "更严", "省级", "百分点", "other_code", "是"]),
+        ("en", ["earlier or parent plan", "same", "stricter", "province", "percentage points", "other_code", "yes"]),
+    ],
+)
+def test_a_charts_data_names_its_codes_in_the_reports_language(lang: str, expected: list[str]) -> None:
+    report = page.Report(lang)
+    data = pd.DataFrame(
+        {
+            "side": ["source"],
+            "relation": ["same"],
+            "vs_parent": ["stricter"],
+            "level": ["province"],
+            "change_unit": ["pp"],
+            "kind": ["other_code"],  # a code without a message: as is
+            "higher_is_better": [True],
+        }
+    )
+    shown = report.figure(go.Figure(), data, "codes")
+    hidden = shown[shown.index('class="chart-data"') :]
+    assert re.findall(r"<td>(.*?)</td>", hidden) == expected
