@@ -87,14 +87,15 @@ def isolated(function: Callable[..., dict], *args) -> dict:
 
 
 def failed_cases(results: dict) -> list[str]:
-    """The cases of ``results`` that failed, each as ``name: why``."""
+    """The cases of ``results`` that failed, each as ``name: why`` (the reports case's ``failed``
+    counts the pages that failed: none is no failure)."""
     found = []
     for name, value in results.items():
         if name == "dask":
             cases = {id(case): case for case in value["runs"] + value["scales"]}.values()
         else:
             cases = value if isinstance(value, list) else [value]
-        found += [f"{name}: {case['failed']}" for case in cases if isinstance(case, dict) and "failed" in case]
+        found += [f"{name}: {case['failed']}" for case in cases if isinstance(case, dict) and case.get("failed")]
     return found
 
 

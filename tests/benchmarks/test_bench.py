@@ -115,7 +115,12 @@ def test_a_failed_dask_run_is_named_and_the_other_runs_keep_their_figures(monkey
     found = bench.dask_cases(1, scales=(1, 2), workers=2, say=lambda message: None)
     assert [r.get("speedup") for r in found["runs"]] == [None, 1.0, 2.0] and found["identical_tables"]
     assert found["scales"][1] == {"scheduler": "local", "workers": 2, "scale": 2, **fake(None, 1, "local", 2, 2)}
-    results = {"version": "x", "align": [{"n": 300, "failed": "BrokenProcessPool: killed"}], "dask": found}
+    results = {
+        "version": "x",
+        "align": [{"n": 300, "failed": "BrokenProcessPool: killed"}],
+        "dask": found,
+        "reports": {"reports": 12, "failed": 0},  # no page failed
+    }
     assert measure.failed_cases(results) == [
         "align: BrokenProcessPool: killed",
         "dask: UserError: compare of a__b: the Dask worker processes running it died, 4 times",
