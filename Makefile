@@ -34,10 +34,9 @@ help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 # `pip check` catches a lock that no longer satisfies pyproject.toml (a dependency added without `make lock`).
-# --no-compile: Python writes a module's bytecode when it is first imported (set-up 75 s → 54 s).
 $(STAMP): pyproject.toml $(LOCK)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(PIP) install --quiet --no-compile -r $(LOCK)
+	$(PIP) install --quiet -r $(LOCK)
 	$(PIP) install --quiet --no-deps -e .
 	@$(PIP) check >/dev/null || { $(PIP) check; echo "$(LOCK) does not satisfy pyproject.toml: run 'make lock'"; exit 1; }
 	@touch $(STAMP)
