@@ -18,7 +18,7 @@ import pandas as pd
 
 from analysis import schema
 from analysis.schema import LINKS, UNLINKED
-from analysis.targets.pairing import NOT_COMPARED_ROLES, pairing
+from analysis.targets.pairing import NOT_COMPARED_ROLES, Pairing, pairing
 
 TASK_COVERAGE_COLUMNS = schema.columns("coverage_tasks")
 SUMMARY_COLUMNS = schema.columns("coverage")
@@ -167,6 +167,20 @@ def _side(indicators: pd.DataFrame, prefix: str) -> pd.DataFrame:
     return frame.astype({f"{prefix}_char_start": "Int64", f"{prefix}_char_end": "Int64"})  # as every side's offsets
 
 
+def _pairings(pairs: pd.DataFrame) -> list[Pairing | None]:
+    """:func:`analysis.targets.pairing.pairing` of each row's two sides, decided once for each
+    distinct pair of sides (a plan's values meet many plans' values)."""
+    sides = pairs[[f"{side}_{name}" for side in ("source", "target") for name in _PAIRED]].astype(object)
+    columns = [column.tolist() for _, column in sides.where(sides.notna(), None).items()]  # a missing value as None
+    decided: dict[tuple, Pairing | None] = {}
+    found, half = [], len(_PAIRED)
+    for values in zip(*columns):
+        if values not in decided:
+            decided[values] = pairing(dict(zip(_PAIRED, values[:half])), dict(zip(_PAIRED, values[half:])))
+        found.append(decided[values])
+    return found
+
+
 def indicator_comparison(
     alignments: pd.DataFrame, indicators: pd.DataFrame | None, comparisons: pd.DataFrame
 ) -> pd.DataFrame:
@@ -191,21 +205,15 @@ def indicator_comparison(
     pairs = plans.merge(_side(indicators, "source"), on="source_doc").merge(
         _side(indicators, "target"), on=["target_doc", "indicator_id"]
     )
-    decided = [
-        pairing(
-            {name: row[f"source_{name}"] for name in _PAIRED},
-            {name: row[f"target_{name}"] for name in _PAIRED},
-        )
-        for row in pairs.to_dict(orient="records")
-    ]
+    decided = _pairings(pairs)
     kept = [d is not None for d in decided]
     pairs = pairs[kept].copy()
     if pairs.empty:
         return schema.empty("coverage_indicators")
     links = alignments.loc[alignments["relation"].isin(LINKS), ["comparison_id", "source_task_id", "target_task_id"]]
-    keys = set(zip(links["comparison_id"], links["source_task_id"], links["target_task_id"]))
+    keys = set(zip(*(column.tolist() for _, column in links.items())))
     pairs["tasks_aligned"] = [
-        key in keys for key in zip(pairs["comparison_id"], pairs["source_task_id"], pairs["target_task_id"])
+        key in keys for key in zip(*(pairs[c].tolist() for c in ("comparison_id", "source_task_id", "target_task_id")))
     ]
     pairs["pairing"] = [d.decision for d in decided if d is not None]
     pairs["reason"] = [d.reason for d in decided if d is not None]

@@ -157,9 +157,8 @@ def _describe(target: Target) -> str:
 
 def wording_note(wording: str, other_wording: str, other_doc: str) -> str:
     """A note when two plans word an indicator differently (a possible difference of scope)."""
-    mine = set(tokens(_PLACE_WORDS.sub("", wording))) - _GENERIC_WORDS
-    theirs = set(tokens(_PLACE_WORDS.sub("", other_wording))) - _GENERIC_WORDS
-    if mine == theirs:
+    mine, theirs = _PLACE_WORDS.sub("", wording), _PLACE_WORDS.sub("", other_wording)
+    if mine == theirs or set(tokens(mine)) - _GENERIC_WORDS == set(tokens(theirs)) - _GENERIC_WORDS:
         return ""
     return f"worded «{wording}» here, «{other_wording}» in {other_doc}"
 

@@ -153,7 +153,7 @@ def _fresh_csv(frame: pd.DataFrame, item_column: str, items: list[str]) -> tuple
     return rows, sizes
 
 
-def write_blocked(
+def write_blocked_csv(
     frame: pd.DataFrame,
     folder: Path,
     name: str,
@@ -163,10 +163,10 @@ def write_blocked(
     previous: PreviousSet | None = None,
     reused: set[str] = frozenset(),  # type: ignore[assignment]
 ) -> TableIndex:
-    """Write ``name.parquet`` and ``name.csv`` of a blocked table into ``folder``, the CSV bytes of
-    the ``reused`` items copied from ``previous`` when its header and dtypes are this frame's;
-    return the table's index for the next build."""
-    storage.write_parquet(frame, folder / f"{name}.parquet")
+    """Write ``name.csv`` of a blocked table into ``folder``, the CSV bytes of the ``reused`` items
+    copied from ``previous`` when its header and dtypes are this frame's; return the table's index
+    for the next build, without its files' stats (:func:`with_files`, once its Parquet file is
+    written too)."""
     header = storage.csv_bytes(frame.iloc[:0]).decode("utf-8")
     dtypes = {str(column): str(dtype) for column, dtype in frame.dtypes.items()}
     before = previous.tables.get(name) if previous is not None else None
@@ -186,7 +186,11 @@ def write_blocked(
                 _write_in_order(out, old, rows, sizes, before, items, reused)
         else:
             out.write(rows)
-    index = TableIndex(item_column, list(items), list(keys), [sizes[item] for item in items], header, dtypes, {})
+    return TableIndex(item_column, list(items), list(keys), [sizes[item] for item in items], header, dtypes, {})
+
+
+def with_files(index: TableIndex, folder: Path, name: str) -> TableIndex:
+    """``index`` with the size and modification time of the table's files in ``folder``."""
     files = {suffix: (folder / f"{name}.{suffix}").stat() for suffix in ("csv", "parquet")}
     return replace(index, files={suffix: [stat.st_size, stat.st_mtime_ns] for suffix, stat in files.items()})
 

@@ -35,6 +35,7 @@ import hashlib
 import shutil
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -542,14 +543,22 @@ def build_tables(
 
 def write_tables(built: Built, folder: Path, store: BuildCache) -> dict[str, blocks.TableIndex]:
     """Write every table into ``folder`` (a blocked one reusing the previous set's CSV bytes);
-    the blocked tables' indexes."""
+    the blocked tables' indexes. The Parquet files are written on a thread beside the CSV files:
+    Arrow's writer leaves the interpreter free while it encodes."""
     indexes = {}
-    for name, frame in built.tables.items():
-        found = built.blocked.get(name)
-        if found is None:
-            storage.write_table(frame, folder, name)
-            continue
-        indexes[name] = blocks.write_blocked(
-            frame, folder, name, ITEM_COLUMNS[name], found.items, found.keys, store.previous, found.reused
-        )
-    return indexes
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        parquet = [
+            pool.submit(storage.write_parquet, frame, folder / f"{name}.parquet")
+            for name, frame in built.tables.items()
+        ]
+        for name, frame in built.tables.items():
+            found = built.blocked.get(name)
+            if found is None:
+                storage.write_csv(frame, folder / f"{name}.csv")
+                continue
+            indexes[name] = blocks.write_blocked_csv(
+                frame, folder, name, ITEM_COLUMNS[name], found.items, found.keys, store.previous, found.reused
+            )
+        for written in parquet:
+            written.result()
+    return {name: blocks.with_files(index, folder, name) for name, index in indexes.items()}
