@@ -205,9 +205,35 @@ def choices_table(choices: Sequence[QueueChoice]) -> pd.DataFrame:
     return table.sort_values(["order", "setting"], kind="stable").reset_index(drop=True)
 
 
-def queue_report(choices: Sequence[QueueChoice], settings: AlignmentSettings) -> str:
+def unheld_links(checks: Sequence[QueueCheck], weights: HiddenLinkWeights, floor: float) -> pd.DataFrame:
+    """The missed gold links a queue (near misses by ``weights`` from ``floor``) does not hold: each
+    with its link probability, its chance of hiding a link and that chance's rank among the
+    comparison's unlinked candidate pairs (empty for a pair that is no candidate at all)."""
+    rows = []
+    for check in checks:
+        made = with_hidden_link(check.comparison, weights)
+        listed = review.comparison_queue(made, near_miss_min=floor)
+        near = made.near_misses.assign(rank=np.arange(1, len(made.near_misses) + 1))
+        found = near.set_index(list(_PAIR))
+        for pair in sorted(check.missed - set(zip(listed["source_task_id"], listed["target_task_id"]))):
+            at = found.loc[pair] if pair in found.index else None
+            rows.append(
+                {
+                    "comparison": check.name,
+                    "source_task_id": pair[0],
+                    "target_task_id": pair[1],
+                    "link_probability": "" if at is None else f"{at['link_probability']:.3f}",
+                    "hidden_link_probability": "" if at is None else f"{at['hidden_link_probability']:.3f}",
+                    "rank": "" if at is None else f"{int(at['rank'])}/{len(near)}",
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def queue_report(checks: Sequence[QueueCheck], choices: Sequence[QueueChoice], settings: AlignmentSettings) -> str:
     """The queue's reach as text: per order and setting, each comparison's floor, rows and missed
-    links held, the totals, and the hidden-link model fitted on all three."""
+    links held, the totals, the hidden-link model fitted on all three, and the missed links the
+    build's queue does not hold."""
     table = choices_table(choices)
     totals = [
         f"  {order}, {setting}: {sum(int(h.split('/')[0]) for h in rows['held'])}/"
@@ -230,5 +256,9 @@ def queue_report(choices: Sequence[QueueChoice], settings: AlignmentSettings) ->
             "",
             f"Hidden-link model fitted on all three (L2 {HIDDEN_LINK_L2:g}): {fitted}",
             f"The build's: {settings.hidden_link}, near_miss_min {settings.near_miss_min:g}",
+            "",
+            "Missed links the build's queue does not hold (rank: of the chance, among the unlinked candidate pairs;",
+            "empty: not a candidate pair at all):",
+            unheld_links(checks, settings.hidden_link, settings.near_miss_min).to_string(index=False),
         ]
     )
