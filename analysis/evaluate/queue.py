@@ -213,18 +213,28 @@ def unheld_links(checks: Sequence[QueueCheck], weights: HiddenLinkWeights, floor
     for check in checks:
         made = with_hidden_link(check.comparison, weights)
         listed = review.comparison_queue(made, near_miss_min=floor)
-        near = made.near_misses.assign(rank=np.arange(1, len(made.near_misses) + 1))
-        found = near.set_index(list(_PAIR))
+        near = made.near_misses
+        ranked = {
+            pair: (f"{p:.3f}", f"{h:.3f}", f"{rank}/{len(near)}")
+            for rank, (pair, p, h) in enumerate(
+                zip(
+                    zip(near["source_task_id"], near["target_task_id"]),
+                    near["link_probability"],
+                    near["hidden_link_probability"],
+                ),
+                start=1,
+            )
+        }
         for pair in sorted(check.missed - set(zip(listed["source_task_id"], listed["target_task_id"]))):
-            at = found.loc[pair] if pair in found.index else None
+            found = ranked.get(pair, ("", "", ""))
             rows.append(
                 {
                     "comparison": check.name,
                     "source_task_id": pair[0],
                     "target_task_id": pair[1],
-                    "link_probability": "" if at is None else f"{at['link_probability']:.3f}",
-                    "hidden_link_probability": "" if at is None else f"{at['hidden_link_probability']:.3f}",
-                    "rank": "" if at is None else f"{int(at['rank'])}/{len(near)}",
+                    "link_probability": found[0],
+                    "hidden_link_probability": found[1],
+                    "rank": found[2],
                 }
             )
     return pd.DataFrame(rows)
