@@ -220,6 +220,25 @@ OPTIONAL_RULES = ("topic_clause_min", "goal_media_min")
 
 
 @dataclass(frozen=True)
+class HiddenLinkWeights:
+    """The review queue's order of the candidate pairs the model left unlinked: the chance that one
+    hides a link, a logistic function of the pair's link probability (its logit), its rank among
+    the lower (or later) plan's task's candidates by that probability (its log; 1 = best), the two
+    tasks' topic agreement and their best clause pair's agreement in topic and wording
+    (analysis/align/confidence.py). A missed link is mostly a task's second or third counterpart on
+    the same theme, which the link probability alone ranks low. Fitted by `analysis evaluate`
+    (analysis/evaluate/queue.py) on the unlinked candidate pairs of the three gold comparisons,
+    against the gold links among them; intercept 0 and ``link_logit`` 1 alone give the link
+    probability itself."""
+
+    intercept: float = -0.515
+    link_logit: float = 0.309
+    target_rank: float = -1.398
+    topics: float = 0.574
+    topic_clauses: float = 1.603
+
+
+@dataclass(frozen=True)
 class AlignmentSettings:
     """Every tunable of the task alignment; a :class:`analysis.align.PlanPair` carries one."""
 
@@ -246,11 +265,14 @@ class AlignmentSettings:
     candidates_per_task: int = 15
     # How many shared words the evidence column quotes.
     evidence_terms: int = 6
-    # Near misses: candidate pairs left unlinked whose link probability (the calibrated confidence
-    # model) is at least this; the review queue offers them to a reviewer. Chosen by `analysis
-    # evaluate` (analysis/evaluate/queue.py): the lowest floor whose queue keeps every gold
-    # comparison within 60 rows (none reaches 97% of the missed links within 60 rows).
-    near_miss_min: float = 0.025
+    # The review queue's order of the candidate pairs left unlinked: their chance of hiding a link.
+    hidden_link: HiddenLinkWeights = field(default_factory=HiddenLinkWeights)
+    # Near misses: candidate pairs left unlinked whose chance of hiding a link (``hidden_link``) is
+    # at least this; the review queue offers them to a reviewer. Chosen by `analysis evaluate`
+    # (analysis/evaluate/queue.py): the lowest floor whose queue keeps every gold comparison within
+    # 60 rows (none reaches 97% of the missed links within 60 rows): 22 of the 32 missed links held
+    # in 48 / 55 / 58 rows (2023 → 2024, → Ezhou, → Wuhan; ordered by P(link) alone: 17 of 32).
+    near_miss_min: float = 0.05
     # A decision (a link, or a task left unlinked) is reported as sure when its confidence — the
     # calibrated probability that it is right — is at least this, and an unlinked task only while
     # none of its near misses is a link with a probability above 1 − this; the reports count and

@@ -9,7 +9,7 @@ comparison as one unit: :class:`PlanComparison`).
 from analysis.align.aligner import Alignment, align
 from analysis.align.clauses import CLAUSE_COLUMNS, task_clauses
 from analysis.align.comparison import COMPARISON_TABLES, PlanComparison, compare_plans, scored_pairs, stack_tables
-from analysis.align.confidence import LinkModel
+from analysis.align.confidence import HIDDEN_LINK_FEATURES, LinkModel, hidden_link_features, hidden_link_probability
 from analysis.align.coverage import (
     INDICATOR_COLUMNS,
     SUMMARY_COLUMNS,
@@ -46,6 +46,7 @@ __all__ = [
     "CLAUSE_COLUMNS",
     "CLAUSE_MATCH_COLUMNS",
     "COMPARISON_TABLES",
+    "HIDDEN_LINK_FEATURES",
     "INDICATOR_COLUMNS",
     "KINDS",
     "LINKS",
@@ -74,6 +75,8 @@ __all__ = [
     "decide",
     "decide_grid",
     "fuzzy_similarity",
+    "hidden_link_features",
+    "hidden_link_probability",
     "indicator_comparison",
     "indicator_links",
     "one_to_one",

@@ -21,7 +21,7 @@ import pandas as pd
 
 from analysis import schema
 from analysis.align.aligner import align
-from analysis.align.confidence import LinkModel, link_probability, near_misses, with_confidence
+from analysis.align.confidence import LinkModel, hidden_link_probability, link_probability, near_misses, with_confidence
 from analysis.align.coverage import coverage_summary, indicator_comparison, task_coverage
 from analysis.align.plans import PlanCache, PlanPair
 from analysis.align.signals import links_of, pair_signals
@@ -52,7 +52,7 @@ class PlanComparison:
     ``alignments``, ``clause_matches`` and ``near_misses`` hold the processed tables' columns of
     this comparison (:data:`OWN_COLUMNS`); ``comparison[name]`` and :meth:`tables` give them as
     processed-table rows. ``pairs``: the candidate pairs' columns (signals, ``score``, the model's
-    ``relation``, ``link_probability``), None for a comparison read back from built tables.
+    ``relation``, ``link_probability``, ``hidden_link_probability``), None for a comparison read back from built tables.
     """
 
     comparison_id: str
@@ -184,6 +184,9 @@ def compare_plans(
     source_ids, target_ids = source.tasks["task_id"], target.tasks["task_id"]
     pairs = dict(result.pair_columns)
     pairs["link_probability"] = link_probability(pairs, link_model, len(source_ids), len(target_ids))
+    # to 6 decimals, as the confidence: the last bits depend on the order features were numbered in
+    rounded = np.round(pairs["link_probability"], 6)
+    pairs["hidden_link_probability"] = np.round(hidden_link_probability(pairs, rounded, settings.hidden_link), 6)
     table = with_confidence(result.alignments, pairs, pairs["link_probability"], source_ids, target_ids)
     alignments = with_task_details(table, source.tasks, target.tasks).assign(
         confidence=table["confidence"].to_numpy(), decided_by=MODEL
@@ -205,11 +208,9 @@ def compare_plans(
 
 
 def _near_misses(plan_pair: PlanPair, pairs: Mapping[str, np.ndarray], minimum: float) -> pd.DataFrame:
-    """The candidate pairs the model left unlinked with a link probability of at least
+    """The candidate pairs the model left unlinked with a chance of hiding a link of at least
     ``minimum``, most probable first, with the words their tasks share."""
-    # to 6 decimals, as the confidence: the last bits depend on the order features were numbered in
-    rounded = np.round(pairs["link_probability"], 6)
-    at = near_misses(pairs["relation"], rounded, minimum)
+    at = near_misses(pairs["relation"], pairs["hidden_link_probability"], minimum)
     rows, cols = pairs["source_index"][at], pairs["target_index"][at]
     source, target = plan_pair.source.tasks, plan_pair.target.tasks
     by_task = np.lexsort((cols, rows))  # clause pairs are found for pairs in task order
@@ -226,7 +227,8 @@ def _near_misses(plan_pair: PlanPair, pairs: Mapping[str, np.ndarray], minimum: 
             "best_clause_score": np.round(pairs["clauses"][at], 6),
             "source_clause": source_clause,
             "target_clause": target_clause,
-            "link_probability": rounded[at],
+            "link_probability": np.round(pairs["link_probability"][at], 6),
+            "hidden_link_probability": pairs["hidden_link_probability"][at],
             "evidence": shared_evidence(plan_pair, rows, cols),
         },
         columns=OWN_COLUMNS["near_misses"],

@@ -7,6 +7,11 @@ best), fitted on the development gold's candidate pairs (``analysis.evaluate.cal
 shipped as ``analysis/lexicon/link_confidence.json``. Confidence of a link row: P(link) of its
 pair. Of an unlinked task: 1 − P(link) of its nearest candidate (the one its ``evidence`` names:
 best score, ties to the first), 1 when it has no candidate at all.
+
+A pair the model left unlinked is offered to a reviewer (a *near miss*) by its chance of hiding a
+link (:func:`hidden_link_probability`, the settings' :class:`HiddenLinkWeights`): the link
+probability ranks a task's second counterpart on the same theme low, the pair's rank among its
+task's candidates and the two tasks' topic agreement lift it.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import pandas as pd
 from analysis.align.decide import best_ratio, one_to_one
 from analysis.align.signals import SIGNALS
 from analysis.errors import UserError
+from analysis.settings import HiddenLinkWeights
 
 # Signals that may not be measured (NaN): counted as 0, beside a ``_measured`` flag.
 _MAY_BE_MISSING = ("units", "indicators", "topics", "goal_media")
@@ -33,6 +39,9 @@ FEATURES = (
     "assigned",
     "best_ratio",
 )
+# Features of an unlinked pair for its chance of hiding a link: the fields of HiddenLinkWeights.
+HIDDEN_LINK_FEATURES = ("link_logit", "target_rank", "topics", "topic_clauses")
+_PROBABILITY_CLIP = 1e-6
 
 
 def pair_features(pairs, n_source: int, n_target: int) -> np.ndarray:
@@ -140,9 +149,33 @@ def link_probability(pairs, model: LinkModel, n_source: int, n_target: int) -> n
     return model.probability(pair_features(pairs, n_source, n_target))
 
 
+def hidden_link_features(pairs, probability: np.ndarray) -> np.ndarray:
+    """The :data:`HIDDEN_LINK_FEATURES` of every candidate pair (``probability``: its P(link)):
+    the logit of P(link); the log of the pair's rank among its target task's candidates by P(link)
+    (0 for the best, ties to the first listed); the topic signals (0 when not measured)."""
+    probability = np.asarray(probability, dtype=np.float64)
+    clipped = np.clip(probability, _PROBABILITY_CLIP, 1 - _PROBABILITY_CLIP)
+    target = np.asarray(pairs["target_index"])
+    order = np.lexsort((np.arange(len(target)), -probability, target))
+    starts = np.searchsorted(target[order], target[order], side="left")
+    rank = np.empty(len(target))
+    rank[order] = np.arange(len(target)) - starts + 1
+    topics = (np.nan_to_num(np.asarray(pairs[name], dtype=np.float64), nan=0.0) for name in HIDDEN_LINK_FEATURES[2:])
+    return np.column_stack([np.log(clipped / (1 - clipped)), np.log(rank), *topics]).reshape(len(target), -1)
+
+
+def hidden_link_probability(pairs, probability: np.ndarray, weights: HiddenLinkWeights) -> np.ndarray:
+    """The chance that each candidate pair hides a link the model missed (``weights``: the
+    logistic function's coefficients over :func:`hidden_link_features`)."""
+    coef = np.array([getattr(weights, name) for name in HIDDEN_LINK_FEATURES])
+    z = hidden_link_features(pairs, probability) @ coef + weights.intercept
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
+
+
 def near_misses(relation: np.ndarray, probability: np.ndarray, minimum: float) -> np.ndarray:
-    """Positions of the candidate pairs left unlinked (``relation`` empty) whose P(link) is at
-    least ``minimum``, most probable first: the links the model may have missed."""
+    """Positions of the candidate pairs left unlinked (``relation`` empty) whose ``probability``
+    (of hiding a link) is at least ``minimum``, most probable first: the links the model may have
+    missed."""
     unlinked = np.flatnonzero((np.asarray(relation) == "") & (probability >= minimum))
     return unlinked[np.argsort(-probability[unlinked], kind="stable")]
 

@@ -98,9 +98,8 @@ def evaluation_text(
         calibration.write_model(fitted)
         yield f"link-confidence model → {LINK_CONFIDENCE_PATH}"
     link_model = fitted.model if fit else align.LinkModel.load(LINK_CONFIDENCE_PATH)
-    yield queue.queue_report(
-        queue.queue_coverage(queue.queue_checks(corpus, settings.alignment, link_model, compared)), settings.alignment
-    )
+    checks = queue.queue_checks(corpus, settings.alignment, link_model, compared)
+    yield queue.queue_report(checks, queue.queue_choices(checks), settings.alignment)
     if with_ablation:
         yield ablation.ablation_report(ablation.ablation(corpus, settings.alignment, compared))
     agreement = review.link_agreement(corrections.links, model_comparisons(listed, corpus, found, settings))

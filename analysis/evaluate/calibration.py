@@ -203,7 +203,8 @@ def near_miss_table(predictions: list[Predictions], settings: AlignmentSettings)
     for p in predictions:
         item = p.pairs
         relation = align.decide(item.pairs, item.n_source, item.n_target, settings.thresholds)
-        offered = confidence.near_misses(relation, p.probability, settings.near_miss_min)
+        chance = confidence.hidden_link_probability(item.pairs, np.round(p.probability, 6), settings.hidden_link)
+        offered = confidence.near_misses(relation, np.round(chance, 6), settings.near_miss_min)
         missed = item.labels & (relation == "")
         rows.append(
             {
@@ -239,8 +240,8 @@ def report(calibration: Calibration) -> str:
             "Reliability: candidate pairs binned by predicted confidence, against the share the gold links",
             reliability.to_string(index=False),
             "",
-            "Near misses (the review queue's offer, `analysis review`): candidate pairs left unlinked with P(link) ≥",
-            "near_miss_min, and how many of the gold links the model misses they hold",
+            "Near misses (the review queue's offer, `analysis review`): candidate pairs left unlinked whose chance of",
+            "hiding a link is ≥ near_miss_min, and how many of the gold links the model misses they hold",
             calibration.near_misses.to_string(index=False),
         ]
     )

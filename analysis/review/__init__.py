@@ -26,6 +26,7 @@ from analysis.review.decisions import (
 )
 from analysis.review.queue import (
     DEFAULT_BAND,
+    NEAR_MISS,
     QUEUE_COLUMNS,
     REASONS,
     comparison_queue,
@@ -40,6 +41,7 @@ __all__ = [
     "ALIGNMENT_CORRECTION_COLUMNS",
     "DECISION_PAIR_COLUMNS",
     "DEFAULT_BAND",
+    "NEAR_MISS",
     "QUEUE_COLUMNS",
     "REASONS",
     "TARGET_CORRECTION_COLUMNS",

@@ -6,11 +6,12 @@ A decision is queued when its ``confidence`` (:mod:`analysis.align.confidence`) 
 (``uncertain``) or below it (``low confidence``: a link the calibration doubts, or an unlinked task
 whose nearest candidate may well be its counterpart). An unlinked task is queued paired with that
 nearest candidate (named in its evidence), so that ``partial`` or ``same`` adds the link. So is
-every ``near miss`` pair (the ``near_misses`` table: P(link) at least the build's
-``near_miss_min``, the band's floor chosen on the gold): two tasks the model left unlinked, each
+every ``near miss`` pair (the ``near_misses`` table: a chance of hiding a link at least the
+build's ``near_miss_min``, the floor chosen on the gold): two tasks the model left unlinked, each
 perhaps linked elsewhere, that may still be a link — mostly a city task carrying one theme of a
-broad provincial task; its ``confidence`` is the model's that it is not a link. A pair is listed
-once. Rows come in order of ``confidence``, lowest first: the chance that a row hides a mistake
+broad provincial task; its ``confidence`` is 1 − that chance (the link probability, lifted for a
+task's next candidates on the same theme: :func:`analysis.align.hidden_link_probability`). A pair
+is listed once. Rows come in order of ``confidence``, lowest first: the chance that a row hides a mistake
 (a link where the model has none, or none where it has one), highest first. The queue evaluation
 (:mod:`analysis.evaluate.queue`) counts these rows.
 
@@ -111,7 +112,7 @@ def comparison_queue(
     tables = comparison.tables(with_indicators=False)
     near = tables["near_misses"]
     if near_miss_min is not None:
-        near = near[near["link_probability"] >= near_miss_min]
+        near = near[near["hidden_link_probability"] >= near_miss_min]
     return review_queue(
         tables["alignments"],
         pd.concat([comparison.source_tasks, comparison.target_tasks], ignore_index=True),
@@ -187,10 +188,10 @@ def _doubtful(rows: pd.DataFrame, source_doc: str, target_doc: str, low: float) 
 
 
 def _offered(missed: pd.DataFrame | None) -> pd.DataFrame:
-    """The near misses as pairs, most probable first (confidence: that they are no link)."""
+    """The near misses as pairs, the likeliest to hide a link first (confidence: that they do not)."""
     if missed is None or not len(missed):
         return pd.DataFrame()
-    probability = missed["link_probability"].to_numpy(dtype=np.float64)
+    probability = missed["hidden_link_probability"].to_numpy(dtype=np.float64)
     ordered = np.argsort(-probability, kind="stable")
     return _pairs(missed.iloc[ordered], "", NEAR_MISS, 1.0 - probability[ordered])
 

@@ -311,7 +311,15 @@ FIELDS = _fields(
     (
         "link_probability",
         "float64",
-        "the probability that the pair is a link (the calibrated confidence model), at least `near_miss_min`",
+        "the probability that the pair is a link (the calibrated confidence model)",
+        PROBABILITY,
+    ),
+    (
+        "hidden_link_probability",
+        "float64",
+        "the chance that the unlinked pair hides a link the model missed (its link probability, its rank among "
+        "its target task's candidates and its topic agreement: the settings' `hidden_link`), at least "
+        "`near_miss_min`",
         PROBABILITY,
     ),
     ("side", "str", "`source` (the parent or earlier plan) or `target` (the child or later plan)"),
@@ -412,7 +420,7 @@ FIELDS = _fields(
     ("gold_links_not_candidates", "int64", "gold links the candidate pairs miss (no probability for them)"),
     ("log_loss", "float64", "mean negative log-likelihood of the gold under the predicted probabilities"),
     ("brier", "float64", "mean squared difference of predicted probability and gold (0 or 1)"),
-    ("near_miss_min", "float64", "the link probability from which an unlinked pair is a near miss", PROBABILITY),
+    ("near_miss_min", "float64", "the chance of hiding a link from which an unlinked pair is a near miss", PROBABILITY),
     ("n_near_misses", "int64", "near misses offered to a reviewer"),
     ("gold_links_missed", "int64", "gold links the model does not make"),
     ("missed_in_near_misses", "int64", "of which the near misses hold"),

@@ -264,8 +264,8 @@ TABLES: dict[str, Table] = {
         ),
         _table(
             "near_misses",
-            "candidate pairs of each comparison the model left unlinked although they may be links (link "
-            "probability ≥ `near_miss_min`), most probable first: what `analysis review` offers a reviewer besides "
+            "candidate pairs of each comparison the model left unlinked although they may be links (chance of "
+            "hiding a link ≥ `near_miss_min`), most probable first: what `analysis review` offers a reviewer besides "
             "the doubtful links and unlinked tasks (typically a city task carrying one clause of a broad provincial "
             "task)",
             ("comparison_id", "source_task_id", "target_task_id"),
@@ -274,7 +274,7 @@ TABLES: dict[str, Table] = {
             *("score", "best_clause_score"),
             ("source_clause", "of the pair's best clause pair (empty when the two tasks share no clause)"),
             ("target_clause", "of the pair's best clause pair: what a reviewer compares first"),
-            *("link_probability", "evidence"),
+            *("link_probability", "hidden_link_probability", "evidence"),
         ),
         _table(
             "coverage",

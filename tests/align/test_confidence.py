@@ -8,7 +8,7 @@ import pytest
 
 from analysis.align import confidence
 from analysis.errors import UserError
-from analysis.evaluate import calibration
+from analysis.evaluate import calibration, queue
 from analysis.schema import LINKS, UNLINKED
 from analysis.settings import LINK_CONFIDENCE_PATH, AlignmentSettings
 
@@ -92,6 +92,35 @@ def test_near_misses_are_the_probable_unlinked_pairs_most_probable_first() -> No
     probability = np.array([0.9, 0.01, 0.4, 0.3, 0.05])
     assert confidence.near_misses(relation, probability, 0.02).tolist() == [2, 4]
     assert confidence.near_misses(relation, probability, 0.5).tolist() == []
+
+
+def test_a_tasks_next_candidate_on_its_theme_outranks_a_likelier_pair_far_down_its_tasks_list() -> None:
+    """The hidden-link order: a city task's second candidate that agrees with it in topic and wording
+    (what a missed partial link looks like) comes before a pair the link model thinks a little
+    likelier but that is its task's fifth candidate on another theme; P(link) alone orders them the
+    other way round."""
+    # target task 0: candidates from source tasks 0..1; target task 1: candidates from source tasks 0..4
+    pairs = {
+        "source_index": np.array([0, 1, 0, 1, 2, 3, 4]),
+        "target_index": np.array([0, 0, 1, 1, 1, 1, 1]),
+        "topics": np.array([0.9, 0.8, 0.1, 0.2, 0.1, np.nan, 0.0]),
+        "topic_clauses": np.array([0.5, 0.4, 0.0, 0.1, 0.0, np.nan, 0.0]),
+    }
+    probability = np.array([0.9, 0.03, 0.5, 0.4, 0.3, 0.2, 0.04])
+    features = confidence.hidden_link_features(pairs, probability)
+    # the ranks among each target task's candidates by P(link), 1 = best; a topic not measured counts 0
+    np.testing.assert_allclose(np.exp(features[:, 1]), [1, 2, 1, 2, 3, 4, 5])
+    assert features[5, 2] == 0.0 and features[5, 3] == 0.0
+    weights = AlignmentSettings().hidden_link
+    chance = confidence.hidden_link_probability(pairs, probability, weights)
+    assert chance[1] > chance[6] and probability[1] < probability[6]
+    assert ((chance > 0) & (chance < 1)).all()
+    # intercept 0 and the link logit alone: the link probability itself (the order before)
+    alone = queue.LINK_PROBABILITY_ALONE
+    np.testing.assert_allclose(confidence.hidden_link_probability(pairs, probability, alone), probability)
+    # ties in P(link) rank in the pairs' order
+    tied = confidence.hidden_link_features(pairs, np.full(7, 0.5))
+    np.testing.assert_allclose(np.exp(tied[:, 1]), [1, 2, 1, 2, 3, 4, 5])
 
 
 def test_reliability_table_bins_predictions() -> None:

@@ -70,25 +70,49 @@ def checks(corpus, corpus_targets) -> list[queue.QueueCheck]:
 
 @pytest.mark.slow
 def test_the_queue_reaches_more_missed_links_the_lower_its_floor(checks) -> None:
-    coverage = queue.queue_coverage(checks)
+    settings = AlignmentSettings()
+    coverage = queue.queue_coverage(checks, settings.hidden_link)
     for _, rows in coverage.groupby("comparison"):
         rows = rows.sort_values("near_miss_min")
         assert rows["n_rows"].is_monotonic_decreasing and rows["missed_in_queue"].is_monotonic_decreasing
         assert (rows["missed_in_queue"] <= rows["gold_links_missed"]).all()
-    # the build's floor is the one the evaluation chooses on the gold
-    assert queue.choose_floor(coverage) == AlignmentSettings().near_miss_min
-    at_floor = coverage[np.isclose(coverage["near_miss_min"], AlignmentSettings().near_miss_min)]
+    # the build's order and floor are the ones the evaluation fits and chooses on the gold
+    assert queue.fit_hidden_link(checks) == settings.hidden_link
+    assert queue.choose_floor(coverage) == settings.near_miss_min
+    at_floor = coverage[np.isclose(coverage["near_miss_min"], settings.near_miss_min)]
     assert (at_floor["n_rows"] <= queue.MAX_ROWS).all()
     # the queue holds what `analysis review` lists: every near miss above the floor, each pair once
     check = checks[1]
     listed = review.comparison_queue(check.comparison, near_miss_min=0.05)
     assert len(listed) == len(listed.drop_duplicates(["source_task_id", "target_task_id"]))
     near = check.comparison.near_misses
-    likely = near[near["link_probability"] >= 0.05]
+    likely = near[near["hidden_link_probability"] >= 0.05]
     assert set(zip(likely["source_task_id"], likely["target_task_id"])) <= set(
         zip(listed["source_task_id"], listed["target_task_id"])
     )
-    assert "Floor chosen" in queue.queue_report(coverage, AlignmentSettings())
+    # a floor chosen on its queue's coverage gives the rows comparison_queue lists with that floor
+    at = coverage[(coverage["comparison"] == check.name) & np.isclose(coverage["near_miss_min"], 0.05)].iloc[0]
+    assert at["n_rows"] == len(listed)
+
+
+@pytest.mark.slow
+def test_the_hidden_link_order_holds_more_missed_links_than_the_link_probability_in_as_many_rows(checks) -> None:
+    choices = queue.queue_choices(checks)
+    table = queue.choices_table(choices)
+    held = table.assign(held=table["held"].str.split("/").str[0].astype(int))
+    totals = held.groupby(["order", "setting"])["held"].sum()
+    for setting in queue.SETTINGS:  # fitted and chosen on all three comparisons, and on the two others of each
+        assert totals[(queue.ORDERS[1], setting)] > totals[(queue.ORDERS[0], setting)], setting
+    in_sample = held[held["setting"] == queue.SETTINGS[0]]
+    assert (in_sample["n_rows"] <= queue.MAX_ROWS).all()
+    report = queue.queue_report(checks, choices, AlignmentSettings())
+    assert "hidden-link model" in report and "other pairs" in report and "Totals" in report
+    # what the build's queue leaves out: the missed links less its rows, candidates or not
+    settings = AlignmentSettings()
+    unheld = queue.unheld_links(checks, settings.hidden_link, settings.near_miss_min)
+    built = table[(table["order"] == queue.ORDERS[1]) & (table["setting"] == queue.SETTINGS[0])]
+    assert len(unheld) == built["held"].map(lambda h: int(h.split("/")[1]) - int(h.split("/")[0])).sum()
+    assert (unheld["rank"] == "").sum() >= 1  # a missed link no candidate pair holds
 
 
 @pytest.mark.slow

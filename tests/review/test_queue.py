@@ -62,7 +62,7 @@ def test_the_queue_lists_doubtful_decisions_and_near_misses_once_most_likely_mis
         offered["confidence"],
         1
         - missed.set_index(["source_task_id", "target_task_id"]).loc[
-            list(zip(offered["source_task_id"], offered["target_task_id"])), "link_probability"
+            list(zip(offered["source_task_id"], offered["target_task_id"])), "hidden_link_probability"
         ],
     )
     links = tables["alignments"][tables["alignments"]["relation"].isin(LINKS)]
