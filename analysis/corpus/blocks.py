@@ -6,8 +6,9 @@ item in the table's item column (``doc_id``, ``comparison_id``). Each item has a
 key of everything its rows are made of (:mod:`analysis.cache`). For the table set it writes, a
 build records each such table's items, their keys and the bytes of each item's rows in the CSV
 (:class:`TableIndex`, one JSON file per set in ``<out>/.cache/sets/``). The next build takes the
-rows of every item whose key is unchanged from that set — from its Parquet file, and its CSV bytes
-copied as they are — and makes and formats only the others: a table of 140,000 rows gaining one
+rows of every item whose key is unchanged from that set — from its Parquet file (read ahead on a
+thread, beside the build's first stages, when the set was written by the same code), and its CSV
+bytes copied as they are — and makes and formats only the others: a table of 140,000 rows gaining one
 comparison costs a read of its Parquet file and a copy of its CSV, not 140,000 rows formatted
 again. A CSV row's bytes depend only on its values and the columns' dtypes
 (:func:`analysis.storage.csv_bytes`), so the copy is taken only when the header and every dtype
@@ -20,7 +21,8 @@ from __future__ import annotations
 import json
 import mmap
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -62,12 +64,31 @@ class TableIndex:
 
 @dataclass(frozen=True)
 class PreviousSet:
-    """The current table set of an output folder, as the next build reuses it: its folder and the
-    index of each blocked table whose files are intact."""
+    """The current table set of an output folder, as the next build reuses it: its folder, the
+    index of each blocked table whose files are intact, and the code fingerprint of the build that
+    wrote it (:func:`analysis.cache.code_fingerprint`)."""
 
     folder: Path
     build_id: str
     tables: dict[str, TableIndex]
+    code: str = ""
+    _reading: dict[str, Future] = field(default_factory=dict, compare=False, repr=False)
+
+    def read_ahead(self, names: Sequence[str]) -> None:
+        """Start reading the Parquet files of the tables ``names`` (in that order) on a thread, for
+        :meth:`rows` to take: Arrow's reader leaves the interpreter free for the build meanwhile."""
+        reader = ThreadPoolExecutor(max_workers=1)
+        for name in names:
+            if name in self.tables and name not in self._reading:
+                self._reading[name] = reader.submit(pd.read_parquet, self.folder / f"{name}.parquet")
+        reader.shutdown(wait=False)
+
+    def forget(self, names: Iterable[str]) -> None:
+        """Drop what :meth:`read_ahead` read of the tables ``names`` (none of their rows is taken)."""
+        for name in names:
+            reading = self._reading.pop(name, None)
+            if reading is not None:
+                reading.cancel()
 
     def reusable(self, names: Sequence[str], items: Sequence[str], keys: Sequence[str]) -> set[str]:
         """The items whose rows every table of ``names`` can take from this set: the same key in
@@ -80,7 +101,8 @@ class PreviousSet:
 
     def rows(self, name: str, item_column: str, items: Iterable[str]) -> pd.DataFrame:
         """The rows of ``items`` in the set's table ``name``, in the set's order."""
-        frame = pd.read_parquet(self.folder / f"{name}.parquet")
+        reading = self._reading.pop(name, None)
+        frame = reading.result() if reading is not None else pd.read_parquet(self.folder / f"{name}.parquet")
         wanted = set(items)
         if wanted >= set(self.tables[name].items):  # all of them (a plan added): no selection to make
             return frame
@@ -100,13 +122,16 @@ def read_previous(out_dir: Path, cache_folder: Path) -> PreviousSet | None:
         if recorded.get("format") != INDEX_FORMAT:
             return None
         tables = {name: TableIndex(**fields) for name, fields in recorded["tables"].items()}
+        code = str(recorded.get("code", ""))
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return PreviousSet(folder, build_id, {name: index for name, index in tables.items() if index.intact(folder, name)})
+    intact = {name: index for name, index in tables.items() if index.intact(folder, name)}
+    return PreviousSet(folder, build_id, intact, code)
 
 
-def write_index(cache_folder: Path, build_id: str, tables: dict[str, TableIndex]) -> None:
-    record = {"format": INDEX_FORMAT, "tables": {name: vars(index) for name, index in tables.items()}}
+def write_index(cache_folder: Path, build_id: str, tables: dict[str, TableIndex], code: str) -> None:
+    """Record the blocked tables' indexes of the set ``build_id``, written by the code ``code``."""
+    record = {"format": INDEX_FORMAT, "code": code, "tables": {name: vars(index) for name, index in tables.items()}}
     storage.write_text(index_path(cache_folder, build_id), json.dumps(record, ensure_ascii=False) + "\n")
 
 

@@ -88,15 +88,23 @@ class BuildCache:
         folder = Path(out_dir) / CACHE_FOLDER
         entries = cache.EntryCache(folder / "entries", settings.max_bytes, settings.enabled)
         previous = blocks.read_previous(Path(out_dir), folder) if settings.enabled else None
+        code = cache.code_fingerprint()
+        if previous is not None and previous.code == code:  # its rows are likely taken: read them meanwhile
+            previous.read_ahead(list(ITEM_COLUMNS))
         try:
-            yield cls(folder, entries, previous, cache.code_fingerprint())
+            yield cls(folder, entries, previous, code)
         except BaseException:
             if first:
                 shutil.rmtree(folder, ignore_errors=True)
             raise
 
     def reusable(self, names: Sequence[str], items: Sequence[str], keys: Sequence[str]) -> set[str]:
-        return self.previous.reusable(names, items, keys) if self.previous is not None else set()
+        if self.previous is None:
+            return set()
+        reused = self.previous.reusable(names, items, keys)
+        if not reused:
+            self.previous.forget(names)
+        return reused
 
     def previous_rows(self, name: str, items: set[str]) -> pd.DataFrame | None:
         if not items or self.previous is None:
@@ -107,7 +115,7 @@ class BuildCache:
         """Record the new set's index and prune: entries to the size limit, indexes of old sets."""
         if not self.entries.enabled:
             return
-        blocks.write_index(self.folder, build_id, indexes)
+        blocks.write_index(self.folder, build_id, indexes, self.code)
         keep = {build_id} | ({self.previous.build_id} if self.previous is not None else set())
         blocks.prune_indexes(self.folder, keep)
         self.entries.prune()
