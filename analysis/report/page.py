@@ -20,6 +20,7 @@ import pandas as pd
 from analysis.align.coverage import NO_UNIT
 from analysis.report.glossary import CJK, english_position, gloss_heading, gloss_unit, split_units
 from analysis.report.i18n import Messages, plan_names
+from analysis.report.notes import note_in
 
 CLIP_CHARS = 80
 
@@ -45,7 +46,7 @@ PLAN_WORD_KINDS = (
     dict.fromkeys(("heading", "source_heading", "target_heading"), "heading")
     | dict.fromkeys(("lead_units", "responsible_units", "issuer"), "units")
     | dict.fromkeys(("path", "source_path", "target_path"), "position")
-    | {"evidence": "evidence"}
+    | {"evidence": "evidence", "note": "note"}
 )
 # Columns of ids and character offsets (task_id, doc_id_copy, char_start): provenance, not for reading.
 PROVENANCE = re.compile(r"(?:^|_)id(?:_|$)|^char_")
@@ -79,7 +80,7 @@ class Column:
 
     name: str
     header: str
-    kind: str = "text"  # text, int, ratio, share, points, value, html, heading, units, evidence, position, id
+    kind: str = "text"  # text, int, ratio, share, points, value, html, heading, units, evidence, note, position, id
     clip: bool = False
 
     def __post_init__(self) -> None:
@@ -275,6 +276,8 @@ class Report:
             return (plan_words[kind](text) if text else ""), esc(text)
         if kind == "id":
             return esc(text), esc(text)
+        if kind == "note":
+            text = note_in(text, msg, self.name)
         return (self.quote_marked(esc(text)) if QUOTED.search(text) else self.quoted(text)), esc(text)
 
     def table(self, frame: pd.DataFrame, columns: list[Column], name: str, caption_key: str = "") -> Html:
@@ -359,14 +362,16 @@ class Report:
 
     def _datum(self, value, column: str = ""):
         """A chart's data value for its CSV download in the report's language: yes / no, the
-        tables' "no unit", and the codes of :data:`CODED_COLUMNS` by their message (a code
-        without one as is)."""
+        tables' "no unit", the codes of :data:`CODED_COLUMNS` by their message (a code
+        without one as is), the escalation notes (:mod:`analysis.report.notes`)."""
         if isinstance(value, (bool, np.bool_)):
             return self.msg("value.yes" if value else "value.no")
         if value == NO_UNIT:
             return self.msg("chart.no_unit")
         if isinstance(value, str) and value and column in CODED_COLUMNS:
             return self.msg.get(f"{CODED_COLUMNS[column]}.{value}", value)
+        if isinstance(value, str) and column == "note":
+            return note_in(value, self.msg, self.name)
         return value
 
     def show_figure(self, fig, data: pd.DataFrame, name: str):

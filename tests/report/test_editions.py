@@ -272,8 +272,20 @@ def test_the_stylesheet_declares_a_cjk_font_stack_and_prints_on_a4() -> None:
 @pytest.mark.parametrize(
     ("lang", "expected"),
     [
-        ("zh", ["前一 / 上级文件", "同一任务", "更严", "省级", "百分点", "other_code", "是"]),
-        ("en", ["earlier or parent plan", "same", "stricter", "province", "percentage points", "other_code", "yes"]),
+        ("zh", ["前一 / 上级文件", "同一任务", "更严", "省级", "百分点", "other_code", "是", "力争目标"]),
+        (
+            "en",
+            [
+                "earlier or parent plan",
+                "same",
+                "stricter",
+                "province",
+                "percentage points",
+                "other_code",
+                "yes",
+                "striving (「力争」) target",
+            ],
+        ),
     ],
 )
 def test_a_charts_data_names_its_codes_in_the_reports_language(lang: str, expected: list[str]) -> None:
@@ -287,6 +299,7 @@ def test_a_charts_data_names_its_codes_in_the_reports_language(lang: str, expect
             "change_unit": ["pp"],
             "kind": ["other_code"],  # a code without a message: as is
             "higher_is_better": [True],
+            "note": ["striving (力争) target"],  # an escalation note (analysis.report.notes)
         }
     )
     shown = report.figure(go.Figure(), data, "codes")

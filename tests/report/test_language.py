@@ -106,6 +106,41 @@ def test_the_chinese_edition_says_yes_no_shared_words_and_none_in_chinese() -> N
     assert "(none)" not in chart and "True" not in chart and "<td>是</td>" in chart
 
 
+# One escalation note of every sentence analysis.compare.escalation writes, joined as it joins them.
+EVERY_NOTE_SENTENCE = " | ".join(
+    [
+        "implied by «全面完成» (no number printed); striving (力争) target; approximate (左右) target",
+        "counted cumulatively (累计) here, per year in plan_a; counted per year here, cumulatively in plan_b",
+        "also 100% (力争) «力争达到100%»; also 34条 «完成34条»; also 2个 (左右) «2个左右»",
+        "not compared with plan_a: scope differs: lake·tributary vs none",
+        "not compared with plan_b: units differ: 次/季度 vs 次/月",
+        "compared with a value implied by the wording in plan_a",
+        "worded «农村生活污水治理率» here, «农村生活污水治理» in plan_b",
+        "a money is not compared across levels: change_vs_parent is its ratio to the parent's",
+    ]
+)
+
+
+def test_the_escalation_notes_read_in_each_editions_language_with_plans_by_name() -> None:
+    for lang in ("zh", "en"):
+        report = page.Report(lang)
+        report.names = {"plan_a": "甲省2023", "plan_b": "乙市2024"}
+        shown = html.unescape(
+            re.sub(r"<[^>]+>", "", report.cell(EVERY_NOTE_SENTENCE, page.Column("note", "col.note"))[0])
+        )
+        assert "plan_a" not in shown and "plan_b" not in shown and "甲省2023" in shown and "乙市2024" in shown
+        assert all(
+            quoted in shown for quoted in ("「全面完成」", "「力争达到100%」", "次/季度", "「农村生活污水治理」")
+        )
+        if lang == "zh":
+            assert not re.search(r"[A-Za-z]{2,}", shown), shown  # not a word of English left
+            assert "湖泊·支流" in shown and "金额" in shown
+        else:
+            assert "lakes·tributaries vs not stated" in shown and "amount of money" in shown
+    reviewer_note = "checked with the plan's annex | 见附件"  # a sentence no pattern knows is shown as written
+    assert page.Report("zh").cell(reviewer_note, page.Column("note", "col.note"))[1] == html.escape(reviewer_note)
+
+
 @pytest.mark.parametrize(
     ("text", "other", "marked_numbers"),
     [
@@ -166,6 +201,7 @@ def test_built_chinese_pages_leak_no_english_leftovers(built_reports) -> None:
         text = path.read_text(encoding="utf-8")
         assert not re.search(r"<td[^>]*>(?:<div class=\"cell\">)?(?:True|False)<", text), path.name
         assert "shared:" not in text and "(none)" not in text, path.name
+        assert not re.search(r"worded «|implied by «|not compared (?:with|across)|counted (?:cumulatively|per)", text)
         assert not re.search(r'<mark class="num">(?:19|20)\d\d年?</mark>', text), path.name
 
 
