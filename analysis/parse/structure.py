@@ -43,6 +43,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 import pandas as pd
 
@@ -574,5 +575,8 @@ def frame_of(rows: list[dict], columns: list[str], dtypes: Mapping[str, schema.D
     )
 
 
-# a dtype's name resolved once (resolving it is most of what building a short column costs)
-_dtype = lru_cache(maxsize=64)(pd.api.types.pandas_dtype)
+@lru_cache(maxsize=64)
+def _dtype(name: str) -> Any:
+    """A dtype's name resolved once: resolving it is most of what making a short column costs
+    (typed ``Any``: the stubs' ``pd.array`` takes no union of NumPy and extension dtypes)."""
+    return pd.api.types.pandas_dtype(name)
