@@ -138,9 +138,13 @@ def _csv_column(column: pd.Series) -> pd.Series:
     textual = isinstance(column.dtype, pd.StringDtype) or pd.api.types.infer_dtype(column) in ("string", "empty")
     if not textual:
         return column.map(_csv_cell)
-    column = column.str.replace(_CARRIAGE_RETURN.pattern, "\n", regex=True)
-    risky = column.str.match(_FORMULA.pattern, na=False) & ~column.str.fullmatch(_QUOTED_NUMBER.pattern, na=False)
-    return column.mask(risky.astype(bool), "'" + column)
+    if column.str.contains("\r", regex=True, na=False).any():  # (scanning is cheaper than replacing)
+        column = column.str.replace(_CARRIAGE_RETURN.pattern, "\n", regex=True)
+    risky = column.str.match(_FORMULA.pattern, na=False).astype(bool)
+    if not risky.any():
+        return column
+    risky &= ~column.str.fullmatch(_QUOTED_NUMBER.pattern, na=False).astype(bool)
+    return column.mask(risky, "'" + column)
 
 
 def _spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:

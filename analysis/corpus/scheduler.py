@@ -469,17 +469,18 @@ class DaskSession(Session):
             raise
         results = [r for batch in done for r in batch]
         if keep:  # each kept result gets a future of its own, taken from its batch where it lies
-            items = (
-                futures
-                if not batched
-                else [
-                    self.client.submit(operator.getitem, future, j, key=f"{future.key}-{j}")
-                    for future, batch in zip(futures, batches)
-                    for j in range(len(batch))
-                ]
-            )
+            items = futures if not batched else self._items(futures, [len(batch) for batch in batches])
             self._futures.update({id(r): (r, f) for r, f in zip(results, items)})
         return results
+
+    def _items(self, futures: list, sizes: list[int]) -> list:
+        """A future of each result of the batches ``futures`` (``sizes`` results each), taken from
+        its batch where it lies; submitted as one graph (one message to the scheduler, not one a
+        result)."""
+        batch_of = [future for future, size in zip(futures, sizes) for _ in range(size)]
+        position = [j for size in sizes for j in range(size)]
+        keys = [f"{future.key}-{j}" for future, j in zip(batch_of, position)]
+        return self.client.map(operator.getitem, batch_of, position, key=keys, pure=False)
 
     def _submit(self, function: Callable, batch: list[tuple], shared: dict, combine, batched: bool, key: str):
         """One task: a batch of calls (or one call, when calls are not batched)."""

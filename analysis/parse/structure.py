@@ -42,6 +42,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
 
 import pandas as pd
 
@@ -565,6 +567,16 @@ def frame_of(rows: list[dict], columns: list[str], dtypes: Mapping[str, schema.D
     """A DataFrame built column by column with its dtypes (a schema's, :func:`analysis.schema.dtypes`;
     much cheaper than from row dicts); columns not in ``dtypes`` are strings."""
     return pd.DataFrame(
-        {column: pd.array([row[column] for row in rows], dtype=dtypes.get(column, "str")) for column in columns},
+        {
+            column: pd.array([row[column] for row in rows], dtype=_dtype(dtypes.get(column, "str")))
+            for column in columns
+        },
         columns=columns,
     )
+
+
+@lru_cache(maxsize=64)
+def _dtype(name: str) -> Any:
+    """A dtype's name resolved once: resolving it is most of what making a short column costs
+    (typed ``Any``: the stubs' ``pd.array`` takes no union of NumPy and extension dtypes)."""
+    return pd.api.types.pandas_dtype(name)

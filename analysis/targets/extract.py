@@ -143,7 +143,11 @@ def _is_scope(
 def find_targets(text: str) -> list[Target]:
     """Every target of a task's text (attribution brackets are ignored)."""
     masked = _masked(text)
-    all_clauses = clauses(masked)
+    return _targets_in(masked, clauses(masked))
+
+
+def _targets_in(masked: str, all_clauses: list[Clause]) -> list[Target]:
+    """Every target of a text whose attribution brackets are blanked out (``all_clauses``: its clauses)."""
     mentions = find_mentions(masked)
     clause_of = {
         m: next(c for c in all_clauses if c.start <= m.start < c.end)
@@ -164,9 +168,13 @@ def find_targets(text: str) -> list[Target]:
     return targets
 
 
-def find_implied(text: str, stated: list[Target]) -> list[Target]:
-    """The implied targets of a task's text (:mod:`analysis.targets.implied`), given its stated ones."""
-    return implied_targets(_masked(text), clauses(_masked(text)), stated)
+def stated_and_implied(text: str) -> tuple[list[Target], list[Target]]:
+    """The targets of a task's text (:func:`find_targets`) and its implied ones given those
+    (:mod:`analysis.targets.implied`), its attributions and clauses read once."""
+    masked = _masked(text)
+    read = clauses(masked)
+    stated = _targets_in(masked, read)
+    return stated, implied_targets(masked, read, stated)
 
 
 def _target(
@@ -326,16 +334,13 @@ def targets_table(doc, lexicon: pd.DataFrame | None, settings: TargetSettings) -
     matcher = indicators.matcher(indicators.load_lexicon() if lexicon is None else lexicon, settings)
     lines = LineIndex(doc.raw.text)
     rows = []
-    for task, span in zip(doc.tasks.itertuples(index=False), doc.spans):
+    task_ids, paths = doc.tasks["task_id"].tolist(), doc.tasks["path"].tolist()  # cheaper than row by row
+    for task_id, path, span in zip(task_ids, paths, doc.spans):
         body = doc.clean.text[span.content_start : span.end]
-        stated = find_targets(body)
-        implied = [
-            t
-            for t in find_implied(body, stated)
-            if matcher.map(t.phrase, t.mention.kind, scope=t.scope)["indicator_id"]
-        ]
+        stated, implied_found = stated_and_implied(body)
+        implied = [t for t in implied_found if matcher.map(t.phrase, t.mention.kind, scope=t.scope)["indicator_id"]]
         for number, target in enumerate([*stated, *implied], start=1):
-            ids = (task.task_id, task.path, f"{task.task_id}#{number}")
+            ids = (task_id, path, f"{task_id}#{number}")
             table_deadline: str = getattr(span, "deadline", "")  # a task-division table's deadline column
             rows.append(_text_row(doc, matcher, lines, ids, (span.content_start, body), target, table_deadline))
     rows.extend(_document_rows(doc, matcher, lines, [row for row in rows if row["role"] != IMPLIED_ROLE]))

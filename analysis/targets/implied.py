@@ -45,13 +45,17 @@ def implied_targets(text: str, clauses: list[Clause], stated: list[Target]) -> l
         if clause in committed:
             continue
         numbers = [t.mention for t in stated if t.clause == clause]
-        earlier = [
-            text[c.start : c.end] for c in reversed(clauses) if c.sentence == clause.sentence and c.end <= clause.start
-        ]
         for target in (_all_done(text, clause, numbers), _created(text, clause)):
             if target is not None:
-                found.append(replace(target, scope=scope_words(text[clause.start : clause.end], earlier)))
+                found.append(
+                    replace(target, scope=scope_words(text[clause.start : clause.end], _earlier(text, clauses, clause)))
+                )
     return found
+
+
+def _earlier(text: str, clauses: list[Clause], clause: Clause) -> list[str]:
+    """The texts of the clauses before ``clause`` in its sentence, nearest first."""
+    return [text[c.start : c.end] for c in reversed(clauses) if c.sentence == clause.sentence and c.end <= clause.start]
 
 
 def _only_fillers(prefix: str) -> bool:

@@ -160,6 +160,7 @@ class Matcher:
                 np.array([position[i] for i in candidates["indicator_id"]], dtype=np.int64),
             )
         self._scores = lru_cache(maxsize=65_536)(self._score_array)
+        self._ruled_out = lru_cache(maxsize=4_096)(self._ruled_out_by)
 
     def _score_array(self, phrase: str, kind: str) -> np.ndarray | None:
         ids, tokens, group = self._by_kind.get(kind, (np.array([], dtype=object), [], np.array([], dtype=np.int64)))
@@ -213,9 +214,14 @@ class Matcher:
         """``scores`` with the indicators whose declared scope ``scope`` contradicts ruled out."""
         if scores is None or not scope:
             return scores
+        ruled_out = self._ruled_out(kind, scope)
+        return np.where(ruled_out, -np.inf, scores) if ruled_out is not None else scores
+
+    def _ruled_out_by(self, kind: str, scope: str) -> np.ndarray | None:
+        """Which indicators of ``kind`` the scope words ``scope`` contradict (None: none of them)."""
         ids = self._by_kind[kind][0]
         ruled_out = np.array([contradicts(scope, self.scopes.get(i, "")) for i in ids], dtype=bool)
-        return np.where(ruled_out, -np.inf, scores) if ruled_out.any() else scores
+        return ruled_out if ruled_out.any() else None
 
 
 def indicator_scores(phrase: str, kind: str, lexicon: pd.DataFrame, settings: TargetSettings) -> pd.Series:
@@ -252,8 +258,9 @@ def map_targets(
 
 def matcher(lexicon: pd.DataFrame, settings: TargetSettings) -> Matcher:
     """The matcher of a lexicon, built once per distinct lexicon content and settings."""
-    scope = lexicon["scope"] if "scope" in lexicon.columns else [""] * len(lexicon)
-    key = tuple(zip(lexicon["indicator_id"], lexicon["name_zh"], lexicon["aliases"], lexicon["kind"], scope))
+    scope = lexicon["scope"].tolist() if "scope" in lexicon.columns else [""] * len(lexicon)
+    columns = [lexicon[c].tolist() for c in ("indicator_id", "name_zh", "aliases", "kind")]
+    key = tuple(zip(*columns, scope))
     return _matcher_of(key, settings)
 
 

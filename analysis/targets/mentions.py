@@ -264,6 +264,8 @@ _FREQUENCY = re.compile(r"每(?P<period>年|半年|季度|月|周|旬|日|天)")
 # --- traps --------------------------------------------------------------------------------------
 
 _LABEL_OPENERS = {"“": "”", "‘": "’", "《": "》", "〔": "〕", "「": "」", "【": "】"}
+_LABEL_MARKS = re.compile("[" + re.escape("".join(_LABEL_OPENERS) + "".join(_LABEL_OPENERS.values()) + "\n") + "]")
+_STRAIGHT_QUOTE = re.compile('"')
 _DISTANCE_CONTEXT = ("沿江", "沿河", "沿湖", "沿岸", "沿线", "周边", "周围", "半径", "距离", "岸线", "范围")
 _BASELINE_BEFORE = ("由", "从", "较", "比")
 _BASELINE_AFTER = re.compile(r"^[^,，;；。]{0,6}?(?:提高|提升|增加|增长|下降|降低|减少|降)")
@@ -281,6 +283,7 @@ SENTENCE_ENDS = "。;；!！\n"
 CLAUSE_ENDS = ",，:："
 _OPENERS = "(（[【“‘《〔「"
 _CLOSERS = ")）]】”’》〕」"
+_PUNCTUATION = re.compile("[" + re.escape(SENTENCE_ENDS + CLAUSE_ENDS + _OPENERS + _CLOSERS) + "]")
 
 
 @dataclass(frozen=True)
@@ -341,7 +344,8 @@ def unit_kind(unit: str) -> str:
 def label_spans(text: str) -> list[tuple[int, int]]:
     """Spans inside quotes and book-title marks: names and labels, never quantities."""
     spans, stack = [], []
-    for i, char in enumerate(text):
+    for at in _LABEL_MARKS.finditer(text):  # only these characters matter: the others are skipped
+        i, char = at.start(), at.group()
         if char in _LABEL_OPENERS:
             stack.append((i, _LABEL_OPENERS[char]))
         elif stack and char == stack[-1][1]:
@@ -350,7 +354,7 @@ def label_spans(text: str) -> list[tuple[int, int]]:
                 spans.append((start, i + 1))
         elif char == "\n":
             stack.clear()  # an unclosed quote never runs past its paragraph
-    quote_positions = [i for i, char in enumerate(text) if char == '"']
+    quote_positions = [at.start() for at in _STRAIGHT_QUOTE.finditer(text)]
     spans.extend((a, b + 1) for a, b in zip(quote_positions[::2], quote_positions[1::2]) if "\n" not in text[a:b])
     return sorted(spans)
 
@@ -365,7 +369,8 @@ def clauses(text: str) -> list[Clause]:
     A sentence end also closes any bracket left open (a scrape may have eaten the closing one).
     """
     found, depth, start, sentence = [], 0, 0, 0
-    for i, char in enumerate(text):
+    for at in _PUNCTUATION.finditer(text):  # only these characters matter: the others are skipped
+        i, char = at.start(), at.group()
         if char in _OPENERS:
             depth += 1
         elif char in _CLOSERS:
