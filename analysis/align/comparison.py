@@ -184,9 +184,7 @@ def compare_plans(
     source_ids, target_ids = source.tasks["task_id"], target.tasks["task_id"]
     pairs = dict(result.pair_columns)
     pairs["link_probability"] = link_probability(pairs, link_model, len(source_ids), len(target_ids))
-    # to 6 decimals, as the confidence: the last bits depend on the order features were numbered in
-    rounded = np.round(pairs["link_probability"], 6)
-    pairs["hidden_link_probability"] = np.round(hidden_link_probability(pairs, rounded, settings.hidden_link), 6)
+    pairs["hidden_link_probability"] = hidden_link_probability(pairs, pairs["link_probability"], settings.hidden_link)
     table = with_confidence(result.alignments, pairs, pairs["link_probability"], source_ids, target_ids)
     alignments = with_task_details(table, source.tasks, target.tasks).assign(
         confidence=table["confidence"].to_numpy(), decided_by=MODEL

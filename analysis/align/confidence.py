@@ -150,10 +150,12 @@ def link_probability(pairs, model: LinkModel, n_source: int, n_target: int) -> n
 
 
 def hidden_link_features(pairs, probability: np.ndarray) -> np.ndarray:
-    """The :data:`HIDDEN_LINK_FEATURES` of every candidate pair (``probability``: its P(link)):
-    the logit of P(link); the log of the pair's rank among its target task's candidates by P(link)
-    (0 for the best, ties to the first listed); the topic signals (0 when not measured)."""
-    probability = np.asarray(probability, dtype=np.float64)
+    """The :data:`HIDDEN_LINK_FEATURES` of every candidate pair (``probability``: its P(link),
+    taken to 6 decimals as the confidence is: its last bits depend on the order features were
+    numbered in): the logit of P(link); the log of the pair's rank among its target task's
+    candidates by P(link) (0 for the best, ties to the first listed); the topic signals (0 when not
+    measured)."""
+    probability = np.round(np.asarray(probability, dtype=np.float64), 6)
     clipped = np.clip(probability, _PROBABILITY_CLIP, 1 - _PROBABILITY_CLIP)
     target = np.asarray(pairs["target_index"])
     order = np.lexsort((np.arange(len(target)), -probability, target))
@@ -166,10 +168,10 @@ def hidden_link_features(pairs, probability: np.ndarray) -> np.ndarray:
 
 def hidden_link_probability(pairs, probability: np.ndarray, weights: HiddenLinkWeights) -> np.ndarray:
     """The chance that each candidate pair hides a link the model missed (``weights``: the
-    logistic function's coefficients over :func:`hidden_link_features`)."""
+    logistic function's coefficients over :func:`hidden_link_features`), to 6 decimals."""
     coef = np.array([getattr(weights, name) for name in HIDDEN_LINK_FEATURES])
     z = hidden_link_features(pairs, probability) @ coef + weights.intercept
-    return 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
+    return np.round(1.0 / (1.0 + np.exp(-np.clip(z, -50, 50))), 6)
 
 
 def near_misses(relation: np.ndarray, probability: np.ndarray, minimum: float) -> np.ndarray:

@@ -203,8 +203,8 @@ def near_miss_table(predictions: list[Predictions], settings: AlignmentSettings)
     for p in predictions:
         item = p.pairs
         relation = align.decide(item.pairs, item.n_source, item.n_target, settings.thresholds)
-        chance = confidence.hidden_link_probability(item.pairs, np.round(p.probability, 6), settings.hidden_link)
-        offered = confidence.near_misses(relation, np.round(chance, 6), settings.near_miss_min)
+        chance = confidence.hidden_link_probability(item.pairs, p.probability, settings.hidden_link)
+        offered = confidence.near_misses(relation, chance, settings.near_miss_min)
         missed = item.labels & (relation == "")
         rows.append(
             {

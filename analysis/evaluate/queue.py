@@ -88,7 +88,7 @@ def fit_hidden_link(checks: Sequence[QueueCheck], l2: float = HIDDEN_LINK_L2) ->
         pairs = check.comparison.pairs
         assert pairs is not None  # made here, not read back
         unlinked = np.asarray(pairs["relation"]) == ""
-        found = align.hidden_link_features(pairs, np.round(pairs["link_probability"], 6))
+        found = align.hidden_link_features(pairs, pairs["link_probability"])
         features.append(found[unlinked])
         keys = zip(np.asarray(pairs["source_task_id"])[unlinked], np.asarray(pairs["target_task_id"])[unlinked])
         labels.append(np.array([key in check.missed for key in keys], dtype=bool))
@@ -103,7 +103,7 @@ def with_hidden_link(comparison: align.PlanComparison, weights: HiddenLinkWeight
     near misses' chance of hiding a link, and their order, recomputed."""
     pairs = comparison.pairs
     assert pairs is not None  # made here, not read back
-    probability = np.round(align.hidden_link_probability(pairs, np.round(pairs["link_probability"], 6), weights), 6)
+    probability = align.hidden_link_probability(pairs, pairs["link_probability"], weights)
     position = pd.Index(list(zip(pairs["source_task_id"], pairs["target_task_id"])))
     near = comparison.near_misses
     at = position.get_indexer(list(zip(near["source_task_id"], near["target_task_id"])))
