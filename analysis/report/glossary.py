@@ -2,8 +2,10 @@
 headings, of unit names, and of measure words, from ``messages/glossary_en.csv`` (kind, zh, en).
 
 The English edition names a plan's heading by its gloss when the heading is a known phrase and
-always quotes the Chinese beside it (inside ``lang="zh"``); a unit it has no gloss for is quoted
-as Chinese. :func:`chinese_share` measures what is left: the share of a page's visible characters
+always quotes the Chinese beside it (inside ``lang="zh"``). A heading the glossary does not know
+(most task headings of a new plan) is labelled with the topics its own words name, from the topic
+lexicon (:func:`heading_topics`: what it is about, not a translation); a unit it has no gloss for
+is quoted as Chinese. :func:`chinese_share` measures what is left: the share of a page's visible characters
 outside ``lang="zh"`` elements that are Chinese.
 """
 
@@ -14,6 +16,8 @@ import functools
 import re
 from html.parser import HTMLParser
 from pathlib import Path
+
+from analysis.text.topics import TopicLexicon, load_topics
 
 GLOSSARY = Path(__file__).resolve().parent / "messages" / "glossary_en.csv"
 KINDS = ("head", "unit", "measure")
@@ -42,6 +46,19 @@ def bare_heading(heading: str) -> str:
 def gloss_heading(heading: str) -> str:
     """The English of a known heading (a standard head or a known phrase), ``""`` otherwise."""
     return glossary()["head"].get(bare_heading(heading), "")
+
+
+@functools.cache
+def _topic_lexicon() -> TopicLexicon:
+    return load_topics()
+
+
+def heading_topics(heading: str) -> list[str]:
+    """The English names of the topics a heading's own words name (``深入打好碧水保卫战`` → Water),
+    in the topic lexicon's order; none when its words name no topic."""
+    lexicon = _topic_lexicon()
+    english = dict(zip(lexicon.topics, lexicon.names_en))
+    return [english[topic] for topic in lexicon.topics_of(bare_heading(heading))]
 
 
 def gloss_unit(unit: str) -> str:

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.align.coverage import NO_UNIT
-from analysis.report.glossary import CJK, english_position, gloss_heading, gloss_unit, split_units
+from analysis.report.glossary import CJK, english_position, gloss_heading, gloss_unit, heading_topics, split_units
 from analysis.report.i18n import Messages, plan_names
 from analysis.report.notes import note_in
 
@@ -148,9 +148,20 @@ class Report:
             return escaped
         return QUOTED.sub(lambda m: f'<span lang="zh">{m.group()}</span>', escaped)
 
+    def heading_gloss(self, heading) -> str:
+        """What the English edition says of a plan's heading: the glossary's gloss of a known phrase,
+        else the topics its words name (:func:`heading_topics`); ``""`` in Chinese or when neither."""
+        if self.lang == "zh":
+            return ""
+        topics = heading_topics(heading)
+        gloss = gloss_heading(heading)
+        if gloss or not topics:
+            return gloss
+        return self.msg("plan_heading.topics", topics=self.msg("list.separator").join(topics))
+
     def heading_html(self, heading) -> str:
-        """A plan's heading: in English its gloss (when the glossary knows the phrase), then the Chinese."""
-        gloss = gloss_heading(heading) if self.lang != "zh" else ""
+        """A plan's heading: in English its gloss or its topics (:meth:`heading_gloss`), then the Chinese."""
+        gloss = self.heading_gloss(heading)
         return f"{esc(gloss)} {self.quoted(heading)}" if gloss else self.quoted(heading)
 
     def units_html(self, units) -> str:
@@ -175,11 +186,12 @@ class Report:
         return str(path or "") if self.lang == "zh" else english_position(path)
 
     def task_label(self, path, heading) -> str:
-        """A task named in a sentence: its position, in English the gloss of a known heading, and
-        the heading quoted (「…」, shown inside ``lang="zh"`` by :meth:`findings`)."""
+        """A task named in a sentence: its position, in English its heading's gloss or topics
+        (:meth:`heading_gloss`), and the heading quoted (「…」, shown inside ``lang="zh"`` by
+        :meth:`findings`)."""
         if self.lang == "zh":
             return f"{path}「{heading}」"
-        gloss = gloss_heading(heading)
+        gloss = self.heading_gloss(heading)
         return self.msg("task.label", position=english_position(path), gloss=f" ({gloss})" if gloss else "") + (
             f" 「{heading}」"
         )

@@ -62,6 +62,21 @@ def test_headings_units_positions_and_measures_read_in_english() -> None:
     assert english.value(46.58, "%") == "46.58%" and Messages("zh").value(7, "个") == "7个"
 
 
+def test_a_heading_the_glossary_does_not_know_is_labelled_with_the_topics_its_words_name() -> None:
+    english, chinese = page.Report("en"), page.Report("zh")
+    assert glossary.gloss_heading("全面整治城区河道黑臭水体和扬尘") == ""  # invented: no gloss
+    assert glossary.heading_topics("(二)全面整治城区河道黑臭水体和扬尘。") == ["Water", "Air"]
+    assert english.heading_html("全面整治城区河道黑臭水体和扬尘") == (
+        'about Water, Air <span lang="zh">全面整治城区河道黑臭水体和扬尘</span>'
+    )
+    assert english.task_label("三(二)1", "全面整治城区河道黑臭水体和扬尘") == (
+        "task 3.2.1 (about Water, Air) 「全面整治城区河道黑臭水体和扬尘」"
+    )
+    assert english.heading_html("开展一项没人听说过的行动") == '<span lang="zh">开展一项没人听说过的行动</span>'
+    assert english.heading_gloss("三、重点任务") == "Key tasks"  # a known phrase keeps its gloss
+    assert chinese.heading_html("全面整治城区河道黑臭水体和扬尘") == "全面整治城区河道黑臭水体和扬尘"
+
+
 def test_the_english_edition_quotes_the_plans_words_and_names_what_it_knows() -> None:
     report = page.Report("en")
     frame = pd.DataFrame(
