@@ -60,6 +60,7 @@ def clause_pairs(plan_pair: PlanPair, rows: np.ndarray, cols: np.ndarray) -> Cla
     rows, cols = rows[measured], cols[measured]
     source, target = plan_pair.source, plan_pair.target
     parts = []
+    source_topics, target_topics = (vectors.T.copy() for vectors in plan_pair.clause_topic_vectors)  # per topic
     for a, b in _block_bounds(rows, cols, source.clause_counts, target.clause_counts):
         source_tasks, pair_source = np.unique(rows[a:b], return_inverse=True)
         target_tasks, pair_target = np.unique(cols[a:b], return_inverse=True)
@@ -74,7 +75,7 @@ def clause_pairs(plan_pair: PlanPair, rows: np.ndarray, cols: np.ndarray) -> Cla
         ) / len(plan_pair.clause_vectors)  # cosines ≥ 0
         source_clause, target_clause = source_clauses[i], target_clauses[j]
         headings = source.heading_clauses[source_clause] & target.heading_clauses[target_clause]
-        topics = _topic_agreement(plan_pair, source_clauses, target_clauses)[i, j]
+        topics = _topic_agreement(source_topics, target_topics, source_clause, target_clause)
         parts.append(
             ClausePairs(
                 measured[a + pair],
@@ -105,10 +106,18 @@ def _pair_entries(
     )
 
 
-def _topic_agreement(plan_pair: PlanPair, source_clauses: np.ndarray, target_clauses: np.ndarray) -> np.ndarray:
-    """Cosines of the topics of the clauses given (source × target, dense)."""
-    left, right = plan_pair.clause_topic_vectors
-    return np.minimum(left[source_clauses] @ right[target_clauses].T, 1.0)
+def _topic_agreement(
+    source_topics: np.ndarray, target_topics: np.ndarray, source_clause: np.ndarray, target_clause: np.ndarray
+) -> np.ndarray:
+    """Cosines of the topics of the clause pairs given (``source_clause[k]``, ``target_clause[k]``;
+    the clauses' unit topic vectors as rows per topic), summed topic by topic in the lexicon's
+    order: the same bits on every machine (a BLAS matrix product's order of summing depends on its
+    build and kernels), only the pairs wanted computed, and no BLAS threads spinning beside the
+    build's own work."""
+    total = np.zeros(len(source_clause))
+    for source_topic, target_topic in zip(source_topics, target_topics):
+        total += source_topic[source_clause] * target_topic[target_clause]
+    return np.minimum(total, 1.0)
 
 
 def _rows_of(matrix: sparse.csr_matrix, rows: np.ndarray) -> sparse.csr_matrix:

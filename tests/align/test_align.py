@@ -408,6 +408,21 @@ def test_clause_blocks_of_any_size_give_the_same_alignment(corpus, monkeypatch) 
     ).clause_matches.empty  # no link, no clause match
 
 
+def test_a_clause_pairs_topic_agreement_is_its_cosine_whatever_else_is_computed_with_it() -> None:
+    rng = np.random.default_rng(7)
+    left, right = rng.random((40, 18)) * (rng.random((40, 18)) < 0.3), rng.random((30, 18))
+    left, right = (m / np.linalg.norm(m, axis=1, keepdims=True).clip(1e-12) for m in (left, right))
+    source, target = rng.integers(0, 40, 500), rng.integers(0, 30, 500)
+    together = clause_pairs._topic_agreement(left.T.copy(), right.T.copy(), source, target)
+    alone = [
+        clause_pairs._topic_agreement(left.T.copy(), right.T.copy(), source[k : k + 1], target[k : k + 1])[0]
+        for k in range(500)
+    ]
+    assert together.tolist() == alone  # to the bit: a pair's value does not depend on its block
+    np.testing.assert_allclose(together, np.minimum((left @ right.T)[source, target], 1.0), rtol=0, atol=1e-12)
+    assert ((together >= 0) & (together <= 1)).all() and (together[(left[source] == 0).all(axis=1)] == 0).all()
+
+
 def test_a_plans_features_are_computed_once(corpus) -> None:
     doc = corpus["hubei_province_2023"]
     plans = align.PlanCache()
