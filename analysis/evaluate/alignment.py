@@ -172,9 +172,21 @@ class _Scorer:
         f1, label = results["f1"].to_numpy(), results["label_accuracy"].to_numpy()
         tied = np.flatnonzero(f1 >= f1.max() - 1e-9)
         tied = tied[label[tied] >= label[tied].max() - 1e-9]
-        values = grid.to_numpy(dtype=float)
-        order = np.lexsort((-values[tied].sum(axis=1), results["n_predicted"].to_numpy()[tied]))
-        return {name: float(value) for name, value in grid.iloc[tied[order[0]]].items()}
+        chosen = most_conservative(grid.to_numpy(dtype=float), tied, results["n_predicted"].to_numpy())
+        return {str(name): float(value) for name, value in grid.iloc[chosen].items()}
+
+
+def most_conservative(values: np.ndarray, tied: np.ndarray, n_predicted: np.ndarray) -> int:
+    """Of the grid rows ``tied`` (``values``: the grid, a rule turned off infinite), the one with
+    the fewest predicted links, then the highest thresholds summed, a rule turned off counting
+    above every value of its column. (Summed as they are, every row with a rule off was equally
+    high, infinite: the choice among them fell to the grid's order, and a rule added to the grid,
+    even off throughout, moved the cross-validated F1 by up to 0.011.)"""
+    finite = np.isfinite(values)
+    off = np.max(np.where(finite, values, -np.inf), axis=0, initial=0.0) + 1.0
+    heights = np.where(finite, values, off).sum(axis=1)
+    order = np.lexsort((-heights[tied], n_predicted[tied]))
+    return int(tied[order[0]])
 
 
 def cross_validate(scorer: _Scorer, grid: pd.DataFrame, folds: int) -> tuple[dict[str, float], pd.DataFrame]:

@@ -45,6 +45,7 @@ from analysis.evaluate.alignment import (
     GOLD_TASKS,
     TEAM_CHECKS,
     dev_gold_links,
+    most_conservative,
     read_gold,
     threshold_grid,
 )
@@ -311,8 +312,7 @@ class Method:
         predicted = np.sum([r["n_predicted"] for r in results], axis=0)
         tied = np.flatnonzero(f1 >= f1.max() - 1e-9)
         tied = tied[label[tied] >= label[tied].max() - 1e-9]
-        order = np.lexsort((-self.grid.to_numpy(dtype=float)[tied].sum(axis=1), predicted[tied]))
-        return int(tied[order[0]])
+        return most_conservative(self.grid.to_numpy(dtype=float), tied, predicted)
 
     def thresholds(self, row: int) -> dict[str, float]:
         return {str(name): float(value) for name, value in self.grid.iloc[row].items()}

@@ -95,6 +95,19 @@ def figures(evaluation, gold: str, method: str, comparison: str | None = None) -
     return rows if comparison is None else rows[rows["comparison"].str.contains(comparison)]
 
 
+def test_a_rule_turned_off_counts_above_every_value_when_ties_are_broken() -> None:
+    # rows tied on F1, label and links: the highest thresholds win, a rule off (inf) above any value
+    grid = np.array([[0.2, np.inf], [0.4, np.inf], [0.4, 0.9], [0.3, 0.2]])
+    tied, n_predicted = np.arange(4), np.array([5, 5, 5, 5])
+    assert evaluate.most_conservative(grid, tied, n_predicted) == 1
+    # fewer links first; then row 0, whose rule is off, above row 2's higher link_min and rule at 0.9
+    assert evaluate.most_conservative(grid, tied, np.array([5, 6, 5, 5])) == 0
+    # a rule off throughout (a column of inf) leaves the choice where it was; summed as they are,
+    # every row would be infinite and the first row would win
+    with_rule_off = np.column_stack([grid, np.full(4, np.inf)])
+    assert evaluate.most_conservative(with_rule_off, tied, n_predicted) == 1
+
+
 def test_the_aligner_meets_its_goals_on_the_development_gold(evaluation) -> None:
     model = figures(evaluation, "development", "model").set_index("setting")
     assert model.loc["in-sample", "f1"] >= 0.90
