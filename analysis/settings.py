@@ -278,8 +278,8 @@ class AlignmentSettings:
     # none of its near misses is a link with a probability above 1 − this; the reports count and
     # mark the others as to check (analysis/compare/facts.py). 0.8, from `analysis evaluate`'s
     # reliability table over the three gold comparisons: candidate pairs given 0.8 or more were
-    # links in 83 of 84 cases and those given 0.2 or less were not in 1522 of 1547, while in
-    # between 26 of 41 were links: a decision there is a coin toss a reviewer should settle.
+    # links in 81 of 82 cases and those given 0.2 or less were not in 1524 of 1551, while in
+    # between 26 of 39 were links: a decision there is a coin toss a reviewer should settle.
     sure_min: float = 0.8
 
 
