@@ -17,6 +17,8 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
+
 from analysis.text.topics import TopicLexicon, load_topics
 
 GLOSSARY = Path(__file__).resolve().parent / "messages" / "glossary_en.csv"
@@ -55,10 +57,11 @@ def _topic_lexicon() -> TopicLexicon:
 
 def heading_topics(heading: str) -> list[str]:
     """The English names of the topics a heading's own words name (``深入打好碧水保卫战`` → Water),
-    in the topic lexicon's order; none when its words name no topic."""
+    the most named first (ties in the topic lexicon's order); none when its words name no topic."""
     lexicon = _topic_lexicon()
-    english = dict(zip(lexicon.topics, lexicon.names_en))
-    return [english[topic] for topic in lexicon.topics_of(bare_heading(heading))]
+    counts = lexicon.counts([bare_heading(heading)]).toarray()[0]
+    named = sorted(np.flatnonzero(counts).tolist(), key=lambda k: -counts[k])  # a stable sort
+    return [lexicon.names_en[k] for k in named]
 
 
 def gloss_unit(unit: str) -> str:

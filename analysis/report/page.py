@@ -23,6 +23,7 @@ from analysis.report.i18n import Messages, plan_names
 from analysis.report.notes import note_in
 
 CLIP_CHARS = 80
+HEADING_TOPICS_SHOWN = 3  # a heading's topics named before "and n more" (a catch-all heading names 5)
 
 
 def _blank(value) -> bool:
@@ -157,7 +158,10 @@ class Report:
         gloss = gloss_heading(heading)
         if gloss or not topics:
             return gloss
-        return self.msg("plan_heading.topics", topics=self.msg("list.separator").join(topics))
+        shown = self.msg("plan_heading.separator").join(topics[:HEADING_TOPICS_SHOWN])  # names hold "and"
+        if len(topics) > HEADING_TOPICS_SHOWN:
+            return self.msg("plan_heading.topics_more", topics=shown, n=len(topics) - HEADING_TOPICS_SHOWN)
+        return self.msg("plan_heading.topics", topics=shown)
 
     def heading_html(self, heading) -> str:
         """A plan's heading: in English its gloss or its topics (:meth:`heading_gloss`), then the Chinese."""

@@ -66,12 +66,16 @@ def test_a_heading_the_glossary_does_not_know_is_labelled_with_the_topics_its_wo
     english, chinese = page.Report("en"), page.Report("zh")
     assert glossary.gloss_heading("全面整治城区河道黑臭水体和扬尘") == ""  # invented: no gloss
     assert glossary.heading_topics("(二)全面整治城区河道黑臭水体和扬尘。") == ["Water", "Air"]
+    assert glossary.heading_topics("整治扬尘、油烟和黑臭水体") == ["Air", "Water"]  # the most named first
     assert english.heading_html("全面整治城区河道黑臭水体和扬尘") == (
-        'about Water, Air <span lang="zh">全面整治城区河道黑臭水体和扬尘</span>'
+        'about Water; Air <span lang="zh">全面整治城区河道黑臭水体和扬尘</span>'
     )
     assert english.task_label("三(二)1", "全面整治城区河道黑臭水体和扬尘") == (
-        "task 3.2.1 (about Water, Air) 「全面整治城区河道黑臭水体和扬尘」"
+        "task 3.2.1 (about Water; Air) 「全面整治城区河道黑臭水体和扬尘」"
     )
+    many = "统筹水质、空气质量、土壤、固体废物、噪声和核安全工作"
+    assert len(glossary.heading_topics(many)) > page.HEADING_TOPICS_SHOWN
+    assert english.heading_gloss(many).startswith("about Water; Air; Soil and groundwater (and ")
     assert english.heading_html("开展一项没人听说过的行动") == '<span lang="zh">开展一项没人听说过的行动</span>'
     assert english.heading_gloss("三、重点任务") == "Key tasks"  # a known phrase keeps its gloss
     assert chinese.heading_html("全面整治城区河道黑臭水体和扬尘") == "全面整治城区河道黑臭水体和扬尘"
