@@ -108,7 +108,8 @@ class EntryCache:
         return self.enabled and self._path(key).is_file()
 
     def put(self, key: str, value: Any) -> None:
-        self.put_bytes(key, dumps(value))
+        if self.enabled:  # a cache that holds nothing pickles nothing
+            self.put_bytes(key, dumps(value))
 
     def put_bytes(self, key: str, data: bytes) -> None:
         """Store an entry made by :func:`dumps` (on a worker, say)."""

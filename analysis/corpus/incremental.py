@@ -301,17 +301,19 @@ def _compared(
     link_model: align.LinkModel,
     link_fixes: pd.DataFrame | None,
     state: scheduling.ProcessState | scheduling.BuildState | None = None,
-) -> tuple[dict[str, str], dict[str, pd.DataFrame], bytes]:
+    cached: bool = True,
+) -> tuple[dict[str, str], dict[str, pd.DataFrame], bytes | None]:
     """A comparison made by the model (``state`` keeps the plans' features for the next ones of the
-    process), its reviewed tables, and its cache entry's bytes."""
+    process), its reviewed tables, and its cache entry's bytes (None without ``cached``: a build
+    without the cache neither pickles nor sends them)."""
     plans = state.get("plans", lambda: align.PlanCache(size=PLANS_PER_PROCESS)) if state is not None else None
     model = align.compare_plans(source, target, plan["kind"], settings.alignment, link_model, targets, plans)
-    entry = cache.dumps(model_entry(model))
+    entry = cache.dumps(model_entry(model)) if cached else None
     reviewed = review.apply_link_decisions(model, link_fixes)
     return reviewed.labels(), reviewed.model_tables(), entry
 
 
-def _stacked_with_entries(results: list) -> tuple[dict[str, pd.DataFrame], list[bytes]]:
+def _stacked_with_entries(results: list) -> tuple[dict[str, pd.DataFrame], list[bytes | None]]:
     """Comparisons' tables stacked (:func:`analysis.align.stack_tables`) and their entries, in order."""
     return align.stack_tables([(labels, tables) for labels, tables, _ in results]), [e for _, _, e in results]
 
@@ -432,12 +434,14 @@ def _made(
         settings=plans.settings,
         link_model=align.LinkModel.load(LINK_CONFIDENCE_PATH),
         link_fixes=link_fixes,
+        cached=plans.store.entries.enabled,
         combine=_stacked_with_entries,
     )
     made = iter(row["comparison_id"] for row in rows)
     for _, batch in results:
-        for entry in batch:
-            plans.store.entries.put_bytes(model_key[next(made)], entry)
+        for entry, comparison_id in zip(batch, made):  # the batch first: it ends before ``made`` is read again
+            if entry is not None:
+                plans.store.entries.put_bytes(model_key[comparison_id], entry)
     return [stack for stack, _ in results]
 
 

@@ -24,7 +24,7 @@ import pandas as pd
 import pytest
 from pinned_corpus import PINNED_ALIGNMENT_CORRECTIONS, PINNED_MANIFEST, PINNED_TARGET_CORRECTIONS
 
-from analysis import align, storage
+from analysis import align, cache, storage
 from analysis.corpus import incremental, manifest
 from analysis.corpus.build import build
 from analysis.errors import UserError
@@ -237,6 +237,18 @@ def test_without_the_cache_nothing_is_read_or_written(tmp_path) -> None:
     corpus = _start(random.Random(5))
     _build(corpus, tmp_path / "raw", tmp_path / "out", cache=False)
     assert not (tmp_path / "out" / incremental.CACHE_FOLDER).exists()
+
+
+def test_without_the_cache_nothing_is_pickled_for_it(tmp_path, monkeypatch) -> None:
+    """Neither a plan nor a comparison is turned into an entry's bytes when no entry is written."""
+    pickled: list = []
+    dumps = cache.dumps
+    monkeypatch.setattr(cache, "dumps", lambda value: pickled.append(type(value)) or dumps(value))
+    corpus = _start(random.Random(5))
+    _build(corpus, tmp_path / "raw", tmp_path / "out", cache=False)
+    assert pickled == []
+    _build(corpus, tmp_path / "raw", tmp_path / "cached")
+    assert dict in pickled and len(pickled) > len(corpus.plans)  # with the cache: comparisons and plans
 
 
 def test_a_first_build_that_fails_leaves_no_folder_and_no_cache(tmp_path) -> None:
