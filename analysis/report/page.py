@@ -152,11 +152,9 @@ class Report:
     def heading_gloss(self, heading) -> str:
         """What the English edition says of a plan's heading: the glossary's gloss of a known phrase,
         else the topics its words name (:func:`heading_topics`); ``""`` in Chinese or when neither."""
-        if self.lang == "zh":
-            return ""
-        topics = heading_topics(heading)
-        gloss = gloss_heading(heading)
-        if gloss or not topics:
+        gloss = gloss_heading(heading) if self.lang != "zh" else ""
+        topics = heading_topics(heading) if self.lang != "zh" and not gloss else []
+        if not topics:
             return gloss
         shown = self.msg("plan_heading.separator").join(topics[:HEADING_TOPICS_SHOWN])  # names hold "and"
         if len(topics) > HEADING_TOPICS_SHOWN:
