@@ -8,7 +8,6 @@ on stderr naming the file and the problem, with exit status 2 and no traceback.
 from __future__ import annotations
 
 import argparse
-import itertools
 import re
 import sys
 from pathlib import Path
@@ -92,17 +91,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _rows_at_least(path: Path, rows: int) -> bool:
-    """Whether a CSV file has more than ``rows`` lines (False when it cannot be read: the build says why)."""
-    try:
-        with open(path, "rb") as handle:
-            return sum(1 for _ in itertools.islice(handle, rows + 1)) > rows
-    except OSError:
-        return False
-
-
 def _cmd_build(args: argparse.Namespace) -> int:
-    from analysis.corpus import scheduler
     from analysis.corpus.build import build
     from analysis.corpus.summary import build_summary
 
@@ -112,10 +101,16 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
     scheduler_name = None if args.scheduler == "auto" else args.scheduler
     cache = CacheSettings(enabled=not args.no_cache, max_bytes=int(args.cache_limit_mb * 1_000_000))
-    with scheduler.session(scheduler_name, args.workers, progress=not args.quiet, log=log) as run:
-        if _rows_at_least(Path(args.manifest), scheduler.PROGRESS_MIN_ITEMS):  # checking it takes a while
-            run.preparing("build: reading the manifest")
-        tables = build(Path(args.out), Path(args.manifest), args.workers, BuildSettings(), scheduler=run, cache=cache)
+    tables = build(
+        Path(args.out),
+        Path(args.manifest),
+        args.workers,
+        BuildSettings(),
+        scheduler=scheduler_name,
+        cache=cache,
+        progress=not args.quiet,
+        log=log,
+    )
     for line in build_summary(tables, Path(args.out), Path(args.manifest)):
         _say(line)
     return 0

@@ -12,9 +12,12 @@ of a build from nothing, byte for byte.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
+import itertools
 import json
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -178,6 +181,8 @@ def build(
     scheduler: str | scheduling.Session | None = None,
     cache: CacheSettings | None = None,
     timings: dict[str, float] | None = None,
+    progress: bool = True,
+    log: Callable[[str], None] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Parse every document of the manifest (``MANIFEST_PATH`` unless given) and write the
     processed tables into ``out_dir`` (``PROCESSED_DIR`` unless given).
@@ -194,7 +199,9 @@ def build(
     When the manifest holds the plans the gold annotates, the evaluation against the gold is
     written with the tables (:mod:`analysis.evaluate.tables`; empty tables otherwise; cached while
     those plans, the gold files and the settings are unchanged). ``timings``: filled with each
-    stage's seconds.
+    stage's seconds. ``progress`` and ``log``: the progress bars and log lines of the session the
+    build starts (:func:`analysis.corpus.scheduler.session`), which it stops once the tables are
+    made: a local cluster's workers are gone, with their memory, before the tables are written.
 
     The tables are written as one unit (:func:`analysis.storage.table_set`): a build that fails,
     or is killed, leaves the previous set complete; a second build writing into the same folder
@@ -203,26 +210,41 @@ def build(
     settings = settings or BuildSettings()
     out_dir = Path(PROCESSED_DIR if out_dir is None else out_dir)
     manifest_path = Path(MANIFEST_PATH if manifest_path is None else manifest_path)
-    with incremental.timed(timings, "manifest"):
-        listed = manifest.load_manifest(manifest_path)  # a bad manifest is refused before the output folder is touched
-        reviewed = review.Corrections.read(
-            ALIGNMENT_CORRECTIONS_PATH if alignment_corrections is None else alignment_corrections,
-            TARGET_CORRECTIONS_PATH if target_corrections is None else target_corrections,
+    with contextlib.ExitStack() as computing:
+        run = computing.enter_context(
+            scheduling.session(scheduler, workers, progress, log, min_items=settings.parallel_min_items)
         )
-    first = not out_dir.exists()
-    with (
-        storage.table_set(out_dir) as staged,
-        incremental.BuildCache.opened(out_dir, cache or CacheSettings(), first) as store,
-    ):
-        with scheduling.session(scheduler, workers, min_items=settings.parallel_min_items) as run:
+        if _rows_at_least(manifest_path, scheduling.PROGRESS_MIN_ITEMS):  # checking it takes a while
+            run.preparing("build: reading the manifest")
+        with incremental.timed(timings, "manifest"):
+            listed = manifest.load_manifest(manifest_path)  # refused before the output folder is touched
+            reviewed = review.Corrections.read(
+                ALIGNMENT_CORRECTIONS_PATH if alignment_corrections is None else alignment_corrections,
+                TARGET_CORRECTIONS_PATH if target_corrections is None else target_corrections,
+            )
+        first = not out_dir.exists()
+        with (
+            storage.table_set(out_dir) as staged,
+            incremental.BuildCache.opened(out_dir, cache or CacheSettings(), first) as store,
+        ):
             built = incremental.build_tables(listed, settings, reviewed, store, run, timings)
-        try:
-            with incremental.timed(timings, "write"):
-                _write_set(built, staged, store, manifest_path, listed, settings, reviewed)
-        except OSError as exc:
-            raise UserError(
-                out_dir, f"cannot write the tables ({exc.strerror or exc}); the previous tables are unchanged"
-            ) from None
-        except UserError as exc:
-            raise UserError(exc.where, f"{exc.problem}; the previous tables are unchanged") from None
+            computing.close()  # the session this build started stops (a session given stays open)
+            try:
+                with incremental.timed(timings, "write"):
+                    _write_set(built, staged, store, manifest_path, listed, settings, reviewed)
+            except OSError as exc:
+                raise UserError(
+                    out_dir, f"cannot write the tables ({exc.strerror or exc}); the previous tables are unchanged"
+                ) from None
+            except UserError as exc:
+                raise UserError(exc.where, f"{exc.problem}; the previous tables are unchanged") from None
     return built.tables
+
+
+def _rows_at_least(path: Path, rows: int) -> bool:
+    """Whether a CSV file has more than ``rows`` lines (False when it cannot be read: the build says why)."""
+    try:
+        with open(path, "rb") as handle:
+            return sum(1 for _ in itertools.islice(handle, rows + 1)) > rows
+    except OSError:
+        return False

@@ -253,3 +253,26 @@ def test_without_a_terminal_the_time_before_the_first_stage_is_logged_too(monkey
         time.sleep(0.2)
     assert waited >= 2 and all(re.fullmatch(r"build: reading the manifest \(\d+ s\)", line) for line in lines[:waited])
     assert len(lines) == waited  # the lines stop when the first stage begins (a quick one: silent)
+
+
+@pytest.mark.slow
+def test_a_session_the_build_starts_stops_before_the_tables_are_written_and_a_given_one_stays(
+    monkeypatch, tmp_path
+) -> None:
+    """The workers of a local cluster that ``analysis build`` started are gone, with their memory,
+    while the tables are written; a session the caller gives is the caller's to close."""
+    from analysis import cli
+    from analysis.corpus import incremental
+
+    events: list[str] = []
+    close, write = scheduler.Session.close, incremental.write_tables
+    monkeypatch.setattr(scheduler.Session, "close", lambda self: events.append("closed") or close(self))
+    monkeypatch.setattr(incremental, "write_tables", lambda *a, **k: events.append("written") or write(*a, **k))
+    command = ["--manifest", str(MANIFEST_PATH), "build", "--out", str(tmp_path / "started"), "--no-cache", "--quiet"]
+    assert cli.main([*command, "--scheduler", "none"]) == 0
+    assert events == ["closed", "written"]
+    events.clear()
+    with scheduler.session("none") as run:
+        build(tmp_path / "given", MANIFEST_PATH, scheduler=run, cache=CacheSettings(enabled=False))
+        assert events == ["written"]
+    assert events == ["written", "closed"]
