@@ -227,8 +227,8 @@ def build(
             storage.table_set(out_dir) as staged,
             incremental.BuildCache.opened(out_dir, cache or CacheSettings(), first) as store,
         ):
-            built = incremental.build_tables(listed, settings, reviewed, store, run, timings)
-            computing.close()  # the session this build started stops (a session given stays open)
+            # the session this build started stops once nothing more runs on it (a given one stays open)
+            built = incremental.build_tables(listed, settings, reviewed, store, run, timings, computing.close)
             try:
                 with incremental.timed(timings, "write"):
                     _write_set(built, staged, store, manifest_path, listed, settings, reviewed)

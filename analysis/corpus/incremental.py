@@ -34,7 +34,7 @@ import contextlib
 import hashlib
 import shutil
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -150,6 +150,10 @@ class Plans:
             for doc_id, row in self.rows.items()
         }
         self._docs: dict[str, ParsedDocument] = {}
+
+    def forget_documents(self) -> None:
+        """Drop the parsed documents this process holds (read again, or parsed, if asked for)."""
+        self._docs.clear()
 
     def new(self) -> list[str]:
         """The plans the cache does not hold yet."""
@@ -507,10 +511,13 @@ def build_tables(
     store: BuildCache,
     run: scheduling.Session,
     timings: dict[str, float] | None = None,
+    computed: Callable[[], None] | None = None,
 ) -> Built:
     """Every processed table of the manifest's plans (``reviewed``: the reviewer's decisions,
     applied after the model; the evaluation against the gold among them), each checked against
-    :mod:`analysis.schema`; computed on ``run`` where ``store`` does not hold it. ``timings``: filled with each stage's seconds."""
+    :mod:`analysis.schema`; computed on ``run`` where ``store`` does not hold it. ``timings``: filled with each stage's seconds;
+    ``computed``: called once no later stage runs on ``run`` (the build stops a session it started:
+    a local cluster's workers, and their memory, are gone before the corpus tables are made)."""
     lexicon = indicators.load_lexicon()
     with timed(timings, "parse"):
         plans = Plans(listed, settings, store, run)
@@ -518,6 +525,8 @@ def build_tables(
     with timed(timings, "documents"):
         found = profiles(plans)
         documents = documents_frame(found, listed, settings.duplicates)
+        texts = {p.doc_id: p.extracted_text for p in found if p.fields["format"] != "txt"}
+        del found  # the shingles (near-duplicates found): not kept for the stages that follow
     with timed(timings, "targets"):
         target_table, target_log, target_blocks = targets_table(plans, documents, lexicon, reviewed)
         tasks, task_blocks = tasks_table(plans)
@@ -525,6 +534,11 @@ def build_tables(
     with timed(timings, "align"):
         targets_compared = compared_targets(target_table)
         compared, comparison_blocks = comparison_tables(plans, planned, targets_compared, reviewed)
+    with timed(timings, "evaluation"):
+        evaluated, gold_files = evaluation_tables(plans, targets_compared)
+    plans.forget_documents()  # no stage that follows reads a parsed plan
+    if computed is not None:
+        computed()
     with timed(timings, "corpus tables"):
         named = set(reviewed.links["source_doc"]) | set(reviewed.links["target_doc"])
         task_ids = tasks.loc[tasks["doc_id"].isin(named), ["doc_id", "task_id"]].groupby("doc_id")["task_id"]
@@ -538,14 +552,10 @@ def build_tables(
             "escalation": escalation.escalation_table(target_table, documents, lexicon),
             **compared,
             "corrections": review.log_table(link_log, target_log),
+            **evaluated,
         }
-    with timed(timings, "evaluation"):
-        evaluated, gold_files = evaluation_tables(plans, targets_compared)
-        tables.update(evaluated)
-    with timed(timings, "corpus tables"):
         for name, frame in tables.items():
             schema.check(name, frame)
-    texts = {p.doc_id: p.extracted_text for p in found if p.fields["format"] != "txt"}
     blocked = {
         "tasks": task_blocks,
         "targets": target_blocks,

@@ -265,14 +265,23 @@ def test_a_session_the_build_starts_stops_before_the_tables_are_written_and_a_gi
     from analysis.corpus import incremental
 
     events: list[str] = []
-    close, write = scheduler.Session.close, incremental.write_tables
+    close, write, map_ = scheduler.Session.close, incremental.write_tables, scheduler.Session.map
     monkeypatch.setattr(scheduler.Session, "close", lambda self: events.append("closed") or close(self))
+    monkeypatch.setattr(scheduler.Session, "map", lambda self, *a, **k: events.append("ran") or map_(self, *a, **k))
     monkeypatch.setattr(incremental, "write_tables", lambda *a, **k: events.append("written") or write(*a, **k))
+    escalated = incremental.escalation.escalation_table
+    monkeypatch.setattr(
+        incremental.escalation, "escalation_table", lambda *a, **k: events.append("corpus tables") or escalated(*a, **k)
+    )
     command = ["--manifest", str(MANIFEST_PATH), "build", "--out", str(tmp_path / "started"), "--no-cache", "--quiet"]
     assert cli.main([*command, "--scheduler", "none"]) == 0
-    assert events == ["closed", "written"]
+    assert "ran" in events
+    assert [e for e in events if e != "ran"] == ["closed", "corpus tables", "written"]
+    assert events.index("closed") > max(i for i, e in enumerate(events) if e == "ran")
+    events.clear()
+    monkeypatch.setattr(scheduler.Session, "map", map_)
     events.clear()
     with scheduler.session("none") as run:
         build(tmp_path / "given", MANIFEST_PATH, scheduler=run, cache=CacheSettings(enabled=False))
-        assert events == ["written"]
-    assert events == ["written", "closed"]
+        assert events == ["corpus tables", "written"]
+    assert events == ["corpus tables", "written", "closed"]
