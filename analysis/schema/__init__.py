@@ -121,8 +121,8 @@ _INFER_STRING_OFF = _InferStringOff()
 def python_strings() -> Iterator[None]:
     """Frames made inside hold their text as Python objects, not as pandas' Arrow-backed ``str``.
 
-    Building an Arrow column of a few dozen strings costs tens of microseconds; a comparison makes
-    about 85 small frames, so this is a fifth of the alignment of a corpus of many small plans.
+    Building an Arrow column of a few dozen strings costs tens of microseconds; a comparison of two
+    small plans made some 60 of them, a fifth of the alignment of a corpus of many small plans.
     Whoever makes frames inside gives them their declared dtypes (:func:`typed`) once they are
     stacked, over many rows. Shared by the threads of a process: the option is restored when the
     last one leaves."""
