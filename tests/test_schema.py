@@ -195,32 +195,3 @@ def test_schema_imports_nothing_from_the_stages() -> None:
         imported += [node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)]
         imported += [alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names]
     assert [m for m in imported if m and m.startswith("analysis") and not m.startswith("analysis.schema")] == []
-
-
-@pytest.mark.parametrize("before", [True, False])
-def test_python_strings_holds_text_as_objects_inside_and_restores_the_option(before: bool) -> None:
-    with pd.option_context("future.infer_string", before):
-        with schema.python_strings():
-            assert pd.Series(["水"]).dtype == object
-            with schema.python_strings():  # nested: still off, and not restored by the inner one
-                pass
-            assert pd.Series(["水"]).dtype == object
-        assert pd.get_option("future.infer_string") is before
-        with pytest.raises(RuntimeError), schema.python_strings():
-            raise RuntimeError("a failing comparison")
-        assert pd.get_option("future.infer_string") is before
-
-
-def test_typed_gives_text_held_as_objects_its_declared_dtype_and_keeps_missing_cells() -> None:
-    frame = pd.DataFrame(
-        {
-            "doc_id": pd.Series(["a", "b"], dtype=object),
-            "task_id": pd.Series(["1", None], dtype=object),
-            "char_start": [0, 5],
-        }
-    )
-    found = schema.typed("tasks", frame)
-    assert [str(found[c].dtype) for c in found.columns] == ["str", "str", "int64"]
-    assert found["task_id"].isna().tolist() == [False, True]
-    assert found["doc_id"].tolist() == ["a", "b"]
-    assert schema.typed("tasks", found) is found  # typed already: nothing to do

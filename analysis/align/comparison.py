@@ -151,8 +151,7 @@ class PlanComparison:
 def stack_tables(comparisons: list[tuple[Mapping[str, str], Mapping[str, pd.DataFrame]]]) -> dict[str, pd.DataFrame]:
     """The :meth:`PlanComparison.model_tables` of several comparisons (each with its
     :meth:`PlanComparison.labels`) stacked in order, with their :data:`PER_COMPARISON_COLUMNS`:
-    filled in once per stack, cheaper than a repeated string column per comparison; text made as
-    Python objects (:func:`analysis.schema.python_strings`) is given its declared dtype here."""
+    filled in once per stack, cheaper than a repeated string column per comparison."""
     tables = {}
     for name in COMPARISON_TABLES:
         # a comparison without rows (no clause matches, no near misses) is left out of the stack:
@@ -163,7 +162,7 @@ def stack_tables(comparisons: list[tuple[Mapping[str, str], Mapping[str, pd.Data
         for label in PER_COMPARISON_COLUMNS.get(name, ()):
             values = np.array([labels[label] for labels, _ in comparisons], dtype=object)
             stack[label] = pd.array(np.repeat(values, sizes), dtype="str")  # typed: a stack may have no rows
-        tables[name] = schema.typed(name, stack[schema.columns(name)])
+        tables[name] = stack[schema.columns(name)]
     return tables
 
 

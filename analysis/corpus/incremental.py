@@ -311,11 +311,10 @@ def _compared(
     process), its reviewed tables, and its cache entry's bytes (None without ``cached``: a build
     without the cache neither pickles nor sends them)."""
     plans = state.get("plans", lambda: align.PlanCache(size=PLANS_PER_PROCESS)) if state is not None else None
-    with schema.python_strings():  # typed when stacked (:func:`_stacked_with_entries`)
-        model = align.compare_plans(source, target, plan["kind"], settings.alignment, link_model, targets, plans)
-        entry = cache.dumps(model_entry(model)) if cached else None
-        reviewed = review.apply_link_decisions(model, link_fixes)
-        return reviewed.labels(), reviewed.model_tables(), entry
+    model = align.compare_plans(source, target, plan["kind"], settings.alignment, link_model, targets, plans)
+    entry = cache.dumps(model_entry(model)) if cached else None
+    reviewed = review.apply_link_decisions(model, link_fixes)
+    return reviewed.labels(), reviewed.model_tables(), entry
 
 
 def _stacked_with_entries(results: list) -> tuple[dict[str, pd.DataFrame], list[bytes | None]]:

@@ -14,10 +14,6 @@ It sits at the bottom of the package: it imports nothing from the stages, the st
 
 from __future__ import annotations
 
-import contextlib
-import threading
-from collections.abc import Iterator
-
 import numpy as np
 import pandas as pd
 
@@ -89,60 +85,6 @@ def dtypes(name: str) -> dict[str, Dtype]:
 def empty(name: str) -> pd.DataFrame:
     """Table ``name`` with no rows, each column of its dtype (a table built from no rows at all)."""
     return pd.DataFrame({c.name: pd.Series(dtype=c.dtype) for c in table(name).columns})
-
-
-# --- text held as Python objects while many small frames are made -----------------------------
-
-
-class _InferStringOff:
-    """Turns pandas' ``future.infer_string`` off while any thread of the process is inside."""
-
-    def __init__(self) -> None:
-        self.lock, self.depth, self.saved = threading.Lock(), 0, True
-
-    def enter(self) -> None:
-        with self.lock:
-            if self.depth == 0:
-                self.saved = bool(pd.get_option("future.infer_string"))
-                pd.set_option("future.infer_string", False)
-            self.depth += 1
-
-    def leave(self) -> None:
-        with self.lock:
-            self.depth -= 1
-            if self.depth == 0:
-                pd.set_option("future.infer_string", self.saved)
-
-
-_INFER_STRING_OFF = _InferStringOff()
-
-
-@contextlib.contextmanager
-def python_strings() -> Iterator[None]:
-    """Frames made inside hold their text as Python objects, not as pandas' Arrow-backed ``str``.
-
-    Building an Arrow column of a few dozen strings costs tens of microseconds; a comparison of two
-    small plans made some 60 of them, a fifth of the alignment of a corpus of many small plans.
-    Whoever makes frames inside gives them their declared dtypes (:func:`typed`) once they are
-    stacked, over many rows. Shared by the threads of a process: the option is restored when the
-    last one leaves."""
-    _INFER_STRING_OFF.enter()
-    try:
-        yield
-    finally:
-        _INFER_STRING_OFF.leave()
-
-
-def typed(name: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` (columns of table ``name``) with each text column held as Python objects turned
-    into the declared ``str``, and its column names too (the same cells; see :func:`python_strings`)."""
-    declared = dtypes(name)
-    text = [c for c in frame.columns if declared.get(str(c)) == "str" and frame[c].dtype == object]
-    if not text and frame.columns.dtype != object:
-        return frame
-    found = frame.astype(dict.fromkeys(text, "str")) if text else frame.copy(deep=False)
-    found.columns = pd.Index(found.columns, dtype="str")
-    return found
 
 
 # --- the write-time check ----------------------------------------------------------------------

@@ -643,34 +643,3 @@ def test_evidence_quotes_whole_words_never_fragments(built, corpus) -> None:
                 assert len(term) > 1 and (term in words or term in vocabulary), (name, source, target, term)
                 checked += 1
     assert checked > 500
-
-
-def test_a_comparison_made_with_python_strings_stacks_to_the_same_tables(corpus, corpus_targets) -> None:
-    """The build makes comparisons with text as Python objects (fewer Arrow columns to build);
-    stacked, their tables are those made with pandas' Arrow strings, dtypes and CSV bytes alike."""
-    from analysis import schema, storage
-    from analysis.settings import LINK_CONFIDENCE_PATH
-
-    link_model = align.LinkModel.load(LINK_CONFIDENCE_PATH)
-    pairs = [
-        ("hubei_province_2023", "hubei_province_2024", "year"),
-        ("hubei_province_2024", "wuhan_city_2025", "level"),
-    ]
-
-    def made() -> list[tuple[dict[str, str], dict[str, pd.DataFrame]]]:
-        return [
-            (m.labels(), m.model_tables())
-            for m in (
-                align.compare_plans(corpus[s], corpus[t], kind, AlignmentSettings(), link_model, corpus_targets)
-                for s, t, kind in pairs
-            )
-        ]
-
-    with schema.python_strings():
-        as_objects = made()
-    assert any(str(dtype) == "object" for dtype in as_objects[0][1]["alignments"].dtypes)
-    made_as_objects, made_as_arrow = align.stack_tables(as_objects), align.stack_tables(made())
-    for name, frame in made_as_arrow.items():
-        assert any(str(dtype) == "str" for dtype in frame.dtypes), name
-        assert_frame_equal(made_as_objects[name], frame, obj=name)
-        assert storage.csv_bytes(made_as_objects[name]) == storage.csv_bytes(frame), name
