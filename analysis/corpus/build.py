@@ -200,8 +200,9 @@ def build(
     written with the tables (:mod:`analysis.evaluate.tables`; empty tables otherwise; cached while
     those plans, the gold files and the settings are unchanged). ``timings``: filled with each
     stage's seconds. ``progress`` and ``log``: the progress bars and log lines of the session the
-    build starts (:func:`analysis.corpus.scheduler.session`), which it stops once the tables are
-    made: a local cluster's workers are gone, with their memory, before the tables are written.
+    build starts (:func:`analysis.corpus.scheduler.session`), which it stops once nothing more runs
+    on it: a local cluster's workers are gone, with their memory, before the corpus tables are made
+    and the tables written (a session given as ``scheduler`` stays open).
 
     The tables are written as one unit (:func:`analysis.storage.table_set`): a build that fails,
     or is killed, leaves the previous set complete; a second build writing into the same folder
