@@ -55,7 +55,7 @@ from analysis.settings import LINK_CONFIDENCE_PATH, BuildSettings, CacheSettings
 from analysis.targets import compared_targets, extract, indicators
 
 CACHE_FOLDER = ".cache"
-PLANS_PER_PROCESS = 128  # the plans a process keeps for its next comparisons (a batch needs fewer)
+PLANS_PER_PROCESS = 64  # plans a process keeps for its next comparisons (the national benchmark: each made once)
 # The blocked tables and the column naming each row's item.
 ITEM_COLUMNS = {"tasks": "doc_id", "targets": "doc_id", **dict.fromkeys(align.COMPARISON_TABLES, "comparison_id")}
 
