@@ -161,7 +161,7 @@ def national_case(seed: int, scheduler: str | None = None, workers: int | None =
     near-duplicates), targets, alignment of every parent and year link, the corpus tables
     (escalation, coverage of indicators, corrections) and writing; on ``scheduler`` (default: as
     ``analysis build`` decides, i.e. a local Dask cluster with ``workers`` processes), whose start
-    and close count in the time: the build closes it before it writes, as ``analysis build`` does."""
+    and stop count in the time (the build stops it before the corpus tables, as ``analysis build`` does)."""
     from analysis.corpus import scheduler as scheduling
     from analysis.corpus.build import build
     from benchmarks import synthetic
@@ -175,7 +175,7 @@ def national_case(seed: int, scheduler: str | None = None, workers: int | None =
         auto = scheduling.AutoSession(workers, progress=False)
         ran_on = scheduler or (scheduling.LOCAL if auto.wants_cluster(len(plans)) else scheduling.NONE)
         started = time.perf_counter()
-        # the build opens its session and closes it before it writes, as ``analysis build`` does
+        # the build starts its session and stops it once nothing more runs on it, as ``analysis build`` does
         tables = build(
             Path(folder) / "out",
             manifest,

@@ -152,8 +152,10 @@ class Report:
     def heading_gloss(self, heading) -> str:
         """What the English edition says of a plan's heading: the glossary's gloss of a known phrase,
         else the topics its words name (:func:`heading_topics`); ``""`` in Chinese or when neither."""
-        gloss = gloss_heading(heading) if self.lang != "zh" else ""
-        topics = heading_topics(heading) if self.lang != "zh" and not gloss else []
+        if self.lang == "zh":
+            return ""
+        gloss = gloss_heading(heading)
+        topics = [] if gloss else heading_topics(heading)
         if not topics:
             return gloss
         shown = self.msg("plan_heading.separator").join(topics[:HEADING_TOPICS_SHOWN])  # names hold "and"
