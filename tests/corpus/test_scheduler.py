@@ -183,6 +183,20 @@ def test_results_merged_on_the_workers_come_back_in_call_order(cluster) -> None:
     assert len(merged) > 1 and [result for batch in merged for result in batch] == [divmod(*call) for call in calls]
 
 
+@pytest.mark.slow
+def test_the_local_cluster_the_build_starts_runs_its_workers_without_the_profiler() -> None:
+    """Dask's workers sample each task's stack every 10 ms for the dashboard unless told not to;
+    the cluster ``analysis build`` starts tells them not to, and this process's settings stay."""
+    import dask
+
+    with scheduler.DaskSession.local(2, progress=False) as run:
+        found = run.client.run(lambda: dask.config.get("distributed.worker.profile.enabled"))
+        periodic = run.client.run(lambda dask_worker: sorted(dask_worker.periodic_callbacks))
+    assert list(found.values()) == [False, False]
+    assert all("profile" not in name for names in periodic.values() for name in names)
+    assert dask.config.get("distributed.worker.profile.enabled") is True
+
+
 def test_the_state_of_a_build_is_kept_per_process_and_dropped_with_the_session() -> None:
     with scheduler.session("none") as run:
         first = run.map(lambda state: state.get("plans", list), [()], "test", state_as="state")[0]
