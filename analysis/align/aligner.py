@@ -12,18 +12,23 @@ import pandas as pd
 from analysis.align.decide import decide
 from analysis.align.plans import PlanPair
 from analysis.align.signals import PAIR_COLUMNS, links_of, pair_arrays
-from analysis.align.tables import alignment_table, clause_matches
+from analysis.align.tables import ALIGNMENT_COLUMNS, alignment_columns, clause_matches
 from analysis.schema import KINDS
 
 
 @dataclass(frozen=True)
 class Alignment:
-    """The result of aligning two plans: the contract table, clause matches, and the candidate
-    pairs (:func:`pair_signals`' table with the decided ``relation``, built when asked for)."""
+    """The result of aligning two plans: the contract table's columns, clause matches, and the
+    candidate pairs' columns (:func:`pair_signals`' with the decided ``relation``); their tables
+    built when asked for."""
 
-    alignments: pd.DataFrame
+    alignment_columns: dict[str, np.ndarray]
     clause_matches: pd.DataFrame
     pair_columns: dict[str, np.ndarray]
+
+    @cached_property
+    def alignments(self) -> pd.DataFrame:
+        return pd.DataFrame(self.alignment_columns, columns=ALIGNMENT_COLUMNS)
 
     @cached_property
     def pairs(self) -> pd.DataFrame:
@@ -44,4 +49,4 @@ def align(plan_pair: PlanPair, kind: str) -> Alignment:
     links = links_of(
         plan_pair, pairs["source_index"][linked], pairs["target_index"][linked], relation[linked], kept.of_pairs(linked)
     )
-    return Alignment(alignment_table(plan_pair, pairs, kind, links), clause_matches(plan_pair, links), pairs)
+    return Alignment(alignment_columns(plan_pair, pairs, kind, links), clause_matches(plan_pair, links), pairs)

@@ -21,7 +21,7 @@ import pandas as pd
 
 from analysis import schema
 from analysis.align.aligner import align
-from analysis.align.confidence import LinkModel, hidden_link_probability, link_probability, near_misses, with_confidence
+from analysis.align.confidence import LinkModel, hidden_link_probability, link_probability, near_misses, row_confidence
 from analysis.align.coverage import coverage_summary, indicator_comparison, task_coverage
 from analysis.align.plans import PlanCache, PlanPair
 from analysis.align.signals import links_of, pair_signals
@@ -185,10 +185,9 @@ def compare_plans(
     pairs = dict(result.pair_columns)
     pairs["link_probability"] = link_probability(pairs, link_model, len(source_ids), len(target_ids))
     pairs["hidden_link_probability"] = hidden_link_probability(pairs, pairs["link_probability"], settings.hidden_link)
-    table = with_confidence(result.alignments, pairs, pairs["link_probability"], source_ids, target_ids)
-    alignments = with_task_details(table, source.tasks, target.tasks).assign(
-        confidence=table["confidence"].to_numpy(), decided_by=MODEL
-    )
+    table = result.alignment_columns
+    confidence = row_confidence(table, pairs, pairs["link_probability"], source_ids, target_ids)
+    alignments = with_task_details(table, source.tasks, target.tasks, confidence=confidence, decided_by=MODEL)
     return PlanComparison(
         comparison_id=f"{source.doc_id}__{target.doc_id}",
         kind=kind,

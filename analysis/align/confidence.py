@@ -17,6 +17,7 @@ task's candidates and the two tasks' topic agreement lift it.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -192,9 +193,11 @@ def nearest_candidates(own: np.ndarray, other: np.ndarray, score: np.ndarray, n_
     return nearest
 
 
-def row_confidence(alignments: pd.DataFrame, pairs, probability: np.ndarray, source_ids, target_ids) -> np.ndarray:
-    """The confidence of every row of an alignment table: P(link) for a link, 1 − P(link) of the
-    task's nearest candidate for an unlinked task (1 without a candidate)."""
+def row_confidence(
+    alignments: pd.DataFrame | Mapping[str, np.ndarray], pairs, probability: np.ndarray, source_ids, target_ids
+) -> np.ndarray:
+    """The confidence of every row of an alignment table (a frame, or its columns): P(link) for a
+    link, 1 − P(link) of the task's nearest candidate for an unlinked task (1 without a candidate)."""
     source_index, target_index = np.asarray(pairs["source_index"]), np.asarray(pairs["target_index"])
     score = np.asarray(pairs["score"], dtype=np.float64)
     n_source, n_target = len(source_ids), len(target_ids)
@@ -203,7 +206,7 @@ def row_confidence(alignments: pd.DataFrame, pairs, probability: np.ndarray, sou
     target_at = pd.Index(target_ids).get_indexer(alignments["target_task_id"])
     near_of_source = nearest_candidates(source_index, target_index, score, n_source)
     near_of_target = nearest_candidates(target_index, source_index, score, n_target)
-    confidence = np.ones(len(alignments))
+    confidence = np.ones(len(source_at))
     both = (source_at >= 0) & (target_at >= 0)
     found = keys.get_indexer(source_at[both] * max(n_target, 1) + target_at[both])
     confidence[np.flatnonzero(both)[found >= 0]] = probability[found[found >= 0]]
@@ -215,8 +218,3 @@ def row_confidence(alignments: pd.DataFrame, pairs, probability: np.ndarray, sou
         has = nearest >= 0
         confidence[rows[has]] = 1.0 - probability[nearest[has]]
     return np.round(confidence, 6)
-
-
-def with_confidence(alignments: pd.DataFrame, pairs, probability: np.ndarray, source_ids, target_ids) -> pd.DataFrame:
-    """The alignment table with its ``confidence`` column (see :func:`row_confidence`)."""
-    return alignments.assign(confidence=row_confidence(alignments, pairs, probability, source_ids, target_ids))

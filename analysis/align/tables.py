@@ -22,8 +22,11 @@ CLAUSE_MATCH_COLUMNS = [c for c in schema.columns("alignment_clauses") if c not 
 ALIGNMENT_COLUMNS = [c for c in TASK_DETAIL_COLUMNS if not c.endswith(("_heading", "_char_start", "_char_end"))]
 
 
-def alignment_table(plan_pair: PlanPair, pairs: Mapping[str, np.ndarray], kind: str, links: Links) -> pd.DataFrame:
-    """The contract table: one row per link, and one per task left unlinked (other side empty).
+def alignment_columns(
+    plan_pair: PlanPair, pairs: Mapping[str, np.ndarray], kind: str, links: Links
+) -> dict[str, np.ndarray]:
+    """The columns of the contract table (:data:`ALIGNMENT_COLUMNS`, in order): one row per link,
+    and one per task left unlinked (other side empty).
 
     For an unlinked task, ``score`` is its best candidate's and ``evidence`` names that nearest
     candidate, so a reader sees how close it came. Rows in source task order, then the unlinked
@@ -63,7 +66,7 @@ def alignment_table(plan_pair: PlanPair, pairs: Mapping[str, np.ndarray], kind: 
             np.r_[links.source_index, unlinked_source, np.full(n_new, n_source)],
         )
     )
-    return pd.DataFrame({name: values[order] for name, values in table.items()}, columns=ALIGNMENT_COLUMNS)
+    return {name: values[order] for name, values in table.items()}
 
 
 def _nearest(own: np.ndarray, other: np.ndarray, score: np.ndarray, n_own: int) -> tuple[np.ndarray, np.ndarray]:
@@ -79,10 +82,14 @@ def _nearest_evidence(other_ids: np.ndarray, nearest: np.ndarray, score: np.ndar
     return [f"nearest: {other_ids[k]} ({s:.2f})" if k >= 0 else "" for k, s in zip(nearest, score)]
 
 
-def with_task_details(alignments: pd.DataFrame, source: pd.DataFrame, target: pd.DataFrame) -> pd.DataFrame:
-    """The alignment table with each side's heading and raw offsets (empty for the missing side)."""
+def with_task_details(
+    alignments: pd.DataFrame | Mapping[str, np.ndarray], source: pd.DataFrame, target: pd.DataFrame, **more
+) -> pd.DataFrame:
+    """The alignment table (a frame, or its columns) with each side's heading and raw offsets
+    (empty for the missing side), and the columns ``more`` after them: one frame made, not one
+    per added column."""
     columns: dict[str, np.ndarray | pd.arrays.IntegerArray] = {
-        name: alignments[name].to_numpy() for name in ALIGNMENT_COLUMNS
+        name: np.asarray(alignments[name]) for name in ALIGNMENT_COLUMNS
     }
     for side, tasks in (("source", source), ("target", target)):
         position = pd.Index(tasks["task_id"]).get_indexer(alignments[f"{side}_task_id"])
@@ -92,7 +99,7 @@ def with_task_details(alignments: pd.DataFrame, source: pd.DataFrame, target: pd
             columns[f"{side}_{column}"] = pd.arrays.IntegerArray(
                 _taken(tasks[column].to_numpy(dtype=np.int64), position, 0), missing
             )
-    return pd.DataFrame(columns, columns=TASK_DETAIL_COLUMNS)
+    return pd.DataFrame({**columns, **more}, columns=[*TASK_DETAIL_COLUMNS, *more])
 
 
 def _taken(values: np.ndarray, position: np.ndarray, missing) -> np.ndarray:

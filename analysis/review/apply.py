@@ -87,8 +87,12 @@ def apply_link_decisions(comparison: PlanComparison, fixes: pd.DataFrame | None)
     kept = [pair not in decided for pair in zip(near["source_task_id"], near["target_task_id"])]
     return dataclasses.replace(
         comparison,
-        alignments=with_task_details(corrected, comparison.source_tasks, comparison.target_tasks).assign(
-            confidence=corrected["confidence"].to_numpy(), decided_by=corrected["decided_by"].to_numpy()
+        alignments=with_task_details(
+            corrected,
+            comparison.source_tasks,
+            comparison.target_tasks,
+            confidence=corrected["confidence"].to_numpy(),
+            decided_by=corrected["decided_by"].to_numpy(),
         ),
         clause_matches=correct_clause_matches(comparison.clause_matches, corrected),
         near_misses=near[np.asarray(kept, dtype=bool)].reset_index(drop=True),
