@@ -424,12 +424,21 @@ def _made(
     plans: Plans, rows: list[dict], model_key: dict[str, str], targets: pd.DataFrame, link_fixes: pd.DataFrame
 ) -> list[dict[str, pd.DataFrame]]:
     """The comparisons of ``rows`` made by the model (on the build's session), their entries
-    stored; stacks of their reviewed tables, in order."""
+    stored as each batch arrives (not all held until the last: a few hundred MB for a national
+    corpus); stacks of their reviewed tables, in order."""
     if not rows:
         return []
     docs = plans.documents([d for row in rows for d in (row["source_doc"], row["target_doc"])])
     calls = [(row, docs[row["source_doc"]], docs[row["target_doc"]]) for row in rows]
-    results = plans.run.map(
+
+    def stored(first: int, piece: tuple[dict[str, pd.DataFrame], list[bytes | None]]) -> dict[str, pd.DataFrame]:
+        stack, entries = piece
+        for entry, row in zip(entries, rows[first:]):
+            if entry is not None:
+                plans.store.entries.put_bytes(model_key[row["comparison_id"]], entry)
+        return stack
+
+    return plans.run.map(
         _compared,
         calls,
         "compare",
@@ -440,13 +449,8 @@ def _made(
         link_fixes=link_fixes,
         cached=plans.store.entries.enabled,
         combine=_stacked_with_entries,
+        received=stored,
     )
-    made = iter(row["comparison_id"] for row in rows)
-    for _, batch in results:
-        for entry, comparison_id in zip(batch, made):  # the batch first: it ends before ``made`` is read again
-            if entry is not None:
-                plans.store.entries.put_bytes(model_key[comparison_id], entry)
-    return [stack for stack, _ in results]
 
 
 # --- the evaluation against the gold ----------------------------------------------------------

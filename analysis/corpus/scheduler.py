@@ -143,23 +143,31 @@ class Session:
         keep: bool = False,
         state_as: str | None = None,
         combine: Callable[[list], Any] | None = None,
+        received: Callable[[int, Any], Any] | None = None,
         **common,
     ) -> list:
         """``[function(*call, **common) for call in calls]``, in call order. ``keep``: the results
         are passed to later calls (on Dask they stay on the workers too); ``state_as``: the keyword
         that receives :attr:`state` (what the calls of this build keep in their process);
         ``combine`` (not with ``keep``): merges the results of consecutive calls where they ran
-        (on Dask a batch's, on its worker: fewer, larger results to send back), and the merged
-        pieces are given, in call order, for the caller to merge."""
+        (on Dask a batch's, on its worker: fewer, larger results to send back; here up to
+        :data:`BATCH_MAX` calls'), and the merged pieces are given, in call order, for the caller
+        to merge. ``received(first, piece)``: called in this process on each result (or merged
+        piece) as it arrives, ``first`` the position of its first call; what it returns is given
+        in its place (what the caller writes away there is not held until the last call ends)."""
         self._prepared()
         if state_as:
             common[state_as] = self.state
+        size = BATCH_MAX if combine is not None else 1
+        pieces = []
         with _progress_bar(len(calls), label, self.progress, self.log) as bar:
-            results = []
-            for call in calls:
-                results.append(function(*call, **common))
-                bar.update()
-        return [combine(results)] if combine is not None else results
+            for first in range(0, len(calls), size):
+                results = []
+                for call in calls[first : first + size]:
+                    results.append(function(*call, **common))
+                    bar.update()
+                pieces.extend(_received(received, first, [combine(results)] if combine is not None else results))
+        return pieces
 
     def share(self, values: Sequence) -> None:
         """Objects that later calls take as arguments (e.g. plans read from the build's cache), as
@@ -247,10 +255,11 @@ class AutoSession(Session):
         keep: bool = False,
         state_as: str | None = None,
         combine: Callable[[list], Any] | None = None,
+        received: Callable[[int, Any], Any] | None = None,
         **common,
     ) -> list:
         self._prepared()
-        return self._choose(len(calls)).map(function, calls, label, keep, state_as, combine, **common)
+        return self._choose(len(calls)).map(function, calls, label, keep, state_as, combine, received, **common)
 
     @property
     def state(self):
@@ -325,6 +334,12 @@ def _run_batch(function: Callable, calls: list[tuple], common: dict, combine: Ca
     """One Dask task: ``function`` over a few calls (their results merged into one by ``combine``)."""
     results = [function(*call, **common) for call in calls]
     return [combine(results)] if combine is not None else results
+
+
+def _received(received: Callable[[int, Any], Any] | None, first: int, results: list) -> list:
+    """``results`` (of consecutive calls or merged pieces, the first numbered ``first``) as
+    ``received`` makes each of them (see :meth:`Session.map`)."""
+    return results if received is None else [received(first + j, result) for j, result in enumerate(results)]
 
 
 class DaskSession(Session):
@@ -425,6 +440,7 @@ class DaskSession(Session):
         keep: bool = False,
         state_as: str | None = None,
         combine: Callable[[list], Any] | None = None,
+        received: Callable[[int, Any], Any] | None = None,
         **common,
     ) -> list:
         from distributed import as_completed
@@ -465,7 +481,7 @@ class DaskSession(Session):
                         position[key] = i
                         finished.add(futures[i])
                         continue
-                    done[i] = result if batched else [result]
+                    done[i] = _received(received, i * size, result if batched else [result])
                     if not keep:
                         future.release()  # the worker can drop it now
                     bar.update(len(batches[i]))

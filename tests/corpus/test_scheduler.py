@@ -183,6 +183,40 @@ def test_results_merged_on_the_workers_come_back_in_call_order(cluster) -> None:
     assert len(merged) > 1 and [result for batch in merged for result in batch] == [divmod(*call) for call in calls]
 
 
+def _received_in_order(run: scheduler.Session, calls: list[tuple], **options) -> tuple[list, list[int]]:
+    """What ``map`` gives with a ``received`` that records each piece's first call as it arrives
+    and replaces the piece by its first call and length."""
+    seen: list[int] = []
+
+    def received(first: int, piece) -> tuple[int, int]:
+        seen.append(first)
+        return first, len(piece) if isinstance(piece, list) else 1
+
+    return run.map(divmod, calls, "test", received=received, **options), seen
+
+
+def test_each_result_or_merged_piece_is_received_once_with_its_first_call_in_this_process() -> None:
+    calls = [(i, 3) for i in range(150)]  # more than one piece of BATCH_MAX calls
+    with scheduler.session("none") as run:
+        merged, seen = _received_in_order(run, calls, combine=list)
+        single, seen_single = _received_in_order(run, calls[:3])
+    sizes = [min(scheduler.BATCH_MAX, len(calls) - first) for first in range(0, len(calls), scheduler.BATCH_MAX)]
+    assert merged == [(first, size) for first, size in zip(range(0, len(calls), scheduler.BATCH_MAX), sizes)]
+    assert seen == [first for first, _ in merged]
+    assert single == [(0, 1), (1, 1), (2, 1)] and seen_single == [0, 1, 2]
+
+
+@pytest.mark.slow
+def test_each_merged_piece_is_received_once_with_its_first_call_on_the_workers(cluster) -> None:
+    calls = [(i, 3) for i in range(200)]
+    with _on(cluster) as run:
+        merged, seen = _received_in_order(run, calls, combine=list)
+    firsts = [first for first, _ in merged]
+    assert len(merged) > 1 and sorted(seen) == firsts  # received as they arrive, given in call order
+    assert firsts[0] == 0 and all(a + n == b for (a, n), b in zip(merged, firsts[1:]))
+    assert firsts[-1] + merged[-1][1] == len(calls)
+
+
 @pytest.mark.slow
 def test_the_local_cluster_the_build_starts_runs_its_workers_without_the_profiler() -> None:
     """Dask's workers sample each task's stack every 10 ms for the dashboard unless told not to;
