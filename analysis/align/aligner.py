@@ -9,6 +9,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from analysis.align.clause_pairs import ClausePairs
 from analysis.align.decide import decide
 from analysis.align.plans import PlanPair
 from analysis.align.signals import PAIR_COLUMNS, links_of, pair_arrays
@@ -18,13 +19,15 @@ from analysis.schema import KINDS
 
 @dataclass(frozen=True)
 class Alignment:
-    """The result of aligning two plans: the contract table's columns, clause matches, and the
-    candidate pairs' columns (:func:`pair_signals`' with the decided ``relation``); their tables
-    built when asked for."""
+    """The result of aligning two plans: the contract table's columns, clause matches, the
+    candidate pairs' columns (:func:`pair_signals`' with the decided ``relation``; their tables
+    built when asked for) and the clause pairs of every candidate pair (numbered by its position
+    in the pair columns), from which the clause signal was read."""
 
     alignment_columns: dict[str, np.ndarray]
     clause_matches: pd.DataFrame
     pair_columns: dict[str, np.ndarray]
+    clause_pairs: ClausePairs
 
     @cached_property
     def alignments(self) -> pd.DataFrame:
@@ -49,4 +52,4 @@ def align(plan_pair: PlanPair, kind: str) -> Alignment:
     links = links_of(
         plan_pair, pairs["source_index"][linked], pairs["target_index"][linked], relation[linked], kept.of_pairs(linked)
     )
-    return Alignment(alignment_columns(plan_pair, pairs, kind, links), clause_matches(plan_pair, links), pairs)
+    return Alignment(alignment_columns(plan_pair, pairs, kind, links), clause_matches(plan_pair, links), pairs, kept)

@@ -21,6 +21,7 @@ import pandas as pd
 
 from analysis import schema
 from analysis.align.aligner import align
+from analysis.align.clause_pairs import ClausePairs
 from analysis.align.confidence import LinkModel, hidden_link_probability, link_probability, near_misses, row_confidence
 from analysis.align.coverage import coverage_summary, indicator_comparison, task_coverage
 from analysis.align.plans import PlanCache, PlanPair
@@ -197,22 +198,26 @@ def compare_plans(
         target_tasks=target.tasks,
         alignments=alignments,
         clause_matches=result.clause_matches,
-        near_misses=_near_misses(plan_pair, pairs, settings.near_miss_min),
+        near_misses=_near_misses(plan_pair, pairs, settings.near_miss_min, result.clause_pairs),
         settings=settings,
         targets=targets,
         pairs=pairs,
     )
 
 
-def _near_misses(plan_pair: PlanPair, pairs: Mapping[str, np.ndarray], minimum: float) -> pd.DataFrame:
+def _near_misses(
+    plan_pair: PlanPair, pairs: Mapping[str, np.ndarray], minimum: float, clause_pairs: ClausePairs
+) -> pd.DataFrame:
     """The candidate pairs the model left unlinked with a chance of hiding a link of at least
-    ``minimum``, most probable first, with the words their tasks share."""
+    ``minimum``, most probable first, with the words their tasks share and their best clause
+    pair (from ``clause_pairs``, those of every candidate pair: not computed again)."""
     at = near_misses(pairs["relation"], pairs["hidden_link_probability"], minimum)
     rows, cols = pairs["source_index"][at], pairs["target_index"][at]
     source, target = plan_pair.source.tasks, plan_pair.target.tasks
-    by_task = np.lexsort((cols, rows))  # clause pairs are found for pairs in task order
+    by_task = np.argsort(at)  # candidate pairs, and their clause pairs, are in task order
     source_clause, target_clause = np.empty(len(at), dtype=object), np.empty(len(at), dtype=object)
-    found = best_clause_texts(plan_pair, links_of(plan_pair, rows[by_task], cols[by_task], np.full(len(at), "")))
+    held = clause_pairs.of_pairs(at[by_task])
+    found = best_clause_texts(plan_pair, links_of(plan_pair, rows[by_task], cols[by_task], np.full(len(at), ""), held))
     source_clause[by_task], target_clause[by_task] = found
     return pd.DataFrame(
         {
