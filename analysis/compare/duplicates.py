@@ -24,6 +24,7 @@ from analysis.settings import DuplicateSettings
 
 _NOT_HAN = re.compile(r"[^\u4e00-\u9fff]+")
 _RNG_SEED = 20240205
+_MINHASH_ROWS = 256  # values of a set hashed at a time by :func:`signatures` (a 256 KB buffer)
 
 
 def shingles(text: str, size: int) -> np.ndarray:
@@ -49,15 +50,26 @@ def jaccard(a: np.ndarray, b: np.ndarray) -> float:
 
 def signatures(sets: list[np.ndarray], permutations: int) -> np.ndarray:
     """MinHash signatures by multiply-shift hashing (no modulo: fast on uint64), one row per set
-    (a set's row does not depend on the others: a build keeps each document's)."""
+    (a set's row does not depend on the others: a build keeps each document's).
+
+    The hashes are computed :data:`_MINHASH_ROWS` values at a time in one buffer, not as three
+    temporaries of the whole set (a plan's: megabytes): a Dask worker's allocator (glibc with
+    ``MALLOC_TRIM_THRESHOLD_`` set, as Dask sets it) maps and zeroes such arrays afresh each time,
+    which made a plan's signature 4-5x slower there than in one process."""
     rng = np.random.default_rng(_RNG_SEED)
     a = rng.integers(1, np.iinfo(np.int64).max, size=permutations, dtype=np.uint64) | np.uint64(1)
     b = rng.integers(0, np.iinfo(np.int64).max, size=permutations, dtype=np.uint64)
     signatures = np.full((len(sets), permutations), np.iinfo(np.uint64).max, dtype=np.uint64)
+    block = np.empty((_MINHASH_ROWS, permutations), dtype=np.uint64)
     with np.errstate(over="ignore"):
         for row, values in enumerate(sets):
-            if len(values):
-                signatures[row] = ((np.outer(values, a) + b) >> np.uint64(32)).min(axis=0)
+            for start in range(0, len(values), _MINHASH_ROWS):
+                chunk = values[start : start + _MINHASH_ROWS]
+                hashed = block[: len(chunk)]
+                np.multiply.outer(chunk, a, out=hashed)
+                hashed += b
+                hashed >>= np.uint64(32)
+                np.minimum(signatures[row], hashed.min(axis=0), out=signatures[row])
     return signatures
 
 
