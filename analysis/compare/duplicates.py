@@ -36,8 +36,9 @@ def shingles(text: str, size: int) -> np.ndarray:
     codes = np.frombuffer(han.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
     hashes = np.zeros(len(codes) - size + 1, dtype=np.uint64)
     with np.errstate(over="ignore"):
-        for offset in range(size):
-            hashes = hashes * np.uint64(1_000_003) + codes[offset : len(codes) - size + 1 + offset]
+        for offset in range(size):  # in place: no temporary of the text's length (see :func:`signatures`)
+            hashes *= np.uint64(1_000_003)
+            hashes += codes[offset : len(codes) - size + 1 + offset]
     return np.unique(hashes)
 
 
