@@ -433,7 +433,7 @@ def _made(
 
     def stored(first: int, piece: tuple[dict[str, pd.DataFrame], list[bytes | None]]) -> dict[str, pd.DataFrame]:
         stack, entries = piece
-        for entry, row in zip(entries, rows[first:]):
+        for entry, row in zip(entries, rows[first : first + len(entries)]):
             if entry is not None:
                 plans.store.entries.put_bytes(model_key[row["comparison_id"]], entry)
         return stack
