@@ -38,6 +38,9 @@ if TYPE_CHECKING:
 # Run in the kernel between two notebooks: an empty namespace, execution counts from 1 again.
 _RESET = "get_ipython().reset(new_session=True)"
 KERNEL_START_SECONDS = 60
+# A kernel that dies while it starts is started again, once: two kernels started at the same moment
+# (report workers, or batches run side by side) can take the same free ports, and one of them dies.
+KERNEL_START_TRIES = 2
 RESET_SECONDS = 10  # the reset answers in milliseconds; a kernel that does not is replaced
 
 
@@ -81,9 +84,19 @@ class Kernel:
                 self.discard()
                 client = None
         if client is None:
-            client = self._start()
+            client = self._started()
         assert client.km is not None
         return client.km
+
+    def _started(self) -> NotebookClient:
+        """A fresh kernel, started again (up to :data:`KERNEL_START_TRIES` times) when it dies
+        or does not answer while it starts."""
+        for _ in range(KERNEL_START_TRIES - 1):
+            try:
+                return self._start()
+            except RuntimeError:  # jupyter_client's "Kernel died before replying …", or no answer in time
+                self.discard()
+        return self._start()
 
     def close_clients(self) -> None:
         """Close the connections papermill opened to the kernel (the kernel keeps running)."""

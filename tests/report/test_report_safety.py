@@ -280,3 +280,29 @@ def test_reports_clean_what_a_killed_run_left_and_refuse_a_second_run(tmp_path, 
     batch.build_reports(out, processed, jobs=[], progress=False)
     assert not [path for path in leftovers if path.exists()] and all(path.exists() for path in kept)
     assert (out / "index.html").is_file()
+
+
+def test_a_kernel_that_dies_while_it_starts_is_started_once_more(tmp_path, monkeypatch) -> None:
+    """Two kernels started at one moment can take the same free ports and one dies: the report's
+    kernel is started again, once; a second death fails the report as before."""
+    started, discarded = [], []
+
+    class Started:
+        km = "the kernel manager"
+
+    def start(self):
+        started.append(len(started))
+        if len(started) <= deaths:
+            raise RuntimeError("Kernel died before replying to kernel_info")
+        return Started()
+
+    monkeypatch.setattr(execute.Kernel, "_start", start)
+    monkeypatch.setattr(execute.Kernel, "discard", lambda self: discarded.append(True))
+    deaths = 1
+    assert execute.Kernel(tmp_path).manager() == "the kernel manager"
+    assert len(started) == 2 and len(discarded) == 1
+    started.clear()
+    deaths = execute.KERNEL_START_TRIES
+    with pytest.raises(RuntimeError, match="Kernel died"):
+        execute.Kernel(tmp_path).manager()
+    assert len(started) == execute.KERNEL_START_TRIES
