@@ -117,6 +117,21 @@ class Plan:
         return [frozenset(segment.tokens(t)) for t in self.match_texts]
 
     @cached_property
+    def whole_word_keys(self) -> np.ndarray:
+        """``word id × tasks + task`` of each task's whole words, sorted: what the evidence asks of
+        many pairs. Only words numbered when the plan's word features were: a word numbered later
+        is in none of this plan's word rows, so the evidence never asks about it here."""
+        words, n_tasks = self.space.words, len(self.tasks)
+        self.task_words  # noqa: B018  (the plan's words are numbered first)
+        keys = [
+            word * n_tasks + task
+            for task, found in enumerate(self.whole_words)
+            for word in map(words.known, found)
+            if word >= 0
+        ]
+        return np.sort(np.array(keys, dtype=np.int64))
+
+    @cached_property
     def task_chars(self) -> Rows:
         return self.space.char_rows(self.match_texts)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -134,7 +135,7 @@ def shared_terms(plan_pair: PlanPair, rows: np.ndarray, cols: np.ndarray, limit:
     pair, words, word_of = pair[wanted], words[wanted], word_of[wanted]
     order = np.lexsort((alphabetical[word_of], -plan_pair.idf(words), pair))
     pair, word_of = pair[order], word_of[order]
-    kept = candidate[word_of] & _whole(plan_pair, names, rows[pair], cols[pair], word_of)
+    kept = candidate[word_of] & _whole(plan_pair, names, distinct, rows[pair], cols[pair], word_of)
     kept &= ~_hidden(names, pair, word_of, length > 2, candidate)
     kept &= _rank_in_group(pair, kept) < limit  # the first ``limit`` of each pair
     bounds = np.searchsorted(pair[kept], np.arange(len(rows) + 1)).tolist()
@@ -142,17 +143,17 @@ def shared_terms(plan_pair: PlanPair, rows: np.ndarray, cols: np.ndarray, limit:
     return [ordered[start:end] for start, end in itertools.pairwise(bounds)]
 
 
-def _whole(plan_pair: PlanPair, names: list[str], rows: np.ndarray, cols: np.ndarray, word: np.ndarray) -> np.ndarray:
-    """Whether each word (a position in ``names``) is a whole word of the source task ``rows``
-    or of the target task ``cols`` (as jieba cuts it), or a term of the plans' vocabulary."""
-    number = {name: k for k, name in enumerate(names)}
+def _whole(
+    plan_pair: PlanPair, names: list[str], ids: np.ndarray, rows: np.ndarray, cols: np.ndarray, word: np.ndarray
+) -> np.ndarray:
+    """Whether each word (a position in ``names``, of word id ``ids``) is a whole word of the
+    source task ``rows`` or of the target task ``cols`` (as jieba cuts it), or a term of the
+    plans' vocabulary."""
     found = np.array([name in plan_pair.vocabulary for name in names], dtype=bool)[word]
     for plan, tasks in ((plan_pair.source, rows), (plan_pair.target, cols)):
-        held = np.unique(tasks)
-        keys = [task * len(names) + number[w] for task in held.tolist() for w in plan.whole_words[task] if w in number]
-        whole = np.sort(np.array(keys, dtype=np.int64))
+        whole = plan.whole_word_keys
         if len(whole):
-            asked = tasks * len(names) + word
+            asked = ids[word] * len(plan.tasks) + tasks
             found |= whole[np.minimum(np.searchsorted(whole, asked), len(whole) - 1)] == asked
     return found
 
@@ -161,18 +162,15 @@ def _hidden(names: list[str], pair: np.ndarray, word: np.ndarray, long: np.ndarr
     """Whether each word (a position in ``names``) of a pair sits inside a longer word of ``long``
     that the same pair holds; for the words ``asked`` about only (else False)."""
     number = {names[k]: k for k in np.flatnonzero(asked).tolist()}
-    inside = sorted(  # (a longer word, a word inside it)
-        {
-            (k, number[name[start:end]])
-            for k, name in ((k, names[k]) for k in np.flatnonzero(long).tolist())
-            for start in range(len(name))
-            for end in range(start + 1, len(name) + 1)
-            if end - start < len(name) and name[start:end] in number
-        }
-    )
+    inside = [  # (a longer word, a word inside it), by longer word
+        (k, found)
+        for k in np.flatnonzero(long).tolist()
+        for part in _parts(names[k])
+        if (found := number.get(part)) is not None
+    ]
     if not inside:
         return np.zeros(len(word), dtype=bool)
-    outer, inner = (np.array(column, dtype=np.int64) for column in zip(*inside))
+    outer, inner = np.array(inside, dtype=np.int64).T
     held = np.flatnonzero(long[word])  # the entries of long words
     count = np.bincount(outer, minlength=len(names))[word[held]]
     at = np.repeat(group_starts(np.bincount(outer, minlength=len(names)))[word[held]], count)
@@ -180,6 +178,19 @@ def _hidden(names: list[str], pair: np.ndarray, word: np.ndarray, long: np.ndarr
     covered = np.sort(np.repeat(pair[held], count) * len(names) + inner[at])  # (pair, a word inside its long words)
     keys = pair * len(names) + word
     return covered[np.minimum(np.searchsorted(covered, keys), len(covered) - 1)] == keys
+
+
+@lru_cache(maxsize=65_536)
+def _parts(word: str) -> tuple[str, ...]:
+    """The distinct strings inside ``word``, shorter than it (a word's parts, asked of many pairs)."""
+    return tuple(
+        dict.fromkeys(
+            word[start:end]
+            for start in range(len(word))
+            for end in range(start + 1, len(word) + 1)
+            if end - start < len(word)
+        )
+    )
 
 
 def _rank_in_group(group: np.ndarray, counted: np.ndarray) -> np.ndarray:

@@ -344,6 +344,22 @@ def test_evidence_names_shared_terms_and_the_best_clause_pair() -> None:
     assert "持续" not in evidence.split("|")[0]  # boilerplate is not offered as evidence
 
 
+def test_shared_terms_are_whole_words_and_not_the_words_inside_a_longer_one() -> None:
+    """规范化 is shared, so 规范 (inside it) is not named, though both tasks cut it as a word too;
+    a word one plan's features number after the other plan's were made is judged the same."""
+    source = tasks_frame("a", [("加强危险废物规范化环境管理。推进规范建设。", "", "", "一", "")])
+    target = tasks_frame("b", [("持续推进执法规范化建设。规范执法行为。", "", "", "一", "")])
+    later = tasks_frame("c", [("完善执法规范化环境管理机制。", "", "", "一", "")])
+    one = np.array([0])
+    pair = comparison(source, target)
+    terms = align.shared_terms(pair, one, one, limit=10)[0]
+    assert terms == ["规范化"]  # 建设 and 推进 are boilerplate; 规范 sits inside 规范化
+    # the first plan's whole words were read before the third plan's words were numbered
+    again = align.PlanPair(pair.source, align.Plan(later, clauses_frame(later), pair.space), AlignmentSettings())
+    fresh = comparison(source, later)
+    assert align.shared_terms(again, one, one, limit=10) == align.shared_terms(fresh, one, one, limit=10)
+
+
 def test_clause_matches_show_which_sub_actions_were_carried_over() -> None:
     result = align.align(comparison(PROVINCE, CITY), "level")
     matches = result.clause_matches
