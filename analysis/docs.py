@@ -35,7 +35,7 @@ PACKAGE = Path(__file__).resolve().parent
 # the bottom modules (tests/test_layout.py checks the imports).
 STAGES = ("text", "parse", "targets", "align", "compare", "review", "evaluate", "corpus", "report")
 ENTRY_POINTS = ("cli", "__main__", "docs")
-BOTTOM = ("settings", "schema", "storage", "cache", "errors", "metrics")
+BOTTOM = ("settings", "schema", "storage", "csv_text", "cache", "errors", "metrics")
 PIPELINE = (*STAGES, *ENTRY_POINTS, *BOTTOM)
 _STAGE_PREFIX = re.compile(r"^Stage \d+[^:]*:\s*")
 _ROLE = re.compile(r":\w+:`~?([^`]+)`")

@@ -39,6 +39,7 @@ except ImportError:  # not on POSIX: no lock between concurrent builds
 
 import pandas as pd
 
+from analysis import csv_text
 from analysis.errors import UserError
 
 
@@ -161,8 +162,13 @@ def to_spreadsheet_csv(frame: pd.DataFrame, target, encoding: str = "utf-8") -> 
 
 def csv_bytes(frame: pd.DataFrame, header: bool = True) -> bytes:
     """``frame`` as :func:`write_csv` writes it (``header=False``: its rows alone). A row's bytes
-    depend on its values and the columns' dtypes only, never on the other rows."""
-    return _spreadsheet_safe(frame).to_csv(index=False, header=header, lineterminator="\n").encode("utf-8")
+    depend on its values and the columns' dtypes only, never on the other rows. The bytes are
+    pandas' ``to_csv``; the rows are made by :func:`analysis.csv_text.csv_rows` where it can."""
+    safe = _spreadsheet_safe(frame)
+    rows = csv_text.csv_rows(safe)
+    if rows is None:
+        return safe.to_csv(index=False, header=header, lineterminator="\n").encode("utf-8")
+    return (safe.iloc[:0].to_csv(index=False, lineterminator="\n").encode("utf-8") if header else b"") + rows
 
 
 def write_csv(frame: pd.DataFrame, target: Path | str) -> None:

@@ -18,6 +18,7 @@ RANKS = {
     "schema": 0,
     "metrics": 0,
     "storage": 1,
+    "csv_text": 0,
     "cache": 1,
     "text": 2,
     "parse": 3,
