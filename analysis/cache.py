@@ -21,8 +21,11 @@ import hashlib
 import json
 import os
 import pickle
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
+
+import pandas as pd
 
 from analysis import __version__, storage
 
@@ -50,6 +53,14 @@ def code_fingerprint(*extra: str) -> str:
 def content_key(*parts: Any) -> str:
     """A key for what ``parts`` (JSON-ready values: hashes, settings dicts, ids) determine."""
     return hashlib.sha256(json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+
+
+def frame_digest(frame: pd.DataFrame) -> bytes:
+    """SHA-256 of a frame's columns, dtypes and values (row by row, the index left out): what a
+    piece computed from a table is keyed by."""
+    digest = hashlib.sha256(json.dumps([[str(c), str(t)] for c, t in frame.dtypes.items()]).encode())
+    digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return digest.digest()
 
 
 def dumps(value: Any) -> bytes:
@@ -103,6 +114,14 @@ class EntryCache:
         self.hits += 1
         _touch(path)
         return value
+
+    def made(self, key: str, kind: type[T], make: Callable[[], T]) -> T:
+        """The value stored under ``key``, else ``make()``, stored."""
+        found = self.get(key, kind)
+        if found is None:
+            found = make()
+            self.put(key, found)
+        return found
 
     def has(self, key: str) -> bool:
         return self.enabled and self._path(key).is_file()

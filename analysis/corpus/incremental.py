@@ -16,8 +16,9 @@
   tasks, its corrected targets, a comparison's reviewed rows in the five comparison tables, each
   block keyed by what it is made of (decisions included). Unchanged blocks are taken from the
   previous table set (its Parquet rows and CSV bytes), the others from the cache or computed. The
-  small corpus-wide tables (documents with the near-duplicates, escalation, coverage of
-  indicators, corrections) are made again in every build, from the profiles and the blocks.
+  small corpus-wide tables (documents with the near-duplicates, coverage of indicators,
+  corrections) are made again in every build, from the profiles and the blocks; the escalation
+  table is an entry keyed by the corrected targets, the documents table and the lexicon.
 - **Where.** Misses are computed on the build's session (here, or on Dask workers: a new
   comparison's entry comes back as bytes beside its tables); only this process reads and writes
   the cache, so a remote scheduler needs no shared folder.
@@ -453,14 +454,13 @@ def _made(
     )
 
 
-# --- the evaluation against the gold ----------------------------------------------------------
+# --- corpus-wide tables from the cache --------------------------------------------------------
 
 
 def evaluation_tables(plans: Plans, targets: pd.DataFrame) -> tuple[dict[str, pd.DataFrame], tuple[Path, ...]]:
     """The evaluation against the gold (:func:`analysis.evaluate.tables.evaluation_tables`, on the
-    ``targets`` the comparisons see) and the gold files read: cached while the gold's plans, their
-    targets, the gold files, the settings and the code are unchanged; empty tables when the
-    manifest lacks one of the gold's plans."""
+    ``targets`` the comparisons see) and the gold files read: cached while its plans, their targets,
+    the gold files, settings and code are unchanged; empty without one of the gold's plans."""
     gold_plans = evaluate.gold_plans()
     if not set(gold_plans) <= set(plans.order):
         return evaluate.evaluation_tables([], targets, plans.settings)
@@ -468,16 +468,26 @@ def evaluation_tables(plans: Plans, targets: pd.DataFrame) -> tuple[dict[str, pd
     key = cache.content_key(
         "evaluation",
         [plans.key[d] for d in gold_plans],
-        hashlib.sha256(pd.util.hash_pandas_object(gold_targets, index=False).to_numpy().tobytes()).hexdigest(),
+        cache.frame_digest(gold_targets).hex(),
         [_sha256(str(path)) for path in evaluate.GOLD_FILES],
         plans.settings_key,
     )
-    found = plans.store.entries.get(key, tuple)
-    if found is None:
+
+    def made() -> tuple:
         docs = plans.documents(gold_plans)
-        found = evaluate.evaluation_tables([docs[d] for d in gold_plans], targets, plans.settings)
-        plans.store.entries.put(key, found)
-    return found
+        return evaluate.evaluation_tables([docs[d] for d in gold_plans], targets, plans.settings)
+
+    return plans.store.entries.made(key, tuple, made)
+
+
+def escalation_table(
+    plans: Plans, targets: pd.DataFrame, documents: pd.DataFrame, lexicon: pd.DataFrame
+) -> pd.DataFrame:
+    """:func:`analysis.compare.escalation.escalation_table`, cached while the corrected targets, the
+    documents table and the lexicon are unchanged (after link decisions alone, say)."""
+    digests = (cache.frame_digest(frame).hex() for frame in (targets, documents, lexicon))
+    key = cache.content_key("escalation", plans.store.code, *digests)
+    return plans.store.entries.made(key, pd.DataFrame, lambda: escalation.escalation_table(targets, documents, lexicon))
 
 
 # --- the whole build ---------------------------------------------------------------------------
@@ -552,7 +562,7 @@ def build_tables(
             "documents": documents,
             "tasks": tasks,
             "targets": target_table,
-            "escalation": escalation.escalation_table(target_table, documents, lexicon),
+            "escalation": escalation_table(plans, target_table, documents, lexicon),
             **compared,
             "corrections": review.log_table(link_log, target_log),
             **evaluated,

@@ -52,12 +52,6 @@ def inputs_of(stamp: str) -> str:
     return stamp.split(_SEPARATOR, 1)[0]
 
 
-def _rows_digest(frame: pd.DataFrame) -> bytes:
-    digest = hashlib.sha256(json.dumps([[str(c), str(t)] for c, t in frame.dtypes.items()]).encode())
-    digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
-    return digest.digest()
-
-
 class PageInputs:
     """The fingerprints of the pages of one run, all reading one table set (``snapshot``)."""
 
@@ -84,7 +78,7 @@ class PageInputs:
             frame = storage.read_table(name, self.snapshot)
             self._tables[name] = (frame, frame.groupby(column, sort=False).indices)
         frame, groups = self._tables[name]
-        return _rows_digest(frame.iloc[groups.get(value, [])])
+        return cache.frame_digest(frame.iloc[groups.get(value, [])])
 
     def inputs(self, job: ReportJob) -> str:
         """The fingerprint of everything running ``job``'s notebook reads."""

@@ -265,9 +265,16 @@ def computed(monkeypatch) -> dict[str, list]:
     """What the builds compute, by kind, as it happens: the plans parsed, profiled and whose
     targets are extracted, the comparisons made (source, target), the evaluations against the
     gold (the plans scored)."""
-    found: dict[str, list] = {"parse": [], "profile": [], "targets": [], "compare": [], "evaluation": []}
+    found: dict[str, list] = {
+        "parse": [],
+        "profile": [],
+        "targets": [],
+        "compare": [],
+        "evaluation": [],
+        "escalation": [],
+    }
     parse, profile, targets = incremental.parsed_plan, incremental.document_profile, incremental.model_targets
-    compare, evaluation = align.compare_plans, evaluate.evaluation_tables
+    compare, evaluation, escalation = align.compare_plans, evaluate.evaluation_tables, incremental.escalation
 
     def counted(kind: str, function, name_of):
         return lambda first, *a, **k: found[kind].append(name_of(first)) or function(first, *a, **k)
@@ -276,6 +283,9 @@ def computed(monkeypatch) -> dict[str, list]:
     monkeypatch.setattr(incremental, "document_profile", counted("profile", profile, lambda doc: doc.doc_id))
     monkeypatch.setattr(incremental, "model_targets", counted("targets", targets, lambda doc: doc.doc_id))
     monkeypatch.setattr(evaluate, "evaluation_tables", counted("evaluation", evaluation, lambda docs: len(docs)))
+    monkeypatch.setattr(
+        escalation, "escalation_table", counted("escalation", escalation.escalation_table, lambda targets: len(targets))
+    )
     monkeypatch.setattr(
         align,
         "compare_plans",
@@ -317,6 +327,7 @@ def test_an_added_plan_computes_its_parse_and_its_comparisons_and_nothing_else(t
         "targets": [added],
         "compare": list(zip(involving["source_doc"], involving["target_doc"])),
         "evaluation": [],  # the gold's plans, the gold and the settings are unchanged
+        "escalation": [len(tables["targets"])],  # the added plan's targets are new
     }
     assert set(tables["coverage"]["comparison_id"]) == set(planned["comparison_id"])
 
@@ -325,7 +336,7 @@ def test_an_added_plan_computes_its_parse_and_its_comparisons_and_nothing_else(t
     for made in computed.values():
         made.clear()
     _build_pinned(raw, out)
-    assert computed == {"parse": [], "profile": [], "targets": [], "compare": [], "evaluation": []}
+    assert computed == {"parse": [], "profile": [], "targets": [], "compare": [], "evaluation": [], "escalation": []}
     record = json.loads((storage.table_folder(out) / storage.BUILD_RECORD).read_text(encoding="utf-8"))
     assert record["build_id"] != first_id  # a new table set, written from the cache and the previous set
     assert _csvs(out) == before
@@ -338,3 +349,4 @@ def test_an_added_plan_computes_its_parse_and_its_comparisons_and_nothing_else(t
     )
     _build_pinned(raw, out, decisions)
     assert computed["evaluation"] == [len(gold_plans)]  # a gold plan's targets changed: scored again
+    assert len(computed["escalation"]) == 1  # and the escalation made again (the rejected target gone)
