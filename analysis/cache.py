@@ -123,6 +123,16 @@ class EntryCache:
             self.put(key, found)
         return found
 
+    def storing(self, keys: list[str]) -> Callable[[int, Any], Any]:
+        """A ``received`` of :meth:`analysis.corpus.scheduler.Session.map`: each result stored
+        under its call's key as it arrives (while the other calls run, not all after the last)."""
+
+        def stored(position: int, value: Any) -> Any:
+            self.put(keys[position], value)
+            return value
+
+        return stored
+
     def has(self, key: str) -> bool:
         return self.enabled and self._path(key).is_file()
 

@@ -169,12 +169,10 @@ class Plans:
         self._docs.update(loaded)
         missing = [d for d in wanted if d not in loaded]
         if missing:
-            parsed = self.run.map(
-                parsed_plan, [(self.rows[d],) for d in missing], "parse", keep=True, settings=self.settings
-            )
-            for doc_id, doc in zip(missing, parsed):
-                self.store.entries.put(self.key[doc_id], doc)
-                self._docs[doc_id] = doc
+            calls = [(self.rows[d],) for d in missing]
+            stored = self.store.entries.storing([self.key[d] for d in missing])
+            parsed = self.run.map(parsed_plan, calls, "parse", keep=True, settings=self.settings, received=stored)
+            self._docs.update(zip(missing, parsed))
         return {d: self._docs[d] for d in ids}
 
 
@@ -192,9 +190,8 @@ def profiles(plans: Plans) -> list[DocumentProfile]:
     if missing:
         docs = plans.documents(missing)
         calls = [(docs[d], plans.file_sha256[d]) for d in missing]
-        for doc_id, profile in zip(missing, plans.run.map(_profile_of, calls, "profiles", settings=settings)):
-            entries.put(keys[doc_id], profile)
-            found[doc_id] = profile
+        stored = entries.storing([keys[d] for d in missing])
+        found.update(zip(missing, plans.run.map(_profile_of, calls, "profiles", settings=settings, received=stored)))
     return [profile for profile in found.values() if profile is not None]
 
 
@@ -271,10 +268,9 @@ def _model_targets_of(
     if missing:
         docs = plans.documents(missing)
         calls = [(docs[d],) for d in missing]
-        extracted = plans.run.map(model_targets, calls, "targets", lexicon=lexicon, settings=plans.settings)
-        for doc_id, frame in zip(missing, extracted):
-            entries.put(keys[doc_id], frame)
-            found[doc_id] = frame
+        stored = entries.storing([keys[d] for d in missing])
+        made = plans.run.map(model_targets, calls, "targets", lexicon=lexicon, settings=plans.settings, received=stored)
+        found.update(zip(missing, made))
     return {d: frame for d, frame in found.items() if frame is not None}
 
 
