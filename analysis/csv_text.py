@@ -21,7 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-ROWS_PER_PIECE = 65_536  # rows formatted at a time: the text of a large table is made in pieces
+ROWS_PER_PIECE = 16_384  # rows formatted at a time: a large table's text is made in pieces (less memory held)
 
 
 def _quoted_characters() -> str:
