@@ -154,7 +154,8 @@ class Session:
         :data:`BATCH_MAX` calls'), and the merged pieces are given, in call order, for the caller
         to merge. ``received(first, piece)``: called in this process on each result (or merged
         piece) as it arrives, ``first`` the position of its first call; what it returns is given
-        in its place (what the caller writes away there is not held until the last call ends)."""
+        in its place (what the caller writes away there is not held until the last call ends);
+        with ``keep`` it must return the result itself (later calls find a kept result by it)."""
         self._prepared()
         if state_as:
             common[state_as] = self.state
